@@ -1,0 +1,182 @@
+namespace ImmichAutoTag.Core.Configuration;
+
+/// <summary>
+/// The validated configuration. It mirrors the upstream immich-autotag config.yaml shape (every key,
+/// with upstream's defaults) plus <c>server.url</c>; only ImmichAutoTag.Config builds it.
+/// </summary>
+public sealed record AutoTagConfig
+{
+    public required ServerConfig Server { get; init; }
+
+    public string? Description { get; init; }
+
+    /// <summary>Upstream requires the key but never uses it; kept so existing files validate.</summary>
+    public bool EnableAlbumNameStrip { get; init; } = true;
+
+    public SkipConfig Skip { get; init; } = new();
+
+    public FiltersConfig Filters { get; init; } = new();
+
+    public ConversionsConfig Conversions { get; init; } = new();
+
+    public ClassificationConfig Classification { get; init; } = new();
+
+    public DuplicateProcessingConfig DuplicateProcessing { get; init; } = new();
+
+    public AlbumDateConsistencyConfig AlbumDateConsistency { get; init; } = new();
+
+    public AlbumDetectionFromFoldersConfig AlbumDetectionFromFolders { get; init; } = new();
+
+    public PerformanceConfig Performance { get; init; } = new();
+
+    public AlbumPermissionsConfig AlbumPermissions { get; init; } = new();
+
+    public bool CreateAlbumFromDateIfMissing { get; init; }
+
+    /// <summary>Where the config came from, for messages and the effective-config dump.</summary>
+    public string? SourcePath { get; init; }
+}
+
+/// <summary>The server base URL (no /api suffix; https and a path prefix allowed) and the API key.</summary>
+public sealed record ServerConfig(Uri Url, string ApiKey)
+{
+    /// <summary>The API root: the base URL with /api appended.</summary>
+    public Uri ApiUrl => new(Url.AbsoluteUri.TrimEnd('/') + "/api/");
+
+    public override string ToString() => $"ServerConfig {{ Url = {Url}, ApiKey = *** }}";
+}
+
+public sealed record SkipConfig
+{
+    public int SkipN { get; init; }
+
+    public bool ResumePrevious { get; init; } = true;
+
+    public int? MaxItems { get; init; }
+}
+
+/// <summary>A rule: it matches an asset when any of its lists hits (OR semantics).</summary>
+public sealed record RuleConfig
+{
+    public IReadOnlyList<string> TagNames { get; init; } = [];
+
+    public IReadOnlyList<string> AlbumNamePatterns { get; init; } = [];
+
+    /// <summary>Asset ids taken from the configured links (bare UUIDs or Immich web URLs).</summary>
+    public IReadOnlyList<Guid> AssetIds { get; init; } = [];
+
+    /// <summary>The links as written, for reports.</summary>
+    public IReadOnlyList<string> AssetLinks { get; init; } = [];
+
+    public string? Description { get; init; }
+}
+
+public sealed record FiltersConfig
+{
+    public IReadOnlyList<RuleConfig> FilterIn { get; init; } = [];
+
+    public IReadOnlyList<RuleConfig> FilterOut { get; init; } = [];
+}
+
+public enum ConversionMode
+{
+    Move,
+    Copy,
+}
+
+public sealed record ConversionConfig
+{
+    public required RuleConfig Source { get; init; }
+
+    public IReadOnlyList<string> DestinationAlbumNames { get; init; } = [];
+
+    public IReadOnlyList<string> DestinationTagNames { get; init; } = [];
+
+    public ConversionMode Mode { get; init; } = ConversionMode.Move;
+
+    public string? Description { get; init; }
+}
+
+public sealed record ConversionsConfig
+{
+    public bool Enabled { get; init; } = true;
+
+    public IReadOnlyList<ConversionConfig> Conversions { get; init; } = [];
+}
+
+public sealed record ClassificationConfig
+{
+    public IReadOnlyList<RuleConfig> Rules { get; init; } = [];
+
+    /// <summary>null disables the tag.</summary>
+    public string? AutotagUnknown { get; init; } = "autotag_output_unknown";
+
+    /// <summary>null disables the tag.</summary>
+    public string? AutotagConflict { get; init; } = "autotag_output_conflict";
+}
+
+public sealed record DateCorrectionConfig
+{
+    public bool Enabled { get; init; }
+
+    public string ExtractionTimezone { get; init; } = "UTC";
+}
+
+public sealed record DuplicateProcessingConfig
+{
+    public string? AutotagAlbumConflict { get; init; } = "autotag_output_duplicate_asset_album_conflict";
+
+    public string? AutotagClassificationConflict { get; init; } = "autotag_output_duplicate_asset_classification_conflict";
+
+    public string? AutotagClassificationConflictPrefix { get; init; } = "autotag_output_duplicate_asset_classification_conflict_";
+
+    public string? AutotagAlbumDetectionConflict { get; init; } = "autotag_output_album_detection_conflict";
+
+    public DateCorrectionConfig DateCorrection { get; init; } = new();
+}
+
+public sealed record AlbumDateConsistencyConfig
+{
+    public bool Enabled { get; init; } = true;
+
+    public string? AutotagAlbumDateMismatch { get; init; } = "autotag_output_album_date_mismatch";
+
+    public int ThresholdDays { get; init; } = 180;
+}
+
+public sealed record AlbumDetectionFromFoldersConfig
+{
+    public bool Enabled { get; init; }
+
+    /// <summary>Case-insensitive patterns searched anywhere in the folder path.</summary>
+    public IReadOnlyList<string> ExcludedPaths { get; init; } = [];
+}
+
+public sealed record PerformanceConfig
+{
+    public bool EnableTypeChecking { get; init; }
+
+    public bool FailFastOnAssetErrors { get; init; }
+}
+
+public enum AlbumAccess
+{
+    View,
+    Edit,
+    Admin,
+}
+
+public sealed record UserGroupConfig(string Name, IReadOnlyList<string> Members, string? Description = null);
+
+public sealed record SelectionRuleConfig(string Name, string Keyword, IReadOnlyList<string> Groups, AlbumAccess Access = AlbumAccess.View, string? Description = null);
+
+public sealed record AlbumPermissionsConfig
+{
+    public bool Enabled { get; init; }
+
+    public IReadOnlyList<UserGroupConfig> UserGroups { get; init; } = [];
+
+    public IReadOnlyList<SelectionRuleConfig> SelectionRules { get; init; } = [];
+
+    public bool LogUnmatched { get; init; }
+}

@@ -1,0 +1,36 @@
+namespace ImmichAutoTag.Core.Domain;
+
+public enum AssetType
+{
+    Image,
+    Video,
+    Audio,
+    Other,
+}
+
+public enum AssetVisibility
+{
+    Timeline,
+    Archive,
+    Hidden,
+    Locked,
+}
+
+/// <summary>An asset as a search page returns it: no tags, no albums.</summary>
+public sealed record Asset(
+    Guid Id,
+    Guid OwnerId,
+    AssetType Type,
+    string OriginalFileName,
+    string OriginalPath,
+    DateTimeOffset FileCreatedAt,
+    DateTimeOffset LocalDateTime,
+    DateTimeOffset UpdatedAt,
+    Guid? DuplicateId,
+    bool IsTrashed,
+    bool IsArchived,
+    bool IsFavorite,
+    AssetVisibility Visibility);
+
+/// <summary>An asset with the tags attached to it directly (ancestors of those tags are not listed).</summary>
+public sealed record AssetDetail(Asset Asset, IReadOnlyList<Tag> Tags);

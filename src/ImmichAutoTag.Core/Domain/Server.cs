@@ -1,0 +1,14 @@
+namespace ImmichAutoTag.Core.Domain;
+
+public sealed record ServerVersion(int Major, int Minor, int Patch, string? Prerelease)
+{
+    public override string ToString() =>
+        Prerelease is null ? $"{Major}.{Minor}.{Patch}" : $"{Major}.{Minor}.{Patch}-{Prerelease}";
+}
+
+public sealed record ServerFeatures(bool DuplicateDetection, bool SmartSearch, bool Trash, bool Sidecar, bool Search);
+
+public sealed record UserInfo(Guid Id, string Name, string Email);
+
+/// <summary>The API key making the requests, with the permission names Immich grants it ("all" means every one).</summary>
+public sealed record ApiKeyInfo(Guid Id, string Name, IReadOnlyList<string> Permissions);

@@ -1,0 +1,28 @@
+using ImmichAutoTag.Core.Domain;
+
+namespace ImmichAutoTag.Core.Ports;
+
+/// <summary>Filters of a metadata search. Empty means every asset visible to the key (own and partner assets).</summary>
+public sealed record AssetQuery
+{
+    public IReadOnlyList<Guid> AlbumIds { get; init; } = [];
+    public IReadOnlyList<Guid> TagIds { get; init; } = [];
+    public DateTimeOffset? UpdatedAfter { get; init; }
+    public DateTimeOffset? UpdatedBefore { get; init; }
+    public AssetType? Type { get; init; }
+    public AssetVisibility? Visibility { get; init; }
+    public bool WithDeleted { get; init; }
+
+    /// <summary>1..1000; Immich's own default is 250, a full walk should use the maximum.</summary>
+    public int PageSize { get; init; } = 1000;
+
+    public static AssetQuery All { get; } = new();
+}
+
+/// <summary>Fields of a bulk asset update; null leaves a field unchanged.</summary>
+public sealed record AssetBulkUpdate(IReadOnlyList<Guid> Ids)
+{
+    public string? DateTimeOriginal { get; init; }
+    public Guid? DuplicateId { get; init; }
+    public string? Description { get; init; }
+}

@@ -1,0 +1,60 @@
+using ImmichAutoTag.Core.Domain;
+
+namespace ImmichAutoTag.Core.Ports;
+
+/// <summary>
+/// Everything the product asks of an Immich server. One implementation speaks HTTP; the rest of the
+/// code sees only domain types. Errors surface as <see cref="ImmichException"/> subclasses.
+/// </summary>
+public interface IImmichGateway
+{
+    Uri ServerUrl { get; }
+
+    Task PingAsync(CancellationToken ct);
+
+    Task<ServerVersion> GetVersionAsync(CancellationToken ct);
+
+    Task<ServerFeatures> GetFeaturesAsync(CancellationToken ct);
+
+    Task<UserInfo> GetMyUserAsync(CancellationToken ct);
+
+    Task<ApiKeyInfo> GetMyApiKeyAsync(CancellationToken ct);
+
+    /// <summary>Walks a metadata search page by page, in Immich's order (fileCreatedAt, then id).</summary>
+    IAsyncEnumerable<IReadOnlyList<Asset>> SearchAssetsAsync(AssetQuery query, CancellationToken ct);
+
+    Task<int> CountAssetsAsync(AssetQuery query, CancellationToken ct);
+
+    Task<AssetDetail> GetAssetAsync(Guid id, CancellationToken ct);
+
+    Task UpdateAssetsAsync(AssetBulkUpdate update, CancellationToken ct);
+
+    Task<IReadOnlyList<Album>> GetAlbumsAsync(CancellationToken ct);
+
+    Task<Album> GetAlbumAsync(Guid id, CancellationToken ct);
+
+    Task<Album> CreateAlbumAsync(string name, IReadOnlyList<Guid> assetIds, CancellationToken ct);
+
+    Task<IReadOnlyList<BulkIdResult>> AddAssetsToAlbumAsync(Guid albumId, IReadOnlyList<Guid> assetIds, CancellationToken ct);
+
+    Task<IReadOnlyList<BulkIdResult>> RemoveAssetsFromAlbumAsync(Guid albumId, IReadOnlyList<Guid> assetIds, CancellationToken ct);
+
+    Task<IReadOnlyList<Tag>> GetTagsAsync(CancellationToken ct);
+
+    /// <summary>Creates each path (and its missing ancestors) unless it exists; returns the tags for the paths.</summary>
+    Task<IReadOnlyList<Tag>> UpsertTagsAsync(IReadOnlyList<string> paths, CancellationToken ct);
+
+    /// <summary>Links every tag to every asset; returns the number of links that did not exist before.</summary>
+    Task<int> BulkTagAssetsAsync(IReadOnlyList<Guid> tagIds, IReadOnlyList<Guid> assetIds, CancellationToken ct);
+
+    Task<IReadOnlyList<BulkIdResult>> TagAssetsAsync(Guid tagId, IReadOnlyList<Guid> assetIds, CancellationToken ct);
+
+    Task<IReadOnlyList<BulkIdResult>> UntagAssetsAsync(Guid tagId, IReadOnlyList<Guid> assetIds, CancellationToken ct);
+
+    Task DeleteTagAsync(Guid tagId, CancellationToken ct);
+
+    Task<IReadOnlyList<DuplicateGroup>> GetDuplicatesAsync(CancellationToken ct);
+
+    /// <summary>size: thumbnail, preview, fullsize or original.</summary>
+    Task<byte[]> GetThumbnailAsync(Guid assetId, string size, CancellationToken ct);
+}
