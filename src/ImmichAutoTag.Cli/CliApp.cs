@@ -1,0 +1,46 @@
+using System.CommandLine;
+using ImmichAutoTag.Cli.Commands;
+
+namespace ImmichAutoTag.Cli;
+
+/// <summary>The command tree. Program.Main and the in-process CLI tests both enter here.</summary>
+public static class CliApp
+{
+    public static async Task<int> RunAsync(string[] args, CliContext context, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+
+        var root = Build(context);
+        var parsed = root.Parse(args);
+        var invocation = new InvocationConfiguration { Output = context.Out, Error = context.Err };
+        if (parsed.Errors.Count > 0)
+        {
+            foreach (var error in parsed.Errors)
+            {
+                await context.Err.WriteLineAsync($"error: {error.Message}").ConfigureAwait(false);
+            }
+
+            await context.Err.WriteLineAsync("Run 'immich-autotag --help' for usage.").ConfigureAwait(false);
+            return (int)ExitCode.Usage;
+        }
+
+        try
+        {
+            return await parsed.InvokeAsync(invocation, ct).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            await context.Err.WriteLineAsync("Cancelled.").ConfigureAwait(false);
+            return (int)ExitCode.Cancelled;
+        }
+    }
+
+    private static RootCommand Build(CliContext context)
+    {
+        var root = new RootCommand(
+            "immich-autotag: keeps autotag_output_* tags on an Immich library true to your classification rules.");
+        root.Subcommands.Add(RunCommand.Create(context));
+        root.Subcommands.Add(ValidateCommand.Create(context));
+        return root;
+    }
+}

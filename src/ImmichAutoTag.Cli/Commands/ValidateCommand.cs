@@ -1,0 +1,29 @@
+using System.CommandLine;
+
+namespace ImmichAutoTag.Cli.Commands;
+
+internal static class ValidateCommand
+{
+    public static Command Create(CliContext context)
+    {
+        var config = CommonOptions.Config();
+        var command = new Command("validate", "Check a config file and exit: all errors at once, with file:line:column and key.")
+        {
+            config,
+        };
+        command.SetAction(async (parse, _) =>
+        {
+            var loaded = await ConfigResolution.LoadAsync(parse.GetValue(config), context).ConfigureAwait(false);
+            if (loaded is null)
+            {
+                return (int)ExitCode.ConfigInvalid;
+            }
+
+            await context.Out.WriteLineAsync(
+                $"{loaded.SourcePath}: valid ({loaded.Classification.Rules.Count} classification rule(s), server {loaded.Server.Url}).")
+                .ConfigureAwait(false);
+            return (int)ExitCode.Success;
+        });
+        return command;
+    }
+}

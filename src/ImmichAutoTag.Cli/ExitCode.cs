@@ -1,0 +1,31 @@
+namespace ImmichAutoTag.Cli;
+
+/// <summary>Process exit codes; documented in README.md ("Exit codes"). Values are part of the CLI contract.</summary>
+public enum ExitCode
+{
+    Success = 0,
+
+    /// <summary>An unexpected error (a bug or an unanticipated server answer).</summary>
+    Failure = 1,
+
+    /// <summary>The command line itself is wrong (unknown option, missing value).</summary>
+    Usage = 2,
+
+    /// <summary>No config found, or the config is invalid. Nothing was sent to the server.</summary>
+    ConfigInvalid = 3,
+
+    /// <summary>The server did not answer at the configured URL.</summary>
+    ServerUnreachable = 4,
+
+    /// <summary>The server rejected the API key (401).</summary>
+    AuthenticationFailed = 5,
+
+    /// <summary>The API key lacks a permission the run needs (403, or found missing at start-up).</summary>
+    PermissionDenied = 6,
+
+    /// <summary>The server answered with an error, or runs an unsupported version.</summary>
+    ServerError = 7,
+
+    /// <summary>Interrupted (Ctrl-C / SIGTERM), following the shell convention 128 + SIGINT.</summary>
+    Cancelled = 130,
+}

@@ -1,0 +1,74 @@
+using ImmichAutoTag.Core.Domain;
+using ImmichAutoTag.Core.Ports;
+
+namespace ImmichAutoTag.Core.Preflight;
+
+/// <summary>What the server and the API key turned out to be, checked before any run touches data.</summary>
+public sealed record PreflightReport(
+    ServerVersion Version,
+    ServerFeatures Features,
+    UserInfo User,
+    ApiKeyInfo ApiKey,
+    IReadOnlyList<string> Warnings);
+
+/// <summary>The key lacks permissions the run needs; every missing one is listed, not just the first.</summary>
+public sealed class MissingPermissionsException(IReadOnlyList<PermissionNeed> missing)
+    : ImmichException(BuildMessage(missing))
+{
+    public IReadOnlyList<PermissionNeed> Missing { get; } = missing;
+
+    private static string BuildMessage(IReadOnlyList<PermissionNeed> missing) =>
+        "The API key lacks " + (missing.Count == 1 ? "a permission" : $"{missing.Count} permissions") +
+        " this tool needs: " + string.Join("; ", missing.Select(m => $"'{m.Permission}' to {m.Purpose}")) +
+        ". Edit the key in Immich (Account Settings > API Keys) or create one with these permissions.";
+}
+
+/// <summary>The server speaks an API major version this build does not know.</summary>
+public sealed class UnsupportedServerVersionException(ServerVersion version)
+    : ImmichException($"Immich {version} is not supported: this tool needs Immich 3.x (the album API changed in 3.0).")
+{
+    public ServerVersion Version { get; } = version;
+}
+
+public static class ServerPreflight
+{
+    public const int SupportedMajor = 3;
+
+    /// <summary>
+    /// Ping first so an unreachable server is reported as such, then version and features (no key
+    /// needed), then the key's own permissions, so a missing permission is named before any request
+    /// that needs it fails half-way through a run.
+    /// </summary>
+    public static async Task<PreflightReport> CheckAsync(
+        IImmichGateway gateway,
+        IReadOnlyList<PermissionNeed> needed,
+        CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(gateway);
+        ArgumentNullException.ThrowIfNull(needed);
+
+        await gateway.PingAsync(ct).ConfigureAwait(false);
+        var version = await gateway.GetVersionAsync(ct).ConfigureAwait(false);
+        if (version.Major < SupportedMajor)
+        {
+            throw new UnsupportedServerVersionException(version);
+        }
+
+        var warnings = new List<string>();
+        if (version.Major > SupportedMajor)
+        {
+            warnings.Add($"Immich {version} is newer than the 3.x API this build was made for; continuing.");
+        }
+
+        var features = await gateway.GetFeaturesAsync(ct).ConfigureAwait(false);
+        var key = await gateway.GetMyApiKeyAsync(ct).ConfigureAwait(false);
+        var missing = ImmichPermissions.Missing(key.Permissions, needed);
+        if (missing.Count > 0)
+        {
+            throw new MissingPermissionsException(missing);
+        }
+
+        var user = await gateway.GetMyUserAsync(ct).ConfigureAwait(false);
+        return new PreflightReport(version, features, user, key, warnings);
+    }
+}
