@@ -1,0 +1,110 @@
+using ImmichAutoTag.Cli;
+
+namespace ImmichAutoTag.IntegrationTests.Cli;
+
+public sealed class CliBasicsTests
+{
+    private const string ValidConfig = """
+        server:
+          host: photos.lan
+          port: 2283
+          api_key: secret-key-value
+        enable_album_name_strip: true
+        classification:
+          rules:
+            - tag_names: [meme]
+        """;
+
+    [Fact]
+    public async Task Version_prints_the_assembly_version()
+    {
+        using var cli = new CliHarness();
+
+        var result = await cli.RunAsync("--version");
+
+        result.ExitCode.Should().Be(0);
+        result.Out.Trim().Should().StartWith(typeof(CliApp).Assembly.GetName().Version!.ToString(3));
+    }
+
+    [Fact]
+    public async Task Help_lists_the_commands()
+    {
+        using var cli = new CliHarness();
+
+        var result = await cli.RunAsync("--help");
+
+        result.ExitCode.Should().Be(0);
+        result.Out.Should().Contain("run").And.Contain("validate");
+    }
+
+    [Fact]
+    public async Task Unknown_option_is_a_usage_error()
+    {
+        using var cli = new CliHarness();
+
+        var result = await cli.RunAsync("run", "--no-such-option");
+
+        result.ExitCode.Should().Be((int)ExitCode.Usage);
+        result.Err.Should().Contain("--no-such-option");
+    }
+
+    [Fact]
+    public async Task Validate_accepts_a_valid_config()
+    {
+        using var cli = new CliHarness();
+
+        var result = await cli.RunAsync("validate", "--config", cli.WriteConfig(ValidConfig));
+
+        result.ExitCode.Should().Be(0, result.ToString());
+        result.Out.Should().Contain("valid");
+        (result.Out + result.Err).Should().NotContain("secret-key-value");
+    }
+
+    [Fact]
+    public async Task Validate_reports_every_error_at_once()
+    {
+        using var cli = new CliHarness();
+        var path = cli.WriteConfig("""
+            server:
+              url: "ftp://nowhere"
+              api_key: k
+            enable_album_name_strip: maybe
+            classification:
+              rules:
+                - album_name_patterns: ['[a-']
+            """);
+
+        var result = await cli.RunAsync("validate", "--config", path);
+
+        result.ExitCode.Should().Be((int)ExitCode.ConfigInvalid, result.ToString());
+        result.Err.Should().Contain("server.url");
+        result.Err.Should().Contain("enable_album_name_strip");
+        result.Err.Should().Contain("classification.rules[0].album_name_patterns[0]");
+        result.Err.Should().Contain("config.yaml:4:");
+    }
+
+    [Fact]
+    public async Task No_config_anywhere_exits_3_listing_where_it_looked()
+    {
+        using var cli = new CliHarness();
+
+        var result = await cli.RunAsync("validate");
+
+        result.ExitCode.Should().Be((int)ExitCode.ConfigInvalid, result.ToString());
+        result.Err.Should().Contain(Path.Combine(cli.Home, ".config", "immich_autotag", "config.yaml"));
+        result.Err.Should().Contain(Path.Combine(cli.Home, ".immich_autotag", "config.yaml"));
+    }
+
+    [Fact]
+    public async Task Config_is_found_through_the_environment_variable()
+    {
+        using var cli = new CliHarness();
+        var path = cli.WriteConfig(ValidConfig, "elsewhere.yaml");
+        cli.WithEnv("IMMICH_AUTOTAG_CONFIG", path);
+
+        var result = await cli.RunAsync("validate");
+
+        result.ExitCode.Should().Be(0, result.ToString());
+        result.Out.Should().Contain("elsewhere.yaml");
+    }
+}
