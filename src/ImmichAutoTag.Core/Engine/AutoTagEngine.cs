@@ -71,7 +71,7 @@ public sealed class AutoTagEngine(IImmichGateway gateway, TimeProvider time, ILo
         var plan = TagPlanner.Plan(evaluations, outputs, snapshot.Tags, userId);
         if (logger.IsEnabled(LogLevel.Information))
         {
-                logger.LogInformation(
+            logger.LogInformation(
                 "Plan: {Create} tags to create, {Add} additions, {Remove} removals{DryRun}",
                 plan.TagsToCreate.Count,
                 plan.AdditionCount,

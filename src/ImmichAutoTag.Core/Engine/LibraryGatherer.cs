@@ -53,7 +53,7 @@ public sealed class LibraryGatherer(IImmichGateway gateway, ILogger logger)
 
         if (logger.IsEnabled(LogLevel.Information))
         {
-                logger.LogInformation(
+            logger.LogInformation(
                 "Read {Assets} assets, {Albums} albums, {Tags} tags ({Relevant} relevant, {Ambiguous} assets read one by one)",
                 assets.Count,
                 albums.Count,
