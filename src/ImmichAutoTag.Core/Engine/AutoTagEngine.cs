@@ -10,6 +10,13 @@ namespace ImmichAutoTag.Core.Engine;
 /// <summary>The run use case: gather the library, classify every own asset, plan the output tags, apply the plan.</summary>
 public sealed class AutoTagEngine(IImmichGateway gateway, TimeProvider time, ILogger<AutoTagEngine> logger)
 {
+    private const int ProgressInterval = 1000;
+
+    /// <summary>
+    /// One full run. Read failures (<see cref="ImmichException"/>) end the run by propagating, since no plan
+    /// can be trusted without the whole library; write failures are collected in <see cref="RunResult.Errors"/>.
+    /// </summary>
+    /// <exception cref="ArgumentException">An album pattern is not a valid regex (config validation should have caught it).</exception>
     public async Task<RunResult> RunAsync(AutoTagConfig config, RunOptions options, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(config);
@@ -20,7 +27,7 @@ public sealed class AutoTagEngine(IImmichGateway gateway, TimeProvider time, ILo
         var failFast = config.Performance.FailFastOnAssetErrors;
 
         // Compile first: a broken rule should fail before a single request is sent.
-        var classifier = RuleClassifier.Compile(config.Classification.Rules);
+        var classifier = RuleClassifier.Compile(config.Classification.Rules, options.RegexTimeout);
         var outputs = OutputTags.From(config.Classification);
 
         var snapshot = await new LibraryGatherer(gateway, logger)
@@ -65,8 +72,14 @@ public sealed class AutoTagEngine(IImmichGateway gateway, TimeProvider time, ILo
                 }
             }
 
-            options.Progress?.Report(new EngineProgress(EnginePhase.Evaluate, i + 1, snapshot.Assets.Count));
+            // Classifying is fast; a report per asset would flood a console renderer on large libraries.
+            if ((i + 1) % ProgressInterval == 0)
+            {
+                options.Progress?.Report(new EngineProgress(EnginePhase.Evaluate, i + 1, snapshot.Assets.Count));
+            }
         }
+
+        options.Progress?.Report(new EngineProgress(EnginePhase.Evaluate, snapshot.Assets.Count, snapshot.Assets.Count));
 
         var plan = TagPlanner.Plan(evaluations, outputs, snapshot.Tags, userId);
         if (logger.IsEnabled(LogLevel.Information))

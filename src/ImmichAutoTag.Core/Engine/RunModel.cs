@@ -18,6 +18,9 @@ public sealed record RunOptions
 
     /// <summary>Hidden assets (e.g. the video half of a live photo) are classified unless this is false.</summary>
     public bool IncludeHidden { get; init; } = true;
+
+    /// <summary>Per album-name match; internal so tests can provoke a time-out quickly.</summary>
+    internal TimeSpan RegexTimeout { get; init; } = RuleClassifier.DefaultRegexTimeout;
 }
 
 /// <summary>How many assets the run saw and which of them it judged.</summary>

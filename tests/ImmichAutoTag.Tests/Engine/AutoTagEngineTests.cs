@@ -203,8 +203,9 @@ public sealed class AutoTagEngineTests
         immich.TagPathsOf(childOnly).Should().Equal("Holidays/Beach", Unknown);
         immich.TagPathsOf(parentOnly).Should().Equal("Holidays");
 
-        // Only the asset that a child search also returned needs its own read.
+        // Only the asset that a child search also returned needs its own read; the child needs one search.
         immich.CallsTo("GetAsset").Should().Be(1);
+        immich.CallsTo("SearchAssets").Should().Be(1 + 2);
         result.AmbiguousAssetsResolved.Should().Be(1);
     }
 
@@ -499,6 +500,35 @@ public sealed class AutoTagEngineTests
 
         result.AppliedChanges.Single().At.Should().Be(Start.AddDays(3));
         result.StartedAt.Should().Be(Start.AddDays(3));
+    }
+
+    [Fact]
+    public async Task A_cancelled_run_stops_without_writing()
+    {
+        var immich = new InMemoryImmichGateway();
+        immich.AddAsset("a.jpg");
+        using var cts = new CancellationTokenSource();
+        await cts.CancelAsync();
+
+        var act = () => CreateEngine(immich).RunAsync(Config(), new RunOptions(), cts.Token);
+
+        await act.Should().ThrowAsync<OperationCanceledException>();
+        immich.WriteCalls.Should().Be(0);
+    }
+
+    [Fact]
+    public async Task A_rule_pattern_that_times_out_skips_the_asset_and_reports_it()
+    {
+        var immich = new InMemoryImmichGateway();
+        var asset = immich.AddAsset("a.jpg");
+        immich.AddAlbum(new string('a', 40) + "!", asset);
+        var slow = Config([new RuleConfig { AlbumNamePatterns = ["(a+)+$"] }]);
+
+        var result = await CreateEngine(immich).RunAsync(slow, new RunOptions { RegexTimeout = TimeSpan.FromMilliseconds(5) }, CancellationToken.None);
+
+        result.Errors.Should().ContainSingle().Which.Kind.Should().Be(EngineErrorKind.Classify);
+        result.Evaluations.Should().BeEmpty();
+        immich.TagPathsOf(asset).Should().BeEmpty();
     }
 
     private static ClassificationStatus Status(RunResult result, Asset asset) =>
