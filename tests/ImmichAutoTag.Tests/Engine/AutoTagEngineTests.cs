@@ -141,7 +141,7 @@ public sealed class AutoTagEngineTests
     public async Task A_second_run_right_after_the_first_plans_nothing_and_sends_no_write()
     {
         var immich = new InMemoryImmichGateway();
-        var a = immich.AddAsset("a.jpg");
+        immich.AddAsset("a.jpg");
         var b = immich.AddAsset("b.jpg");
         var c = immich.AddAsset("c.jpg");
         immich.AddAlbum("2019 A", b, c);
@@ -158,7 +158,6 @@ public sealed class AutoTagEngineTests
         second.Plan.Removals.Should().BeEmpty();
         second.AppliedChanges.Should().BeEmpty();
         second.OutputTagCounts.Should().Equal(first.OutputTagCounts);
-        _ = (a, b);
     }
 
     [Fact]
