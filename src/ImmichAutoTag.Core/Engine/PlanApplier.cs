@@ -1,0 +1,211 @@
+using ImmichAutoTag.Core.Domain;
+using ImmichAutoTag.Core.Ports;
+using Microsoft.Extensions.Logging;
+
+namespace ImmichAutoTag.Core.Engine;
+
+public enum ChangeKind
+{
+    Added,
+    Removed,
+}
+
+/// <summary>One tag change the server accepted.</summary>
+public sealed record AppliedChange(Guid AssetId, string FileName, string TagName, ChangeKind Kind, DateTimeOffset At);
+
+public enum EngineErrorKind
+{
+    CreateTags,
+    AddTags,
+    RemoveTags,
+    Classify,
+}
+
+/// <summary>A failed step; <see cref="AssetIds"/> are the assets it left unchanged.</summary>
+public sealed record EngineError(EngineErrorKind Kind, string Message, IReadOnlyList<Guid> AssetIds, IReadOnlyList<string> TagNames, DateTimeOffset At);
+
+public sealed record ApplyOutcome(IReadOnlyList<AppliedChange> Changes, IReadOnlyList<EngineError> Errors, bool Aborted);
+
+/// <summary>
+/// Carries out a <see cref="TagPlan"/> with bulk calls. Additions are grouped by the set of tags an asset
+/// needs, so each asset is touched by one tagging call: Immich's sidecar write-back can revert a second
+/// change to the same asset that lands shortly after the first.
+/// </summary>
+public sealed class PlanApplier(IImmichGateway gateway, TimeProvider time, ILogger logger)
+{
+    public async Task<ApplyOutcome> ApplyAsync(
+        TagPlan plan,
+        IReadOnlyDictionary<Guid, Asset> assets,
+        IReadOnlyList<Tag> existingTags,
+        int chunkSize,
+        bool failFast,
+        IProgress<EngineProgress>? progress,
+        CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(plan);
+        ArgumentNullException.ThrowIfNull(assets);
+        ArgumentNullException.ThrowIfNull(existingTags);
+        ArgumentOutOfRangeException.ThrowIfLessThan(chunkSize, 1);
+
+        var run = new ApplyRun(assets, time, failFast);
+        var tagIds = new Dictionary<string, Guid>(StringComparer.Ordinal);
+        foreach (var tag in existingTags)
+        {
+            tagIds.TryAdd(tag.Value, tag.Id);
+        }
+
+        if (plan.TagsToCreate.Count > 0)
+        {
+            try
+            {
+                foreach (var tag in await gateway.UpsertTagsAsync(plan.TagsToCreate, ct))
+                {
+                    tagIds[tag.Value] = tag.Id;
+                }
+            }
+            catch (ImmichException ex)
+            {
+                var affected = plan.TagsToCreate.SelectMany(p => plan.Additions.TryGetValue(p, out var ids) ? ids : []).Distinct().ToList();
+                run.CreateFailed = true;
+                run.Fail(EngineErrorKind.CreateTags, ex.Message, affected, plan.TagsToCreate);
+                logger.LogError(ex, "Could not create the output tags {Tags}", plan.TagsToCreate);
+            }
+        }
+
+        var additionChunks = run.Aborted ? [] : AdditionChunks(plan, tagIds, chunkSize, run);
+        var removalChunks = plan.Removals
+            .SelectMany(kv => kv.Value.Chunk(chunkSize).Select(chunk => (TagId: kv.Key, Assets: chunk)))
+            .ToList();
+        var total = additionChunks.Count + removalChunks.Count;
+        var done = 0;
+
+        foreach (var (paths, ids, chunk) in additionChunks)
+        {
+            if (run.Aborted)
+            {
+                break;
+            }
+
+            try
+            {
+                await gateway.BulkTagAssetsAsync(ids, chunk, ct);
+                foreach (var assetId in chunk)
+                {
+                    foreach (var path in paths)
+                    {
+                        run.Record(assetId, path, ChangeKind.Added);
+                    }
+                }
+            }
+            catch (ImmichException ex)
+            {
+                run.Fail(EngineErrorKind.AddTags, ex.Message, chunk, paths);
+                logger.LogError(ex, "Adding {Tags} to {Count} assets failed", paths, chunk.Length);
+            }
+
+            progress?.Report(new EngineProgress(EnginePhase.Apply, ++done, total));
+        }
+
+        foreach (var (tagId, chunk) in removalChunks)
+        {
+            if (run.Aborted)
+            {
+                break;
+            }
+
+            var path = plan.TagPaths.TryGetValue(tagId, out var p) ? p : tagId.ToString();
+            try
+            {
+                var results = await gateway.UntagAssetsAsync(tagId, chunk, ct);
+                var failed = results.Where(r => !r.Success).ToDictionary(r => r.Id);
+                foreach (var assetId in chunk.Where(id => !failed.ContainsKey(id)))
+                {
+                    run.Record(assetId, path, ChangeKind.Removed);
+                }
+
+                if (failed.Count > 0)
+                {
+                    var reasons = string.Join(", ", failed.Values.Select(r => r.Error ?? "unknown").Distinct(StringComparer.Ordinal));
+                    run.Fail(EngineErrorKind.RemoveTags, $"Immich did not remove '{path}' from {failed.Count} assets: {reasons}", failed.Keys.ToList(), [path]);
+                }
+            }
+            catch (ImmichException ex)
+            {
+                run.Fail(EngineErrorKind.RemoveTags, ex.Message, chunk, [path]);
+                logger.LogError(ex, "Removing {Tag} from {Count} assets failed", path, chunk.Length);
+            }
+
+            progress?.Report(new EngineProgress(EnginePhase.Apply, ++done, total));
+        }
+
+        return new ApplyOutcome(run.Changes, run.Errors, run.Aborted);
+    }
+
+    /// <summary>Groups assets by the exact set of tags they need, then cuts each group into chunks.</summary>
+    private static List<(IReadOnlyList<string> Paths, IReadOnlyList<Guid> TagIds, Guid[] Assets)> AdditionChunks(
+        TagPlan plan,
+        Dictionary<string, Guid> tagIds,
+        int chunkSize,
+        ApplyRun run)
+    {
+        var needs = new Dictionary<Guid, SortedSet<string>>();
+        var order = new List<Guid>();
+        foreach (var (path, ids) in plan.Additions)
+        {
+            foreach (var id in ids)
+            {
+                if (!needs.TryGetValue(id, out var set))
+                {
+                    set = new SortedSet<string>(StringComparer.Ordinal);
+                    needs[id] = set;
+                    order.Add(id);
+                }
+
+                set.Add(path);
+            }
+        }
+
+        var chunks = new List<(IReadOnlyList<string>, IReadOnlyList<Guid>, Guid[])>();
+        foreach (var group in order.GroupBy(id => string.Join('\n', needs[id])))
+        {
+            var paths = needs[group.First()].ToList();
+
+            // A tag that could not be created fails its whole group: a partial set would need a second call later.
+            var missing = paths.Where(p => !tagIds.ContainsKey(p)).ToList();
+            if (missing.Count > 0)
+            {
+                if (!run.CreateFailed)
+                {
+                    run.Fail(EngineErrorKind.AddTags, $"Immich returned no tag for {string.Join(", ", missing)}", group.ToList(), paths);
+                }
+
+                continue;
+            }
+
+            var ids = paths.Select(p => tagIds[p]).ToList();
+            chunks.AddRange(group.Chunk(chunkSize).Select(chunk => ((IReadOnlyList<string>)paths, (IReadOnlyList<Guid>)ids, chunk)));
+        }
+
+        return chunks;
+    }
+
+    private sealed class ApplyRun(IReadOnlyDictionary<Guid, Asset> assets, TimeProvider time, bool failFast)
+    {
+        public List<AppliedChange> Changes { get; } = [];
+
+        public List<EngineError> Errors { get; } = [];
+
+        public bool Aborted { get; private set; }
+
+        public bool CreateFailed { get; set; }
+
+        public void Record(Guid assetId, string tag, ChangeKind kind) =>
+            Changes.Add(new AppliedChange(assetId, assets.TryGetValue(assetId, out var a) ? a.OriginalFileName : string.Empty, tag, kind, time.GetUtcNow()));
+
+        public void Fail(EngineErrorKind kind, string message, IReadOnlyList<Guid> assetIds, IReadOnlyList<string> tags)
+        {
+            Errors.Add(new EngineError(kind, message, assetIds, tags, time.GetUtcNow()));
+            Aborted |= failFast;
+        }
+    }
+}

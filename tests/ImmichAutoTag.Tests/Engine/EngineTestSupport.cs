@@ -1,0 +1,48 @@
+using ImmichAutoTag.Core.Configuration;
+using ImmichAutoTag.Core.Engine;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace ImmichAutoTag.Tests.Engine;
+
+/// <summary>A clock that moves only when told, so change timestamps are predictable.</summary>
+internal sealed class ManualTimeProvider(DateTimeOffset start) : TimeProvider
+{
+    private DateTimeOffset _now = start;
+
+    public override DateTimeOffset GetUtcNow() => _now;
+
+    public void Advance(TimeSpan by) => _now += by;
+}
+
+internal static class EngineTestSupport
+{
+    public const string Unknown = "autotag_output_unknown";
+    public const string Conflict = "autotag_output_conflict";
+
+    public static readonly DateTimeOffset Start = new(2026, 3, 1, 12, 0, 0, TimeSpan.Zero);
+
+    /// <summary>Date-named event albums, a meme tag rule, as in upstream's example config.</summary>
+    public static IReadOnlyList<RuleConfig> DefaultRules { get; } =
+    [
+        new RuleConfig { TagNames = ["meme", "autotag_input_meme"], AlbumNamePatterns = ["^autotag_input_meme$"] },
+        new RuleConfig { AlbumNamePatterns = [@"^\d{4}(-\d{2}(-\d{2})?)?"] },
+    ];
+
+    public static AutoTagConfig Config(IReadOnlyList<RuleConfig>? rules = null, string? unknown = Unknown, string? conflict = Conflict, bool failFast = false) => new()
+    {
+        Server = new ServerConfig(new Uri("http://127.0.0.1:2283"), "test-key"),
+        Classification = new ClassificationConfig
+        {
+            Rules = rules ?? DefaultRules,
+            AutotagUnknown = unknown,
+            AutotagConflict = conflict,
+        },
+        Performance = new PerformanceConfig { FailFastOnAssetErrors = failFast },
+    };
+
+    public static AutoTagEngine CreateEngine(InMemoryImmichGateway gateway, TimeProvider? time = null) =>
+        new(gateway, time ?? new ManualTimeProvider(Start), NullLogger<AutoTagEngine>.Instance);
+
+    public static Task<RunResult> RunAsync(InMemoryImmichGateway gateway, AutoTagConfig? config = null, RunOptions? options = null) =>
+        CreateEngine(gateway).RunAsync(config ?? Config(), options ?? new RunOptions(), CancellationToken.None);
+}
