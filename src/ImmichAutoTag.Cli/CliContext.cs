@@ -9,12 +9,14 @@ public sealed record CliContext(
     TextWriter Err,
     Func<string, string?> Environment,
     string Home,
-    string WorkingDirectory)
+    string WorkingDirectory,
+    bool Interactive = false)
 {
     public static CliContext FromProcess() => new(
         Console.Out,
         Console.Error,
         System.Environment.GetEnvironmentVariable,
         System.Environment.GetFolderPath(System.Environment.SpecialFolder.UserProfile),
-        Directory.GetCurrentDirectory());
+        Directory.GetCurrentDirectory(),
+        Interactive: !Console.IsErrorRedirected);
 }

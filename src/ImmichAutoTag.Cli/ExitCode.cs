@@ -26,6 +26,9 @@ public enum ExitCode
     /// <summary>The server answered with an error, or runs an unsupported version.</summary>
     ServerError = 7,
 
+    /// <summary>The run finished, but some changes failed; they are listed in the run's modification report.</summary>
+    PartialFailure = 8,
+
     /// <summary>Interrupted (Ctrl-C / SIGTERM), following the shell convention 128 + SIGINT.</summary>
     Cancelled = 130,
 }

@@ -1,0 +1,239 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using ImmichAutoTag.Core.Classification;
+using ImmichAutoTag.Core.Configuration;
+using ImmichAutoTag.Core.Engine;
+
+namespace ImmichAutoTag.Cli.Output;
+
+/// <summary>Renders a run's results into the files of its run folder.</summary>
+internal static class ReportWriter
+{
+    private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
+
+    public static async Task WriteAllAsync(
+        RunFolder folder,
+        AutoTagConfig config,
+        RunResult result,
+        IReadOnlyDictionary<string, long> requests,
+        long writeRequests,
+        CancellationToken ct)
+    {
+        var server = config.Server.Url;
+        await File.WriteAllTextAsync(folder.File(RunFolder.LinksFile), Links(server, config, result), ct);
+        await File.WriteAllTextAsync(folder.File(RunFolder.PlanFile), Plan(server, result), ct);
+        await File.WriteAllTextAsync(folder.File(RunFolder.ModificationReportFile), ModificationReport(server, result), ct);
+        await File.WriteAllTextAsync(folder.File(RunFolder.ChangesFile), Changes(result), ct);
+        await File.WriteAllTextAsync(folder.File(RunFolder.StatisticsFile), Statistics(folder.RunId, server, result, requests, writeRequests), ct);
+    }
+
+    /// <summary>Review links that open the affected tags and the albums page in Immich's web UI.</summary>
+    public static string Links(Uri server, AutoTagConfig config, RunResult result)
+    {
+        var sb = new StringBuilder();
+        sb.Append("# Immich Autotagging Quick Links\n\n");
+        sb.Append(Inv, $"- [Albums]({WebUrl(server, "albums")}) ({result.AlbumCount} albums)\n");
+
+        // Input tags are the user's own classification tags; counts are assets carrying them directly.
+        var inputCounts = new SortedDictionary<string, int>(StringComparer.Ordinal);
+        foreach (var rule in config.Classification.Rules)
+        {
+            foreach (var name in rule.TagNames.Where(n => n.StartsWith("autotag_input_", StringComparison.Ordinal)))
+            {
+                inputCounts.TryAdd(name, 0);
+            }
+        }
+
+        foreach (var evaluation in result.Evaluations)
+        {
+            foreach (var name in evaluation.Tags.Select(t => t.Name).Distinct(StringComparer.Ordinal))
+            {
+                if (inputCounts.TryGetValue(name, out var n))
+                {
+                    inputCounts[name] = n + 1;
+                }
+            }
+        }
+
+        foreach (var (name, count) in inputCounts)
+        {
+            sb.Append(Inv, $"- [Input: {Pretty(name["autotag_input_".Length..])}]({TagUrl(server, name)}) ({count} assets)\n");
+        }
+
+        AppendOutput(sb, server, "Classification: Unknown", config.Classification.AutotagUnknown, result);
+        AppendOutput(sb, server, "Classification: Conflict", config.Classification.AutotagConflict, result);
+        sb.Append('\n');
+        if (result.DryRun)
+        {
+            sb.Append("Dry run: the counts are what the library will hold once the plan in plan.txt is applied.\n");
+        }
+
+        return sb.ToString();
+    }
+
+    public static string Plan(Uri server, RunResult result)
+    {
+        var sb = new StringBuilder();
+        var plan = result.Plan;
+        sb.Append(Inv, $"# Plan{(result.DryRun ? " (dry run: nothing was sent)" : string.Empty)}: {plan.TagsToCreate.Count} tag(s) to create, {plan.AdditionCount} addition(s), {plan.RemovalCount} removal(s)\n");
+        foreach (var tag in plan.TagsToCreate)
+        {
+            sb.Append(Inv, $"create tag {tag}\n");
+        }
+
+        var names = result.Evaluations.ToDictionary(e => e.Asset.Id, e => e.Asset.OriginalFileName);
+        foreach (var (tag, ids) in plan.Additions.OrderBy(kv => kv.Key, StringComparer.Ordinal))
+        {
+            foreach (var id in ids)
+            {
+                sb.Append(Inv, $"+ {tag} | {WebUrl(server, $"photos/{id}")} | {names.GetValueOrDefault(id)}\n");
+            }
+        }
+
+        foreach (var (tagId, ids) in plan.Removals.OrderBy(kv => plan.TagPaths.GetValueOrDefault(kv.Key), StringComparer.Ordinal))
+        {
+            var tag = plan.TagPaths.GetValueOrDefault(tagId, tagId.ToString());
+            foreach (var id in ids)
+            {
+                sb.Append(Inv, $"- {tag} | {WebUrl(server, $"photos/{id}")} | {names.GetValueOrDefault(id)}\n");
+            }
+        }
+
+        return sb.ToString();
+    }
+
+    /// <summary>Upstream's format: fields joined by " | ", one line per change or error.</summary>
+    public static string ModificationReport(Uri server, RunResult result)
+    {
+        var sb = new StringBuilder();
+        var user = result.User.Name;
+        foreach (var change in result.AppliedChanges)
+        {
+            var kind = change.Kind == ChangeKind.Added ? "ADD_TAG_TO_ASSET" : "REMOVE_TAG_FROM_ASSET";
+            sb.Append(Inv, $"{change.At:yyyy-MM-ddTHH:mm:ss.fffzzz} | kind={kind} | asset_link={WebUrl(server, $"photos/{change.AssetId}")} | name={change.FileName} | tag={change.TagName} | user={user}\n");
+        }
+
+        foreach (var error in result.Errors)
+        {
+            var kind = error.Kind switch
+            {
+                EngineErrorKind.AddTags => "WARNING_TAG_ADDITION_TO_ASSET_FAILED",
+                EngineErrorKind.RemoveTags => "WARNING_TAG_REMOVAL_FROM_ASSET_FAILED",
+                EngineErrorKind.CreateTags => "ERROR_CREATE_TAG_FAILED",
+                _ => "ERROR_ASSET_SKIPPED_RECOVERABLE",
+            };
+            sb.Append(Inv, $"{error.At:yyyy-MM-ddTHH:mm:ss.fffzzz} | kind={kind} | tag={string.Join(",", error.TagNames)} | user={user} | extra={{'assets': {error.AssetIds.Count}, 'message': '{error.Message.Replace('\'', '"')}'}}\n");
+        }
+
+        return sb.ToString();
+    }
+
+    /// <summary>One JSON object per applied change, for auditing and undo.</summary>
+    public static string Changes(RunResult result)
+    {
+        var sb = new StringBuilder();
+        foreach (var c in result.AppliedChanges)
+        {
+            sb.Append(JsonSerializer.Serialize(new ChangeLine(
+                c.At.ToString("O", Inv),
+                c.AssetId,
+                c.FileName,
+                c.TagName,
+                c.Kind == ChangeKind.Added ? "added" : "removed"), ChangeLineContext.Default.ChangeLine));
+            sb.Append('\n');
+        }
+
+        return sb.ToString();
+    }
+
+    public static string Statistics(string runId, Uri server, RunResult result, IReadOnlyDictionary<string, long> requests, long writeRequests)
+    {
+        var sb = new StringBuilder();
+        var added = result.AppliedChanges.Count(c => c.Kind == ChangeKind.Added);
+        var removed = result.AppliedChanges.Count(c => c.Kind == ChangeKind.Removed);
+        sb.Append(Inv, $"run_id: {runId}\n");
+        sb.Append(Inv, $"server: {Quote(server.ToString())}\n");
+        sb.Append(Inv, $"user: {Quote(result.User.Email)}\n");
+        sb.Append(Inv, $"dry_run: {(result.DryRun ? "true" : "false")}\n");
+        sb.Append(Inv, $"started_at: {result.StartedAt:O}\n");
+        sb.Append(Inv, $"finished_at: {result.FinishedAt:O}\n");
+        sb.Append(Inv, $"duration_seconds: {result.Duration.TotalSeconds:0.###}\n");
+        sb.Append("assets:\n");
+        sb.Append(Inv, $"  seen: {result.Assets.Total}\n");
+        sb.Append(Inv, $"  owned: {result.Assets.Owned}\n");
+        sb.Append(Inv, $"  partner_skipped: {result.Assets.PartnerSkipped}\n");
+        sb.Append(Inv, $"  excluded_by_visibility: {result.Assets.ExcludedByVisibility}\n");
+        sb.Append(Inv, $"  evaluated: {result.Assets.Evaluated}\n");
+        sb.Append("  by_type:\n");
+        foreach (var (type, count) in result.Assets.ByType.OrderBy(kv => kv.Key))
+        {
+            sb.Append(Inv, $"    {type.ToString().ToLowerInvariant()}: {count}\n");
+        }
+
+        sb.Append("status:\n");
+        foreach (var status in Enum.GetValues<ClassificationStatus>())
+        {
+            sb.Append(Inv, $"  {status.ToString().ToLowerInvariant()}: {result.StatusCounts.GetValueOrDefault(status)}\n");
+        }
+
+        sb.Append(Inv, $"albums: {result.AlbumCount}\n");
+        sb.Append(Inv, $"tags: {result.TagCount}\n");
+        sb.Append(Inv, $"ambiguous_assets_resolved: {result.AmbiguousAssetsResolved}\n");
+        sb.Append("changes:\n");
+        sb.Append(Inv, $"  tags_created: {result.Plan.TagsToCreate.Count}\n");
+        sb.Append(Inv, $"  planned_additions: {result.Plan.AdditionCount}\n");
+        sb.Append(Inv, $"  planned_removals: {result.Plan.RemovalCount}\n");
+        sb.Append(Inv, $"  tags_added: {added}\n");
+        sb.Append(Inv, $"  tags_removed: {removed}\n");
+        sb.Append("output_tags:\n");
+        foreach (var (tag, count) in result.OutputTagCounts.OrderBy(kv => kv.Key, StringComparer.Ordinal))
+        {
+            sb.Append(Inv, $"  {Quote(tag)}: {count}\n");
+        }
+
+        sb.Append(Inv, $"errors: {result.Errors.Count}\n");
+        sb.Append(Inv, $"aborted: {(result.Aborted ? "true" : "false")}\n");
+        sb.Append("requests:\n");
+        sb.Append(Inv, $"  total: {requests.Values.Sum()}\n");
+        sb.Append(Inv, $"  writes: {writeRequests}\n");
+        sb.Append("  by_operation:\n");
+        foreach (var (op, count) in requests.OrderBy(kv => kv.Key, StringComparer.Ordinal))
+        {
+            sb.Append(Inv, $"    {op}: {count}\n");
+        }
+
+        return sb.ToString();
+    }
+
+    public static string WebUrl(Uri server, string relative) => server.AbsoluteUri.TrimEnd('/') + "/" + relative;
+
+    public static string TagUrl(Uri server, string tagPath) => WebUrl(server, "tags?path=" + Uri.EscapeDataString(tagPath));
+
+    private static void AppendOutput(StringBuilder sb, Uri server, string label, string? tag, RunResult result)
+    {
+        if (string.IsNullOrWhiteSpace(tag))
+        {
+            return;
+        }
+
+        sb.Append(Inv, $"- [{label}]({TagUrl(server, tag)}) ({result.OutputTagCounts.GetValueOrDefault(tag)} assets)\n");
+    }
+
+    private static string Pretty(string suffix) =>
+        string.Join(' ', suffix.Split('_', StringSplitOptions.RemoveEmptyEntries)
+            .Select(w => char.ToUpperInvariant(w[0]) + w[1..]));
+
+    /// <summary>YAML double-quoted scalar; enough for names, URLs and e-mail addresses.</summary>
+    private static string Quote(string value) => "\"" + value.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal) + "\"";
+}
+
+internal sealed record ChangeLine(
+    [property: System.Text.Json.Serialization.JsonPropertyName("time")] string Time,
+    [property: System.Text.Json.Serialization.JsonPropertyName("asset_id")] Guid AssetId,
+    [property: System.Text.Json.Serialization.JsonPropertyName("file_name")] string FileName,
+    [property: System.Text.Json.Serialization.JsonPropertyName("tag")] string Tag,
+    [property: System.Text.Json.Serialization.JsonPropertyName("action")] string Action);
+
+[System.Text.Json.Serialization.JsonSerializable(typeof(ChangeLine))]
+internal sealed partial class ChangeLineContext : System.Text.Json.Serialization.JsonSerializerContext;
