@@ -59,7 +59,7 @@ internal sealed class MapReader
 
     public static bool IsNull(YamlNode node) =>
         node is YamlScalarNode s
-        && (s.Tag.Value == "tag:yaml.org,2002:null"
+        && (TagOf(s) == "tag:yaml.org,2002:null"
             || (s.Style is YamlDotNet.Core.ScalarStyle.Plain or YamlDotNet.Core.ScalarStyle.Any
                 && s.Tag.IsEmpty
                 && s.Value is null or "" or "~" or "null" or "Null" or "NULL"));
@@ -148,9 +148,9 @@ internal sealed class MapReader
             return new Val<string?>(null, loc);
         }
 
-        if (IsPython(node) && !node.Tag.Value.Contains("ConversionMode", StringComparison.Ordinal))
+        if (IsPython(node) && !TagOf(node).Contains("ConversionMode", StringComparison.Ordinal))
         {
-            _diag.Error(loc, $"unsupported YAML tag '{node.Tag.Value}'");
+            _diag.Error(loc, $"unsupported YAML tag '{TagOf(node)}'");
             return null;
         }
 
@@ -288,11 +288,14 @@ internal sealed class MapReader
     private void TypeError(YamlNode node, Loc loc, string expected) =>
         _diag.Error(loc, $"wrong type: expected {expected}, got {Describe(node)}");
 
-    private static bool IsPython(YamlNode node) => node.Tag.Value?.StartsWith(PythonTagPrefix, StringComparison.Ordinal) == true;
+    private static bool IsPython(YamlNode node) => TagOf(node).StartsWith(PythonTagPrefix, StringComparison.Ordinal);
+
+    // TagName.Value throws on an untagged node, so read it only when a tag is there.
+    private static string TagOf(YamlNode node) => node.Tag.IsEmpty ? "" : node.Tag.Value;
 
     private static string Describe(YamlNode node) => node switch
     {
-        _ when IsPython(node) => $"python object '{node.Tag.Value![PythonTagPrefix.Length..]}'",
+        _ when IsPython(node) => $"python object '{TagOf(node)[PythonTagPrefix.Length..]}'",
         _ when IsNull(node) => "null",
         YamlScalarNode s => $"'{s.Value}'",
         YamlSequenceNode => "list",
