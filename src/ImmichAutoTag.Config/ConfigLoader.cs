@@ -41,9 +41,10 @@ public static class ConfigLoader
         ArgumentNullException.ThrowIfNull(env);
         var diag = new Diagnostics(fileName);
         var stream = new YamlStream();
+        var scanner = new Scanner(new StringReader(yaml));
         try
         {
-            stream.Load(new StringReader(yaml));
+            stream.Load(new Parser(scanner));
         }
         catch (YamlException ex)
         {
@@ -51,6 +52,13 @@ public static class ConfigLoader
             var message = ex.InnerException is { } inner && ex.Message.Contains("see inner", StringComparison.OrdinalIgnoreCase) ? inner.Message : ex.Message;
             var short_ = StripMarkPrefix(message);
             return Fail(fileName, (int)ex.Start.Line, (int)ex.Start.Column, $"YAML syntax error: {short_}");
+        }
+        catch (InvalidOperationException)
+        {
+            // Some malformed input (e.g. an unterminated flow list) trips YamlDotNet's scanner without a
+            // YamlException; the scanner's position is still the best pointer to the problem.
+            var at = scanner.CurrentPosition;
+            return Fail(fileName, (int)at.Line, (int)at.Column, "YAML syntax error: unexpected end or malformed structure (unclosed [ or { ?)");
         }
 
         var rootLoc = new Loc(1, 1, "");

@@ -227,7 +227,10 @@ internal sealed class ConfigValidator(Diagnostics diag, Func<string, string?> en
             }
         }
 
-        if (tags.Count == 0 && patterns.Count == 0 && (raw.AssetLinks?.Count ?? 0) == 0)
+        // Count what was written, not what survived validation: a bad pattern is its own error.
+        var written = (raw.TagNames?.Count ?? 0) + (raw.AlbumNamePatterns?.Count ?? 0) + (raw.AssetLinks?.Count ?? 0);
+        var anyInvalid = raw.B.IsInvalid("tag_names") || raw.B.IsInvalid("album_name_patterns") || raw.B.IsInvalid("asset_links");
+        if (written == 0 && !anyInvalid)
         {
             diag.Error(raw.B.Loc, "a rule needs at least one non-empty list: tag_names, album_name_patterns or asset_links");
         }
@@ -244,14 +247,16 @@ internal sealed class ConfigValidator(Diagnostics diag, Func<string, string?> en
 
     private ConversionConfig Conversion(RawConversion raw)
     {
-        if (raw.Source is null && !raw.B.Has("source"))
+        if (raw.Source is null && !raw.B.IsInvalid("source"))
         {
             Missing(raw.B, "source");
         }
 
         var albums = Strings(raw.Destination?.AlbumNames);
         var tags = Strings(raw.Destination?.TagNames);
-        if (albums.Count == 0 && tags.Count == 0 && (raw.Destination is not null || !raw.B.Has("destination")))
+        var destinationInvalid = raw.B.IsInvalid("destination")
+            || (raw.Destination is { } d && (d.B.IsInvalid("album_names") || d.B.IsInvalid("tag_names")));
+        if (albums.Count == 0 && tags.Count == 0 && !destinationInvalid)
         {
             var loc = raw.Destination?.B.Loc ?? raw.B.Loc.Child("destination");
             diag.Error(loc, "a conversion destination needs album_names or tag_names (at least one non-empty)");

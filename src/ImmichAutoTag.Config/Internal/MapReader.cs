@@ -16,6 +16,7 @@ internal sealed class MapReader
     private readonly Diagnostics _diag;
     private readonly Dictionary<string, (YamlScalarNode Key, YamlNode Value)> _entries = new(StringComparer.Ordinal);
     private readonly HashSet<string> _queried = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _invalid = new(StringComparer.Ordinal);
 
     public MapReader(YamlMappingNode map, BlockSpec spec, Loc loc, Diagnostics diag)
     {
@@ -70,7 +71,8 @@ internal sealed class MapReader
         return _entries.ContainsKey(key);
     }
 
-    public Loc KeyLoc(string key) => Loc.Child(key);
+    /// <summary>Keys whose value (or an item of it) had the wrong type and was already reported.</summary>
+    public IReadOnlySet<string> Invalid => _invalid;
 
     public Val<bool>? Bool(string key)
     {
@@ -84,7 +86,7 @@ internal sealed class MapReader
             return new Val<bool>(b, loc);
         }
 
-        TypeError(node, loc, "bool (true/false)");
+        TypeError(key, node, loc, "bool (true/false)");
         return null;
     }
 
@@ -106,7 +108,7 @@ internal sealed class MapReader
             return new Val<int>(i, loc);
         }
 
-        TypeError(node, loc, "int");
+        TypeError(key, node, loc, "int");
         return null;
     }
 
@@ -128,7 +130,7 @@ internal sealed class MapReader
             return new Val<string?>(s.Value ?? "", loc);
         }
 
-        TypeError(node, loc, "string");
+        TypeError(key, node, loc, "string");
         return null;
     }
 
@@ -150,6 +152,7 @@ internal sealed class MapReader
 
         if (IsPython(node) && !TagOf(node).Contains("ConversionMode", StringComparison.Ordinal))
         {
+            _invalid.Add(key);
             _diag.Error(loc, $"unsupported YAML tag '{TagOf(node)}'");
             return null;
         }
@@ -161,7 +164,7 @@ internal sealed class MapReader
             case YamlSequenceNode { Children: [YamlScalarNode inner] } when IsPython(node):
                 return new Val<string?>(inner.Value ?? "", loc);
             default:
-                TypeError(node, loc, "string (move or copy)");
+                TypeError(key, node, loc, "string (move or copy)");
                 return null;
         }
     }
@@ -176,7 +179,7 @@ internal sealed class MapReader
 
         if (node is not YamlSequenceNode seq)
         {
-            TypeError(node, loc, "list of strings");
+            TypeError(key, node, loc, "list of strings");
             return null;
         }
 
@@ -191,7 +194,7 @@ internal sealed class MapReader
             }
             else
             {
-                TypeError(item, itemLoc, "string");
+                TypeError(key, item, itemLoc, "string");
             }
         }
 
@@ -211,7 +214,7 @@ internal sealed class MapReader
             return new MapReader(m, spec.Child!, loc, _diag);
         }
 
-        TypeError(node, loc, "map");
+        TypeError(key, node, loc, "map");
         return null;
     }
 
@@ -225,7 +228,7 @@ internal sealed class MapReader
 
         if (node is not YamlSequenceNode seq)
         {
-            TypeError(node, loc, "list of maps");
+            TypeError(key, node, loc, "list of maps");
             return null;
         }
 
@@ -240,7 +243,7 @@ internal sealed class MapReader
             }
             else
             {
-                TypeError(item, itemLoc, "map");
+                TypeError(key, item, itemLoc, "map");
             }
         }
 
@@ -285,8 +288,11 @@ internal sealed class MapReader
         return false;
     }
 
-    private void TypeError(YamlNode node, Loc loc, string expected) =>
+    private void TypeError(string key, YamlNode node, Loc loc, string expected)
+    {
+        _invalid.Add(key);
         _diag.Error(loc, $"wrong type: expected {expected}, got {Describe(node)}");
+    }
 
     private static bool IsPython(YamlNode node) => TagOf(node).StartsWith(PythonTagPrefix, StringComparison.Ordinal);
 

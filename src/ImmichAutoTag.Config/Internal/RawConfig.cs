@@ -4,9 +4,12 @@ namespace ImmichAutoTag.Config.Internal;
 // validator turns these into the Core records, applying upstream's defaults and semantic checks.
 
 /// <summary>The position of a map and the (known) keys it contains.</summary>
-internal sealed record Block(Loc Loc, IReadOnlySet<string> Keys, Val<string?>? Description)
+internal sealed record Block(Loc Loc, IReadOnlySet<string> Keys, MapReader Reader, Val<string?>? Description)
 {
     public bool Has(string key) => Keys.Contains(key);
+
+    /// <summary>True when the key had a type error; checks that depend on its value then stay quiet.</summary>
+    public bool IsInvalid(string key) => Reader.Invalid.Contains(key);
 }
 
 internal sealed record RawConfig(
@@ -120,7 +123,7 @@ internal static class RawConfigReader
     {
         // Description is free text accepted on every block.
         var description = m.String("description");
-        return new Block(m.Loc, spec.Keys.Select(k => k.Name).Where(m.Has).ToHashSet(StringComparer.Ordinal), description);
+        return new Block(m.Loc, spec.Keys.Select(k => k.Name).Where(m.Has).ToHashSet(StringComparer.Ordinal), m, description);
     }
 
     private static RawServer Server(MapReader m) =>
