@@ -1,0 +1,102 @@
+using ImmichAutoTag.Config.Internal;
+using YamlDotNet.Core;
+using YamlDotNet.RepresentationModel;
+
+namespace ImmichAutoTag.Config;
+
+/// <summary>Loads an upstream-compatible config.yaml into the validated <see cref="Core.Configuration.AutoTagConfig"/>.</summary>
+public static class ConfigLoader
+{
+    // Reads the file; applies env overrides IMMICH_URL and IMMICH_API_KEY (they win over the file);
+    // validates everything and returns ALL errors at once (unknown key, wrong type, invalid regex,
+    // missing required key, bad URL), each with file, line, column and key path.
+    public static ConfigLoadResult LoadFile(string path, Func<string, string?> env)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        if (Path.GetExtension(path).Equals(".py", StringComparison.OrdinalIgnoreCase))
+        {
+            return Fail(path, 1, 1,
+                "Python config files are not supported; only YAML (.yaml/.yml) is. To convert, write the same keys as YAML: "
+                + "each keyword argument becomes a key (server=ServerConfig(host=\"h\", port=2283) becomes 'server:' with "
+                + "indented 'host: h' and 'port: 2283'), lists become '- item' lines, True/False/None become true/false/null. "
+                + "See rules/config.example.yaml for every key.");
+        }
+
+        string text;
+        try
+        {
+            text = File.ReadAllText(path);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return Fail(path, 0, 0, $"cannot read config file: {ex.Message}");
+        }
+
+        return LoadYaml(text, path, env);
+    }
+
+    public static ConfigLoadResult LoadYaml(string yaml, string fileName, Func<string, string?> env)
+    {
+        ArgumentNullException.ThrowIfNull(yaml);
+        ArgumentNullException.ThrowIfNull(env);
+        var diag = new Diagnostics(fileName);
+        var stream = new YamlStream();
+        var scanner = new Scanner(new StringReader(yaml));
+        try
+        {
+            stream.Load(new Parser(scanner));
+        }
+        catch (YamlException ex)
+        {
+            // Duplicate keys and syntax errors both land here; the marks point at the offending text.
+            var message = ex.InnerException is { } inner && ex.Message.Contains("see inner", StringComparison.OrdinalIgnoreCase) ? inner.Message : ex.Message;
+            var short_ = StripMarkPrefix(message);
+            return Fail(fileName, (int)ex.Start.Line, (int)ex.Start.Column, $"YAML syntax error: {short_}");
+        }
+        catch (InvalidOperationException)
+        {
+            // Some malformed input (e.g. an unterminated flow list) trips YamlDotNet's scanner without a
+            // YamlException; the scanner's position is still the best pointer to the problem.
+            var at = scanner.CurrentPosition;
+            return Fail(fileName, (int)at.Line, (int)at.Column, "YAML syntax error: unexpected end or malformed structure (unclosed [ or { ?)");
+        }
+
+        var rootLoc = new Loc(1, 1, "");
+        YamlMappingNode root;
+        if (stream.Documents.Count == 0 || MapReader.IsNull(stream.Documents[0].RootNode))
+        {
+            root = new YamlMappingNode();
+        }
+        else if (stream.Documents[0].RootNode is YamlMappingNode map)
+        {
+            root = map;
+            rootLoc = MapReader.At(map, rootLoc);
+        }
+        else
+        {
+            var node = stream.Documents[0].RootNode;
+            return Fail(fileName, (int)node.Start.Line, (int)node.Start.Column, "the config must be a YAML map of keys (server:, classification:, ...)");
+        }
+
+        if (stream.Documents.Count > 1)
+        {
+            var second = stream.Documents[1].RootNode;
+            diag.Error(MapReader.At(second, rootLoc), "the config file must hold a single YAML document");
+        }
+
+        var raw = RawConfigReader.Read(new MapReader(root, ConfigKeys.Root, rootLoc, diag));
+        var config = new ConfigValidator(diag, env).Validate(raw, fileName);
+        diag.Sort();
+        return new ConfigLoadResult(diag.Errors.Count == 0 ? config : null, diag.Errors, diag.Warnings);
+    }
+
+    private static ConfigLoadResult Fail(string file, int line, int column, string message) =>
+        new(null, [new ConfigDiagnostic(file, line, column, "", message)], []);
+
+    // YamlDotNet prefixes messages with "(Line: x, Col: y, Idx: z) - (Line: ...): "; the diagnostic has its own position.
+    private static string StripMarkPrefix(string message)
+    {
+        var idx = message.LastIndexOf("): ", StringComparison.Ordinal);
+        return message.StartsWith("(Line:", StringComparison.Ordinal) && idx >= 0 ? message[(idx + 3)..] : message;
+    }
+}

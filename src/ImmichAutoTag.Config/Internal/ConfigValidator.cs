@@ -1,0 +1,479 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+using ImmichAutoTag.Core.Configuration;
+
+namespace ImmichAutoTag.Config.Internal;
+
+/// <summary>
+/// Applies upstream's defaults and every semantic rule to the raw records, reporting all problems.
+/// Returns null when anything is wrong, so a half-valid config can never be used.
+/// </summary>
+internal sealed class ConfigValidator(Diagnostics diag, Func<string, string?> env)
+{
+    public const string EnvUrl = "IMMICH_URL";
+    public const string EnvApiKey = "IMMICH_API_KEY";
+
+    public AutoTagConfig? Validate(RawConfig raw, string? sourcePath)
+    {
+        var server = ValidateServer(raw);
+        var root = raw.B;
+        if (!root.Has("enable_album_name_strip"))
+        {
+            Missing(root, "enable_album_name_strip");
+        }
+
+        var config = new AutoTagConfig
+        {
+            Server = server ?? new ServerConfig(new Uri("http://invalid/"), ""),
+            Description = root.Description?.Value,
+            EnableAlbumNameStrip = raw.EnableAlbumNameStrip?.Value ?? true,
+            Skip = ValidateSkip(raw.Skip),
+            Filters = new FiltersConfig
+            {
+                FilterIn = Rules(raw.Filters?.FilterIn),
+                FilterOut = Rules(raw.Filters?.FilterOut),
+            },
+            Conversions = new ConversionsConfig
+            {
+                Enabled = raw.Conversions?.Enabled?.Value ?? true,
+                Conversions = raw.Conversions?.Conversions?.Select(Conversion).ToList() ?? [],
+            },
+            Classification = ValidateClassification(raw.Classification),
+            DuplicateProcessing = ValidateDuplicates(raw.DuplicateProcessing),
+            AlbumDateConsistency = ValidateAlbumDateConsistency(raw.AlbumDateConsistency),
+            AlbumDetectionFromFolders = ValidateAlbumDetection(raw.AlbumDetectionFromFolders),
+            Performance = new PerformanceConfig
+            {
+                EnableTypeChecking = raw.Performance?.EnableTypeChecking?.Value ?? false,
+                FailFastOnAssetErrors = raw.Performance?.FailFastOnAssetErrors?.Value ?? false,
+            },
+            AlbumPermissions = ValidatePermissions(raw.AlbumPermissions),
+            CreateAlbumFromDateIfMissing = raw.CreateAlbumFromDateIfMissing?.Value ?? false,
+            SourcePath = sourcePath,
+        };
+        return diag.Errors.Count == 0 && server is not null ? config : null;
+    }
+
+    /// <summary>Accepts http(s) URLs with an optional path prefix; a trailing /api is dropped.</summary>
+    public static Uri? ParseBaseUrl(string text, out string? error)
+    {
+        error = null;
+        if (!Uri.TryCreate(text.Trim(), UriKind.Absolute, out var uri)
+            || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps)
+            || string.IsNullOrEmpty(uri.Host))
+        {
+            error = $"invalid server URL '{text}': expected http://host[:port][/prefix] or https://...";
+            return null;
+        }
+
+        if (uri.Query.Length > 0 || uri.Fragment.Length > 0)
+        {
+            error = $"invalid server URL '{text}': a query string or fragment is not allowed";
+            return null;
+        }
+
+        var path = uri.AbsolutePath.TrimEnd('/');
+        if (path.EndsWith("/api", StringComparison.OrdinalIgnoreCase))
+        {
+            path = path[..^4];
+        }
+
+        return new Uri(uri.GetLeftPart(UriPartial.Authority) + path + "/");
+    }
+
+    private ServerConfig? ValidateServer(RawConfig raw)
+    {
+        var s = raw.Server;
+        var envUrl = NonEmpty(env(EnvUrl));
+        var envKey = NonEmpty(env(EnvApiKey));
+        Uri? url = null;
+        var ok = true;
+
+        if (s is null && (envUrl is null || envKey is null))
+        {
+            Missing(raw.B, "server", envUrl is null
+                ? "missing required key 'server' (needs url, or host and port, plus api_key; or set IMMICH_URL and IMMICH_API_KEY)"
+                : "missing required key 'server' (needs api_key, or set IMMICH_API_KEY)");
+            ok = false;
+        }
+
+        if (envUrl is not null)
+        {
+            url = ParseBaseUrl(envUrl, out var error);
+            if (error is not null)
+            {
+                diag.EnvError(EnvUrl, error);
+            }
+        }
+        else if (s?.Url is { Value: { } text } urlVal)
+        {
+            url = ParseBaseUrl(text, out var error);
+            if (error is not null)
+            {
+                diag.Error(urlVal.Loc, error);
+            }
+
+            if (s.Host is not null)
+            {
+                diag.Warning(s.Host.Loc, "server.host/port are ignored because server.url is set");
+            }
+        }
+        else if (s is not null && !s.B.Has("url") && s.B.Has("host"))
+        {
+            url = FromHostPort(s);
+        }
+        else if (s is not null && s.B.Has("url"))
+        {
+            // A wrong-typed url was already reported by the reader; only an explicit null is left.
+            if (s.Url is not null)
+            {
+                diag.Error(s.Url.Loc, "server.url must not be null");
+            }
+        }
+        else if (s is not null)
+        {
+            Missing(s.B, "host", "missing required key 'host' (or give 'url' instead of host and port)");
+        }
+
+        string? apiKey = envKey;
+        if (apiKey is null && s is not null)
+        {
+            apiKey = NonEmpty(s.ApiKey?.Value);
+            if (apiKey is null && (!s.B.Has("api_key") || s.ApiKey is not null))
+            {
+                Missing(s.B, "api_key", "missing required key 'api_key' (or set IMMICH_API_KEY)");
+            }
+        }
+
+        return ok && url is not null && apiKey is not null ? new ServerConfig(url, apiKey) : null;
+    }
+
+    private Uri? FromHostPort(RawServer s)
+    {
+        if (s.Port is null)
+        {
+            if (!s.B.Has("port"))
+            {
+                Missing(s.B, "port", "missing required key 'port' (needed with 'host'; or use 'url')");
+            }
+
+            return null;
+        }
+
+        if (s.Port.Value is < 1 or > 65535)
+        {
+            diag.Error(s.Port.Loc, $"port {s.Port.Value} is out of range 1-65535");
+            return null;
+        }
+
+        if (s.Host is not { Value: { Length: > 0 } host })
+        {
+            if (s.Host is not null)
+            {
+                diag.Error(s.Host.Loc, "host must not be empty");
+            }
+
+            return null;
+        }
+
+        if (host.Contains("://", StringComparison.Ordinal) || host.Contains('/', StringComparison.Ordinal))
+        {
+            diag.Error(s.Host.Loc, $"host '{host}' must be a bare host name or IP; put a full URL in server.url instead");
+            return null;
+        }
+
+        var bracketed = host.Contains(':', StringComparison.Ordinal) && !host.StartsWith('[') ? $"[{host}]" : host;
+        var url = ParseBaseUrl(string.Create(CultureInfo.InvariantCulture, $"http://{bracketed}:{s.Port.Value}/"), out var error);
+        if (error is not null)
+        {
+            diag.Error(s.Host.Loc, $"host '{host}' is not a valid host name");
+        }
+
+        return url;
+    }
+
+    private SkipConfig ValidateSkip(RawSkip? raw)
+    {
+        if (raw?.SkipN is { Value: < 0 } n)
+        {
+            diag.Error(n.Loc, "skip_n must not be negative");
+        }
+
+        return new SkipConfig
+        {
+            SkipN = Math.Max(0, raw?.SkipN?.Value ?? 0),
+            ResumePrevious = raw?.ResumePrevious?.Value ?? true,
+            // Upstream treats a negative limit as "unlimited", like null.
+            MaxItems = raw?.MaxItems?.Value is >= 0 and var max ? max : null,
+        };
+    }
+
+    private List<RuleConfig> Rules(IReadOnlyList<RawRule>? rules) => rules?.Select(Rule).ToList() ?? [];
+
+    private RuleConfig Rule(RawRule raw)
+    {
+        var tags = Strings(raw.TagNames);
+        var patterns = Patterns(raw.AlbumNamePatterns, RegexOptions.CultureInvariant);
+        var ids = new List<Guid>();
+        foreach (var link in raw.AssetLinks ?? [])
+        {
+            if (AssetLinkParser.TryParse(link.Value, out var id))
+            {
+                ids.Add(id);
+            }
+            else
+            {
+                diag.Error(link.Loc, $"asset link '{link.Value}' is neither a UUID nor an Immich photo URL (…/photos/<uuid>)");
+            }
+        }
+
+        // Count what was written, not what survived validation: a bad pattern is its own error.
+        var written = (raw.TagNames?.Count ?? 0) + (raw.AlbumNamePatterns?.Count ?? 0) + (raw.AssetLinks?.Count ?? 0);
+        var anyInvalid = raw.B.IsInvalid("tag_names") || raw.B.IsInvalid("album_name_patterns") || raw.B.IsInvalid("asset_links");
+        if (written == 0 && !anyInvalid)
+        {
+            diag.Error(raw.B.Loc, "a rule needs at least one non-empty list: tag_names, album_name_patterns or asset_links");
+        }
+
+        return new RuleConfig
+        {
+            TagNames = tags,
+            AlbumNamePatterns = patterns,
+            AssetIds = ids,
+            AssetLinks = raw.AssetLinks?.Select(l => l.Value).ToList() ?? [],
+            Description = raw.B.Description?.Value,
+        };
+    }
+
+    private ConversionConfig Conversion(RawConversion raw)
+    {
+        if (raw.Source is null && !raw.B.IsInvalid("source"))
+        {
+            Missing(raw.B, "source");
+        }
+
+        var albums = Strings(raw.Destination?.AlbumNames);
+        var tags = Strings(raw.Destination?.TagNames);
+        var destinationInvalid = raw.B.IsInvalid("destination")
+            || (raw.Destination is { } d && (d.B.IsInvalid("album_names") || d.B.IsInvalid("tag_names")));
+        if (albums.Count == 0 && tags.Count == 0 && !destinationInvalid)
+        {
+            var loc = raw.Destination?.B.Loc ?? raw.B.Loc.Child("destination");
+            diag.Error(loc, "a conversion destination needs album_names or tag_names (at least one non-empty)");
+        }
+
+        var mode = ConversionMode.Move;
+        if (raw.Mode is { Value: { } text } modeVal)
+        {
+            switch (text.Trim().ToUpperInvariant())
+            {
+                case "MOVE":
+                    mode = ConversionMode.Move;
+                    break;
+                case "COPY":
+                    mode = ConversionMode.Copy;
+                    break;
+                default:
+                    diag.Error(modeVal.Loc, $"unknown mode '{text}': expected move or copy{Suggest.Hint(text, ["move", "copy"])}");
+                    break;
+            }
+        }
+
+        return new ConversionConfig
+        {
+            Source = raw.Source is null ? new RuleConfig() : Rule(raw.Source),
+            DestinationAlbumNames = albums,
+            DestinationTagNames = tags,
+            Mode = mode,
+            Description = raw.B.Description?.Value,
+        };
+    }
+
+    private ClassificationConfig ValidateClassification(RawClassification? raw)
+    {
+        var defaults = new ClassificationConfig();
+        return new ClassificationConfig
+        {
+            Rules = Rules(raw?.Rules),
+            AutotagUnknown = TagName(raw?.AutotagUnknown, defaults.AutotagUnknown),
+            AutotagConflict = TagName(raw?.AutotagConflict, defaults.AutotagConflict),
+        };
+    }
+
+    private DuplicateProcessingConfig ValidateDuplicates(RawDuplicateProcessing? raw)
+    {
+        var d = new DuplicateProcessingConfig();
+        var dateCorrection = d.DateCorrection;
+        if (raw?.DateCorrection is { } dc)
+        {
+            if (!dc.B.Has("enabled"))
+            {
+                Missing(dc.B, "enabled");
+            }
+
+            if (!dc.B.Has("extraction_timezone"))
+            {
+                Missing(dc.B, "extraction_timezone");
+            }
+
+            var tz = dc.ExtractionTimezone;
+            if (tz is not null && (tz.Value is null || !TimeZoneInfo.TryFindSystemTimeZoneById(tz.Value, out _)))
+            {
+                diag.Error(tz.Loc, $"unknown time zone '{tz.Value}': expected an IANA id such as UTC or Europe/Madrid");
+            }
+
+            dateCorrection = new DateCorrectionConfig
+            {
+                Enabled = dc.Enabled?.Value ?? false,
+                ExtractionTimezone = tz?.Value ?? dateCorrection.ExtractionTimezone,
+            };
+        }
+
+        return new DuplicateProcessingConfig
+        {
+            AutotagAlbumConflict = TagName(raw?.AutotagAlbumConflict, d.AutotagAlbumConflict),
+            AutotagClassificationConflict = TagName(raw?.AutotagClassificationConflict, d.AutotagClassificationConflict),
+            AutotagClassificationConflictPrefix = TagName(raw?.AutotagClassificationConflictPrefix, d.AutotagClassificationConflictPrefix),
+            AutotagAlbumDetectionConflict = TagName(raw?.AutotagAlbumDetectionConflict, d.AutotagAlbumDetectionConflict),
+            DateCorrection = dateCorrection,
+        };
+    }
+
+    private AlbumDateConsistencyConfig ValidateAlbumDateConsistency(RawAlbumDateConsistency? raw)
+    {
+        var d = new AlbumDateConsistencyConfig();
+        if (raw?.ThresholdDays is { Value: < 0 } t)
+        {
+            diag.Error(t.Loc, "threshold_days must not be negative");
+        }
+
+        return new AlbumDateConsistencyConfig
+        {
+            Enabled = raw?.Enabled?.Value ?? d.Enabled,
+            AutotagAlbumDateMismatch = TagName(raw?.AutotagAlbumDateMismatch, d.AutotagAlbumDateMismatch),
+            ThresholdDays = raw?.ThresholdDays?.Value ?? d.ThresholdDays,
+        };
+    }
+
+    private AlbumDetectionFromFoldersConfig ValidateAlbumDetection(RawAlbumDetection? raw)
+    {
+        if (raw is null)
+        {
+            return new AlbumDetectionFromFoldersConfig();
+        }
+
+        if (!raw.B.Has("enabled"))
+        {
+            Missing(raw.B, "enabled");
+        }
+
+        if (!raw.B.Has("excluded_paths"))
+        {
+            Missing(raw.B, "excluded_paths");
+        }
+
+        return new AlbumDetectionFromFoldersConfig
+        {
+            Enabled = raw.Enabled?.Value ?? false,
+            ExcludedPaths = Patterns(raw.ExcludedPaths, RegexOptions.CultureInvariant | RegexOptions.IgnoreCase),
+        };
+    }
+
+    private AlbumPermissionsConfig ValidatePermissions(RawAlbumPermissions? raw)
+    {
+        var groups = new List<UserGroupConfig>();
+        foreach (var g in raw?.UserGroups ?? [])
+        {
+            RequireAll(g.B, "name", "members");
+            groups.Add(new UserGroupConfig(g.Name?.Value ?? "", Strings(g.Members), g.B.Description?.Value));
+        }
+
+        var known = groups.Select(g => g.Name).ToList();
+        var rules = new List<SelectionRuleConfig>();
+        foreach (var r in raw?.SelectionRules ?? [])
+        {
+            RequireAll(r.B, "name", "keyword", "groups");
+            var access = AlbumAccess.View;
+            if (r.Access is { Value: { } text } accessVal)
+            {
+                if (!Enum.TryParse(text.Trim(), ignoreCase: true, out access) || !Enum.IsDefined(access) || text.Trim().Any(char.IsDigit))
+                {
+                    diag.Error(accessVal.Loc, $"unknown access '{text}': expected view, edit or admin{Suggest.Hint(text, ["view", "edit", "admin"])}");
+                    access = AlbumAccess.View;
+                }
+            }
+
+            foreach (var group in r.Groups ?? [])
+            {
+                if (!known.Contains(group.Value, StringComparer.Ordinal))
+                {
+                    diag.Warning(group.Loc, $"group '{group.Value}' is not defined in album_permissions.user_groups{Suggest.Hint(group.Value, known)}");
+                }
+            }
+
+            rules.Add(new SelectionRuleConfig(r.Name?.Value ?? "", r.Keyword?.Value ?? "", Strings(r.Groups), access, r.B.Description?.Value));
+        }
+
+        return new AlbumPermissionsConfig
+        {
+            Enabled = raw?.Enabled?.Value ?? false,
+            UserGroups = groups,
+            SelectionRules = rules,
+            LogUnmatched = raw?.LogUnmatched?.Value ?? false,
+        };
+    }
+
+    /// <summary>Output tag names: absent keeps the default, explicit null disables the tag.</summary>
+    private string? TagName(Val<string?>? raw, string? fallback)
+    {
+        if (raw is null)
+        {
+            return fallback;
+        }
+
+        if (raw.Value is { } s && string.IsNullOrWhiteSpace(s))
+        {
+            diag.Error(raw.Loc, "tag name must not be empty (use null to disable the tag)");
+            return null;
+        }
+
+        return raw.Value;
+    }
+
+    private List<string> Patterns(IReadOnlyList<Val<string>>? raw, RegexOptions options)
+    {
+        var result = new List<string>();
+        foreach (var p in raw ?? [])
+        {
+            var translated = PythonRegex.ToDotNet(p.Value);
+            if (PythonRegex.Validate(translated, options) is { } error)
+            {
+                diag.Error(p.Loc, $"invalid regex '{p.Value}': {error}");
+            }
+            else
+            {
+                result.Add(translated);
+            }
+        }
+
+        return result;
+    }
+
+    private static List<string> Strings(IReadOnlyList<Val<string>>? raw) => raw?.Select(v => v.Value).ToList() ?? [];
+
+    private void RequireAll(Block b, params string[] keys)
+    {
+        foreach (var key in keys)
+        {
+            if (!b.Has(key))
+            {
+                Missing(b, key);
+            }
+        }
+    }
+
+    private void Missing(Block b, string key, string? message = null) =>
+        diag.Error(b.Loc.Child(key), message ?? $"missing required key '{key}'");
+
+    private static string? NonEmpty(string? s) => string.IsNullOrWhiteSpace(s) ? null : s.Trim();
+}

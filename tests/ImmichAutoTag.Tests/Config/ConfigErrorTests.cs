@@ -1,0 +1,344 @@
+using ImmichAutoTag.Config;
+using static ImmichAutoTag.Tests.Config.ConfigTestHelpers;
+
+namespace ImmichAutoTag.Tests.Config;
+
+public sealed class ConfigErrorTests
+{
+    private static void ShouldBeAt(ConfigDiagnostic d, int line, int column, string path, string messagePart)
+    {
+        d.File.Should().Be(FileName);
+        (d.Line, d.Column, d.KeyPath).Should().Be((line, column, path), because: d.ToString());
+        d.Message.Should().Contain(messagePart);
+    }
+
+    [Fact]
+    public void Unknown_key_in_strict_block_is_an_error_with_suggestion()
+    {
+        var result = Load("""
+            server:
+              host: h
+              port: 2283
+              api_key: k
+              api_kee: k2
+            enable_album_name_strip: true
+            """);
+
+        result.Errors.Should().ContainSingle();
+        ShouldBeAt(result.Errors[0], 5, 3, "server.api_kee", "unknown key 'api_kee' (did you mean 'api_key'?)");
+    }
+
+    [Fact]
+    public void Unknown_top_level_key_without_close_match_has_no_suggestion()
+    {
+        var d = SingleError(Minimal + "\nwibble: 3\n");
+        ShouldBeAt(d, 6, 1, "wibble", "unknown key 'wibble'");
+        d.Message.Should().NotContain("did you mean");
+    }
+
+    [Theory]
+    [InlineData("enable_album_name_strip: maybe", 1, 26, "enable_album_name_strip", "expected bool")]
+    [InlineData("skip: {skip_n: ten}", 1, 16, "skip.skip_n", "expected int")]
+    [InlineData("classification: {rules: {tag_names: [a]}}", 1, 25, "classification.rules", "expected list of maps")]
+    [InlineData("classification: {rules: [{tag_names: a}]}", 1, 38, "classification.rules[0].tag_names", "expected list of strings")]
+    [InlineData("classification: {rules: [{tag_names: [a, [b]]}]}", 1, 42, "classification.rules[0].tag_names[1]", "expected string")]
+    [InlineData("performance: [1, 2]", 1, 14, "performance", "expected map")]
+    [InlineData("classification: {autotag_unknown: {a: 1}}", 1, 35, "classification.autotag_unknown", "expected string, got map")]
+    public void Wrong_type_is_reported_at_the_value(string line, int l, int c, string path, string message)
+    {
+        var yaml = line + "\n" + (line.StartsWith("enable", StringComparison.Ordinal) ? Minimal.Replace("enable_album_name_strip: true", "", StringComparison.Ordinal) : Minimal);
+        ShouldBeAt(SingleError(yaml), l, c, path, message);
+    }
+
+    [Fact]
+    public void Invalid_regex_points_at_the_pattern_with_its_index_path()
+    {
+        var d = SingleError(Minimal + """
+
+            classification:
+              rules:
+                - tag_names: [a]
+                - tag_names: [b]
+                - album_name_patterns: ['^ok$', '(unclosed']
+            """);
+
+        ShouldBeAt(d, 10, 37, "classification.rules[2].album_name_patterns[1]", "invalid regex '(unclosed'");
+        d.ToString().Should().StartWith("config.yaml:10:37: classification.rules[2].album_name_patterns[1]: invalid regex '(unclosed': ");
+    }
+
+    [Fact]
+    public void Invalid_excluded_path_regex_is_reported()
+    {
+        var d = SingleError(Minimal + """
+
+            album_detection_from_folders:
+              enabled: true
+              excluded_paths: ['a[b']
+            """);
+
+        ShouldBeAt(d, 8, 20, "album_detection_from_folders.excluded_paths[0]", "invalid regex 'a[b'");
+    }
+
+    [Fact]
+    public void Missing_required_key_is_reported_at_the_parent_map()
+    {
+        var d = SingleError(Minimal + """
+
+            duplicate_processing:
+              date_correction:
+                enabled: true
+            """);
+
+        ShouldBeAt(d, 8, 5, "duplicate_processing.date_correction.extraction_timezone", "missing required key 'extraction_timezone'");
+    }
+
+    [Fact]
+    public void Missing_required_top_level_keys_are_reported_at_the_root()
+    {
+        var result = Load("skip: {skip_n: 1}\n");
+
+        result.Errors.Select(e => (e.Line, e.Column, e.KeyPath)).Should().BeEquivalentTo(new[]
+        {
+            (1, 1, "server"),
+            (1, 1, "enable_album_name_strip"),
+        });
+    }
+
+    [Fact]
+    public void Folder_detection_block_requires_both_keys()
+    {
+        var result = Load(Minimal + "\nalbum_detection_from_folders: {description: x}\n");
+
+        result.Errors.Select(e => e.KeyPath).Should().BeEquivalentTo(
+            "album_detection_from_folders.enabled", "album_detection_from_folders.excluded_paths");
+        result.Errors.Should().AllSatisfy(e => (e.Line, e.Column).Should().Be((6, 31)));
+    }
+
+    [Fact]
+    public void Missing_api_key_is_an_error_unless_the_environment_supplies_it()
+    {
+        const string yaml = """
+            server:
+              url: https://photos.example.net
+            enable_album_name_strip: true
+            """;
+
+        ShouldBeAt(SingleError(yaml), 2, 3, "server.api_key", "missing required key 'api_key'");
+        Load(yaml, Env(("IMMICH_API_KEY", "from-env"))).Config!.Server.ApiKey.Should().Be("from-env");
+    }
+
+    [Theory]
+    [InlineData("ftp://photos.example.net")]
+    [InlineData("photos.example.net:2283")]
+    [InlineData("https://photos.example.net/?x=1")]
+    [InlineData("not a url")]
+    public void Bad_url_is_an_error(string url)
+    {
+        var d = SingleError($"""
+            server:
+              url: "{url}"
+              api_key: k
+            enable_album_name_strip: true
+            """);
+
+        ShouldBeAt(d, 2, 8, "server.url", "invalid server URL");
+    }
+
+    [Fact]
+    public void Host_with_scheme_is_rejected_with_a_pointer_to_url()
+    {
+        var d = SingleError("""
+            server: {host: "http://nas", port: 2283, api_key: k}
+            enable_album_name_strip: true
+            """);
+
+        ShouldBeAt(d, 1, 16, "server.host", "server.url");
+    }
+
+    [Fact]
+    public void Unknown_time_zone_is_an_error()
+    {
+        var d = SingleError(Minimal + """
+
+            duplicate_processing:
+              date_correction: {enabled: true, extraction_timezone: Mars/Olympus_Mons}
+            """);
+
+        ShouldBeAt(d, 7, 57, "duplicate_processing.date_correction.extraction_timezone", "unknown time zone 'Mars/Olympus_Mons'");
+    }
+
+    [Fact]
+    public void Bad_asset_link_is_an_error()
+    {
+        var d = SingleError(Minimal + """
+
+            filters:
+              filter_in:
+                - asset_links: ['https://nas/albums/not-an-id']
+            """);
+
+        ShouldBeAt(d, 8, 21, "filters.filter_in[0].asset_links[0]", "neither a UUID nor an Immich photo URL");
+    }
+
+    [Fact]
+    public void Rule_with_all_lists_empty_is_an_error_at_the_rule()
+    {
+        var d = SingleError(Minimal + """
+
+            classification:
+              rules:
+                - tag_names: [x]
+                - {tag_names: [], album_name_patterns: null}
+            """);
+
+        ShouldBeAt(d, 9, 7, "classification.rules[1]", "at least one non-empty list");
+    }
+
+    [Fact]
+    public void Conversion_destination_with_nothing_is_an_error()
+    {
+        var d = SingleError(Minimal + """
+
+            conversions:
+              conversions:
+                - source: {tag_names: [a]}
+                  destination: {album_names: []}
+            """);
+
+        ShouldBeAt(d, 9, 20, "conversions.conversions[0].destination", "album_names or tag_names");
+    }
+
+    [Fact]
+    public void Unknown_conversion_mode_is_an_error()
+    {
+        var d = SingleError(Minimal + """
+
+            conversions:
+              conversions:
+                - source: {tag_names: [a]}
+                  destination: {tag_names: [b]}
+                  mode: mvoe
+            """);
+
+        ShouldBeAt(d, 10, 13, "conversions.conversions[0].mode", "unknown mode 'mvoe'");
+    }
+
+    [Fact]
+    public void Negative_threshold_is_an_error()
+    {
+        var d = SingleError(Minimal + "\nalbum_date_consistency: {threshold_days: -3}\n");
+        ShouldBeAt(d, 6, 42, "album_date_consistency.threshold_days", "must not be negative");
+    }
+
+    [Fact]
+    public void Unknown_access_value_is_an_error_with_suggestion()
+    {
+        var d = SingleError(Minimal + """
+
+            album_permissions:
+              user_groups: [{name: fam, members: [a@b.c]}]
+              selection_rules:
+                - {name: r, keyword: k, groups: [fam], access: viwe}
+            """);
+
+        ShouldBeAt(d, 9, 52, "album_permissions.selection_rules[0].access", "unknown access 'viwe'");
+        d.Message.Should().Contain("did you mean 'view'");
+    }
+
+    [Fact]
+    public void Selection_rule_naming_an_undefined_group_is_a_warning()
+    {
+        var result = Load(Minimal + """
+
+            album_permissions:
+              user_groups: [{name: family, members: []}]
+              selection_rules: [{name: r, keyword: k, groups: [famliy]}]
+            """);
+
+        result.IsValid.Should().BeTrue();
+        result.Warnings.Should().ContainSingle().Which.Message.Should().Contain("did you mean 'family'");
+    }
+
+    [Fact]
+    public void Yaml_syntax_error_has_line_and_column()
+    {
+        var result = Load("""
+            server:
+              host: h
+              port: [2283
+            enable_album_name_strip: true
+            """);
+
+        result.Config.Should().BeNull();
+        var d = result.Errors.Should().ContainSingle().Subject;
+        d.Message.Should().StartWith("YAML syntax error");
+        d.Line.Should().BeInRange(3, 4);
+        d.Column.Should().BeGreaterThan(0);
+    }
+
+    [Fact]
+    public void Duplicate_key_is_reported_with_position()
+    {
+        var result = Load(Minimal + "\nskip: {}\nskip: {}\n");
+
+        result.Config.Should().BeNull();
+        var d = result.Errors.Should().ContainSingle().Subject;
+        d.Line.Should().BeGreaterThan(5);
+        d.Message.Should().Contain("skip");
+    }
+
+    [Fact]
+    public void Non_map_document_is_an_error()
+    {
+        var d = SingleError("- a\n- b\n");
+        d.Message.Should().Contain("must be a YAML map");
+    }
+
+    [Fact]
+    public void Python_config_file_gets_a_clear_yaml_only_message()
+    {
+        var dir = Directory.CreateTempSubdirectory("iat-py-");
+        try
+        {
+            var path = Path.Combine(dir.FullName, "config.py");
+            File.WriteAllText(path, "user_config = UserConfig()\n");
+            var result = ConfigLoader.LoadFile(path, NoEnv);
+
+            result.IsValid.Should().BeFalse();
+            var message = result.Errors.Should().ContainSingle().Subject.Message;
+            message.Should().Contain("only YAML").And.Contain("convert");
+        }
+        finally
+        {
+            dir.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
+    public void All_errors_are_reported_in_one_load_in_file_order()
+    {
+        var result = Load("""
+            server:
+              url: gopher://nas
+              api_key: k
+            enable_album_name_strip: nope
+            skip: {skip_n: -1, max_itmes: 3}
+            classification:
+              rules:
+                - album_name_patterns: ['(?P<y>\d+']
+                - asset_links: ['xyz']
+            album_date_consistency: {threshold_days: -1}
+            """);
+
+        result.Config.Should().BeNull();
+        result.Errors.Select(e => (e.Line, e.KeyPath)).Should().Equal(
+            (2, "server.url"),
+            (4, "enable_album_name_strip"),
+            (5, "skip.skip_n"),
+            (5, "skip.max_itmes"),
+            (8, "classification.rules[0].album_name_patterns[0]"),
+            (9, "classification.rules[1].asset_links[0]"),
+            (10, "album_date_consistency.threshold_days"));
+        result.Errors[3].Message.Should().Contain("did you mean 'max_items'");
+    }
+}
