@@ -23,14 +23,18 @@ public sealed partial class ImmichGateway : IImmichGateway, IRequestMetrics, IDi
     private readonly Uri _displayUrl;
     private readonly TimeSpan _timeout;
     private readonly string _apiKey;
+    private readonly TimeSpan _callBudget;
 
-    private ImmichGateway(Uri serverUrl, string apiKey, HttpClient http, RequestCountingHandler metrics, TimeSpan timeout)
+    private ImmichGateway(Uri serverUrl, string apiKey, HttpClient http, RequestCountingHandler metrics, ImmichConnectionOptions options)
     {
         ServerUrl = serverUrl;
         _displayUrl = ImmichUrls.Redact(serverUrl);
         _http = http;
         _metrics = metrics;
-        _timeout = timeout;
+        _timeout = options.Timeout;
+
+        // Every attempt may use its full time-out, plus generous room for the back-off between attempts.
+        _callBudget = (options.Timeout * (options.MaxRetries + 1)) + (options.RetryBaseDelay * (1 << Math.Min(options.MaxRetries + 1, 16)));
         _apiKey = apiKey;
         _client = new ImmichClient(http);
     }
@@ -68,7 +72,7 @@ public sealed partial class ImmichGateway : IImmichGateway, IRequestMetrics, IDi
 
         // The per-attempt time-out lives in the resilience pipeline; HttpClient's own would also cut off retries.
         var http = new HttpClient(resilience, disposeHandler: true) { BaseAddress = apiBase, Timeout = Timeout.InfiniteTimeSpan };
-        return new ImmichGateway(options.ServerUrl, options.ApiKey, http, metrics, options.Timeout);
+        return new ImmichGateway(options.ServerUrl, options.ApiKey, http, metrics, options);
     }
 
     public IReadOnlyDictionary<string, long> Snapshot() => _metrics.Snapshot();
@@ -76,19 +80,19 @@ public sealed partial class ImmichGateway : IImmichGateway, IRequestMetrics, IDi
     public void Dispose() => _http.Dispose();
 
     public Task PingAsync(CancellationToken ct) =>
-        CallAsync("pingServer", async () => await _client.PingServerAsync(ct).ConfigureAwait(false), ct);
+        CallAsync("pingServer", async t => await _client.PingServerAsync(t).ConfigureAwait(false), ct);
 
     public Task<ServerVersion> GetVersionAsync(CancellationToken ct) =>
-        CallAsync("getServerVersion", async () => Map(await _client.GetServerVersionAsync(ct).ConfigureAwait(false)), ct);
+        CallAsync("getServerVersion", async t => Map(await _client.GetServerVersionAsync(t).ConfigureAwait(false)), ct);
 
     public Task<ServerFeatures> GetFeaturesAsync(CancellationToken ct) =>
-        CallAsync("getServerFeatures", async () => Map(await _client.GetServerFeaturesAsync(ct).ConfigureAwait(false)), ct);
+        CallAsync("getServerFeatures", async t => Map(await _client.GetServerFeaturesAsync(t).ConfigureAwait(false)), ct);
 
     public Task<UserInfo> GetMyUserAsync(CancellationToken ct) =>
-        CallAsync("getMyUser", async () => Map(await _client.GetMyUserAsync(ct).ConfigureAwait(false)), ct);
+        CallAsync("getMyUser", async t => Map(await _client.GetMyUserAsync(t).ConfigureAwait(false)), ct);
 
     public Task<ApiKeyInfo> GetMyApiKeyAsync(CancellationToken ct) =>
-        CallAsync("getMyApiKey", async () => Map(await _client.GetMyApiKeyAsync(ct).ConfigureAwait(false)), ct);
+        CallAsync("getMyApiKey", async t => Map(await _client.GetMyApiKeyAsync(t).ConfigureAwait(false)), ct);
 
     public async IAsyncEnumerable<IReadOnlyList<Asset>> SearchAssetsAsync(AssetQuery query, [EnumeratorCancellation] CancellationToken ct)
     {
@@ -100,7 +104,7 @@ public sealed partial class ImmichGateway : IImmichGateway, IRequestMetrics, IDi
         while (page is { } current)
         {
             var body = ToSearchDto(query, current);
-            var result = await CallAsync("searchAssets", () => _client.SearchAssetsAsync(body, ct), ct).ConfigureAwait(false);
+            var result = await CallAsync("searchAssets", t => _client.SearchAssetsAsync(body, t), ct).ConfigureAwait(false);
             var assets = result.Assets.Items.Select(Map).ToList();
             if (assets.Count > 0)
             {
@@ -125,11 +129,11 @@ public sealed partial class ImmichGateway : IImmichGateway, IRequestMetrics, IDi
             Type = query.Type is { } type ? Map(type) : null,
             Visibility = query.Visibility is { } visibility ? Map(visibility) : null,
         };
-        return CallAsync("searchAssetStatistics", async () => (await _client.SearchAssetStatisticsAsync(body, ct).ConfigureAwait(false)).Total, ct);
+        return CallAsync("searchAssetStatistics", async t => (await _client.SearchAssetStatisticsAsync(body, t).ConfigureAwait(false)).Total, ct);
     }
 
     public Task<AssetDetail> GetAssetAsync(Guid id, CancellationToken ct) =>
-        CallAsync("getAssetInfo", async () => MapDetail(await _client.GetAssetInfoAsync(id, ct).ConfigureAwait(false)), ct);
+        CallAsync("getAssetInfo", async t => MapDetail(await _client.GetAssetInfoAsync(id, t).ConfigureAwait(false)), ct);
 
     public Task UpdateAssetsAsync(AssetBulkUpdate update, CancellationToken ct)
     {
@@ -141,37 +145,37 @@ public sealed partial class ImmichGateway : IImmichGateway, IRequestMetrics, IDi
             DuplicateId = update.DuplicateId?.ToString(),
             Description = update.Description,
         };
-        return CallAsync("updateAssets", async () => await _client.UpdateAssetsAsync(body, ct).ConfigureAwait(false), ct);
+        return CallAsync("updateAssets", async t => await _client.UpdateAssetsAsync(body, t).ConfigureAwait(false), ct);
     }
 
     public Task<IReadOnlyList<Album>> GetAlbumsAsync(CancellationToken ct) =>
-        CallAsync<IReadOnlyList<Album>>("getAllAlbums", async () => (await _client.GetAllAlbumsAsync(ct).ConfigureAwait(false)).Select(Map).ToList(), ct);
+        CallAsync<IReadOnlyList<Album>>("getAllAlbums", async t => (await _client.GetAllAlbumsAsync(t).ConfigureAwait(false)).Select(Map).ToList(), ct);
 
     public Task<Album> GetAlbumAsync(Guid id, CancellationToken ct) =>
-        CallAsync("getAlbumInfo", async () => Map(await _client.GetAlbumInfoAsync(id, ct).ConfigureAwait(false)), ct);
+        CallAsync("getAlbumInfo", async t => Map(await _client.GetAlbumInfoAsync(id, t).ConfigureAwait(false)), ct);
 
     public Task<Album> CreateAlbumAsync(string name, IReadOnlyList<Guid> assetIds, CancellationToken ct)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
         ArgumentNullException.ThrowIfNull(assetIds);
         var body = new CreateAlbumDto { AlbumName = name, AssetIds = NullIfEmpty(assetIds) };
-        return CallAsync("createAlbum", async () => Map(await _client.CreateAlbumAsync(body, ct).ConfigureAwait(false)), ct);
+        return CallAsync("createAlbum", async t => Map(await _client.CreateAlbumAsync(body, t).ConfigureAwait(false)), ct);
     }
 
     public Task<IReadOnlyList<BulkIdResult>> AddAssetsToAlbumAsync(Guid albumId, IReadOnlyList<Guid> assetIds, CancellationToken ct) =>
-        CallAsync<IReadOnlyList<BulkIdResult>>("addAssetsToAlbum", async () => Map(await _client.AddAssetsToAlbumAsync(albumId, Ids(assetIds), ct).ConfigureAwait(false)), ct);
+        CallAsync<IReadOnlyList<BulkIdResult>>("addAssetsToAlbum", async t => Map(await _client.AddAssetsToAlbumAsync(albumId, Ids(assetIds), t).ConfigureAwait(false)), ct);
 
     public Task<IReadOnlyList<BulkIdResult>> RemoveAssetsFromAlbumAsync(Guid albumId, IReadOnlyList<Guid> assetIds, CancellationToken ct) =>
-        CallAsync<IReadOnlyList<BulkIdResult>>("removeAssetFromAlbum", async () => Map(await _client.RemoveAssetFromAlbumAsync(albumId, Ids(assetIds), ct).ConfigureAwait(false)), ct);
+        CallAsync<IReadOnlyList<BulkIdResult>>("removeAssetFromAlbum", async t => Map(await _client.RemoveAssetFromAlbumAsync(albumId, Ids(assetIds), t).ConfigureAwait(false)), ct);
 
     public Task<IReadOnlyList<Tag>> GetTagsAsync(CancellationToken ct) =>
-        CallAsync<IReadOnlyList<Tag>>("getAllTags", async () => (await _client.GetAllTagsAsync(ct).ConfigureAwait(false)).Select(Map).ToList(), ct);
+        CallAsync<IReadOnlyList<Tag>>("getAllTags", async t => (await _client.GetAllTagsAsync(t).ConfigureAwait(false)).Select(Map).ToList(), ct);
 
     public Task<IReadOnlyList<Tag>> UpsertTagsAsync(IReadOnlyList<string> paths, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(paths);
         var body = new TagUpsertDto { Tags = paths.ToList() };
-        return CallAsync<IReadOnlyList<Tag>>("upsertTags", async () => (await _client.UpsertTagsAsync(body, ct).ConfigureAwait(false)).Select(Map).ToList(), ct);
+        return CallAsync<IReadOnlyList<Tag>>("upsertTags", async t => (await _client.UpsertTagsAsync(body, t).ConfigureAwait(false)).Select(Map).ToList(), ct);
     }
 
     public Task<int> BulkTagAssetsAsync(IReadOnlyList<Guid> tagIds, IReadOnlyList<Guid> assetIds, CancellationToken ct)
@@ -179,29 +183,29 @@ public sealed partial class ImmichGateway : IImmichGateway, IRequestMetrics, IDi
         ArgumentNullException.ThrowIfNull(tagIds);
         ArgumentNullException.ThrowIfNull(assetIds);
         var body = new TagBulkAssetsDto { TagIds = tagIds.ToList(), AssetIds = assetIds.ToList() };
-        return CallAsync("bulkTagAssets", async () => (await _client.BulkTagAssetsAsync(body, ct).ConfigureAwait(false)).Count, ct);
+        return CallAsync("bulkTagAssets", async t => (await _client.BulkTagAssetsAsync(body, t).ConfigureAwait(false)).Count, ct);
     }
 
     public Task<IReadOnlyList<BulkIdResult>> TagAssetsAsync(Guid tagId, IReadOnlyList<Guid> assetIds, CancellationToken ct) =>
-        CallAsync<IReadOnlyList<BulkIdResult>>("tagAssets", async () => Map(await _client.TagAssetsAsync(tagId, Ids(assetIds), ct).ConfigureAwait(false)), ct);
+        CallAsync<IReadOnlyList<BulkIdResult>>("tagAssets", async t => Map(await _client.TagAssetsAsync(tagId, Ids(assetIds), t).ConfigureAwait(false)), ct);
 
     public Task<IReadOnlyList<BulkIdResult>> UntagAssetsAsync(Guid tagId, IReadOnlyList<Guid> assetIds, CancellationToken ct) =>
-        CallAsync<IReadOnlyList<BulkIdResult>>("untagAssets", async () => Map(await _client.UntagAssetsAsync(tagId, Ids(assetIds), ct).ConfigureAwait(false)), ct);
+        CallAsync<IReadOnlyList<BulkIdResult>>("untagAssets", async t => Map(await _client.UntagAssetsAsync(tagId, Ids(assetIds), t).ConfigureAwait(false)), ct);
 
     public Task DeleteTagAsync(Guid tagId, CancellationToken ct) =>
-        CallAsync("deleteTag", async () => await _client.DeleteTagAsync(tagId, ct).ConfigureAwait(false), ct);
+        CallAsync("deleteTag", async t => await _client.DeleteTagAsync(tagId, t).ConfigureAwait(false), ct);
 
     public Task<IReadOnlyList<DuplicateGroup>> GetDuplicatesAsync(CancellationToken ct) =>
-        CallAsync<IReadOnlyList<DuplicateGroup>>("getAssetDuplicates", async () => (await _client.GetAssetDuplicatesAsync(ct).ConfigureAwait(false)).Select(Map).ToList(), ct);
+        CallAsync<IReadOnlyList<DuplicateGroup>>("getAssetDuplicates", async t => (await _client.GetAssetDuplicatesAsync(t).ConfigureAwait(false)).Select(Map).ToList(), ct);
 
     public Task<byte[]> GetThumbnailAsync(Guid assetId, string size, CancellationToken ct)
     {
         var mediaSize = ParseMediaSize(size);
-        return CallAsync("viewAsset", async () =>
+        return CallAsync("viewAsset", async t =>
         {
-            using var file = await _client.ViewAssetAsync(assetId, mediaSize, ct).ConfigureAwait(false);
+            using var file = await _client.ViewAssetAsync(assetId, mediaSize, t).ConfigureAwait(false);
             using var buffer = new MemoryStream();
-            await file.Stream.CopyToAsync(buffer, ct).ConfigureAwait(false);
+            await file.Stream.CopyToAsync(buffer, t).ConfigureAwait(false);
             return buffer.ToArray();
         }, ct);
     }
@@ -222,19 +226,22 @@ public sealed partial class ImmichGateway : IImmichGateway, IRequestMetrics, IDi
         return next;
     }
 
-    private async Task CallAsync(string operationId, Func<Task> call, CancellationToken ct) =>
-        await CallAsync(operationId, async () =>
+    private async Task CallAsync(string operationId, Func<CancellationToken, Task> call, CancellationToken ct) =>
+        await CallAsync(operationId, async t =>
         {
-            await call().ConfigureAwait(false);
+            await call(t).ConfigureAwait(false);
             return true;
         }, ct).ConfigureAwait(false);
 
     /// <summary>The one place where transport and HTTP failures become domain exceptions.</summary>
-    private async Task<T> CallAsync<T>(string operationId, Func<Task<T>> call, CancellationToken ct)
+    private async Task<T> CallAsync<T>(string operationId, Func<CancellationToken, Task<T>> call, CancellationToken ct)
     {
+        // The per-attempt time-out ends when the headers arrive; this bound also covers a body that stalls.
+        using var overall = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        overall.CancelAfter(_callBudget);
         try
         {
-            return await call().ConfigureAwait(false);
+            return await call(overall.Token).ConfigureAwait(false);
         }
         catch (ImmichClientException ex)
         {
@@ -250,7 +257,7 @@ public sealed partial class ImmichGateway : IImmichGateway, IRequestMetrics, IDi
         }
         catch (OperationCanceledException ex) when (!ct.IsCancellationRequested)
         {
-            throw new ImmichUnreachableException(_displayUrl, $"the connection was cut during {operationId}", ex);
+            throw new ImmichUnreachableException(_displayUrl, $"{operationId} did not complete within {_callBudget.TotalSeconds:0.#} s", ex);
         }
     }
 

@@ -93,6 +93,17 @@ public sealed class ImmichGatewayStubTests
     }
 
     [Fact]
+    public async Task A_body_that_stalls_after_the_headers_also_runs_into_the_time_out()
+    {
+        await using var stub = await StubImmich.StartAsync((_, _) => new Delayed(TimeSpan.FromSeconds(5), "[{"));
+        using var gateway = ImmichGateway.Create(new ImmichConnectionOptions(stub.BaseUrl, ApiKey) { Timeout = TimeSpan.FromMilliseconds(300), MaxRetries = 0 });
+
+        var act = () => gateway.GetTagsAsync(CancellationToken.None);
+
+        (await act.Should().ThrowAsync<ImmichUnreachableException>()).Which.Message.Should().Contain("getAllTags");
+    }
+
+    [Fact]
     public async Task A_503_on_an_idempotent_call_is_retried_until_it_succeeds()
     {
         await using var stub = await StubImmich.StartAsync((_, n) => n <= 2 ? ImmichError(503, "busy") : Results.Json(new[] { TagJson("a", "a") }));
@@ -269,11 +280,18 @@ public sealed class ImmichGatewayStubTests
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
-    /// <summary>Answers only after a delay, to run into the client's time-out.</summary>
-    private sealed class Delayed(TimeSpan delay) : IResult
+    /// <summary>Answers only after a delay (optionally after sending the headers and a first chunk).</summary>
+    private sealed class Delayed(TimeSpan delay, string? firstChunk = null) : IResult
     {
         public async Task ExecuteAsync(HttpContext httpContext)
         {
+            if (firstChunk is not null)
+            {
+                httpContext.Response.ContentType = "application/json";
+                await httpContext.Response.WriteAsync(firstChunk);
+                await httpContext.Response.Body.FlushAsync();
+            }
+
             try
             {
                 await Task.Delay(delay, httpContext.RequestAborted);
@@ -283,7 +301,10 @@ public sealed class ImmichGatewayStubTests
                 return;
             }
 
-            httpContext.Response.StatusCode = 200;
+            if (firstChunk is null)
+            {
+                httpContext.Response.StatusCode = 200;
+            }
         }
     }
 }
