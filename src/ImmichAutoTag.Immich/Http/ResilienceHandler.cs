@@ -12,6 +12,8 @@ namespace ImmichAutoTag.Immich.Http;
 /// </summary>
 internal sealed class ResilienceHandler : DelegatingHandler
 {
+    private static readonly ResiliencePropertyKey<string> OperationKey = new("immich.operation");
+
     private readonly Uri _apiBase;
     private readonly ResiliencePipeline<HttpResponseMessage> _retrying;
     private readonly ResiliencePipeline<HttpResponseMessage> _once;
@@ -37,7 +39,8 @@ internal sealed class ResilienceHandler : DelegatingHandler
                 OnRetry = args =>
                 {
                     var reason = args.Outcome.Exception is { } ex ? ex.GetType().Name : $"HTTP {(int)args.Outcome.Result!.StatusCode}";
-                    logger.LogWarning("Retrying an Immich call after {Reason} (retry {Attempt}, waiting {DelayMs:F0} ms)", reason, args.AttemptNumber + 1, args.RetryDelay.TotalMilliseconds);
+                    var operation = args.Context.Properties.GetValue(OperationKey, "an Immich call");
+                    logger.LogWarning("Retrying {Operation} after {Reason} (retry {Attempt}, waiting {DelayMs:F0} ms)", operation, reason, args.AttemptNumber + 1, args.RetryDelay.TotalMilliseconds);
 
                     // The failed response is dropped here; only the last attempt's response reaches the caller.
                     args.Outcome.Result?.Dispose();
@@ -57,10 +60,19 @@ internal sealed class ResilienceHandler : DelegatingHandler
         // non-null: HttpClient always sends an absolute request URI to its handlers.
         var operation = ImmichOperations.Match(request.Method, request.RequestUri!, _apiBase);
         var pipeline = operation is { Idempotent: true } ? _retrying : _once;
-        return await pipeline.ExecuteAsync(
-            static async (state, ct) => await state.Handler.SendInnerAsync(state.Request, ct).ConfigureAwait(false),
-            (Handler: this, Request: request),
-            cancellationToken).ConfigureAwait(false);
+        var context = ResilienceContextPool.Shared.Get(cancellationToken);
+        context.Properties.Set(OperationKey, operation?.OperationId ?? $"{request.Method} {request.RequestUri!.AbsolutePath}");
+        try
+        {
+            return await pipeline.ExecuteAsync(
+                static async (ctx, state) => await state.Handler.SendInnerAsync(state.Request, ctx.CancellationToken).ConfigureAwait(false),
+                context,
+                (Handler: this, Request: request)).ConfigureAwait(false);
+        }
+        finally
+        {
+            ResilienceContextPool.Shared.Return(context);
+        }
     }
 
     private Task<HttpResponseMessage> SendInnerAsync(HttpRequestMessage request, CancellationToken ct) => base.SendAsync(request, ct);

@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 using ImmichAutoTag.Core.Ports;
 using ImmichAutoTag.Immich;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
 
 namespace ImmichAutoTag.IntegrationTests.Gateway;
 
@@ -115,6 +116,22 @@ public sealed class ImmichGatewayStubTests
         stub.Requests.Should().HaveCount(3);
         gateway.Snapshot().Should().Contain("getAllTags", 3);
         gateway.WriteRequests.Should().Be(0);
+    }
+
+    [Fact]
+    public async Task Retries_are_logged_with_the_operation_and_logs_never_contain_the_key()
+    {
+        await using var stub = await StubImmich.StartAsync((_, n) => n == 1 ? ImmichError(429, "slow down") : Results.Json(new { count = 2 }));
+        using var logs = new CapturingLoggerProvider();
+        using var factory = LoggerFactory.Create(b => b.AddProvider(logs).SetMinimumLevel(LogLevel.Trace));
+        using var gateway = ImmichGateway.Create(new ImmichConnectionOptions(stub.BaseUrl, ApiKey) { RetryBaseDelay = TimeSpan.FromMilliseconds(1) }, factory);
+
+        var added = await gateway.BulkTagAssetsAsync([Guid.NewGuid()], [Guid.NewGuid()], CancellationToken.None);
+
+        added.Should().Be(2);
+        logs.Lines.Should().Contain(l => l.StartsWith("Warning: Retrying bulkTagAssets after HTTP 429", StringComparison.Ordinal));
+        logs.Lines.Should().Contain(l => l.StartsWith("Debug: Immich bulkTagAssets answered 200", StringComparison.Ordinal));
+        logs.Lines.Should().NotContain(l => l.Contains(ApiKey, StringComparison.Ordinal));
     }
 
     [Fact]
