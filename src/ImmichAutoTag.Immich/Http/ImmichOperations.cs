@@ -1,0 +1,76 @@
+namespace ImmichAutoTag.Immich.Http;
+
+/// <summary>One operation of openapi/immich-autotag.openapi.json, as the HTTP handlers need to know it.</summary>
+internal sealed record ImmichOperation(string OperationId, HttpMethod Method, string PathTemplate, string? Permission, bool Idempotent)
+{
+    /// <summary>Searches are POSTs that change nothing; every other non-GET changes server state.</summary>
+    public bool IsWrite => Method != HttpMethod.Get && !PathTemplate.StartsWith("/search/", StringComparison.Ordinal);
+}
+
+/// <summary>
+/// The operations the gateway calls, with the x-immich-permission each one declares (a unit test keeps
+/// this table equal to the openapi file) and whether a retry is safe.
+/// </summary>
+internal static class ImmichOperations
+{
+    // createAlbum is the one call whose retry would duplicate data (a second album with the same name).
+    // deleteTag is not retried either: a retry after a lost answer would report 404 for a tag that is gone.
+    public static IReadOnlyList<ImmichOperation> All { get; } =
+    [
+        new("pingServer", HttpMethod.Get, "/server/ping", null, true),
+        new("getServerVersion", HttpMethod.Get, "/server/version", null, true),
+        new("getServerFeatures", HttpMethod.Get, "/server/features", null, true),
+        new("getMyUser", HttpMethod.Get, "/users/me", "user.read", true),
+        new("getMyApiKey", HttpMethod.Get, "/api-keys/me", null, true),
+        new("searchAssets", HttpMethod.Post, "/search/metadata", "asset.read", true),
+        new("searchAssetStatistics", HttpMethod.Post, "/search/statistics", "asset.statistics", true),
+        new("getAssetInfo", HttpMethod.Get, "/assets/{id}", "asset.read", true),
+        new("updateAssets", HttpMethod.Put, "/assets", "asset.update", true),
+        new("getAllAlbums", HttpMethod.Get, "/albums", "album.read", true),
+        new("getAlbumInfo", HttpMethod.Get, "/albums/{id}", "album.read", true),
+        new("createAlbum", HttpMethod.Post, "/albums", "album.create", false),
+        new("addAssetsToAlbum", HttpMethod.Put, "/albums/{id}/assets", "albumAsset.create", true),
+        new("removeAssetFromAlbum", HttpMethod.Delete, "/albums/{id}/assets", "albumAsset.delete", true),
+        new("getAllTags", HttpMethod.Get, "/tags", "tag.read", true),
+        new("upsertTags", HttpMethod.Put, "/tags", "tag.create", true),
+        new("bulkTagAssets", HttpMethod.Put, "/tags/assets", "tag.asset", true),
+        new("tagAssets", HttpMethod.Put, "/tags/{id}/assets", "tag.asset", true),
+        new("untagAssets", HttpMethod.Delete, "/tags/{id}/assets", "tag.asset", true),
+        new("deleteTag", HttpMethod.Delete, "/tags/{id}", "tag.delete", false),
+        new("getAssetDuplicates", HttpMethod.Get, "/duplicates", "duplicate.read", true),
+        new("viewAsset", HttpMethod.Get, "/assets/{id}/thumbnail", "asset.view", true),
+    ];
+
+    public static ImmichOperation Get(string operationId) =>
+        All.First(o => string.Equals(o.OperationId, operationId, StringComparison.Ordinal));
+
+    /// <summary>Finds the operation of a request; <paramref name="apiBase"/> is the ".../api/" root.</summary>
+    public static ImmichOperation? Match(HttpMethod method, Uri requestUri, Uri apiBase)
+    {
+        var path = requestUri.AbsolutePath;
+        var root = apiBase.AbsolutePath.TrimEnd('/');
+        if (!path.StartsWith(root + "/", StringComparison.Ordinal))
+        {
+            return null;
+        }
+
+        var segments = path[root.Length..].Split('/', StringSplitOptions.RemoveEmptyEntries);
+        foreach (var operation in All)
+        {
+            if (operation.Method != method)
+            {
+                continue;
+            }
+
+            var template = operation.PathTemplate.Split('/', StringSplitOptions.RemoveEmptyEntries);
+            if (template.Length == segments.Length && template.Zip(segments).All(p => IsParameter(p.First) || string.Equals(p.First, p.Second, StringComparison.Ordinal)))
+            {
+                return operation;
+            }
+        }
+
+        return null;
+    }
+
+    private static bool IsParameter(string segment) => segment.StartsWith('{') && segment.EndsWith('}');
+}

@@ -1,0 +1,321 @@
+using System.Net.Sockets;
+using System.Runtime.CompilerServices;
+using System.Text.Json;
+using ImmichAutoTag.Core.Domain;
+using ImmichAutoTag.Core.Ports;
+using ImmichAutoTag.Immich.Generated;
+using ImmichAutoTag.Immich.Http;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Polly.Timeout;
+
+namespace ImmichAutoTag.Immich;
+
+/// <summary>
+/// The HTTP implementation of <see cref="IImmichGateway"/>: calls the generated client, maps its DTOs to domain
+/// types and turns every failure into an <see cref="ImmichException"/> whose message is safe to show.
+/// </summary>
+public sealed partial class ImmichGateway : IImmichGateway, IRequestMetrics, IDisposable
+{
+    private readonly HttpClient _http;
+    private readonly ImmichClient _client;
+    private readonly RequestCountingHandler _metrics;
+    private readonly Uri _displayUrl;
+    private readonly TimeSpan _timeout;
+    private readonly string _apiKey;
+    private readonly TimeSpan _callBudget;
+
+    private ImmichGateway(Uri serverUrl, string apiKey, HttpClient http, RequestCountingHandler metrics, ImmichConnectionOptions options)
+    {
+        ServerUrl = serverUrl;
+        _displayUrl = ImmichUrls.Redact(serverUrl);
+        _http = http;
+        _metrics = metrics;
+        _timeout = options.Timeout;
+
+        // Every attempt may use its full time-out, plus generous room for the back-off between attempts.
+        _callBudget = (options.Timeout * (options.MaxRetries + 1)) + (options.RetryBaseDelay * (1 << Math.Min(options.MaxRetries + 1, 16)));
+        _apiKey = apiKey;
+        _client = new ImmichClient(http);
+    }
+
+    public Uri ServerUrl { get; }
+
+    public long WriteRequests => _metrics.WriteRequests;
+
+    public static ImmichGateway Create(ImmichConnectionOptions options, ILoggerFactory? loggerFactory = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        if (!options.ServerUrl.IsAbsoluteUri || (options.ServerUrl.Scheme != Uri.UriSchemeHttp && options.ServerUrl.Scheme != Uri.UriSchemeHttps))
+        {
+            throw new ArgumentException("The Immich server URL must be an absolute http:// or https:// URL.", nameof(options));
+        }
+
+        if (string.IsNullOrWhiteSpace(options.ApiKey))
+        {
+            throw new ArgumentException("The Immich API key is empty.", nameof(options));
+        }
+
+        ArgumentOutOfRangeException.ThrowIfNegative(options.MaxRetries);
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(options.Timeout, TimeSpan.Zero);
+
+        var logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger<ImmichGateway>();
+        var apiBase = ImmichUrls.ApiBase(options.ServerUrl);
+        var metrics = new RequestCountingHandler(apiBase, logger)
+        {
+            InnerHandler = new ApiKeyHandler(options.ApiKey)
+            {
+                InnerHandler = options.InnerHandler ?? new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5) },
+            },
+        };
+        var resilience = new ResilienceHandler(apiBase, options, logger) { InnerHandler = metrics };
+
+        // The per-attempt time-out lives in the resilience pipeline; HttpClient's own would also cut off retries.
+        var http = new HttpClient(resilience, disposeHandler: true) { BaseAddress = apiBase, Timeout = Timeout.InfiniteTimeSpan };
+        return new ImmichGateway(options.ServerUrl, options.ApiKey, http, metrics, options);
+    }
+
+    public IReadOnlyDictionary<string, long> Snapshot() => _metrics.Snapshot();
+
+    public void Dispose() => _http.Dispose();
+
+    public Task PingAsync(CancellationToken ct) =>
+        CallAsync("pingServer", async t => await _client.PingServerAsync(t).ConfigureAwait(false), ct);
+
+    public Task<ServerVersion> GetVersionAsync(CancellationToken ct) =>
+        CallAsync("getServerVersion", async t => Map(await _client.GetServerVersionAsync(t).ConfigureAwait(false)), ct);
+
+    public Task<ServerFeatures> GetFeaturesAsync(CancellationToken ct) =>
+        CallAsync("getServerFeatures", async t => Map(await _client.GetServerFeaturesAsync(t).ConfigureAwait(false)), ct);
+
+    public Task<UserInfo> GetMyUserAsync(CancellationToken ct) =>
+        CallAsync("getMyUser", async t => Map(await _client.GetMyUserAsync(t).ConfigureAwait(false)), ct);
+
+    public Task<ApiKeyInfo> GetMyApiKeyAsync(CancellationToken ct) =>
+        CallAsync("getMyApiKey", async t => Map(await _client.GetMyApiKeyAsync(t).ConfigureAwait(false)), ct);
+
+    public async IAsyncEnumerable<IReadOnlyList<Asset>> SearchAssetsAsync(AssetQuery query, [EnumeratorCancellation] CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        ArgumentOutOfRangeException.ThrowIfLessThan(query.PageSize, 1, nameof(query));
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(query.PageSize, 1000, nameof(query));
+
+        int? page = 1;
+        while (page is { } current)
+        {
+            var body = ToSearchDto(query, current);
+            var result = await CallAsync("searchAssets", t => _client.SearchAssetsAsync(body, t), ct).ConfigureAwait(false);
+            var assets = result.Assets.Items.Select(Map).ToList();
+            if (assets.Count > 0)
+            {
+                yield return assets;
+            }
+
+            page = NextPage(result.Assets.NextPage, current);
+        }
+    }
+
+    public Task<int> CountAssetsAsync(AssetQuery query, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+
+        // StatisticsSearchDto has no withDeleted: the count always leaves trashed assets out.
+        var body = new StatisticsSearchDto
+        {
+            AlbumIds = NullIfEmpty(query.AlbumIds),
+            TagIds = NullIfEmpty(query.TagIds),
+            UpdatedAfter = query.UpdatedAfter,
+            UpdatedBefore = query.UpdatedBefore,
+            Type = query.Type is { } type ? Map(type) : null,
+            Visibility = query.Visibility is { } visibility ? Map(visibility) : null,
+        };
+        return CallAsync("searchAssetStatistics", async t => (await _client.SearchAssetStatisticsAsync(body, t).ConfigureAwait(false)).Total, ct);
+    }
+
+    public Task<AssetDetail> GetAssetAsync(Guid id, CancellationToken ct) =>
+        CallAsync("getAssetInfo", async t => MapDetail(await _client.GetAssetInfoAsync(id, t).ConfigureAwait(false)), ct);
+
+    public Task UpdateAssetsAsync(AssetBulkUpdate update, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(update);
+        var body = new AssetBulkUpdateDto
+        {
+            Ids = update.Ids.ToList(),
+            DateTimeOriginal = update.DateTimeOriginal,
+            DuplicateId = update.DuplicateId?.ToString(),
+            Description = update.Description,
+        };
+        return CallAsync("updateAssets", async t => await _client.UpdateAssetsAsync(body, t).ConfigureAwait(false), ct);
+    }
+
+    public Task<IReadOnlyList<Album>> GetAlbumsAsync(CancellationToken ct) =>
+        CallAsync<IReadOnlyList<Album>>("getAllAlbums", async t => (await _client.GetAllAlbumsAsync(t).ConfigureAwait(false)).Select(Map).ToList(), ct);
+
+    public Task<Album> GetAlbumAsync(Guid id, CancellationToken ct) =>
+        CallAsync("getAlbumInfo", async t => Map(await _client.GetAlbumInfoAsync(id, t).ConfigureAwait(false)), ct);
+
+    public Task<Album> CreateAlbumAsync(string name, IReadOnlyList<Guid> assetIds, CancellationToken ct)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        ArgumentNullException.ThrowIfNull(assetIds);
+        var body = new CreateAlbumDto { AlbumName = name, AssetIds = NullIfEmpty(assetIds) };
+        return CallAsync("createAlbum", async t => Map(await _client.CreateAlbumAsync(body, t).ConfigureAwait(false)), ct);
+    }
+
+    public Task<IReadOnlyList<BulkIdResult>> AddAssetsToAlbumAsync(Guid albumId, IReadOnlyList<Guid> assetIds, CancellationToken ct) =>
+        CallAsync<IReadOnlyList<BulkIdResult>>("addAssetsToAlbum", async t => Map(await _client.AddAssetsToAlbumAsync(albumId, Ids(assetIds), t).ConfigureAwait(false)), ct);
+
+    public Task<IReadOnlyList<BulkIdResult>> RemoveAssetsFromAlbumAsync(Guid albumId, IReadOnlyList<Guid> assetIds, CancellationToken ct) =>
+        CallAsync<IReadOnlyList<BulkIdResult>>("removeAssetFromAlbum", async t => Map(await _client.RemoveAssetFromAlbumAsync(albumId, Ids(assetIds), t).ConfigureAwait(false)), ct);
+
+    public Task<IReadOnlyList<Tag>> GetTagsAsync(CancellationToken ct) =>
+        CallAsync<IReadOnlyList<Tag>>("getAllTags", async t => (await _client.GetAllTagsAsync(t).ConfigureAwait(false)).Select(Map).ToList(), ct);
+
+    public Task<IReadOnlyList<Tag>> UpsertTagsAsync(IReadOnlyList<string> paths, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(paths);
+        var body = new TagUpsertDto { Tags = paths.ToList() };
+        return CallAsync<IReadOnlyList<Tag>>("upsertTags", async t => (await _client.UpsertTagsAsync(body, t).ConfigureAwait(false)).Select(Map).ToList(), ct);
+    }
+
+    public Task<int> BulkTagAssetsAsync(IReadOnlyList<Guid> tagIds, IReadOnlyList<Guid> assetIds, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(tagIds);
+        ArgumentNullException.ThrowIfNull(assetIds);
+        var body = new TagBulkAssetsDto { TagIds = tagIds.ToList(), AssetIds = assetIds.ToList() };
+        return CallAsync("bulkTagAssets", async t => (await _client.BulkTagAssetsAsync(body, t).ConfigureAwait(false)).Count, ct);
+    }
+
+    public Task<IReadOnlyList<BulkIdResult>> TagAssetsAsync(Guid tagId, IReadOnlyList<Guid> assetIds, CancellationToken ct) =>
+        CallAsync<IReadOnlyList<BulkIdResult>>("tagAssets", async t => Map(await _client.TagAssetsAsync(tagId, Ids(assetIds), t).ConfigureAwait(false)), ct);
+
+    public Task<IReadOnlyList<BulkIdResult>> UntagAssetsAsync(Guid tagId, IReadOnlyList<Guid> assetIds, CancellationToken ct) =>
+        CallAsync<IReadOnlyList<BulkIdResult>>("untagAssets", async t => Map(await _client.UntagAssetsAsync(tagId, Ids(assetIds), t).ConfigureAwait(false)), ct);
+
+    public Task DeleteTagAsync(Guid tagId, CancellationToken ct) =>
+        CallAsync("deleteTag", async t => await _client.DeleteTagAsync(tagId, t).ConfigureAwait(false), ct);
+
+    public Task<IReadOnlyList<DuplicateGroup>> GetDuplicatesAsync(CancellationToken ct) =>
+        CallAsync<IReadOnlyList<DuplicateGroup>>("getAssetDuplicates", async t => (await _client.GetAssetDuplicatesAsync(t).ConfigureAwait(false)).Select(Map).ToList(), ct);
+
+    public Task<byte[]> GetThumbnailAsync(Guid assetId, string size, CancellationToken ct)
+    {
+        var mediaSize = ParseMediaSize(size);
+        return CallAsync("viewAsset", async t =>
+        {
+            using var file = await _client.ViewAssetAsync(assetId, mediaSize, t).ConfigureAwait(false);
+            using var buffer = new MemoryStream();
+            await file.Stream.CopyToAsync(buffer, t).ConfigureAwait(false);
+            return buffer.ToArray();
+        }, ct);
+    }
+
+    private static int? NextPage(string? nextPage, int current)
+    {
+        if (nextPage is null)
+        {
+            return null;
+        }
+
+        // A page number that does not move forward would loop for ever.
+        if (!int.TryParse(nextPage, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var next) || next <= current)
+        {
+            throw new ImmichApiException("searchAssets", 200, $"unexpected nextPage '{nextPage}' after page {current}");
+        }
+
+        return next;
+    }
+
+    private async Task CallAsync(string operationId, Func<CancellationToken, Task> call, CancellationToken ct) =>
+        await CallAsync(operationId, async t =>
+        {
+            await call(t).ConfigureAwait(false);
+            return true;
+        }, ct).ConfigureAwait(false);
+
+    /// <summary>The one place where transport and HTTP failures become domain exceptions.</summary>
+    private async Task<T> CallAsync<T>(string operationId, Func<CancellationToken, Task<T>> call, CancellationToken ct)
+    {
+        // The per-attempt time-out ends when the headers arrive; this bound also covers a body that stalls.
+        using var overall = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        overall.CancelAfter(_callBudget);
+        try
+        {
+            return await call(overall.Token).ConfigureAwait(false);
+        }
+        catch (ImmichClientException ex)
+        {
+            throw Translate(operationId, ex);
+        }
+        catch (TimeoutRejectedException ex)
+        {
+            throw new ImmichUnreachableException(_displayUrl, $"no answer to {operationId} within {_timeout.TotalSeconds:0.#} s", ex);
+        }
+        catch (HttpRequestException ex)
+        {
+            throw new ImmichUnreachableException(_displayUrl, Describe(ex), ex);
+        }
+        catch (OperationCanceledException ex) when (!ct.IsCancellationRequested)
+        {
+            throw new ImmichUnreachableException(_displayUrl, $"{operationId} did not complete within {_callBudget.TotalSeconds:0.#} s", ex);
+        }
+    }
+
+    private ImmichException Translate(string operationId, ImmichClientException ex)
+    {
+        // Immich does not echo the key, but a proxy's error page might: never let it reach a message.
+        var message = ServerMessage(ex.Response).Replace(_apiKey, "***", StringComparison.Ordinal);
+        return ex.StatusCode switch
+        {
+            401 => new ImmichAuthenticationException(_displayUrl),
+            403 => new ImmichPermissionException(operationId, ImmichOperations.Get(operationId).Permission, message),
+            >= 200 and < 300 => new ImmichApiException(operationId, ex.StatusCode, $"the answer could not be read ({ex.InnerException?.Message ?? "unexpected content"})"),
+            _ => new ImmichApiException(operationId, ex.StatusCode, message),
+        };
+    }
+
+    private static string Describe(HttpRequestException ex)
+    {
+        if (ex.InnerException is SocketException socket)
+        {
+            return socket.SocketErrorCode switch
+            {
+                SocketError.ConnectionRefused => "connection refused (is the server running and the URL right?)",
+                SocketError.HostNotFound or SocketError.TryAgain or SocketError.NoData => "host name not found (check the URL)",
+                _ => socket.Message,
+            };
+        }
+
+        return ex.Message;
+    }
+
+    /// <summary>Immich's error body is {message, error, statusCode}; message may be a list of validation errors.</summary>
+    internal static string ServerMessage(string? body)
+    {
+        if (string.IsNullOrWhiteSpace(body))
+        {
+            return "(no details)";
+        }
+
+        try
+        {
+            using var doc = JsonDocument.Parse(body);
+            if (doc.RootElement.ValueKind == JsonValueKind.Object && doc.RootElement.TryGetProperty("message", out var message))
+            {
+                return message.ValueKind switch
+                {
+                    JsonValueKind.String => message.GetString() ?? "(no details)",
+                    JsonValueKind.Array => string.Join("; ", message.EnumerateArray().Select(m => m.ToString())),
+                    _ => message.ToString(),
+                };
+            }
+        }
+        catch (JsonException)
+        {
+            // Not JSON (a proxy's HTML page, for instance): fall through to the raw text.
+        }
+
+        var text = body.Trim();
+        return text.Length <= 200 ? text : text[..200] + "…";
+    }
+}

@@ -1,0 +1,22 @@
+namespace ImmichAutoTag.Immich;
+
+internal static class ImmichUrls
+{
+    /// <summary>The API root under a server base that may carry a path prefix (reverse proxies).</summary>
+    public static Uri ApiBase(Uri serverUrl)
+    {
+        var baseUrl = serverUrl.AbsoluteUri.EndsWith('/') ? serverUrl : new Uri(serverUrl.AbsoluteUri + "/");
+        return new Uri(baseUrl, "api/");
+    }
+
+    /// <summary>Drops user:password from a URL so it can appear in messages and logs.</summary>
+    public static Uri Redact(Uri url)
+    {
+        if (!url.IsAbsoluteUri || string.IsNullOrEmpty(url.UserInfo))
+        {
+            return url;
+        }
+
+        return new UriBuilder(url) { UserName = string.Empty, Password = string.Empty }.Uri;
+    }
+}

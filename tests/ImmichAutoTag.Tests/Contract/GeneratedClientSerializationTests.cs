@@ -1,0 +1,88 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
+using ImmichAutoTag.Immich;
+using ImmichAutoTag.Immich.Generated;
+
+namespace ImmichAutoTag.Tests.Contract;
+
+/// <summary>The generated enums must travel with the spec's spelling, or a strict server rejects them.</summary>
+public sealed class GeneratedClientSerializationTests
+{
+    [Fact]
+    public void Visibility_in_a_search_body_uses_the_spec_spelling_and_round_trips()
+    {
+        var dto = new MetadataSearchDto { Visibility = Immich.Generated.AssetVisibility.Archive, Type = AssetTypeEnum.VIDEO };
+
+        var json = JsonSerializer.Serialize(dto);
+        var back = JsonSerializer.Deserialize<MetadataSearchDto>(json);
+
+        JsonNode.Parse(json)!["visibility"]!.GetValue<string>().Should().Be("archive");
+        JsonNode.Parse(json)!["type"]!.GetValue<string>().Should().Be("VIDEO");
+        back!.Visibility.Should().Be(Immich.Generated.AssetVisibility.Archive);
+        back.Type.Should().Be(AssetTypeEnum.VIDEO);
+    }
+
+    [Fact]
+    public void Every_media_size_value_round_trips_with_the_spec_spelling()
+    {
+        var specValues = SpecFiles.LoadOurs()["components"]!["schemas"]!["AssetMediaSize"]!["enum"]!.AsArray()
+            .Select(n => n!.GetValue<string>()).ToList();
+        var options = new JsonSerializerOptions { Converters = { new JsonStringEnumConverter() } };
+
+        var spelled = Enum.GetValues<AssetMediaSize>().Select(v => JsonSerializer.Serialize(v, options).Trim('"')).ToList();
+        var parsed = specValues.Select(s => ImmichGateway.ParseMediaSize(s)).Select(v => JsonSerializer.Serialize(v, options).Trim('"'));
+
+        spelled.Should().BeEquivalentTo(specValues);
+        parsed.Should().Equal(specValues);
+    }
+
+    [Fact]
+    public void Unknown_thumbnail_size_is_rejected()
+    {
+        var act = () => ImmichGateway.ParseMediaSize("Preview");
+
+        act.Should().Throw<ArgumentException>().WithMessage("*Preview*");
+    }
+
+    [Fact]
+    public void Unset_optional_request_fields_are_left_out_of_the_body()
+    {
+        // The client's serializer settings are protected; a subclass reads them the way the client does.
+        var json = JsonSerializer.Serialize(new AssetBulkUpdateDto { Ids = [Guid.Empty], Description = "x" }, SettingsProbe.Settings);
+
+        var body = JsonNode.Parse(json)!.AsObject();
+        body.Select(kv => kv.Key).Should().BeEquivalentTo("ids", "description");
+    }
+
+    private sealed class SettingsProbe : ImmichClient
+    {
+        private SettingsProbe()
+            : base(new HttpClient())
+        {
+        }
+
+        public static JsonSerializerOptions Settings { get; } = new SettingsProbe().JsonSerializerSettings;
+    }
+
+    [Fact]
+    public void A_search_page_as_Immich_sends_it_deserializes_with_a_null_next_page_and_string_dates()
+    {
+        const string json = """
+            {"assets":{"count":1,"total":1,"nextPage":null,"facets":[],"items":[{"id":"5f0c1b1e-0000-4000-8000-000000000001","ownerId":"5f0c1b1e-0000-4000-8000-000000000002",
+             "type":"IMAGE","originalFileName":"a.jpg","originalPath":"/x/a.jpg","checksum":"abc=","createdAt":"2024-01-01T00:00:00.000Z",
+             "fileCreatedAt":"2023-05-06T07:08:09.000Z","fileModifiedAt":"2023-05-06T07:08:09.000Z","localDateTime":"2023-05-06T09:08:09.000Z",
+             "updatedAt":"2024-02-03T04:05:06.789Z","duplicateId":null,"duration":null,"height":480,"width":640,"thumbhash":null,"hasMetadata":true,
+             "isArchived":false,"isEdited":false,"isFavorite":true,"isOffline":false,"isTrashed":false,"visibility":"hidden","livePhotoVideoId":null}]},
+             "albums":{"count":0,"total":0,"facets":[],"items":[]}}
+            """;
+
+        var page = JsonSerializer.Deserialize<SearchResponseDto>(json, SettingsProbe.Settings)!;
+
+        page.Assets.NextPage.Should().BeNull();
+        var item = page.Assets.Items.Single();
+        item.Visibility.Should().Be(Immich.Generated.AssetVisibility.Hidden);
+        item.FileCreatedAt.Should().Be(new DateTimeOffset(2023, 5, 6, 7, 8, 9, TimeSpan.Zero));
+        item.DuplicateId.Should().BeNull();
+    }
+}
