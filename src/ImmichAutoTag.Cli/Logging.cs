@@ -1,7 +1,11 @@
+using System.Globalization;
 using Microsoft.Extensions.Logging;
 using Serilog;
 using Serilog.Events;
+using Serilog.Core;
 using Serilog.Extensions.Logging;
+using Serilog.Formatting;
+using Serilog.Formatting.Display;
 
 namespace ImmichAutoTag.Cli;
 
@@ -19,13 +23,13 @@ internal static class Logging
         var configuration = new LoggerConfiguration()
             .MinimumLevel.Debug()
             .MinimumLevel.Override("System.Net.Http", LogEventLevel.Warning)
-            .WriteTo.TextWriter(context.Err, restrictedToMinimumLevel: level, outputTemplate: Template, formatProvider: System.Globalization.CultureInfo.InvariantCulture);
+            .WriteTo.Sink(new WriterSink(context.Err, new MessageTemplateTextFormatter(Template, CultureInfo.InvariantCulture)), level);
         if (logFile is not null)
         {
             configuration = configuration.WriteTo.File(
                 logFile,
                 outputTemplate: "{Timestamp:yyyy-MM-ddTHH:mm:ss.fffzzz} [{Level:u3}] {Message:lj}{NewLine}{Exception}",
-                formatProvider: System.Globalization.CultureInfo.InvariantCulture);
+                formatProvider: CultureInfo.InvariantCulture);
         }
 
         return new SerilogLoggerFactory(configuration.CreateLogger(), dispose: true);
@@ -41,4 +45,19 @@ internal static class Logging
             "ERROR" => LogEventLevel.Error,
             _ => null,
         };
+}
+
+/// <summary>Console output goes through the CLI context's writer so in-process tests see it like a user would.</summary>
+internal sealed class WriterSink(TextWriter writer, ITextFormatter formatter) : ILogEventSink
+{
+    private readonly Lock _gate = new();
+
+    public void Emit(LogEvent logEvent)
+    {
+        lock (_gate)
+        {
+            formatter.Format(logEvent, writer);
+            writer.Flush();
+        }
+    }
 }

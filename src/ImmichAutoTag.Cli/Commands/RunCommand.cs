@@ -63,7 +63,7 @@ internal static class RunCommand
         var progress = new ProgressReporter(context.Err, context.Interactive, time);
         try
         {
-            logger.LogInformation("Run {RunId}{DryRun}; output in {Folder}", folder.RunId, request.DryRun ? " (dry run)" : string.Empty, folder.Path);
+            logger.LogInformation("Run {RunId} (dry run: {DryRun}); output in {Folder}", folder.RunId, request.DryRun, folder.Path);
 
             // A dry run writes nothing, so it should work with a read-only key too.
             var needed = request.DryRun
@@ -100,7 +100,7 @@ internal static class RunCommand
         }
     }
 
-    private static async Task WriteSummaryAsync(TextWriter output, RunFolder folder, RunResult result, IRequestMetrics metrics)
+    private static async Task WriteSummaryAsync(TextWriter output, RunFolder folder, RunResult result, ImmichGateway metrics)
     {
         var inv = CultureInfo.InvariantCulture;
         var a = result.Assets;
