@@ -134,6 +134,20 @@ public sealed class FakeImmichState
         }
     }
 
+    /// <summary>Puts assets into an existing album (no-op for members).</summary>
+    public void AddAlbumAssets(Guid albumId, params Guid[] assetIds)
+    {
+        lock (_gate)
+        {
+            RequireAlbum(albumId);
+            foreach (var assetId in assetIds)
+            {
+                RequireAsset(assetId);
+                LinkAlbumAsset(albumId, assetId);
+            }
+        }
+    }
+
     /// <summary>Shares an album with another user, who then sees it in GET /albums.</summary>
     public void ShareAlbum(Guid albumId, Guid userId, string role = "editor")
     {
@@ -187,11 +201,12 @@ public sealed class FakeImmichState
         }
     }
 
-    public Guid AddDuplicateGroup(IEnumerable<Guid> assetIds)
+    public Guid AddDuplicateGroup(IEnumerable<Guid> assetIds) => AddDuplicateGroupWithId(Guid.NewGuid(), assetIds);
+
+    internal Guid AddDuplicateGroupWithId(Guid id, IEnumerable<Guid> assetIds)
     {
         lock (_gate)
         {
-            var id = Guid.NewGuid();
             foreach (var assetId in assetIds)
             {
                 RequireAsset(assetId).DuplicateId = id;
