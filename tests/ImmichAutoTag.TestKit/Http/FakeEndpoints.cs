@@ -47,6 +47,8 @@ internal sealed partial class FakeEndpoints(FakeImmichState state, FakeImmichOpt
         new("POST", ["search", "metadata"], "searchAssets", "asset.read", true, SearchAssets),
         new("POST", ["search", "statistics"], "searchAssetStatistics", "asset.statistics", true, SearchStatistics),
         new("PUT", ["assets"], "updateAssets", "asset.update", true, UpdateAssets),
+        // Immich 3.x serves the same update as a PATCH twin that the spec leaves out.
+        new("PATCH", ["assets"], "updateAssets", "asset.update", true, UpdateAssets),
         new("GET", ["albums"], "getAllAlbums", "album.read", true, GetAllAlbums),
         new("POST", ["albums"], "createAlbum", "album.create", true, CreateAlbum),
         new("GET", ["tags"], "getAllTags", "tag.read", true, GetAllTags),
