@@ -31,6 +31,11 @@ public sealed class FakeImmichState
 
     internal Lock Gate => _gate;
 
+    /// <summary>Bumped by every change a search could see, so a walk's pages can share one filtered list.</summary>
+    internal long Version { get; private set; }
+
+    internal void Touch() => Version++;
+
     private DateTimeOffset Now => Clock.GetUtcNow();
 
     public FakeUser AddUser(string name, string email)
@@ -67,6 +72,7 @@ public sealed class FakeImmichState
             }
 
             set.Add(partnerId);
+            Version++;
         }
     }
 
@@ -99,6 +105,7 @@ public sealed class FakeImmichState
             _sortId.Add(id, id.ToString("D"));
             _sorted.Add(asset);
             _sortedDirty = true;
+            Version++;
             return asset;
         }
     }
@@ -110,6 +117,7 @@ public sealed class FakeImmichState
             var asset = RequireAsset(assetId);
             asset.DeletedAt = Now;
             asset.UpdatedAt = Now;
+            Version++;
         }
     }
 
@@ -155,6 +163,7 @@ public sealed class FakeImmichState
         {
             RequireUser(userId);
             RequireAlbum(albumId).SharedWith[userId] = role;
+            Version++;
         }
     }
 
@@ -330,6 +339,7 @@ public sealed class FakeImmichState
 
         albums.Add(albumId);
         _albums[albumId].UpdatedAt = Now;
+        Version++;
         return true;
     }
 
@@ -342,6 +352,7 @@ public sealed class FakeImmichState
 
         _assetAlbums[assetId].Remove(albumId);
         _albums[albumId].UpdatedAt = Now;
+        Version++;
         return true;
     }
 
@@ -365,6 +376,7 @@ public sealed class FakeImmichState
         }
 
         tags.Add(tagId);
+        Version++;
         if (bumpUpdatedAt)
         {
             _assets[assetId].UpdatedAt = Now;
@@ -382,12 +394,14 @@ public sealed class FakeImmichState
 
         _assetTags[assetId].Remove(tagId);
         _assets[assetId].UpdatedAt = Now;
+        Version++;
         return true;
     }
 
     /// <summary>Removes a tag, its whole subtree and their asset links, as the real server's cascade does.</summary>
     internal void DeleteTagLocked(Guid tagId)
     {
+        Version++;
         foreach (var id in DescendantsAndSelf(tagId))
         {
             if (_tagAssets.Remove(id, out var assets))
@@ -423,7 +437,11 @@ public sealed class FakeImmichState
         return result;
     }
 
-    internal void MarkDatesChanged() => _sortedDirty = true;
+    internal void MarkDatesChanged()
+    {
+        _sortedDirty = true;
+        Version++;
+    }
 
     /// <summary>Assets in (fileCreatedAt, id) order; re-sorted only after a date changed or an asset was added.</summary>
     internal List<FakeAsset> SortedLocked()

@@ -65,6 +65,10 @@ internal sealed partial class FakeEndpoints(FakeImmichState state, FakeImmichOpt
         new("DELETE", ["tags", "{id}"], "deleteTag", "tag.delete", true, DeleteTag),
     ];
 
+    private sealed record CachedSearch(string Key, long Version, List<FakeAsset> Matches);
+
+    private CachedSearch? _lastSearch;
+
     private static JsonReply Json(Action<Utf8JsonWriter> write) => JsonReply.Write(StatusCodes.Status200OK, write);
 
     private static Reply? Invalid(Call call) => call.Body.Errors.Count > 0 ? ErrorReply.Validation(call.Body.Errors) : null;
@@ -137,25 +141,17 @@ internal sealed partial class FakeEndpoints(FakeImmichState state, FakeImmichOpt
             return invalid;
         }
 
-        var skip = (page - 1) * size;
-        var items = new List<FakeAsset>((int)Math.Min(size, 1000));
-        var hasMore = false;
-        long seen = 0;
-        foreach (var asset in filter.Run(state, call.User.Id, order == "desc"))
+        // A client walking pages sends the same filters each time; filter once per state version, not once per page.
+        var key = call.User.Id + "|" + call.Body.KeyWithout("page", "size", "withExif", "withPeople", "withStacked");
+        if (_lastSearch is not { } cached || cached.Version != state.Version || cached.Key != key)
         {
-            if (seen++ < skip)
-            {
-                continue;
-            }
-
-            if (items.Count == size)
-            {
-                hasMore = true;
-                break;
-            }
-
-            items.Add(asset);
+            cached = new CachedSearch(key, state.Version, filter.Run(state, call.User.Id, order == "desc").ToList());
+            _lastSearch = cached;
         }
+
+        var skip = (page - 1) * size;
+        var items = cached.Matches.Skip((int)Math.Min(skip, int.MaxValue)).Take((int)size).ToList();
+        var hasMore = skip + size < cached.Matches.Count;
 
         return Json(w =>
         {
@@ -323,6 +319,8 @@ internal sealed partial class FakeEndpoints(FakeImmichState state, FakeImmichOpt
 
             asset.UpdatedAt = now;
         }
+
+        state.Touch();
 
         return new EmptyReply(StatusCodes.Status204NoContent);
     }

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.WebUtilities;
@@ -9,10 +10,13 @@ internal abstract record Reply;
 
 internal sealed record JsonReply(int Status, ReadOnlyMemory<byte> Body) : Reply
 {
+    // Immich (Node) does not escape '+' and friends; keep checksums byte-identical to what it sends.
+    private static readonly JsonWriterOptions Options = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
     public static JsonReply Write(int status, Action<Utf8JsonWriter> write)
     {
         var buffer = new ArrayBufferWriter<byte>(4096);
-        using (var writer = new Utf8JsonWriter(buffer))
+        using (var writer = new Utf8JsonWriter(buffer, Options))
         {
             write(writer);
         }

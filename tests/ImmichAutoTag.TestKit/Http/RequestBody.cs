@@ -40,6 +40,13 @@ internal sealed class RequestBody
         }
     }
 
+    /// <summary>The body's properties except the named ones, as a stable text key.</summary>
+    public string KeyWithout(params string[] names) =>
+        string.Join('\u0001', _root.EnumerateObject()
+            .Where(p => !names.Contains(p.Name, StringComparer.Ordinal))
+            .OrderBy(p => p.Name, StringComparer.Ordinal)
+            .Select(p => p.Name + "=" + p.Value.GetRawText()));
+
     public bool Has(string name) => _root.TryGetProperty(name, out _);
 
     public bool IsNull(string name) => _root.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.Null;
