@@ -57,7 +57,7 @@ public sealed class FakeSchemaConformanceTests : FakeServerTest
             "getServerFeatures" => await SendAsync(HttpMethod.Get, "server/features"),
             "getMyUser" => await SendAsync(HttpMethod.Get, "users/me"),
             "getMyApiKey" => await SendAsync(HttpMethod.Get, "api-keys/me"),
-            "searchAssets" => await SendAsync(HttpMethod.Post, "search/metadata", new { size = 2, withDeleted = true }),
+            "searchAssets" => await SendAsync(HttpMethod.Post, "search/metadata", new { size = 2, withDeleted = true, withExif = true }),
             "searchAssetStatistics" => await SendAsync(HttpMethod.Post, "search/statistics", new { }),
             "getAssetInfo" => await SendAsync(HttpMethod.Get, $"assets/{s.Tagged.Id}"),
             "updateAssets" => await SendAsync(HttpMethod.Put, "assets", new { ids = new[] { s.Other.Id }, isFavorite = true }),

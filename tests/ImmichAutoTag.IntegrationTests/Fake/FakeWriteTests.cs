@@ -118,6 +118,9 @@ public sealed class FakeWriteTests : FakeServerTest
         json.GetProperty("localDateTime").GetString().Should().Be("2018-01-01T00:00:00.000Z");
         json.GetProperty("updatedAt").GetDateTimeOffset().Should().Be(_clock.GetUtcNow());
         asset.TimeZone.Should().Be("UTC-5");
+        json.GetProperty("exifInfo").GetProperty("timeZone").GetString().Should().Be("UTC-5");
+        json.GetProperty("exifInfo").GetProperty("dateTimeOriginal").GetDateTimeOffset()
+            .Should().Be(new DateTimeOffset(2018, 1, 1, 5, 0, 0, TimeSpan.Zero));
     }
 
     [Fact]

@@ -135,6 +135,7 @@ internal sealed partial class FakeEndpoints(FakeImmichState state, FakeImmichOpt
         var page = body.Int("page", 1, 9007199254740991) ?? 1;
         var size = body.Int("size", 1, 1000) ?? 250;
         var order = body.Enum("order", "asc", "desc") ?? "desc";
+        var withExif = body.Bool("withExif") ?? false;
         var filter = SearchFilter.Read(body);
         if (Invalid(call) is { } invalid)
         {
@@ -171,7 +172,7 @@ internal sealed partial class FakeEndpoints(FakeImmichState state, FakeImmichOpt
             w.WriteStartArray("items");
             foreach (var asset in items)
             {
-                FakeJson.WriteAsset(w, state, asset, withTags: false);
+                FakeJson.WriteAsset(w, state, asset, withTags: false, withExif);
             }
 
             w.WriteEndArray();
@@ -216,7 +217,7 @@ internal sealed partial class FakeEndpoints(FakeImmichState state, FakeImmichOpt
             return ErrorReply.NoAccess("asset.read");
         }
 
-        return Json(w => FakeJson.WriteAsset(w, state, asset, withTags: true));
+        return Json(w => FakeJson.WriteAsset(w, state, asset, withTags: true, withExif: true));
     }
 
     private Reply ViewAsset(Call call)

@@ -13,7 +13,7 @@ internal static class FakeJson
     public static string LocalDate(DateTime wallClock) =>
         wallClock.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
 
-    public static void WriteAsset(Utf8JsonWriter w, FakeImmichState state, FakeAsset a, bool withTags)
+    public static void WriteAsset(Utf8JsonWriter w, FakeImmichState state, FakeAsset a, bool withTags, bool withExif = false)
     {
         w.WriteStartObject();
         w.WriteString("id", a.Id);
@@ -61,6 +61,11 @@ internal static class FakeJson
         w.WriteBoolean("resized", true);
         w.WriteStartArray("people");
         w.WriteEndArray();
+        if (withExif)
+        {
+            WriteExif(w, a);
+        }
+
         if (withTags)
         {
             w.WriteStartArray("tags");
@@ -70,6 +75,37 @@ internal static class FakeJson
             }
 
             w.WriteEndArray();
+        }
+
+        w.WriteEndObject();
+    }
+
+    private static void WriteExif(Utf8JsonWriter w, FakeAsset a)
+    {
+        w.WriteStartObject("exifInfo");
+        w.WriteString("dateTimeOriginal", Date(a.FileCreatedAt));
+        w.WriteString("modifyDate", Date(a.FileModifiedAt));
+        if (a.TimeZone is { } zone)
+        {
+            w.WriteString("timeZone", zone);
+        }
+        else
+        {
+            w.WriteNull("timeZone");
+        }
+
+        w.WriteString("description", a.Description ?? "");
+        w.WriteNumber("exifImageWidth", 4032);
+        w.WriteNumber("exifImageHeight", 3024);
+        w.WriteNumber("fileSizeInByte", 2_000_000);
+        foreach (var name in (string[])["make", "model", "lensModel", "city", "state", "country", "orientation", "projectionType", "exposureTime"])
+        {
+            w.WriteNull(name);
+        }
+
+        foreach (var name in (string[])["fNumber", "focalLength", "iso", "latitude", "longitude", "rating"])
+        {
+            w.WriteNull(name);
         }
 
         w.WriteEndObject();
