@@ -1,0 +1,151 @@
+namespace ImmichAutoTag.TestKit;
+
+public sealed class FakeUser
+{
+    internal FakeUser(Guid id, string name, string email, DateTimeOffset createdAt)
+    {
+        Id = id;
+        Name = name;
+        Email = email;
+        CreatedAt = createdAt;
+    }
+
+    public Guid Id { get; }
+    public string Name { get; }
+    public string Email { get; }
+    public DateTimeOffset CreatedAt { get; }
+}
+
+public sealed class FakeApiKey
+{
+    internal FakeApiKey(Guid id, Guid userId, string secret, IReadOnlyList<string> permissions, DateTimeOffset createdAt)
+    {
+        Id = id;
+        UserId = userId;
+        Secret = secret;
+        Permissions = permissions;
+        CreatedAt = createdAt;
+    }
+
+    public Guid Id { get; }
+    public Guid UserId { get; }
+    public string Secret { get; }
+    public IReadOnlyList<string> Permissions { get; }
+    public DateTimeOffset CreatedAt { get; }
+
+    public bool Grants(string permission) =>
+        Permissions.Contains("all", StringComparer.Ordinal) || Permissions.Contains(permission, StringComparer.Ordinal);
+}
+
+/// <summary>A live view of an asset in the fake; values change as the fake is written to.</summary>
+public sealed class FakeAsset
+{
+    internal FakeAsset(Guid id, Guid ownerId)
+    {
+        Id = id;
+        OwnerId = ownerId;
+    }
+
+    public Guid Id { get; }
+    public Guid OwnerId { get; }
+    public string OriginalFileName { get; internal set; } = "";
+    public string OriginalPath { get; internal set; } = "";
+    public string Type { get; internal set; } = "IMAGE";
+    public string Visibility { get; internal set; } = "timeline";
+
+    /// <summary>The capture instant (always UTC).</summary>
+    public DateTimeOffset FileCreatedAt { get; internal set; }
+
+    /// <summary>Wall-clock capture time; Immich serialises it with a fake 'Z'.</summary>
+    public DateTime LocalDateTime { get; internal set; }
+
+    public DateTimeOffset FileModifiedAt { get; internal set; }
+    public DateTimeOffset CreatedAt { get; internal set; }
+    public DateTimeOffset UpdatedAt { get; internal set; }
+    public DateTimeOffset? DeletedAt { get; internal set; }
+    public bool IsTrashed => DeletedAt is not null;
+    public bool IsFavorite { get; internal set; }
+    public Guid? DuplicateId { get; internal set; }
+    public string? Description { get; internal set; }
+    public string Checksum { get; internal set; } = "";
+    public string? TimeZone { get; internal set; }
+}
+
+public sealed class FakeAlbum
+{
+    internal FakeAlbum(Guid id, Guid ownerId, string name, DateTimeOffset createdAt)
+    {
+        Id = id;
+        OwnerId = ownerId;
+        Name = name;
+        CreatedAt = createdAt;
+        UpdatedAt = createdAt;
+    }
+
+    public Guid Id { get; }
+    public Guid OwnerId { get; }
+    public string Name { get; internal set; }
+    public string Description { get; internal set; } = "";
+    public DateTimeOffset CreatedAt { get; }
+    public DateTimeOffset UpdatedAt { get; internal set; }
+
+    /// <summary>Users (other than the owner) the album is shared with, and their role.</summary>
+    internal Dictionary<Guid, string> SharedWith { get; } = [];
+}
+
+public sealed class FakeTag
+{
+    internal FakeTag(Guid id, string name, string value, Guid? parentId, DateTimeOffset createdAt)
+    {
+        Id = id;
+        Name = name;
+        Value = value;
+        ParentId = parentId;
+        CreatedAt = createdAt;
+        UpdatedAt = createdAt;
+    }
+
+    public Guid Id { get; }
+
+    /// <summary>The last path segment.</summary>
+    public string Name { get; }
+
+    /// <summary>The full path, segments joined by '/'.</summary>
+    public string Value { get; }
+
+    public Guid? ParentId { get; }
+    public string? Color { get; internal set; }
+    public DateTimeOffset CreatedAt { get; }
+    public DateTimeOffset UpdatedAt { get; internal set; }
+}
+
+/// <summary>A clock tests move by hand, so updatedAt filters can be asserted exactly.</summary>
+public sealed class ManualTimeProvider(DateTimeOffset start) : TimeProvider
+{
+    private readonly Lock _gate = new();
+    private DateTimeOffset _now = start;
+
+    public override DateTimeOffset GetUtcNow()
+    {
+        lock (_gate)
+        {
+            return _now;
+        }
+    }
+
+    public void Advance(TimeSpan by)
+    {
+        lock (_gate)
+        {
+            _now += by;
+        }
+    }
+
+    public void Set(DateTimeOffset now)
+    {
+        lock (_gate)
+        {
+            _now = now;
+        }
+    }
+}
