@@ -41,6 +41,35 @@ public static class CliApp
             "immich-autotag: keeps autotag_output_* tags on an Immich library true to your classification rules.");
         root.Subcommands.Add(RunCommand.Create(context));
         root.Subcommands.Add(ValidateCommand.Create(context));
+
+        // The built-in action prints the entry assembly's version, which is the test host's in-process.
+        foreach (var option in root.Options.OfType<VersionOption>())
+        {
+            option.Action = new PrintVersionAction(context);
+        }
+
         return root;
+    }
+
+    /// <summary>The product version, e.g. "0.1.0" (without the source revision suffix).</summary>
+    public static string Version
+    {
+        get
+        {
+            var informational = typeof(CliApp).Assembly
+                .GetCustomAttributes(typeof(System.Reflection.AssemblyInformationalVersionAttribute), false)
+                .OfType<System.Reflection.AssemblyInformationalVersionAttribute>()
+                .FirstOrDefault()?.InformationalVersion;
+            return informational?.Split('+')[0] ?? typeof(CliApp).Assembly.GetName().Version?.ToString(3) ?? "0.0.0";
+        }
+    }
+
+    private sealed class PrintVersionAction(CliContext context) : System.CommandLine.Invocation.SynchronousCommandLineAction
+    {
+        public override int Invoke(ParseResult parseResult)
+        {
+            context.Out.WriteLine(Version);
+            return (int)ExitCode.Success;
+        }
     }
 }

@@ -10,5 +10,9 @@ internal partial class ImmichClient
     static partial void UpdateJsonSerializerSettings(JsonSerializerOptions settings)
     {
         settings.DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull;
+
+        // NSwag puts a string-enum converter on single enum properties only; arrays of enums (an API key's
+        // permissions) need it too, and it honours the [JsonStringEnumMemberName] spellings the build adds.
+        settings.Converters.Add(new JsonStringEnumConverter());
     }
 }

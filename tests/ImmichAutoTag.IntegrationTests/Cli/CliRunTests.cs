@@ -47,10 +47,9 @@ public sealed class CliRunTests : IAsyncLifetime
 
         // Then
         result.ExitCode.Should().Be(0, result.ToString());
-        result.Out.Should().Contain("Assets seen: 10000 (10000 owned, 0 from partners)");
-        result.Out.Should().Contain("images: 9000").And.Contain("videos: 1000");
-        _server.Requests.Count("searchAssets").Should().Be(10);
-        _server.Requests.WriteCount.Should().Be(0);
+        result.Out.Should().Contain("Assets seen: 10000 (10000 owned, 0 from partners): 9000 image, 1000 video");
+        _server.Requests.Count("searchAssets").Should().Be(10, "10,000 assets in pages of 1000, no albums, no relevant tags yet");
+        _server.Requests.Count("getAssetInfo").Should().Be(0);
     }
 
     [Fact]

@@ -192,7 +192,7 @@ public sealed class AutoTagEngineTests
         var plain = immich.AddAsset("plain.jpg");
         immich.TagAsset(childOnly, "Holidays/Beach");
         immich.TagAsset(parentOnly, "Holidays");
-        var config = Config([new RuleConfig { TagNames = ["Holidays"] }]);
+        var config = TestConfig([new RuleConfig { TagNames = ["Holidays"] }]);
 
         var result = await RunAsync(immich, config);
 
@@ -215,7 +215,7 @@ public sealed class AutoTagEngineTests
         var both = immich.AddAsset("both.jpg");
         immich.TagAsset(both, "Holidays");
         immich.TagAsset(both, "Holidays/Beach");
-        var config = Config([new RuleConfig { TagNames = ["Holidays"] }]);
+        var config = TestConfig([new RuleConfig { TagNames = ["Holidays"] }]);
 
         var result = await RunAsync(immich, config);
 
@@ -231,7 +231,7 @@ public sealed class AutoTagEngineTests
         var immich = new InMemoryImmichGateway();
         var asset = immich.AddAsset("beach.jpg");
         immich.TagAsset(asset, "Holidays/Beach");
-        var config = Config([new RuleConfig { TagNames = ["Beach"] }]);
+        var config = TestConfig([new RuleConfig { TagNames = ["Beach"] }]);
 
         var result = await RunAsync(immich, config);
 
@@ -326,7 +326,7 @@ public sealed class AutoTagEngineTests
         var assets = Enumerable.Range(0, 6).Select(i => immich.AddAsset($"{i}.jpg")).ToList();
         immich.FailWhen = (op, _) => op == "BulkTagAssets";
 
-        var result = await RunAsync(immich, Config(failFast: true), new RunOptions { ChunkSize = 2 });
+        var result = await RunAsync(immich, TestConfig(failFast: true), new RunOptions { ChunkSize = 2 });
 
         immich.BulkTagCalls.Should().ContainSingle();
         result.Aborted.Should().BeTrue();
@@ -381,7 +381,7 @@ public sealed class AutoTagEngineTests
         immich.TagAsset(classifiedWithOldTag, Conflict);
         var unknown = immich.AddAsset("unknown.jpg");
 
-        var result = await RunAsync(immich, Config(conflict: null));
+        var result = await RunAsync(immich, TestConfig(conflict: null));
 
         immich.TagPathsOf(conflict).Should().BeEmpty();
         immich.TagPathsOf(classifiedWithOldTag).Should().Equal(Conflict);
@@ -395,7 +395,7 @@ public sealed class AutoTagEngineTests
         var immich = new InMemoryImmichGateway();
         immich.AddAsset("unknown.jpg");
 
-        var result = await RunAsync(immich, Config(unknown: null, conflict: null));
+        var result = await RunAsync(immich, TestConfig(unknown: null, conflict: null));
 
         immich.WriteCalls.Should().Be(0);
         result.StatusCounts[ClassificationStatus.Unclassified].Should().Be(1);
@@ -421,11 +421,11 @@ public sealed class AutoTagEngineTests
         var immich = new InMemoryImmichGateway();
         var asset = immich.AddAsset("a.jpg");
 
-        await RunAsync(immich, Config(unknown: "autotag/unknown"));
+        await RunAsync(immich, TestConfig(unknown: "autotag/unknown"));
         immich.TagPathsOf(asset).Should().Equal("autotag/unknown");
 
         immich.ResetCounters();
-        var second = await RunAsync(immich, Config(unknown: "autotag/unknown"));
+        var second = await RunAsync(immich, TestConfig(unknown: "autotag/unknown"));
         immich.WriteCalls.Should().Be(0);
         second.OutputTagCounts["autotag/unknown"].Should().Be(1);
     }
@@ -467,7 +467,7 @@ public sealed class AutoTagEngineTests
         var linked = immich.AddAsset("linked.jpg");
         var other = immich.AddAsset("other.jpg");
 
-        await RunAsync(immich, Config([new RuleConfig { AssetIds = [linked.Id] }]));
+        await RunAsync(immich, TestConfig([new RuleConfig { AssetIds = [linked.Id] }]));
 
         immich.TagPathsOf(linked).Should().BeEmpty();
         immich.TagPathsOf(other).Should().Equal(Unknown);
@@ -495,7 +495,7 @@ public sealed class AutoTagEngineTests
         immich.AddAsset("a.jpg");
         var clock = new ManualTimeProvider(Start.AddDays(3));
 
-        var result = await CreateEngine(immich, clock).RunAsync(Config(), new RunOptions(), CancellationToken.None);
+        var result = await CreateEngine(immich, clock).RunAsync(TestConfig(), new RunOptions(), CancellationToken.None);
 
         result.AppliedChanges.Single().At.Should().Be(Start.AddDays(3));
         result.StartedAt.Should().Be(Start.AddDays(3));
@@ -509,7 +509,7 @@ public sealed class AutoTagEngineTests
         using var cts = new CancellationTokenSource();
         await cts.CancelAsync();
 
-        var act = () => CreateEngine(immich).RunAsync(Config(), new RunOptions(), cts.Token);
+        var act = () => CreateEngine(immich).RunAsync(TestConfig(), new RunOptions(), cts.Token);
 
         await act.Should().ThrowAsync<OperationCanceledException>();
         immich.WriteCalls.Should().Be(0);
@@ -521,7 +521,7 @@ public sealed class AutoTagEngineTests
         var immich = new InMemoryImmichGateway();
         var asset = immich.AddAsset("a.jpg");
         immich.AddAlbum(new string('a', 40) + "!", asset);
-        var slow = Config([new RuleConfig { AlbumNamePatterns = ["(a+)+$"] }]);
+        var slow = TestConfig([new RuleConfig { AlbumNamePatterns = ["(a+)+$"] }]);
 
         var result = await CreateEngine(immich).RunAsync(slow, new RunOptions { RegexTimeout = TimeSpan.FromMilliseconds(5) }, CancellationToken.None);
 

@@ -28,7 +28,7 @@ internal static class EngineTestSupport
         new RuleConfig { AlbumNamePatterns = [@"^\d{4}(-\d{2}(-\d{2})?)?"] },
     ];
 
-    public static AutoTagConfig Config(IReadOnlyList<RuleConfig>? rules = null, string? unknown = Unknown, string? conflict = Conflict, bool failFast = false) => new()
+    public static AutoTagConfig TestConfig(IReadOnlyList<RuleConfig>? rules = null, string? unknown = Unknown, string? conflict = Conflict, bool failFast = false) => new()
     {
         Server = new ServerConfig(new Uri("http://127.0.0.1:2283"), "test-key"),
         Classification = new ClassificationConfig
@@ -44,5 +44,5 @@ internal static class EngineTestSupport
         new(gateway, time ?? new ManualTimeProvider(Start), NullLogger<AutoTagEngine>.Instance);
 
     public static Task<RunResult> RunAsync(InMemoryImmichGateway gateway, AutoTagConfig? config = null, RunOptions? options = null) =>
-        CreateEngine(gateway).RunAsync(config ?? Config(), options ?? new RunOptions(), CancellationToken.None);
+        CreateEngine(gateway).RunAsync(config ?? TestConfig(), options ?? new RunOptions(), CancellationToken.None);
 }
