@@ -75,7 +75,7 @@ internal static class RunCommand
                 logger.LogWarning("{Warning}", warning);
             }
 
-            logger.LogInformation("Connected to Immich {Version} at {Url} as {User}", preflight.Version, gateway.ServerUrl, preflight.User.Email);
+            logger.LogInformation("Connected to Immich {Version} at {Url:l} as {User}", preflight.Version, gateway.ServerUrl, preflight.User.Email);
 
             var engine = new AutoTagEngine(gateway, time, loggerFactory.CreateLogger<AutoTagEngine>());
             var result = await engine.RunAsync(config, new RunOptions { DryRun = request.DryRun, Progress = progress }, ct).ConfigureAwait(false);
