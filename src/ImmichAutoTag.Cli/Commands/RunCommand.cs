@@ -69,6 +69,12 @@ internal static class RunCommand
             var needed = request.DryRun
                 ? ImmichPermissions.ForRun.Where(p => p.Permission is not (ImmichPermissions.TagCreate or ImmichPermissions.TagAsset)).ToList()
                 : ImmichPermissions.ForRun;
+            if (!request.DryRun && config.DuplicateProcessing.DateCorrection.Enabled)
+            {
+                // The user asked for date repair explicitly, so a key that cannot do it is an error, not a skip.
+                needed = [.. needed, new PermissionNeed(ImmichPermissions.AssetUpdate, "repair asset dates (PUT /assets), as duplicate_processing.date_correction.enabled asks")];
+            }
+
             var preflight = await ServerPreflight.CheckAsync(gateway, needed, ct).ConfigureAwait(false);
             foreach (var warning in preflight.Warnings)
             {
@@ -77,8 +83,34 @@ internal static class RunCommand
 
             logger.LogInformation("Connected to Immich {Version} at {Url:l} as {User}", preflight.Version, gateway.ServerUrl, preflight.User.Email);
 
+            // Duplicates and album propagation are extras: without the permission or the server feature the
+            // run still keeps the main output tags right, and says what it skipped.
+            var granted = preflight.ApiKey.Permissions;
+            var canReadDuplicates = ImmichPermissions.Missing(granted, [new PermissionNeed(ImmichPermissions.DuplicateRead, string.Empty)]).Count == 0;
+            var canAddToAlbums = request.DryRun || ImmichPermissions.Missing(granted, [new PermissionNeed(ImmichPermissions.AlbumAssetCreate, string.Empty)]).Count == 0;
+            if (!preflight.Features.DuplicateDetection)
+            {
+                logger.LogWarning("The server's duplicate detection is off: duplicate tags, album propagation and date repair from duplicates are skipped");
+            }
+            else if (!canReadDuplicates)
+            {
+                logger.LogWarning("The API key lacks 'duplicate.read': duplicate tags, album propagation and date repair from duplicates are skipped");
+            }
+
+            if (!canAddToAlbums)
+            {
+                logger.LogWarning("The API key lacks 'albumAsset.create': assets are not added to their duplicates' album");
+            }
+
             var engine = new AutoTagEngine(gateway, time, loggerFactory.CreateLogger<AutoTagEngine>());
-            var result = await engine.RunAsync(config, new RunOptions { DryRun = request.DryRun, Progress = progress }, ct).ConfigureAwait(false);
+            var options = new RunOptions
+            {
+                DryRun = request.DryRun,
+                Progress = progress,
+                DuplicateDetection = preflight.Features.DuplicateDetection && canReadDuplicates,
+                AlbumPropagation = canAddToAlbums,
+            };
+            var result = await engine.RunAsync(config, options, ct).ConfigureAwait(false);
             progress.Complete();
 
             await ReportWriter.WriteAllAsync(folder, config, result, gateway.Snapshot(), gateway.WriteRequests, ct).ConfigureAwait(false);
@@ -111,12 +143,22 @@ internal static class RunCommand
         if (result.DryRun)
         {
             await output.WriteLineAsync(string.Create(inv, $"Dry run: would create {plan.TagsToCreate.Count} tag(s), add {plan.AdditionCount} and remove {plan.RemovalCount} tag link(s); nothing was sent. Plan: {folder.File(RunFolder.PlanFile)}")).ConfigureAwait(false);
+            if (plan.AlbumAdditionCount > 0 || plan.DateUpdates.Count > 0)
+            {
+                await output.WriteLineAsync(string.Create(inv, $"Dry run: would also add {plan.AlbumAdditionCount} asset(s) to albums and repair {plan.DateUpdates.Count} date(s).")).ConfigureAwait(false);
+            }
         }
         else
         {
             var added = result.AppliedChanges.Count(c => c.Kind == ChangeKind.Added);
             var removed = result.AppliedChanges.Count(c => c.Kind == ChangeKind.Removed);
             await output.WriteLineAsync(string.Create(inv, $"Changes: {added} tag link(s) added, {removed} removed, {result.Errors.Count} error(s).")).ConfigureAwait(false);
+            var albums = result.AppliedChanges.Count(c => c.Kind == ChangeKind.AddedToAlbum);
+            var dates = result.AppliedChanges.Count(c => c.Kind == ChangeKind.DateUpdated);
+            if (albums > 0 || dates > 0)
+            {
+                await output.WriteLineAsync(string.Create(inv, $"Also: {albums} asset(s) added to albums, {dates} date(s) repaired.")).ConfigureAwait(false);
+            }
         }
 
         var requests = metrics.Snapshot();

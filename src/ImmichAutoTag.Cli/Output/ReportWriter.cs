@@ -63,6 +63,14 @@ internal static class ReportWriter
 
         AppendOutput(sb, server, "Classification: Unknown", config.Classification.AutotagUnknown, result);
         AppendOutput(sb, server, "Classification: Conflict", config.Classification.AutotagConflict, result);
+        var dup = config.DuplicateProcessing;
+        AppendOutput(sb, server, "Duplicates: Album conflict", dup.AutotagAlbumConflict, result);
+        AppendOutput(sb, server, "Duplicates: Classification conflict", dup.AutotagClassificationConflict, result);
+        AppendOutput(sb, server, "Duplicates: Album detection conflict", dup.AutotagAlbumDetectionConflict, result);
+        if (config.AlbumDateConsistency.Enabled)
+        {
+            AppendOutput(sb, server, "Consistency: Album date mismatch", config.AlbumDateConsistency.AutotagAlbumDateMismatch, result);
+        }
         sb.Append('\n');
         if (result.DryRun)
         {
@@ -76,7 +84,7 @@ internal static class ReportWriter
     {
         var sb = new StringBuilder();
         var plan = result.Plan;
-        sb.Append(Inv, $"# Plan{(result.DryRun ? " (dry run: nothing was sent)" : string.Empty)}: {plan.TagsToCreate.Count} tag(s) to create, {plan.AdditionCount} addition(s), {plan.RemovalCount} removal(s)\n");
+        sb.Append(Inv, $"# Plan{(result.DryRun ? " (dry run: nothing was sent)" : string.Empty)}: {plan.TagsToCreate.Count} tag(s) to create, {plan.AdditionCount} addition(s), {plan.RemovalCount} removal(s), {plan.AlbumAdditionCount} album addition(s), {plan.DateUpdates.Count} date repair(s)\n");
         foreach (var tag in plan.TagsToCreate)
         {
             sb.Append(Inv, $"create tag {tag}\n");
@@ -100,6 +108,24 @@ internal static class ReportWriter
             }
         }
 
+        foreach (var addition in plan.AlbumAdditions)
+        {
+            foreach (var id in addition.AssetIds)
+            {
+                sb.Append(Inv, $"album+ {addition.AlbumName} | {WebUrl(server, $"albums/{addition.AlbumId}")} | {WebUrl(server, $"photos/{id}")} | {names.GetValueOrDefault(id)}\n");
+            }
+        }
+
+        foreach (var update in plan.DateUpdates)
+        {
+            sb.Append(Inv, $"date {update.OldDate:O} -> {update.NewValue} | {WebUrl(server, $"photos/{update.AssetId}")} | {names.GetValueOrDefault(update.AssetId)} | from {update.Source}\n");
+        }
+
+        foreach (var note in plan.Notes)
+        {
+            sb.Append(Inv, $"note {NoteKind(note.Kind)} | {WebUrl(server, $"photos/{note.AssetId}")} | {names.GetValueOrDefault(note.AssetId)} | {note.Message}\n");
+        }
+
         return sb.ToString();
     }
 
@@ -110,8 +136,41 @@ internal static class ReportWriter
         var user = result.User.Name;
         foreach (var change in result.AppliedChanges)
         {
-            var kind = change.Kind == ChangeKind.Added ? "ADD_TAG_TO_ASSET" : "REMOVE_TAG_FROM_ASSET";
-            sb.Append(Inv, $"{change.At:yyyy-MM-ddTHH:mm:ss.fffzzz} | kind={kind} | asset_link={WebUrl(server, $"photos/{change.AssetId}")} | name={change.FileName} | tag={change.TagName} | user={user}\n");
+            var kind = ChangeKindName(change.Kind);
+            sb.Append(Inv, $"{change.At:yyyy-MM-ddTHH:mm:ss.fffzzz} | kind={kind} | asset_link={WebUrl(server, $"photos/{change.AssetId}")} | name={change.FileName}");
+            if (change.TagName.Length > 0)
+            {
+                sb.Append(Inv, $" | tag={change.TagName}");
+            }
+
+            if (change.AlbumId is { } albumId)
+            {
+                sb.Append(Inv, $" | album_link={WebUrl(server, $"albums/{albumId}")} | album_name={change.AlbumName}");
+            }
+
+            if (change.OldValue is not null)
+            {
+                sb.Append(Inv, $" | old_value={change.OldValue}");
+            }
+
+            if (change.NewValue is not null)
+            {
+                sb.Append(Inv, $" | new_value={change.NewValue}");
+            }
+
+            sb.Append(Inv, $" | user={user}\n");
+        }
+
+        // Findings are events too (upstream logs ALBUM_DATE_MISMATCH, CLASSIFICATION_CONFLICT...); stamped with the run's end.
+        foreach (var note in result.Plan.Notes)
+        {
+            sb.Append(Inv, $"{result.FinishedAt:yyyy-MM-ddTHH:mm:ss.fffzzz} | kind={NoteKind(note.Kind)} | asset_link={WebUrl(server, $"photos/{note.AssetId}")}");
+            if (note.AlbumName is not null)
+            {
+                sb.Append(Inv, $" | album_name={note.AlbumName}");
+            }
+
+            sb.Append(Inv, $" | user={user} | extra={{'message': '{note.Message.Replace('\'', '"')}'}}\n");
         }
 
         foreach (var error in result.Errors)
@@ -121,6 +180,8 @@ internal static class ReportWriter
                 EngineErrorKind.AddTags => "WARNING_TAG_ADDITION_TO_ASSET_FAILED",
                 EngineErrorKind.RemoveTags => "WARNING_TAG_REMOVAL_FROM_ASSET_FAILED",
                 EngineErrorKind.CreateTags => "ERROR_CREATE_TAG_FAILED",
+                EngineErrorKind.UpdateDates => "ERROR_UPDATE_ASSET_DATE_FAILED",
+                EngineErrorKind.AddToAlbums => "ERROR_ASSIGN_ASSET_TO_ALBUM_FAILED",
                 _ => "ERROR_ASSET_SKIPPED_RECOVERABLE",
             };
             sb.Append(Inv, $"{error.At:yyyy-MM-ddTHH:mm:ss.fffzzz} | kind={kind} | tag={string.Join(",", error.TagNames)} | user={user} | extra={{'assets': {error.AssetIds.Count}, 'message': '{error.Message.Replace('\'', '"')}'}}\n");
@@ -135,12 +196,27 @@ internal static class ReportWriter
         var sb = new StringBuilder();
         foreach (var c in result.AppliedChanges)
         {
-            sb.Append(JsonSerializer.Serialize(new ChangeLine(
-                c.At.ToString("O", Inv),
-                c.AssetId,
-                c.FileName,
-                c.TagName,
-                c.Kind == ChangeKind.Added ? "added" : "removed"), ChangeLineContext.Default.ChangeLine));
+            sb.Append(JsonSerializer.Serialize(
+                new ChangeLine(
+                    c.At.ToString("O", Inv),
+                    c.AssetId,
+                    c.FileName,
+                    c.TagName,
+                    c.Kind switch
+                    {
+                        ChangeKind.Added => "added",
+                        ChangeKind.Removed => "removed",
+                        ChangeKind.AddedToAlbum => "added_to_album",
+                        _ => "date_updated",
+                    })
+                {
+                    Kind = ChangeKindName(c.Kind),
+                    AlbumId = c.AlbumId,
+                    AlbumName = c.AlbumName,
+                    OldValue = c.OldValue,
+                    NewValue = c.NewValue,
+                },
+                ChangeLineContext.Default.ChangeLine));
             sb.Append('\n');
         }
 
@@ -186,6 +262,17 @@ internal static class ReportWriter
         sb.Append(Inv, $"  planned_removals: {result.Plan.RemovalCount}\n");
         sb.Append(Inv, $"  tags_added: {added}\n");
         sb.Append(Inv, $"  tags_removed: {removed}\n");
+        sb.Append(Inv, $"  planned_album_additions: {result.Plan.AlbumAdditionCount}\n");
+        sb.Append(Inv, $"  planned_date_updates: {result.Plan.DateUpdates.Count}\n");
+        sb.Append(Inv, $"  assigned_to_albums: {result.AppliedChanges.Count(c => c.Kind == ChangeKind.AddedToAlbum)}\n");
+        sb.Append(Inv, $"  dates_updated: {result.AppliedChanges.Count(c => c.Kind == ChangeKind.DateUpdated)}\n");
+        sb.Append(Inv, $"excluded_by_filters: {result.ExcludedByFilters}\n");
+        if (result.DuplicateGroups is { } groups)
+        {
+            sb.Append(Inv, $"duplicate_groups: {groups}\n");
+        }
+
+        sb.Append(Inv, $"album_date_mismatch_count: {result.Plan.Notes.Count(n => n.Kind == PlanNoteKind.AlbumDateMismatch)}\n");
         sb.Append("output_tags:\n");
         foreach (var (tag, count) in result.OutputTagCounts.OrderBy(kv => kv.Key, StringComparer.Ordinal))
         {
@@ -220,6 +307,23 @@ internal static class ReportWriter
         sb.Append(Inv, $"- [{label}]({TagUrl(server, tag)}) ({result.OutputTagCounts.GetValueOrDefault(tag)} assets)\n");
     }
 
+    private static string ChangeKindName(ChangeKind kind) => kind switch
+    {
+        ChangeKind.Added => "ADD_TAG_TO_ASSET",
+        ChangeKind.Removed => "REMOVE_TAG_FROM_ASSET",
+        ChangeKind.AddedToAlbum => "ASSIGN_ASSET_TO_ALBUM",
+        _ => "UPDATE_ASSET_DATE",
+    };
+
+    private static string NoteKind(PlanNoteKind kind) => kind switch
+    {
+        PlanNoteKind.AmbiguousDate => "WARNING_AMBIGUOUS_ASSET_DATE",
+        PlanNoteKind.AmbiguousAlbum => "WARNING_AMBIGUOUS_ALBUM",
+        PlanNoteKind.AlbumDateMismatch => "ALBUM_DATE_MISMATCH",
+        PlanNoteKind.DuplicateAlbumConflict => "DUPLICATE_ALBUM_CONFLICT",
+        _ => "CLASSIFICATION_CONFLICT",
+    };
+
     private static string Pretty(string suffix) =>
         string.Join(' ', suffix.Split('_', StringSplitOptions.RemoveEmptyEntries)
             .Select(w => char.ToUpperInvariant(w[0]) + w[1..]));
@@ -233,7 +337,25 @@ internal sealed record ChangeLine(
     [property: System.Text.Json.Serialization.JsonPropertyName("asset_id")] Guid AssetId,
     [property: System.Text.Json.Serialization.JsonPropertyName("file_name")] string FileName,
     [property: System.Text.Json.Serialization.JsonPropertyName("tag")] string Tag,
-    [property: System.Text.Json.Serialization.JsonPropertyName("action")] string Action);
+    [property: System.Text.Json.Serialization.JsonPropertyName("action")] string Action)
+{
+    /// <summary>Upstream's event kind (ADD_TAG_TO_ASSET, ASSIGN_ASSET_TO_ALBUM, UPDATE_ASSET_DATE...).</summary>
+    [System.Text.Json.Serialization.JsonPropertyName("kind")]
+    public string? Kind { get; init; }
 
+    [System.Text.Json.Serialization.JsonPropertyName("album_id")]
+    public Guid? AlbumId { get; init; }
+
+    [System.Text.Json.Serialization.JsonPropertyName("album_name")]
+    public string? AlbumName { get; init; }
+
+    [System.Text.Json.Serialization.JsonPropertyName("old_value")]
+    public string? OldValue { get; init; }
+
+    [System.Text.Json.Serialization.JsonPropertyName("new_value")]
+    public string? NewValue { get; init; }
+}
+
+[System.Text.Json.Serialization.JsonSourceGenerationOptions(DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
 [System.Text.Json.Serialization.JsonSerializable(typeof(ChangeLine))]
 internal sealed partial class ChangeLineContext : System.Text.Json.Serialization.JsonSerializerContext;

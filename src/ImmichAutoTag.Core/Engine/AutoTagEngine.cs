@@ -1,4 +1,3 @@
-using System.Text.RegularExpressions;
 using ImmichAutoTag.Core.Classification;
 using ImmichAutoTag.Core.Configuration;
 using ImmichAutoTag.Core.Domain;
@@ -10,8 +9,6 @@ namespace ImmichAutoTag.Core.Engine;
 /// <summary>The run use case: gather the library, classify every own asset, plan the output tags, apply the plan.</summary>
 public sealed class AutoTagEngine(IImmichGateway gateway, TimeProvider time, ILogger<AutoTagEngine> logger)
 {
-    private const int ProgressInterval = 1000;
-
     /// <summary>
     /// One full run. Read failures (<see cref="ImmichException"/>) end the run by propagating, since no plan
     /// can be trusted without the whole library; write failures are collected in <see cref="RunResult.Errors"/>.
@@ -28,67 +25,36 @@ public sealed class AutoTagEngine(IImmichGateway gateway, TimeProvider time, ILo
 
         // Compile first: a broken rule should fail before a single request is sent.
         var classifier = RuleClassifier.Compile(config.Classification.Rules, options.RegexTimeout);
-        var outputs = OutputTags.From(config.Classification);
+        var duplicatesWanted = options.DuplicateDetection && DuplicatesNeeded(config);
+        var outputs = OutputTags.From(config, duplicatesWanted);
 
+        var tagNames = classifier.TagNames.Union(RunPlanner.FilterTagNames(config.Filters)).ToHashSet(StringComparer.Ordinal);
         var snapshot = await new LibraryGatherer(gateway, logger)
-            .GatherAsync(classifier.TagNames, outputs.Enabled, options.Progress, ct);
-        var userId = snapshot.User.Id;
+            .GatherAsync(tagNames, outputs.Enabled, options.Progress, ct, outputs.IsOutputTag);
+
+        // One call for every group; membership also comes with the search items, but only this lists groups whole.
+        var duplicates = duplicatesWanted ? await gateway.GetDuplicatesAsync(ct) : null;
 
         var errors = new List<EngineError>();
-        var evaluations = new List<AssetEvaluation>();
-        int owned = 0, partner = 0, excluded = 0;
-        for (var i = 0; i < snapshot.Assets.Count; i++)
+        var planning = new RunPlanner(config, classifier, outputs, options, time.GetUtcNow(), e =>
         {
-            ct.ThrowIfCancellationRequested();
-            var asset = snapshot.Assets[i];
-            if (asset.OwnerId != userId)
-            {
-                partner++;
-                continue;
-            }
-
-            owned++;
-            if (!Included(asset, options))
-            {
-                excluded++;
-                continue;
-            }
-
-            var albums = snapshot.AlbumsOf(asset.Id).Select(a => a.Name).ToList();
-            var tags = snapshot.TagsOf(asset.Id);
-            try
-            {
-                var classification = classifier.Classify(new AssetFacts(asset.Id, tags, albums));
-                evaluations.Add(new AssetEvaluation(asset, albums, tags, classification));
-            }
-            catch (RegexMatchTimeoutException ex)
-            {
-                // The asset keeps its tags: a verdict from a half-evaluated rule set would be a guess.
-                errors.Add(new EngineError(EngineErrorKind.Classify, $"Album pattern '{ex.Pattern}' timed out on '{ex.Input}'", [asset.Id], [], time.GetUtcNow()));
-                logger.LogWarning("Skipping asset {AssetId}: album pattern {Pattern} timed out", asset.Id, ex.Pattern);
-                if (failFast)
-                {
-                    break;
-                }
-            }
-
-            // Classifying is fast; a report per asset would flood a console renderer on large libraries.
-            if ((i + 1) % ProgressInterval == 0)
-            {
-                options.Progress?.Report(new EngineProgress(EnginePhase.Evaluate, i + 1, snapshot.Assets.Count));
-            }
-        }
+            errors.Add(e);
+            logger.LogWarning("Skipping asset {AssetId}: {Message}", e.AssetIds.Count > 0 ? e.AssetIds[0] : Guid.Empty, e.Message);
+        }).Plan(snapshot, duplicates, options.Progress, ct);
+        var evaluations = planning.Evaluations;
 
         options.Progress?.Report(new EngineProgress(EnginePhase.Evaluate, snapshot.Assets.Count, snapshot.Assets.Count));
 
-        var plan = TagPlanner.Plan(evaluations, outputs, snapshot.Tags, userId);
+        var plan = planning.Plan;
         if (logger.IsEnabled(LogLevel.Information))
         {
             logger.LogInformation(
-                "Plan: {Create} tags to create, {Add} additions, {Remove} removals{DryRun}",
+                "Plan: {Create} tags to create, {Add} additions, {Remove} removals, {Albums} album additions, {Dates} date repairs{DryRun}",
                 plan.TagsToCreate.Count,
                 plan.AdditionCount,
                 plan.RemovalCount,
+                plan.AlbumAdditionCount,
+                plan.DateUpdates.Count,
                 options.DryRun ? " (dry run)" : string.Empty);
         }
 
@@ -118,9 +84,9 @@ public sealed class AutoTagEngine(IImmichGateway gateway, TimeProvider time, ILo
             Assets = new AssetCounts(
                 snapshot.Assets.Count,
                 Enum.GetValues<AssetType>().ToDictionary(t => t, t => snapshot.Assets.Count(a => a.Type == t)),
-                owned,
-                partner,
-                excluded,
+                planning.Owned,
+                planning.Partner,
+                planning.ExcludedByVisibility,
                 evaluations.Count),
             AlbumCount = snapshot.Albums.Count,
             TagCount = snapshot.Tags.Count,
@@ -132,12 +98,18 @@ public sealed class AutoTagEngine(IImmichGateway gateway, TimeProvider time, ILo
             Errors = errors,
             Aborted = aborted,
             OutputTagCounts = CountOutputTags(snapshot, outputs, changes),
+            ExcludedByFilters = planning.ExcludedByFilters,
+            DuplicateGroups = duplicates is null ? null : planning.DuplicateGroups,
         };
     }
 
-    private static bool Included(Asset asset, RunOptions options) =>
-        (options.IncludeArchived || (!asset.IsArchived && asset.Visibility != AssetVisibility.Archive))
-        && (options.IncludeHidden || asset.Visibility != AssetVisibility.Hidden);
+    /// <summary>Duplicates feed date repair, the duplicate conflict tags and album propagation.</summary>
+    private static bool DuplicatesNeeded(AutoTagConfig config) =>
+        config.DuplicateProcessing.DateCorrection.Enabled
+        || !string.IsNullOrWhiteSpace(config.DuplicateProcessing.AutotagClassificationConflict)
+        || !string.IsNullOrWhiteSpace(config.DuplicateProcessing.AutotagClassificationConflictPrefix)
+        || !string.IsNullOrWhiteSpace(config.DuplicateProcessing.AutotagAlbumConflict)
+        || config.Classification.Rules.Count > 0;
 
     private static Dictionary<string, int> CountOutputTags(LibrarySnapshot snapshot, OutputTags outputs, IReadOnlyList<AppliedChange> changes)
     {

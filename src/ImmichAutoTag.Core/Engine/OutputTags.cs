@@ -5,22 +5,65 @@ namespace ImmichAutoTag.Core.Engine;
 
 /// <summary>
 /// The tags the engine owns, as full tag paths. A null name disables a tag: the engine then neither adds
-/// nor removes it. Nothing outside this set is ever written.
+/// nor removes it. Besides the fixed names it owns two families keyed by duplicate group,
+/// <c>&lt;classification prefix&gt;&lt;uuid&gt;</c> and <c>&lt;album conflict&gt;_&lt;uuid&gt;</c>. Nothing outside this set is ever
+/// removed.
 /// </summary>
 public sealed record OutputTags(string? Unknown, string? Conflict)
 {
+    /// <summary>Generic tag on every member of a duplicate group whose classification tags disagree.</summary>
+    public string? DuplicateClassificationConflict { get; init; }
+
+    /// <summary>Prefix of the per-group classification conflict tag (prefix + duplicate id).</summary>
+    public string? DuplicateClassificationPrefix { get; init; }
+
+    /// <summary>Generic tag on every member of a duplicate group spread over several rule albums; per group: + "_" + id.</summary>
+    public string? DuplicateAlbumConflict { get; init; }
+
+    public string? AlbumDateMismatch { get; init; }
+
     public static OutputTags From(ClassificationConfig config)
     {
         ArgumentNullException.ThrowIfNull(config);
         return new OutputTags(Normalise(config.AutotagUnknown), Normalise(config.AutotagConflict));
     }
 
-    /// <summary>The enabled output tag paths, without duplicates.</summary>
-    public IReadOnlyList<string> Enabled =>
-        new[] { Unknown, Conflict }.OfType<string>().Distinct(StringComparer.Ordinal).ToList();
+    /// <summary>
+    /// Every output tag this run manages. Duplicate tags are managed only when the run read the duplicate
+    /// groups: without them the engine cannot tell whether a conflict still stands, so it leaves them alone.
+    /// </summary>
+    public static OutputTags From(AutoTagConfig config, bool duplicatesManaged)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        var dup = config.DuplicateProcessing;
+        var dates = config.AlbumDateConsistency;
+        return From(config.Classification) with
+        {
+            DuplicateClassificationConflict = duplicatesManaged ? Normalise(dup.AutotagClassificationConflict) : null,
+            DuplicateClassificationPrefix = duplicatesManaged ? Normalise(dup.AutotagClassificationConflictPrefix) : null,
+            DuplicateAlbumConflict = duplicatesManaged ? Normalise(dup.AutotagAlbumConflict) : null,
+            AlbumDateMismatch = dates.Enabled ? Normalise(dates.AutotagAlbumDateMismatch) : null,
+        };
+    }
 
-    public bool IsOutputTag(string path) =>
-        string.Equals(path, Unknown, StringComparison.Ordinal) || string.Equals(path, Conflict, StringComparison.Ordinal);
+    /// <summary>The enabled fixed output tag paths, without duplicates (the per-group families are not listed).</summary>
+    public IReadOnlyList<string> Enabled =>
+        new[] { Unknown, Conflict, DuplicateClassificationConflict, DuplicateAlbumConflict, AlbumDateMismatch }
+            .OfType<string>().Distinct(StringComparer.Ordinal).ToList();
+
+    public bool IsOutputTag(string path)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        return Enabled.Contains(path, StringComparer.Ordinal)
+            || IsFamily(path, DuplicateClassificationPrefix)
+            || IsFamily(path, DuplicateAlbumConflict is null ? null : DuplicateAlbumConflict + "_");
+    }
+
+    public string? ClassificationConflictTagFor(Guid duplicateId) =>
+        DuplicateClassificationPrefix is null ? null : DuplicateClassificationPrefix + duplicateId.ToString("D");
+
+    public string? AlbumConflictTagFor(Guid duplicateId) =>
+        DuplicateAlbumConflict is null ? null : DuplicateAlbumConflict + "_" + duplicateId.ToString("D");
 
     /// <summary>The output tags an asset with this status should carry.</summary>
     public IReadOnlySet<string> DesiredFor(ClassificationStatus status)
@@ -39,6 +82,13 @@ public sealed record OutputTags(string? Unknown, string? Conflict)
 
         return desired;
     }
+
+    // Only prefix + a canonical UUID: a user tag that merely starts with the prefix stays the user's.
+    private static bool IsFamily(string path, string? prefix) =>
+        prefix is not null
+        && path.Length == prefix.Length + 36
+        && path.StartsWith(prefix, StringComparison.Ordinal)
+        && Guid.TryParseExact(path.AsSpan(prefix.Length), "D", out _);
 
     private static string? Normalise(string? name) => string.IsNullOrWhiteSpace(name) ? null : name;
 }

@@ -8,10 +8,25 @@ public enum ChangeKind
 {
     Added,
     Removed,
+
+    /// <summary>The asset was added to an album (<see cref="AppliedChange.AlbumName"/>); TagName is empty.</summary>
+    AddedToAlbum,
+
+    /// <summary>The asset's date was rewritten (<see cref="AppliedChange.OldValue"/> → <see cref="AppliedChange.NewValue"/>); TagName is empty.</summary>
+    DateUpdated,
 }
 
-/// <summary>One tag change the server accepted.</summary>
-public sealed record AppliedChange(Guid AssetId, string FileName, string TagName, ChangeKind Kind, DateTimeOffset At);
+/// <summary>One change the server accepted.</summary>
+public sealed record AppliedChange(Guid AssetId, string FileName, string TagName, ChangeKind Kind, DateTimeOffset At)
+{
+    public Guid? AlbumId { get; init; }
+
+    public string? AlbumName { get; init; }
+
+    public string? OldValue { get; init; }
+
+    public string? NewValue { get; init; }
+}
 
 public enum EngineErrorKind
 {
@@ -19,6 +34,8 @@ public enum EngineErrorKind
     AddTags,
     RemoveTags,
     Classify,
+    UpdateDates,
+    AddToAlbums,
 }
 
 /// <summary>A failed step; <see cref="AssetIds"/> are the assets it left unchanged.</summary>
@@ -48,6 +65,11 @@ public sealed class PlanApplier(IImmichGateway gateway, TimeProvider time, ILogg
         ArgumentOutOfRangeException.ThrowIfLessThan(chunkSize, 1);
 
         var run = new ApplyRun(assets, time, failFast);
+
+        // Dates first, then albums, then tags: a date write makes the server re-read the file's metadata,
+        // so the tag writes (the most numerous) land last.
+        await ApplyDatesAsync(plan, chunkSize, run, ct);
+        await ApplyAlbumAdditionsAsync(plan, chunkSize, run, ct);
         var tagIds = new Dictionary<string, Guid>(StringComparer.Ordinal);
         foreach (var tag in existingTags)
         {
@@ -141,6 +163,82 @@ public sealed class PlanApplier(IImmichGateway gateway, TimeProvider time, ILogg
         return new ApplyOutcome(run.Changes, run.Errors, run.Aborted);
     }
 
+    /// <summary>One PUT /assets per distinct new date (and chunk): the API takes one dateTimeOriginal per call.</summary>
+    private async Task ApplyDatesAsync(TagPlan plan, int chunkSize, ApplyRun run, CancellationToken ct)
+    {
+        foreach (var group in plan.DateUpdates.GroupBy(u => u.NewValue, StringComparer.Ordinal))
+        {
+            foreach (var chunk in group.Chunk(chunkSize))
+            {
+                if (run.Aborted)
+                {
+                    return;
+                }
+
+                var ids = chunk.Select(u => u.AssetId).ToList();
+                try
+                {
+                    await gateway.UpdateAssetsAsync(new AssetBulkUpdate(ids) { DateTimeOriginal = group.Key }, ct);
+                    foreach (var update in chunk)
+                    {
+                        run.Record(new AppliedChange(update.AssetId, run.FileName(update.AssetId), string.Empty, ChangeKind.DateUpdated, time.GetUtcNow())
+                        {
+                            OldValue = update.OldDate.ToString("O", System.Globalization.CultureInfo.InvariantCulture),
+                            NewValue = update.NewValue,
+                        });
+                    }
+                }
+                catch (ImmichException ex)
+                {
+                    run.Fail(EngineErrorKind.UpdateDates, ex.Message, ids, []);
+                    logger.LogError(ex, "Setting the date {Date} on {Count} assets failed", group.Key, ids.Count);
+                }
+            }
+        }
+    }
+
+    private async Task ApplyAlbumAdditionsAsync(TagPlan plan, int chunkSize, ApplyRun run, CancellationToken ct)
+    {
+        foreach (var addition in plan.AlbumAdditions)
+        {
+            foreach (var chunk in addition.AssetIds.Chunk(chunkSize))
+            {
+                if (run.Aborted)
+                {
+                    return;
+                }
+
+                try
+                {
+                    var results = await gateway.AddAssetsToAlbumAsync(addition.AlbumId, chunk, ct);
+
+                    // "duplicate" means it is in the album already: the goal holds, nothing changed.
+                    var failed = results.Where(r => !r.Success && !string.Equals(r.Error, "duplicate", StringComparison.Ordinal)).ToDictionary(r => r.Id);
+                    var already = results.Where(r => !r.Success && string.Equals(r.Error, "duplicate", StringComparison.Ordinal)).Select(r => r.Id).ToHashSet();
+                    foreach (var assetId in chunk.Where(id => !failed.ContainsKey(id) && !already.Contains(id)))
+                    {
+                        run.Record(new AppliedChange(assetId, run.FileName(assetId), string.Empty, ChangeKind.AddedToAlbum, time.GetUtcNow())
+                        {
+                            AlbumId = addition.AlbumId,
+                            AlbumName = addition.AlbumName,
+                        });
+                    }
+
+                    if (failed.Count > 0)
+                    {
+                        var reasons = string.Join(", ", failed.Values.Select(r => r.Error ?? "unknown").Distinct(StringComparer.Ordinal));
+                        run.Fail(EngineErrorKind.AddToAlbums, $"Immich did not add {failed.Count} assets to album '{addition.AlbumName}': {reasons}", failed.Keys.ToList(), []);
+                    }
+                }
+                catch (ImmichException ex)
+                {
+                    run.Fail(EngineErrorKind.AddToAlbums, $"Adding to album '{addition.AlbumName}': {ex.Message}", chunk, []);
+                    logger.LogError(ex, "Adding {Count} assets to album {Album} failed", chunk.Length, addition.AlbumName);
+                }
+            }
+        }
+    }
+
     /// <summary>Groups assets by the exact set of tags they need, then cuts each group into chunks.</summary>
     private static List<(IReadOnlyList<string> Paths, IReadOnlyList<Guid> TagIds, Guid[] Assets)> AdditionChunks(
         TagPlan plan,
@@ -200,7 +298,11 @@ public sealed class PlanApplier(IImmichGateway gateway, TimeProvider time, ILogg
         public bool CreateFailed { get; set; }
 
         public void Record(Guid assetId, string tag, ChangeKind kind) =>
-            Changes.Add(new AppliedChange(assetId, assets.TryGetValue(assetId, out var a) ? a.OriginalFileName : string.Empty, tag, kind, time.GetUtcNow()));
+            Changes.Add(new AppliedChange(assetId, FileName(assetId), tag, kind, time.GetUtcNow()));
+
+        public void Record(AppliedChange change) => Changes.Add(change);
+
+        public string FileName(Guid assetId) => assets.TryGetValue(assetId, out var a) ? a.OriginalFileName : string.Empty;
 
         public void Fail(EngineErrorKind kind, string message, IReadOnlyList<Guid> assetIds, IReadOnlyList<string> tags)
         {

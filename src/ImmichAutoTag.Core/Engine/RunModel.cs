@@ -19,6 +19,12 @@ public sealed record RunOptions
     /// <summary>Hidden assets (e.g. the video half of a live photo) are classified unless this is false.</summary>
     public bool IncludeHidden { get; init; } = true;
 
+    /// <summary>Whether the server finds duplicates and the key may read them; false skips every duplicate feature.</summary>
+    public bool DuplicateDetection { get; init; } = true;
+
+    /// <summary>Add unclassified assets to the one rule album their duplicates are in (needs albumAsset.create).</summary>
+    public bool AlbumPropagation { get; init; } = true;
+
     /// <summary>Per album-name match; internal so tests can provoke a time-out quickly.</summary>
     internal TimeSpan RegexTimeout { get; init; } = RuleClassifier.DefaultRegexTimeout;
 }
@@ -73,6 +79,12 @@ public sealed record RunResult
 
     /// <summary>Enabled output tag path → assets carrying it after the run (as planned, in a dry run: before).</summary>
     public required IReadOnlyDictionary<string, int> OutputTagCounts { get; init; }
+
+    /// <summary>Own assets left out by filters.filter_in / filter_out.</summary>
+    public int ExcludedByFilters { get; init; }
+
+    /// <summary>Duplicate groups with at least two own assets; null when duplicates were not read.</summary>
+    public int? DuplicateGroups { get; init; }
 
     public TimeSpan Duration => FinishedAt - StartedAt;
 }

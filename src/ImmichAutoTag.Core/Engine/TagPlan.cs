@@ -34,11 +34,44 @@ public sealed record TagPlan(
 
     public int RemovalCount => Removals.Values.Sum(a => a.Count);
 
-    public bool HasChanges => TagsToCreate.Count > 0 || AdditionCount > 0 || RemovalCount > 0;
+    /// <summary>Assets to add to existing albums (album propagation from duplicates), one entry per album.</summary>
+    public IReadOnlyList<AlbumAddition> AlbumAdditions { get; init; } = [];
+
+    /// <summary>Date repairs, one per asset.</summary>
+    public IReadOnlyList<DateUpdate> DateUpdates { get; init; } = [];
+
+    /// <summary>Findings that change nothing by themselves (ambiguous dates, album date mismatches...), for the reports.</summary>
+    public IReadOnlyList<PlanNote> Notes { get; init; } = [];
+
+    public int AlbumAdditionCount => AlbumAdditions.Sum(a => a.AssetIds.Count);
+
+    public bool HasChanges => TagsToCreate.Count > 0 || AdditionCount > 0 || RemovalCount > 0 || AlbumAdditionCount > 0 || DateUpdates.Count > 0;
 
     public IReadOnlyDictionary<ClassificationStatus, int> StatusCounts =>
         Enum.GetValues<ClassificationStatus>().ToDictionary(s => s, s => Statuses.Values.Count(v => v == s));
 }
+
+public sealed record AlbumAddition(Guid AlbumId, string AlbumName, IReadOnlyList<Guid> AssetIds);
+
+/// <param name="NewValue">The dateTimeOriginal to send (wall clock with offset); assets sharing it share one call.</param>
+public sealed record DateUpdate(Guid AssetId, DateTimeOffset OldDate, DateTimeOffset NewDate, string NewValue, string Source);
+
+public enum PlanNoteKind
+{
+    AmbiguousDate,
+    AmbiguousAlbum,
+    AlbumDateMismatch,
+    DuplicateClassificationConflict,
+    DuplicateAlbumConflict,
+}
+
+public sealed record PlanNote(PlanNoteKind Kind, Guid AssetId, string Message, string? AlbumName = null);
+
+/// <summary>One asset's tags as they are and the owned tags it should carry.</summary>
+/// <param name="Actual">Tags attached to the asset now (only relevant ones need be listed).</param>
+/// <param name="Desired">Owned output tag paths the asset should carry; any other owned tag it carries is removed.</param>
+/// <param name="Copies">Paths of existing non-output tags to add (classification copied from a duplicate).</param>
+public sealed record TagTarget(Guid AssetId, IReadOnlyList<Tag> Actual, IReadOnlySet<string> Desired, IReadOnlyList<string> Copies);
 
 /// <summary>Desired output tags minus actual ones gives additions; actual minus desired gives removals.</summary>
 public static class TagPlanner
@@ -55,30 +88,47 @@ public static class TagPlanner
         ArgumentNullException.ThrowIfNull(outputs);
         ArgumentNullException.ThrowIfNull(existingTags);
 
+        // Partner assets show up in searches, but the key's user may not (and should not) tag them.
+        var own = evaluations.Where(e => e.Asset.OwnerId == ownerId).ToList();
+        return Plan(
+            own.Select(e => new TagTarget(e.Asset.Id, e.Tags, outputs.DesiredFor(e.Status), [])).ToList(),
+            outputs,
+            existingTags,
+            own.ToDictionary(e => e.Asset.Id, e => e.Status));
+    }
+
+    /// <param name="targets">Assets the run may change; callers leave out partner and filtered assets.</param>
+    public static TagPlan Plan(
+        IReadOnlyList<TagTarget> targets,
+        OutputTags outputs,
+        IReadOnlyList<Tag> existingTags,
+        IReadOnlyDictionary<Guid, ClassificationStatus> statuses)
+    {
+        ArgumentNullException.ThrowIfNull(targets);
+        ArgumentNullException.ThrowIfNull(outputs);
+        ArgumentNullException.ThrowIfNull(existingTags);
+        ArgumentNullException.ThrowIfNull(statuses);
+
         var additions = new Dictionary<string, List<Guid>>(StringComparer.Ordinal);
         var removals = new Dictionary<Guid, List<Guid>>();
         var tagPaths = new Dictionary<Guid, string>();
-        var statuses = new Dictionary<Guid, ClassificationStatus>();
 
-        foreach (var evaluation in evaluations)
+        foreach (var target in targets)
         {
-            // Partner assets show up in searches, but the key's user may not (and should not) tag them.
-            if (evaluation.Asset.OwnerId != ownerId)
-            {
-                continue;
-            }
+            var assetId = target.AssetId;
+            var actual = target.Actual.Where(t => outputs.IsOutputTag(t.Value)).ToList();
 
-            var assetId = evaluation.Asset.Id;
-            statuses[assetId] = evaluation.Status;
-            var desired = outputs.DesiredFor(evaluation.Status);
-            var actual = evaluation.Tags.Where(t => outputs.IsOutputTag(t.Value)).ToList();
-
-            foreach (var path in desired.Where(p => !actual.Exists(t => string.Equals(t.Value, p, StringComparison.Ordinal))))
+            foreach (var path in target.Desired.Where(p => !actual.Exists(t => string.Equals(t.Value, p, StringComparison.Ordinal))).Order(StringComparer.Ordinal))
             {
                 Add(additions, path, assetId);
             }
 
-            foreach (var tag in actual.Where(t => !desired.Contains(t.Value)))
+            foreach (var path in target.Copies.Where(p => !target.Actual.Any(t => string.Equals(t.Value, p, StringComparison.Ordinal))))
+            {
+                Add(additions, path, assetId);
+            }
+
+            foreach (var tag in actual.Where(t => !target.Desired.Contains(t.Value)))
             {
                 Add(removals, tag.Id, assetId);
                 tagPaths[tag.Id] = tag.Value;

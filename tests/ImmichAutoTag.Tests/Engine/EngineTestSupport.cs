@@ -38,6 +38,10 @@ internal static class EngineTestSupport
             AutotagConflict = conflict,
         },
         Performance = new PerformanceConfig { FailFastOnAssetErrors = failFast },
+
+        // These tests are about the unknown/conflict tags; the duplicate and album-date features have their own.
+        DuplicateProcessing = new DuplicateProcessingConfig { AutotagAlbumConflict = null, AutotagClassificationConflict = null, AutotagClassificationConflictPrefix = null },
+        AlbumDateConsistency = new AlbumDateConsistencyConfig { Enabled = false },
     };
 
     public static AutoTagEngine CreateEngine(InMemoryImmichGateway gateway, TimeProvider? time = null) =>

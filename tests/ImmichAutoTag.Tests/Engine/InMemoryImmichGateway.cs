@@ -221,7 +221,13 @@ internal sealed class InMemoryImmichGateway : IImmichGateway
         throw new InvalidOperationException("The engine must never delete a tag.");
     }
 
-    public Task<IReadOnlyList<DuplicateGroup>> GetDuplicatesAsync(CancellationToken ct) => throw new NotSupportedException();
+    public Task<IReadOnlyList<DuplicateGroup>> GetDuplicatesAsync(CancellationToken ct) =>
+        Count(Task.FromResult<IReadOnlyList<DuplicateGroup>>(_assets
+            .Where(a => a.DuplicateId is not null && !a.IsTrashed)
+            .GroupBy(a => a.DuplicateId!.Value)
+            .Where(g => g.Count() > 1)
+            .Select(g => new DuplicateGroup(g.Key, g.ToList()))
+            .ToList()));
 
     public Task<byte[]> GetThumbnailAsync(Guid assetId, string size, CancellationToken ct) => throw new NotSupportedException();
 

@@ -1,0 +1,88 @@
+using System.Globalization;
+
+namespace ImmichAutoTag.Core.Dates;
+
+public enum DateSourceKind
+{
+    /// <summary>The asset's own file name.</summary>
+    FileName,
+
+    /// <summary>A folder name in the asset's original path.</summary>
+    Path,
+
+    /// <summary>A duplicate's file or folder name.</summary>
+    DuplicateName,
+
+    /// <summary>A duplicate's capture instant as Immich holds it.</summary>
+    DuplicateDate,
+}
+
+/// <summary>One credible date for an asset, and where it came from (for the report).</summary>
+public sealed record DateCandidate(DateTimeOffset Instant, DatePrecision Precision, DateSourceKind Source, string Origin);
+
+public enum DateVerdict
+{
+    Keep,
+    Repair,
+
+    /// <summary>A candidate is older but the evidence is not clear enough to act; reported, not written.</summary>
+    Ambiguous,
+}
+
+public sealed record DateDecision(DateVerdict Verdict, DateCandidate? Candidate, string? Reason);
+
+/// <summary>
+/// "Oldest credible date wins", with upstream's thresholds: an older candidate is written when the current
+/// date is more than 1.1 days later, or when the candidate has a time and falls on the same calendar day.
+/// Everything else that is older is ambiguous (typically a day-only name date on the day before, which a
+/// time zone can explain) and is reported instead of thrown, unlike upstream.
+/// </summary>
+public static class DateRepair
+{
+    public static readonly TimeSpan Threshold = TimeSpan.FromDays(1.1);
+
+    /// <summary>Differences below this are serialisation noise (milliseconds), not a wrong date.</summary>
+    private static readonly TimeSpan Noise = TimeSpan.FromSeconds(1);
+
+    public static DateDecision Decide(DateTimeOffset current, IEnumerable<DateCandidate> candidates, TimeZoneInfo zone)
+    {
+        ArgumentNullException.ThrowIfNull(candidates);
+        ArgumentNullException.ThrowIfNull(zone);
+        var oldest = candidates
+            .OrderBy(c => c.Instant)
+            .ThenByDescending(c => c.Precision)
+            .FirstOrDefault();
+        if (oldest is null || current - oldest.Instant < Noise)
+        {
+            return new DateDecision(DateVerdict.Keep, null, null);
+        }
+
+        var delta = current - oldest.Instant;
+        if (delta > Threshold)
+        {
+            return new DateDecision(DateVerdict.Repair, oldest, null);
+        }
+
+        var sameDay = DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(current, zone).DateTime)
+            == DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(oldest.Instant, zone).DateTime);
+        if (sameDay)
+        {
+            // A day-only candidate tells nothing the current time does not; a timed one is more precise.
+            return oldest.Precision == DatePrecision.Second
+                ? new DateDecision(DateVerdict.Repair, oldest, null)
+                : new DateDecision(DateVerdict.Keep, null, null);
+        }
+
+        return new DateDecision(
+            DateVerdict.Ambiguous,
+            oldest,
+            string.Create(CultureInfo.InvariantCulture, $"{oldest.Source} date {Format(oldest.Instant, zone)} is {delta.TotalHours:0.#} h older than {Format(current, zone)} but on another day"));
+    }
+
+    /// <summary>The dateTimeOriginal value to send: the wall clock in <paramref name="zone"/> with its offset.</summary>
+    public static string Format(DateTimeOffset instant, TimeZoneInfo zone)
+    {
+        ArgumentNullException.ThrowIfNull(zone);
+        return TimeZoneInfo.ConvertTime(instant, zone).ToString("yyyy-MM-dd'T'HH:mm:ss.fffzzz", CultureInfo.InvariantCulture);
+    }
+}

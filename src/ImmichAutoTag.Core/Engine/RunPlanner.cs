@@ -1,0 +1,414 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+using ImmichAutoTag.Core.Classification;
+using ImmichAutoTag.Core.Configuration;
+using ImmichAutoTag.Core.Dates;
+using ImmichAutoTag.Core.Domain;
+
+namespace ImmichAutoTag.Core.Engine;
+
+/// <summary>What evaluating the gathered library produced: the plan, the verdicts and the counts behind them.</summary>
+internal sealed record PlanningResult(
+    TagPlan Plan,
+    IReadOnlyList<AssetEvaluation> Evaluations,
+    int Owned,
+    int Partner,
+    int ExcludedByVisibility,
+    int ExcludedByFilters,
+    int DuplicateGroups);
+
+/// <summary>
+/// Turns a library snapshot into one plan, in the order that lets a run converge in one pass: date repair →
+/// classification (with tags copied from duplicates and albums propagated from them, judged on the desired
+/// state) → duplicate conflict tags → album date check → output tags. Every decision uses the state the
+/// library will have after the apply, so the next run's evaluation finds nothing to do.
+/// </summary>
+internal sealed class RunPlanner(
+    AutoTagConfig config,
+    RuleClassifier classifier,
+    OutputTags outputs,
+    RunOptions options,
+    DateTimeOffset now,
+    Action<EngineError> reportError)
+{
+    private readonly RuleClassifier? _filterIn = config.Filters.FilterIn.Count > 0 ? RuleClassifier.Compile(config.Filters.FilterIn, options.RegexTimeout) : null;
+    private readonly RuleClassifier? _filterOut = config.Filters.FilterOut.Count > 0 ? RuleClassifier.Compile(config.Filters.FilterOut, options.RegexTimeout) : null;
+    private readonly HashSet<string> _filteredOutTags = config.Filters.FilterOut.SelectMany(r => r.TagNames).ToHashSet(StringComparer.Ordinal);
+    private readonly TimeZoneInfo _zone = FindZone(config.DuplicateProcessing.DateCorrection.ExtractionTimezone);
+    private readonly Dictionary<string, bool> _ruleAlbum = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, bool> _filteredAlbum = new(StringComparer.Ordinal);
+    private readonly List<PlanNote> _notes = [];
+
+    /// <summary>The tag leaf names the filters look at, so the gatherer reads them too.</summary>
+    public static IReadOnlySet<string> FilterTagNames(FiltersConfig filters)
+    {
+        ArgumentNullException.ThrowIfNull(filters);
+        return filters.FilterIn.Concat(filters.FilterOut).SelectMany(r => r.TagNames).ToHashSet(StringComparer.Ordinal);
+    }
+
+    public PlanningResult Plan(LibrarySnapshot snapshot, IReadOnlyList<DuplicateGroup>? duplicates, IProgress<EngineProgress>? progress, CancellationToken ct)
+    {
+        var userId = snapshot.User.Id;
+        var facts = new Dictionary<Guid, Facts>();
+        int partner = 0, excludedVisibility = 0, excludedFilters = 0;
+        for (var i = 0; i < snapshot.Assets.Count; i++)
+        {
+            ct.ThrowIfCancellationRequested();
+            var asset = snapshot.Assets[i];
+            if (asset.OwnerId != userId)
+            {
+                partner++;
+                continue;
+            }
+
+            var f = new Facts(asset, [.. snapshot.AlbumsOf(asset.Id)], [.. snapshot.TagsOf(asset.Id)]);
+            facts[asset.Id] = f;
+            if (!Included(asset))
+            {
+                excludedVisibility++;
+                continue;
+            }
+
+            try
+            {
+                f.Classification = Classify(f);
+                f.InScope = true;
+                if (!InFocus(f))
+                {
+                    f.InScope = false;
+                    excludedFilters++;
+                }
+            }
+            catch (RegexMatchTimeoutException ex)
+            {
+                // The asset keeps its tags: a verdict from a half-evaluated rule set would be a guess.
+                f.Classification = null;
+                reportError(new EngineError(EngineErrorKind.Classify, $"Album pattern '{ex.Pattern}' timed out on '{ex.Input}'", [asset.Id], [], now));
+            }
+
+            if ((i + 1) % 1000 == 0)
+            {
+                progress?.Report(new EngineProgress(EnginePhase.Evaluate, i + 1, snapshot.Assets.Count));
+            }
+        }
+
+        var groups = duplicates is null
+            ? []
+            : duplicates
+                .Select(g => (g.DuplicateId, Members: g.Assets.Select(a => facts.GetValueOrDefault(a.Id)).OfType<Facts>().Where(m => m.Classification is not null).DistinctBy(m => m.Asset.Id).ToList()))
+                .Where(g => g.Members.Count >= 2)
+                .ToList();
+        foreach (var (id, members) in groups)
+        {
+            foreach (var m in members)
+            {
+                m.Group ??= id;
+            }
+        }
+
+        var classified = facts.Values.Where(f => f.Classification is not null).ToList();
+        var dateUpdates = config.DuplicateProcessing.DateCorrection.Enabled ? PlanDates(classified, groups) : [];
+        var copies = new Dictionary<Guid, List<string>>();
+        var conflictGroups = new HashSet<Guid>();
+        var albumConflictGroups = new HashSet<Guid>();
+        var albumAdditions = new Dictionary<Guid, (Album Album, List<Guid> Assets)>();
+        foreach (var (id, members) in groups)
+        {
+            PlanClassificationFromDuplicates(id, members, copies, conflictGroups);
+            if (options.AlbumPropagation)
+            {
+                PlanAlbumPropagation(members, albumAdditions);
+            }
+
+            var ruleAlbums = members.SelectMany(m => m.Albums).Select(a => a.Name).Where(IsRuleAlbum).Distinct(StringComparer.Ordinal).ToList();
+            if (ruleAlbums.Count >= 2)
+            {
+                albumConflictGroups.Add(id);
+                Note(PlanNoteKind.DuplicateAlbumConflict, members[0].Asset.Id, $"duplicate group {id} spans the rule albums {string.Join(", ", ruleAlbums.Order(StringComparer.Ordinal))}");
+            }
+        }
+
+        var targets = new List<TagTarget>();
+        var statuses = new Dictionary<Guid, ClassificationStatus>();
+        var evaluations = new List<AssetEvaluation>();
+        foreach (var f in facts.Values.Where(f => f.InScope && f.Classification is not null))
+        {
+            var classification = f.Classification!; // non-null: filtered just above
+            var desired = new HashSet<string>(outputs.DesiredFor(classification.Status), StringComparer.Ordinal);
+            if (f.Group is { } group)
+            {
+                if (conflictGroups.Contains(group))
+                {
+                    AddIfSet(desired, outputs.DuplicateClassificationConflict);
+                    AddIfSet(desired, outputs.ClassificationConflictTagFor(group));
+                }
+
+                if (albumConflictGroups.Contains(group))
+                {
+                    AddIfSet(desired, outputs.DuplicateAlbumConflict);
+                    AddIfSet(desired, outputs.AlbumConflictTagFor(group));
+                }
+            }
+
+            if (outputs.AlbumDateMismatch is { } mismatchTag && AlbumDateMismatches(f))
+            {
+                desired.Add(mismatchTag);
+            }
+
+            targets.Add(new TagTarget(f.Asset.Id, f.OriginalTags, desired, copies.TryGetValue(f.Asset.Id, out var c) ? c : []));
+            statuses[f.Asset.Id] = classification.Status;
+            evaluations.Add(new AssetEvaluation(f.Asset, f.Albums.Select(a => a.Name).ToList(), f.Tags, classification));
+        }
+
+        var plan = TagPlanner.Plan(targets, outputs, snapshot.Tags, statuses) with
+        {
+            DateUpdates = dateUpdates,
+            AlbumAdditions = albumAdditions.Values
+                .Select(v => new AlbumAddition(v.Album.Id, v.Album.Name, v.Assets))
+                .OrderBy(a => a.AlbumName, StringComparer.Ordinal)
+                .ToList(),
+            Notes = _notes,
+        };
+        return new PlanningResult(plan, evaluations, facts.Count, partner, excludedVisibility, excludedFilters, groups.Count);
+    }
+
+    // ---- date repair ----
+    private List<DateUpdate> PlanDates(List<Facts> all, List<(Guid Id, List<Facts> Members)> groups)
+    {
+        var maxYear = now.Year + 1;
+        var updates = new List<DateUpdate>();
+        var grouped = groups.SelectMany(g => g.Members.Select(m => (m, g.Members))).ToDictionary(x => x.m.Asset.Id, x => x.Members);
+        foreach (var f in all)
+        {
+            var members = grouped.GetValueOrDefault(f.Asset.Id) ?? [f];
+            var candidates = new List<DateCandidate>();
+            foreach (var m in members)
+            {
+                var own = m.Asset.Id == f.Asset.Id;
+                AddNameCandidate(candidates, m.Asset.OriginalFileName, own ? DateSourceKind.FileName : DateSourceKind.DuplicateName, maxYear);
+                foreach (var folder in Folders(m.Asset.OriginalPath))
+                {
+                    AddNameCandidate(candidates, folder, own ? DateSourceKind.Path : DateSourceKind.DuplicateName, maxYear);
+                }
+
+                if (!own)
+                {
+                    candidates.Add(new DateCandidate(m.Asset.FileCreatedAt, DatePrecision.Second, DateSourceKind.DuplicateDate, m.Asset.OriginalFileName));
+                }
+            }
+
+            var decision = DateRepair.Decide(f.Asset.FileCreatedAt, candidates, _zone);
+            if (decision.Verdict == DateVerdict.Ambiguous && f.InScope)
+            {
+                Note(PlanNoteKind.AmbiguousDate, f.Asset.Id, decision.Reason ?? "ambiguous date");
+            }
+
+            if (decision is { Verdict: DateVerdict.Repair, Candidate: { } c })
+            {
+                // The desired date drives the album date check below, whether or not this asset is in scope.
+                f.Date = c.Instant;
+                if (f.InScope)
+                {
+                    updates.Add(new DateUpdate(f.Asset.Id, f.Asset.FileCreatedAt, c.Instant, DateRepair.Format(c.Instant, _zone), $"{c.Source}: {c.Origin}"));
+                }
+            }
+        }
+
+        return updates;
+    }
+
+    private void AddNameCandidate(List<DateCandidate> candidates, string name, DateSourceKind source, int maxYear)
+    {
+        if (FileNameDates.Parse(name, maxYear) is { } date)
+        {
+            var instant = FileNameDates.ToInstant(date, _zone);
+            if (instant <= now)
+            {
+                candidates.Add(new DateCandidate(instant, date.Precision, source, name));
+            }
+        }
+    }
+
+    /// <summary>The folder names of a path, without the file name.</summary>
+    private static string[] Folders(string path)
+    {
+        var parts = path.Split(['/', '\\'], StringSplitOptions.RemoveEmptyEntries);
+        return parts.Length <= 1 ? [] : parts[..^1];
+    }
+
+    // ---- duplicates ----
+    private void PlanClassificationFromDuplicates(Guid groupId, List<Facts> members, Dictionary<Guid, List<string>> copies, HashSet<Guid> conflictGroups)
+    {
+        static string Key(Facts f) => string.Join('\n', ClassificationTags(f).Order(StringComparer.Ordinal));
+        var distinct = members.Select(Key).Distinct(StringComparer.Ordinal).ToList();
+        if (distinct.Count == 1)
+        {
+            return;
+        }
+
+        var nonEmpty = distinct.Where(k => k.Length > 0).ToList();
+        if (distinct.Count == 2 && nonEmpty.Count == 1 && !nonEmpty[0].Contains('\n', StringComparison.Ordinal))
+        {
+            // One side has exactly one classification tag and the other none: copy it (upstream's autofix).
+            var name = nonEmpty[0];
+            if (_filteredOutTags.Contains(name))
+            {
+                return;
+            }
+
+            var tag = members.SelectMany(m => m.Tags).First(t => string.Equals(t.Name, name, StringComparison.Ordinal));
+            foreach (var m in members.Where(m => m.InScope && Key(m).Length == 0))
+            {
+                m.Tags.Add(tag);
+                (copies.TryGetValue(m.Asset.Id, out var list) ? list : copies[m.Asset.Id] = []).Add(tag.Value);
+                m.Classification = Classify(m);
+            }
+
+            return;
+        }
+
+        conflictGroups.Add(groupId);
+        Note(PlanNoteKind.DuplicateClassificationConflict, members[0].Asset.Id, $"duplicate group {groupId} has differing classification tags: {string.Join(" / ", distinct.Select(k => k.Length == 0 ? "(none)" : k.Replace('\n', ',')))}");
+    }
+
+    private static IEnumerable<string> ClassificationTags(Facts f) =>
+        f.Classification!.Matches.SelectMany(m => m.MatchedTagNames).Distinct(StringComparer.Ordinal); // non-null: groups hold classified members only
+
+    private void PlanAlbumPropagation(List<Facts> members, Dictionary<Guid, (Album Album, List<Guid> Assets)> additions)
+    {
+        foreach (var m in members.Where(m => m.InScope && m.Classification!.Status == ClassificationStatus.Unclassified)) // non-null: see ClassificationTags
+        {
+            var candidates = members
+                .Where(o => o.Asset.Id != m.Asset.Id)
+                .SelectMany(o => o.OriginalAlbums)
+                .Where(a => IsRuleAlbum(a.Name) && !IsFilteredAlbum(a.Name))
+                .DistinctBy(a => a.Id)
+                .ToList();
+            var names = candidates.Select(a => a.Name).Distinct(StringComparer.Ordinal).ToList();
+            if (names.Count != 1)
+            {
+                continue;
+            }
+
+            if (candidates.Count > 1)
+            {
+                Note(PlanNoteKind.AmbiguousAlbum, m.Asset.Id, $"its duplicates are in {candidates.Count} albums named '{names[0]}'; not added to any", names[0]);
+                continue;
+            }
+
+            var album = candidates[0];
+            m.Albums.Add(album);
+            m.Classification = Classify(m);
+            if (!additions.TryGetValue(album.Id, out var entry))
+            {
+                entry = (album, []);
+                additions[album.Id] = entry;
+            }
+
+            entry.Assets.Add(m.Asset.Id);
+        }
+    }
+
+    // ---- album dates ----
+    private bool AlbumDateMismatches(Facts f)
+    {
+        var day = DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(f.Date, _zone).DateTime);
+        var mismatch = false;
+        foreach (var album in f.Albums.DistinctBy(a => a.Id))
+        {
+            if (AlbumNameDates.Parse(album.Name) is { } period && period.DaysOutside(day) > config.AlbumDateConsistency.ThresholdDays)
+            {
+                mismatch = true;
+                Note(PlanNoteKind.AlbumDateMismatch, f.Asset.Id, string.Create(CultureInfo.InvariantCulture, $"taken {day:yyyy-MM-dd}, {period.DaysOutside(day)} days outside album '{album.Name}' ({period.First:yyyy-MM-dd}..{period.Last:yyyy-MM-dd})"), album.Name);
+            }
+        }
+
+        return mismatch;
+    }
+
+    // ---- helpers ----
+    private AssetClassification Classify(Facts f) => classifier.Classify(new AssetFacts(f.Asset.Id, f.Tags, f.Albums.Select(a => a.Name).ToList()));
+
+    /// <summary>filter_in focuses the run on the assets it matches; filter_out removes the ones it matches from every change.</summary>
+    private bool InFocus(Facts f)
+    {
+        var facts = new AssetFacts(f.Asset.Id, f.Tags, f.Albums.Select(a => a.Name).ToList());
+        if (_filterIn is not null && _filterIn.Classify(facts).Matches.Count == 0)
+        {
+            return false;
+        }
+
+        return _filterOut is null || _filterOut.Classify(facts).Matches.Count == 0;
+    }
+
+    private bool IsRuleAlbum(string name)
+    {
+        if (!_ruleAlbum.TryGetValue(name, out var hit))
+        {
+            hit = classifier.Classify(new AssetFacts(Guid.Empty, [], [name])).Matches.Any(m => m.MatchedAlbumNames.Count > 0);
+            _ruleAlbum[name] = hit;
+        }
+
+        return hit;
+    }
+
+    private bool IsFilteredAlbum(string name)
+    {
+        if (_filterOut is null)
+        {
+            return false;
+        }
+
+        if (!_filteredAlbum.TryGetValue(name, out var hit))
+        {
+            hit = _filterOut.Classify(new AssetFacts(Guid.Empty, [], [name])).Matches.Any(m => m.MatchedAlbumNames.Count > 0);
+            _filteredAlbum[name] = hit;
+        }
+
+        return hit;
+    }
+
+    private bool Included(Asset asset) =>
+        (options.IncludeArchived || (!asset.IsArchived && asset.Visibility != AssetVisibility.Archive))
+        && (options.IncludeHidden || asset.Visibility != AssetVisibility.Hidden);
+
+    private void Note(PlanNoteKind kind, Guid assetId, string message, string? album = null) => _notes.Add(new PlanNote(kind, assetId, message, album));
+
+    private static void AddIfSet(HashSet<string> set, string? value)
+    {
+        if (value is not null)
+        {
+            set.Add(value);
+        }
+    }
+
+    private static TimeZoneInfo FindZone(string id) =>
+        TimeZoneInfo.TryFindSystemTimeZoneById(id, out var zone) ? zone : TimeZoneInfo.Utc;
+
+    /// <summary>One own asset: what the server holds and, in the lists, what the plan will make of it.</summary>
+    private sealed class Facts(Asset asset, List<Album> albums, List<Tag> tags)
+    {
+        public Asset Asset { get; } = asset;
+
+        public IReadOnlyList<Album> OriginalAlbums { get; } = [.. albums];
+
+        public IReadOnlyList<Tag> OriginalTags { get; } = [.. tags];
+
+        /// <summary>Albums after propagation.</summary>
+        public List<Album> Albums { get; } = albums;
+
+        /// <summary>Tags after copies from duplicates.</summary>
+        public List<Tag> Tags { get; } = tags;
+
+        /// <summary>The capture date after repair.</summary>
+        public DateTimeOffset Date { get; set; } = asset.FileCreatedAt;
+
+        /// <summary>null when classification failed (the asset is then left alone).</summary>
+        public AssetClassification? Classification { get; set; }
+
+        /// <summary>Whether the run may change it (visibility and filters).</summary>
+        public bool InScope { get; set; }
+
+        public Guid? Group { get; set; }
+    }
+}

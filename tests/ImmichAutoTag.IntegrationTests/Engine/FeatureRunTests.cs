@@ -1,0 +1,331 @@
+using System.Text.Json;
+using ImmichAutoTag.IntegrationTests.Cli;
+using ImmichAutoTag.TestKit;
+
+namespace ImmichAutoTag.IntegrationTests.Engine;
+
+/// <summary>
+/// Issue 4 features through the whole CLI against the fake: each is checked in a dry run (plan only, no
+/// write), a real run, and an immediate second run that must send no write.
+/// </summary>
+public sealed class FeatureRunTests : IAsyncLifetime
+{
+    private const string Unknown = "autotag_output_unknown";
+    private const string Conflict = "autotag_output_conflict";
+    private const string DupClass = "autotag_output_duplicate_asset_classification_conflict";
+    private const string DupAlbum = "autotag_output_duplicate_asset_album_conflict";
+    private const string Mismatch = "autotag_output_album_date_mismatch";
+
+    private FakeImmichServer _server = null!;
+    private Guid _user;
+    private string _key = null!;
+
+    public async Task InitializeAsync()
+    {
+        _server = await FakeImmichServer.StartAsync();
+        _user = _server.State.AddUser("Alice", "alice@example.com").Id;
+        _key = _server.State.AddApiKey(_user, "all");
+    }
+
+    public async Task DisposeAsync() => await _server.DisposeAsync();
+
+    private string Config(string extra = "") => $"""
+        server:
+          url: {_server.BaseUrl}
+          api_key: {_key}
+        enable_album_name_strip: true
+        classification:
+          rules:
+            - tag_names: [meme, autotag_input_meme]
+            - tag_names: [autotag_input_ignore]
+            - album_name_patterns: ['^\d{"{4}"}(-\d{"{2}"}(-\d{"{2}"})?)?']
+        {extra}
+        """;
+
+    private static readonly DateTimeOffset T0 = new(2019, 7, 4, 10, 0, 0, TimeSpan.Zero);
+
+    private Guid Asset(string name, DateTimeOffset? at = null, string? path = null) => _server.State.AddAsset(_user, name, at ?? T0, path).Id;
+
+    private void Tag(string path, params Guid[] assets)
+    {
+        var tag = _server.State.UpsertTag(path);
+        foreach (var a in assets)
+        {
+            _server.State.TagAsset(tag.Id, a);
+        }
+    }
+
+    private bool HasTag(Guid asset, string path) =>
+        _server.State.FindTag(path) is { } tag && _server.State.DirectTagIdsOf(asset).Contains(tag.Id);
+
+    private sealed record Runs(string Plan, CliResult First, string FirstDir, CliResult Second, string SecondDir)
+    {
+        public string File(string name) => System.IO.File.ReadAllText(Path.Combine(FirstDir, name));
+
+        public List<JsonElement> Changes() => File("changes.jsonl")
+            .Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Select(l => JsonDocument.Parse(l).RootElement.Clone())
+            .ToList();
+    }
+
+    /// <summary>Dry run, real run, second run; asserts the dry and the second run send no write.</summary>
+    private async Task<Runs> RunThriceAsync(string yaml, Action? afterDryRun = null)
+    {
+        using var cli = new CliHarness();
+        var config = cli.WriteConfig(yaml);
+
+        _server.Requests.Clear();
+        var dry = await cli.RunAsync("run", "--dry-run", "--config", config, "--output", "dry");
+        dry.ExitCode.Should().Be(0, dry.ToString());
+        _server.Requests.WriteCount.Should().Be(0, "a dry run sends no write");
+        var plan = await System.IO.File.ReadAllTextAsync(Path.Combine(Directory.GetDirectories(Path.Combine(cli.Root, "dry")).Single(), "plan.txt"));
+        afterDryRun?.Invoke();
+
+        _server.Requests.Clear();
+        var first = await cli.RunAsync("run", "--config", config, "--output", "first");
+        first.ExitCode.Should().Be(0, first.ToString());
+        var firstDir = Directory.GetDirectories(Path.Combine(cli.Root, "first")).Single();
+        var firstRequests = _server.Requests.All.ToList();
+
+        _server.Requests.Clear();
+        var second = await cli.RunAsync("run", "--config", config, "--output", "second");
+        second.ExitCode.Should().Be(0, second.ToString());
+        _server.Requests.WriteCount.Should().Be(0, "a second run right after the first plans nothing; first run sent " + string.Join(", ", firstRequests.Where(r => r.IsWrite).Select(r => r.OperationId)));
+        var secondDir = Directory.GetDirectories(Path.Combine(cli.Root, "second")).Single();
+        (await System.IO.File.ReadAllTextAsync(Path.Combine(secondDir, "plan.txt"))).Should().StartWith("# Plan: 0 tag(s) to create, 0 addition(s), 0 removal(s), 0 album addition(s), 0 date repair(s)");
+
+        // Copy what the tests look at before the harness folder goes away.
+        var keep = Directory.CreateTempSubdirectory("immich-autotag-features-").FullName;
+        foreach (var file in Directory.GetFiles(firstDir))
+        {
+            System.IO.File.Copy(file, Path.Combine(keep, Path.GetFileName(file)));
+        }
+
+        _lastRequests = firstRequests;
+        return new Runs(plan, first, keep, second, secondDir);
+    }
+
+    private List<RecordedRequest> _lastRequests = [];
+
+    private int FirstRunCalls(string operation) => _lastRequests.Count(r => r.OperationId == operation);
+
+    [Fact]
+    public async Task A_single_classification_tag_is_copied_to_the_untagged_duplicate()
+    {
+        var tagged = Asset("a.jpg");
+        var bare = Asset("b.jpg");
+        Tag("meme", tagged);
+        _server.State.AddDuplicateGroup([tagged, bare]);
+
+        var runs = await RunThriceAsync(Config());
+
+        runs.Plan.Should().Contain($"+ meme | {_server.BaseUrl.AbsoluteUri.TrimEnd('/')}/photos/{bare}");
+        HasTag(bare, "meme").Should().BeTrue();
+        HasTag(bare, Unknown).Should().BeFalse("the copied tag classifies it in the same run");
+        HasTag(tagged, DupClass).Should().BeFalse();
+        FirstRunCalls("getAssetDuplicates").Should().Be(1);
+        runs.Changes().Should().ContainSingle(c => c.GetProperty("kind").GetString() == "ADD_TAG_TO_ASSET" && c.GetProperty("tag").GetString() == "meme");
+    }
+
+    [Fact]
+    public async Task Differing_classification_tags_flag_every_member_and_the_flags_go_when_resolved()
+    {
+        var a = Asset("a.jpg");
+        var b = Asset("b.jpg");
+        var c = Asset("c.jpg");
+        Tag("meme", a);
+        Tag("autotag_input_ignore", b);
+        var group = _server.State.AddDuplicateGroup([a, b, c]);
+        var perGroup = "autotag_output_duplicate_asset_classification_conflict_" + group.ToString("D");
+
+        // A user tag that only looks like one of ours is never touched.
+        var lookalike = Asset("d.jpg");
+        Tag("autotag_output_duplicate_asset_classification_conflict_mine", lookalike);
+
+        var runs = await RunThriceAsync(Config());
+
+        runs.Plan.Should().Contain($"+ {perGroup} |");
+        new[] { a, b, c }.Should().OnlyContain(id => HasTag(id, DupClass) && HasTag(id, perGroup));
+        HasTag(lookalike, "autotag_output_duplicate_asset_classification_conflict_mine").Should().BeTrue();
+        runs.File("modification_report.txt").Should().Contain("kind=CLASSIFICATION_CONFLICT");
+        runs.File("immich_autotag_links.md").Should().Contain("[Duplicates: Classification conflict]").And.Contain("(3 assets)");
+
+        // Resolve: every member now carries the same classification tags.
+        Tag("meme", b, c);
+        Tag("autotag_input_ignore", a, c);
+        using var cli = new CliHarness();
+        var result = await cli.RunAsync("run", "--config", cli.WriteConfig(Config()));
+
+        result.ExitCode.Should().Be(0, result.ToString());
+        new[] { a, b, c }.Should().OnlyContain(id => !HasTag(id, DupClass) && !HasTag(id, perGroup), "unlike upstream, resolved conflicts are cleared");
+        HasTag(lookalike, "autotag_output_duplicate_asset_classification_conflict_mine").Should().BeTrue();
+    }
+
+    [Fact]
+    public async Task A_two_member_group_in_two_rule_albums_is_an_album_conflict()
+    {
+        var a = Asset("a.jpg");
+        var b = Asset("b.jpg");
+        _server.State.AddAlbum(_user, "2019-07 Trip", [a]);
+        _server.State.AddAlbum(_user, "2019-07-04 Beach", [b]);
+        var group = _server.State.AddDuplicateGroup([a, b]);
+        var perGroup = DupAlbum + "_" + group.ToString("D");
+
+        var runs = await RunThriceAsync(Config());
+
+        runs.Plan.Should().Contain($"+ {DupAlbum} |").And.Contain($"+ {perGroup} |");
+        new[] { a, b }.Should().OnlyContain(id => HasTag(id, DupAlbum) && HasTag(id, perGroup));
+        new[] { a, b }.Should().OnlyContain(id => !HasTag(id, Conflict), "each is in one rule album");
+    }
+
+    [Fact]
+    public async Task An_unclassified_asset_joins_the_one_rule_album_of_its_duplicates()
+    {
+        var inAlbum = Asset("a.jpg");
+        var loose = Asset("b.jpg");
+        var album = _server.State.AddAlbum(_user, "2019-07-04 Beach", [inAlbum]);
+        _server.State.AddAlbum(_user, "Favourites", [inAlbum]);
+        _server.State.AddDuplicateGroup([inAlbum, loose]);
+
+        var runs = await RunThriceAsync(Config(), () => _server.State.AlbumAssetIds(album.Id).Should().NotContain(loose));
+
+        runs.Plan.Should().Contain($"album+ 2019-07-04 Beach | {_server.BaseUrl.AbsoluteUri.TrimEnd('/')}/albums/{album.Id}");
+        _server.State.AlbumAssetIds(album.Id).Should().Contain(loose);
+        HasTag(loose, Unknown).Should().BeFalse("it is classified by the album it joined, in the same run");
+        FirstRunCalls("addAssetsToAlbum").Should().Be(1);
+        runs.File("modification_report.txt").Should().Contain("kind=ASSIGN_ASSET_TO_ALBUM").And.Contain("album_name=2019-07-04 Beach");
+        runs.Changes().Should().ContainSingle(c => c.GetProperty("kind").GetString() == "ASSIGN_ASSET_TO_ALBUM" && c.GetProperty("album_id").GetGuid() == album.Id);
+    }
+
+    [Fact]
+    public async Task Dates_are_repaired_from_names_and_duplicates_with_one_call_per_new_date()
+    {
+        var wrong = new DateTimeOffset(2021, 1, 1, 8, 0, 0, TimeSpan.Zero);
+        var camera = Asset("IMG_20190704_153012.jpg", new DateTimeOffset(2019, 7, 4, 13, 30, 12, TimeSpan.Zero));
+        var copy = Asset("copy.jpg", wrong);
+        _server.State.AddDuplicateGroup([camera, copy]);
+        var whatsapp = Asset("WhatsApp Image 2019-07-04 at 15.30.12.jpeg", wrong);
+        var pixel = Asset("PXL_20200101_101010000.jpg", wrong);
+        var ambiguous = Asset("IMG-20190704-WA0001.jpg", new DateTimeOffset(2019, 7, 4, 23, 0, 0, TimeSpan.Zero));
+        var fine = Asset("IMG_20190801_120000.jpg", new DateTimeOffset(2019, 8, 1, 10, 0, 0, TimeSpan.Zero));
+
+        var runs = await RunThriceAsync(Config("""
+            duplicate_processing:
+              date_correction:
+                enabled: true
+                extraction_timezone: Europe/Madrid
+            """));
+
+        var expected = new DateTimeOffset(2019, 7, 4, 13, 30, 12, TimeSpan.Zero);
+        _server.State.Assets.Single(a => a.Id == copy).FileCreatedAt.Should().Be(expected);
+        _server.State.Assets.Single(a => a.Id == whatsapp).FileCreatedAt.Should().Be(expected);
+        _server.State.Assets.Single(a => a.Id == pixel).FileCreatedAt.Should().Be(new DateTimeOffset(2020, 1, 1, 10, 10, 10, TimeSpan.Zero), "Pixel names are UTC");
+        _server.State.Assets.Single(a => a.Id == ambiguous).FileCreatedAt.Should().Be(new DateTimeOffset(2019, 7, 4, 23, 0, 0, TimeSpan.Zero), "ambiguous cases are reported, not written");
+        _server.State.Assets.Single(a => a.Id == fine).FileCreatedAt.Should().Be(new DateTimeOffset(2019, 8, 1, 10, 0, 0, TimeSpan.Zero));
+
+        FirstRunCalls("updateAssets").Should().Be(2, "copy and whatsapp share one new date, pixel has its own");
+        runs.Plan.Should().Contain("-> 2019-07-04T15:30:12.000+02:00").And.Contain("WARNING_AMBIGUOUS_ASSET_DATE");
+        var dates = runs.Changes().Where(c => c.GetProperty("kind").GetString() == "UPDATE_ASSET_DATE").ToList();
+        dates.Should().HaveCount(3);
+        dates.Should().Contain(c => c.GetProperty("asset_id").GetGuid() == copy
+            && c.GetProperty("new_value").GetString() == "2019-07-04T15:30:12.000+02:00"
+            && c.GetProperty("old_value").GetString()!.StartsWith("2021-01-01T08:00:00", StringComparison.Ordinal));
+        runs.File("modification_report.txt").Should().Contain("kind=UPDATE_ASSET_DATE").And.Contain("kind=WARNING_AMBIGUOUS_ASSET_DATE");
+    }
+
+    [Fact]
+    public async Task Album_dates_compare_with_the_whole_period_the_name_stands_for()
+    {
+        var midYear = Asset("mid.jpg", new DateTimeOffset(2019, 8, 15, 12, 0, 0, TimeSpan.Zero));
+        var farOff = Asset("far.jpg", new DateTimeOffset(2020, 9, 1, 12, 0, 0, TimeSpan.Zero));
+        var dayAlbum = Asset("day.jpg", new DateTimeOffset(2019, 7, 5, 12, 0, 0, TimeSpan.Zero));
+        _server.State.AddAlbum(_user, "2019 Summer", [midYear, farOff]);
+        _server.State.AddAlbum(_user, "2019-07-04 Beach", [dayAlbum]);
+
+        var runs = await RunThriceAsync(Config());
+
+        HasTag(farOff, Mismatch).Should().BeTrue("245 days after the end of 2019");
+        HasTag(midYear, Mismatch).Should().BeFalse("upstream would flag it: 226 days after 1 January");
+        HasTag(dayAlbum, Mismatch).Should().BeFalse();
+        runs.File("modification_report.txt").Should().Contain("kind=ALBUM_DATE_MISMATCH").And.Contain("album_name=2019 Summer");
+        runs.File("immich_autotag_links.md").Should().Contain("[Consistency: Album date mismatch]");
+        runs.File("run_statistics.yaml").Should().Contain("album_date_mismatch_count: 1");
+
+        // A wider threshold clears the tag again.
+        using var cli = new CliHarness();
+        var result = await cli.RunAsync("run", "--config", cli.WriteConfig(Config("""
+            album_date_consistency:
+              threshold_days: 400
+            """)));
+        result.ExitCode.Should().Be(0, result.ToString());
+        HasTag(farOff, Mismatch).Should().BeFalse();
+    }
+
+    [Fact]
+    public async Task Filter_in_focuses_the_run_on_linked_assets()
+    {
+        var linked = Asset("linked.jpg");
+        var other = Asset("other.jpg");
+
+        var runs = await RunThriceAsync(Config($$"""
+            filters:
+              filter_in:
+                - asset_links: ['{{_server.BaseUrl.AbsoluteUri.TrimEnd('/')}}/photos/{{linked}}']
+            """));
+
+        HasTag(linked, Unknown).Should().BeTrue();
+        HasTag(other, Unknown).Should().BeFalse("out of focus");
+        runs.File("run_statistics.yaml").Should().Contain("excluded_by_filters: 1");
+    }
+
+    [Fact]
+    public async Task Filter_out_excludes_linked_assets_tagged_assets_and_albums_from_every_change()
+    {
+        var linked = Asset("linked.jpg");
+        var privateTagged = Asset("private.jpg");
+        Tag("private", privateTagged);
+        var inPrivateAlbum = Asset("album.jpg");
+        _server.State.AddAlbum(_user, "Private stuff", [inPrivateAlbum]);
+        var plain = Asset("plain.jpg");
+
+        // An excluded album never receives propagated assets either.
+        var source = Asset("dup-source.jpg");
+        var dup = Asset("dup.jpg");
+        var excludedDateAlbum = _server.State.AddAlbum(_user, "2019-07-04 Secret", [source]);
+        _server.State.AddDuplicateGroup([source, dup]);
+
+        var runs = await RunThriceAsync(Config($$"""
+            filters:
+              filter_out:
+                - asset_links: ['{{linked}}']
+                - tag_names: [private]
+                - album_name_patterns: ['^Private', '.*Secret']
+            """));
+
+        HasTag(plain, Unknown).Should().BeTrue();
+        new[] { linked, privateTagged, inPrivateAlbum }.Should().OnlyContain(id => !HasTag(id, Unknown));
+        _server.State.AlbumAssetIds(excludedDateAlbum.Id).Should().NotContain(dup);
+        HasTag(dup, Unknown).Should().BeTrue();
+        runs.File("run_statistics.yaml").Should().Contain("excluded_by_filters: 4");
+    }
+
+    [Fact]
+    public async Task Without_duplicate_read_the_run_skips_duplicates_and_leaves_their_tags_alone()
+    {
+        var a = Asset("a.jpg");
+        var b = Asset("b.jpg");
+        Tag("meme", a);
+        Tag("autotag_input_ignore", b);
+        var group = _server.State.AddDuplicateGroup([a, b]);
+        Tag(DupClass, a);
+        var key = _server.State.AddApiKey(_user, "user.read", "asset.read", "album.read", "tag.read", "tag.create", "tag.asset", "albumAsset.create");
+        using var cli = new CliHarness().WithEnv("IMMICH_API_KEY", key);
+
+        var result = await cli.RunAsync("run", "--config", cli.WriteConfig(Config()));
+
+        result.ExitCode.Should().Be(0, result.ToString());
+        _server.Requests.Count("getAssetDuplicates").Should().Be(0);
+        HasTag(a, DupClass).Should().BeTrue("without the groups the engine cannot tell the conflict is gone");
+        HasTag(b, "autotag_output_duplicate_asset_classification_conflict_" + group.ToString("D")).Should().BeFalse();
+    }
+}

@@ -1,0 +1,57 @@
+using ImmichAutoTag.Core.Dates;
+
+namespace ImmichAutoTag.Tests.Dates;
+
+public sealed class DateRepairTests
+{
+    private static readonly TimeZoneInfo Utc = TimeZoneInfo.Utc;
+
+    private static DateTimeOffset At(int month, int day, int hour = 0, int minute = 0) => new(2019, month, day, hour, minute, 0, TimeSpan.Zero);
+
+    private static DateCandidate Name(DateTimeOffset at, DatePrecision precision = DatePrecision.Second) => new(at, precision, DateSourceKind.FileName, "x.jpg");
+
+    [Fact]
+    public void An_older_candidate_more_than_1_1_days_earlier_wins()
+    {
+        var decision = DateRepair.Decide(At(7, 10, 12), [Name(At(7, 4, 15)), Name(At(7, 8, 9))], Utc);
+
+        decision.Verdict.Should().Be(DateVerdict.Repair);
+        decision.Candidate!.Instant.Should().Be(At(7, 4, 15));
+    }
+
+    [Fact]
+    public void A_timed_candidate_earlier_on_the_same_day_wins()
+    {
+        DateRepair.Decide(At(7, 4, 18), [Name(At(7, 4, 9))], Utc).Verdict.Should().Be(DateVerdict.Repair);
+    }
+
+    [Fact]
+    public void A_day_only_candidate_on_the_same_day_changes_nothing()
+    {
+        DateRepair.Decide(At(7, 4, 18), [Name(At(7, 4), DatePrecision.Day)], Utc).Verdict.Should().Be(DateVerdict.Keep);
+    }
+
+    [Fact]
+    public void A_day_only_candidate_on_the_day_before_within_the_threshold_is_ambiguous_not_a_crash()
+    {
+        var decision = DateRepair.Decide(At(7, 5, 1), [Name(At(7, 4), DatePrecision.Day)], Utc);
+
+        decision.Verdict.Should().Be(DateVerdict.Ambiguous);
+        decision.Reason.Should().Contain("another day");
+    }
+
+    [Fact]
+    public void Newer_or_equal_candidates_and_no_candidates_keep_the_date()
+    {
+        DateRepair.Decide(At(7, 4, 12), [Name(At(7, 9)), Name(At(7, 4, 12))], Utc).Verdict.Should().Be(DateVerdict.Keep);
+        DateRepair.Decide(At(7, 4, 12), [], Utc).Verdict.Should().Be(DateVerdict.Keep);
+    }
+
+    [Fact]
+    public void The_written_value_carries_the_zone_offset()
+    {
+        var madrid = TimeZoneInfo.FindSystemTimeZoneById("Europe/Madrid");
+
+        DateRepair.Format(new DateTimeOffset(2019, 7, 4, 13, 30, 12, TimeSpan.Zero), madrid).Should().Be("2019-07-04T15:30:12.000+02:00");
+    }
+}
