@@ -30,6 +30,10 @@ public sealed class AutoTagEngine(IImmichGateway gateway, TimeProvider time, ILo
         var classifier = RuleClassifier.Compile(config.Classification.Rules, options.RegexTimeout);
         var outputs = OutputTags.From(config.Classification);
 
+        // Before anything else: queues an interrupted earlier run left paused would hold Immich's jobs for ever.
+        var guard = new QueueGuard(gateway, options.QueuePauseMarker ?? new InMemoryQueuePauseMarker(), time, logger);
+        var recovered = await guard.RecoverAsync(ct);
+
         var snapshot = await new LibraryGatherer(gateway, logger)
             .GatherAsync(classifier.TagNames, outputs.Enabled, options.Progress, ct);
         var userId = snapshot.User.Id;
@@ -94,19 +98,20 @@ public sealed class AutoTagEngine(IImmichGateway gateway, TimeProvider time, ILo
 
         var aborted = failFast && errors.Count > 0;
         IReadOnlyList<AppliedChange> changes = [];
+        var session = new WriteSession(gateway, guard, time, logger, options);
+        var verified = VerifyOutcome.Nothing;
         if (!options.DryRun && !aborted && plan.HasChanges)
         {
-            var outcome = await new PlanApplier(gateway, time, logger).ApplyAsync(
-                plan,
-                snapshot.Assets.ToDictionary(a => a.Id),
-                snapshot.Tags,
-                options.ChunkSize,
-                failFast,
-                options.Progress,
-                ct);
+            var assetsById = snapshot.Assets.ToDictionary(a => a.Id);
+            var outcome = await session.ApplyAsync(plan, assetsById, snapshot.Tags, failFast, options.Progress, ct);
             changes = outcome.Changes;
             errors.AddRange(outcome.Errors);
             aborted = outcome.Aborted;
+            if (!aborted)
+            {
+                verified = await new ApplyVerifier(gateway, session, logger).VerifyAsync(changes, assetsById, options.MaxReapplyRounds, options.Progress, ct);
+                errors.AddRange(verified.Errors);
+            }
         }
 
         return new RunResult
@@ -131,7 +136,13 @@ public sealed class AutoTagEngine(IImmichGateway gateway, TimeProvider time, ILo
             AppliedChanges = changes,
             Errors = errors,
             Aborted = aborted,
-            OutputTagCounts = CountOutputTags(snapshot, outputs, changes),
+            OutputTagCounts = CountOutputTags(snapshot, outputs, changes.Except(verified.StillWrong).ToList()),
+            WriteMode = session.Mode,
+            WriteFallbackReason = session.FallbackReason,
+            WriteWaves = session.Waves,
+            RevertedAndReapplied = verified.RevertedAndReapplied,
+            StillWrong = verified.StillWrong,
+            RecoveredQueues = recovered,
         };
     }
 
