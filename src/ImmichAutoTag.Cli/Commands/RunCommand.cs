@@ -76,9 +76,23 @@ internal static class RunCommand
             }
 
             logger.LogInformation("Connected to Immich {Version} at {Url} as {User}", preflight.Version, gateway.ServerUrl, preflight.User.Email);
+            var recommended = ImmichPermissions.Missing(preflight.ApiKey.Permissions, ImmichPermissions.RecommendedForRun);
+            if (!request.DryRun && recommended.Count > 0)
+            {
+                logger.LogWarning(
+                    "The API key lacks {Permissions}: tag changes will be written in slower waves instead of with Immich's sidecar queues paused (see README, API key)",
+                    string.Join(", ", recommended.Select(p => p.Permission)));
+            }
 
             var engine = new AutoTagEngine(gateway, time, loggerFactory.CreateLogger<AutoTagEngine>());
-            var result = await engine.RunAsync(config, new RunOptions { DryRun = request.DryRun, Progress = progress }, ct).ConfigureAwait(false);
+            var options = new RunOptions
+            {
+                DryRun = request.DryRun,
+                Progress = progress,
+                QueuePauseMarker = new FileQueuePauseMarker(StateFolder.Resolve(context), config.Server.Url, time),
+                SettleDelay = SettleDelay(context) ?? new RunOptions().SettleDelay,
+            };
+            var result = await engine.RunAsync(config, options, ct).ConfigureAwait(false);
             progress.Complete();
 
             await ReportWriter.WriteAllAsync(folder, config, result, gateway.Snapshot(), gateway.WriteRequests, ct).ConfigureAwait(false);
@@ -88,7 +102,14 @@ internal static class RunCommand
                 logger.LogWarning("{Kind}: {Message} ({Assets} assets)", error.Kind, error.Message, error.AssetIds.Count);
             }
 
-            return (int)(result.Errors.Count > 0 ? ExitCode.PartialFailure : ExitCode.Success);
+            return (int)(result.Errors.Count > 0 || result.StillWrong.Count > 0 ? ExitCode.PartialFailure : ExitCode.Success);
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            // Handled here: System.CommandLine turns an escaping cancellation into exit code 1, not 130.
+            progress.Complete();
+            await context.Err.WriteLineAsync("Cancelled.").ConfigureAwait(false);
+            return (int)ExitCode.Cancelled;
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
@@ -99,6 +120,12 @@ internal static class RunCommand
             return (int)code;
         }
     }
+
+    /// <summary>IMMICH_AUTOTAG_SETTLE_SECONDS: the wait between write waves when the key cannot read the queues.</summary>
+    private static TimeSpan? SettleDelay(CliContext context) =>
+        double.TryParse(context.Environment("IMMICH_AUTOTAG_SETTLE_SECONDS"), NumberStyles.Float, CultureInfo.InvariantCulture, out var seconds) && seconds >= 0
+            ? TimeSpan.FromSeconds(seconds)
+            : null;
 
     private static async Task WriteSummaryAsync(TextWriter output, RunFolder folder, RunResult result, ImmichGateway metrics)
     {
@@ -117,6 +144,15 @@ internal static class RunCommand
             var added = result.AppliedChanges.Count(c => c.Kind == ChangeKind.Added);
             var removed = result.AppliedChanges.Count(c => c.Kind == ChangeKind.Removed);
             await output.WriteLineAsync(string.Create(inv, $"Changes: {added} tag link(s) added, {removed} removed, {result.Errors.Count} error(s).")).ConfigureAwait(false);
+            if (result.RevertedAndReapplied > 0 || result.StillWrong.Count > 0)
+            {
+                await output.WriteLineAsync(string.Create(inv, $"Immich reverted changes: {result.RevertedAndReapplied} re-applied, {result.StillWrong.Count} still wrong (listed in {folder.File(RunFolder.ModificationReportFile)}).")).ConfigureAwait(false);
+            }
+
+            if (result.WriteFallbackReason is { } reason)
+            {
+                await output.WriteLineAsync(string.Create(inv, $"Warning: tags were written in {result.WriteWaves} wave(s) because {reason}.")).ConfigureAwait(false);
+            }
         }
 
         var requests = metrics.Snapshot();

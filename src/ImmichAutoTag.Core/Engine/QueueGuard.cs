@@ -115,7 +115,8 @@ public sealed class QueueGuard(IImmichGateway gateway, IQueuePauseMarker marker,
     public async Task<bool> ResumeAsync(IReadOnlyList<string> queues)
     {
         ArgumentNullException.ThrowIfNull(queues);
-        using var budget = new CancellationTokenSource(ResumeBudget, time);
+        // Wall-clock budget on purpose: it bounds real waiting, whatever clock the run uses for its own timing.
+        using var budget = new CancellationTokenSource(ResumeBudget);
         var all = true;
         foreach (var name in queues)
         {
