@@ -168,6 +168,7 @@ public sealed class WriteBackRaceTests : IAsyncLifetime
 
         first.ExitCode.Should().Be(0, first.ToString());
         ShouldBeExactlyAsPlanned(lib);
+        _server.State.RevertedWriteBacks.Should().Be(0, "a 0.5 s wait outlasts the fake's 0.2 s write-back");
         _server.Requests.Count("updateQueue").Should().Be(0);
         Stats(cli).Should().Contain("  mode: waves_fixed_delay").And.Contain("queue.read");
 
