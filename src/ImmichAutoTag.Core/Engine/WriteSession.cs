@@ -70,11 +70,10 @@ public sealed class WriteSession(IImmichGateway gateway, QueueGuard guard, TimeP
         var changes = new List<AppliedChange>();
         var errors = new List<EngineError>();
         var aborted = false;
-        var tags = existingTags;
         foreach (var wave in WavePlanner.Split(plan))
         {
             Waves++;
-            var outcome = await applier.ApplyAsync(wave, assets, tags, options.ChunkSize, failFast, progress, ct);
+            var outcome = await applier.ApplyAsync(wave, assets, existingTags, options.ChunkSize, failFast, progress, ct);
             changes.AddRange(outcome.Changes);
             errors.AddRange(outcome.Errors);
             aborted = outcome.Aborted;
