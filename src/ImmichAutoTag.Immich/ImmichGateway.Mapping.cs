@@ -52,6 +52,21 @@ public sealed partial class ImmichGateway
     private static DuplicateGroup Map(Dto.DuplicateResponseDto dto) =>
         new(dto.DuplicateId, dto.Assets.Select(Map).ToList());
 
+    private static QueueStatus Map(Dto.QueueResponseDto dto) =>
+        new(QueueNameOf(dto.Name), dto.IsPaused, dto.Statistics.Active, dto.Statistics.Waiting, dto.Statistics.Delayed);
+
+    /// <summary>Every QueueName in the spec is one camelCase word group, so the member name gives the wire name.</summary>
+    private static string QueueNameOf(Dto.QueueName name)
+    {
+        var text = name.ToString();
+        return char.ToLowerInvariant(text[0]) + text[1..];
+    }
+
+    private static Dto.QueueName ParseQueueName(string name) =>
+        Enum.TryParse<Dto.QueueName>(name, ignoreCase: true, out var parsed) && string.Equals(QueueNameOf(parsed), name, StringComparison.Ordinal)
+            ? parsed
+            : throw new ArgumentException($"'{name}' is not an Immich queue name.", nameof(name));
+
     private static List<BulkIdResult> Map(ICollection<Dto.BulkIdResponseDto> results) =>
         results.Select(r => new BulkIdResult(r.Id, r.Success, r.ErrorMessage ?? (r.Error is { } e ? SpecName(e) : null))).ToList();
 

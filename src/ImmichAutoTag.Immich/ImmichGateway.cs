@@ -198,6 +198,16 @@ public sealed partial class ImmichGateway : IImmichGateway, IRequestMetrics, IDi
     public Task<IReadOnlyList<DuplicateGroup>> GetDuplicatesAsync(CancellationToken ct) =>
         CallAsync<IReadOnlyList<DuplicateGroup>>("getAssetDuplicates", async t => (await _client.GetAssetDuplicatesAsync(t).ConfigureAwait(false)).Select(Map).ToList(), ct);
 
+    public Task<IReadOnlyList<QueueStatus>> GetQueuesAsync(CancellationToken ct) =>
+        CallAsync<IReadOnlyList<QueueStatus>>("getQueues", async t => (await _client.GetQueuesAsync(t).ConfigureAwait(false)).Select(Map).ToList(), ct);
+
+    public Task<QueueStatus> SetQueuePausedAsync(string queueName, bool paused, CancellationToken ct)
+    {
+        var name = ParseQueueName(queueName);
+        var body = new QueueUpdateDto { IsPaused = paused };
+        return CallAsync("updateQueue", async t => Map(await _client.UpdateQueueAsync(name, body, t).ConfigureAwait(false)), ct);
+    }
+
     public Task<byte[]> GetThumbnailAsync(Guid assetId, string size, CancellationToken ct)
     {
         var mediaSize = ParseMediaSize(size);

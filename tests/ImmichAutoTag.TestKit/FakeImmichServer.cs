@@ -17,6 +17,15 @@ public sealed record FakeImmichOptions
 
     /// <summary>The clock behind createdAt/updatedAt; tests pass a <see cref="ManualTimeProvider"/> to control it.</summary>
     public TimeProvider Clock { get; init; } = TimeProvider.System;
+
+    /// <summary>
+    /// Models Immich's sidecar write-back race (see <see cref="FakeImmichState.SidecarRace"/>): on by default,
+    /// as on a real server; tests that check the fake's immediate bookkeeping may switch it off.
+    /// </summary>
+    public bool SidecarRace { get; init; } = true;
+
+    /// <summary>Delay of the write-back re-read; short so the suite stays fast, long enough to be hit by back-to-back calls.</summary>
+    public TimeSpan SidecarDelay { get; init; } = TimeSpan.FromMilliseconds(200);
 }
 
 /// <summary>An in-process Immich 3.1 look-alike on 127.0.0.1 and a random port; the API lives under BaseUrl + "api/".</summary>
@@ -54,7 +63,7 @@ public sealed class FakeImmichServer : IAsyncDisposable
             k.Limits.MaxRequestBodySize = 64 * 1024 * 1024;
         });
         var app = builder.Build();
-        var state = new FakeImmichState(options.Clock);
+        var state = new FakeImmichState(options.Clock) { SidecarRace = options.SidecarRace, SidecarDelay = options.SidecarDelay };
         var routes = new FakeEndpoints(state, options).Build();
         var server = new FakeImmichServer(app, state, routes);
         app.Run(server.HandleAsync);
@@ -143,6 +152,9 @@ public sealed class FakeImmichServer : IAsyncDisposable
         var state = State;
         lock (state.Gate)
         {
+            // Write-backs that are due land before the request sees the state, as they would have on the server.
+            state.LandDueWriteBacksLocked();
+
             FakeApiKey? key = null;
             FakeUser? user = null;
             if (route.NeedsKey)
@@ -179,12 +191,13 @@ public sealed class FakeImmichServer : IAsyncDisposable
                 return ErrorReply.Validation(errors);
             }
 
+            var pathName = route.NameSegment(segments);
             if (!route.NeedsKey)
             {
-                return route.Handle(new Call(Anonymous, AnonymousKey, pathId, http.Request.Query, parsed));
+                return route.Handle(new Call(Anonymous, AnonymousKey, pathId, http.Request.Query, parsed) { PathName = pathName });
             }
 
-            return route.Handle(new Call(user!, key!, pathId, http.Request.Query, parsed)); // non-null: checked above
+            return route.Handle(new Call(user!, key!, pathId, http.Request.Query, parsed) { PathName = pathName }); // non-null: checked above
         }
     }
 

@@ -4,7 +4,7 @@ using System.Security.Cryptography;
 namespace ImmichAutoTag.TestKit;
 
 /// <summary>The fake's in-memory library. Every member takes one lock, so tests and requests may race freely.</summary>
-public sealed class FakeImmichState
+public sealed partial class FakeImmichState
 {
     private readonly Lock _gate = new();
     private readonly Dictionary<Guid, FakeUser> _users = [];
@@ -262,6 +262,7 @@ public sealed class FakeImmichState
     {
         lock (_gate)
         {
+            LandDueWriteBacksLocked();
             return _assetTags.TryGetValue(assetId, out var set) ? set.ToHashSet() : new HashSet<Guid>();
         }
     }

@@ -102,6 +102,14 @@ internal static class RunCommand
                 logger.LogWarning("The API key lacks 'albumAsset.create': assets are not added to their duplicates' album");
             }
 
+            var recommended = ImmichPermissions.Missing(preflight.ApiKey.Permissions, ImmichPermissions.RecommendedForRun);
+            if (!request.DryRun && recommended.Count > 0)
+            {
+                logger.LogWarning(
+                    "The API key lacks {Permissions}: tag changes will be written in slower waves instead of with Immich's sidecar queues paused (see README, API key)",
+                    string.Join(", ", recommended.Select(p => p.Permission)));
+            }
+
             var engine = new AutoTagEngine(gateway, time, loggerFactory.CreateLogger<AutoTagEngine>());
             var options = new RunOptions
             {
@@ -109,6 +117,8 @@ internal static class RunCommand
                 Progress = progress,
                 DuplicateDetection = preflight.Features.DuplicateDetection && canReadDuplicates,
                 AlbumPropagation = canAddToAlbums,
+                QueuePauseMarker = new FileQueuePauseMarker(StateFolder.Resolve(context), config.Server.Url, time),
+                SettleDelay = SettleDelay(context) ?? new RunOptions().SettleDelay,
             };
             var result = await engine.RunAsync(config, options, ct).ConfigureAwait(false);
             progress.Complete();
@@ -120,7 +130,14 @@ internal static class RunCommand
                 logger.LogWarning("{Kind}: {Message} ({Assets} assets)", error.Kind, error.Message, error.AssetIds.Count);
             }
 
-            return (int)(result.Errors.Count > 0 ? ExitCode.PartialFailure : ExitCode.Success);
+            return (int)(result.Errors.Count > 0 || result.StillWrong.Count > 0 ? ExitCode.PartialFailure : ExitCode.Success);
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            // Handled here: System.CommandLine turns an escaping cancellation into exit code 1, not 130.
+            progress.Complete();
+            await context.Err.WriteLineAsync("Cancelled.").ConfigureAwait(false);
+            return (int)ExitCode.Cancelled;
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
@@ -131,6 +148,12 @@ internal static class RunCommand
             return (int)code;
         }
     }
+
+    /// <summary>IMMICH_AUTOTAG_SETTLE_SECONDS: the wait between write waves when the key cannot read the queues.</summary>
+    private static TimeSpan? SettleDelay(CliContext context) =>
+        double.TryParse(context.Environment("IMMICH_AUTOTAG_SETTLE_SECONDS"), NumberStyles.Float, CultureInfo.InvariantCulture, out var seconds) && seconds >= 0
+            ? TimeSpan.FromSeconds(seconds)
+            : null;
 
     private static async Task WriteSummaryAsync(TextWriter output, RunFolder folder, RunResult result, ImmichGateway metrics)
     {
@@ -158,6 +181,16 @@ internal static class RunCommand
             if (albums > 0 || dates > 0)
             {
                 await output.WriteLineAsync(string.Create(inv, $"Also: {albums} asset(s) added to albums, {dates} date(s) repaired.")).ConfigureAwait(false);
+            }
+
+            if (result.RevertedAndReapplied > 0 || result.StillWrong.Count > 0)
+            {
+                await output.WriteLineAsync(string.Create(inv, $"Immich reverted changes: {result.RevertedAndReapplied} re-applied, {result.StillWrong.Count} still wrong (listed in {folder.File(RunFolder.ModificationReportFile)}).")).ConfigureAwait(false);
+            }
+
+            if (result.WriteFallbackReason is { } reason)
+            {
+                await output.WriteLineAsync(string.Create(inv, $"Warning: tags were written in {result.WriteWaves} wave(s) because {reason}.")).ConfigureAwait(false);
             }
         }
 

@@ -187,6 +187,13 @@ internal static class ReportWriter
             sb.Append(Inv, $"{error.At:yyyy-MM-ddTHH:mm:ss.fffzzz} | kind={kind} | tag={string.Join(",", error.TagNames)} | user={user} | extra={{'assets': {error.AssetIds.Count}, 'message': '{error.Message.Replace('\'', '"')}'}}\n");
         }
 
+        // Accepted by the server, then reverted by its sidecar write-back and not fixed by re-applying.
+        foreach (var change in result.StillWrong)
+        {
+            var kind = change.Kind == ChangeKind.Added ? "WARNING_TAG_ADDITION_REVERTED_BY_SERVER" : "WARNING_TAG_REMOVAL_REVERTED_BY_SERVER";
+            sb.Append(Inv, $"{change.At:yyyy-MM-ddTHH:mm:ss.fffzzz} | kind={kind} | asset_link={WebUrl(server, $"photos/{change.AssetId}")} | name={change.FileName} | tag={change.TagName} | user={user}\n");
+        }
+
         return sb.ToString();
     }
 
@@ -266,6 +273,8 @@ internal static class ReportWriter
         sb.Append(Inv, $"  planned_date_updates: {result.Plan.DateUpdates.Count}\n");
         sb.Append(Inv, $"  assigned_to_albums: {result.AppliedChanges.Count(c => c.Kind == ChangeKind.AddedToAlbum)}\n");
         sb.Append(Inv, $"  dates_updated: {result.AppliedChanges.Count(c => c.Kind == ChangeKind.DateUpdated)}\n");
+        sb.Append(Inv, $"  reverted_and_reapplied: {result.RevertedAndReapplied}\n");
+        sb.Append(Inv, $"  still_wrong: {result.StillWrong.Count}\n");
         sb.Append(Inv, $"excluded_by_filters: {result.ExcludedByFilters}\n");
         if (result.DuplicateGroups is { } groups)
         {
@@ -273,6 +282,15 @@ internal static class ReportWriter
         }
 
         sb.Append(Inv, $"album_date_mismatch_count: {result.Plan.Notes.Count(n => n.Kind == PlanNoteKind.AlbumDateMismatch)}\n");
+        sb.Append("write_protection:\n");
+        sb.Append(Inv, $"  mode: {ModeName(result.WriteMode)}\n");
+        sb.Append(Inv, $"  waves: {result.WriteWaves}\n");
+        if (result.WriteFallbackReason is { } reason)
+        {
+            sb.Append(Inv, $"  fallback_reason: {Quote(reason)}\n");
+        }
+
+        sb.Append(Inv, $"  queues_resumed_from_earlier_run: [{string.Join(", ", result.RecoveredQueues.Select(Quote))}]\n");
         sb.Append("output_tags:\n");
         foreach (var (tag, count) in result.OutputTagCounts.OrderBy(kv => kv.Key, StringComparer.Ordinal))
         {
@@ -292,6 +310,14 @@ internal static class ReportWriter
 
         return sb.ToString();
     }
+
+    private static string ModeName(WriteMode mode) => mode switch
+    {
+        WriteMode.PausedQueues => "paused_queues",
+        WriteMode.WavesUntilIdle => "waves_until_idle",
+        WriteMode.WavesFixedDelay => "waves_fixed_delay",
+        _ => "none",
+    };
 
     public static string WebUrl(Uri server, string relative) => server.AbsoluteUri.TrimEnd('/') + "/" + relative;
 

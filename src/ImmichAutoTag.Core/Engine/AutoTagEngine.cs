@@ -29,6 +29,11 @@ public sealed class AutoTagEngine(IImmichGateway gateway, TimeProvider time, ILo
         var outputs = OutputTags.From(config, duplicatesWanted);
 
         var tagNames = classifier.TagNames.Union(RunPlanner.FilterTagNames(config.Filters)).ToHashSet(StringComparer.Ordinal);
+
+        // Before anything else: queues an interrupted earlier run left paused would hold Immich's jobs for ever.
+        var guard = new QueueGuard(gateway, options.QueuePauseMarker ?? new InMemoryQueuePauseMarker(), time, logger);
+        var recovered = await guard.RecoverAsync(ct);
+
         var snapshot = await new LibraryGatherer(gateway, logger)
             .GatherAsync(tagNames, outputs.Enabled, options.Progress, ct, outputs.IsOutputTag);
 
@@ -60,19 +65,20 @@ public sealed class AutoTagEngine(IImmichGateway gateway, TimeProvider time, ILo
 
         var aborted = failFast && errors.Count > 0;
         IReadOnlyList<AppliedChange> changes = [];
+        var session = new WriteSession(gateway, guard, time, logger, options);
+        var verified = VerifyOutcome.Nothing;
         if (!options.DryRun && !aborted && plan.HasChanges)
         {
-            var outcome = await new PlanApplier(gateway, time, logger).ApplyAsync(
-                plan,
-                snapshot.Assets.ToDictionary(a => a.Id),
-                snapshot.Tags,
-                options.ChunkSize,
-                failFast,
-                options.Progress,
-                ct);
+            var assetsById = snapshot.Assets.ToDictionary(a => a.Id);
+            var outcome = await session.ApplyAsync(plan, assetsById, snapshot.Tags, failFast, options.Progress, ct);
             changes = outcome.Changes;
             errors.AddRange(outcome.Errors);
             aborted = outcome.Aborted;
+            if (!aborted)
+            {
+                verified = await new ApplyVerifier(gateway, session, logger).VerifyAsync(changes, assetsById, options.MaxReapplyRounds, options.Progress, ct);
+                errors.AddRange(verified.Errors);
+            }
         }
 
         return new RunResult
@@ -97,9 +103,15 @@ public sealed class AutoTagEngine(IImmichGateway gateway, TimeProvider time, ILo
             AppliedChanges = changes,
             Errors = errors,
             Aborted = aborted,
-            OutputTagCounts = CountOutputTags(snapshot, outputs, changes),
+            OutputTagCounts = CountOutputTags(snapshot, outputs, changes.Except(verified.StillWrong).ToList()),
             ExcludedByFilters = planning.ExcludedByFilters,
             DuplicateGroups = duplicates is null ? null : planning.DuplicateGroups,
+            WriteMode = session.Mode,
+            WriteFallbackReason = session.FallbackReason,
+            WriteWaves = session.Waves,
+            RevertedAndReapplied = verified.RevertedAndReapplied,
+            StillWrong = verified.StillWrong,
+            RecoveredQueues = recovered,
         };
     }
 

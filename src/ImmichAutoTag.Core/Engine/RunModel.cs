@@ -1,5 +1,6 @@
 using ImmichAutoTag.Core.Classification;
 using ImmichAutoTag.Core.Domain;
+using ImmichAutoTag.Core.Ports;
 
 namespace ImmichAutoTag.Core.Engine;
 
@@ -24,6 +25,21 @@ public sealed record RunOptions
 
     /// <summary>Add unclassified assets to the one rule album their duplicates are in (needs albumAsset.create).</summary>
     public bool AlbumPropagation { get; init; } = true;
+
+    /// <summary>
+    /// Where the run notes that it paused Immich's queues, so the next run can resume them if this process
+    /// dies first. Null keeps the note in memory only.
+    /// </summary>
+    public IQueuePauseMarker? QueuePauseMarker { get; init; }
+
+    /// <summary>Wait after each wave of writes when the key cannot read Immich's queues.</summary>
+    public TimeSpan SettleDelay { get; init; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>Longest wait for Immich's write-back queues to drain before the result is checked anyway.</summary>
+    public TimeSpan MaxSettleWait { get; init; } = TimeSpan.FromMinutes(30);
+
+    /// <summary>How many times changes that Immich reverted are re-applied before they are reported as still wrong.</summary>
+    public int MaxReapplyRounds { get; init; } = 3;
 
     /// <summary>Per album-name match; internal so tests can provoke a time-out quickly.</summary>
     internal TimeSpan RegexTimeout { get; init; } = RuleClassifier.DefaultRegexTimeout;
@@ -85,6 +101,24 @@ public sealed record RunResult
 
     /// <summary>Duplicate groups with at least two own assets; null when duplicates were not read.</summary>
     public int? DuplicateGroups { get; init; }
+
+    /// <summary>How the writes were protected from Immich's sidecar write-back.</summary>
+    public WriteMode WriteMode { get; init; } = WriteMode.None;
+
+    /// <summary>Why the run wrote in waves instead of pausing the queues; null otherwise.</summary>
+    public string? WriteFallbackReason { get; init; }
+
+    /// <summary>Write passes sent: 1 with paused queues, one per wave otherwise, plus re-apply passes.</summary>
+    public int WriteWaves { get; init; }
+
+    /// <summary>Changes Immich reverted after the run made them, which a re-apply then made stick.</summary>
+    public int RevertedAndReapplied { get; init; }
+
+    /// <summary>Changes that were accepted but not in effect after the last re-apply round.</summary>
+    public IReadOnlyList<AppliedChange> StillWrong { get; init; } = [];
+
+    /// <summary>Queues an earlier, interrupted run had left paused and this run resumed at start.</summary>
+    public IReadOnlyList<string> RecoveredQueues { get; init; } = [];
 
     public TimeSpan Duration => FinishedAt - StartedAt;
 }

@@ -55,6 +55,12 @@ public interface IImmichGateway
 
     Task<IReadOnlyList<DuplicateGroup>> GetDuplicatesAsync(CancellationToken ct);
 
+    /// <summary>Every background job queue with its paused flag and job counts (permission queue.read, admin only).</summary>
+    Task<IReadOnlyList<QueueStatus>> GetQueuesAsync(CancellationToken ct);
+
+    /// <summary>Pauses or resumes one queue by name, e.g. <see cref="QueueNames.Sidecar"/> (permission queue.update, admin only).</summary>
+    Task<QueueStatus> SetQueuePausedAsync(string queueName, bool paused, CancellationToken ct);
+
     /// <summary>size: thumbnail, preview, fullsize or original.</summary>
     Task<byte[]> GetThumbnailAsync(Guid assetId, string size, CancellationToken ct);
 }

@@ -18,6 +18,8 @@ public static class ImmichPermissions
     public const string TagDelete = "tag.delete";
     public const string DuplicateRead = "duplicate.read";
     public const string UserRead = "user.read";
+    public const string QueueRead = "queue.read";
+    public const string QueueUpdate = "queue.update";
 
     /// <summary>What a run needs to read the library and keep its output tags right.</summary>
     public static IReadOnlyList<PermissionNeed> ForRun { get; } =
@@ -28,6 +30,16 @@ public static class ImmichPermissions
         new(TagRead, "list tags (GET /tags)"),
         new(TagCreate, "create the output tags (PUT /tags)"),
         new(TagAsset, "tag and untag assets (PUT /tags/assets, DELETE /tags/{id}/assets)"),
+    ];
+
+    /// <summary>
+    /// Not required, but without them tag writes fall back to slower waves: with both, the run pauses the
+    /// sidecar and metadata queues while it writes so Immich's write-back cannot revert a change.
+    /// </summary>
+    public static IReadOnlyList<PermissionNeed> RecommendedForRun { get; } =
+    [
+        new(QueueRead, "see when Immich's sidecar write-back jobs are done (GET /queues)"),
+        new(QueueUpdate, "pause the sidecar and metadata queues while tags are written (PUT /queues/{name})"),
     ];
 
     /// <summary>Names of the needed permissions the key does not have.</summary>

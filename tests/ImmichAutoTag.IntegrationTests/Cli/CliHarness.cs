@@ -30,12 +30,18 @@ internal sealed class CliHarness : IDisposable
         return this;
     }
 
-    public async Task<CliResult> RunAsync(params string[] args)
+    /// <summary>Keeps the run's state (the paused-queues marker) in <c>Root/state</c>.</summary>
+    public CliHarness WithStateFolder() => WithEnv("IMMICH_AUTOTAG_STATE", Path.Combine(Root, "state"));
+
+    public Task<CliResult> RunAsync(params string[] args) => RunAsync(CancellationToken.None, args);
+
+    /// <summary>Runs with a token the test may cancel, as Ctrl-C or SIGTERM would.</summary>
+    public async Task<CliResult> RunAsync(CancellationToken ct, params string[] args)
     {
         using var stdout = new StringWriter();
         using var stderr = new StringWriter();
         var context = new CliContext(stdout, stderr, name => _env.GetValueOrDefault(name), Home, Root);
-        var code = await CliApp.RunAsync(args, context, CancellationToken.None);
+        var code = await CliApp.RunAsync(args, context, ct);
         return new CliResult(code, stdout.ToString(), stderr.ToString());
     }
 

@@ -98,8 +98,9 @@ public sealed class EngineOverHttpTests : IAsyncLifetime
         result.ExitCode.Should().Be(0, result.ToString());
         _server.Requests.Count("getAssetInfo").Should().Be(0);
 
-        // 1 walk page + 1 search per album (3) + 1 per relevant existing tag ("meme"; output tags do not exist yet).
-        _server.Requests.Count("searchAssets").Should().Be(1 + 3 + 1);
+        // 1 walk page + 1 search per album (3) + 1 per relevant existing tag ("meme"; output tags do not exist yet),
+        // then 1 verification search per output tag the run changed (2).
+        _server.Requests.Count("searchAssets").Should().Be(1 + 3 + 1 + 2);
         _server.Requests.Count("upsertTags").Should().Be(1);
         _server.Requests.Count("bulkTagAssets").Should().Be(2, "one call per distinct set of tags to add");
     }
@@ -170,7 +171,8 @@ public sealed class EngineOverHttpTests : IAsyncLifetime
         report.Should().OnlyContain(l => l.Contains(" | kind=ADD_TAG_TO_ASSET | asset_link=" + server + "/photos/", StringComparison.Ordinal));
 
         var stats = await File.ReadAllTextAsync(Path.Combine(runDir, "run_statistics.yaml"));
-        stats.Should().Contain("  unclassified: 4").And.Contain("  conflict: 2").And.Contain("    searchAssets: 5");
+        // 5 gathering searches + 2 verification searches (one per output tag the run changed).
+        stats.Should().Contain("  unclassified: 4").And.Contain("  conflict: 2").And.Contain("    searchAssets: 7");
 
         var dump = await File.ReadAllTextAsync(Path.Combine(runDir, "user_config_dump.yaml"));
         dump.Should().NotContain(_key).And.Contain("REDACTED");

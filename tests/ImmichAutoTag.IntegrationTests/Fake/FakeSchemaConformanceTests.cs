@@ -12,7 +12,7 @@ public sealed class FakeSchemaConformanceTests : FakeServerTest
         "pingServer", "getServerVersion", "getServerFeatures", "getMyUser", "getMyApiKey", "searchAssets",
         "searchAssetStatistics", "getAssetInfo", "updateAssets", "getAllAlbums", "getAlbumInfo", "createAlbum",
         "addAssetsToAlbum", "removeAssetFromAlbum", "getAllTags", "upsertTags", "bulkTagAssets", "tagAssets",
-        "untagAssets", "deleteTag", "getAssetDuplicates", "viewAsset",
+        "untagAssets", "deleteTag", "getAssetDuplicates", "viewAsset", "getQueues", "updateQueue",
     ];
 
     public static TheoryData<string> Operations()
@@ -74,6 +74,8 @@ public sealed class FakeSchemaConformanceTests : FakeServerTest
             "deleteTag" => await SendAsync(HttpMethod.Delete, $"tags/{s.Parent.Id}"),
             "getAssetDuplicates" => await SendAsync(HttpMethod.Get, "duplicates"),
             "viewAsset" => await SendAsync(HttpMethod.Get, $"assets/{s.Tagged.Id}/thumbnail?size=preview"),
+            "getQueues" => await SendAsync(HttpMethod.Get, "queues"),
+            "updateQueue" => await SendAsync(HttpMethod.Put, "queues/sidecar", new { isPaused = true }),
             _ => throw new ArgumentOutOfRangeException(nameof(operationId)),
         };
 

@@ -19,7 +19,7 @@ internal sealed record Route(string Method, string[] Segments, string OperationI
 
         for (var i = 0; i < path.Length; i++)
         {
-            if (Segments[i] != "{id}" && !string.Equals(Segments[i], path[i], StringComparison.Ordinal))
+            if (Segments[i] is not ("{id}" or "{name}") && !string.Equals(Segments[i], path[i], StringComparison.Ordinal))
             {
                 return false;
             }
@@ -29,6 +29,8 @@ internal sealed record Route(string Method, string[] Segments, string OperationI
     }
 
     public string IdSegment(string[] path) => path[Array.IndexOf(Segments, "{id}")];
+
+    public string NameSegment(string[] path) => Array.IndexOf(Segments, "{name}") is var i and >= 0 ? path[i] : "";
 }
 
 /// <summary>The Immich operations the fake serves. Handlers run under the state lock and return a finished reply.</summary>
@@ -55,6 +57,8 @@ internal sealed partial class FakeEndpoints(FakeImmichState state, FakeImmichOpt
         new("PUT", ["tags"], "upsertTags", "tag.create", true, UpsertTags),
         new("PUT", ["tags", "assets"], "bulkTagAssets", "tag.asset", true, BulkTagAssets),
         new("GET", ["duplicates"], "getAssetDuplicates", "duplicate.read", true, Duplicates),
+        new("GET", ["queues"], "getQueues", "queue.read", true, GetQueues),
+        new("PUT", ["queues", "{name}"], "updateQueue", "queue.update", true, UpdateQueue),
         new("GET", ["assets", "{id}", "thumbnail"], "viewAsset", "asset.view", true, ViewAsset),
         new("GET", ["assets", "{id}"], "getAssetInfo", "asset.read", true, GetAssetInfo),
         new("GET", ["albums", "{id}"], "getAlbumInfo", "album.read", true, GetAlbumInfo),
@@ -511,6 +515,7 @@ internal sealed partial class FakeEndpoints(FakeImmichState state, FakeImmichOpt
             results.Add((id, error));
         }
 
+        state.TagsChangedLocked(results.Where(r => r.Item2 is null).Select(r => r.Item1));
         return BulkIds(results);
     }
 
@@ -597,6 +602,7 @@ internal sealed partial class FakeEndpoints(FakeImmichState state, FakeImmichOpt
         var tags = tagIds!.Where(id => state.FindTagById(id) is not null).Distinct().ToList(); // non-null: required
         var assets = assetIds!.Where(id => state.FindAsset(id) is { } a && a.OwnerId == call.User.Id).Distinct().ToList();
         var count = 0;
+        var changed = new HashSet<Guid>();
         foreach (var tagId in tags)
         {
             foreach (var assetId in assets)
@@ -604,9 +610,13 @@ internal sealed partial class FakeEndpoints(FakeImmichState state, FakeImmichOpt
                 if (state.LinkTagAsset(tagId, assetId, bumpUpdatedAt: true))
                 {
                     count++;
+                    changed.Add(assetId);
                 }
             }
         }
+
+        // After the whole call: one request is one change per asset, however many tags it adds.
+        state.TagsChangedLocked(changed);
 
         return Json(w =>
         {
@@ -654,6 +664,7 @@ internal sealed partial class FakeEndpoints(FakeImmichState state, FakeImmichOpt
             results.Add((id, error));
         }
 
+        state.TagsChangedLocked(results.Where(r => r.Item2 is null).Select(r => r.Item1));
         return BulkIds(results);
     }
 
@@ -666,6 +677,55 @@ internal sealed partial class FakeEndpoints(FakeImmichState state, FakeImmichOpt
 
         state.DeleteTagLocked(call.PathId);
         return new EmptyReply(StatusCodes.Status204NoContent);
+    }
+
+    private Reply GetQueues(Call call) => Json(w =>
+    {
+        w.WriteStartArray();
+        foreach (var name in FakeImmichState.QueueNames)
+        {
+            WriteQueue(w, name);
+        }
+
+        w.WriteEndArray();
+    });
+
+    private Reply UpdateQueue(Call call)
+    {
+        var paused = call.Body.Bool("isPaused");
+        if (!FakeImmichState.QueueNames.Contains(call.PathName, StringComparer.Ordinal))
+        {
+            call.Body.Errors.Add($"name must be one of the following values: {string.Join(", ", FakeImmichState.QueueNames)}");
+        }
+
+        if (Invalid(call) is { } invalid)
+        {
+            return invalid;
+        }
+
+        if (paused is { } value)
+        {
+            state.SetQueuePausedLocked(call.PathName, value);
+        }
+
+        return Json(w => WriteQueue(w, call.PathName));
+    }
+
+    private void WriteQueue(Utf8JsonWriter w, string name)
+    {
+        var (waiting, active) = state.QueueLoadLocked(name);
+        w.WriteStartObject();
+        w.WriteString("name", name);
+        w.WriteBoolean("isPaused", state.QueuePausedLocked(name));
+        w.WriteStartObject("statistics");
+        w.WriteNumber("active", active);
+        w.WriteNumber("completed", 0);
+        w.WriteNumber("delayed", 0);
+        w.WriteNumber("failed", 0);
+        w.WriteNumber("paused", 0);
+        w.WriteNumber("waiting", waiting);
+        w.WriteEndObject();
+        w.WriteEndObject();
     }
 
     private Reply Duplicates(Call call)

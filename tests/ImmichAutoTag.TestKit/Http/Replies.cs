@@ -78,4 +78,8 @@ internal sealed record ErrorReply(int Status, object Message) : Reply
     };
 }
 
-internal sealed record Call(FakeUser User, FakeApiKey Key, Guid PathId, IQueryCollection Query, RequestBody Body);
+internal sealed record Call(FakeUser User, FakeApiKey Key, Guid PathId, IQueryCollection Query, RequestBody Body)
+{
+    /// <summary>The {name} path segment of routes that take a name instead of a UUID.</summary>
+    public string PathName { get; init; } = "";
+}

@@ -9,7 +9,7 @@ namespace ImmichAutoTag.Tests.Engine;
 public sealed class AutoTagEngineTests
 {
     [Fact]
-    public async Task First_run_on_an_unorganised_library_tags_every_asset_unknown_with_three_writes()
+    public async Task First_run_on_an_unorganised_library_tags_every_asset_unknown_with_two_writes_inside_a_queue_pause()
     {
         var immich = new InMemoryImmichGateway();
         var assets = Enumerable.Range(0, 5).Select(i => immich.AddAsset($"IMG_{i}.jpg")).ToList();
@@ -19,7 +19,8 @@ public sealed class AutoTagEngineTests
         assets.Should().AllSatisfy(a => immich.TagPathsOf(a).Should().Equal(Unknown));
         immich.CallsTo("UpsertTags").Should().Be(1);
         immich.CallsTo("BulkTagAssets").Should().Be(1);
-        immich.WriteCalls.Should().Be(2);
+        immich.QueueCalls.Should().Equal(("sidecar", true), ("metadataExtraction", true), ("sidecar", false), ("metadataExtraction", false));
+        immich.WriteCalls.Should().Be(2 + 4, "one upsert, one tagging call, and pausing then resuming two queues");
         result.Plan.TagsToCreate.Should().Equal(Unknown);
         result.StatusCounts[ClassificationStatus.Unclassified].Should().Be(5);
         result.AppliedChanges.Should().HaveCount(5).And.AllSatisfy(c =>
@@ -204,7 +205,7 @@ public sealed class AutoTagEngineTests
 
         // Only the asset that a child search also returned needs its own read; the child needs one search.
         immich.CallsTo("GetAsset").Should().Be(1);
-        immich.CallsTo("SearchAssets").Should().Be(1 + 2);
+        immich.CallsTo("SearchAssets").Should().Be(1 + 2 + 1, "plus one verification search of the output tag the run added");
         result.AmbiguousAssetsResolved.Should().Be(1);
     }
 

@@ -13,7 +13,7 @@ namespace ImmichAutoTag.Tests.Engine;
 internal sealed class InMemoryImmichGateway : IImmichGateway
 {
     private static readonly HashSet<string> WriteOperations =
-        ["UpsertTags", "BulkTagAssets", "TagAssets", "UntagAssets", "DeleteTag", "UpdateAssets", "CreateAlbum", "AddAssetsToAlbum", "RemoveAssetsFromAlbum"];
+        ["UpsertTags", "BulkTagAssets", "TagAssets", "UntagAssets", "DeleteTag", "UpdateAssets", "CreateAlbum", "AddAssetsToAlbum", "RemoveAssetsFromAlbum", "SetQueuePaused"];
 
     private readonly List<Asset> _assets = [];
     private readonly List<(Album Album, HashSet<Guid> Assets)> _albums = [];
@@ -50,6 +50,20 @@ internal sealed class InMemoryImmichGateway : IImmichGateway
     public Action<string>? BeforeWrite { get; set; }
 
     public IReadOnlyList<Asset> Assets => _assets;
+
+    /// <summary>Queue name → paused. Every queue here is always idle: this gateway has no background jobs.</summary>
+    public Dictionary<string, bool> Queues { get; } = new(StringComparer.Ordinal)
+    {
+        [QueueNames.Sidecar] = false,
+        [QueueNames.MetadataExtraction] = false,
+        ["thumbnailGeneration"] = false,
+    };
+
+    /// <summary>When false, the queue operations answer as for a key without queue.read / queue.update.</summary>
+    public bool QueueAccess { get; set; } = true;
+
+    /// <summary>Every SetQueuePaused call as (queue, paused), in order.</summary>
+    public List<(string Queue, bool Paused)> QueueCalls { get; } = [];
 
     public int CallsTo(string operation) => _calls.GetValueOrDefault(operation);
 
@@ -124,6 +138,7 @@ internal sealed class InMemoryImmichGateway : IImmichGateway
         _calls.Clear();
         BulkTagCalls.Clear();
         UntagCalls.Clear();
+        QueueCalls.Clear();
     }
 
     // ---- the port ----
@@ -228,6 +243,31 @@ internal sealed class InMemoryImmichGateway : IImmichGateway
             .Where(g => g.Count() > 1)
             .Select(g => new DuplicateGroup(g.Key, g.ToList()))
             .ToList()));
+
+    public Task<IReadOnlyList<QueueStatus>> GetQueuesAsync(CancellationToken ct)
+    {
+        Increment("GetQueues");
+        if (!QueueAccess)
+        {
+            throw new ImmichPermissionException("getQueues", ImmichPermissions.QueueRead, "Missing required permission: queue.read");
+        }
+
+        return Task.FromResult<IReadOnlyList<QueueStatus>>(Queues.Select(kv => new QueueStatus(kv.Key, kv.Value, 0, 0, 0)).ToList());
+    }
+
+    public Task<QueueStatus> SetQueuePausedAsync(string queueName, bool paused, CancellationToken ct)
+    {
+        Increment("SetQueuePaused");
+        if (!QueueAccess)
+        {
+            throw new ImmichPermissionException("updateQueue", ImmichPermissions.QueueUpdate, "Missing required permission: queue.update");
+        }
+
+        BeforeWrite?.Invoke("SetQueuePaused");
+        QueueCalls.Add((queueName, paused));
+        Queues[queueName] = paused;
+        return Task.FromResult(new QueueStatus(queueName, paused, 0, 0, 0));
+    }
 
     public Task<byte[]> GetThumbnailAsync(Guid assetId, string size, CancellationToken ct) => throw new NotSupportedException();
 

@@ -1,0 +1,132 @@
+using ImmichAutoTag.Core.Domain;
+using ImmichAutoTag.Core.Ports;
+using Microsoft.Extensions.Logging;
+
+namespace ImmichAutoTag.Core.Engine;
+
+/// <summary>What verification found after the apply.</summary>
+/// <param name="RevertedAndReapplied">Changes Immich had reverted that a re-apply made stick.</param>
+/// <param name="StillWrong">Changes still not in effect after the last round: reported, never dropped.</param>
+/// <param name="Rounds">Re-apply rounds sent (0 when everything stuck the first time).</param>
+public sealed record VerifyOutcome(int RevertedAndReapplied, IReadOnlyList<AppliedChange> StillWrong, int Rounds, IReadOnlyList<EngineError> Errors)
+{
+    public static VerifyOutcome Nothing { get; } = new(0, [], 0, []);
+}
+
+/// <summary>
+/// Re-reads what a run changed once Immich's write-back jobs are done — one tag search per changed tag,
+/// not a read per asset — and re-applies whatever the server reverted, a bounded number of times.
+/// </summary>
+public sealed class ApplyVerifier(IImmichGateway gateway, WriteSession session, ILogger logger)
+{
+    public async Task<VerifyOutcome> VerifyAsync(
+        IReadOnlyList<AppliedChange> changes,
+        IReadOnlyDictionary<Guid, Asset> assets,
+        int maxRounds,
+        IProgress<EngineProgress>? progress,
+        CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(changes);
+        ArgumentOutOfRangeException.ThrowIfNegative(maxRounds);
+        if (changes.Count == 0)
+        {
+            return VerifyOutcome.Nothing;
+        }
+
+        // Tags are re-listed: the run may have created some, and a search needs their ids.
+        var tags = await gateway.GetTagsAsync(ct);
+        var reverted = new HashSet<AppliedChange>();
+        var errors = new List<EngineError>();
+        var wrong = await FindWrongAsync(changes, tags, ct);
+        var rounds = 0;
+        while (wrong.Count > 0 && rounds < maxRounds)
+        {
+            rounds++;
+            reverted.UnionWith(wrong);
+            logger.LogWarning("Immich reverted {Count} tag changes (sidecar write-back); re-applying them (round {Round} of {Max})", wrong.Count, rounds, maxRounds);
+            var outcome = await session.ApplyAsync(PlanOf(wrong, tags), assets, tags, failFast: false, progress, ct);
+            errors.AddRange(outcome.Errors);
+            wrong = await FindWrongAsync(wrong, tags, ct);
+        }
+
+        if (wrong.Count > 0)
+        {
+            logger.LogError("{Count} tag changes did not stick after {Rounds} re-apply rounds; see the modification report", wrong.Count, rounds);
+        }
+
+        var stillWrong = wrong.ToHashSet();
+        return new VerifyOutcome(reverted.Count(c => !stillWrong.Contains(c)), wrong, rounds, errors);
+    }
+
+    /// <summary>The changes whose effect the server does not show.</summary>
+    private async Task<List<AppliedChange>> FindWrongAsync(IReadOnlyList<AppliedChange> changes, IReadOnlyList<Tag> tags, CancellationToken ct)
+    {
+        var byPath = new Dictionary<string, Tag>(StringComparer.Ordinal);
+        foreach (var tag in tags)
+        {
+            byPath.TryAdd(tag.Value, tag);
+        }
+
+        var parents = tags.Where(t => t.ParentId is not null).Select(t => t.ParentId!.Value).ToHashSet(); // non-null: filtered
+        var wrong = new List<AppliedChange>();
+        foreach (var group in changes.GroupBy(c => c.TagName, StringComparer.Ordinal))
+        {
+            if (!byPath.TryGetValue(group.Key, out var tag))
+            {
+                // The tag is gone (deleted by someone meanwhile): no addition of it can be in effect.
+                wrong.AddRange(group.Where(c => c.Kind == ChangeKind.Added));
+                continue;
+            }
+
+            var tagged = new HashSet<Guid>();
+            await foreach (var page in gateway.SearchAssetsAsync(new AssetQuery { TagIds = [tag.Id] }, ct))
+            {
+                tagged.UnionWith(page.Select(a => a.Id));
+            }
+
+            foreach (var change in group)
+            {
+                var carries = tagged.Contains(change.AssetId);
+
+                // A search of a parent tag also returns its descendants' assets: only the asset itself can say.
+                if (carries && parents.Contains(tag.Id))
+                {
+                    carries = (await gateway.GetAssetAsync(change.AssetId, ct)).Tags.Any(t => t.Id == tag.Id);
+                }
+
+                if (carries != (change.Kind == ChangeKind.Added))
+                {
+                    wrong.Add(change);
+                }
+            }
+        }
+
+        return wrong;
+    }
+
+    private static TagPlan PlanOf(IReadOnlyList<AppliedChange> changes, IReadOnlyList<Tag> tags)
+    {
+        var byPath = new Dictionary<string, Tag>(StringComparer.Ordinal);
+        foreach (var tag in tags)
+        {
+            byPath.TryAdd(tag.Value, tag);
+        }
+
+        var additions = changes
+            .Where(c => c.Kind == ChangeKind.Added)
+            .GroupBy(c => c.TagName, StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => (IReadOnlyList<Guid>)g.Select(c => c.AssetId).Distinct().ToList(), StringComparer.Ordinal);
+        var removals = changes
+            .Where(c => c.Kind == ChangeKind.Removed && byPath.ContainsKey(c.TagName))
+            .GroupBy(c => byPath[c.TagName].Id)
+            .ToDictionary(g => g.Key, g => (IReadOnlyList<Guid>)g.Select(c => c.AssetId).Distinct().ToList());
+        var paths = changes
+            .Where(c => byPath.ContainsKey(c.TagName))
+            .Select(c => byPath[c.TagName])
+            .DistinctBy(t => t.Id)
+            .ToDictionary(t => t.Id, t => t.Value);
+
+        // Tags missing now are not re-created: PlanApplier reports their additions as failed instead.
+        return new TagPlan([], additions, removals, paths, new Dictionary<Guid, Classification.ClassificationStatus>());
+    }
+}

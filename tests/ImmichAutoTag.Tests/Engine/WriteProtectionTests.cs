@@ -1,0 +1,112 @@
+using ImmichAutoTag.Core.Classification;
+using ImmichAutoTag.Core.Domain;
+using ImmichAutoTag.Core.Engine;
+using ImmichAutoTag.Core.Ports;
+using static ImmichAutoTag.Tests.Engine.EngineTestSupport;
+
+namespace ImmichAutoTag.Tests.Engine;
+
+/// <summary>Queue pause/resume, the wave fallback and the crash marker, on the in-memory gateway.</summary>
+public sealed class WriteProtectionTests
+{
+    private static TagPlan Plan(Dictionary<string, IReadOnlyList<Guid>> additions, Dictionary<Guid, IReadOnlyList<Guid>> removals) =>
+        new([], additions, removals, removals.Keys.ToDictionary(k => k, k => k.ToString()), new Dictionary<Guid, ClassificationStatus>());
+
+    [Fact]
+    public void Waves_touch_each_asset_at_most_once_and_keep_every_change()
+    {
+        Guid a = Guid.NewGuid(), b = Guid.NewGuid(), c = Guid.NewGuid();
+        Guid t1 = Guid.NewGuid(), t2 = Guid.NewGuid();
+        var plan = Plan(
+            new() { ["x"] = [a, b], ["y"] = [a] },
+            new() { [t1] = [a, c], [t2] = [a, c] });
+
+        var waves = WavePlanner.Split(plan);
+
+        waves.Should().HaveCount(3, "asset a has an addition set and two removals");
+        foreach (var wave in waves)
+        {
+            var touched = wave.Additions.Values.SelectMany(ids => ids).Distinct()
+                .Concat(wave.Removals.Values.SelectMany(ids => ids)).ToList();
+            touched.Should().OnlyHaveUniqueItems("one change per asset per wave; additions of one asset are one bulk call");
+        }
+
+        waves.Sum(w => w.AdditionCount).Should().Be(plan.AdditionCount);
+        waves.Sum(w => w.RemovalCount).Should().Be(plan.RemovalCount);
+        waves[0].Additions.Should().ContainKeys("x", "y");
+    }
+
+    [Fact]
+    public async Task Without_queue_access_the_run_writes_in_waves_and_says_why()
+    {
+        var immich = new InMemoryImmichGateway { QueueAccess = false };
+        var asset = immich.AddAsset("a.jpg");
+        immich.TagAsset(asset, Conflict);
+        immich.TagAsset(asset, Unknown);
+        var loose = immich.AddAsset("b.jpg");
+        immich.AddAlbum("2020 Trip", asset);
+
+        var result = await RunAsync(immich, options: new RunOptions { SettleDelay = TimeSpan.Zero });
+
+        result.WriteMode.Should().Be(WriteMode.WavesFixedDelay);
+        result.WriteFallbackReason.Should().Contain("queue.read");
+        result.WriteWaves.Should().Be(2);
+        immich.TagPathsOf(asset).Should().BeEmpty();
+        immich.TagPathsOf(loose).Should().Equal(Unknown);
+        immich.UntagCalls.Select(c => c.AssetIds.Single()).Should().Equal(asset.Id, asset.Id);
+    }
+
+    [Fact]
+    public async Task Queues_an_earlier_run_left_paused_are_resumed_first_even_when_nothing_changes()
+    {
+        var immich = new InMemoryImmichGateway();
+        immich.Queues[QueueNames.Sidecar] = true;
+        var marker = new InMemoryQueuePauseMarker();
+        await marker.WriteAsync([QueueNames.Sidecar], CancellationToken.None);
+
+        var result = await RunAsync(immich, options: new RunOptions { QueuePauseMarker = marker });
+
+        result.RecoveredQueues.Should().Equal(QueueNames.Sidecar);
+        immich.QueueCalls.Should().Equal((QueueNames.Sidecar, false));
+        immich.Queues[QueueNames.Sidecar].Should().BeFalse();
+        (await marker.ReadAsync(CancellationToken.None)).Should().BeEmpty();
+    }
+
+    [Fact]
+    public async Task A_run_cancelled_mid_apply_resumes_the_queues_and_clears_its_marker()
+    {
+        var immich = new InMemoryImmichGateway();
+        immich.AddAsset("a.jpg");
+        var marker = new InMemoryQueuePauseMarker();
+        IReadOnlyList<string> markedWhilePaused = [];
+        immich.BeforeWrite = op =>
+        {
+            if (op == "BulkTagAssets")
+            {
+                markedWhilePaused = marker.ReadAsync(CancellationToken.None).Result;
+                throw new OperationCanceledException();
+            }
+        };
+
+        var run = () => RunAsync(immich, options: new RunOptions { QueuePauseMarker = marker });
+
+        await run.Should().ThrowAsync<OperationCanceledException>();
+        markedWhilePaused.Should().Equal(QueueNames.Sidecar, QueueNames.MetadataExtraction);
+        immich.Queues.Values.Should().OnlyContain(paused => !paused);
+        (await marker.ReadAsync(CancellationToken.None)).Should().BeEmpty();
+    }
+
+    [Fact]
+    public async Task Queues_an_admin_paused_are_neither_paused_nor_resumed_by_the_run()
+    {
+        var immich = new InMemoryImmichGateway();
+        immich.Queues[QueueNames.MetadataExtraction] = true;
+        immich.AddAsset("a.jpg");
+
+        var result = await RunAsync(immich);
+
+        result.WriteMode.Should().Be(WriteMode.PausedQueues);
+        immich.QueueCalls.Should().Equal((QueueNames.Sidecar, true), (QueueNames.Sidecar, false));
+        immich.Queues[QueueNames.MetadataExtraction].Should().BeTrue();
+    }
+}
