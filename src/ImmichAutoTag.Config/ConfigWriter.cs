@@ -44,6 +44,8 @@ public static class ConfigWriter
             ("autotag_classification_conflict", Str(dup.AutotagClassificationConflict)),
             ("autotag_classification_conflict_prefix", Str(dup.AutotagClassificationConflictPrefix)),
             ("autotag_album_detection_conflict", Str(dup.AutotagAlbumDetectionConflict)),
+            ("copy_classification_from_duplicates", Bool(dup.CopyClassificationFromDuplicates)),
+            ("add_to_album_of_duplicates", Bool(dup.AddToAlbumOfDuplicates)),
             ("date_correction", Map(
                 ("enabled", Bool(dup.DateCorrection.Enabled)),
                 ("extraction_timezone", Str(dup.DateCorrection.ExtractionTimezone))))));

@@ -101,6 +101,8 @@ internal static class ConfigKeys
         new("autotag_classification_conflict", KeyKind.String),
         new("autotag_classification_conflict_prefix", KeyKind.String),
         new("autotag_album_detection_conflict", KeyKind.String),
+        new("copy_classification_from_duplicates", KeyKind.Bool),
+        new("add_to_album_of_duplicates", KeyKind.Bool),
         new("date_correction", KeyKind.Map, DateCorrection),
         Desc,
     ]);

@@ -335,6 +335,8 @@ internal sealed class ConfigValidator(Diagnostics diag, Func<string, string?> en
             AutotagClassificationConflict = TagName(raw?.AutotagClassificationConflict, d.AutotagClassificationConflict),
             AutotagClassificationConflictPrefix = TagName(raw?.AutotagClassificationConflictPrefix, d.AutotagClassificationConflictPrefix),
             AutotagAlbumDetectionConflict = TagName(raw?.AutotagAlbumDetectionConflict, d.AutotagAlbumDetectionConflict),
+            CopyClassificationFromDuplicates = raw?.CopyClassificationFromDuplicates?.Value ?? d.CopyClassificationFromDuplicates,
+            AddToAlbumOfDuplicates = raw?.AddToAlbumOfDuplicates?.Value ?? d.AddToAlbumOfDuplicates,
             DateCorrection = dateCorrection,
         };
     }

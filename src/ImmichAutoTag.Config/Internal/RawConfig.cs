@@ -55,6 +55,8 @@ internal sealed record RawDuplicateProcessing(
     Val<string?>? AutotagClassificationConflict,
     Val<string?>? AutotagClassificationConflictPrefix,
     Val<string?>? AutotagAlbumDetectionConflict,
+    Val<bool>? CopyClassificationFromDuplicates,
+    Val<bool>? AddToAlbumOfDuplicates,
     RawDateCorrection? DateCorrection);
 
 internal sealed record RawAlbumDateConsistency(Block B, Val<bool>? Enabled, Val<string?>? AutotagAlbumDateMismatch, Val<int>? ThresholdDays);
@@ -152,6 +154,8 @@ internal static class RawConfigReader
             m.String("autotag_classification_conflict"),
             m.String("autotag_classification_conflict_prefix"),
             m.String("autotag_album_detection_conflict"),
+            m.Bool("copy_classification_from_duplicates"),
+            m.Bool("add_to_album_of_duplicates"),
             Read(m.Map("date_correction"), d => new RawDateCorrection(Block(d, ConfigKeys.DateCorrection), d.Bool("enabled"), d.String("extraction_timezone"))));
 
     private static RawAlbumPermissions Permissions(MapReader m) =>

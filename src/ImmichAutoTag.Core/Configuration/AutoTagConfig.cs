@@ -133,6 +133,18 @@ public sealed record DuplicateProcessingConfig
     public string? AutotagAlbumDetectionConflict { get; init; } = "autotag_output_album_detection_conflict";
 
     public DateCorrectionConfig DateCorrection { get; init; } = new();
+
+    /// <summary>
+    /// Copy a lone classification tag to a duplicate that has none. Off by default: it changes user tags,
+    /// which the tool only does when told to (upstream always did it).
+    /// </summary>
+    public bool CopyClassificationFromDuplicates { get; init; }
+
+    /// <summary>
+    /// Add an unclassified asset to the one rule album its duplicates are in. Off by default: it changes
+    /// user albums, which the tool only does when told to (upstream always did it).
+    /// </summary>
+    public bool AddToAlbumOfDuplicates { get; init; }
 }
 
 public sealed record AlbumDateConsistencyConfig

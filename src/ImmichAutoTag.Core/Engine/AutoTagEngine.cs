@@ -38,7 +38,7 @@ public sealed class AutoTagEngine(IImmichGateway gateway, TimeProvider time, ILo
             .GatherAsync(tagNames, outputs.Enabled, options.Progress, ct, outputs.IsOutputTag);
 
         // One call for every group; membership also comes with the search items, but only this lists groups whole.
-        var duplicates = duplicatesWanted ? await gateway.GetDuplicatesAsync(ct) : null;
+        var duplicates = duplicatesWanted ? await ReadDuplicatesAsync(ct) : null;
 
         var errors = new List<EngineError>();
         var planning = new RunPlanner(config, classifier, outputs, options, time.GetUtcNow(), e =>
@@ -116,6 +116,20 @@ public sealed class AutoTagEngine(IImmichGateway gateway, TimeProvider time, ILo
     }
 
     /// <summary>Duplicates feed date repair, the duplicate conflict tags and album propagation.</summary>
+    /// <summary>Duplicates only add to a run: a key without duplicate.read still gets its output tags kept right.</summary>
+    private async Task<IReadOnlyList<DuplicateGroup>?> ReadDuplicatesAsync(CancellationToken ct)
+    {
+        try
+        {
+            return await gateway.GetDuplicatesAsync(ct);
+        }
+        catch (ImmichPermissionException e)
+        {
+            logger.LogWarning("Duplicates skipped: {Message}", e.Message);
+            return null;
+        }
+    }
+
     private static bool DuplicatesNeeded(AutoTagConfig config) =>
         config.DuplicateProcessing.DateCorrection.Enabled
         || !string.IsNullOrWhiteSpace(config.DuplicateProcessing.AutotagClassificationConflict)

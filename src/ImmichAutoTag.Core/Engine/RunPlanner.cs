@@ -115,7 +115,7 @@ internal sealed class RunPlanner(
         foreach (var (id, members) in groups)
         {
             PlanClassificationFromDuplicates(id, members, copies, conflictGroups);
-            if (options.AlbumPropagation)
+            if (options.AlbumPropagation && config.DuplicateProcessing.AddToAlbumOfDuplicates)
             {
                 PlanAlbumPropagation(members, albumAdditions);
             }
@@ -249,9 +249,10 @@ internal sealed class RunPlanner(
         var nonEmpty = distinct.Where(k => k.Length > 0).ToList();
         if (distinct.Count == 2 && nonEmpty.Count == 1 && !nonEmpty[0].Contains('\n', StringComparison.Ordinal))
         {
-            // One side has exactly one classification tag and the other none: copy it (upstream's autofix).
+            // One side has exactly one classification tag and the other none: copy it (upstream's autofix) when
+            // the config allows changing user tags; either way this is no conflict.
             var name = nonEmpty[0];
-            if (_filteredOutTags.Contains(name))
+            if (!config.DuplicateProcessing.CopyClassificationFromDuplicates || _filteredOutTags.Contains(name))
             {
                 return;
             }

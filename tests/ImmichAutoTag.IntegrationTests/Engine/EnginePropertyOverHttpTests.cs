@@ -11,6 +11,8 @@ public sealed class EnginePropertyOverHttpTests
 {
     private static readonly string[] OutputTags = ["autotag_output_unknown", "autotag_output_conflict"];
 
+    // Date repair stays off (the default): it is the one feature that changes assets.
+
     public static TheoryData<int> Seeds => new() { 1, 2, 3, 5, 8, 13 };
 
     [Theory]
@@ -82,9 +84,10 @@ public sealed class EnginePropertyOverHttpTests
         server.Requests.WriteCount.Should().Be(0, "the first run converged");
     }
 
+    /// <summary>Links to every tag but the tool's own: root-level tags named autotag_output_* (defaults, per-group ones included).</summary>
     private static HashSet<(Guid Asset, Guid Tag)> UserTagLinks(FakeImmichState state)
     {
-        var output = OutputTags.Select(state.FindTag).OfType<FakeTag>().Select(t => t.Id).ToHashSet();
+        var output = state.Tags.Where(t => t.Value.StartsWith("autotag_output_", StringComparison.Ordinal)).Select(t => t.Id).ToHashSet();
         return state.Assets
             .SelectMany(a => state.DirectTagIdsOf(a.Id).Where(t => !output.Contains(t)).Select(t => (a.Id, t)))
             .ToHashSet();

@@ -117,7 +117,10 @@ public sealed class FeatureRunTests : IAsyncLifetime
         Tag("meme", tagged);
         _server.State.AddDuplicateGroup([tagged, bare]);
 
-        var runs = await RunThriceAsync(Config());
+        var runs = await RunThriceAsync(Config("""
+            duplicate_processing:
+              copy_classification_from_duplicates: true
+            """));
 
         runs.Plan.Should().Contain($"+ meme | {_server.BaseUrl.AbsoluteUri.TrimEnd('/')}/photos/{bare}");
         HasTag(bare, "meme").Should().BeTrue();
@@ -125,6 +128,23 @@ public sealed class FeatureRunTests : IAsyncLifetime
         HasTag(tagged, DupClass).Should().BeFalse();
         FirstRunCalls("getAssetDuplicates").Should().Be(1);
         runs.Changes().Should().ContainSingle(c => c.GetProperty("kind").GetString() == "ADD_TAG_TO_ASSET" && c.GetProperty("tag").GetString() == "meme");
+    }
+
+    [Fact]
+    public async Task Without_the_opt_in_user_tags_and_albums_of_duplicates_are_left_alone()
+    {
+        var tagged = Asset("a.jpg");
+        var bare = Asset("b.jpg");
+        Tag("meme", tagged);
+        var album = _server.State.AddAlbum(_user, "2019-07-04 Beach", [tagged]);
+        _server.State.AddDuplicateGroup([tagged, bare]);
+
+        var runs = await RunThriceAsync(Config());
+
+        HasTag(bare, "meme").Should().BeFalse("copying a user tag needs copy_classification_from_duplicates");
+        _server.State.AlbumAssetIds(album.Id).Should().NotContain(bare, "adding to a user album needs add_to_album_of_duplicates");
+        HasTag(bare, Unknown).Should().BeTrue();
+        runs.Plan.Should().NotContain("album+");
     }
 
     [Fact]
@@ -187,7 +207,12 @@ public sealed class FeatureRunTests : IAsyncLifetime
         _server.State.AddAlbum(_user, "Favourites", [inAlbum]);
         _server.State.AddDuplicateGroup([inAlbum, loose]);
 
-        var runs = await RunThriceAsync(Config(), () => _server.State.AlbumAssetIds(album.Id).Should().NotContain(loose));
+        var runs = await RunThriceAsync(
+            Config("""
+                duplicate_processing:
+                  add_to_album_of_duplicates: true
+                """),
+            () => _server.State.AlbumAssetIds(album.Id).Should().NotContain(loose));
 
         runs.Plan.Should().Contain($"album+ 2019-07-04 Beach | {_server.BaseUrl.AbsoluteUri.TrimEnd('/')}/albums/{album.Id}");
         _server.State.AlbumAssetIds(album.Id).Should().Contain(loose);

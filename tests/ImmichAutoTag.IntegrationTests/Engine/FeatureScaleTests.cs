@@ -44,6 +44,7 @@ public sealed class FeatureScaleTests(ITestOutputHelper output) : IAsyncLifetime
                 - tag_names: [autotag_input_ignore]
                 - album_name_patterns: ['^\d{"{4}"}-\d{"{2}"}']
             duplicate_processing:
+              add_to_album_of_duplicates: true
               date_correction:
                 enabled: true
                 extraction_timezone: UTC

@@ -16,7 +16,9 @@ public sealed class TenThousandAssetRunTests(ITestOutputHelper output)
     [Fact]
     public async Task First_run_rerun_and_dry_run_on_10000_assets_and_50_albums()
     {
-        await using var server = await FakeImmichServer.StartAsync();
+        // The sidecar race is off: this measures what the engine reads, and a write-back landing during the rerun
+        // would change the very counts the floor is computed from (the race has its own tests).
+        await using var server = await FakeImmichServer.StartAsync(new FakeImmichOptions { SidecarRace = false });
         var user = server.State.AddUser("Owner", "owner@example.com").Id;
         var partner = server.State.AddUser("Partner", "partner@example.com").Id;
         var key = server.State.AddApiKey(user, "all");
@@ -56,8 +58,8 @@ public sealed class TenThousandAssetRunTests(ITestOutputHelper output)
         var albumPages = library.AlbumIds.Sum(id => Pages(state.AlbumAssetIds(id).Count));
         int TagPages(string path) => state.FindTag(path) is { } tag ? Pages(state.Assets.Count(a => state.DirectTagIdsOf(a.Id).Contains(tag.Id))) : 0;
         dry.ByOperation["searchAssets"].Should().Be(walk + albumPages + TagPages("meme"));
-        rerun.ByOperation["searchAssets"].Should().Be(
-            walk + albumPages + TagPages("meme") + TagPages("autotag_output_unknown") + TagPages("autotag_output_conflict"));
+        var outputTagPages = state.Tags.Where(t => t.Value.StartsWith("autotag_output_", StringComparison.Ordinal)).Sum(t => TagPages(t.Value));
+        rerun.ByOperation["searchAssets"].Should().Be(walk + albumPages + TagPages("meme") + outputTagPages);
         rerun.ByOperation.ContainsKey("getAssetInfo").Should().BeFalse();
     }
 
