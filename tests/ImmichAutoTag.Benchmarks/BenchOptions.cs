@@ -6,10 +6,11 @@ namespace ImmichAutoTag.Benchmarks;
 /// <param name="JsonPath">Where to write the JSON results, or null.</param>
 /// <param name="Check">Exit 1 when a rerun exceeds request_floor + 10 requests or sends a write (CI).</param>
 /// <param name="Verbose">Print the CLI's own output for every scenario.</param>
-internal sealed record BenchOptions(int Assets, string? JsonPath, bool Check, int Seed, bool Verbose)
+/// <param name="Keep">Keep the temporary folder with the CLI's run folders (logs, plans, reports) for inspection.</param>
+internal sealed record BenchOptions(int Assets, string? JsonPath, bool Check, int Seed, bool Verbose, bool Keep)
 {
     public const string Usage =
-        "usage: dotnet run -c Release --project tests/ImmichAutoTag.Benchmarks -- --assets N [--json FILE] [--check] [--seed S] [-v]";
+        "usage: dotnet run -c Release --project tests/ImmichAutoTag.Benchmarks -- --assets N [--json FILE] [--check] [--seed S] [--keep] [-v]";
 
     /// <summary>Rerun requests allowed above the floor before <c>--check</c> fails.</summary>
     public const int RerunSlack = 10;
@@ -18,7 +19,7 @@ internal sealed record BenchOptions(int Assets, string? JsonPath, bool Check, in
     {
         var assets = 1000;
         string? json = null;
-        bool check = false, verbose = false;
+        bool check = false, verbose = false, keep = false;
         var seed = 42;
         error = null;
         for (var i = 0; i < args.Count; i++)
@@ -35,6 +36,9 @@ internal sealed record BenchOptions(int Assets, string? JsonPath, bool Check, in
                 case "--check":
                     check = true;
                     break;
+                case "--keep":
+                    keep = true;
+                    break;
                 case "-v" or "--verbose":
                     verbose = true;
                     break;
@@ -44,6 +48,6 @@ internal sealed record BenchOptions(int Assets, string? JsonPath, bool Check, in
             }
         }
 
-        return new BenchOptions(assets, json, check, seed, verbose);
+        return new BenchOptions(assets, json, check, seed, verbose, keep);
     }
 }

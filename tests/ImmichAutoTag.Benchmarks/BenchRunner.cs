@@ -60,7 +60,14 @@ internal static class BenchRunner
         }
         finally
         {
-            Directory.Delete(root, recursive: true);
+            if (options.Keep)
+            {
+                await output.WriteLineAsync($"Run folders kept in {root}");
+            }
+            else
+            {
+                Directory.Delete(root, recursive: true);
+            }
         }
     }
 
@@ -82,6 +89,7 @@ internal static class BenchRunner
         GC.WaitForPendingFinalizers();
         GC.Collect();
         var peakReset = ProcessMemory.TryResetPeak();
+        var load = ProcessMemory.LoadAverage();
         using var self = Process.GetCurrentProcess();
         var cpu = self.TotalProcessorTime;
         var fakeCpu = fake.CpuTime;
@@ -143,6 +151,7 @@ internal static class BenchRunner
             before.VisibleAssets,
             changed,
             scenario.DryRun ? 0 : changes,
+            load,
             stats.ByOperation);
         await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
             $"{result.Scenario}: {result.Requests} requests (floor {result.RequestFloor}), {result.WriteRequests} writes, {result.WallSeconds:F2} s"));
@@ -219,7 +228,8 @@ internal static class BenchRunner
 
         text.AppendLine();
         text.AppendLine("CPU s, peak WS and allocated MB are the engine's process (the CLI run in-process; the fake Immich runs in a child process, whose CPU is \"fake CPU s\").");
-        text.Append("sent/received count HTTP bodies only. The first scenario also pays the JIT warm-up a real run pays every time.");
+        text.AppendLine("sent/received count HTTP bodies only. The first scenario also pays the JIT warm-up a real run pays every time.");
+        text.Append(string.Create(inv, $"Load average (1 min) at each scenario's start: {string.Join(", ", runs.Select(r => r.LoadAverage?.ToString("F1", inv) ?? "n/a"))} on {Environment.ProcessorCount} cores; wall times are inflated when it exceeds the cores, CPU s much less so."));
         if (runs.Any(r => !r.PeakReset))
         {
             text.AppendLine();
@@ -240,6 +250,7 @@ internal sealed record BenchReport(IReadOnlyList<ScenarioResult> Runs);
 /// <param name="BytesReceived">Response body bytes the engine received.</param>
 /// <param name="AssetsChangedBefore">Assets the benchmark changed just before this scenario.</param>
 /// <param name="Changes">Output tag links the run added or removed.</param>
+/// <param name="LoadAverage">The machine's 1-minute load average as the scenario started: wall times mean little when it exceeds the cores.</param>
 internal sealed record ScenarioResult(
     string Scenario,
     int Assets,
@@ -260,6 +271,7 @@ internal sealed record ScenarioResult(
     int VisibleAssets,
     int AssetsChangedBefore,
     int Changes,
+    double? LoadAverage,
     IReadOnlyDictionary<string, int> RequestsByOperation);
 
 internal static class JsonReport
@@ -270,6 +282,19 @@ internal static class JsonReport
 internal static class ProcessMemory
 {
     /// <summary>Linux resets a process's peak RSS (VmHWM, which PeakWorkingSet64 reads) when "5" is written to clear_refs.</summary>
+    public static double? LoadAverage()
+    {
+        try
+        {
+            var first = File.ReadAllText("/proc/loadavg").Split(' ')[0];
+            return double.TryParse(first, NumberStyles.Float, CultureInfo.InvariantCulture, out var load) ? load : null;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or NotSupportedException)
+        {
+            return null;
+        }
+    }
+
     public static bool TryResetPeak()
     {
         try

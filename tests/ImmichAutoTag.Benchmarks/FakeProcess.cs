@@ -36,6 +36,9 @@ internal sealed class FakeProcess : IAsyncDisposable
             UseShellExecute = false,
         };
 
+        // Under dotnet-trace the benchmark inherits a diagnostic port; the fake must not wait on it (or be traced).
+        info.Environment.Remove("DOTNET_DiagnosticPorts");
+
         // Started as `dotnet ImmichAutoTag.Benchmarks.dll`, the host needs the assembly path first.
         if (string.Equals(Path.GetFileNameWithoutExtension(self), "dotnet", StringComparison.Ordinal))
         {

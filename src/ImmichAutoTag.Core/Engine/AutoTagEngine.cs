@@ -30,8 +30,10 @@ public sealed class AutoTagEngine(IImmichGateway gateway, TimeProvider time, ILo
         var classifier = RuleClassifier.Compile(config.Classification.Rules, options.RegexTimeout);
         var outputs = OutputTags.From(config.Classification);
 
+        var phase = time.GetTimestamp();
         var snapshot = await new LibraryGatherer(gateway, logger)
             .GatherAsync(classifier.TagNames, outputs.Enabled, options.Progress, ct);
+        LogPhase("Gather", ref phase);
         var userId = snapshot.User.Id;
 
         var errors = new List<EngineError>();
@@ -81,7 +83,9 @@ public sealed class AutoTagEngine(IImmichGateway gateway, TimeProvider time, ILo
 
         options.Progress?.Report(new EngineProgress(EnginePhase.Evaluate, snapshot.Assets.Count, snapshot.Assets.Count));
 
+        LogPhase("Evaluate", ref phase);
         var plan = TagPlanner.Plan(evaluations, outputs, snapshot.Tags, userId);
+        LogPhase("Plan", ref phase);
         if (logger.IsEnabled(LogLevel.Information))
         {
             logger.LogInformation(
@@ -107,7 +111,11 @@ public sealed class AutoTagEngine(IImmichGateway gateway, TimeProvider time, ILo
             changes = outcome.Changes;
             errors.AddRange(outcome.Errors);
             aborted = outcome.Aborted;
+            LogPhase("Apply", ref phase);
         }
+
+        var counts = CountOutputTags(snapshot, outputs, changes);
+        LogPhase("Count", ref phase);
 
         return new RunResult
         {
@@ -131,8 +139,20 @@ public sealed class AutoTagEngine(IImmichGateway gateway, TimeProvider time, ILo
             AppliedChanges = changes,
             Errors = errors,
             Aborted = aborted,
-            OutputTagCounts = CountOutputTags(snapshot, outputs, changes),
+            OutputTagCounts = counts,
         };
+    }
+
+    /// <summary>Phase durations in the debug log: where a slow run spends its time, without a profiler.</summary>
+    private void LogPhase(string name, ref long since)
+    {
+        var now = time.GetTimestamp();
+        if (logger.IsEnabled(LogLevel.Debug))
+        {
+            logger.LogDebug("{Phase} took {Milliseconds:F0} ms", name, time.GetElapsedTime(since, now).TotalMilliseconds);
+        }
+
+        since = now;
     }
 
     private static bool Included(Asset asset, RunOptions options) =>
