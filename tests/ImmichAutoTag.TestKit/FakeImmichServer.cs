@@ -1,4 +1,5 @@
 using System.Net;
+using System.Text;
 using ImmichAutoTag.TestKit.Http;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -120,7 +121,11 @@ public sealed class FakeImmichServer : IAsyncDisposable
             ? new ErrorReply(fault.StatusCode, $"Injected failure ({fault.StatusCode})")
             : Dispatch(http, route, segments, path, body);
         await WriteAsync(http, reply, ct);
-        Requests.Add(new RecordedRequest(operationId, request.Method, fullPath, body, http.Response.StatusCode));
+        Requests.Add(new RecordedRequest(operationId, request.Method, fullPath, body, http.Response.StatusCode)
+        {
+            RequestBodyBytes = request.ContentLength ?? (body is null ? 0 : Encoding.UTF8.GetByteCount(body)),
+            ResponseBodyBytes = http.Response.ContentLength ?? 0,
+        });
     }
 
     private (Route? Route, string[] Segments) Match(string method, string path)

@@ -18,6 +18,7 @@ public sealed class LibraryBuilder(FakeImmichState state, Guid ownerId, int seed
     private double _albumShare = 0.3;
     private string[] _tagPaths = [];
     private double _tagShare;
+    private bool _tagOutsideAlbums;
     private int _conflicts;
     private int _duplicateGroups;
     private int _duplicateGroupSize = 2;
@@ -63,6 +64,17 @@ public sealed class LibraryBuilder(FakeImmichState state, Guid ownerId, int seed
         ArgumentOutOfRangeException.ThrowIfGreaterThan(share, 1);
         _tagShare = share;
         _tagPaths = tagPaths;
+        return this;
+    }
+
+    /// <summary>
+    /// Like <see cref="WithClassificationTags"/>, but tags only assets outside albums, duplicate groups and the
+    /// trash, so a tagged asset is classified by its tag alone (no overlap with the album rule).
+    /// </summary>
+    public LibraryBuilder WithClassificationTagsOutsideAlbums(double share, params string[] tagPaths)
+    {
+        WithClassificationTags(share, tagPaths);
+        _tagOutsideAlbums = true;
         return this;
     }
 
@@ -190,9 +202,14 @@ public sealed class LibraryBuilder(FakeImmichState state, Guid ownerId, int seed
         if (_tagPaths.Length > 0 && _tagShare > 0)
         {
             var tags = _tagPaths.Select(state.UpsertTag).ToArray();
-            var chosen = assets.ToArray();
-            random.Shuffle(chosen);
-            var count = (int)Math.Round(_assets * _tagShare);
+            // The rest of `outside` is already shuffled; the default draws from every asset as before.
+            var chosen = _tagOutsideAlbums ? outside.Skip(next + trashed.Count).ToArray() : assets.ToArray();
+            if (!_tagOutsideAlbums)
+            {
+                random.Shuffle(chosen);
+            }
+
+            var count = Math.Min(chosen.Length, (int)Math.Round(_assets * _tagShare));
             for (var i = 0; i < count; i++)
             {
                 var tag = tags[i % tags.Length];

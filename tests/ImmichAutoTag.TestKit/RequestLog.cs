@@ -3,6 +3,12 @@ namespace ImmichAutoTag.TestKit;
 /// <summary>One request as the fake saw it; StatusCode is 0 when the fake dropped the connection.</summary>
 public sealed record RecordedRequest(string OperationId, string Method, string Path, string? Body, int StatusCode)
 {
+    /// <summary>Length of the request body as sent (HTTP headers not included).</summary>
+    public long RequestBodyBytes { get; init; }
+
+    /// <summary>Length of the response body (HTTP headers not included).</summary>
+    public long ResponseBodyBytes { get; init; }
+
     /// <summary>Writes are every non-GET request except the read-only POST /search/* calls.</summary>
     public bool IsWrite =>
         !string.Equals(Method, "GET", StringComparison.OrdinalIgnoreCase)

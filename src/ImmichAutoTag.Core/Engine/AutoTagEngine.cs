@@ -115,7 +115,6 @@ public sealed class AutoTagEngine(IImmichGateway gateway, TimeProvider time, ILo
         };
     }
 
-    /// <summary>Duplicates feed date repair, the duplicate conflict tags and album propagation.</summary>
     /// <summary>Duplicates only add to a run: a key without duplicate.read still gets its output tags kept right.</summary>
     private async Task<IReadOnlyList<DuplicateGroup>?> ReadDuplicatesAsync(CancellationToken ct)
     {

@@ -62,6 +62,27 @@ public sealed class LibraryBuilderTests
     }
 
     [Fact]
+    public void Tags_outside_albums_never_land_on_album_members_duplicates_or_trash()
+    {
+        var (state, owner, _) = NewState();
+
+        var summary = new LibraryBuilder(state, owner.Id)
+            .WithAssets(2000)
+            .WithAlbumShare(0.75)
+            .WithClassificationTagsOutsideAlbums(0.10, "screenshot", "meme")
+            .WithDuplicateGroups(20, 2)
+            .WithTrashedAssets(10)
+            .Build();
+
+        var tagged = summary.TaggedAssets.Values.SelectMany(ids => ids).ToList();
+        tagged.Should().HaveCount(200).And.OnlyHaveUniqueItems();
+        tagged.Should().NotIntersectWith(summary.AssetsInAlbums)
+            .And.NotIntersectWith(summary.DuplicateAssetIds)
+            .And.NotIntersectWith(summary.TrashedAssetIds);
+        summary.TaggedAssets.Keys.Should().BeEquivalentTo("screenshot", "meme");
+    }
+
+    [Fact]
     public void Albums_are_date_named_events_and_categories_do_not_overlap()
     {
         var (state, owner, partner) = NewState();
