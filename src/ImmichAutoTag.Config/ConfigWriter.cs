@@ -71,6 +71,10 @@ public static class ConfigWriter
                 ("access", Str(r.Access.ToString().ToLowerInvariant()))), r.Description)))),
             ("log_unmatched", Bool(perm.LogUnmatched))));
         root.Add("create_album_from_date_if_missing", Bool(config.CreateAlbumFromDateIfMissing));
+        if (config.Schedule is not null)
+        {
+            root.Add("schedule", Str(config.Schedule));
+        }
 
         using var writer = new StringWriter(CultureInfo.InvariantCulture);
         new YamlStream(new YamlDocument(root)).Save(writer, assignAnchors: false);

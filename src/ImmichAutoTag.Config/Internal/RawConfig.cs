@@ -25,7 +25,8 @@ internal sealed record RawConfig(
     RawAlbumDetection? AlbumDetectionFromFolders,
     RawPerformance? Performance,
     RawAlbumPermissions? AlbumPermissions,
-    Val<bool>? CreateAlbumFromDateIfMissing);
+    Val<bool>? CreateAlbumFromDateIfMissing,
+    Val<string?>? Schedule);
 
 internal sealed record RawServer(Block B, Val<string?>? Url, Val<string?>? Host, Val<int>? Port, Val<string?>? ApiKey);
 
@@ -101,7 +102,8 @@ internal static class RawConfigReader
             Read(r.Map("performance"), m => new RawPerformance(
                 Block(m, ConfigKeys.Performance), m.Bool("enable_type_checking"), m.Bool("fail_fast_on_asset_errors"))),
             Read(r.Map("album_permissions"), Permissions),
-            r.Bool("create_album_from_date_if_missing"));
+            r.Bool("create_album_from_date_if_missing"),
+            r.String("schedule"));
         r.Done();
         return raw;
     }

@@ -33,6 +33,12 @@ public sealed record AutoTagConfig
 
     public bool CreateAlbumFromDateIfMissing { get; init; }
 
+    /// <summary>
+    /// When <c>immich-autotag daemon</c> runs, as written (5-field cron, or Quartz cron with seconds);
+    /// null means the daemon's default. The validator has checked it is a valid expression.
+    /// </summary>
+    public string? Schedule { get; init; }
+
     /// <summary>Where the config came from, for messages and the effective-config dump.</summary>
     public string? SourcePath { get; init; }
 }

@@ -94,6 +94,7 @@ public sealed class AutoTagEngine(IImmichGateway gateway, TimeProvider time, ILo
 
         var aborted = failFast && errors.Count > 0;
         IReadOnlyList<AppliedChange> changes = [];
+        var cancelled = false;
         if (!options.DryRun && !aborted && plan.HasChanges)
         {
             var outcome = await new PlanApplier(gateway, time, logger).ApplyAsync(
@@ -107,6 +108,7 @@ public sealed class AutoTagEngine(IImmichGateway gateway, TimeProvider time, ILo
             changes = outcome.Changes;
             errors.AddRange(outcome.Errors);
             aborted = outcome.Aborted;
+            cancelled = outcome.Cancelled;
         }
 
         return new RunResult
@@ -131,6 +133,7 @@ public sealed class AutoTagEngine(IImmichGateway gateway, TimeProvider time, ILo
             AppliedChanges = changes,
             Errors = errors,
             Aborted = aborted,
+            Cancelled = cancelled,
             OutputTagCounts = CountOutputTags(snapshot, outputs, changes),
         };
     }

@@ -190,6 +190,9 @@ internal sealed class InMemoryImmichGateway : IImmichGateway
         Increment("BulkTagAssets");
         BulkTagCalls.Add((tagIds.ToList(), assetIds.ToList()));
         ThrowIfFailing("BulkTagAssets", assetIds);
+
+        // Like an HTTP client aborting the request: a cancelled token loses the write.
+        ct.ThrowIfCancellationRequested();
         var added = 0;
         foreach (var assetId in assetIds)
         {

@@ -1,0 +1,175 @@
+using System.Globalization;
+using ImmichAutoTag.Cli.Output;
+using ImmichAutoTag.Cli.Runtime;
+using ImmichAutoTag.Config;
+using ImmichAutoTag.Core.Classification;
+using ImmichAutoTag.Core.Engine;
+using ImmichAutoTag.Core.Ports;
+using ImmichAutoTag.Core.Preflight;
+using ImmichAutoTag.Immich;
+using Microsoft.Extensions.Logging;
+
+namespace ImmichAutoTag.Cli.Commands;
+
+/// <summary>The result of one run: its exit code and what status.json records about it.</summary>
+internal sealed record RunReport(ExitCode Code, RunStatus Status);
+
+/// <summary>
+/// One run, exactly as `run` does it; the daemon's scheduled job calls the same method. It holds the
+/// state folder's run lock throughout, so two runs never work on one library at once.
+/// </summary>
+internal static class RunUseCase
+{
+    public static async Task<RunReport> ExecuteAsync(CliContext context, RunRequest request, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(request);
+        var time = TimeProvider.System;
+        var pending = new RunStatus
+        {
+            Pid = Environment.ProcessId,
+            Trigger = request.Trigger,
+            StartedAt = time.GetUtcNow(),
+            Outcome = RunOutcome.Running,
+            DryRun = request.DryRun,
+        };
+
+        ProcessLock? runLock;
+        try
+        {
+            runLock = ProcessLock.TryAcquire(request.StateFolder, ProcessLock.RunLockFile);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            var message = $"cannot use the state folder {request.StateFolder}: {e.Message} (choose another with --state or {Locations.StateVariable})";
+            await context.Err.WriteLineAsync("error: " + message).ConfigureAwait(false);
+            return new RunReport(ExitCode.Failure, pending with { Outcome = RunOutcome.Failed, ExitCode = (int)ExitCode.Failure, Message = message, FinishedAt = time.GetUtcNow() });
+        }
+
+        if (runLock is null)
+        {
+            var message = $"another immich-autotag run is in progress (it holds {Path.Combine(request.StateFolder, ProcessLock.RunLockFile)}); nothing was done. Try again when it has finished.";
+            await context.Err.WriteLineAsync("error: " + message).ConfigureAwait(false);
+            return new RunReport(ExitCode.Busy, pending with { Outcome = RunOutcome.Skipped, ExitCode = (int)ExitCode.Busy, Message = message, FinishedAt = time.GetUtcNow() });
+        }
+
+        using (runLock)
+        {
+            var status = new StatusFile(request.StateFolder);
+            var folder = RunFolder.Create(request.OutputRoot, time.GetLocalNow(), Environment.ProcessId);
+            pending = pending with { RunId = folder.RunId, OutputFolder = folder.Path };
+            status.RunStarted(pending);
+            var report = await RunLockedAsync(context, request, folder, pending, time, ct).ConfigureAwait(false);
+            status.RunFinished(report.Status);
+            return report;
+        }
+    }
+
+    private static async Task<RunReport> RunLockedAsync(CliContext context, RunRequest request, RunFolder folder, RunStatus pending, TimeProvider time, CancellationToken ct)
+    {
+        var config = request.Config;
+        await File.WriteAllTextAsync(folder.File(RunFolder.ConfigDumpFile), ConfigWriter.ToRedactedYaml(config), CancellationToken.None).ConfigureAwait(false);
+
+        // Disposing the factory at the end flushes and closes the run's log file, whatever happened.
+        using var loggerFactory = Logging.Create(context, request.Logs, folder.File(RunFolder.LogFile));
+        var logger = loggerFactory.CreateLogger("immich-autotag");
+        using var gateway = ImmichGateway.Create(new ImmichConnectionOptions(config.Server.Url, config.Server.ApiKey), loggerFactory);
+        var progress = new ProgressReporter(context.Err, context.Interactive, time);
+
+        RunReport Done(ExitCode code, RunOutcome outcome, string? message = null, RunCounters? counters = null) =>
+            new(code, pending with { FinishedAt = time.GetUtcNow(), Outcome = outcome, ExitCode = (int)code, Message = message, Counters = counters });
+
+        try
+        {
+            logger.LogInformation("Run {RunId} (dry run: {DryRun}); output in {Folder}", folder.RunId, request.DryRun, folder.Path);
+
+            // A dry run writes nothing, so it should work with a read-only key too.
+            var needed = request.DryRun
+                ? ImmichPermissions.ForRun.Where(p => p.Permission is not (ImmichPermissions.TagCreate or ImmichPermissions.TagAsset)).ToList()
+                : ImmichPermissions.ForRun;
+            var preflight = await ServerPreflight.CheckAsync(gateway, needed, ct).ConfigureAwait(false);
+            foreach (var warning in preflight.Warnings)
+            {
+                logger.LogWarning("{Warning}", warning);
+            }
+
+            logger.LogInformation("Connected to Immich {Version} at {Url} as {User}", preflight.Version, gateway.ServerUrl, preflight.User.Email);
+
+            var engine = new AutoTagEngine(gateway, time, loggerFactory.CreateLogger<AutoTagEngine>());
+            var result = await engine.RunAsync(config, new RunOptions { DryRun = request.DryRun, Progress = progress }, ct).ConfigureAwait(false);
+            progress.Complete();
+
+            // Reports are written even when a stop request cut the apply short: they say what was applied.
+            await ReportWriter.WriteAllAsync(folder, config, result, gateway.Snapshot(), gateway.WriteRequests, CancellationToken.None).ConfigureAwait(false);
+            await WriteSummaryAsync(context.Out, folder, result, gateway).ConfigureAwait(false);
+            foreach (var error in result.Errors)
+            {
+                logger.LogWarning("{Kind}: {Message} ({Assets} assets)", error.Kind, error.Message, error.AssetIds.Count);
+            }
+
+            var counters = Counters(result, gateway);
+            if (result.Cancelled)
+            {
+                const string Interrupted = "Interrupted: the changes listed in the run's reports were applied; the rest of the plan was not started.";
+                logger.LogWarning("{Message}", Interrupted);
+                return Done(ExitCode.Cancelled, RunOutcome.Cancelled, Interrupted, counters);
+            }
+
+            return result.Errors.Count > 0
+                ? Done(ExitCode.PartialFailure, RunOutcome.PartialFailure, $"{result.Errors.Count} error(s); see {RunFolder.ModificationReportFile}", counters)
+                : Done(ExitCode.Success, RunOutcome.Success, counters: counters);
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            progress.Complete();
+            const string Cancelled = "Interrupted before any change was sent; nothing was modified.";
+            logger.LogWarning("{Message}", Cancelled);
+            await context.Err.WriteLineAsync("Cancelled.").ConfigureAwait(false);
+            return Done(ExitCode.Cancelled, RunOutcome.Cancelled, Cancelled);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            progress.Complete();
+            var (code, message) = ErrorTranslator.Translate(e);
+            await context.Err.WriteLineAsync($"error: {message}").ConfigureAwait(false);
+            logger.LogError("{Message}", message);
+            logger.LogDebug(e, "Run failed");
+            return Done(code, RunOutcome.Failed, message);
+        }
+    }
+
+    private static RunCounters Counters(RunResult result, ImmichGateway gateway) => new(
+        result.Assets.Total,
+        result.Assets.Evaluated,
+        result.StatusCounts.GetValueOrDefault(ClassificationStatus.Unclassified),
+        result.StatusCounts.GetValueOrDefault(ClassificationStatus.Conflict),
+        result.AppliedChanges.Count(c => c.Kind == ChangeKind.Added),
+        result.AppliedChanges.Count(c => c.Kind == ChangeKind.Removed),
+        result.Errors.Count,
+        gateway.Snapshot().Values.Sum(),
+        gateway.WriteRequests);
+
+    private static async Task WriteSummaryAsync(TextWriter output, RunFolder folder, RunResult result, ImmichGateway metrics)
+    {
+        var inv = CultureInfo.InvariantCulture;
+        var a = result.Assets;
+        var types = string.Join(", ", a.ByType.Where(kv => kv.Value > 0).OrderBy(kv => kv.Key).Select(kv => $"{kv.Value} {kv.Key.ToString().ToLowerInvariant()}"));
+        await output.WriteLineAsync(string.Create(inv, $"Assets seen: {a.Total} ({a.Owned} owned, {a.PartnerSkipped} from partners){(types.Length > 0 ? ": " + types : string.Empty)}")).ConfigureAwait(false);
+        await output.WriteLineAsync(string.Create(inv, $"Classified: {result.StatusCounts.GetValueOrDefault(ClassificationStatus.Classified)}, unclassified: {result.StatusCounts.GetValueOrDefault(ClassificationStatus.Unclassified)}, conflict: {result.StatusCounts.GetValueOrDefault(ClassificationStatus.Conflict)}")).ConfigureAwait(false);
+        var plan = result.Plan;
+        if (result.DryRun)
+        {
+            await output.WriteLineAsync(string.Create(inv, $"Dry run: would create {plan.TagsToCreate.Count} tag(s), add {plan.AdditionCount} and remove {plan.RemovalCount} tag link(s); nothing was sent. Plan: {folder.File(RunFolder.PlanFile)}")).ConfigureAwait(false);
+        }
+        else
+        {
+            var added = result.AppliedChanges.Count(c => c.Kind == ChangeKind.Added);
+            var removed = result.AppliedChanges.Count(c => c.Kind == ChangeKind.Removed);
+            await output.WriteLineAsync(string.Create(inv, $"Changes: {added} tag link(s) added, {removed} removed, {result.Errors.Count} error(s){(result.Cancelled ? "; interrupted, the rest of the plan was not started" : string.Empty)}.")).ConfigureAwait(false);
+        }
+
+        var requests = metrics.Snapshot();
+        await output.WriteLineAsync(string.Create(inv, $"Requests: {requests.Values.Sum()} ({metrics.WriteRequests} writes): {string.Join(", ", requests.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => $"{kv.Key} {kv.Value}"))}")).ConfigureAwait(false);
+        await output.WriteLineAsync(string.Create(inv, $"Review links: {folder.File(RunFolder.LinksFile)}")).ConfigureAwait(false);
+    }
+}
