@@ -29,7 +29,7 @@ internal static class Logging
             ?? (settings.Verbose ? LogEventLevel.Debug : (LogEventLevel?)null)
             ?? ParseLevel(context.Environment(LevelVariable))
             ?? LogEventLevel.Information;
-        var json = string.Equals(settings.Format ?? context.Environment(FormatVariable)?.Trim(), "json", StringComparison.OrdinalIgnoreCase);
+        var json = IsJson(context, settings);
 
         // JSON lines on the console are for log collectors (docker logs, Loki); the run folder's file stays readable text.
         ITextFormatter console = json
@@ -52,6 +52,14 @@ internal static class Logging
         return new SerilogLoggerFactory(configuration.CreateLogger(), dispose: true);
     }
 
+    /// <summary>In JSON mode every console line must be a JSON object, so plain status lines go through the logger.</summary>
+    public static bool IsJson(CliContext context, LogSettings settings)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(settings);
+        return string.Equals(settings.Format ?? context.Environment(FormatVariable)?.Trim(), "json", StringComparison.OrdinalIgnoreCase);
+    }
+
     private static LogEventLevel? ParseLevel(string? text) =>
         text?.Trim().ToUpperInvariant() switch
         {
@@ -68,6 +76,22 @@ internal static class Logging
 /// <param name="Level">--log-level, which wins over -v and IMMICH_AUTOTAG_LOG_LEVEL.</param>
 /// <param name="Format">--log-format text|json, which wins over IMMICH_AUTOTAG_LOG_FORMAT.</param>
 internal sealed record LogSettings(bool Verbose = false, string? Level = null, string? Format = null);
+
+/// <summary>Forwards whole lines (progress) to a logger, for JSON console mode.</summary>
+internal sealed class LogLineWriter(Microsoft.Extensions.Logging.ILogger logger) : TextWriter
+{
+    public override System.Text.Encoding Encoding => System.Text.Encoding.UTF8;
+
+    public override void WriteLine(string? value)
+    {
+        if (!string.IsNullOrWhiteSpace(value))
+        {
+            logger.LogInformation("{Progress}", value.Trim());
+        }
+    }
+
+    public override void Write(string? value) => WriteLine(value);
+}
 
 /// <summary>Console output goes through the CLI context's writer so in-process tests see it like a user would.</summary>
 internal sealed class WriterSink(TextWriter writer, ITextFormatter formatter) : ILogEventSink

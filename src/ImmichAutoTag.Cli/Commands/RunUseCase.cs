@@ -74,7 +74,9 @@ internal static class RunUseCase
         using var loggerFactory = Logging.Create(context, request.Logs, folder.File(RunFolder.LogFile));
         var logger = loggerFactory.CreateLogger("immich-autotag");
         using var gateway = ImmichGateway.Create(new ImmichConnectionOptions(config.Server.Url, config.Server.ApiKey), loggerFactory);
-        var progress = new ProgressReporter(context.Err, context.Interactive, time);
+        var json = Logging.IsJson(context, request.Logs);
+        using var progressLines = new LogLineWriter(logger);
+        var progress = json ? new ProgressReporter(progressLines, interactive: false, time) : new ProgressReporter(context.Err, context.Interactive, time);
 
         RunReport Done(ExitCode code, RunOutcome outcome, string? message = null, RunCounters? counters = null) =>
             new(code, pending with { FinishedAt = time.GetUtcNow(), Outcome = outcome, ExitCode = (int)code, Message = message, Counters = counters });
@@ -124,16 +126,27 @@ internal static class RunUseCase
             progress.Complete();
             const string Cancelled = "Interrupted before any change was sent; nothing was modified.";
             logger.LogWarning("{Message}", Cancelled);
-            await context.Err.WriteLineAsync("Cancelled.").ConfigureAwait(false);
+            if (!json)
+            {
+                await context.Err.WriteLineAsync("Cancelled.").ConfigureAwait(false);
+            }
+
             return Done(ExitCode.Cancelled, RunOutcome.Cancelled, Cancelled);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
             progress.Complete();
             var (code, message) = ErrorTranslator.Translate(e);
-            await context.Err.WriteLineAsync($"error: {message}").ConfigureAwait(false);
-            logger.LogError("{Message}", message);
-            logger.LogDebug(e, "Run failed");
+            if (json)
+            {
+                logger.LogError(e, "{Message}", message);
+            }
+            else
+            {
+                // One readable line on the console; the details go to the run's log file.
+                await context.Err.WriteLineAsync($"error: {message}").ConfigureAwait(false);
+                logger.LogDebug(e, "Run failed: {Message}", message);
+            }
             return Done(code, RunOutcome.Failed, message);
         }
     }

@@ -30,12 +30,15 @@ internal sealed class CliHarness : IDisposable
         return this;
     }
 
-    public async Task<CliResult> RunAsync(params string[] args)
+    public Task<CliResult> RunAsync(params string[] args) => RunAsync(CancellationToken.None, args);
+
+    /// <param name="ct">What Ctrl-C / SIGTERM would cancel in the real process.</param>
+    public async Task<CliResult> RunAsync(CancellationToken ct, params string[] args)
     {
         using var stdout = new StringWriter();
         using var stderr = new StringWriter();
         var context = new CliContext(stdout, stderr, name => _env.GetValueOrDefault(name), Home, Root);
-        var code = await CliApp.RunAsync(args, context, CancellationToken.None);
+        var code = await CliApp.RunAsync(args, context, ct);
         return new CliResult(code, stdout.ToString(), stderr.ToString());
     }
 
