@@ -41,6 +41,7 @@ public static class CliApp
             "immich-autotag: keeps autotag_output_* tags on an Immich library true to your classification rules.");
         root.Subcommands.Add(RunCommand.Create(context));
         root.Subcommands.Add(DaemonCommand.Create(context));
+        root.Subcommands.Add(StatusCommand.Create(context));
         root.Subcommands.Add(ValidateCommand.Create(context));
 
         // The built-in action prints the entry assembly's version, which is the test host's in-process.
