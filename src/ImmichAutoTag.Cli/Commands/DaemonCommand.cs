@@ -122,6 +122,6 @@ internal static class DaemonCommand
             return (null, badCode);
         }
 
-        return (new DaemonTiming(cron, $"schedule: {text.Trim()}", null, runOnStart), null);
+        return (new DaemonTiming(cron, string.Join(' ', text.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries)), null, runOnStart), null);
     }
 }

@@ -204,4 +204,24 @@ public sealed class CliDeployTests : IAsyncLifetime
         status.Daemon!.State.Should().Be("stopped");
         _server.Requests.WriteCount.Should().Be(2, "the first run creates the tag and tags both assets; the loop's later runs write nothing");
     }
+
+    [Fact]
+    public async Task Status_is_unhealthy_without_runs_healthy_after_a_good_run_and_unhealthy_after_a_failed_one()
+    {
+        using var cli = new CliHarness().WithEnv("IMMICH_API_KEY", _key);
+        var state = Path.Combine(cli.Root, "state");
+
+        var before = await cli.RunAsync("status", "--state", state);
+        await cli.RunAsync("run", "-c", cli.WriteConfig(Config()), "--state", state);
+        var good = await cli.RunAsync("status", "--state", state);
+        cli.WithEnv("IMMICH_API_KEY", "wrong-key");
+        await cli.RunAsync("run", "-c", cli.WriteConfig(Config()), "--state", state);
+        var bad = await cli.RunAsync("status", "--state", state);
+
+        before.ExitCode.Should().Be(1, before.ToString());
+        good.ExitCode.Should().Be(0, good.ToString());
+        good.Out.Should().Contain("last run:").And.Contain("success").And.Contain("healthy");
+        bad.ExitCode.Should().Be(1, bad.ToString());
+        bad.Out.Should().Contain("failed").And.Contain("last success:");
+    }
 }
