@@ -1,3 +1,4 @@
+using System.Data.Common;
 using System.Globalization;
 using ImmichAutoTag.Cli.Output;
 using ImmichAutoTag.Cli.Runtime;
@@ -6,7 +7,9 @@ using ImmichAutoTag.Core.Classification;
 using ImmichAutoTag.Core.Engine;
 using ImmichAutoTag.Core.Ports;
 using ImmichAutoTag.Core.Preflight;
+using ImmichAutoTag.Core.Configuration;
 using ImmichAutoTag.Immich;
+using ImmichAutoTag.Infrastructure;
 using Microsoft.Extensions.Logging;
 
 namespace ImmichAutoTag.Cli.Commands;
@@ -97,6 +100,16 @@ internal static class RunUseCase
 
             logger.LogInformation("Connected to Immich {Version} at {Url} as {User}", preflight.Version, gateway.ServerUrl, preflight.User.Email);
 
+            var incremental = await CheckForChangesAsync(config, request, gateway, preflight.User.Id, logger, time, ct).ConfigureAwait(false);
+            if (incremental is { Verdict.FullPass: false })
+            {
+                var requests = gateway.Snapshot().Values.Sum();
+                var skipped = string.Create(CultureInfo.InvariantCulture, $"Nothing changed since the last successful run: no asset updated, same albums, tags and config. The library walk was skipped ({requests} requests). A full pass runs at least every {config.FullPassIntervalHours} h.");
+                logger.LogInformation("{Message}", skipped);
+                await context.Out.WriteLineAsync(skipped).ConfigureAwait(false);
+                return Done(ExitCode.Success, RunOutcome.Success, "skipped: nothing changed", new RunCounters(0, 0, 0, 0, 0, 0, 0, requests, gateway.WriteRequests));
+            }
+
             var engine = new AutoTagEngine(gateway, time, loggerFactory.CreateLogger<AutoTagEngine>());
             var result = await engine.RunAsync(config, new RunOptions { DryRun = request.DryRun, Progress = progress }, ct).ConfigureAwait(false);
             progress.Complete();
@@ -115,6 +128,12 @@ internal static class RunUseCase
                 const string Interrupted = "Interrupted: the changes listed in the run's reports were applied; the rest of the plan was not started.";
                 logger.LogWarning("{Message}", Interrupted);
                 return Done(ExitCode.Cancelled, RunOutcome.Cancelled, Interrupted, counters);
+            }
+
+            if (incremental is not null && result.Errors.Count == 0)
+            {
+                // Only a clean, complete pass may become the reference the next run compares against.
+                await incremental.SaveAsync(new IncrementalState(incremental.Verdict.CheckedAt, incremental.Verdict.CheckedAt, incremental.Verdict.Fingerprint), logger).ConfigureAwait(false);
             }
 
             return result.Errors.Count > 0
@@ -148,6 +167,59 @@ internal static class RunUseCase
                 logger.LogDebug(e, "Run failed: {Message}", message);
             }
             return Done(code, RunOutcome.Failed, message);
+        }
+    }
+
+    /// <summary>
+    /// Decides whether this run may skip the walk (see <see cref="IncrementalCheck"/>). Dry runs and
+    /// full_pass_interval_hours: 0 always walk. A state file that cannot be read only costs a full pass.
+    /// </summary>
+    private static async Task<IncrementalRun?> CheckForChangesAsync(
+        AutoTagConfig config, RunRequest request, ImmichGateway gateway, Guid userId, ILogger logger, TimeProvider time, CancellationToken ct)
+    {
+        if (request.DryRun || config.FullPassIntervalHours <= 0)
+        {
+            return null;
+        }
+
+        var run = new IncrementalRun(SqliteRunStateStore.InFolder(request.StateFolder), $"{gateway.ServerUrl} {userId}", null!);
+        IncrementalState? previous = null;
+        try
+        {
+            previous = await run.Store.LoadAsync(run.Scope, ct).ConfigureAwait(false);
+        }
+        catch (DbException e)
+        {
+            logger.LogWarning("Cannot read the run state ({Error}); doing a full pass", e.Message);
+        }
+
+        var verdict = await IncrementalCheck.CheckAsync(gateway, previous, ConfigWriter.ToRedactedYaml(config), TimeSpan.FromHours(config.FullPassIntervalHours), time, ct).ConfigureAwait(false);
+        run = run with { Verdict = verdict };
+        if (verdict.FullPass)
+        {
+            logger.LogInformation("Full pass: {Reason}", verdict.Reason);
+        }
+        else
+        {
+            // Nothing changed up to now, so the next run may look only at what changes from here on.
+            await run.SaveAsync(previous! with { Watermark = verdict.CheckedAt }, logger).ConfigureAwait(false);
+        }
+
+        return run;
+    }
+
+    private sealed record IncrementalRun(IRunStateStore Store, string Scope, ChangeVerdict Verdict)
+    {
+        public async Task SaveAsync(IncrementalState state, ILogger logger)
+        {
+            try
+            {
+                await Store.SaveAsync(Scope, state, CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (DbException e)
+            {
+                logger.LogWarning("Cannot save the run state ({Error}); the next run will be a full pass", e.Message);
+            }
         }
     }
 

@@ -50,6 +50,7 @@ internal sealed class ConfigValidator(Diagnostics diag, Func<string, string?> en
             AlbumPermissions = ValidatePermissions(raw.AlbumPermissions),
             CreateAlbumFromDateIfMissing = raw.CreateAlbumFromDateIfMissing?.Value ?? false,
             Schedule = ValidateSchedule(raw.Schedule),
+            FullPassIntervalHours = ValidateFullPassInterval(raw.FullPassIntervalHours),
             SourcePath = sourcePath,
         };
         return diag.Errors.Count == 0 && server is not null ? config : null;
@@ -458,6 +459,16 @@ internal sealed class ConfigValidator(Diagnostics diag, Func<string, string?> en
         }
 
         return result;
+    }
+
+    private int ValidateFullPassInterval(Val<int>? raw)
+    {
+        if (raw is { Value: < 0 })
+        {
+            diag.Error(raw.Loc, "full_pass_interval_hours must not be negative (0 makes every run a full pass)");
+        }
+
+        return raw?.Value ?? 24;
     }
 
     private string? ValidateSchedule(Val<string?>? raw)

@@ -26,7 +26,8 @@ internal sealed record RawConfig(
     RawPerformance? Performance,
     RawAlbumPermissions? AlbumPermissions,
     Val<bool>? CreateAlbumFromDateIfMissing,
-    Val<string?>? Schedule);
+    Val<string?>? Schedule,
+    Val<int>? FullPassIntervalHours);
 
 internal sealed record RawServer(Block B, Val<string?>? Url, Val<string?>? Host, Val<int>? Port, Val<string?>? ApiKey);
 
@@ -103,7 +104,8 @@ internal static class RawConfigReader
                 Block(m, ConfigKeys.Performance), m.Bool("enable_type_checking"), m.Bool("fail_fast_on_asset_errors"))),
             Read(r.Map("album_permissions"), Permissions),
             r.Bool("create_album_from_date_if_missing"),
-            r.String("schedule"));
+            r.String("schedule"),
+            r.Int("full_pass_interval_hours"));
         r.Done();
         return raw;
     }
