@@ -246,7 +246,8 @@ internal sealed class InMemoryImmichGateway : IImmichGateway
             return false;
         }
 
-        return (query.Type is null || asset.Type == query.Type) && (query.Visibility is null || asset.Visibility == query.Visibility);
+        return (query.Type is null || asset.Type == query.Type) && (query.Visibility is null || asset.Visibility == query.Visibility)
+            && (query.UpdatedAfter is null || asset.UpdatedAt >= query.UpdatedAfter);
     }
 
     private bool IsSelfOrDescendant(Guid tagId, Guid ancestorId)
