@@ -171,7 +171,7 @@ public sealed class CliDeployTests : IAsyncLifetime
     public async Task Validate_reports_an_impossible_schedule_in_the_config()
     {
         using var cli = new CliHarness().WithEnv("IMMICH_API_KEY", _key);
-        var config = cli.WriteConfig(Config("schedule: '0 2 31 2 *'\n".Replace("31 2", "32 2", StringComparison.Ordinal)));
+        var config = cli.WriteConfig(Config("schedule: '0 2 32 2 *'"));
 
         var result = await cli.RunAsync("validate", "-c", config);
 
