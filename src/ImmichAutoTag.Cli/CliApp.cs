@@ -40,6 +40,8 @@ public static class CliApp
         var root = new RootCommand(
             "immich-autotag: keeps autotag_output_* tags on an Immich library true to your classification rules.");
         root.Subcommands.Add(RunCommand.Create(context));
+        root.Subcommands.Add(DaemonCommand.Create(context));
+        root.Subcommands.Add(StatusCommand.Create(context));
         root.Subcommands.Add(ValidateCommand.Create(context));
         root.Subcommands.Add(DemoCommand.Create(context));
 

@@ -29,6 +29,9 @@ public enum ExitCode
     /// <summary>The run finished, but some changes failed; they are listed in the run's modification report.</summary>
     PartialFailure = 8,
 
+    /// <summary>Another run or daemon holds the state folder's lock; nothing was done.</summary>
+    Busy = 9,
+
     /// <summary>Interrupted (Ctrl-C / SIGTERM), following the shell convention 128 + SIGINT.</summary>
     Cancelled = 130,
 }

@@ -13,17 +13,34 @@ namespace ImmichAutoTag.Cli;
 internal static class Logging
 {
     public const string LevelVariable = "IMMICH_AUTOTAG_LOG_LEVEL";
+    public const string FormatVariable = "IMMICH_AUTOTAG_LOG_FORMAT";
+
+    public static readonly string[] Levels = ["verbose", "debug", "information", "warning", "error"];
+    public static readonly string[] Formats = ["text", "json"];
 
     private const string Template = "[{Timestamp:HH:mm:ss} {Level:u3}] {Message:lj}{NewLine}{Exception}";
 
     /// <param name="logFile">The run's full log; it always records Debug and above, whatever the console shows.</param>
-    public static ILoggerFactory Create(CliContext context, bool verbose, string? logFile = null)
+    public static ILoggerFactory Create(CliContext context, LogSettings settings, string? logFile = null)
     {
-        var level = verbose ? LogEventLevel.Debug : ParseLevel(context.Environment(LevelVariable)) ?? LogEventLevel.Information;
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(settings);
+        var level = ParseLevel(settings.Level)
+            ?? (settings.Verbose ? LogEventLevel.Debug : (LogEventLevel?)null)
+            ?? ParseLevel(context.Environment(LevelVariable))
+            ?? LogEventLevel.Information;
+        var json = IsJson(context, settings);
+
+        // JSON lines on the console are for log collectors (docker logs, Loki); the run folder's file stays readable text.
+        ITextFormatter console = json
+            ? new Serilog.Formatting.Json.JsonFormatter(renderMessage: true, formatProvider: CultureInfo.InvariantCulture)
+            : new MessageTemplateTextFormatter(Template, CultureInfo.InvariantCulture);
         var configuration = new LoggerConfiguration()
             .MinimumLevel.Debug()
             .MinimumLevel.Override("System.Net.Http", LogEventLevel.Warning)
-            .WriteTo.Sink(new WriterSink(context.Err, new MessageTemplateTextFormatter(Template, CultureInfo.InvariantCulture)), level);
+            .MinimumLevel.Override("Quartz", LogEventLevel.Warning)
+            .MinimumLevel.Override("Microsoft.Hosting", LogEventLevel.Warning)
+            .WriteTo.Sink(new WriterSink(context.Err, console), level);
         if (logFile is not null)
         {
             configuration = configuration.WriteTo.File(
@@ -33,6 +50,14 @@ internal static class Logging
         }
 
         return new SerilogLoggerFactory(configuration.CreateLogger(), dispose: true);
+    }
+
+    /// <summary>In JSON mode every console line must be a JSON object, so plain status lines go through the logger.</summary>
+    public static bool IsJson(CliContext context, LogSettings settings)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(settings);
+        return string.Equals(settings.Format ?? context.Environment(FormatVariable)?.Trim(), "json", StringComparison.OrdinalIgnoreCase);
     }
 
     private static LogEventLevel? ParseLevel(string? text) =>
@@ -45,6 +70,27 @@ internal static class Logging
             "ERROR" => LogEventLevel.Error,
             _ => null,
         };
+}
+
+/// <param name="Verbose">-v: debug on the console.</param>
+/// <param name="Level">--log-level, which wins over -v and IMMICH_AUTOTAG_LOG_LEVEL.</param>
+/// <param name="Format">--log-format text|json, which wins over IMMICH_AUTOTAG_LOG_FORMAT.</param>
+internal sealed record LogSettings(bool Verbose = false, string? Level = null, string? Format = null);
+
+/// <summary>Forwards whole lines (progress) to a logger, for JSON console mode.</summary>
+internal sealed class LogLineWriter(Microsoft.Extensions.Logging.ILogger logger) : TextWriter
+{
+    public override System.Text.Encoding Encoding => System.Text.Encoding.UTF8;
+
+    public override void WriteLine(string? value)
+    {
+        if (!string.IsNullOrWhiteSpace(value))
+        {
+            logger.LogInformation("{Progress}", value.Trim());
+        }
+    }
+
+    public override void Write(string? value) => WriteLine(value);
 }
 
 /// <summary>Console output goes through the CLI context's writer so in-process tests see it like a user would.</summary>

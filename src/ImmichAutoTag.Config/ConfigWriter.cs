@@ -73,6 +73,11 @@ public static class ConfigWriter
                 ("access", Str(r.Access.ToString().ToLowerInvariant()))), r.Description)))),
             ("log_unmatched", Bool(perm.LogUnmatched))));
         root.Add("create_album_from_date_if_missing", Bool(config.CreateAlbumFromDateIfMissing));
+        root.Add("full_pass_interval_hours", Int(config.FullPassIntervalHours));
+        if (config.Schedule is not null)
+        {
+            root.Add("schedule", Str(config.Schedule));
+        }
 
         using var writer = new StringWriter(CultureInfo.InvariantCulture);
         new YamlStream(new YamlDocument(root)).Save(writer, assignAnchors: false);

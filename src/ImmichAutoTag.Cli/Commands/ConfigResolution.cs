@@ -40,6 +40,13 @@ internal static class ConfigResolution
             return null;
         }
 
+        // The loader checks the schedule's shape; its values need the daemon's cron parser.
+        if (result.Config!.Schedule is { } schedule && !Daemon.CronSchedule.TryParse(schedule, out _, out var scheduleError))
+        {
+            await context.Err.WriteLineAsync($"error: {location.Path}: schedule: {scheduleError}").ConfigureAwait(false);
+            return null;
+        }
+
         return result.Config;
     }
 

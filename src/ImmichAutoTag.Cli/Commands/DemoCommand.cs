@@ -1,5 +1,6 @@
 using System.CommandLine;
 using ImmichAutoTag.Cli.Demo;
+using ImmichAutoTag.Cli.Runtime;
 using ImmichAutoTag.Config;
 using ImmichAutoTag.TestKit;
 
@@ -12,7 +13,7 @@ internal static class DemoCommand
     {
         var output = new Option<string?>("--output", "-o")
         {
-            Description = $"Folder for the run's output folder (default: ./{RunCommand.DefaultOutputFolder}).",
+            Description = $"Folder for the run's output folder (default: ./{Locations.DefaultOutputFolder}).",
             HelpName = "DIR",
         };
         var verbose = CommonOptions.Verbose();
@@ -48,7 +49,23 @@ internal static class DemoCommand
         }
 
         var config = loaded.Config!; // non-null: IsValid checked above
-        var code = await RunCommand.ExecuteAsync(context, new RunRequest(config, DryRun: false, output, verbose), ct).ConfigureAwait(false);
+
+        // The demo keeps its state (run lock, status, queue marker) apart, so it never disturbs a real daemon.
+        var state = Directory.CreateTempSubdirectory("immich-autotag-demo-");
+        try
+        {
+            var request = new RunRequest(config, DryRun: false, Locations.OutputRoot(output, context), state.FullName, new LogSettings(verbose), Trigger: "demo");
+            var report = await RunUseCase.ExecuteAsync(context, request, ct).ConfigureAwait(false);
+            return await ExplainAsync(context, (int)report.Code).ConfigureAwait(false);
+        }
+        finally
+        {
+            state.Delete(recursive: true);
+        }
+    }
+
+    private static async Task<int> ExplainAsync(CliContext context, int code)
+    {
         if (code == (int)ExitCode.Success)
         {
             await context.Out.WriteLineAsync(

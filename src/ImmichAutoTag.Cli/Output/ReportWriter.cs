@@ -299,6 +299,7 @@ internal static class ReportWriter
 
         sb.Append(Inv, $"errors: {result.Errors.Count}\n");
         sb.Append(Inv, $"aborted: {(result.Aborted ? "true" : "false")}\n");
+        sb.Append(Inv, $"cancelled: {(result.Cancelled ? "true" : "false")}\n");
         sb.Append("requests:\n");
         sb.Append(Inv, $"  total: {requests.Values.Sum()}\n");
         sb.Append(Inv, $"  writes: {writeRequests}\n");

@@ -169,6 +169,8 @@ internal static class ConfigKeys
         new("performance", KeyKind.Map, Performance),
         new("album_permissions", KeyKind.Map, AlbumPermissions),
         new("create_album_from_date_if_missing", KeyKind.Bool),
+        new("schedule", KeyKind.String),
+        new("full_pass_interval_hours", KeyKind.Int),
     ]);
 
     /// <summary>Every key path, list items written as <c>[]</c> (e.g. <c>classification.rules[].tag_names</c>).</summary>

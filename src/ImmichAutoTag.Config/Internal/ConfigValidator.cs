@@ -49,6 +49,8 @@ internal sealed class ConfigValidator(Diagnostics diag, Func<string, string?> en
             },
             AlbumPermissions = ValidatePermissions(raw.AlbumPermissions),
             CreateAlbumFromDateIfMissing = raw.CreateAlbumFromDateIfMissing?.Value ?? false,
+            Schedule = ValidateSchedule(raw.Schedule),
+            FullPassIntervalHours = ValidateFullPassInterval(raw.FullPassIntervalHours),
             SourcePath = sourcePath,
         };
         return diag.Errors.Count == 0 && server is not null ? config : null;
@@ -459,6 +461,34 @@ internal sealed class ConfigValidator(Diagnostics diag, Func<string, string?> en
         }
 
         return result;
+    }
+
+    private int ValidateFullPassInterval(Val<int>? raw)
+    {
+        if (raw is { Value: < 0 })
+        {
+            diag.Error(raw.Loc, "full_pass_interval_hours must not be negative (0 makes every run a full pass)");
+        }
+
+        return raw?.Value ?? 24;
+    }
+
+    private string? ValidateSchedule(Val<string?>? raw)
+    {
+        if (raw?.Value is not { } text)
+        {
+            return null;
+        }
+
+        // The field values are checked by the daemon's cron parser (Quartz), which the CLI runs on load.
+        var fields = text.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries).Length;
+        if (fields is 5 or 6 or 7)
+        {
+            return text.Trim();
+        }
+
+        diag.Error(raw.Loc, $"invalid schedule '{text}': expected 5 cron fields (minute hour day month weekday), or 6-7 Quartz fields starting with seconds");
+        return null;
     }
 
     private static List<string> Strings(IReadOnlyList<Val<string>>? raw) => raw?.Select(v => v.Value).ToList() ?? [];

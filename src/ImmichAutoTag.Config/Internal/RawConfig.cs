@@ -25,7 +25,9 @@ internal sealed record RawConfig(
     RawAlbumDetection? AlbumDetectionFromFolders,
     RawPerformance? Performance,
     RawAlbumPermissions? AlbumPermissions,
-    Val<bool>? CreateAlbumFromDateIfMissing);
+    Val<bool>? CreateAlbumFromDateIfMissing,
+    Val<string?>? Schedule,
+    Val<int>? FullPassIntervalHours);
 
 internal sealed record RawServer(Block B, Val<string?>? Url, Val<string?>? Host, Val<int>? Port, Val<string?>? ApiKey);
 
@@ -103,7 +105,9 @@ internal static class RawConfigReader
             Read(r.Map("performance"), m => new RawPerformance(
                 Block(m, ConfigKeys.Performance), m.Bool("enable_type_checking"), m.Bool("fail_fast_on_asset_errors"))),
             Read(r.Map("album_permissions"), Permissions),
-            r.Bool("create_album_from_date_if_missing"));
+            r.Bool("create_album_from_date_if_missing"),
+            r.String("schedule"),
+            r.Int("full_pass_interval_hours"));
         r.Done();
         return raw;
     }

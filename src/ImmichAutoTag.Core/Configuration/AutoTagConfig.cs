@@ -33,6 +33,18 @@ public sealed record AutoTagConfig
 
     public bool CreateAlbumFromDateIfMissing { get; init; }
 
+    /// <summary>
+    /// When <c>immich-autotag daemon</c> runs, as written (5-field cron, or Quartz cron with seconds);
+    /// null means the daemon's default. The validator has checked it is a valid expression.
+    /// </summary>
+    public string? Schedule { get; init; }
+
+    /// <summary>
+    /// Runs skip the walk when nothing changed since the last successful run, but at least this often
+    /// a run walks the whole library anyway. 0 turns skipping off: every run is a full pass.
+    /// </summary>
+    public int FullPassIntervalHours { get; init; } = 24;
+
     /// <summary>Where the config came from, for messages and the effective-config dump.</summary>
     public string? SourcePath { get; init; }
 }

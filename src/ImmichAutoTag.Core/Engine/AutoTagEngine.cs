@@ -67,6 +67,7 @@ public sealed class AutoTagEngine(IImmichGateway gateway, TimeProvider time, ILo
         IReadOnlyList<AppliedChange> changes = [];
         var session = new WriteSession(gateway, guard, time, logger, options);
         var verified = VerifyOutcome.Nothing;
+        var cancelled = false;
         if (!options.DryRun && !aborted && plan.HasChanges)
         {
             var assetsById = snapshot.Assets.ToDictionary(a => a.Id);
@@ -74,7 +75,8 @@ public sealed class AutoTagEngine(IImmichGateway gateway, TimeProvider time, ILo
             changes = outcome.Changes;
             errors.AddRange(outcome.Errors);
             aborted = outcome.Aborted;
-            if (!aborted)
+            cancelled = outcome.Cancelled;
+            if (!aborted && !cancelled)
             {
                 verified = await new ApplyVerifier(gateway, session, logger).VerifyAsync(changes, assetsById, options.MaxReapplyRounds, options.Progress, ct);
                 errors.AddRange(verified.Errors);
@@ -103,6 +105,7 @@ public sealed class AutoTagEngine(IImmichGateway gateway, TimeProvider time, ILo
             AppliedChanges = changes,
             Errors = errors,
             Aborted = aborted,
+            Cancelled = cancelled,
             OutputTagCounts = CountOutputTags(snapshot, outputs, changes.Except(verified.StillWrong).ToList()),
             ExcludedByFilters = planning.ExcludedByFilters,
             DuplicateGroups = duplicates is null ? null : planning.DuplicateGroups,

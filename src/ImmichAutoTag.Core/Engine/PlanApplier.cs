@@ -41,12 +41,16 @@ public enum EngineErrorKind
 /// <summary>A failed step; <see cref="AssetIds"/> are the assets it left unchanged.</summary>
 public sealed record EngineError(EngineErrorKind Kind, string Message, IReadOnlyList<Guid> AssetIds, IReadOnlyList<string> TagNames, DateTimeOffset At);
 
-public sealed record ApplyOutcome(IReadOnlyList<AppliedChange> Changes, IReadOnlyList<EngineError> Errors, bool Aborted);
+/// <param name="Cancelled">Cancellation stopped the apply between two write calls; the rest was not started.</param>
+public sealed record ApplyOutcome(IReadOnlyList<AppliedChange> Changes, IReadOnlyList<EngineError> Errors, bool Aborted, bool Cancelled = false);
 
 /// <summary>
 /// Carries out a <see cref="TagPlan"/> with bulk calls. Additions are grouped by the set of tags an asset
 /// needs, so each asset is touched by one tagging call: Immich's sidecar write-back can revert a second
 /// change to the same asset that lands shortly after the first.
+/// Cancellation is honoured only between write calls: a write that has started is finished (it gets
+/// <see cref="CancellationToken.None"/>), so a stop request never leaves a chunk half applied or applied
+/// but unreported. Each write is bounded by the gateway's own time-out.
 /// </summary>
 public sealed class PlanApplier(IImmichGateway gateway, TimeProvider time, ILogger logger)
 {
@@ -76,11 +80,11 @@ public sealed class PlanApplier(IImmichGateway gateway, TimeProvider time, ILogg
             tagIds.TryAdd(tag.Value, tag.Id);
         }
 
-        if (plan.TagsToCreate.Count > 0)
+        if (plan.TagsToCreate.Count > 0 && !run.StopIfCancelled(ct))
         {
             try
             {
-                foreach (var tag in await gateway.UpsertTagsAsync(plan.TagsToCreate, ct))
+                foreach (var tag in await gateway.UpsertTagsAsync(plan.TagsToCreate, CancellationToken.None))
                 {
                     tagIds[tag.Value] = tag.Id;
                 }
@@ -94,7 +98,7 @@ public sealed class PlanApplier(IImmichGateway gateway, TimeProvider time, ILogg
             }
         }
 
-        var additionChunks = run.Aborted ? [] : AdditionChunks(plan, tagIds, chunkSize, run);
+        var additionChunks = run.Aborted || run.Cancelled ? [] : AdditionChunks(plan, tagIds, chunkSize, run);
         var removalChunks = plan.Removals
             .SelectMany(kv => kv.Value.Chunk(chunkSize).Select(chunk => (TagId: kv.Key, Assets: chunk)))
             .ToList();
@@ -103,14 +107,14 @@ public sealed class PlanApplier(IImmichGateway gateway, TimeProvider time, ILogg
 
         foreach (var (paths, ids, chunk) in additionChunks)
         {
-            if (run.Aborted)
+            if (run.Aborted || run.StopIfCancelled(ct))
             {
                 break;
             }
 
             try
             {
-                await gateway.BulkTagAssetsAsync(ids, chunk, ct);
+                await gateway.BulkTagAssetsAsync(ids, chunk, CancellationToken.None);
                 foreach (var assetId in chunk)
                 {
                     foreach (var path in paths)
@@ -130,7 +134,7 @@ public sealed class PlanApplier(IImmichGateway gateway, TimeProvider time, ILogg
 
         foreach (var (tagId, chunk) in removalChunks)
         {
-            if (run.Aborted)
+            if (run.Aborted || run.StopIfCancelled(ct))
             {
                 break;
             }
@@ -138,7 +142,7 @@ public sealed class PlanApplier(IImmichGateway gateway, TimeProvider time, ILogg
             var path = plan.TagPaths.TryGetValue(tagId, out var p) ? p : tagId.ToString();
             try
             {
-                var results = await gateway.UntagAssetsAsync(tagId, chunk, ct);
+                var results = await gateway.UntagAssetsAsync(tagId, chunk, CancellationToken.None);
                 var failed = results.Where(r => !r.Success).ToDictionary(r => r.Id);
                 foreach (var assetId in chunk.Where(id => !failed.ContainsKey(id)))
                 {
@@ -160,7 +164,7 @@ public sealed class PlanApplier(IImmichGateway gateway, TimeProvider time, ILogg
             progress?.Report(new EngineProgress(EnginePhase.Apply, ++done, total));
         }
 
-        return new ApplyOutcome(run.Changes, run.Errors, run.Aborted);
+        return new ApplyOutcome(run.Changes, run.Errors, run.Aborted, run.Cancelled);
     }
 
     /// <summary>One PUT /assets per distinct new date (and chunk): the API takes one dateTimeOriginal per call.</summary>
@@ -170,7 +174,7 @@ public sealed class PlanApplier(IImmichGateway gateway, TimeProvider time, ILogg
         {
             foreach (var chunk in group.Chunk(chunkSize))
             {
-                if (run.Aborted)
+                if (run.Aborted || run.StopIfCancelled(ct))
                 {
                     return;
                 }
@@ -178,7 +182,8 @@ public sealed class PlanApplier(IImmichGateway gateway, TimeProvider time, ILogg
                 var ids = chunk.Select(u => u.AssetId).ToList();
                 try
                 {
-                    await gateway.UpdateAssetsAsync(new AssetBulkUpdate(ids) { DateTimeOriginal = group.Key }, ct);
+                    // Started writes are finished: a stop only takes effect between two calls.
+                    await gateway.UpdateAssetsAsync(new AssetBulkUpdate(ids) { DateTimeOriginal = group.Key }, CancellationToken.None);
                     foreach (var update in chunk)
                     {
                         run.Record(new AppliedChange(update.AssetId, run.FileName(update.AssetId), string.Empty, ChangeKind.DateUpdated, time.GetUtcNow())
@@ -203,14 +208,14 @@ public sealed class PlanApplier(IImmichGateway gateway, TimeProvider time, ILogg
         {
             foreach (var chunk in addition.AssetIds.Chunk(chunkSize))
             {
-                if (run.Aborted)
+                if (run.Aborted || run.StopIfCancelled(ct))
                 {
                     return;
                 }
 
                 try
                 {
-                    var results = await gateway.AddAssetsToAlbumAsync(addition.AlbumId, chunk, ct);
+                    var results = await gateway.AddAssetsToAlbumAsync(addition.AlbumId, chunk, CancellationToken.None);
 
                     // "duplicate" means it is in the album already: the goal holds, nothing changed.
                     var failed = results.Where(r => !r.Success && !string.Equals(r.Error, "duplicate", StringComparison.Ordinal)).ToDictionary(r => r.Id);
@@ -296,6 +301,10 @@ public sealed class PlanApplier(IImmichGateway gateway, TimeProvider time, ILogg
         public bool Aborted { get; private set; }
 
         public bool CreateFailed { get; set; }
+
+        public bool Cancelled { get; private set; }
+
+        public bool StopIfCancelled(CancellationToken ct) => Cancelled |= ct.IsCancellationRequested;
 
         public void Record(Guid assetId, string tag, ChangeKind kind) =>
             Changes.Add(new AppliedChange(assetId, FileName(assetId), tag, kind, time.GetUtcNow()));

@@ -93,6 +93,13 @@ public sealed record RunResult
     /// <summary>True when fail-fast stopped the run at the first error.</summary>
     public required bool Aborted { get; init; }
 
+    /// <summary>
+    /// True when a stop request ended the apply phase between two write calls: what was applied is in
+    /// <see cref="AppliedChanges"/>, the rest of the plan was not started. (Cancellation before the apply
+    /// phase throws instead, since nothing was changed.)
+    /// </summary>
+    public bool Cancelled { get; init; }
+
     /// <summary>Enabled output tag path → assets carrying it after the run (as planned, in a dry run: before).</summary>
     public required IReadOnlyDictionary<string, int> OutputTagCounts { get; init; }
 

@@ -70,6 +70,7 @@ public sealed class WriteSession(IImmichGateway gateway, QueueGuard guard, TimeP
         var changes = new List<AppliedChange>();
         var errors = new List<EngineError>();
         var aborted = false;
+        var cancelled = false;
         foreach (var wave in WavePlanner.Split(plan))
         {
             Waves++;
@@ -77,6 +78,11 @@ public sealed class WriteSession(IImmichGateway gateway, QueueGuard guard, TimeP
             changes.AddRange(outcome.Changes);
             errors.AddRange(outcome.Errors);
             aborted = outcome.Aborted;
+            cancelled = outcome.Cancelled;
+            if (cancelled)
+            {
+                break;
+            }
 
             // Later waves only remove by tag id, so the tags created in the first wave need not be re-read.
             await guard.WaitUntilIdleAsync(_canRead, options.SettleDelay, options.MaxSettleWait, ct);
@@ -86,6 +92,6 @@ public sealed class WriteSession(IImmichGateway gateway, QueueGuard guard, TimeP
             }
         }
 
-        return new ApplyOutcome(changes, errors, aborted);
+        return new ApplyOutcome(changes, errors, aborted, cancelled);
     }
 }

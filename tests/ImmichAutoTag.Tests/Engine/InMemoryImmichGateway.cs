@@ -205,6 +205,9 @@ internal sealed class InMemoryImmichGateway : IImmichGateway
         Increment("BulkTagAssets");
         BulkTagCalls.Add((tagIds.ToList(), assetIds.ToList()));
         ThrowIfFailing("BulkTagAssets", assetIds);
+
+        // Like an HTTP client aborting the request: a cancelled token loses the write.
+        ct.ThrowIfCancellationRequested();
         var added = 0;
         foreach (var assetId in assetIds)
         {
@@ -289,7 +292,8 @@ internal sealed class InMemoryImmichGateway : IImmichGateway
             return false;
         }
 
-        return (query.Type is null || asset.Type == query.Type) && (query.Visibility is null || asset.Visibility == query.Visibility);
+        return (query.Type is null || asset.Type == query.Type) && (query.Visibility is null || asset.Visibility == query.Visibility)
+            && (query.UpdatedAfter is null || asset.UpdatedAt >= query.UpdatedAfter);
     }
 
     private bool IsSelfOrDescendant(Guid tagId, Guid ancestorId)

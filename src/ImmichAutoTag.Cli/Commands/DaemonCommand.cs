@@ -1,0 +1,127 @@
+using System.CommandLine;
+using System.Globalization;
+using ImmichAutoTag.Cli.Daemon;
+using ImmichAutoTag.Cli.Runtime;
+
+namespace ImmichAutoTag.Cli.Commands;
+
+internal static class DaemonCommand
+{
+    /// <summary>The variable upstream's cron container reads; the cron image sets it.</summary>
+    public const string ScheduleVariable = "CRON_SCHEDULE";
+
+    public static Command Create(CliContext context)
+    {
+        var options = RunOptionSet.Create();
+        var schedule = new Option<string?>("--schedule")
+        {
+            Description = $"When to run: 5-field cron (\"0 2 * * *\": 02:00 daily) or Quartz cron with seconds. " +
+                $"Default: ${ScheduleVariable}, else the config's schedule, else \"{CronSchedule.Default}\". Local time (TZ).",
+            HelpName = "CRON",
+        };
+        var loop = new Option<int?>("--loop")
+        {
+            Description = "Instead of a schedule: run now, then again SECONDS after each run ends (for editing sessions).",
+            HelpName = "SECONDS",
+        };
+        var runOnStart = new Option<bool>("--run-on-start")
+        {
+            Description = "Also run once right after start-up, then follow the schedule.",
+        };
+        var command = new Command("daemon", "Stay running and process the library on a schedule (one run at a time; SIGTERM stops cleanly).")
+        {
+            schedule, loop, runOnStart,
+        };
+        options.AddTo(command);
+        command.SetAction(async (parse, ct) =>
+        {
+            var (timing, code) = await ResolveTimingAsync(context, parse.GetValue(schedule), parse.GetValue(loop), parse.GetValue(runOnStart), null, withConfig: false).ConfigureAwait(false);
+            if (code is not null)
+            {
+                return (int)code;
+            }
+
+            // Loaded now to fail fast on a bad config; each run reads it again.
+            var configPath = parse.GetValue(options.Config);
+            var config = await ConfigResolution.LoadAsync(configPath, context).ConfigureAwait(false);
+            if (config is null)
+            {
+                return (int)ExitCode.ConfigInvalid;
+            }
+
+            if (timing is null)
+            {
+                (timing, code) = await ResolveTimingAsync(context, null, null, parse.GetValue(runOnStart), config.Schedule, withConfig: true).ConfigureAwait(false);
+                if (code is not null)
+                {
+                    return (int)code;
+                }
+            }
+
+            var settings = new DaemonSettings(
+                configPath is null || Path.IsPathRooted(configPath) ? configPath : Path.GetFullPath(Path.Combine(context.WorkingDirectory, configPath)),
+                timing!,
+                parse.GetValue(options.DryRun),
+                Locations.OutputRoot(parse.GetValue(options.Output), context),
+                Locations.StateFolder(parse.GetValue(options.State), context),
+                options.Logs(parse));
+            return await DaemonHost.RunAsync(context, settings, ct).ConfigureAwait(false);
+        });
+        return command;
+    }
+
+    /// <summary>
+    /// --loop, else --schedule, else $CRON_SCHEDULE, else the config's schedule, else the default. Called
+    /// first without the config (flag and env errors need no config) and, if nothing decided, with it.
+    /// </summary>
+    /// <returns>The timing, or null to ask again with the config; or an exit code: 2 for a bad flag, 3 for a bad variable.</returns>
+    private static async Task<(DaemonTiming? Timing, ExitCode? Code)> ResolveTimingAsync(
+        CliContext context, string? flag, int? loop, bool runOnStart, string? fromConfig, bool withConfig)
+    {
+        if (loop is not null)
+        {
+            if (flag is not null)
+            {
+                await context.Err.WriteLineAsync("error: --loop and --schedule exclude each other; give one.").ConfigureAwait(false);
+                return (null, ExitCode.Usage);
+            }
+
+            if (loop < 1)
+            {
+                await context.Err.WriteLineAsync("error: --loop needs a number of seconds of at least 1.").ConfigureAwait(false);
+                return (null, ExitCode.Usage);
+            }
+
+            var seconds = loop.Value.ToString(CultureInfo.InvariantCulture);
+            return (new DaemonTiming(null, $"loop: {seconds} s after each run", TimeSpan.FromSeconds(loop.Value), runOnStart), null);
+        }
+
+        var env = context.Environment(ScheduleVariable);
+        string text, source;
+        ExitCode badCode;
+        if (flag is not null)
+        {
+            (text, source, badCode) = (flag, "--schedule", ExitCode.Usage);
+        }
+        else if (!string.IsNullOrWhiteSpace(env))
+        {
+            (text, source, badCode) = (env, ScheduleVariable, ExitCode.ConfigInvalid);
+        }
+        else if (!withConfig)
+        {
+            return (null, null);
+        }
+        else
+        {
+            (text, source, badCode) = (fromConfig ?? CronSchedule.Default, "schedule", ExitCode.ConfigInvalid);
+        }
+
+        if (!CronSchedule.TryParse(text, out var cron, out var error))
+        {
+            await context.Err.WriteLineAsync($"error: {source}: {error}").ConfigureAwait(false);
+            return (null, badCode);
+        }
+
+        return (new DaemonTiming(cron, string.Join(' ', text.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries)), null, runOnStart), null);
+    }
+}

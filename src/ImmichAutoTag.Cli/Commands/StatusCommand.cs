@@ -1,0 +1,57 @@
+using System.CommandLine;
+using System.Globalization;
+using ImmichAutoTag.Cli.Runtime;
+
+namespace ImmichAutoTag.Cli.Commands;
+
+/// <summary>
+/// Reads status.json for people and health checks (the cron image's HEALTHCHECK). Healthy means: a
+/// status exists and the last run did not fail outright. A partial failure stays healthy, since the
+/// next run retries it and restarting the container would not help.
+/// </summary>
+internal static class StatusCommand
+{
+    public static Command Create(CliContext context)
+    {
+        var state = CommonOptions.State();
+        var command = new Command("status", "Show the last runs from the state folder; exit 0 when healthy, 1 when not (for health checks).")
+        {
+            state,
+        };
+        command.SetAction(async (parse, _) =>
+        {
+            var folder = Locations.StateFolder(parse.GetValue(state), context);
+            var path = Path.Combine(folder, StatusFile.FileName);
+            var status = StatusFile.Read(path);
+            if (status is null)
+            {
+                await context.Err.WriteLineAsync($"unhealthy: no status at {path} (no run has started with this state folder yet)").ConfigureAwait(false);
+                return (int)ExitCode.Failure;
+            }
+
+            var inv = CultureInfo.InvariantCulture;
+            if (status.Daemon is { } d)
+            {
+                await context.Out.WriteLineAsync(string.Create(inv, $"daemon: pid {d.Pid}, {d.State}, {d.Schedule}, next run {d.NextRunAt?.ToString("O", inv) ?? "-"}")).ConfigureAwait(false);
+            }
+
+            if (status.Current is { } c)
+            {
+                await context.Out.WriteLineAsync(string.Create(inv, $"running: {c.RunId} since {c.StartedAt:O}")).ConfigureAwait(false);
+            }
+
+            foreach (var (label, run) in new[] { ("last run", status.LastRun), ("last success", status.LastSuccess) })
+            {
+                if (run is not null)
+                {
+                    await context.Out.WriteLineAsync(string.Create(inv, $"{label}: {run.RunId ?? "-"} {run.Outcome.ToString().ToLowerInvariant()} (exit {run.ExitCode}), {run.StartedAt:O} to {run.FinishedAt:O}{(run.Message is null ? string.Empty : ": " + run.Message)}")).ConfigureAwait(false);
+                }
+            }
+
+            var healthy = status.LastRun is not { Outcome: RunOutcome.Failed };
+            await context.Out.WriteLineAsync(healthy ? "healthy" : "unhealthy: the last run failed").ConfigureAwait(false);
+            return (int)(healthy ? ExitCode.Success : ExitCode.Failure);
+        });
+        return command;
+    }
+}

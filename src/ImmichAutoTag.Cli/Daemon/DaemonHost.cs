@@ -1,0 +1,125 @@
+using ImmichAutoTag.Cli.Runtime;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Quartz;
+
+namespace ImmichAutoTag.Cli.Daemon;
+
+/// <summary>
+/// The daemon: a generic host whose Quartz scheduler fires the run use case. One daemon per state
+/// folder (an OS lock held for the process lifetime); runs never overlap ([DisallowConcurrentExecution]
+/// in the process, the run lock across processes). A stop request (SIGTERM, Ctrl-C) lets a run in
+/// progress finish its current write, write its reports, and then the process exits.
+/// </summary>
+internal static class DaemonHost
+{
+    public static readonly JobKey JobKey = new("autotag");
+    public static readonly TriggerKey TriggerKey = new("autotag-schedule");
+
+    public static async Task<int> RunAsync(CliContext context, DaemonSettings settings, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(settings);
+        ProcessLock? daemonLock;
+        try
+        {
+            daemonLock = ProcessLock.TryAcquire(settings.StateFolder, ProcessLock.DaemonLockFile);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            await context.Err.WriteLineAsync($"error: cannot use the state folder {settings.StateFolder}: {e.Message} (choose another with --state or {Locations.StateVariable})").ConfigureAwait(false);
+            return (int)ExitCode.Failure;
+        }
+
+        if (daemonLock is null)
+        {
+            await context.Err.WriteLineAsync(
+                $"error: an immich-autotag daemon is already running for the state folder {settings.StateFolder} " +
+                $"(it holds {Path.Combine(settings.StateFolder, ProcessLock.DaemonLockFile)}). Stop it first, or give this one its own --state.").ConfigureAwait(false);
+            return (int)ExitCode.Busy;
+        }
+
+        using (daemonLock)
+        {
+            using var loggerFactory = Logging.Create(context, settings.Logs);
+            var logger = loggerFactory.CreateLogger("immich-autotag.daemon");
+            var status = new StatusFile(settings.StateFolder);
+            var runner = new DaemonRunner(context, settings, status, logger, ct);
+            using var host = Build(settings, loggerFactory, runner);
+
+            await host.StartAsync(CancellationToken.None).ConfigureAwait(false);
+            var scheduler = await host.Services.GetRequiredService<ISchedulerFactory>().GetScheduler(CancellationToken.None).ConfigureAwait(false);
+            var next = await DaemonRunner.NextRunAsync(scheduler).ConfigureAwait(false);
+            status.Update(s => s with { Daemon = new DaemonStatus(Environment.ProcessId, DateTimeOffset.UtcNow, settings.Timing.Description, "idle", next) });
+            logger.LogInformation(
+                "Daemon started (schedule {Timing}{OnStart}); next run at {Next}; state in {State}, output in {Output}",
+                settings.Timing.Description,
+                settings.Timing.RunOnStart ? ", and once now" : string.Empty,
+                next?.ToLocalTime().ToString("yyyy-MM-dd HH:mm:ss zzz", System.Globalization.CultureInfo.InvariantCulture) ?? "-",
+                settings.StateFolder,
+                settings.OutputRoot);
+
+            try
+            {
+                await Task.Delay(Timeout.Infinite, ct).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                logger.LogInformation("Stop requested; waiting for a run in progress to finish its current write");
+            }
+
+            // Quartz waits for the running job (WaitForJobsToComplete), which sees the same stop token.
+            await host.StopAsync(CancellationToken.None).ConfigureAwait(false);
+            status.Update(s => s with { Daemon = s.Daemon is null ? null : s.Daemon with { State = "stopped", NextRunAt = null } });
+            logger.LogInformation("Daemon stopped after {Runs} run(s)", runner.Runs);
+            return (int)(runner.InterruptedRun ? ExitCode.Cancelled : ExitCode.Success);
+        }
+    }
+
+    private static IHost Build(DaemonSettings settings, ILoggerFactory loggerFactory, DaemonRunner runner)
+    {
+        var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
+        builder.Services.AddLogging();
+        builder.Services.Replace(ServiceDescriptor.Singleton(loggerFactory));
+
+        // The CLI's own token (Ctrl-C, SIGTERM via Program) drives shutdown, in-process tests included.
+        builder.Services.Replace(ServiceDescriptor.Singleton<IHostLifetime, ExternalLifetime>());
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromMinutes(10));
+        builder.Services.AddSingleton(runner);
+        builder.Services.AddTransient<AutoTagJob>();
+        builder.Services.AddQuartz(q =>
+        {
+            q.AddJob<AutoTagJob>(j => j.WithIdentity(JobKey).DisallowConcurrentExecution());
+            var timing = settings.Timing;
+            q.AddTrigger(t =>
+            {
+                t.ForJob(JobKey).WithIdentity(TriggerKey);
+                if (timing.Loop is { } pause)
+                {
+                    // The pause counts from the end of a run; the first run starts at once.
+                    t.StartNow().WithSchedule(SimpleScheduleBuilder.Create().WithInterval(pause).RepeatForever().MeasureIntervalFromCompletion(true));
+                }
+                else
+                {
+                    // A firing missed while the process was busy or asleep is dropped, not caught up.
+                    t.WithSchedule(CronScheduleBuilder.Create(timing.Cron!).WithMisfireInstruction(CronTriggerMisfireInstruction.DoNothing));
+                }
+            });
+            if (timing.RunOnStart && timing.Loop is null)
+            {
+                q.RunAtStartup(JobKey);
+            }
+        });
+        builder.Services.AddQuartzHostedService(o => o.WaitForJobsToComplete = true);
+        return builder.Build();
+    }
+
+    private sealed class ExternalLifetime : IHostLifetime
+    {
+        public Task WaitForStartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    }
+}

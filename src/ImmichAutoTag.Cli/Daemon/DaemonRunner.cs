@@ -1,0 +1,96 @@
+using ImmichAutoTag.Cli.Commands;
+using ImmichAutoTag.Cli.Runtime;
+using Microsoft.Extensions.Logging;
+using Quartz;
+
+namespace ImmichAutoTag.Cli.Daemon;
+
+/// <summary>What one firing of the schedule does: the `run` use case, with the daemon's bookkeeping around it.</summary>
+internal sealed class DaemonRunner(CliContext context, DaemonSettings settings, StatusFile status, ILogger logger, CancellationToken stopping)
+{
+    private int _runs;
+    private int _interrupted;
+
+    public int Runs => Volatile.Read(ref _runs);
+
+    /// <summary>True when a stop request cut a run short (the daemon then exits 130 instead of 0).</summary>
+    public bool InterruptedRun => Volatile.Read(ref _interrupted) != 0;
+
+    public async Task RunOnceAsync(IScheduler? scheduler, CancellationToken jobToken)
+    {
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(jobToken, stopping);
+        var ct = linked.Token;
+        if (ct.IsCancellationRequested)
+        {
+            return;
+        }
+
+        try
+        {
+            // Read per run, so a config edit applies at the next run without restarting the container.
+            var config = await ConfigResolution.LoadAsync(settings.ConfigPath, context).ConfigureAwait(false);
+            RunReport report;
+            if (config is null)
+            {
+                report = new RunReport(ExitCode.ConfigInvalid, new RunStatus
+                {
+                    Pid = Environment.ProcessId,
+                    Trigger = "daemon",
+                    StartedAt = DateTimeOffset.UtcNow,
+                    FinishedAt = DateTimeOffset.UtcNow,
+                    Outcome = RunOutcome.Failed,
+                    ExitCode = (int)ExitCode.ConfigInvalid,
+                    Message = "the config is invalid; nothing was sent to the server",
+                });
+                status.RunFinished(report.Status);
+            }
+            else
+            {
+                var request = new RunRequest(config, settings.DryRun, settings.OutputRoot, settings.StateFolder, settings.Logs, Trigger: "daemon");
+                report = await RunUseCase.ExecuteAsync(context, request, ct).ConfigureAwait(false);
+                if (report.Code == ExitCode.Busy)
+                {
+                    // The use case did not touch status.json (it never got the lock): record the skip here.
+                    status.RunFinished(report.Status);
+                }
+            }
+
+            Interlocked.Increment(ref _runs);
+            if (report.Code == ExitCode.Cancelled)
+            {
+                Interlocked.Exchange(ref _interrupted, 1);
+            }
+
+            var next = scheduler is null ? null : await NextRunAsync(scheduler).ConfigureAwait(false);
+            status.Update(s => s with { Daemon = s.Daemon is null ? null : s.Daemon with { State = "idle", NextRunAt = next } });
+            logger.LogInformation(
+                "Run {RunId} ended: {Outcome} (exit {Code}); next run at {Next}",
+                report.Status.RunId ?? "-",
+                report.Status.Outcome,
+                (int)report.Code,
+                next?.ToLocalTime().ToString("yyyy-MM-dd HH:mm:ss zzz", System.Globalization.CultureInfo.InvariantCulture) ?? "-");
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // A failed run must not stop the schedule; the next firing tries again.
+            logger.LogError(e, "The scheduled run failed unexpectedly");
+        }
+    }
+
+    public static async Task<DateTimeOffset?> NextRunAsync(IScheduler scheduler)
+    {
+        var trigger = await scheduler.GetTrigger(DaemonHost.TriggerKey, CancellationToken.None).ConfigureAwait(false);
+        return trigger?.NextFireTimeUtc;
+    }
+}
+
+/// <summary>The Quartz job. [DisallowConcurrentExecution]: a firing that comes due during a run waits for it.</summary>
+[DisallowConcurrentExecution]
+internal sealed class AutoTagJob(DaemonRunner runner) : IJob
+{
+    public async ValueTask Execute(IJobExecutionContext context, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        await runner.RunOnceAsync(context.Scheduler, cancellationToken).ConfigureAwait(false);
+    }
+}

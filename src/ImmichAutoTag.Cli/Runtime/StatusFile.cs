@@ -1,0 +1,134 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace ImmichAutoTag.Cli.Runtime;
+
+/// <summary>
+/// <c>&lt;state&gt;/status.json</c>: what health checks and people look at to know whether scheduled
+/// runs happen and succeed. Written atomically (temp file + rename), so a reader never sees half a file.
+/// </summary>
+internal sealed class StatusFile(string stateFolder)
+{
+    public const string FileName = "status.json";
+
+    private const int RecentRunsKept = 20;
+
+    // One writer at a time within the process; across processes the run lock serialises run updates.
+    private static readonly Lock Gate = new();
+
+    private static readonly JsonSerializerOptions Json = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        WriteIndented = true,
+        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower) },
+    };
+
+    public string Path { get; } = System.IO.Path.Combine(stateFolder, FileName);
+
+    public static StatusDocument? Read(string path)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize<StatusDocument>(File.ReadAllText(path), Json);
+        }
+        catch (Exception e) when (e is IOException or JsonException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+
+    public StatusDocument? Read() => Read(Path);
+
+    public void Update(Func<StatusDocument, StatusDocument> change)
+    {
+        ArgumentNullException.ThrowIfNull(change);
+        lock (Gate)
+        {
+            var current = Read() ?? new StatusDocument();
+            var next = change(current) with { UpdatedAt = DateTimeOffset.UtcNow };
+            Directory.CreateDirectory(System.IO.Path.GetDirectoryName(Path)!);
+            var temp = Path + ".tmp";
+            File.WriteAllText(temp, JsonSerializer.Serialize(next, Json));
+            File.Move(temp, Path, overwrite: true);
+        }
+    }
+
+    public void RunStarted(RunStatus run) => Update(s => s with { Current = run });
+
+    public void RunFinished(RunStatus run) => Update(s => s with
+    {
+        Current = null,
+        LastRun = run,
+        LastSuccess = run.Outcome == RunOutcome.Success ? run : s.LastSuccess,
+        RecentRuns = [.. s.RecentRuns.Append(run).TakeLast(RecentRunsKept)],
+    });
+}
+
+internal enum RunOutcome
+{
+    Running,
+    Success,
+    PartialFailure,
+    Failed,
+    Cancelled,
+
+    /// <summary>The run did not start because another run held the lock.</summary>
+    Skipped,
+}
+
+internal sealed record StatusDocument
+{
+    public DateTimeOffset UpdatedAt { get; init; }
+
+    public DaemonStatus? Daemon { get; init; }
+
+    /// <summary>The run in progress, if any.</summary>
+    public RunStatus? Current { get; init; }
+
+    public RunStatus? LastRun { get; init; }
+
+    public RunStatus? LastSuccess { get; init; }
+
+    /// <summary>The last runs, oldest first.</summary>
+    public IReadOnlyList<RunStatus> RecentRuns { get; init; } = [];
+}
+
+internal sealed record DaemonStatus(int Pid, DateTimeOffset StartedAt, string Schedule, string State, DateTimeOffset? NextRunAt);
+
+internal sealed record RunStatus
+{
+    public string? RunId { get; init; }
+
+    public required int Pid { get; init; }
+
+    /// <summary>"run" (the command) or "daemon".</summary>
+    public required string Trigger { get; init; }
+
+    public required DateTimeOffset StartedAt { get; init; }
+
+    public DateTimeOffset? FinishedAt { get; init; }
+
+    public required RunOutcome Outcome { get; init; }
+
+    public int? ExitCode { get; init; }
+
+    public bool DryRun { get; init; }
+
+    public string? OutputFolder { get; init; }
+
+    public string? Message { get; init; }
+
+    public RunCounters? Counters { get; init; }
+}
+
+internal sealed record RunCounters(
+    int AssetsSeen,
+    int Evaluated,
+    int Unclassified,
+    int Conflict,
+    int TagsAdded,
+    int TagsRemoved,
+    int Errors,
+    long Requests,
+    long WriteRequests);

@@ -1,0 +1,227 @@
+using System.Text.Json;
+using ImmichAutoTag.Cli;
+using ImmichAutoTag.Cli.Runtime;
+using ImmichAutoTag.TestKit;
+
+namespace ImmichAutoTag.IntegrationTests.Cli;
+
+/// <summary>What running unattended relies on: the run lock, status.json, folders from the environment, JSON logs, schedules.</summary>
+public sealed class CliDeployTests : IAsyncLifetime
+{
+    private FakeImmichServer _server = null!;
+    private string _key = null!;
+
+    public async Task InitializeAsync()
+    {
+        _server = await FakeImmichServer.StartAsync();
+        var user = _server.State.AddUser("Alice", "alice@example.com");
+        _key = _server.State.AddApiKey(user.Id, "all");
+        _server.State.AddAsset(user.Id, "a.jpg", DateTimeOffset.UnixEpoch.AddDays(1));
+        _server.State.AddAsset(user.Id, "b.jpg", DateTimeOffset.UnixEpoch.AddDays(2));
+    }
+
+    public async Task DisposeAsync() => await _server.DisposeAsync();
+
+    private string Config(string? extra = null) => $"""
+        server:
+          url: {_server.BaseUrl}
+        enable_album_name_strip: true
+        classification:
+          rules:
+            - album_name_patterns: ['^\d{"{4}"}']
+        {extra}
+        """;
+
+    [Fact]
+    public async Task Run_is_refused_at_once_while_another_run_holds_the_lock_and_works_after()
+    {
+        using var cli = new CliHarness().WithEnv("IMMICH_API_KEY", _key);
+        var config = cli.WriteConfig(Config());
+        var state = Path.Combine(cli.Root, "state");
+
+        CliResult refused;
+        using (ProcessLock.TryAcquire(state, ProcessLock.RunLockFile).Should().NotBeNull().And.Subject as ProcessLock)
+        {
+            refused = await cli.RunAsync("run", "-c", config, "--state", state);
+        }
+
+        refused.ExitCode.Should().Be((int)ExitCode.Busy, refused.ToString());
+        refused.Err.Should().Contain("another immich-autotag run is in progress").And.Contain(Path.Combine(state, "run.lock"));
+        _server.Requests.Total.Should().Be(0, "a refused run sends nothing");
+        Directory.Exists(Path.Combine(cli.Root, "logs")).Should().BeFalse("a refused run creates no output folder");
+
+        var after = await cli.RunAsync("run", "-c", config, "--state", state);
+        after.ExitCode.Should().Be(0, after.ToString());
+    }
+
+    [Fact]
+    public async Task Run_records_its_outcome_and_counters_in_status_json()
+    {
+        using var cli = new CliHarness().WithEnv("IMMICH_API_KEY", _key);
+        var state = Path.Combine(cli.Root, "state");
+
+        var result = await cli.RunAsync("run", "-c", cli.WriteConfig(Config()), "--state", state);
+
+        result.ExitCode.Should().Be(0, result.ToString());
+        var status = StatusFile.Read(Path.Combine(state, StatusFile.FileName))!;
+        status.Current.Should().BeNull();
+        var last = status.LastRun!;
+        last.Outcome.Should().Be(RunOutcome.Success);
+        last.ExitCode.Should().Be(0);
+        last.Trigger.Should().Be("run");
+        last.FinishedAt.Should().BeOnOrAfter(last.StartedAt);
+        last.Counters.Should().BeEquivalentTo(new RunCounters(2, 2, 2, 0, 2, 0, 0, last.Counters!.Requests, 2));
+        Directory.Exists(last.OutputFolder).Should().BeTrue();
+        status.LastSuccess.Should().BeEquivalentTo(last);
+
+        // snake_case keys, for health checks written in shell (jq) or anything else
+        using var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(state, StatusFile.FileName)));
+        json.RootElement.GetProperty("last_run").GetProperty("outcome").GetString().Should().Be("success");
+    }
+
+    [Fact]
+    public async Task Output_and_state_folders_come_from_the_environment_as_in_the_container_images()
+    {
+        using var cli = new CliHarness().WithEnv("IMMICH_API_KEY", _key);
+        var output = Path.Combine(cli.Root, "var-logs");
+        var state = Path.Combine(cli.Root, "var-state");
+        cli.WithEnv(Locations.OutputVariable, output).WithEnv(Locations.StateVariable, state);
+
+        var result = await cli.RunAsync("run", "-c", cli.WriteConfig(Config()));
+
+        result.ExitCode.Should().Be(0, result.ToString());
+        Directory.GetDirectories(output).Should().ContainSingle();
+        File.Exists(Path.Combine(state, StatusFile.FileName)).Should().BeTrue();
+        Directory.Exists(Path.Combine(cli.Root, "logs")).Should().BeFalse();
+    }
+
+    [Fact]
+    public async Task Without_flags_or_variables_the_state_lives_in_the_XDG_state_folder()
+    {
+        using var cli = new CliHarness().WithEnv("IMMICH_API_KEY", _key);
+
+        var result = await cli.RunAsync("run", "-c", cli.WriteConfig(Config()));
+
+        result.ExitCode.Should().Be(0, result.ToString());
+        File.Exists(Path.Combine(cli.Home, ".local", "state", "immich_autotag", StatusFile.FileName)).Should().BeTrue();
+    }
+
+    [Theory]
+    [InlineData("--log-format", "json", null)]
+    [InlineData(null, null, "json")]
+    public async Task Json_log_format_writes_one_json_object_per_console_line(string? flag, string? value, string? env)
+    {
+        using var cli = new CliHarness().WithEnv("IMMICH_API_KEY", _key).WithEnv(Logging.FormatVariable, env);
+        string[] args = flag is null ? ["run", "-c", cli.WriteConfig(Config())] : ["run", "-c", cli.WriteConfig(Config()), flag, value!];
+
+        var result = await cli.RunAsync(args);
+
+        result.ExitCode.Should().Be(0, result.ToString());
+        var lines = result.Err.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        lines.Should().NotBeEmpty();
+        lines.Should().AllSatisfy(line =>
+        {
+            using var doc = JsonDocument.Parse(line);
+            doc.RootElement.GetProperty("Level").GetString().Should().NotBeNullOrEmpty();
+            doc.RootElement.GetProperty("RenderedMessage").GetString().Should().NotBeNull();
+        });
+        result.Err.Should().NotContain(_key);
+    }
+
+    [Fact]
+    public async Task Log_level_flag_quiets_the_console()
+    {
+        using var cli = new CliHarness().WithEnv("IMMICH_API_KEY", _key);
+
+        var result = await cli.RunAsync("run", "-c", cli.WriteConfig(Config()), "--log-level", "error");
+
+        result.ExitCode.Should().Be(0, result.ToString());
+        result.Err.Should().NotContain("INF]");
+    }
+
+    [Theory]
+    [InlineData("--schedule", "0 25 * * *", null, 2)]
+    [InlineData("--schedule", "every night", null, 2)]
+    [InlineData(null, null, "61 * * * *", 3)]
+    public async Task A_bad_schedule_stops_the_daemon_before_it_starts(string? flag, string? value, string? env, int code)
+    {
+        using var cli = new CliHarness().WithEnv("IMMICH_API_KEY", _key).WithEnv("CRON_SCHEDULE", env);
+        string[] args = flag is null
+            ? ["daemon", "-c", cli.WriteConfig(Config())]
+            : ["daemon", "-c", cli.WriteConfig(Config()), flag, value!];
+
+        var result = await cli.RunAsync(args);
+
+        result.ExitCode.Should().Be(code, result.ToString());
+        result.Err.Should().Contain("invalid schedule").And.Contain(flag ?? "CRON_SCHEDULE");
+        _server.Requests.Total.Should().Be(0);
+    }
+
+    [Fact]
+    public async Task Loop_and_schedule_exclude_each_other()
+    {
+        using var cli = new CliHarness().WithEnv("IMMICH_API_KEY", _key);
+
+        var result = await cli.RunAsync("daemon", "-c", cli.WriteConfig(Config()), "--loop", "5", "--schedule", "0 2 * * *");
+
+        result.ExitCode.Should().Be((int)ExitCode.Usage, result.ToString());
+    }
+
+    [Fact]
+    public async Task Validate_reports_an_impossible_schedule_in_the_config()
+    {
+        using var cli = new CliHarness().WithEnv("IMMICH_API_KEY", _key);
+        var config = cli.WriteConfig(Config("schedule: '0 2 32 2 *'"));
+
+        var result = await cli.RunAsync("validate", "-c", config);
+
+        result.ExitCode.Should().Be((int)ExitCode.ConfigInvalid, result.ToString());
+        result.Err.Should().Contain(config).And.Contain("schedule");
+    }
+
+    [Fact]
+    public async Task Daemon_in_loop_mode_runs_repeatedly_and_returns_0_when_stopped_between_runs()
+    {
+        using var cli = new CliHarness().WithEnv("IMMICH_API_KEY", _key);
+        var state = Path.Combine(cli.Root, "state");
+        using var stop = new CancellationTokenSource();
+        var daemon = cli.RunAsync(stop.Token, "daemon", "-c", cli.WriteConfig(Config()), "--loop", "1", "--state", state);
+
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (StatusFile.Read(Path.Combine(state, StatusFile.FileName)) is not { RecentRuns.Count: >= 2, Current: null } && DateTime.UtcNow < deadline && !daemon.IsCompleted)
+        {
+            await Task.Delay(50);
+        }
+
+        await stop.CancelAsync();
+        var result = await daemon;
+
+        result.ExitCode.Should().BeOneOf([0, 130], result.ToString());
+        var status = StatusFile.Read(Path.Combine(state, StatusFile.FileName))!;
+        status.RecentRuns.Should().HaveCountGreaterThanOrEqualTo(2);
+        status.RecentRuns.Take(2).Should().AllSatisfy(r => r.Outcome.Should().Be(RunOutcome.Success));
+        status.RecentRuns.Skip(1).Should().AllSatisfy(r => r.Counters?.WriteRequests.Should().Be(0));
+        status.Daemon!.State.Should().Be("stopped");
+        _server.Requests.WriteCount.Should().Be(2, "the first run creates the tag and tags both assets; the loop's later runs write nothing");
+    }
+
+    [Fact]
+    public async Task Status_is_unhealthy_without_runs_healthy_after_a_good_run_and_unhealthy_after_a_failed_one()
+    {
+        using var cli = new CliHarness().WithEnv("IMMICH_API_KEY", _key);
+        var state = Path.Combine(cli.Root, "state");
+
+        var before = await cli.RunAsync("status", "--state", state);
+        await cli.RunAsync("run", "-c", cli.WriteConfig(Config()), "--state", state);
+        var good = await cli.RunAsync("status", "--state", state);
+        cli.WithEnv("IMMICH_API_KEY", "wrong-key");
+        await cli.RunAsync("run", "-c", cli.WriteConfig(Config()), "--state", state);
+        var bad = await cli.RunAsync("status", "--state", state);
+
+        before.ExitCode.Should().Be(1, before.ToString());
+        good.ExitCode.Should().Be(0, good.ToString());
+        good.Out.Should().Contain("last run:").And.Contain("success").And.Contain("healthy");
+        bad.ExitCode.Should().Be(1, bad.ToString());
+        bad.Out.Should().Contain("failed").And.Contain("last success:");
+    }
+}
