@@ -70,7 +70,8 @@ public sealed class CliDeployTests : IAsyncLifetime
         last.ExitCode.Should().Be(0);
         last.Trigger.Should().Be("run");
         last.FinishedAt.Should().BeOnOrAfter(last.StartedAt);
-        last.Counters.Should().BeEquivalentTo(new RunCounters(2, 2, 2, 0, 2, 0, 0, last.Counters!.Requests, 2));
+        // Six writes: the tag upsert, one bulk tag call, and pausing then resuming two Immich queues.
+        last.Counters.Should().BeEquivalentTo(new RunCounters(2, 2, 2, 0, 2, 0, 0, last.Counters!.Requests, 6));
         Directory.Exists(last.OutputFolder).Should().BeTrue();
         status.LastSuccess.Should().BeEquivalentTo(last);
 
@@ -202,7 +203,7 @@ public sealed class CliDeployTests : IAsyncLifetime
         status.RecentRuns.Take(2).Should().AllSatisfy(r => r.Outcome.Should().Be(RunOutcome.Success));
         status.RecentRuns.Skip(1).Should().AllSatisfy(r => r.Counters?.WriteRequests.Should().Be(0));
         status.Daemon!.State.Should().Be("stopped");
-        _server.Requests.WriteCount.Should().Be(2, "the first run creates the tag and tags both assets; the loop's later runs write nothing");
+        _server.Requests.WriteCount.Should().Be(6, "the first run creates the tag, tags both assets and pauses then resumes two Immich queues; the loop's later runs write nothing");
     }
 
     [Fact]

@@ -20,8 +20,9 @@ public sealed class IncrementalRunTests : IAsyncLifetime
         _server = await FakeImmichServer.StartAsync(new FakeImmichOptions { Clock = _clock });
         _userId = _server.State.AddUser("Alice", "alice@example.com").Id;
         _key = _server.State.AddApiKey(_userId, "all");
-        var inAlbum = _server.State.AddAsset(_userId, "trip.jpg", DateTimeOffset.UnixEpoch.AddDays(1));
-        _loose = _server.State.AddAsset(_userId, "loose.jpg", DateTimeOffset.UnixEpoch.AddDays(2));
+        // Dated inside the album's month, so the album-date check has nothing to flag.
+        var inAlbum = _server.State.AddAsset(_userId, "trip.jpg", new DateTimeOffset(2019, 7, 10, 12, 0, 0, TimeSpan.Zero));
+        _loose = _server.State.AddAsset(_userId, "loose.jpg", new DateTimeOffset(2019, 7, 11, 12, 0, 0, TimeSpan.Zero));
         _album = _server.State.AddAlbum(_userId, "2019-07 Trip", [inAlbum.Id]);
     }
 
@@ -56,7 +57,7 @@ public sealed class IncrementalRunTests : IAsyncLifetime
         var second = await RunAsync(cli, config);
         var third = await RunAsync(cli, config);
 
-        first.Writes.Should().Be(2);
+        first.Writes.Should().Be(6, "tag upsert, one bulk tag call, and pausing then resuming two Immich queues");
         second.Writes.Should().Be(0);
         second.Result.Out.Should().NotContain("skipped");
         third.Result.Out.Should().Contain("walk was skipped");
@@ -69,7 +70,7 @@ public sealed class IncrementalRunTests : IAsyncLifetime
         _server.State.AddAlbumAssets(_album.Id, _loose.Id);
         var afterAlbum = await RunAsync(cli, config);
         afterAlbum.Result.Out.Should().NotContain("skipped");
-        afterAlbum.Writes.Should().Be(1, "one untag call");
+        afterAlbum.Writes.Should().Be(5, "one untag call, with two Immich queues paused and resumed around it");
         (await RunAsync(cli, config)).Result.Out.Should().Contain("walk was skipped");
 
         // A new upload: its updatedAt is after the last run.
@@ -77,7 +78,7 @@ public sealed class IncrementalRunTests : IAsyncLifetime
         _server.State.AddAsset(_userId, "new.jpg", DateTimeOffset.UnixEpoch.AddDays(3));
         _clock.Set(DateTimeOffset.UtcNow.AddHours(-1));
         var afterUpload = await RunAsync(cli, config);
-        afterUpload.Writes.Should().Be(1, "the new asset gets the unknown tag");
+        afterUpload.Writes.Should().Be(5, "the new asset gets the unknown tag, with two Immich queues paused and resumed around it");
         (await RunAsync(cli, config)).Result.Out.Should().Contain("walk was skipped");
 
         // A rule change
