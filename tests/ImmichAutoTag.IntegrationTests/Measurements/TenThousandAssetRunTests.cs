@@ -37,6 +37,8 @@ public sealed class TenThousandAssetRunTests(ITestOutputHelper output)
               url: {server.BaseUrl}
               api_key: {key}
             enable_album_name_strip: true
+            # Every run walks the library: this measures a full pass, not the incremental shortcut.
+            full_pass_interval_hours: 0
             classification:
               rules:
                 - tag_names: [meme]
