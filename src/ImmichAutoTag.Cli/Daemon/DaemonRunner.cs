@@ -79,8 +79,16 @@ internal sealed class DaemonRunner(CliContext context, DaemonSettings settings, 
 
     public static async Task<DateTimeOffset?> NextRunAsync(IScheduler scheduler)
     {
-        var trigger = await scheduler.GetTrigger(DaemonHost.TriggerKey, CancellationToken.None).ConfigureAwait(false);
-        return trigger?.NextFireTimeUtc;
+        try
+        {
+            var trigger = await scheduler.GetTrigger(DaemonHost.TriggerKey, CancellationToken.None).ConfigureAwait(false);
+            return trigger?.NextFireTimeUtc;
+        }
+        catch (SchedulerException)
+        {
+            // A stop shuts the scheduler down while the last run winds up: there is no next run then.
+            return null;
+        }
     }
 }
 

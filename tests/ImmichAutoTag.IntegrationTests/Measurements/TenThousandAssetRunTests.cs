@@ -61,7 +61,11 @@ public sealed class TenThousandAssetRunTests(ITestOutputHelper output)
         int TagPages(string path) => state.FindTag(path) is { } tag ? Pages(state.Assets.Count(a => state.DirectTagIdsOf(a.Id).Contains(tag.Id))) : 0;
         dry.ByOperation["searchAssets"].Should().Be(walk + albumPages + TagPages("meme"));
         var outputTagPages = state.Tags.Where(t => t.Value.StartsWith("autotag_output_", StringComparison.Ordinal)).Sum(t => TagPages(t.Value));
-        rerun.ByOperation["searchAssets"].Should().Be(walk + albumPages + TagPages("meme") + outputTagPages);
+        // Distinct searches: on a loaded machine a transport error can make the client retry a search, which
+        // the fake then sees twice; the engine still asked for each page once.
+        var distinct = server.Requests.All.Where(r => r.OperationId == "searchAssets").Select(r => r.Body).Distinct(StringComparer.Ordinal).Count();
+        distinct.Should().Be(walk + albumPages + TagPages("meme") + outputTagPages);
+        rerun.ByOperation["searchAssets"].Should().BeLessThanOrEqualTo(distinct + 3, "retries are rare");
         rerun.ByOperation.ContainsKey("getAssetInfo").Should().BeFalse();
     }
 
