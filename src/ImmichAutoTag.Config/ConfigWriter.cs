@@ -73,6 +73,14 @@ public static class ConfigWriter
                 ("access", Str(r.Access.ToString().ToLowerInvariant()))), r.Description)))),
             ("log_unmatched", Bool(perm.LogUnmatched))));
         root.Add("create_album_from_date_if_missing", Bool(config.CreateAlbumFromDateIfMissing));
+        var sync = config.TagAlbumSync;
+        root.Add("tag_album_sync", Map(
+            ("enabled", Bool(sync.Enabled)),
+            ("tag_prefix", Str(sync.TagPrefix)),
+            ("direction", Str(sync.Direction switch { SyncDirection.AlbumToTag => "album_to_tag", SyncDirection.Both => "both", _ => "tag_to_album" })),
+            ("album_name_patterns", Strs(sync.AlbumNamePatterns)),
+            ("create_missing_albums", Bool(sync.CreateMissingAlbums)),
+            ("remove", Bool(sync.Remove))));
         root.Add("full_pass_interval_hours", Int(config.FullPassIntervalHours));
         if (config.Schedule is not null)
         {

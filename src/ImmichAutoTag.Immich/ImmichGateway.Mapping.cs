@@ -43,8 +43,16 @@ public sealed partial class ImmichGateway
     {
         // Immich 3 dropped ownerId from albums; the owner is listed among the album's users.
         var owner = (dto.AlbumUsers ?? []).FirstOrDefault(u => u.Role == Dto.AlbumUserRole.Owner);
-        return new Album(dto.Id, dto.AlbumName, dto.AssetCount, owner?.User?.Id, dto.Shared);
+        var members = (dto.AlbumUsers ?? [])
+            .Where(u => u.Role != Dto.AlbumUserRole.Owner && u.User is not null)
+            .Select(u => new AlbumMember(u.User.Id, u.User.Email, u.Role == Dto.AlbumUserRole.Editor ? AlbumRole.Editor : AlbumRole.Viewer))
+            .ToList();
+        return new Album(dto.Id, dto.AlbumName, dto.AssetCount, owner?.User?.Id, dto.Shared) { Members = members };
     }
+
+    private static UserInfo Map(Dto.UserResponseDto dto) => new(dto.Id, dto.Name, dto.Email);
+
+    private static Dto.AlbumUserRole Map(AlbumRole role) => role == AlbumRole.Editor ? Dto.AlbumUserRole.Editor : Dto.AlbumUserRole.Viewer;
 
     private static Tag Map(Dto.TagResponseDto dto) =>
         new(dto.Id, dto.Name, dto.Value, Guid.TryParse(dto.ParentId, out var parent) ? parent : null);

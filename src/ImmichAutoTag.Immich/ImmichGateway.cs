@@ -168,6 +168,25 @@ public sealed partial class ImmichGateway : IImmichGateway, IRequestMetrics, IDi
     public Task<IReadOnlyList<BulkIdResult>> RemoveAssetsFromAlbumAsync(Guid albumId, IReadOnlyList<Guid> assetIds, CancellationToken ct) =>
         CallAsync<IReadOnlyList<BulkIdResult>>("removeAssetFromAlbum", async t => Map(await _client.RemoveAssetFromAlbumAsync(albumId, Ids(assetIds), t).ConfigureAwait(false)), ct);
 
+    public Task<IReadOnlyList<UserInfo>> GetUsersAsync(CancellationToken ct) =>
+        CallAsync<IReadOnlyList<UserInfo>>("searchUsers", async t => (await _client.SearchUsersAsync(t).ConfigureAwait(false)).Select(Map).ToList(), ct);
+
+    public Task AddUsersToAlbumAsync(Guid albumId, IReadOnlyList<AlbumMember> users, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(users);
+        var body = new AddUsersDto { AlbumUsers = users.Select(u => new AlbumUserAddDto { UserId = u.UserId, Role = Map(u.Role) }).ToList() };
+        return CallAsync("addUsersToAlbum", async t => await _client.AddUsersToAlbumAsync(albumId, body, t).ConfigureAwait(false), ct);
+    }
+
+    public Task UpdateAlbumUserAsync(Guid albumId, Guid userId, AlbumRole role, CancellationToken ct)
+    {
+        var body = new UpdateAlbumUserDto { Role = Map(role) };
+        return CallAsync("updateAlbumUser", async t => await _client.UpdateAlbumUserAsync(albumId, userId.ToString(), body, t).ConfigureAwait(false), ct);
+    }
+
+    public Task RemoveUserFromAlbumAsync(Guid albumId, Guid userId, CancellationToken ct) =>
+        CallAsync("removeUserFromAlbum", async t => await _client.RemoveUserFromAlbumAsync(albumId, userId.ToString(), t).ConfigureAwait(false), ct);
+
     public Task<IReadOnlyList<Tag>> GetTagsAsync(CancellationToken ct) =>
         CallAsync<IReadOnlyList<Tag>>("getAllTags", async t => (await _client.GetAllTagsAsync(t).ConfigureAwait(false)).Select(Map).ToList(), ct);
 

@@ -267,6 +267,15 @@ public sealed partial class FakeImmichState
         }
     }
 
+    /// <summary>The users an album is shared with (owner excluded) and their role: "editor" or "viewer".</summary>
+    public IReadOnlyDictionary<Guid, string> AlbumSharedWith(Guid albumId)
+    {
+        lock (_gate)
+        {
+            return RequireAlbum(albumId).SharedWith.ToDictionary(kv => kv.Key, kv => kv.Value);
+        }
+    }
+
     public IReadOnlySet<Guid> AlbumAssetIds(Guid albumId)
     {
         lock (_gate)
@@ -296,6 +305,8 @@ public sealed partial class FakeImmichState
     internal FakeTag? FindTagById(Guid id) => _tags.GetValueOrDefault(id);
 
     internal IEnumerable<FakeTag> AllTagsLocked => _tags.Values;
+
+    internal IEnumerable<FakeUser> AllUsersLocked => _users.Values;
 
     internal IEnumerable<FakeAlbum> AllAlbumsLocked => _albums.Values;
 

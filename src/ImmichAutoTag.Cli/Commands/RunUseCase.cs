@@ -98,6 +98,7 @@ internal static class RunUseCase
                 needed = [.. needed, new PermissionNeed(ImmichPermissions.AssetUpdate, "repair asset dates (PUT /assets), as duplicate_processing.date_correction.enabled asks")];
             }
 
+            needed = [.. needed, .. ImmichPermissions.ForAlbumFeatures(config, request.DryRun).Where(n => !needed.Any(m => m.Permission == n.Permission))];
             var preflight = await ServerPreflight.CheckAsync(gateway, needed, ct).ConfigureAwait(false);
             foreach (var warning in preflight.Warnings)
             {

@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using ImmichAutoTag.Core.Classification;
 using ImmichAutoTag.Core.Configuration;
+using ImmichAutoTag.Core.Domain;
 using ImmichAutoTag.Core.Engine;
 
 namespace ImmichAutoTag.Cli.Output;
@@ -84,7 +85,7 @@ internal static class ReportWriter
     {
         var sb = new StringBuilder();
         var plan = result.Plan;
-        sb.Append(Inv, $"# Plan{(result.DryRun ? " (dry run: nothing was sent)" : string.Empty)}: {plan.TagsToCreate.Count} tag(s) to create, {plan.AdditionCount} addition(s), {plan.RemovalCount} removal(s), {plan.AlbumAdditionCount} album addition(s), {plan.DateUpdates.Count} date repair(s)\n");
+        sb.Append(Inv, $"# Plan{(result.DryRun ? " (dry run: nothing was sent)" : string.Empty)}: {plan.TagsToCreate.Count} tag(s) to create, {plan.AdditionCount} addition(s), {plan.RemovalCount} removal(s), {plan.AlbumAdditionCount} album addition(s), {plan.DateUpdates.Count} date repair(s), {plan.AlbumsToCreate.Count} album(s) to create, {plan.AlbumRemovals.Sum(r => r.AssetIds.Count)} album removal(s), {plan.SharingChanges.Count} sharing change(s)\n");
         foreach (var tag in plan.TagsToCreate)
         {
             sb.Append(Inv, $"create tag {tag}\n");
@@ -116,6 +117,34 @@ internal static class ReportWriter
             }
         }
 
+        foreach (var creation in plan.AlbumsToCreate)
+        {
+            sb.Append(Inv, $"create album {creation.AlbumName} ({creation.AssetIds.Count} asset(s))\n");
+            foreach (var id in creation.AssetIds)
+            {
+                sb.Append(Inv, $"album+ {creation.AlbumName} | (new album) | {WebUrl(server, $"photos/{id}")} | {names.GetValueOrDefault(id)}\n");
+            }
+        }
+
+        foreach (var removal in plan.AlbumRemovals)
+        {
+            foreach (var id in removal.AssetIds)
+            {
+                sb.Append(Inv, $"album- {removal.AlbumName} | {WebUrl(server, $"albums/{removal.AlbumId}")} | {WebUrl(server, $"photos/{id}")} | {names.GetValueOrDefault(id)}\n");
+            }
+        }
+
+        foreach (var c in plan.SharingChanges)
+        {
+            var what = c.Action switch
+            {
+                ShareAction.Share => $"share+ {c.Email} as {Role(c.NewRole)}",
+                ShareAction.ChangeRole => $"share~ {c.Email} {Role(c.OldRole)} -> {Role(c.NewRole)}",
+                _ => $"share- {c.Email} (was {Role(c.OldRole)})",
+            };
+            sb.Append(Inv, $"{what} | {c.AlbumName} | {WebUrl(server, $"albums/{c.AlbumId}")} | rule {c.Rule}\n");
+        }
+
         foreach (var update in plan.DateUpdates)
         {
             sb.Append(Inv, $"date {update.OldDate:O} -> {update.NewValue} | {WebUrl(server, $"photos/{update.AssetId}")} | {names.GetValueOrDefault(update.AssetId)} | from {update.Source}\n");
@@ -123,7 +152,14 @@ internal static class ReportWriter
 
         foreach (var note in plan.Notes)
         {
-            sb.Append(Inv, $"note {NoteKind(note.Kind)} | {WebUrl(server, $"photos/{note.AssetId}")} | {names.GetValueOrDefault(note.AssetId)} | {note.Message}\n");
+            if (note.AssetId == Guid.Empty)
+            {
+                sb.Append(Inv, $"note {NoteKind(note.Kind)} | {note.AlbumName} | {note.Message}\n");
+            }
+            else
+            {
+                sb.Append(Inv, $"note {NoteKind(note.Kind)} | {WebUrl(server, $"photos/{note.AssetId}")} | {names.GetValueOrDefault(note.AssetId)} | {note.Message}\n");
+            }
         }
 
         return sb.ToString();
@@ -137,7 +173,12 @@ internal static class ReportWriter
         foreach (var change in result.AppliedChanges)
         {
             var kind = ChangeKindName(change.Kind);
-            sb.Append(Inv, $"{change.At:yyyy-MM-ddTHH:mm:ss.fffzzz} | kind={kind} | asset_link={WebUrl(server, $"photos/{change.AssetId}")} | name={change.FileName}");
+            sb.Append(Inv, $"{change.At:yyyy-MM-ddTHH:mm:ss.fffzzz} | kind={kind}");
+            if (change.AssetId != Guid.Empty)
+            {
+                sb.Append(Inv, $" | asset_link={WebUrl(server, $"photos/{change.AssetId}")} | name={change.FileName}");
+            }
+
             if (change.TagName.Length > 0)
             {
                 sb.Append(Inv, $" | tag={change.TagName}");
@@ -164,7 +205,12 @@ internal static class ReportWriter
         // Findings are events too (upstream logs ALBUM_DATE_MISMATCH, CLASSIFICATION_CONFLICT...); stamped with the run's end.
         foreach (var note in result.Plan.Notes)
         {
-            sb.Append(Inv, $"{result.FinishedAt:yyyy-MM-ddTHH:mm:ss.fffzzz} | kind={NoteKind(note.Kind)} | asset_link={WebUrl(server, $"photos/{note.AssetId}")}");
+            sb.Append(Inv, $"{result.FinishedAt:yyyy-MM-ddTHH:mm:ss.fffzzz} | kind={NoteKind(note.Kind)}");
+            if (note.AssetId != Guid.Empty)
+            {
+                sb.Append(Inv, $" | asset_link={WebUrl(server, $"photos/{note.AssetId}")}");
+            }
+
             if (note.AlbumName is not null)
             {
                 sb.Append(Inv, $" | album_name={note.AlbumName}");
@@ -182,6 +228,9 @@ internal static class ReportWriter
                 EngineErrorKind.CreateTags => "ERROR_CREATE_TAG_FAILED",
                 EngineErrorKind.UpdateDates => "ERROR_UPDATE_ASSET_DATE_FAILED",
                 EngineErrorKind.AddToAlbums => "ERROR_ASSIGN_ASSET_TO_ALBUM_FAILED",
+                EngineErrorKind.CreateAlbums => "ERROR_CREATE_ALBUM_FAILED",
+                EngineErrorKind.RemoveFromAlbums => "ERROR_REMOVE_ASSET_FROM_ALBUM_FAILED",
+                EngineErrorKind.ShareAlbums => "ERROR_ALBUM_PERMISSION_FAILED",
                 _ => "ERROR_ASSET_SKIPPED_RECOVERABLE",
             };
             sb.Append(Inv, $"{error.At:yyyy-MM-ddTHH:mm:ss.fffzzz} | kind={kind} | tag={string.Join(",", error.TagNames)} | user={user} | extra={{'assets': {error.AssetIds.Count}, 'message': '{error.Message.Replace('\'', '"')}'}}\n");
@@ -214,7 +263,8 @@ internal static class ReportWriter
                         ChangeKind.Added => "added",
                         ChangeKind.Removed => "removed",
                         ChangeKind.AddedToAlbum => "added_to_album",
-                        _ => "date_updated",
+                        ChangeKind.DateUpdated => "date_updated",
+                        _ => ChangeKindName(c.Kind).ToLowerInvariant(),
                     })
                 {
                     Kind = ChangeKindName(c.Kind),
@@ -273,6 +323,14 @@ internal static class ReportWriter
         sb.Append(Inv, $"  planned_date_updates: {result.Plan.DateUpdates.Count}\n");
         sb.Append(Inv, $"  assigned_to_albums: {result.AppliedChanges.Count(c => c.Kind == ChangeKind.AddedToAlbum)}\n");
         sb.Append(Inv, $"  dates_updated: {result.AppliedChanges.Count(c => c.Kind == ChangeKind.DateUpdated)}\n");
+        sb.Append(Inv, $"  planned_albums_to_create: {result.Plan.AlbumsToCreate.Count}\n");
+        sb.Append(Inv, $"  planned_album_removals: {result.Plan.AlbumRemovals.Sum(r => r.AssetIds.Count)}\n");
+        sb.Append(Inv, $"  planned_sharing_changes: {result.Plan.SharingChanges.Count}\n");
+        sb.Append(Inv, $"  albums_created: {result.AppliedChanges.Count(c => c.Kind == ChangeKind.AlbumCreated)}\n");
+        sb.Append(Inv, $"  removed_from_albums: {result.AppliedChanges.Count(c => c.Kind == ChangeKind.RemovedFromAlbum)}\n");
+        sb.Append(Inv, $"  album_users_added: {result.AppliedChanges.Count(c => c.Kind == ChangeKind.AlbumShared)}\n");
+        sb.Append(Inv, $"  album_roles_changed: {result.AppliedChanges.Count(c => c.Kind == ChangeKind.AlbumRoleChanged)}\n");
+        sb.Append(Inv, $"  album_users_removed: {result.AppliedChanges.Count(c => c.Kind == ChangeKind.AlbumUnshared)}\n");
         sb.Append(Inv, $"  reverted_and_reapplied: {result.RevertedAndReapplied}\n");
         sb.Append(Inv, $"  still_wrong: {result.StillWrong.Count}\n");
         sb.Append(Inv, $"excluded_by_filters: {result.ExcludedByFilters}\n");
@@ -339,6 +397,11 @@ internal static class ReportWriter
         ChangeKind.Added => "ADD_TAG_TO_ASSET",
         ChangeKind.Removed => "REMOVE_TAG_FROM_ASSET",
         ChangeKind.AddedToAlbum => "ASSIGN_ASSET_TO_ALBUM",
+        ChangeKind.AlbumCreated => "CREATE_ALBUM",
+        ChangeKind.RemovedFromAlbum => "REMOVE_ASSET_FROM_ALBUM",
+        ChangeKind.AlbumShared => "ALBUM_PERMISSION_SHARED",
+        ChangeKind.AlbumRoleChanged => "ALBUM_PERMISSION_ROLE_CHANGED",
+        ChangeKind.AlbumUnshared => "ALBUM_PERMISSION_REMOVED",
         _ => "UPDATE_ASSET_DATE",
     };
 
@@ -348,8 +411,14 @@ internal static class ReportWriter
         PlanNoteKind.AmbiguousAlbum => "WARNING_AMBIGUOUS_ALBUM",
         PlanNoteKind.AlbumDateMismatch => "ALBUM_DATE_MISMATCH",
         PlanNoteKind.DuplicateAlbumConflict => "DUPLICATE_ALBUM_CONFLICT",
+        PlanNoteKind.UnknownShareUser => "WARNING_ALBUM_PERMISSION_UNKNOWN_USER",
+        PlanNoteKind.UnmatchedAlbum => "ALBUM_PERMISSION_UNMATCHED",
+        PlanNoteKind.AmbiguousSyncAlbum => "WARNING_AMBIGUOUS_SYNC_ALBUM",
+        PlanNoteKind.MissingSyncAlbum => "WARNING_SYNC_ALBUM_MISSING",
         _ => "CLASSIFICATION_CONFLICT",
     };
+
+    private static string Role(AlbumRole? role) => role?.ToString().ToLowerInvariant() ?? "none";
 
     private static string Pretty(string suffix) =>
         string.Join(' ', suffix.Split('_', StringSplitOptions.RemoveEmptyEntries)

@@ -154,6 +154,17 @@ internal static class ConfigKeys
         Desc,
     ]);
 
+    public static readonly BlockSpec TagAlbumSync = new("tag_album_sync", true,
+    [
+        new("enabled", KeyKind.Bool),
+        new("tag_prefix", KeyKind.String),
+        new("direction", KeyKind.String),
+        new("album_name_patterns", KeyKind.StringList),
+        new("create_missing_albums", KeyKind.Bool),
+        new("remove", KeyKind.Bool),
+        Desc,
+    ]);
+
     public static readonly BlockSpec Root = new("root", true,
     [
         Desc,
@@ -169,6 +180,7 @@ internal static class ConfigKeys
         new("performance", KeyKind.Map, Performance),
         new("album_permissions", KeyKind.Map, AlbumPermissions),
         new("create_album_from_date_if_missing", KeyKind.Bool),
+        new("tag_album_sync", KeyKind.Map, TagAlbumSync),
         new("schedule", KeyKind.String),
         new("full_pass_interval_hours", KeyKind.Int),
     ]);

@@ -49,6 +49,7 @@ internal sealed class ConfigValidator(Diagnostics diag, Func<string, string?> en
             },
             AlbumPermissions = ValidatePermissions(raw.AlbumPermissions),
             CreateAlbumFromDateIfMissing = raw.CreateAlbumFromDateIfMissing?.Value ?? false,
+            TagAlbumSync = ValidateTagAlbumSync(raw.TagAlbumSync),
             Schedule = ValidateSchedule(raw.Schedule),
             FullPassIntervalHours = ValidateFullPassInterval(raw.FullPassIntervalHours),
             SourcePath = sourcePath,
@@ -424,6 +425,63 @@ internal sealed class ConfigValidator(Diagnostics diag, Func<string, string?> en
             UserGroups = groups,
             SelectionRules = rules,
             LogUnmatched = raw?.LogUnmatched?.Value ?? false,
+        };
+    }
+
+    private TagAlbumSyncConfig ValidateTagAlbumSync(RawTagAlbumSync? raw)
+    {
+        var d = new TagAlbumSyncConfig();
+        if (raw is null)
+        {
+            return d;
+        }
+
+        var prefix = raw.TagPrefix?.Value ?? d.TagPrefix;
+        if (raw.TagPrefix is { } p && string.IsNullOrWhiteSpace(p.Value))
+        {
+            // An empty prefix would make every tag an album and every album a tag.
+            diag.Error(p.Loc, "tag_prefix must not be empty");
+        }
+
+        var direction = d.Direction;
+        if (raw.Direction is { Value: { } text } dirVal)
+        {
+            var known = new[] { "tag_to_album", "album_to_tag", "both" };
+            direction = text.Trim() switch
+            {
+                "tag_to_album" => SyncDirection.TagToAlbum,
+                "album_to_tag" => SyncDirection.AlbumToTag,
+                "both" => SyncDirection.Both,
+                _ => d.Direction,
+            };
+            if (!known.Contains(text.Trim(), StringComparer.Ordinal))
+            {
+                diag.Error(dirVal.Loc, $"unknown direction '{text}': expected tag_to_album, album_to_tag or both{Suggest.Hint(text, known)}");
+            }
+        }
+
+        var patterns = Patterns(raw.AlbumNamePatterns, RegexOptions.CultureInvariant);
+        var enabled = raw.Enabled?.Value ?? d.Enabled;
+        if (enabled && direction != SyncDirection.TagToAlbum && (raw.AlbumNamePatterns?.Count ?? 0) == 0)
+        {
+            diag.Error(raw.B.Loc, "tag_album_sync.album_name_patterns is empty: album_to_tag needs at least one pattern (use '.*' for every album of yours)");
+        }
+
+        var remove = raw.Remove?.Value ?? d.Remove;
+        if (remove && direction == SyncDirection.Both && raw.Remove is { } r)
+        {
+            // In both directions a membership on either side is copied to the other, so nothing could ever be removed.
+            diag.Error(r.Loc, "remove: true needs one direction (tag_to_album or album_to_tag), not both");
+        }
+
+        return new TagAlbumSyncConfig
+        {
+            Enabled = enabled,
+            TagPrefix = prefix,
+            Direction = direction,
+            AlbumNamePatterns = patterns,
+            CreateMissingAlbums = raw.CreateMissingAlbums?.Value ?? d.CreateMissingAlbums,
+            Remove = remove,
         };
     }
 

@@ -27,7 +27,19 @@ internal sealed record RawConfig(
     RawAlbumPermissions? AlbumPermissions,
     Val<bool>? CreateAlbumFromDateIfMissing,
     Val<string?>? Schedule,
-    Val<int>? FullPassIntervalHours);
+    Val<int>? FullPassIntervalHours)
+{
+    public RawTagAlbumSync? TagAlbumSync { get; init; }
+}
+
+internal sealed record RawTagAlbumSync(
+    Block B,
+    Val<bool>? Enabled,
+    Val<string?>? TagPrefix,
+    Val<string?>? Direction,
+    IReadOnlyList<Val<string>>? AlbumNamePatterns,
+    Val<bool>? CreateMissingAlbums,
+    Val<bool>? Remove);
 
 internal sealed record RawServer(Block B, Val<string?>? Url, Val<string?>? Host, Val<int>? Port, Val<string?>? ApiKey);
 
@@ -107,7 +119,17 @@ internal static class RawConfigReader
             Read(r.Map("album_permissions"), Permissions),
             r.Bool("create_album_from_date_if_missing"),
             r.String("schedule"),
-            r.Int("full_pass_interval_hours"));
+            r.Int("full_pass_interval_hours"))
+        {
+            TagAlbumSync = Read(r.Map("tag_album_sync"), m => new RawTagAlbumSync(
+                Block(m, ConfigKeys.TagAlbumSync),
+                m.Bool("enabled"),
+                m.String("tag_prefix"),
+                m.String("direction"),
+                m.StringList("album_name_patterns"),
+                m.Bool("create_missing_albums"),
+                m.Bool("remove"))),
+        };
         r.Done();
         return raw;
     }

@@ -33,6 +33,9 @@ public sealed record AutoTagConfig
 
     public bool CreateAlbumFromDateIfMissing { get; init; }
 
+    /// <summary>Keeps tags under a prefix and albums of the same name in step (not in upstream).</summary>
+    public TagAlbumSyncConfig TagAlbumSync { get; init; } = new();
+
     /// <summary>
     /// When <c>immich-autotag daemon</c> runs, as written (5-field cron, or Quartz cron with seconds);
     /// null means the daemon's default. The validator has checked it is a valid expression.
@@ -203,4 +206,41 @@ public sealed record AlbumPermissionsConfig
     public IReadOnlyList<SelectionRuleConfig> SelectionRules { get; init; } = [];
 
     public bool LogUnmatched { get; init; }
+}
+
+/// <summary>Which way <see cref="TagAlbumSyncConfig"/> copies membership.</summary>
+public enum SyncDirection
+{
+    /// <summary>An asset tagged <c>&lt;prefix&gt;X</c> is put in album X.</summary>
+    TagToAlbum,
+
+    /// <summary>An asset in an album whose name matches a pattern gets tag <c>&lt;prefix&gt;&lt;album name&gt;</c>.</summary>
+    AlbumToTag,
+
+    Both,
+}
+
+/// <summary>
+/// Tag ↔ album sync: tag <c>&lt;TagPrefix&gt;X</c> (any tag whose full path starts with the prefix; the rest of
+/// the path is the album name) and album X hold the same assets, in the configured direction(s).
+/// </summary>
+public sealed record TagAlbumSyncConfig
+{
+    public bool Enabled { get; init; }
+
+    public string TagPrefix { get; init; } = "album/";
+
+    public SyncDirection Direction { get; init; } = SyncDirection.TagToAlbum;
+
+    /// <summary>Album→tag only looks at albums of the key's user whose name matches one of these (start-anchored regexes).</summary>
+    public IReadOnlyList<string> AlbumNamePatterns { get; init; } = [];
+
+    /// <summary>Tag→album creates album X when the user has none of that name.</summary>
+    public bool CreateMissingAlbums { get; init; } = true;
+
+    /// <summary>
+    /// One direction only: also take away what the source no longer has (tag→album: an asset in a synced album
+    /// without the tag leaves the album; album→tag: an asset with the tag outside the album loses the tag).
+    /// </summary>
+    public bool Remove { get; init; }
 }

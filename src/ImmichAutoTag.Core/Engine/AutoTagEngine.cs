@@ -34,8 +34,12 @@ public sealed class AutoTagEngine(IImmichGateway gateway, TimeProvider time, ILo
         var guard = new QueueGuard(gateway, options.QueuePauseMarker ?? new InMemoryQueuePauseMarker(), time, logger);
         var recovered = await guard.RecoverAsync(ct);
 
+        var sync = new TagAlbumSync(config, options);
         var snapshot = await new LibraryGatherer(gateway, logger)
-            .GatherAsync(tagNames, outputs.Enabled, options.Progress, ct, outputs.IsOutputTag);
+            .GatherAsync(tagNames, outputs.Enabled, options.Progress, ct, p => outputs.IsOutputTag(p) || sync.IsSyncTag(p));
+
+        // Tag ↔ album sync first: classification then sees the albums and tags the library will have.
+        var synced = sync.Plan(snapshot);
 
         // One call for every group; membership also comes with the search items, but only this lists groups whole.
         var duplicates = duplicatesWanted ? await ReadDuplicatesAsync(ct) : null;
@@ -45,21 +49,30 @@ public sealed class AutoTagEngine(IImmichGateway gateway, TimeProvider time, ILo
         {
             errors.Add(e);
             logger.LogWarning("Skipping asset {AssetId}: {Message}", e.AssetIds.Count > 0 ? e.AssetIds[0] : Guid.Empty, e.Message);
-        }).Plan(snapshot, duplicates, options.Progress, ct);
+        }).Plan(synced.Snapshot, duplicates, options.Progress, ct);
         var evaluations = planning.Evaluations;
 
         options.Progress?.Report(new EngineProgress(EnginePhase.Evaluate, snapshot.Assets.Count, snapshot.Assets.Count));
 
-        var plan = planning.Plan;
+        var plan = TagAlbumSync.Merge(planning.Plan, synced, snapshot.Tags);
+        if (config.AlbumPermissions.Enabled)
+        {
+            var (sharing, notes) = AlbumSharing.Plan(config.AlbumPermissions, snapshot.Albums, await gateway.GetUsersAsync(ct), snapshot.User.Id);
+            plan = plan with { SharingChanges = sharing, Notes = [.. plan.Notes, .. notes] };
+        }
+
         if (logger.IsEnabled(LogLevel.Information))
         {
             logger.LogInformation(
-                "Plan: {Create} tags to create, {Add} additions, {Remove} removals, {Albums} album additions, {Dates} date repairs{DryRun}",
+                "Plan: {Create} tags to create, {Add} additions, {Remove} removals, {Albums} album additions, {Dates} date repairs, {NewAlbums} albums to create, {AlbumRemovals} album removals, {Sharing} sharing changes{DryRun}",
                 plan.TagsToCreate.Count,
                 plan.AdditionCount,
                 plan.RemovalCount,
                 plan.AlbumAdditionCount,
                 plan.DateUpdates.Count,
+                plan.AlbumsToCreate.Count,
+                plan.AlbumRemovals.Sum(r => r.AssetIds.Count),
+                plan.SharingChanges.Count,
                 options.DryRun ? " (dry run)" : string.Empty);
         }
 

@@ -77,7 +77,8 @@ public static class IncrementalCheck
         text.Append("config ").Append(configDigest).Append('\n');
         foreach (var album in albums.OrderBy(a => a.Id))
         {
-            text.Append(CultureInfo.InvariantCulture, $"album {album.Id} {album.AssetCount} {album.Name}\n");
+            // Shared users too, so a sharing change made in Immich is not skipped by album_permissions.
+            text.Append(CultureInfo.InvariantCulture, $"album {album.Id} {album.AssetCount} {album.Name} {string.Join(',', album.Members.OrderBy(m => m.UserId).Select(m => $"{m.UserId}:{m.Role}"))}\n");
         }
 
         foreach (var tag in tags.OrderBy(t => t.Id))

@@ -14,6 +14,21 @@ public enum ChangeKind
 
     /// <summary>The asset's date was rewritten (<see cref="AppliedChange.OldValue"/> → <see cref="AppliedChange.NewValue"/>); TagName is empty.</summary>
     DateUpdated,
+
+    /// <summary>An album was created (<see cref="AppliedChange.AlbumName"/>); AssetId is empty.</summary>
+    AlbumCreated,
+
+    /// <summary>The asset was taken out of an album.</summary>
+    RemovedFromAlbum,
+
+    /// <summary>An album was shared with a user (<see cref="AppliedChange.NewValue"/> = "email role"); AssetId is empty.</summary>
+    AlbumShared,
+
+    /// <summary>A user's role in an album changed (<see cref="AppliedChange.OldValue"/> → <see cref="AppliedChange.NewValue"/>).</summary>
+    AlbumRoleChanged,
+
+    /// <summary>An album stopped being shared with a user (<see cref="AppliedChange.OldValue"/> = "email role").</summary>
+    AlbumUnshared,
 }
 
 /// <summary>One change the server accepted.</summary>
@@ -36,6 +51,9 @@ public enum EngineErrorKind
     Classify,
     UpdateDates,
     AddToAlbums,
+    CreateAlbums,
+    RemoveFromAlbums,
+    ShareAlbums,
 }
 
 /// <summary>A failed step; <see cref="AssetIds"/> are the assets it left unchanged.</summary>
@@ -52,7 +70,7 @@ public sealed record ApplyOutcome(IReadOnlyList<AppliedChange> Changes, IReadOnl
 /// <see cref="CancellationToken.None"/>), so a stop request never leaves a chunk half applied or applied
 /// but unreported. Each write is bounded by the gateway's own time-out.
 /// </summary>
-public sealed class PlanApplier(IImmichGateway gateway, TimeProvider time, ILogger logger)
+public sealed partial class PlanApplier(IImmichGateway gateway, TimeProvider time, ILogger logger)
 {
     public async Task<ApplyOutcome> ApplyAsync(
         TagPlan plan,
@@ -73,7 +91,10 @@ public sealed class PlanApplier(IImmichGateway gateway, TimeProvider time, ILogg
         // Dates first, then albums, then tags: a date write makes the server re-read the file's metadata,
         // so the tag writes (the most numerous) land last.
         await ApplyDatesAsync(plan, chunkSize, run, ct);
+        await ApplySharingAsync(plan, run, ct);
+        await ApplyAlbumCreationsAsync(plan, chunkSize, run, ct);
         await ApplyAlbumAdditionsAsync(plan, chunkSize, run, ct);
+        await ApplyAlbumRemovalsAsync(plan, chunkSize, run, ct);
         var tagIds = new Dictionary<string, Guid>(StringComparer.Ordinal);
         foreach (var tag in existingTags)
         {
@@ -206,40 +227,45 @@ public sealed class PlanApplier(IImmichGateway gateway, TimeProvider time, ILogg
     {
         foreach (var addition in plan.AlbumAdditions)
         {
-            foreach (var chunk in addition.AssetIds.Chunk(chunkSize))
+            await AddToAlbumAsync(addition, chunkSize, run, ct);
+        }
+    }
+
+    private async Task AddToAlbumAsync(AlbumAddition addition, int chunkSize, ApplyRun run, CancellationToken ct)
+    {
+        foreach (var chunk in addition.AssetIds.Chunk(chunkSize))
+        {
+            if (run.Aborted || run.StopIfCancelled(ct))
             {
-                if (run.Aborted || run.StopIfCancelled(ct))
-                {
-                    return;
-                }
+                return;
+            }
 
-                try
-                {
-                    var results = await gateway.AddAssetsToAlbumAsync(addition.AlbumId, chunk, CancellationToken.None);
+            try
+            {
+                var results = await gateway.AddAssetsToAlbumAsync(addition.AlbumId, chunk, CancellationToken.None);
 
-                    // "duplicate" means it is in the album already: the goal holds, nothing changed.
-                    var failed = results.Where(r => !r.Success && !string.Equals(r.Error, "duplicate", StringComparison.Ordinal)).ToDictionary(r => r.Id);
-                    var already = results.Where(r => !r.Success && string.Equals(r.Error, "duplicate", StringComparison.Ordinal)).Select(r => r.Id).ToHashSet();
-                    foreach (var assetId in chunk.Where(id => !failed.ContainsKey(id) && !already.Contains(id)))
+                // "duplicate" means it is in the album already: the goal holds, nothing changed.
+                var failed = results.Where(r => !r.Success && !string.Equals(r.Error, "duplicate", StringComparison.Ordinal)).ToDictionary(r => r.Id);
+                var already = results.Where(r => !r.Success && string.Equals(r.Error, "duplicate", StringComparison.Ordinal)).Select(r => r.Id).ToHashSet();
+                foreach (var assetId in chunk.Where(id => !failed.ContainsKey(id) && !already.Contains(id)))
+                {
+                    run.Record(new AppliedChange(assetId, run.FileName(assetId), string.Empty, ChangeKind.AddedToAlbum, time.GetUtcNow())
                     {
-                        run.Record(new AppliedChange(assetId, run.FileName(assetId), string.Empty, ChangeKind.AddedToAlbum, time.GetUtcNow())
-                        {
-                            AlbumId = addition.AlbumId,
-                            AlbumName = addition.AlbumName,
-                        });
-                    }
+                        AlbumId = addition.AlbumId,
+                        AlbumName = addition.AlbumName,
+                    });
+                }
 
-                    if (failed.Count > 0)
-                    {
-                        var reasons = string.Join(", ", failed.Values.Select(r => r.Error ?? "unknown").Distinct(StringComparer.Ordinal));
-                        run.Fail(EngineErrorKind.AddToAlbums, $"Immich did not add {failed.Count} assets to album '{addition.AlbumName}': {reasons}", failed.Keys.ToList(), []);
-                    }
-                }
-                catch (ImmichException ex)
+                if (failed.Count > 0)
                 {
-                    run.Fail(EngineErrorKind.AddToAlbums, $"Adding to album '{addition.AlbumName}': {ex.Message}", chunk, []);
-                    logger.LogError(ex, "Adding {Count} assets to album {Album} failed", chunk.Length, addition.AlbumName);
+                    var reasons = string.Join(", ", failed.Values.Select(r => r.Error ?? "unknown").Distinct(StringComparer.Ordinal));
+                    run.Fail(EngineErrorKind.AddToAlbums, $"Immich did not add {failed.Count} assets to album '{addition.AlbumName}': {reasons}", failed.Keys.ToList(), []);
                 }
+            }
+            catch (ImmichException ex)
+            {
+                run.Fail(EngineErrorKind.AddToAlbums, $"Adding to album '{addition.AlbumName}': {ex.Message}", chunk, []);
+                logger.LogError(ex, "Adding {Count} assets to album {Album} failed", chunk.Length, addition.AlbumName);
             }
         }
     }

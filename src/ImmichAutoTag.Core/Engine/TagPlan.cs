@@ -45,13 +45,37 @@ public sealed record TagPlan(
 
     public int AlbumAdditionCount => AlbumAdditions.Sum(a => a.AssetIds.Count);
 
-    public bool HasChanges => TagsToCreate.Count > 0 || AdditionCount > 0 || RemovalCount > 0 || AlbumAdditionCount > 0 || DateUpdates.Count > 0;
+    /// <summary>Albums to create, each with the assets it starts with (tag → album sync).</summary>
+    public IReadOnlyList<AlbumCreation> AlbumsToCreate { get; init; } = [];
+
+    /// <summary>Assets to take out of albums (tag → album sync with <c>remove: true</c>).</summary>
+    public IReadOnlyList<AlbumRemoval> AlbumRemovals { get; init; } = [];
+
+    /// <summary>Album sharing changes (album_permissions): users to add, re-role or remove.</summary>
+    public IReadOnlyList<AlbumShareChange> SharingChanges { get; init; } = [];
+
+    public bool HasChanges => TagsToCreate.Count > 0 || AdditionCount > 0 || RemovalCount > 0 || AlbumAdditionCount > 0 || DateUpdates.Count > 0
+        || AlbumsToCreate.Count > 0 || AlbumRemovals.Count > 0 || SharingChanges.Count > 0;
 
     public IReadOnlyDictionary<ClassificationStatus, int> StatusCounts =>
         Enum.GetValues<ClassificationStatus>().ToDictionary(s => s, s => Statuses.Values.Count(v => v == s));
 }
 
 public sealed record AlbumAddition(Guid AlbumId, string AlbumName, IReadOnlyList<Guid> AssetIds);
+
+public sealed record AlbumCreation(string AlbumName, IReadOnlyList<Guid> AssetIds);
+
+public sealed record AlbumRemoval(Guid AlbumId, string AlbumName, IReadOnlyList<Guid> AssetIds);
+
+public enum ShareAction
+{
+    Share,
+    ChangeRole,
+    Unshare,
+}
+
+/// <summary>One user's access to one album of the key's user; <see cref="OldRole"/> is null when sharing, <see cref="NewRole"/> when unsharing.</summary>
+public sealed record AlbumShareChange(Guid AlbumId, string AlbumName, Guid UserId, string Email, ShareAction Action, AlbumRole? OldRole, AlbumRole? NewRole, string Rule);
 
 /// <param name="NewValue">The dateTimeOriginal to send (wall clock with offset); assets sharing it share one call.</param>
 public sealed record DateUpdate(Guid AssetId, DateTimeOffset OldDate, DateTimeOffset NewDate, string NewValue, string Source);
@@ -63,6 +87,18 @@ public enum PlanNoteKind
     AlbumDateMismatch,
     DuplicateClassificationConflict,
     DuplicateAlbumConflict,
+
+    /// <summary>album_permissions names an e-mail no Immich user has.</summary>
+    UnknownShareUser,
+
+    /// <summary>album_permissions.log_unmatched: an album of the key's user no selection rule matches.</summary>
+    UnmatchedAlbum,
+
+    /// <summary>tag_album_sync: several albums of the user carry the name a tag maps to; none is used.</summary>
+    AmbiguousSyncAlbum,
+
+    /// <summary>tag_album_sync: the album a tag maps to does not exist and create_missing_albums is off.</summary>
+    MissingSyncAlbum,
 }
 
 public sealed record PlanNote(PlanNoteKind Kind, Guid AssetId, string Message, string? AlbumName = null);

@@ -74,6 +74,11 @@ public static class WavePlanner
             {
                 DateUpdates = i == 0 ? plan.DateUpdates : [],
                 AlbumAdditions = i == additionWave ? plan.AlbumAdditions : [],
+
+                // Album membership and sharing are not written to sidecars: they ride with the tag additions.
+                AlbumsToCreate = i == additionWave ? plan.AlbumsToCreate : [],
+                AlbumRemovals = i == additionWave ? plan.AlbumRemovals : [],
+                SharingChanges = i == additionWave ? plan.SharingChanges : [],
             })
             .Where(p => p.HasChanges)
             .ToList();

@@ -39,6 +39,18 @@ public interface IImmichGateway
 
     Task<IReadOnlyList<BulkIdResult>> RemoveAssetsFromAlbumAsync(Guid albumId, IReadOnlyList<Guid> assetIds, CancellationToken ct);
 
+    /// <summary>Every user on the server (permission user.read), to resolve the e-mails album sharing names.</summary>
+    Task<IReadOnlyList<UserInfo>> GetUsersAsync(CancellationToken ct);
+
+    /// <summary>Shares an album with users, each with a role (permission albumUser.create).</summary>
+    Task AddUsersToAlbumAsync(Guid albumId, IReadOnlyList<AlbumMember> users, CancellationToken ct);
+
+    /// <summary>Changes the role of a user the album is shared with (permission albumUser.update).</summary>
+    Task UpdateAlbumUserAsync(Guid albumId, Guid userId, AlbumRole role, CancellationToken ct);
+
+    /// <summary>Stops sharing an album with a user (permission albumUser.delete).</summary>
+    Task RemoveUserFromAlbumAsync(Guid albumId, Guid userId, CancellationToken ct);
+
     Task<IReadOnlyList<Tag>> GetTagsAsync(CancellationToken ct);
 
     /// <summary>Creates each path (and its missing ancestors) unless it exists; returns the tags for the paths.</summary>

@@ -12,6 +12,9 @@ public static class ImmichPermissions
     public const string AlbumCreate = "album.create";
     public const string AlbumAssetCreate = "albumAsset.create";
     public const string AlbumAssetDelete = "albumAsset.delete";
+    public const string AlbumUserCreate = "albumUser.create";
+    public const string AlbumUserUpdate = "albumUser.update";
+    public const string AlbumUserDelete = "albumUser.delete";
     public const string TagRead = "tag.read";
     public const string TagCreate = "tag.create";
     public const string TagAsset = "tag.asset";
@@ -41,6 +44,46 @@ public static class ImmichPermissions
         new(QueueRead, "see when Immich's sidecar write-back jobs are done (GET /queues)"),
         new(QueueUpdate, "pause the sidecar and metadata queues while tags are written (PUT /queues/{name})"),
     ];
+
+    /// <summary>
+    /// What the opt-in album features need: they were asked for explicitly, so a key without these is an error
+    /// named at start, not a silent skip. A dry run needs only the reads.
+    /// </summary>
+    public static IReadOnlyList<PermissionNeed> ForAlbumFeatures(Configuration.AutoTagConfig config, bool dryRun)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        var needs = new List<PermissionNeed>();
+        if (config.AlbumPermissions.Enabled)
+        {
+            needs.Add(new(UserRead, "resolve album_permissions e-mails to users (GET /users)"));
+            if (!dryRun)
+            {
+                needs.Add(new(AlbumUserCreate, "share albums (PUT /albums/{id}/users), as album_permissions.enabled asks"));
+                needs.Add(new(AlbumUserUpdate, "change album users' roles (PUT /albums/{id}/user/{userId}), as album_permissions.enabled asks"));
+                needs.Add(new(AlbumUserDelete, "unshare albums (DELETE /albums/{id}/user/{userId}), as album_permissions.enabled asks"));
+            }
+        }
+
+        var sync = config.TagAlbumSync;
+        if (sync.Enabled && !dryRun)
+        {
+            if (sync.Direction != Configuration.SyncDirection.AlbumToTag)
+            {
+                needs.Add(new(AlbumAssetCreate, "add tagged assets to albums (PUT /albums/{id}/assets), as tag_album_sync asks"));
+                if (sync.CreateMissingAlbums)
+                {
+                    needs.Add(new(AlbumCreate, "create missing albums (POST /albums), as tag_album_sync.create_missing_albums asks"));
+                }
+
+                if (sync.Remove && sync.Direction == Configuration.SyncDirection.TagToAlbum)
+                {
+                    needs.Add(new(AlbumAssetDelete, "take untagged assets out of synced albums (DELETE /albums/{id}/assets), as tag_album_sync.remove asks"));
+                }
+            }
+        }
+
+        return needs;
+    }
 
     /// <summary>Names of the needed permissions the key does not have.</summary>
     public static IReadOnlyList<PermissionNeed> Missing(IEnumerable<string> granted, IEnumerable<PermissionNeed> needed)

@@ -46,6 +46,7 @@ internal sealed partial class FakeEndpoints(FakeImmichState state, FakeImmichOpt
         new("GET", ["server", "features"], "getServerFeatures", null, false, _ => Features()),
         new("GET", ["users", "me"], "getMyUser", "user.read", true, MyUser),
         new("GET", ["api-keys", "me"], "getMyApiKey", null, true, MyApiKey),
+        new("GET", ["users"], "searchUsers", "user.read", true, SearchUsers),
         new("POST", ["search", "metadata"], "searchAssets", "asset.read", true, SearchAssets),
         new("POST", ["search", "statistics"], "searchAssetStatistics", "asset.statistics", true, SearchStatistics),
         new("PUT", ["assets"], "updateAssets", "asset.update", true, UpdateAssets),
@@ -64,6 +65,9 @@ internal sealed partial class FakeEndpoints(FakeImmichState state, FakeImmichOpt
         new("GET", ["albums", "{id}"], "getAlbumInfo", "album.read", true, GetAlbumInfo),
         new("PUT", ["albums", "{id}", "assets"], "addAssetsToAlbum", "albumAsset.create", true, AddAssetsToAlbum),
         new("DELETE", ["albums", "{id}", "assets"], "removeAssetFromAlbum", "albumAsset.delete", true, RemoveAssetsFromAlbum),
+        new("PUT", ["albums", "{id}", "users"], "addUsersToAlbum", "albumUser.create", true, AddUsersToAlbum),
+        new("PUT", ["albums", "{id}", "user", "{name}"], "updateAlbumUser", "albumUser.update", true, UpdateAlbumUser),
+        new("DELETE", ["albums", "{id}", "user", "{name}"], "removeUserFromAlbum", "albumUser.delete", true, RemoveUserFromAlbum),
         new("PUT", ["tags", "{id}", "assets"], "tagAssets", "tag.asset", true, TagAssets),
         new("DELETE", ["tags", "{id}", "assets"], "untagAssets", "tag.asset", true, UntagAssets),
         new("DELETE", ["tags", "{id}"], "deleteTag", "tag.delete", true, DeleteTag),
@@ -535,6 +539,139 @@ internal sealed partial class FakeEndpoints(FakeImmichState state, FakeImmichOpt
 
         var results = ids!.Select(id => (id, state.UnlinkAlbumAsset(album.Id, id) ? null : (string?)"not_found")).ToList(); // non-null: required
         return BulkIds(results);
+    }
+
+    private Reply SearchUsers(Call call)
+    {
+        var users = state.AllUsersLocked.OrderBy(u => u.Email, StringComparer.Ordinal).ToList();
+        return Json(w =>
+        {
+            w.WriteStartArray();
+            foreach (var user in users)
+            {
+                FakeJson.WriteUser(w, user);
+            }
+
+            w.WriteEndArray();
+        });
+    }
+
+    /// <summary>Like Immich: only the owner shares; the owner or a user already in the album is a 400.</summary>
+    private Reply AddUsersToAlbum(Call call)
+    {
+        var body = call.Body;
+        var shares = new List<(Guid User, string Role)>();
+        foreach (var item in body.ObjectArray("albumUsers"))
+        {
+            if (item.ValueKind == JsonValueKind.Object
+                && item.TryGetProperty("userId", out var u) && u.ValueKind == JsonValueKind.String
+                && Guid.TryParseExact(u.GetString(), "D", out var userId))
+            {
+                var role = item.TryGetProperty("role", out var r) ? r.GetString() : "editor";
+                if (role is "editor" or "viewer")
+                {
+                    shares.Add((userId, role));
+                    continue;
+                }
+            }
+
+            body.Errors.Add("albumUsers.userId must be a UUID; albumUsers.role must be one of the following values: editor, viewer");
+        }
+
+        if (shares.Count == 0)
+        {
+            body.Errors.Add("albumUsers must contain at least 1 elements");
+        }
+
+        if (Invalid(call) is { } invalid)
+        {
+            return invalid;
+        }
+
+        var album = state.FindAlbum(call.PathId);
+        if (album is null || album.OwnerId != call.User.Id)
+        {
+            return ErrorReply.NoAccess("albumUser.create");
+        }
+
+        foreach (var (user, _) in shares)
+        {
+            if (user == album.OwnerId)
+            {
+                return ErrorReply.BadRequest("Cannot be shared with owner");
+            }
+
+            if (album.SharedWith.ContainsKey(user))
+            {
+                return ErrorReply.BadRequest("User already added");
+            }
+
+            if (state.FindUser(user) is null)
+            {
+                return ErrorReply.BadRequest("User not found");
+            }
+        }
+
+        foreach (var (user, role) in shares)
+        {
+            album.SharedWith[user] = role;
+        }
+
+        return Json(w => FakeJson.WriteAlbum(w, state, album, call.User.Id));
+    }
+
+    private Reply UpdateAlbumUser(Call call)
+    {
+        var role = call.Body.String("role", required: true);
+        if (role is not null and not ("editor" or "viewer"))
+        {
+            call.Body.Errors.Add("role must be one of the following values: editor, owner, viewer");
+        }
+
+        if (!Guid.TryParseExact(call.PathName, "D", out var userId))
+        {
+            call.Body.Errors.Add("userId must be a UUID");
+        }
+
+        if (Invalid(call) is { } invalid)
+        {
+            return invalid;
+        }
+
+        var album = state.FindAlbum(call.PathId);
+        if (album is null || album.OwnerId != call.User.Id)
+        {
+            return ErrorReply.NoAccess("albumUser.update");
+        }
+
+        if (!album.SharedWith.ContainsKey(userId))
+        {
+            return ErrorReply.BadRequest("Album not shared with user");
+        }
+
+        album.SharedWith[userId] = role!; // non-null: required
+        return new EmptyReply(StatusCodes.Status204NoContent);
+    }
+
+    private Reply RemoveUserFromAlbum(Call call)
+    {
+        if (!Guid.TryParseExact(call.PathName, "D", out var userId))
+        {
+            return ErrorReply.Validation(["userId must be a UUID"]);
+        }
+
+        var album = state.FindAlbum(call.PathId);
+        if (album is null || (album.OwnerId != call.User.Id && userId != call.User.Id))
+        {
+            return ErrorReply.NoAccess("albumUser.delete");
+        }
+
+        if (!album.SharedWith.Remove(userId))
+        {
+            return ErrorReply.BadRequest("Album not shared with user");
+        }
+
+        return new EmptyReply(StatusCodes.Status204NoContent);
     }
 
     private static JsonReply BulkIds(List<(Guid Id, string? Error)> results) => Json(w =>

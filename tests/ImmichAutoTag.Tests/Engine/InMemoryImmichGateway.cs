@@ -191,6 +191,14 @@ internal sealed class InMemoryImmichGateway : IImmichGateway
 
     public Task<IReadOnlyList<BulkIdResult>> RemoveAssetsFromAlbumAsync(Guid albumId, IReadOnlyList<Guid> assetIds, CancellationToken ct) => throw new NotSupportedException();
 
+    public Task<IReadOnlyList<UserInfo>> GetUsersAsync(CancellationToken ct) => throw new NotSupportedException();
+
+    public Task AddUsersToAlbumAsync(Guid albumId, IReadOnlyList<AlbumMember> users, CancellationToken ct) => throw new NotSupportedException();
+
+    public Task UpdateAlbumUserAsync(Guid albumId, Guid userId, AlbumRole role, CancellationToken ct) => throw new NotSupportedException();
+
+    public Task RemoveUserFromAlbumAsync(Guid albumId, Guid userId, CancellationToken ct) => throw new NotSupportedException();
+
     public Task<IReadOnlyList<Tag>> GetTagsAsync(CancellationToken ct) => Count(Task.FromResult<IReadOnlyList<Tag>>(_tags.ToList()), "GetTags");
 
     public Task<IReadOnlyList<Tag>> UpsertTagsAsync(IReadOnlyList<string> paths, CancellationToken ct)

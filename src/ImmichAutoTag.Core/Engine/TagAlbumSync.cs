@@ -1,0 +1,293 @@
+using System.Text.RegularExpressions;
+using ImmichAutoTag.Core.Classification;
+using ImmichAutoTag.Core.Configuration;
+using ImmichAutoTag.Core.Domain;
+
+namespace ImmichAutoTag.Core.Engine;
+
+/// <summary>What tag ↔ album sync wants changed, planned before classification.</summary>
+/// <param name="Snapshot">The library as it will be once these changes are applied (not-yet-created albums and tags carry placeholder ids), for classification.</param>
+internal sealed record SyncPlan(
+    LibrarySnapshot Snapshot,
+    IReadOnlyDictionary<Guid, AlbumCreation> NewAlbums,
+    IReadOnlyList<AlbumAddition> AlbumAdditions,
+    IReadOnlyList<AlbumRemoval> AlbumRemovals,
+    IReadOnlyDictionary<string, List<Guid>> TagAdditions,
+    IReadOnlyDictionary<Guid, List<Guid>> TagRemovals,
+    IReadOnlyDictionary<Guid, string> RemovedTagPaths,
+    IReadOnlyList<PlanNote> Notes);
+
+/// <summary>
+/// tag_album_sync: tag <c>&lt;prefix&gt;X</c> (attached directly; the rest of its path is the album name) and the
+/// user's album X hold the same own assets, in the configured direction. It runs before classification and hands
+/// the planner the library as it will be, so rules that look at albums or tags see the synced state in the same run.
+/// </summary>
+internal sealed class TagAlbumSync(AutoTagConfig config, RunOptions options)
+{
+    private readonly TagAlbumSyncConfig _sync = config.TagAlbumSync;
+
+    /// <summary>Whether a tag path is one the sync reads, so the gatherer fetches its membership.</summary>
+    public bool IsSyncTag(string path) =>
+        _sync.Enabled && path.Length > _sync.TagPrefix.Length && path.StartsWith(_sync.TagPrefix, StringComparison.Ordinal);
+
+    public SyncPlan Plan(LibrarySnapshot snapshot)
+    {
+        var albumsByAsset = snapshot.AlbumsByAsset.ToDictionary(kv => kv.Key, kv => kv.Value.ToList());
+        var tagsByAsset = snapshot.TagsByAsset.ToDictionary(kv => kv.Key, kv => kv.Value.ToList());
+        var newAlbums = new Dictionary<Guid, AlbumCreation>();
+        var additions = new Dictionary<Guid, (Album Album, List<Guid> Assets)>();
+        var removals = new List<AlbumRemoval>();
+        var tagAdditions = new Dictionary<string, List<Guid>>(StringComparer.Ordinal);
+        var tagRemovals = new Dictionary<Guid, List<Guid>>();
+        var removedPaths = new Dictionary<Guid, string>();
+        var notes = new List<PlanNote>();
+        if (!_sync.Enabled)
+        {
+            return new SyncPlan(snapshot, newAlbums, [], removals, tagAdditions, tagRemovals, removedPaths, notes);
+        }
+
+        var userId = snapshot.User.Id;
+        var assets = snapshot.Assets.Where(a => a.OwnerId == userId && InScope(snapshot, a)).Select(a => a.Id).ToList();
+        var ownAlbums = snapshot.Albums.Where(a => a.OwnerId == userId).ToLookup(a => a.Name, StringComparer.Ordinal);
+        List<Album> AlbumsOf(Guid id) => albumsByAsset.TryGetValue(id, out var l) ? l : albumsByAsset[id] = [];
+        List<Tag> TagsOf(Guid id) => tagsByAsset.TryGetValue(id, out var l) ? l : tagsByAsset[id] = [];
+
+        if (_sync.Direction != SyncDirection.AlbumToTag)
+        {
+            // Tag → album: every sync tag's carriers join the one album of that name, created when missing.
+            var carriers = new SortedDictionary<string, List<Guid>>(StringComparer.Ordinal);
+            foreach (var id in assets)
+            {
+                foreach (var tag in snapshot.TagsOf(id).Where(t => IsSyncTag(t.Value)))
+                {
+                    var name = tag.Value[_sync.TagPrefix.Length..];
+                    (carriers.TryGetValue(name, out var list) ? list : carriers[name] = []).Add(id);
+                }
+            }
+
+            foreach (var (name, ids) in carriers)
+            {
+                var existing = ownAlbums[name].ToList();
+                if (existing.Count > 1)
+                {
+                    notes.Add(new PlanNote(PlanNoteKind.AmbiguousSyncAlbum, Guid.Empty, $"tag '{_sync.TagPrefix}{name}': {existing.Count} albums of yours are named '{name}'; none is synced", name));
+                    continue;
+                }
+
+                Album album;
+                if (existing.Count == 1)
+                {
+                    album = existing[0];
+                }
+                else if (_sync.CreateMissingAlbums)
+                {
+                    // A placeholder until the apply creates it; nothing reads its id but this plan.
+                    album = new Album(Guid.NewGuid(), name, 0, userId, false);
+                    newAlbums[album.Id] = new AlbumCreation(name, ids);
+                    foreach (var id in ids)
+                    {
+                        AlbumsOf(id).Add(album);
+                    }
+
+                    continue;
+                }
+                else
+                {
+                    notes.Add(new PlanNote(PlanNoteKind.MissingSyncAlbum, Guid.Empty, $"tag '{_sync.TagPrefix}{name}': you have no album '{name}' and create_missing_albums is off", name));
+                    continue;
+                }
+
+                foreach (var id in ids.Where(id => !AlbumsOf(id).Exists(a => a.Id == album.Id)))
+                {
+                    AlbumsOf(id).Add(album);
+                    if (!additions.TryGetValue(album.Id, out var entry))
+                    {
+                        entry = (album, []);
+                        additions[album.Id] = entry;
+                    }
+
+                    entry.Assets.Add(id);
+                }
+            }
+
+            if (_sync.Remove && _sync.Direction == SyncDirection.TagToAlbum)
+            {
+                // Only albums whose sync tag exists are synced; an asset of the user in one without the tag leaves it.
+                var syncTagNames = snapshot.Tags.Where(t => IsSyncTag(t.Value)).Select(t => t.Value[_sync.TagPrefix.Length..]).ToHashSet(StringComparer.Ordinal);
+                var tagged = carriers.ToDictionary(kv => kv.Key, kv => kv.Value.ToHashSet(), StringComparer.Ordinal);
+                foreach (var album in snapshot.Albums.Where(a => a.OwnerId == userId && syncTagNames.Contains(a.Name) && ownAlbums[a.Name].Count() == 1).OrderBy(a => a.Name, StringComparer.Ordinal))
+                {
+                    var keep = tagged.GetValueOrDefault(album.Name) ?? [];
+                    var leaving = assets.Where(id => !keep.Contains(id) && AlbumsOf(id).Exists(a => a.Id == album.Id)).ToList();
+                    if (leaving.Count > 0)
+                    {
+                        removals.Add(new AlbumRemoval(album.Id, album.Name, leaving));
+                        foreach (var id in leaving)
+                        {
+                            AlbumsOf(id).RemoveAll(a => a.Id == album.Id);
+                        }
+                    }
+                }
+            }
+        }
+
+        if (_sync.Direction != SyncDirection.TagToAlbum)
+        {
+            // Album → tag, on the membership after tag → album: members of a matching album get <prefix><name>.
+            var patterns = _sync.AlbumNamePatterns.Select(p => RuleClassifier.CompileAlbumPattern(p, options.RegexTimeout)).ToArray();
+            bool Matches(Album a) => a.OwnerId == userId && Array.Exists(patterns, p => p.IsMatch(a.Name));
+            var existingTags = snapshot.Tags.GroupBy(t => t.Value, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.First(), StringComparer.Ordinal);
+            var placeholders = new Dictionary<string, Tag>(StringComparer.Ordinal);
+            foreach (var id in assets)
+            {
+                var albums = AlbumsOf(id);
+                var wanted = albums.Where(Matches).Select(a => _sync.TagPrefix + a.Name).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
+                var tags = TagsOf(id);
+                foreach (var path in wanted.Where(p => !tags.Exists(t => string.Equals(t.Value, p, StringComparison.Ordinal))))
+                {
+                    if (!existingTags.TryGetValue(path, out var tag) && !placeholders.TryGetValue(path, out tag))
+                    {
+                        tag = new Tag(Guid.NewGuid(), path.Split('/')[^1], path, null);
+                        placeholders[path] = tag;
+                    }
+
+                    tags.Add(tag);
+                    (tagAdditions.TryGetValue(path, out var list) ? list : tagAdditions[path] = []).Add(id);
+                }
+
+                if (_sync.Remove && _sync.Direction == SyncDirection.AlbumToTag)
+                {
+                    // A tag of a matching album of the user that the asset is no longer in goes.
+                    foreach (var tag in tags.Where(t => IsSyncTag(t.Value) && snapshot.Tags.Contains(t)).ToList())
+                    {
+                        var name = tag.Value[_sync.TagPrefix.Length..];
+                        var synced = ownAlbums[name].Where(Matches).ToList();
+                        if (synced.Count > 0 && !albums.Exists(a => synced.Exists(s => s.Id == a.Id)))
+                        {
+                            tags.Remove(tag);
+                            (tagRemovals.TryGetValue(tag.Id, out var list) ? list : tagRemovals[tag.Id] = []).Add(id);
+                            removedPaths[tag.Id] = tag.Value;
+                        }
+                    }
+                }
+            }
+        }
+
+        var augmented = snapshot with
+        {
+            AlbumsByAsset = albumsByAsset.ToDictionary(kv => kv.Key, kv => (IReadOnlyList<Album>)kv.Value),
+            TagsByAsset = tagsByAsset.ToDictionary(kv => kv.Key, kv => (IReadOnlyList<Tag>)kv.Value),
+        };
+        return new SyncPlan(
+            augmented,
+            newAlbums,
+            additions.Values.Select(v => new AlbumAddition(v.Album.Id, v.Album.Name, v.Assets)).ToList(),
+            removals,
+            tagAdditions,
+            tagRemovals,
+            removedPaths,
+            notes);
+    }
+
+    /// <summary>
+    /// Folds the sync's changes into the planner's plan. Album propagation may have picked an album the sync is
+    /// about to create: those assets simply join the creation.
+    /// </summary>
+    public static TagPlan Merge(TagPlan plan, SyncPlan sync, IReadOnlyList<Tag> existingTags)
+    {
+        if (sync.NewAlbums.Count == 0 && sync.AlbumAdditions.Count == 0 && sync.AlbumRemovals.Count == 0 && sync.TagAdditions.Count == 0 && sync.TagRemovals.Count == 0 && sync.Notes.Count == 0)
+        {
+            return plan;
+        }
+
+        var creations = sync.NewAlbums.ToDictionary(kv => kv.Key, kv => kv.Value.AssetIds.ToList());
+        var albumAdditions = new Dictionary<Guid, (string Name, List<Guid> Ids)>();
+        foreach (var a in plan.AlbumAdditions.Concat(sync.AlbumAdditions))
+        {
+            if (creations.TryGetValue(a.AlbumId, out var created))
+            {
+                created.AddRange(a.AssetIds.Where(id => !created.Contains(id)));
+                continue;
+            }
+
+            if (!albumAdditions.TryGetValue(a.AlbumId, out var entry))
+            {
+                entry = (a.AlbumName, []);
+                albumAdditions[a.AlbumId] = entry;
+            }
+
+            entry.Ids.AddRange(a.AssetIds.Where(id => !entry.Ids.Contains(id)));
+        }
+
+        var additions = plan.Additions.ToDictionary(kv => kv.Key, kv => kv.Value.ToList(), StringComparer.Ordinal);
+        foreach (var (path, ids) in sync.TagAdditions)
+        {
+            var list = additions.TryGetValue(path, out var l) ? l : additions[path] = [];
+            list.AddRange(ids.Where(id => !list.Contains(id)));
+        }
+
+        var removals = plan.Removals.ToDictionary(kv => kv.Key, kv => kv.Value.ToList());
+        foreach (var (tagId, ids) in sync.TagRemovals)
+        {
+            var list = removals.TryGetValue(tagId, out var l) ? l : removals[tagId] = [];
+            list.AddRange(ids.Where(id => !list.Contains(id)));
+        }
+
+        var existing = existingTags.Select(t => t.Value).ToHashSet(StringComparer.Ordinal);
+        var tagPaths = plan.TagPaths.ToDictionary(kv => kv.Key, kv => kv.Value);
+        foreach (var (id, path) in sync.RemovedTagPaths)
+        {
+            tagPaths[id] = path;
+        }
+
+        foreach (var tag in existingTags.Where(t => sync.TagAdditions.ContainsKey(t.Value)))
+        {
+            tagPaths.TryAdd(tag.Id, tag.Value);
+        }
+
+        return new TagPlan(
+            plan.TagsToCreate.Concat(sync.TagAdditions.Keys.Where(p => !existing.Contains(p))).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList(),
+            additions.ToDictionary(kv => kv.Key, kv => (IReadOnlyList<Guid>)kv.Value, StringComparer.Ordinal),
+            removals.ToDictionary(kv => kv.Key, kv => (IReadOnlyList<Guid>)kv.Value),
+            tagPaths,
+            plan.Statuses)
+        {
+            DateUpdates = plan.DateUpdates,
+            AlbumAdditions = albumAdditions.Select(kv => new AlbumAddition(kv.Key, kv.Value.Name, kv.Value.Ids)).OrderBy(a => a.AlbumName, StringComparer.Ordinal).ToList(),
+            AlbumsToCreate = [.. plan.AlbumsToCreate, .. creations.Select(kv => new AlbumCreation(sync.NewAlbums[kv.Key].AlbumName, kv.Value)).OrderBy(c => c.AlbumName, StringComparer.Ordinal)],
+            AlbumRemovals = [.. plan.AlbumRemovals, .. sync.AlbumRemovals],
+            SharingChanges = plan.SharingChanges,
+            Notes = [.. plan.Notes, .. sync.Notes],
+        };
+    }
+
+    private bool InScope(LibrarySnapshot snapshot, Asset asset)
+    {
+        if ((!options.IncludeArchived && (asset.IsArchived || asset.Visibility == AssetVisibility.Archive))
+            || (!options.IncludeHidden && asset.Visibility == AssetVisibility.Hidden))
+        {
+            return false;
+        }
+
+        if (config.Filters.FilterIn.Count == 0 && config.Filters.FilterOut.Count == 0)
+        {
+            return true;
+        }
+
+        // Filters judged on the library as read: filter_out keeps an asset out of every change, filter_in focuses.
+        _filterIn ??= config.Filters.FilterIn.Count > 0 ? RuleClassifier.Compile(config.Filters.FilterIn, options.RegexTimeout) : null;
+        _filterOut ??= config.Filters.FilterOut.Count > 0 ? RuleClassifier.Compile(config.Filters.FilterOut, options.RegexTimeout) : null;
+        var facts = new AssetFacts(asset.Id, snapshot.TagsOf(asset.Id), snapshot.AlbumsOf(asset.Id).Select(a => a.Name).ToList());
+        try
+        {
+            return (_filterIn is null || _filterIn.Classify(facts).Matches.Count > 0) && (_filterOut is null || _filterOut.Classify(facts).Matches.Count == 0);
+        }
+        catch (RegexMatchTimeoutException)
+        {
+            return false;
+        }
+    }
+
+    private RuleClassifier? _filterIn;
+    private RuleClassifier? _filterOut;
+}
