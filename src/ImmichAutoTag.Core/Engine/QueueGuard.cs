@@ -78,12 +78,18 @@ public sealed class QueueGuard(IImmichGateway gateway, IQueuePauseMarker marker,
         // Written first: if the process dies right after a pause, the next run still knows what to resume.
         await marker.WriteAsync(running, ct);
         var paused = new List<string>();
+        string? inFlight = null;
         try
         {
             foreach (var name in running)
             {
-                await gateway.SetQueuePausedAsync(name, paused: true, ct);
+                // Sent without the stop token: a pause the server applied must be known here, or it would never
+                // be resumed. A stop takes effect between the calls.
+                inFlight = name;
+                await gateway.SetQueuePausedAsync(name, paused: true, CancellationToken.None);
                 paused.Add(name);
+                inFlight = null;
+                ct.ThrowIfCancellationRequested();
             }
         }
         catch (ImmichException ex) when (ex is ImmichPermissionException or ImmichApiException)
@@ -99,8 +105,9 @@ public sealed class QueueGuard(IImmichGateway gateway, IQueuePauseMarker marker,
         }
         catch
         {
-            // Cancelled or unreachable half-way: give back what was paused, then let the failure surface.
-            await ResumeAsync(paused);
+            // Cancelled or unreachable half-way: give back what was paused (and the call whose answer was lost,
+            // which the server may have applied), then let the failure surface.
+            await ResumeAsync(inFlight is null ? paused : [.. paused, inFlight]);
             throw;
         }
 
