@@ -98,6 +98,11 @@ internal static class RunUseCase
                 needed = [.. needed, new PermissionNeed(ImmichPermissions.AssetUpdate, "repair asset dates (PUT /assets), as duplicate_processing.date_correction.enabled asks")];
             }
 
+            if (!request.DryRun)
+            {
+                needed = [.. needed, .. AlbumNeeds(config)];
+            }
+
             var preflight = await ServerPreflight.CheckAsync(gateway, needed, ct).ConfigureAwait(false);
             foreach (var warning in preflight.Warnings)
             {
@@ -282,6 +287,25 @@ internal static class RunUseCase
         }
     }
 
+    /// <summary>Album features the config turns on explicitly: a key that cannot carry them out is an error, not a skip.</summary>
+    private static IEnumerable<PermissionNeed> AlbumNeeds(AutoTagConfig config)
+    {
+        var conversionAlbums = config.Conversions.Enabled && config.Conversions.Conversions.Any(c => c.DestinationAlbumNames.Count > 0);
+        var folders = config.AlbumDetectionFromFolders.Enabled;
+        var temporary = config.CreateAlbumFromDateIfMissing;
+        if (conversionAlbums || folders || temporary)
+        {
+            yield return new PermissionNeed(ImmichPermissions.AlbumCreate, "create albums (POST /albums) for conversions, folder detection or temporary albums");
+            yield return new PermissionNeed(ImmichPermissions.AlbumAssetCreate, "add assets to albums (PUT /albums/{id}/assets)");
+        }
+
+        if (temporary)
+        {
+            yield return new PermissionNeed(ImmichPermissions.AlbumAssetDelete, "take classified assets out of temporary albums (DELETE /albums/{id}/assets)");
+            yield return new PermissionNeed(ImmichPermissions.AlbumDelete, "delete emptied temporary albums (DELETE /albums/{id})");
+        }
+    }
+
     private static RunCounters Counters(RunResult result, ImmichGateway gateway) => new(
         result.Assets.Total,
         result.Assets.Evaluated,
@@ -308,6 +332,11 @@ internal static class RunUseCase
             {
                 await output.WriteLineAsync(string.Create(inv, $"Dry run: would also add {plan.AlbumAdditionCount} asset(s) to albums and repair {plan.DateUpdates.Count} date(s).")).ConfigureAwait(false);
             }
+
+            if (plan.AlbumsToCreate.Count > 0 || plan.AlbumRemovalCount > 0 || plan.AlbumDeletions.Count > 0)
+            {
+                await output.WriteLineAsync(string.Create(inv, $"Dry run: would create {plan.AlbumsToCreate.Count} album(s), take {plan.AlbumRemovalCount} asset(s) out of temporary albums and delete {plan.AlbumDeletions.Count} temporary album(s).")).ConfigureAwait(false);
+            }
         }
         else
         {
@@ -319,6 +348,14 @@ internal static class RunUseCase
             if (albums > 0 || dates > 0)
             {
                 await output.WriteLineAsync(string.Create(inv, $"Also: {albums} asset(s) added to albums, {dates} date(s) repaired.")).ConfigureAwait(false);
+            }
+
+            var created = result.AppliedChanges.Count(c => c.Kind == ChangeKind.AlbumCreated);
+            var takenOut = result.AppliedChanges.Count(c => c.Kind == ChangeKind.RemovedFromAlbum);
+            var deleted = result.AppliedChanges.Count(c => c.Kind == ChangeKind.AlbumDeleted);
+            if (created > 0 || takenOut > 0 || deleted > 0)
+            {
+                await output.WriteLineAsync(string.Create(inv, $"Albums: {created} created, {takenOut} asset(s) taken out of temporary albums, {deleted} temporary album(s) deleted.")).ConfigureAwait(false);
             }
 
             if (result.RevertedAndReapplied > 0 || result.StillWrong.Count > 0)

@@ -85,6 +85,11 @@ internal static class ReportWriter
         var sb = new StringBuilder();
         var plan = result.Plan;
         sb.Append(Inv, $"# Plan{(result.DryRun ? " (dry run: nothing was sent)" : string.Empty)}: {plan.TagsToCreate.Count} tag(s) to create, {plan.AdditionCount} addition(s), {plan.RemovalCount} removal(s), {plan.AlbumAdditionCount} album addition(s), {plan.DateUpdates.Count} date repair(s)\n");
+        if (plan.AlbumsToCreate.Count > 0 || plan.AlbumRemovalCount > 0 || plan.AlbumDeletions.Count > 0)
+        {
+            sb.Append(Inv, $"# Albums: {plan.AlbumsToCreate.Count} to create ({plan.AlbumsToCreate.Sum(c => c.AssetIds.Count)} asset(s) in them), {plan.AlbumRemovalCount} removal(s) from temporary albums, {plan.AlbumDeletions.Count} temporary album(s) to delete\n");
+        }
+
         foreach (var tag in plan.TagsToCreate)
         {
             sb.Append(Inv, $"create tag {tag}\n");
@@ -116,6 +121,28 @@ internal static class ReportWriter
             }
         }
 
+        foreach (var creation in plan.AlbumsToCreate)
+        {
+            sb.Append(Inv, $"create album {creation.AlbumName} | {creation.Reason}\n");
+            foreach (var id in creation.AssetIds)
+            {
+                sb.Append(Inv, $"album+ {creation.AlbumName} | (new album) | {WebUrl(server, $"photos/{id}")} | {names.GetValueOrDefault(id)}\n");
+            }
+        }
+
+        foreach (var removal in plan.AlbumRemovals)
+        {
+            foreach (var id in removal.AssetIds)
+            {
+                sb.Append(Inv, $"album- {removal.AlbumName} | {WebUrl(server, $"albums/{removal.AlbumId}")} | {WebUrl(server, $"photos/{id}")} | {names.GetValueOrDefault(id)}\n");
+            }
+        }
+
+        foreach (var deletion in plan.AlbumDeletions)
+        {
+            sb.Append(Inv, $"delete album {deletion.AlbumName} | {WebUrl(server, $"albums/{deletion.AlbumId}")} | {deletion.Reason}\n");
+        }
+
         foreach (var update in plan.DateUpdates)
         {
             sb.Append(Inv, $"date {update.OldDate:O} -> {update.NewValue} | {WebUrl(server, $"photos/{update.AssetId}")} | {names.GetValueOrDefault(update.AssetId)} | from {update.Source}\n");
@@ -137,7 +164,13 @@ internal static class ReportWriter
         foreach (var change in result.AppliedChanges)
         {
             var kind = ChangeKindName(change.Kind);
-            sb.Append(Inv, $"{change.At:yyyy-MM-ddTHH:mm:ss.fffzzz} | kind={kind} | asset_link={WebUrl(server, $"photos/{change.AssetId}")} | name={change.FileName}");
+            sb.Append(Inv, $"{change.At:yyyy-MM-ddTHH:mm:ss.fffzzz} | kind={kind}");
+
+            // Album-level changes (create, delete) concern no asset.
+            if (change.AssetId != Guid.Empty)
+            {
+                sb.Append(Inv, $" | asset_link={WebUrl(server, $"photos/{change.AssetId}")} | name={change.FileName}");
+            }
             if (change.TagName.Length > 0)
             {
                 sb.Append(Inv, $" | tag={change.TagName}");
@@ -182,6 +215,9 @@ internal static class ReportWriter
                 EngineErrorKind.CreateTags => "ERROR_CREATE_TAG_FAILED",
                 EngineErrorKind.UpdateDates => "ERROR_UPDATE_ASSET_DATE_FAILED",
                 EngineErrorKind.AddToAlbums => "ERROR_ASSIGN_ASSET_TO_ALBUM_FAILED",
+                EngineErrorKind.CreateAlbums => "ERROR_CREATE_ALBUM_FAILED",
+                EngineErrorKind.RemoveFromAlbums => "ERROR_REMOVE_ASSET_FROM_ALBUM_FAILED",
+                EngineErrorKind.DeleteAlbums => "ERROR_DELETE_ALBUM_FAILED",
                 _ => "ERROR_ASSET_SKIPPED_RECOVERABLE",
             };
             sb.Append(Inv, $"{error.At:yyyy-MM-ddTHH:mm:ss.fffzzz} | kind={kind} | tag={string.Join(",", error.TagNames)} | user={user} | extra={{'assets': {error.AssetIds.Count}, 'message': '{error.Message.Replace('\'', '"')}'}}\n");
@@ -214,6 +250,9 @@ internal static class ReportWriter
                         ChangeKind.Added => "added",
                         ChangeKind.Removed => "removed",
                         ChangeKind.AddedToAlbum => "added_to_album",
+                        ChangeKind.AlbumCreated => "album_created",
+                        ChangeKind.RemovedFromAlbum => "removed_from_album",
+                        ChangeKind.AlbumDeleted => "album_deleted",
                         _ => "date_updated",
                     })
                 {
@@ -273,6 +312,12 @@ internal static class ReportWriter
         sb.Append(Inv, $"  planned_date_updates: {result.Plan.DateUpdates.Count}\n");
         sb.Append(Inv, $"  assigned_to_albums: {result.AppliedChanges.Count(c => c.Kind == ChangeKind.AddedToAlbum)}\n");
         sb.Append(Inv, $"  dates_updated: {result.AppliedChanges.Count(c => c.Kind == ChangeKind.DateUpdated)}\n");
+        sb.Append(Inv, $"  planned_albums_created: {result.Plan.AlbumsToCreate.Count}\n");
+        sb.Append(Inv, $"  planned_album_removals: {result.Plan.AlbumRemovalCount}\n");
+        sb.Append(Inv, $"  planned_albums_deleted: {result.Plan.AlbumDeletions.Count}\n");
+        sb.Append(Inv, $"  albums_created: {result.AppliedChanges.Count(c => c.Kind == ChangeKind.AlbumCreated)}\n");
+        sb.Append(Inv, $"  removed_from_albums: {result.AppliedChanges.Count(c => c.Kind == ChangeKind.RemovedFromAlbum)}\n");
+        sb.Append(Inv, $"  albums_deleted: {result.AppliedChanges.Count(c => c.Kind == ChangeKind.AlbumDeleted)}\n");
         sb.Append(Inv, $"  reverted_and_reapplied: {result.RevertedAndReapplied}\n");
         sb.Append(Inv, $"  still_wrong: {result.StillWrong.Count}\n");
         sb.Append(Inv, $"excluded_by_filters: {result.ExcludedByFilters}\n");
@@ -339,6 +384,9 @@ internal static class ReportWriter
         ChangeKind.Added => "ADD_TAG_TO_ASSET",
         ChangeKind.Removed => "REMOVE_TAG_FROM_ASSET",
         ChangeKind.AddedToAlbum => "ASSIGN_ASSET_TO_ALBUM",
+        ChangeKind.AlbumCreated => "CREATE_ALBUM",
+        ChangeKind.RemovedFromAlbum => "REMOVE_ASSET_FROM_ALBUM",
+        ChangeKind.AlbumDeleted => "DELETE_ALBUM",
         _ => "UPDATE_ASSET_DATE",
     };
 
@@ -348,6 +396,7 @@ internal static class ReportWriter
         PlanNoteKind.AmbiguousAlbum => "WARNING_AMBIGUOUS_ALBUM",
         PlanNoteKind.AlbumDateMismatch => "ALBUM_DATE_MISMATCH",
         PlanNoteKind.DuplicateAlbumConflict => "DUPLICATE_ALBUM_CONFLICT",
+        PlanNoteKind.AlbumDetectionConflict => "ALBUM_DETECTION_CONFLICT",
         _ => "CLASSIFICATION_CONFLICT",
     };
 

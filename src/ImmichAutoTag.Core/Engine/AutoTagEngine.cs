@@ -29,6 +29,12 @@ public sealed class AutoTagEngine(IImmichGateway gateway, TimeProvider time, ILo
         var outputs = OutputTags.From(config, duplicatesWanted);
 
         var tagNames = classifier.TagNames.Union(RunPlanner.FilterTagNames(config.Filters)).ToHashSet(StringComparer.Ordinal);
+        if (config.Conversions.Enabled)
+        {
+            // Conversions read their source tags and must see who already carries a destination tag.
+            tagNames.UnionWith(Conversions.TagNames(config.Conversions));
+        }
+
 
         // Before anything else: queues an interrupted earlier run left paused would hold Immich's jobs for ever.
         var guard = new QueueGuard(gateway, options.QueuePauseMarker ?? new InMemoryQueuePauseMarker(), time, logger);
@@ -54,11 +60,14 @@ public sealed class AutoTagEngine(IImmichGateway gateway, TimeProvider time, ILo
         if (logger.IsEnabled(LogLevel.Information))
         {
             logger.LogInformation(
-                "Plan: {Create} tags to create, {Add} additions, {Remove} removals, {Albums} album additions, {Dates} date repairs{DryRun}",
+                "Plan: {Create} tags to create, {Add} additions, {Remove} removals, {Albums} album additions, {NewAlbums} albums to create, {AlbumRemovals} removals from temporary albums, {AlbumDeletions} temporary albums to delete, {Dates} date repairs{DryRun}",
                 plan.TagsToCreate.Count,
                 plan.AdditionCount,
                 plan.RemovalCount,
                 plan.AlbumAdditionCount,
+                plan.AlbumsToCreate.Count,
+                plan.AlbumRemovalCount,
+                plan.AlbumDeletions.Count,
                 plan.DateUpdates.Count,
                 options.DryRun ? " (dry run)" : string.Empty);
         }

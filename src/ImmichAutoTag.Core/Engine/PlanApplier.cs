@@ -14,6 +14,15 @@ public enum ChangeKind
 
     /// <summary>The asset's date was rewritten (<see cref="AppliedChange.OldValue"/> → <see cref="AppliedChange.NewValue"/>); TagName is empty.</summary>
     DateUpdated,
+
+    /// <summary>An album was created (<see cref="AppliedChange.AlbumName"/>); AssetId is empty, its assets are AddedToAlbum changes.</summary>
+    AlbumCreated,
+
+    /// <summary>The asset was taken out of one of the tool's temporary albums; TagName is empty.</summary>
+    RemovedFromAlbum,
+
+    /// <summary>One of the tool's temporary albums was deleted; AssetId is empty.</summary>
+    AlbumDeleted,
 }
 
 /// <summary>One change the server accepted.</summary>
@@ -36,6 +45,9 @@ public enum EngineErrorKind
     Classify,
     UpdateDates,
     AddToAlbums,
+    CreateAlbums,
+    RemoveFromAlbums,
+    DeleteAlbums,
 }
 
 /// <summary>A failed step; <see cref="AssetIds"/> are the assets it left unchanged.</summary>
@@ -73,7 +85,10 @@ public sealed class PlanApplier(IImmichGateway gateway, TimeProvider time, ILogg
         // Dates first, then albums, then tags: a date write makes the server re-read the file's metadata,
         // so the tag writes (the most numerous) land last.
         await ApplyDatesAsync(plan, chunkSize, run, ct);
+        await ApplyAlbumCreationsAsync(plan, chunkSize, run, ct);
         await ApplyAlbumAdditionsAsync(plan, chunkSize, run, ct);
+        await ApplyAlbumRemovalsAsync(plan, chunkSize, run, ct);
+        await ApplyAlbumDeletionsAsync(plan, run, ct);
         var tagIds = new Dictionary<string, Guid>(StringComparer.Ordinal);
         foreach (var tag in existingTags)
         {
@@ -202,9 +217,125 @@ public sealed class PlanApplier(IImmichGateway gateway, TimeProvider time, ILogg
         }
     }
 
-    private async Task ApplyAlbumAdditionsAsync(TagPlan plan, int chunkSize, ApplyRun run, CancellationToken ct)
+    /// <summary>One createAlbum per album with its first chunk of assets; the rest joins it like any addition.</summary>
+    private async Task ApplyAlbumCreationsAsync(TagPlan plan, int chunkSize, ApplyRun run, CancellationToken ct)
     {
-        foreach (var addition in plan.AlbumAdditions)
+        var rest = new List<AlbumAddition>();
+        foreach (var creation in plan.AlbumsToCreate)
+        {
+            if (run.Aborted || run.StopIfCancelled(ct))
+            {
+                return;
+            }
+
+            var first = creation.AssetIds.Take(chunkSize).ToList();
+            try
+            {
+                var album = await gateway.CreateAlbumAsync(creation.AlbumName, first, CancellationToken.None);
+                run.Record(new AppliedChange(Guid.Empty, string.Empty, string.Empty, ChangeKind.AlbumCreated, time.GetUtcNow())
+                {
+                    AlbumId = album.Id,
+                    AlbumName = album.Name,
+                });
+                foreach (var assetId in first)
+                {
+                    run.Record(new AppliedChange(assetId, run.FileName(assetId), string.Empty, ChangeKind.AddedToAlbum, time.GetUtcNow())
+                    {
+                        AlbumId = album.Id,
+                        AlbumName = album.Name,
+                    });
+                }
+
+                if (creation.AssetIds.Count > first.Count)
+                {
+                    rest.Add(new AlbumAddition(album.Id, album.Name, creation.AssetIds.Skip(first.Count).ToList()));
+                }
+            }
+            catch (ImmichException ex)
+            {
+                run.Fail(EngineErrorKind.CreateAlbums, $"Creating album '{creation.AlbumName}': {ex.Message}", creation.AssetIds, []);
+                logger.LogError(ex, "Creating album {Album} failed", creation.AlbumName);
+            }
+        }
+
+        await AddToAlbumsAsync(rest, chunkSize, run, ct);
+    }
+
+    /// <summary>Only the tool's temporary albums ever lose assets (the planner guarantees it).</summary>
+    private async Task ApplyAlbumRemovalsAsync(TagPlan plan, int chunkSize, ApplyRun run, CancellationToken ct)
+    {
+        foreach (var removal in plan.AlbumRemovals)
+        {
+            foreach (var chunk in removal.AssetIds.Chunk(chunkSize))
+            {
+                if (run.Aborted || run.StopIfCancelled(ct))
+                {
+                    return;
+                }
+
+                try
+                {
+                    var results = await gateway.RemoveAssetsFromAlbumAsync(removal.AlbumId, chunk, CancellationToken.None);
+
+                    // "not_found" means it is out already: the goal holds, nothing changed.
+                    var failed = results.Where(r => !r.Success && !string.Equals(r.Error, "not_found", StringComparison.Ordinal)).ToDictionary(r => r.Id);
+                    var gone = results.Where(r => !r.Success && string.Equals(r.Error, "not_found", StringComparison.Ordinal)).Select(r => r.Id).ToHashSet();
+                    foreach (var assetId in chunk.Where(id => !failed.ContainsKey(id) && !gone.Contains(id)))
+                    {
+                        run.Record(new AppliedChange(assetId, run.FileName(assetId), string.Empty, ChangeKind.RemovedFromAlbum, time.GetUtcNow())
+                        {
+                            AlbumId = removal.AlbumId,
+                            AlbumName = removal.AlbumName,
+                        });
+                    }
+
+                    if (failed.Count > 0)
+                    {
+                        var reasons = string.Join(", ", failed.Values.Select(r => r.Error ?? "unknown").Distinct(StringComparer.Ordinal));
+                        run.Fail(EngineErrorKind.RemoveFromAlbums, $"Immich did not remove {failed.Count} assets from album '{removal.AlbumName}': {reasons}", failed.Keys.ToList(), []);
+                    }
+                }
+                catch (ImmichException ex)
+                {
+                    run.Fail(EngineErrorKind.RemoveFromAlbums, $"Removing from album '{removal.AlbumName}': {ex.Message}", chunk, []);
+                    logger.LogError(ex, "Removing {Count} assets from album {Album} failed", chunk.Length, removal.AlbumName);
+                }
+            }
+        }
+    }
+
+    private async Task ApplyAlbumDeletionsAsync(TagPlan plan, ApplyRun run, CancellationToken ct)
+    {
+        foreach (var deletion in plan.AlbumDeletions)
+        {
+            if (run.Aborted || run.StopIfCancelled(ct))
+            {
+                return;
+            }
+
+            try
+            {
+                await gateway.DeleteAlbumAsync(deletion.AlbumId, CancellationToken.None);
+                run.Record(new AppliedChange(Guid.Empty, string.Empty, string.Empty, ChangeKind.AlbumDeleted, time.GetUtcNow())
+                {
+                    AlbumId = deletion.AlbumId,
+                    AlbumName = deletion.AlbumName,
+                });
+            }
+            catch (ImmichException ex)
+            {
+                run.Fail(EngineErrorKind.DeleteAlbums, $"Deleting album '{deletion.AlbumName}': {ex.Message}", [], []);
+                logger.LogError(ex, "Deleting album {Album} failed", deletion.AlbumName);
+            }
+        }
+    }
+
+    private Task ApplyAlbumAdditionsAsync(TagPlan plan, int chunkSize, ApplyRun run, CancellationToken ct) =>
+        AddToAlbumsAsync(plan.AlbumAdditions, chunkSize, run, ct);
+
+    private async Task AddToAlbumsAsync(IReadOnlyList<AlbumAddition> additions, int chunkSize, ApplyRun run, CancellationToken ct)
+    {
+        foreach (var addition in additions)
         {
             foreach (var chunk in addition.AssetIds.Chunk(chunkSize))
             {

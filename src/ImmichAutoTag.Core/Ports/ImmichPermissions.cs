@@ -10,6 +10,7 @@ public static class ImmichPermissions
     public const string AssetView = "asset.view";
     public const string AlbumRead = "album.read";
     public const string AlbumCreate = "album.create";
+    public const string AlbumDelete = "album.delete";
     public const string AlbumAssetCreate = "albumAsset.create";
     public const string AlbumAssetDelete = "albumAsset.delete";
     public const string TagRead = "tag.read";
