@@ -274,6 +274,23 @@ public sealed class AlbumFeatureRunTests : IAsyncLifetime
         _server.State.Albums.Should().ContainSingle(a => a.Name.EndsWith("-autotag-temp-unclassified", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public async Task A_key_that_cannot_manage_albums_fails_preflight_when_temporary_albums_are_on_but_may_dry_run()
+    {
+        Asset("u.jpg");
+        _key = _server.State.AddApiKey(_user, "user.read", "asset.read", "album.read", "tag.read", "tag.create", "tag.asset");
+        using var cli = new CliHarness();
+        var config = cli.WriteConfig(Config("create_album_from_date_if_missing: true"));
+
+        var result = await cli.RunAsync("run", "--config", config);
+        var dry = await cli.RunAsync("run", "--dry-run", "--config", config);
+
+        result.ExitCode.Should().Be((int)ImmichAutoTag.Cli.ExitCode.PermissionDenied, result.ToString());
+        result.Err.Should().Contain("'album.create'").And.Contain("'albumAsset.create'").And.Contain("'albumAsset.delete'").And.Contain("'album.delete'");
+        dry.ExitCode.Should().Be(0, dry.ToString());
+        _server.Requests.WriteCount.Should().Be(0);
+    }
+
     // ---- folder detection ----
     [Fact]
     public async Task A_date_folder_names_the_album_the_asset_joins_and_classifies_it_in_the_same_run()
