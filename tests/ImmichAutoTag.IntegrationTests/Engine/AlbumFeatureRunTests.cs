@@ -157,6 +157,32 @@ public sealed class AlbumFeatureRunTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Without_paused_queues_a_move_is_written_in_waves_and_survives_the_sidecar_write_back()
+    {
+        // queue.read without queue.update: the run writes in waves and waits for the queues between them.
+        _key = _server.State.AddApiKey(_user, "user.read", "asset.read", "album.read", "tag.read", "tag.create", "tag.asset",
+            "album.create", "albumAsset.create", "albumAsset.delete", "album.delete", "queue.read");
+        var meme = Asset("meme.jpg");
+        var plain = Asset("plain.jpg");
+        Tag("meme", meme);
+
+        var runs = await RunThriceAsync(Config("""
+            create_album_from_date_if_missing: true
+            conversions:
+              conversions:
+                - source: {tag_names: [meme]}
+                  destination: {tag_names: [autotag_input_meme]}
+            """));
+
+        runs.Statistics.Should().Contain("mode: waves_until_idle");
+        HasTag(meme, "autotag_input_meme").Should().BeTrue();
+        HasTag(meme, "meme").Should().BeFalse();
+        HasTag(meme, Unknown).Should().BeFalse();
+        HasTag(plain, Unknown).Should().BeTrue();
+        Members("2019-07-04-autotag-temp-unclassified").Should().BeEquivalentTo([plain]);
+    }
+
+    [Fact]
     public async Task A_copy_conversion_keeps_the_source_tag_and_joins_the_existing_album()
     {
         var meme = Asset("meme.jpg");
