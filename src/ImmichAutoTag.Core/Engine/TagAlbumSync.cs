@@ -204,9 +204,9 @@ internal sealed class TagAlbumSync(AutoTagConfig config, RunOptions options)
     }
 
     /// <summary>
-    /// Folds the sync's changes into the planner's plan. A planner step (album propagation, a conversion, folder
-    /// detection) may have picked an album the sync is about to create, by its placeholder id or by its name:
-    /// those assets join the one creation of that name, whose reason lists every feature that wants it.
+    /// Folds the sync's changes into the planner's plan. The albums the sync creates are in the snapshot the planner
+    /// saw, so a planner step (album propagation, a conversion, folder detection) that wants one of them by name
+    /// planned an addition to its placeholder: those assets simply join the one creation of that name.
     /// </summary>
     public static TagPlan Merge(TagPlan plan, SyncPlan sync, IReadOnlyList<Tag> existingTags)
     {
@@ -216,21 +216,6 @@ internal sealed class TagAlbumSync(AutoTagConfig config, RunOptions options)
         }
 
         var creations = sync.NewAlbums.ToDictionary(kv => kv.Key, kv => kv.Value.AssetIds.ToList());
-        var reasons = sync.NewAlbums.ToDictionary(kv => kv.Key, kv => new List<string> { kv.Value.Reason });
-        var plannedCreations = new List<AlbumCreation>();
-        foreach (var c in plan.AlbumsToCreate)
-        {
-            var same = sync.NewAlbums.FirstOrDefault(kv => string.Equals(kv.Value.AlbumName, c.AlbumName, StringComparison.Ordinal));
-            if (same.Value is null)
-            {
-                plannedCreations.Add(c);
-                continue;
-            }
-
-            creations[same.Key].AddRange(c.AssetIds.Where(id => !creations[same.Key].Contains(id)));
-            reasons[same.Key].Insert(0, c.Reason);
-        }
-
         var albumAdditions = new Dictionary<Guid, (string Name, List<Guid> Ids)>();
         foreach (var a in plan.AlbumAdditions.Concat(sync.AlbumAdditions))
         {
@@ -284,8 +269,8 @@ internal sealed class TagAlbumSync(AutoTagConfig config, RunOptions options)
         {
             DateUpdates = plan.DateUpdates,
             AlbumAdditions = albumAdditions.Select(kv => new AlbumAddition(kv.Key, kv.Value.Name, kv.Value.Ids)).OrderBy(a => a.AlbumName, StringComparer.Ordinal).ToList(),
-            AlbumsToCreate = plannedCreations
-                .Concat(creations.Select(kv => new AlbumCreation(sync.NewAlbums[kv.Key].AlbumName, kv.Value, string.Join(", ", reasons[kv.Key].Distinct(StringComparer.Ordinal)))))
+            AlbumsToCreate = plan.AlbumsToCreate
+                .Concat(creations.Select(kv => new AlbumCreation(sync.NewAlbums[kv.Key].AlbumName, kv.Value, CreationReason)))
                 .OrderBy(c => c.AlbumName, StringComparer.Ordinal)
                 .ToList(),
             AlbumRemovals = [.. plan.AlbumRemovals, .. sync.AlbumRemovals],

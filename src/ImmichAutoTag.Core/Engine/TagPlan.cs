@@ -73,7 +73,7 @@ public sealed record TagPlan(
 
 public sealed record AlbumAddition(Guid AlbumId, string AlbumName, IReadOnlyList<Guid> AssetIds);
 
-/// <param name="Reason">Which feature asked for it (conversion, folder detection, temporary album, tag_album_sync); several joined by ", ".</param>
+/// <param name="Reason">Which feature asked for it (conversion, folder detection, temporary album, tag_album_sync).</param>
 public sealed record AlbumCreation(string AlbumName, IReadOnlyList<Guid> AssetIds, string Reason);
 
 public sealed record AlbumRemoval(Guid AlbumId, string AlbumName, IReadOnlyList<Guid> AssetIds);
