@@ -162,6 +162,9 @@ public sealed partial class ImmichGateway : IImmichGateway, IRequestMetrics, IDi
         return CallAsync("createAlbum", async t => Map(await _client.CreateAlbumAsync(body, t).ConfigureAwait(false)), ct);
     }
 
+    public Task DeleteAlbumAsync(Guid albumId, CancellationToken ct) =>
+        CallAsync("deleteAlbum", async t => await _client.DeleteAlbumAsync(albumId, t).ConfigureAwait(false), ct);
+
     public Task<IReadOnlyList<BulkIdResult>> AddAssetsToAlbumAsync(Guid albumId, IReadOnlyList<Guid> assetIds, CancellationToken ct) =>
         CallAsync<IReadOnlyList<BulkIdResult>>("addAssetsToAlbum", async t => Map(await _client.AddAssetsToAlbumAsync(albumId, Ids(assetIds), t).ConfigureAwait(false)), ct);
 

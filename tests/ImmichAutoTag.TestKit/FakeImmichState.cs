@@ -355,6 +355,19 @@ public sealed partial class FakeImmichState
         return true;
     }
 
+    /// <summary>The album goes; its assets stay (Immich trashes the album, then a job removes it).</summary>
+    internal void DeleteAlbumLocked(Guid albumId)
+    {
+        foreach (var assetId in _albumAssets[albumId])
+        {
+            _assetAlbums[assetId].Remove(albumId);
+        }
+
+        _albumAssets.Remove(albumId);
+        _albums.Remove(albumId);
+        Version++;
+    }
+
     internal bool UnlinkAlbumAsset(Guid albumId, Guid assetId)
     {
         if (!_albumAssets[albumId].Remove(assetId))

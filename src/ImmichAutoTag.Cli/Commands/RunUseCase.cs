@@ -309,6 +309,16 @@ internal static class RunUseCase
             {
                 await output.WriteLineAsync(string.Create(inv, $"Dry run: would also add {plan.AlbumAdditionCount} asset(s) to albums and repair {plan.DateUpdates.Count} date(s).")).ConfigureAwait(false);
             }
+
+            if (plan.AlbumsToCreate.Count > 0 || plan.AlbumRemovalCount > 0 || plan.AlbumDeletions.Count > 0)
+            {
+                await output.WriteLineAsync(string.Create(inv, $"Dry run: would create {plan.AlbumsToCreate.Count} album(s), take {plan.AlbumRemovalCount} asset(s) out of albums and delete {plan.AlbumDeletions.Count} temporary album(s).")).ConfigureAwait(false);
+            }
+
+            if (plan.SharingChanges.Count > 0)
+            {
+                await output.WriteLineAsync(string.Create(inv, $"Dry run: would make {plan.SharingChanges.Count} album sharing change(s).")).ConfigureAwait(false);
+            }
         }
         else
         {
@@ -320,6 +330,22 @@ internal static class RunUseCase
             if (albums > 0 || dates > 0)
             {
                 await output.WriteLineAsync(string.Create(inv, $"Also: {albums} asset(s) added to albums, {dates} date(s) repaired.")).ConfigureAwait(false);
+            }
+
+            var created = result.AppliedChanges.Count(c => c.Kind == ChangeKind.AlbumCreated);
+            var takenOut = result.AppliedChanges.Count(c => c.Kind == ChangeKind.RemovedFromAlbum);
+            var deleted = result.AppliedChanges.Count(c => c.Kind == ChangeKind.AlbumDeleted);
+            if (created > 0 || takenOut > 0 || deleted > 0)
+            {
+                await output.WriteLineAsync(string.Create(inv, $"Albums: {created} created, {takenOut} asset(s) taken out of albums, {deleted} temporary album(s) deleted.")).ConfigureAwait(false);
+            }
+
+            var shared = result.AppliedChanges.Count(c => c.Kind == ChangeKind.AlbumShared);
+            var reRoled = result.AppliedChanges.Count(c => c.Kind == ChangeKind.AlbumRoleChanged);
+            var unshared = result.AppliedChanges.Count(c => c.Kind == ChangeKind.AlbumUnshared);
+            if (shared > 0 || reRoled > 0 || unshared > 0)
+            {
+                await output.WriteLineAsync(string.Create(inv, $"Sharing: {shared} user(s) added to albums, {reRoled} role(s) changed, {unshared} user(s) removed.")).ConfigureAwait(false);
             }
 
             if (result.RevertedAndReapplied > 0 || result.StillWrong.Count > 0)

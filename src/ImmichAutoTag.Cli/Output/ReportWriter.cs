@@ -85,7 +85,8 @@ internal static class ReportWriter
     {
         var sb = new StringBuilder();
         var plan = result.Plan;
-        sb.Append(Inv, $"# Plan{(result.DryRun ? " (dry run: nothing was sent)" : string.Empty)}: {plan.TagsToCreate.Count} tag(s) to create, {plan.AdditionCount} addition(s), {plan.RemovalCount} removal(s), {plan.AlbumAdditionCount} album addition(s), {plan.DateUpdates.Count} date repair(s), {plan.AlbumsToCreate.Count} album(s) to create, {plan.AlbumRemovals.Sum(r => r.AssetIds.Count)} album removal(s), {plan.SharingChanges.Count} sharing change(s)\n");
+        sb.Append(Inv, $"# Plan{(result.DryRun ? " (dry run: nothing was sent)" : string.Empty)}: {plan.TagsToCreate.Count} tag(s) to create, {plan.AdditionCount} addition(s), {plan.RemovalCount} removal(s), {plan.AlbumAdditionCount} album addition(s), {plan.DateUpdates.Count} date repair(s)\n");
+        sb.Append(Inv, $"# Album changes: {plan.AlbumsToCreate.Count} album(s) to create, {plan.AlbumRemovalCount} album removal(s), {plan.SharingChanges.Count} sharing change(s), {plan.AlbumDeletions.Count} temporary album(s) to delete, {plan.AlbumsToCreate.Sum(c => c.AssetIds.Count)} asset(s) in new albums\n");
         foreach (var tag in plan.TagsToCreate)
         {
             sb.Append(Inv, $"create tag {tag}\n");
@@ -119,7 +120,7 @@ internal static class ReportWriter
 
         foreach (var creation in plan.AlbumsToCreate)
         {
-            sb.Append(Inv, $"create album {creation.AlbumName} ({creation.AssetIds.Count} asset(s))\n");
+            sb.Append(Inv, $"create album {creation.AlbumName} | {creation.Reason} | {creation.AssetIds.Count} asset(s)\n");
             foreach (var id in creation.AssetIds)
             {
                 sb.Append(Inv, $"album+ {creation.AlbumName} | (new album) | {WebUrl(server, $"photos/{id}")} | {names.GetValueOrDefault(id)}\n");
@@ -132,6 +133,11 @@ internal static class ReportWriter
             {
                 sb.Append(Inv, $"album- {removal.AlbumName} | {WebUrl(server, $"albums/{removal.AlbumId}")} | {WebUrl(server, $"photos/{id}")} | {names.GetValueOrDefault(id)}\n");
             }
+        }
+
+        foreach (var deletion in plan.AlbumDeletions)
+        {
+            sb.Append(Inv, $"delete album {deletion.AlbumName} | {WebUrl(server, $"albums/{deletion.AlbumId}")} | {deletion.Reason}\n");
         }
 
         foreach (var c in plan.SharingChanges)
@@ -174,6 +180,8 @@ internal static class ReportWriter
         {
             var kind = ChangeKindName(change.Kind);
             sb.Append(Inv, $"{change.At:yyyy-MM-ddTHH:mm:ss.fffzzz} | kind={kind}");
+
+            // Album-level changes (create, delete, sharing) concern no asset.
             if (change.AssetId != Guid.Empty)
             {
                 sb.Append(Inv, $" | asset_link={WebUrl(server, $"photos/{change.AssetId}")} | name={change.FileName}");
@@ -230,6 +238,7 @@ internal static class ReportWriter
                 EngineErrorKind.AddToAlbums => "ERROR_ASSIGN_ASSET_TO_ALBUM_FAILED",
                 EngineErrorKind.CreateAlbums => "ERROR_CREATE_ALBUM_FAILED",
                 EngineErrorKind.RemoveFromAlbums => "ERROR_REMOVE_ASSET_FROM_ALBUM_FAILED",
+                EngineErrorKind.DeleteAlbums => "ERROR_DELETE_ALBUM_FAILED",
                 EngineErrorKind.ShareAlbums => "ERROR_ALBUM_PERMISSION_FAILED",
                 _ => "ERROR_ASSET_SKIPPED_RECOVERABLE",
             };
@@ -263,6 +272,9 @@ internal static class ReportWriter
                         ChangeKind.Added => "added",
                         ChangeKind.Removed => "removed",
                         ChangeKind.AddedToAlbum => "added_to_album",
+                        ChangeKind.AlbumCreated => "album_created",
+                        ChangeKind.RemovedFromAlbum => "removed_from_album",
+                        ChangeKind.AlbumDeleted => "album_deleted",
                         ChangeKind.DateUpdated => "date_updated",
                         _ => ChangeKindName(c.Kind).ToLowerInvariant(),
                     })
@@ -324,10 +336,12 @@ internal static class ReportWriter
         sb.Append(Inv, $"  assigned_to_albums: {result.AppliedChanges.Count(c => c.Kind == ChangeKind.AddedToAlbum)}\n");
         sb.Append(Inv, $"  dates_updated: {result.AppliedChanges.Count(c => c.Kind == ChangeKind.DateUpdated)}\n");
         sb.Append(Inv, $"  planned_albums_to_create: {result.Plan.AlbumsToCreate.Count}\n");
-        sb.Append(Inv, $"  planned_album_removals: {result.Plan.AlbumRemovals.Sum(r => r.AssetIds.Count)}\n");
+        sb.Append(Inv, $"  planned_album_removals: {result.Plan.AlbumRemovalCount}\n");
+        sb.Append(Inv, $"  planned_albums_to_delete: {result.Plan.AlbumDeletions.Count}\n");
         sb.Append(Inv, $"  planned_sharing_changes: {result.Plan.SharingChanges.Count}\n");
         sb.Append(Inv, $"  albums_created: {result.AppliedChanges.Count(c => c.Kind == ChangeKind.AlbumCreated)}\n");
         sb.Append(Inv, $"  removed_from_albums: {result.AppliedChanges.Count(c => c.Kind == ChangeKind.RemovedFromAlbum)}\n");
+        sb.Append(Inv, $"  albums_deleted: {result.AppliedChanges.Count(c => c.Kind == ChangeKind.AlbumDeleted)}\n");
         sb.Append(Inv, $"  album_users_added: {result.AppliedChanges.Count(c => c.Kind == ChangeKind.AlbumShared)}\n");
         sb.Append(Inv, $"  album_roles_changed: {result.AppliedChanges.Count(c => c.Kind == ChangeKind.AlbumRoleChanged)}\n");
         sb.Append(Inv, $"  album_users_removed: {result.AppliedChanges.Count(c => c.Kind == ChangeKind.AlbumUnshared)}\n");
@@ -399,6 +413,7 @@ internal static class ReportWriter
         ChangeKind.AddedToAlbum => "ASSIGN_ASSET_TO_ALBUM",
         ChangeKind.AlbumCreated => "CREATE_ALBUM",
         ChangeKind.RemovedFromAlbum => "REMOVE_ASSET_FROM_ALBUM",
+        ChangeKind.AlbumDeleted => "DELETE_ALBUM",
         ChangeKind.AlbumShared => "ALBUM_PERMISSION_SHARED",
         ChangeKind.AlbumRoleChanged => "ALBUM_PERMISSION_ROLE_CHANGED",
         ChangeKind.AlbumUnshared => "ALBUM_PERMISSION_REMOVED",
@@ -411,6 +426,7 @@ internal static class ReportWriter
         PlanNoteKind.AmbiguousAlbum => "WARNING_AMBIGUOUS_ALBUM",
         PlanNoteKind.AlbumDateMismatch => "ALBUM_DATE_MISMATCH",
         PlanNoteKind.DuplicateAlbumConflict => "DUPLICATE_ALBUM_CONFLICT",
+        PlanNoteKind.AlbumDetectionConflict => "ALBUM_DETECTION_CONFLICT",
         PlanNoteKind.UnknownShareUser => "WARNING_ALBUM_PERMISSION_UNKNOWN_USER",
         PlanNoteKind.UnmatchedAlbum => "ALBUM_PERMISSION_UNMATCHED",
         PlanNoteKind.AmbiguousSyncAlbum => "WARNING_AMBIGUOUS_SYNC_ALBUM",

@@ -12,6 +12,8 @@ internal static class AlbumSharing
 {
     private static readonly char[] WordSeparators = [' ', '-', '_', '.'];
 
+    private static readonly string[] TemporarySuffixWords = TemporaryAlbums.Suffix.Split(WordSeparators, StringSplitOptions.RemoveEmptyEntries);
+
     public static (IReadOnlyList<AlbumShareChange> Changes, IReadOnlyList<PlanNote> Notes) Plan(
         AlbumPermissionsConfig config,
         IReadOnlyList<Album> albums,
@@ -37,13 +39,16 @@ internal static class AlbumSharing
         // Other users' albums are theirs to share; only the owner may change who sees an album.
         foreach (var album in albums.Where(a => a.OwnerId == ownerId).OrderBy(a => a.Name, StringComparer.Ordinal).ThenBy(a => a.Id))
         {
-            var words = album.Name.Split(WordSeparators, StringSplitOptions.RemoveEmptyEntries);
+            // A temporary album is the tool's working album, not the user's: only a rule that names it explicitly (a
+            // keyword from its fixed suffix) shares it, never one that happens to match its date ("2019").
+            var temporary = TemporaryAlbums.IsTemporary(album.Name);
+            var words = temporary ? TemporarySuffixWords : album.Name.Split(WordSeparators, StringSplitOptions.RemoveEmptyEntries);
             var rules = config.SelectionRules
                 .Where(r => !string.IsNullOrWhiteSpace(r.Keyword) && words.Contains(r.Keyword.Trim(), StringComparer.OrdinalIgnoreCase))
                 .ToList();
             if (rules.Count == 0)
             {
-                if (config.LogUnmatched)
+                if (config.LogUnmatched && !temporary)
                 {
                     notes.Add(new PlanNote(PlanNoteKind.UnmatchedAlbum, Guid.Empty, $"no album_permissions selection rule matches album '{album.Name}'", album.Name));
                 }

@@ -29,6 +29,11 @@ public sealed class AutoTagEngine(IImmichGateway gateway, TimeProvider time, ILo
         var outputs = OutputTags.From(config, duplicatesWanted);
 
         var tagNames = classifier.TagNames.Union(RunPlanner.FilterTagNames(config.Filters)).ToHashSet(StringComparer.Ordinal);
+        if (config.Conversions.Enabled)
+        {
+            // Conversions read their source tags and must see who already carries a destination tag.
+            tagNames.UnionWith(Conversions.TagNames(config.Conversions));
+        }
 
         // Before anything else: queues an interrupted earlier run left paused would hold Immich's jobs for ever.
         var guard = new QueueGuard(gateway, options.QueuePauseMarker ?? new InMemoryQueuePauseMarker(), time, logger);
@@ -64,15 +69,16 @@ public sealed class AutoTagEngine(IImmichGateway gateway, TimeProvider time, ILo
         if (logger.IsEnabled(LogLevel.Information))
         {
             logger.LogInformation(
-                "Plan: {Create} tags to create, {Add} additions, {Remove} removals, {Albums} album additions, {Dates} date repairs, {NewAlbums} albums to create, {AlbumRemovals} album removals, {Sharing} sharing changes{DryRun}",
+                "Plan: {Create} tags to create, {Add} additions, {Remove} removals, {Albums} album additions, {NewAlbums} albums to create, {AlbumRemovals} album removals, {AlbumDeletions} temporary albums to delete, {Sharing} sharing changes, {Dates} date repairs{DryRun}",
                 plan.TagsToCreate.Count,
                 plan.AdditionCount,
                 plan.RemovalCount,
                 plan.AlbumAdditionCount,
-                plan.DateUpdates.Count,
                 plan.AlbumsToCreate.Count,
-                plan.AlbumRemovals.Sum(r => r.AssetIds.Count),
+                plan.AlbumRemovalCount,
+                plan.AlbumDeletions.Count,
                 plan.SharingChanges.Count,
+                plan.DateUpdates.Count,
                 options.DryRun ? " (dry run)" : string.Empty);
         }
 

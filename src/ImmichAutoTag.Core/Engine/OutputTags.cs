@@ -22,6 +22,9 @@ public sealed record OutputTags(string? Unknown, string? Conflict)
 
     public string? AlbumDateMismatch { get; init; }
 
+    /// <summary>Unclassified asset whose path holds several date-named folders (managed only while folder detection is on).</summary>
+    public string? AlbumDetectionConflict { get; init; }
+
     public static OutputTags From(ClassificationConfig config)
     {
         ArgumentNullException.ThrowIfNull(config);
@@ -43,12 +46,13 @@ public sealed record OutputTags(string? Unknown, string? Conflict)
             DuplicateClassificationPrefix = duplicatesManaged ? Normalise(dup.AutotagClassificationConflictPrefix) : null,
             DuplicateAlbumConflict = duplicatesManaged ? Normalise(dup.AutotagAlbumConflict) : null,
             AlbumDateMismatch = dates.Enabled ? Normalise(dates.AutotagAlbumDateMismatch) : null,
+            AlbumDetectionConflict = config.AlbumDetectionFromFolders.Enabled ? Normalise(dup.AutotagAlbumDetectionConflict) : null,
         };
     }
 
     /// <summary>The enabled fixed output tag paths, without duplicates (the per-group families are not listed).</summary>
     public IReadOnlyList<string> Enabled =>
-        new[] { Unknown, Conflict, DuplicateClassificationConflict, DuplicateAlbumConflict, AlbumDateMismatch }
+        new[] { Unknown, Conflict, DuplicateClassificationConflict, DuplicateAlbumConflict, AlbumDateMismatch, AlbumDetectionConflict }
             .OfType<string>().Distinct(StringComparer.Ordinal).ToList();
 
     public bool IsOutputTag(string path)

@@ -15,11 +15,14 @@ public enum ChangeKind
     /// <summary>The asset's date was rewritten (<see cref="AppliedChange.OldValue"/> → <see cref="AppliedChange.NewValue"/>); TagName is empty.</summary>
     DateUpdated,
 
-    /// <summary>An album was created (<see cref="AppliedChange.AlbumName"/>); AssetId is empty.</summary>
+    /// <summary>An album was created (<see cref="AppliedChange.AlbumName"/>); AssetId is empty, its assets are AddedToAlbum changes.</summary>
     AlbumCreated,
 
-    /// <summary>The asset was taken out of an album.</summary>
+    /// <summary>The asset was taken out of an album (a temporary album, or a synced album by tag → album sync); TagName is empty.</summary>
     RemovedFromAlbum,
+
+    /// <summary>One of the tool's temporary albums was deleted; AssetId is empty.</summary>
+    AlbumDeleted,
 
     /// <summary>An album was shared with a user (<see cref="AppliedChange.NewValue"/> = "email role"); AssetId is empty.</summary>
     AlbumShared,
@@ -53,6 +56,7 @@ public enum EngineErrorKind
     AddToAlbums,
     CreateAlbums,
     RemoveFromAlbums,
+    DeleteAlbums,
     ShareAlbums,
 }
 
@@ -91,10 +95,13 @@ public sealed partial class PlanApplier(IImmichGateway gateway, TimeProvider tim
         // Dates first, then albums, then tags: a date write makes the server re-read the file's metadata,
         // so the tag writes (the most numerous) land last.
         await ApplyDatesAsync(plan, chunkSize, run, ct);
-        await ApplySharingAsync(plan, run, ct);
         await ApplyAlbumCreationsAsync(plan, chunkSize, run, ct);
         await ApplyAlbumAdditionsAsync(plan, chunkSize, run, ct);
         await ApplyAlbumRemovalsAsync(plan, chunkSize, run, ct);
+        await ApplyAlbumDeletionsAsync(plan, run, ct);
+
+        // Sharing after the membership writes: a user an album is shared with never sees it half filled.
+        await ApplySharingAsync(plan, run, ct);
         var tagIds = new Dictionary<string, Guid>(StringComparer.Ordinal);
         foreach (var tag in existingTags)
         {
@@ -219,53 +226,6 @@ public sealed partial class PlanApplier(IImmichGateway gateway, TimeProvider tim
                     run.Fail(EngineErrorKind.UpdateDates, ex.Message, ids, []);
                     logger.LogError(ex, "Setting the date {Date} on {Count} assets failed", group.Key, ids.Count);
                 }
-            }
-        }
-    }
-
-    private async Task ApplyAlbumAdditionsAsync(TagPlan plan, int chunkSize, ApplyRun run, CancellationToken ct)
-    {
-        foreach (var addition in plan.AlbumAdditions)
-        {
-            await AddToAlbumAsync(addition, chunkSize, run, ct);
-        }
-    }
-
-    private async Task AddToAlbumAsync(AlbumAddition addition, int chunkSize, ApplyRun run, CancellationToken ct)
-    {
-        foreach (var chunk in addition.AssetIds.Chunk(chunkSize))
-        {
-            if (run.Aborted || run.StopIfCancelled(ct))
-            {
-                return;
-            }
-
-            try
-            {
-                var results = await gateway.AddAssetsToAlbumAsync(addition.AlbumId, chunk, CancellationToken.None);
-
-                // "duplicate" means it is in the album already: the goal holds, nothing changed.
-                var failed = results.Where(r => !r.Success && !string.Equals(r.Error, "duplicate", StringComparison.Ordinal)).ToDictionary(r => r.Id);
-                var already = results.Where(r => !r.Success && string.Equals(r.Error, "duplicate", StringComparison.Ordinal)).Select(r => r.Id).ToHashSet();
-                foreach (var assetId in chunk.Where(id => !failed.ContainsKey(id) && !already.Contains(id)))
-                {
-                    run.Record(new AppliedChange(assetId, run.FileName(assetId), string.Empty, ChangeKind.AddedToAlbum, time.GetUtcNow())
-                    {
-                        AlbumId = addition.AlbumId,
-                        AlbumName = addition.AlbumName,
-                    });
-                }
-
-                if (failed.Count > 0)
-                {
-                    var reasons = string.Join(", ", failed.Values.Select(r => r.Error ?? "unknown").Distinct(StringComparer.Ordinal));
-                    run.Fail(EngineErrorKind.AddToAlbums, $"Immich did not add {failed.Count} assets to album '{addition.AlbumName}': {reasons}", failed.Keys.ToList(), []);
-                }
-            }
-            catch (ImmichException ex)
-            {
-                run.Fail(EngineErrorKind.AddToAlbums, $"Adding to album '{addition.AlbumName}': {ex.Message}", chunk, []);
-                logger.LogError(ex, "Adding {Count} assets to album {Album} failed", chunk.Length, addition.AlbumName);
             }
         }
     }

@@ -38,6 +38,7 @@ internal sealed class RunPlanner(
     private readonly Dictionary<string, bool> _ruleAlbum = new(StringComparer.Ordinal);
     private readonly Dictionary<string, bool> _filteredAlbum = new(StringComparer.Ordinal);
     private readonly List<PlanNote> _notes = [];
+    private readonly FolderAlbums? _folders = config.AlbumDetectionFromFolders.Enabled ? new FolderAlbums(config.AlbumDetectionFromFolders, options.RegexTimeout) : null;
 
     /// <summary>The tag leaf names the filters look at, so the gatherer reads them too.</summary>
     public static IReadOnlySet<string> FilterTagNames(FiltersConfig filters)
@@ -50,6 +51,11 @@ internal sealed class RunPlanner(
     {
         var userId = snapshot.User.Id;
         var facts = new Dictionary<Guid, Facts>();
+        var copies = new Dictionary<Guid, List<string>>();
+        var drops = new Dictionary<Guid, List<Tag>>();
+        var albumAdditions = new Dictionary<Guid, (Album Album, List<Guid> Assets)>();
+        var albumChanges = new AlbumChanges(snapshot.Albums, userId, albumAdditions);
+        var conversions = new Conversions(config.Conversions, options.RegexTimeout, snapshot.Tags, albumChanges, IsFilteredAlbum, Note);
         int partner = 0, excludedVisibility = 0, excludedFilters = 0;
         for (var i = 0; i < snapshot.Assets.Count; i++)
         {
@@ -71,18 +77,24 @@ internal sealed class RunPlanner(
 
             try
             {
-                f.Classification = Classify(f);
-                f.InScope = true;
-                if (!InFocus(f))
+                // Filters judge the asset as it is; conversions then change it before classification sees it.
+                f.InScope = InFocus(f);
+                if (f.InScope)
                 {
-                    f.InScope = false;
+                    ApplyConversions(conversions, f, copies, drops);
+                }
+                else
+                {
                     excludedFilters++;
                 }
+
+                f.Classification = Classify(f);
             }
             catch (RegexMatchTimeoutException ex)
             {
                 // The asset keeps its tags: a verdict from a half-evaluated rule set would be a guess.
                 f.Classification = null;
+                f.InScope = false;
                 reportError(new EngineError(EngineErrorKind.Classify, $"Album pattern '{ex.Pattern}' timed out on '{ex.Input}'", [asset.Id], [], now));
             }
 
@@ -108,10 +120,8 @@ internal sealed class RunPlanner(
 
         var classified = facts.Values.Where(f => f.Classification is not null).ToList();
         var dateUpdates = config.DuplicateProcessing.DateCorrection.Enabled ? PlanDates(classified, groups) : [];
-        var copies = new Dictionary<Guid, List<string>>();
         var conflictGroups = new HashSet<Guid>();
         var albumConflictGroups = new HashSet<Guid>();
-        var albumAdditions = new Dictionary<Guid, (Album Album, List<Guid> Assets)>();
         foreach (var (id, members) in groups)
         {
             PlanClassificationFromDuplicates(id, members, copies, conflictGroups);
@@ -127,6 +137,13 @@ internal sealed class RunPlanner(
                 Note(PlanNoteKind.DuplicateAlbumConflict, members[0].Asset.Id, $"duplicate group {id} spans the rule albums {string.Join(", ", ruleAlbums.Order(StringComparer.Ordinal))}");
             }
         }
+
+        var detectionConflicts = _folders is null ? [] : PlanFolderAlbums(_folders, facts.Values, albumChanges);
+        var (albumRemovals, albumDeletions) = TemporaryAlbums.Plan(
+            config.CreateAlbumFromDateIfMissing,
+            facts.Values.Select(f => new TemporaryAlbumInput(f.Asset.Id, f.InScope && f.Classification is not null, f.Classification?.Status == ClassificationStatus.Unclassified, LocalDay(f), f.OriginalAlbums, f.Albums)).ToList(),
+            snapshot,
+            albumChanges);
 
         var targets = new List<TagTarget>();
         var statuses = new Dictionary<Guid, ClassificationStatus>();
@@ -155,7 +172,15 @@ internal sealed class RunPlanner(
                 desired.Add(mismatchTag);
             }
 
-            targets.Add(new TagTarget(f.Asset.Id, f.OriginalTags, desired, copies.TryGetValue(f.Asset.Id, out var c) ? c : []));
+            if (outputs.AlbumDetectionConflict is { } detectionTag && detectionConflicts.Contains(f.Asset.Id) && classification.Status == ClassificationStatus.Unclassified)
+            {
+                desired.Add(detectionTag);
+            }
+
+            targets.Add(new TagTarget(f.Asset.Id, f.OriginalTags, desired, copies.TryGetValue(f.Asset.Id, out var c) ? c : [])
+            {
+                Drops = drops.TryGetValue(f.Asset.Id, out var d) ? d : [],
+            });
             statuses[f.Asset.Id] = classification.Status;
             evaluations.Add(new AssetEvaluation(f.Asset, f.Albums.Select(a => a.Name).ToList(), f.Tags, classification));
         }
@@ -164,9 +189,12 @@ internal sealed class RunPlanner(
         {
             DateUpdates = dateUpdates,
             AlbumAdditions = albumAdditions.Values
-                .Select(v => new AlbumAddition(v.Album.Id, v.Album.Name, v.Assets))
+                .Select(v => new AlbumAddition(v.Album.Id, v.Album.Name, v.Assets.Distinct().ToList()))
                 .OrderBy(a => a.AlbumName, StringComparer.Ordinal)
                 .ToList(),
+            AlbumsToCreate = albumChanges.Creations,
+            AlbumRemovals = albumRemovals,
+            AlbumDeletions = albumDeletions,
             Notes = _notes,
         };
         return new PlanningResult(plan, evaluations, facts.Count, partner, excludedVisibility, excludedFilters, groups.Count);
@@ -310,6 +338,83 @@ internal sealed class RunPlanner(
         }
     }
 
+    // ---- conversions, folder albums ----
+    private static void ApplyConversions(Conversions conversions, Facts f, Dictionary<Guid, List<string>> copies, Dictionary<Guid, List<Tag>> drops)
+    {
+        if (!conversions.Any)
+        {
+            return;
+        }
+
+        List<string> added = [];
+        List<Tag> dropped = [];
+        conversions.Apply(f.Asset.Id, f.Tags, f.Albums, added, dropped);
+        if (added.Count > 0)
+        {
+            copies[f.Asset.Id] = added;
+        }
+
+        if (dropped.Count > 0)
+        {
+            drops[f.Asset.Id] = dropped;
+        }
+    }
+
+    /// <summary>
+    /// Unclassified assets join the rule album their date folder names (created when missing); a path with
+    /// several date folders gets the detection conflict tag instead. Returns the assets in conflict.
+    /// </summary>
+    private HashSet<Guid> PlanFolderAlbums(FolderAlbums folders, IEnumerable<Facts> all, AlbumChanges albums)
+    {
+        var conflicts = new HashSet<Guid>();
+        foreach (var f in all.Where(f => f.InScope && f.Classification?.Status == ClassificationStatus.Unclassified))
+        {
+            FolderDetection detection;
+            try
+            {
+                detection = folders.Detect(f.Asset.OriginalPath);
+            }
+            catch (RegexMatchTimeoutException ex)
+            {
+                reportError(new EngineError(EngineErrorKind.Classify, $"excluded_paths pattern '{ex.Pattern}' timed out on '{ex.Input}'", [f.Asset.Id], [], now));
+                continue;
+            }
+
+            if (detection.Kind == FolderDetectionKind.Conflict)
+            {
+                conflicts.Add(f.Asset.Id);
+                Note(PlanNoteKind.AlbumDetectionConflict, f.Asset.Id, $"several date folders in '{f.Asset.OriginalPath}'; no album detected");
+                continue;
+            }
+
+            if (detection is not { Kind: FolderDetectionKind.Album, AlbumName: { } name } || !IsRuleAlbum(name) || IsFilteredAlbum(name))
+            {
+                continue;
+            }
+
+            if (albums.Join(f.Asset.Id, name, "folder detection", out var problem) is { } album)
+            {
+                f.Albums.Add(album);
+                f.Classification = Classify(f);
+            }
+            else
+            {
+                Note(PlanNoteKind.AmbiguousAlbum, f.Asset.Id, $"folder detection: {problem}", name);
+            }
+        }
+
+        return conflicts;
+    }
+
+    /// <summary>
+    /// The day that names the asset's temporary album: the date part of localDateTime (Immich's wall clock), or
+    /// of the repaired date in extraction_timezone, which is the wall clock the repair writes.
+    /// </summary>
+    private DateOnly LocalDay(Facts f) =>
+        f.Date != f.Asset.FileCreatedAt
+            ? DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(f.Date, _zone).DateTime)
+            : DateOnly.FromDateTime(f.Asset.LocalDateTime.DateTime);
+
     // ---- album dates ----
     private bool AlbumDateMismatches(Facts f)
     {
@@ -328,7 +433,9 @@ internal sealed class RunPlanner(
     }
 
     // ---- helpers ----
-    private AssetClassification Classify(Facts f) => classifier.Classify(new AssetFacts(f.Asset.Id, f.Tags, f.Albums.Select(a => a.Name).ToList()));
+    /// <summary>The tool's temporary albums are no rule input: a date-prefix rule would otherwise classify their assets.</summary>
+    private AssetClassification Classify(Facts f) =>
+        classifier.Classify(new AssetFacts(f.Asset.Id, f.Tags, f.Albums.Select(a => a.Name).Where(n => !TemporaryAlbums.IsTemporary(n)).ToList()));
 
     /// <summary>filter_in focuses the run on the assets it matches; filter_out removes the ones it matches from every change.</summary>
     private bool InFocus(Facts f)
@@ -346,7 +453,7 @@ internal sealed class RunPlanner(
     {
         if (!_ruleAlbum.TryGetValue(name, out var hit))
         {
-            hit = classifier.Classify(new AssetFacts(Guid.Empty, [], [name])).Matches.Any(m => m.MatchedAlbumNames.Count > 0);
+            hit = !TemporaryAlbums.IsTemporary(name) && classifier.Classify(new AssetFacts(Guid.Empty, [], [name])).Matches.Any(m => m.MatchedAlbumNames.Count > 0);
             _ruleAlbum[name] = hit;
         }
 

@@ -6,7 +6,10 @@ using ImmichAutoTag.Core.Domain;
 namespace ImmichAutoTag.Core.Engine;
 
 /// <summary>What tag ↔ album sync wants changed, planned before classification.</summary>
-/// <param name="Snapshot">The library as it will be once these changes are applied (not-yet-created albums and tags carry placeholder ids), for classification.</param>
+/// <param name="Snapshot">
+/// The library as it will be once these changes are applied (not-yet-created albums and tags carry placeholder ids),
+/// for classification; the albums to create are in its album list, so a planner step that wants the same name joins them.
+/// </param>
 internal sealed record SyncPlan(
     LibrarySnapshot Snapshot,
     IReadOnlyDictionary<Guid, AlbumCreation> NewAlbums,
@@ -21,6 +24,8 @@ internal sealed record SyncPlan(
 /// tag_album_sync: tag <c>&lt;prefix&gt;X</c> (attached directly; the rest of its path is the album name) and the
 /// user's album X hold the same own assets, in the configured direction. It runs before classification and hands
 /// the planner the library as it will be, so rules that look at albums or tags see the synced state in the same run.
+/// The tool's temporary albums are never synced, in either direction: their membership is the tool's own (classified
+/// assets leave them, emptied ones are deleted), so a sync into or out of them would fight that clean-up and never converge.
 /// </summary>
 internal sealed class TagAlbumSync(AutoTagConfig config, RunOptions options)
 {
@@ -30,11 +35,18 @@ internal sealed class TagAlbumSync(AutoTagConfig config, RunOptions options)
     public bool IsSyncTag(string path) =>
         _sync.Enabled && path.Length > _sync.TagPrefix.Length && path.StartsWith(_sync.TagPrefix, StringComparison.Ordinal);
 
+    /// <summary>A sync tag that names no temporary album: the only kind the sync acts on.</summary>
+    private bool IsSyncedTag(string path) => IsSyncTag(path) && !TemporaryAlbums.IsTemporary(path[_sync.TagPrefix.Length..]);
+
+    /// <summary>The reason a creation the sync asks for carries in the plan.</summary>
+    public const string CreationReason = "tag_album_sync";
+
     public SyncPlan Plan(LibrarySnapshot snapshot)
     {
         var albumsByAsset = snapshot.AlbumsByAsset.ToDictionary(kv => kv.Key, kv => kv.Value.ToList());
         var tagsByAsset = snapshot.TagsByAsset.ToDictionary(kv => kv.Key, kv => kv.Value.ToList());
         var newAlbums = new Dictionary<Guid, AlbumCreation>();
+        var pending = new List<Album>();
         var additions = new Dictionary<Guid, (Album Album, List<Guid> Assets)>();
         var removals = new List<AlbumRemoval>();
         var tagAdditions = new Dictionary<string, List<Guid>>(StringComparer.Ordinal);
@@ -58,7 +70,7 @@ internal sealed class TagAlbumSync(AutoTagConfig config, RunOptions options)
             var carriers = new SortedDictionary<string, List<Guid>>(StringComparer.Ordinal);
             foreach (var id in assets)
             {
-                foreach (var tag in snapshot.TagsOf(id).Where(t => IsSyncTag(t.Value)))
+                foreach (var tag in snapshot.TagsOf(id).Where(t => IsSyncedTag(t.Value)))
                 {
                     var name = tag.Value[_sync.TagPrefix.Length..];
                     (carriers.TryGetValue(name, out var list) ? list : carriers[name] = []).Add(id);
@@ -83,7 +95,8 @@ internal sealed class TagAlbumSync(AutoTagConfig config, RunOptions options)
                 {
                     // A placeholder until the apply creates it; nothing reads its id but this plan.
                     album = new Album(Guid.NewGuid(), name, 0, userId, false);
-                    newAlbums[album.Id] = new AlbumCreation(name, ids);
+                    newAlbums[album.Id] = new AlbumCreation(name, ids, CreationReason);
+                    pending.Add(album);
                     foreach (var id in ids)
                     {
                         AlbumsOf(id).Add(album);
@@ -113,7 +126,7 @@ internal sealed class TagAlbumSync(AutoTagConfig config, RunOptions options)
             if (_sync.Remove && _sync.Direction == SyncDirection.TagToAlbum)
             {
                 // Only albums whose sync tag exists are synced; an asset of the user in one without the tag leaves it.
-                var syncTagNames = snapshot.Tags.Where(t => IsSyncTag(t.Value)).Select(t => t.Value[_sync.TagPrefix.Length..]).ToHashSet(StringComparer.Ordinal);
+                var syncTagNames = snapshot.Tags.Where(t => IsSyncedTag(t.Value)).Select(t => t.Value[_sync.TagPrefix.Length..]).ToHashSet(StringComparer.Ordinal);
                 var tagged = carriers.ToDictionary(kv => kv.Key, kv => kv.Value.ToHashSet(), StringComparer.Ordinal);
                 foreach (var album in snapshot.Albums.Where(a => a.OwnerId == userId && syncTagNames.Contains(a.Name) && ownAlbums[a.Name].Count() == 1).OrderBy(a => a.Name, StringComparer.Ordinal))
                 {
@@ -135,7 +148,7 @@ internal sealed class TagAlbumSync(AutoTagConfig config, RunOptions options)
         {
             // Album → tag, on the membership after tag → album: members of a matching album get <prefix><name>.
             var patterns = _sync.AlbumNamePatterns.Select(p => RuleClassifier.CompileAlbumPattern(p, options.RegexTimeout)).ToArray();
-            bool Matches(Album a) => a.OwnerId == userId && Array.Exists(patterns, p => p.IsMatch(a.Name));
+            bool Matches(Album a) => a.OwnerId == userId && !TemporaryAlbums.IsTemporary(a.Name) && Array.Exists(patterns, p => p.IsMatch(a.Name));
             var existingTags = snapshot.Tags.GroupBy(t => t.Value, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.First(), StringComparer.Ordinal);
             var placeholders = new Dictionary<string, Tag>(StringComparer.Ordinal);
             foreach (var id in assets)
@@ -158,7 +171,7 @@ internal sealed class TagAlbumSync(AutoTagConfig config, RunOptions options)
                 if (_sync.Remove && _sync.Direction == SyncDirection.AlbumToTag)
                 {
                     // A tag of a matching album of the user that the asset is no longer in goes.
-                    foreach (var tag in tags.Where(t => IsSyncTag(t.Value) && snapshot.Tags.Contains(t)).ToList())
+                    foreach (var tag in tags.Where(t => IsSyncedTag(t.Value) && snapshot.Tags.Contains(t)).ToList())
                     {
                         var name = tag.Value[_sync.TagPrefix.Length..];
                         var synced = ownAlbums[name].Where(Matches).ToList();
@@ -175,6 +188,7 @@ internal sealed class TagAlbumSync(AutoTagConfig config, RunOptions options)
 
         var augmented = snapshot with
         {
+            Albums = [.. snapshot.Albums, .. pending],
             AlbumsByAsset = albumsByAsset.ToDictionary(kv => kv.Key, kv => (IReadOnlyList<Album>)kv.Value),
             TagsByAsset = tagsByAsset.ToDictionary(kv => kv.Key, kv => (IReadOnlyList<Tag>)kv.Value),
         };
@@ -190,8 +204,9 @@ internal sealed class TagAlbumSync(AutoTagConfig config, RunOptions options)
     }
 
     /// <summary>
-    /// Folds the sync's changes into the planner's plan. Album propagation may have picked an album the sync is
-    /// about to create: those assets simply join the creation.
+    /// Folds the sync's changes into the planner's plan. The albums the sync creates are in the snapshot the planner
+    /// saw, so a planner step (album propagation, a conversion, folder detection) that wants one of them by name
+    /// planned an addition to its placeholder: those assets simply join the one creation of that name.
     /// </summary>
     public static TagPlan Merge(TagPlan plan, SyncPlan sync, IReadOnlyList<Tag> existingTags)
     {
@@ -254,8 +269,12 @@ internal sealed class TagAlbumSync(AutoTagConfig config, RunOptions options)
         {
             DateUpdates = plan.DateUpdates,
             AlbumAdditions = albumAdditions.Select(kv => new AlbumAddition(kv.Key, kv.Value.Name, kv.Value.Ids)).OrderBy(a => a.AlbumName, StringComparer.Ordinal).ToList(),
-            AlbumsToCreate = [.. plan.AlbumsToCreate, .. creations.Select(kv => new AlbumCreation(sync.NewAlbums[kv.Key].AlbumName, kv.Value)).OrderBy(c => c.AlbumName, StringComparer.Ordinal)],
+            AlbumsToCreate = plan.AlbumsToCreate
+                .Concat(creations.Select(kv => new AlbumCreation(sync.NewAlbums[kv.Key].AlbumName, kv.Value, CreationReason)))
+                .OrderBy(c => c.AlbumName, StringComparer.Ordinal)
+                .ToList(),
             AlbumRemovals = [.. plan.AlbumRemovals, .. sync.AlbumRemovals],
+            AlbumDeletions = plan.AlbumDeletions,
             SharingChanges = plan.SharingChanges,
             Notes = [.. plan.Notes, .. sync.Notes],
         };

@@ -45,17 +45,27 @@ public sealed record TagPlan(
 
     public int AlbumAdditionCount => AlbumAdditions.Sum(a => a.AssetIds.Count);
 
-    /// <summary>Albums to create, each with the assets it starts with (tag → album sync).</summary>
+    /// <summary>
+    /// Albums to create, one per name, each with the assets it starts with (conversions, folder detection,
+    /// temporary albums, tag → album sync).
+    /// </summary>
     public IReadOnlyList<AlbumCreation> AlbumsToCreate { get; init; } = [];
 
-    /// <summary>Assets to take out of albums (tag → album sync with <c>remove: true</c>).</summary>
+    /// <summary>Assets to take out of albums: the tool's own temporary albums, and synced albums (tag → album sync with <c>remove: true</c>).</summary>
     public IReadOnlyList<AlbumRemoval> AlbumRemovals { get; init; } = [];
+
+    /// <summary>The tool's own temporary albums to delete (they would be left empty).</summary>
+    public IReadOnlyList<AlbumDeletion> AlbumDeletions { get; init; } = [];
 
     /// <summary>Album sharing changes (album_permissions): users to add, re-role or remove.</summary>
     public IReadOnlyList<AlbumShareChange> SharingChanges { get; init; } = [];
 
-    public bool HasChanges => TagsToCreate.Count > 0 || AdditionCount > 0 || RemovalCount > 0 || AlbumAdditionCount > 0 || DateUpdates.Count > 0
-        || AlbumsToCreate.Count > 0 || AlbumRemovals.Count > 0 || SharingChanges.Count > 0;
+    public int AlbumRemovalCount => AlbumRemovals.Sum(a => a.AssetIds.Count);
+
+    /// <summary>Album structure and membership changes: none of them touches an asset's sidecar.</summary>
+    public bool HasAlbumChanges => AlbumAdditionCount > 0 || AlbumsToCreate.Count > 0 || AlbumRemovalCount > 0 || AlbumDeletions.Count > 0;
+
+    public bool HasChanges => TagsToCreate.Count > 0 || AdditionCount > 0 || RemovalCount > 0 || HasAlbumChanges || DateUpdates.Count > 0 || SharingChanges.Count > 0;
 
     public IReadOnlyDictionary<ClassificationStatus, int> StatusCounts =>
         Enum.GetValues<ClassificationStatus>().ToDictionary(s => s, s => Statuses.Values.Count(v => v == s));
@@ -63,9 +73,12 @@ public sealed record TagPlan(
 
 public sealed record AlbumAddition(Guid AlbumId, string AlbumName, IReadOnlyList<Guid> AssetIds);
 
-public sealed record AlbumCreation(string AlbumName, IReadOnlyList<Guid> AssetIds);
+/// <param name="Reason">Which feature asked for it (conversion, folder detection, temporary album, tag_album_sync).</param>
+public sealed record AlbumCreation(string AlbumName, IReadOnlyList<Guid> AssetIds, string Reason);
 
 public sealed record AlbumRemoval(Guid AlbumId, string AlbumName, IReadOnlyList<Guid> AssetIds);
+
+public sealed record AlbumDeletion(Guid AlbumId, string AlbumName, string Reason);
 
 public enum ShareAction
 {
@@ -87,6 +100,7 @@ public enum PlanNoteKind
     AlbumDateMismatch,
     DuplicateClassificationConflict,
     DuplicateAlbumConflict,
+    AlbumDetectionConflict,
 
     /// <summary>album_permissions names an e-mail no Immich user has.</summary>
     UnknownShareUser,
@@ -107,7 +121,11 @@ public sealed record PlanNote(PlanNoteKind Kind, Guid AssetId, string Message, s
 /// <param name="Actual">Tags attached to the asset now (only relevant ones need be listed).</param>
 /// <param name="Desired">Owned output tag paths the asset should carry; any other owned tag it carries is removed.</param>
 /// <param name="Copies">Paths of existing non-output tags to add (classification copied from a duplicate).</param>
-public sealed record TagTarget(Guid AssetId, IReadOnlyList<Tag> Actual, IReadOnlySet<string> Desired, IReadOnlyList<string> Copies);
+public sealed record TagTarget(Guid AssetId, IReadOnlyList<Tag> Actual, IReadOnlySet<string> Desired, IReadOnlyList<string> Copies)
+{
+    /// <summary>Non-output tags to remove, which the config asked for explicitly (a conversion in move mode).</summary>
+    public IReadOnlyList<Tag> Drops { get; init; } = [];
+}
 
 /// <summary>Desired output tags minus actual ones gives additions; actual minus desired gives removals.</summary>
 public static class TagPlanner
@@ -164,7 +182,7 @@ public static class TagPlanner
                 Add(additions, path, assetId);
             }
 
-            foreach (var tag in actual.Where(t => !target.Desired.Contains(t.Value)))
+            foreach (var tag in actual.Where(t => !target.Desired.Contains(t.Value)).Concat(target.Drops.Where(t => !outputs.IsOutputTag(t.Value))))
             {
                 Add(removals, tag.Id, assetId);
                 tagPaths[tag.Id] = tag.Value;

@@ -11,7 +11,7 @@ public static class WavePlanner
     /// Date repairs go first, in a wave of their own when there are any: a date write makes Immich re-read the
     /// asset's metadata, which would revert a tag change landing in the same window. The next wave holds every
     /// tag addition (an asset's whole set of missing tags is one bulk call, so one change), the tags to create
-    /// and the album additions (album membership is not written to sidecars); each asset's removals follow,
+    /// and every album change and sharing change (neither is written to sidecars); each asset's removals follow,
     /// one per wave.
     /// </summary>
     public static IReadOnlyList<TagPlan> Split(TagPlan plan)
@@ -75,9 +75,10 @@ public static class WavePlanner
                 DateUpdates = i == 0 ? plan.DateUpdates : [],
                 AlbumAdditions = i == additionWave ? plan.AlbumAdditions : [],
 
-                // Album membership and sharing are not written to sidecars: they ride with the tag additions.
+                // Album structure, membership and sharing are not written to sidecars: they ride with the tag additions.
                 AlbumsToCreate = i == additionWave ? plan.AlbumsToCreate : [],
                 AlbumRemovals = i == additionWave ? plan.AlbumRemovals : [],
+                AlbumDeletions = i == additionWave ? plan.AlbumDeletions : [],
                 SharingChanges = i == additionWave ? plan.SharingChanges : [],
             })
             .Where(p => p.HasChanges)

@@ -35,6 +35,9 @@ public interface IImmichGateway
 
     Task<Album> CreateAlbumAsync(string name, IReadOnlyList<Guid> assetIds, CancellationToken ct);
 
+    /// <summary>Deletes an album (not its assets). The engine deletes only its own temporary albums.</summary>
+    Task DeleteAlbumAsync(Guid albumId, CancellationToken ct);
+
     Task<IReadOnlyList<BulkIdResult>> AddAssetsToAlbumAsync(Guid albumId, IReadOnlyList<Guid> assetIds, CancellationToken ct);
 
     Task<IReadOnlyList<BulkIdResult>> RemoveAssetsFromAlbumAsync(Guid albumId, IReadOnlyList<Guid> assetIds, CancellationToken ct);

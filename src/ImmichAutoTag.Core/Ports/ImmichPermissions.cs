@@ -10,6 +10,7 @@ public static class ImmichPermissions
     public const string AssetView = "asset.view";
     public const string AlbumRead = "album.read";
     public const string AlbumCreate = "album.create";
+    public const string AlbumDelete = "album.delete";
     public const string AlbumAssetCreate = "albumAsset.create";
     public const string AlbumAssetDelete = "albumAsset.delete";
     public const string AlbumUserCreate = "albumUser.create";
@@ -46,39 +47,69 @@ public static class ImmichPermissions
     ];
 
     /// <summary>
-    /// What the opt-in album features need: they were asked for explicitly, so a key without these is an error
-    /// named at start, not a silent skip. A dry run needs only the reads.
+    /// What the opt-in album features need (conversions with albums, folder detection, temporary albums, tag ↔ album
+    /// sync, album_permissions): they were asked for explicitly, so a key without these is an error named at start,
+    /// not a silent skip. A dry run needs only the reads. One need per permission; several features share its purpose.
     /// </summary>
     public static IReadOnlyList<PermissionNeed> ForAlbumFeatures(Configuration.AutoTagConfig config, bool dryRun)
     {
         ArgumentNullException.ThrowIfNull(config);
         var needs = new List<PermissionNeed>();
-        if (config.AlbumPermissions.Enabled)
+        void Need(string permission, string purpose)
         {
-            needs.Add(new(UserRead, "resolve album_permissions e-mails to users (GET /users)"));
-            if (!dryRun)
+            var i = needs.FindIndex(n => n.Permission == permission);
+            if (i < 0)
             {
-                needs.Add(new(AlbumUserCreate, "share albums (PUT /albums/{id}/users), as album_permissions.enabled asks"));
-                needs.Add(new(AlbumUserUpdate, "change album users' roles (PUT /albums/{id}/user/{userId}), as album_permissions.enabled asks"));
-                needs.Add(new(AlbumUserDelete, "unshare albums (DELETE /albums/{id}/user/{userId}), as album_permissions.enabled asks"));
+                needs.Add(new(permission, purpose));
+            }
+            else
+            {
+                needs[i] = needs[i] with { Purpose = $"{needs[i].Purpose}; {purpose}" };
             }
         }
 
-        var sync = config.TagAlbumSync;
-        if (sync.Enabled && !dryRun)
+        if (config.AlbumPermissions.Enabled)
         {
-            if (sync.Direction != Configuration.SyncDirection.AlbumToTag)
+            Need(UserRead, "resolve album_permissions e-mails to users (GET /users)");
+            if (!dryRun)
             {
-                needs.Add(new(AlbumAssetCreate, "add tagged assets to albums (PUT /albums/{id}/assets), as tag_album_sync asks"));
-                if (sync.CreateMissingAlbums)
-                {
-                    needs.Add(new(AlbumCreate, "create missing albums (POST /albums), as tag_album_sync.create_missing_albums asks"));
-                }
+                Need(AlbumUserCreate, "share albums (PUT /albums/{id}/users), as album_permissions.enabled asks");
+                Need(AlbumUserUpdate, "change album users' roles (PUT /albums/{id}/user/{userId}), as album_permissions.enabled asks");
+                Need(AlbumUserDelete, "unshare albums (DELETE /albums/{id}/user/{userId}), as album_permissions.enabled asks");
+            }
+        }
 
-                if (sync.Remove && sync.Direction == Configuration.SyncDirection.TagToAlbum)
-                {
-                    needs.Add(new(AlbumAssetDelete, "take untagged assets out of synced albums (DELETE /albums/{id}/assets), as tag_album_sync.remove asks"));
-                }
+        if (dryRun)
+        {
+            return needs;
+        }
+
+        var conversionAlbums = config.Conversions.Enabled && config.Conversions.Conversions.Any(c => c.DestinationAlbumNames.Count > 0);
+        var temporary = config.CreateAlbumFromDateIfMissing;
+        if (conversionAlbums || config.AlbumDetectionFromFolders.Enabled || temporary)
+        {
+            Need(AlbumCreate, "create albums (POST /albums) for conversions, folder detection or temporary albums");
+            Need(AlbumAssetCreate, "add assets to albums (PUT /albums/{id}/assets)");
+        }
+
+        if (temporary)
+        {
+            Need(AlbumAssetDelete, "take classified assets out of temporary albums (DELETE /albums/{id}/assets)");
+            Need(AlbumDelete, "delete emptied temporary albums (DELETE /albums/{id})");
+        }
+
+        var sync = config.TagAlbumSync;
+        if (sync.Enabled && sync.Direction != Configuration.SyncDirection.AlbumToTag)
+        {
+            Need(AlbumAssetCreate, "add tagged assets to albums (PUT /albums/{id}/assets), as tag_album_sync asks");
+            if (sync.CreateMissingAlbums)
+            {
+                Need(AlbumCreate, "create missing albums (POST /albums), as tag_album_sync.create_missing_albums asks");
+            }
+
+            if (sync.Remove && sync.Direction == Configuration.SyncDirection.TagToAlbum)
+            {
+                Need(AlbumAssetDelete, "take untagged assets out of synced albums (DELETE /albums/{id}/assets), as tag_album_sync.remove asks");
             }
         }
 

@@ -14,7 +14,7 @@ internal sealed record ImmichOperation(string OperationId, HttpMethod Method, st
 internal static class ImmichOperations
 {
     // createAlbum is the one call whose retry would duplicate data (a second album with the same name).
-    // deleteTag is not retried either: a retry after a lost answer would report 404 for a tag that is gone.
+    // deleteTag and deleteAlbum are not retried either: a retry after a lost answer would report 404 for a tag or album that is gone.
     public static IReadOnlyList<ImmichOperation> All { get; } =
     [
         new("pingServer", HttpMethod.Get, "/server/ping", null, true),
@@ -29,6 +29,7 @@ internal static class ImmichOperations
         new("getAllAlbums", HttpMethod.Get, "/albums", "album.read", true),
         new("getAlbumInfo", HttpMethod.Get, "/albums/{id}", "album.read", true),
         new("createAlbum", HttpMethod.Post, "/albums", "album.create", false),
+        new("deleteAlbum", HttpMethod.Delete, "/albums/{id}", "album.delete", false),
         new("addAssetsToAlbum", HttpMethod.Put, "/albums/{id}/assets", "albumAsset.create", true),
         new("removeAssetFromAlbum", HttpMethod.Delete, "/albums/{id}/assets", "albumAsset.delete", true),
         new("searchUsers", HttpMethod.Get, "/users", "user.read", true),

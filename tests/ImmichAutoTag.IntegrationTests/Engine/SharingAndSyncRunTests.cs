@@ -173,7 +173,7 @@ public sealed class SharingAndSyncRunTests : IAsyncLifetime
             """,
             "- album_name_patterns: ['Rome', 'Paris']"));
 
-        runs.Plan.Should().Contain("create album Rome (2 asset(s))").And.Contain("album+ Paris");
+        runs.Plan.Should().Contain("create album Rome | tag_album_sync | 2 asset(s)").And.Contain("album+ Paris");
         var rome = _server.State.Albums.Should().ContainSingle(a => a.Name == "Rome").Subject;
         _server.State.AlbumAssetIds(rome.Id).Should().BeEquivalentTo([rome1, rome2]);
         _server.State.AlbumAssetIds(parisAlbum).Should().BeEquivalentTo([paris, alreadyInParis], "remove is off: nothing leaves an album");

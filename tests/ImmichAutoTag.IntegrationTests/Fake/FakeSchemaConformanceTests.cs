@@ -12,7 +12,7 @@ public sealed class FakeSchemaConformanceTests : FakeServerTest
         "pingServer", "getServerVersion", "getServerFeatures", "getMyUser", "getMyApiKey", "searchAssets",
         "searchAssetStatistics", "getAssetInfo", "updateAssets", "getAllAlbums", "getAlbumInfo", "createAlbum",
         "addAssetsToAlbum", "removeAssetFromAlbum", "getAllTags", "upsertTags", "bulkTagAssets", "tagAssets",
-        "untagAssets", "deleteTag", "getAssetDuplicates", "viewAsset", "getQueues", "updateQueue",
+        "untagAssets", "deleteTag", "getAssetDuplicates", "viewAsset", "getQueues", "updateQueue", "deleteAlbum",
     ];
 
     public static TheoryData<string> Operations()
@@ -72,6 +72,7 @@ public sealed class FakeSchemaConformanceTests : FakeServerTest
             "tagAssets" => await SendAsync(HttpMethod.Put, $"tags/{s.Child.Id}/assets", new { ids = new[] { s.Other.Id, s.Tagged.Id, s.Partner.Id } }),
             "untagAssets" => await SendAsync(HttpMethod.Delete, $"tags/{s.Child.Id}/assets", new { ids = new[] { s.Tagged.Id, s.Other.Id } }),
             "deleteTag" => await SendAsync(HttpMethod.Delete, $"tags/{s.Parent.Id}"),
+            "deleteAlbum" => await SendAsync(HttpMethod.Delete, $"albums/{s.Album.Id}"),
             "getAssetDuplicates" => await SendAsync(HttpMethod.Get, "duplicates"),
             "viewAsset" => await SendAsync(HttpMethod.Get, $"assets/{s.Tagged.Id}/thumbnail?size=preview"),
             "getQueues" => await SendAsync(HttpMethod.Get, "queues"),

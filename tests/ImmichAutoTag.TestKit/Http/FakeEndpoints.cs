@@ -63,6 +63,7 @@ internal sealed partial class FakeEndpoints(FakeImmichState state, FakeImmichOpt
         new("GET", ["assets", "{id}", "thumbnail"], "viewAsset", "asset.view", true, ViewAsset),
         new("GET", ["assets", "{id}"], "getAssetInfo", "asset.read", true, GetAssetInfo),
         new("GET", ["albums", "{id}"], "getAlbumInfo", "album.read", true, GetAlbumInfo),
+        new("DELETE", ["albums", "{id}"], "deleteAlbum", "album.delete", true, DeleteAlbum),
         new("PUT", ["albums", "{id}", "assets"], "addAssetsToAlbum", "albumAsset.create", true, AddAssetsToAlbum),
         new("DELETE", ["albums", "{id}", "assets"], "removeAssetFromAlbum", "albumAsset.delete", true, RemoveAssetsFromAlbum),
         new("PUT", ["albums", "{id}", "users"], "addUsersToAlbum", "albumUser.create", true, AddUsersToAlbum),
@@ -521,6 +522,18 @@ internal sealed partial class FakeEndpoints(FakeImmichState state, FakeImmichOpt
 
         state.TagsChangedLocked(results.Where(r => r.Item2 is null).Select(r => r.Item1));
         return BulkIds(results);
+    }
+
+    /// <summary>Only the owner may delete an album (Immich answers others with a 400 "Not found or no album.delete access").</summary>
+    private Reply DeleteAlbum(Call call)
+    {
+        if (state.FindAlbum(call.PathId) is not { } album || album.OwnerId != call.User.Id)
+        {
+            return ErrorReply.NoAccess("album.delete");
+        }
+
+        state.DeleteAlbumLocked(album.Id);
+        return new EmptyReply(StatusCodes.Status204NoContent);
     }
 
     private Reply RemoveAssetsFromAlbum(Call call)

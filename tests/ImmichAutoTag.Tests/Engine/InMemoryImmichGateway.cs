@@ -13,7 +13,7 @@ namespace ImmichAutoTag.Tests.Engine;
 internal sealed class InMemoryImmichGateway : IImmichGateway
 {
     private static readonly HashSet<string> WriteOperations =
-        ["UpsertTags", "BulkTagAssets", "TagAssets", "UntagAssets", "DeleteTag", "UpdateAssets", "CreateAlbum", "AddAssetsToAlbum", "RemoveAssetsFromAlbum", "SetQueuePaused"];
+        ["UpsertTags", "BulkTagAssets", "TagAssets", "UntagAssets", "DeleteTag", "UpdateAssets", "CreateAlbum", "DeleteAlbum", "AddAssetsToAlbum", "RemoveAssetsFromAlbum", "SetQueuePaused"];
 
     private readonly List<Asset> _assets = [];
     private readonly List<(Album Album, HashSet<Guid> Assets)> _albums = [];
@@ -186,6 +186,13 @@ internal sealed class InMemoryImmichGateway : IImmichGateway
     public Task<Album> GetAlbumAsync(Guid id, CancellationToken ct) => throw new NotSupportedException();
 
     public Task<Album> CreateAlbumAsync(string name, IReadOnlyList<Guid> assetIds, CancellationToken ct) => throw new NotSupportedException();
+
+    public Task DeleteAlbumAsync(Guid albumId, CancellationToken ct)
+    {
+        Increment("DeleteAlbum");
+        _albums.RemoveAll(a => a.Album.Id == albumId);
+        return Task.CompletedTask;
+    }
 
     public Task<IReadOnlyList<BulkIdResult>> AddAssetsToAlbumAsync(Guid albumId, IReadOnlyList<Guid> assetIds, CancellationToken ct) => throw new NotSupportedException();
 

@@ -1,0 +1,83 @@
+using ImmichAutoTag.Core.Domain;
+
+namespace ImmichAutoTag.Core.Engine;
+
+/// <summary>
+/// Collects the album additions and creations that planner steps ask for, so an album several steps want
+/// is created once and every step sees the others' albums (a name planned for creation resolves to it).
+/// </summary>
+internal sealed class AlbumChanges(IReadOnlyList<Album> albums, Guid userId, Dictionary<Guid, (Album Album, List<Guid> Assets)> additions)
+{
+    private readonly ILookup<string, Album> _byName = albums.ToLookup(a => a.Name, StringComparer.Ordinal);
+    private readonly Dictionary<string, (Album Pending, List<Guid> Assets, string Reason)> _creations = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// The album an asset should join by name: the one existing album of that name, else the one the key's
+    /// user owns among several, else a new one. Null (with a reason) when several fit.
+    /// </summary>
+    public Album? Join(Guid assetId, string name, string reason, out string? problem)
+    {
+        problem = null;
+        if (_creations.TryGetValue(name, out var pending))
+        {
+            pending.Assets.Add(assetId);
+            return pending.Pending;
+        }
+
+        var existing = _byName[name].ToList();
+        if (existing.Count > 1)
+        {
+            existing = existing.Where(a => a.OwnerId == userId).ToList();
+            if (existing.Count != 1)
+            {
+                problem = $"several albums are named '{name}'; not added to any";
+                return null;
+            }
+        }
+
+        if (existing.Count == 1)
+        {
+            AddTo(existing[0], assetId);
+            return existing[0];
+        }
+
+        return Create(name, assetId, reason);
+    }
+
+    public void AddTo(Album album, Guid assetId)
+    {
+        if (_creations.TryGetValue(album.Name, out var pending) && pending.Pending.Id == album.Id)
+        {
+            pending.Assets.Add(assetId);
+            return;
+        }
+
+        if (!additions.TryGetValue(album.Id, out var entry))
+        {
+            entry = (album, []);
+            additions[album.Id] = entry;
+        }
+
+        entry.Assets.Add(assetId);
+    }
+
+    /// <summary>A new album; its id is a placeholder that only this run's planning ever sees.</summary>
+    public Album Create(string name, Guid assetId, string reason)
+    {
+        if (_creations.TryGetValue(name, out var pending))
+        {
+            pending.Assets.Add(assetId);
+            return pending.Pending;
+        }
+
+        var album = new Album(Guid.NewGuid(), name, 0, userId, false);
+        _creations[name] = (album, [assetId], reason);
+        return album;
+    }
+
+    public IReadOnlyList<AlbumCreation> Creations =>
+        _creations.Values
+            .Select(c => new AlbumCreation(c.Pending.Name, c.Assets.Distinct().ToList(), c.Reason))
+            .OrderBy(c => c.AlbumName, StringComparer.Ordinal)
+            .ToList();
+}
