@@ -14,8 +14,13 @@ fi
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 set +e
-dotnet test ImmichAutoTag.sln -c Release "$@" 2>&1 | tee "$log"
+# Build every project of the solution first (dotnet test alone builds only what the test projects need).
+dotnet build ImmichAutoTag.sln -c Release 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
+if [ "$status" -eq 0 ]; then
+  dotnet test ImmichAutoTag.sln -c Release --no-build "$@" 2>&1 | tee -a "$log"
+  status=${PIPESTATUS[0]}
+fi
 set -e
 
 # One closing line over all test projects, in the plain "N passed, N failed" form.
