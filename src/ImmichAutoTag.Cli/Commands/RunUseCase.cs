@@ -123,6 +123,7 @@ internal static class RunUseCase
             {
                 DryRun = request.DryRun,
                 Progress = progress,
+                User = preflight.User,
                 DuplicateDetection = capabilities.Duplicates,
                 AlbumPropagation = capabilities.AddToAlbums,
                 QueuePauseMarker = new FileQueuePauseMarker(request.StateFolder, config.Server.Url, time),

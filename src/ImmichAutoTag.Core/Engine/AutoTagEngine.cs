@@ -41,7 +41,7 @@ public sealed class AutoTagEngine(IImmichGateway gateway, TimeProvider time, ILo
 
         var sync = new TagAlbumSync(config, options);
         var snapshot = await new LibraryGatherer(gateway, logger)
-            .GatherAsync(tagNames, outputs.Enabled, options.Progress, ct, p => outputs.IsOutputTag(p) || sync.IsSyncTag(p));
+            .GatherAsync(tagNames, outputs.Enabled, options.Progress, ct, p => outputs.IsOutputTag(p) || sync.IsSyncTag(p), options.User);
 
         // Tag ↔ album sync first: classification then sees the albums and tags the library will have.
         var synced = sync.Plan(snapshot);

@@ -35,12 +35,13 @@ public sealed class LibraryGatherer(IImmichGateway gateway, ILogger logger)
         IReadOnlyCollection<string> outputTagPaths,
         IProgress<EngineProgress>? progress,
         CancellationToken ct,
-        Func<string, bool>? isOutputTag = null)
+        Func<string, bool>? isOutputTag = null,
+        UserInfo? knownUser = null)
     {
         ArgumentNullException.ThrowIfNull(ruleTagNames);
         ArgumentNullException.ThrowIfNull(outputTagPaths);
 
-        var user = await gateway.GetMyUserAsync(ct);
+        var user = knownUser ?? await gateway.GetMyUserAsync(ct);
         var assets = await WalkAssetsAsync(progress, ct);
         var known = assets.Select(a => a.Id).ToHashSet();
 

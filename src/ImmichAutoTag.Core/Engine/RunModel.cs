@@ -41,6 +41,9 @@ public sealed record RunOptions
     /// <summary>How many times changes that Immich reverted are re-applied before they are reported as still wrong.</summary>
     public int MaxReapplyRounds { get; init; } = 3;
 
+    /// <summary>The key's user when the caller has already asked for it (start-up checks do); saves a request.</summary>
+    public UserInfo? User { get; init; }
+
     /// <summary>Per album-name match; internal so tests can provoke a time-out quickly.</summary>
     internal TimeSpan RegexTimeout { get; init; } = RuleClassifier.DefaultRegexTimeout;
 }
