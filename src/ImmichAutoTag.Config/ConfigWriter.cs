@@ -37,7 +37,9 @@ public static class ConfigWriter
         root.Add("classification", Map(
             ("rules", Seq(config.Classification.Rules.Select(Rule))),
             ("autotag_unknown", Str(config.Classification.AutotagUnknown)),
-            ("autotag_conflict", Str(config.Classification.AutotagConflict))));
+            ("autotag_conflict", Str(config.Classification.AutotagConflict)),
+            ("include_archived", Bool(config.Classification.IncludeArchived)),
+            ("include_hidden", Bool(config.Classification.IncludeHidden))));
         var dup = config.DuplicateProcessing;
         root.Add("duplicate_processing", Map(
             ("autotag_album_conflict", Str(dup.AutotagAlbumConflict)),

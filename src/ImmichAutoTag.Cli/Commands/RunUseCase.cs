@@ -124,6 +124,8 @@ internal static class RunUseCase
                 DryRun = request.DryRun,
                 Progress = progress,
                 User = preflight.User,
+                IncludeArchived = config.Classification.IncludeArchived,
+                IncludeHidden = config.Classification.IncludeHidden,
                 DuplicateDetection = capabilities.Duplicates,
                 AlbumPropagation = capabilities.AddToAlbums,
                 QueuePauseMarker = new FileQueuePauseMarker(request.StateFolder, config.Server.Url, time),

@@ -85,6 +85,8 @@ internal static class ConfigKeys
         new("rules", KeyKind.MapList, Rule),
         new("autotag_unknown", KeyKind.String),
         new("autotag_conflict", KeyKind.String),
+        new("include_archived", KeyKind.Bool),
+        new("include_hidden", KeyKind.Bool),
         Desc,
     ]);
 

@@ -300,6 +300,8 @@ internal sealed class ConfigValidator(Diagnostics diag, Func<string, string?> en
             Rules = Rules(raw?.Rules),
             AutotagUnknown = TagName(raw?.AutotagUnknown, defaults.AutotagUnknown),
             AutotagConflict = TagName(raw?.AutotagConflict, defaults.AutotagConflict),
+            IncludeArchived = raw?.IncludeArchived?.Value ?? defaults.IncludeArchived,
+            IncludeHidden = raw?.IncludeHidden?.Value ?? defaults.IncludeHidden,
         };
     }
 

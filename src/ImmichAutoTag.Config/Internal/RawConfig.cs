@@ -59,7 +59,12 @@ internal sealed record RawConversion(Block B, RawRule? Source, RawDestination? D
 
 internal sealed record RawConversions(Block B, Val<bool>? Enabled, IReadOnlyList<RawConversion>? Conversions);
 
-internal sealed record RawClassification(Block B, IReadOnlyList<RawRule>? Rules, Val<string?>? AutotagUnknown, Val<string?>? AutotagConflict);
+internal sealed record RawClassification(Block B, IReadOnlyList<RawRule>? Rules, Val<string?>? AutotagUnknown, Val<string?>? AutotagConflict)
+{
+    public Val<bool>? IncludeArchived { get; init; }
+
+    public Val<bool>? IncludeHidden { get; init; }
+}
 
 internal sealed record RawDateCorrection(Block B, Val<bool>? Enabled, Val<string?>? ExtractionTimezone);
 
@@ -108,7 +113,11 @@ internal static class RawConfigReader
             Read(r.Map("filters"), m => new RawFilters(Block(m, ConfigKeys.Filters), Rules(m.MapList("filter_in")), Rules(m.MapList("filter_out")))),
             Read(r.Map("conversions"), Conversions),
             Read(r.Map("classification"), m => new RawClassification(
-                Block(m, ConfigKeys.Classification), Rules(m.MapList("rules")), m.String("autotag_unknown"), m.String("autotag_conflict"))),
+                Block(m, ConfigKeys.Classification), Rules(m.MapList("rules")), m.String("autotag_unknown"), m.String("autotag_conflict"))
+            {
+                IncludeArchived = m.Bool("include_archived"),
+                IncludeHidden = m.Bool("include_hidden"),
+            }),
             Read(r.Map("duplicate_processing"), Duplicates),
             Read(r.Map("album_date_consistency"), m => new RawAlbumDateConsistency(
                 Block(m, ConfigKeys.AlbumDateConsistency), m.Bool("enabled"), m.String("autotag_album_date_mismatch"), m.Int("threshold_days"))),

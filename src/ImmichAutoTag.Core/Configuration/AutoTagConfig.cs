@@ -128,6 +128,12 @@ public sealed record ClassificationConfig
 
     /// <summary>null disables the tag.</summary>
     public string? AutotagConflict { get; init; } = "autotag_output_conflict";
+
+    /// <summary>Archived assets are classified like the rest unless this is false.</summary>
+    public bool IncludeArchived { get; init; } = true;
+
+    /// <summary>Hidden assets are classified like the rest unless this is false.</summary>
+    public bool IncludeHidden { get; init; } = true;
 }
 
 public sealed record DateCorrectionConfig

@@ -180,6 +180,26 @@ public sealed class EngineOverHttpTests : IAsyncLifetime
         (await ReadSharedAsync(Path.Combine(runDir, "immich_autotag_full_output.log"))).Should().NotContain(_key);
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task Archived_assets_are_classified_unless_the_config_leaves_them_out(bool includeArchived)
+    {
+        var archived = _server.State.AddAsset(_user, "archived.jpg", _t0, visibility: "archive").Id;
+        var visible = Asset("visible.jpg", 1);
+        using var cli = new CliHarness();
+        var config = cli.WriteConfig(ConfigYaml.Replace(
+            "classification:\n",
+            $"classification:\n  include_archived: {(includeArchived ? "true" : "false")}\n",
+            StringComparison.Ordinal));
+
+        var result = await cli.RunAsync("run", "--config", config);
+
+        result.ExitCode.Should().Be(0, result.ToString());
+        HasTag(visible, Unknown).Should().BeTrue();
+        HasTag(archived, Unknown).Should().Be(includeArchived);
+    }
+
     [Fact]
     public async Task Dry_run_works_with_a_read_only_key()
     {
