@@ -9,102 +9,23 @@ namespace ImmichAutoTag.IntegrationTests.Engine;
 /// unclassified assets, folder-based album detection. Each case is a dry run (plan only, no write), a real
 /// run, and an immediate second run that must send no write.
 /// </summary>
-public sealed class AlbumFeatureRunTests : IAsyncLifetime
+public sealed class AlbumFeatureRunTests() : FeatureRunTestBase(Rules, SecondPlanIsEmpty)
 {
-    private const string Unknown = "autotag_output_unknown";
-    private const string DetectionConflict = "autotag_output_album_detection_conflict";
-    private static readonly DateTimeOffset T0 = new(2019, 7, 4, 10, 0, 0, TimeSpan.Zero);
-
-    private FakeImmichServer _server = null!;
-    private Guid _user;
-    private string _key = null!;
-    private List<RecordedRequest> _firstRun = [];
-
-    public async Task InitializeAsync()
-    {
-        _server = await FakeImmichServer.StartAsync();
-        _user = _server.State.AddUser("Alice", "alice@example.com").Id;
-        _key = _server.State.AddApiKey(_user, "all");
-    }
-
-    public async Task DisposeAsync() => await _server.DisposeAsync();
-
-    private string Config(string extra = "") => $"""
-        server:
-          url: {_server.BaseUrl}
-          api_key: {_key}
-        enable_album_name_strip: true
-        classification:
-          rules:
-            - tag_names: [meme, autotag_input_meme]
-              album_name_patterns: ['^autotag_input_meme$']
-            - tag_names: [autotag_input_ignore]
-            - album_name_patterns: ['^\d{"{4}"}(-\d{"{2}"}(-\d{"{2}"})?)?']
-        {extra}
+    private const string Rules = """
+        - tag_names: [meme, autotag_input_meme]
+          album_name_patterns: ['^autotag_input_meme$']
+        - tag_names: [autotag_input_ignore]
+        - album_name_patterns: ['^\d{4}(-\d{2}(-\d{2})?)?']
         """;
 
-    private Guid Asset(string name, DateTimeOffset? at = null, string? path = null) => _server.State.AddAsset(_user, name, at ?? T0, path).Id;
+    private const string DetectionConflict = "autotag_output_album_detection_conflict";
 
-    private void Tag(string path, params Guid[] assets)
-    {
-        var tag = _server.State.UpsertTag(path);
-        foreach (var a in assets)
-        {
-            _server.State.TagAsset(tag.Id, a);
-        }
-    }
+    private static void SecondPlanIsEmpty(string plan) =>
+        plan.Should().StartWith("# Plan: 0 tag(s) to create, 0 addition(s), 0 removal(s), 0 album addition(s), 0 date repair(s)\n").And.NotContain("# Albums");
 
-    private bool HasTag(Guid asset, string path) =>
-        _server.State.FindTag(path) is { } tag && _server.State.DirectTagIdsOf(asset).Contains(tag.Id);
+    private List<FakeAlbum> AlbumsNamed(string name) => Server.State.Albums.Where(a => a.Name == name).ToList();
 
-    private List<FakeAlbum> AlbumsNamed(string name) => _server.State.Albums.Where(a => a.Name == name).ToList();
-
-    private IReadOnlySet<Guid> Members(string name) => _server.State.AlbumAssetIds(AlbumsNamed(name).Single().Id);
-
-    private string Link(Guid asset) => $"{_server.BaseUrl.AbsoluteUri.TrimEnd('/')}/photos/{asset}";
-
-    private int FirstRunCalls(string operation) => _firstRun.Count(r => r.OperationId == operation);
-
-    private sealed record Runs(string Plan, string Report, List<JsonElement> Changes, string Statistics, string SecondPlan);
-
-    /// <summary>Dry run, real run, second run; asserts the dry and the second run send no write.</summary>
-    private async Task<Runs> RunThriceAsync(string yaml)
-    {
-        using var cli = new CliHarness();
-        var config = cli.WriteConfig(yaml);
-
-        _server.Requests.Clear();
-        var before = _server.State.Albums.Count;
-        var dry = await cli.RunAsync("run", "--dry-run", "--config", config, "--output", "dry");
-        dry.ExitCode.Should().Be(0, dry.ToString());
-        _server.Requests.WriteCount.Should().Be(0, "a dry run sends no write");
-        _server.State.Albums.Count.Should().Be(before);
-        var plan = await File.ReadAllTextAsync(Path.Combine(Directory.GetDirectories(Path.Combine(cli.Root, "dry")).Single(), "plan.txt"));
-
-        _server.Requests.Clear();
-        var first = await cli.RunAsync("run", "--config", config, "--output", "first");
-        first.ExitCode.Should().Be(0, first.ToString());
-        var firstDir = Directory.GetDirectories(Path.Combine(cli.Root, "first")).Single();
-        _firstRun = _server.Requests.All.ToList();
-
-        _server.Requests.Clear();
-        var second = await cli.RunAsync("run", "--config", config, "--output", "second");
-        second.ExitCode.Should().Be(0, second.ToString());
-        _server.Requests.WriteCount.Should().Be(0, "a second run right after the first plans nothing; the first sent " + string.Join(", ", _firstRun.Where(r => r.IsWrite).Select(r => r.OperationId)));
-        var secondPlan = await File.ReadAllTextAsync(Path.Combine(Directory.GetDirectories(Path.Combine(cli.Root, "second")).Single(), "plan.txt"));
-        secondPlan.Should().StartWith("# Plan: 0 tag(s) to create, 0 addition(s), 0 removal(s), 0 album addition(s), 0 date repair(s)\n").And.NotContain("# Albums");
-
-        var changes = (await File.ReadAllTextAsync(Path.Combine(firstDir, "changes.jsonl")))
-            .Split('\n', StringSplitOptions.RemoveEmptyEntries)
-            .Select(l => JsonDocument.Parse(l).RootElement.Clone())
-            .ToList();
-        return new Runs(
-            plan,
-            await File.ReadAllTextAsync(Path.Combine(firstDir, "modification_report.txt")),
-            changes,
-            await File.ReadAllTextAsync(Path.Combine(firstDir, "run_statistics.yaml")),
-            secondPlan);
-    }
+    private IReadOnlySet<Guid> Members(string name) => Server.State.AlbumAssetIds(AlbumsNamed(name).Single().Id);
 
     private static bool Change(JsonElement c, string kind, string? tag = null, string? album = null) =>
         c.GetProperty("kind").GetString() == kind
@@ -147,7 +68,7 @@ public sealed class AlbumFeatureRunTests : IAsyncLifetime
         HasTag(other, Unknown).Should().BeTrue();
         HasTag(filtered, "meme").Should().BeTrue("filter_out keeps the asset out of every change");
         HasTag(filtered, "autotag_input_meme").Should().BeFalse();
-        FirstRunCalls("createAlbum").Should().Be(1);
+        runs.FirstRunCalls("createAlbum").Should().Be(1);
         runs.Changes.Should().Contain(c => Change(c, "CREATE_ALBUM", null, "autotag_input_meme"))
             .And.Contain(c => Change(c, "ASSIGN_ASSET_TO_ALBUM", null, "autotag_input_meme"))
             .And.Contain(c => Change(c, "ADD_TAG_TO_ASSET", "autotag_input_meme", null))
@@ -160,7 +81,7 @@ public sealed class AlbumFeatureRunTests : IAsyncLifetime
     public async Task Without_paused_queues_a_move_is_written_in_waves_and_survives_the_sidecar_write_back()
     {
         // queue.read without queue.update: the run writes in waves and waits for the queues between them.
-        _key = _server.State.AddApiKey(_user, "user.read", "asset.read", "album.read", "tag.read", "tag.create", "tag.asset",
+        Key = Server.State.AddApiKey(User, "user.read", "asset.read", "album.read", "tag.read", "tag.create", "tag.asset",
             "album.create", "albumAsset.create", "albumAsset.delete", "album.delete", "queue.read");
         var meme = Asset("meme.jpg");
         var plain = Asset("plain.jpg");
@@ -187,7 +108,7 @@ public sealed class AlbumFeatureRunTests : IAsyncLifetime
     {
         var meme = Asset("meme.jpg");
         Tag("meme", meme);
-        var album = _server.State.AddAlbum(_user, "Memes");
+        var album = Server.State.AddAlbum(User, "Memes");
 
         var runs = await RunThriceAsync(Config("""
             conversions:
@@ -197,10 +118,10 @@ public sealed class AlbumFeatureRunTests : IAsyncLifetime
                   mode: copy
             """));
 
-        runs.Plan.Should().Contain($"album+ Memes | {_server.BaseUrl.AbsoluteUri.TrimEnd('/')}/albums/{album.Id} | {Link(meme)}").And.NotContain("create album");
-        _server.State.AlbumAssetIds(album.Id).Should().BeEquivalentTo([meme]);
+        runs.Plan.Should().Contain($"album+ Memes | {Server.BaseUrl.AbsoluteUri.TrimEnd('/')}/albums/{album.Id} | {Link(meme)}").And.NotContain("create album");
+        Server.State.AlbumAssetIds(album.Id).Should().BeEquivalentTo([meme]);
         HasTag(meme, "meme").Should().BeTrue();
-        FirstRunCalls("createAlbum").Should().Be(0);
+        runs.FirstRunCalls("createAlbum").Should().Be(0);
     }
 
     [Fact]
@@ -208,11 +129,11 @@ public sealed class AlbumFeatureRunTests : IAsyncLifetime
     {
         var meme = Asset("meme.jpg");
         Tag("meme", meme);
-        var bob = _server.State.AddUser("Bob", "bob@example.com").Id;
-        var first = _server.State.AddAlbum(bob, "Memes");
-        var second = _server.State.AddAlbum(bob, "Memes");
-        _server.State.ShareAlbum(first.Id, _user);
-        _server.State.ShareAlbum(second.Id, _user);
+        var bob = Server.State.AddUser("Bob", "bob@example.com").Id;
+        var first = Server.State.AddAlbum(bob, "Memes");
+        var second = Server.State.AddAlbum(bob, "Memes");
+        Server.State.ShareAlbum(first.Id, User);
+        Server.State.ShareAlbum(second.Id, User);
 
         var runs = await RunThriceAsync(Config("""
             conversions:
@@ -224,8 +145,8 @@ public sealed class AlbumFeatureRunTests : IAsyncLifetime
         runs.Plan.Should().Contain("note WARNING_AMBIGUOUS_ALBUM").And.Contain("several albums are named 'Memes'");
         HasTag(meme, "meme").Should().BeTrue("the album could not be resolved, so the move keeps its source");
         HasTag(meme, "autotag_input_meme").Should().BeTrue();
-        _server.State.AlbumAssetIds(first.Id).Should().BeEmpty();
-        _server.State.AlbumAssetIds(second.Id).Should().BeEmpty();
+        Server.State.AlbumAssetIds(first.Id).Should().BeEmpty();
+        Server.State.AlbumAssetIds(second.Id).Should().BeEmpty();
     }
 
     // ---- temporary albums ----
@@ -237,10 +158,10 @@ public sealed class AlbumFeatureRunTests : IAsyncLifetime
         var sameDay = Asset("same.jpg", new DateTimeOffset(2019, 7, 4, 8, 0, 0, TimeSpan.FromHours(-5)));
         var classified = Asset("classified.jpg");
         Tag("meme", classified);
-        var stale = _server.State.AddAlbum(_user, "2019-07-01-autotag-temp-unclassified", [classified]);
-        var userAlbum = _server.State.AddAlbum(_user, "Holidays", [classified]);
-        var bob = _server.State.AddUser("Bob", "bob@example.com").Id;
-        var bobsTemp = _server.State.AddAlbum(bob, "2019-07-02-autotag-temp-unclassified");
+        var stale = Server.State.AddAlbum(User, "2019-07-01-autotag-temp-unclassified", [classified]);
+        var userAlbum = Server.State.AddAlbum(User, "Holidays", [classified]);
+        var bob = Server.State.AddUser("Bob", "bob@example.com").Id;
+        var bobsTemp = Server.State.AddAlbum(bob, "2019-07-02-autotag-temp-unclassified");
         var filtered = Asset("filtered.jpg");
         Tag("autotag_input_ignore", filtered);
 
@@ -253,14 +174,14 @@ public sealed class AlbumFeatureRunTests : IAsyncLifetime
 
         const string Day = "2019-07-04-autotag-temp-unclassified";
         runs.Plan.Should().Contain($"create album {Day} | temporary album")
-            .And.Contain($"delete album 2019-07-01-autotag-temp-unclassified | {_server.BaseUrl.AbsoluteUri.TrimEnd('/')}/albums/{stale.Id}");
+            .And.Contain($"delete album 2019-07-01-autotag-temp-unclassified | {Server.BaseUrl.AbsoluteUri.TrimEnd('/')}/albums/{stale.Id}");
         Members(Day).Should().BeEquivalentTo([late, sameDay]);
         new[] { late, sameDay }.Should().OnlyContain(id => HasTag(id, Unknown), "a temporary album is no rule input, even for a date-prefix rule");
-        _server.State.Albums.Should().NotContain(a => a.Id == stale.Id, "its only asset is classified, so it is left empty and deleted");
-        _server.State.AlbumAssetIds(userAlbum.Id).Should().BeEquivalentTo([classified], "user albums are never emptied");
-        _server.State.Albums.Should().Contain(a => a.Id == bobsTemp.Id, "another user's temporary album is not ours");
-        _server.State.Albums.SelectMany(a => _server.State.AlbumAssetIds(a.Id)).Should().NotContain(filtered);
-        FirstRunCalls("deleteAlbum").Should().Be(1);
+        Server.State.Albums.Should().NotContain(a => a.Id == stale.Id, "its only asset is classified, so it is left empty and deleted");
+        Server.State.AlbumAssetIds(userAlbum.Id).Should().BeEquivalentTo([classified], "user albums are never emptied");
+        Server.State.Albums.Should().Contain(a => a.Id == bobsTemp.Id, "another user's temporary album is not ours");
+        Server.State.Albums.SelectMany(a => Server.State.AlbumAssetIds(a.Id)).Should().NotContain(filtered);
+        runs.FirstRunCalls("deleteAlbum").Should().Be(1);
         runs.Changes.Should().Contain(c => Change(c, "DELETE_ALBUM", null, "2019-07-01-autotag-temp-unclassified"))
             .And.Contain(c => Change(c, "CREATE_ALBUM", null, Day));
         runs.Report.Should().Contain("kind=DELETE_ALBUM | album_link=");
@@ -274,16 +195,16 @@ public sealed class AlbumFeatureRunTests : IAsyncLifetime
         var august = Asset("august.jpg", new DateTimeOffset(2019, 8, 20, 12, 0, 0, TimeSpan.Zero));
         var nowClassified = Asset("classified.jpg");
         Tag("meme", nowClassified);
-        var temp = _server.State.AddAlbum(_user, "2019-07-04-autotag-temp-unclassified", [july, august, nowClassified]);
+        var temp = Server.State.AddAlbum(User, "2019-07-04-autotag-temp-unclassified", [july, august, nowClassified]);
 
         var runs = await RunThriceAsync(Config("create_album_from_date_if_missing: true"));
 
-        runs.Plan.Should().Contain($"album- 2019-07-04-autotag-temp-unclassified | {_server.BaseUrl.AbsoluteUri.TrimEnd('/')}/albums/{temp.Id} | {Link(august)}")
-            .And.Contain($"album- 2019-07-04-autotag-temp-unclassified | {_server.BaseUrl.AbsoluteUri.TrimEnd('/')}/albums/{temp.Id} | {Link(nowClassified)}");
-        _server.State.AlbumAssetIds(temp.Id).Should().BeEquivalentTo([july]);
+        runs.Plan.Should().Contain($"album- 2019-07-04-autotag-temp-unclassified | {Server.BaseUrl.AbsoluteUri.TrimEnd('/')}/albums/{temp.Id} | {Link(august)}")
+            .And.Contain($"album- 2019-07-04-autotag-temp-unclassified | {Server.BaseUrl.AbsoluteUri.TrimEnd('/')}/albums/{temp.Id} | {Link(nowClassified)}");
+        Server.State.AlbumAssetIds(temp.Id).Should().BeEquivalentTo([july]);
         Members("2019-08-20-autotag-temp-unclassified").Should().BeEquivalentTo([august]);
         runs.Changes.Count(c => Change(c, "REMOVE_ASSET_FROM_ALBUM", null, "2019-07-04-autotag-temp-unclassified")).Should().Be(2);
-        FirstRunCalls("removeAssetFromAlbum").Should().Be(1, "removals from one album are one bulk call");
+        runs.FirstRunCalls("removeAssetFromAlbum").Should().Be(1, "removals from one album are one bulk call");
     }
 
     [Fact]
@@ -292,19 +213,19 @@ public sealed class AlbumFeatureRunTests : IAsyncLifetime
         var unclassified = Asset("u.jpg");
         var classified = Asset("c.jpg");
         Tag("meme", classified);
-        var temp = _server.State.AddAlbum(_user, "2019-07-04-autotag-temp-unclassified", [unclassified, classified]);
+        var temp = Server.State.AddAlbum(User, "2019-07-04-autotag-temp-unclassified", [unclassified, classified]);
 
         await RunThriceAsync(Config());
 
-        _server.State.AlbumAssetIds(temp.Id).Should().BeEquivalentTo([unclassified]);
-        _server.State.Albums.Should().ContainSingle(a => a.Name.EndsWith("-autotag-temp-unclassified", StringComparison.Ordinal));
+        Server.State.AlbumAssetIds(temp.Id).Should().BeEquivalentTo([unclassified]);
+        Server.State.Albums.Should().ContainSingle(a => a.Name.EndsWith("-autotag-temp-unclassified", StringComparison.Ordinal));
     }
 
     [Fact]
     public async Task A_key_that_cannot_manage_albums_fails_preflight_when_temporary_albums_are_on_but_may_dry_run()
     {
         Asset("u.jpg");
-        _key = _server.State.AddApiKey(_user, "user.read", "asset.read", "album.read", "tag.read", "tag.create", "tag.asset");
+        Key = Server.State.AddApiKey(User, "user.read", "asset.read", "album.read", "tag.read", "tag.create", "tag.asset");
         using var cli = new CliHarness();
         var config = cli.WriteConfig(Config("create_album_from_date_if_missing: true"));
 
@@ -314,7 +235,7 @@ public sealed class AlbumFeatureRunTests : IAsyncLifetime
         result.ExitCode.Should().Be((int)ImmichAutoTag.Cli.ExitCode.PermissionDenied, result.ToString());
         result.Err.Should().Contain("'album.create'").And.Contain("'albumAsset.create'").And.Contain("'albumAsset.delete'").And.Contain("'album.delete'");
         dry.ExitCode.Should().Be(0, dry.ToString());
-        _server.Requests.WriteCount.Should().Be(0);
+        Server.Requests.WriteCount.Should().Be(0);
     }
 
     // ---- folder detection ----
@@ -324,7 +245,7 @@ public sealed class AlbumFeatureRunTests : IAsyncLifetime
         var beach = Asset("a.jpg", path: "/photos/2019/2019-07-04 Beach/day1/a.jpg");
         var beach2 = Asset("b.jpg", path: "/photos/2019/2019-07-04 Beach/day1/b.jpg");
         var existing = Asset("c.jpg", path: "/photos/2019-07-05 Hike/c.jpg");
-        var hike = _server.State.AddAlbum(_user, "2019-07-05 Hike");
+        var hike = Server.State.AddAlbum(User, "2019-07-05 Hike");
         var twoDates = Asset("d.jpg", path: "/photos/2019-07-01 Trip/2019-07-02 Day two/d.jpg");
         var excluded = Asset("e.jpg", path: "/photos/WhatsApp/2019-07-04 Chat/e.jpg");
         var bareDay = Asset("f.jpg", path: "/photos/2019-07-04/f.jpg");
@@ -340,7 +261,7 @@ public sealed class AlbumFeatureRunTests : IAsyncLifetime
             .And.Contain($"+ {DetectionConflict} | {Link(twoDates)}")
             .And.Contain("note ALBUM_DETECTION_CONFLICT");
         Members("2019-07-04 Beach/day1").Should().BeEquivalentTo([beach, beach2]);
-        _server.State.AlbumAssetIds(hike.Id).Should().BeEquivalentTo([existing], "an existing album of that name is joined, not duplicated");
+        Server.State.AlbumAssetIds(hike.Id).Should().BeEquivalentTo([existing], "an existing album of that name is joined, not duplicated");
         new[] { beach, beach2, existing }.Should().OnlyContain(id => !HasTag(id, Unknown), "the detected album classifies the asset in the same run");
         HasTag(twoDates, DetectionConflict).Should().BeTrue();
         new[] { twoDates, excluded, bareDay }.Should().OnlyContain(id => HasTag(id, Unknown));
@@ -348,7 +269,7 @@ public sealed class AlbumFeatureRunTests : IAsyncLifetime
 
         // Unclassified assets without a detected album still get their temporary album, in the same run.
         Members("2019-07-04-autotag-temp-unclassified").Should().BeEquivalentTo([twoDates, excluded, bareDay]);
-        FirstRunCalls("createAlbum").Should().Be(2);
+        runs.FirstRunCalls("createAlbum").Should().Be(2);
         runs.Report.Should().Contain("kind=ALBUM_DETECTION_CONFLICT");
     }
 

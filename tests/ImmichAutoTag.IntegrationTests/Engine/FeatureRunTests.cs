@@ -1,6 +1,4 @@
-using System.Text.Json;
 using ImmichAutoTag.IntegrationTests.Cli;
-using ImmichAutoTag.TestKit;
 
 namespace ImmichAutoTag.IntegrationTests.Engine;
 
@@ -8,106 +6,21 @@ namespace ImmichAutoTag.IntegrationTests.Engine;
 /// Issue 4 features through the whole CLI against the fake: each is checked in a dry run (plan only, no
 /// write), a real run, and an immediate second run that must send no write.
 /// </summary>
-public sealed class FeatureRunTests : IAsyncLifetime
+public sealed class FeatureRunTests() : FeatureRunTestBase(Rules, SecondPlanIsEmpty)
 {
-    private const string Unknown = "autotag_output_unknown";
+    private const string Rules = """
+        - tag_names: [meme, autotag_input_meme]
+        - tag_names: [autotag_input_ignore]
+        - album_name_patterns: ['^\d{4}(-\d{2}(-\d{2})?)?']
+        """;
+
     private const string Conflict = "autotag_output_conflict";
     private const string DupClass = "autotag_output_duplicate_asset_classification_conflict";
     private const string DupAlbum = "autotag_output_duplicate_asset_album_conflict";
     private const string Mismatch = "autotag_output_album_date_mismatch";
 
-    private FakeImmichServer _server = null!;
-    private Guid _user;
-    private string _key = null!;
-
-    public async Task InitializeAsync()
-    {
-        _server = await FakeImmichServer.StartAsync();
-        _user = _server.State.AddUser("Alice", "alice@example.com").Id;
-        _key = _server.State.AddApiKey(_user, "all");
-    }
-
-    public async Task DisposeAsync() => await _server.DisposeAsync();
-
-    private string Config(string extra = "") => $"""
-        server:
-          url: {_server.BaseUrl}
-          api_key: {_key}
-        enable_album_name_strip: true
-        classification:
-          rules:
-            - tag_names: [meme, autotag_input_meme]
-            - tag_names: [autotag_input_ignore]
-            - album_name_patterns: ['^\d{"{4}"}(-\d{"{2}"}(-\d{"{2}"})?)?']
-        {extra}
-        """;
-
-    private static readonly DateTimeOffset T0 = new(2019, 7, 4, 10, 0, 0, TimeSpan.Zero);
-
-    private Guid Asset(string name, DateTimeOffset? at = null, string? path = null) => _server.State.AddAsset(_user, name, at ?? T0, path).Id;
-
-    private void Tag(string path, params Guid[] assets)
-    {
-        var tag = _server.State.UpsertTag(path);
-        foreach (var a in assets)
-        {
-            _server.State.TagAsset(tag.Id, a);
-        }
-    }
-
-    private bool HasTag(Guid asset, string path) =>
-        _server.State.FindTag(path) is { } tag && _server.State.DirectTagIdsOf(asset).Contains(tag.Id);
-
-    private sealed record Runs(string Plan, CliResult First, string FirstDir, CliResult Second, string SecondDir)
-    {
-        public string File(string name) => System.IO.File.ReadAllText(Path.Combine(FirstDir, name));
-
-        public List<JsonElement> Changes() => File("changes.jsonl")
-            .Split('\n', StringSplitOptions.RemoveEmptyEntries)
-            .Select(l => JsonDocument.Parse(l).RootElement.Clone())
-            .ToList();
-    }
-
-    /// <summary>Dry run, real run, second run; asserts the dry and the second run send no write.</summary>
-    private async Task<Runs> RunThriceAsync(string yaml, Action? afterDryRun = null)
-    {
-        using var cli = new CliHarness();
-        var config = cli.WriteConfig(yaml);
-
-        _server.Requests.Clear();
-        var dry = await cli.RunAsync("run", "--dry-run", "--config", config, "--output", "dry");
-        dry.ExitCode.Should().Be(0, dry.ToString());
-        _server.Requests.WriteCount.Should().Be(0, "a dry run sends no write");
-        var plan = await System.IO.File.ReadAllTextAsync(Path.Combine(Directory.GetDirectories(Path.Combine(cli.Root, "dry")).Single(), "plan.txt"));
-        afterDryRun?.Invoke();
-
-        _server.Requests.Clear();
-        var first = await cli.RunAsync("run", "--config", config, "--output", "first");
-        first.ExitCode.Should().Be(0, first.ToString());
-        var firstDir = Directory.GetDirectories(Path.Combine(cli.Root, "first")).Single();
-        var firstRequests = _server.Requests.All.ToList();
-
-        _server.Requests.Clear();
-        var second = await cli.RunAsync("run", "--config", config, "--output", "second");
-        second.ExitCode.Should().Be(0, second.ToString());
-        _server.Requests.WriteCount.Should().Be(0, "a second run right after the first plans nothing; first run sent " + string.Join(", ", firstRequests.Where(r => r.IsWrite).Select(r => r.OperationId)));
-        var secondDir = Directory.GetDirectories(Path.Combine(cli.Root, "second")).Single();
-        (await System.IO.File.ReadAllTextAsync(Path.Combine(secondDir, "plan.txt"))).Should().StartWith("# Plan: 0 tag(s) to create, 0 addition(s), 0 removal(s), 0 album addition(s), 0 date repair(s)");
-
-        // Copy what the tests look at before the harness folder goes away.
-        var keep = Directory.CreateTempSubdirectory("immich-autotag-features-").FullName;
-        foreach (var file in Directory.GetFiles(firstDir))
-        {
-            System.IO.File.Copy(file, Path.Combine(keep, Path.GetFileName(file)));
-        }
-
-        _lastRequests = firstRequests;
-        return new Runs(plan, first, keep, second, secondDir);
-    }
-
-    private List<RecordedRequest> _lastRequests = [];
-
-    private int FirstRunCalls(string operation) => _lastRequests.Count(r => r.OperationId == operation);
+    private static void SecondPlanIsEmpty(string plan) =>
+        plan.Should().StartWith("# Plan: 0 tag(s) to create, 0 addition(s), 0 removal(s), 0 album addition(s), 0 date repair(s)");
 
     [Fact]
     public async Task A_single_classification_tag_is_copied_to_the_untagged_duplicate()
@@ -115,19 +28,19 @@ public sealed class FeatureRunTests : IAsyncLifetime
         var tagged = Asset("a.jpg");
         var bare = Asset("b.jpg");
         Tag("meme", tagged);
-        _server.State.AddDuplicateGroup([tagged, bare]);
+        Server.State.AddDuplicateGroup([tagged, bare]);
 
         var runs = await RunThriceAsync(Config("""
             duplicate_processing:
               copy_classification_from_duplicates: true
             """));
 
-        runs.Plan.Should().Contain($"+ meme | {_server.BaseUrl.AbsoluteUri.TrimEnd('/')}/photos/{bare}");
+        runs.Plan.Should().Contain($"+ meme | {Server.BaseUrl.AbsoluteUri.TrimEnd('/')}/photos/{bare}");
         HasTag(bare, "meme").Should().BeTrue();
         HasTag(bare, Unknown).Should().BeFalse("the copied tag classifies it in the same run");
         HasTag(tagged, DupClass).Should().BeFalse();
-        FirstRunCalls("getAssetDuplicates").Should().Be(1);
-        runs.Changes().Should().ContainSingle(c => c.GetProperty("kind").GetString() == "ADD_TAG_TO_ASSET" && c.GetProperty("tag").GetString() == "meme");
+        runs.FirstRunCalls("getAssetDuplicates").Should().Be(1);
+        runs.Changes.Should().ContainSingle(c => c.GetProperty("kind").GetString() == "ADD_TAG_TO_ASSET" && c.GetProperty("tag").GetString() == "meme");
     }
 
     [Fact]
@@ -136,13 +49,13 @@ public sealed class FeatureRunTests : IAsyncLifetime
         var tagged = Asset("a.jpg");
         var bare = Asset("b.jpg");
         Tag("meme", tagged);
-        var album = _server.State.AddAlbum(_user, "2019-07-04 Beach", [tagged]);
-        _server.State.AddDuplicateGroup([tagged, bare]);
+        var album = Server.State.AddAlbum(User, "2019-07-04 Beach", [tagged]);
+        Server.State.AddDuplicateGroup([tagged, bare]);
 
         var runs = await RunThriceAsync(Config());
 
         HasTag(bare, "meme").Should().BeFalse("copying a user tag needs copy_classification_from_duplicates");
-        _server.State.AlbumAssetIds(album.Id).Should().NotContain(bare, "adding to a user album needs add_to_album_of_duplicates");
+        Server.State.AlbumAssetIds(album.Id).Should().NotContain(bare, "adding to a user album needs add_to_album_of_duplicates");
         HasTag(bare, Unknown).Should().BeTrue();
         runs.Plan.Should().NotContain("album+");
     }
@@ -155,7 +68,7 @@ public sealed class FeatureRunTests : IAsyncLifetime
         var c = Asset("c.jpg");
         Tag("meme", a);
         Tag("autotag_input_ignore", b);
-        var group = _server.State.AddDuplicateGroup([a, b, c]);
+        var group = Server.State.AddDuplicateGroup([a, b, c]);
         var perGroup = "autotag_output_duplicate_asset_classification_conflict_" + group.ToString("D");
 
         // A user tag that only looks like one of ours is never touched.
@@ -186,9 +99,9 @@ public sealed class FeatureRunTests : IAsyncLifetime
     {
         var a = Asset("a.jpg");
         var b = Asset("b.jpg");
-        _server.State.AddAlbum(_user, "2019-07 Trip", [a]);
-        _server.State.AddAlbum(_user, "2019-07-04 Beach", [b]);
-        var group = _server.State.AddDuplicateGroup([a, b]);
+        Server.State.AddAlbum(User, "2019-07 Trip", [a]);
+        Server.State.AddAlbum(User, "2019-07-04 Beach", [b]);
+        var group = Server.State.AddDuplicateGroup([a, b]);
         var perGroup = DupAlbum + "_" + group.ToString("D");
 
         var runs = await RunThriceAsync(Config());
@@ -203,23 +116,23 @@ public sealed class FeatureRunTests : IAsyncLifetime
     {
         var inAlbum = Asset("a.jpg");
         var loose = Asset("b.jpg");
-        var album = _server.State.AddAlbum(_user, "2019-07-04 Beach", [inAlbum]);
-        _server.State.AddAlbum(_user, "Favourites", [inAlbum]);
-        _server.State.AddDuplicateGroup([inAlbum, loose]);
+        var album = Server.State.AddAlbum(User, "2019-07-04 Beach", [inAlbum]);
+        Server.State.AddAlbum(User, "Favourites", [inAlbum]);
+        Server.State.AddDuplicateGroup([inAlbum, loose]);
 
         var runs = await RunThriceAsync(
             Config("""
                 duplicate_processing:
                   add_to_album_of_duplicates: true
                 """),
-            () => _server.State.AlbumAssetIds(album.Id).Should().NotContain(loose));
+            () => Server.State.AlbumAssetIds(album.Id).Should().NotContain(loose));
 
-        runs.Plan.Should().Contain($"album+ 2019-07-04 Beach | {_server.BaseUrl.AbsoluteUri.TrimEnd('/')}/albums/{album.Id}");
-        _server.State.AlbumAssetIds(album.Id).Should().Contain(loose);
+        runs.Plan.Should().Contain($"album+ 2019-07-04 Beach | {Server.BaseUrl.AbsoluteUri.TrimEnd('/')}/albums/{album.Id}");
+        Server.State.AlbumAssetIds(album.Id).Should().Contain(loose);
         HasTag(loose, Unknown).Should().BeFalse("it is classified by the album it joined, in the same run");
-        FirstRunCalls("addAssetsToAlbum").Should().Be(1);
+        runs.FirstRunCalls("addAssetsToAlbum").Should().Be(1);
         runs.File("modification_report.txt").Should().Contain("kind=ASSIGN_ASSET_TO_ALBUM").And.Contain("album_name=2019-07-04 Beach");
-        runs.Changes().Should().ContainSingle(c => c.GetProperty("kind").GetString() == "ASSIGN_ASSET_TO_ALBUM" && c.GetProperty("album_id").GetGuid() == album.Id);
+        runs.Changes.Should().ContainSingle(c => c.GetProperty("kind").GetString() == "ASSIGN_ASSET_TO_ALBUM" && c.GetProperty("album_id").GetGuid() == album.Id);
     }
 
     [Fact]
@@ -228,7 +141,7 @@ public sealed class FeatureRunTests : IAsyncLifetime
         var wrong = new DateTimeOffset(2021, 1, 1, 8, 0, 0, TimeSpan.Zero);
         var camera = Asset("IMG_20190704_153012.jpg", new DateTimeOffset(2019, 7, 4, 13, 30, 12, TimeSpan.Zero));
         var copy = Asset("copy.jpg", wrong);
-        _server.State.AddDuplicateGroup([camera, copy]);
+        Server.State.AddDuplicateGroup([camera, copy]);
         var whatsapp = Asset("WhatsApp Image 2019-07-04 at 15.30.12.jpeg", wrong);
         var pixel = Asset("PXL_20200101_101010000.jpg", wrong);
         var ambiguous = Asset("IMG-20190704-WA0001.jpg", new DateTimeOffset(2019, 7, 4, 23, 0, 0, TimeSpan.Zero));
@@ -242,15 +155,15 @@ public sealed class FeatureRunTests : IAsyncLifetime
             """));
 
         var expected = new DateTimeOffset(2019, 7, 4, 13, 30, 12, TimeSpan.Zero);
-        _server.State.Assets.Single(a => a.Id == copy).FileCreatedAt.Should().Be(expected);
-        _server.State.Assets.Single(a => a.Id == whatsapp).FileCreatedAt.Should().Be(expected);
-        _server.State.Assets.Single(a => a.Id == pixel).FileCreatedAt.Should().Be(new DateTimeOffset(2020, 1, 1, 10, 10, 10, TimeSpan.Zero), "Pixel names are UTC");
-        _server.State.Assets.Single(a => a.Id == ambiguous).FileCreatedAt.Should().Be(new DateTimeOffset(2019, 7, 4, 23, 0, 0, TimeSpan.Zero), "ambiguous cases are reported, not written");
-        _server.State.Assets.Single(a => a.Id == fine).FileCreatedAt.Should().Be(new DateTimeOffset(2019, 8, 1, 10, 0, 0, TimeSpan.Zero));
+        Server.State.Assets.Single(a => a.Id == copy).FileCreatedAt.Should().Be(expected);
+        Server.State.Assets.Single(a => a.Id == whatsapp).FileCreatedAt.Should().Be(expected);
+        Server.State.Assets.Single(a => a.Id == pixel).FileCreatedAt.Should().Be(new DateTimeOffset(2020, 1, 1, 10, 10, 10, TimeSpan.Zero), "Pixel names are UTC");
+        Server.State.Assets.Single(a => a.Id == ambiguous).FileCreatedAt.Should().Be(new DateTimeOffset(2019, 7, 4, 23, 0, 0, TimeSpan.Zero), "ambiguous cases are reported, not written");
+        Server.State.Assets.Single(a => a.Id == fine).FileCreatedAt.Should().Be(new DateTimeOffset(2019, 8, 1, 10, 0, 0, TimeSpan.Zero));
 
-        FirstRunCalls("updateAssets").Should().Be(2, "copy and whatsapp share one new date, pixel has its own");
+        runs.FirstRunCalls("updateAssets").Should().Be(2, "copy and whatsapp share one new date, pixel has its own");
         runs.Plan.Should().Contain("-> 2019-07-04T15:30:12.000+02:00").And.Contain("WARNING_AMBIGUOUS_ASSET_DATE");
-        var dates = runs.Changes().Where(c => c.GetProperty("kind").GetString() == "UPDATE_ASSET_DATE").ToList();
+        var dates = runs.Changes.Where(c => c.GetProperty("kind").GetString() == "UPDATE_ASSET_DATE").ToList();
         dates.Should().HaveCount(3);
         dates.Should().Contain(c => c.GetProperty("asset_id").GetGuid() == copy
             && c.GetProperty("new_value").GetString() == "2019-07-04T15:30:12.000+02:00"
@@ -264,8 +177,8 @@ public sealed class FeatureRunTests : IAsyncLifetime
         var midYear = Asset("mid.jpg", new DateTimeOffset(2019, 8, 15, 12, 0, 0, TimeSpan.Zero));
         var farOff = Asset("far.jpg", new DateTimeOffset(2020, 9, 1, 12, 0, 0, TimeSpan.Zero));
         var dayAlbum = Asset("day.jpg", new DateTimeOffset(2019, 7, 5, 12, 0, 0, TimeSpan.Zero));
-        _server.State.AddAlbum(_user, "2019 Summer", [midYear, farOff]);
-        _server.State.AddAlbum(_user, "2019-07-04 Beach", [dayAlbum]);
+        Server.State.AddAlbum(User, "2019 Summer", [midYear, farOff]);
+        Server.State.AddAlbum(User, "2019-07-04 Beach", [dayAlbum]);
 
         var runs = await RunThriceAsync(Config());
 
@@ -295,7 +208,7 @@ public sealed class FeatureRunTests : IAsyncLifetime
         var runs = await RunThriceAsync(Config($$"""
             filters:
               filter_in:
-                - asset_links: ['{{_server.BaseUrl.AbsoluteUri.TrimEnd('/')}}/photos/{{linked}}']
+                - asset_links: ['{{Server.BaseUrl.AbsoluteUri.TrimEnd('/')}}/photos/{{linked}}']
             """));
 
         HasTag(linked, Unknown).Should().BeTrue();
@@ -310,14 +223,14 @@ public sealed class FeatureRunTests : IAsyncLifetime
         var privateTagged = Asset("private.jpg");
         Tag("private", privateTagged);
         var inPrivateAlbum = Asset("album.jpg");
-        _server.State.AddAlbum(_user, "Private stuff", [inPrivateAlbum]);
+        Server.State.AddAlbum(User, "Private stuff", [inPrivateAlbum]);
         var plain = Asset("plain.jpg");
 
         // An excluded album never receives propagated assets either.
         var source = Asset("dup-source.jpg");
         var dup = Asset("dup.jpg");
-        var excludedDateAlbum = _server.State.AddAlbum(_user, "2019-07-04 Secret", [source]);
-        _server.State.AddDuplicateGroup([source, dup]);
+        var excludedDateAlbum = Server.State.AddAlbum(User, "2019-07-04 Secret", [source]);
+        Server.State.AddDuplicateGroup([source, dup]);
 
         var runs = await RunThriceAsync(Config($$"""
             filters:
@@ -329,7 +242,7 @@ public sealed class FeatureRunTests : IAsyncLifetime
 
         HasTag(plain, Unknown).Should().BeTrue();
         new[] { linked, privateTagged, inPrivateAlbum }.Should().OnlyContain(id => !HasTag(id, Unknown));
-        _server.State.AlbumAssetIds(excludedDateAlbum.Id).Should().NotContain(dup);
+        Server.State.AlbumAssetIds(excludedDateAlbum.Id).Should().NotContain(dup);
         HasTag(dup, Unknown).Should().BeTrue();
         runs.File("run_statistics.yaml").Should().Contain("excluded_by_filters: 4");
     }
@@ -341,15 +254,15 @@ public sealed class FeatureRunTests : IAsyncLifetime
         var b = Asset("b.jpg");
         Tag("meme", a);
         Tag("autotag_input_ignore", b);
-        var group = _server.State.AddDuplicateGroup([a, b]);
+        var group = Server.State.AddDuplicateGroup([a, b]);
         Tag(DupClass, a);
-        var key = _server.State.AddApiKey(_user, "user.read", "asset.read", "album.read", "tag.read", "tag.create", "tag.asset", "albumAsset.create");
+        var key = Server.State.AddApiKey(User, "user.read", "asset.read", "album.read", "tag.read", "tag.create", "tag.asset", "albumAsset.create");
         using var cli = new CliHarness().WithEnv("IMMICH_API_KEY", key);
 
         var result = await cli.RunAsync("run", "--config", cli.WriteConfig(Config()));
 
         result.ExitCode.Should().Be(0, result.ToString());
-        _server.Requests.Count("getAssetDuplicates").Should().Be(0);
+        Server.Requests.Count("getAssetDuplicates").Should().Be(0);
         HasTag(a, DupClass).Should().BeTrue("without the groups the engine cannot tell the conflict is gone");
         HasTag(b, "autotag_output_duplicate_asset_classification_conflict_" + group.ToString("D")).Should().BeFalse();
     }

@@ -1,6 +1,4 @@
-using System.Text.Json;
 using ImmichAutoTag.IntegrationTests.Cli;
-using ImmichAutoTag.TestKit;
 
 namespace ImmichAutoTag.IntegrationTests.Engine;
 
@@ -8,102 +6,25 @@ namespace ImmichAutoTag.IntegrationTests.Engine;
 /// Issue 4 items 7 and 9 through the whole CLI against the fake: album sharing by keyword and tag ↔ album sync,
 /// each in a dry run (plan only, no write), a real run, and an immediate second run that must send no write.
 /// </summary>
-public sealed class SharingAndSyncRunTests : IAsyncLifetime
+public sealed class SharingAndSyncRunTests() : FeatureRunTestBase("- tag_names: [meme]", SecondPlanIsEmpty)
 {
-    private const string Unknown = "autotag_output_unknown";
-    private static readonly DateTimeOffset T0 = new(2019, 7, 4, 10, 0, 0, TimeSpan.Zero);
-
-    private FakeImmichServer _server = null!;
-    private Guid _user;
-    private string _key = null!;
-
-    public async Task InitializeAsync()
-    {
-        _server = await FakeImmichServer.StartAsync();
-        _user = _server.State.AddUser("Alice", "alice@example.com").Id;
-        _key = _server.State.AddApiKey(_user, "all");
-    }
-
-    public async Task DisposeAsync() => await _server.DisposeAsync();
-
-    private string Config(string extra, string rules = "- tag_names: [meme]") => $"""
-        server:
-          url: {_server.BaseUrl}
-          api_key: {_key}
-        enable_album_name_strip: true
-        classification:
-          rules:
-            {rules}
-        {extra}
-        """;
-
-    private Guid Asset(string name) => _server.State.AddAsset(_user, name, T0).Id;
-
-    private void Tag(string path, params Guid[] assets)
-    {
-        var tag = _server.State.UpsertTag(path);
-        foreach (var a in assets)
-        {
-            _server.State.TagAsset(tag.Id, a);
-        }
-    }
-
-    private bool HasTag(Guid asset, string path) =>
-        _server.State.FindTag(path) is { } tag && _server.State.DirectTagIdsOf(asset).Contains(tag.Id);
-
-    private sealed record Runs(string Plan, string Report, List<JsonElement> Changes, string Statistics);
-
-    private List<RecordedRequest> _firstRequests = [];
-
-    private async Task<Runs> RunThriceAsync(string yaml)
-    {
-        using var cli = new CliHarness();
-        var config = cli.WriteConfig(yaml);
-
-        _server.Requests.Clear();
-        var dry = await cli.RunAsync("run", "--dry-run", "--config", config, "--output", "dry");
-        dry.ExitCode.Should().Be(0, dry.ToString());
-        _server.Requests.WriteCount.Should().Be(0, "a dry run sends no write");
-        var plan = await File.ReadAllTextAsync(Path.Combine(Directory.GetDirectories(Path.Combine(cli.Root, "dry")).Single(), "plan.txt"));
-
-        _server.Requests.Clear();
-        var first = await cli.RunAsync("run", "--config", config, "--output", "first");
-        first.ExitCode.Should().Be(0, first.ToString());
-        var firstDir = Directory.GetDirectories(Path.Combine(cli.Root, "first")).Single();
-        _firstRequests = _server.Requests.All.ToList();
-
-        _server.Requests.Clear();
-        var second = await cli.RunAsync("run", "--config", config, "--output", "second");
-        second.ExitCode.Should().Be(0, second.ToString());
-        _server.Requests.WriteCount.Should().Be(0, "a second run plans nothing; the first sent " + string.Join(", ", _firstRequests.Where(r => r.IsWrite).Select(r => r.OperationId)));
-        var secondPlan = await File.ReadAllTextAsync(Path.Combine(Directory.GetDirectories(Path.Combine(cli.Root, "second")).Single(), "plan.txt"));
-        secondPlan.Should().Contain("0 album(s) to create, 0 album removal(s), 0 sharing change(s)");
-
-        var changes = (await File.ReadAllTextAsync(Path.Combine(firstDir, "changes.jsonl")))
-            .Split('\n', StringSplitOptions.RemoveEmptyEntries)
-            .Select(l => JsonDocument.Parse(l).RootElement.Clone())
-            .ToList();
-        return new Runs(
-            plan,
-            await File.ReadAllTextAsync(Path.Combine(firstDir, "modification_report.txt")),
-            changes,
-            await File.ReadAllTextAsync(Path.Combine(firstDir, "run_statistics.yaml")));
-    }
+    private static void SecondPlanIsEmpty(string plan) =>
+        plan.Should().Contain("0 album(s) to create, 0 album removal(s), 0 sharing change(s)");
 
     private static int Kind(Runs runs, string kind) => runs.Changes.Count(c => c.GetProperty("kind").GetString() == kind);
 
     [Fact]
     public async Task Albums_matching_a_keyword_are_shared_with_exactly_the_groups_members()
     {
-        var bob = _server.State.AddUser("Bob", "bob@example.com").Id;
-        var carol = _server.State.AddUser("Carol", "carol@example.com").Id;
-        var dave = _server.State.AddUser("Dave", "dave@example.com").Id;
-        var family = _server.State.AddAlbum(_user, "Summer-family.2019").Id;
-        _server.State.ShareAlbum(family, carol, "editor");
-        _server.State.ShareAlbum(family, dave, "editor");
-        var work = _server.State.AddAlbum(_user, "Work familyish");
-        _server.State.ShareAlbum(work.Id, carol, "viewer");
-        var bobs = _server.State.AddAlbum(bob, "Bob family");
+        var bob = Server.State.AddUser("Bob", "bob@example.com").Id;
+        var carol = Server.State.AddUser("Carol", "carol@example.com").Id;
+        var dave = Server.State.AddUser("Dave", "dave@example.com").Id;
+        var family = Server.State.AddAlbum(User, "Summer-family.2019").Id;
+        Server.State.ShareAlbum(family, carol, "editor");
+        Server.State.ShareAlbum(family, dave, "editor");
+        var work = Server.State.AddAlbum(User, "Work familyish");
+        Server.State.ShareAlbum(work.Id, carol, "viewer");
+        var bobs = Server.State.AddAlbum(bob, "Bob family");
 
         var runs = await RunThriceAsync(Config("""
             album_permissions:
@@ -122,23 +43,23 @@ public sealed class SharingAndSyncRunTests : IAsyncLifetime
             .And.Contain("share~ dave@example.com editor -> viewer | Summer-family.2019")
             .And.Contain("share- carol@example.com (was editor) | Summer-family.2019")
             .And.Contain("nobody@example.com");
-        _server.State.AlbumSharedWith(family).Should().BeEquivalentTo(new Dictionary<Guid, string> { [bob] = "viewer", [dave] = "viewer" });
-        _server.State.AlbumSharedWith(work.Id).Should().BeEquivalentTo(new Dictionary<Guid, string> { [carol] = "viewer" }, "no rule matches the word 'familyish'");
-        _server.State.AlbumSharedWith(bobs.Id).Should().BeEmpty("another user's album is never touched");
+        Server.State.AlbumSharedWith(family).Should().BeEquivalentTo(new Dictionary<Guid, string> { [bob] = "viewer", [dave] = "viewer" });
+        Server.State.AlbumSharedWith(work.Id).Should().BeEquivalentTo(new Dictionary<Guid, string> { [carol] = "viewer" }, "no rule matches the word 'familyish'");
+        Server.State.AlbumSharedWith(bobs.Id).Should().BeEmpty("another user's album is never touched");
         Kind(runs, "ALBUM_PERMISSION_SHARED").Should().Be(1);
         Kind(runs, "ALBUM_PERMISSION_ROLE_CHANGED").Should().Be(1);
         Kind(runs, "ALBUM_PERMISSION_REMOVED").Should().Be(1);
         runs.Report.Should().Contain("kind=ALBUM_PERMISSION_SHARED").And.Contain("kind=WARNING_ALBUM_PERMISSION_UNKNOWN_USER");
         runs.Statistics.Should().Contain("album_users_added: 1").And.Contain("album_roles_changed: 1").And.Contain("album_users_removed: 1");
-        _firstRequests.Count(r => r.OperationId == "searchUsers").Should().Be(1);
+        runs.FirstRunCalls("searchUsers").Should().Be(1);
     }
 
     [Fact]
     public async Task Admin_access_makes_editors_and_the_last_matching_rule_sets_the_role()
     {
-        var bob = _server.State.AddUser("Bob", "bob@example.com").Id;
-        var carol = _server.State.AddUser("Carol", "carol@example.com").Id;
-        var album = _server.State.AddAlbum(_user, "family trip").Id;
+        var bob = Server.State.AddUser("Bob", "bob@example.com").Id;
+        var carol = Server.State.AddUser("Carol", "carol@example.com").Id;
+        var album = Server.State.AddAlbum(User, "family trip").Id;
 
         await RunThriceAsync(Config("""
             album_permissions:
@@ -151,7 +72,7 @@ public sealed class SharingAndSyncRunTests : IAsyncLifetime
                 - {name: two, keyword: TRIP, groups: [b], access: admin}
             """));
 
-        _server.State.AlbumSharedWith(album).Should().BeEquivalentTo(new Dictionary<Guid, string> { [bob] = "editor", [carol] = "editor" });
+        Server.State.AlbumSharedWith(album).Should().BeEquivalentTo(new Dictionary<Guid, string> { [bob] = "editor", [carol] = "editor" });
     }
 
     [Fact]
@@ -163,7 +84,7 @@ public sealed class SharingAndSyncRunTests : IAsyncLifetime
         var alreadyInParis = Asset("old.jpg");
         Tag("album/Rome", rome1, rome2);
         Tag("album/Paris", paris);
-        var parisAlbum = _server.State.AddAlbum(_user, "Paris", [alreadyInParis]).Id;
+        var parisAlbum = Server.State.AddAlbum(User, "Paris", [alreadyInParis]).Id;
 
         var runs = await RunThriceAsync(Config(
             """
@@ -174,14 +95,14 @@ public sealed class SharingAndSyncRunTests : IAsyncLifetime
             "- album_name_patterns: ['Rome', 'Paris']"));
 
         runs.Plan.Should().Contain("create album Rome | tag_album_sync | 2 asset(s)").And.Contain("album+ Paris");
-        var rome = _server.State.Albums.Should().ContainSingle(a => a.Name == "Rome").Subject;
-        _server.State.AlbumAssetIds(rome.Id).Should().BeEquivalentTo([rome1, rome2]);
-        _server.State.AlbumAssetIds(parisAlbum).Should().BeEquivalentTo([paris, alreadyInParis], "remove is off: nothing leaves an album");
+        var rome = Server.State.Albums.Should().ContainSingle(a => a.Name == "Rome").Subject;
+        Server.State.AlbumAssetIds(rome.Id).Should().BeEquivalentTo([rome1, rome2]);
+        Server.State.AlbumAssetIds(parisAlbum).Should().BeEquivalentTo([paris, alreadyInParis], "remove is off: nothing leaves an album");
         new[] { rome1, rome2, paris }.Should().OnlyContain(id => !HasTag(id, Unknown), "the new album membership classifies them in the same run");
         Kind(runs, "CREATE_ALBUM").Should().Be(1);
         Kind(runs, "ASSIGN_ASSET_TO_ALBUM").Should().Be(3);
         runs.Statistics.Should().Contain("albums_created: 1");
-        _firstRequests.Count(r => r.OperationId == "createAlbum").Should().Be(1, "the assets ride on the create call");
+        runs.FirstRunCalls("createAlbum").Should().Be(1, "the assets ride on the create call");
     }
 
     [Fact]
@@ -190,8 +111,8 @@ public sealed class SharingAndSyncRunTests : IAsyncLifetime
         var beach = Asset("beach.jpg");
         var tagged = Asset("tagged.jpg");
         var other = Asset("other.jpg");
-        var album = _server.State.AddAlbum(_user, "2019 Beach", [beach]).Id;
-        _server.State.AddAlbum(_user, "Misc", [other]);
+        var album = Server.State.AddAlbum(User, "2019 Beach", [beach]).Id;
+        Server.State.AddAlbum(User, "Misc", [other]);
         Tag("album/2019 Beach", tagged);
 
         var runs = await RunThriceAsync(Config(
@@ -206,7 +127,7 @@ public sealed class SharingAndSyncRunTests : IAsyncLifetime
         runs.Plan.Should().Contain("+ album/2019 Beach").And.Contain("album+ 2019 Beach");
         HasTag(beach, "album/2019 Beach").Should().BeTrue();
         HasTag(other, "album/Misc").Should().BeFalse("Misc matches no pattern");
-        _server.State.AlbumAssetIds(album).Should().BeEquivalentTo([beach, tagged]);
+        Server.State.AlbumAssetIds(album).Should().BeEquivalentTo([beach, tagged]);
         HasTag(beach, Unknown).Should().BeFalse("the new tag's leaf name classifies it in the same run");
         Kind(runs, "ADD_TAG_TO_ASSET").Should().BeGreaterThan(0);
     }
@@ -218,8 +139,8 @@ public sealed class SharingAndSyncRunTests : IAsyncLifetime
         var untagged = Asset("untagged.jpg");
         var loose = Asset("loose.jpg");
         Tag("album/Rome", kept);
-        var rome = _server.State.AddAlbum(_user, "Rome", [kept, untagged]).Id;
-        var other = _server.State.AddAlbum(_user, "Other", [loose]).Id;
+        var rome = Server.State.AddAlbum(User, "Rome", [kept, untagged]).Id;
+        var other = Server.State.AddAlbum(User, "Other", [loose]).Id;
 
         var runs = await RunThriceAsync(Config("""
             tag_album_sync:
@@ -228,27 +149,27 @@ public sealed class SharingAndSyncRunTests : IAsyncLifetime
             """));
 
         runs.Plan.Should().Contain("album- Rome");
-        _server.State.AlbumAssetIds(rome).Should().BeEquivalentTo([kept]);
-        _server.State.AlbumAssetIds(other).Should().BeEquivalentTo([loose]);
+        Server.State.AlbumAssetIds(rome).Should().BeEquivalentTo([kept]);
+        Server.State.AlbumAssetIds(other).Should().BeEquivalentTo([loose]);
         Kind(runs, "REMOVE_ASSET_FROM_ALBUM").Should().Be(1);
     }
 
     [Fact]
     public async Task A_key_without_the_sharing_permissions_is_refused_at_start_naming_them()
     {
-        var limited = _server.State.AddApiKey(_user, "user.read", "asset.read", "album.read", "tag.read", "tag.create", "tag.asset");
+        var limited = Server.State.AddApiKey(User, "user.read", "asset.read", "album.read", "tag.read", "tag.create", "tag.asset");
         using var cli = new CliHarness();
         var config = cli.WriteConfig(Config("""
             album_permissions:
               enabled: true
-            """).Replace(_key, limited, StringComparison.Ordinal));
+            """).Replace(Key, limited, StringComparison.Ordinal));
 
-        _server.Requests.Clear();
+        Server.Requests.Clear();
         var run = await cli.RunAsync("run", "--config", config);
 
         run.ExitCode.Should().Be(6, run.ToString());
         run.ToString().Should().Contain("albumUser.create").And.Contain("albumUser.delete");
-        _server.Requests.WriteCount.Should().Be(0);
+        Server.Requests.WriteCount.Should().Be(0);
 
         var dry = await cli.RunAsync("run", "--dry-run", "--config", config);
         dry.ExitCode.Should().Be(0, "a dry run only reads: " + dry);
