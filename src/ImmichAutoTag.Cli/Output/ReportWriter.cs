@@ -148,7 +148,8 @@ internal static class ReportWriter
                 ShareAction.ChangeRole => $"share~ {c.Email} {Role(c.OldRole)} -> {Role(c.NewRole)}",
                 _ => $"share- {c.Email} (was {Role(c.OldRole)})",
             };
-            sb.Append(Inv, $"{what} | {c.AlbumName} | {WebUrl(server, $"albums/{c.AlbumId}")} | rule {c.Rule}\n");
+            var link = c.AlbumId == Guid.Empty ? "(new album)" : WebUrl(server, $"albums/{c.AlbumId}");
+            sb.Append(Inv, $"{what} | {c.AlbumName} | {link} | rule {c.Rule}\n");
         }
 
         foreach (var update in plan.DateUpdates)

@@ -7,6 +7,8 @@ namespace ImmichAutoTag.Core.Engine;
 /// album_permissions: an album of the key's user whose name contains a rule's keyword as a whole word is shared
 /// with exactly the members of the matching rules' groups. Sharing is authoritative for matched albums (missing
 /// users are added, roles fixed, other users removed) and albums no rule matches are never touched.
+/// Albums the same run creates are planned too, so a new album is shared by the run that makes it: such a change
+/// carries the album's name and <see cref="Guid.Empty"/> as its id, which the applier resolves from the creation.
 /// </summary>
 internal static class AlbumSharing
 {
@@ -17,6 +19,7 @@ internal static class AlbumSharing
     public static (IReadOnlyList<AlbumShareChange> Changes, IReadOnlyList<PlanNote> Notes) Plan(
         AlbumPermissionsConfig config,
         IReadOnlyList<Album> albums,
+        IReadOnlyList<AlbumCreation> creations,
         IReadOnlyList<UserInfo> users,
         Guid ownerId)
     {
@@ -36,8 +39,15 @@ internal static class AlbumSharing
         var groups = config.UserGroups.GroupBy(g => g.Name, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.SelectMany(x => x.Members).ToList(), StringComparer.Ordinal);
         var unknownReported = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
 
+        // A new album is the key's user's and shared with nobody yet; without it here it would only be shared by the
+        // next run, and a second run right after this one would write.
+        var planned = creations
+            .Select(c => c.AlbumName)
+            .Distinct(StringComparer.Ordinal)
+            .Select(name => new Album(Guid.Empty, name, 0, ownerId, false));
+
         // Other users' albums are theirs to share; only the owner may change who sees an album.
-        foreach (var album in albums.Where(a => a.OwnerId == ownerId).OrderBy(a => a.Name, StringComparer.Ordinal).ThenBy(a => a.Id))
+        foreach (var album in albums.Where(a => a.OwnerId == ownerId).Concat(planned).OrderBy(a => a.Name, StringComparer.Ordinal).ThenBy(a => a.Id))
         {
             // A temporary album is the tool's working album, not the user's: only a rule that names it explicitly (a
             // keyword from its fixed suffix) shares it, never one that happens to match its date ("2019").

@@ -62,7 +62,7 @@ public sealed class AutoTagEngine(IImmichGateway gateway, TimeProvider time, ILo
         var plan = TagAlbumSync.Merge(planning.Plan, synced, snapshot.Tags);
         if (config.AlbumPermissions.Enabled)
         {
-            var (sharing, notes) = AlbumSharing.Plan(config.AlbumPermissions, snapshot.Albums, await gateway.GetUsersAsync(ct), snapshot.User.Id);
+            var (sharing, notes) = AlbumSharing.Plan(config.AlbumPermissions, snapshot.Albums, plan.AlbumsToCreate, await gateway.GetUsersAsync(ct), snapshot.User.Id);
             plan = plan with { SharingChanges = sharing, Notes = [.. plan.Notes, .. notes] };
         }
 

@@ -26,6 +26,7 @@ public sealed partial class PlanApplier
             try
             {
                 var album = await gateway.CreateAlbumAsync(creation.AlbumName, first, CancellationToken.None);
+                run.CreatedAlbums[creation.AlbumName] = album.Id;
                 run.Record(new AppliedChange(Guid.Empty, string.Empty, string.Empty, ChangeKind.AlbumCreated, time.GetUtcNow())
                 {
                     AlbumId = album.Id,
@@ -180,7 +181,12 @@ public sealed partial class PlanApplier
     /// <summary>One PUT per album for every user to add, one call per role change or removal (the API has no bulk form).</summary>
     private async Task ApplySharingAsync(TagPlan plan, ApplyRun run, CancellationToken ct)
     {
-        foreach (var album in plan.SharingChanges.GroupBy(c => c.AlbumId))
+        // A change for an album this run creates has no id yet: it takes the created album's. When the creation failed
+        // its error is reported already and there is nothing to share; the next run plans it again.
+        var resolved = plan.SharingChanges
+            .Select(c => c.AlbumId != Guid.Empty ? c : run.CreatedAlbums.TryGetValue(c.AlbumName, out var id) ? c with { AlbumId = id } : null)
+            .OfType<AlbumShareChange>();
+        foreach (var album in resolved.GroupBy(c => c.AlbumId))
         {
             var shares = album.Where(c => c.Action == ShareAction.Share).ToList();
             if (shares.Count > 0)

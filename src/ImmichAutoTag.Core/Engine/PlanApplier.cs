@@ -288,6 +288,9 @@ public sealed partial class PlanApplier(IImmichGateway gateway, TimeProvider tim
 
         public bool CreateFailed { get; set; }
 
+        /// <summary>Albums this run created, name → id: sharing planned for a new album knows only its name.</summary>
+        public Dictionary<string, Guid> CreatedAlbums { get; } = new(StringComparer.Ordinal);
+
         public bool Cancelled { get; private set; }
 
         public bool StopIfCancelled(CancellationToken ct) => Cancelled |= ct.IsCancellationRequested;

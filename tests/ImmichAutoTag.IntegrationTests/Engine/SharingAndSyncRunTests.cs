@@ -76,6 +76,39 @@ public sealed class SharingAndSyncRunTests() : FeatureRunTestBase("- tag_names: 
     }
 
     [Fact]
+    public async Task An_album_the_run_creates_is_shared_by_its_keyword_in_the_same_run()
+    {
+        var bob = Server.State.AddUser("Bob", "bob@example.com").Id;
+        var beach = Asset("beach.jpg");
+        Tag("album/Family trip", beach);
+
+        var runs = await RunThriceAsync(Config(
+            """
+            tag_album_sync:
+              enabled: true
+              tag_prefix: album/
+            album_permissions:
+              enabled: true
+              user_groups:
+                - {name: fam, members: [bob@example.com]}
+              selection_rules:
+                - {name: share-family, keyword: family, groups: [fam], access: view}
+            """,
+            "- album_name_patterns: ['Family']"));
+
+        runs.Plan.Should().Contain("create album Family trip | tag_album_sync | 1 asset(s)")
+            .And.Contain("share+ bob@example.com as viewer | Family trip | (new album) | rule share-family");
+        var album = Server.State.Albums.Should().ContainSingle(a => a.Name == "Family trip").Subject;
+        Server.State.AlbumAssetIds(album.Id).Should().BeEquivalentTo([beach]);
+        Server.State.AlbumSharedWith(album.Id).Should().BeEquivalentTo(new Dictionary<Guid, string> { [bob] = "viewer" }, "the album is shared by the run that creates it");
+        runs.FirstRunCalls("createAlbum").Should().Be(1);
+        runs.FirstRunCalls("addUsersToAlbum").Should().Be(1);
+        Kind(runs, "ALBUM_PERMISSION_SHARED").Should().Be(1);
+        runs.Changes.Should().Contain(c => c.GetProperty("kind").GetString() == "ALBUM_PERMISSION_SHARED" && c.GetProperty("album_id").GetString() == album.Id.ToString());
+        runs.SecondPlan.Should().NotContain("share+");
+    }
+
+    [Fact]
     public async Task Tagged_assets_join_the_album_of_the_same_name_which_is_created_when_missing()
     {
         var rome1 = Asset("rome1.jpg");
