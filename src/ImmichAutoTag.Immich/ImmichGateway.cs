@@ -94,28 +94,7 @@ public sealed partial class ImmichGateway : IImmichGateway, IRequestMetrics, IDi
     public Task<ApiKeyInfo> GetMyApiKeyAsync(CancellationToken ct) =>
         CallAsync("getMyApiKey", async t => Map(await _client.GetMyApiKeyAsync(t).ConfigureAwait(false)), ct);
 
-    public async IAsyncEnumerable<IReadOnlyList<Asset>> SearchAssetsAsync(AssetQuery query, [EnumeratorCancellation] CancellationToken ct)
-    {
-        ArgumentNullException.ThrowIfNull(query);
-        ArgumentOutOfRangeException.ThrowIfLessThan(query.PageSize, 1, nameof(query));
-        ArgumentOutOfRangeException.ThrowIfGreaterThan(query.PageSize, 1000, nameof(query));
-
-        int? page = 1;
-        while (page is { } current)
-        {
-            var body = ToSearchDto(query, current);
-            var result = await CallAsync("searchAssets", t => _client.SearchAssetsAsync(body, t), ct).ConfigureAwait(false);
-            var assets = result.Assets.Items.Select(Map).ToList();
-            if (assets.Count > 0)
-            {
-                yield return assets;
-            }
-
-            page = NextPage(result.Assets.NextPage, current);
-        }
-    }
-
-    public Task<int> CountAssetsAsync(AssetQuery query, CancellationToken ct)
+    public Task<long> CountAssetsAsync(AssetQuery query, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(query);
 
@@ -200,7 +179,7 @@ public sealed partial class ImmichGateway : IImmichGateway, IRequestMetrics, IDi
         return CallAsync<IReadOnlyList<Tag>>("upsertTags", async t => (await _client.UpsertTagsAsync(body, t).ConfigureAwait(false)).Select(Map).ToList(), ct);
     }
 
-    public Task<int> BulkTagAssetsAsync(IReadOnlyList<Guid> tagIds, IReadOnlyList<Guid> assetIds, CancellationToken ct)
+    public Task<long> BulkTagAssetsAsync(IReadOnlyList<Guid> tagIds, IReadOnlyList<Guid> assetIds, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(tagIds);
         ArgumentNullException.ThrowIfNull(assetIds);

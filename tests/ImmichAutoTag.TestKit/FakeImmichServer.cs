@@ -120,13 +120,46 @@ public sealed class FakeImmichServer : IAsyncDisposable
         var reply = fault is { Kind: FaultKind.Fail }
             ? new ErrorReply(fault.StatusCode, $"Injected failure ({fault.StatusCode})")
             : Dispatch(http, route, segments, path, body);
-        await WriteAsync(http, reply, ct);
-        Requests.Add(new RecordedRequest(operationId, request.Method, fullPath, body, http.Response.StatusCode)
+        if (reply is ErrorReply error)
+        {
+            reply = error.ToJson();
+        }
+
+        if (reply is JsonReply { Status: >= 200 and < 300 } json && RewriteResponse is { } rewrite)
+        {
+            reply = json with { Body = rewrite(operationId, json.Body) };
+        }
+
+        // Recorded before the answer goes out: once the client has read it, the request is in the log. A count
+        // read right after the client finished (e.g. when the CLI process exits) never misses the last request.
+        Requests.Add(new RecordedRequest(operationId, request.Method, fullPath, body, StatusOf(reply))
         {
             RequestBodyBytes = request.ContentLength ?? (body is null ? 0 : Encoding.UTF8.GetByteCount(body)),
-            ResponseBodyBytes = http.Response.ContentLength ?? 0,
+            ResponseBodyBytes = reply switch
+            {
+                JsonReply j => j.Body.Length,
+                BytesReply b => b.Body.Length,
+                _ => 0,
+            },
         });
+        await WriteAsync(http, reply, ct);
     }
+
+    /// <summary>
+    /// Rewrites the JSON body of every successful answer before it is sent: operation id and body in, new body
+    /// out. Tests use it to serve what a real server may send but the fake's model never produces — extreme
+    /// integers, damaged items. Null (the default) sends the model's answers unchanged.
+    /// </summary>
+    public Func<string, ReadOnlyMemory<byte>, ReadOnlyMemory<byte>>? RewriteResponse { get; set; }
+
+    private static int StatusOf(Reply reply) => reply switch
+    {
+        JsonReply j => j.Status,
+        BytesReply => StatusCodes.Status200OK,
+        EmptyReply e => e.Status,
+        ErrorReply e => e.Status,
+        _ => 0,
+    };
 
     private (Route? Route, string[] Segments) Match(string method, string path)
     {
@@ -181,6 +214,12 @@ public sealed class FakeImmichServer : IAsyncDisposable
                 {
                     return new ErrorReply(StatusCodes.Status403Forbidden, $"Missing required permission: {permission}");
                 }
+
+                // Immich checks admin-only routes after the key's permissions: a non-admin's key gets 403 even with queue.read.
+                if (route.AdminOnly && !user.IsAdmin)
+                {
+                    return new ErrorReply(StatusCodes.Status403Forbidden, "Forbidden");
+                }
             }
 
             var pathId = Guid.Empty;
@@ -206,7 +245,7 @@ public sealed class FakeImmichServer : IAsyncDisposable
         }
     }
 
-    private static readonly FakeUser Anonymous = new(Guid.Empty, "anonymous", "anonymous@invalid", DateTimeOffset.UnixEpoch);
+    private static readonly FakeUser Anonymous = new(Guid.Empty, "anonymous", "anonymous@invalid", DateTimeOffset.UnixEpoch, isAdmin: false);
     private static readonly FakeApiKey AnonymousKey = new(Guid.Empty, Guid.Empty, "", [], DateTimeOffset.UnixEpoch);
 
     private static async Task WriteAsync(HttpContext http, Reply reply, CancellationToken ct)

@@ -38,11 +38,12 @@ public sealed partial class FakeImmichState
 
     private DateTimeOffset Now => Clock.GetUtcNow();
 
-    public FakeUser AddUser(string name, string email)
+    /// <summary>Adds a user; the first one is the server's admin unless <paramref name="isAdmin"/> says otherwise, as on a new server.</summary>
+    public FakeUser AddUser(string name, string email, bool? isAdmin = null)
     {
         lock (_gate)
         {
-            var user = new FakeUser(Guid.NewGuid(), name, email, Now);
+            var user = new FakeUser(Guid.NewGuid(), name, email, Now, isAdmin ?? _users.Count == 0);
             _users.Add(user.Id, user);
             return user;
         }
@@ -100,6 +101,7 @@ public sealed partial class FakeImmichState
                 CreatedAt = now,
                 UpdatedAt = now,
                 Checksum = Convert.ToBase64String(SHA1.HashData(id.ToByteArray())),
+                FileSizeInByte = RealisticSize(id, type),
             };
             _assets.Add(id, asset);
             _sortId.Add(id, id.ToString("D"));
@@ -109,6 +111,29 @@ public sealed partial class FakeImmichState
             return asset;
         }
     }
+
+    /// <summary>
+    /// A phone camera's sizes, fixed per asset id: 2–8 MB a photo, 50–400 MB a video. A library of about a
+    /// thousand photos already holds more than 2 GiB, as most real libraries do.
+    /// </summary>
+    private static long RealisticSize(Guid id, string type)
+    {
+        var spread = BitConverter.ToUInt32(SHA1.HashData(id.ToByteArray()), 0) / (double)uint.MaxValue;
+        return type == "VIDEO"
+            ? 50_000_000 + (long)(spread * 350_000_000)
+            : 2_000_000 + (long)(spread * 6_000_000);
+    }
+
+    /// <summary>quotaUsageInBytes of a user: the sizes of their assets, trashed ones included (Immich frees them on empty-trash).</summary>
+    public long QuotaUsage(Guid userId)
+    {
+        lock (_gate)
+        {
+            return QuotaUsageLocked(userId);
+        }
+    }
+
+    internal long QuotaUsageLocked(Guid userId) => _assets.Values.Where(a => a.OwnerId == userId).Sum(a => a.FileSizeInByte);
 
     public void TrashAsset(Guid assetId)
     {

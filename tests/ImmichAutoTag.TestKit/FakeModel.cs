@@ -2,13 +2,17 @@ namespace ImmichAutoTag.TestKit;
 
 public sealed class FakeUser
 {
-    internal FakeUser(Guid id, string name, string email, DateTimeOffset createdAt)
+    internal FakeUser(Guid id, string name, string email, DateTimeOffset createdAt, bool isAdmin)
     {
         Id = id;
         Name = name;
         Email = email;
         CreatedAt = createdAt;
+        IsAdmin = isAdmin;
     }
+
+    /// <summary>Admins may call the admin-only operations (x-immich-admin-only), e.g. the queue endpoints.</summary>
+    public bool IsAdmin { get; }
 
     public Guid Id { get; }
     public string Name { get; }
@@ -69,6 +73,9 @@ public sealed class FakeAsset
     public string? Description { get; internal set; }
     public string Checksum { get; internal set; } = "";
     public string? TimeZone { get; internal set; }
+
+    /// <summary>Size of the original file in bytes (exifInfo.fileSizeInByte); counts towards the owner's quotaUsageInBytes.</summary>
+    public long FileSizeInByte { get; internal set; }
 }
 
 public sealed class FakeAlbum

@@ -228,7 +228,8 @@ internal static class ReportWriter
             sb.Append(Inv, $" | user={user} | extra={{'message': '{note.Message.Replace('\'', '"')}'}}\n");
         }
 
-        foreach (var error in result.Errors)
+        // Unreadable assets get their own lines below, with their links.
+        foreach (var error in result.Errors.Where(e => e.Kind != EngineErrorKind.ReadAsset))
         {
             var kind = error.Kind switch
             {
@@ -244,6 +245,13 @@ internal static class ReportWriter
                 _ => "ERROR_ASSET_SKIPPED_RECOVERABLE",
             };
             sb.Append(Inv, $"{error.At:yyyy-MM-ddTHH:mm:ss.fffzzz} | kind={kind} | tag={string.Join(",", error.TagNames)} | user={user} | extra={{'assets': {error.AssetIds.Count}, 'message': '{error.Message.Replace('\'', '"')}'}}\n");
+        }
+
+        // Search items the client could not read: the asset was left alone; its link lets the user look at it.
+        foreach (var item in result.Unreadable)
+        {
+            var link = item.Id is { } id ? WebUrl(server, $"photos/{id}") : "(no readable id)";
+            sb.Append(Inv, $"{result.StartedAt:yyyy-MM-ddTHH:mm:ss.fffzzz} | kind=WARNING_ASSET_UNREADABLE_SKIPPED | asset_link={link} | name={item.FileName} | user={user} | extra={{'message': '{item.Reason.Replace('\'', '"')}'}}\n");
         }
 
         // Accepted by the server, then reverted by its sidecar write-back and not fixed by re-applying.

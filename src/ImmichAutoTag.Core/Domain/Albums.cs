@@ -1,7 +1,7 @@
 namespace ImmichAutoTag.Core.Domain;
 
 /// <summary>An album without its assets: Immich 3 lists album contents only through a search by album id.</summary>
-public sealed record Album(Guid Id, string Name, int AssetCount, Guid? OwnerId, bool Shared)
+public sealed record Album(Guid Id, string Name, long AssetCount, Guid? OwnerId, bool Shared)
 {
     /// <summary>The users the album is shared with (the owner not included), as GET /albums lists them.</summary>
     public IReadOnlyList<AlbumMember> Members { get; init; } = [];

@@ -34,3 +34,33 @@ public sealed record Asset(
 
 /// <summary>An asset with the tags attached to it directly (ancestors of those tags are not listed).</summary>
 public sealed record AssetDetail(Asset Asset, IReadOnlyList<Tag> Tags);
+
+/// <summary>
+/// A search item the tool could not read (a field missing or null that the API requires, a value of the wrong
+/// type or out of range, an enum value this version does not know, an ISO date with an extended year…). The run
+/// skips the asset and reports it; the other items of the page are read as usual.
+/// </summary>
+/// <param name="Id">The item's <c>id</c> when that much could be read; null otherwise.</param>
+/// <param name="FileName">The item's <c>originalFileName</c> when readable, to help find the asset without an id.</param>
+/// <param name="Reason">What could not be read, naming the JSON field (e.g. <c>$.fileCreatedAt</c>).</param>
+public sealed record UnreadableAsset(Guid? Id, string? FileName, string Reason);
+
+/// <summary>One page of a metadata search: the assets read, and the items that could not be read.</summary>
+public sealed class AssetPage(IReadOnlyList<Asset> assets, IReadOnlyList<UnreadableAsset> unreadable) : IReadOnlyList<Asset>
+{
+    public AssetPage(IReadOnlyList<Asset> assets)
+        : this(assets, [])
+    {
+    }
+
+    /// <summary>Items of the page skipped because their fields could not be read.</summary>
+    public IReadOnlyList<UnreadableAsset> Unreadable { get; } = unreadable;
+
+    public int Count => assets.Count;
+
+    public Asset this[int index] => assets[index];
+
+    public IEnumerator<Asset> GetEnumerator() => assets.GetEnumerator();
+
+    System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
+}

@@ -1,6 +1,6 @@
 namespace ImmichAutoTag.Core.Domain;
 
-public sealed record ServerVersion(int Major, int Minor, int Patch, string? Prerelease)
+public sealed record ServerVersion(long Major, long Minor, long Patch, string? Prerelease)
 {
     public override string ToString() =>
         Prerelease is null ? $"{Major}.{Minor}.{Patch}" : $"{Major}.{Minor}.{Patch}-{Prerelease}";

@@ -49,7 +49,9 @@ public sealed class AutoTagEngine(IImmichGateway gateway, TimeProvider time, ILo
         // One call for every group; membership also comes with the search items, but only this lists groups whole.
         var duplicates = duplicatesWanted ? await ReadDuplicatesAsync(ct) : null;
 
-        var errors = new List<EngineError>();
+        var errors = snapshot.Unreadable
+            .Select(u => new EngineError(EngineErrorKind.ReadAsset, $"asset {u.Id?.ToString() ?? "(no readable id)"} ({u.FileName ?? "no readable file name"}) skipped: {u.Reason}", u.Id is { } id ? [id] : [], [], startedAt))
+            .ToList();
         var planning = new RunPlanner(config, classifier, outputs, options, time.GetUtcNow(), e =>
         {
             errors.Add(e);
@@ -134,6 +136,7 @@ public sealed class AutoTagEngine(IImmichGateway gateway, TimeProvider time, ILo
             RevertedAndReapplied = verified.RevertedAndReapplied,
             StillWrong = verified.StillWrong,
             RecoveredQueues = recovered,
+            Unreadable = snapshot.Unreadable,
         };
     }
 

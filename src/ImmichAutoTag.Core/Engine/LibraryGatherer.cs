@@ -14,6 +14,9 @@ public sealed record LibrarySnapshot(
     IReadOnlyDictionary<Guid, IReadOnlyList<Tag>> TagsByAsset,
     int AmbiguousAssetsResolved)
 {
+    /// <summary>Search items that could not be read; they are not in <see cref="Assets"/> and the run leaves them alone.</summary>
+    public IReadOnlyList<UnreadableAsset> Unreadable { get; init; } = [];
+
     public IReadOnlyList<Album> AlbumsOf(Guid assetId) => AlbumsByAsset.TryGetValue(assetId, out var a) ? a : [];
 
     /// <summary>The relevant tags (rule inputs and output tags) attached directly to the asset.</summary>
@@ -42,7 +45,7 @@ public sealed class LibraryGatherer(IImmichGateway gateway, ILogger logger)
         ArgumentNullException.ThrowIfNull(outputTagPaths);
 
         var user = knownUser ?? await gateway.GetMyUserAsync(ct);
-        var assets = await WalkAssetsAsync(progress, ct);
+        var (assets, unreadable) = await WalkAssetsAsync(progress, ct);
         var known = assets.Select(a => a.Id).ToHashSet();
 
         var albums = await gateway.GetAlbumsAsync(ct);
@@ -72,12 +75,16 @@ public sealed class LibraryGatherer(IImmichGateway gateway, ILogger logger)
             tags,
             albumsByAsset.ToDictionary(kv => kv.Key, kv => (IReadOnlyList<Album>)kv.Value),
             tagsByAsset.ToDictionary(kv => kv.Key, kv => (IReadOnlyList<Tag>)kv.Value),
-            ambiguous.Count);
+            ambiguous.Count)
+        {
+            Unreadable = unreadable,
+        };
     }
 
-    private async Task<List<Asset>> WalkAssetsAsync(IProgress<EngineProgress>? progress, CancellationToken ct)
+    private async Task<(List<Asset> Assets, List<UnreadableAsset> Unreadable)> WalkAssetsAsync(IProgress<EngineProgress>? progress, CancellationToken ct)
     {
         var assets = new List<Asset>();
+        var unreadable = new List<UnreadableAsset>();
 
         // Offset paging can repeat an asset whose date changed during the walk; keep the first copy.
         var seen = new HashSet<Guid>();
@@ -91,10 +98,19 @@ public sealed class LibraryGatherer(IImmichGateway gateway, ILogger logger)
                 }
             }
 
+            foreach (var item in page.Unreadable)
+            {
+                if (item.Id is not { } id || seen.Add(id))
+                {
+                    unreadable.Add(item);
+                    logger.LogWarning("Skipping asset {AssetId} ({FileName}): its search item could not be read: {Reason}", item.Id, item.FileName, item.Reason);
+                }
+            }
+
             progress?.Report(new EngineProgress(EnginePhase.Assets, assets.Count, null));
         }
 
-        return assets;
+        return (assets, unreadable);
     }
 
     private async Task<Dictionary<Guid, List<Album>>> ReadAlbumMembershipAsync(

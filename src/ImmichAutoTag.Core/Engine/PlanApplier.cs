@@ -58,6 +58,9 @@ public enum EngineErrorKind
     RemoveFromAlbums,
     DeleteAlbums,
     ShareAlbums,
+
+    /// <summary>An asset's search item could not be read; the asset was skipped (see <see cref="RunResult.Unreadable"/>).</summary>
+    ReadAsset,
 }
 
 /// <summary>A failed step; <see cref="AssetIds"/> are the assets it left unchanged.</summary>

@@ -130,5 +130,11 @@ public sealed record RunResult
     /// <summary>Queues an earlier, interrupted run had left paused and this run resumed at start.</summary>
     public IReadOnlyList<string> RecoveredQueues { get; init; } = [];
 
+    /// <summary>
+    /// Assets whose search item could not be read (each also an <see cref="EngineErrorKind.ReadAsset"/> error):
+    /// skipped by this run, reported with their links.
+    /// </summary>
+    public IReadOnlyList<UnreadableAsset> Unreadable { get; init; } = [];
+
     public TimeSpan Duration => FinishedAt - StartedAt;
 }

@@ -21,9 +21,10 @@ public interface IImmichGateway
     Task<ApiKeyInfo> GetMyApiKeyAsync(CancellationToken ct);
 
     /// <summary>Walks a metadata search page by page, in Immich's order (fileCreatedAt, then id).</summary>
-    IAsyncEnumerable<IReadOnlyList<Asset>> SearchAssetsAsync(AssetQuery query, CancellationToken ct);
+    /// <remarks>An item that cannot be read does not fail the page: it is left out and listed in <see cref="AssetPage.Unreadable"/>.</remarks>
+    IAsyncEnumerable<AssetPage> SearchAssetsAsync(AssetQuery query, CancellationToken ct);
 
-    Task<int> CountAssetsAsync(AssetQuery query, CancellationToken ct);
+    Task<long> CountAssetsAsync(AssetQuery query, CancellationToken ct);
 
     Task<AssetDetail> GetAssetAsync(Guid id, CancellationToken ct);
 
@@ -60,7 +61,7 @@ public interface IImmichGateway
     Task<IReadOnlyList<Tag>> UpsertTagsAsync(IReadOnlyList<string> paths, CancellationToken ct);
 
     /// <summary>Links every tag to every asset; returns the number of links that did not exist before.</summary>
-    Task<int> BulkTagAssetsAsync(IReadOnlyList<Guid> tagIds, IReadOnlyList<Guid> assetIds, CancellationToken ct);
+    Task<long> BulkTagAssetsAsync(IReadOnlyList<Guid> tagIds, IReadOnlyList<Guid> assetIds, CancellationToken ct);
 
     Task<IReadOnlyList<BulkIdResult>> TagAssetsAsync(Guid tagId, IReadOnlyList<Guid> assetIds, CancellationToken ct);
 

@@ -47,6 +47,7 @@ public sealed class CliRunTests : IAsyncLifetime
 
         // Then
         result.ExitCode.Should().Be(0, result.ToString());
+        _server.State.QuotaUsage(_userId).Should().BeGreaterThan(int.MaxValue, "a library of this size holds more than 2 GiB, and the user's quotaUsageInBytes says so");
         result.Out.Should().Contain("Assets seen: 10000 (10000 owned, 0 from partners): 9000 image, 1000 video");
         _server.Requests.Count("searchAssets").Should().Be(10 + 10, "10,000 assets in pages of 1000, no albums, no relevant tags yet; then one verification search over the 10,000 assets now tagged unknown");
         _server.Requests.Count("getAssetInfo").Should().Be(0);

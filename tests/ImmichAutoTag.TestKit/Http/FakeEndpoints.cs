@@ -8,6 +8,9 @@ namespace ImmichAutoTag.TestKit.Http;
 internal sealed record Route(string Method, string[] Segments, string OperationId, string? Permission, bool NeedsKey,
     Func<Call, Reply> Handle)
 {
+    /// <summary>x-immich-admin-only: served to admins only, whatever the key's permissions.</summary>
+    public bool AdminOnly { get; init; }
+
     public bool HasId => Segments.Contains("{id}");
 
     public bool Matches(string method, string[] path)
@@ -58,8 +61,8 @@ internal sealed partial class FakeEndpoints(FakeImmichState state, FakeImmichOpt
         new("PUT", ["tags"], "upsertTags", "tag.create", true, UpsertTags),
         new("PUT", ["tags", "assets"], "bulkTagAssets", "tag.asset", true, BulkTagAssets),
         new("GET", ["duplicates"], "getAssetDuplicates", "duplicate.read", true, Duplicates),
-        new("GET", ["queues"], "getQueues", "queue.read", true, GetQueues),
-        new("PUT", ["queues", "{name}"], "updateQueue", "queue.update", true, UpdateQueue),
+        new("GET", ["queues"], "getQueues", "queue.read", true, GetQueues) { AdminOnly = true },
+        new("PUT", ["queues", "{name}"], "updateQueue", "queue.update", true, UpdateQueue) { AdminOnly = true },
         new("GET", ["assets", "{id}", "thumbnail"], "viewAsset", "asset.view", true, ViewAsset),
         new("GET", ["assets", "{id}"], "getAssetInfo", "asset.read", true, GetAssetInfo),
         new("GET", ["albums", "{id}"], "getAlbumInfo", "album.read", true, GetAlbumInfo),
@@ -119,7 +122,7 @@ internal sealed partial class FakeEndpoints(FakeImmichState state, FakeImmichOpt
         w.WriteEndObject();
     });
 
-    private static Reply MyUser(Call call) => Json(w => FakeJson.WriteUserAdmin(w, call.User, isAdmin: false));
+    private Reply MyUser(Call call) => Json(w => FakeJson.WriteUserAdmin(w, call.User, state.QuotaUsageLocked(call.User.Id)));
 
     private static Reply MyApiKey(Call call) => Json(w =>
     {

@@ -97,7 +97,7 @@ internal static class FakeJson
         w.WriteString("description", a.Description ?? "");
         w.WriteNumber("exifImageWidth", 4032);
         w.WriteNumber("exifImageHeight", 3024);
-        w.WriteNumber("fileSizeInByte", 2_000_000);
+        w.WriteNumber("fileSizeInByte", a.FileSizeInByte);
         foreach (var name in (string[])["make", "model", "lensModel", "city", "state", "country", "orientation", "projectionType", "exposureTime"])
         {
             w.WriteNull(name);
@@ -144,7 +144,7 @@ internal static class FakeJson
         w.WriteEndObject();
     }
 
-    public static void WriteUserAdmin(Utf8JsonWriter w, FakeUser u, bool isAdmin)
+    public static void WriteUserAdmin(Utf8JsonWriter w, FakeUser u, long quotaUsageInBytes)
     {
         w.WriteStartObject();
         w.WriteString("id", u.Id);
@@ -156,14 +156,14 @@ internal static class FakeJson
         w.WriteString("createdAt", Date(u.CreatedAt));
         w.WriteString("updatedAt", Date(u.CreatedAt));
         w.WriteNull("deletedAt");
-        w.WriteBoolean("isAdmin", isAdmin);
+        w.WriteBoolean("isAdmin", u.IsAdmin);
         w.WriteNull("license");
         w.WriteString("oauthId", "");
         w.WriteNull("quotaSizeInBytes");
-        w.WriteNumber("quotaUsageInBytes", 0);
+        w.WriteNumber("quotaUsageInBytes", quotaUsageInBytes);
         w.WriteBoolean("shouldChangePassword", false);
         w.WriteString("status", "active");
-        if (isAdmin)
+        if (u.IsAdmin)
         {
             w.WriteString("storageLabel", "admin");
         }

@@ -203,11 +203,11 @@ internal static class OpenApiContractChecker
             var our = Shape.Of(ours);
             var their = Shape.Of(theirs);
             Diff(at, "type", our.Type, their.Type);
-            Diff(at, "format", our.Format, their.Format);
+            CompareFormat(at, our.Type, our.Format, their, use);
             Diff(at, "nullable", our.Nullable.ToString(), their.Nullable.ToString());
             Diff(at, "$ref", our.Ref, their.Ref);
             Diff(at, "items type", our.ItemsType, their.ItemsType);
-            Diff(at, "items format", our.ItemsFormat, their.ItemsFormat);
+            CompareFormat(at + " items", our.ItemsType, our.ItemsFormat, their.Items ?? Shape.Of(null), use);
             Diff(at, "items $ref", our.ItemsRef, their.ItemsRef);
             DiffEnum(at, our.Enum, their.Enum);
             DiffEnum(at + " items", our.ItemsEnum, their.ItemsEnum);
@@ -280,6 +280,51 @@ internal static class OpenApiContractChecker
             }
         }
 
+        /// <summary>
+        /// Formats must agree, except that an integer the server sends may be declared wider than the official
+        /// spec says: Immich leaves most integers without a format (NSwag then generates a 32-bit int) while
+        /// bounding them at 2^53−1, so the only safe check is whether the official range fits the generated type.
+        /// </summary>
+        private void CompareFormat(string at, string? ourType, string? ourFormat, Shape their, Use use)
+        {
+            if (use == Use.Response && ourType == "integer" && their.Type == "integer")
+            {
+                var (generated, min, max) = IntegerType(ourFormat);
+                if (generated is null)
+                {
+                    Mismatches.Add($"{at}: integer format {ourFormat} has no generated C# type (use int32 or int64)");
+                    return;
+                }
+
+                var (_, theirFormatMin, theirFormatMax) = IntegerType(their.Format);
+                var theirMax = their.Maximum ?? theirFormatMax ?? decimal.MaxValue;
+                var theirMin = their.Minimum ?? theirFormatMin ?? decimal.MinValue;
+                if (theirMax > max || theirMin < min)
+                {
+                    Mismatches.Add($"{at}: the official range [{Bound(theirMin)}, {Bound(theirMax)}] does not fit the generated {generated} (format {ourFormat ?? "(none)"}); declare format int64");
+                }
+
+                return;
+            }
+
+            Diff(at, "format", ourFormat, their.Format);
+        }
+
+        /// <summary>The C# type NSwag generates for an integer of this format, with its range.</summary>
+        private static (string? Type, decimal? Min, decimal? Max) IntegerType(string? format) => format switch
+        {
+            null or "int32" => ("int", int.MinValue, int.MaxValue),
+            "int64" => ("long", long.MinValue, long.MaxValue),
+            _ => (null, null, null),
+        };
+
+        private static string Bound(decimal value) => value switch
+        {
+            decimal.MaxValue => "unbounded",
+            decimal.MinValue => "unbounded",
+            _ => value.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        };
+
         private void Diff(string at, string what, string? ours, string? theirs)
         {
             if (!string.Equals(ours, theirs, StringComparison.Ordinal))
@@ -321,7 +366,10 @@ internal static class OpenApiContractChecker
         string? ItemsType,
         string? ItemsFormat,
         string? ItemsRef,
-        IReadOnlyList<string>? ItemsEnum)
+        IReadOnlyList<string>? ItemsEnum,
+        decimal? Minimum,
+        decimal? Maximum,
+        Shape? Items)
     {
         public static Shape Of(JsonObject? node)
         {
@@ -335,7 +383,10 @@ internal static class OpenApiContractChecker
                 Str(items, "type"),
                 Str(items, "format"),
                 RefName(items),
-                Strings(items?["enum"]));
+                Strings(items?["enum"]),
+                Num(node, "minimum"),
+                Num(node, "maximum"),
+                items is null ? null : Of(items));
         }
 
         // Nullable references are written as allOf with a single $ref; both spellings name the same type.
@@ -353,6 +404,9 @@ internal static class OpenApiContractChecker
 
     private static string? Str(JsonObject? node, string key) =>
         node?[key] is JsonValue value && value.TryGetValue<string>(out var text) ? text : null;
+
+    private static decimal? Num(JsonObject? node, string key) =>
+        node?[key] is JsonValue value && value.TryGetValue<decimal>(out var number) ? number : null;
 
     private static bool Bool(JsonObject node, string key) =>
         node[key] is JsonValue value && value.TryGetValue<bool>(out var flag) && flag;

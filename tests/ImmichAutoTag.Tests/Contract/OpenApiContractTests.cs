@@ -74,6 +74,51 @@ public sealed class OpenApiContractTests
     }
 
     [Fact]
+    public void An_integer_the_server_sends_beyond_the_generated_int_is_reported()
+    {
+        // Immich bounds quotaUsageInBytes at 2^53−1 without a format; NSwag would generate a 32-bit int.
+        var ours = SpecFiles.LoadOurs();
+        Schema(ours, "UserAdminResponseDto")["properties"]!["quotaUsageInBytes"]!.AsObject().Remove("format");
+        Schema(ours, "SearchAssetResponseDto")["properties"]!["total"]!["format"] = "int32";
+
+        var mismatches = OpenApiContractChecker.Compare(ours, Official);
+
+        mismatches.Should().HaveCount(2);
+        mismatches.Should().Contain(m => m.StartsWith("schema UserAdminResponseDto property quotaUsageInBytes: the official range [0, 9007199254740991] does not fit the generated int", StringComparison.Ordinal));
+        mismatches.Should().Contain(m => m.StartsWith("schema SearchAssetResponseDto property total: the official range [0, 9007199254740991] does not fit the generated int (format int32)", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Every_integer_the_server_sends_fits_its_generated_type()
+    {
+        // The whole kind, not one field: every integer in a response schema whose official maximum exceeds
+        // 2^31−1 must be declared int64, and each such field is found by the checker when the format is dropped.
+        var ours = SpecFiles.LoadOurs();
+        var wide = new List<string>();
+        foreach (var (name, schema) in ours["components"]!["schemas"]!.AsObject())
+        {
+            foreach (var (property, node) in schema!["properties"]?.AsObject() ?? [])
+            {
+                var official = Official["components"]!["schemas"]![name]!["properties"]![property]!.AsObject();
+                if (node!["type"]?.GetValue<string>() == "integer" && official["maximum"]?.GetValue<decimal>() > int.MaxValue && name != "MetadataSearchDto")
+                {
+                    wide.Add($"{name}.{property}");
+                }
+            }
+        }
+
+        wide.Should().Contain(["UserAdminResponseDto.quotaUsageInBytes", "AlbumResponseDto.assetCount", "SearchStatisticsResponseDto.total", "QueueStatisticsDto.waiting"]);
+        foreach (var field in wide)
+        {
+            var (name, property) = (field.Split('.')[0], field.Split('.')[1]);
+            var copy = SpecFiles.LoadOurs();
+            Schema(copy, name)["properties"]![property]!.AsObject().Remove("format");
+
+            OpenApiContractChecker.Compare(copy, Official).Should().Contain(m => m.Contains($"{name} property {property}: the official range", StringComparison.Ordinal), field);
+        }
+    }
+
+    [Fact]
     public void A_dropped_required_flag_is_reported()
     {
         var ours = SpecFiles.LoadOurs();

@@ -152,7 +152,7 @@ internal sealed class InMemoryImmichGateway : IImmichGateway
 
     public Task<ApiKeyInfo> GetMyApiKeyAsync(CancellationToken ct) => Count(Task.FromResult(new ApiKeyInfo(Guid.NewGuid(), "test", ["all"])));
 
-    public async IAsyncEnumerable<IReadOnlyList<Asset>> SearchAssetsAsync(AssetQuery query, [EnumeratorCancellation] CancellationToken ct)
+    public async IAsyncEnumerable<AssetPage> SearchAssetsAsync(AssetQuery query, [EnumeratorCancellation] CancellationToken ct)
     {
         ArgumentOutOfRangeException.ThrowIfGreaterThan(query.PageSize, 1000);
         var matches = _assets.Where(a => Matches(a, query)).OrderBy(a => a.FileCreatedAt).ThenBy(a => a.Id).ToList();
@@ -164,12 +164,12 @@ internal sealed class InMemoryImmichGateway : IImmichGateway
             await Task.Yield();
             var items = matches.Skip(page * query.PageSize).Take(query.PageSize).ToList();
             page++;
-            yield return items;
+            yield return new AssetPage(items);
         }
         while (page * query.PageSize < matches.Count);
     }
 
-    public Task<int> CountAssetsAsync(AssetQuery query, CancellationToken ct) => Count(Task.FromResult(_assets.Count(a => Matches(a, query))));
+    public Task<long> CountAssetsAsync(AssetQuery query, CancellationToken ct) => Count(Task.FromResult((long)_assets.Count(a => Matches(a, query))));
 
     public Task<AssetDetail> GetAssetAsync(Guid id, CancellationToken ct)
     {
@@ -215,7 +215,7 @@ internal sealed class InMemoryImmichGateway : IImmichGateway
         return Task.FromResult<IReadOnlyList<Tag>>(paths.Select(EnsureTag).ToList());
     }
 
-    public Task<int> BulkTagAssetsAsync(IReadOnlyList<Guid> tagIds, IReadOnlyList<Guid> assetIds, CancellationToken ct)
+    public Task<long> BulkTagAssetsAsync(IReadOnlyList<Guid> tagIds, IReadOnlyList<Guid> assetIds, CancellationToken ct)
     {
         Increment("BulkTagAssets");
         BulkTagCalls.Add((tagIds.ToList(), assetIds.ToList()));
@@ -223,7 +223,7 @@ internal sealed class InMemoryImmichGateway : IImmichGateway
 
         // Like an HTTP client aborting the request: a cancelled token loses the write.
         ct.ThrowIfCancellationRequested();
-        var added = 0;
+        long added = 0;
         foreach (var assetId in assetIds)
         {
             foreach (var tagId in tagIds)
