@@ -13,10 +13,26 @@ namespace ImmichAutoTag.Immich;
 // The asset walk: read page by page, item by item, so one asset the client cannot read never hides the others.
 public sealed partial class ImmichGateway
 {
-    /// <summary>Required properties of a search item (the spec's <c>required</c> list, as NSwag marks it), by JSON name.</summary>
-    private static readonly IReadOnlyList<(string Json, PropertyInfo Property)> RequiredAssetFields = typeof(Dto.AssetResponseDto)
+    /// <summary>
+    /// The <c>required</c> list of AssetResponseDto in openapi/immich-autotag.openapi.json (a test keeps them
+    /// equal). NSwag marks only some of them, and System.Text.Json checks none: a missing boolean or date would
+    /// silently read as false or year 1.
+    /// </summary>
+    internal static readonly IReadOnlyList<string> RequiredAssetFieldNames =
+    [
+        "checksum", "createdAt", "duration", "fileCreatedAt", "fileModifiedAt", "hasMetadata", "height", "id",
+        "isArchived", "isEdited", "isFavorite", "isOffline", "isTrashed", "localDateTime", "originalFileName",
+        "originalPath", "ownerId", "thumbhash", "type", "updatedAt", "visibility", "width",
+    ];
+
+    private static readonly IReadOnlyList<(string Json, PropertyInfo? Property)> RequiredAssetFields = RequiredAssetFieldNames
+        .Select(name => (name, typeof(Dto.AssetResponseDto).GetProperties().FirstOrDefault(p => p.GetCustomAttribute<JsonPropertyNameAttribute>()?.Name == name)))
+        .ToList();
+
+    /// <summary>Enum-typed properties: System.Text.Json also accepts a number there, which would name no member.</summary>
+    private static readonly IReadOnlyList<(string Json, PropertyInfo Property)> EnumAssetFields = typeof(Dto.AssetResponseDto)
         .GetProperties()
-        .Where(p => p.GetCustomAttribute<RequiredAttribute>() is not null)
+        .Where(p => (Nullable.GetUnderlyingType(p.PropertyType) ?? p.PropertyType).IsEnum)
         .Select(p => (p.GetCustomAttribute<JsonPropertyNameAttribute>()?.Name ?? p.Name, p))
         .ToList();
 
@@ -140,10 +156,14 @@ public sealed partial class ImmichGateway
                     {
                         var first = results[0];
                         var member = first.MemberNames.FirstOrDefault();
-                        var json = RequiredAssetFields.FirstOrDefault(f => f.Property.Name == member).Json
+                        var json = RequiredAssetFields.FirstOrDefault(f => f.Property?.Name == member).Json
                             ?? typeof(Dto.AssetResponseDto).GetProperty(member ?? "")?.GetCustomAttribute<JsonPropertyNameAttribute>()?.Name
                             ?? member;
                         reason = $"$.{json}: {first.ErrorMessage}";
+                    }
+                    else if (EnumAssetFields.FirstOrDefault(f => f.Property.GetValue(dto) is { } value && !Enum.IsDefined(value.GetType(), value)) is { Json: not null } unknown)
+                    {
+                        reason = $"$.{unknown.Json}: {unknown.Property.GetValue(dto)} is not one of its values";
                     }
                     else
                     {

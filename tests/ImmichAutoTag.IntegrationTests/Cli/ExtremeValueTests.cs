@@ -83,4 +83,38 @@ public sealed class ExtremeValueTests : IAsyncLifetime
         withIntegers.Should().BeSubsetOf(called);
         rewritten.Should().Contain("getMyUser: $.quotaUsageInBytes").And.Contain("searchAssets: $.assets.items[0].width").And.Contain("getQueues: $[0].statistics.failed");
     }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task An_asset_with_an_unreadable_date_is_reported_with_its_link_and_the_run_goes_on(bool failFast)
+    {
+        // The failing input, seen on a real server: an extended ISO year in fileCreatedAt stopped every run with exit 7.
+        var bad = _server.State.AddAsset(_userId, "IMG_BAD.jpg", T0);
+        var good = _server.State.AddAsset(_userId, "IMG_0002.jpg", T0.AddDays(1));
+        _server.RewriteResponse = (op, body) => op == "searchAssets"
+            ? System.Text.Encoding.UTF8.GetBytes(System.Text.RegularExpressions.Regex.Replace(
+                System.Text.Encoding.UTF8.GetString(body.Span),
+                $"(\"id\":\"{bad.Id}\"[^{{}}]*?\"fileCreatedAt\":)\"[^\"]*\"",
+                "$1\"+030828-09-14T02:48:05.478Z\""))
+            : body;
+        using var cli = new CliHarness();
+        var config = Config() + (failFast ? "\nperformance:\n  fail_fast_on_asset_errors: true\n" : "");
+
+        var result = await cli.RunAsync("run", "--config", cli.WriteConfig(config), "--output", "out");
+
+        result.ExitCode.Should().Be(8, result.ToString());
+        var report = await File.ReadAllTextAsync(Path.Combine(Directory.GetDirectories(Path.Combine(cli.Root, "out")).Single(), "modification_report.txt"));
+        report.Should().Contain($"kind=WARNING_ASSET_UNREADABLE_SKIPPED | asset_link={_server.BaseUrl.AbsoluteUri.TrimEnd('/')}/photos/{bad.Id} | name=IMG_BAD.jpg")
+            .And.Contain("fileCreatedAt");
+        _server.State.DirectTagIdsOf(bad.Id).Should().BeEmpty("the unreadable asset is left alone");
+        if (failFast)
+        {
+            _server.Requests.WriteCount.Should().Be(0, "performance.fail_fast_on_asset_errors stops the run before any write");
+        }
+        else
+        {
+            _server.State.DirectTagIdsOf(good.Id).Should().Contain(_server.State.FindTag("autotag_output_unknown")!.Id, "the rest of the run goes on");
+        }
+    }
 }

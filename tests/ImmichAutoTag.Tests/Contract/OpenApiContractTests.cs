@@ -119,6 +119,14 @@ public sealed class OpenApiContractTests
     }
 
     [Fact]
+    public void The_gateway_checks_every_required_field_of_a_search_item()
+    {
+        var required = Schema(SpecFiles.LoadOurs(), "AssetResponseDto")["required"]!.AsArray().Select(n => n!.GetValue<string>());
+
+        ImmichAutoTag.Immich.ImmichGateway.RequiredAssetFieldNames.Should().BeEquivalentTo(required);
+    }
+
+    [Fact]
     public void A_dropped_required_flag_is_reported()
     {
         var ours = SpecFiles.LoadOurs();
