@@ -11,6 +11,9 @@ namespace ImmichAutoTag.Core.Engine;
 public sealed record VerifyOutcome(int RevertedAndReapplied, IReadOnlyList<AppliedChange> StillWrong, int Rounds, IReadOnlyList<EngineError> Errors)
 {
     public static VerifyOutcome Nothing { get; } = new(0, [], 0, []);
+
+    /// <summary>Date writes the server accepted whose new date it did not show yet when the run checked last.</summary>
+    public IReadOnlyList<AppliedChange> DatesNotLanded { get; init; } = [];
 }
 
 /// <summary>
@@ -28,6 +31,72 @@ public sealed class ApplyVerifier(IImmichGateway gateway, WriteSession session, 
     {
         ArgumentNullException.ThrowIfNull(changes);
         ArgumentOutOfRangeException.ThrowIfNegative(maxRounds);
+        if (changes.Count == 0)
+        {
+            return VerifyOutcome.Nothing;
+        }
+
+        var datesNotLanded = await VerifyDatesAsync(changes.Where(c => c.Kind == ChangeKind.DateUpdated).ToList(), maxRounds, ct);
+        return await VerifyTagsAsync(changes.Where(c => c.Kind != ChangeKind.DateUpdated).ToList(), assets, maxRounds, progress, ct) with
+        {
+            DatesNotLanded = datesNotLanded,
+        };
+    }
+
+    /// <summary>
+    /// Immich answers a date write with the old dates and applies the new ones in a job: re-read each dated asset
+    /// once the server settled, and wait again (up to <paramref name="maxRounds"/> times) for those not landed yet.
+    /// The write is never sent twice: a server that is merely slow would get the same job again.
+    /// </summary>
+    private async Task<IReadOnlyList<AppliedChange>> VerifyDatesAsync(List<AppliedChange> dated, int maxRounds, CancellationToken ct)
+    {
+        var pending = dated;
+        for (var round = 0; pending.Count > 0; round++)
+        {
+            var still = new List<AppliedChange>();
+            foreach (var change in pending)
+            {
+                var asset = (await gateway.GetAssetAsync(change.AssetId, ct)).Asset;
+                if (!Landed(change, asset))
+                {
+                    still.Add(change);
+                }
+            }
+
+            pending = still;
+            if (pending.Count == 0 || round >= maxRounds)
+            {
+                break;
+            }
+
+            logger.LogInformation("{Count} date writes have not landed on the server yet; waiting for its jobs", pending.Count);
+            await session.SettleAsync(ct);
+        }
+
+        if (pending.Count > 0)
+        {
+            logger.LogWarning("{Count} date writes were accepted but not applied by the server yet; the next run leaves them alone while they are pending", pending.Count);
+        }
+
+        return pending;
+    }
+
+    /// <summary>Whether the asset shows the date the change wrote (to the second: the server drops sub-second digits).</summary>
+    public static bool Landed(AppliedChange change, Asset asset)
+    {
+        ArgumentNullException.ThrowIfNull(change);
+        ArgumentNullException.ThrowIfNull(asset);
+        return DateTimeOffset.TryParse(change.NewValue, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.None, out var expected)
+            && (asset.FileCreatedAt - expected).Duration() < TimeSpan.FromSeconds(1);
+    }
+
+    private async Task<VerifyOutcome> VerifyTagsAsync(
+        List<AppliedChange> changes,
+        IReadOnlyDictionary<Guid, Asset> assets,
+        int maxRounds,
+        IProgress<EngineProgress>? progress,
+        CancellationToken ct)
+    {
         if (changes.Count == 0)
         {
             return VerifyOutcome.Nothing;
