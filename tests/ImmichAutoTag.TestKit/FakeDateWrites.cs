@@ -88,12 +88,13 @@ public sealed partial class FakeImmichState
         }
     }
 
-    /// <summary>Held date jobs run as soon as the queues are resumed.</summary>
+    /// <summary>Held date jobs start when the queues are resumed and take their usual time from then.</summary>
     private void ReleaseDateWritesLocked()
     {
         foreach (var job in _dateWrites.Values)
         {
-            job.Due = Now;
+            var earliest = Now + DateWriteDelay;
+            job.Due = job.Due > earliest ? job.Due : earliest;
         }
     }
 
