@@ -53,16 +53,8 @@ public sealed class ApplyVerifier(IImmichGateway gateway, WriteSession session, 
         var pending = dated;
         for (var round = 0; pending.Count > 0; round++)
         {
-            var still = new List<AppliedChange>();
-            foreach (var change in pending)
-            {
-                var asset = (await gateway.GetAssetAsync(change.AssetId, ct)).Asset;
-                if (!Landed(change, asset))
-                {
-                    still.Add(change);
-                }
-            }
-
+            var current = await ReadDatesAsync(pending, ct);
+            var still = pending.Where(c => !current.TryGetValue(c.AssetId, out var asset) || !Landed(c, asset)).ToList();
             pending = still;
             if (pending.Count == 0 || round >= maxRounds)
             {
@@ -79,6 +71,39 @@ public sealed class ApplyVerifier(IImmichGateway gateway, WriteSession session, 
         }
 
         return pending;
+    }
+
+    /// <summary>Up to this many dated assets are read one by one; more are found with one search of updated assets.</summary>
+    private const int MaxSingleReads = 50;
+
+    /// <summary>
+    /// The dated assets as the server shows them now. A date landing bumps updatedAt, so a search of assets
+    /// updated since the first write finds every landed one in pages; an asset it misses has not landed.
+    /// </summary>
+    private async Task<Dictionary<Guid, Asset>> ReadDatesAsync(List<AppliedChange> pending, CancellationToken ct)
+    {
+        var result = new Dictionary<Guid, Asset>();
+        if (pending.Count <= MaxSingleReads)
+        {
+            foreach (var change in pending)
+            {
+                result[change.AssetId] = (await gateway.GetAssetAsync(change.AssetId, ct)).Asset;
+            }
+
+            return result;
+        }
+
+        var wanted = pending.Select(c => c.AssetId).ToHashSet();
+        var since = pending.Min(c => c.At) - IncrementalCheck.ClockSkewMargin;
+        await foreach (var page in gateway.SearchAssetsAsync(new AssetQuery { UpdatedAfter = since }, ct))
+        {
+            foreach (var asset in page.Where(a => wanted.Contains(a.Id)))
+            {
+                result[asset.Id] = asset;
+            }
+        }
+
+        return result;
     }
 
     /// <summary>Whether the asset shows the date the change wrote (to the second: the server drops sub-second digits).</summary>

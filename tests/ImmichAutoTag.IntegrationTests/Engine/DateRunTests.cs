@@ -159,6 +159,7 @@ public sealed class DateRunTests
 
         first.Plan.DateUpdates.Should().ContainSingle();
         first.DatesNotLanded.Should().BeEmpty("the run waited for the server's jobs and re-read the asset");
+        server.Requests.Count("getAssetInfo").Should().Be(1, "one dated asset is re-read by id");
         server.State.LandedDateWrites.Should().Be(1);
         server.Requests.Clear();
 
@@ -167,6 +168,28 @@ public sealed class DateRunTests
         second.Plan.DateUpdates.Should().BeEmpty();
         server.Requests.Count("updateAssets").Should().Be(0);
         Asset(server, asset).FileCreatedAt.Should().Be(new DateTimeOffset(2019, 7, 4, 10, 0, 0, TimeSpan.Zero));
+    }
+
+    [Fact]
+    public async Task Many_dated_assets_are_verified_with_a_search_of_updated_assets_not_one_read_each()
+    {
+        var (server, user, key, clock) = await StartAsync(TimeSpan.FromSeconds(30));
+        await using var _ = server;
+        var ids = Enumerable.Range(0, 60)
+            .Select(i => server.State.AddAsset(user, $"IMG_20190704_10{i / 60:00}{i % 60:00}.jpg", new DateTimeOffset(2019, 7, 9, 10, 0, 0, TimeSpan.Zero)).Id)
+            .ToList();
+        var config = Config(server, key);
+
+        var first = await RunAsync(server, config, key, clock);
+
+        first.Plan.DateUpdates.Should().HaveCount(60);
+        first.DatesNotLanded.Should().BeEmpty();
+        server.Requests.Count("getAssetInfo").Should().Be(0);
+        server.Requests.Clear();
+        var second = await RunAsync(server, config, key, clock);
+        second.Plan.DateUpdates.Should().BeEmpty();
+        server.Requests.Count("updateAssets").Should().Be(0);
+        ids.Should().OnlyContain(id => Asset(server, id).FileCreatedAt.Date == new DateTime(2019, 7, 4));
     }
 
     [Fact]
