@@ -24,7 +24,9 @@ public static class FileNameDates
 {
     public const int MinYear = 1990;
 
-    private static readonly TimeSpan Timeout = TimeSpan.FromMilliseconds(200);
+    // Fixed patterns of bounded quantifiers run in linear time on a name; a wall-clock time-out would only fire
+    // when the machine is starved, and then the same name would get a date on one run and none on the next.
+    private static readonly TimeSpan Timeout = Regex.InfiniteMatchTimeout;
 
     // A 12-hour marker as written after the seconds: "9.15.00 PM", macOS's "9.41.07\u202FPM" (narrow no-break
     // space), "9.15.00PM". Lower case occurs in some locales' exports.
