@@ -509,8 +509,14 @@ internal sealed class ConfigValidator(Diagnostics diag, Func<string, string?> en
         var result = new List<string>();
         foreach (var p in raw ?? [])
         {
-            var translated = PythonRegex.ToDotNet(p.Value);
-            if (PythonRegex.Validate(translated, options) is { } error)
+            // Patterns are Python's dialect, matched on code points: translate first, then let .NET compile the result.
+            var translated = PythonRegex.Translate(p.Value, out var error);
+            if (translated is not null)
+            {
+                error = PythonRegex.Validate(translated, options);
+            }
+
+            if (translated is null || error is not null)
             {
                 diag.Error(p.Loc, $"invalid regex '{p.Value}': {error}");
             }

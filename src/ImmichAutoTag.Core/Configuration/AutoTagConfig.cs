@@ -156,16 +156,17 @@ public sealed record DuplicateProcessingConfig
     public DateCorrectionConfig DateCorrection { get; init; } = new();
 
     /// <summary>
-    /// Copy a lone classification tag to a duplicate that has none. Off by default: it changes user tags,
-    /// which the tool only does when told to (upstream always did it).
+    /// Copy a lone classification tag to the members of a duplicate group that have none
+    /// (<c>duplicate_processing.copy_classification_from_duplicates</c>). On by default, as upstream always
+    /// did it: an unchanged upstream config gets its "classification from duplicates".
     /// </summary>
-    public bool CopyClassificationFromDuplicates { get; init; }
+    public bool CopyClassificationFromDuplicates { get; init; } = true;
 
     /// <summary>
-    /// Add an unclassified asset to the one rule album its duplicates are in. Off by default: it changes
-    /// user albums, which the tool only does when told to (upstream always did it).
+    /// Add an unclassified asset to the one rule album its duplicates are in
+    /// (<c>duplicate_processing.add_to_album_of_duplicates</c>). On by default, as upstream always did it.
     /// </summary>
-    public bool AddToAlbumOfDuplicates { get; init; }
+    public bool AddToAlbumOfDuplicates { get; init; } = true;
 }
 
 public sealed record AlbumDateConsistencyConfig

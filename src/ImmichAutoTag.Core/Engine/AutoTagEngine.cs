@@ -128,6 +128,11 @@ public sealed class AutoTagEngine(IImmichGateway gateway, TimeProvider time, ILo
             OutputTagCounts = CountOutputTags(snapshot, outputs, changes.Except(verified.StillWrong).ToList()),
             ExcludedByFilters = planning.ExcludedByFilters,
             DuplicateGroups = duplicates is null ? null : planning.DuplicateGroups,
+            DuplicateFeatures = new DuplicateFeatures(
+                duplicates is not null && config.DuplicateProcessing.CopyClassificationFromDuplicates,
+                duplicates is not null && options.AlbumPropagation && config.DuplicateProcessing.AddToAlbumOfDuplicates,
+                planning.DuplicateCopies,
+                planning.PropagatedAssets),
             WriteMode = session.Mode,
             WriteFallbackReason = session.FallbackReason,
             WriteWaves = session.Waves,

@@ -15,7 +15,14 @@ internal sealed record PlanningResult(
     int Partner,
     int ExcludedByVisibility,
     int ExcludedByFilters,
-    int DuplicateGroups);
+    int DuplicateGroups)
+{
+    /// <summary>Tag paths copied to an asset from its duplicates (asset id → paths).</summary>
+    public IReadOnlyDictionary<Guid, IReadOnlyList<string>> DuplicateCopies { get; init; } = new Dictionary<Guid, IReadOnlyList<string>>();
+
+    /// <summary>Assets planned into the rule album their duplicates are in.</summary>
+    public IReadOnlySet<Guid> PropagatedAssets { get; init; } = new HashSet<Guid>();
+}
 
 /// <summary>
 /// Turns a library snapshot into one plan, in the order that lets a run converge in one pass: date repair →
@@ -39,6 +46,8 @@ internal sealed class RunPlanner(
     private readonly Dictionary<string, bool> _filteredAlbum = new(StringComparer.Ordinal);
     private readonly List<PlanNote> _notes = [];
     private readonly FolderAlbums? _folders = config.AlbumDetectionFromFolders.Enabled ? new FolderAlbums(config.AlbumDetectionFromFolders, options.RegexTimeout) : null;
+    private readonly Dictionary<Guid, IReadOnlyList<string>> _duplicateCopies = [];
+    private readonly HashSet<Guid> _propagated = [];
 
     /// <summary>The tag leaf names the filters look at, so the gatherer reads them too.</summary>
     public static IReadOnlySet<string> FilterTagNames(FiltersConfig filters)
@@ -197,7 +206,11 @@ internal sealed class RunPlanner(
             AlbumDeletions = albumDeletions,
             Notes = _notes,
         };
-        return new PlanningResult(plan, evaluations, facts.Count, partner, excludedVisibility, excludedFilters, groups.Count);
+        return new PlanningResult(plan, evaluations, facts.Count, partner, excludedVisibility, excludedFilters, groups.Count)
+        {
+            DuplicateCopies = _duplicateCopies,
+            PropagatedAssets = _propagated,
+        };
     }
 
     // ---- date repair ----
@@ -290,6 +303,7 @@ internal sealed class RunPlanner(
             {
                 m.Tags.Add(tag);
                 (copies.TryGetValue(m.Asset.Id, out var list) ? list : copies[m.Asset.Id] = []).Add(tag.Value);
+                _duplicateCopies[m.Asset.Id] = [tag.Value];
                 m.Classification = Classify(m);
             }
 
@@ -335,6 +349,7 @@ internal sealed class RunPlanner(
             }
 
             entry.Assets.Add(m.Asset.Id);
+            _propagated.Add(m.Asset.Id);
         }
     }
 
