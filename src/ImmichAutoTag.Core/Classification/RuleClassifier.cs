@@ -66,7 +66,7 @@ public sealed class RuleClassifier
     private static Func<AssetFacts, RuleMatch?> CompileRule(int index, RuleConfig rule, TimeSpan timeout)
     {
         var tagNames = rule.TagNames.ToHashSet(StringComparer.Ordinal);
-        var patterns = rule.AlbumNamePatterns.Select(p => CompileAlbumPattern(p, timeout)).ToArray();
+        var patterns = rule.EffectiveAlbumRegexes.Select(p => CompileAlbumPattern(p, timeout)).ToArray();
         var assetIds = rule.AssetIds.ToHashSet();
 
         // Libraries have few distinct album names and many assets per album: decide each name once.

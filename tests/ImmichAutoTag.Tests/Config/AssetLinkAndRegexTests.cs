@@ -49,7 +49,7 @@ public sealed class AssetLinkAndRegexTests
             """);
 
         result.Errors.Should().BeEmpty();
-        var pattern = result.Config!.Classification.Rules[0].AlbumNamePatterns[0];
+        var pattern = result.Config!.Classification.Rules[0].EffectiveAlbumRegexes[0];
         Regex.IsMatch("2020-2020", pattern).Should().BeTrue();
         Regex.IsMatch("2020-2021", pattern).Should().BeFalse();
         Regex.IsMatch("2020-2020\n", pattern).Should().BeFalse();
