@@ -318,6 +318,7 @@ internal static class ReportWriter
         sb.Append(Inv, $"  owned: {result.Assets.Owned}\n");
         sb.Append(Inv, $"  partner_skipped: {result.Assets.PartnerSkipped}\n");
         sb.Append(Inv, $"  excluded_by_visibility: {result.Assets.ExcludedByVisibility}\n");
+        sb.Append(Inv, $"  motion_parts: {result.Assets.MotionParts}\n");
         sb.Append(Inv, $"  evaluated: {result.Assets.Evaluated}\n");
         sb.Append("  by_type:\n");
         foreach (var (type, count) in result.Assets.ByType.OrderBy(kv => kv.Key))
@@ -448,6 +449,7 @@ internal static class ReportWriter
         PlanNoteKind.UnmatchedAlbum => "ALBUM_PERMISSION_UNMATCHED",
         PlanNoteKind.AmbiguousSyncAlbum => "WARNING_AMBIGUOUS_SYNC_ALBUM",
         PlanNoteKind.MissingSyncAlbum => "WARNING_SYNC_ALBUM_MISSING",
+        PlanNoteKind.UnknownRuleTag => "WARNING_UNKNOWN_RULE_TAG",
         _ => "CLASSIFICATION_CONFLICT",
     };
 

@@ -60,7 +60,14 @@ public sealed record AssetCounts(
     int Owned,
     int PartnerSkipped,
     int ExcludedByVisibility,
-    int Evaluated);
+    int Evaluated)
+{
+    /// <summary>
+    /// Own hidden video halves of Live/Motion Photos (named by a still's <c>livePhotoVideoId</c>): never classified
+    /// on their own, counted neither in <see cref="ExcludedByVisibility"/> nor in <see cref="Evaluated"/>.
+    /// </summary>
+    public int MotionParts { get; init; }
+}
 
 /// <summary>Everything a report needs about one run.</summary>
 public sealed record RunResult
