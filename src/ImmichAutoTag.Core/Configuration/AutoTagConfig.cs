@@ -142,7 +142,10 @@ public sealed record ClassificationConfig
     /// <summary>Archived assets are classified like the rest unless this is false.</summary>
     public bool IncludeArchived { get; init; } = true;
 
-    /// <summary>Hidden assets are classified like the rest unless this is false.</summary>
+    /// <summary>
+    /// Hidden assets are classified like the rest unless this is false (they never join temporary albums). The
+    /// hidden video half of a Live/Motion Photo is never classified on its own, whatever this says.
+    /// </summary>
     public bool IncludeHidden { get; init; } = true;
 }
 

@@ -17,7 +17,7 @@ public sealed record RunOptions
     /// <summary>Archived assets are classified like the rest unless this is false.</summary>
     public bool IncludeArchived { get; init; } = true;
 
-    /// <summary>Hidden assets (e.g. the video half of a live photo) are classified unless this is false.</summary>
+    /// <summary>Hidden assets are classified unless this is false; Live/Motion Photo video halves never are.</summary>
     public bool IncludeHidden { get; init; } = true;
 
     /// <summary>Whether the key may read duplicate groups (<c>duplicate.read</c>); false skips every duplicate feature.</summary>
