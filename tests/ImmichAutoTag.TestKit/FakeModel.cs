@@ -76,6 +76,9 @@ public sealed class FakeAsset
 
     /// <summary>Size of the original file in bytes (exifInfo.fileSizeInByte); counts towards the owner's quotaUsageInBytes.</summary>
     public long FileSizeInByte { get; internal set; }
+
+    /// <summary>On the still of a Live/Motion Photo: the hidden video half (Immich's <c>livePhotoVideoId</c>).</summary>
+    public Guid? LivePhotoVideoId { get; internal set; }
 }
 
 public sealed class FakeAlbum
