@@ -13,15 +13,34 @@ namespace ImmichAutoTag.Core.Classification;
 /// </summary>
 public sealed class RuleClassifier
 {
-    /// <summary>Bounds the work a pathological user pattern can cause per album name.</summary>
-    public static readonly TimeSpan DefaultRegexTimeout = TimeSpan.FromSeconds(2);
+    /// <summary>
+    /// Bounds the work a pattern that needs the backtracking engine (look-arounds, backreferences, atomic groups)
+    /// can cause per album name. Generous on purpose: it is wall-clock time, so a starved machine must not trip it
+    /// on an ordinary pattern. Every other pattern runs on the linear-time engine without a time-out.
+    /// </summary>
+    public static readonly TimeSpan DefaultRegexTimeout = TimeSpan.FromSeconds(30);
 
     private readonly IReadOnlyList<Func<AssetFacts, RuleMatch?>> _rules;
+    private readonly ConcurrentDictionary<PatternTimeout, bool> _timedOut;
 
-    private RuleClassifier(IReadOnlyList<Func<AssetFacts, RuleMatch?>> rules, IReadOnlySet<string> tagNames)
+    private RuleClassifier(IReadOnlyList<Func<AssetFacts, RuleMatch?>> rules, IReadOnlySet<string> tagNames, ConcurrentDictionary<PatternTimeout, bool> timedOut)
     {
         _rules = rules;
         TagNames = tagNames;
+        _timedOut = timedOut;
+    }
+
+    /// <summary>
+    /// The (pattern, album name) pairs whose match ran out of time so far, in no particular order. Such an album
+    /// counts as not matched by that pattern; the caller reports each pair once.
+    /// </summary>
+    public IReadOnlyList<PatternTimeout> TimedOut => [.. _timedOut.Keys];
+
+    /// <summary>Whether some pattern ran out of time on one of <paramref name="albumNames"/>.</summary>
+    public bool TimedOutOn(IEnumerable<string> albumNames)
+    {
+        ArgumentNullException.ThrowIfNull(albumNames);
+        return !_timedOut.IsEmpty && albumNames.Any(n => _timedOut.Keys.Any(t => string.Equals(t.AlbumName, n, StringComparison.Ordinal)));
     }
 
     /// <summary>
@@ -55,16 +74,20 @@ public sealed class RuleClassifier
         var timeout = regexTimeout ?? DefaultRegexTimeout;
         var compiled = new List<Func<AssetFacts, RuleMatch?>>(rules.Count);
         var allTags = new HashSet<string>(StringComparer.Ordinal);
+        var timedOut = new ConcurrentDictionary<PatternTimeout, bool>();
         for (var i = 0; i < rules.Count; i++)
         {
-            compiled.Add(CompileRule(i, rules[i], timeout));
+            compiled.Add(CompileRule(i, rules[i], timeout, timedOut));
             allTags.UnionWith(rules[i].TagNames);
         }
 
-        return new RuleClassifier(compiled, allTags);
+        return new RuleClassifier(compiled, allTags, timedOut);
     }
 
-    /// <exception cref="RegexMatchTimeoutException">A pattern took too long on one of the asset's album names.</exception>
+    /// <summary>
+    /// Classifies one asset. Never throws for a slow pattern: an album name a pattern ran out of time on counts as
+    /// not matched by it and is listed in <see cref="TimedOut"/>.
+    /// </summary>
     public AssetClassification Classify(AssetFacts facts)
     {
         ArgumentNullException.ThrowIfNull(facts);
@@ -80,20 +103,69 @@ public sealed class RuleClassifier
         return AssetClassification.From(matches);
     }
 
-    /// <summary>Anchors at the start only: Python's re.match, which upstream uses, does not anchor the end.</summary>
-    public static Regex CompileAlbumPattern(string pattern, TimeSpan timeout) =>
-        new(@"\A(?:" + pattern + ")", RegexOptions.CultureInvariant, timeout);
+    /// <summary>
+    /// Anchors at the start only: Python's re.match, which upstream uses, does not anchor the end. A pattern the
+    /// linear-time engine (<see cref="RegexOptions.NonBacktracking"/>) supports runs on it without a time-out, so
+    /// no load on the machine can make it fail; only a pattern with look-arounds, backreferences or atomic groups
+    /// runs on the backtracking engine, bounded by <paramref name="timeout"/> per match.
+    /// </summary>
+    /// <exception cref="ArgumentException">The pattern is not a valid .NET regex.</exception>
+    public static Regex CompileAlbumPattern(string pattern, TimeSpan timeout)
+    {
+        var anchored = @"\A(?:" + pattern + ")";
+        try
+        {
+            return new Regex(anchored, RegexOptions.CultureInvariant | RegexOptions.NonBacktracking, Regex.InfiniteMatchTimeout);
+        }
+        catch (NotSupportedException)
+        {
+            return new Regex(anchored, RegexOptions.CultureInvariant, timeout);
+        }
+    }
 
-    private static Func<AssetFacts, RuleMatch?> CompileRule(int index, RuleConfig rule, TimeSpan timeout)
+    /// <summary>Whether <paramref name="regex"/> runs on the linear-time engine, i.e. without a time-out.</summary>
+    public static bool IsLinearTime(Regex regex)
+    {
+        ArgumentNullException.ThrowIfNull(regex);
+        return (regex.Options & RegexOptions.NonBacktracking) != 0;
+    }
+
+    private static Func<AssetFacts, RuleMatch?> CompileRule(int index, RuleConfig rule, TimeSpan timeout, ConcurrentDictionary<PatternTimeout, bool> timedOut)
     {
         var tagNames = rule.TagNames.Where(e => !IsPath(e)).ToHashSet(StringComparer.Ordinal);
         var tagPaths = rule.TagNames.Where(IsPath).Select(e => e.Trim('/')).ToHashSet(StringComparer.Ordinal);
-        var patterns = rule.EffectiveAlbumRegexes.Select(p => CompileAlbumPattern(p, timeout)).ToArray();
+        var sources = rule.EffectiveAlbumRegexes.ToArray();
+        var patterns = sources.Select(p => CompileAlbumPattern(p, timeout)).ToArray();
         var assetIds = rule.AssetIds.ToHashSet();
+
+        bool Hits(int p, string name)
+        {
+            try
+            {
+                return patterns[p].IsMatch(name);
+            }
+            catch (RegexMatchTimeoutException)
+            {
+                // One slow pattern on one album must not stop the run: that album is not matched by it, and said so.
+                timedOut.TryAdd(new PatternTimeout(sources[p], name, timeout), true);
+                return false;
+            }
+        }
 
         // Libraries have few distinct album names and many assets per album: decide each name once.
         var albumHits = new ConcurrentDictionary<string, bool>(StringComparer.Ordinal);
-        bool AlbumHits(string name) => albumHits.GetOrAdd(name, n => Array.Exists(patterns, p => p.IsMatch(n)));
+        bool AlbumHits(string name) => albumHits.GetOrAdd(name, n =>
+        {
+            for (var p = 0; p < patterns.Length; p++)
+            {
+                if (Hits(p, n))
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        });
 
         return facts =>
         {
@@ -134,3 +206,9 @@ public sealed class RuleClassifier
         };
     }
 }
+
+/// <summary>An album-name pattern (as given to the regex engine) that ran out of time on one album name.</summary>
+/// <param name="Pattern">The pattern after translation from Python's dialect.</param>
+/// <param name="AlbumName">The album name it was matched against.</param>
+/// <param name="Timeout">The per-match bound it exceeded.</param>
+public sealed record PatternTimeout(string Pattern, string AlbumName, TimeSpan Timeout);

@@ -70,6 +70,7 @@ internal sealed class RunPlanner(
         var albumChanges = new AlbumChanges(snapshot.Albums, userId, albumAdditions);
         var conversions = new Conversions(config.Conversions, options.RegexTimeout, snapshot.Tags, albumChanges, IsFilteredAlbum, Note);
         int partner = 0, excludedVisibility = 0, excludedFilters = 0, motionParts = 0;
+        var timedOutAssets = new HashSet<Guid>();
 
         // The video half of a Live/Motion Photo is hidden and named by its still's livePhotoVideoId. It is part of
         // the still, which is what the user sees and classifies; on its own it gets no verdict and no output tag.
@@ -116,6 +117,13 @@ internal sealed class RunPlanner(
                 }
 
                 f.Classification = Classify(f);
+                if (classifier.TimedOutOn(f.Albums.Select(a => a.Name)))
+                {
+                    // The asset keeps its tags: a verdict without one of its albums' matches would be a guess.
+                    f.Classification = null;
+                    f.InScope = false;
+                    timedOutAssets.Add(asset.Id);
+                }
             }
             catch (RegexMatchTimeoutException ex)
             {
@@ -223,6 +231,17 @@ internal sealed class RunPlanner(
         foreach (var f in facts.Values.Where(f => f.IsMotionPart && f.InScope))
         {
             targets.Add(new TagTarget(f.Asset.Id, f.OriginalTags, new HashSet<string>(StringComparer.Ordinal), []));
+        }
+
+        foreach (var t in classifier.TimedOut.Concat(_filterIn?.TimedOut ?? []).Concat(_filterOut?.TimedOut ?? []).Distinct())
+        {
+            var members = snapshot.Assets.Where(a => timedOutAssets.Contains(a.Id) && snapshot.AlbumsOf(a.Id).Any(al => string.Equals(al.Name, t.AlbumName, StringComparison.Ordinal))).Select(a => a.Id).ToList();
+            reportError(new EngineError(
+                EngineErrorKind.Classify,
+                $"Album pattern '{t.Pattern}' ran longer than its time-out ({t.Timeout.TotalMilliseconds:0.###} ms) on album '{t.AlbumName}' (it needs the backtracking engine: look-arounds, backreferences or atomic groups); that album was not matched by it and its assets were left unchanged",
+                members,
+                [],
+                now));
         }
 
         var plan = TagPlanner.Plan(targets, outputs, snapshot.Tags, statuses) with

@@ -148,7 +148,7 @@ internal sealed class TagAlbumSync(AutoTagConfig config, RunOptions options)
         {
             // Album → tag, on the membership after tag → album: members of a matching album get <prefix><name>.
             var patterns = (_sync.AlbumNameRegexes ?? _sync.AlbumNamePatterns).Select(p => RuleClassifier.CompileAlbumPattern(p, options.RegexTimeout)).ToArray();
-            bool Matches(Album a) => a.OwnerId == userId && !TemporaryAlbums.IsTemporary(a.Name) && Array.Exists(patterns, p => p.IsMatch(a.Name));
+            bool Matches(Album a) => a.OwnerId == userId && !TemporaryAlbums.IsTemporary(a.Name) && Array.Exists(patterns, p => IsMatchOrFalse(p, a.Name));
             var existingTags = snapshot.Tags.GroupBy(t => t.Value, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.First(), StringComparer.Ordinal);
             var placeholders = new Dictionary<string, Tag>(StringComparer.Ordinal);
             foreach (var id in assets)
@@ -300,6 +300,19 @@ internal sealed class TagAlbumSync(AutoTagConfig config, RunOptions options)
         try
         {
             return (_filterIn is null || _filterIn.Classify(facts).Matches.Count > 0) && (_filterOut is null || _filterOut.Classify(facts).Matches.Count == 0);
+        }
+        catch (RegexMatchTimeoutException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>A pattern that runs out of time on an album name does not sync that album; the run goes on.</summary>
+    private static bool IsMatchOrFalse(System.Text.RegularExpressions.Regex pattern, string name)
+    {
+        try
+        {
+            return pattern.IsMatch(name);
         }
         catch (RegexMatchTimeoutException)
         {

@@ -200,14 +200,57 @@ public sealed class RuleClassifierTests
         act.Should().Throw<ArgumentException>();
     }
 
-    [Fact]
-    public void A_catastrophic_pattern_times_out_instead_of_hanging()
+    [Theory]
+    [InlineData("(a+)+$")]
+    [InlineData("^2019")]
+    [InlineData("(?i)summer|winter")]
+    [InlineData("[0-9]{4}-(0[1-9]|1[0-2])")]
+    public void A_pattern_the_linear_engine_supports_runs_without_a_time_out(string pattern)
     {
-        var classifier = RuleClassifier.Compile([Albums("(a+)+$")], TimeSpan.FromMilliseconds(5));
+        // A one-tick bound stands for a starved machine: a pattern on the linear engine must not depend on it.
+        var regex = RuleClassifier.CompileAlbumPattern(pattern, TimeSpan.FromTicks(1));
 
-        var act = () => classifier.Classify(Facts(albums: [new string('a', 40) + "!"]));
+        RuleClassifier.IsLinearTime(regex).Should().BeTrue();
+        regex.MatchTimeout.Should().Be(System.Text.RegularExpressions.Regex.InfiniteMatchTimeout);
+    }
 
-        act.Should().Throw<RegexMatchTimeoutException>();
+    [Fact]
+    public void A_catastrophic_pattern_on_the_linear_engine_neither_hangs_nor_times_out()
+    {
+        var classifier = RuleClassifier.Compile([Albums("(a+)+$")], TimeSpan.FromTicks(1));
+
+        var result = classifier.Classify(Facts(albums: [new string('a', 40) + "!", new string('a', 40)]));
+
+        result.Matches.Single().MatchedAlbumNames.Should().Equal(new string('a', 40));
+        classifier.TimedOut.Should().BeEmpty();
+    }
+
+    [Theory]
+    [InlineData(@"(?=(a+)+$)")]
+    [InlineData(@"(a)\1")]
+    [InlineData(@"(?>a+)b")]
+    [InlineData(@"x(?<!y)")]
+    public void A_pattern_only_the_backtracking_engine_supports_keeps_a_time_out(string pattern)
+    {
+        var regex = RuleClassifier.CompileAlbumPattern(pattern, TimeSpan.FromSeconds(7));
+
+        RuleClassifier.IsLinearTime(regex).Should().BeFalse();
+        regex.MatchTimeout.Should().Be(TimeSpan.FromSeconds(7));
+    }
+
+    [Fact]
+    public void A_backtracking_pattern_that_runs_out_of_time_does_not_match_that_album_and_is_listed()
+    {
+        // Look-ahead forces the backtracking engine; (a+)+ on 40 'a's and a '!' needs ~2^40 steps, far beyond one tick.
+        var slowAlbum = new string('a', 40) + "!";
+        var classifier = RuleClassifier.Compile([Albums(@"(?=(a+)+$)", "Trip")], TimeSpan.FromTicks(1));
+
+        var act = () => classifier.Classify(Facts(albums: [slowAlbum]));
+
+        act.Should().NotThrow().Which.Status.Should().Be(ClassificationStatus.Unclassified);
+        classifier.TimedOut.Should().ContainSingle().Which.Should().Be(new PatternTimeout(@"(?=(a+)+$)", slowAlbum, TimeSpan.FromTicks(1)));
+        classifier.TimedOutOn([slowAlbum]).Should().BeTrue();
+        classifier.TimedOutOn(["Trip"]).Should().BeFalse();
     }
 
     [Fact]

@@ -522,13 +522,36 @@ public sealed class AutoTagEngineTests
         var immich = new InMemoryImmichGateway();
         var asset = immich.AddAsset("a.jpg");
         immich.AddAlbum(new string('a', 40) + "!", asset);
-        var slow = TestConfig([new RuleConfig { AlbumNamePatterns = ["(a+)+$"] }]);
+        var other = immich.AddAsset("b.jpg");
+        immich.TagAsset(other, "Trip");
 
-        var result = await CreateEngine(immich).RunAsync(slow, new RunOptions { RegexTimeout = TimeSpan.FromMilliseconds(5) }, CancellationToken.None);
+        // The look-ahead forces the backtracking engine; a one-tick bound stands for a starved machine. The other
+        // asset is in no album, so its verdict never depends on the bound.
+        var slow = TestConfig([new RuleConfig { AlbumNamePatterns = ["(?=(a+)+$)"], TagNames = ["Trip"] }]);
 
-        result.Errors.Should().ContainSingle().Which.Kind.Should().Be(EngineErrorKind.Classify);
-        result.Evaluations.Should().BeEmpty();
+        var result = await CreateEngine(immich).RunAsync(slow, new RunOptions { RegexTimeout = TimeSpan.FromTicks(1) }, CancellationToken.None);
+
+        var error = result.Errors.Should().ContainSingle().Which;
+        error.Kind.Should().Be(EngineErrorKind.Classify);
+        error.AssetIds.Should().Equal(asset.Id);
+        error.Message.Should().Contain("(?=(a+)+$)").And.Contain(new string('a', 40) + "!");
+        result.Evaluations.Should().ContainSingle().Which.Asset.Id.Should().Be(other.Id);
+        Status(result, other).Should().Be(ClassificationStatus.Classified);
         immich.TagPathsOf(asset).Should().BeEmpty();
+    }
+
+    [Fact]
+    public async Task An_ordinary_rule_pattern_classifies_even_with_a_one_tick_time_out()
+    {
+        var immich = new InMemoryImmichGateway();
+        var asset = immich.AddAsset("a.jpg");
+        immich.AddAlbum(new string('a', 40) + "!", asset);
+        var config = TestConfig([new RuleConfig { AlbumNamePatterns = ["(a+)+!"] }]);
+
+        var result = await CreateEngine(immich).RunAsync(config, new RunOptions { RegexTimeout = TimeSpan.FromTicks(1) }, CancellationToken.None);
+
+        result.Errors.Should().BeEmpty();
+        Status(result, asset).Should().Be(ClassificationStatus.Classified);
     }
 
     private static ClassificationStatus Status(RunResult result, Asset asset) =>
