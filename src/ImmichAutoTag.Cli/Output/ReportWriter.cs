@@ -414,7 +414,7 @@ internal static class ReportWriter
     {
         WriteMode.PausedQueues => "paused_queues",
         WriteMode.WavesUntilIdle => "waves_until_idle",
-        WriteMode.WavesFixedDelay => "waves_fixed_delay",
+        WriteMode.WavesObserved => "waves_observed",
         _ => "none",
     };
 

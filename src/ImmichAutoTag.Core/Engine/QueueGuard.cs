@@ -16,8 +16,11 @@ public enum WriteMode
     /// <summary>Waves of at most one change per asset, waiting until the queues were idle in between.</summary>
     WavesUntilIdle,
 
-    /// <summary>Waves with a fixed wait in between: the key cannot read the queues.</summary>
-    WavesFixedDelay,
+    /// <summary>
+    /// Waves, each followed by a wait until the touched assets showed the write-back (their <c>updatedAt</c> moved
+    /// and held): the key cannot read the queues, which Immich serves to admins only.
+    /// </summary>
+    WavesObserved,
 }
 
 /// <summary>

@@ -32,8 +32,17 @@ public sealed record RunOptions
     /// </summary>
     public IQueuePauseMarker? QueuePauseMarker { get; init; }
 
-    /// <summary>Wait after each wave of writes when the key cannot read Immich's queues.</summary>
+    /// <summary>
+    /// Wait between two re-reads of pending date writes when the key cannot read Immich's queues. Tag waves do not
+    /// use it: they watch the touched assets' <c>updatedAt</c> instead (<see cref="MaxWriteBackWait"/>).
+    /// </summary>
     public TimeSpan SettleDelay { get; init; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>
+    /// Longest wait, per wave, for the touched assets to show Immich's write-back (their <c>updatedAt</c> moving)
+    /// when the key cannot read the queues; the result is checked anyway afterwards.
+    /// </summary>
+    public TimeSpan MaxWriteBackWait { get; init; } = TimeSpan.FromMinutes(5);
 
     /// <summary>Longest wait for Immich's write-back queues to drain before the result is checked anyway.</summary>
     public TimeSpan MaxSettleWait { get; init; } = TimeSpan.FromMinutes(30);

@@ -7,11 +7,16 @@ namespace ImmichAutoTag.Core.Engine;
 /// <summary>
 /// Applies plans so that Immich's sidecar write-back cannot revert them: with queue.read and queue.update
 /// the write-back queues are paused around the whole plan and always resumed; without them the plan goes
-/// out in waves (<see cref="WavePlanner"/>) with a wait for the queues, or a fixed delay, in between.
+/// out in waves (<see cref="WavePlanner"/>) with a wait for the queues in between, or, when the key may not
+/// read them, a wait until the touched assets show the write-back (<see cref="WriteBackObserver"/>).
 /// Every apply ends once the write-back jobs it caused are done, so a read right after sees the final state.
 /// </summary>
 public sealed class WriteSession(IImmichGateway gateway, QueueGuard guard, TimeProvider time, ILogger logger, RunOptions options)
 {
+    private readonly WriteBackObserver _observer = new(gateway, time, logger);
+
+    // The updatedAt each touched asset showed last, so a re-apply waits for a newer write-back than the one seen.
+    private readonly Dictionary<Guid, DateTimeOffset> _seen = [];
     private bool? _canPause;
     private bool _canRead = true;
 
@@ -73,7 +78,7 @@ public sealed class WriteSession(IImmichGateway gateway, QueueGuard guard, TimeP
                 FallbackReason);
         }
 
-        Mode = _canRead ? WriteMode.WavesUntilIdle : WriteMode.WavesFixedDelay;
+        Mode = _canRead ? WriteMode.WavesUntilIdle : WriteMode.WavesObserved;
         var changes = new List<AppliedChange>();
         var errors = new List<EngineError>();
         var aborted = false;
@@ -81,6 +86,7 @@ public sealed class WriteSession(IImmichGateway gateway, QueueGuard guard, TimeP
         foreach (var wave in WavePlanner.Split(plan))
         {
             Waves++;
+            var writtenAt = time.GetUtcNow();
             var outcome = await applier.ApplyAsync(wave, assets, existingTags, options.ChunkSize, failFast, progress, ct);
             changes.AddRange(outcome.Changes);
             errors.AddRange(outcome.Errors);
@@ -92,7 +98,15 @@ public sealed class WriteSession(IImmichGateway gateway, QueueGuard guard, TimeP
             }
 
             // Later waves only remove by tag id, so the tags created in the first wave need not be re-read.
-            await guard.WaitUntilIdleAsync(_canRead, options.SettleDelay, options.MaxSettleWait, ct);
+            if (_canRead)
+            {
+                await guard.WaitUntilIdleAsync(canRead: true, options.SettleDelay, options.MaxSettleWait, ct);
+            }
+            else
+            {
+                await ObserveAsync(outcome.Changes, assets, writtenAt, ct);
+            }
+
             if (aborted)
             {
                 break;
@@ -100,5 +114,28 @@ public sealed class WriteSession(IImmichGateway gateway, QueueGuard guard, TimeP
         }
 
         return new ApplyOutcome(changes, errors, aborted, cancelled);
+    }
+
+    private async Task ObserveAsync(IReadOnlyList<AppliedChange> written, IReadOnlyDictionary<Guid, Asset> assets, DateTimeOffset writtenAt, CancellationToken ct)
+    {
+        var baselines = new Dictionary<Guid, DateTimeOffset>();
+        // Tag links and dates are written back to the sidecar; album membership is not.
+        foreach (var id in written.Where(c => c.Kind is ChangeKind.Added or ChangeKind.Removed or ChangeKind.DateUpdated).Select(c => c.AssetId).Distinct())
+        {
+            if (_seen.TryGetValue(id, out var seen))
+            {
+                baselines[id] = seen;
+            }
+            else if (assets.TryGetValue(id, out var asset))
+            {
+                baselines[id] = asset.UpdatedAt;
+            }
+        }
+
+        var (observed, _) = await _observer.WaitAsync(baselines, writtenAt, options.MaxWriteBackWait, ct);
+        foreach (var (id, at) in observed)
+        {
+            _seen[id] = at;
+        }
     }
 }

@@ -67,6 +67,34 @@ internal sealed class InMemoryImmichGateway : IImmichGateway
 
     public int CallsTo(string operation) => _calls.GetValueOrDefault(operation);
 
+    /// <summary>The server's clock for updatedAt stamps (the system clock unless a test shares its own).</summary>
+    public TimeProvider Clock { get; set; } = TimeProvider.System;
+
+    private DateTimeOffset _lastStamp = DateTimeOffset.MinValue;
+
+    /// <summary>When false, writes never move updatedAt, like a server whose write-back never runs.</summary>
+    public bool WriteBackLands { get; set; } = true;
+
+    /// <summary>Searches with an updatedAfter filter (the write-back observation and the incremental check).</summary>
+    public int UpdatedAfterSearches { get; private set; }
+
+    /// <summary>
+    /// Immich's sidecar write-back bumps the asset's updatedAt when it lands; this gateway has no background jobs,
+    /// so it lands at once, with a stamp later than any before.
+    /// </summary>
+    private void WriteBack(Guid assetId)
+    {
+        var index = _assets.FindIndex(a => a.Id == assetId);
+        if (index < 0 || !WriteBackLands)
+        {
+            return;
+        }
+
+        var now = Clock.GetUtcNow();
+        _lastStamp = now > _lastStamp ? now : _lastStamp.AddTicks(1);
+        _assets[index] = _assets[index] with { UpdatedAt = _lastStamp };
+    }
+
     // ---- building the library ----
     public Asset AddAsset(string fileName, bool partner = false, AssetType type = AssetType.Image, AssetVisibility visibility = AssetVisibility.Timeline, bool trashed = false)
     {
@@ -155,6 +183,11 @@ internal sealed class InMemoryImmichGateway : IImmichGateway
     public async IAsyncEnumerable<AssetPage> SearchAssetsAsync(AssetQuery query, [EnumeratorCancellation] CancellationToken ct)
     {
         ArgumentOutOfRangeException.ThrowIfGreaterThan(query.PageSize, 1000);
+        if (query.UpdatedAfter is not null)
+        {
+            UpdatedAfterSearches++;
+        }
+
         var matches = _assets.Where(a => Matches(a, query)).OrderBy(a => a.FileCreatedAt).ThenBy(a => a.Id).ToList();
         var page = 0;
         do
@@ -226,9 +259,15 @@ internal sealed class InMemoryImmichGateway : IImmichGateway
         long added = 0;
         foreach (var assetId in assetIds)
         {
+            var before = added;
             foreach (var tagId in tagIds)
             {
                 added += DirectTags(assetId).Add(tagId) ? 1 : 0;
+            }
+
+            if (added > before)
+            {
+                WriteBack(assetId);
             }
         }
 
@@ -243,7 +282,16 @@ internal sealed class InMemoryImmichGateway : IImmichGateway
         UntagCalls.Add((tagId, assetIds.ToList()));
         ThrowIfFailing("UntagAssets", assetIds);
         IReadOnlyList<BulkIdResult> results = assetIds
-            .Select(id => DirectTags(id).Remove(tagId) ? new BulkIdResult(id, true, null) : new BulkIdResult(id, false, "not_found"))
+            .Select(id =>
+            {
+                if (!DirectTags(id).Remove(tagId))
+                {
+                    return new BulkIdResult(id, false, "not_found");
+                }
+
+                WriteBack(id);
+                return new BulkIdResult(id, true, null);
+            })
             .ToList();
         return Task.FromResult(results);
     }

@@ -46,14 +46,37 @@ public sealed class WriteProtectionTests
         var loose = immich.AddAsset("b.jpg");
         immich.AddAlbum("2020 Trip", asset);
 
-        var result = await RunAsync(immich, options: new RunOptions { SettleDelay = TimeSpan.Zero });
+        // Every wait ends at once on the virtual clock: the test neither sleeps nor depends on the machine's speed.
+        var result = await CreateEngine(immich, new ImmichAutoTag.TestKit.VirtualClock(Start)).RunAsync(TestConfig(), new RunOptions(), CancellationToken.None);
 
-        result.WriteMode.Should().Be(WriteMode.WavesFixedDelay);
+        result.WriteMode.Should().Be(WriteMode.WavesObserved);
         result.WriteFallbackReason.Should().Contain("queue.read");
         result.WriteWaves.Should().Be(2);
         immich.TagPathsOf(asset).Should().BeEmpty();
         immich.TagPathsOf(loose).Should().Equal(Unknown);
         immich.UntagCalls.Select(c => c.AssetIds.Single()).Should().Equal(asset.Id, asset.Id);
+
+        // Each wave's write-back landed at once here: one read sees the bump, the next confirms it.
+        immich.UpdatedAfterSearches.Should().Be(2 * 2);
+    }
+
+    [Fact]
+    public async Task Without_queue_access_a_write_back_that_never_shows_is_waited_for_up_to_the_bound_only()
+    {
+        var immich = new InMemoryImmichGateway { QueueAccess = false, WriteBackLands = false };
+        var asset = immich.AddAsset("a.jpg");
+        immich.AddAlbum("2020 Trip", asset);
+        immich.AddAsset("b.jpg");
+
+        var result = await CreateEngine(immich, new ImmichAutoTag.TestKit.VirtualClock(Start))
+            .RunAsync(TestConfig(), new RunOptions { MaxWriteBackWait = TimeSpan.FromSeconds(30) }, CancellationToken.None);
+
+        result.WriteMode.Should().Be(WriteMode.WavesObserved);
+        result.WriteWaves.Should().Be(1);
+
+        // Polls after 1, 2, 4, 8, 10 and 10 s of waiting: 35 s is the first sum at or past the 30 s bound.
+        immich.UpdatedAfterSearches.Should().Be(6);
+        result.StillWrong.Should().BeEmpty();
     }
 
     [Fact]
