@@ -454,7 +454,11 @@ public sealed partial class FakeImmichState
         return true;
     }
 
-    internal bool UnlinkTagAsset(Guid tagId, Guid assetId)
+    /// <param name="bumpUpdatedAt">
+    /// False for a tag call while the sidecar race is modelled: a real 3.1 server bumps updatedAt when the
+    /// write-back job lands, not at the call.
+    /// </param>
+    internal bool UnlinkTagAsset(Guid tagId, Guid assetId, bool bumpUpdatedAt = true)
     {
         if (!_tagAssets.TryGetValue(tagId, out var assets) || !assets.Remove(assetId))
         {
@@ -462,7 +466,11 @@ public sealed partial class FakeImmichState
         }
 
         _assetTags[assetId].Remove(tagId);
-        _assets[assetId].UpdatedAt = Now;
+        if (bumpUpdatedAt)
+        {
+            _assets[assetId].UpdatedAt = Now;
+        }
+
         Version++;
         return true;
     }

@@ -140,7 +140,15 @@ public sealed partial class FakeImmichState
         foreach (var (assetId, job) in _writeBacks.Where(kv => kv.Value.Due <= now).ToList())
         {
             _writeBacks.Remove(assetId);
-            if (job.Snapshot is null || !_assets.ContainsKey(assetId))
+            if (!_assets.TryGetValue(assetId, out var landed))
+            {
+                continue;
+            }
+
+            // The job re-reads the sidecar into the asset, which moves its updatedAt (the tag call did not).
+            landed.UpdatedAt = job.Due > landed.UpdatedAt ? job.Due : landed.UpdatedAt;
+            Version++;
+            if (job.Snapshot is null)
             {
                 continue;
             }

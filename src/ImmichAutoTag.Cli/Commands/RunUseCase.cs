@@ -230,7 +230,7 @@ internal static class RunUseCase
         return new RunCapabilities(canReadDuplicates, canAddToAlbums);
     }
 
-    /// <summary>IMMICH_AUTOTAG_SETTLE_SECONDS: the wait between write waves when the key cannot read the queues.</summary>
+    /// <summary>IMMICH_AUTOTAG_SETTLE_SECONDS: the wait between re-checks of pending date writes when the key cannot read the queues.</summary>
     private static TimeSpan? SettleDelay(CliContext context) =>
         double.TryParse(context.Environment("IMMICH_AUTOTAG_SETTLE_SECONDS"), NumberStyles.Float, CultureInfo.InvariantCulture, out var seconds) && seconds >= 0
             ? TimeSpan.FromSeconds(seconds)

@@ -16,16 +16,18 @@ public sealed class WriteBackRaceMeasurementTests(ITestOutputHelper output)
     private const string Conflict = "autotag_output_conflict";
     private static readonly string[] RunPermissions = ["user.read", "asset.read", "album.read", "tag.read", "tag.create", "tag.asset"];
 
-    public static TheoryData<string> Modes() => new() { "paused_queues", "waves_until_idle", "waves_fixed_delay_too_short" };
+    public static TheoryData<string> Modes() => new() { "paused_queues", "waves_until_idle", "waves_observed", "waves_observed_bound_too_short" };
 
     [Theory]
     [MemberData(nameof(Modes))]
     public async Task Ten_thousand_asset_first_run_converges_with_the_race_on(string mode)
     {
-        // The fixed-delay case runs on a virtual clock with a 10 s write-back and 6 s waits: shorter than the
-        // write-back on purpose, so the verifier has reverted changes to find and re-apply.
-        var clock = mode == "waves_fixed_delay_too_short" ? new VirtualClock(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero)) : null;
-        var fakeOptions = clock is null ? new FakeImmichOptions() : new FakeImmichOptions { Clock = clock, SidecarDelay = TimeSpan.FromSeconds(10) };
+        // The observed cases run on a virtual clock. "waves_observed": a 40 s write-back, longer than the fixed
+        // 15 s wait keys without queue access used to get. "..._bound_too_short": a 10 s write-back and a 6 s
+        // bound on purpose, so the verifier has reverted changes to find and re-apply.
+        var clock = mode.StartsWith("waves_observed", StringComparison.Ordinal) ? new VirtualClock(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero)) : null;
+        var sidecarDelay = mode == "waves_observed" ? TimeSpan.FromSeconds(40) : TimeSpan.FromSeconds(10);
+        var fakeOptions = clock is null ? new FakeImmichOptions() : new FakeImmichOptions { Clock = clock, SidecarDelay = sidecarDelay };
         await using var server = await FakeImmichServer.StartAsync(fakeOptions);
         var user = server.State.AddUser("Alice", "alice@example.com").Id;
 
@@ -44,7 +46,7 @@ public sealed class WriteBackRaceMeasurementTests(ITestOutputHelper output)
             "waves_until_idle" => server.State.AddApiKey(user, [.. RunPermissions, "queue.read"]),
             _ => server.State.AddApiKey(user, RunPermissions),
         };
-        var options = new RunOptions { SettleDelay = TimeSpan.FromSeconds(6) };
+        var options = mode == "waves_observed_bound_too_short" ? new RunOptions { MaxWriteBackWait = TimeSpan.FromSeconds(6) } : new RunOptions();
         var time = (TimeProvider?)clock ?? TimeProvider.System;
 
         var watch = Stopwatch.StartNew();
@@ -69,7 +71,7 @@ public sealed class WriteBackRaceMeasurementTests(ITestOutputHelper output)
         first.Errors.Should().BeEmpty();
         second.Plan.HasChanges.Should().BeFalse("the first run reached exactly the planned state");
         server.Requests.WriteCount.Should().Be(0);
-        if (mode != "waves_fixed_delay_too_short")
+        if (mode != "waves_observed_bound_too_short")
         {
             reverted.Should().Be(0);
         }

@@ -158,19 +158,19 @@ public sealed class WriteBackRaceTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Without_any_queue_permission_waves_with_a_fixed_delay_converge()
+    public async Task Without_any_queue_permission_waves_watch_the_touched_assets_and_converge()
     {
         var lib = Seed(_server.State, _user, _t0);
-        using var cli = Cli(_server.State.AddApiKey(_user, RunPermissions), settleSeconds: "0.5");
+        using var cli = Cli(_server.State.AddApiKey(_user, RunPermissions));
         var config = cli.WriteConfig(ConfigYaml(_server.BaseUrl, "from-env"));
 
         var first = await cli.RunAsync("run", "--config", config);
 
         first.ExitCode.Should().Be(0, first.ToString());
         ShouldBeExactlyAsPlanned(lib);
-        _server.State.RevertedWriteBacks.Should().Be(0, "a 0.5 s wait outlasts the fake's 0.2 s write-back");
+        _server.State.RevertedWriteBacks.Should().Be(0, "each wave waited until the touched assets showed the write-back");
         _server.Requests.Count("updateQueue").Should().Be(0);
-        Stats(cli).Should().Contain("  mode: waves_fixed_delay").And.Contain("queue.read");
+        Stats(cli).Should().Contain("  mode: waves_observed").And.Contain("queue.read");
 
         _server.Requests.Clear();
         (await cli.RunAsync("run", "--config", config)).ExitCode.Should().Be(0);
@@ -228,16 +228,16 @@ public sealed class WriteBackRaceTests : IAsyncLifetime
     public async Task Changes_the_server_reverted_are_found_by_tag_searches_and_re_applied()
     {
         // The race made deterministic: one virtual clock for the fake and the engine, a 10 s write-back and
-        // a 6 s wait between waves, so the second wave lands inside the first one's window.
+        // a 6 s bound on watching for it, so the second wave lands inside the first one's window.
         var clock = new VirtualClock(_t0);
         await using var server = await FakeImmichServer.StartAsync(new FakeImmichOptions { Clock = clock, SidecarDelay = TimeSpan.FromSeconds(10) });
         var user = server.State.AddUser("Bob", "bob@example.com").Id;
         var lib = Seed(server.State, user, _t0);
         var key = server.State.AddApiKey(user, RunPermissions);
 
-        var result = await RunEngineAsync(server, key, clock, new RunOptions { SettleDelay = TimeSpan.FromSeconds(6) });
+        var result = await RunEngineAsync(server, key, clock, new RunOptions { MaxWriteBackWait = TimeSpan.FromSeconds(6) });
 
-        result.WriteMode.Should().Be(WriteMode.WavesFixedDelay);
+        result.WriteMode.Should().Be(WriteMode.WavesObserved);
         server.State.RevertedWriteBacks.Should().Be(lib.ExpectedSecondWaveChanges, "each second-wave asset was reverted once");
         result.RevertedAndReapplied.Should().Be(lib.ExpectedSecondWaveChanges);
         result.StillWrong.Should().BeEmpty();
@@ -256,7 +256,7 @@ public sealed class WriteBackRaceTests : IAsyncLifetime
         var lib = Seed(server.State, user, _t0);
         var key = server.State.AddApiKey(user, RunPermissions);
 
-        var result = await RunEngineAsync(server, key, clock, new RunOptions { SettleDelay = TimeSpan.FromSeconds(6), MaxReapplyRounds = 0 });
+        var result = await RunEngineAsync(server, key, clock, new RunOptions { MaxWriteBackWait = TimeSpan.FromSeconds(6), MaxReapplyRounds = 0 });
 
         result.StillWrong.Should().HaveCount(lib.ExpectedSecondWaveChanges);
         result.RevertedAndReapplied.Should().Be(0);
@@ -265,6 +265,45 @@ public sealed class WriteBackRaceTests : IAsyncLifetime
             .And.OnlyContain(l => l.Contains($"asset_link={server.BaseUrl}photos/", StringComparison.Ordinal));
         ReportWriter.Statistics("r", server.BaseUrl, result, new Dictionary<string, long>(), 0)
             .Should().Contain($"  still_wrong: {lib.ExpectedSecondWaveChanges}\n");
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_write_back_slower_than_the_old_fixed_wait_is_waited_for_with_or_without_queue_access(bool admin)
+    {
+        // A 40 s write-back: the fixed 15 s wait keys without queue access used to get would let the second wave
+        // land inside the first one's window, and its revert would come after the run ended.
+        var clock = new VirtualClock(_t0);
+        await using var server = await FakeImmichServer.StartAsync(new FakeImmichOptions { Clock = clock, SidecarDelay = TimeSpan.FromSeconds(40) });
+        if (!admin)
+        {
+            server.State.AddUser("Admin", "admin@example.com");
+        }
+
+        var user = server.State.AddUser("Bob", "bob@example.com").Id;
+        var lib = Seed(server.State, user, _t0);
+        var key = server.State.AddApiKey(user, [.. RunPermissions, "queue.read"]);
+
+        var result = await RunEngineAsync(server, key, clock, new RunOptions());
+
+        result.WriteMode.Should().Be(admin ? WriteMode.WavesUntilIdle : WriteMode.WavesObserved);
+        server.Requests.Count("getQueues").Should().BeGreaterThan(0);
+        if (!admin)
+        {
+            result.WriteFallbackReason.Should().Contain("queue.read");
+        }
+
+        server.State.RevertedWriteBacks.Should().Be(0, "each wave waited for the previous one's write-back");
+        result.StillWrong.Should().BeEmpty();
+        result.RevertedAndReapplied.Should().Be(0);
+
+        // Nothing lands after the run that would undo it.
+        clock.Advance(TimeSpan.FromMinutes(10));
+        server.State.PendingWriteBacks.Should().Be(0);
+        server.State.RevertedWriteBacks.Should().Be(0);
+        lib.NowConflict.Should().OnlyContain(a => server.State.DirectTagIdsOf(a).SetEquals(new[] { server.State.FindTag(Conflict)!.Id }));
+        lib.BothStale.Concat(lib.NowClassified).Should().OnlyContain(a => server.State.DirectTagIdsOf(a).Count == 0);
     }
 
     [Fact]

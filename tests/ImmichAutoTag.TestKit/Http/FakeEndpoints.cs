@@ -757,7 +757,7 @@ internal sealed partial class FakeEndpoints(FakeImmichState state, FakeImmichOpt
         {
             foreach (var assetId in assets)
             {
-                if (state.LinkTagAsset(tagId, assetId, bumpUpdatedAt: true))
+                if (state.LinkTagAsset(tagId, assetId, bumpUpdatedAt: !state.SidecarRace))
                 {
                     count++;
                     changed.Add(assetId);
@@ -804,11 +804,11 @@ internal sealed partial class FakeEndpoints(FakeImmichState state, FakeImmichOpt
             }
             else if (add)
             {
-                error = state.LinkTagAsset(tag.Id, id, bumpUpdatedAt: true) ? null : "duplicate";
+                error = state.LinkTagAsset(tag.Id, id, bumpUpdatedAt: !state.SidecarRace) ? null : "duplicate";
             }
             else
             {
-                error = state.UnlinkTagAsset(tag.Id, id) ? null : "not_found";
+                error = state.UnlinkTagAsset(tag.Id, id, bumpUpdatedAt: !state.SidecarRace) ? null : "not_found";
             }
 
             results.Add((id, error));
