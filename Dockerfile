@@ -8,9 +8,12 @@
 # The tool needs the Microsoft.NETCore.App shared framework only (no ASP.NET Core), so the runtime image fits;
 # scripts/container-smoke.sh runs the published app on exactly that framework.
 FROM mcr.microsoft.com/dotnet/sdk:10.0.401-noble AS build
+# Set by BuildKit (amd64, arm64). Publishing for that one architecture leaves out the SQLite native
+# libraries of every other platform (about 34 MB).
+ARG TARGETARCH
 WORKDIR /src
 COPY . .
-RUN dotnet publish src/ImmichAutoTag.Cli/ImmichAutoTag.Cli.csproj -c Release -o /app --no-self-contained
+RUN dotnet publish src/ImmichAutoTag.Cli/ImmichAutoTag.Cli.csproj -c Release -a ${TARGETARCH:-amd64} --no-self-contained -o /app
 
 FROM mcr.microsoft.com/dotnet/runtime:10.0.12-noble AS runtime
 # tini as PID 1: forwards SIGTERM to the tool (which then stops between two bulk writes) and reaps zombies;

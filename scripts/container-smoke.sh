@@ -43,7 +43,9 @@ root="$tmp/root"
 mkdir -p "$root"
 in_root() { case "$1" in /*) echo "$root$1" ;; *) echo "$1" ;; esac; }
 
-step "publish, as the build stage does: $publish"
+# BuildKit's TARGETARCH for this machine, which the publish command may use.
+case "$(uname -m)" in x86_64) TARGETARCH=amd64 ;; aarch64) TARGETARCH=arm64 ;; *) TARGETARCH=$(uname -m) ;; esac
+step "publish, as the build stage does (TARGETARCH=$TARGETARCH): $publish"
 # The build stage publishes to an absolute path; here that path lives under the layout.
 publish_out=$(echo "$publish" | sed -n 's/.* -o \([^ ]*\).*/\1/p')
 [ -n "$publish_out" ] || fail "the publish command names no -o folder"
