@@ -14,6 +14,11 @@ namespace ImmichAutoTag.TestKit;
 public sealed record FakeImmichOptions
 {
     public string Version { get; init; } = "3.1.0";
+
+    /// <summary>
+    /// What <c>GET /server/features</c> says in <c>duplicateDetection</c>. As on a real server with machine learning
+    /// off, false only means no new groups are found: <c>GET /duplicates</c> still lists the existing groups.
+    /// </summary>
     public bool DuplicateDetection { get; init; } = true;
 
     /// <summary>The clock behind createdAt/updatedAt; tests pass a <see cref="ManualTimeProvider"/> to control it.</summary>
@@ -27,6 +32,9 @@ public sealed record FakeImmichOptions
 
     /// <summary>Delay of the write-back re-read; short so the suite stays fast, long enough to be hit by back-to-back calls.</summary>
     public TimeSpan SidecarDelay { get; init; } = TimeSpan.FromMilliseconds(200);
+
+    /// <summary>Delay before a date write shows (see <see cref="FakeImmichState.DateWriteDelay"/>); zero applies it at once.</summary>
+    public TimeSpan DateWriteDelay { get; init; } = TimeSpan.Zero;
 }
 
 /// <summary>An in-process Immich 3.1 look-alike on 127.0.0.1 and a random port; the API lives under BaseUrl + "api/".</summary>
@@ -64,7 +72,7 @@ public sealed class FakeImmichServer : IAsyncDisposable
             k.Limits.MaxRequestBodySize = 64 * 1024 * 1024;
         });
         var app = builder.Build();
-        var state = new FakeImmichState(options.Clock) { SidecarRace = options.SidecarRace, SidecarDelay = options.SidecarDelay };
+        var state = new FakeImmichState(options.Clock) { SidecarRace = options.SidecarRace, SidecarDelay = options.SidecarDelay, DateWriteDelay = options.DateWriteDelay };
         var routes = new FakeEndpoints(state, options).Build();
         var server = new FakeImmichServer(app, state, routes);
         app.Run(server.HandleAsync);

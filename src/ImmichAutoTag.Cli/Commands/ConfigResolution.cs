@@ -14,7 +14,7 @@ internal static class ConfigResolution
     public static async Task<AutoTagConfig?> LoadAsync(string? explicitPath, CliContext context)
     {
         var location = ConfigLocator.Locate(ResolvePath(explicitPath, context), context.Environment, context.Home);
-        if (location.Path is null && explicitPath is null && HasServerEnvironment(context))
+        if (location.Path is null && location.Note is null && explicitPath is null && HasServerEnvironment(context))
         {
             await context.Err.WriteLineAsync(
                 $"No config file found ({string.Join(", ", location.Searched)}): using the built-in default rules: {BuiltInRules.Summary}. " +
@@ -30,10 +30,20 @@ internal static class ConfigResolution
                 await context.Err.WriteLineAsync($"  - {place}").ConfigureAwait(false);
             }
 
+            if (location.Note is { } hint)
+            {
+                await context.Err.WriteLineAsync($"note: {hint}").ConfigureAwait(false);
+            }
+
             await context.Err.WriteLineAsync(
                 "Write one with 'immich-autotag config init' (a commented example), or pass --config FILE. " +
                 "With IMMICH_URL and IMMICH_API_KEY set and no --config, runs use the built-in default rules.").ConfigureAwait(false);
             return null;
+        }
+
+        if (location.Note is { } note)
+        {
+            await context.Err.WriteLineAsync($"warning: {note}").ConfigureAwait(false);
         }
 
         return await CheckAsync(ConfigLoader.LoadFile(location.Path, context.Environment), location.Path, context).ConfigureAwait(false);

@@ -15,7 +15,17 @@ internal sealed record PlanningResult(
     int Partner,
     int ExcludedByVisibility,
     int ExcludedByFilters,
-    int DuplicateGroups);
+    int DuplicateGroups)
+{
+    /// <summary>Tag paths copied to an asset from its duplicates (asset id → paths).</summary>
+    public IReadOnlyDictionary<Guid, IReadOnlyList<string>> DuplicateCopies { get; init; } = new Dictionary<Guid, IReadOnlyList<string>>();
+
+    /// <summary>Assets planned into the rule album their duplicates are in.</summary>
+    public IReadOnlySet<Guid> PropagatedAssets { get; init; } = new HashSet<Guid>();
+
+    /// <summary>Own hidden video halves of Live/Motion Photos: never classified on their own.</summary>
+    public int MotionParts { get; init; }
+}
 
 /// <summary>
 /// Turns a library snapshot into one plan, in the order that lets a run converge in one pass: date repair →
@@ -34,11 +44,14 @@ internal sealed class RunPlanner(
     private readonly RuleClassifier? _filterIn = config.Filters.FilterIn.Count > 0 ? RuleClassifier.Compile(config.Filters.FilterIn, options.RegexTimeout) : null;
     private readonly RuleClassifier? _filterOut = config.Filters.FilterOut.Count > 0 ? RuleClassifier.Compile(config.Filters.FilterOut, options.RegexTimeout) : null;
     private readonly HashSet<string> _filteredOutTags = config.Filters.FilterOut.SelectMany(r => r.TagNames).ToHashSet(StringComparer.Ordinal);
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<TimeSpan, TimeZoneInfo> FixedZones = new();
     private readonly TimeZoneInfo _zone = FindZone(config.DuplicateProcessing.DateCorrection.ExtractionTimezone);
     private readonly Dictionary<string, bool> _ruleAlbum = new(StringComparer.Ordinal);
     private readonly Dictionary<string, bool> _filteredAlbum = new(StringComparer.Ordinal);
     private readonly List<PlanNote> _notes = [];
     private readonly FolderAlbums? _folders = config.AlbumDetectionFromFolders.Enabled ? new FolderAlbums(config.AlbumDetectionFromFolders, options.RegexTimeout) : null;
+    private readonly Dictionary<Guid, IReadOnlyList<string>> _duplicateCopies = [];
+    private readonly HashSet<Guid> _propagated = [];
 
     /// <summary>The tag leaf names the filters look at, so the gatherer reads them too.</summary>
     public static IReadOnlySet<string> FilterTagNames(FiltersConfig filters)
@@ -56,7 +69,11 @@ internal sealed class RunPlanner(
         var albumAdditions = new Dictionary<Guid, (Album Album, List<Guid> Assets)>();
         var albumChanges = new AlbumChanges(snapshot.Albums, userId, albumAdditions);
         var conversions = new Conversions(config.Conversions, options.RegexTimeout, snapshot.Tags, albumChanges, IsFilteredAlbum, Note);
-        int partner = 0, excludedVisibility = 0, excludedFilters = 0;
+        int partner = 0, excludedVisibility = 0, excludedFilters = 0, motionParts = 0;
+
+        // The video half of a Live/Motion Photo is hidden and named by its still's livePhotoVideoId. It is part of
+        // the still, which is what the user sees and classifies; on its own it gets no verdict and no output tag.
+        var videoHalves = snapshot.Assets.Where(a => a.LivePhotoVideoId is not null).Select(a => a.LivePhotoVideoId!.Value).ToHashSet();
         for (var i = 0; i < snapshot.Assets.Count; i++)
         {
             ct.ThrowIfCancellationRequested();
@@ -67,8 +84,18 @@ internal sealed class RunPlanner(
                 continue;
             }
 
-            var f = new Facts(asset, [.. snapshot.AlbumsOf(asset.Id)], [.. snapshot.TagsOf(asset.Id)]);
+            var f = new Facts(asset, [.. snapshot.AlbumsOf(asset.Id)], [.. snapshot.TagsOf(asset.Id)], OwnZone(asset), _zone);
             facts[asset.Id] = f;
+            if (asset.Visibility == AssetVisibility.Hidden && videoHalves.Contains(asset.Id))
+            {
+                motionParts++;
+                f.IsMotionPart = true;
+
+                // Output tags and temporary albums an earlier version gave it are the tool's own: they are taken away.
+                f.InScope = Included(asset) && InFocusOrFalse(f);
+                continue;
+            }
+
             if (!Included(asset))
             {
                 excludedVisibility++;
@@ -141,7 +168,15 @@ internal sealed class RunPlanner(
         var detectionConflicts = _folders is null ? [] : PlanFolderAlbums(_folders, facts.Values, albumChanges);
         var (albumRemovals, albumDeletions) = TemporaryAlbums.Plan(
             config.CreateAlbumFromDateIfMissing,
-            facts.Values.Select(f => new TemporaryAlbumInput(f.Asset.Id, f.InScope && f.Classification is not null, f.Classification?.Status == ClassificationStatus.Unclassified, LocalDay(f), f.OriginalAlbums, f.Albums)).ToList(),
+            facts.Values.Select(f => new TemporaryAlbumInput(
+                f.Asset.Id,
+                f.InScope && (f.Classification is not null || f.IsMotionPart),
+
+                // Immich shows hidden assets in no album, so a temporary album of them would look empty.
+                f.Classification?.Status == ClassificationStatus.Unclassified && f.Asset.Visibility != AssetVisibility.Hidden,
+                f.LocalDay,
+                f.OriginalAlbums,
+                f.Albums)).ToList(),
             snapshot,
             albumChanges);
 
@@ -185,6 +220,11 @@ internal sealed class RunPlanner(
             evaluations.Add(new AssetEvaluation(f.Asset, f.Albums.Select(a => a.Name).ToList(), f.Tags, classification));
         }
 
+        foreach (var f in facts.Values.Where(f => f.IsMotionPart && f.InScope))
+        {
+            targets.Add(new TagTarget(f.Asset.Id, f.OriginalTags, new HashSet<string>(StringComparer.Ordinal), []));
+        }
+
         var plan = TagPlanner.Plan(targets, outputs, snapshot.Tags, statuses) with
         {
             DateUpdates = dateUpdates,
@@ -197,7 +237,12 @@ internal sealed class RunPlanner(
             AlbumDeletions = albumDeletions,
             Notes = _notes,
         };
-        return new PlanningResult(plan, evaluations, facts.Count, partner, excludedVisibility, excludedFilters, groups.Count);
+        return new PlanningResult(plan, evaluations, facts.Count, partner, excludedVisibility, excludedFilters, groups.Count)
+        {
+            DuplicateCopies = _duplicateCopies,
+            PropagatedAssets = _propagated,
+            MotionParts = motionParts,
+        };
     }
 
     // ---- date repair ----
@@ -208,24 +253,32 @@ internal sealed class RunPlanner(
         var grouped = groups.SelectMany(g => g.Members.Select(m => (m, g.Members))).ToDictionary(x => x.m.Asset.Id, x => x.Members);
         foreach (var f in all)
         {
+            // A name whose wall clock is the asset's own local wall clock confirms the date: wherever the photo was
+            // taken, the timeline already shows what the camera showed. Only the zone guess could differ.
+            if (FileNameDates.Parse(f.Asset.OriginalFileName, maxYear) is { Precision: DatePrecision.Second, IsUtc: false } ownName
+                && ownName.WallClock == WholeSeconds(f.LocalWallClock))
+            {
+                continue;
+            }
+
             var members = grouped.GetValueOrDefault(f.Asset.Id) ?? [f];
             var candidates = new List<DateCandidate>();
             foreach (var m in members)
             {
                 var own = m.Asset.Id == f.Asset.Id;
-                AddNameCandidate(candidates, m.Asset.OriginalFileName, own ? DateSourceKind.FileName : DateSourceKind.DuplicateName, maxYear);
+                AddNameCandidate(candidates, m.Asset.OriginalFileName, own ? DateSourceKind.FileName : DateSourceKind.DuplicateName, maxYear, m.Zone);
                 foreach (var folder in Folders(m.Asset.OriginalPath))
                 {
-                    AddNameCandidate(candidates, folder, own ? DateSourceKind.Path : DateSourceKind.DuplicateName, maxYear);
+                    AddNameCandidate(candidates, folder, own ? DateSourceKind.Path : DateSourceKind.DuplicateName, maxYear, m.Zone);
                 }
 
                 if (!own)
                 {
-                    candidates.Add(new DateCandidate(m.Asset.FileCreatedAt, DatePrecision.Second, DateSourceKind.DuplicateDate, m.Asset.OriginalFileName));
+                    candidates.Add(new DateCandidate(m.Asset.FileCreatedAt, DatePrecision.Second, DateSourceKind.DuplicateDate, m.Asset.OriginalFileName) { Zone = m.Zone });
                 }
             }
 
-            var decision = DateRepair.Decide(f.Asset.FileCreatedAt, candidates, _zone);
+            var decision = DateRepair.Decide(f.Asset.FileCreatedAt, f.LocalDay, candidates);
             if (decision.Verdict == DateVerdict.Ambiguous && f.InScope)
             {
                 Note(PlanNoteKind.AmbiguousDate, f.Asset.Id, decision.Reason ?? "ambiguous date");
@@ -233,11 +286,14 @@ internal sealed class RunPlanner(
 
             if (decision is { Verdict: DateVerdict.Repair, Candidate: { } c })
             {
-                // The desired date drives the album date check below, whether or not this asset is in scope.
+                // Written in the asset's own offset when Immich knows it, else in the zone the source was read in;
+                // the desired date and day drive the album date check and temporary albums below, in scope or not.
+                var writeZone = f.OwnZoneKnown ? f.Zone : c.Zone;
                 f.Date = c.Instant;
+                f.LocalDay = DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(c.Instant, writeZone).DateTime);
                 if (f.InScope)
                 {
-                    updates.Add(new DateUpdate(f.Asset.Id, f.Asset.FileCreatedAt, c.Instant, DateRepair.Format(c.Instant, _zone), $"{c.Source}: {c.Origin}"));
+                    updates.Add(new DateUpdate(f.Asset.Id, f.Asset.FileCreatedAt, c.Instant, DateRepair.Format(c.Instant, writeZone), $"{c.Source}: {c.Origin}"));
                 }
             }
         }
@@ -245,17 +301,19 @@ internal sealed class RunPlanner(
         return updates;
     }
 
-    private void AddNameCandidate(List<DateCandidate> candidates, string name, DateSourceKind source, int maxYear)
+    private void AddNameCandidate(List<DateCandidate> candidates, string name, DateSourceKind source, int maxYear, TimeZoneInfo zone)
     {
         if (FileNameDates.Parse(name, maxYear) is { } date)
         {
-            var instant = FileNameDates.ToInstant(date, _zone);
+            var instant = FileNameDates.ToInstant(date, zone);
             if (instant <= now)
             {
-                candidates.Add(new DateCandidate(instant, date.Precision, source, name));
+                candidates.Add(new DateCandidate(instant, date.Precision, source, name) { Zone = zone });
             }
         }
     }
+
+    private static DateTime WholeSeconds(DateTime value) => new(value.Ticks - (value.Ticks % TimeSpan.TicksPerSecond), DateTimeKind.Unspecified);
 
     /// <summary>The folder names of a path, without the file name.</summary>
     private static string[] Folders(string path)
@@ -285,11 +343,12 @@ internal sealed class RunPlanner(
                 return;
             }
 
-            var tag = members.SelectMany(m => m.Tags).First(t => string.Equals(t.Name, name, StringComparison.Ordinal));
+            var tag = members.SelectMany(m => m.Tags).First(t => string.Equals(t.Name, name, StringComparison.Ordinal) || string.Equals(t.Value, name, StringComparison.Ordinal));
             foreach (var m in members.Where(m => m.InScope && Key(m).Length == 0))
             {
                 m.Tags.Add(tag);
                 (copies.TryGetValue(m.Asset.Id, out var list) ? list : copies[m.Asset.Id] = []).Add(tag.Value);
+                _duplicateCopies[m.Asset.Id] = [tag.Value];
                 m.Classification = Classify(m);
             }
 
@@ -335,6 +394,7 @@ internal sealed class RunPlanner(
             }
 
             entry.Assets.Add(m.Asset.Id);
+            _propagated.Add(m.Asset.Id);
         }
     }
 
@@ -406,19 +466,11 @@ internal sealed class RunPlanner(
         return conflicts;
     }
 
-    /// <summary>
-    /// The day that names the asset's temporary album: the date part of localDateTime (Immich's wall clock), or
-    /// of the repaired date in extraction_timezone, which is the wall clock the repair writes.
-    /// </summary>
-    private DateOnly LocalDay(Facts f) =>
-        f.Date != f.Asset.FileCreatedAt
-            ? DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(f.Date, _zone).DateTime)
-            : DateOnly.FromDateTime(f.Asset.LocalDateTime.DateTime);
-
     // ---- album dates ----
     private bool AlbumDateMismatches(Facts f)
     {
-        var day = DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(f.Date, _zone).DateTime);
+        // The asset's local day (Immich's localDateTime, or the repaired one), as the temporary albums use it.
+        var day = f.LocalDay;
         var mismatch = false;
         foreach (var album in f.Albums.DistinctBy(a => a.Id))
         {
@@ -447,6 +499,18 @@ internal sealed class RunPlanner(
         }
 
         return _filterOut is null || _filterOut.Classify(facts).Matches.Count == 0;
+    }
+
+    private bool InFocusOrFalse(Facts f)
+    {
+        try
+        {
+            return InFocus(f);
+        }
+        catch (RegexMatchTimeoutException)
+        {
+            return false;
+        }
     }
 
     private bool IsRuleAlbum(string name)
@@ -490,13 +554,44 @@ internal sealed class RunPlanner(
         }
     }
 
+    /// <summary>
+    /// The asset's own UTC offset as Immich knows it: localDateTime (wall clock with a fake 'Z') minus fileCreatedAt.
+    /// Null when they agree: Immich stores a file without an offset that way too, so 0 says nothing.
+    /// </summary>
+    private static TimeZoneInfo? OwnZone(Asset asset)
+    {
+        var offset = TimeSpan.FromMinutes(Math.Round((asset.LocalDateTime.DateTime - asset.FileCreatedAt.UtcDateTime).TotalMinutes));
+        if (offset == TimeSpan.Zero || offset.Duration() > TimeSpan.FromHours(14))
+        {
+            return null;
+        }
+
+        return FixedZones.GetOrAdd(offset, o =>
+        {
+            var name = string.Create(CultureInfo.InvariantCulture, $"UTC{(o < TimeSpan.Zero ? "-" : "+")}{o.Duration():hh\\:mm}");
+            return TimeZoneInfo.CreateCustomTimeZone(name, o, name, name);
+        });
+    }
+
     private static TimeZoneInfo FindZone(string id) =>
         TimeZoneInfo.TryFindSystemTimeZoneById(id, out var zone) ? zone : TimeZoneInfo.Utc;
 
     /// <summary>One own asset: what the server holds and, in the lists, what the plan will make of it.</summary>
-    private sealed class Facts(Asset asset, List<Album> albums, List<Tag> tags)
+    private sealed class Facts(Asset asset, List<Album> albums, List<Tag> tags, TimeZoneInfo? ownZone, TimeZoneInfo fallbackZone)
     {
         public Asset Asset { get; } = asset;
+
+        /// <summary>The zone the asset's wall clock is read in: its own offset when Immich knows it, else extraction_timezone.</summary>
+        public TimeZoneInfo Zone { get; } = ownZone ?? fallbackZone;
+
+        /// <summary>Whether <see cref="Zone"/> is the asset's own offset rather than the configured fallback.</summary>
+        public bool OwnZoneKnown { get; } = ownZone is not null;
+
+        /// <summary>Immich's localDateTime as the wall clock it is.</summary>
+        public DateTime LocalWallClock { get; } = DateTime.SpecifyKind(asset.LocalDateTime.DateTime, DateTimeKind.Unspecified);
+
+        /// <summary>The calendar day the photo was taken on where it was taken: localDateTime's date, or the repaired date's.</summary>
+        public DateOnly LocalDay { get; set; } = DateOnly.FromDateTime(asset.LocalDateTime.DateTime);
 
         public IReadOnlyList<Album> OriginalAlbums { get; } = [.. albums];
 
@@ -518,5 +613,8 @@ internal sealed class RunPlanner(
         public bool InScope { get; set; }
 
         public Guid? Group { get; set; }
+
+        /// <summary>The hidden video half of a Live/Motion Photo: never classified, only cleaned of the tool's own tags.</summary>
+        public bool IsMotionPart { get; set; }
     }
 }

@@ -108,11 +108,17 @@ public enum PlanNoteKind
     /// <summary>album_permissions.log_unmatched: an album of the key's user no selection rule matches.</summary>
     UnmatchedAlbum,
 
+    /// <summary>A rule's tag entry (leaf name, or full path with '/') matches no tag on the server.</summary>
+    UnknownRuleTag,
+
     /// <summary>tag_album_sync: several albums of the user carry the name a tag maps to; none is used.</summary>
     AmbiguousSyncAlbum,
 
     /// <summary>tag_album_sync: the album a tag maps to does not exist and create_missing_albums is off.</summary>
     MissingSyncAlbum,
+
+    /// <summary>An earlier run's date write to this asset is still waiting for Immich's jobs; not written again.</summary>
+    PendingDateWrite,
 }
 
 public sealed record PlanNote(PlanNoteKind Kind, Guid AssetId, string Message, string? AlbumName = null);

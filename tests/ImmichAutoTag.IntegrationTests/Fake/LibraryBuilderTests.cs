@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using ImmichAutoTag.TestKit;
@@ -28,9 +27,7 @@ public sealed class LibraryBuilderTests
     public void Builds_100k_assets_with_the_requested_categories()
     {
         var (state, owner, partner) = NewState();
-        var watch = Stopwatch.StartNew();
         var summary = BuildTypical(state, owner.Id, partner.Id, 100_000);
-        watch.Stop();
 
         summary.AssetIds.Should().HaveCount(100_000);
         state.Assets.Should().HaveCount(100_050);
@@ -42,7 +39,6 @@ public sealed class LibraryBuilderTests
         summary.TrashedAssetIds.Should().HaveCount(40);
         summary.PartnerAssetIds.Should().HaveCount(50);
         summary.TaggedAssets.Values.Sum(v => v.Count).Should().Be(10_000);
-        watch.Elapsed.Should().BeLessThan(TimeSpan.FromSeconds(20), "a generous bound on a shared 2-core machine");
     }
 
     [Fact]
@@ -129,7 +125,6 @@ public sealed class LibraryBuilderTests
 
         var seen = new HashSet<Guid>();
         string? next = "1";
-        var watch = Stopwatch.StartNew();
         while (next is not null)
         {
             using var response = await http.PostAsync("search/metadata",
@@ -145,6 +140,5 @@ public sealed class LibraryBuilderTests
         }
 
         seen.Should().HaveCount(summary.SearchableOwnAssetCount + summary.PartnerAssetIds.Count);
-        watch.Elapsed.Should().BeLessThan(TimeSpan.FromSeconds(30));
     }
 }
