@@ -368,20 +368,7 @@ internal sealed class ConfigValidator(Diagnostics diag, Func<string, string?> en
             return new AlbumDetectionFromFoldersConfig();
         }
 
-<<<<<<< HEAD
-=======
-        if (!raw.B.Has("enabled"))
-        {
-            Missing(raw.B, "enabled");
-        }
-
-        if (!raw.B.Has("excluded_paths"))
-        {
-            Missing(raw.B, "excluded_paths");
-        }
-
         var excluded = Patterns(raw.ExcludedPaths, RegexOptions.CultureInvariant | RegexOptions.IgnoreCase);
->>>>>>> main
         return new AlbumDetectionFromFoldersConfig
         {
             Enabled = raw.Enabled?.Value ?? false,
