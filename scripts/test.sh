@@ -6,11 +6,6 @@ cd "$(dirname "$0")/.."
 
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 
-# The NSwag CLI that generates the Immich client comes from npm (package-lock.json pins it).
-if [ ! -f node_modules/nswag/bin/binaries/Net100/dotnet-nswag.dll ]; then
-  npm ci --no-audit --no-fund
-fi
-
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 set +e

@@ -76,7 +76,8 @@ internal static class RunUseCase
         // Disposing the factory at the end flushes and closes the run's log file, whatever happened.
         using var loggerFactory = Logging.Create(context, request.Logs, folder.File(RunFolder.LogFile));
         var logger = loggerFactory.CreateLogger("immich-autotag");
-        using var gateway = ImmichGateway.Create(new ImmichConnectionOptions(config.Server.Url, config.Server.ApiKey), loggerFactory);
+        using var gateway = request.Connect?.Invoke(loggerFactory)
+            ?? ImmichGateway.Create(new ImmichConnectionOptions(config.Server.Url, config.Server.ApiKey), loggerFactory);
         var json = Logging.IsJson(context, request.Logs);
         using var progressLines = new LogLineWriter(logger);
         var progress = json ? new ProgressReporter(progressLines, interactive: false, time) : new ProgressReporter(context.Err, context.Interactive, time);
@@ -241,7 +242,7 @@ internal static class RunUseCase
     /// full_pass_interval_hours: 0 always walk. A state file that cannot be read only costs a full pass.
     /// </summary>
     private static async Task<IncrementalRun?> CheckForChangesAsync(
-        AutoTagConfig config, RunRequest request, ImmichGateway gateway, Guid userId, ILogger logger, TimeProvider time, CancellationToken ct)
+        AutoTagConfig config, RunRequest request, IImmichConnection gateway, Guid userId, ILogger logger, TimeProvider time, CancellationToken ct)
     {
         if (request.DryRun || config.FullPassIntervalHours <= 0)
         {
@@ -289,7 +290,7 @@ internal static class RunUseCase
         }
     }
 
-    private static RunCounters Counters(RunResult result, ImmichGateway gateway) => new(
+    private static RunCounters Counters(RunResult result, IImmichConnection gateway) => new(
         result.Assets.Total,
         result.Assets.Evaluated,
         result.StatusCounts.GetValueOrDefault(ClassificationStatus.Unclassified),
@@ -300,7 +301,7 @@ internal static class RunUseCase
         gateway.Snapshot().Values.Sum(),
         gateway.WriteRequests);
 
-    private static async Task WriteSummaryAsync(TextWriter output, RunFolder folder, RunResult result, ImmichGateway metrics)
+    private static async Task WriteSummaryAsync(TextWriter output, RunFolder folder, RunResult result, IRequestMetrics metrics)
     {
         var inv = CultureInfo.InvariantCulture;
         var a = result.Assets;
