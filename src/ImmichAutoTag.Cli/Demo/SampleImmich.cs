@@ -137,7 +137,7 @@ internal sealed class SampleImmich : IImmichConnection
 
     public Task<ApiKeyInfo> GetMyApiKeyAsync(CancellationToken ct) => Answer(new ApiKeyInfo(Guid.Empty, "demo", ["all"]));
 
-    public async IAsyncEnumerable<IReadOnlyList<Asset>> SearchAssetsAsync(AssetQuery query, [EnumeratorCancellation] CancellationToken ct)
+    public async IAsyncEnumerable<AssetPage> SearchAssetsAsync(AssetQuery query, [EnumeratorCancellation] CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(query);
         List<Asset> found;
@@ -150,12 +150,12 @@ internal sealed class SampleImmich : IImmichConnection
         {
             ct.ThrowIfCancellationRequested();
             await Answer(true, "searchAssets").ConfigureAwait(false);
-            yield return found.Skip(start).Take(query.PageSize).ToList();
+            yield return new AssetPage(found.Skip(start).Take(query.PageSize).ToList(), []);
         }
     }
 
-    public Task<int> CountAssetsAsync(AssetQuery query, CancellationToken ct) =>
-        Read(() => _assets.Count(a => !a.IsTrashed && Matches(a, query)), "searchAssetStatistics");
+    public Task<long> CountAssetsAsync(AssetQuery query, CancellationToken ct) =>
+        Read(() => (long)_assets.Count(a => !a.IsTrashed && Matches(a, query)), "searchAssetStatistics");
 
     public Task<AssetDetail> GetAssetAsync(Guid id, CancellationToken ct) =>
         Read(() => new AssetDetail(AssetById(id), TagsOf(id).Select(TagById).ToList()), "getAssetInfo");
@@ -223,8 +223,8 @@ internal sealed class SampleImmich : IImmichConnection
     public Task<IReadOnlyList<Tag>> UpsertTagsAsync(IReadOnlyList<string> paths, CancellationToken ct) =>
         Write<IReadOnlyList<Tag>>(() => paths.Select(Upsert).ToList(), "upsertTags");
 
-    public Task<int> BulkTagAssetsAsync(IReadOnlyList<Guid> tagIds, IReadOnlyList<Guid> assetIds, CancellationToken ct) =>
-        Write(() => assetIds.Sum(asset => tagIds.Count(tag => TagsOf(asset).Add(tag))), "bulkTagAssets");
+    public Task<long> BulkTagAssetsAsync(IReadOnlyList<Guid> tagIds, IReadOnlyList<Guid> assetIds, CancellationToken ct) =>
+        Write(() => (long)assetIds.Sum(asset => tagIds.Count(tag => TagsOf(asset).Add(tag))), "bulkTagAssets");
 
     public Task<IReadOnlyList<BulkIdResult>> TagAssetsAsync(Guid tagId, IReadOnlyList<Guid> assetIds, CancellationToken ct) =>
         Write<IReadOnlyList<BulkIdResult>>(() => Each(assetIds, id => TagsOf(id).Add(tagId), "duplicate"), "tagAssets");
