@@ -31,6 +31,7 @@ internal static class DemoCommand
     {
         await using var server = await FakeImmichServer.StartAsync(ct: ct).ConfigureAwait(false);
         var seeded = DemoLibrary.Seed(server.State);
+        server.State.PngThumbnails = DemoThumbnails.Png;
         await context.Out.WriteLineAsync(
             $"Demo library: {seeded.Assets} assets and {seeded.Albums} albums on a sample server at {server.BaseUrl}").ConfigureAwait(false);
 
