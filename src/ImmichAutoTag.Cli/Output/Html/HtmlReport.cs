@@ -42,7 +42,7 @@ internal static class HtmlReport
     private const string Style = """
         :root { color-scheme: light dark; --fg: CanvasText; --bg: Canvas; --muted: GrayText; }
         * { box-sizing: border-box; }
-        body { font: 16px/1.45 system-ui, sans-serif; margin: 0 auto; padding: 1rem; max-width: 72rem; color: var(--fg); background: var(--bg); }
+        body { font: 16px/1.45 system-ui, sans-serif; margin: 0 auto; padding: 1rem; max-width: 72rem; color: var(--fg); background: var(--bg); overflow-wrap: anywhere; }
         h1 { font-size: 1.5rem; margin: 0 0 .25rem; } h2 { font-size: 1.25rem; margin-top: 2rem; border-bottom: 2px solid; } h3 { font-size: 1.05rem; margin: 1.5rem 0 .25rem; }
         a { color: LinkText; } a:focus-visible { outline: 3px solid; outline-offset: 2px; }
         .meta, .note { color: var(--muted); margin: .25rem 0; }
@@ -121,10 +121,10 @@ internal static class HtmlReport
         sb.Append("</tbody></table></div></details>\n");
     }
 
-    /// <summary>A line chart in user units: 640 × 240, plot area inset for the axis labels.</summary>
+    /// <summary>A line chart in user units: 640 × 200, plot area inset for the axis labels.</summary>
     private static void Chart(StringBuilder sb, IReadOnlyList<RunHistoryEntry> history)
     {
-        const double Width = 640, Height = 240, Left = 56, Right = 16, Top = 12, Bottom = 40;
+        const double Width = 640, Height = 200, Left = 56, Right = 16, Top = 12, Bottom = 40;
         var plotW = Width - Left - Right;
         var plotH = Height - Top - Bottom;
         var max = Math.Max(1, history.Max(h => Math.Max(h.Count(RunHistoryEntry.Unclassified), h.Count(RunHistoryEntry.Conflict))));
