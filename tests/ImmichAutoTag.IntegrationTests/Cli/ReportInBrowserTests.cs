@@ -44,6 +44,10 @@ public sealed class ReportInBrowserTests
             page.DefaultNavigationTimeout = TimeoutMs;
             var requests = new ConcurrentQueue<string>();
             page.Request += (_, e) => requests.Enqueue(e.Request.Url);
+
+            // A load the page's Content-Security-Policy blocks sends no request but logs a console error: catch those too.
+            var console = new ConcurrentQueue<string>();
+            page.Console += (_, e) => console.Enqueue(e.Message.Type + ": " + e.Message.Text);
             await page.SetViewportAsync(new ViewPortOptions { Width = 1000, Height = 1400 });
 
             var response = await page.GoToAsync(report, TimeoutMs, [WaitUntilNavigation.Load, WaitUntilNavigation.Networkidle0]);
@@ -67,6 +71,7 @@ public sealed class ReportInBrowserTests
             // Nothing was fetched but the page itself and its inline data: images.
             requests.Should().NotBeEmpty();
             requests.Should().OnlyContain(u => u == report || u.StartsWith("data:", StringComparison.Ordinal), "the page loads nothing from outside itself");
+            console.Should().BeEmpty("the page neither tries to load anything nor runs anything");
 
             if (Environment.GetEnvironmentVariable("REPORT_SCREENSHOT") is { Length: > 0 } screenshot)
             {
