@@ -76,6 +76,12 @@ public sealed partial class HtmlReportRunTests : IAsyncLifetime
         Hrefs(html).Should().OnlyContain(h => h.StartsWith('#') || h.StartsWith(_server.BaseUrl.AbsoluteUri, StringComparison.Ordinal));
         html.Should().NotContain(key, "the API key never goes into a report");
         html.Should().Contain($"content=\"{HtmlReport.ContentSecurityPolicy}\"");
+
+        // The next run shows the same assets from the state folder's thumbnail cache: no request for them.
+        var rerun = await cli.RunAsync("run", "--config", cli.WriteConfig(Config(key)));
+        rerun.ExitCode.Should().Be(0, rerun.ToString());
+        _server.Requests.Count("viewAsset").Should().Be(HtmlReport.GridSize);
+        Regex.Count(await File.ReadAllTextAsync(LastRunFile(cli, HtmlReportStep.FileName)), "<img src=\"data:image/webp;base64,").Should().Be(HtmlReport.GridSize);
     }
 
     [Fact]

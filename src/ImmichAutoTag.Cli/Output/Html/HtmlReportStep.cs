@@ -62,17 +62,19 @@ internal static class HtmlReportStep
             var shown = queues.SelectMany(q => q.Items.Take(HtmlReport.GridSize)).Select(i => i.AssetId).Distinct().ToList();
             IReadOnlyDictionary<Guid, string> thumbnails = new Dictionary<Guid, string>();
             string? note = null;
+            var fetched = 0;
             if (!run.CanViewAssets)
             {
                 note = "No thumbnails: the API key lacks the asset.view permission. Each asset is listed by name with a link.";
             }
             else if (shown.Count > 0)
             {
-                var (uris, failed) = await Thumbnails.FetchAsync(run.Gateway, shown, ct).ConfigureAwait(false);
-                thumbnails = uris;
-                if (failed > 0)
+                var outcome = await Thumbnails.FetchAsync(run.Gateway, shown, SqliteThumbnailCache.InFolder(run.StateFolder), DateTimeOffset.UtcNow, ct).ConfigureAwait(false);
+                thumbnails = outcome.Uris;
+                fetched = outcome.Fetched;
+                if (outcome.Failed > 0)
                 {
-                    note = string.Create(CultureInfo.InvariantCulture, $"{failed} of {shown.Count} thumbnails could not be fetched; those assets are listed by name.");
+                    note = string.Create(CultureInfo.InvariantCulture, $"{outcome.Failed} of {shown.Count} thumbnails could not be fetched; those assets are listed by name.");
                 }
             }
 
@@ -80,9 +82,10 @@ internal static class HtmlReportStep
             var path = run.Folder.File(FileName);
             await File.WriteAllTextAsync(path, html, ct).ConfigureAwait(false);
             logger.LogInformation(
-                "report.html: {Bytes} bytes, {Thumbnails} thumbnails, {Runs} runs in the chart, {Milliseconds} ms",
+                "report.html: {Bytes} bytes, {Thumbnails} thumbnails ({Fetched} fetched, the rest cached), {Runs} runs in the chart, {Milliseconds} ms",
                 new FileInfo(path).Length,
                 thumbnails.Count,
+                fetched,
                 history.Count,
                 clock.ElapsedMilliseconds);
         }
