@@ -27,6 +27,9 @@ public sealed record FakeImmichOptions
 
     /// <summary>Delay of the write-back re-read; short so the suite stays fast, long enough to be hit by back-to-back calls.</summary>
     public TimeSpan SidecarDelay { get; init; } = TimeSpan.FromMilliseconds(200);
+
+    /// <summary>Delay before a date write shows (see <see cref="FakeImmichState.DateWriteDelay"/>); zero applies it at once.</summary>
+    public TimeSpan DateWriteDelay { get; init; } = TimeSpan.Zero;
 }
 
 /// <summary>An in-process Immich 3.1 look-alike on 127.0.0.1 and a random port; the API lives under BaseUrl + "api/".</summary>
@@ -64,7 +67,7 @@ public sealed class FakeImmichServer : IAsyncDisposable
             k.Limits.MaxRequestBodySize = 64 * 1024 * 1024;
         });
         var app = builder.Build();
-        var state = new FakeImmichState(options.Clock) { SidecarRace = options.SidecarRace, SidecarDelay = options.SidecarDelay };
+        var state = new FakeImmichState(options.Clock) { SidecarRace = options.SidecarRace, SidecarDelay = options.SidecarDelay, DateWriteDelay = options.DateWriteDelay };
         var routes = new FakeEndpoints(state, options).Build();
         var server = new FakeImmichServer(app, state, routes);
         app.Run(server.HandleAsync);

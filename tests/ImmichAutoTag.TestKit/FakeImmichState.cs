@@ -237,6 +237,8 @@ public sealed partial class FakeImmichState
         {
             lock (_gate)
             {
+                // Date jobs that are due land first, as they would have on the server.
+                LandDueDateWritesLocked();
                 return [.. _assets.Values];
             }
         }

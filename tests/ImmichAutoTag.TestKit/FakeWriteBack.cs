@@ -83,6 +83,8 @@ public sealed partial class FakeImmichState
                 job.Due = Now;
             }
 
+            ReleaseDateWritesLocked();
+
             LandDueWriteBacksLocked();
         }
     }
@@ -119,13 +121,16 @@ public sealed partial class FakeImmichState
             return (0, 0);
         }
 
-        return WriteBackPaused ? (_writeBacks.Count, 0) : (0, _writeBacks.Count);
+        // Date writes are metadata extraction jobs once their sidecar is written.
+        var jobs = _writeBacks.Count + (name == "metadataExtraction" ? _dateWrites.Count : 0);
+        return WriteBackPaused ? (jobs, 0) : (0, jobs);
     }
 
     internal bool QueuePausedLocked(string name) => _pausedQueues.Contains(name);
 
     internal void LandDueWriteBacksLocked()
     {
+        LandDueDateWritesLocked();
         if (_writeBacks.Count == 0 || WriteBackPaused)
         {
             return;

@@ -130,6 +130,7 @@ internal static class RunUseCase
                 DuplicateDetection = capabilities.Duplicates,
                 AlbumPropagation = capabilities.AddToAlbums,
                 QueuePauseMarker = new FileQueuePauseMarker(request.StateFolder, config.Server.Url, time),
+                PendingDateWrites = SqlitePendingDateWriteStore.InFolder(request.StateFolder),
                 SettleDelay = SettleDelay(context) ?? new RunOptions().SettleDelay,
             };
             var result = await engine.RunAsync(config, options, ct).ConfigureAwait(false);

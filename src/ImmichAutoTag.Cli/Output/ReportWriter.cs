@@ -432,6 +432,7 @@ internal static class ReportWriter
         PlanNoteKind.UnmatchedAlbum => "ALBUM_PERMISSION_UNMATCHED",
         PlanNoteKind.AmbiguousSyncAlbum => "WARNING_AMBIGUOUS_SYNC_ALBUM",
         PlanNoteKind.MissingSyncAlbum => "WARNING_SYNC_ALBUM_MISSING",
+        PlanNoteKind.PendingDateWrite => "DATE_WRITE_PENDING",
         _ => "CLASSIFICATION_CONFLICT",
     };
 

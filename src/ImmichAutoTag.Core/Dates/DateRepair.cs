@@ -18,7 +18,18 @@ public enum DateSourceKind
 }
 
 /// <summary>One credible date for an asset, and where it came from (for the report).</summary>
-public sealed record DateCandidate(DateTimeOffset Instant, DatePrecision Precision, DateSourceKind Source, string Origin);
+/// <param name="Instant">The capture instant the source stands for.</param>
+/// <param name="Precision">Whether the source tells a time or only a day.</param>
+/// <param name="Source">The kind of source.</param>
+/// <param name="Origin">The name or asset it was read from, for the report.</param>
+public sealed record DateCandidate(DateTimeOffset Instant, DatePrecision Precision, DateSourceKind Source, string Origin)
+{
+    /// <summary>The zone whose wall clock the source shows: its calendar day is the day in that zone.</summary>
+    public TimeZoneInfo Zone { get; init; } = TimeZoneInfo.Utc;
+
+    /// <summary>The calendar day of <see cref="Instant"/> in <see cref="Zone"/>.</summary>
+    public DateOnly LocalDay => DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(Instant, Zone).DateTime);
+}
 
 public enum DateVerdict
 {
@@ -44,10 +55,21 @@ public static class DateRepair
     /// <summary>Differences below this are serialisation noise (milliseconds), not a wrong date.</summary>
     private static readonly TimeSpan Noise = TimeSpan.FromSeconds(1);
 
+    /// <summary>Decides with the current date's calendar day taken in <paramref name="zone"/>.</summary>
     public static DateDecision Decide(DateTimeOffset current, IEnumerable<DateCandidate> candidates, TimeZoneInfo zone)
     {
-        ArgumentNullException.ThrowIfNull(candidates);
         ArgumentNullException.ThrowIfNull(zone);
+        return Decide(current, DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(current, zone).DateTime), candidates);
+    }
+
+    /// <summary>
+    /// Decides for an asset whose capture instant is <paramref name="current"/> (Immich's fileCreatedAt) and whose
+    /// local calendar day is <paramref name="currentDay"/> (the date part of Immich's localDateTime). A candidate
+    /// is on "the same day" when its own local day (<see cref="DateCandidate.LocalDay"/>) is that day.
+    /// </summary>
+    public static DateDecision Decide(DateTimeOffset current, DateOnly currentDay, IEnumerable<DateCandidate> candidates)
+    {
+        ArgumentNullException.ThrowIfNull(candidates);
         var oldest = candidates
             .OrderBy(c => c.Instant)
             .ThenByDescending(c => c.Precision)
@@ -63,8 +85,7 @@ public static class DateRepair
             return new DateDecision(DateVerdict.Repair, oldest, null);
         }
 
-        var sameDay = DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(current, zone).DateTime)
-            == DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(oldest.Instant, zone).DateTime);
+        var sameDay = currentDay == oldest.LocalDay;
         if (sameDay)
         {
             // A day-only candidate tells nothing the current time does not; a timed one is more precise.
@@ -76,7 +97,7 @@ public static class DateRepair
         return new DateDecision(
             DateVerdict.Ambiguous,
             oldest,
-            string.Create(CultureInfo.InvariantCulture, $"{oldest.Source} date {Format(oldest.Instant, zone)} is {delta.TotalHours:0.#} h older than {Format(current, zone)} but on another day"));
+            string.Create(CultureInfo.InvariantCulture, $"{oldest.Source} date {Format(oldest.Instant, oldest.Zone)} is {delta.TotalHours:0.#} h older than {current.UtcDateTime:yyyy-MM-dd'T'HH:mm:ss'Z'} (local day {currentDay:yyyy-MM-dd}) but on another day"));
     }
 
     /// <summary>The dateTimeOriginal value to send: the wall clock in <paramref name="zone"/> with its offset.</summary>

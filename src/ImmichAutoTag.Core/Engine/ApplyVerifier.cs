@@ -11,6 +11,9 @@ namespace ImmichAutoTag.Core.Engine;
 public sealed record VerifyOutcome(int RevertedAndReapplied, IReadOnlyList<AppliedChange> StillWrong, int Rounds, IReadOnlyList<EngineError> Errors)
 {
     public static VerifyOutcome Nothing { get; } = new(0, [], 0, []);
+
+    /// <summary>Date writes the server accepted whose new date it did not show yet when the run checked last.</summary>
+    public IReadOnlyList<AppliedChange> DatesNotLanded { get; init; } = [];
 }
 
 /// <summary>
@@ -28,6 +31,97 @@ public sealed class ApplyVerifier(IImmichGateway gateway, WriteSession session, 
     {
         ArgumentNullException.ThrowIfNull(changes);
         ArgumentOutOfRangeException.ThrowIfNegative(maxRounds);
+        if (changes.Count == 0)
+        {
+            return VerifyOutcome.Nothing;
+        }
+
+        var datesNotLanded = await VerifyDatesAsync(changes.Where(c => c.Kind == ChangeKind.DateUpdated).ToList(), maxRounds, ct);
+        return await VerifyTagsAsync(changes.Where(c => c.Kind != ChangeKind.DateUpdated).ToList(), assets, maxRounds, progress, ct) with
+        {
+            DatesNotLanded = datesNotLanded,
+        };
+    }
+
+    /// <summary>
+    /// Immich answers a date write with the old dates and applies the new ones in a job: re-read each dated asset
+    /// once the server settled, and wait again (up to <paramref name="maxRounds"/> times) for those not landed yet.
+    /// The write is never sent twice: a server that is merely slow would get the same job again.
+    /// </summary>
+    private async Task<IReadOnlyList<AppliedChange>> VerifyDatesAsync(List<AppliedChange> dated, int maxRounds, CancellationToken ct)
+    {
+        var pending = dated;
+        for (var round = 0; pending.Count > 0; round++)
+        {
+            var current = await ReadDatesAsync(pending, ct);
+            var still = pending.Where(c => !current.TryGetValue(c.AssetId, out var asset) || !Landed(c, asset)).ToList();
+            pending = still;
+            if (pending.Count == 0 || round >= maxRounds)
+            {
+                break;
+            }
+
+            logger.LogInformation("{Count} date writes have not landed on the server yet; waiting for its jobs", pending.Count);
+            await session.SettleAsync(ct);
+        }
+
+        if (pending.Count > 0)
+        {
+            logger.LogWarning("{Count} date writes were accepted but not applied by the server yet; the next run leaves them alone while they are pending", pending.Count);
+        }
+
+        return pending;
+    }
+
+    /// <summary>Up to this many dated assets are read one by one; more are found with one search of updated assets.</summary>
+    private const int MaxSingleReads = 50;
+
+    /// <summary>
+    /// The dated assets as the server shows them now. A date landing bumps updatedAt, so a search of assets
+    /// updated since the first write finds every landed one in pages; an asset it misses has not landed.
+    /// </summary>
+    private async Task<Dictionary<Guid, Asset>> ReadDatesAsync(List<AppliedChange> pending, CancellationToken ct)
+    {
+        var result = new Dictionary<Guid, Asset>();
+        if (pending.Count <= MaxSingleReads)
+        {
+            foreach (var change in pending)
+            {
+                result[change.AssetId] = (await gateway.GetAssetAsync(change.AssetId, ct)).Asset;
+            }
+
+            return result;
+        }
+
+        var wanted = pending.Select(c => c.AssetId).ToHashSet();
+        var since = pending.Min(c => c.At) - IncrementalCheck.ClockSkewMargin;
+        await foreach (var page in gateway.SearchAssetsAsync(new AssetQuery { UpdatedAfter = since }, ct))
+        {
+            foreach (var asset in page.Where(a => wanted.Contains(a.Id)))
+            {
+                result[asset.Id] = asset;
+            }
+        }
+
+        return result;
+    }
+
+    /// <summary>Whether the asset shows the date the change wrote (to the second: the server drops sub-second digits).</summary>
+    public static bool Landed(AppliedChange change, Asset asset)
+    {
+        ArgumentNullException.ThrowIfNull(change);
+        ArgumentNullException.ThrowIfNull(asset);
+        return DateTimeOffset.TryParse(change.NewValue, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.None, out var expected)
+            && (asset.FileCreatedAt - expected).Duration() < TimeSpan.FromSeconds(1);
+    }
+
+    private async Task<VerifyOutcome> VerifyTagsAsync(
+        List<AppliedChange> changes,
+        IReadOnlyDictionary<Guid, Asset> assets,
+        int maxRounds,
+        IProgress<EngineProgress>? progress,
+        CancellationToken ct)
+    {
         if (changes.Count == 0)
         {
             return VerifyOutcome.Nothing;

@@ -60,6 +60,9 @@ public sealed class AutoTagEngine(IImmichGateway gateway, TimeProvider time, ILo
         options.Progress?.Report(new EngineProgress(EnginePhase.Evaluate, snapshot.Assets.Count, snapshot.Assets.Count));
 
         var plan = TagAlbumSync.Merge(planning.Plan, synced, snapshot.Tags);
+        var scope = $"{gateway.ServerUrl} {snapshot.User.Id}";
+        var pendingDates = options.PendingDateWrites is { } pendingStore ? await pendingStore.LoadAsync(scope, ct) : [];
+        (plan, pendingDates) = PendingDates.Hold(plan, pendingDates, snapshot.Assets, time.GetUtcNow(), options.PendingDateWriteExpiry);
         if (config.AlbumPermissions.Enabled)
         {
             var (sharing, notes) = AlbumSharing.Plan(config.AlbumPermissions, snapshot.Albums, plan.AlbumsToCreate, await gateway.GetUsersAsync(ct), snapshot.User.Id);
@@ -102,6 +105,13 @@ public sealed class AutoTagEngine(IImmichGateway gateway, TimeProvider time, ILo
             }
         }
 
+        if (!options.DryRun && options.PendingDateWrites is { } store)
+        {
+            // Also when nothing was written: writes that landed or expired since are forgotten.
+            var remembered = PendingDates.Remember(pendingDates, plan.DateUpdates, changes, verified.DatesNotLanded, aborted || cancelled);
+            await store.SaveAsync(scope, remembered, CancellationToken.None);
+        }
+
         var outputTagAssets = OutputTagHolders(snapshot, outputs, changes.Except(verified.StillWrong).ToList());
         return new RunResult
         {
@@ -135,6 +145,7 @@ public sealed class AutoTagEngine(IImmichGateway gateway, TimeProvider time, ILo
             WriteWaves = session.Waves,
             RevertedAndReapplied = verified.RevertedAndReapplied,
             StillWrong = verified.StillWrong,
+            DatesNotLanded = verified.DatesNotLanded,
             RecoveredQueues = recovered,
         };
     }

@@ -41,6 +41,15 @@ public sealed record RunOptions
     /// <summary>How many times changes that Immich reverted are re-applied before they are reported as still wrong.</summary>
     public int MaxReapplyRounds { get; init; } = 3;
 
+    /// <summary>
+    /// Where date writes Immich accepted but had not applied by the end of a run are remembered, so the next run
+    /// does not plan them again while they are pending. Null keeps them for this run only.
+    /// </summary>
+    public IPendingDateWriteStore? PendingDateWrites { get; init; }
+
+    /// <summary>How long a remembered date write counts as pending; after that an unchanged asset is planned afresh.</summary>
+    public TimeSpan PendingDateWriteExpiry { get; init; } = TimeSpan.FromHours(24);
+
     /// <summary>The key's user when the caller has already asked for it (start-up checks do); saves a request.</summary>
     public UserInfo? User { get; init; }
 
@@ -132,6 +141,9 @@ public sealed record RunResult
 
     /// <summary>Changes that were accepted but not in effect after the last re-apply round.</summary>
     public IReadOnlyList<AppliedChange> StillWrong { get; init; } = [];
+
+    /// <summary>Date writes accepted but not yet applied by the server when the run ended (remembered as pending).</summary>
+    public IReadOnlyList<AppliedChange> DatesNotLanded { get; init; } = [];
 
     /// <summary>Queues an earlier, interrupted run had left paused and this run resumed at start.</summary>
     public IReadOnlyList<string> RecoveredQueues { get; init; } = [];

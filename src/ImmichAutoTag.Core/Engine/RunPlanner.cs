@@ -34,6 +34,7 @@ internal sealed class RunPlanner(
     private readonly RuleClassifier? _filterIn = config.Filters.FilterIn.Count > 0 ? RuleClassifier.Compile(config.Filters.FilterIn, options.RegexTimeout) : null;
     private readonly RuleClassifier? _filterOut = config.Filters.FilterOut.Count > 0 ? RuleClassifier.Compile(config.Filters.FilterOut, options.RegexTimeout) : null;
     private readonly HashSet<string> _filteredOutTags = config.Filters.FilterOut.SelectMany(r => r.TagNames).ToHashSet(StringComparer.Ordinal);
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<TimeSpan, TimeZoneInfo> FixedZones = new();
     private readonly TimeZoneInfo _zone = FindZone(config.DuplicateProcessing.DateCorrection.ExtractionTimezone);
     private readonly Dictionary<string, bool> _ruleAlbum = new(StringComparer.Ordinal);
     private readonly Dictionary<string, bool> _filteredAlbum = new(StringComparer.Ordinal);
@@ -67,7 +68,7 @@ internal sealed class RunPlanner(
                 continue;
             }
 
-            var f = new Facts(asset, [.. snapshot.AlbumsOf(asset.Id)], [.. snapshot.TagsOf(asset.Id)]);
+            var f = new Facts(asset, [.. snapshot.AlbumsOf(asset.Id)], [.. snapshot.TagsOf(asset.Id)], OwnZone(asset), _zone);
             facts[asset.Id] = f;
             if (!Included(asset))
             {
@@ -141,7 +142,7 @@ internal sealed class RunPlanner(
         var detectionConflicts = _folders is null ? [] : PlanFolderAlbums(_folders, facts.Values, albumChanges);
         var (albumRemovals, albumDeletions) = TemporaryAlbums.Plan(
             config.CreateAlbumFromDateIfMissing,
-            facts.Values.Select(f => new TemporaryAlbumInput(f.Asset.Id, f.InScope && f.Classification is not null, f.Classification?.Status == ClassificationStatus.Unclassified, LocalDay(f), f.OriginalAlbums, f.Albums)).ToList(),
+            facts.Values.Select(f => new TemporaryAlbumInput(f.Asset.Id, f.InScope && f.Classification is not null, f.Classification?.Status == ClassificationStatus.Unclassified, f.LocalDay, f.OriginalAlbums, f.Albums)).ToList(),
             snapshot,
             albumChanges);
 
@@ -208,24 +209,32 @@ internal sealed class RunPlanner(
         var grouped = groups.SelectMany(g => g.Members.Select(m => (m, g.Members))).ToDictionary(x => x.m.Asset.Id, x => x.Members);
         foreach (var f in all)
         {
+            // A name whose wall clock is the asset's own local wall clock confirms the date: wherever the photo was
+            // taken, the timeline already shows what the camera showed. Only the zone guess could differ.
+            if (FileNameDates.Parse(f.Asset.OriginalFileName, maxYear) is { Precision: DatePrecision.Second, IsUtc: false } ownName
+                && ownName.WallClock == WholeSeconds(f.LocalWallClock))
+            {
+                continue;
+            }
+
             var members = grouped.GetValueOrDefault(f.Asset.Id) ?? [f];
             var candidates = new List<DateCandidate>();
             foreach (var m in members)
             {
                 var own = m.Asset.Id == f.Asset.Id;
-                AddNameCandidate(candidates, m.Asset.OriginalFileName, own ? DateSourceKind.FileName : DateSourceKind.DuplicateName, maxYear);
+                AddNameCandidate(candidates, m.Asset.OriginalFileName, own ? DateSourceKind.FileName : DateSourceKind.DuplicateName, maxYear, m.Zone);
                 foreach (var folder in Folders(m.Asset.OriginalPath))
                 {
-                    AddNameCandidate(candidates, folder, own ? DateSourceKind.Path : DateSourceKind.DuplicateName, maxYear);
+                    AddNameCandidate(candidates, folder, own ? DateSourceKind.Path : DateSourceKind.DuplicateName, maxYear, m.Zone);
                 }
 
                 if (!own)
                 {
-                    candidates.Add(new DateCandidate(m.Asset.FileCreatedAt, DatePrecision.Second, DateSourceKind.DuplicateDate, m.Asset.OriginalFileName));
+                    candidates.Add(new DateCandidate(m.Asset.FileCreatedAt, DatePrecision.Second, DateSourceKind.DuplicateDate, m.Asset.OriginalFileName) { Zone = m.Zone });
                 }
             }
 
-            var decision = DateRepair.Decide(f.Asset.FileCreatedAt, candidates, _zone);
+            var decision = DateRepair.Decide(f.Asset.FileCreatedAt, f.LocalDay, candidates);
             if (decision.Verdict == DateVerdict.Ambiguous && f.InScope)
             {
                 Note(PlanNoteKind.AmbiguousDate, f.Asset.Id, decision.Reason ?? "ambiguous date");
@@ -233,11 +242,14 @@ internal sealed class RunPlanner(
 
             if (decision is { Verdict: DateVerdict.Repair, Candidate: { } c })
             {
-                // The desired date drives the album date check below, whether or not this asset is in scope.
+                // Written in the asset's own offset when Immich knows it, else in the zone the source was read in;
+                // the desired date and day drive the album date check and temporary albums below, in scope or not.
+                var writeZone = f.OwnZoneKnown ? f.Zone : c.Zone;
                 f.Date = c.Instant;
+                f.LocalDay = DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(c.Instant, writeZone).DateTime);
                 if (f.InScope)
                 {
-                    updates.Add(new DateUpdate(f.Asset.Id, f.Asset.FileCreatedAt, c.Instant, DateRepair.Format(c.Instant, _zone), $"{c.Source}: {c.Origin}"));
+                    updates.Add(new DateUpdate(f.Asset.Id, f.Asset.FileCreatedAt, c.Instant, DateRepair.Format(c.Instant, writeZone), $"{c.Source}: {c.Origin}"));
                 }
             }
         }
@@ -245,17 +257,19 @@ internal sealed class RunPlanner(
         return updates;
     }
 
-    private void AddNameCandidate(List<DateCandidate> candidates, string name, DateSourceKind source, int maxYear)
+    private void AddNameCandidate(List<DateCandidate> candidates, string name, DateSourceKind source, int maxYear, TimeZoneInfo zone)
     {
         if (FileNameDates.Parse(name, maxYear) is { } date)
         {
-            var instant = FileNameDates.ToInstant(date, _zone);
+            var instant = FileNameDates.ToInstant(date, zone);
             if (instant <= now)
             {
-                candidates.Add(new DateCandidate(instant, date.Precision, source, name));
+                candidates.Add(new DateCandidate(instant, date.Precision, source, name) { Zone = zone });
             }
         }
     }
+
+    private static DateTime WholeSeconds(DateTime value) => new(value.Ticks - (value.Ticks % TimeSpan.TicksPerSecond), DateTimeKind.Unspecified);
 
     /// <summary>The folder names of a path, without the file name.</summary>
     private static string[] Folders(string path)
@@ -406,19 +420,11 @@ internal sealed class RunPlanner(
         return conflicts;
     }
 
-    /// <summary>
-    /// The day that names the asset's temporary album: the date part of localDateTime (Immich's wall clock), or
-    /// of the repaired date in extraction_timezone, which is the wall clock the repair writes.
-    /// </summary>
-    private DateOnly LocalDay(Facts f) =>
-        f.Date != f.Asset.FileCreatedAt
-            ? DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(f.Date, _zone).DateTime)
-            : DateOnly.FromDateTime(f.Asset.LocalDateTime.DateTime);
-
     // ---- album dates ----
     private bool AlbumDateMismatches(Facts f)
     {
-        var day = DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(f.Date, _zone).DateTime);
+        // The asset's local day (Immich's localDateTime, or the repaired one), as the temporary albums use it.
+        var day = f.LocalDay;
         var mismatch = false;
         foreach (var album in f.Albums.DistinctBy(a => a.Id))
         {
@@ -490,13 +496,44 @@ internal sealed class RunPlanner(
         }
     }
 
+    /// <summary>
+    /// The asset's own UTC offset as Immich knows it: localDateTime (wall clock with a fake 'Z') minus fileCreatedAt.
+    /// Null when they agree: Immich stores a file without an offset that way too, so 0 says nothing.
+    /// </summary>
+    private static TimeZoneInfo? OwnZone(Asset asset)
+    {
+        var offset = TimeSpan.FromMinutes(Math.Round((asset.LocalDateTime.DateTime - asset.FileCreatedAt.UtcDateTime).TotalMinutes));
+        if (offset == TimeSpan.Zero || offset.Duration() > TimeSpan.FromHours(14))
+        {
+            return null;
+        }
+
+        return FixedZones.GetOrAdd(offset, o =>
+        {
+            var name = string.Create(CultureInfo.InvariantCulture, $"UTC{(o < TimeSpan.Zero ? "-" : "+")}{o.Duration():hh\\:mm}");
+            return TimeZoneInfo.CreateCustomTimeZone(name, o, name, name);
+        });
+    }
+
     private static TimeZoneInfo FindZone(string id) =>
         TimeZoneInfo.TryFindSystemTimeZoneById(id, out var zone) ? zone : TimeZoneInfo.Utc;
 
     /// <summary>One own asset: what the server holds and, in the lists, what the plan will make of it.</summary>
-    private sealed class Facts(Asset asset, List<Album> albums, List<Tag> tags)
+    private sealed class Facts(Asset asset, List<Album> albums, List<Tag> tags, TimeZoneInfo? ownZone, TimeZoneInfo fallbackZone)
     {
         public Asset Asset { get; } = asset;
+
+        /// <summary>The zone the asset's wall clock is read in: its own offset when Immich knows it, else extraction_timezone.</summary>
+        public TimeZoneInfo Zone { get; } = ownZone ?? fallbackZone;
+
+        /// <summary>Whether <see cref="Zone"/> is the asset's own offset rather than the configured fallback.</summary>
+        public bool OwnZoneKnown { get; } = ownZone is not null;
+
+        /// <summary>Immich's localDateTime as the wall clock it is.</summary>
+        public DateTime LocalWallClock { get; } = DateTime.SpecifyKind(asset.LocalDateTime.DateTime, DateTimeKind.Unspecified);
+
+        /// <summary>The calendar day the photo was taken on where it was taken: localDateTime's date, or the repaired date's.</summary>
+        public DateOnly LocalDay { get; set; } = DateOnly.FromDateTime(asset.LocalDateTime.DateTime);
 
         public IReadOnlyList<Album> OriginalAlbums { get; } = [.. albums];
 

@@ -113,6 +113,9 @@ public enum PlanNoteKind
 
     /// <summary>tag_album_sync: the album a tag maps to does not exist and create_missing_albums is off.</summary>
     MissingSyncAlbum,
+
+    /// <summary>An earlier run's date write to this asset is still waiting for Immich's jobs; not written again.</summary>
+    PendingDateWrite,
 }
 
 public sealed record PlanNote(PlanNoteKind Kind, Guid AssetId, string Message, string? AlbumName = null);

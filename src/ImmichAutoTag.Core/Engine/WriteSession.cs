@@ -23,6 +23,13 @@ public sealed class WriteSession(IImmichGateway gateway, QueueGuard guard, TimeP
     /// <summary>Waves sent in total, over every apply of this session.</summary>
     public int Waves { get; private set; }
 
+    /// <summary>
+    /// Waits until Immich's write-back and metadata queues are idle (or, when the key cannot read them, for the
+    /// fixed settle delay). Date writes land through those queues, after the write request has been answered.
+    /// </summary>
+    public Task<bool> SettleAsync(CancellationToken ct) =>
+        guard.WaitUntilIdleAsync(_canRead, options.SettleDelay, options.MaxSettleWait, ct);
+
     public async Task<ApplyOutcome> ApplyAsync(
         TagPlan plan,
         IReadOnlyDictionary<Guid, Asset> assets,

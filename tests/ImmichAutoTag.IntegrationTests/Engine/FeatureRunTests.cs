@@ -144,7 +144,8 @@ public sealed class FeatureRunTests() : FeatureRunTestBase(Rules, SecondPlanIsEm
         Server.State.AddDuplicateGroup([camera, copy]);
         var whatsapp = Asset("WhatsApp Image 2019-07-04 at 15.30.12.jpeg", wrong);
         var pixel = Asset("PXL_20200101_101010000.jpg", wrong);
-        var ambiguous = Asset("IMG-20190704-WA0001.jpg", new DateTimeOffset(2019, 7, 4, 23, 0, 0, TimeSpan.Zero));
+        // Local day the 5th (no offset known), the WhatsApp day the 4th: 26 h 10 min apart, inside the 1.1-day threshold.
+        var ambiguous = Asset("IMG-20190704-WA0001.jpg", new DateTimeOffset(2019, 7, 5, 0, 10, 0, TimeSpan.Zero));
         var fine = Asset("IMG_20190801_120000.jpg", new DateTimeOffset(2019, 8, 1, 10, 0, 0, TimeSpan.Zero));
 
         var runs = await RunThriceAsync(Config("""
@@ -158,7 +159,7 @@ public sealed class FeatureRunTests() : FeatureRunTestBase(Rules, SecondPlanIsEm
         Server.State.Assets.Single(a => a.Id == copy).FileCreatedAt.Should().Be(expected);
         Server.State.Assets.Single(a => a.Id == whatsapp).FileCreatedAt.Should().Be(expected);
         Server.State.Assets.Single(a => a.Id == pixel).FileCreatedAt.Should().Be(new DateTimeOffset(2020, 1, 1, 10, 10, 10, TimeSpan.Zero), "Pixel names are UTC");
-        Server.State.Assets.Single(a => a.Id == ambiguous).FileCreatedAt.Should().Be(new DateTimeOffset(2019, 7, 4, 23, 0, 0, TimeSpan.Zero), "ambiguous cases are reported, not written");
+        Server.State.Assets.Single(a => a.Id == ambiguous).FileCreatedAt.Should().Be(new DateTimeOffset(2019, 7, 5, 0, 10, 0, TimeSpan.Zero), "ambiguous cases are reported, not written");
         Server.State.Assets.Single(a => a.Id == fine).FileCreatedAt.Should().Be(new DateTimeOffset(2019, 8, 1, 10, 0, 0, TimeSpan.Zero));
 
         runs.FirstRunCalls("updateAssets").Should().Be(2, "copy and whatsapp share one new date, pixel has its own");

@@ -292,13 +292,10 @@ internal sealed partial class FakeEndpoints(FakeImmichState state, FakeImmichOpt
         var now = state.Clock.GetUtcNow();
         foreach (var asset in assets.OfType<FakeAsset>())
         {
-            // The real server applies dates a few seconds later through a job; the fake applies them at once.
+            // The real server applies dates later through a job (see FakeImmichState.DateWriteDelay).
             if (date is { } d)
             {
-                asset.FileCreatedAt = d.Instant;
-                asset.LocalDateTime = d.WallClock;
-                asset.TimeZone = d.TimeZone;
-                state.MarkDatesChanged();
+                state.WriteDatesLocked(asset, d.Instant, d.WallClock, d.TimeZone);
             }
 
             if (relative is { } minutes)

@@ -45,7 +45,17 @@ public sealed class FileNameDatesTests
         { "Screenshot_20220102-030405.png", "2022-01-02 03:04:05", "screenshot" },
         { "Screenshot_20220102-030405_Chrome.jpg", "2022-01-02 03:04:05", "screenshot" },
         { "Screenshot_2022-01-02-03-04-05-123_com.app.jpg", "2022-01-02 03:04:05", "screenshot" },
-        { "Screenshot 2022-01-02 at 03.04.05.png", "2022-01-02 03:04:05", "screenshot" },
+        { "Screenshot 2022-01-02 at 03.04.05.png", "2022-01-02 03:04:05", "macos" },
+        // 12-hour clocks: 12 AM is midnight, 12 PM noon, one-digit hours, AM/PM after a space, U+202F or nothing
+        { "WhatsApp Image 2020-06-16 at 9.15.00 PM.jpeg", "2020-06-16 21:15:00", "whatsapp" },
+        { "WhatsApp Image 2020-06-16 at 12.15.00 AM.jpeg", "2020-06-16 00:15:00", "whatsapp" },
+        { "WhatsApp Image 2020-06-16 at 12.15.00 PM.jpeg", "2020-06-16 12:15:00", "whatsapp" },
+        { "WhatsApp Image 2020-06-16 at 11.59.59 pm.jpeg", "2020-06-16 23:59:59", "whatsapp" },
+        { "WhatsApp Image 2020-06-16 at 9.15.00PM.jpeg", "2020-06-16 21:15:00", "whatsapp" },
+        { "Screenshot 2024-03-05 at 9.41.07\u202FPM.png", "2024-03-05 21:41:07", "macos" },
+        { "Screenshot 2024-03-05 at 9.41.07\u00A0AM.png", "2024-03-05 09:41:07", "macos" },
+        { "2019-07-04 09.15.00 PM Paris.jpg", "2019-07-04 21:15:00", "dashed" },
+        { "2019-07-04 09.15.00 Paris.jpg", "2019-07-04 09:15:00", "dashed" },
         // signal
         { "signal-2021-03-15-123456.jpg", "2021-03-15 12:34:56", "signal" },
         { "signal-2021-03-15-12-34-56-789.jpg", "2021-03-15 12:34:56", "signal" },
@@ -70,13 +80,15 @@ public sealed class FileNameDatesTests
         { "20190704_1530121.jpg", null, null },
         { "PXL_20231301_153012345.jpg", null, null },
         { "2019-07-04.jpg", null, null },
+        { "WhatsApp Image 2020-06-16 at 13.15.00 PM.jpeg", null, null },
+        { "WhatsApp Image 2020-06-16 at 0.15.00 AM.jpeg", null, null },
     };
 
     [Theory]
     [MemberData(nameof(Names))]
     public void Parses_the_date_in_a_name_or_nothing(string name, string? expected, string? pattern)
     {
-        var date = FileNameDates.Parse(name, MaxYear);
+        var date = FileNameDates.Parse(System.Text.RegularExpressions.Regex.Unescape(name), MaxYear);
 
         if (expected is null)
         {
@@ -115,5 +127,39 @@ public sealed class FileNameDatesTests
 
         camera.UtcDateTime.Should().Be(new DateTime(2019, 7, 4, 13, 30, 12, DateTimeKind.Utc));
         pixel.UtcDateTime.Should().Be(new DateTime(2019, 7, 4, 15, 30, 12, DateTimeKind.Utc));
+    }
+
+    [Fact]
+    public void A_wall_clock_in_a_dst_gap_is_read_with_the_offset_before_the_gap()
+    {
+        // Europe/Madrid skipped 02:00-03:00 on 2019-03-31: a camera clock not yet moved forward shows 02:30.
+        var madrid = TimeZoneInfo.FindSystemTimeZoneById("Europe/Madrid");
+
+        var instant = FileNameDates.ToInstant(FileNameDates.Parse("IMG_20190331_023000.jpg", MaxYear)!, madrid);
+
+        instant.Offset.Should().Be(TimeSpan.FromHours(1));
+        instant.UtcDateTime.Should().Be(new DateTime(2019, 3, 31, 1, 30, 0, DateTimeKind.Utc));
+    }
+
+    [Fact]
+    public void A_wall_clock_in_a_dst_overlap_is_read_as_its_first_occurrence()
+    {
+        // Europe/Madrid showed 02:00-03:00 twice on 2019-10-27: first at +02:00, then at +01:00.
+        var madrid = TimeZoneInfo.FindSystemTimeZoneById("Europe/Madrid");
+
+        var instant = FileNameDates.ToInstant(FileNameDates.Parse("IMG_20191027_023000.jpg", MaxYear)!, madrid);
+
+        instant.Offset.Should().Be(TimeSpan.FromHours(2));
+        instant.UtcDateTime.Should().Be(new DateTime(2019, 10, 27, 0, 30, 0, DateTimeKind.Utc));
+    }
+
+    [Fact]
+    public void Names_dated_before_1990_or_after_next_year_are_no_date()
+    {
+        FileNameDates.Parse("Scan_19891231_235959.jpg", MaxYear).Should().BeNull();
+        FileNameDates.Parse("Scan_19900101_000000.jpg", MaxYear).Should().NotBeNull();
+        FileNameDates.Parse("IMG_20270101_000000.jpg", MaxYear).Should().NotBeNull();
+        FileNameDates.Parse("IMG_20280101_000000.jpg", MaxYear).Should().BeNull();
+        FileNameDates.Parse("mmexport0631065600000.jpg", MaxYear).Should().BeNull("1989-12-31T00:00Z is before 1990");
     }
 }

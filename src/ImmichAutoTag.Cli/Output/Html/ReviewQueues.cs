@@ -35,6 +35,7 @@ internal static class ReviewQueues
         }
 
         queues.Add(DoesNotStick(result));
+        queues.Add(Changes("Dates not applied yet", "Immich accepted these date repairs but had not applied them when the run ended; the next run checks them again.", result.DatesNotLanded, c => $"date {c.OldValue} -> {c.NewValue} pending"));
         queues.Add(Notes("Ambiguous dates", "The file name or a duplicate gives more than one possible date; the date was left as it is.", PlanNoteKind.AmbiguousDate, result, names));
         return queues.OfType<ReviewQueue>().ToList();
     }
@@ -93,6 +94,9 @@ internal static class ReviewQueues
                 "Immich accepted these changes, then reverted them (its sidecar write-back); re-applying did not help.",
                 null,
                 result.StillWrong.Select(c => new ReviewItem(c.AssetId, c.FileName, (c.Kind == ChangeKind.Added ? "tag added, then reverted: " : "tag removed, then back: ") + c.TagName)).ToList());
+
+    private static ReviewQueue? Changes(string title, string description, IReadOnlyList<AppliedChange> changes, Func<AppliedChange, string> reason) =>
+        changes.Count == 0 ? null : new ReviewQueue(title, description, null, changes.Select(c => new ReviewItem(c.AssetId, c.FileName, reason(c))).ToList());
 
     private static ReviewQueue? Notes(string title, string description, PlanNoteKind kind, RunResult result, Dictionary<Guid, AssetEvaluation> evaluations)
     {
