@@ -51,6 +51,13 @@ public static class ConfigLoader
             // Duplicate keys and syntax errors both land here; the marks point at the offending text.
             var message = ex.InnerException is { } inner && ex.Message.Contains("see inner", StringComparison.OrdinalIgnoreCase) ? inner.Message : ex.Message;
             var short_ = StripMarkPrefix(message);
+            if (short_.Contains("escape", StringComparison.OrdinalIgnoreCase))
+            {
+                // Regexes copied into double quotes ("^\d{4}") hit YAML's own escapes before the regex sees them.
+                short_ += ". In a double-quoted YAML string a backslash starts a YAML escape; write the value in single quotes"
+                    + " ('^\\d{4}' keeps every backslash as written) or double each backslash (\"^\\\\d{4}\")";
+            }
+
             return Fail(fileName, (int)ex.Start.Line, (int)ex.Start.Column, $"YAML syntax error: {short_}");
         }
         catch (InvalidOperationException)

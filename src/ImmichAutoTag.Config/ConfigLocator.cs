@@ -1,7 +1,11 @@
 namespace ImmichAutoTag.Config;
 
 /// <summary>The chosen config file (null when none was found) and every place that was looked at.</summary>
-public sealed record ConfigLocation(string? Path, IReadOnlyList<string> Searched);
+/// <param name="Note">
+/// A sibling with the other YAML extension that the user probably meant: <c>config.yml</c> beside a missing
+/// <c>config.yaml</c> (or the reverse), or a <c>config.yml</c> that is ignored because <c>config.yaml</c> wins.
+/// </param>
+public sealed record ConfigLocation(string? Path, IReadOnlyList<string> Searched, string? Note = null);
 
 public static class ConfigLocator
 {
@@ -44,7 +48,10 @@ public static class ConfigLocator
                 searched.Add(candidate);
                 if (File.Exists(candidate))
                 {
-                    return new ConfigLocation(candidate, searched);
+                    var ignored = name == "config.yaml" ? System.IO.Path.Combine(dir, "config.yml") : null;
+                    return new ConfigLocation(candidate, searched, ignored is not null && File.Exists(ignored)
+                        ? $"{ignored} is ignored: {candidate} beside it is read"
+                        : null);
                 }
             }
         }
@@ -52,6 +59,23 @@ public static class ConfigLocator
         return new ConfigLocation(null, searched);
     }
 
-    private static ConfigLocation Single(string path) =>
-        new(File.Exists(path) ? path : null, [path]);
+    private static ConfigLocation Single(string path)
+    {
+        if (File.Exists(path))
+        {
+            return new ConfigLocation(path, [path]);
+        }
+
+        // Docker images and docs say config.yaml; a file saved as config.yml (or the reverse) is the usual slip.
+        var extension = System.IO.Path.GetExtension(path);
+        var other = extension.ToLowerInvariant() switch
+        {
+            ".yaml" => System.IO.Path.ChangeExtension(path, ".yml"),
+            ".yml" => System.IO.Path.ChangeExtension(path, ".yaml"),
+            _ => null,
+        };
+        return new ConfigLocation(null, [path], other is not null && File.Exists(other)
+            ? $"{other} exists beside it: rename it to {System.IO.Path.GetFileName(path)}, or pass --config {other}"
+            : null);
+    }
 }

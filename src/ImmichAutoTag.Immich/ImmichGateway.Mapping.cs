@@ -34,7 +34,11 @@ public sealed partial class ImmichGateway
         dto.IsTrashed,
         dto.IsArchived,
         dto.IsFavorite,
-        Map(dto.Visibility));
+        Map(dto.Visibility))
+    {
+        // The spec gives no uuid format for it; an id that does not parse links no motion part.
+        LivePhotoVideoId = Guid.TryParse(dto.LivePhotoVideoId, out var video) ? video : null,
+    };
 
     private static AssetDetail MapDetail(Dto.AssetResponseDto dto) =>
         new(Map(dto), (dto.Tags ?? []).Select(Map).ToList());

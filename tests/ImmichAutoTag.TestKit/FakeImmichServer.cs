@@ -14,6 +14,11 @@ namespace ImmichAutoTag.TestKit;
 public sealed record FakeImmichOptions
 {
     public string Version { get; init; } = "3.1.0";
+
+    /// <summary>
+    /// What <c>GET /server/features</c> says in <c>duplicateDetection</c>. As on a real server with machine learning
+    /// off, false only means no new groups are found: <c>GET /duplicates</c> still lists the existing groups.
+    /// </summary>
     public bool DuplicateDetection { get; init; } = true;
 
     /// <summary>The clock behind createdAt/updatedAt; tests pass a <see cref="ManualTimeProvider"/> to control it.</summary>

@@ -86,6 +86,23 @@ public sealed partial class FakeImmichState
         string? originalPath = null, string type = "IMAGE", string visibility = "timeline") =>
         AddAssetWithId(Guid.NewGuid(), ownerId, originalFileName, fileCreatedAt, originalPath, type, visibility);
 
+    /// <summary>
+    /// A Live/Motion Photo as Immich stores it: the still (an image on the timeline) whose <c>livePhotoVideoId</c>
+    /// names the video half, a hidden video asset with the same capture time.
+    /// </summary>
+    public (FakeAsset Still, FakeAsset Video) AddLivePhoto(Guid ownerId, string originalFileName, DateTimeOffset fileCreatedAt)
+    {
+        var video = AddAsset(ownerId, Path.ChangeExtension(originalFileName, ".MOV"), fileCreatedAt, type: "VIDEO", visibility: "hidden");
+        var still = AddAsset(ownerId, originalFileName, fileCreatedAt);
+        lock (_gate)
+        {
+            still.LivePhotoVideoId = video.Id;
+            Version++;
+        }
+
+        return (still, video);
+    }
+
     internal FakeAsset AddAssetWithId(Guid id, Guid ownerId, string originalFileName, DateTimeOffset fileCreatedAt,
         string? originalPath = null, string type = "IMAGE", string visibility = "timeline")
     {

@@ -69,6 +69,9 @@ public sealed class FakeAsset
     public string? Description { get; internal set; }
     public string Checksum { get; internal set; } = "";
     public string? TimeZone { get; internal set; }
+
+    /// <summary>On the still of a Live/Motion Photo: the hidden video half (Immich's <c>livePhotoVideoId</c>).</summary>
+    public Guid? LivePhotoVideoId { get; internal set; }
 }
 
 public sealed class FakeAlbum

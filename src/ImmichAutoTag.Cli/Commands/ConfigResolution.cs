@@ -17,9 +17,19 @@ internal static class ConfigResolution
                 await context.Err.WriteLineAsync($"  - {place}").ConfigureAwait(false);
             }
 
+            if (location.Note is { } hint)
+            {
+                await context.Err.WriteLineAsync($"note: {hint}").ConfigureAwait(false);
+            }
+
             await context.Err.WriteLineAsync(
                 "Create one from rules/config.example.yaml, or pass --config FILE.").ConfigureAwait(false);
             return null;
+        }
+
+        if (location.Note is { } note)
+        {
+            await context.Err.WriteLineAsync($"warning: {note}").ConfigureAwait(false);
         }
 
         var result = ConfigLoader.LoadFile(location.Path, context.Environment);

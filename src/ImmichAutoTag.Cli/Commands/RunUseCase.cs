@@ -197,8 +197,9 @@ internal static class RunUseCase
     private sealed record RunCapabilities(bool Duplicates, bool AddToAlbums);
 
     /// <summary>
-    /// Duplicates, album propagation and paused queues are extras: without the permission or the server feature
-    /// the run still keeps the main output tags right, and says what it skipped or how it writes instead.
+    /// Duplicates, album propagation and paused queues are extras: without the permission the run still keeps
+    /// the main output tags right, and says what it skipped or how it writes instead. The server's
+    /// <c>duplicateDetection</c> feature only says whether new groups are being found; existing groups are used either way.
     /// </summary>
     private static RunCapabilities Capabilities(PreflightReport preflight, RunRequest request, ILogger logger)
     {
@@ -206,13 +207,14 @@ internal static class RunUseCase
         bool Has(string permission) => ImmichPermissions.Missing(granted, [new PermissionNeed(permission, string.Empty)]).Count == 0;
         var canReadDuplicates = Has(ImmichPermissions.DuplicateRead);
         var canAddToAlbums = request.DryRun || Has(ImmichPermissions.AlbumAssetCreate);
-        if (!preflight.Features.DuplicateDetection)
-        {
-            logger.LogWarning("The server's duplicate detection is off: duplicate tags, album propagation and date repair from duplicates are skipped");
-        }
-        else if (!canReadDuplicates)
+        if (!canReadDuplicates)
         {
             logger.LogWarning("The API key lacks 'duplicate.read': duplicate tags, album propagation and date repair from duplicates are skipped");
+        }
+        else if (!preflight.Features.DuplicateDetection)
+        {
+            // GET /duplicates still lists the groups found earlier (or made by hand) when machine learning is off.
+            logger.LogInformation("The server's duplicate detection is off: the existing duplicate groups are used, no new ones are being found");
         }
 
         if (!canAddToAlbums && request.Config.DuplicateProcessing.AddToAlbumOfDuplicates)
@@ -228,7 +230,7 @@ internal static class RunUseCase
                 string.Join(", ", recommended.Select(p => p.Permission)));
         }
 
-        return new RunCapabilities(preflight.Features.DuplicateDetection && canReadDuplicates, canAddToAlbums);
+        return new RunCapabilities(canReadDuplicates, canAddToAlbums);
     }
 
     /// <summary>IMMICH_AUTOTAG_SETTLE_SECONDS: the wait between write waves when the key cannot read the queues.</summary>

@@ -87,6 +87,12 @@ internal static class ReportWriter
         var plan = result.Plan;
         sb.Append(Inv, $"# Plan{(result.DryRun ? " (dry run: nothing was sent)" : string.Empty)}: {plan.TagsToCreate.Count} tag(s) to create, {plan.AdditionCount} addition(s), {plan.RemovalCount} removal(s), {plan.AlbumAdditionCount} album addition(s), {plan.DateUpdates.Count} date repair(s)\n");
         sb.Append(Inv, $"# Album changes: {plan.AlbumsToCreate.Count} album(s) to create, {plan.AlbumRemovalCount} album removal(s), {plan.SharingChanges.Count} sharing change(s), {plan.AlbumDeletions.Count} temporary album(s) to delete, {plan.AlbumsToCreate.Sum(c => c.AssetIds.Count)} asset(s) in new albums\n");
+        var dup = result.DuplicateFeatures;
+        if (result.DuplicateGroups is not null)
+        {
+            sb.Append(Inv, $"# Duplicates: copy_classification_from_duplicates {OnOff(dup.CopyClassification)} ({dup.Copies.Count} asset(s) get a tag copied from a duplicate), add_to_album_of_duplicates {OnOff(dup.AlbumPropagation)} ({dup.Propagated.Count} asset(s) join their duplicates' album)\n");
+        }
+
         foreach (var tag in plan.TagsToCreate)
         {
             sb.Append(Inv, $"create tag {tag}\n");
@@ -97,7 +103,8 @@ internal static class ReportWriter
         {
             foreach (var id in ids)
             {
-                sb.Append(Inv, $"+ {tag} | {WebUrl(server, $"photos/{id}")} | {names.GetValueOrDefault(id)}\n");
+                var why = dup.Copies.TryGetValue(id, out var copied) && copied.Contains(tag, StringComparer.Ordinal) ? " | copied from a duplicate" : string.Empty;
+                sb.Append(Inv, $"+ {tag} | {WebUrl(server, $"photos/{id}")} | {names.GetValueOrDefault(id)}{why}\n");
             }
         }
 
@@ -114,7 +121,8 @@ internal static class ReportWriter
         {
             foreach (var id in addition.AssetIds)
             {
-                sb.Append(Inv, $"album+ {addition.AlbumName} | {WebUrl(server, $"albums/{addition.AlbumId}")} | {WebUrl(server, $"photos/{id}")} | {names.GetValueOrDefault(id)}\n");
+                var why = dup.Propagated.Contains(id) ? " | album of its duplicates" : string.Empty;
+                sb.Append(Inv, $"album+ {addition.AlbumName} | {WebUrl(server, $"albums/{addition.AlbumId}")} | {WebUrl(server, $"photos/{id}")} | {names.GetValueOrDefault(id)}{why}\n");
             }
         }
 
@@ -310,6 +318,7 @@ internal static class ReportWriter
         sb.Append(Inv, $"  owned: {result.Assets.Owned}\n");
         sb.Append(Inv, $"  partner_skipped: {result.Assets.PartnerSkipped}\n");
         sb.Append(Inv, $"  excluded_by_visibility: {result.Assets.ExcludedByVisibility}\n");
+        sb.Append(Inv, $"  motion_parts: {result.Assets.MotionParts}\n");
         sb.Append(Inv, $"  evaluated: {result.Assets.Evaluated}\n");
         sb.Append("  by_type:\n");
         foreach (var (type, count) in result.Assets.ByType.OrderBy(kv => kv.Key))
@@ -352,6 +361,12 @@ internal static class ReportWriter
         if (result.DuplicateGroups is { } groups)
         {
             sb.Append(Inv, $"duplicate_groups: {groups}\n");
+            var dup = result.DuplicateFeatures;
+            sb.Append("duplicate_features:\n");
+            sb.Append(Inv, $"  copy_classification_from_duplicates: {OnOff(dup.CopyClassification)}\n");
+            sb.Append(Inv, $"  assets_with_copied_tags: {dup.Copies.Count}\n");
+            sb.Append(Inv, $"  add_to_album_of_duplicates: {OnOff(dup.AlbumPropagation)}\n");
+            sb.Append(Inv, $"  assets_added_to_duplicates_album: {dup.Propagated.Count}\n");
         }
 
         sb.Append(Inv, $"album_date_mismatch_count: {result.Plan.Notes.Count(n => n.Kind == PlanNoteKind.AlbumDateMismatch)}\n");
@@ -384,6 +399,8 @@ internal static class ReportWriter
 
         return sb.ToString();
     }
+
+    private static string OnOff(bool on) => on ? "on" : "off";
 
     private static string ModeName(WriteMode mode) => mode switch
     {
@@ -433,6 +450,7 @@ internal static class ReportWriter
         PlanNoteKind.AmbiguousSyncAlbum => "WARNING_AMBIGUOUS_SYNC_ALBUM",
         PlanNoteKind.MissingSyncAlbum => "WARNING_SYNC_ALBUM_MISSING",
         PlanNoteKind.PendingDateWrite => "DATE_WRITE_PENDING",
+        PlanNoteKind.UnknownRuleTag => "WARNING_UNKNOWN_RULE_TAG",
         _ => "CLASSIFICATION_CONFLICT",
     };
 

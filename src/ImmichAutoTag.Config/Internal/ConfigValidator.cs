@@ -38,7 +38,7 @@ internal sealed class ConfigValidator(Diagnostics diag, Func<string, string?> en
                 Enabled = raw.Conversions?.Enabled?.Value ?? true,
                 Conversions = raw.Conversions?.Conversions?.Select(Conversion).ToList() ?? [],
             },
-            Classification = ValidateClassification(raw.Classification),
+            Classification = ValidateClassification(raw.Classification, root),
             DuplicateProcessing = ValidateDuplicates(raw.DuplicateProcessing),
             AlbumDateConsistency = ValidateAlbumDateConsistency(raw.AlbumDateConsistency),
             AlbumDetectionFromFolders = ValidateAlbumDetection(raw.AlbumDetectionFromFolders),
@@ -241,7 +241,8 @@ internal sealed class ConfigValidator(Diagnostics diag, Func<string, string?> en
         return new RuleConfig
         {
             TagNames = tags,
-            AlbumNamePatterns = patterns,
+            AlbumNamePatterns = patterns.Written,
+            AlbumNameRegexes = NullIfEmpty(patterns.Regexes),
             AssetIds = ids,
             AssetLinks = raw.AssetLinks?.Select(l => l.Value).ToList() ?? [],
             Description = raw.B.Description?.Value,
@@ -292,12 +293,21 @@ internal sealed class ConfigValidator(Diagnostics diag, Func<string, string?> en
         };
     }
 
-    private ClassificationConfig ValidateClassification(RawClassification? raw)
+    private ClassificationConfig ValidateClassification(RawClassification? raw, Block root)
     {
         var defaults = new ClassificationConfig();
+        var rules = Rules(raw?.Rules);
+        if (rules.Count == 0)
+        {
+            // Valid (upstream accepts it), but almost certainly not what the user wants.
+            var at = raw is null ? root.Loc.Child("classification") : raw.B.Loc.Child("rules");
+            var unknown = TagName(raw?.AutotagUnknown, defaults.AutotagUnknown) ?? "no unknown tag (autotag_unknown is null)";
+            diag.Warning(at, $"no classification rules: no asset can be classified, so every asset would become unclassified ({unknown}). Add rules under classification.rules (see rules/config.example.yaml)");
+        }
+
         return new ClassificationConfig
         {
-            Rules = Rules(raw?.Rules),
+            Rules = rules,
             AutotagUnknown = TagName(raw?.AutotagUnknown, defaults.AutotagUnknown),
             AutotagConflict = TagName(raw?.AutotagConflict, defaults.AutotagConflict),
             IncludeArchived = raw?.IncludeArchived?.Value ?? defaults.IncludeArchived,
@@ -379,10 +389,12 @@ internal sealed class ConfigValidator(Diagnostics diag, Func<string, string?> en
             Missing(raw.B, "excluded_paths");
         }
 
+        var excluded = Patterns(raw.ExcludedPaths, RegexOptions.CultureInvariant | RegexOptions.IgnoreCase);
         return new AlbumDetectionFromFoldersConfig
         {
             Enabled = raw.Enabled?.Value ?? false,
-            ExcludedPaths = Patterns(raw.ExcludedPaths, RegexOptions.CultureInvariant | RegexOptions.IgnoreCase),
+            ExcludedPaths = excluded.Written,
+            ExcludedPathRegexes = NullIfEmpty(excluded.Regexes),
         };
     }
 
@@ -481,7 +493,8 @@ internal sealed class ConfigValidator(Diagnostics diag, Func<string, string?> en
             Enabled = enabled,
             TagPrefix = prefix,
             Direction = direction,
-            AlbumNamePatterns = patterns,
+            AlbumNamePatterns = patterns.Written,
+            AlbumNameRegexes = NullIfEmpty(patterns.Regexes),
             CreateMissingAlbums = raw.CreateMissingAlbums?.Value ?? d.CreateMissingAlbums,
             Remove = remove,
         };
@@ -504,23 +517,32 @@ internal sealed class ConfigValidator(Diagnostics diag, Func<string, string?> en
         return raw.Value;
     }
 
-    private List<string> Patterns(IReadOnlyList<Val<string>>? raw, RegexOptions options)
+    /// <summary>The valid patterns as written and translated to .NET (same order); each invalid one is an error.</summary>
+    private (List<string> Written, List<string> Regexes) Patterns(IReadOnlyList<Val<string>>? raw, RegexOptions options)
     {
+        var written = new List<string>();
         var result = new List<string>();
         foreach (var p in raw ?? [])
         {
-            var translated = PythonRegex.ToDotNet(p.Value);
-            if (PythonRegex.Validate(translated, options) is { } error)
+            // Patterns are Python's dialect, matched on code points: translate first, then let .NET compile the result.
+            var translated = PythonRegex.Translate(p.Value, out var error);
+            if (translated is not null)
+            {
+                error = PythonRegex.Validate(translated, options);
+            }
+
+            if (translated is null || error is not null)
             {
                 diag.Error(p.Loc, $"invalid regex '{p.Value}': {error}");
             }
             else
             {
+                written.Add(p.Value);
                 result.Add(translated);
             }
         }
 
-        return result;
+        return (written, result);
     }
 
     private int ValidateFullPassInterval(Val<int>? raw)
@@ -550,6 +572,9 @@ internal sealed class ConfigValidator(Diagnostics diag, Func<string, string?> en
         diag.Error(raw.Loc, $"invalid schedule '{text}': expected 5 cron fields (minute hour day month weekday), or 6-7 Quartz fields starting with seconds");
         return null;
     }
+
+    // No pattern: leave the translated list unset, as a config built in code has it.
+    private static List<string>? NullIfEmpty(List<string> list) => list.Count == 0 ? null : list;
 
     private static List<string> Strings(IReadOnlyList<Val<string>>? raw) => raw?.Select(v => v.Value).ToList() ?? [];
 

@@ -1,13 +1,15 @@
 using System.Collections.Concurrent;
 using System.Text.RegularExpressions;
 using ImmichAutoTag.Core.Configuration;
+using ImmichAutoTag.Core.Domain;
 
 namespace ImmichAutoTag.Core.Classification;
 
 /// <summary>
 /// The classification rules compiled once per run into matching delegates. Upstream semantics: a rule
 /// hits when any of its criteria hits (exact, case-sensitive tag leaf names; album-name regexes anchored
-/// at the start only, like Python's re.match; asset ids from links).
+/// at the start only, like Python's re.match; asset ids from links). A tag entry containing '/' is a full
+/// tag path (Immich's tag <c>value</c>, e.g. <c>Source/Screenshots</c>) and matches only that tag.
 /// </summary>
 public sealed class RuleClassifier
 {
@@ -22,8 +24,27 @@ public sealed class RuleClassifier
         TagNames = tagNames;
     }
 
-    /// <summary>Every tag leaf name some rule looks for; only these tags need to be read from the server.</summary>
+    /// <summary>
+    /// Every tag entry some rule looks for, as written: leaf names and full paths (those containing '/'); only the
+    /// tags they match (see <see cref="TagEntryMatches"/>) need to be read from the server.
+    /// </summary>
     public IReadOnlySet<string> TagNames { get; }
+
+    /// <summary>
+    /// Whether a rule's tag entry names <paramref name="tag"/>: an entry with '/' is compared with the full path
+    /// (Immich's <c>value</c>, leading and trailing '/' ignored), a plain entry with the leaf name (<c>name</c>),
+    /// as upstream does. Case-sensitive.
+    /// </summary>
+    public static bool TagEntryMatches(string entry, Tag tag)
+    {
+        ArgumentNullException.ThrowIfNull(entry);
+        ArgumentNullException.ThrowIfNull(tag);
+        return IsPath(entry)
+            ? string.Equals(tag.Value, entry.Trim('/'), StringComparison.Ordinal)
+            : string.Equals(tag.Name, entry, StringComparison.Ordinal);
+    }
+
+    private static bool IsPath(string entry) => entry.Contains('/', StringComparison.Ordinal);
 
     public int RuleCount => _rules.Count;
 
@@ -65,8 +86,9 @@ public sealed class RuleClassifier
 
     private static Func<AssetFacts, RuleMatch?> CompileRule(int index, RuleConfig rule, TimeSpan timeout)
     {
-        var tagNames = rule.TagNames.ToHashSet(StringComparer.Ordinal);
-        var patterns = rule.AlbumNamePatterns.Select(p => CompileAlbumPattern(p, timeout)).ToArray();
+        var tagNames = rule.TagNames.Where(e => !IsPath(e)).ToHashSet(StringComparer.Ordinal);
+        var tagPaths = rule.TagNames.Where(IsPath).Select(e => e.Trim('/')).ToHashSet(StringComparer.Ordinal);
+        var patterns = rule.EffectiveAlbumRegexes.Select(p => CompileAlbumPattern(p, timeout)).ToArray();
         var assetIds = rule.AssetIds.ToHashSet();
 
         // Libraries have few distinct album names and many assets per album: decide each name once.
@@ -76,13 +98,18 @@ public sealed class RuleClassifier
         return facts =>
         {
             List<string>? tags = null;
-            if (tagNames.Count > 0)
+            if (tagNames.Count > 0 || tagPaths.Count > 0)
             {
                 foreach (var tag in facts.Tags)
                 {
+                    // A leaf-name hit is recorded by name (upstream), a path hit by path: both identify what matched.
                     if (tagNames.Contains(tag.Name))
                     {
                         (tags ??= []).Add(tag.Name);
+                    }
+                    else if (tagPaths.Contains(tag.Value))
+                    {
+                        (tags ??= []).Add(tag.Value);
                     }
                 }
             }

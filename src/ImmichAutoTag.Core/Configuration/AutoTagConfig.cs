@@ -75,7 +75,17 @@ public sealed record RuleConfig
 {
     public IReadOnlyList<string> TagNames { get; init; } = [];
 
+    /// <summary>Album name patterns as written in the config (Python <c>re</c> syntax, start-anchored like <c>re.match</c>).</summary>
     public IReadOnlyList<string> AlbumNamePatterns { get; init; } = [];
+
+    /// <summary>
+    /// The same patterns translated to .NET syntax by the config loader (Python's dialect on code points, see the
+    /// Config project's PythonRegex); null when the config was built in code, where the patterns above are .NET syntax.
+    /// </summary>
+    public IReadOnlyList<string>? AlbumNameRegexes { get; init; }
+
+    /// <summary>The .NET patterns to compile: <see cref="AlbumNameRegexes"/>, else <see cref="AlbumNamePatterns"/>.</summary>
+    public IReadOnlyList<string> EffectiveAlbumRegexes => AlbumNameRegexes ?? AlbumNamePatterns;
 
     /// <summary>Asset ids taken from the configured links (bare UUIDs or Immich web URLs).</summary>
     public IReadOnlyList<Guid> AssetIds { get; init; } = [];
@@ -132,7 +142,10 @@ public sealed record ClassificationConfig
     /// <summary>Archived assets are classified like the rest unless this is false.</summary>
     public bool IncludeArchived { get; init; } = true;
 
-    /// <summary>Hidden assets are classified like the rest unless this is false.</summary>
+    /// <summary>
+    /// Hidden assets are classified like the rest unless this is false (they never join temporary albums). The
+    /// hidden video half of a Live/Motion Photo is never classified on its own, whatever this says.
+    /// </summary>
     public bool IncludeHidden { get; init; } = true;
 }
 
@@ -156,16 +169,17 @@ public sealed record DuplicateProcessingConfig
     public DateCorrectionConfig DateCorrection { get; init; } = new();
 
     /// <summary>
-    /// Copy a lone classification tag to a duplicate that has none. Off by default: it changes user tags,
-    /// which the tool only does when told to (upstream always did it).
+    /// Copy a lone classification tag to the members of a duplicate group that have none
+    /// (<c>duplicate_processing.copy_classification_from_duplicates</c>). On by default, as upstream always
+    /// did it: an unchanged upstream config gets its "classification from duplicates".
     /// </summary>
-    public bool CopyClassificationFromDuplicates { get; init; }
+    public bool CopyClassificationFromDuplicates { get; init; } = true;
 
     /// <summary>
-    /// Add an unclassified asset to the one rule album its duplicates are in. Off by default: it changes
-    /// user albums, which the tool only does when told to (upstream always did it).
+    /// Add an unclassified asset to the one rule album its duplicates are in
+    /// (<c>duplicate_processing.add_to_album_of_duplicates</c>). On by default, as upstream always did it.
     /// </summary>
-    public bool AddToAlbumOfDuplicates { get; init; }
+    public bool AddToAlbumOfDuplicates { get; init; } = true;
 }
 
 public sealed record AlbumDateConsistencyConfig
@@ -181,8 +195,14 @@ public sealed record AlbumDetectionFromFoldersConfig
 {
     public bool Enabled { get; init; }
 
-    /// <summary>Case-insensitive patterns searched anywhere in the folder path.</summary>
+    /// <summary>Case-insensitive patterns searched anywhere in the folder path, as written (Python <c>re</c> syntax).</summary>
     public IReadOnlyList<string> ExcludedPaths { get; init; } = [];
+
+    /// <summary>
+    /// The same patterns translated to .NET syntax by the config loader (Python's dialect on code points, see the
+    /// Config project's PythonRegex); null when the config was built in code, where the patterns above are .NET syntax.
+    /// </summary>
+    public IReadOnlyList<string>? ExcludedPathRegexes { get; init; }
 }
 
 public sealed record PerformanceConfig
@@ -238,8 +258,14 @@ public sealed record TagAlbumSyncConfig
 
     public SyncDirection Direction { get; init; } = SyncDirection.TagToAlbum;
 
-    /// <summary>Album→tag only looks at albums of the key's user whose name matches one of these (start-anchored regexes).</summary>
+    /// <summary>Album→tag only looks at albums of the key's user whose name matches one of these (start-anchored regexes, as written).</summary>
     public IReadOnlyList<string> AlbumNamePatterns { get; init; } = [];
+
+    /// <summary>
+    /// The same patterns translated to .NET syntax by the config loader (Python's dialect on code points, see the
+    /// Config project's PythonRegex); null when the config was built in code, where the patterns above are .NET syntax.
+    /// </summary>
+    public IReadOnlyList<string>? AlbumNameRegexes { get; init; }
 
     /// <summary>Tag→album creates album X when the user has none of that name.</summary>
     public bool CreateMissingAlbums { get; init; } = true;

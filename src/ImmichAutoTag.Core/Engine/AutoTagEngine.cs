@@ -60,6 +60,7 @@ public sealed class AutoTagEngine(IImmichGateway gateway, TimeProvider time, ILo
         options.Progress?.Report(new EngineProgress(EnginePhase.Evaluate, snapshot.Assets.Count, snapshot.Assets.Count));
 
         var plan = TagAlbumSync.Merge(planning.Plan, synced, snapshot.Tags);
+        plan = plan with { Notes = [.. plan.Notes, .. UnknownRuleTags(config, snapshot.Tags)] };
         var scope = $"{gateway.ServerUrl} {snapshot.User.Id}";
         var pendingDates = options.PendingDateWrites is { } pendingStore ? await pendingStore.LoadAsync(scope, ct) : [];
         (plan, pendingDates) = PendingDates.Hold(plan, pendingDates, snapshot.Assets, time.GetUtcNow(), options.PendingDateWriteExpiry);
@@ -125,7 +126,10 @@ public sealed class AutoTagEngine(IImmichGateway gateway, TimeProvider time, ILo
                 planning.Owned,
                 planning.Partner,
                 planning.ExcludedByVisibility,
-                evaluations.Count),
+                evaluations.Count)
+            {
+                MotionParts = planning.MotionParts,
+            },
             AlbumCount = snapshot.Albums.Count,
             TagCount = snapshot.Tags.Count,
             AmbiguousAssetsResolved = snapshot.AmbiguousAssetsResolved,
@@ -140,6 +144,11 @@ public sealed class AutoTagEngine(IImmichGateway gateway, TimeProvider time, ILo
             OutputTagAssets = outputTagAssets,
             ExcludedByFilters = planning.ExcludedByFilters,
             DuplicateGroups = duplicates is null ? null : planning.DuplicateGroups,
+            DuplicateFeatures = new DuplicateFeatures(
+                duplicates is not null && config.DuplicateProcessing.CopyClassificationFromDuplicates,
+                duplicates is not null && options.AlbumPropagation && config.DuplicateProcessing.AddToAlbumOfDuplicates,
+                planning.DuplicateCopies,
+                planning.PropagatedAssets),
             WriteMode = session.Mode,
             WriteFallbackReason = session.FallbackReason,
             WriteWaves = session.Waves,
@@ -162,6 +171,38 @@ public sealed class AutoTagEngine(IImmichGateway gateway, TimeProvider time, ILo
             logger.LogWarning("Duplicates skipped: {Message}", e.Message);
             return null;
         }
+    }
+
+    /// <summary>
+    /// Rule tag entries that name no tag on the server: a typo, or a hierarchical tag written by its leaf (or the
+    /// reverse), which otherwise never matches, silently. Tags a conversion creates in this run are not missing.
+    /// </summary>
+    private List<PlanNote> UnknownRuleTags(AutoTagConfig config, IReadOnlyList<Tag> tags)
+    {
+        var created = config.Conversions.Enabled
+            ? config.Conversions.Conversions.SelectMany(c => c.DestinationTagNames).ToHashSet(StringComparer.Ordinal)
+            : [];
+        bool Exists(string entry) =>
+            tags.Any(t => RuleClassifier.TagEntryMatches(entry, t))
+            || created.Any(path => RuleClassifier.TagEntryMatches(entry, new Tag(Guid.Empty, path.Split('/')[^1], path, null)));
+
+        var entries = config.Classification.Rules.Select((r, i) => (Key: $"classification.rules[{i}].tag_names", r.TagNames))
+            .Concat(config.Filters.FilterIn.Select((r, i) => (Key: $"filters.filter_in[{i}].tag_names", r.TagNames)))
+            .Concat(config.Filters.FilterOut.Select((r, i) => (Key: $"filters.filter_out[{i}].tag_names", r.TagNames)));
+        var notes = new List<PlanNote>();
+        foreach (var (key, names) in entries)
+        {
+            foreach (var entry in names.Where(e => !Exists(e)))
+            {
+                var message = entry.Contains('/', StringComparison.Ordinal)
+                    ? $"{key}: no tag with the path '{entry}' exists on the server (an entry with '/' is a full tag path)"
+                    : $"{key}: no tag named '{entry}' exists on the server (a plain entry is compared with each tag's leaf name; write a hierarchical tag as its full path, e.g. 'Parent/Child')";
+                logger.LogWarning("{Message}", message);
+                notes.Add(new PlanNote(PlanNoteKind.UnknownRuleTag, Guid.Empty, message));
+            }
+        }
+
+        return notes;
     }
 
     private static bool DuplicatesNeeded(AutoTagConfig config) =>

@@ -106,7 +106,7 @@ internal sealed class Conversions
             }
 
             var matched = match.Matches.SelectMany(m => m.MatchedTagNames).ToHashSet(StringComparer.Ordinal);
-            foreach (var tag in tags.Where(t => matched.Contains(t.Name) && !config.DestinationTagNames.Contains(t.Value, StringComparer.Ordinal)).ToList())
+            foreach (var tag in tags.Where(t => (matched.Contains(t.Name) || matched.Contains(t.Value)) && !config.DestinationTagNames.Contains(t.Value, StringComparer.Ordinal)).ToList())
             {
                 tags.Remove(tag);
                 if (!copies.Remove(tag.Value))

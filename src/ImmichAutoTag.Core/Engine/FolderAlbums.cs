@@ -36,7 +36,7 @@ public sealed class FolderAlbums
     public FolderAlbums(AlbumDetectionFromFoldersConfig config, TimeSpan regexTimeout)
     {
         ArgumentNullException.ThrowIfNull(config);
-        _excluded = config.ExcludedPaths
+        _excluded = (config.ExcludedPathRegexes ?? config.ExcludedPaths)
             .Select(p => new Regex(p, RegexOptions.IgnoreCase | RegexOptions.CultureInvariant, regexTimeout))
             .ToList();
     }

@@ -27,7 +27,7 @@ public sealed record LibrarySnapshot(
 /// </summary>
 public sealed class LibraryGatherer(IImmichGateway gateway, ILogger logger)
 {
-    /// <param name="ruleTagNames">Tag leaf names the rules look for.</param>
+    /// <param name="ruleTagNames">Tag entries the rules look for: leaf names, and full paths where they contain '/'.</param>
     /// <param name="outputTagPaths">Full paths of the enabled output tags.</param>
     /// <param name="isOutputTag">Also relevant: output tags named by pattern (the per-duplicate-group families).</param>
     public async Task<LibrarySnapshot> GatherAsync(
@@ -50,7 +50,7 @@ public sealed class LibraryGatherer(IImmichGateway gateway, ILogger logger)
 
         var tags = await gateway.GetTagsAsync(ct);
         var outputs = outputTagPaths.ToHashSet(StringComparer.Ordinal);
-        var relevant = tags.Where(t => ruleTagNames.Contains(t.Name) || outputs.Contains(t.Value) || (isOutputTag?.Invoke(t.Value) ?? false)).ToList();
+        var relevant = tags.Where(t => ruleTagNames.Contains(t.Name) || ruleTagNames.Contains(t.Value) || outputs.Contains(t.Value) || (isOutputTag?.Invoke(t.Value) ?? false)).ToList();
         var (tagsByAsset, ambiguous) = await ReadTagMembershipAsync(tags, relevant, known, progress, ct);
         await ResolveAmbiguousAsync(ambiguous, relevant, tagsByAsset, progress, ct);
 

@@ -17,10 +17,10 @@ public sealed record RunOptions
     /// <summary>Archived assets are classified like the rest unless this is false.</summary>
     public bool IncludeArchived { get; init; } = true;
 
-    /// <summary>Hidden assets (e.g. the video half of a live photo) are classified unless this is false.</summary>
+    /// <summary>Hidden assets are classified unless this is false; Live/Motion Photo video halves never are.</summary>
     public bool IncludeHidden { get; init; } = true;
 
-    /// <summary>Whether the server finds duplicates and the key may read them; false skips every duplicate feature.</summary>
+    /// <summary>Whether the key may read duplicate groups (<c>duplicate.read</c>); false skips every duplicate feature.</summary>
     public bool DuplicateDetection { get; init; } = true;
 
     /// <summary>Add unclassified assets to the one rule album their duplicates are in (needs albumAsset.create).</summary>
@@ -69,7 +69,14 @@ public sealed record AssetCounts(
     int Owned,
     int PartnerSkipped,
     int ExcludedByVisibility,
-    int Evaluated);
+    int Evaluated)
+{
+    /// <summary>
+    /// Own hidden video halves of Live/Motion Photos (named by a still's <c>livePhotoVideoId</c>): never classified
+    /// on their own, counted neither in <see cref="ExcludedByVisibility"/> nor in <see cref="Evaluated"/>.
+    /// </summary>
+    public int MotionParts { get; init; }
+}
 
 /// <summary>Everything a report needs about one run.</summary>
 public sealed record RunResult
@@ -127,6 +134,9 @@ public sealed record RunResult
     /// <summary>Duplicate groups with at least two own assets; null when duplicates were not read.</summary>
     public int? DuplicateGroups { get; init; }
 
+    /// <summary>What upstream's "classification from duplicates" features did in this run.</summary>
+    public DuplicateFeatures DuplicateFeatures { get; init; } = new(false, false, new Dictionary<Guid, IReadOnlyList<string>>(), new HashSet<Guid>());
+
     /// <summary>How the writes were protected from Immich's sidecar write-back.</summary>
     public WriteMode WriteMode { get; init; } = WriteMode.None;
 
@@ -150,3 +160,20 @@ public sealed record RunResult
 
     public TimeSpan Duration => FinishedAt - StartedAt;
 }
+
+/// <summary>Upstream's two "classification from duplicates" features: whether each was on, and what it planned.</summary>
+/// <param name="CopyClassification">
+/// Whether a lone classification tag was copied to untagged group members
+/// (<c>duplicate_processing.copy_classification_from_duplicates</c>, on by default) and duplicates were read.
+/// </param>
+/// <param name="AlbumPropagation">
+/// Whether unclassified assets joined the one rule album of their duplicates
+/// (<c>duplicate_processing.add_to_album_of_duplicates</c>, on by default; needs <c>albumAsset.create</c>).
+/// </param>
+/// <param name="Copies">Asset id → tag paths copied to it from its duplicates.</param>
+/// <param name="Propagated">Assets planned into their duplicates' rule album.</param>
+public sealed record DuplicateFeatures(
+    bool CopyClassification,
+    bool AlbumPropagation,
+    IReadOnlyDictionary<Guid, IReadOnlyList<string>> Copies,
+    IReadOnlySet<Guid> Propagated);

@@ -15,7 +15,17 @@ internal sealed record PlanningResult(
     int Partner,
     int ExcludedByVisibility,
     int ExcludedByFilters,
-    int DuplicateGroups);
+    int DuplicateGroups)
+{
+    /// <summary>Tag paths copied to an asset from its duplicates (asset id → paths).</summary>
+    public IReadOnlyDictionary<Guid, IReadOnlyList<string>> DuplicateCopies { get; init; } = new Dictionary<Guid, IReadOnlyList<string>>();
+
+    /// <summary>Assets planned into the rule album their duplicates are in.</summary>
+    public IReadOnlySet<Guid> PropagatedAssets { get; init; } = new HashSet<Guid>();
+
+    /// <summary>Own hidden video halves of Live/Motion Photos: never classified on their own.</summary>
+    public int MotionParts { get; init; }
+}
 
 /// <summary>
 /// Turns a library snapshot into one plan, in the order that lets a run converge in one pass: date repair →
@@ -40,6 +50,8 @@ internal sealed class RunPlanner(
     private readonly Dictionary<string, bool> _filteredAlbum = new(StringComparer.Ordinal);
     private readonly List<PlanNote> _notes = [];
     private readonly FolderAlbums? _folders = config.AlbumDetectionFromFolders.Enabled ? new FolderAlbums(config.AlbumDetectionFromFolders, options.RegexTimeout) : null;
+    private readonly Dictionary<Guid, IReadOnlyList<string>> _duplicateCopies = [];
+    private readonly HashSet<Guid> _propagated = [];
 
     /// <summary>The tag leaf names the filters look at, so the gatherer reads them too.</summary>
     public static IReadOnlySet<string> FilterTagNames(FiltersConfig filters)
@@ -57,7 +69,11 @@ internal sealed class RunPlanner(
         var albumAdditions = new Dictionary<Guid, (Album Album, List<Guid> Assets)>();
         var albumChanges = new AlbumChanges(snapshot.Albums, userId, albumAdditions);
         var conversions = new Conversions(config.Conversions, options.RegexTimeout, snapshot.Tags, albumChanges, IsFilteredAlbum, Note);
-        int partner = 0, excludedVisibility = 0, excludedFilters = 0;
+        int partner = 0, excludedVisibility = 0, excludedFilters = 0, motionParts = 0;
+
+        // The video half of a Live/Motion Photo is hidden and named by its still's livePhotoVideoId. It is part of
+        // the still, which is what the user sees and classifies; on its own it gets no verdict and no output tag.
+        var videoHalves = snapshot.Assets.Where(a => a.LivePhotoVideoId is not null).Select(a => a.LivePhotoVideoId!.Value).ToHashSet();
         for (var i = 0; i < snapshot.Assets.Count; i++)
         {
             ct.ThrowIfCancellationRequested();
@@ -70,6 +86,16 @@ internal sealed class RunPlanner(
 
             var f = new Facts(asset, [.. snapshot.AlbumsOf(asset.Id)], [.. snapshot.TagsOf(asset.Id)], OwnZone(asset), _zone);
             facts[asset.Id] = f;
+            if (asset.Visibility == AssetVisibility.Hidden && videoHalves.Contains(asset.Id))
+            {
+                motionParts++;
+                f.IsMotionPart = true;
+
+                // Output tags and temporary albums an earlier version gave it are the tool's own: they are taken away.
+                f.InScope = Included(asset) && InFocusOrFalse(f);
+                continue;
+            }
+
             if (!Included(asset))
             {
                 excludedVisibility++;
@@ -142,7 +168,15 @@ internal sealed class RunPlanner(
         var detectionConflicts = _folders is null ? [] : PlanFolderAlbums(_folders, facts.Values, albumChanges);
         var (albumRemovals, albumDeletions) = TemporaryAlbums.Plan(
             config.CreateAlbumFromDateIfMissing,
-            facts.Values.Select(f => new TemporaryAlbumInput(f.Asset.Id, f.InScope && f.Classification is not null, f.Classification?.Status == ClassificationStatus.Unclassified, f.LocalDay, f.OriginalAlbums, f.Albums)).ToList(),
+            facts.Values.Select(f => new TemporaryAlbumInput(
+                f.Asset.Id,
+                f.InScope && (f.Classification is not null || f.IsMotionPart),
+
+                // Immich shows hidden assets in no album, so a temporary album of them would look empty.
+                f.Classification?.Status == ClassificationStatus.Unclassified && f.Asset.Visibility != AssetVisibility.Hidden,
+                f.LocalDay,
+                f.OriginalAlbums,
+                f.Albums)).ToList(),
             snapshot,
             albumChanges);
 
@@ -186,6 +220,11 @@ internal sealed class RunPlanner(
             evaluations.Add(new AssetEvaluation(f.Asset, f.Albums.Select(a => a.Name).ToList(), f.Tags, classification));
         }
 
+        foreach (var f in facts.Values.Where(f => f.IsMotionPart && f.InScope))
+        {
+            targets.Add(new TagTarget(f.Asset.Id, f.OriginalTags, new HashSet<string>(StringComparer.Ordinal), []));
+        }
+
         var plan = TagPlanner.Plan(targets, outputs, snapshot.Tags, statuses) with
         {
             DateUpdates = dateUpdates,
@@ -198,7 +237,12 @@ internal sealed class RunPlanner(
             AlbumDeletions = albumDeletions,
             Notes = _notes,
         };
-        return new PlanningResult(plan, evaluations, facts.Count, partner, excludedVisibility, excludedFilters, groups.Count);
+        return new PlanningResult(plan, evaluations, facts.Count, partner, excludedVisibility, excludedFilters, groups.Count)
+        {
+            DuplicateCopies = _duplicateCopies,
+            PropagatedAssets = _propagated,
+            MotionParts = motionParts,
+        };
     }
 
     // ---- date repair ----
@@ -299,11 +343,12 @@ internal sealed class RunPlanner(
                 return;
             }
 
-            var tag = members.SelectMany(m => m.Tags).First(t => string.Equals(t.Name, name, StringComparison.Ordinal));
+            var tag = members.SelectMany(m => m.Tags).First(t => string.Equals(t.Name, name, StringComparison.Ordinal) || string.Equals(t.Value, name, StringComparison.Ordinal));
             foreach (var m in members.Where(m => m.InScope && Key(m).Length == 0))
             {
                 m.Tags.Add(tag);
                 (copies.TryGetValue(m.Asset.Id, out var list) ? list : copies[m.Asset.Id] = []).Add(tag.Value);
+                _duplicateCopies[m.Asset.Id] = [tag.Value];
                 m.Classification = Classify(m);
             }
 
@@ -349,6 +394,7 @@ internal sealed class RunPlanner(
             }
 
             entry.Assets.Add(m.Asset.Id);
+            _propagated.Add(m.Asset.Id);
         }
     }
 
@@ -455,6 +501,18 @@ internal sealed class RunPlanner(
         return _filterOut is null || _filterOut.Classify(facts).Matches.Count == 0;
     }
 
+    private bool InFocusOrFalse(Facts f)
+    {
+        try
+        {
+            return InFocus(f);
+        }
+        catch (RegexMatchTimeoutException)
+        {
+            return false;
+        }
+    }
+
     private bool IsRuleAlbum(string name)
     {
         if (!_ruleAlbum.TryGetValue(name, out var hit))
@@ -555,5 +613,8 @@ internal sealed class RunPlanner(
         public bool InScope { get; set; }
 
         public Guid? Group { get; set; }
+
+        /// <summary>The hidden video half of a Live/Motion Photo: never classified, only cleaned of the tool's own tags.</summary>
+        public bool IsMotionPart { get; set; }
     }
 }

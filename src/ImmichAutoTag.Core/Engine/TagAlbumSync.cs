@@ -147,7 +147,7 @@ internal sealed class TagAlbumSync(AutoTagConfig config, RunOptions options)
         if (_sync.Direction != SyncDirection.TagToAlbum)
         {
             // Album → tag, on the membership after tag → album: members of a matching album get <prefix><name>.
-            var patterns = _sync.AlbumNamePatterns.Select(p => RuleClassifier.CompileAlbumPattern(p, options.RegexTimeout)).ToArray();
+            var patterns = (_sync.AlbumNameRegexes ?? _sync.AlbumNamePatterns).Select(p => RuleClassifier.CompileAlbumPattern(p, options.RegexTimeout)).ToArray();
             bool Matches(Album a) => a.OwnerId == userId && !TemporaryAlbums.IsTemporary(a.Name) && Array.Exists(patterns, p => p.IsMatch(a.Name));
             var existingTags = snapshot.Tags.GroupBy(t => t.Value, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.First(), StringComparer.Ordinal);
             var placeholders = new Dictionary<string, Tag>(StringComparer.Ordinal);

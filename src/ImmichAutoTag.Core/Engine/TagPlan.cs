@@ -108,6 +108,9 @@ public enum PlanNoteKind
     /// <summary>album_permissions.log_unmatched: an album of the key's user no selection rule matches.</summary>
     UnmatchedAlbum,
 
+    /// <summary>A rule's tag entry (leaf name, or full path with '/') matches no tag on the server.</summary>
+    UnknownRuleTag,
+
     /// <summary>tag_album_sync: several albums of the user carry the name a tag maps to; none is used.</summary>
     AmbiguousSyncAlbum,
 

@@ -61,6 +61,38 @@ public sealed class CliBasicsTests
     }
 
     [Fact]
+    public async Task Validate_names_a_config_yml_beside_the_missing_config_yaml()
+    {
+        using var cli = new CliHarness();
+        var yml = cli.WriteConfig(ValidConfig, "config.yml");
+
+        var result = await cli.RunAsync("validate", "--config", Path.Combine(cli.Root, "config.yaml"));
+
+        result.ExitCode.Should().Be(3, result.ToString());
+        result.Err.Should().Contain($"note: {yml} exists beside it: rename it to config.yaml, or pass --config {yml}");
+    }
+
+    [Fact]
+    public async Task Validate_warns_with_file_line_and_column_when_no_rule_classifies_anything()
+    {
+        using var cli = new CliHarness();
+        var config = cli.WriteConfig("""
+            server:
+              host: photos.lan
+              port: 2283
+              api_key: secret-key-value
+            enable_album_name_strip: true
+            classification:
+              rules: []
+            """);
+
+        var result = await cli.RunAsync("validate", "--config", config);
+
+        result.ExitCode.Should().Be(0, result.ToString());
+        result.Err.Should().Contain($"warning: {config}:7:3: classification.rules: no classification rules: no asset can be classified");
+    }
+
+    [Fact]
     public async Task Validate_reports_every_error_at_once()
     {
         using var cli = new CliHarness();

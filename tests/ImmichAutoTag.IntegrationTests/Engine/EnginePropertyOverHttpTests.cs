@@ -17,7 +17,7 @@ public sealed class EnginePropertyOverHttpTests
 
     [Theory]
     [MemberData(nameof(Seeds))]
-    public async Task A_run_never_changes_user_tags_albums_or_partner_assets(int seed)
+    public async Task A_run_changes_user_tags_and_albums_only_from_duplicates_and_never_partner_assets(int seed)
     {
         // Given a library whose shape depends on the seed
         await using var server = await FakeImmichServer.StartAsync();
@@ -74,8 +74,24 @@ public sealed class EnginePropertyOverHttpTests
         // Then
         first.ExitCode.Should().Be(0, first.ToString());
         second.ExitCode.Should().Be(0, second.ToString());
-        UserTagLinks(state).Should().BeEquivalentTo(userTagsBefore, "user tag links are read-only");
-        AlbumMembership(state).Should().BeEquivalentTo(albumsBefore, "albums are read-only");
+        // Upstream's duplicate features are on by default: the only user tag links and album memberships a run adds
+        // are a duplicate's classification tag or rule album; nothing of the user's is ever taken away.
+        var groupOf = state.Assets.Where(a => a.DuplicateId is not null).ToDictionary(a => a.Id, a => a.DuplicateId!.Value);
+        bool TwinHas(Guid asset, Func<Guid, bool> has) =>
+            groupOf.TryGetValue(asset, out var group) && groupOf.Any(kv => kv.Value == group && kv.Key != asset && has(kv.Key));
+        var userTagsAfter = UserTagLinks(state);
+        userTagsBefore.Except(userTagsAfter).Should().BeEmpty("user tag links are never removed");
+        userTagsAfter.Except(userTagsBefore).Where(l => !TwinHas(l.Asset, twin => userTagsBefore.Contains((twin, l.Tag))))
+            .Should().BeEmpty("a user tag is only copied from a duplicate that carries it");
+        var albumsAfter = AlbumMembership(state);
+        albumsAfter.Keys.Should().BeEquivalentTo(albumsBefore.Keys, "no album is created or deleted");
+        foreach (var (album, members) in albumsAfter)
+        {
+            albumsBefore[album].Except(members).Should().BeEmpty("no asset leaves a user album");
+            members.Except(albumsBefore[album]).Where(a => !TwinHas(a, twin => albumsBefore[album].Contains(twin)))
+                .Should().BeEmpty("an asset only joins the album one of its duplicates is in");
+        }
+
         foreach (var (id, tags) in partnerTagsBefore)
         {
             state.DirectTagIdsOf(id).Should().BeEquivalentTo(tags, "partner assets are never changed");

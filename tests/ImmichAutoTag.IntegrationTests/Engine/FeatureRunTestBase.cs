@@ -37,6 +37,15 @@ public abstract class FeatureRunTestBase(string defaultRules, Action<string>? ch
 
     public async Task DisposeAsync() => await Server.DisposeAsync();
 
+    /// <summary>Replaces the fake with one started with <paramref name="options"/>, with the same user name and a new all-permission key.</summary>
+    protected async Task RestartServerAsync(FakeImmichOptions options)
+    {
+        await Server.DisposeAsync();
+        Server = await FakeImmichServer.StartAsync(options);
+        User = Server.State.AddUser("Alice", "alice@example.com").Id;
+        Key = Server.State.AddApiKey(User, "all");
+    }
+
     /// <summary>The suite's config with <paramref name="extra"/> top-level keys; <paramref name="rules"/> replaces the default rules.</summary>
     protected string Config(string extra = "", string? rules = null) => $"""
         server:

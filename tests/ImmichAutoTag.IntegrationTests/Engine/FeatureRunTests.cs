@@ -1,4 +1,5 @@
 using ImmichAutoTag.IntegrationTests.Cli;
+using ImmichAutoTag.TestKit;
 
 namespace ImmichAutoTag.IntegrationTests.Engine;
 
@@ -23,28 +24,28 @@ public sealed class FeatureRunTests() : FeatureRunTestBase(Rules, SecondPlanIsEm
         plan.Should().StartWith("# Plan: 0 tag(s) to create, 0 addition(s), 0 removal(s), 0 album addition(s), 0 date repair(s)");
 
     [Fact]
-    public async Task A_single_classification_tag_is_copied_to_the_untagged_duplicate()
+    public async Task A_single_classification_tag_is_copied_to_the_untagged_duplicate_by_default()
     {
         var tagged = Asset("a.jpg");
         var bare = Asset("b.jpg");
         Tag("meme", tagged);
         Server.State.AddDuplicateGroup([tagged, bare]);
 
-        var runs = await RunThriceAsync(Config("""
-            duplicate_processing:
-              copy_classification_from_duplicates: true
-            """));
+        // An unchanged upstream config (no copy_classification_from_duplicates key) gets upstream's behaviour.
+        var runs = await RunThriceAsync(Config());
 
-        runs.Plan.Should().Contain($"+ meme | {Server.BaseUrl.AbsoluteUri.TrimEnd('/')}/photos/{bare}");
+        runs.Plan.Should().Contain($"+ meme | {Server.BaseUrl.AbsoluteUri.TrimEnd('/')}/photos/{bare} | b.jpg | copied from a duplicate");
+        runs.Plan.Should().Contain("# Duplicates: copy_classification_from_duplicates on (1 asset(s) get a tag copied from a duplicate)");
         HasTag(bare, "meme").Should().BeTrue();
         HasTag(bare, Unknown).Should().BeFalse("the copied tag classifies it in the same run");
         HasTag(tagged, DupClass).Should().BeFalse();
         runs.FirstRunCalls("getAssetDuplicates").Should().Be(1);
         runs.Changes.Should().ContainSingle(c => c.GetProperty("kind").GetString() == "ADD_TAG_TO_ASSET" && c.GetProperty("tag").GetString() == "meme");
+        runs.Statistics.Should().Contain("  copy_classification_from_duplicates: on\n  assets_with_copied_tags: 1\n");
     }
 
     [Fact]
-    public async Task Without_the_opt_in_user_tags_and_albums_of_duplicates_are_left_alone()
+    public async Task Turning_the_duplicate_features_off_leaves_user_tags_and_albums_of_duplicates_alone()
     {
         var tagged = Asset("a.jpg");
         var bare = Asset("b.jpg");
@@ -52,12 +53,44 @@ public sealed class FeatureRunTests() : FeatureRunTestBase(Rules, SecondPlanIsEm
         var album = Server.State.AddAlbum(User, "2019-07-04 Beach", [tagged]);
         Server.State.AddDuplicateGroup([tagged, bare]);
 
-        var runs = await RunThriceAsync(Config());
+        var runs = await RunThriceAsync(Config("""
+            duplicate_processing:
+              copy_classification_from_duplicates: false
+              add_to_album_of_duplicates: false
+            """));
 
-        HasTag(bare, "meme").Should().BeFalse("copying a user tag needs copy_classification_from_duplicates");
-        Server.State.AlbumAssetIds(album.Id).Should().NotContain(bare, "adding to a user album needs add_to_album_of_duplicates");
+        HasTag(bare, "meme").Should().BeFalse("copy_classification_from_duplicates: false turns copying off");
+        Server.State.AlbumAssetIds(album.Id).Should().NotContain(bare, "add_to_album_of_duplicates: false turns propagation off");
         HasTag(bare, Unknown).Should().BeTrue();
         runs.Plan.Should().NotContain("album+");
+        runs.Plan.Should().Contain("# Duplicates: copy_classification_from_duplicates off (0 asset(s) get a tag copied from a duplicate), add_to_album_of_duplicates off (0 asset(s) join their duplicates' album)");
+        runs.Statistics.Should().Contain("  copy_classification_from_duplicates: off\n").And.Contain("  add_to_album_of_duplicates: off\n");
+    }
+
+    [Fact]
+    public async Task With_the_servers_duplicate_detection_off_the_existing_groups_are_still_used()
+    {
+        // A real 3.1 server with machine learning off: /server/features says duplicateDetection false while
+        // GET /duplicates still lists the groups found earlier or made by hand.
+        await RestartServerAsync(new FakeImmichOptions { DuplicateDetection = false });
+        var tagged = Asset("a.jpg");
+        var bare = Asset("b.jpg");
+        Tag("meme", tagged);
+        Server.State.AddDuplicateGroup([tagged, bare]);
+        var a = Asset("c.jpg");
+        var b = Asset("d.jpg");
+        Server.State.AddAlbum(User, "2019-07 Trip", [a]);
+        Server.State.AddAlbum(User, "2019-07-04 Beach", [b]);
+        Server.State.AddDuplicateGroup([a, b]);
+
+        var runs = await RunThriceAsync(Config());
+
+        HasTag(bare, "meme").Should().BeTrue("the existing group is used although no new groups are being found");
+        new[] { a, b }.Should().OnlyContain(id => HasTag(id, DupAlbum));
+        runs.FirstRunCalls("getAssetDuplicates").Should().Be(1);
+        runs.Statistics.Should().Contain("duplicate_groups: 2\n");
+        runs.First.ToString().Should().Contain("duplicate detection is off: the existing duplicate groups are used, no new ones are being found")
+            .And.NotContain("are skipped");
     }
 
     [Fact]
@@ -112,7 +145,7 @@ public sealed class FeatureRunTests() : FeatureRunTestBase(Rules, SecondPlanIsEm
     }
 
     [Fact]
-    public async Task An_unclassified_asset_joins_the_one_rule_album_of_its_duplicates()
+    public async Task An_unclassified_asset_joins_the_one_rule_album_of_its_duplicates_by_default()
     {
         var inAlbum = Asset("a.jpg");
         var loose = Asset("b.jpg");
@@ -121,13 +154,11 @@ public sealed class FeatureRunTests() : FeatureRunTestBase(Rules, SecondPlanIsEm
         Server.State.AddDuplicateGroup([inAlbum, loose]);
 
         var runs = await RunThriceAsync(
-            Config("""
-                duplicate_processing:
-                  add_to_album_of_duplicates: true
-                """),
+            Config(),
             () => Server.State.AlbumAssetIds(album.Id).Should().NotContain(loose));
 
-        runs.Plan.Should().Contain($"album+ 2019-07-04 Beach | {Server.BaseUrl.AbsoluteUri.TrimEnd('/')}/albums/{album.Id}");
+        runs.Plan.Should().Contain($"album+ 2019-07-04 Beach | {Server.BaseUrl.AbsoluteUri.TrimEnd('/')}/albums/{album.Id}").And.Contain("| album of its duplicates");
+        runs.Plan.Should().Contain("add_to_album_of_duplicates on (1 asset(s) join their duplicates' album)");
         Server.State.AlbumAssetIds(album.Id).Should().Contain(loose);
         HasTag(loose, Unknown).Should().BeFalse("it is classified by the album it joined, in the same run");
         runs.FirstRunCalls("addAssetsToAlbum").Should().Be(1);

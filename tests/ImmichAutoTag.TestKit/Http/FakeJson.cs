@@ -56,7 +56,14 @@ internal static class FakeJson
         }
 
         w.WriteNull("thumbhash");
-        w.WriteNull("livePhotoVideoId");
+        if (a.LivePhotoVideoId is { } video)
+        {
+            w.WriteString("livePhotoVideoId", video);
+        }
+        else
+        {
+            w.WriteNull("livePhotoVideoId");
+        }
         w.WriteBoolean("hasMetadata", true);
         w.WriteBoolean("resized", true);
         w.WriteStartArray("people");

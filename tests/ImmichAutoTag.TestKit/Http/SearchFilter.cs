@@ -128,7 +128,8 @@ internal sealed class SearchFilter
             return false;
         }
 
-        if (Visibility is null ? a.Visibility is not ("timeline" or "archive") : a.Visibility != Visibility)
+        // Without a visibility filter Immich 3.x also returns hidden assets: the video halves of Live/Motion Photos.
+        if (Visibility is not null && a.Visibility != Visibility)
         {
             return false;
         }

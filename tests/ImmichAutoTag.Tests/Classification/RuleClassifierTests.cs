@@ -54,13 +54,17 @@ public sealed class RuleClassifierTests
     }
 
     [Fact]
-    public void Tags_are_compared_by_leaf_name_not_by_full_path()
+    public void A_plain_entry_matches_the_leaf_name_and_an_entry_with_a_slash_the_full_path()
     {
         var child = ChildTag("Holidays", "Beach");
 
-        Classify(Facts([child]), Tags("Beach")).Status.Should().Be(ClassificationStatus.Classified);
-        Classify(Facts([child]), Tags("Holidays/Beach")).Status.Should().Be(ClassificationStatus.Unclassified);
-        Classify(Facts([child]), Tags("Holidays")).Status.Should().Be(ClassificationStatus.Unclassified);
+        Classify(Facts([child]), Tags("Beach")).Status.Should().Be(ClassificationStatus.Classified, "upstream's leaf-name match");
+        Classify(Facts([child]), Tags("Holidays/Beach")).Status.Should().Be(ClassificationStatus.Classified, "the full path");
+        Classify(Facts([child]), Tags("/Holidays/Beach/")).Status.Should().Be(ClassificationStatus.Classified, "outer slashes are ignored");
+        Classify(Facts([child]), Tags("Travel/Beach")).Status.Should().Be(ClassificationStatus.Unclassified, "another path with the same leaf");
+        Classify(Facts([child]), Tags("holidays/Beach")).Status.Should().Be(ClassificationStatus.Unclassified, "paths are case-sensitive");
+        Classify(Facts([child]), Tags("Holidays")).Status.Should().Be(ClassificationStatus.Unclassified, "a parent names no child");
+        Classify(Facts([child]), Tags("Holidays/Beach")).Matches.Single().MatchedTagNames.Should().Equal("Holidays/Beach");
     }
 
     [Fact]

@@ -253,6 +253,7 @@ public sealed class ConfigErrorTests
             album_permissions:
               user_groups: [{name: family, members: []}]
               selection_rules: [{name: r, keyword: k, groups: [famliy]}]
+            classification: {rules: [{tag_names: [meme]}]}
             """);
 
         result.IsValid.Should().BeTrue();

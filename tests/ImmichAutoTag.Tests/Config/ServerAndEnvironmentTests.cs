@@ -59,6 +59,7 @@ public sealed class ServerAndEnvironmentTests
               port: 1
               api_key: k
             enable_album_name_strip: true
+            classification: {rules: [{tag_names: [meme]}]}
             """);
 
         result.Config!.Server.Url.Should().Be(new Uri("https://a.example/"));

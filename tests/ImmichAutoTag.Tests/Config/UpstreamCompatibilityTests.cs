@@ -182,7 +182,7 @@ public sealed class UpstreamCompatibilityTests
         var result = Load(Minimal + """
 
             classification:
-              rules: []
+              rules: [{tag_names: [meme]}]
               future_option: 1
             performance:
               enable_type_checkin: true
@@ -211,7 +211,7 @@ public sealed class UpstreamCompatibilityTests
                 - description: c
                   source: {description: r, tag_names: [a]}
                   destination: {description: d, tag_names: [b]}
-            classification: {description: s}
+            classification: {description: s, rules: [{description: r, tag_names: [x]}]}
             duplicate_processing:
               description: s
               date_correction: {description: s, enabled: false, extraction_timezone: UTC}
