@@ -1,6 +1,7 @@
 using System.Data.Common;
 using System.Globalization;
 using ImmichAutoTag.Cli.Output;
+using ImmichAutoTag.Cli.Output.Html;
 using ImmichAutoTag.Cli.Runtime;
 using ImmichAutoTag.Config;
 using ImmichAutoTag.Core.Classification;
@@ -138,6 +139,8 @@ internal static class RunUseCase
 
             // Reports are written even when a stop request cut the apply short: they say what was applied.
             await ReportWriter.WriteAllAsync(folder, config, result, gateway.Snapshot(), gateway.WriteRequests, CancellationToken.None).ConfigureAwait(false);
+            var canViewAssets = ImmichPermissions.Missing(preflight.ApiKey.Permissions, [new PermissionNeed(ImmichPermissions.AssetView, string.Empty)]).Count == 0;
+            await HtmlReportStep.WriteAsync(new HtmlReportRun(folder, request.StateFolder, config, result, gateway, gateway.Snapshot(), gateway.WriteRequests, canViewAssets), logger, CancellationToken.None).ConfigureAwait(false);
             await WriteSummaryAsync(context.Out, folder, result, gateway).ConfigureAwait(false);
             foreach (var error in result.Errors)
             {
@@ -369,5 +372,6 @@ internal static class RunUseCase
         var requests = metrics.Snapshot();
         await output.WriteLineAsync(string.Create(inv, $"Requests: {requests.Values.Sum()} ({metrics.WriteRequests} writes): {string.Join(", ", requests.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => $"{kv.Key} {kv.Value}"))}")).ConfigureAwait(false);
         await output.WriteLineAsync(string.Create(inv, $"Review links: {folder.File(RunFolder.LinksFile)}")).ConfigureAwait(false);
+        await output.WriteLineAsync(string.Create(inv, $"Report with thumbnails and progress: {folder.File(HtmlReportStep.FileName)}")).ConfigureAwait(false);
     }
 }

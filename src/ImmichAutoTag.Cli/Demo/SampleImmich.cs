@@ -260,7 +260,7 @@ internal sealed class SampleImmich : IImmichConnection
     }, "updateQueue");
 
     public Task<byte[]> GetThumbnailAsync(Guid assetId, string size, CancellationToken ct) =>
-        Task.FromException<byte[]>(new ImmichApiException("viewAsset", 404, "the sample library has no image files"));
+        Read(() => DemoThumbnails.Png(assetId), "viewAsset");
 
     // ---- helpers; callers hold _gate ----
     private bool Matches(Asset asset, AssetQuery query) =>
