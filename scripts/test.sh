@@ -6,9 +6,11 @@ cd "$(dirname "$0")/.."
 
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 
-# The NSwag CLI that generates the Immich client comes from npm (package-lock.json pins it).
-if [ ! -f node_modules/nswag/bin/binaries/Net100/dotnet-nswag.dll ]; then
-  npm ci --no-audit --no-fund
+# One test renders a run's report.html in headless Chromium (Debian package chromium, or CHROMIUM_PATH).
+# Installed here when missing and this is a Debian machine we may install on (CI runs as root).
+if [ -z "${CHROMIUM_PATH:-}" ] && [ ! -x /usr/bin/chromium ] && command -v apt-get >/dev/null && [ "$(id -u)" = 0 ]; then
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium
 fi
 
 log=$(mktemp)

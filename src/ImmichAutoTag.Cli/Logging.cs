@@ -21,7 +21,11 @@ internal static class Logging
     private const string Template = "[{Timestamp:HH:mm:ss} {Level:u3}] {Message:lj}{NewLine}{Exception}";
 
     /// <param name="logFile">The run's full log; it always records Debug and above, whatever the console shows.</param>
-    public static ILoggerFactory Create(CliContext context, LogSettings settings, string? logFile = null)
+    public static ILoggerFactory Create(CliContext context, LogSettings settings, string? logFile = null) =>
+        new SerilogLoggerFactory(CreateLogger(context, settings, logFile), dispose: true);
+
+    /// <summary>The Serilog logger behind <see cref="Create"/>; the daemon's host takes it through AddSerilog.</summary>
+    public static Logger CreateLogger(CliContext context, LogSettings settings, string? logFile = null)
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(settings);
@@ -49,7 +53,7 @@ internal static class Logging
                 formatProvider: CultureInfo.InvariantCulture);
         }
 
-        return new SerilogLoggerFactory(configuration.CreateLogger(), dispose: true);
+        return configuration.CreateLogger();
     }
 
     /// <summary>In JSON mode every console line must be a JSON object, so plain status lines go through the logger.</summary>

@@ -6,6 +6,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using ImmichAutoTag.Core.Domain;
 using ImmichAutoTag.Core.Ports;
+using ImmichAutoTag.Immich.Http;
 using Dto = ImmichAutoTag.Immich.Generated;
 
 namespace ImmichAutoTag.Immich;
@@ -69,6 +70,9 @@ public sealed partial class ImmichGateway
         };
         request.Content.Headers.ContentType = MediaTypeHeaderValue.Parse("application/json");
         request.Headers.Accept.Add(MediaTypeWithQualityHeaderValue.Parse("application/json"));
+
+        // The handlers (retries, permission names, request counts) know an operation by this option alone.
+        request.Options.Set(ImmichOperations.OperationIdOption, "searchAssets");
         using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct).ConfigureAwait(false);
         var status = (int)response.StatusCode;
         var text = await response.Content.ReadAsStringAsync(ct).ConfigureAwait(false);

@@ -15,7 +15,7 @@ namespace ImmichAutoTag.Immich;
 /// The HTTP implementation of <see cref="IImmichGateway"/>: calls the generated client, maps its DTOs to domain
 /// types and turns every failure into an <see cref="ImmichException"/> whose message is safe to show.
 /// </summary>
-public sealed partial class ImmichGateway : IImmichGateway, IRequestMetrics, IDisposable
+public sealed partial class ImmichGateway : IImmichConnection
 {
     private readonly HttpClient _http;
     private readonly ImmichClient _client;
@@ -61,14 +61,15 @@ public sealed partial class ImmichGateway : IImmichGateway, IRequestMetrics, IDi
 
         var logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger<ImmichGateway>();
         var apiBase = ImmichUrls.ApiBase(options.ServerUrl);
-        var metrics = new RequestCountingHandler(apiBase, logger)
+        var metrics = new RequestCountingHandler(logger)
         {
             InnerHandler = new ApiKeyHandler(options.ApiKey)
             {
                 InnerHandler = options.InnerHandler ?? new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5) },
             },
         };
-        var resilience = new ResilienceHandler(apiBase, options, logger) { InnerHandler = metrics };
+        var resilience = ImmichResilience.CreateHandler(options, logger);
+        resilience.InnerHandler = metrics;
 
         // The per-attempt time-out lives in the resilience pipeline; HttpClient's own would also cut off retries.
         var http = new HttpClient(resilience, disposeHandler: true) { BaseAddress = apiBase, Timeout = Timeout.InfiniteTimeSpan };

@@ -6,9 +6,22 @@ namespace ImmichAutoTag.Cli.Commands;
 /// <summary>Finds and validates the config; prints every problem at once and never reaches the server.</summary>
 internal static class ConfigResolution
 {
+    /// <summary>
+    /// The config of --config, else of the first file found (see <see cref="ConfigLocator"/>), else — when IMMICH_URL
+    /// and IMMICH_API_KEY are set and no --config was given — the built-in default rules, said in one line.
+    /// Null after printing the problems.
+    /// </summary>
     public static async Task<AutoTagConfig?> LoadAsync(string? explicitPath, CliContext context)
     {
         var location = ConfigLocator.Locate(ResolvePath(explicitPath, context), context.Environment, context.Home);
+        if (location.Path is null && location.Note is null && explicitPath is null && HasServerEnvironment(context))
+        {
+            await context.Err.WriteLineAsync(
+                $"No config file found ({string.Join(", ", location.Searched)}): using the built-in default rules: {BuiltInRules.Summary}. " +
+                "'immich-autotag config init' writes a commented example to edit.").ConfigureAwait(false);
+            return await CheckAsync(BuiltInRules.Load(context.Environment), BuiltInRules.Name, context).ConfigureAwait(false);
+        }
+
         if (location.Path is null)
         {
             await context.Err.WriteLineAsync("error: no config file found. Looked in:").ConfigureAwait(false);
@@ -23,7 +36,8 @@ internal static class ConfigResolution
             }
 
             await context.Err.WriteLineAsync(
-                "Create one from rules/config.example.yaml, or pass --config FILE.").ConfigureAwait(false);
+                "Write one with 'immich-autotag config init' (a commented example), or pass --config FILE. " +
+                "With IMMICH_URL and IMMICH_API_KEY set and no --config, runs use the built-in default rules.").ConfigureAwait(false);
             return null;
         }
 
@@ -32,7 +46,11 @@ internal static class ConfigResolution
             await context.Err.WriteLineAsync($"warning: {note}").ConfigureAwait(false);
         }
 
-        var result = ConfigLoader.LoadFile(location.Path, context.Environment);
+        return await CheckAsync(ConfigLoader.LoadFile(location.Path, context.Environment), location.Path, context).ConfigureAwait(false);
+    }
+
+    private static async Task<AutoTagConfig?> CheckAsync(ConfigLoadResult result, string source, CliContext context)
+    {
         foreach (var warning in result.Warnings)
         {
             await context.Err.WriteLineAsync($"warning: {warning}").ConfigureAwait(false);
@@ -46,19 +64,22 @@ internal static class ConfigResolution
             }
 
             await context.Err.WriteLineAsync(
-                $"{result.Errors.Count} error(s) in {location.Path}; nothing was sent to the server.").ConfigureAwait(false);
+                $"{result.Errors.Count} error(s) in {source}; nothing was sent to the server.").ConfigureAwait(false);
             return null;
         }
 
         // The loader checks the schedule's shape; its values need the daemon's cron parser.
         if (result.Config!.Schedule is { } schedule && !Daemon.CronSchedule.TryParse(schedule, out _, out var scheduleError))
         {
-            await context.Err.WriteLineAsync($"error: {location.Path}: schedule: {scheduleError}").ConfigureAwait(false);
+            await context.Err.WriteLineAsync($"error: {source}: schedule: {scheduleError}").ConfigureAwait(false);
             return null;
         }
 
         return result.Config;
     }
+
+    private static bool HasServerEnvironment(CliContext context) =>
+        !string.IsNullOrWhiteSpace(context.Environment("IMMICH_URL")) && !string.IsNullOrWhiteSpace(context.Environment("IMMICH_API_KEY"));
 
     private static string? ResolvePath(string? path, CliContext context) =>
         path is null || Path.IsPathRooted(path) ? path : Path.GetFullPath(Path.Combine(context.WorkingDirectory, path));

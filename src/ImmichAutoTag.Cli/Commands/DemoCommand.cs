@@ -2,11 +2,10 @@ using System.CommandLine;
 using ImmichAutoTag.Cli.Demo;
 using ImmichAutoTag.Cli.Runtime;
 using ImmichAutoTag.Config;
-using ImmichAutoTag.TestKit;
 
 namespace ImmichAutoTag.Cli.Commands;
 
-/// <summary>Shows the tool working without an Immich server: a built-in sample library on loopback.</summary>
+/// <summary>Shows the tool working without an Immich server: a built-in sample library kept in memory.</summary>
 internal static class DemoCommand
 {
     public static Command Create(CliContext context)
@@ -19,7 +18,7 @@ internal static class DemoCommand
         var verbose = CommonOptions.Verbose();
         var command = new Command(
             "demo",
-            "Start a sample Immich library on 127.0.0.1, run the engine against it and show where the reports are.")
+            "Run the engine on a built-in sample library (in memory, no server needed) and show where the reports are.")
         {
             output, verbose,
         };
@@ -29,14 +28,12 @@ internal static class DemoCommand
 
     private static async Task<int> ExecuteAsync(CliContext context, string? output, bool verbose, CancellationToken ct)
     {
-        await using var server = await FakeImmichServer.StartAsync(ct: ct).ConfigureAwait(false);
-        var seeded = DemoLibrary.Seed(server.State);
+        var seeded = DemoLibrary.Create();
         await context.Out.WriteLineAsync(
-            $"Demo library: {seeded.Assets} assets and {seeded.Albums} albums on a sample server at {server.BaseUrl}").ConfigureAwait(false);
-
-        var yaml = DemoLibrary.ConfigYaml + $"\nserver:\n  url: {server.BaseUrl}\n  api_key: {seeded.ApiKey}\n";
+            $"Demo library: {seeded.Assets} assets and {seeded.Albums} albums in a sample Immich kept in memory (report links use {DemoLibrary.ServerUrl})").ConfigureAwait(false);
 
         // The demo's own server and key win over anything the user's environment says.
+        var yaml = DemoLibrary.ConfigYaml + $"\nserver:\n  url: {DemoLibrary.ServerUrl}\n  api_key: demo\n";
         var loaded = ConfigLoader.LoadYaml(yaml, "demo-config.yaml", _ => null);
         if (!loaded.IsValid)
         {
@@ -54,7 +51,7 @@ internal static class DemoCommand
         var state = Directory.CreateTempSubdirectory("immich-autotag-demo-");
         try
         {
-            var request = new RunRequest(config, DryRun: false, Locations.OutputRoot(output, context), state.FullName, new LogSettings(verbose), Trigger: "demo");
+            var request = new RunRequest(config, DryRun: false, Locations.OutputRoot(output, context), state.FullName, new LogSettings(verbose), Trigger: "demo", Connect: _ => seeded.Library);
             var report = await RunUseCase.ExecuteAsync(context, request, ct).ConfigureAwait(false);
             return await ExplainAsync(context, (int)report.Code).ConfigureAwait(false);
         }
@@ -69,9 +66,9 @@ internal static class DemoCommand
         if (code == (int)ExitCode.Success)
         {
             await context.Out.WriteLineAsync(
-                "The links in the report point at the sample server, which stops now; against your own server they " +
-                "open the tags in Immich. Next: copy rules/config.example.yaml, set IMMICH_URL and IMMICH_API_KEY, " +
-                "and try 'immich-autotag run --dry-run'.").ConfigureAwait(false);
+                "The links in the report point at a made-up address; against your own server they " +
+                "open the tags in Immich. Next: set IMMICH_URL and IMMICH_API_KEY and try 'immich-autotag run --dry-run' " +
+                "(built-in default rules), or write your own rules with 'immich-autotag config init'.").ConfigureAwait(false);
         }
 
         return code;

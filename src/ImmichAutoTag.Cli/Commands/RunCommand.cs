@@ -1,6 +1,7 @@
 using System.CommandLine;
 using ImmichAutoTag.Cli.Runtime;
 using ImmichAutoTag.Core.Configuration;
+using ImmichAutoTag.Core.Ports;
 
 namespace ImmichAutoTag.Cli.Commands;
 
@@ -34,11 +35,13 @@ internal static class RunCommand
 
 /// <param name="OutputRoot">Absolute folder that receives one folder per run.</param>
 /// <param name="StateFolder">Absolute folder of the run lock and status.json.</param>
-/// <param name="Trigger">Who started the run ("run" or "daemon"), for status.json.</param>
+/// <param name="Trigger">Who started the run ("run", "daemon" or "demo"), for status.json.</param>
+/// <param name="Connect">The library to run on; null: the Immich server of the config, over HTTP.</param>
 internal sealed record RunRequest(
     AutoTagConfig Config,
     bool DryRun,
     string OutputRoot,
     string StateFolder,
     LogSettings Logs,
-    string Trigger = "run");
+    string Trigger = "run",
+    Func<Microsoft.Extensions.Logging.ILoggerFactory, IImmichConnection>? Connect = null);

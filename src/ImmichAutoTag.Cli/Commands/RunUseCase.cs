@@ -1,6 +1,7 @@
 using System.Data.Common;
 using System.Globalization;
 using ImmichAutoTag.Cli.Output;
+using ImmichAutoTag.Cli.Output.Html;
 using ImmichAutoTag.Cli.Runtime;
 using ImmichAutoTag.Config;
 using ImmichAutoTag.Core.Classification;
@@ -76,7 +77,8 @@ internal static class RunUseCase
         // Disposing the factory at the end flushes and closes the run's log file, whatever happened.
         using var loggerFactory = Logging.Create(context, request.Logs, folder.File(RunFolder.LogFile));
         var logger = loggerFactory.CreateLogger("immich-autotag");
-        using var gateway = ImmichGateway.Create(new ImmichConnectionOptions(config.Server.Url, config.Server.ApiKey), loggerFactory);
+        using var gateway = request.Connect?.Invoke(loggerFactory)
+            ?? ImmichGateway.Create(new ImmichConnectionOptions(config.Server.Url, config.Server.ApiKey), loggerFactory);
         var json = Logging.IsJson(context, request.Logs);
         using var progressLines = new LogLineWriter(logger);
         var progress = json ? new ProgressReporter(progressLines, interactive: false, time) : new ProgressReporter(context.Err, context.Interactive, time);
@@ -137,6 +139,8 @@ internal static class RunUseCase
 
             // Reports are written even when a stop request cut the apply short: they say what was applied.
             await ReportWriter.WriteAllAsync(folder, config, result, gateway.Snapshot(), gateway.WriteRequests, CancellationToken.None).ConfigureAwait(false);
+            var canViewAssets = ImmichPermissions.Missing(preflight.ApiKey.Permissions, [new PermissionNeed(ImmichPermissions.AssetView, string.Empty)]).Count == 0;
+            await HtmlReportStep.WriteAsync(new HtmlReportRun(folder, request.StateFolder, config, result, gateway, gateway.Snapshot(), gateway.WriteRequests, canViewAssets), logger, CancellationToken.None).ConfigureAwait(false);
             await WriteSummaryAsync(context.Out, folder, result, gateway).ConfigureAwait(false);
             foreach (var error in result.Errors)
             {
@@ -241,7 +245,7 @@ internal static class RunUseCase
     /// full_pass_interval_hours: 0 always walk. A state file that cannot be read only costs a full pass.
     /// </summary>
     private static async Task<IncrementalRun?> CheckForChangesAsync(
-        AutoTagConfig config, RunRequest request, ImmichGateway gateway, Guid userId, ILogger logger, TimeProvider time, CancellationToken ct)
+        AutoTagConfig config, RunRequest request, IImmichConnection gateway, Guid userId, ILogger logger, TimeProvider time, CancellationToken ct)
     {
         if (request.DryRun || config.FullPassIntervalHours <= 0)
         {
@@ -289,7 +293,7 @@ internal static class RunUseCase
         }
     }
 
-    private static RunCounters Counters(RunResult result, ImmichGateway gateway) => new(
+    private static RunCounters Counters(RunResult result, IImmichConnection gateway) => new(
         result.Assets.Total,
         result.Assets.Evaluated,
         result.StatusCounts.GetValueOrDefault(ClassificationStatus.Unclassified),
@@ -300,7 +304,7 @@ internal static class RunUseCase
         gateway.Snapshot().Values.Sum(),
         gateway.WriteRequests);
 
-    private static async Task WriteSummaryAsync(TextWriter output, RunFolder folder, RunResult result, ImmichGateway metrics)
+    private static async Task WriteSummaryAsync(TextWriter output, RunFolder folder, RunResult result, IRequestMetrics metrics)
     {
         var inv = CultureInfo.InvariantCulture;
         var a = result.Assets;
@@ -368,5 +372,6 @@ internal static class RunUseCase
         var requests = metrics.Snapshot();
         await output.WriteLineAsync(string.Create(inv, $"Requests: {requests.Values.Sum()} ({metrics.WriteRequests} writes): {string.Join(", ", requests.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => $"{kv.Key} {kv.Value}"))}")).ConfigureAwait(false);
         await output.WriteLineAsync(string.Create(inv, $"Review links: {folder.File(RunFolder.LinksFile)}")).ConfigureAwait(false);
+        await output.WriteLineAsync(string.Create(inv, $"Report with thumbnails and progress: {folder.File(HtmlReportStep.FileName)}")).ConfigureAwait(false);
     }
 }

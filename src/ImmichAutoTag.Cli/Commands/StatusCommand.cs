@@ -1,6 +1,9 @@
 using System.CommandLine;
+using System.Data.Common;
 using System.Globalization;
+using ImmichAutoTag.Cli.Output.Html;
 using ImmichAutoTag.Cli.Runtime;
+using ImmichAutoTag.Infrastructure;
 
 namespace ImmichAutoTag.Cli.Commands;
 
@@ -48,10 +51,31 @@ internal static class StatusCommand
                 }
             }
 
+            await WriteHistoryAsync(context, folder).ConfigureAwait(false);
             var healthy = status.LastRun is not { Outcome: RunOutcome.Failed };
             await context.Out.WriteLineAsync(healthy ? "healthy" : "unhealthy: the last run failed").ConfigureAwait(false);
             return (int)(healthy ? ExitCode.Success : ExitCode.Failure);
         });
         return command;
+    }
+
+    /// <summary>The trend of the last runs from state.db; a missing or unreadable file only leaves it out.</summary>
+    private static async Task WriteHistoryAsync(CliContext context, string stateFolder)
+    {
+        var database = Path.Combine(stateFolder, SqliteRunStateStore.FileName);
+        if (!File.Exists(database))
+        {
+            return;
+        }
+
+        try
+        {
+            var history = await SqliteRunHistoryStore.InFolder(stateFolder).RecentAsync(HistoryTrend.Runs, server: null, CancellationToken.None).ConfigureAwait(false);
+            await context.Out.WriteAsync(HistoryTrend.Render(history)).ConfigureAwait(false);
+        }
+        catch (DbException e)
+        {
+            await context.Err.WriteLineAsync($"warning: cannot read the run history in {database}: {e.Message}").ConfigureAwait(false);
+        }
     }
 }

@@ -3,6 +3,8 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Serilog;
+using Serilog.Extensions.Logging;
 using Quartz;
 
 namespace ImmichAutoTag.Cli.Daemon;
@@ -43,11 +45,12 @@ internal static class DaemonHost
 
         using (daemonLock)
         {
-            using var loggerFactory = Logging.Create(context, settings.Logs);
+            using var serilog = Logging.CreateLogger(context, settings.Logs);
+            using var loggerFactory = new SerilogLoggerFactory(serilog);
             var logger = loggerFactory.CreateLogger("immich-autotag.daemon");
             var status = new StatusFile(settings.StateFolder);
             var runner = new DaemonRunner(context, settings, status, logger, ct);
-            using var host = Build(settings, loggerFactory, runner);
+            using var host = Build(settings, serilog, runner);
 
             await host.StartAsync(CancellationToken.None).ConfigureAwait(false);
             var scheduler = await host.Services.GetRequiredService<ISchedulerFactory>().GetScheduler(CancellationToken.None).ConfigureAwait(false);
@@ -78,11 +81,10 @@ internal static class DaemonHost
         }
     }
 
-    private static IHost Build(DaemonSettings settings, ILoggerFactory loggerFactory, DaemonRunner runner)
+    private static IHost Build(DaemonSettings settings, Serilog.ILogger serilog, DaemonRunner runner)
     {
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
-        builder.Services.AddLogging();
-        builder.Services.Replace(ServiceDescriptor.Singleton(loggerFactory));
+        builder.Services.AddSerilog(serilog, dispose: false);
 
         // The CLI's own token (Ctrl-C, SIGTERM via Program) drives shutdown, in-process tests included.
         builder.Services.Replace(ServiceDescriptor.Singleton<IHostLifetime, ExternalLifetime>());

@@ -1,18 +1,21 @@
-using ImmichAutoTag.TestKit;
+using System.Globalization;
+using ImmichAutoTag.Core.Domain;
 
 namespace ImmichAutoTag.Cli.Demo;
 
 /// <summary>
-/// A small library that shows every status: photos filed in dated event albums, memes tagged by hand,
+/// The sample library of `immich-autotag demo`: photos filed in dated event albums, memes tagged by hand,
 /// loose photos no rule claims, photos sitting in two event albums, and a partner's photo that is never touched.
 /// </summary>
 internal static class DemoLibrary
 {
+    /// <summary>The address the demo's reports link to. ".invalid" is reserved (RFC 2606): nothing answers there.</summary>
+    public static readonly Uri ServerUrl = new("http://immich-demo.invalid/");
+
     public const string ApiKeyOwnerEmail = "demo@example.com";
 
     public static readonly string ConfigYaml = """
         # The demo's config: the same shape as a real one (see rules/config.example.yaml).
-        enable_album_name_strip: true
         classification:
           rules:
             # Memes: tagged by hand, or filed in the meme album.
@@ -24,13 +27,14 @@ internal static class DemoLibrary
           autotag_conflict: autotag_output_conflict
         """;
 
-    public sealed record Seeded(string ApiKey, int Assets, int Albums);
+    /// <summary>What <see cref="Create"/> put into the library.</summary>
+    public sealed record Seeded(SampleImmich Library, int Assets, int Albums);
 
-    public static Seeded Seed(FakeImmichState state, int seed = 7)
+    /// <summary>Builds the same library every time for one <paramref name="seed"/>.</summary>
+    public static Seeded Create(int seed = 7)
     {
         var random = new Random(seed);
-        var me = state.AddUser("Demo User", ApiKeyOwnerEmail);
-        var key = state.AddApiKey(me.Id, "all");
+        var library = new SampleImmich(ServerUrl, new UserInfo(Guid.NewGuid(), "Demo User", ApiKeyOwnerEmail));
         var start = new DateTimeOffset(2024, 1, 6, 10, 0, 0, TimeSpan.Zero);
         var events = new[]
         {
@@ -40,57 +44,47 @@ internal static class DemoLibrary
         };
 
         var count = 0;
-        var albums = 0;
-        var eventAssets = new List<Guid>();
-        for (var e = 0; e < events.Length; e++)
+        var albums = new List<Album>();
+        foreach (var name in events)
         {
-            var day = DateTimeOffset.Parse(events[e][..10], System.Globalization.CultureInfo.InvariantCulture);
+            var day = DateTimeOffset.Parse(name[..10], CultureInfo.InvariantCulture);
             var ids = Enumerable.Range(0, 6 + random.Next(6))
-                .Select(i => state.AddAsset(me.Id, $"IMG_{day:yyyyMMdd}_{10 + i:00}{random.Next(60):00}{random.Next(60):00}.jpg", day.AddHours(10 + i)).Id)
+                .Select(i => library.AddAsset($"IMG_{day:yyyyMMdd}_{10 + i:00}{random.Next(60):00}{random.Next(60):00}.jpg", day.AddHours(10 + i)).Id)
                 .ToList();
-            state.AddAlbum(me.Id, events[e], ids);
-            eventAssets.AddRange(ids);
+            albums.Add(library.AddAlbum(name, ids));
             count += ids.Count;
-            albums++;
         }
 
         // Two photos landed in two event albums: a conflict the user should sort out.
-        var beach = state.Albums.First(a => a.Name.Contains("Beach", StringComparison.Ordinal));
-        var wedding = state.Albums.First(a => a.Name.Contains("Wedding", StringComparison.Ordinal));
-        state.AddAlbumAssets(wedding.Id, state.AlbumAssetIds(beach.Id).Take(2).ToArray());
+        var beach = albums.First(a => a.Name.Contains("Beach", StringComparison.Ordinal));
+        var wedding = albums.First(a => a.Name.Contains("Wedding", StringComparison.Ordinal));
+        library.AddToAlbum(wedding.Id, library.AssetsOf(beach.Id).Take(2));
 
-        var meme = state.UpsertTag("meme");
         for (var i = 0; i < 5; i++)
         {
-            state.TagAsset(meme.Id, state.AddAsset(me.Id, $"Screenshot_2024{3 + i:00}1{i}-2030{i}5.png", start.AddDays(60 + (i * 20))).Id);
+            library.Tag(library.AddAsset($"Screenshot_2024{3 + i:00}1{i}-2030{i}5.png", start.AddDays(60 + (i * 20))).Id, "meme");
             count++;
         }
 
-        var memeAlbum = state.AddAlbum(me.Id, "autotag_input_meme");
-        for (var i = 0; i < 3; i++)
-        {
-            state.AddAlbumAssets(memeAlbum.Id, state.AddAsset(me.Id, $"IMG-2024060{i}-WA000{i}.jpg", start.AddDays(150 + i)).Id);
-            count++;
-        }
-
-        albums++;
+        var memes = Enumerable.Range(0, 3).Select(i => library.AddAsset($"IMG-2024060{i}-WA000{i}.jpg", start.AddDays(150 + i)).Id).ToList();
+        albums.Add(library.AddAlbum("autotag_input_meme", memes));
+        count += memes.Count;
 
         // Loose photos: no album, no tag. These get autotag_output_unknown.
         for (var i = 0; i < 9; i++)
         {
-            state.AddAsset(me.Id, $"PXL_2024{2 + i:00}0{1 + (i % 9)}_1{i}3000123.jpg", start.AddDays(30 + (i * 31)));
+            library.AddAsset($"PXL_2024{2 + i:00}0{1 + (i % 9)}_1{i}3000123.jpg", start.AddDays(30 + (i * 31)));
             count++;
         }
 
         // A user tag the tool must leave alone, on a classified photo.
-        state.TagAsset(state.UpsertTag("people/ana").Id, eventAssets[0]);
+        library.Tag(library.AssetsOf(albums[0].Id)[0], "people/ana");
 
         // A partner shares a timeline: their photos show up in searches but are never changed.
-        var partner = state.AddUser("Partner", "partner@example.com");
-        state.AddPartner(me.Id, partner.Id);
-        state.AddAsset(partner.Id, "partner_photo.jpg", start.AddDays(200));
+        var partner = library.AddUser("Partner", "partner@example.com");
+        library.AddAsset("partner_photo.jpg", start.AddDays(200), partner);
         count++;
 
-        return new Seeded(key, count, albums);
+        return new Seeded(library, count, albums.Count);
     }
 }

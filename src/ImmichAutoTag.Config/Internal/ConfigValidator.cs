@@ -17,10 +17,6 @@ internal sealed class ConfigValidator(Diagnostics diag, Func<string, string?> en
     {
         var server = ValidateServer(raw);
         var root = raw.B;
-        if (!root.Has("enable_album_name_strip"))
-        {
-            Missing(root, "enable_album_name_strip");
-        }
 
         var config = new AutoTagConfig
         {
@@ -321,16 +317,8 @@ internal sealed class ConfigValidator(Diagnostics diag, Func<string, string?> en
         var dateCorrection = d.DateCorrection;
         if (raw?.DateCorrection is { } dc)
         {
-            if (!dc.B.Has("enabled"))
-            {
-                Missing(dc.B, "enabled");
-            }
-
-            if (!dc.B.Has("extraction_timezone"))
-            {
-                Missing(dc.B, "extraction_timezone");
-            }
-
+            // Upstream requires both keys; a left-out one takes the value an upstream template would give it
+            // least surprisingly: repair off (it writes dates), zone UTC.
             var tz = dc.ExtractionTimezone;
             if (tz is not null && (tz.Value is null || !TimeZoneInfo.TryFindSystemTimeZoneById(tz.Value, out _)))
             {
@@ -339,7 +327,7 @@ internal sealed class ConfigValidator(Diagnostics diag, Func<string, string?> en
 
             dateCorrection = new DateCorrectionConfig
             {
-                Enabled = dc.Enabled?.Value ?? false,
+                Enabled = dc.Enabled?.Value ?? dateCorrection.Enabled,
                 ExtractionTimezone = tz?.Value ?? dateCorrection.ExtractionTimezone,
             };
         }
@@ -374,19 +362,10 @@ internal sealed class ConfigValidator(Diagnostics diag, Func<string, string?> en
 
     private AlbumDetectionFromFoldersConfig ValidateAlbumDetection(RawAlbumDetection? raw)
     {
+        // Upstream requires enabled and excluded_paths; left out they mean "off" and "no exclusions".
         if (raw is null)
         {
             return new AlbumDetectionFromFoldersConfig();
-        }
-
-        if (!raw.B.Has("enabled"))
-        {
-            Missing(raw.B, "enabled");
-        }
-
-        if (!raw.B.Has("excluded_paths"))
-        {
-            Missing(raw.B, "excluded_paths");
         }
 
         var excluded = Patterns(raw.ExcludedPaths, RegexOptions.CultureInvariant | RegexOptions.IgnoreCase);

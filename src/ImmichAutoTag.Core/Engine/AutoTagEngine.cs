@@ -115,6 +115,7 @@ public sealed class AutoTagEngine(IImmichGateway gateway, TimeProvider time, ILo
             await store.SaveAsync(scope, remembered, CancellationToken.None);
         }
 
+        var outputTagAssets = OutputTagHolders(snapshot, outputs, changes.Except(verified.StillWrong).ToList());
         return new RunResult
         {
             StartedAt = startedAt,
@@ -141,7 +142,8 @@ public sealed class AutoTagEngine(IImmichGateway gateway, TimeProvider time, ILo
             Errors = errors,
             Aborted = aborted,
             Cancelled = cancelled,
-            OutputTagCounts = CountOutputTags(snapshot, outputs, changes.Except(verified.StillWrong).ToList()),
+            OutputTagCounts = outputTagAssets.ToDictionary(kv => kv.Key, kv => kv.Value.Count, StringComparer.Ordinal),
+            OutputTagAssets = outputTagAssets,
             ExcludedByFilters = planning.ExcludedByFilters,
             DuplicateGroups = duplicates is null ? null : planning.DuplicateGroups,
             DuplicateFeatures = new DuplicateFeatures(
@@ -213,17 +215,21 @@ public sealed class AutoTagEngine(IImmichGateway gateway, TimeProvider time, ILo
         || !string.IsNullOrWhiteSpace(config.DuplicateProcessing.AutotagAlbumConflict)
         || config.Classification.Rules.Count > 0;
 
-    private static Dictionary<string, int> CountOutputTags(LibrarySnapshot snapshot, OutputTags outputs, IReadOnlyList<AppliedChange> changes)
+    /// <summary>Who carries each output tag after the run: the walk's holders, plus what was added, minus what was removed.</summary>
+    private static Dictionary<string, IReadOnlyList<Guid>> OutputTagHolders(LibrarySnapshot snapshot, OutputTags outputs, IReadOnlyList<AppliedChange> changes)
     {
-        var counts = new Dictionary<string, int>(StringComparer.Ordinal);
+        var holders = new Dictionary<string, IReadOnlyList<Guid>>(StringComparer.Ordinal);
         foreach (var path in outputs.Enabled)
         {
-            var before = snapshot.Assets.Count(a => snapshot.TagsOf(a.Id).Any(t => string.Equals(t.Value, path, StringComparison.Ordinal)));
-            var added = changes.Count(c => c.Kind == ChangeKind.Added && string.Equals(c.TagName, path, StringComparison.Ordinal));
-            var removed = changes.Count(c => c.Kind == ChangeKind.Removed && string.Equals(c.TagName, path, StringComparison.Ordinal));
-            counts[path] = before + added - removed;
+            var added = changes.Where(c => c.Kind == ChangeKind.Added && string.Equals(c.TagName, path, StringComparison.Ordinal)).Select(c => c.AssetId).ToHashSet();
+            var removed = changes.Where(c => c.Kind == ChangeKind.Removed && string.Equals(c.TagName, path, StringComparison.Ordinal)).Select(c => c.AssetId).ToHashSet();
+            holders[path] = snapshot.Assets
+                .Where(a => added.Contains(a.Id)
+                    || (!removed.Contains(a.Id) && snapshot.TagsOf(a.Id).Any(t => string.Equals(t.Value, path, StringComparison.Ordinal))))
+                .Select(a => a.Id)
+                .ToList();
         }
 
-        return counts;
+        return holders;
     }
 }

@@ -131,6 +131,12 @@ public sealed record RunResult
     /// <summary>Enabled output tag path → assets carrying it after the run (as planned, in a dry run: before).</summary>
     public required IReadOnlyDictionary<string, int> OutputTagCounts { get; init; }
 
+    /// <summary>
+    /// Enabled output tag path → the assets carrying it after the run, in the walk's order (fileCreatedAt, id);
+    /// in a dry run: before. <see cref="OutputTagCounts"/> counts these sets.
+    /// </summary>
+    public IReadOnlyDictionary<string, IReadOnlyList<Guid>> OutputTagAssets { get; init; } = new Dictionary<string, IReadOnlyList<Guid>>();
+
     /// <summary>Own assets left out by filters.filter_in / filter_out.</summary>
     public int ExcludedByFilters { get; init; }
 

@@ -53,33 +53,25 @@ internal static class ImmichOperations
     public static ImmichOperation Get(string operationId) =>
         All.First(o => string.Equals(o.OperationId, operationId, StringComparison.Ordinal));
 
-    /// <summary>Finds the operation of a request; <paramref name="apiBase"/> is the ".../api/" root.</summary>
-    public static ImmichOperation? Match(HttpMethod method, Uri requestUri, Uri apiBase)
+    /// <summary>
+    /// The operationId the generated client puts on each request it sends (see openapi/templates), so the
+    /// handlers know the operation without parsing the URL.
+    /// </summary>
+    public static readonly HttpRequestOptionsKey<string> OperationIdOption = new("immich.operationId");
+
+    /// <summary>The operation a request belongs to, or null when it carries no known operationId.</summary>
+    public static ImmichOperation? Of(HttpRequestMessage request)
     {
-        var path = requestUri.AbsolutePath;
-        var root = apiBase.AbsolutePath.TrimEnd('/');
-        if (!path.StartsWith(root + "/", StringComparison.Ordinal))
-        {
-            return null;
-        }
-
-        var segments = path[root.Length..].Split('/', StringSplitOptions.RemoveEmptyEntries);
-        foreach (var operation in All)
-        {
-            if (operation.Method != method)
-            {
-                continue;
-            }
-
-            var template = operation.PathTemplate.Split('/', StringSplitOptions.RemoveEmptyEntries);
-            if (template.Length == segments.Length && template.Zip(segments).All(p => IsParameter(p.First) || string.Equals(p.First, p.Second, StringComparison.Ordinal)))
-            {
-                return operation;
-            }
-        }
-
-        return null;
+        ArgumentNullException.ThrowIfNull(request);
+        return request.Options.TryGetValue(OperationIdOption, out var id)
+            ? All.FirstOrDefault(o => string.Equals(o.OperationId, id, StringComparison.Ordinal))
+            : null;
     }
 
-    private static bool IsParameter(string segment) => segment.StartsWith('{') && segment.EndsWith('}');
+    /// <summary>A name for a request's counters and log lines: its operationId, else method and path.</summary>
+    public static string NameOf(HttpRequestMessage request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        return request.Options.TryGetValue(OperationIdOption, out var id) ? id : $"{request.Method} {request.RequestUri?.AbsolutePath}";
+    }
 }

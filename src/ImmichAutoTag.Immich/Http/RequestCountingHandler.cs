@@ -9,7 +9,7 @@ namespace ImmichAutoTag.Immich.Http;
 /// Counts every attempt per operationId. It sits inside the retry handler so retries are counted too:
 /// the numbers describe the load put on the server, not the calls the product made.
 /// </summary>
-internal sealed class RequestCountingHandler(Uri apiBase, ILogger logger) : DelegatingHandler, IRequestMetrics
+internal sealed class RequestCountingHandler(ILogger logger) : DelegatingHandler, IRequestMetrics
 {
     private readonly ConcurrentDictionary<string, long> _counts = new(StringComparer.Ordinal);
     private long _writes;
@@ -20,9 +20,8 @@ internal sealed class RequestCountingHandler(Uri apiBase, ILogger logger) : Dele
 
     protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
-        // non-null: HttpClient always sends an absolute request URI to its handlers.
-        var operation = ImmichOperations.Match(request.Method, request.RequestUri!, apiBase);
-        var name = operation?.OperationId ?? $"{request.Method} {request.RequestUri!.AbsolutePath}";
+        var operation = ImmichOperations.Of(request);
+        var name = ImmichOperations.NameOf(request);
         _counts.AddOrUpdate(name, 1, static (_, n) => n + 1);
         var isWrite = operation?.IsWrite ?? request.Method != HttpMethod.Get;
         if (isWrite)

@@ -14,7 +14,7 @@ public sealed class DemoCommandTests
         var links = Path.Combine(runDir, "immich_autotag_links.md");
         result.Out.Should().Contain($"Review links: {links}");
         var text = await File.ReadAllTextAsync(links);
-        text.Should().MatchRegex(@"\[Classification: Unknown\]\(http://127\.0\.0\.1:\d+/tags\?path=autotag_output_unknown\) \([1-9]\d* assets\)");
-        text.Should().MatchRegex(@"\[Classification: Conflict\]\(http://127\.0\.0\.1:\d+/tags\?path=autotag_output_conflict\) \([1-9]\d* assets\)");
+        text.Should().MatchRegex(@"\[Classification: Unknown\]\(http://immich-demo\.invalid/tags\?path=autotag_output_unknown\) \([1-9]\d* assets\)");
+        text.Should().MatchRegex(@"\[Classification: Conflict\]\(http://immich-demo\.invalid/tags\?path=autotag_output_conflict\) \([1-9]\d* assets\)");
     }
 }

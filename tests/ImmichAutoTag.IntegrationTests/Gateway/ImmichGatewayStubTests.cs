@@ -134,6 +134,24 @@ public sealed class ImmichGatewayStubTests
         logs.Lines.Should().NotContain(l => l.Contains(ApiKey, StringComparison.Ordinal));
     }
 
+    [Theory]
+    [InlineData(429)]
+    [InlineData(503)]
+    public async Task A_retry_waits_as_long_as_Retry_After_says(int status)
+    {
+        // The back-off alone would wait about 1 ms; Retry-After: 1 asks for a second.
+        await using var stub = await StubImmich.StartAsync((_, n) => n == 1 ? new RetryAfter(status, 1) : Results.Json(new[] { TagJson("a", "a") }));
+        using var logs = new CapturingLoggerProvider();
+        using var factory = LoggerFactory.Create(b => b.AddProvider(logs).SetMinimumLevel(LogLevel.Trace));
+        using var gateway = ImmichGateway.Create(new ImmichConnectionOptions(stub.BaseUrl, ApiKey) { RetryBaseDelay = TimeSpan.FromMilliseconds(1) }, factory);
+
+        var tags = await gateway.GetTagsAsync(CancellationToken.None);
+
+        tags.Should().ContainSingle();
+        stub.Requests.Should().HaveCount(2);
+        logs.Lines.Should().Contain(l => l.StartsWith($"Warning: Retrying getAllTags after HTTP {status} (retry 1, waiting 1000 ms)", StringComparison.Ordinal));
+    }
+
     [Fact]
     public async Task Retries_give_up_after_the_configured_count()
     {
@@ -230,6 +248,16 @@ public sealed class ImmichGatewayStubTests
 
     private static ImmichGateway Create(Uri url, int maxRetries = 3) =>
         ImmichGateway.Create(new ImmichConnectionOptions(url, ApiKey) { MaxRetries = maxRetries, RetryBaseDelay = TimeSpan.FromMilliseconds(1), Timeout = TimeSpan.FromSeconds(10) });
+
+    /// <summary>An Immich-style error with a Retry-After header (seconds).</summary>
+    private sealed class RetryAfter(int status, int seconds) : IResult
+    {
+        public Task ExecuteAsync(HttpContext httpContext)
+        {
+            httpContext.Response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            return ImmichError(status, "slow down").ExecuteAsync(httpContext);
+        }
+    }
 
     private static IResult ImmichError(int status, object message) =>
         Results.Json(new { message, error = "Error", statusCode = status }, statusCode: status);

@@ -84,12 +84,12 @@ public sealed class ConfigErrorTests
     {
         var d = SingleError(Minimal + """
 
-            duplicate_processing:
-              date_correction:
-                enabled: true
+            album_permissions:
+              user_groups:
+                - name: family
             """);
 
-        ShouldBeAt(d, 8, 5, "duplicate_processing.date_correction.extraction_timezone", "missing required key 'extraction_timezone'");
+        ShouldBeAt(d, 8, 7, "album_permissions.user_groups[0].members", "missing required key 'members'");
     }
 
     [Fact]
@@ -97,21 +97,24 @@ public sealed class ConfigErrorTests
     {
         var result = Load("skip: {skip_n: 1}\n");
 
-        result.Errors.Select(e => (e.Line, e.Column, e.KeyPath)).Should().BeEquivalentTo(new[]
-        {
-            (1, 1, "server"),
-            (1, 1, "enable_album_name_strip"),
-        });
+        result.Errors.Select(e => (e.Line, e.Column, e.KeyPath)).Should().Equal((1, 1, "server"));
     }
 
     [Fact]
-    public void Folder_detection_block_requires_both_keys()
+    public void Keys_upstream_requires_without_effect_or_with_an_obvious_default_may_be_left_out()
     {
-        var result = Load(Minimal + "\nalbum_detection_from_folders: {description: x}\n");
+        var config = Load(Minimal.Replace("enable_album_name_strip: true", "", StringComparison.Ordinal) + """
 
-        result.Errors.Select(e => e.KeyPath).Should().BeEquivalentTo(
-            "album_detection_from_folders.enabled", "album_detection_from_folders.excluded_paths");
-        result.Errors.Should().AllSatisfy(e => (e.Line, e.Column).Should().Be((6, 31)));
+            duplicate_processing:
+              date_correction: {description: left empty}
+            album_detection_from_folders: {description: left empty}
+            """).Config!;
+
+        config.EnableAlbumNameStrip.Should().BeTrue();
+        config.DuplicateProcessing.DateCorrection.Enabled.Should().BeFalse("date repair writes dates: it runs only when asked");
+        config.DuplicateProcessing.DateCorrection.ExtractionTimezone.Should().Be("UTC");
+        config.AlbumDetectionFromFolders.Enabled.Should().BeFalse();
+        config.AlbumDetectionFromFolders.ExcludedPaths.Should().BeEmpty();
     }
 
     [Fact]

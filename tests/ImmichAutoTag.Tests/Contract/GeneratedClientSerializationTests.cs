@@ -38,6 +38,58 @@ public sealed class GeneratedClientSerializationTests
     }
 
     [Fact]
+    public void Every_value_of_every_enum_in_our_spec_round_trips_with_the_spec_spelling()
+    {
+        // The client's own serializer settings, as a request body and an answer go through them.
+        var schemas = SpecFiles.LoadOurs()["components"]!["schemas"]!.AsObject();
+        var enums = schemas.Where(kv => kv.Value!["enum"] is not null).ToList();
+        var generated = typeof(ImmichClient).Assembly.GetTypes()
+            .Where(t => t.IsEnum && t.Namespace == typeof(ImmichClient).Namespace)
+            .ToDictionary(t => t.Name, StringComparer.Ordinal);
+
+        enums.Should().NotBeEmpty();
+        foreach (var (name, schema) in enums)
+        {
+            generated.Should().ContainKey(name, $"the spec's enum {name} must be generated");
+            var type = generated[name];
+            var specValues = schema!["enum"]!.AsArray().Select(n => n!.GetValue<string>()).ToList();
+
+            var written = Enum.GetValues(type).Cast<object>().Select(v => JsonSerializer.Serialize(v, type, SettingsProbe.Settings)).ToList();
+            written.Should().Equal(specValues.Select(v => JsonSerializer.Serialize(v)), $"{name} is written with the spec's spelling, in the spec's order");
+
+            foreach (var value in specValues)
+            {
+                var read = JsonSerializer.Deserialize(JsonSerializer.Serialize(value), type, SettingsProbe.Settings);
+                JsonSerializer.Serialize(read, type, SettingsProbe.Settings).Should().Be(JsonSerializer.Serialize(value), $"{name} reads '{value}' back");
+            }
+        }
+    }
+
+    [Fact]
+    public async Task The_client_error_text_has_real_line_breaks_between_message_status_and_body()
+    {
+        using var http = new HttpClient(new Answer500()) { BaseAddress = new Uri("http://immich.invalid/api/") };
+        var client = new ImmichClient(http);
+
+        var error = (await FluentActions.Awaiting(() => client.GetAllTagsAsync()).Should().ThrowAsync<ImmichClientException>()).Which;
+
+        error.StatusCode.Should().Be(500);
+        error.Message.Split('\n').Should().Equal(
+            "The HTTP status code of the response was not expected (500).",
+            string.Empty,
+            "Status: 500",
+            "Response:",
+            "{\"message\":\"boom\"}");
+        error.Message.Should().NotContain("/n");
+    }
+
+    private sealed class Answer500 : HttpMessageHandler
+    {
+        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken) =>
+            Task.FromResult(new HttpResponseMessage(System.Net.HttpStatusCode.InternalServerError) { Content = new StringContent("{\"message\":\"boom\"}") });
+    }
+
+    [Fact]
     public void Unknown_thumbnail_size_is_rejected()
     {
         var act = () => ImmichGateway.ParseMediaSize("Preview");

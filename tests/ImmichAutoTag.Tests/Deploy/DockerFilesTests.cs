@@ -11,59 +11,72 @@ using YamlDotNet.RepresentationModel;
 namespace ImmichAutoTag.Tests.Deploy;
 
 /// <summary>
-/// Docker cannot build on the development machines, so the images' invariants are checked here: pinned
-/// bases, a non-root user, tini as PID 1, and paths and variable names that match what the CLI reads.
+/// Docker cannot build on the development machines, so the images' invariants are checked here: one build stage
+/// shared by both images, pinned bases, a non-root user, tini as PID 1, a health check, and paths and variable
+/// names that match what the CLI reads. scripts/container-smoke.sh runs the published app the way the images do.
 /// </summary>
 public sealed partial class DockerFilesTests
 {
+    private const string File_ = "Dockerfile";
+
     public static TheoryData<string, string> Images => new()
     {
-        { "Dockerfile", "run" },
-        { "Dockerfile.cron", "daemon" },
+        { "oneshot", "run" },
+        { "scheduled", "daemon" },
     };
 
-    [Theory]
-    [MemberData(nameof(Images))]
-    public void Base_images_are_pinned_to_exact_versions_and_the_sdk_matches_global_json(string file, string _)
+    [Fact]
+    public void Base_images_are_pinned_to_exact_versions_and_the_sdk_matches_global_json()
     {
-        var froms = Parse(file).Where(i => i.Keyword == "FROM").Select(i => i.Args.Split(' ')[0]).ToList();
+        var froms = Parse().Where(i => i.Keyword == "FROM").Select(i => i.Args.Split(' ')[0]).ToList();
         using var global = JsonDocument.Parse(File.ReadAllText(Path.Combine(ConfigTestHelpers.RepoRoot(), "global.json")));
         var sdk = global.RootElement.GetProperty("sdk").GetProperty("version").GetString();
+        var bases = froms.Where(f => f.Contains('/', StringComparison.Ordinal)).ToList();
 
-        froms.Should().HaveCount(2, "multi-stage: build, then a runtime-only image");
-        froms.Should().AllSatisfy(image => PinnedTag().IsMatch(image).Should().BeTrue($"{image} must name an exact version (x.y.z)"));
-        froms[0].Should().Be($"mcr.microsoft.com/dotnet/sdk:{sdk}-noble");
-        froms[1].Should().StartWith("mcr.microsoft.com/dotnet/runtime:10.0.", "the final image carries the runtime only");
+        bases.Should().HaveCount(2, "one build stage and one runtime stage, which both images start from");
+        bases.Should().AllSatisfy(image => PinnedTag().IsMatch(image).Should().BeTrue($"{image} must name an exact version (x.y.z)"));
+        bases[0].Should().Be($"mcr.microsoft.com/dotnet/sdk:{sdk}-noble");
+        bases[1].Should().StartWith("mcr.microsoft.com/dotnet/runtime:10.0.", "the final images carry the .NET runtime only, no ASP.NET Core");
     }
 
     [Theory]
     [MemberData(nameof(Images))]
-    public void The_final_stage_runs_as_a_non_root_user(string file, string _)
+    public void Both_images_start_from_the_one_runtime_stage_that_copies_the_one_build(string target, string _)
     {
-        var final = FinalStage(file);
-        var user = final.Last(i => i.Keyword == "USER").Args.Split(':')[0];
+        Stage(target)[0].Args.Should().Be($"runtime AS {target}");
+        var copies = Parse().Where(i => i.Keyword == "COPY" && i.Args.StartsWith("--from=", StringComparison.Ordinal)).ToList();
+        copies.Should().ContainSingle().Which.Args.Should().StartWith("--from=build ");
+        Parse().Count(i => i.Keyword == "RUN" && i.Args.Contains("dotnet publish", StringComparison.Ordinal)).Should().Be(1);
+    }
+
+    [Theory]
+    [MemberData(nameof(Images))]
+    public void The_image_runs_as_a_non_root_user(string target, string _)
+    {
+        var image = Image(target);
+        var user = image.Last(i => i.Keyword == "USER").Args.Split(':')[0];
 
         new[] { "root", "0" }.Should().NotContain(user);
-        final.Where(i => i.Keyword == "RUN").Should().Contain(i => i.Args.Contains($"chown {user}:", StringComparison.Ordinal),
+        image.Where(i => i.Keyword == "RUN").Should().Contain(i => i.Args.Contains($"chown {user}:", StringComparison.Ordinal),
             "the volumes must be writable by that user");
     }
 
     [Theory]
     [MemberData(nameof(Images))]
-    public void Tini_is_PID_1_and_starts_the_cli_assembly(string file, string _)
+    public void Tini_is_PID_1_and_starts_the_cli_assembly(string target, string _)
     {
-        var entrypoint = JsonArray(FinalStage(file).Single(i => i.Keyword == "ENTRYPOINT").Args);
+        var entrypoint = JsonArray(Image(target).Single(i => i.Keyword == "ENTRYPOINT").Args);
         var assembly = typeof(CliApp).Assembly.GetName().Name + ".dll";
 
         entrypoint.Should().Equal("/usr/bin/tini", "--", "dotnet", "/app/" + assembly);
-        FinalStage(file).Where(i => i.Keyword == "RUN").Should().Contain(i => i.Args.Contains("install", StringComparison.Ordinal) && i.Args.Contains("tini", StringComparison.Ordinal));
+        Image(target).Where(i => i.Keyword == "RUN").Should().Contain(i => i.Args.Contains("install", StringComparison.Ordinal) && i.Args.Contains("tini", StringComparison.Ordinal));
     }
 
     [Theory]
     [MemberData(nameof(Images))]
-    public async Task The_command_is_a_real_cli_command(string file, string command)
+    public async Task The_command_is_a_real_cli_command(string target, string command)
     {
-        var cmd = JsonArray(FinalStage(file).Single(i => i.Keyword == "CMD").Args);
+        var cmd = JsonArray(Image(target).Last(i => i.Keyword == "CMD").Args);
         cmd.Should().Equal(command);
 
         using var output = new StringWriter();
@@ -73,11 +86,11 @@ public sealed partial class DockerFilesTests
 
     [Theory]
     [MemberData(nameof(Images))]
-    public void Config_output_and_state_point_at_the_volumes_through_the_variables_the_cli_reads(string file, string _)
+    public void Config_output_and_state_point_at_the_volumes_through_the_variables_the_cli_reads(string target, string _)
     {
-        var final = FinalStage(file);
-        var env = Env(final);
-        var volumes = JsonArray(final.Single(i => i.Keyword == "VOLUME").Args);
+        var image = Image(target);
+        var env = Env(image);
+        var volumes = JsonArray(image.Single(i => i.Keyword == "VOLUME").Args);
 
         env.Should().Contain(ConfigLocator.EnvConfig, "/config/config.yaml");
         env.Should().Contain(Locations.OutputVariable, "/logs");
@@ -85,18 +98,30 @@ public sealed partial class DockerFilesTests
         volumes.Should().BeEquivalentTo(["/config", "/logs", "/state"]);
     }
 
-    [Fact]
-    public void The_cron_image_defaults_to_the_daemons_schedule_and_checks_its_health_with_the_status_command()
+    [Theory]
+    [MemberData(nameof(Images))]
+    public void The_health_check_is_the_status_command(string target, string _)
     {
-        var final = FinalStage("Dockerfile.cron");
+        var health = Image(target).Single(i => i.Keyword == "HEALTHCHECK").Args;
 
-        Env(final).Should().Contain(DaemonCommand.ScheduleVariable, CronSchedule.Default);
-        var health = final.Single(i => i.Keyword == "HEALTHCHECK").Args;
         health.Should().Contain("CMD [\"dotnet\", \"/app/immich-autotag.dll\", \"status\"]");
     }
 
     [Fact]
-    public void Compose_runs_the_cron_image_on_the_immich_network_with_secrets_from_env()
+    public void The_scheduled_image_defaults_to_the_daemons_schedule()
+    {
+        Env(Image("scheduled")).Should().Contain(DaemonCommand.ScheduleVariable, CronSchedule.Default);
+        Env(Image("oneshot")).Should().NotContainKey(DaemonCommand.ScheduleVariable);
+    }
+
+    [Fact]
+    public void A_plain_docker_build_gives_the_one_shot_image()
+    {
+        Parse().Last(i => i.Keyword == "FROM").Args.Should().EndWith("AS oneshot");
+    }
+
+    [Fact]
+    public void Compose_runs_the_scheduled_image_on_the_immich_network_with_secrets_from_env()
     {
         var path = Path.Combine(ConfigTestHelpers.RepoRoot(), "docker", "docker-compose.yml");
         var yaml = new YamlStream();
@@ -104,7 +129,9 @@ public sealed partial class DockerFilesTests
         var root = (YamlMappingNode)yaml.Documents[0].RootNode;
         var service = (YamlMappingNode)((YamlMappingNode)root["services"]).Children.Values.Single();
 
-        ((YamlScalarNode)((YamlMappingNode)service["build"])["dockerfile"]).Value.Should().Be("Dockerfile.cron");
+        var build = (YamlMappingNode)service["build"];
+        ((YamlScalarNode)build["dockerfile"]).Value.Should().Be(File_);
+        ((YamlScalarNode)build["target"]).Value.Should().Be("scheduled");
         var environment = ((YamlMappingNode)service["environment"]).Children.ToDictionary(kv => kv.Key.ToString(), kv => kv.Value.ToString());
         environment["IMMICH_API_KEY"].Should().StartWith("${IMMICH_API_KEY", "the key comes from .env, never from the file");
         environment.Should().ContainKey(DaemonCommand.ScheduleVariable);
@@ -115,11 +142,54 @@ public sealed partial class DockerFilesTests
         service.Children.Should().ContainKey(new YamlScalarNode("stop_grace_period"));
     }
 
+    [Fact]
+    public void The_tool_needs_no_shared_framework_beyond_the_runtime_image()
+    {
+        // The runtime image ships Microsoft.NETCore.App only: no assembly the tool loads may come from ASP.NET Core.
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        var queue = new Queue<System.Reflection.AssemblyName>([typeof(CliApp).Assembly.GetName()]);
+        var aspNet = new List<string>();
+        while (queue.TryDequeue(out var name))
+        {
+            if (!seen.Add(name.Name!) || name.Name!.StartsWith("System.", StringComparison.Ordinal))
+            {
+                continue;
+            }
+
+            if (name.Name.StartsWith("Microsoft.AspNetCore", StringComparison.Ordinal))
+            {
+                aspNet.Add(name.Name);
+                continue;
+            }
+
+            foreach (var reference in System.Reflection.Assembly.Load(name).GetReferencedAssemblies())
+            {
+                queue.Enqueue(reference);
+            }
+        }
+
+        aspNet.Should().BeEmpty();
+        seen.Should().NotContain(n => n.Contains("TestKit", StringComparison.Ordinal), "test code must not ship in the product");
+    }
+
+    [Fact]
+    public void No_product_project_references_test_code()
+    {
+        var root = ConfigTestHelpers.RepoRoot();
+        var references = Directory.GetFiles(Path.Combine(root, "src"), "*.csproj", SearchOption.AllDirectories)
+            .SelectMany(project => ProjectReference().Matches(File.ReadAllText(project))
+                .Select(m => (Project: Path.GetFileName(project), Target: Path.GetFullPath(Path.Combine(Path.GetDirectoryName(project)!, m.Groups[1].Value.Replace('\\', '/'))))))
+            .ToList();
+
+        references.Should().NotBeEmpty();
+        references.Should().AllSatisfy(r => r.Target.Should().StartWith(Path.Combine(root, "src") + Path.DirectorySeparatorChar, $"{r.Project} is product code"));
+    }
+
     private sealed record Instruction(string Keyword, string Args);
 
-    private static List<Instruction> Parse(string file)
+    private static List<Instruction> Parse()
     {
-        var text = File.ReadAllText(Path.Combine(ConfigTestHelpers.RepoRoot(), file));
+        var text = File.ReadAllText(Path.Combine(ConfigTestHelpers.RepoRoot(), File_));
         var joined = Regex.Replace(text, @"\\\r?\n", " ");
         return joined.Split('\n')
             .Select(l => l.Trim())
@@ -129,10 +199,22 @@ public sealed partial class DockerFilesTests
             .ToList();
     }
 
-    private static List<Instruction> FinalStage(string file)
+    /// <summary>The instructions from `FROM ... AS name` up to the next FROM.</summary>
+    private static List<Instruction> Stage(string name)
     {
-        var all = Parse(file);
-        return all.Skip(all.FindLastIndex(i => i.Keyword == "FROM")).ToList();
+        var all = Parse();
+        var start = all.FindIndex(i => i.Keyword == "FROM" && i.Args.EndsWith(" AS " + name, StringComparison.Ordinal));
+        start.Should().BeGreaterThanOrEqualTo(0, $"the Dockerfile has a stage '{name}'");
+        var end = all.FindIndex(start + 1, i => i.Keyword == "FROM");
+        return all[start..(end < 0 ? all.Count : end)];
+    }
+
+    /// <summary>What an image target holds: its stage after the stages it builds on (FROM another stage).</summary>
+    private static List<Instruction> Image(string target)
+    {
+        var stage = Stage(target);
+        var parent = stage[0].Args.Split(' ')[0];
+        return parent.Contains('/', StringComparison.Ordinal) ? stage : [.. Image(parent), .. stage.Skip(1)];
     }
 
     private static string[] JsonArray(string args) => JsonSerializer.Deserialize<string[]>(args)!;
@@ -150,6 +232,9 @@ public sealed partial class DockerFilesTests
 
         return env;
     }
+
+    [GeneratedRegex("<ProjectReference Include=\"([^\"]+)\"")]
+    private static partial Regex ProjectReference();
 
     [GeneratedRegex(@":\d+\.\d+\.\d+(-[a-z0-9.-]+)?$")]
     private static partial Regex PinnedTag();

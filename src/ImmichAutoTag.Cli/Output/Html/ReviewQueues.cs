@@ -1,0 +1,109 @@
+using ImmichAutoTag.Core.Classification;
+using ImmichAutoTag.Core.Configuration;
+using ImmichAutoTag.Core.Engine;
+
+namespace ImmichAutoTag.Cli.Output.Html;
+
+/// <summary>One asset in a report grid and why it is there.</summary>
+/// <param name="AssetId">The Immich asset id; the grid links to <c>/photos/{id}</c>.</param>
+/// <param name="FileName">The asset's original file name, shown under the thumbnail.</param>
+/// <param name="Reason">One short sentence: what the user should look at.</param>
+internal sealed record ReviewItem(Guid AssetId, string FileName, string Reason);
+
+/// <summary>A named list of assets that wait for the user, shown as one grid in report.html.</summary>
+/// <param name="Title">Heading of the grid, e.g. "Classification: Unknown".</param>
+/// <param name="Description">One sentence on what the list holds and what to do.</param>
+/// <param name="TagPath">The output tag that holds the whole list in Immich, when there is one (the grid links to it).</param>
+/// <param name="Items">Every asset of the list, in the run's order; the report shows the first few.</param>
+internal sealed record ReviewQueue(string Title, string Description, string? TagPath, IReadOnlyList<ReviewItem> Items);
+
+/// <summary>
+/// What report.html shows as grids: one per enabled output tag, then one per review queue. Each source is
+/// one line in <see cref="From"/>; a feature that finds assets to review adds its own line.
+/// </summary>
+internal static class ReviewQueues
+{
+    public static IReadOnlyList<ReviewQueue> From(AutoTagConfig config, RunResult result)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        ArgumentNullException.ThrowIfNull(result);
+        var names = result.Evaluations.GroupBy(e => e.Asset.Id).ToDictionary(g => g.Key, g => g.First());
+        var queues = new List<ReviewQueue?>();
+        foreach (var (label, description, tag) in OutputTagLabels(config))
+        {
+            queues.Add(OutputTag(label, description, tag, result, names));
+        }
+
+        queues.Add(DoesNotStick(result));
+        queues.Add(Changes("Dates not applied yet", "Immich accepted these date repairs but had not applied them when the run ended; the next run checks them again.", result.DatesNotLanded, c => $"date {c.OldValue} -> {c.NewValue} pending"));
+        queues.Add(Notes("Ambiguous dates", "The file name or a duplicate gives more than one possible date; the date was left as it is.", PlanNoteKind.AmbiguousDate, result, names));
+        return queues.OfType<ReviewQueue>().ToList();
+    }
+
+    /// <summary>The output tags, labelled as in the links file.</summary>
+    private static IEnumerable<(string Label, string Description, string? Tag)> OutputTagLabels(AutoTagConfig config)
+    {
+        var dup = config.DuplicateProcessing;
+        yield return ("Classification: Unknown", "No rule classifies these assets: put them in an album or tag them.", config.Classification.AutotagUnknown);
+        yield return ("Classification: Conflict", "Several rules, or several albums of one rule, claim these assets: keep one.", config.Classification.AutotagConflict);
+        yield return ("Duplicates: Album conflict", "Copies of one photo sit in different rule albums.", dup.AutotagAlbumConflict);
+        yield return ("Duplicates: Classification conflict", "Copies of one photo are classified differently.", dup.AutotagClassificationConflict);
+        yield return ("Duplicates: Album detection conflict", "The asset's folder path names several dated folders.", dup.AutotagAlbumDetectionConflict);
+        if (config.AlbumDateConsistency.Enabled)
+        {
+            yield return ("Consistency: Album date mismatch", "The asset's date is far from its album's date.", config.AlbumDateConsistency.AutotagAlbumDateMismatch);
+        }
+    }
+
+    private static ReviewQueue? OutputTag(string label, string description, string? tag, RunResult result, Dictionary<Guid, AssetEvaluation> evaluations)
+    {
+        if (string.IsNullOrWhiteSpace(tag) || !result.OutputTagAssets.TryGetValue(tag, out var ids))
+        {
+            return null;
+        }
+
+        var notes = result.Plan.Notes.Where(n => n.AssetId != Guid.Empty).GroupBy(n => n.AssetId).ToDictionary(g => g.Key, g => g.First().Message);
+        var items = ids.Select(id =>
+        {
+            var evaluation = evaluations.GetValueOrDefault(id);
+            var reason = notes.GetValueOrDefault(id) ?? Reason(evaluation);
+            return new ReviewItem(id, evaluation?.Asset.OriginalFileName ?? id.ToString("D"), reason);
+        }).ToList();
+        return new ReviewQueue(label, description, tag, items);
+    }
+
+    private static string Reason(AssetEvaluation? evaluation) => evaluation switch
+    {
+        null => "carries the tag",
+        { Status: ClassificationStatus.Unclassified } => evaluation.AlbumNames.Count == 0 ? "in no album, no rule tag" : "albums match no rule: " + string.Join(", ", evaluation.AlbumNames),
+        { Status: ClassificationStatus.Conflict } => "claimed by " + string.Join(", ", evaluation.Classification.Matches.SelectMany(Claims).Distinct(StringComparer.Ordinal)),
+        _ => "carries the tag",
+    };
+
+    private static IEnumerable<string> Claims(RuleMatch match) =>
+        match.MatchedAlbumNames.Select(a => "album " + a)
+            .Concat(match.MatchedTagNames.Select(t => "tag " + t))
+            .DefaultIfEmpty("rule " + (match.RuleIndex + 1).ToString(System.Globalization.CultureInfo.InvariantCulture));
+
+    /// <summary>Changes Immich accepted and then reverted, re-applying did not help (e.g. read-only external libraries).</summary>
+    private static ReviewQueue? DoesNotStick(RunResult result) =>
+        result.StillWrong.Count == 0
+            ? null
+            : new ReviewQueue(
+                "Does not stick",
+                "Immich accepted these changes, then reverted them (its sidecar write-back); re-applying did not help.",
+                null,
+                result.StillWrong.Select(c => new ReviewItem(c.AssetId, c.FileName, (c.Kind == ChangeKind.Added ? "tag added, then reverted: " : "tag removed, then back: ") + c.TagName)).ToList());
+
+    private static ReviewQueue? Changes(string title, string description, IReadOnlyList<AppliedChange> changes, Func<AppliedChange, string> reason) =>
+        changes.Count == 0 ? null : new ReviewQueue(title, description, null, changes.Select(c => new ReviewItem(c.AssetId, c.FileName, reason(c))).ToList());
+
+    private static ReviewQueue? Notes(string title, string description, PlanNoteKind kind, RunResult result, Dictionary<Guid, AssetEvaluation> evaluations)
+    {
+        var items = result.Plan.Notes
+            .Where(n => n.Kind == kind && n.AssetId != Guid.Empty)
+            .Select(n => new ReviewItem(n.AssetId, evaluations.GetValueOrDefault(n.AssetId)?.Asset.OriginalFileName ?? n.AssetId.ToString("D"), n.Message))
+            .ToList();
+        return items.Count == 0 ? null : new ReviewQueue(title, description, null, items);
+    }
+}

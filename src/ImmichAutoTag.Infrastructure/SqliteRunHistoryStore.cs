@@ -1,0 +1,90 @@
+using System.Globalization;
+using System.Text.Json;
+using ImmichAutoTag.Core.Ports;
+using Microsoft.Data.Sqlite;
+
+namespace ImmichAutoTag.Infrastructure;
+
+/// <summary>
+/// <see cref="IRunHistoryStore"/> in the state folder's SQLite file (<see cref="SqliteRunStateStore.FileName"/>),
+/// table <c>run_history</c>. The counts are one JSON object per run, so new figures need no migration.
+/// </summary>
+public sealed class SqliteRunHistoryStore(string databasePath) : IRunHistoryStore
+{
+    public static SqliteRunHistoryStore InFolder(string stateFolder) => new(Path.Combine(stateFolder, SqliteRunStateStore.FileName));
+
+    public async Task AppendAsync(RunHistoryEntry entry, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(entry);
+        await using var connection = await OpenAsync(ct).ConfigureAwait(false);
+        await using var command = connection.CreateCommand();
+        command.CommandText = """
+            INSERT INTO run_history (run_id, server, started_at, finished_at, dry_run, outcome, counts)
+            VALUES ($run, $server, $started, $finished, $dry, $outcome, $counts)
+            """;
+        command.Parameters.AddWithValue("$run", entry.RunId);
+        command.Parameters.AddWithValue("$server", entry.Server.AbsoluteUri);
+        command.Parameters.AddWithValue("$started", Format(entry.StartedAt));
+        command.Parameters.AddWithValue("$finished", Format(entry.FinishedAt));
+        command.Parameters.AddWithValue("$dry", entry.DryRun ? 1 : 0);
+        command.Parameters.AddWithValue("$outcome", entry.Outcome);
+        command.Parameters.AddWithValue("$counts", JsonSerializer.Serialize(entry.Counts.ToDictionary(kv => kv.Key, kv => kv.Value, StringComparer.Ordinal)));
+        await command.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+    }
+
+    public async Task<IReadOnlyList<RunHistoryEntry>> RecentAsync(int count, Uri? server, CancellationToken ct)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(count);
+        await using var connection = await OpenAsync(ct).ConfigureAwait(false);
+        await using var command = connection.CreateCommand();
+        command.CommandText = """
+            SELECT run_id, server, started_at, finished_at, dry_run, outcome, counts FROM run_history
+            WHERE $server IS NULL OR server = $server
+            ORDER BY seq DESC LIMIT $count
+            """;
+        command.Parameters.AddWithValue("$server", (object?)server?.AbsoluteUri ?? DBNull.Value);
+        command.Parameters.AddWithValue("$count", count);
+        var entries = new List<RunHistoryEntry>();
+        await using var reader = await command.ExecuteReaderAsync(ct).ConfigureAwait(false);
+        while (await reader.ReadAsync(ct).ConfigureAwait(false))
+        {
+            var counts = JsonSerializer.Deserialize<Dictionary<string, long>>(reader.GetString(6)) ?? [];
+            entries.Add(new RunHistoryEntry(
+                reader.GetString(0),
+                new Uri(reader.GetString(1)),
+                Parse(reader.GetString(2)),
+                Parse(reader.GetString(3)),
+                reader.GetInt64(4) != 0,
+                reader.GetString(5),
+                counts));
+        }
+
+        entries.Reverse();
+        return entries;
+    }
+
+    private async Task<SqliteConnection> OpenAsync(CancellationToken ct)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(databasePath))!);
+        var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = databasePath, Pooling = false }.ToString());
+        await connection.OpenAsync(ct).ConfigureAwait(false);
+        await using var schema = connection.CreateCommand();
+        schema.CommandText = """
+            CREATE TABLE IF NOT EXISTS run_history (
+              seq INTEGER PRIMARY KEY AUTOINCREMENT,
+              run_id TEXT NOT NULL,
+              server TEXT NOT NULL,
+              started_at TEXT NOT NULL,
+              finished_at TEXT NOT NULL,
+              dry_run INTEGER NOT NULL,
+              outcome TEXT NOT NULL,
+              counts TEXT NOT NULL)
+            """;
+        await schema.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+        return connection;
+    }
+
+    private static string Format(DateTimeOffset value) => value.ToUniversalTime().ToString("O", CultureInfo.InvariantCulture);
+
+    private static DateTimeOffset Parse(string text) => DateTimeOffset.Parse(text, CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind);
+}

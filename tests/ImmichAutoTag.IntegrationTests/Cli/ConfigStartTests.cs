@@ -1,0 +1,108 @@
+using ImmichAutoTag.Cli;
+using ImmichAutoTag.Config;
+using ImmichAutoTag.TestKit;
+
+namespace ImmichAutoTag.IntegrationTests.Cli;
+
+/// <summary>Starting without a config file: built-in default rules, `config init`, and which file `validate` read.</summary>
+public sealed class ConfigStartTests : IAsyncLifetime
+{
+    private FakeImmichServer _server = null!;
+    private Guid _userId;
+    private string _key = null!;
+
+    public async Task InitializeAsync()
+    {
+        _server = await FakeImmichServer.StartAsync();
+        _userId = _server.State.AddUser("Alice", "alice@example.com").Id;
+        _key = _server.State.AddApiKey(_userId, "all");
+    }
+
+    public async Task DisposeAsync() => await _server.DisposeAsync();
+
+    [Fact]
+    public async Task With_only_the_server_in_the_environment_a_run_uses_the_built_in_rules_and_says_so_in_one_line()
+    {
+        var taken = new DateTimeOffset(2024, 7, 14, 10, 0, 0, TimeSpan.Zero);
+        var inEvent = _server.State.AddAsset(_userId, "IMG_1.jpg", taken).Id;
+        var meme = _server.State.AddAsset(_userId, "IMG_2.jpg", taken).Id;
+        var loose = _server.State.AddAsset(_userId, "IMG_3.jpg", taken).Id;
+        _server.State.AddAlbum(_userId, "2024-07-14 Beach", [inEvent]);
+        _server.State.TagAsset(_server.State.UpsertTag("meme").Id, meme);
+        using var cli = new CliHarness().WithStateFolder().WithEnv("IMMICH_URL", _server.BaseUrl.ToString()).WithEnv("IMMICH_API_KEY", _key);
+
+        var result = await cli.RunAsync("run", "--output", "out");
+
+        result.ExitCode.Should().Be(0, result.ToString());
+        result.Err.Split('\n').Where(l => l.Contains("built-in default rules", StringComparison.Ordinal)).Should().ContainSingle();
+        result.Err.Should().Contain(Path.Combine(cli.Home, ".config", "immich_autotag", "config.yaml"), "the line says where it looked");
+        var unknown = _server.State.Tags.Single(t => t.Value == "autotag_output_unknown").Id;
+        _server.State.DirectTagIdsOf(loose).Should().Contain(unknown);
+        _server.State.DirectTagIdsOf(inEvent).Should().NotContain(unknown, "albums whose name starts with a date classify");
+        _server.State.DirectTagIdsOf(meme).Should().NotContain(unknown, "the meme tag classifies");
+    }
+
+    [Fact]
+    public async Task An_explicit_config_path_that_does_not_exist_never_falls_back_to_the_built_in_rules()
+    {
+        using var cli = new CliHarness().WithEnv("IMMICH_URL", _server.BaseUrl.ToString()).WithEnv("IMMICH_API_KEY", _key);
+
+        var result = await cli.RunAsync("validate", "--config", "missing.yaml");
+
+        result.ExitCode.Should().Be((int)ExitCode.ConfigInvalid, result.ToString());
+        result.Err.Should().Contain("missing.yaml").And.NotContain("using the built-in default rules");
+    }
+
+    [Fact]
+    public async Task Config_init_writes_the_commented_example_where_runs_look_first_and_it_validates()
+    {
+        using var cli = new CliHarness().WithEnv("IMMICH_API_KEY", "from-env");
+        var expected = Path.Combine(cli.Home, ".config", "immich_autotag", "config.yaml");
+
+        var init = await cli.RunAsync("config", "init");
+        var validate = await cli.RunAsync("validate");
+
+        init.ExitCode.Should().Be(0, init.ToString());
+        init.Out.Should().Contain(expected);
+        (await File.ReadAllTextAsync(expected)).Should().Be(await File.ReadAllTextAsync(Path.Combine(RepoRoot(), "rules", "config.example.yaml")));
+        validate.ExitCode.Should().Be(0, validate.ToString());
+        validate.Out.Should().StartWith($"Read {expected}: valid");
+    }
+
+    [Fact]
+    public async Task Config_init_never_overwrites_a_file_unless_forced()
+    {
+        using var cli = new CliHarness();
+        var path = cli.WriteConfig("# mine\n", "mine.yaml");
+
+        var refused = await cli.RunAsync("config", "init", path);
+        var mineAfterRefusal = await File.ReadAllTextAsync(path);
+        var forced = await cli.RunAsync("config", "init", path, "--force");
+
+        refused.ExitCode.Should().Be((int)ExitCode.Failure, refused.ToString());
+        refused.Err.Should().Contain("already exists");
+        mineAfterRefusal.Should().Be("# mine\n");
+        forced.ExitCode.Should().Be(0, forced.ToString());
+        (await File.ReadAllTextAsync(path)).Should().Contain("classification:");
+    }
+
+    [Fact]
+    public void The_built_in_rules_load_without_a_file_when_the_environment_names_the_server()
+    {
+        var loaded = BuiltInRules.Load(name => name switch { "IMMICH_URL" => "http://photos.lan:2283", "IMMICH_API_KEY" => "k", _ => null });
+
+        loaded.IsValid.Should().BeTrue(string.Join("; ", loaded.Errors));
+        loaded.Config!.Classification.Rules.Should().HaveCount(3);
+    }
+
+    private static string RepoRoot()
+    {
+        var dir = new DirectoryInfo(AppContext.BaseDirectory);
+        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "ImmichAutoTag.sln")))
+        {
+            dir = dir.Parent;
+        }
+
+        return dir?.FullName ?? throw new InvalidOperationException("repository root not found");
+    }
+}

@@ -1,0 +1,111 @@
+using System.Buffers.Binary;
+using ImmichAutoTag.Cli.Demo;
+using ImmichAutoTag.Cli.Output.Html;
+using ImmichAutoTag.Core.Ports;
+using ImmichAutoTag.Infrastructure;
+
+namespace ImmichAutoTag.Tests.Reports;
+
+public sealed class RunHistoryTests : IDisposable
+{
+    private static readonly Uri ServerA = new("https://photos.example.com/");
+    private static readonly Uri ServerB = new("http://nas.local:2283/");
+    private readonly DirectoryInfo _folder = Directory.CreateTempSubdirectory("immich-autotag-history-");
+
+    public void Dispose() => _folder.Delete(recursive: true);
+
+    [Fact]
+    public async Task History_keeps_runs_in_order_per_server_with_their_counts()
+    {
+        var store = SqliteRunHistoryStore.InFolder(_folder.FullName);
+        for (var i = 0; i < 5; i++)
+        {
+            await store.AppendAsync(Entry($"a{i}", ServerA, unclassified: 100 - (i * 10), dryRun: i == 4), CancellationToken.None);
+            await store.AppendAsync(Entry($"b{i}", ServerB, unclassified: i), CancellationToken.None);
+        }
+
+        var a = await store.RecentAsync(3, ServerA, CancellationToken.None);
+        a.Select(e => e.RunId).Should().Equal("a2", "a3", "a4");
+        a.Select(e => e.Count(RunHistoryEntry.Unclassified)).Should().Equal(80, 70, 60);
+        a[^1].DryRun.Should().BeTrue();
+        a[0].Count("output_tag:autotag_output_unknown").Should().Be(80);
+        a[0].Count("booru_matches").Should().Be(0, "a count an older run did not record reads as 0");
+        a[0].Duration.Should().Be(TimeSpan.FromSeconds(42));
+
+        var all = await store.RecentAsync(100, null, CancellationToken.None);
+        all.Should().HaveCount(10);
+        all[^1].RunId.Should().Be("b4");
+    }
+
+    [Fact]
+    public async Task History_sits_beside_the_incremental_state_in_one_database()
+    {
+        var state = SqliteRunStateStore.InFolder(_folder.FullName);
+        await state.SaveAsync("scope", new IncrementalState(DateTimeOffset.UnixEpoch, DateTimeOffset.UnixEpoch, "f"), CancellationToken.None);
+        var history = SqliteRunHistoryStore.InFolder(_folder.FullName);
+        await history.AppendAsync(Entry("r1", ServerA, 5), CancellationToken.None);
+
+        (await state.LoadAsync("scope", CancellationToken.None)).Should().NotBeNull();
+        (await history.RecentAsync(10, ServerA, CancellationToken.None)).Should().ContainSingle();
+        Directory.GetFiles(_folder.FullName).Select(Path.GetFileName).Should().Equal(SqliteRunStateStore.FileName);
+    }
+
+    [Fact]
+    public void Trend_shows_each_run_with_its_change_and_the_direction_over_all()
+    {
+        var text = HistoryTrend.Render([Entry("r1", ServerA, 120, conflict: 3), Entry("r2", ServerA, 90, conflict: 3), Entry("r3", ServerA, 95, conflict: 1)]);
+
+        text.Should().Contain("history (last 3 run(s)");
+        text.Should().Contain(" 90 (-30)").And.Contain(" 95 (+5)").And.Contain("3 (±0)").And.Contain("1 (-2)");
+        text.Should().EndWith("trend over 3 runs: unclassified down, 120 -> 95, conflict down, 3 -> 1\n");
+        HistoryTrend.Render([]).Should().Be("history: no run recorded yet\n");
+    }
+
+    [Theory]
+    [InlineData(new byte[] { 0xFF, 0xD8, 0xFF, 0xE0, 1 }, "data:image/jpeg;base64,")]
+    [InlineData(new byte[] { (byte)'R', (byte)'I', (byte)'F', (byte)'F', 4, 0, 0, 0, (byte)'W', (byte)'E', (byte)'B', (byte)'P', 0 }, "data:image/webp;base64,")]
+    [InlineData(new byte[] { (byte)'<', (byte)'s', (byte)'v', (byte)'g' }, null)]
+    [InlineData(new byte[] { }, null)]
+    public void Thumbnails_become_data_uris_only_for_known_image_types(byte[] bytes, string? prefix)
+    {
+        var uri = Thumbnails.DataUri(bytes);
+        if (prefix is null)
+        {
+            uri.Should().BeNull();
+        }
+        else
+        {
+            uri.Should().Be(prefix + Convert.ToBase64String(bytes));
+        }
+    }
+
+    [Fact]
+    public void Demo_thumbnails_are_pngs_of_the_stated_size_different_per_asset()
+    {
+        var a = DemoThumbnails.Png(Guid.NewGuid());
+        var b = DemoThumbnails.Png(Guid.NewGuid());
+
+        Thumbnails.DataUri(a).Should().StartWith("data:image/png;base64,");
+        BinaryPrimitives.ReadInt32BigEndian(a.AsSpan(16)).Should().Be(DemoThumbnails.Width);
+        BinaryPrimitives.ReadInt32BigEndian(a.AsSpan(20)).Should().Be(DemoThumbnails.Height);
+        a.Should().NotEqual(b);
+    }
+
+    [Fact]
+    public void A_server_url_with_credentials_loses_them_before_any_report()
+    {
+        HtmlReportStep.WithoutUserInfo(new Uri("https://me:secret@photos.example.com/")).AbsoluteUri.Should().Be("https://photos.example.com/");
+        HtmlReportStep.WithoutUserInfo(ServerA).Should().BeSameAs(ServerA);
+    }
+
+    private static RunHistoryEntry Entry(string id, Uri server, long unclassified, long conflict = 0, bool dryRun = false)
+    {
+        var start = new DateTimeOffset(2026, 1, 1, 2, 0, 0, TimeSpan.Zero).AddDays(id[^1] - '0');
+        return new RunHistoryEntry(id, server, start, start.AddSeconds(42), dryRun, "success", new Dictionary<string, long>
+        {
+            [RunHistoryEntry.Unclassified] = unclassified,
+            [RunHistoryEntry.Conflict] = conflict,
+            ["output_tag:autotag_output_unknown"] = unclassified,
+        });
+    }
+}
