@@ -146,7 +146,7 @@ public sealed partial class FakeImmichState
             }
 
             // The job re-reads the sidecar into the asset, which moves its updatedAt (the tag call did not).
-            landed.UpdatedAt = job.Due > landed.UpdatedAt ? job.Due : landed.UpdatedAt;
+            landed.UpdatedAt = job.Due;
             Version++;
             if (job.Snapshot is null)
             {

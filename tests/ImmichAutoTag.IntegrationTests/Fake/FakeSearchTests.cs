@@ -187,6 +187,8 @@ public sealed class FakeSearchTests : FakeServerTest
         _clock.Advance(TimeSpan.FromMinutes(1));
         var tag = Server.State.UpsertTag("t");
         await JsonAsync(HttpMethod.Put, "tags/assets", new { tagIds = new[] { tag.Id }, assetIds = new[] { b.Id } });
+        (await SearchIdsAsync(new { updatedAfter = since })).Should().BeEmpty("the write-back job, not the tag call, moves updatedAt");
+        _clock.Advance(Server.State.SidecarDelay);
 
         (await SearchIdsAsync(new { updatedAfter = since })).Should().Equal(b.Id);
         (await SearchIdsAsync(new { updatedBefore = since })).Should().Equal(a.Id);
