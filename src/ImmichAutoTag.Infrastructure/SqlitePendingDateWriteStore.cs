@@ -66,27 +66,20 @@ public sealed class SqlitePendingDateWriteStore(string databasePath) : IPendingD
         await transaction.CommitAsync(ct).ConfigureAwait(false);
     }
 
-    private async Task<SqliteConnection> OpenAsync(CancellationToken ct)
-    {
-        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(databasePath))!);
-        var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = databasePath, Pooling = false }.ToString());
-        await connection.OpenAsync(ct).ConfigureAwait(false);
-        await using var schema = connection.CreateCommand();
-        schema.CommandText = """
-            CREATE TABLE IF NOT EXISTS pending_date_writes (
-              scope TEXT NOT NULL,
-              asset_id TEXT NOT NULL,
-              old_date TEXT NOT NULL,
-              new_date TEXT NOT NULL,
-              new_value TEXT NOT NULL,
-              written_at TEXT NOT NULL,
-              PRIMARY KEY (scope, asset_id))
-            """;
-        await schema.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
-        return connection;
-    }
+    private const string Schema = """
+        CREATE TABLE IF NOT EXISTS pending_date_writes (
+          scope TEXT NOT NULL,
+          asset_id TEXT NOT NULL,
+          old_date TEXT NOT NULL,
+          new_date TEXT NOT NULL,
+          new_value TEXT NOT NULL,
+          written_at TEXT NOT NULL,
+          PRIMARY KEY (scope, asset_id))
+        """;
 
-    private static string Format(DateTimeOffset value) => value.ToUniversalTime().ToString("O", CultureInfo.InvariantCulture);
+    private Task<SqliteConnection> OpenAsync(CancellationToken ct) => StateDatabase.OpenAsync(databasePath, Schema, ct);
 
-    private static DateTimeOffset Parse(string text) => DateTimeOffset.Parse(text, CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind);
+    private static string Format(DateTimeOffset value) => StateDatabase.Format(value);
+
+    private static DateTimeOffset Parse(string text) => StateDatabase.Parse(text);
 }

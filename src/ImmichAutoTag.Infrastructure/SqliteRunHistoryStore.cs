@@ -63,28 +63,21 @@ public sealed class SqliteRunHistoryStore(string databasePath) : IRunHistoryStor
         return entries;
     }
 
-    private async Task<SqliteConnection> OpenAsync(CancellationToken ct)
-    {
-        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(databasePath))!);
-        var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = databasePath, Pooling = false }.ToString());
-        await connection.OpenAsync(ct).ConfigureAwait(false);
-        await using var schema = connection.CreateCommand();
-        schema.CommandText = """
-            CREATE TABLE IF NOT EXISTS run_history (
-              seq INTEGER PRIMARY KEY AUTOINCREMENT,
-              run_id TEXT NOT NULL,
-              server TEXT NOT NULL,
-              started_at TEXT NOT NULL,
-              finished_at TEXT NOT NULL,
-              dry_run INTEGER NOT NULL,
-              outcome TEXT NOT NULL,
-              counts TEXT NOT NULL)
-            """;
-        await schema.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
-        return connection;
-    }
+    private const string Schema = """
+        CREATE TABLE IF NOT EXISTS run_history (
+          seq INTEGER PRIMARY KEY AUTOINCREMENT,
+          run_id TEXT NOT NULL,
+          server TEXT NOT NULL,
+          started_at TEXT NOT NULL,
+          finished_at TEXT NOT NULL,
+          dry_run INTEGER NOT NULL,
+          outcome TEXT NOT NULL,
+          counts TEXT NOT NULL)
+        """;
 
-    private static string Format(DateTimeOffset value) => value.ToUniversalTime().ToString("O", CultureInfo.InvariantCulture);
+    private Task<SqliteConnection> OpenAsync(CancellationToken ct) => StateDatabase.OpenAsync(databasePath, Schema, ct);
 
-    private static DateTimeOffset Parse(string text) => DateTimeOffset.Parse(text, CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind);
+    private static string Format(DateTimeOffset value) => StateDatabase.Format(value);
+
+    private static DateTimeOffset Parse(string text) => StateDatabase.Parse(text);
 }

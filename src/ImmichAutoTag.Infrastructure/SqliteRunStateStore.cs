@@ -47,24 +47,17 @@ public sealed class SqliteRunStateStore(string databasePath) : IRunStateStore
         await command.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
     }
 
-    private async Task<SqliteConnection> OpenAsync(CancellationToken ct)
-    {
-        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(databasePath))!);
-        var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = databasePath, Pooling = false }.ToString());
-        await connection.OpenAsync(ct).ConfigureAwait(false);
-        await using var schema = connection.CreateCommand();
-        schema.CommandText = """
-            CREATE TABLE IF NOT EXISTS incremental_state (
-              scope TEXT PRIMARY KEY,
-              watermark TEXT NOT NULL,
-              last_full_pass_at TEXT NOT NULL,
-              fingerprint TEXT NOT NULL)
-            """;
-        await schema.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
-        return connection;
-    }
+    private const string Schema = """
+        CREATE TABLE IF NOT EXISTS incremental_state (
+          scope TEXT PRIMARY KEY,
+          watermark TEXT NOT NULL,
+          last_full_pass_at TEXT NOT NULL,
+          fingerprint TEXT NOT NULL)
+        """;
 
-    private static string Format(DateTimeOffset value) => value.ToUniversalTime().ToString("O", CultureInfo.InvariantCulture);
+    private Task<SqliteConnection> OpenAsync(CancellationToken ct) => StateDatabase.OpenAsync(databasePath, Schema, ct);
 
-    private static DateTimeOffset Parse(string text) => DateTimeOffset.Parse(text, CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind);
+    private static string Format(DateTimeOffset value) => StateDatabase.Format(value);
+
+    private static DateTimeOffset Parse(string text) => StateDatabase.Parse(text);
 }

@@ -81,21 +81,14 @@ public sealed class SqliteThumbnailCache(string databasePath) : IThumbnailCache
         await transaction.CommitAsync(ct).ConfigureAwait(false);
     }
 
-    private async Task<SqliteConnection> OpenAsync(CancellationToken ct)
-    {
-        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(databasePath))!);
-        var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = databasePath, Pooling = false }.ToString());
-        await connection.OpenAsync(ct).ConfigureAwait(false);
-        await using var schema = connection.CreateCommand();
-        schema.CommandText = """
-            CREATE TABLE IF NOT EXISTS thumbnail_cache (
-              asset_id TEXT PRIMARY KEY,
-              stored_at TEXT NOT NULL,
-              bytes BLOB NOT NULL)
-            """;
-        await schema.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
-        return connection;
-    }
+    private const string Schema = """
+        CREATE TABLE IF NOT EXISTS thumbnail_cache (
+          asset_id TEXT PRIMARY KEY,
+          stored_at TEXT NOT NULL,
+          bytes BLOB NOT NULL)
+        """;
 
-    private static string Format(DateTimeOffset value) => value.ToUniversalTime().ToString("O", CultureInfo.InvariantCulture);
+    private Task<SqliteConnection> OpenAsync(CancellationToken ct) => StateDatabase.OpenAsync(databasePath, Schema, ct);
+
+    private static string Format(DateTimeOffset value) => StateDatabase.Format(value);
 }

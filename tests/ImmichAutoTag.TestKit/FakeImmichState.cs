@@ -29,12 +29,6 @@ public sealed partial class FakeImmichState
 
     public TimeProvider Clock { get; }
 
-    /// <summary>
-    /// Renders the bytes <c>GET /assets/{id}/thumbnail</c> serves at size thumbnail, as a PNG (the demo's pictures);
-    /// null serves the default stand-in bytes.
-    /// </summary>
-    public Func<Guid, byte[]>? PngThumbnails { get; set; }
-
     internal Lock Gate => _gate;
 
     /// <summary>Bumped by every change a search could see, so a walk's pages can share one filtered list.</summary>

@@ -246,11 +246,6 @@ internal sealed partial class FakeEndpoints(FakeImmichState state, FakeImmichOpt
             return ErrorReply.NoAccess("asset.view");
         }
 
-        if (size is "" or "thumbnail" && state.PngThumbnails is { } render)
-        {
-            return new BytesReply("image/png", render(asset.Id));
-        }
-
         return size is "" or "thumbnail"
             ? new BytesReply("image/webp", FakeImages.Webp(asset.Id))
             : new BytesReply("image/jpeg", FakeImages.Jpeg(asset.Id));
