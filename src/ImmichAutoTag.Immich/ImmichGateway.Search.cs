@@ -33,11 +33,11 @@ public sealed partial class ImmichGateway
         .ToList();
 
     /// <summary>Enum-typed properties: System.Text.Json also accepts a number there, which would name no member.</summary>
-    private static readonly IReadOnlyList<(string Json, PropertyInfo Property)> EnumAssetFields = typeof(Dto.AssetResponseDto)
+    private static readonly (string Json, PropertyInfo Property)[] EnumAssetFields = typeof(Dto.AssetResponseDto)
         .GetProperties()
         .Where(p => (Nullable.GetUnderlyingType(p.PropertyType) ?? p.PropertyType).IsEnum)
         .Select(p => (p.GetCustomAttribute<JsonPropertyNameAttribute>()?.Name ?? p.Name, p))
-        .ToList();
+        .ToArray();
 
     public async IAsyncEnumerable<AssetPage> SearchAssetsAsync(AssetQuery query, [EnumeratorCancellation] CancellationToken ct)
     {
