@@ -1,4 +1,4 @@
-using ImmichAutoTag.Cli.Output;
+using ImmichAutoTag.Infrastructure.Reports;
 using ImmichAutoTag.TestKit;
 
 namespace ImmichAutoTag.IntegrationTests.Cli;
