@@ -58,7 +58,7 @@ public static class ConfigWriter
             ("threshold_days", Int(adc.ThresholdDays))));
         root.Add("album_detection_from_folders", Map(
             ("enabled", Bool(config.AlbumDetectionFromFolders.Enabled)),
-            ("excluded_paths", Strs(config.AlbumDetectionFromFolders.ExcludedPaths))));
+            ("excluded_paths", Strs(config.AlbumDetectionFromFolders.ExcludedPaths.Select(p => p.Written)))));
         root.Add("performance", Map(
             ("enable_type_checking", Bool(config.Performance.EnableTypeChecking)),
             ("fail_fast_on_asset_errors", Bool(config.Performance.FailFastOnAssetErrors))));
@@ -80,7 +80,7 @@ public static class ConfigWriter
             ("enabled", Bool(sync.Enabled)),
             ("tag_prefix", Str(sync.TagPrefix)),
             ("direction", Str(sync.Direction switch { SyncDirection.AlbumToTag => "album_to_tag", SyncDirection.Both => "both", _ => "tag_to_album" })),
-            ("album_name_patterns", Strs(sync.AlbumNamePatterns)),
+            ("album_name_patterns", Strs(sync.AlbumNamePatterns.Select(p => p.Written))),
             ("create_missing_albums", Bool(sync.CreateMissingAlbums)),
             ("remove", Bool(sync.Remove))));
         root.Add("full_pass_interval_hours", Int(config.FullPassIntervalHours));
@@ -106,7 +106,7 @@ public static class ConfigWriter
 
         if (rule.AlbumNamePatterns.Count > 0)
         {
-            map.Add("album_name_patterns", Strs(rule.AlbumNamePatterns));
+            map.Add("album_name_patterns", Strs(rule.AlbumNamePatterns.Select(p => p.Written)));
         }
 
         if (rule.AssetLinks.Count > 0)

@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text.RegularExpressions;
 using ImmichAutoTag.Core.Configuration;
 
 namespace ImmichAutoTag.Config.Internal;
@@ -212,7 +211,7 @@ internal sealed class ConfigValidator(Diagnostics diag, Func<string, string?> en
     private RuleConfig Rule(RawRule raw)
     {
         var tags = Strings(raw.TagNames);
-        var patterns = Patterns(raw.AlbumNamePatterns, RegexOptions.CultureInvariant);
+        var patterns = Patterns(raw.AlbumNamePatterns, PatternCompiler.TryAlbumName);
         var ids = new List<Guid>();
         foreach (var link in raw.AssetLinks ?? [])
         {
@@ -237,8 +236,7 @@ internal sealed class ConfigValidator(Diagnostics diag, Func<string, string?> en
         return new RuleConfig
         {
             TagNames = tags,
-            AlbumNamePatterns = patterns.Written,
-            AlbumNameRegexes = NullIfEmpty(patterns.Regexes),
+            AlbumNamePatterns = patterns,
             AssetIds = ids,
             AssetLinks = raw.AssetLinks?.Select(l => l.Value).ToList() ?? [],
             Description = raw.B.Description?.Value,
@@ -368,12 +366,11 @@ internal sealed class ConfigValidator(Diagnostics diag, Func<string, string?> en
             return new AlbumDetectionFromFoldersConfig();
         }
 
-        var excluded = Patterns(raw.ExcludedPaths, RegexOptions.CultureInvariant | RegexOptions.IgnoreCase);
+        var excluded = Patterns(raw.ExcludedPaths, PatternCompiler.TryPathSearch);
         return new AlbumDetectionFromFoldersConfig
         {
             Enabled = raw.Enabled?.Value ?? false,
-            ExcludedPaths = excluded.Written,
-            ExcludedPathRegexes = NullIfEmpty(excluded.Regexes),
+            ExcludedPaths = excluded,
         };
     }
 
@@ -453,7 +450,7 @@ internal sealed class ConfigValidator(Diagnostics diag, Func<string, string?> en
             }
         }
 
-        var patterns = Patterns(raw.AlbumNamePatterns, RegexOptions.CultureInvariant);
+        var patterns = Patterns(raw.AlbumNamePatterns, PatternCompiler.TryAlbumName);
         var enabled = raw.Enabled?.Value ?? d.Enabled;
         if (enabled && direction != SyncDirection.TagToAlbum && (raw.AlbumNamePatterns?.Count ?? 0) == 0)
         {
@@ -472,8 +469,7 @@ internal sealed class ConfigValidator(Diagnostics diag, Func<string, string?> en
             Enabled = enabled,
             TagPrefix = prefix,
             Direction = direction,
-            AlbumNamePatterns = patterns.Written,
-            AlbumNameRegexes = NullIfEmpty(patterns.Regexes),
+            AlbumNamePatterns = patterns,
             CreateMissingAlbums = raw.CreateMissingAlbums?.Value ?? d.CreateMissingAlbums,
             Remove = remove,
         };
@@ -496,32 +492,26 @@ internal sealed class ConfigValidator(Diagnostics diag, Func<string, string?> en
         return raw.Value;
     }
 
-    /// <summary>The valid patterns as written and translated to .NET (same order); each invalid one is an error.</summary>
-    private (List<string> Written, List<string> Regexes) Patterns(IReadOnlyList<Val<string>>? raw, RegexOptions options)
+    private delegate CompiledPattern? TryCompile(string pattern, TimeSpan timeout, out string? error);
+
+    /// <summary>The valid patterns, compiled (same order); each invalid one is an error at its position.</summary>
+    private List<CompiledPattern> Patterns(IReadOnlyList<Val<string>>? raw, TryCompile compile)
     {
-        var written = new List<string>();
-        var result = new List<string>();
+        var result = new List<CompiledPattern>();
         foreach (var p in raw ?? [])
         {
-            // Patterns are Python's dialect, matched on code points: translate first, then let .NET compile the result.
-            var translated = PythonRegex.Translate(p.Value, out var error);
-            if (translated is not null)
+            // Patterns are Python's dialect, matched on code points: translated, then compiled once, here.
+            if (compile(p.Value, CompiledPattern.DefaultMatchTimeout, out var error) is { } compiled)
             {
-                error = PythonRegex.Validate(translated, options);
-            }
-
-            if (translated is null || error is not null)
-            {
-                diag.Error(p.Loc, $"invalid regex '{p.Value}': {error}");
+                result.Add(compiled);
             }
             else
             {
-                written.Add(p.Value);
-                result.Add(translated);
+                diag.Error(p.Loc, $"invalid regex '{p.Value}': {error}");
             }
         }
 
-        return (written, result);
+        return result;
     }
 
     private int ValidateFullPassInterval(Val<int>? raw)
@@ -551,9 +541,6 @@ internal sealed class ConfigValidator(Diagnostics diag, Func<string, string?> en
         diag.Error(raw.Loc, $"invalid schedule '{text}': expected 5 cron fields (minute hour day month weekday), or 6-7 Quartz fields starting with seconds");
         return null;
     }
-
-    // No pattern: leave the translated list unset, as a config built in code has it.
-    private static List<string>? NullIfEmpty(List<string> list) => list.Count == 0 ? null : list;
 
     private static List<string> Strings(IReadOnlyList<Val<string>>? raw) => raw?.Select(v => v.Value).ToList() ?? [];
 
