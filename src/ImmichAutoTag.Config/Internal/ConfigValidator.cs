@@ -46,7 +46,7 @@ internal sealed class ConfigValidator(Diagnostics diag, Func<string, string?> en
             CreateAlbumFromDateIfMissing = raw.CreateAlbumFromDateIfMissing?.Value ?? false,
             TagAlbumSync = ValidateTagAlbumSync(raw.TagAlbumSync),
             Schedule = ValidateSchedule(raw.Schedule),
-            FullPassIntervalHours = ValidateFullPassInterval(raw.FullPassIntervalHours),
+            FullPassIntervalHours = raw.FullPassIntervalHours?.Value ?? 24,
             SourcePath = sourcePath,
         };
         return diag.Errors.Count == 0 && server is not null ? config : null;
@@ -158,12 +158,6 @@ internal sealed class ConfigValidator(Diagnostics diag, Func<string, string?> en
             return null;
         }
 
-        if (s.Port.Value is < 1 or > 65535)
-        {
-            diag.Error(s.Port.Loc, $"port {s.Port.Value} is out of range 1-65535");
-            return null;
-        }
-
         if (s.Host is not { Value: { Length: > 0 } host })
         {
             if (s.Host is not null)
@@ -190,13 +184,8 @@ internal sealed class ConfigValidator(Diagnostics diag, Func<string, string?> en
         return url;
     }
 
-    private SkipConfig ValidateSkip(RawSkip? raw)
+    private static SkipConfig ValidateSkip(RawSkip? raw)
     {
-        if (raw?.SkipN is { Value: < 0 } n)
-        {
-            diag.Error(n.Loc, "skip_n must not be negative");
-        }
-
         return new SkipConfig
         {
             SkipN = Math.Max(0, raw?.SkipN?.Value ?? 0),
@@ -260,22 +249,8 @@ internal sealed class ConfigValidator(Diagnostics diag, Func<string, string?> en
             diag.Error(loc, "a conversion destination needs album_names or tag_names (at least one non-empty)");
         }
 
-        var mode = ConversionMode.Move;
-        if (raw.Mode is { Value: { } text } modeVal)
-        {
-            switch (text.Trim().ToUpperInvariant())
-            {
-                case "MOVE":
-                    mode = ConversionMode.Move;
-                    break;
-                case "COPY":
-                    mode = ConversionMode.Copy;
-                    break;
-                default:
-                    diag.Error(modeVal.Loc, $"unknown mode '{text}': expected move or copy{Suggest.Hint(text, ["move", "copy"])}");
-                    break;
-            }
-        }
+        // The reader has checked the value against the declared choices.
+        var mode = raw.Mode?.Value == "copy" ? ConversionMode.Copy : ConversionMode.Move;
 
         return new ConversionConfig
         {
@@ -345,11 +320,6 @@ internal sealed class ConfigValidator(Diagnostics diag, Func<string, string?> en
     private AlbumDateConsistencyConfig ValidateAlbumDateConsistency(RawAlbumDateConsistency? raw)
     {
         var d = new AlbumDateConsistencyConfig();
-        if (raw?.ThresholdDays is { Value: < 0 } t)
-        {
-            diag.Error(t.Loc, "threshold_days must not be negative");
-        }
-
         return new AlbumDateConsistencyConfig
         {
             Enabled = raw?.Enabled?.Value ?? d.Enabled,
@@ -379,7 +349,7 @@ internal sealed class ConfigValidator(Diagnostics diag, Func<string, string?> en
         var groups = new List<UserGroupConfig>();
         foreach (var g in raw?.UserGroups ?? [])
         {
-            RequireAll(g.B, "name", "members");
+            RequireAll(g.B);
             groups.Add(new UserGroupConfig(g.Name?.Value ?? "", Strings(g.Members), g.B.Description?.Value));
         }
 
@@ -387,16 +357,8 @@ internal sealed class ConfigValidator(Diagnostics diag, Func<string, string?> en
         var rules = new List<SelectionRuleConfig>();
         foreach (var r in raw?.SelectionRules ?? [])
         {
-            RequireAll(r.B, "name", "keyword", "groups");
-            var access = AlbumAccess.View;
-            if (r.Access is { Value: { } text } accessVal)
-            {
-                if (!Enum.TryParse(text.Trim(), ignoreCase: true, out access) || !Enum.IsDefined(access) || text.Trim().Any(char.IsDigit))
-                {
-                    diag.Error(accessVal.Loc, $"unknown access '{text}': expected view, edit or admin{Suggest.Hint(text, ["view", "edit", "admin"])}");
-                    access = AlbumAccess.View;
-                }
-            }
+            RequireAll(r.B);
+            var access = r.Access?.Value is { } text ? Enum.Parse<AlbumAccess>(text, ignoreCase: true) : AlbumAccess.View;
 
             foreach (var group in r.Groups ?? [])
             {
@@ -433,22 +395,13 @@ internal sealed class ConfigValidator(Diagnostics diag, Func<string, string?> en
             diag.Error(p.Loc, "tag_prefix must not be empty");
         }
 
-        var direction = d.Direction;
-        if (raw.Direction is { Value: { } text } dirVal)
+        var direction = raw.Direction?.Value switch
         {
-            var known = new[] { "tag_to_album", "album_to_tag", "both" };
-            direction = text.Trim() switch
-            {
-                "tag_to_album" => SyncDirection.TagToAlbum,
-                "album_to_tag" => SyncDirection.AlbumToTag,
-                "both" => SyncDirection.Both,
-                _ => d.Direction,
-            };
-            if (!known.Contains(text.Trim(), StringComparer.Ordinal))
-            {
-                diag.Error(dirVal.Loc, $"unknown direction '{text}': expected tag_to_album, album_to_tag or both{Suggest.Hint(text, known)}");
-            }
-        }
+            "album_to_tag" => SyncDirection.AlbumToTag,
+            "both" => SyncDirection.Both,
+            "tag_to_album" => SyncDirection.TagToAlbum,
+            _ => d.Direction,
+        };
 
         var patterns = Patterns(raw.AlbumNamePatterns, PatternCompiler.TryAlbumName);
         var enabled = raw.Enabled?.Value ?? d.Enabled;
@@ -514,16 +467,6 @@ internal sealed class ConfigValidator(Diagnostics diag, Func<string, string?> en
         return result;
     }
 
-    private int ValidateFullPassInterval(Val<int>? raw)
-    {
-        if (raw is { Value: < 0 })
-        {
-            diag.Error(raw.Loc, "full_pass_interval_hours must not be negative (0 makes every run a full pass)");
-        }
-
-        return raw?.Value ?? 24;
-    }
-
     private string? ValidateSchedule(Val<string?>? raw)
     {
         if (raw?.Value is not { } text)
@@ -544,13 +487,14 @@ internal sealed class ConfigValidator(Diagnostics diag, Func<string, string?> en
 
     private static List<string> Strings(IReadOnlyList<Val<string>>? raw) => raw?.Select(v => v.Value).ToList() ?? [];
 
-    private void RequireAll(Block b, params string[] keys)
+    /// <summary>Reports each key the block's spec marks <see cref="KeySpec.Required"/> that the file leaves out.</summary>
+    private void RequireAll(Block b)
     {
-        foreach (var key in keys)
+        foreach (var key in b.Spec.Keys.Where(k => k.Required && k.Kind != KeyKind.Map))
         {
-            if (!b.Has(key))
+            if (!b.Has(key.Name))
             {
-                Missing(b, key);
+                Missing(b, key.Name);
             }
         }
     }
