@@ -86,6 +86,55 @@ public sealed class ConfigShapeTests
         stored.Except(dumped).Should().OnlyContain(p => ConfigKeys.Walk().Single(k => k.Path == p).Key.DumpOmitsEmpty);
     }
 
+    /// <summary>Every stored scalar key outside lists and the server, with a value other than its default.</summary>
+    public static TheoryData<string, string> ScalarKeysWithAnotherValue()
+    {
+        var data = new TheoryData<string, string>();
+        foreach (var (path, _, key) in ConfigKeys.Walk().Where(k => k.Key.Get is not null && !k.Path.Contains("[]", StringComparison.Ordinal) && !k.Path.StartsWith("server", StringComparison.Ordinal)))
+        {
+            var value = key.Kind switch
+            {
+                KeyKind.Bool => key.Default is true ? "false" : "true",
+                KeyKind.Int => ((key.Default as int? ?? 0) + 1).ToString(System.Globalization.CultureInfo.InvariantCulture),
+                KeyKind.String when key.Choices is { } choices => choices.First(c => !Equals(c, key.Default)),
+                KeyKind.String when key.Example is { } example && !Equals(example, key.Default) && !example.Contains("album/", StringComparison.Ordinal) => example,
+                KeyKind.String => "x_" + key.Name,
+                _ => null,
+            };
+            if (value is not null)
+            {
+                data.Add(path, value);
+            }
+        }
+
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(ScalarKeysWithAnotherValue))]
+    public void A_value_written_for_a_key_reaches_its_record_field(string path, string value)
+    {
+        var parts = path.Split('.');
+        var yaml = string.Join("\n", parts.Select((p, i) => new string(' ', 2 * i) + p + ":" + (i == parts.Length - 1 ? " " + value : "")));
+        var result = Load("server: {url: 'http://h', api_key: k}\n" + yaml);
+        result.Errors.Should().BeEmpty();
+
+        object? record = result.Config!;
+        BlockSpec block = ConfigKeys.Root;
+        foreach (var part in parts)
+        {
+            var key = block.Find(part)!;
+            record = key.Get!(record!);
+            block = key.Child ?? block;
+        }
+
+        var written = new YamlStream();
+        written.Load(new StringReader("v: " + value));
+        var expected = ((YamlScalarNode)((YamlMappingNode)written.Documents[0].RootNode).Children[new YamlScalarNode("v")]).Value;
+        (record switch { bool b => b ? "true" : "false", IFormattable f => f.ToString(null, System.Globalization.CultureInfo.InvariantCulture), _ => record?.ToString() })
+            .Should().Be(expected, $"{path} must land in its record field");
+    }
+
     public static TheoryData<string, string, string> RangeAndChoiceKeys()
     {
         var data = new TheoryData<string, string, string>();
