@@ -24,7 +24,7 @@ public sealed class AutoTagEngine(IImmichGateway gateway, TimeProvider time, ILo
         var failFast = config.Performance.FailFastOnAssetErrors;
 
         // Compile first: a broken rule should fail before a single request is sent.
-        var classifier = RuleClassifier.Compile(config.Classification.Rules, options.RegexTimeout);
+        var classifier = RuleClassifier.Compile(config.Classification.Rules);
         var duplicatesWanted = options.DuplicateDetection && DuplicatesNeeded(config);
         var outputs = OutputTags.From(config, duplicatesWanted);
 

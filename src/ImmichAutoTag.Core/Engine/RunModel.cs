@@ -73,9 +73,6 @@ public sealed record RunOptions
 
     /// <summary>The key's user when the caller has already asked for it (start-up checks do); saves a request.</summary>
     public UserInfo? User { get; init; }
-
-    /// <summary>Per album-name match; internal so tests can provoke a time-out quickly.</summary>
-    internal TimeSpan RegexTimeout { get; init; } = RuleClassifier.DefaultRegexTimeout;
 }
 
 /// <summary>How many assets the run saw and which of them it judged.</summary>

@@ -331,7 +331,7 @@ public sealed class WriteBackRaceTests : IAsyncLifetime
         var config = new AutoTagConfig
         {
             Server = new ServerConfig(server.BaseUrl, key),
-            Classification = new ClassificationConfig { Rules = [new RuleConfig { AlbumNamePatterns = [@"^\d{4}-\d{2}"] }] },
+            Classification = new ClassificationConfig { Rules = [new RuleConfig { AlbumNamePatterns = [ImmichAutoTag.Config.PatternCompiler.AlbumName(@"^\d{4}-\d{2}")] }] },
         };
         return await new AutoTagEngine(gateway, clock, NullLogger<AutoTagEngine>.Instance).RunAsync(config, options, CancellationToken.None);
     }

@@ -1,3 +1,4 @@
+using ImmichAutoTag.Config;
 using ImmichAutoTag.Core.Classification;
 using ImmichAutoTag.Core.Configuration;
 using ImmichAutoTag.Core.Domain;
@@ -527,9 +528,9 @@ public sealed class AutoTagEngineTests
 
         // The look-ahead forces the backtracking engine; a one-tick bound stands for a starved machine. The other
         // asset is in no album, so its verdict never depends on the bound.
-        var slow = TestConfig([new RuleConfig { AlbumNamePatterns = ["(?=(a+)+$)"], TagNames = ["Trip"] }]);
+        var slow = TestConfig([new RuleConfig { AlbumNamePatterns = [PatternCompiler.AlbumName("(?=(a+)+$)", TimeSpan.FromTicks(1))], TagNames = ["Trip"] }]);
 
-        var result = await CreateEngine(immich).RunAsync(slow, new RunOptions { RegexTimeout = TimeSpan.FromTicks(1) }, CancellationToken.None);
+        var result = await CreateEngine(immich).RunAsync(slow, new RunOptions(), CancellationToken.None);
 
         var error = result.Errors.Should().ContainSingle().Which;
         error.Kind.Should().Be(EngineErrorKind.Classify);
@@ -546,9 +547,9 @@ public sealed class AutoTagEngineTests
         var immich = new InMemoryImmichGateway();
         var asset = immich.AddAsset("a.jpg");
         immich.AddAlbum(new string('a', 40) + "!", asset);
-        var config = TestConfig([new RuleConfig { AlbumNamePatterns = ["(a+)+!"] }]);
+        var config = TestConfig([new RuleConfig { AlbumNamePatterns = [PatternCompiler.AlbumName("(a+)+!", TimeSpan.FromTicks(1))] }]);
 
-        var result = await CreateEngine(immich).RunAsync(config, new RunOptions { RegexTimeout = TimeSpan.FromTicks(1) }, CancellationToken.None);
+        var result = await CreateEngine(immich).RunAsync(config, new RunOptions(), CancellationToken.None);
 
         result.Errors.Should().BeEmpty();
         Status(result, asset).Should().Be(ClassificationStatus.Classified);

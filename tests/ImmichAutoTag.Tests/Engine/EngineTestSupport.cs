@@ -1,3 +1,4 @@
+using ImmichAutoTag.Config;
 using ImmichAutoTag.Core.Configuration;
 using ImmichAutoTag.Core.Engine;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -24,8 +25,8 @@ internal static class EngineTestSupport
     /// <summary>Date-named event albums, a meme tag rule, as in upstream's example config.</summary>
     public static IReadOnlyList<RuleConfig> DefaultRules { get; } =
     [
-        new RuleConfig { TagNames = ["meme", "autotag_input_meme"], AlbumNamePatterns = ["^autotag_input_meme$"] },
-        new RuleConfig { AlbumNamePatterns = [@"^\d{4}(-\d{2}(-\d{2})?)?"] },
+        new RuleConfig { TagNames = ["meme", "autotag_input_meme"], AlbumNamePatterns = [PatternCompiler.AlbumName("^autotag_input_meme$")] },
+        new RuleConfig { AlbumNamePatterns = [PatternCompiler.AlbumName(@"^\d{4}(-\d{2}(-\d{2})?)?")] },
     ];
 
     public static AutoTagConfig TestConfig(IReadOnlyList<RuleConfig>? rules = null, string? unknown = Unknown, string? conflict = Conflict, bool failFast = false) => new()
