@@ -101,18 +101,7 @@ public sealed class AutoTagRunService(
         {
             logger.LogInformation("Run {RunId} (dry run: {DryRun}); output in {Folder}", output.RunId, request.DryRun, output.Location);
 
-            // A dry run writes nothing, so it should work with a read-only key too.
-            var needed = request.DryRun
-                ? ImmichPermissions.ForRun.Where(p => p.Permission is not (ImmichPermissions.TagCreate or ImmichPermissions.TagAsset)).ToList()
-                : ImmichPermissions.ForRun;
-            if (!request.DryRun && config.DuplicateProcessing.DateCorrection.Enabled)
-            {
-                // The user asked for date repair explicitly, so a key that cannot do it is an error, not a skip.
-                needed = [.. needed, new PermissionNeed(ImmichPermissions.AssetUpdate, "repair asset dates (PUT /assets), as duplicate_processing.date_correction.enabled asks")];
-            }
-
-            needed = [.. needed, .. ImmichPermissions.ForAlbumFeatures(config, request.DryRun).Where(n => !needed.Any(m => m.Permission == n.Permission))];
-            var preflight = await ServerPreflight.CheckAsync(gateway, needed, ct).ConfigureAwait(false);
+            var preflight = await ServerPreflight.CheckAsync(gateway, NeededPermissions(config, request.DryRun), ct).ConfigureAwait(false);
             foreach (var warning in preflight.Warnings)
             {
                 logger.LogWarning("{Warning}", warning);
@@ -134,15 +123,7 @@ public sealed class AutoTagRunService(
             // A dry run sends no write, so it does not resume queues an interrupted run left paused: it reports them
             // and hands the engine no marker; the next real run resumes them.
             var marker = markers.For(config.Server.Url);
-            IReadOnlyList<string> stale = [];
-            if (request.DryRun)
-            {
-                stale = await marker.ReadAsync(ct).ConfigureAwait(false);
-                if (stale.Count > 0)
-                {
-                    logger.LogWarning("An earlier run paused the Immich queues {Queues} and did not resume them; a dry run leaves them paused, the next real run resumes them", stale);
-                }
-            }
+            IReadOnlyList<string> stale = request.DryRun ? await StaleQueuePausesAsync(marker, logger, ct).ConfigureAwait(false) : [];
 
             var engine = new AutoTagEngine(gateway, time, loggerFactory.CreateLogger<AutoTagEngine>());
             var options = new RunOptions
@@ -204,6 +185,33 @@ public sealed class AutoTagRunService(
             await session.FailedAsync(message, e).ConfigureAwait(false);
             return Done(code, RunOutcome.Failed, message);
         }
+    }
+
+    /// <summary>The permissions the run needs; a dry run writes nothing, so it works with a read-only key too.</summary>
+    private static IReadOnlyList<PermissionNeed> NeededPermissions(AutoTagConfig config, bool dryRun)
+    {
+        var needed = dryRun
+            ? ImmichPermissions.ForRun.Where(p => p.Permission is not (ImmichPermissions.TagCreate or ImmichPermissions.TagAsset)).ToList()
+            : ImmichPermissions.ForRun;
+        if (!dryRun && config.DuplicateProcessing.DateCorrection.Enabled)
+        {
+            // The user asked for date repair explicitly, so a key that cannot do it is an error, not a skip.
+            needed = [.. needed, new PermissionNeed(ImmichPermissions.AssetUpdate, "repair asset dates (PUT /assets), as duplicate_processing.date_correction.enabled asks")];
+        }
+
+        return [.. needed, .. ImmichPermissions.ForAlbumFeatures(config, dryRun).Where(n => !needed.Any(m => m.Permission == n.Permission))];
+    }
+
+    /// <summary>The queues an interrupted run left paused, as the marker says; a dry run only reports them.</summary>
+    private static async Task<IReadOnlyList<string>> StaleQueuePausesAsync(IQueuePauseMarker marker, ILogger logger, CancellationToken ct)
+    {
+        var stale = await marker.ReadAsync(ct).ConfigureAwait(false);
+        if (stale.Count > 0)
+        {
+            logger.LogWarning("An earlier run paused the Immich queues {Queues} and did not resume them; a dry run leaves them paused, the next real run resumes them", stale);
+        }
+
+        return stale;
     }
 
     private sealed record RunCapabilities(bool Duplicates, bool AddToAlbums);
