@@ -28,6 +28,7 @@ public static class InfrastructureServiceCollectionExtensions
         services.AddSingleton<IRunReportSink, FileRunReportSink>();
         services.AddSingleton<IRunStateStore>(new StateStoreErrors(SqliteRunStateStore.InFolder(locations.StateFolder)));
         services.AddSingleton<IPendingDateWriteStore>(SqlitePendingDateWriteStore.InFolder(locations.StateFolder));
+        services.AddSingleton<INonStickingChangeStore>(SqliteNonStickingChangeStore.InFolder(locations.StateFolder));
         return services;
     }
 }

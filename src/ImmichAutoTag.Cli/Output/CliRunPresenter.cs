@@ -151,6 +151,12 @@ internal static class RunSummary
             }
         }
 
+        if (result.DoesNotStick.Count > 0)
+        {
+            var libraries = result.DoesNotStick.Where(r => r.LibraryId is not null).Select(r => r.LibraryId).Distinct().Count();
+            await output.WriteLineAsync(string.Create(inv, $"Does not stick: {result.DoesNotStick.Count} tag change(s) on {result.DoesNotStick.Select(r => r.AssetId).Distinct().Count()} asset(s) ({libraries} external librar{(libraries == 1 ? "y" : "ies")}) are reverted by Immich every time; not retried until a full pass or the file changes (listed in {folder.PathOf(RunFiles.Links)}).")).ConfigureAwait(false);
+        }
+
         var requests = metrics.Snapshot();
         await output.WriteLineAsync(string.Create(inv, $"Requests: {requests.Values.Sum()} ({metrics.WriteRequests} writes): {string.Join(", ", requests.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => $"{kv.Key} {kv.Value}"))}")).ConfigureAwait(false);
         await output.WriteLineAsync(string.Create(inv, $"Review links: {folder.PathOf(RunFiles.Links)}")).ConfigureAwait(false);

@@ -33,6 +33,7 @@ public sealed class AutoTagRunService(
     IQueuePauseMarkerFactory markers,
     IRunStateStore runState,
     IPendingDateWriteStore pendingDateWrites,
+    INonStickingChangeStore nonStickingChanges,
     IConfigRedactor redactor,
     TimeProvider time)
 {
@@ -137,6 +138,9 @@ public sealed class AutoTagRunService(
                 AlbumPropagation = capabilities.AddToAlbums,
                 QueuePauseMarker = request.DryRun ? null : marker,
                 PendingDateWrites = pendingDateWrites,
+                NonStickingChanges = nonStickingChanges,
+                RetryNonStickingChanges = incremental?.Verdict.Scheduled == true,
+                NonStickingRetryAfter = config.FullPassIntervalHours > 0 ? TimeSpan.FromHours(config.FullPassIntervalHours) : new RunOptions().NonStickingRetryAfter,
                 SettleDelay = request.SettleDelay ?? new RunOptions().SettleDelay,
             };
             var result = await engine.RunAsync(config, options, ct).ConfigureAwait(false);
@@ -166,8 +170,16 @@ public sealed class AutoTagRunService(
                 await incremental.SaveAsync(new IncrementalState(incremental.Verdict.CheckedAt, incremental.Verdict.CheckedAt, incremental.Verdict.Fingerprint), logger).ConfigureAwait(false);
             }
 
-            return result.Errors.Count > 0 || result.StillWrong.Count > 0
-                ? Done(RunExitCode.PartialFailure, RunOutcome.PartialFailure, $"{result.Errors.Count} error(s); see {RunFiles.ModificationReport}", counters)
+            // Changes recorded as "does not stick" are a known, reported state of the library, not a failure of this
+            // run: a scheduled run gets a stable exit code instead of 8 for ever.
+            var unexplained = result.StillWrongUnexplained.Count;
+            if (result.Errors.Count > 0 || unexplained > 0)
+            {
+                return Done(RunExitCode.PartialFailure, RunOutcome.PartialFailure, $"{result.Errors.Count} error(s), {unexplained} change(s) reverted by Immich; see {RunFiles.ModificationReport}", counters);
+            }
+
+            return result.DoesNotStick.Count > 0
+                ? Done(RunExitCode.Success, RunOutcome.Success, $"{result.DoesNotStick.Count} tag change(s) do not stick in Immich (e.g. a read-only external library); listed in {RunFiles.ModificationReport} and {RunFiles.Links}", counters)
                 : Done(RunExitCode.Success, RunOutcome.Success, counters: counters);
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)

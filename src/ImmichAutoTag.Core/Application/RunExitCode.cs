@@ -6,6 +6,7 @@ namespace ImmichAutoTag.Core.Application;
 /// </summary>
 public enum RunExitCode
 {
+    /// <summary>The run succeeded; it may have found tag changes that do not stick (listed in its reports).</summary>
     Success = 0,
 
     /// <summary>An unexpected error (a bug or an unanticipated server answer).</summary>
@@ -26,7 +27,10 @@ public enum RunExitCode
     /// <summary>The server answered with an error, or runs an unsupported version.</summary>
     ServerError = 7,
 
-    /// <summary>The run finished, but some changes failed; they are listed in the run's modification report.</summary>
+    /// <summary>
+    /// The run finished, but some changes failed or were reverted by Immich, or some assets could not be read; they are
+    /// listed in the run's modification report. Tag changes recorded as "does not stick" are not failures.
+    /// </summary>
     PartialFailure = 8,
 
     /// <summary>Another run holds the state folder's run lock; nothing was done.</summary>
