@@ -199,6 +199,12 @@ public sealed record RunResult
     public IReadOnlyList<string> RecoveredQueues { get; init; } = [];
 
     /// <summary>
+    /// Queues an earlier, interrupted run had left paused and this dry run found still paused: a dry run sends no
+    /// write, so it reports them and leaves the resuming to the next real run.
+    /// </summary>
+    public IReadOnlyList<string> StaleQueuePauses { get; init; } = [];
+
+    /// <summary>
     /// Assets whose search item could not be read (each also an <see cref="EngineErrorKind.ReadAsset"/> error):
     /// skipped by this run, reported with their links.
     /// </summary>
