@@ -109,13 +109,36 @@ public sealed class ClipImagePreprocessor(ClipPreprocessConfig config)
             (width, height) = ((int)((double)image.Width / image.Height * size), size);
         }
 
-        var kernel = config.Interpolation == ClipInterpolation.Bicubic ? Enums.Kernel.Cubic : Enums.Kernel.Linear;
+        using var resized = ScaleAxis(image, width, horizontal: true);
+        using var scaled = ScaleAxis(resized, height, horizontal: false);
+        var left = (scaled.Width - size) / 2;
+        var top = (scaled.Height - size) / 2;
+        return scaled.Crop(left, top, size, size);
+    }
 
-        // gap 0: one convolution over the whole shrink, as PIL does, rather than libvips' box pre-shrink.
-        using var resized = image.Resize((double)width / image.Width, kernel: kernel, gap: 0, vscale: (double)height / image.Height);
-        var left = (resized.Width - size) / 2;
-        var top = (resized.Height - size) / 2;
-        return resized.Crop(left, top, size, size);
+    // One axis at a time, as PIL does: shrinking convolves with the kernel widened by the shrink factor over the whole
+    // shrink (gap 0: no box pre-shrink); enlarging interpolates with the kernel itself, pixel centres aligned
+    // (output x + ½ = scale · (input x + ½)), edges extended.
+    private Image ScaleAxis(Image image, int target, bool horizontal)
+    {
+        var from = horizontal ? image.Width : image.Height;
+        if (target == from)
+        {
+            return image.Copy();
+        }
+
+        var kernel = config.Interpolation == ClipInterpolation.Bicubic ? Enums.Kernel.Cubic : Enums.Kernel.Linear;
+        if (target < from)
+        {
+            var shrink = (double)from / target;
+            return horizontal ? image.Reduceh(shrink, kernel: kernel, gap: 0) : image.Reducev(shrink, kernel: kernel, gap: 0);
+        }
+
+        var scale = (double)target / from;
+        using var interpolate = Interpolate.NewFromName(config.Interpolation == ClipInterpolation.Bicubic ? "bicubic" : "bilinear");
+        return horizontal
+            ? image.Affine([scale, 0, 0, 1], interpolate: interpolate, oarea: [0, 0, target, image.Height], odx: -0.5, idx: 0.5, extend: Enums.Extend.Copy)
+            : image.Affine([1, 0, 0, scale], interpolate: interpolate, oarea: [0, 0, image.Width, target], ody: -0.5, idy: 0.5, extend: Enums.Extend.Copy);
     }
 
     private static string FirstLine(string message) =>
