@@ -42,6 +42,7 @@ public sealed class OnnxClipImageEncoder : IClipImageEncoder, IDisposable
     private readonly string inputName;
     private readonly string outputName;
     private readonly int batch;
+    private readonly bool fixedBatch;
     private readonly Lock timesLock = new();
     private long images, failed, preprocessTicks, inferenceTicks;
 
@@ -75,7 +76,8 @@ public sealed class OnnxClipImageEncoder : IClipImageEncoder, IDisposable
 
             inputName = name;
             (outputName, Dimension) = OnnxSessions.EmbeddingOutput(session, model.VisualModel);
-            batch = dims[0] > 0 ? dims[0] : options.BatchSize;
+            fixedBatch = dims[0] > 0;
+            batch = fixedBatch ? dims[0] : options.BatchSize;
             InputSize = config.Size;
         }
         catch
@@ -118,16 +120,19 @@ public sealed class OnnxClipImageEncoder : IClipImageEncoder, IDisposable
 
     /// <summary>
     /// Runs the model on already preprocessed input: <paramref name="count"/> images of <c>3 × size × size</c> floats
-    /// each in <paramref name="tensor"/>; returns <c>count × D</c> normalised floats. For the benchmark's model-only figures.
+    /// each in <paramref name="tensor"/>, <paramref name="batchSize"/> per call (default <see cref="BatchSize"/>; a
+    /// fixed-batch model always takes its own); returns <c>count × D</c> normalised floats. For the benchmark's
+    /// model-only figures.
     /// </summary>
-    public float[] Run(float[] tensor, int count)
+    public float[] Run(float[] tensor, int count, int? batchSize = null)
     {
         ArgumentNullException.ThrowIfNull(tensor);
         var result = new float[count * Dimension];
         var one = preprocessor.TensorLength;
-        for (var start = 0; start < count; start += batch)
+        var step = fixedBatch ? batch : Math.Max(1, batchSize ?? batch);
+        for (var start = 0; start < count; start += step)
         {
-            var n = Math.Min(batch, count - start);
+            var n = Math.Min(step, count - start);
             var started = Stopwatch.GetTimestamp();
             RunBatch(tensor.AsMemory(start * one, n * one), n, result.AsSpan(start * Dimension, n * Dimension));
             AddTimes(0, 0, 0, Stopwatch.GetTimestamp() - started);
