@@ -195,8 +195,11 @@ public sealed class EnginePropertyTests(ITestOutputHelper output)
         return new LibrarySnapshot(links, [.. tags.Values], albums, fields);
     }
 
+    /// <summary>An output tag, or one of the per-group tags named after one (e.g. the album conflict tag + "_" + group id).</summary>
     private static bool IsOutput(string path) =>
-        OutputTags.Contains(path) || path.StartsWith(Config.DuplicateProcessing.AutotagClassificationConflictPrefix!, StringComparison.Ordinal);
+        OutputTags.Contains(path)
+        || OutputTags.Any(o => path.StartsWith(o + "_", StringComparison.Ordinal))
+        || path.StartsWith(Config.DuplicateProcessing.AutotagClassificationConflictPrefix!, StringComparison.Ordinal);
 
     /// <summary>Upstream's rules spelled out by hand for <see cref="EngineTestSupport.DefaultRules"/>.</summary>
     private static string[] Oracle(IReadOnlyList<string> tagPaths, IReadOnlyList<string> albums)
