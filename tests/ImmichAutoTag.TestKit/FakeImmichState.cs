@@ -262,6 +262,7 @@ public sealed partial class FakeImmichState
             RequireTag(tagId);
             RequireAsset(assetId);
             LinkTagAsset(tagId, assetId, bumpUpdatedAt: false);
+            RememberFileTagLocked(tagId, assetId);
         }
     }
 

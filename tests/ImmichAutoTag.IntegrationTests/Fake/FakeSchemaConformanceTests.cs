@@ -119,6 +119,8 @@ public sealed partial class FakeSchemaConformanceTests : FakeServerTest
         var child = state.UpsertTag("Scene/Beach");
         state.TagAsset(child.Id, tagged.Id);
         state.AddDuplicateGroup([other.Id, video.Id]);
+        var library = state.AddExternalLibrary(User.Id, "NAS photos", "/mnt/nas/photos", readOnly: true);
+        state.AddLibraryAsset(library.Id, "NAS_0001.jpg", Day0.AddDays(3));
         return new Seeded(tagged, other, partner, album, child, state.FindTag("Scene")!, bob, carol);
     }
 
@@ -153,6 +155,7 @@ public sealed partial class FakeSchemaConformanceTests : FakeServerTest
             "getAssetDuplicates" => await SendAsync(HttpMethod.Get, "duplicates"),
             "viewAsset" => await SendAsync(HttpMethod.Get, $"assets/{s.Tagged.Id}/thumbnail?size=preview"),
             "getQueues" => await SendAsync(HttpMethod.Get, "queues"),
+            "getAllLibraries" => await SendAsync(HttpMethod.Get, "libraries"),
             "updateQueue" => await SendAsync(HttpMethod.Put, "queues/sidecar", new { isPaused = true }),
             "searchUsers" => await SendAsync(HttpMethod.Get, "users"),
             "addUsersToAlbum" => await SendAsync(HttpMethod.Put, $"albums/{s.Album.Id}/users", new { albumUsers = new[] { new { userId = s.Carol.Id, role = "editor" } } }),
