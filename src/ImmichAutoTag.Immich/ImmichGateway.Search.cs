@@ -59,11 +59,35 @@ public sealed partial class ImmichGateway
         }
     }
 
+    /// <inheritdoc/>
+    public async IAsyncEnumerable<IReadOnlyList<Guid>> SearchAssetIdsAsync(AssetQuery query, [EnumeratorCancellation] CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        ArgumentOutOfRangeException.ThrowIfLessThan(query.PageSize, 1, nameof(query));
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(query.PageSize, 1000, nameof(query));
+
+        int? page = 1;
+        while (page is { } current)
+        {
+            var body = ToSearchDto(query, current);
+            var (ids, nextPage) = await CallAsync("searchAssets", t => SearchPageAsync(body, ReadSearchIdPage, t), ct).ConfigureAwait(false);
+            if (ids.Count > 0)
+            {
+                yield return ids;
+            }
+
+            page = NextPage(nextPage, current);
+        }
+    }
+
+    private Task<(List<Asset> Assets, List<UnreadableAsset> Unreadable, string? NextPage)> SearchPageAsync(Dto.MetadataSearchDto body, CancellationToken ct) =>
+        SearchPageAsync(body, (json, status) => ReadSearchPage(json, _client.SerializerOptions, status), ct);
+
     /// <summary>
     /// POST /search/metadata, like the generated method, but the items are read one at a time: the page's
     /// envelope must be readable, an item need not be.
     /// </summary>
-    private async Task<(List<Asset> Assets, List<UnreadableAsset> Unreadable, string? NextPage)> SearchPageAsync(Dto.MetadataSearchDto body, CancellationToken ct)
+    private async Task<T> SearchPageAsync<T>(Dto.MetadataSearchDto body, Func<ReadOnlyMemory<byte>, int, T> read, CancellationToken ct)
     {
         var options = _client.SerializerOptions;
         using var request = new HttpRequestMessage(HttpMethod.Post, "search/metadata")
@@ -88,7 +112,7 @@ public sealed partial class ImmichGateway
         var (buffer, length) = await ReadBodyAsync(response.Content, ct).ConfigureAwait(false);
         try
         {
-            return ReadSearchPage(buffer.AsMemory(0, length), options, status);
+            return read(buffer.AsMemory(0, length), status);
         }
         finally
         {
@@ -165,6 +189,69 @@ public sealed partial class ImmichGateway
         }
 
         return (read, unreadable, nextPage);
+    }
+
+    /// <summary>
+    /// Reads a search page's envelope like <see cref="ReadSearchPage"/>, but of each item only its <c>id</c>: the
+    /// ids of the items <see cref="ReadSearchPage"/> reads, and of those it lists as unreadable with an id.
+    /// </summary>
+    internal static (List<Guid> Ids, string? NextPage) ReadSearchIdPage(ReadOnlyMemory<byte> json, int status)
+    {
+        var document = json.Span.StartsWith(Utf8ByteOrderMark) ? json[Utf8ByteOrderMark.Length..] : json;
+        List<Range> items;
+        string? nextPage;
+        try
+        {
+            (items, nextPage) = ReadEnvelope(document.Span);
+        }
+        catch (Exception ex) when (ex is JsonException or KeyNotFoundException or InvalidOperationException)
+        {
+            throw new Dto.ImmichClientException("Could not deserialize the response body.", status, Encoding.UTF8.GetString(document.Span), new Dictionary<string, IEnumerable<string>>(), ex);
+        }
+
+        var ids = new List<Guid>(items.Count);
+        foreach (var range in items)
+        {
+            if (ReadItemId(document.Span[range]) is { } id)
+            {
+                ids.Add(id);
+            }
+        }
+
+        return (ids, nextPage);
+    }
+
+    /// <summary>
+    /// The item's top-level <c>id</c> as the thorough reader takes it for an unreadable item (the last one where
+    /// the name repeats, any form <see cref="Guid.TryParse(string?, out Guid)"/> accepts); null if there is none.
+    /// The envelope reader has already checked the item is well-formed JSON.
+    /// </summary>
+    private static Guid? ReadItemId(ReadOnlySpan<byte> item)
+    {
+        var reader = new Utf8JsonReader(item);
+        if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+        {
+            return null;
+        }
+
+        Guid? id = null;
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            var isId = reader.ValueTextEquals("id"u8);
+            reader.Read();
+            if (!isId)
+            {
+                reader.Skip();
+                continue;
+            }
+
+            id = reader.TokenType != JsonTokenType.String ? null
+                : reader.TryGetGuid(out var guid) ? guid
+                : Guid.TryParse(reader.GetString(), out var parsed) ? parsed
+                : null;
+        }
+
+        return id;
     }
 
     private static ReadOnlySpan<byte> Utf8ByteOrderMark => [0xEF, 0xBB, 0xBF];

@@ -154,6 +154,14 @@ internal sealed class SampleImmich : IImmichConnection
         }
     }
 
+    public async IAsyncEnumerable<IReadOnlyList<Guid>> SearchAssetIdsAsync(AssetQuery query, [EnumeratorCancellation] CancellationToken ct)
+    {
+        await foreach (var page in SearchAssetsAsync(query, ct).ConfigureAwait(false))
+        {
+            yield return page.Select(a => a.Id).ToList();
+        }
+    }
+
     public Task<long> CountAssetsAsync(AssetQuery query, CancellationToken ct) =>
         Read(() => (long)_assets.Count(a => !a.IsTrashed && Matches(a, query)), "searchAssetStatistics");
 

@@ -42,6 +42,9 @@ public sealed class ReadOnlyImmichGateway(IImmichConnection inner) : IImmichConn
     public IAsyncEnumerable<AssetPage> SearchAssetsAsync(AssetQuery query, CancellationToken ct) => inner.SearchAssetsAsync(query, ct);
 
     /// <inheritdoc/>
+    public IAsyncEnumerable<IReadOnlyList<Guid>> SearchAssetIdsAsync(AssetQuery query, CancellationToken ct) => inner.SearchAssetIdsAsync(query, ct);
+
+    /// <inheritdoc/>
     public Task<long> CountAssetsAsync(AssetQuery query, CancellationToken ct) => inner.CountAssetsAsync(query, ct);
 
     /// <inheritdoc/>

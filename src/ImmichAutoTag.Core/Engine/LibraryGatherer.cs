@@ -46,7 +46,12 @@ public sealed class LibraryGatherer(IImmichGateway gateway, ILogger logger)
 
         var user = knownUser ?? await gateway.GetMyUserAsync(ct);
         var (assets, unreadable) = await WalkAssetsAsync(progress, ct);
-        var known = assets.Select(a => a.Id).ToHashSet();
+        var known = new HashSet<Guid>(assets.Count);
+        foreach (var asset in assets)
+        {
+            known.Add(asset.Id);
+        }
+
 
         var albums = await gateway.GetAlbumsAsync(ct);
         var albumsByAsset = await ReadAlbumMembershipAsync(albums, known, progress, ct);
@@ -119,7 +124,7 @@ public sealed class LibraryGatherer(IImmichGateway gateway, ILogger logger)
         IProgress<EngineProgress>? progress,
         CancellationToken ct)
     {
-        var byAsset = new Dictionary<Guid, List<Album>>();
+        var byAsset = new Dictionary<Guid, List<Album>>(known.Count);
         for (var i = 0; i < albums.Count; i++)
         {
             var album = albums[i];
@@ -158,7 +163,16 @@ public sealed class LibraryGatherer(IImmichGateway gateway, ILogger logger)
         {
             if (!searches.TryGetValue(tagId, out var ids))
             {
-                ids = (await SearchIdsAsync(new AssetQuery { TagIds = [tagId] }, ct)).Where(known.Contains).ToHashSet();
+                var found = await SearchIdsAsync(new AssetQuery { TagIds = [tagId] }, ct);
+                ids = new HashSet<Guid>(found.Count);
+                foreach (var id in found)
+                {
+                    if (known.Contains(id))
+                    {
+                        ids.Add(id);
+                    }
+                }
+
                 searches[tagId] = ids;
             }
 
@@ -230,9 +244,17 @@ public sealed class LibraryGatherer(IImmichGateway gateway, ILogger logger)
         // A set: offset paging may hand out the same asset twice while the library changes.
         var seen = new HashSet<Guid>();
         var ids = new List<Guid>();
-        await foreach (var page in gateway.SearchAssetsAsync(query with { PageSize = 1000 }, ct))
+        // Membership needs ids only: the walk has read the assets themselves (docs/performance.md).
+        await foreach (var page in gateway.SearchAssetIdsAsync(query with { PageSize = 1000 }, ct))
         {
-            ids.AddRange(page.Select(a => a.Id).Where(seen.Add));
+            seen.EnsureCapacity(seen.Count + page.Count);
+            foreach (var id in page)
+            {
+                if (seen.Add(id))
+                {
+                    ids.Add(id);
+                }
+            }
         }
 
         return ids;

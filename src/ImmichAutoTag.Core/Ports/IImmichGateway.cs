@@ -24,6 +24,13 @@ public interface IImmichGateway
     /// <remarks>An item that cannot be read does not fail the page: it is left out and listed in <see cref="AssetPage.Unreadable"/>.</remarks>
     IAsyncEnumerable<AssetPage> SearchAssetsAsync(AssetQuery query, CancellationToken ct);
 
+    /// <summary>
+    /// The same search as <see cref="SearchAssetsAsync"/> (same requests, same order), but only each item's id:
+    /// for membership reads, which need no more. An item listed as unreadable by <see cref="SearchAssetsAsync"/>
+    /// is included where its id can be read; callers keep only ids their asset walk read.
+    /// </summary>
+    IAsyncEnumerable<IReadOnlyList<Guid>> SearchAssetIdsAsync(AssetQuery query, CancellationToken ct);
+
     Task<long> CountAssetsAsync(AssetQuery query, CancellationToken ct);
 
     Task<AssetDetail> GetAssetAsync(Guid id, CancellationToken ct);

@@ -69,6 +69,16 @@ public sealed class UnreadableSearchItemTests : IAsyncLifetime
             unreadable.AddRange(page.Unreadable);
         }
 
+        var ids = new List<Guid>();
+        await foreach (var page in gateway.SearchAssetIdsAsync(AssetQuery.All with { PageSize = 2 }, CancellationToken.None))
+        {
+            ids.AddRange(page);
+        }
+
+        ids.Should().BeEquivalentTo(
+            read.Select(a => a.Id).Concat(unreadable.Where(u => u.Id is not null).Select(u => u.Id!.Value)),
+            "the ids-only search gives the id of every item read, and of every unreadable item that has one");
+
         read.Select(a => a.Id).Should().Contain(_others.Select(a => a.Id), "one damaged item never hides the other assets");
         (read.Count + unreadable.Count).Should().Be(6);
         if (unreadable.Count > 0)
