@@ -29,35 +29,45 @@ public static class AlbumNameDates
     public static AlbumPeriod? Parse(string albumName)
     {
         ArgumentNullException.ThrowIfNull(albumName);
-        var m = Prefix.Match(albumName);
-        if (!m.Success)
+
+        // Called for every album of every asset: a value match allocates nothing, and its length (4, 7 or 10)
+        // says which of the pattern's parts matched, each at a fixed position.
+        var length = 0;
+        foreach (var match in Prefix.EnumerateMatches(albumName))
+        {
+            length = match.Length;
+            break;
+        }
+
+        if (length == 0)
         {
             return null;
         }
 
-        var y = Int(m, "y");
+        var name = albumName.AsSpan();
+        var y = Int(name[..4]);
         if (y < 1)
         {
             return null;
         }
 
-        if (!m.Groups["m"].Success)
+        if (length == 4)
         {
             return new AlbumPeriod(new DateOnly(y, 1, 1), new DateOnly(y, 12, 31));
         }
 
-        var mo = Int(m, "m");
+        var mo = Int(name[5..7]);
         if (mo is < 1 or > 12)
         {
             return null;
         }
 
-        if (!m.Groups["d"].Success)
+        if (length == 7)
         {
             return new AlbumPeriod(new DateOnly(y, mo, 1), new DateOnly(y, mo, DateTime.DaysInMonth(y, mo)));
         }
 
-        var d = Int(m, "d");
+        var d = Int(name[8..10]);
         if (d < 1 || d > DateTime.DaysInMonth(y, mo))
         {
             return null;
@@ -67,5 +77,5 @@ public static class AlbumNameDates
         return new AlbumPeriod(day, day);
     }
 
-    private static int Int(Match m, string group) => int.Parse(m.Groups[group].ValueSpan, NumberStyles.None, CultureInfo.InvariantCulture);
+    private static int Int(ReadOnlySpan<char> digits) => int.Parse(digits, NumberStyles.None, CultureInfo.InvariantCulture);
 }

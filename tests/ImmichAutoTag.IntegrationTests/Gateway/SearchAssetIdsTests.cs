@@ -1,4 +1,4 @@
-using ImmichAutoTag.Core.Domain;
+using ImmichAutoTag.Core.Ports;
 using ImmichAutoTag.Immich;
 using ImmichAutoTag.TestKit;
 
