@@ -130,6 +130,7 @@ public sealed partial class FakeImmichState
 
     internal void LandDueWriteBacksLocked()
     {
+        LandAlbumRevertsLocked();
         LandDueDateWritesLocked();
         if (_writeBacks.Count == 0 || WriteBackPaused)
         {
