@@ -1,7 +1,6 @@
 using System.Data.Common;
 using System.Globalization;
 using ImmichAutoTag.Cli.Output;
-using ImmichAutoTag.Cli.Output.Html;
 using ImmichAutoTag.Cli.Runtime;
 using ImmichAutoTag.Config;
 using ImmichAutoTag.Core.Classification;
@@ -11,6 +10,9 @@ using ImmichAutoTag.Core.Preflight;
 using ImmichAutoTag.Core.Configuration;
 using ImmichAutoTag.Immich;
 using ImmichAutoTag.Infrastructure;
+using ImmichAutoTag.Infrastructure.Reports;
+using ImmichAutoTag.Infrastructure.Reports.Html;
+using ImmichAutoTag.Infrastructure.Runtime;
 using Microsoft.Extensions.Logging;
 
 namespace ImmichAutoTag.Cli.Commands;

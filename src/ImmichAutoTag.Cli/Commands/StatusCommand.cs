@@ -1,9 +1,10 @@
 using System.CommandLine;
 using System.Data.Common;
 using System.Globalization;
-using ImmichAutoTag.Cli.Output.Html;
 using ImmichAutoTag.Cli.Runtime;
 using ImmichAutoTag.Infrastructure;
+using ImmichAutoTag.Infrastructure.Reports.Html;
+using ImmichAutoTag.Infrastructure.Runtime;
 
 namespace ImmichAutoTag.Cli.Commands;
 

@@ -1,4 +1,5 @@
 using ImmichAutoTag.Cli.Runtime;
+using ImmichAutoTag.Infrastructure.Runtime;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;

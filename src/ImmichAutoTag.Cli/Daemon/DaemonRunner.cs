@@ -1,5 +1,5 @@
 using ImmichAutoTag.Cli.Commands;
-using ImmichAutoTag.Cli.Runtime;
+using ImmichAutoTag.Infrastructure.Runtime;
 using Microsoft.Extensions.Logging;
 using Quartz;
 

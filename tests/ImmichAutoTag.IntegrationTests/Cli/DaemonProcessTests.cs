@@ -1,5 +1,5 @@
 using ImmichAutoTag.Cli;
-using ImmichAutoTag.Cli.Runtime;
+using ImmichAutoTag.Infrastructure.Runtime;
 using ImmichAutoTag.TestKit;
 
 namespace ImmichAutoTag.IntegrationTests.Cli;

@@ -1,5 +1,5 @@
 using System.Text.RegularExpressions;
-using ImmichAutoTag.Cli.Output.Html;
+using ImmichAutoTag.Infrastructure.Reports.Html;
 using ImmichAutoTag.TestKit;
 
 namespace ImmichAutoTag.IntegrationTests.Cli;

@@ -1,4 +1,4 @@
-using ImmichAutoTag.Cli.Runtime;
+using ImmichAutoTag.Infrastructure.Runtime;
 using ImmichAutoTag.TestKit;
 
 namespace ImmichAutoTag.IntegrationTests.Cli;

@@ -1,8 +1,9 @@
-using ImmichAutoTag.Cli.Output;
 using ImmichAutoTag.Core.Configuration;
 using ImmichAutoTag.Core.Engine;
 using ImmichAutoTag.Core.Ports;
 using ImmichAutoTag.Immich;
+using ImmichAutoTag.Infrastructure.Reports;
+using ImmichAutoTag.Infrastructure.Runtime;
 using ImmichAutoTag.IntegrationTests.Cli;
 using ImmichAutoTag.TestKit;
 using Microsoft.Extensions.Logging.Abstractions;

@@ -1,8 +1,8 @@
 using System.Buffers.Binary;
 using ImmichAutoTag.Cli.Demo;
-using ImmichAutoTag.Cli.Output.Html;
 using ImmichAutoTag.Core.Ports;
 using ImmichAutoTag.Infrastructure;
+using ImmichAutoTag.Infrastructure.Reports.Html;
 
 namespace ImmichAutoTag.Tests.Reports;
 

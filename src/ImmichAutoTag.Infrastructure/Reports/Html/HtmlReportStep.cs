@@ -8,7 +8,7 @@ using ImmichAutoTag.Core.Ports;
 using ImmichAutoTag.Infrastructure;
 using Microsoft.Extensions.Logging;
 
-namespace ImmichAutoTag.Cli.Output.Html;
+namespace ImmichAutoTag.Infrastructure.Reports.Html;
 
 /// <summary>What the run hands the report step.</summary>
 /// <param name="Folder">The run folder report.html goes into.</param>
@@ -16,7 +16,7 @@ namespace ImmichAutoTag.Cli.Output.Html;
 /// <param name="Requests">Requests per operationId the run sent (before thumbnails).</param>
 /// <param name="WriteRequests">Of those, the writes.</param>
 /// <param name="CanViewAssets">Whether the API key has asset.view (thumbnails); without it the grids show names and links.</param>
-internal sealed record HtmlReportRun(
+public sealed record HtmlReportRun(
     RunFolder Folder,
     string StateFolder,
     AutoTagConfig Config,
@@ -30,7 +30,7 @@ internal sealed record HtmlReportRun(
 /// After the text reports: records the run in the history (state.db), then writes report.html. Neither may fail
 /// the run: a state file that cannot be written costs the chart a point, a failed report a warning.
 /// </summary>
-internal static class HtmlReportStep
+public static class HtmlReportStep
 {
     public const string FileName = "report.html";
 

@@ -1,13 +1,13 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
-namespace ImmichAutoTag.Cli.Runtime;
+namespace ImmichAutoTag.Infrastructure.Runtime;
 
 /// <summary>
 /// <c>&lt;state&gt;/status.json</c>: what health checks and people look at to know whether scheduled
 /// runs happen and succeed. Written atomically (temp file + rename), so a reader never sees half a file.
 /// </summary>
-internal sealed class StatusFile(string stateFolder)
+public sealed class StatusFile(string stateFolder)
 {
     public const string FileName = "status.json";
 
@@ -65,7 +65,7 @@ internal sealed class StatusFile(string stateFolder)
     });
 }
 
-internal enum RunOutcome
+public enum RunOutcome
 {
     Running,
     Success,
@@ -77,7 +77,7 @@ internal enum RunOutcome
     Skipped,
 }
 
-internal sealed record StatusDocument
+public sealed record StatusDocument
 {
     public DateTimeOffset UpdatedAt { get; init; }
 
@@ -94,9 +94,9 @@ internal sealed record StatusDocument
     public IReadOnlyList<RunStatus> RecentRuns { get; init; } = [];
 }
 
-internal sealed record DaemonStatus(int Pid, DateTimeOffset StartedAt, string Schedule, string State, DateTimeOffset? NextRunAt);
+public sealed record DaemonStatus(int Pid, DateTimeOffset StartedAt, string Schedule, string State, DateTimeOffset? NextRunAt);
 
-internal sealed record RunStatus
+public sealed record RunStatus
 {
     public string? RunId { get; init; }
 
@@ -122,7 +122,7 @@ internal sealed record RunStatus
     public RunCounters? Counters { get; init; }
 }
 
-internal sealed record RunCounters(
+public sealed record RunCounters(
     int AssetsSeen,
     int Evaluated,
     int Unclassified,

@@ -4,7 +4,7 @@ using System.Text;
 using ImmichAutoTag.Core.Engine;
 using ImmichAutoTag.Core.Ports;
 
-namespace ImmichAutoTag.Cli.Output.Html;
+namespace ImmichAutoTag.Infrastructure.Reports.Html;
 
 /// <summary>Everything report.html shows about one run.</summary>
 /// <param name="RunId">The run folder's name.</param>

@@ -2,7 +2,7 @@ using ImmichAutoTag.Core.Classification;
 using ImmichAutoTag.Core.Configuration;
 using ImmichAutoTag.Core.Engine;
 
-namespace ImmichAutoTag.Cli.Output.Html;
+namespace ImmichAutoTag.Infrastructure.Reports.Html;
 
 /// <summary>One asset in a report grid and why it is there.</summary>
 /// <param name="AssetId">The Immich asset id; the grid links to <c>/photos/{id}</c>.</param>

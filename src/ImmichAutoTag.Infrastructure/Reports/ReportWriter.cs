@@ -6,10 +6,10 @@ using ImmichAutoTag.Core.Configuration;
 using ImmichAutoTag.Core.Domain;
 using ImmichAutoTag.Core.Engine;
 
-namespace ImmichAutoTag.Cli.Output;
+namespace ImmichAutoTag.Infrastructure.Reports;
 
 /// <summary>Renders a run's results into the files of its run folder.</summary>
-internal static class ReportWriter
+public static class ReportWriter
 {
     private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
 

@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using ImmichAutoTag.Core.Ports;
 
-namespace ImmichAutoTag.Cli.Output.Html;
+namespace ImmichAutoTag.Infrastructure.Reports.Html;
 
 /// <summary>
 /// Fetches the thumbnails report.html shows (Immich's smallest size, <c>GET /assets/{id}/thumbnail?size=thumbnail</c>,

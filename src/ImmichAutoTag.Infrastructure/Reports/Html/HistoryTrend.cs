@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Text;
 using ImmichAutoTag.Core.Ports;
 
-namespace ImmichAutoTag.Cli.Output.Html;
+namespace ImmichAutoTag.Infrastructure.Reports.Html;
 
 /// <summary>The last runs as a terminal table plus one trend line, for <c>immich-autotag status</c>.</summary>
 internal static class HistoryTrend

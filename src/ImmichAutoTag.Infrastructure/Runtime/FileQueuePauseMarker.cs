@@ -5,13 +5,13 @@ using System.Text.Json.Serialization;
 using ImmichAutoTag.Core.Domain;
 using ImmichAutoTag.Core.Ports;
 
-namespace ImmichAutoTag.Cli.Output;
+namespace ImmichAutoTag.Infrastructure.Runtime;
 
 /// <summary>
 /// The "queues paused by us" marker as a small JSON file in the state folder, one per server, so a run
 /// against one server never resumes the queues of another.
 /// </summary>
-internal sealed class FileQueuePauseMarker(string stateFolder, Uri server, TimeProvider time) : IQueuePauseMarker
+public sealed class FileQueuePauseMarker(string stateFolder, Uri server, TimeProvider time) : IQueuePauseMarker
 {
     public string FilePath { get; } = Path.Combine(stateFolder, FileName(server));
 

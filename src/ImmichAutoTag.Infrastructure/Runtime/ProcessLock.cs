@@ -1,11 +1,11 @@
-namespace ImmichAutoTag.Cli.Runtime;
+namespace ImmichAutoTag.Infrastructure.Runtime;
 
 /// <summary>
 /// An OS file lock (FileShare.None: flock on Linux, a share lock on Windows) on a file in the state
 /// folder. The OS drops it when the process dies, so a crash never leaves a stale lock behind, and it
 /// works across processes and inside one (each acquisition opens its own handle).
 /// </summary>
-internal sealed class ProcessLock : IDisposable
+public sealed class ProcessLock : IDisposable
 {
     /// <summary>Held for the duration of one run, by `run` and by each daemon run.</summary>
     public const string RunLockFile = "run.lock";

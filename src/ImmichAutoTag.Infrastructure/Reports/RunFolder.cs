@@ -1,9 +1,9 @@
 using System.Globalization;
 
-namespace ImmichAutoTag.Cli.Output;
+namespace ImmichAutoTag.Infrastructure.Reports;
 
 /// <summary>The per-run output folder <c>&lt;output&gt;/&lt;run id&gt;/</c>; run ids sort by start time.</summary>
-internal sealed record RunFolder(string RunId, string Path)
+public sealed record RunFolder(string RunId, string Path)
 {
     public const string LinksFile = "immich_autotag_links.md";
     public const string ModificationReportFile = "modification_report.txt";
