@@ -5,7 +5,7 @@ using ImmichAutoTag.Core.Ports;
 namespace ImmichAutoTag.Infrastructure.Reports.Html;
 
 /// <summary>The last runs as a terminal table plus one trend line, for <c>immich-autotag status</c>.</summary>
-internal static class HistoryTrend
+public static class HistoryTrend
 {
     /// <summary>Runs <c>status</c> lists.</summary>
     public const int Runs = 10;
