@@ -10,6 +10,7 @@ public static class HistoryTrend
     /// <summary>Runs <c>status</c> lists.</summary>
     public const int Runs = 10;
 
+    /// <summary>Renders <paramref name="history"/> as a fixed-width table, one row per run in the order given, each count with its change from the row before; an empty list gives a one-line hint.</summary>
     public static string Render(IReadOnlyList<RunHistoryEntry> history)
     {
         ArgumentNullException.ThrowIfNull(history);
