@@ -1,7 +1,9 @@
+using System.Buffers;
 using System.ComponentModel.DataAnnotations;
 using System.Net.Http.Headers;
 using System.Reflection;
 using System.Runtime.CompilerServices;
+using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using ImmichAutoTag.Core.Domain;
@@ -31,11 +33,11 @@ public sealed partial class ImmichGateway
         .ToList();
 
     /// <summary>Enum-typed properties: System.Text.Json also accepts a number there, which would name no member.</summary>
-    private static readonly IReadOnlyList<(string Json, PropertyInfo Property)> EnumAssetFields = typeof(Dto.AssetResponseDto)
+    private static readonly (string Json, PropertyInfo Property)[] EnumAssetFields = typeof(Dto.AssetResponseDto)
         .GetProperties()
         .Where(p => (Nullable.GetUnderlyingType(p.PropertyType) ?? p.PropertyType).IsEnum)
         .Select(p => (p.GetCustomAttribute<JsonPropertyNameAttribute>()?.Name ?? p.Name, p))
-        .ToList();
+        .ToArray();
 
     public async IAsyncEnumerable<AssetPage> SearchAssetsAsync(AssetQuery query, [EnumeratorCancellation] CancellationToken ct)
     {
@@ -75,41 +77,84 @@ public sealed partial class ImmichGateway
         request.Options.Set(ImmichOperations.OperationIdOption, "searchAssets");
         using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct).ConfigureAwait(false);
         var status = (int)response.StatusCode;
-        var text = await response.Content.ReadAsStringAsync(ct).ConfigureAwait(false);
         if (status is not (200 or 201))
         {
+            var text = await response.Content.ReadAsStringAsync(ct).ConfigureAwait(false);
             throw new Dto.ImmichClientException("The HTTP status code of the response was not expected (" + status + ").", status, text, new Dictionary<string, IEnumerable<string>>(), null);
         }
 
-        JsonElement items;
+        // A page of 1000 assets is about 250 KB and a run reads hundreds: the body goes into a pooled buffer and
+        // is read in place, never as a string or a document tree (docs/performance.md).
+        var (buffer, length) = await ReadBodyAsync(response.Content, ct).ConfigureAwait(false);
+        try
+        {
+            return ReadSearchPage(buffer.AsMemory(0, length), options, status);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    /// <summary>The whole response body in a buffer rented from <see cref="ArrayPool{T}.Shared"/>; the caller returns it.</summary>
+    private static async Task<(byte[] Buffer, int Length)> ReadBodyAsync(HttpContent content, CancellationToken ct)
+    {
+        var expected = content.Headers.ContentLength is { } declared and > 0 and < int.MaxValue - 1 ? (int)declared + 1 : 64 * 1024;
+        var buffer = ArrayPool<byte>.Shared.Rent(expected);
+        var length = 0;
+        try
+        {
+            var stream = await content.ReadAsStreamAsync(ct).ConfigureAwait(false);
+            await using (stream.ConfigureAwait(false))
+            {
+                while (true)
+                {
+                    if (length == buffer.Length)
+                    {
+                        var larger = ArrayPool<byte>.Shared.Rent(checked(buffer.Length * 2));
+                        buffer.AsSpan(0, length).CopyTo(larger);
+                        ArrayPool<byte>.Shared.Return(buffer);
+                        buffer = larger;
+                    }
+
+                    var read = await stream.ReadAsync(buffer.AsMemory(length), ct).ConfigureAwait(false);
+                    if (read == 0)
+                    {
+                        return (buffer, length);
+                    }
+
+                    length += read;
+                }
+            }
+        }
+        catch
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+            throw;
+        }
+    }
+
+    /// <summary>Reads a search page's envelope, then each item on its own (<see cref="TryReadAsset(ReadOnlyMemory{byte}, JsonSerializerOptions, out Asset?, out UnreadableAsset?)"/>).</summary>
+    internal static (List<Asset> Assets, List<UnreadableAsset> Unreadable, string? NextPage) ReadSearchPage(ReadOnlyMemory<byte> json, JsonSerializerOptions options, int status)
+    {
+        // Like JsonDocument.Parse, a UTF-8 byte order mark is allowed before the document.
+        var document = json.Span.StartsWith(Utf8ByteOrderMark) ? json[Utf8ByteOrderMark.Length..] : json;
+        List<Range> items;
         string? nextPage;
         try
         {
-            using var doc = JsonDocument.Parse(text);
-            var assets = doc.RootElement.GetProperty("assets");
-            items = assets.GetProperty("items").Clone();
-            var next = assets.TryGetProperty("nextPage", out var n) ? n : default;
-            nextPage = next.ValueKind switch
-            {
-                JsonValueKind.String => next.GetString(),
-                JsonValueKind.Null or JsonValueKind.Undefined => null,
-                _ => throw new JsonException("$.assets.nextPage is not a string"),
-            };
-            if (items.ValueKind != JsonValueKind.Array)
-            {
-                throw new JsonException("$.assets.items is not an array");
-            }
+            (items, nextPage) = ReadEnvelope(document.Span);
         }
         catch (Exception ex) when (ex is JsonException or KeyNotFoundException or InvalidOperationException)
         {
-            throw new Dto.ImmichClientException("Could not deserialize the response body.", status, text, new Dictionary<string, IEnumerable<string>>(), ex);
+            throw new Dto.ImmichClientException("Could not deserialize the response body.", status, Encoding.UTF8.GetString(document.Span), new Dictionary<string, IEnumerable<string>>(), ex);
         }
 
-        var read = new List<Asset>(items.GetArrayLength());
+        var read = new List<Asset>(items.Count);
         var unreadable = new List<UnreadableAsset>();
-        foreach (var item in items.EnumerateArray())
+        foreach (var range in items)
         {
-            if (TryReadAsset(item, options, out var asset, out var problem))
+            if (TryReadAsset(document[range], options, out var asset, out var problem))
             {
                 read.Add(asset);
             }
@@ -120,6 +165,223 @@ public sealed partial class ImmichGateway
         }
 
         return (read, unreadable, nextPage);
+    }
+
+    private static ReadOnlySpan<byte> Utf8ByteOrderMark => [0xEF, 0xBB, 0xBF];
+
+    /// <summary>
+    /// Walks <c>{"assets": {"items": [...], "nextPage": ...}}</c> with a forward-only reader, checking the whole
+    /// document is well-formed JSON, and returns where each item lies. Where a name repeats, the last one counts,
+    /// as with <see cref="JsonElement.GetProperty(string)"/>.
+    /// </summary>
+    private static (List<Range> Items, string? NextPage) ReadEnvelope(ReadOnlySpan<byte> json)
+    {
+        var reader = new Utf8JsonReader(json);
+        if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+        {
+            reader.Skip();
+            throw new InvalidOperationException("The response body is not a JSON object.");
+        }
+
+        List<Range>? items = null;
+        string? nextPage = null;
+        var sawAssets = false;
+        string? problem = null;
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            if (!reader.ValueTextEquals("assets"u8))
+            {
+                reader.Read();
+                reader.Skip();
+                continue;
+            }
+
+            reader.Read();
+            if (reader.TokenType != JsonTokenType.StartObject)
+            {
+                reader.Skip();
+                problem = "$.assets is not an object";
+                continue;
+            }
+
+            (sawAssets, items, nextPage, problem) = (true, null, null, null);
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            {
+                if (reader.ValueTextEquals("items"u8))
+                {
+                    reader.Read();
+                    items = [];
+                    if (reader.TokenType != JsonTokenType.StartArray)
+                    {
+                        reader.Skip();
+                        problem = "$.assets.items is not an array";
+                        continue;
+                    }
+
+                    while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+                    {
+                        var start = (int)reader.TokenStartIndex;
+                        reader.Skip();
+                        items.Add(start..(int)reader.BytesConsumed);
+                    }
+                }
+                else if (reader.ValueTextEquals("nextPage"u8))
+                {
+                    reader.Read();
+                    nextPage = reader.TokenType switch
+                    {
+                        JsonTokenType.String => reader.GetString(),
+                        JsonTokenType.Null => null,
+                        _ => throw new JsonException("$.assets.nextPage is not a string"),
+                    };
+                }
+                else
+                {
+                    reader.Read();
+                    reader.Skip();
+                }
+            }
+        }
+
+        // Anything after the document is an error, as it is to JsonDocument.Parse.
+        while (reader.Read())
+        {
+        }
+
+        if (!sawAssets && problem is null)
+        {
+            throw new KeyNotFoundException("$.assets is missing");
+        }
+
+        return problem is not null ? throw new JsonException(problem)
+            : items is null ? throw new KeyNotFoundException("$.assets.items is missing")
+            : (items, nextPage);
+    }
+
+    /// <summary>
+    /// Reads one search item in place. Most items are well-formed, and are read without building a document or
+    /// reflecting over the DTO; any item that fails a check is read again by the thorough reader, which says why.
+    /// </summary>
+    internal static bool TryReadAsset(ReadOnlyMemory<byte> item, JsonSerializerOptions options, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out Asset? asset, [System.Diagnostics.CodeAnalysis.NotNullWhen(false)] out UnreadableAsset? problem)
+    {
+        problem = null;
+        if (TryReadWellFormedAsset(item.Span, options, out asset))
+        {
+            return true;
+        }
+
+        using var document = JsonDocument.Parse(item);
+        return TryReadAsset(document.RootElement, options, out asset, out problem);
+    }
+
+    /// <summary>
+    /// The fast path of <see cref="TryReadAsset(JsonElement, JsonSerializerOptions, out Asset?, out UnreadableAsset?)"/>:
+    /// true only where that method would read the item too (every required field present, the DTO deserializes,
+    /// its validation attributes and enum values hold), false for anything else.
+    /// </summary>
+    private static bool TryReadWellFormedAsset(ReadOnlySpan<byte> item, JsonSerializerOptions options, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out Asset? asset)
+    {
+        asset = null;
+        if (item.IsEmpty || item[0] != (byte)'{' || !HasRequiredFields(item))
+        {
+            return false;
+        }
+
+        try
+        {
+            if (JsonSerializer.Deserialize<Dto.AssetResponseDto>(item, options) is not { } dto || !AssetValidation.Holds(dto))
+            {
+                return false;
+            }
+
+            foreach (var (_, property) in EnumAssetFields)
+            {
+                if (property.GetValue(dto) is { } value && !Enum.IsDefined(value.GetType(), value))
+                {
+                    return false;
+                }
+            }
+
+            asset = Map(dto);
+            return true;
+        }
+        catch (Exception ex) when (ex is JsonException or FormatException or InvalidOperationException or ArgumentException or OverflowException or NullReferenceException)
+        {
+            return false;
+        }
+    }
+
+    private static readonly byte[][] RequiredAssetFieldsUtf8 = RequiredAssetFieldNames.Select(Encoding.UTF8.GetBytes).ToArray();
+
+    /// <summary>Whether the object's own properties include every required field (like <see cref="JsonElement.TryGetProperty(string, out JsonElement)"/> on each).</summary>
+    private static bool HasRequiredFields(ReadOnlySpan<byte> item)
+    {
+        var reader = new Utf8JsonReader(item);
+        reader.Read();
+        var missing = RequiredAssetFieldsUtf8.Length;
+        Span<bool> seen = stackalloc bool[RequiredAssetFieldsUtf8.Length];
+        while (missing > 0 && reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            for (var i = 0; i < RequiredAssetFieldsUtf8.Length; i++)
+            {
+                if (!seen[i] && reader.ValueTextEquals(RequiredAssetFieldsUtf8[i]))
+                {
+                    seen[i] = true;
+                    missing--;
+                    break;
+                }
+            }
+
+            reader.Read();
+            reader.Skip();
+        }
+
+        return missing == 0;
+    }
+
+    /// <summary>
+    /// The DTO's validation attributes, checked the way <see cref="Validator.TryValidateObject(object, ValidationContext, ICollection{ValidationResult}?, bool)"/>
+    /// checks them with all properties, but without its per-property contexts and lists. [Required] on a
+    /// non-nullable value type always holds and is left out. Where the DTO carries anything this cannot check
+    /// alike (type-level attributes, IValidatableObject, attributes that need a context), Validator itself runs.
+    /// </summary>
+    private static class AssetValidation
+    {
+        private static readonly (PropertyInfo Property, ValidationAttribute[] Attributes)[] Checks = typeof(Dto.AssetResponseDto)
+            .GetProperties()
+            .Where(p => p.GetIndexParameters().Length == 0)
+            .Select(p => (p, p.GetCustomAttributes<ValidationAttribute>(inherit: true)
+                .Where(a => !(a is RequiredAttribute && p.PropertyType.IsValueType && Nullable.GetUnderlyingType(p.PropertyType) is null))
+                .ToArray()))
+            .Where(c => c.Item2.Length > 0)
+            .ToArray();
+
+        private static readonly bool NeedsValidator =
+            typeof(Dto.AssetResponseDto).GetCustomAttributes<ValidationAttribute>(inherit: true).Any()
+            || typeof(IValidatableObject).IsAssignableFrom(typeof(Dto.AssetResponseDto))
+            || Checks.Any(c => c.Attributes.Any(a => a.RequiresValidationContext));
+
+        public static bool Holds(Dto.AssetResponseDto dto)
+        {
+            if (NeedsValidator)
+            {
+                return Validator.TryValidateObject(dto, new ValidationContext(dto), null, validateAllProperties: true);
+            }
+
+            foreach (var (property, attributes) in Checks)
+            {
+                var value = property.GetValue(dto);
+                foreach (var attribute in attributes)
+                {
+                    if (!attribute.IsValid(value))
+                    {
+                        return false;
+                    }
+                }
+            }
+
+            return true;
+        }
     }
 
     /// <summary>Reads one search item; on failure says which field could not be read and why.</summary>

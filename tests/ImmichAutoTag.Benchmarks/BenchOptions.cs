@@ -7,10 +7,11 @@ namespace ImmichAutoTag.Benchmarks;
 /// <param name="Check">Exit 1 when a rerun exceeds request_floor + 10 requests or sends a write (CI).</param>
 /// <param name="Verbose">Print the CLI's own output for every scenario.</param>
 /// <param name="Keep">Keep the temporary folder with the CLI's run folders (logs, plans, reports) for inspection.</param>
-internal sealed record BenchOptions(int Assets, string? JsonPath, bool Check, int Seed, bool Verbose, bool Keep)
+/// <param name="AllocationTypes">Print this many types with the most sampled allocation bytes per scenario (0: do not sample).</param>
+internal sealed record BenchOptions(int Assets, string? JsonPath, bool Check, int Seed, bool Verbose, bool Keep, int AllocationTypes = 0)
 {
     public const string Usage =
-        "usage: dotnet run -c Release --project tests/ImmichAutoTag.Benchmarks -- --assets N [--json FILE] [--check] [--seed S] [--keep] [-v]";
+        "usage: dotnet run -c Release --project tests/ImmichAutoTag.Benchmarks -- --assets N [--json FILE] [--check] [--seed S] [--keep] [--allocation-types N] [-v]";
 
     /// <summary>Rerun requests allowed above the floor before <c>--check</c> fails.</summary>
     public const int RerunSlack = 10;
@@ -21,6 +22,7 @@ internal sealed record BenchOptions(int Assets, string? JsonPath, bool Check, in
         string? json = null;
         bool check = false, verbose = false, keep = false;
         var seed = 42;
+        var allocationTypes = 0;
         error = null;
         for (var i = 0; i < args.Count; i++)
         {
@@ -28,6 +30,7 @@ internal sealed record BenchOptions(int Assets, string? JsonPath, bool Check, in
             {
                 case "--assets" when i + 1 < args.Count && int.TryParse(args[i + 1], NumberStyles.None, CultureInfo.InvariantCulture, out assets) && assets > 0:
                 case "--seed" when i + 1 < args.Count && int.TryParse(args[i + 1], NumberStyles.None, CultureInfo.InvariantCulture, out seed):
+                case "--allocation-types" when i + 1 < args.Count && int.TryParse(args[i + 1], NumberStyles.None, CultureInfo.InvariantCulture, out allocationTypes):
                     i++;
                     break;
                 case "--json" when i + 1 < args.Count:
@@ -48,6 +51,6 @@ internal sealed record BenchOptions(int Assets, string? JsonPath, bool Check, in
             }
         }
 
-        return new BenchOptions(assets, json, check, seed, verbose, keep);
+        return new BenchOptions(assets, json, check, seed, verbose, keep, allocationTypes);
     }
 }

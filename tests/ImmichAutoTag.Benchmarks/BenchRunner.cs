@@ -93,6 +93,8 @@ internal static class BenchRunner
         using var self = Process.GetCurrentProcess();
         var cpu = self.TotalProcessorTime;
         var fakeCpu = fake.CpuTime;
+        using var sampler = options.AllocationTypes > 0 ? new AllocationSampler() : null;
+        sampler?.Start();
         var allocated = GC.GetTotalAllocatedBytes(precise: true);
         var gen2 = GC.CollectionCount(2);
 
@@ -113,6 +115,7 @@ internal static class BenchRunner
         var fakeCpuUsed = fake.CpuTime - fakeCpu;
         var allocatedUsed = GC.GetTotalAllocatedBytes(precise: true) - allocated;
         var gen2Used = GC.CollectionCount(2) - gen2;
+        var topTypes = sampler?.Stop(options.AllocationTypes);
 
         var stats = await fake.AskAsync<RequestStats>("take", ct);
         var after = await fake.AskAsync<LibraryFacts>("inspect", ct);
@@ -144,6 +147,7 @@ internal static class BenchRunner
             Math.Round(cpuUsed.TotalSeconds, 3),
             Math.Round(fakeCpuUsed.TotalSeconds, 3),
             Math.Round(allocatedUsed / (1024.0 * 1024.0), 1),
+            allocatedUsed,
             gen2Used,
             peakReset,
             stats.BytesSent,
@@ -155,6 +159,14 @@ internal static class BenchRunner
             stats.ByOperation);
         await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
             $"{result.Scenario}: {result.Requests} requests (floor {result.RequestFloor}), {result.WriteRequests} writes, {result.WallSeconds:F2} s"));
+        if (topTypes is not null)
+        {
+            await output.WriteLineAsync("  sampled allocations by type (MB):");
+            foreach (var (type, bytes) in topTypes)
+            {
+                await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"  {bytes / (1024.0 * 1024.0),8:F1}  {type}"));
+            }
+        }
         return result;
     }
 
@@ -245,6 +257,8 @@ internal sealed record BenchReport(IReadOnlyList<ScenarioResult> Runs);
 /// <param name="RequestFloor">Least read requests the API allows for the library the run read.</param>
 /// <param name="WriteFloor">Least write requests for the changes the run made (0 for a dry run).</param>
 /// <param name="PeakWorkingSetMb">Peak working set of the engine's process during the scenario.</param>
+/// <param name="AllocatedMb">Managed bytes the engine's process allocated during the run, in MiB (<see cref="AllocatedBytes"/> rounded).</param>
+/// <param name="AllocatedBytes">Managed bytes the engine's process allocated during the run (<c>GC.GetTotalAllocatedBytes(precise: true)</c> after minus before).</param>
 /// <param name="PeakReset">False when the peak could not be reset and covers the whole process lifetime.</param>
 /// <param name="BytesSent">Request body bytes the engine sent.</param>
 /// <param name="BytesReceived">Response body bytes the engine received.</param>
@@ -264,6 +278,7 @@ internal sealed record ScenarioResult(
     double CpuSeconds,
     double FakeCpuSeconds,
     double AllocatedMb,
+    long AllocatedBytes,
     int Gen2Collections,
     bool PeakReset,
     long BytesSent,
