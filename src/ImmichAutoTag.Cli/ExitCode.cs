@@ -3,6 +3,7 @@ namespace ImmichAutoTag.Cli;
 /// <summary>Process exit codes; documented in README.md ("Exit codes"). Values are part of the CLI contract.</summary>
 public enum ExitCode
 {
+    /// <summary>The run succeeded; it may have found tag changes that do not stick (listed in its reports).</summary>
     Success = 0,
 
     /// <summary>An unexpected error (a bug or an unanticipated server answer).</summary>
@@ -26,7 +27,12 @@ public enum ExitCode
     /// <summary>The server answered with an error, or runs an unsupported version.</summary>
     ServerError = 7,
 
-    /// <summary>The run finished, but some changes failed; they are listed in the run's modification report.</summary>
+    /// <summary>
+    /// The run finished, but some changes failed or were reverted by Immich, or some assets could not be read; they are
+    /// listed in the run's modification report. Tag changes recorded as "does not stick" (reverted in every round of two
+    /// runs in a row, e.g. on a read-only external library) are not failures: a run whose only problems are those
+    /// returns <see cref="Success"/>, so a scheduled run settles instead of exiting 8 for ever.
+    /// </summary>
     PartialFailure = 8,
 
     /// <summary>Another run or daemon holds the state folder's lock; nothing was done.</summary>

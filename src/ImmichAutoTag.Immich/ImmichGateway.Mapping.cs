@@ -38,6 +38,8 @@ public sealed partial class ImmichGateway
     {
         // The spec gives no uuid format for it; an id that does not parse links no motion part.
         LivePhotoVideoId = Guid.TryParse(dto.LivePhotoVideoId, out var video) ? video : null,
+        LibraryId = dto.LibraryId,
+        Checksum = dto.Checksum,
     };
 
     private static AssetDetail MapDetail(Dto.AssetResponseDto dto) =>

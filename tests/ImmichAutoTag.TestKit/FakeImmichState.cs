@@ -249,6 +249,7 @@ public sealed partial class FakeImmichState
             RequireTag(tagId);
             RequireAsset(assetId);
             LinkTagAsset(tagId, assetId, bumpUpdatedAt: false);
+            RememberFileTagLocked(tagId, assetId);
         }
     }
 

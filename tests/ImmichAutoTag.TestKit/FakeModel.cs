@@ -79,6 +79,36 @@ public sealed class FakeAsset
 
     /// <summary>On the still of a Live/Motion Photo: the hidden video half (Immich's <c>livePhotoVideoId</c>).</summary>
     public Guid? LivePhotoVideoId { get; internal set; }
+
+    /// <summary>The external library the asset was imported from (Immich's <c>libraryId</c>); null for an upload.</summary>
+    public Guid? LibraryId { get; internal set; }
+}
+
+/// <summary>An external library (Immich's <c>LibraryResponseDto</c>), plus how its import path is mounted.</summary>
+public sealed class FakeLibrary
+{
+    internal FakeLibrary(Guid id, Guid ownerId, string name, string importPath, bool readOnly, DateTimeOffset createdAt)
+    {
+        Id = id;
+        OwnerId = ownerId;
+        Name = name;
+        ImportPath = importPath;
+        ReadOnly = readOnly;
+        CreatedAt = createdAt;
+        UpdatedAt = createdAt;
+    }
+
+    public Guid Id { get; }
+    public Guid OwnerId { get; }
+    public string Name { get; }
+    public string ImportPath { get; }
+
+    /// <summary>Mounted read-only: Immich cannot write sidecars there (not part of the API; the server only fails to write).</summary>
+    public bool ReadOnly { get; internal set; }
+
+    public DateTimeOffset CreatedAt { get; }
+    public DateTimeOffset UpdatedAt { get; }
+    public DateTimeOffset? RefreshedAt { get; internal set; }
 }
 
 public sealed class FakeAlbum

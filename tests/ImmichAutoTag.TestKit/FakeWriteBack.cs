@@ -92,15 +92,11 @@ public sealed partial class FakeImmichState
     /// <summary>A tag change over HTTP touched these assets: queue their write-backs.</summary>
     internal void TagsChangedLocked(IEnumerable<Guid> assetIds)
     {
-        if (!SidecarRace)
-        {
-            return;
-        }
-
         LandDueWriteBacksLocked();
         foreach (var assetId in assetIds)
         {
-            if (_writeBacks.ContainsKey(assetId))
+            // A read-only library loses every change, race or not: its re-read brings back the file's tags.
+            if ((!SidecarRace && !OnReadOnlyLibraryLocked(assetId)) || _writeBacks.ContainsKey(assetId))
             {
                 // Inside the window of an earlier change: the pending re-read will overwrite this one.
                 continue;
@@ -149,14 +145,17 @@ public sealed partial class FakeImmichState
             // The job re-reads the sidecar into the asset, which moves its updatedAt (the tag call did not).
             landed.UpdatedAt = job.Due;
             Version++;
-            if (job.Snapshot is null)
+
+            // On a read-only library the sidecar was never written: the re-read finds the file's own tags.
+            var snapshot = OnReadOnlyLibraryLocked(assetId) ? FileTagsLocked(assetId) : job.Snapshot;
+            if (snapshot is null)
             {
                 continue;
             }
 
             var current = CurrentTagsLocked(assetId);
-            var stale = current.Except(job.Snapshot).ToList();
-            var lost = job.Snapshot.Except(current).Where(_tags.ContainsKey).ToList();
+            var stale = current.Except(snapshot).ToList();
+            var lost = snapshot.Except(current).Where(_tags.ContainsKey).ToList();
             foreach (var tagId in stale)
             {
                 UnlinkTagAsset(tagId, assetId);

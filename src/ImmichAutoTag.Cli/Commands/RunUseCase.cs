@@ -134,6 +134,9 @@ internal static class RunUseCase
                 AlbumPropagation = capabilities.AddToAlbums,
                 QueuePauseMarker = new FileQueuePauseMarker(request.StateFolder, config.Server.Url, time),
                 PendingDateWrites = SqlitePendingDateWriteStore.InFolder(request.StateFolder),
+                NonStickingChanges = SqliteNonStickingChangeStore.InFolder(request.StateFolder),
+                RetryNonStickingChanges = incremental?.Verdict.Scheduled == true,
+                NonStickingRetryAfter = config.FullPassIntervalHours > 0 ? TimeSpan.FromHours(config.FullPassIntervalHours) : new RunOptions().NonStickingRetryAfter,
                 SettleDelay = SettleDelay(context) ?? new RunOptions().SettleDelay,
             };
             var result = await engine.RunAsync(config, options, ct).ConfigureAwait(false);
@@ -163,8 +166,16 @@ internal static class RunUseCase
                 await incremental.SaveAsync(new IncrementalState(incremental.Verdict.CheckedAt, incremental.Verdict.CheckedAt, incremental.Verdict.Fingerprint), logger).ConfigureAwait(false);
             }
 
-            return result.Errors.Count > 0 || result.StillWrong.Count > 0
-                ? Done(ExitCode.PartialFailure, RunOutcome.PartialFailure, $"{result.Errors.Count} error(s); see {RunFolder.ModificationReportFile}", counters)
+            // Changes recorded as "does not stick" are a known, reported state of the library, not a failure of this
+            // run: a scheduled run gets a stable exit code instead of 8 for ever.
+            var unexplained = result.StillWrongUnexplained.Count;
+            if (result.Errors.Count > 0 || unexplained > 0)
+            {
+                return Done(ExitCode.PartialFailure, RunOutcome.PartialFailure, $"{result.Errors.Count} error(s), {unexplained} change(s) reverted by Immich; see {RunFolder.ModificationReportFile}", counters);
+            }
+
+            return result.DoesNotStick.Count > 0
+                ? Done(ExitCode.Success, RunOutcome.Success, $"{result.DoesNotStick.Count} tag change(s) do not stick in Immich (e.g. a read-only external library); listed in {RunFolder.ModificationReportFile} and {RunFolder.LinksFile}", counters)
                 : Done(ExitCode.Success, RunOutcome.Success, counters: counters);
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
@@ -369,6 +380,12 @@ internal static class RunUseCase
             {
                 await output.WriteLineAsync(string.Create(inv, $"Warning: tags were written in {result.WriteWaves} wave(s) because {reason}.")).ConfigureAwait(false);
             }
+        }
+
+        if (result.DoesNotStick.Count > 0)
+        {
+            var libraries = result.DoesNotStick.Where(r => r.LibraryId is not null).Select(r => r.LibraryId).Distinct().Count();
+            await output.WriteLineAsync(string.Create(inv, $"Does not stick: {result.DoesNotStick.Count} tag change(s) on {result.DoesNotStick.Select(r => r.AssetId).Distinct().Count()} asset(s) ({libraries} external librar{(libraries == 1 ? "y" : "ies")}) are reverted by Immich every time; not retried until a full pass or the file changes (listed in {folder.File(RunFolder.LinksFile)}).")).ConfigureAwait(false);
         }
 
         var requests = metrics.Snapshot();

@@ -38,6 +38,18 @@ public sealed record Asset(
 {
     /// <summary>The hidden video half of this Live/Motion Photo (Immich's <c>livePhotoVideoId</c>); null for other assets.</summary>
     public Guid? LivePhotoVideoId { get; init; }
+
+    /// <summary>
+    /// The external library the asset was imported from (Immich's <c>libraryId</c>, deprecated in the spec but still
+    /// sent by 3.x); null for uploaded assets.
+    /// </summary>
+    public Guid? LibraryId { get; init; }
+
+    /// <summary>
+    /// Immich's <c>checksum</c> of the original file (base64 SHA-1): it changes when the file does, unlike
+    /// <see cref="UpdatedAt"/>, which every tag change and metadata re-read moves. Null when not known.
+    /// </summary>
+    public string? Checksum { get; init; }
 }
 
 /// <summary>An asset with the tags attached to it directly (ancestors of those tags are not listed).</summary>

@@ -61,6 +61,13 @@ public sealed class AutoTagEngine(IImmichGateway gateway, TimeProvider time, ILo
         var scope = $"{gateway.ServerUrl} {snapshot.User.Id}";
         var pendingDates = options.PendingDateWrites is { } pendingStore ? await pendingStore.LoadAsync(scope, ct) : [];
         (plan, pendingDates) = PendingDates.Hold(plan, pendingDates, snapshot.Assets, time.GetUtcNow(), options.PendingDateWriteExpiry);
+        var nonSticking = options.NonStickingChanges is { } nonStickingStore ? await nonStickingStore.LoadAsync(scope, ct) : [];
+        (plan, var held) = NonStickingChanges.Hold(plan, nonSticking, snapshot.Assets, options.RetryNonStickingChanges, time.GetUtcNow(), options.NonStickingRetryAfter);
+        if (held.Count > 0)
+        {
+            logger.LogWarning("{Count} tag changes do not stick in Immich (reverted in every round of earlier runs, e.g. a read-only external library); not retried until a full pass or the file changes", held.Count);
+        }
+
         if (reads.Users)
         {
             var (sharing, notes) = AlbumSharing.Plan(config.AlbumPermissions, snapshot.Albums, plan.AlbumsToCreate, await gateway.GetUsersAsync(ct), snapshot.User.Id);
@@ -110,7 +117,21 @@ public sealed class AutoTagEngine(IImmichGateway gateway, TimeProvider time, ILo
             await store.SaveAsync(scope, remembered, CancellationToken.None);
         }
 
+        var recorded = nonSticking;
+        if (!options.DryRun && options.NonStickingChanges is { } records)
+        {
+            recorded = NonStickingChanges.Remember(nonSticking, held, verified.StillWrong, snapshot.Assets.ToDictionary(a => a.Id), aborted || cancelled, time.GetUtcNow());
+            await records.SaveAsync(scope, recorded, CancellationToken.None);
+        }
+
+        var stillWrongKeys = verified.StillWrong.Select(c => (c.AssetId, c.Kind, c.TagName)).ToHashSet();
+        var doesNotStick = held
+            .Concat(recorded.Where(r => r.DoesNotStick && stillWrongKeys.Contains((r.AssetId, r.Kind, r.TagName))))
+            .ToList();
         var outputTagAssets = OutputTagHolders(snapshot, outputs, changes.Except(verified.StillWrong).ToList());
+
+        // What the tool judged, whether or not Immich keeps it.
+        var evaluatedOutputTags = OutputTagHolders(snapshot, outputs, [.. changes, .. held.Select(r => new AppliedChange(r.AssetId, r.FileName, r.TagName, r.Kind, r.LastSeen))]);
         return new RunResult
         {
             StartedAt = startedAt,
@@ -152,6 +173,9 @@ public sealed class AutoTagEngine(IImmichGateway gateway, TimeProvider time, ILo
             RevertedAndReapplied = verified.RevertedAndReapplied,
             StillWrong = verified.StillWrong,
             DatesNotLanded = verified.DatesNotLanded,
+            DoesNotStick = doesNotStick,
+            NotRetried = held,
+            EvaluatedOutputTagCounts = evaluatedOutputTags.ToDictionary(kv => kv.Key, kv => kv.Value.Count, StringComparer.Ordinal),
             RecoveredQueues = recovered,
             Unreadable = snapshot.Unreadable,
         };

@@ -8,7 +8,14 @@ namespace ImmichAutoTag.Core.Engine;
 /// <summary>The verdict of <see cref="IncrementalCheck"/>: skip the run, or do a full pass, and why.</summary>
 /// <param name="Fingerprint">Taken before the run gathers anything, to be saved once it succeeds.</param>
 /// <param name="CheckedAt">The start of the check: the watermark to save after this run.</param>
-public sealed record ChangeVerdict(bool FullPass, string Reason, string Fingerprint, DateTimeOffset CheckedAt);
+public sealed record ChangeVerdict(bool FullPass, string Reason, string Fingerprint, DateTimeOffset CheckedAt)
+{
+    /// <summary>
+    /// The full pass is the scheduled one (no earlier successful run, or full_pass_interval_hours elapsed), not one
+    /// forced by a change: it also retries what earlier runs set aside, such as changes that do not stick.
+    /// </summary>
+    public bool Scheduled { get; init; }
+}
 
 /// <summary>
 /// Decides whether a run can be skipped because nothing that matters changed since the last successful
@@ -39,12 +46,12 @@ public static class IncrementalCheck
 
         if (previous is null)
         {
-            return Full("no earlier successful run");
+            return Full("no earlier successful run") with { Scheduled = true };
         }
 
         if (fullPassInterval <= TimeSpan.Zero || now - previous.LastFullPassAt >= fullPassInterval)
         {
-            return Full(string.Create(CultureInfo.InvariantCulture, $"a full pass is due (last one {previous.LastFullPassAt:u})"));
+            return Full(string.Create(CultureInfo.InvariantCulture, $"a full pass is due (last one {previous.LastFullPassAt:u})")) with { Scheduled = true };
         }
 
         if (!string.Equals(previous.Fingerprint, fingerprint, StringComparison.Ordinal))

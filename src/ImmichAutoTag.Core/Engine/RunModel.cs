@@ -56,6 +56,18 @@ public sealed record RunOptions
     /// </summary>
     public IPendingDateWriteStore? PendingDateWrites { get; init; }
 
+    /// <summary>
+    /// Where tag changes Immich reverted in every verification round are recorded, so a change that does not stick
+    /// (e.g. on a read-only external library) is not retried on every run. Null: every run retries them.
+    /// </summary>
+    public INonStickingChangeStore? NonStickingChanges { get; init; }
+
+    /// <summary>A full pass: changes recorded as not sticking are tried again (a change that sticks then loses its record).</summary>
+    public bool RetryNonStickingChanges { get; init; }
+
+    /// <summary>A change recorded as not sticking is tried again once its last try is this old, whatever the pass.</summary>
+    public TimeSpan NonStickingRetryAfter { get; init; } = TimeSpan.FromHours(24);
+
     /// <summary>How long a remembered date write counts as pending; after that an unchanged asset is planned afresh.</summary>
     public TimeSpan PendingDateWriteExpiry { get; init; } = TimeSpan.FromHours(24);
 
@@ -163,6 +175,28 @@ public sealed record RunResult
 
     /// <summary>Date writes accepted but not yet applied by the server when the run ended (remembered as pending).</summary>
     public IReadOnlyList<AppliedChange> DatesNotLanded { get; init; } = [];
+
+    /// <summary>
+    /// Tag changes recorded as "does not stick" (reverted in every verification round of two runs in a row, e.g. on a
+    /// read-only external library): those this run left out of its plan, and those it found reverted again. Each run
+    /// knows them from its own evaluation, so the reports list and count them although Immich never shows them.
+    /// </summary>
+    public IReadOnlyList<NonStickingChange> DoesNotStick { get; init; } = [];
+
+    /// <summary>The part of <see cref="DoesNotStick"/> this run left out of its plan (not retried).</summary>
+    public IReadOnlyList<NonStickingChange> NotRetried { get; init; } = [];
+
+    /// <summary>Still-wrong changes that are not (yet) recorded as "does not stick": the run's real failures.</summary>
+    public IReadOnlyList<AppliedChange> StillWrongUnexplained =>
+        DoesNotStick.Count == 0
+            ? StillWrong
+            : StillWrong.Where(c => !DoesNotStick.Any(r => r.AssetId == c.AssetId && r.Kind == c.Kind && string.Equals(r.TagName, c.TagName, StringComparison.Ordinal))).ToList();
+
+    /// <summary>
+    /// Enabled output tag path → assets that carry it by this run's evaluation: <see cref="OutputTagCounts"/> plus
+    /// the assets whose addition of it does not stick or was still reverted, minus those whose removal was.
+    /// </summary>
+    public IReadOnlyDictionary<string, int> EvaluatedOutputTagCounts { get; init; } = new Dictionary<string, int>();
 
     /// <summary>Queues an earlier, interrupted run had left paused and this run resumed at start.</summary>
     public IReadOnlyList<string> RecoveredQueues { get; init; } = [];

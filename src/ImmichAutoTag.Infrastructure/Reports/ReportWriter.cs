@@ -73,12 +73,42 @@ public static class ReportWriter
             AppendOutput(sb, server, "Consistency: Album date mismatch", config.AlbumDateConsistency.AutotagAlbumDateMismatch, result);
         }
         sb.Append('\n');
+        AppendDoesNotStick(sb, server, result);
         if (result.DryRun)
         {
             sb.Append("Dry run: the counts are what the library will hold once the plan in plan.txt is applied.\n");
         }
 
         return sb.ToString();
+    }
+
+    /// <summary>
+    /// The links section for changes Immich never keeps (e.g. a read-only external library): each asset's link,
+    /// the tag, and the library's admin page (<c>/admin/library-management/{id}</c>).
+    /// </summary>
+    private static void AppendDoesNotStick(StringBuilder sb, Uri server, RunResult result)
+    {
+        if (result.DoesNotStick.Count == 0)
+        {
+            return;
+        }
+
+        var assets = result.DoesNotStick.Select(r => r.AssetId).Distinct().Count();
+        sb.Append(Inv, $"## Does not stick ({result.DoesNotStick.Count} tag changes on {assets} assets)\n\n");
+        sb.Append("Immich reverts these tag changes every time (it cannot write the XMP sidecar, e.g. an external library mounted read-only). The counts above include them; they are retried on a full pass or when the file changes.\n\n");
+        foreach (var library in result.DoesNotStick.GroupBy(r => r.LibraryId).OrderBy(g => g.Key is null).ThenBy(g => g.Key))
+        {
+            sb.Append(library.Key is { } id
+                ? string.Create(Inv, $"- [External library {id}]({WebUrl(server, $"admin/library-management/{id}")}) ({library.Count()} changes)\n")
+                : string.Create(Inv, $"- Uploaded assets ({library.Count()} changes)\n"));
+            foreach (var record in library)
+            {
+                var what = record.Kind == ChangeKind.Added ? "add" : "remove";
+                sb.Append(Inv, $"  - [{record.FileName}]({WebUrl(server, $"photos/{record.AssetId}")}): {what} [{record.TagName}]({TagUrl(server, record.TagName)}) (reverted in {record.Runs} runs since {record.FirstSeen:yyyy-MM-dd})\n");
+            }
+        }
+
+        sb.Append('\n');
     }
 
     public static string Plan(Uri server, RunResult result)
@@ -163,6 +193,11 @@ public static class ReportWriter
         foreach (var update in plan.DateUpdates)
         {
             sb.Append(Inv, $"date {update.OldDate:O} -> {update.NewValue} | {WebUrl(server, $"photos/{update.AssetId}")} | {names.GetValueOrDefault(update.AssetId)} | from {update.Source}\n");
+        }
+
+        foreach (var record in result.NotRetried)
+        {
+            sb.Append(Inv, $"held {(record.Kind == ChangeKind.Added ? "+" : "-")} {record.TagName} | {WebUrl(server, $"photos/{record.AssetId}")} | {record.FileName} | does not stick (reverted in {record.Runs} runs)\n");
         }
 
         foreach (var note in plan.Notes)
@@ -269,6 +304,14 @@ public static class ReportWriter
             sb.Append(Inv, $"{change.At:yyyy-MM-ddTHH:mm:ss.fffzzz} | kind={kind} | asset_link={WebUrl(server, $"photos/{change.AssetId}")} | name={change.FileName} | tag={change.TagName} | user={user}\n");
         }
 
+        // Changes recorded as not sticking: left out of this run's plan, or reverted again in every round.
+        foreach (var record in result.DoesNotStick)
+        {
+            var kind = record.Kind == ChangeKind.Added ? "WARNING_TAG_ADDITION_DOES_NOT_STICK" : "WARNING_TAG_REMOVAL_DOES_NOT_STICK";
+            var library = record.LibraryId is { } id ? $" | library_id={id} | library_link={WebUrl(server, $"admin/library-management/{id}")}" : string.Empty;
+            sb.Append(Inv, $"{result.FinishedAt:yyyy-MM-ddTHH:mm:ss.fffzzz} | kind={kind} | asset_link={WebUrl(server, $"photos/{record.AssetId}")} | name={record.FileName} | tag={record.TagName}{library} | user={user} | extra={{'runs': {record.Runs}, 'first_seen': '{record.FirstSeen:O}', 'last_seen': '{record.LastSeen:O}'}}\n");
+        }
+
         return sb.ToString();
     }
 
@@ -365,6 +408,9 @@ public static class ReportWriter
         sb.Append(Inv, $"  album_users_removed: {result.AppliedChanges.Count(c => c.Kind == ChangeKind.AlbumUnshared)}\n");
         sb.Append(Inv, $"  reverted_and_reapplied: {result.RevertedAndReapplied}\n");
         sb.Append(Inv, $"  still_wrong: {result.StillWrong.Count}\n");
+        sb.Append(Inv, $"  does_not_stick: {result.DoesNotStick.Count}\n");
+        sb.Append(Inv, $"  does_not_stick_assets: {result.DoesNotStick.Select(r => r.AssetId).Distinct().Count()}\n");
+        sb.Append(Inv, $"  does_not_stick_not_retried: {result.NotRetried.Count}\n");
         sb.Append(Inv, $"excluded_by_filters: {result.ExcludedByFilters}\n");
         if (result.DuplicateGroups is { } groups)
         {
@@ -389,6 +435,12 @@ public static class ReportWriter
         sb.Append(Inv, $"  queues_resumed_from_earlier_run: [{string.Join(", ", result.RecoveredQueues.Select(Quote))}]\n");
         sb.Append("output_tags:\n");
         foreach (var (tag, count) in result.OutputTagCounts.OrderBy(kv => kv.Key, StringComparer.Ordinal))
+        {
+            sb.Append(Inv, $"  {Quote(tag)}: {count}\n");
+        }
+
+        sb.Append("output_tags_evaluated:\n");
+        foreach (var (tag, count) in result.EvaluatedOutputTagCounts.OrderBy(kv => kv.Key, StringComparer.Ordinal))
         {
             sb.Append(Inv, $"  {Quote(tag)}: {count}\n");
         }
@@ -429,7 +481,11 @@ public static class ReportWriter
             return;
         }
 
-        sb.Append(Inv, $"- [{label}]({TagUrl(server, tag)}) ({result.OutputTagCounts.GetValueOrDefault(tag)} assets)\n");
+        // Counted from the run's own evaluation: an asset whose tag Immich does not keep still counts, and is named.
+        var carried = result.OutputTagCounts.GetValueOrDefault(tag);
+        var evaluated = result.EvaluatedOutputTagCounts.TryGetValue(tag, out var n) ? n : carried;
+        var missing = evaluated - carried;
+        sb.Append(Inv, $"- [{label}]({TagUrl(server, tag)}) ({evaluated} assets{(missing > 0 ? $"; {missing} of them do not keep the tag in Immich, see Does not stick" : string.Empty)})\n");
     }
 
     private static string ChangeKindName(ChangeKind kind) => kind switch

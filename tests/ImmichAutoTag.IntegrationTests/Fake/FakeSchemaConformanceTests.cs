@@ -13,6 +13,7 @@ public sealed class FakeSchemaConformanceTests : FakeServerTest
         "searchAssetStatistics", "getAssetInfo", "updateAssets", "getAllAlbums", "getAlbumInfo", "createAlbum",
         "addAssetsToAlbum", "removeAssetFromAlbum", "getAllTags", "upsertTags", "bulkTagAssets", "tagAssets",
         "untagAssets", "deleteTag", "getAssetDuplicates", "viewAsset", "getQueues", "updateQueue", "deleteAlbum",
+        "getAllLibraries",
     ];
 
     public static TheoryData<string> Operations()
@@ -42,6 +43,8 @@ public sealed class FakeSchemaConformanceTests : FakeServerTest
         var child = state.UpsertTag("Scene/Beach");
         state.TagAsset(child.Id, tagged.Id);
         state.AddDuplicateGroup([other.Id, video.Id]);
+        var library = state.AddExternalLibrary(User.Id, "NAS photos", "/mnt/nas/photos", readOnly: true);
+        state.AddLibraryAsset(library.Id, "NAS_0001.jpg", Day0.AddDays(3));
         return new Seeded(tagged, other, partner, album, child, state.FindTag("Scene")!);
     }
 
@@ -76,6 +79,7 @@ public sealed class FakeSchemaConformanceTests : FakeServerTest
             "getAssetDuplicates" => await SendAsync(HttpMethod.Get, "duplicates"),
             "viewAsset" => await SendAsync(HttpMethod.Get, $"assets/{s.Tagged.Id}/thumbnail?size=preview"),
             "getQueues" => await SendAsync(HttpMethod.Get, "queues"),
+            "getAllLibraries" => await SendAsync(HttpMethod.Get, "libraries"),
             "updateQueue" => await SendAsync(HttpMethod.Put, "queues/sidecar", new { isPaused = true }),
             _ => throw new ArgumentOutOfRangeException(nameof(operationId)),
         };

@@ -61,6 +61,7 @@ internal sealed partial class FakeEndpoints(FakeImmichState state, FakeImmichOpt
         new("PUT", ["tags"], "upsertTags", "tag.create", true, UpsertTags),
         new("PUT", ["tags", "assets"], "bulkTagAssets", "tag.asset", true, BulkTagAssets),
         new("GET", ["duplicates"], "getAssetDuplicates", "duplicate.read", true, Duplicates),
+        new("GET", ["libraries"], "getAllLibraries", "library.read", true, GetAllLibraries) { AdminOnly = true },
         new("GET", ["queues"], "getQueues", "queue.read", true, GetQueues) { AdminOnly = true },
         new("PUT", ["queues", "{name}"], "updateQueue", "queue.update", true, UpdateQueue) { AdminOnly = true },
         new("GET", ["assets", "{id}", "thumbnail"], "viewAsset", "asset.view", true, ViewAsset),
@@ -833,6 +834,39 @@ internal sealed partial class FakeEndpoints(FakeImmichState state, FakeImmichOpt
         state.DeleteTagLocked(call.PathId);
         return new EmptyReply(StatusCodes.Status204NoContent);
     }
+
+    /// <summary>GET /libraries: every external library (admins see all users' libraries).</summary>
+    private Reply GetAllLibraries(Call call) => Json(w =>
+    {
+        w.WriteStartArray();
+        foreach (var library in state.Libraries)
+        {
+            w.WriteStartObject();
+            w.WriteString("id", library.Id);
+            w.WriteString("ownerId", library.OwnerId);
+            w.WriteString("name", library.Name);
+            w.WriteStartArray("importPaths");
+            w.WriteStringValue(library.ImportPath);
+            w.WriteEndArray();
+            w.WriteStartArray("exclusionPatterns");
+            w.WriteEndArray();
+            w.WriteNumber("assetCount", state.LibraryAssetCountLocked(library.Id));
+            w.WriteString("createdAt", FakeJson.Date(library.CreatedAt));
+            w.WriteString("updatedAt", FakeJson.Date(library.UpdatedAt));
+            if (library.RefreshedAt is { } refreshed)
+            {
+                w.WriteString("refreshedAt", FakeJson.Date(refreshed));
+            }
+            else
+            {
+                w.WriteNull("refreshedAt");
+            }
+
+            w.WriteEndObject();
+        }
+
+        w.WriteEndArray();
+    });
 
     private Reply GetQueues(Call call) => Json(w =>
     {

@@ -18,7 +18,15 @@ internal static class FakeJson
         w.WriteStartObject();
         w.WriteString("id", a.Id);
         w.WriteString("ownerId", a.OwnerId);
-        w.WriteNull("libraryId");
+        if (a.LibraryId is { } library)
+        {
+            w.WriteString("libraryId", library);
+        }
+        else
+        {
+            w.WriteNull("libraryId");
+        }
+
         w.WriteString("type", a.Type);
         w.WriteString("originalFileName", a.OriginalFileName);
         w.WriteString("originalPath", a.OriginalPath);

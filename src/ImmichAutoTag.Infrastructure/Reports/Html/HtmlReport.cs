@@ -243,9 +243,14 @@ internal static class HtmlReport
         }
 
         sb.Append("</tbody></table></div>\n");
-        if (r.Errors.Count > 0 || r.StillWrong.Count > 0)
+        if (r.Errors.Count > 0 || r.StillWrongUnexplained.Count > 0)
         {
-            sb.Append(Inv, $"<p><strong>{r.Errors.Count} error(s), {r.StillWrong.Count} change(s) reverted by Immich</strong>: see modification_report.txt beside this file.</p>\n");
+            sb.Append(Inv, $"<p><strong>{r.Errors.Count} error(s), {r.StillWrongUnexplained.Count} change(s) reverted by Immich</strong>: see modification_report.txt beside this file.</p>\n");
+        }
+
+        if (r.DoesNotStick.Count > 0)
+        {
+            sb.Append(Inv, $"<p><strong>{r.DoesNotStick.Count} tag change(s) do not stick</strong> (Immich reverts them every time, e.g. a read-only external library): see the “Does not stick” grid and links.md.</p>\n");
         }
     }
 

@@ -114,6 +114,7 @@ public static class HtmlReportStep
             [RunHistoryEntry.Changes] = changes,
             ["errors"] = result.Errors.Count,
             ["still_wrong"] = result.StillWrong.Count,
+            ["does_not_stick"] = result.DoesNotStick.Count,
             [RunHistoryEntry.Requests] = requests.Values.Sum(),
             ["write_requests"] = writeRequests,
         };
@@ -122,7 +123,7 @@ public static class HtmlReportStep
             counts[RunHistoryEntry.OutputTagPrefix + tag] = count;
         }
 
-        var outcome = result.Cancelled ? "cancelled" : result.Errors.Count > 0 || result.StillWrong.Count > 0 ? "partial_failure" : "success";
+        var outcome = result.Cancelled ? "cancelled" : result.Errors.Count > 0 || result.StillWrongUnexplained.Count > 0 ? "partial_failure" : "success";
         return new RunHistoryEntry(runId, server, result.StartedAt, result.FinishedAt, result.DryRun, outcome, counts);
     }
 

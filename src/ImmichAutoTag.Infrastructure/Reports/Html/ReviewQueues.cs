@@ -35,6 +35,7 @@ internal static class ReviewQueues
         }
 
         queues.Add(DoesNotStick(result));
+        queues.Add(Changes("Reverted by Immich", "Immich accepted these changes, then reverted them (its sidecar write-back); re-applying did not help. The next run tries again; a change reverted again is recorded as not sticking.", result.StillWrongUnexplained, c => (c.Kind == ChangeKind.Added ? "tag added, then reverted: " : "tag removed, then back: ") + c.TagName));
         queues.Add(Changes("Dates not applied yet", "Immich accepted these date repairs but had not applied them when the run ended; the next run checks them again.", result.DatesNotLanded, c => $"date {c.OldValue} -> {c.NewValue} pending"));
         queues.Add(Notes("Ambiguous dates", "The file name or a duplicate gives more than one possible date; the date was left as it is.", PlanNoteKind.AmbiguousDate, result, names));
         return queues.OfType<ReviewQueue>().ToList();
@@ -85,15 +86,18 @@ internal static class ReviewQueues
             .Concat(match.MatchedTagNames.Select(t => "tag " + t))
             .DefaultIfEmpty("rule " + (match.RuleIndex + 1).ToString(System.Globalization.CultureInfo.InvariantCulture));
 
-    /// <summary>Changes Immich accepted and then reverted, re-applying did not help (e.g. read-only external libraries).</summary>
+    /// <summary>
+    /// Changes recorded as not sticking (reverted in every round of two runs in a row, e.g. read-only external
+    /// libraries): from the run's own evaluation, since Immich never shows them.
+    /// </summary>
     private static ReviewQueue? DoesNotStick(RunResult result) =>
-        result.StillWrong.Count == 0
+        result.DoesNotStick.Count == 0
             ? null
             : new ReviewQueue(
                 "Does not stick",
-                "Immich accepted these changes, then reverted them (its sidecar write-back); re-applying did not help.",
+                "Immich reverts these tag changes every time (it cannot write the sidecar, e.g. a read-only external library); they are retried on a full pass or when the file changes.",
                 null,
-                result.StillWrong.Select(c => new ReviewItem(c.AssetId, c.FileName, (c.Kind == ChangeKind.Added ? "tag added, then reverted: " : "tag removed, then back: ") + c.TagName)).ToList());
+                result.DoesNotStick.Select(r => new ReviewItem(r.AssetId, r.FileName, (r.Kind == ChangeKind.Added ? "tag never kept: " : "tag always comes back: ") + r.TagName + (r.LibraryId is { } library ? $" (library {library})" : string.Empty))).ToList());
 
     private static ReviewQueue? Changes(string title, string description, IReadOnlyList<AppliedChange> changes, Func<AppliedChange, string> reason) =>
         changes.Count == 0 ? null : new ReviewQueue(title, description, null, changes.Select(c => new ReviewItem(c.AssetId, c.FileName, reason(c))).ToList());
