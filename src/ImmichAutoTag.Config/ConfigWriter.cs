@@ -1,4 +1,5 @@
 using System.Globalization;
+using ImmichAutoTag.Config.Internal;
 using ImmichAutoTag.Core.Configuration;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
@@ -10,84 +11,14 @@ public static class ConfigWriter
 {
     public const string Redacted = "***REDACTED***";
 
-    // The effective config as YAML (upstream key names, snake_case), api key replaced by "***REDACTED***".
+    /// <summary>
+    /// The effective config as YAML in upstream's key names (snake_case), walked from the config's key descriptions:
+    /// every stored key in declaration order, secret ones (the API key) replaced by <see cref="Redacted"/>.
+    /// </summary>
     public static string ToRedactedYaml(AutoTagConfig config)
     {
         ArgumentNullException.ThrowIfNull(config);
-        var root = new YamlMappingNode();
-        if (config.Description is not null)
-        {
-            root.Add("description", Str(config.Description));
-        }
-
-        root.Add("server", Map(
-            ("url", Str(config.Server.Url.AbsoluteUri)),
-            ("api_key", Str(Redacted))));
-        root.Add("enable_album_name_strip", Bool(config.EnableAlbumNameStrip));
-        root.Add("skip", Map(
-            ("skip_n", Int(config.Skip.SkipN)),
-            ("resume_previous", Bool(config.Skip.ResumePrevious)),
-            ("max_items", config.Skip.MaxItems is { } max ? Int(max) : Null())));
-        root.Add("filters", Map(
-            ("filter_in", Seq(config.Filters.FilterIn.Select(Rule))),
-            ("filter_out", Seq(config.Filters.FilterOut.Select(Rule)))));
-        root.Add("conversions", Map(
-            ("enabled", Bool(config.Conversions.Enabled)),
-            ("conversions", Seq(config.Conversions.Conversions.Select(Conversion)))));
-        root.Add("classification", Map(
-            ("rules", Seq(config.Classification.Rules.Select(Rule))),
-            ("autotag_unknown", Str(config.Classification.AutotagUnknown)),
-            ("autotag_conflict", Str(config.Classification.AutotagConflict)),
-            ("include_archived", Bool(config.Classification.IncludeArchived)),
-            ("include_hidden", Bool(config.Classification.IncludeHidden))));
-        var dup = config.DuplicateProcessing;
-        root.Add("duplicate_processing", Map(
-            ("autotag_album_conflict", Str(dup.AutotagAlbumConflict)),
-            ("autotag_classification_conflict", Str(dup.AutotagClassificationConflict)),
-            ("autotag_classification_conflict_prefix", Str(dup.AutotagClassificationConflictPrefix)),
-            ("autotag_album_detection_conflict", Str(dup.AutotagAlbumDetectionConflict)),
-            ("copy_classification_from_duplicates", Bool(dup.CopyClassificationFromDuplicates)),
-            ("add_to_album_of_duplicates", Bool(dup.AddToAlbumOfDuplicates)),
-            ("date_correction", Map(
-                ("enabled", Bool(dup.DateCorrection.Enabled)),
-                ("extraction_timezone", Str(dup.DateCorrection.ExtractionTimezone))))));
-        var adc = config.AlbumDateConsistency;
-        root.Add("album_date_consistency", Map(
-            ("enabled", Bool(adc.Enabled)),
-            ("autotag_album_date_mismatch", Str(adc.AutotagAlbumDateMismatch)),
-            ("threshold_days", Int(adc.ThresholdDays))));
-        root.Add("album_detection_from_folders", Map(
-            ("enabled", Bool(config.AlbumDetectionFromFolders.Enabled)),
-            ("excluded_paths", Strs(config.AlbumDetectionFromFolders.ExcludedPaths))));
-        root.Add("performance", Map(
-            ("enable_type_checking", Bool(config.Performance.EnableTypeChecking)),
-            ("fail_fast_on_asset_errors", Bool(config.Performance.FailFastOnAssetErrors))));
-        var perm = config.AlbumPermissions;
-        root.Add("album_permissions", Map(
-            ("enabled", Bool(perm.Enabled)),
-            ("user_groups", Seq(perm.UserGroups.Select(g => WithDescription(Map(
-                ("name", Str(g.Name)),
-                ("members", Strs(g.Members))), g.Description)))),
-            ("selection_rules", Seq(perm.SelectionRules.Select(r => WithDescription(Map(
-                ("name", Str(r.Name)),
-                ("keyword", Str(r.Keyword)),
-                ("groups", Strs(r.Groups)),
-                ("access", Str(r.Access.ToString().ToLowerInvariant()))), r.Description)))),
-            ("log_unmatched", Bool(perm.LogUnmatched))));
-        root.Add("create_album_from_date_if_missing", Bool(config.CreateAlbumFromDateIfMissing));
-        var sync = config.TagAlbumSync;
-        root.Add("tag_album_sync", Map(
-            ("enabled", Bool(sync.Enabled)),
-            ("tag_prefix", Str(sync.TagPrefix)),
-            ("direction", Str(sync.Direction switch { SyncDirection.AlbumToTag => "album_to_tag", SyncDirection.Both => "both", _ => "tag_to_album" })),
-            ("album_name_patterns", Strs(sync.AlbumNamePatterns)),
-            ("create_missing_albums", Bool(sync.CreateMissingAlbums)),
-            ("remove", Bool(sync.Remove))));
-        root.Add("full_pass_interval_hours", Int(config.FullPassIntervalHours));
-        if (config.Schedule is not null)
-        {
-            root.Add("schedule", Str(config.Schedule));
-        }
+        var root = Block(ConfigKeys.Root, config);
 
         using var writer = new StringWriter(CultureInfo.InvariantCulture);
         new YamlStream(new YamlDocument(root)).Save(writer, assignAnchors: false);
@@ -96,66 +27,39 @@ public static class ConfigWriter
         return (text.EndsWith("...", StringComparison.Ordinal) ? text[..^3].TrimEnd() : text) + "\n";
     }
 
-    private static YamlMappingNode Rule(RuleConfig rule)
+    private static YamlMappingNode Block(BlockSpec spec, object record)
     {
         var map = new YamlMappingNode();
-        if (rule.TagNames.Count > 0)
+        foreach (var key in spec.Keys)
         {
-            map.Add("tag_names", Strs(rule.TagNames));
-        }
+            if (key.Get is null)
+            {
+                continue; // folded into another key (server.host/port) or free text nobody stores
+            }
 
-        if (rule.AlbumNamePatterns.Count > 0)
-        {
-            map.Add("album_name_patterns", Strs(rule.AlbumNamePatterns));
-        }
+            var value = key.Get(record);
+            if (key.DumpOmitsEmpty && (value is null || (value is IEnumerable<object> items && !items.Any())))
+            {
+                continue;
+            }
 
-        if (rule.AssetLinks.Count > 0)
-        {
-            map.Add("asset_links", Strs(rule.AssetLinks));
-        }
-
-        return WithDescription(map, rule.Description);
-    }
-
-    private static YamlMappingNode Conversion(ConversionConfig c)
-    {
-        var destination = new YamlMappingNode();
-        if (c.DestinationAlbumNames.Count > 0)
-        {
-            destination.Add("album_names", Strs(c.DestinationAlbumNames));
-        }
-
-        if (c.DestinationTagNames.Count > 0)
-        {
-            destination.Add("tag_names", Strs(c.DestinationTagNames));
-        }
-
-        return WithDescription(Map(
-            ("source", Rule(c.Source)),
-            ("destination", destination),
-            ("mode", Str(c.Mode.ToString().ToLowerInvariant()))), c.Description);
-    }
-
-    private static YamlMappingNode WithDescription(YamlMappingNode map, string? description)
-    {
-        if (description is not null)
-        {
-            map.Add("description", Str(description));
+            map.Add(key.Name, key.Secret ? Str(Redacted) : Node(key, value));
         }
 
         return map;
     }
 
-    private static YamlMappingNode Map(params (string Key, YamlNode Value)[] entries)
+    private static YamlNode Node(KeySpec key, object? value) => (key.Kind, value) switch
     {
-        var map = new YamlMappingNode();
-        foreach (var (key, value) in entries)
-        {
-            map.Add(key, value);
-        }
-
-        return map;
-    }
+        (_, null) => Null(),
+        (KeyKind.Bool, bool b) => Bool(b),
+        (KeyKind.Int, int i) => Int(i),
+        (KeyKind.String, string s) => Str(s),
+        (KeyKind.StringList, IEnumerable<string> list) => Strs(list),
+        (KeyKind.Map, _) => Block(key.Child!, value),
+        (KeyKind.MapList, IEnumerable<object> list) => Seq(list.Select(item => (YamlNode)Block(key.Child!, item))),
+        _ => throw new InvalidOperationException($"Key '{key.Name}' ({key.Kind}) reads a {value.GetType().Name}"),
+    };
 
     private static YamlSequenceNode Seq(IEnumerable<YamlNode> items)
     {

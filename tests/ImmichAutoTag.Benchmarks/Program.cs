@@ -13,6 +13,11 @@ if (args.Length == 3 && args[0] == FakeHost.Flag)
     return await FakeHost.RunAsync(int.Parse(args[1], CultureInfo.InvariantCulture), int.Parse(args[2], CultureInfo.InvariantCulture), cancel.Token);
 }
 
+if (args.Contains("--clip"))
+{
+    return await ClipBench.RunAsync(args, Console.Out, cancel.Token);
+}
+
 if (BenchOptions.Parse(args, out var error) is not { } options)
 {
     await Console.Error.WriteLineAsync($"error: {error}");

@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Http.Headers;
 using System.Text;
 using ImmichAutoTag.TestKit.Http;
 using Microsoft.AspNetCore.Builder;
@@ -6,6 +7,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
@@ -21,7 +23,7 @@ public sealed record FakeImmichOptions
     /// </summary>
     public bool DuplicateDetection { get; init; } = true;
 
-    /// <summary>The clock behind createdAt/updatedAt; tests pass a <see cref="ManualTimeProvider"/> to control it.</summary>
+    /// <summary>The clock behind createdAt/updatedAt; tests pass a FakeTimeProvider (or a <see cref="VirtualClock"/>) to control it.</summary>
     public TimeProvider Clock { get; init; } = TimeProvider.System;
 
     /// <summary>
@@ -37,18 +39,27 @@ public sealed record FakeImmichOptions
     public TimeSpan DateWriteDelay { get; init; } = TimeSpan.Zero;
 }
 
-/// <summary>An in-process Immich 3.1 look-alike on 127.0.0.1 and a random port; the API lives under BaseUrl + "api/".</summary>
+/// <summary>
+/// An Immich 3.1 look-alike over one in-memory state. <see cref="Create"/> serves it in-process only, through
+/// <see cref="CreateHandler"/> (no socket: unit tests run the real gateway against it cheaply);
+/// <see cref="StartAsync"/> also listens on 127.0.0.1 and a random port (the CLI process, integration tests).
+/// Both transports go through the same routing, permission checks, faults and request log. The API lives under
+/// BaseUrl + "api/".
+/// </summary>
 public sealed class FakeImmichServer : IAsyncDisposable
 {
-    private readonly WebApplication _app;
+    /// <summary>Base URL of an in-process-only fake; ".test" is reserved (RFC 2606), so no socket can reach it by mistake.</summary>
+    public static readonly Uri InProcessBaseUrl = new("http://immich.test/");
+
+    private readonly WebApplication? _app;
     private readonly IReadOnlyList<Route> _routes;
 
-    private FakeImmichServer(WebApplication app, FakeImmichState state, IReadOnlyList<Route> routes)
+    private FakeImmichServer(WebApplication? app, FakeImmichState state, IReadOnlyList<Route> routes)
     {
         _app = app;
         State = state;
         _routes = routes;
-        BaseUrl = new Uri("http://127.0.0.1/");
+        BaseUrl = InProcessBaseUrl;
     }
 
     public Uri BaseUrl { get; private set; }
@@ -56,6 +67,25 @@ public sealed class FakeImmichServer : IAsyncDisposable
     public RequestLog Requests { get; } = new();
     public FaultInjector Faults { get; } = new();
 
+    /// <summary>
+    /// Runs before each request is served, outside the state lock, with the request's operation id: a test
+    /// stages a concurrent edit there, or cancels the client mid-run. Null (the default) does nothing.
+    /// </summary>
+    public Action<string>? BeforeServe { get; set; }
+
+    /// <summary>Every route the fake serves: method, path under /api, operation id, permission and admin-only flag.</summary>
+    public IReadOnlyList<ServedOperation> ServedOperations =>
+        [.. _routes.Select(r => new ServedOperation(r.Method, "/" + string.Join('/', r.Segments), r.OperationId, r.Permission, r.AdminOnly, r.NeedsKey))];
+
+    /// <summary>A fake served in-process only, at <see cref="InProcessBaseUrl"/>; connect through <see cref="CreateHandler"/>.</summary>
+    public static FakeImmichServer Create(FakeImmichOptions? options = null)
+    {
+        options ??= new FakeImmichOptions();
+        var state = NewState(options);
+        return new FakeImmichServer(null, state, new FakeEndpoints(state, options).Build());
+    }
+
+    /// <summary>A fake that also listens on 127.0.0.1 and a random port (<see cref="BaseUrl"/>).</summary>
     public static async Task<FakeImmichServer> StartAsync(FakeImmichOptions? options = null, CancellationToken ct = default)
     {
         options ??= new FakeImmichOptions();
@@ -72,7 +102,7 @@ public sealed class FakeImmichServer : IAsyncDisposable
             k.Limits.MaxRequestBodySize = 64 * 1024 * 1024;
         });
         var app = builder.Build();
-        var state = new FakeImmichState(options.Clock) { SidecarRace = options.SidecarRace, SidecarDelay = options.SidecarDelay, DateWriteDelay = options.DateWriteDelay };
+        var state = NewState(options);
         var routes = new FakeEndpoints(state, options).Build();
         var server = new FakeImmichServer(app, state, routes);
         app.Run(server.HandleAsync);
@@ -83,20 +113,29 @@ public sealed class FakeImmichServer : IAsyncDisposable
         return server;
     }
 
+    private static FakeImmichState NewState(FakeImmichOptions options) =>
+        new(options.Clock) { SidecarRace = options.SidecarRace, SidecarDelay = options.SidecarDelay, DateWriteDelay = options.DateWriteDelay };
+
+    /// <summary>
+    /// A message handler that serves requests straight from this fake, without a socket: the bottom of an
+    /// HttpClient's chain (e.g. the gateway's <c>InnerHandler</c>). A dropped connection surfaces as an
+    /// <see cref="HttpRequestException"/>, as from a socket; a cancelled request as an <see cref="OperationCanceledException"/>.
+    /// </summary>
+    public HttpMessageHandler CreateHandler() => new InProcessHandler(this);
+
     public async ValueTask DisposeAsync()
     {
-        await _app.StopAsync(CancellationToken.None);
-        await _app.DisposeAsync();
+        if (_app is not null)
+        {
+            await _app.StopAsync(CancellationToken.None);
+            await _app.DisposeAsync();
+        }
     }
 
     private async Task HandleAsync(HttpContext http)
     {
         var ct = http.RequestAborted;
         var request = http.Request;
-        var path = request.Path.Value ?? "/";
-        var fullPath = path + request.QueryString.Value;
-        var (route, segments) = Match(request.Method, path);
-        var operationId = route?.OperationId ?? "unknown";
         string? body = null;
         if (request.ContentLength > 0 || request.Headers.TransferEncoding.Count > 0)
         {
@@ -104,12 +143,49 @@ public sealed class FakeImmichServer : IAsyncDisposable
             body = await reader.ReadToEndAsync(ct);
         }
 
-        var fault = Faults.Take(operationId);
-        if (fault is { Kind: FaultKind.Drop })
+        var incoming = new FakeRequest(request.Method, request.Path.Value ?? "/", request.QueryString.Value ?? "", request.Query,
+            request.Headers["x-api-key"].ToString(), body, request.ContentLength);
+        Reply? reply;
+        try
         {
-            Requests.Add(new RecordedRequest(operationId, request.Method, fullPath, body, 0));
+            reply = await ServeAsync(incoming, ct);
+        }
+        catch (OperationCanceledException)
+        {
+            return;
+        }
+
+        if (reply is null)
+        {
             http.Abort();
             return;
+        }
+
+        if (ct.IsCancellationRequested)
+        {
+            return;
+        }
+
+        await WriteAsync(http, reply, ct);
+    }
+
+    /// <summary>
+    /// Routes, checks and answers one request, and logs it. Null means the connection is to be dropped; a
+    /// request cancelled while a fault holds it is logged with status 0 and throws. A request that reached the
+    /// server is served even when its client gives up meanwhile, as on a real server.
+    /// </summary>
+    private async Task<Reply?> ServeAsync(FakeRequest request, CancellationToken ct)
+    {
+        var fullPath = request.Path + request.QueryString;
+        var (route, segments) = Match(request.Method, request.Path);
+        var operationId = route?.OperationId ?? "unknown";
+        BeforeServe?.Invoke(operationId);
+
+        var fault = Faults.Take(operationId, request.Body);
+        if (fault is { Kind: FaultKind.Drop })
+        {
+            Requests.Add(new RecordedRequest(operationId, request.Method, fullPath, request.Body, 0));
+            return null;
         }
 
         if (fault is { Kind: FaultKind.Delay })
@@ -120,14 +196,14 @@ public sealed class FakeImmichServer : IAsyncDisposable
             }
             catch (OperationCanceledException)
             {
-                Requests.Add(new RecordedRequest(operationId, request.Method, fullPath, body, 0));
-                return;
+                Requests.Add(new RecordedRequest(operationId, request.Method, fullPath, request.Body, 0));
+                throw;
             }
         }
 
         var reply = fault is { Kind: FaultKind.Fail }
             ? new ErrorReply(fault.StatusCode, $"Injected failure ({fault.StatusCode})")
-            : Dispatch(http, route, segments, path, body);
+            : Dispatch(request, route, segments);
         if (reply is ErrorReply error)
         {
             reply = error.ToJson();
@@ -140,9 +216,9 @@ public sealed class FakeImmichServer : IAsyncDisposable
 
         // Recorded before the answer goes out: once the client has read it, the request is in the log. A count
         // read right after the client finished (e.g. when the CLI process exits) never misses the last request.
-        Requests.Add(new RecordedRequest(operationId, request.Method, fullPath, body, StatusOf(reply))
+        Requests.Add(new RecordedRequest(operationId, request.Method, fullPath, request.Body, StatusOf(reply))
         {
-            RequestBodyBytes = request.ContentLength ?? (body is null ? 0 : Encoding.UTF8.GetByteCount(body)),
+            RequestBodyBytes = request.ContentLength ?? (request.Body is null ? 0 : Encoding.UTF8.GetByteCount(request.Body)),
             ResponseBodyBytes = reply switch
             {
                 JsonReply j => j.Body.Length,
@@ -150,7 +226,7 @@ public sealed class FakeImmichServer : IAsyncDisposable
                 _ => 0,
             },
         });
-        await WriteAsync(http, reply, ct);
+        return reply;
     }
 
     /// <summary>
@@ -188,11 +264,11 @@ public sealed class FakeImmichServer : IAsyncDisposable
         return (null, segments);
     }
 
-    private Reply Dispatch(HttpContext http, Route? route, string[] segments, string path, string? body)
+    private Reply Dispatch(FakeRequest request, Route? route, string[] segments)
     {
         if (route is null)
         {
-            return new ErrorReply(StatusCodes.Status404NotFound, $"Cannot {http.Request.Method} {path}");
+            return new ErrorReply(StatusCodes.Status404NotFound, $"Cannot {request.Method} {request.Path}");
         }
 
         var state = State;
@@ -205,7 +281,7 @@ public sealed class FakeImmichServer : IAsyncDisposable
             FakeUser? user = null;
             if (route.NeedsKey)
             {
-                var secret = http.Request.Headers["x-api-key"].ToString();
+                var secret = request.ApiKey;
                 if (secret.Length == 0)
                 {
                     return new ErrorReply(StatusCodes.Status401Unauthorized, "Authentication required");
@@ -237,7 +313,7 @@ public sealed class FakeImmichServer : IAsyncDisposable
             }
 
             var errors = new List<string>();
-            var parsed = RequestBody.Parse(body, errors);
+            var parsed = RequestBody.Parse(request.Body, errors);
             if (parsed is null)
             {
                 return ErrorReply.Validation(errors);
@@ -246,10 +322,10 @@ public sealed class FakeImmichServer : IAsyncDisposable
             var pathName = route.NameSegment(segments);
             if (!route.NeedsKey)
             {
-                return route.Handle(new Call(Anonymous, AnonymousKey, pathId, http.Request.Query, parsed) { PathName = pathName });
+                return route.Handle(new Call(Anonymous, AnonymousKey, pathId, request.Query, parsed) { PathName = pathName });
             }
 
-            return route.Handle(new Call(user!, key!, pathId, http.Request.Query, parsed) { PathName = pathName }); // non-null: checked above
+            return route.Handle(new Call(user!, key!, pathId, request.Query, parsed) { PathName = pathName }); // non-null: checked above
         }
     }
 
@@ -281,4 +357,61 @@ public sealed class FakeImmichServer : IAsyncDisposable
                 break;
         }
     }
+
+    private sealed record FakeRequest(string Method, string Path, string QueryString, IQueryCollection Query, string ApiKey, string? Body, long? ContentLength);
+
+    /// <summary>The in-process transport: an HTTP request in, the fake's answer as an HTTP response out.</summary>
+    private sealed class InProcessHandler(FakeImmichServer server) : HttpMessageHandler
+    {
+        protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            ArgumentNullException.ThrowIfNull(request);
+            var uri = request.RequestUri ?? throw new ArgumentException("The request has no URI.", nameof(request));
+            string? body = null;
+            long? length = null;
+            if (request.Content is { } content)
+            {
+                var bytes = await content.ReadAsByteArrayAsync(cancellationToken);
+                length = bytes.Length;
+                body = bytes.Length == 0 ? null : Encoding.UTF8.GetString(bytes);
+            }
+
+            var key = request.Headers.TryGetValues("x-api-key", out var values) ? string.Join(',', values) : "";
+            var query = new QueryCollection(QueryHelpers.ParseQuery(uri.Query));
+            var incoming = new FakeRequest(request.Method.Method, Uri.UnescapeDataString(uri.AbsolutePath), uri.Query, query, key, body, length);
+            var reply = await server.ServeAsync(incoming, cancellationToken)
+                ?? throw new HttpRequestException(HttpRequestError.ConnectionError, "The fake Immich dropped the connection.", new IOException("Connection reset by the fake."));
+            if (reply is ErrorReply error)
+            {
+                reply = error.ToJson();
+            }
+
+            var response = new HttpResponseMessage((HttpStatusCode)StatusOf(reply)) { RequestMessage = request, Version = request.Version };
+            switch (reply)
+            {
+                case JsonReply json:
+                    response.Content = new ReadOnlyMemoryContent(json.Body);
+                    response.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json") { CharSet = "utf-8" };
+                    break;
+                case BytesReply bytes:
+                    response.Content = new ByteArrayContent(bytes.Body);
+                    response.Content.Headers.ContentType = new MediaTypeHeaderValue(bytes.ContentType);
+                    break;
+                default:
+                    response.Content = new ByteArrayContent([]);
+                    break;
+            }
+
+            return response;
+        }
+    }
 }
+
+/// <summary>One route of the fake, as <see cref="FakeImmichServer.ServedOperations"/> lists it.</summary>
+/// <param name="Method">HTTP method, upper case.</param>
+/// <param name="Path">Path under /api with the spec's placeholders written as {id} or {name}, e.g. "/albums/{id}/user/{name}".</param>
+/// <param name="OperationId">The spec's operationId the fake answers as.</param>
+/// <param name="Permission">The API-key permission the fake demands (x-immich-permission); null when none.</param>
+/// <param name="AdminOnly">Served to admins only (x-immich-admin-only).</param>
+/// <param name="NeedsKey">Whether the route needs an API key at all.</param>
+public sealed record ServedOperation(string Method, string Path, string OperationId, string? Permission, bool AdminOnly, bool NeedsKey);

@@ -198,6 +198,19 @@ public sealed partial class FakeImmichState
         }
     }
 
+    /// <summary>Takes assets out of an existing album (no-op for non-members), as a user editing it would.</summary>
+    public void RemoveAlbumAssets(Guid albumId, params Guid[] assetIds)
+    {
+        lock (_gate)
+        {
+            RequireAlbum(albumId);
+            foreach (var assetId in assetIds)
+            {
+                UnlinkAlbumAsset(albumId, assetId);
+            }
+        }
+    }
+
     /// <summary>Shares an album with another user, who then sees it in GET /albums.</summary>
     public void ShareAlbum(Guid albumId, Guid userId, string role = "editor")
     {
@@ -250,6 +263,17 @@ public sealed partial class FakeImmichState
             RequireAsset(assetId);
             LinkTagAsset(tagId, assetId, bumpUpdatedAt: false);
             RememberFileTagLocked(tagId, assetId);
+        }
+    }
+
+    /// <summary>Removes a tag link as a user would in the web app (no write-back modelled, updatedAt moves).</summary>
+    public void UntagAsset(Guid tagId, Guid assetId)
+    {
+        lock (_gate)
+        {
+            RequireTag(tagId);
+            RequireAsset(assetId);
+            UnlinkTagAsset(tagId, assetId);
         }
     }
 

@@ -158,34 +158,3 @@ public sealed class FakeTag
     public DateTimeOffset CreatedAt { get; }
     public DateTimeOffset UpdatedAt { get; internal set; }
 }
-
-/// <summary>A clock tests move by hand, so updatedAt filters can be asserted exactly.</summary>
-public sealed class ManualTimeProvider(DateTimeOffset start) : TimeProvider
-{
-    private readonly Lock _gate = new();
-    private DateTimeOffset _now = start;
-
-    public override DateTimeOffset GetUtcNow()
-    {
-        lock (_gate)
-        {
-            return _now;
-        }
-    }
-
-    public void Advance(TimeSpan by)
-    {
-        lock (_gate)
-        {
-            _now += by;
-        }
-    }
-
-    public void Set(DateTimeOffset now)
-    {
-        lock (_gate)
-        {
-            _now = now;
-        }
-    }
-}

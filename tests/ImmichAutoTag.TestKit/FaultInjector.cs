@@ -9,6 +9,13 @@ public sealed class FaultInjector
     public void Fail(string operationId, int statusCode, int? times = 1) =>
         Add(new Rule(operationId, FaultKind.Fail, statusCode, TimeSpan.Zero, times));
 
+    /// <summary>
+    /// Answers every matching request whose JSON body satisfies <paramref name="bodyMatches"/> with the status, for
+    /// as long as the rule stays (e.g. "the chunk that holds this asset id fails").
+    /// </summary>
+    public void FailWhere(string operationId, int statusCode, Func<string?, bool> bodyMatches) =>
+        Add(new Rule(operationId, FaultKind.Fail, statusCode, TimeSpan.Zero, null) { BodyMatches = bodyMatches });
+
     /// <summary>Holds the next matching requests for the delay, then serves them normally.</summary>
     public void Delay(string operationId, TimeSpan delay, int? times = 1) =>
         Add(new Rule(operationId, FaultKind.Delay, 0, delay, times));
@@ -26,11 +33,11 @@ public sealed class FaultInjector
     }
 
     /// <summary>Consumes one use of the oldest rule matching the operation (exact name before "*").</summary>
-    internal Fault? Take(string operationId)
+    internal Fault? Take(string operationId, string? body = null)
     {
         lock (_gate)
         {
-            var rule = _rules.Find(r => r.OperationId == operationId) ?? _rules.Find(r => r.OperationId == "*");
+            var rule = _rules.Find(r => r.OperationId == operationId && r.Accepts(body)) ?? _rules.Find(r => r.OperationId == "*" && r.Accepts(body));
             if (rule is null)
             {
                 return null;
@@ -70,6 +77,10 @@ public sealed class FaultInjector
         public int StatusCode { get; } = statusCode;
         public TimeSpan Delay { get; } = delay;
         public int? Remaining { get; set; } = remaining;
+
+        public Func<string?, bool>? BodyMatches { get; init; }
+
+        public bool Accepts(string? body) => BodyMatches is null || BodyMatches(body);
     }
 }
 

@@ -2,6 +2,11 @@ using System.CommandLine;
 using ImmichAutoTag.Cli.Demo;
 using ImmichAutoTag.Cli.Runtime;
 using ImmichAutoTag.Config;
+using ImmichAutoTag.Core.Application;
+using ImmichAutoTag.Core.Configuration;
+using ImmichAutoTag.Core.Ports;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace ImmichAutoTag.Cli.Commands;
 
@@ -51,8 +56,9 @@ internal static class DemoCommand
         var state = Directory.CreateTempSubdirectory("immich-autotag-demo-");
         try
         {
-            var request = new RunRequest(config, DryRun: false, Locations.OutputRoot(output, context), state.FullName, new LogSettings(verbose), Trigger: "demo", Connect: _ => seeded.Library);
-            var report = await RunUseCase.ExecuteAsync(context, request, ct).ConfigureAwait(false);
+            await using var services = Composition.Build(
+                context, new LogSettings(verbose), Locations.OutputRoot(output, context), state.FullName, dryRun: false, new DemoConnectionFactory(seeded.Library));
+            var report = await services.GetRequiredService<AutoTagRunService>().ExecuteAsync(Composition.Request(context, config, dryRun: false, "demo"), ct).ConfigureAwait(false);
             return await ExplainAsync(context, (int)report.Code).ConfigureAwait(false);
         }
         finally
@@ -73,4 +79,10 @@ internal static class DemoCommand
 
         return code;
     }
+}
+
+/// <summary>Every run of the demo talks to the one sample library kept in memory.</summary>
+internal sealed class DemoConnectionFactory(IImmichConnection library) : IImmichConnectionFactory
+{
+    public IImmichConnection Connect(AutoTagConfig config, ILoggerFactory loggerFactory) => library;
 }

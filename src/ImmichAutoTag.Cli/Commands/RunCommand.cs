@@ -1,7 +1,7 @@
 using System.CommandLine;
 using ImmichAutoTag.Cli.Runtime;
-using ImmichAutoTag.Core.Configuration;
-using ImmichAutoTag.Core.Ports;
+using ImmichAutoTag.Core.Application;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace ImmichAutoTag.Cli.Commands;
 
@@ -20,28 +20,16 @@ internal static class RunCommand
                 return (int)ExitCode.ConfigInvalid;
             }
 
-            var request = new RunRequest(
-                loaded,
-                parse.GetValue(options.DryRun),
+            var dryRun = parse.GetValue(options.DryRun);
+            await using var services = Composition.Build(
+                context,
+                options.Logs(parse),
                 Locations.OutputRoot(parse.GetValue(options.Output), context),
                 Locations.StateFolder(parse.GetValue(options.State), context),
-                options.Logs(parse));
-            var report = await RunUseCase.ExecuteAsync(context, request, ct).ConfigureAwait(false);
+                dryRun);
+            var report = await services.GetRequiredService<AutoTagRunService>().ExecuteAsync(Composition.Request(context, loaded, dryRun, "run"), ct).ConfigureAwait(false);
             return (int)report.Code;
         });
         return command;
     }
 }
-
-/// <param name="OutputRoot">Absolute folder that receives one folder per run.</param>
-/// <param name="StateFolder">Absolute folder of the run lock and status.json.</param>
-/// <param name="Trigger">Who started the run ("run", "daemon" or "demo"), for status.json.</param>
-/// <param name="Connect">The library to run on; null: the Immich server of the config, over HTTP.</param>
-internal sealed record RunRequest(
-    AutoTagConfig Config,
-    bool DryRun,
-    string OutputRoot,
-    string StateFolder,
-    LogSettings Logs,
-    string Trigger = "run",
-    Func<Microsoft.Extensions.Logging.ILoggerFactory, IImmichConnection>? Connect = null);

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Data.Common;
 using System.Globalization;
 using ImmichAutoTag.Cli.Runtime;
+using ImmichAutoTag.Core.Application;
 using ImmichAutoTag.Infrastructure;
 using ImmichAutoTag.Infrastructure.Reports.Html;
 using ImmichAutoTag.Infrastructure.Runtime;

@@ -1,4 +1,5 @@
 using ImmichAutoTag.Cli.Runtime;
+using ImmichAutoTag.Core.Application;
 using ImmichAutoTag.Infrastructure.Runtime;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -49,9 +50,9 @@ internal static class DaemonHost
             using var serilog = Logging.CreateLogger(context, settings.Logs);
             using var loggerFactory = new SerilogLoggerFactory(serilog);
             var logger = loggerFactory.CreateLogger("immich-autotag.daemon");
-            var status = new StatusFile(settings.StateFolder);
-            var runner = new DaemonRunner(context, settings, status, logger, ct);
-            using var host = Build(settings, serilog, runner);
+            using var host = Build(context, settings, serilog, logger, ct);
+            var status = host.Services.GetRequiredService<StatusFile>();
+            var runner = host.Services.GetRequiredService<DaemonRunner>();
 
             await host.StartAsync(CancellationToken.None).ConfigureAwait(false);
             var scheduler = await host.Services.GetRequiredService<ISchedulerFactory>().GetScheduler(CancellationToken.None).ConfigureAwait(false);
@@ -82,15 +83,19 @@ internal static class DaemonHost
         }
     }
 
-    private static IHost Build(DaemonSettings settings, Serilog.ILogger serilog, DaemonRunner runner)
+    private static IHost Build(CliContext context, DaemonSettings settings, Serilog.ILogger serilog, Microsoft.Extensions.Logging.ILogger logger, CancellationToken stopping)
     {
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
         builder.Services.AddSerilog(serilog, dispose: false);
 
+        // The same registrations as `run`: each scheduled run resolves the same service.
+        builder.Services.AddRunServices(context, settings.Logs, settings.OutputRoot, settings.StateFolder, settings.DryRun);
+
         // The CLI's own token (Ctrl-C, SIGTERM via Program) drives shutdown, in-process tests included.
         builder.Services.Replace(ServiceDescriptor.Singleton<IHostLifetime, ExternalLifetime>());
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromMinutes(10));
-        builder.Services.AddSingleton(runner);
+        builder.Services.AddSingleton(sp => new DaemonRunner(
+            context, settings, sp.GetRequiredService<AutoTagRunService>(), sp.GetRequiredService<StatusFile>(), logger, stopping));
         builder.Services.AddTransient<AutoTagJob>();
         builder.Services.AddQuartz(q =>
         {

@@ -1,12 +1,13 @@
 using ImmichAutoTag.Cli.Commands;
+using ImmichAutoTag.Core.Application;
 using ImmichAutoTag.Infrastructure.Runtime;
 using Microsoft.Extensions.Logging;
 using Quartz;
 
 namespace ImmichAutoTag.Cli.Daemon;
 
-/// <summary>What one firing of the schedule does: the `run` use case, with the daemon's bookkeeping around it.</summary>
-internal sealed class DaemonRunner(CliContext context, DaemonSettings settings, StatusFile status, ILogger logger, CancellationToken stopping)
+/// <summary>What one firing of the schedule does: the run service `run` calls, with the daemon's bookkeeping around it.</summary>
+internal sealed class DaemonRunner(CliContext context, DaemonSettings settings, AutoTagRunService service, StatusFile status, ILogger logger, CancellationToken stopping)
 {
     private int _runs;
     private int _interrupted;
@@ -32,23 +33,22 @@ internal sealed class DaemonRunner(CliContext context, DaemonSettings settings, 
             RunReport report;
             if (config is null)
             {
-                report = new RunReport(ExitCode.ConfigInvalid, new RunStatus
+                report = new RunReport(RunExitCode.ConfigInvalid, new RunStatus
                 {
                     Pid = Environment.ProcessId,
                     Trigger = "daemon",
                     StartedAt = DateTimeOffset.UtcNow,
                     FinishedAt = DateTimeOffset.UtcNow,
                     Outcome = RunOutcome.Failed,
-                    ExitCode = (int)ExitCode.ConfigInvalid,
+                    ExitCode = (int)RunExitCode.ConfigInvalid,
                     Message = "the config is invalid; nothing was sent to the server",
                 });
                 status.RunFinished(report.Status);
             }
             else
             {
-                var request = new RunRequest(config, settings.DryRun, settings.OutputRoot, settings.StateFolder, settings.Logs, Trigger: "daemon");
-                report = await RunUseCase.ExecuteAsync(context, request, ct).ConfigureAwait(false);
-                if (report.Code == ExitCode.Busy)
+                report = await service.ExecuteAsync(Composition.Request(context, config, settings.DryRun, "daemon"), ct).ConfigureAwait(false);
+                if (report.Code == RunExitCode.Busy)
                 {
                     // The use case did not touch status.json (it never got the lock): record the skip here.
                     status.RunFinished(report.Status);
@@ -56,7 +56,7 @@ internal sealed class DaemonRunner(CliContext context, DaemonSettings settings, 
             }
 
             Interlocked.Increment(ref _runs);
-            if (report.Code == ExitCode.Cancelled)
+            if (report.Code == RunExitCode.Cancelled)
             {
                 Interlocked.Exchange(ref _interrupted, 1);
             }

@@ -1,3 +1,5 @@
+using ImmichAutoTag.Core.Configuration;
+
 namespace ImmichAutoTag.Config.Internal;
 
 internal enum KeyKind
@@ -10,201 +12,470 @@ internal enum KeyKind
     MapList,
 }
 
-internal sealed record KeySpec(string Name, KeyKind Kind, BlockSpec? Child = null);
+/// <summary>
+/// One key of the config: its YAML name and type, help text, default and constraints, and the record field it lands
+/// in. The loader's unknown-key, type, range and choice checks, the JSON schema, the commented example, the docs'
+/// key table and the redacted dump are all derived from these.
+/// </summary>
+internal sealed record KeySpec(string Name, KeyKind Kind, string Help, BlockSpec? Child = null)
+{
+    /// <summary>Whether <see cref="Default"/> is set (a default of null is a real default).</summary>
+    public bool HasDefault { get; init; }
+
+    /// <summary>The value a left-out key takes: bool, int, string, null or an empty list.</summary>
+    public object? Default { get; init; }
+
+    /// <summary>An explicit YAML null is accepted (for output tags: null switches the tag off).</summary>
+    public bool Nullable { get; init; }
+
+    /// <summary>Smallest accepted int; the loader reports a smaller value.</summary>
+    public int? Minimum { get; init; }
+
+    /// <summary>Largest accepted int; the loader reports a larger value.</summary>
+    public int? Maximum { get; init; }
+
+    /// <summary>Appended to the loader's "must not be negative" message.</summary>
+    public string? RangeNote { get; init; }
+
+    /// <summary>The accepted values of a string key ("did you mean" hints come from them).</summary>
+    public IReadOnlyList<string>? Choices { get; init; }
+
+    /// <summary>Whether <see cref="Choices"/> match in any case.</summary>
+    public bool ChoicesIgnoreCase { get; init; }
+
+    /// <summary>The value may carry upstream's python enum tag (ConversionMode as dumped by PyYAML).</summary>
+    public bool PythonEnum { get; init; }
+
+    /// <summary>Schema-only hint for editors (a regex the value should match); the loader checks more precisely.</summary>
+    public string? SchemaPattern { get; init; }
+
+    /// <summary>A string that must not be empty when given (output tag names).</summary>
+    public bool NonEmpty { get; init; }
+
+    /// <summary>A list item must carry this key.</summary>
+    public bool Required { get; init; }
+
+    /// <summary>Never written to a dump, log or report as is (the API key).</summary>
+    public bool Secret { get; init; }
+
+    /// <summary>Not a key of the upstream Python tool (an addition of this port).</summary>
+    public bool Extension { get; init; }
+
+    /// <summary>The value shown in the commented example, as YAML (the default is shown when null).</summary>
+    public string? Example { get; init; }
+
+    /// <summary>The example shows the key commented out (an alternative to another key).</summary>
+    public bool ExampleCommentedOut { get; init; }
+
+    /// <summary>Reads the key's value from the record its block lands in (for a map or list: the child record(s)).</summary>
+    public Func<object, object?>? Get { get; init; }
+
+    /// <summary>Why the key has no record field of its own (then <see cref="Get"/> is null).</summary>
+    public string? NotStored { get; init; }
+
+    /// <summary>The dump leaves the key out when its value is null or an empty list.</summary>
+    public bool DumpOmitsEmpty { get; init; }
+}
 
 /// <summary>
 /// The keys one YAML map may hold. Strict blocks reject unknown keys (as upstream's pydantic models with
 /// extra=forbid do); tolerant ones only warn, so configs written for upstream keep loading.
 /// </summary>
-internal sealed record BlockSpec(string Name, bool Strict, IReadOnlyList<KeySpec> Keys)
+internal sealed record BlockSpec(string Name, bool Strict, string Help, IReadOnlyList<KeySpec> Keys)
 {
     public KeySpec? Find(string name) => Keys.FirstOrDefault(k => k.Name == name);
 }
 
-/// <summary>The single source of truth for every key the loader understands (the schema test walks it).</summary>
+/// <summary>The single description of the config shape (see <see cref="KeySpec"/> for what derives from it).</summary>
 internal static class ConfigKeys
 {
-    private static KeySpec Desc => new("description", KeyKind.String);
+    private const string TagHelpSuffix = "; null switches the tag off.";
 
     public static readonly BlockSpec Rule = new("rule", true,
+        "Matches an asset when ANY of its lists hits (OR). At least one list must be non-empty.",
     [
-        new("tag_names", KeyKind.StringList),
-        new("album_name_patterns", KeyKind.StringList),
-        new("asset_links", KeyKind.StringList),
-        Desc,
+        L("tag_names", "Exact, case-sensitive tag names; an entry with '/' is a full tag path.") with
+        {
+            Get = G<RuleConfig>(r => r.TagNames), DumpOmitsEmpty = true,
+        },
+        L("album_name_patterns", "Regular expressions (Python syntax) matched at the START of album names.") with
+        {
+            Get = G<RuleConfig>(r => r.AlbumNamePatterns.Select(p => p.Written)), DumpOmitsEmpty = true,
+        },
+        L("asset_links", "Asset UUIDs or Immich web links such as https://host/photos/<uuid>.") with
+        {
+            Get = G<RuleConfig>(r => r.AssetLinks), DumpOmitsEmpty = true,
+        },
+        Desc(G<RuleConfig>(r => r.Description)),
     ]);
 
     public static readonly BlockSpec Server = new("server", true,
+        "The Immich server. Give url (preferred) or host and port. IMMICH_URL and IMMICH_API_KEY override these.",
     [
-        new("url", KeyKind.String),
-        new("host", KeyKind.String),
-        new("port", KeyKind.Int),
-        new("api_key", KeyKind.String),
-        Desc,
+        S("url", "Base URL, http or https, optional path prefix (https://example.net/immich). A trailing /api is removed.") with
+        {
+            SchemaPattern = "^[Hh][Tt][Tt][Pp][Ss]?://", Extension = true, Example = "https://photos.example.net",
+            Get = G<ServerConfig>(s => s.Url.AbsoluteUri),
+        },
+        S("host", "Host name or IP (upstream style, instead of url); the URL becomes http://host:port/.") with
+        {
+            Example = "192.168.1.20", ExampleCommentedOut = true, NotStored = "folded into server.url",
+        },
+        I("port", "Port used with host, e.g. 2283.") with
+        {
+            Minimum = 1, Maximum = 65535, Example = "2283", ExampleCommentedOut = true, NotStored = "folded into server.url",
+        },
+        S("api_key", "Immich API key (sent as x-api-key). Better left out and given as IMMICH_API_KEY.") with
+        {
+            Secret = true, Example = "CHANGE_ME", Get = G<ServerConfig>(s => s.ApiKey),
+        },
+        Desc(null, "Home server behind the reverse proxy"),
     ]);
 
-    public static readonly BlockSpec Skip = new("skip", true,
+    public static readonly BlockSpec Skip = new("skip", true, "Where in the asset stream to start.",
     [
-        new("skip_n", KeyKind.Int),
-        new("resume_previous", KeyKind.Bool),
-        new("max_items", KeyKind.Int),
-        Desc,
+        I("skip_n", "Positional offset, used when no checkpoint applies.", 0) with { Minimum = 0, Get = G<SkipConfig>(s => s.SkipN) },
+        B("resume_previous", "Resume from the checkpoint of recent runs.", true) with { Get = G<SkipConfig>(s => s.ResumePrevious) },
+        I("max_items", "Stop after this many assets; null or negative = unlimited.", null) with
+        {
+            Nullable = true, Get = G<SkipConfig>(s => s.MaxItems),
+        },
+        Desc(null, "Process the whole library"),
     ]);
 
-    public static readonly BlockSpec Filters = new("filters", true,
+    public static readonly BlockSpec Filters = new("filters", true, "Restrict a run to some assets.",
     [
-        new("filter_in", KeyKind.MapList, Rule),
-        new("filter_out", KeyKind.MapList, Rule),
-        Desc,
+        ML("filter_in", Rule, "Only assets some rule here matches (by link, tag or album) are processed (focused run).") with
+        {
+            Example = "[]", Get = G<FiltersConfig>(f => f.FilterIn),
+        },
+        ML("filter_out", Rule, "Assets a rule here matches are never changed, and albums it matches never receive assets (ignored by upstream).") with
+        {
+            Example = "[]", Get = G<FiltersConfig>(f => f.FilterOut),
+        },
+        Desc(null, "No filtering"),
     ]);
 
-    public static readonly BlockSpec Destination = new("destination", true,
+    public static readonly BlockSpec Destination = new("destination", true, "What to add; at least one list must be non-empty.",
     [
-        new("album_names", KeyKind.StringList),
-        new("tag_names", KeyKind.StringList),
-        Desc,
+        L("album_names", "Albums to add the asset to (created when no album has that name).") with
+        {
+            Get = G<ConversionConfig>(c => c.DestinationAlbumNames), DumpOmitsEmpty = true,
+        },
+        L("tag_names", "Tags to add (created when missing).") with
+        {
+            Get = G<ConversionConfig>(c => c.DestinationTagNames), DumpOmitsEmpty = true,
+        },
+        Desc(null),
     ]);
 
-    public static readonly BlockSpec Conversion = new("conversion", true,
+    public static readonly BlockSpec Conversion = new("conversion", true, "One rewrite: assets the source matches gain the destination.",
     [
-        new("source", KeyKind.Map, Rule),
-        new("destination", KeyKind.Map, Destination),
-        new("mode", KeyKind.String),
-        Desc,
+        M("source", Rule, "Which assets the conversion applies to.") with { Required = true, Get = G<ConversionConfig>(c => c.Source) },
+        M("destination", Destination, "What to add; at least one list must be non-empty.") with { Get = G<ConversionConfig>(c => c) },
+        S("mode", "move: add the destination, then remove the matched source tags. copy: only add.", "move") with
+        {
+            Nullable = true, Choices = ["move", "copy"], ChoicesIgnoreCase = true, PythonEnum = true,
+            Get = G<ConversionConfig>(c => c.Mode.ToString().ToLowerInvariant()),
+        },
+        Desc(G<ConversionConfig>(c => c.Description)),
     ]);
 
-    public static readonly BlockSpec Conversions = new("conversions", true,
+    public static readonly BlockSpec Conversions = new("conversions", true, "Tag/album rewrites applied to each asset before classification.",
     [
-        new("enabled", KeyKind.Bool),
-        new("conversions", KeyKind.MapList, Conversion),
-        Desc,
+        B("enabled", "Run the conversions.", true) with { Get = G<ConversionsConfig>(c => c.Enabled) },
+        ML("conversions", Conversion, "The rewrites, in order.") with
+        {
+            Get = G<ConversionsConfig>(c => c.Conversions),
+            Example = """
+                # Assets tagged "screenshot" go into the album of the same category and
+                # lose the source tag (mode move).
+                - source:
+                    tag_names: [screenshot]
+                  destination:
+                    album_names: [autotag_input_screenshots]
+                    description: Created when no album has that name
+                  mode: move
+                  description: Tag to album
+                # Scanned prints keep their album; they only gain a tag (mode copy).
+                - source:
+                    album_name_patterns: ['^Scans ']
+                  destination:
+                    tag_names: [autotag_input_scanned]
+                  mode: copy
+                """,
+        },
+        Desc(null, "Rewrites applied before classification"),
     ]);
 
     public static readonly BlockSpec Classification = new("classification", false,
+        "The category rules. Unknown keys here only produce a warning.",
     [
-        new("rules", KeyKind.MapList, Rule),
-        new("autotag_unknown", KeyKind.String),
-        new("autotag_conflict", KeyKind.String),
-        new("include_archived", KeyKind.Bool),
-        new("include_hidden", KeyKind.Bool),
-        Desc,
+        ML("rules", Rule, "One rule per category; an asset should match exactly one (none: unknown tag, several: conflict tag).") with
+        {
+            Get = G<ClassificationConfig>(c => c.Rules),
+            Example = """
+                - tag_names: [screenshot, autotag_input_screenshots]
+                  album_name_patterns: ['^autotag_input_screenshots$']
+                  description: Screenshots and memes
+                - tag_names: [autotag_input_scanned]
+                  description: Scanned paper photos
+                # Albums named by date ("2023-07-14 Beach day") are events. Python regex
+                # syntax such as (?P<name>...) is accepted.
+                - album_name_patterns: ['^(?P<year>\d{4})(-\d{2}(-\d{2})?)?']
+                  description: Events
+                # One hand-picked asset that belongs to no other category.
+                - asset_links: ['7c3e9a12-5b4f-4d6e-8a1b-2c9d0e3f4a5b']
+                """,
+        },
+        Tag("autotag_unknown", "Tag for assets no rule matched", "autotag_output_unknown", G<ClassificationConfig>(c => c.AutotagUnknown)),
+        Tag("autotag_conflict", "Tag for assets several rules (or albums) matched", "autotag_output_conflict", G<ClassificationConfig>(c => c.AutotagConflict)),
+        B("include_archived", "Classify archived assets like the rest; false leaves them out of every change.", true) with
+        {
+            Extension = true, Get = G<ClassificationConfig>(c => c.IncludeArchived),
+        },
+        B("include_hidden", "Classify hidden assets like the rest (they never join temporary albums); false leaves them out of every change. The hidden video half of a Live/Motion Photo is never classified on its own.", true) with
+        {
+            Extension = true, Get = G<ClassificationConfig>(c => c.IncludeHidden),
+        },
+        Desc(null, "Categories"),
     ]);
 
-    public static readonly BlockSpec DateCorrection = new("date_correction", true,
+    public static readonly BlockSpec DateCorrection = new("date_correction", true, "Repair asset dates from file names and duplicates.",
     [
-        new("enabled", KeyKind.Bool),
-        new("extraction_timezone", KeyKind.String),
-        Desc,
+        B("enabled", "Run the date repair (it writes dates).", false) with { Example = "true", Get = G<DateCorrectionConfig>(d => d.Enabled) },
+        S("extraction_timezone", "IANA time zone for dates read from names, e.g. Europe/Madrid.", "UTC") with
+        {
+            Example = "Europe/Madrid", Get = G<DateCorrectionConfig>(d => d.ExtractionTimezone),
+        },
+        Desc(null, "Our cameras run on local time"),
     ]);
 
     public static readonly BlockSpec DuplicateProcessing = new("duplicate_processing", false,
+        "Duplicate-group tags and date repair. Unknown keys here only produce a warning.",
     [
-        new("autotag_album_conflict", KeyKind.String),
-        new("autotag_classification_conflict", KeyKind.String),
-        new("autotag_classification_conflict_prefix", KeyKind.String),
-        new("autotag_album_detection_conflict", KeyKind.String),
-        new("copy_classification_from_duplicates", KeyKind.Bool),
-        new("add_to_album_of_duplicates", KeyKind.Bool),
-        new("date_correction", KeyKind.Map, DateCorrection),
-        Desc,
+        Tag("autotag_album_conflict", "Duplicates disagree on their album", "autotag_output_duplicate_asset_album_conflict", G<DuplicateProcessingConfig>(d => d.AutotagAlbumConflict)),
+        Tag("autotag_classification_conflict", "Duplicates disagree on their classification tags", "autotag_output_duplicate_asset_classification_conflict", G<DuplicateProcessingConfig>(d => d.AutotagClassificationConflict)),
+        Tag("autotag_classification_conflict_prefix", "Prefix of the per-group conflict tag (prefix + group id)", "autotag_output_duplicate_asset_classification_conflict_", G<DuplicateProcessingConfig>(d => d.AutotagClassificationConflictPrefix)),
+        Tag("autotag_album_detection_conflict", "Several date folders could name the album", "autotag_output_album_detection_conflict", G<DuplicateProcessingConfig>(d => d.AutotagAlbumDetectionConflict)),
+        B("copy_classification_from_duplicates", "Copy a lone classification tag to the members of a duplicate group that have none (changes your tags, as the Python tool always did); false turns it off.", true) with
+        {
+            Extension = true, Get = G<DuplicateProcessingConfig>(d => d.CopyClassificationFromDuplicates),
+        },
+        B("add_to_album_of_duplicates", "Add an unclassified asset to the one rule album its duplicates are in (changes your albums, as the Python tool always did); false turns it off.", true) with
+        {
+            Extension = true, Get = G<DuplicateProcessingConfig>(d => d.AddToAlbumOfDuplicates),
+        },
+        M("date_correction", DateCorrection, "Repair asset dates from file names and duplicates.") with
+        {
+            Nullable = true, Get = G<DuplicateProcessingConfig>(d => d.DateCorrection),
+        },
+        Desc(null, "Duplicate groups"),
     ]);
 
     public static readonly BlockSpec AlbumDateConsistency = new("album_date_consistency", false,
+        "Flag assets whose date is far from their dated album. Unknown keys here only produce a warning.",
     [
-        new("enabled", KeyKind.Bool),
-        new("autotag_album_date_mismatch", KeyKind.String),
-        new("threshold_days", KeyKind.Int),
-        Desc,
+        B("enabled", "Run the check.", true) with { Get = G<AlbumDateConsistencyConfig>(a => a.Enabled) },
+        Tag("autotag_album_date_mismatch", "Tag for mismatching assets", "autotag_output_album_date_mismatch", G<AlbumDateConsistencyConfig>(a => a.AutotagAlbumDateMismatch)),
+        I("threshold_days", "Mismatch when the asset date lies more whole days than this outside the year, month or day the album name starts with.", 180) with
+        {
+            Minimum = 0, Get = G<AlbumDateConsistencyConfig>(a => a.ThresholdDays),
+        },
+        Desc(null, "Catch photos filed in the wrong event"),
     ]);
 
     public static readonly BlockSpec AlbumDetectionFromFolders = new("album_detection_from_folders", false,
+        "Infer an album from a date-named folder. Unknown keys here only produce a warning.",
     [
-        new("enabled", KeyKind.Bool),
-        new("excluded_paths", KeyKind.StringList),
-        Desc,
+        B("enabled", "Run the detection.", false) with { Get = G<AlbumDetectionFromFoldersConfig>(a => a.Enabled) },
+        L("excluded_paths", "Case-insensitive regexes (Python syntax) searched in the folder path; matching paths are skipped.") with
+        {
+            HasDefault = true, Default = Array.Empty<string>(), Example = "[whatsapp, 'telegram|signal']",
+            Get = G<AlbumDetectionFromFoldersConfig>(a => a.ExcludedPaths.Select(p => p.Written)),
+        },
+        Desc(null, "Album from a folder such as 2023-07-14_Beach"),
     ]);
 
-    public static readonly BlockSpec Performance = new("performance", false,
+    public static readonly BlockSpec Performance = new("performance", false, "Run-time switches. Unknown keys here only produce a warning.",
     [
-        new("enable_type_checking", KeyKind.Bool),
-        new("fail_fast_on_asset_errors", KeyKind.Bool),
-        Desc,
+        B("enable_type_checking", "Upstream's dev-only runtime type checks; no effect in this port.", false) with
+        {
+            Get = G<PerformanceConfig>(p => p.EnableTypeChecking),
+        },
+        B("fail_fast_on_asset_errors", "Abort the run on the first asset error instead of skipping the asset.", false) with
+        {
+            Get = G<PerformanceConfig>(p => p.FailFastOnAssetErrors),
+        },
+        Desc(null, "Defaults"),
     ]);
 
-    public static readonly BlockSpec UserGroup = new("user_group", true,
+    public static readonly BlockSpec UserGroup = new("user_group", true, "A named group of Immich users.",
     [
-        new("name", KeyKind.String),
-        new("members", KeyKind.StringList),
-        Desc,
+        S("name", "Group name used by selection rules.") with { Required = true, Get = G<UserGroupConfig>(g => g.Name) },
+        L("members", "E-mail addresses of Immich users.") with { Required = true, Get = G<UserGroupConfig>(g => g.Members) },
+        Desc(G<UserGroupConfig>(g => g.Description)),
     ]);
 
-    public static readonly BlockSpec SelectionRule = new("selection_rule", true,
+    public static readonly BlockSpec SelectionRule = new("selection_rule", true, "Which albums are shared with which groups.",
     [
-        new("name", KeyKind.String),
-        new("keyword", KeyKind.String),
-        new("groups", KeyKind.StringList),
-        new("access", KeyKind.String),
-        Desc,
+        S("name", "Rule name for logs.") with { Required = true, Get = G<SelectionRuleConfig>(r => r.Name) },
+        S("keyword", "Word that must appear in the album name.") with { Required = true, Get = G<SelectionRuleConfig>(r => r.Keyword) },
+        L("groups", "Names of user_groups to share with.") with { Required = true, Get = G<SelectionRuleConfig>(r => r.Groups) },
+        S("access", "Role given to the members.", "view") with
+        {
+            Choices = ["view", "edit", "admin"], ChoicesIgnoreCase = true,
+            Get = G<SelectionRuleConfig>(r => r.Access.ToString().ToLowerInvariant()),
+        },
+        Desc(G<SelectionRuleConfig>(r => r.Description)),
     ]);
 
     public static readonly BlockSpec AlbumPermissions = new("album_permissions", false,
+        "Share albums with groups of users by keyword. Unknown keys here only produce a warning.",
     [
-        new("enabled", KeyKind.Bool),
-        new("user_groups", KeyKind.MapList, UserGroup),
-        new("selection_rules", KeyKind.MapList, SelectionRule),
-        new("log_unmatched", KeyKind.Bool),
-        Desc,
+        B("enabled", "Synchronise album sharing.", false) with { Get = G<AlbumPermissionsConfig>(a => a.Enabled) },
+        ML("user_groups", UserGroup, "Groups of users, by e-mail.") with
+        {
+            Get = G<AlbumPermissionsConfig>(a => a.UserGroups),
+            Example = """
+                - name: family
+                  members: [partner@example.net, grandma@example.net]
+                  description: Close family
+                """,
+        },
+        ML("selection_rules", SelectionRule, "Albums whose name contains a rule's keyword as a whole word are shared with its groups.") with
+        {
+            Get = G<AlbumPermissionsConfig>(a => a.SelectionRules),
+            Example = """
+                # Albums whose name contains the word "family" are shared read-only.
+                - name: share-family
+                  keyword: family
+                  groups: [family]
+                  access: view
+                  description: Family albums
+                """,
+        },
+        B("log_unmatched", "Log albums no selection rule matched.", false) with { Get = G<AlbumPermissionsConfig>(a => a.LogUnmatched) },
+        Desc(null, "Sharing"),
     ]);
 
     public static readonly BlockSpec TagAlbumSync = new("tag_album_sync", true,
+        "Keep tags under a prefix and albums of the same name in step (handy because Immich's mobile apps cannot set tags).",
     [
-        new("enabled", KeyKind.Bool),
-        new("tag_prefix", KeyKind.String),
-        new("direction", KeyKind.String),
-        new("album_name_patterns", KeyKind.StringList),
-        new("create_missing_albums", KeyKind.Bool),
-        new("remove", KeyKind.Bool),
-        Desc,
+        B("enabled", "Synchronise tags and albums.", false) with { Get = G<TagAlbumSyncConfig>(t => t.Enabled) },
+        S("tag_prefix", "Tag <prefix>X stands for album X (the rest of the tag path is the album name).", "album/") with
+        {
+            Example = "\"album/\"", Get = G<TagAlbumSyncConfig>(t => t.TagPrefix),
+        },
+        S("direction", "Which way membership is copied.", "tag_to_album") with
+        {
+            Choices = ["tag_to_album", "album_to_tag", "both"],
+            Get = G<TagAlbumSyncConfig>(t => t.Direction switch { SyncDirection.AlbumToTag => "album_to_tag", SyncDirection.Both => "both", _ => "tag_to_album" }),
+        },
+        L("album_name_patterns", "album_to_tag: albums of yours whose name matches one of these start-anchored regexes, e.g. ['.*'].") with
+        {
+            Example = "[]", Get = G<TagAlbumSyncConfig>(t => t.AlbumNamePatterns.Select(p => p.Written)),
+        },
+        B("create_missing_albums", "tag_to_album: create album X when you have none of that name.", true) with
+        {
+            Get = G<TagAlbumSyncConfig>(t => t.CreateMissingAlbums),
+        },
+        B("remove", "One direction only: also remove from the target what the source no longer has.", false) with
+        {
+            Get = G<TagAlbumSyncConfig>(t => t.Remove),
+        },
+        Desc(null, "Tags and albums in step"),
     ]);
 
     public static readonly BlockSpec Root = new("root", true,
+        "config.yaml for immich-autotag (the C# port). Files written for the upstream Python tool load unchanged; server.url is an addition.",
     [
-        Desc,
-        new("server", KeyKind.Map, Server),
-        new("enable_album_name_strip", KeyKind.Bool),
-        new("skip", KeyKind.Map, Skip),
-        new("filters", KeyKind.Map, Filters),
-        new("conversions", KeyKind.Map, Conversions),
-        new("classification", KeyKind.Map, Classification),
-        new("duplicate_processing", KeyKind.Map, DuplicateProcessing),
-        new("album_date_consistency", KeyKind.Map, AlbumDateConsistency),
-        new("album_detection_from_folders", KeyKind.Map, AlbumDetectionFromFolders),
-        new("performance", KeyKind.Map, Performance),
-        new("album_permissions", KeyKind.Map, AlbumPermissions),
-        new("create_album_from_date_if_missing", KeyKind.Bool),
-        new("tag_album_sync", KeyKind.Map, TagAlbumSync),
-        new("schedule", KeyKind.String),
-        new("full_pass_interval_hours", KeyKind.Int),
+        Desc(G<AutoTagConfig>(c => c.Description), "Example setup for a family photo library"),
+        M("server", Server, Server.Help) with { Nullable = false, Get = G<AutoTagConfig>(c => c.Server) },
+        B("enable_album_name_strip", "Optional (upstream requires it but it has no effect there); accepted so upstream files validate.", true) with
+        {
+            Get = G<AutoTagConfig>(c => c.EnableAlbumNameStrip),
+        },
+        M("skip", Skip, Skip.Help) with { Get = G<AutoTagConfig>(c => c.Skip) },
+        M("filters", Filters, Filters.Help) with { Get = G<AutoTagConfig>(c => c.Filters) },
+        M("conversions", Conversions, Conversions.Help) with { Get = G<AutoTagConfig>(c => c.Conversions) },
+        M("classification", Classification, Classification.Help) with { Get = G<AutoTagConfig>(c => c.Classification) },
+        M("duplicate_processing", DuplicateProcessing, DuplicateProcessing.Help) with { Get = G<AutoTagConfig>(c => c.DuplicateProcessing) },
+        M("album_date_consistency", AlbumDateConsistency, AlbumDateConsistency.Help) with { Get = G<AutoTagConfig>(c => c.AlbumDateConsistency) },
+        M("album_detection_from_folders", AlbumDetectionFromFolders, AlbumDetectionFromFolders.Help) with { Get = G<AutoTagConfig>(c => c.AlbumDetectionFromFolders) },
+        M("performance", Performance, Performance.Help) with { Get = G<AutoTagConfig>(c => c.Performance) },
+        M("album_permissions", AlbumPermissions, AlbumPermissions.Help) with { Get = G<AutoTagConfig>(c => c.AlbumPermissions) },
+        B("create_album_from_date_if_missing", "Put unclassified assets into per-day YYYY-MM-DD-autotag-temp-unclassified albums (the asset's local day). Classified assets are taken out of them and emptied ones are deleted; these are the only albums the tool ever takes assets out of or deletes.", false) with
+        {
+            Get = G<AutoTagConfig>(c => c.CreateAlbumFromDateIfMissing),
+        },
+        M("tag_album_sync", TagAlbumSync, TagAlbumSync.Help) with { Extension = true, Get = G<AutoTagConfig>(c => c.TagAlbumSync) },
+        I("full_pass_interval_hours", "A run skips the library walk when no asset, album, tag or config changed since the last successful run; at least this often it walks everything anyway. 0: every run is a full pass.", 24) with
+        {
+            Minimum = 0, RangeNote = " (0 makes every run a full pass)", Extension = true, Get = G<AutoTagConfig>(c => c.FullPassIntervalHours),
+        },
+        S("schedule", "When `immich-autotag daemon` runs: standard 5-field cron (minute hour day month weekday) or Quartz cron with seconds (6-7 fields). --schedule and CRON_SCHEDULE override it; null means the daemon's default.", null) with
+        {
+            Nullable = true, Extension = true, Example = "\"0 2 * * *\"", Get = G<AutoTagConfig>(c => c.Schedule), DumpOmitsEmpty = true,
+        },
     ]);
 
     /// <summary>Every key path, list items written as <c>[]</c> (e.g. <c>classification.rules[].tag_names</c>).</summary>
-    public static IReadOnlyList<string> AllPaths()
-    {
-        var paths = new List<string>();
-        Walk(Root, "", paths);
-        return paths;
-    }
+    public static IReadOnlyList<string> AllPaths() => [.. Walk().Select(k => k.Path)];
 
-    private static void Walk(BlockSpec block, string prefix, List<string> paths)
+    /// <summary>Every key with its path and the block it belongs to, depth first in file order.</summary>
+    public static IEnumerable<(string Path, BlockSpec Block, KeySpec Key)> Walk() => Walk(Root, "");
+
+    private static IEnumerable<(string Path, BlockSpec Block, KeySpec Key)> Walk(BlockSpec block, string prefix)
     {
         foreach (var key in block.Keys)
         {
             var path = prefix.Length == 0 ? key.Name : $"{prefix}.{key.Name}";
-            paths.Add(path);
+            yield return (path, block, key);
             if (key.Child is { } child)
             {
-                Walk(child, key.Kind == KeyKind.MapList ? path + "[]" : path, paths);
+                foreach (var inner in Walk(child, key.Kind == KeyKind.MapList ? path + "[]" : path))
+                {
+                    yield return inner;
+                }
             }
         }
     }
+
+    private static Func<object, object?> G<T>(Func<T, object?> get) => o => get((T)o);
+
+    private static KeySpec B(string name, string help, bool @default) =>
+        new(name, KeyKind.Bool, help) { HasDefault = true, Default = @default };
+
+    private static KeySpec I(string name, string help) => new(name, KeyKind.Int, help);
+
+    private static KeySpec I(string name, string help, int? @default) =>
+        new(name, KeyKind.Int, help) { HasDefault = true, Default = @default };
+
+    private static KeySpec S(string name, string help) => new(name, KeyKind.String, help);
+
+    private static KeySpec S(string name, string help, string? @default) =>
+        new(name, KeyKind.String, help) { HasDefault = true, Default = @default };
+
+    private static KeySpec L(string name, string help) => new(name, KeyKind.StringList, help) { Nullable = true };
+
+    private static KeySpec M(string name, BlockSpec child, string help) => new(name, KeyKind.Map, help, child) { Nullable = true };
+
+    private static KeySpec ML(string name, BlockSpec child, string help) =>
+        new(name, KeyKind.MapList, help, child) { Nullable = true, HasDefault = true, Default = Array.Empty<string>() };
+
+    /// <summary>The name of a tag the tool maintains.</summary>
+    private static KeySpec Tag(string name, string help, string @default, Func<object, object?> get) =>
+        new(name, KeyKind.String, help + TagHelpSuffix) { HasDefault = true, Default = @default, Nullable = true, NonEmpty = true, Get = get };
+
+    /// <summary>Free text accepted on every block; stored only where the record has a place for it.</summary>
+    private static KeySpec Desc(Func<object, object?>? get, string? example = null) =>
+        new("description", KeyKind.String, "Free text for humans; ignored by the tool.")
+        {
+            Nullable = true,
+            Example = example,
+            Get = get,
+            NotStored = get is null ? "free text, ignored" : null,
+            DumpOmitsEmpty = true,
+        };
 }

@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text.RegularExpressions;
 using ImmichAutoTag.Core.Configuration;
 
 namespace ImmichAutoTag.Config.Internal;
@@ -47,7 +46,7 @@ internal sealed class ConfigValidator(Diagnostics diag, Func<string, string?> en
             CreateAlbumFromDateIfMissing = raw.CreateAlbumFromDateIfMissing?.Value ?? false,
             TagAlbumSync = ValidateTagAlbumSync(raw.TagAlbumSync),
             Schedule = ValidateSchedule(raw.Schedule),
-            FullPassIntervalHours = ValidateFullPassInterval(raw.FullPassIntervalHours),
+            FullPassIntervalHours = raw.FullPassIntervalHours?.Value ?? 24,
             SourcePath = sourcePath,
         };
         return diag.Errors.Count == 0 && server is not null ? config : null;
@@ -159,12 +158,6 @@ internal sealed class ConfigValidator(Diagnostics diag, Func<string, string?> en
             return null;
         }
 
-        if (s.Port.Value is < 1 or > 65535)
-        {
-            diag.Error(s.Port.Loc, $"port {s.Port.Value} is out of range 1-65535");
-            return null;
-        }
-
         if (s.Host is not { Value: { Length: > 0 } host })
         {
             if (s.Host is not null)
@@ -191,13 +184,8 @@ internal sealed class ConfigValidator(Diagnostics diag, Func<string, string?> en
         return url;
     }
 
-    private SkipConfig ValidateSkip(RawSkip? raw)
+    private static SkipConfig ValidateSkip(RawSkip? raw)
     {
-        if (raw?.SkipN is { Value: < 0 } n)
-        {
-            diag.Error(n.Loc, "skip_n must not be negative");
-        }
-
         return new SkipConfig
         {
             SkipN = Math.Max(0, raw?.SkipN?.Value ?? 0),
@@ -212,7 +200,7 @@ internal sealed class ConfigValidator(Diagnostics diag, Func<string, string?> en
     private RuleConfig Rule(RawRule raw)
     {
         var tags = Strings(raw.TagNames);
-        var patterns = Patterns(raw.AlbumNamePatterns, RegexOptions.CultureInvariant);
+        var patterns = Patterns(raw.AlbumNamePatterns, PatternCompiler.TryAlbumName);
         var ids = new List<Guid>();
         foreach (var link in raw.AssetLinks ?? [])
         {
@@ -237,8 +225,7 @@ internal sealed class ConfigValidator(Diagnostics diag, Func<string, string?> en
         return new RuleConfig
         {
             TagNames = tags,
-            AlbumNamePatterns = patterns.Written,
-            AlbumNameRegexes = NullIfEmpty(patterns.Regexes),
+            AlbumNamePatterns = patterns,
             AssetIds = ids,
             AssetLinks = raw.AssetLinks?.Select(l => l.Value).ToList() ?? [],
             Description = raw.B.Description?.Value,
@@ -262,22 +249,8 @@ internal sealed class ConfigValidator(Diagnostics diag, Func<string, string?> en
             diag.Error(loc, "a conversion destination needs album_names or tag_names (at least one non-empty)");
         }
 
-        var mode = ConversionMode.Move;
-        if (raw.Mode is { Value: { } text } modeVal)
-        {
-            switch (text.Trim().ToUpperInvariant())
-            {
-                case "MOVE":
-                    mode = ConversionMode.Move;
-                    break;
-                case "COPY":
-                    mode = ConversionMode.Copy;
-                    break;
-                default:
-                    diag.Error(modeVal.Loc, $"unknown mode '{text}': expected move or copy{Suggest.Hint(text, ["move", "copy"])}");
-                    break;
-            }
-        }
+        // The reader has checked the value against the declared choices.
+        var mode = raw.Mode?.Value == "copy" ? ConversionMode.Copy : ConversionMode.Move;
 
         return new ConversionConfig
         {
@@ -347,11 +320,6 @@ internal sealed class ConfigValidator(Diagnostics diag, Func<string, string?> en
     private AlbumDateConsistencyConfig ValidateAlbumDateConsistency(RawAlbumDateConsistency? raw)
     {
         var d = new AlbumDateConsistencyConfig();
-        if (raw?.ThresholdDays is { Value: < 0 } t)
-        {
-            diag.Error(t.Loc, "threshold_days must not be negative");
-        }
-
         return new AlbumDateConsistencyConfig
         {
             Enabled = raw?.Enabled?.Value ?? d.Enabled,
@@ -368,12 +336,11 @@ internal sealed class ConfigValidator(Diagnostics diag, Func<string, string?> en
             return new AlbumDetectionFromFoldersConfig();
         }
 
-        var excluded = Patterns(raw.ExcludedPaths, RegexOptions.CultureInvariant | RegexOptions.IgnoreCase);
+        var excluded = Patterns(raw.ExcludedPaths, PatternCompiler.TryPathSearch);
         return new AlbumDetectionFromFoldersConfig
         {
             Enabled = raw.Enabled?.Value ?? false,
-            ExcludedPaths = excluded.Written,
-            ExcludedPathRegexes = NullIfEmpty(excluded.Regexes),
+            ExcludedPaths = excluded,
         };
     }
 
@@ -382,7 +349,7 @@ internal sealed class ConfigValidator(Diagnostics diag, Func<string, string?> en
         var groups = new List<UserGroupConfig>();
         foreach (var g in raw?.UserGroups ?? [])
         {
-            RequireAll(g.B, "name", "members");
+            RequireAll(g.B);
             groups.Add(new UserGroupConfig(g.Name?.Value ?? "", Strings(g.Members), g.B.Description?.Value));
         }
 
@@ -390,16 +357,8 @@ internal sealed class ConfigValidator(Diagnostics diag, Func<string, string?> en
         var rules = new List<SelectionRuleConfig>();
         foreach (var r in raw?.SelectionRules ?? [])
         {
-            RequireAll(r.B, "name", "keyword", "groups");
-            var access = AlbumAccess.View;
-            if (r.Access is { Value: { } text } accessVal)
-            {
-                if (!Enum.TryParse(text.Trim(), ignoreCase: true, out access) || !Enum.IsDefined(access) || text.Trim().Any(char.IsDigit))
-                {
-                    diag.Error(accessVal.Loc, $"unknown access '{text}': expected view, edit or admin{Suggest.Hint(text, ["view", "edit", "admin"])}");
-                    access = AlbumAccess.View;
-                }
-            }
+            RequireAll(r.B);
+            var access = r.Access?.Value is { } text ? Enum.Parse<AlbumAccess>(text, ignoreCase: true) : AlbumAccess.View;
 
             foreach (var group in r.Groups ?? [])
             {
@@ -436,24 +395,15 @@ internal sealed class ConfigValidator(Diagnostics diag, Func<string, string?> en
             diag.Error(p.Loc, "tag_prefix must not be empty");
         }
 
-        var direction = d.Direction;
-        if (raw.Direction is { Value: { } text } dirVal)
+        var direction = raw.Direction?.Value switch
         {
-            var known = new[] { "tag_to_album", "album_to_tag", "both" };
-            direction = text.Trim() switch
-            {
-                "tag_to_album" => SyncDirection.TagToAlbum,
-                "album_to_tag" => SyncDirection.AlbumToTag,
-                "both" => SyncDirection.Both,
-                _ => d.Direction,
-            };
-            if (!known.Contains(text.Trim(), StringComparer.Ordinal))
-            {
-                diag.Error(dirVal.Loc, $"unknown direction '{text}': expected tag_to_album, album_to_tag or both{Suggest.Hint(text, known)}");
-            }
-        }
+            "album_to_tag" => SyncDirection.AlbumToTag,
+            "both" => SyncDirection.Both,
+            "tag_to_album" => SyncDirection.TagToAlbum,
+            _ => d.Direction,
+        };
 
-        var patterns = Patterns(raw.AlbumNamePatterns, RegexOptions.CultureInvariant);
+        var patterns = Patterns(raw.AlbumNamePatterns, PatternCompiler.TryAlbumName);
         var enabled = raw.Enabled?.Value ?? d.Enabled;
         if (enabled && direction != SyncDirection.TagToAlbum && (raw.AlbumNamePatterns?.Count ?? 0) == 0)
         {
@@ -472,8 +422,7 @@ internal sealed class ConfigValidator(Diagnostics diag, Func<string, string?> en
             Enabled = enabled,
             TagPrefix = prefix,
             Direction = direction,
-            AlbumNamePatterns = patterns.Written,
-            AlbumNameRegexes = NullIfEmpty(patterns.Regexes),
+            AlbumNamePatterns = patterns,
             CreateMissingAlbums = raw.CreateMissingAlbums?.Value ?? d.CreateMissingAlbums,
             Remove = remove,
         };
@@ -496,42 +445,26 @@ internal sealed class ConfigValidator(Diagnostics diag, Func<string, string?> en
         return raw.Value;
     }
 
-    /// <summary>The valid patterns as written and translated to .NET (same order); each invalid one is an error.</summary>
-    private (List<string> Written, List<string> Regexes) Patterns(IReadOnlyList<Val<string>>? raw, RegexOptions options)
+    private delegate CompiledPattern? TryCompile(string pattern, TimeSpan timeout, out string? error);
+
+    /// <summary>The valid patterns, compiled (same order); each invalid one is an error at its position.</summary>
+    private List<CompiledPattern> Patterns(IReadOnlyList<Val<string>>? raw, TryCompile compile)
     {
-        var written = new List<string>();
-        var result = new List<string>();
+        var result = new List<CompiledPattern>();
         foreach (var p in raw ?? [])
         {
-            // Patterns are Python's dialect, matched on code points: translate first, then let .NET compile the result.
-            var translated = PythonRegex.Translate(p.Value, out var error);
-            if (translated is not null)
+            // Patterns are Python's dialect, matched on code points: translated, then compiled once, here.
+            if (compile(p.Value, CompiledPattern.DefaultMatchTimeout, out var error) is { } compiled)
             {
-                error = PythonRegex.Validate(translated, options);
-            }
-
-            if (translated is null || error is not null)
-            {
-                diag.Error(p.Loc, $"invalid regex '{p.Value}': {error}");
+                result.Add(compiled);
             }
             else
             {
-                written.Add(p.Value);
-                result.Add(translated);
+                diag.Error(p.Loc, $"invalid regex '{p.Value}': {error}");
             }
         }
 
-        return (written, result);
-    }
-
-    private int ValidateFullPassInterval(Val<int>? raw)
-    {
-        if (raw is { Value: < 0 })
-        {
-            diag.Error(raw.Loc, "full_pass_interval_hours must not be negative (0 makes every run a full pass)");
-        }
-
-        return raw?.Value ?? 24;
+        return result;
     }
 
     private string? ValidateSchedule(Val<string?>? raw)
@@ -552,18 +485,16 @@ internal sealed class ConfigValidator(Diagnostics diag, Func<string, string?> en
         return null;
     }
 
-    // No pattern: leave the translated list unset, as a config built in code has it.
-    private static List<string>? NullIfEmpty(List<string> list) => list.Count == 0 ? null : list;
-
     private static List<string> Strings(IReadOnlyList<Val<string>>? raw) => raw?.Select(v => v.Value).ToList() ?? [];
 
-    private void RequireAll(Block b, params string[] keys)
+    /// <summary>Reports each key the block's spec marks <see cref="KeySpec.Required"/> that the file leaves out.</summary>
+    private void RequireAll(Block b)
     {
-        foreach (var key in keys)
+        foreach (var key in b.Spec.Keys.Where(k => k.Required && k.Kind != KeyKind.Map))
         {
-            if (!b.Has(key))
+            if (!b.Has(key.Name))
             {
-                Missing(b, key);
+                Missing(b, key.Name);
             }
         }
     }

@@ -105,7 +105,7 @@ internal sealed class MapReader
         if (node is YamlScalarNode s && !IsNull(s)
             && int.TryParse(s.Value?.Replace("_", "", StringComparison.Ordinal), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var i))
         {
-            return new Val<int>(i, loc);
+            return InRange(key, i, loc) ? new Val<int>(i, loc) : null;
         }
 
         TypeError(key, node, loc, "int");
@@ -135,10 +135,36 @@ internal sealed class MapReader
     }
 
     /// <summary>
+    /// One of the key's <see cref="KeySpec.Choices"/>, returned as declared (so "MOVE" comes back as "move"); an
+    /// explicit null comes back as a present value of null. Anything else is reported with a "did you mean" hint.
+    /// </summary>
+    public Val<string?>? Choice(string key)
+    {
+        var spec = Spec(key);
+        var choices = spec.Choices ?? throw new InvalidOperationException($"Key '{_spec.Name}.{key}' declares no choices");
+        var raw = spec.PythonEnum ? Mode(key) : String(key);
+        if (raw is not { Value: { } text })
+        {
+            return raw;
+        }
+
+        var comparison = spec.ChoicesIgnoreCase ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal;
+        if (choices.FirstOrDefault(c => string.Equals(c, text.Trim(), comparison)) is { } match)
+        {
+            return new Val<string?>(match, raw.Loc);
+        }
+
+        _invalid.Add(key);
+        var expected = choices.Count == 1 ? choices[0] : string.Join(", ", choices.Take(choices.Count - 1)) + " or " + choices[^1];
+        _diag.Error(raw.Loc, $"unknown {key} '{text}': expected {expected}{Suggest.Hint(text, choices)}");
+        return null;
+    }
+
+    /// <summary>
     /// A conversion mode: a plain string, or the python enum tag upstream's YAML dumper wrote for
     /// ConversionMode (a tagged scalar, or a tagged one-item sequence holding the value).
     /// </summary>
-    public Val<string?>? Mode(string key)
+    private Val<string?>? Mode(string key)
     {
         if (!TryGet(key, KeyKind.String, out var node, out var loc))
         {
@@ -285,6 +311,22 @@ internal sealed class MapReader
 
         node = null!;
         loc = Loc.Child(key);
+        return false;
+    }
+
+    /// <summary>Checks the key's declared <see cref="KeySpec.Minimum"/> and <see cref="KeySpec.Maximum"/>.</summary>
+    private bool InRange(string key, int value, Loc loc)
+    {
+        var spec = Spec(key);
+        if (value >= (spec.Minimum ?? int.MinValue) && value <= (spec.Maximum ?? int.MaxValue))
+        {
+            return true;
+        }
+
+        _invalid.Add(key);
+        _diag.Error(loc, spec is { Minimum: 0, Maximum: null }
+            ? $"{key} must not be negative{spec.RangeNote}"
+            : string.Create(CultureInfo.InvariantCulture, $"{key} {value} is out of range {spec.Minimum}-{spec.Maximum}"));
         return false;
     }
 

@@ -4,7 +4,7 @@ namespace ImmichAutoTag.Config.Internal;
 // validator turns these into the Core records, applying upstream's defaults and semantic checks.
 
 /// <summary>The position of a map and the (known) keys it contains.</summary>
-internal sealed record Block(Loc Loc, IReadOnlySet<string> Keys, MapReader Reader, Val<string?>? Description)
+internal sealed record Block(Loc Loc, IReadOnlySet<string> Keys, MapReader Reader, Val<string?>? Description, BlockSpec Spec)
 {
     public bool Has(string key) => Keys.Contains(key);
 
@@ -134,7 +134,7 @@ internal static class RawConfigReader
                 Block(m, ConfigKeys.TagAlbumSync),
                 m.Bool("enabled"),
                 m.String("tag_prefix"),
-                m.String("direction"),
+                m.Choice("direction"),
                 m.StringList("album_name_patterns"),
                 m.Bool("create_missing_albums"),
                 m.Bool("remove"))),
@@ -160,7 +160,7 @@ internal static class RawConfigReader
     {
         // Description is free text accepted on every block.
         var description = m.String("description");
-        return new Block(m.Loc, spec.Keys.Select(k => k.Name).Where(m.Has).ToHashSet(StringComparer.Ordinal), m, description);
+        return new Block(m.Loc, spec.Keys.Select(k => k.Name).Where(m.Has).ToHashSet(StringComparer.Ordinal), m, description, spec);
     }
 
     private static RawServer Server(MapReader m) =>
@@ -180,7 +180,7 @@ internal static class RawConfigReader
             Block(m, ConfigKeys.Conversion),
             Read(m.Map("source"), Rule),
             Read(m.Map("destination"), d => new RawDestination(Block(d, ConfigKeys.Destination), d.StringList("album_names"), d.StringList("tag_names"))),
-            m.Mode("mode"));
+            m.Choice("mode"));
 
     private static RawDuplicateProcessing Duplicates(MapReader m) =>
         new(
@@ -199,6 +199,6 @@ internal static class RawConfigReader
             m.Bool("enabled"),
             m.MapList("user_groups")?.Select(g => Read(g, x => new RawUserGroup(Block(x, ConfigKeys.UserGroup), x.String("name"), x.StringList("members")))!).ToList(),
             m.MapList("selection_rules")?.Select(g => Read(g, x => new RawSelectionRule(
-                Block(x, ConfigKeys.SelectionRule), x.String("name"), x.String("keyword"), x.StringList("groups"), x.String("access")))!).ToList(),
+                Block(x, ConfigKeys.SelectionRule), x.String("name"), x.String("keyword"), x.StringList("groups"), x.Choice("access")))!).ToList(),
             m.Bool("log_unmatched"));
 }

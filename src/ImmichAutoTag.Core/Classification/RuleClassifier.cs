@@ -13,13 +13,6 @@ namespace ImmichAutoTag.Core.Classification;
 /// </summary>
 public sealed class RuleClassifier
 {
-    /// <summary>
-    /// Bounds the work a pattern that needs the backtracking engine (look-arounds, backreferences, atomic groups)
-    /// can cause per album name. Generous on purpose: it is wall-clock time, so a starved machine must not trip it
-    /// on an ordinary pattern. Every other pattern runs on the linear-time engine without a time-out.
-    /// </summary>
-    public static readonly TimeSpan DefaultRegexTimeout = TimeSpan.FromSeconds(30);
-
     private readonly IReadOnlyList<Func<AssetFacts, RuleMatch?>> _rules;
     private readonly ConcurrentDictionary<PatternTimeout, bool> _timedOut;
 
@@ -67,17 +60,16 @@ public sealed class RuleClassifier
 
     public int RuleCount => _rules.Count;
 
-    /// <exception cref="ArgumentException">A pattern is not a valid .NET regex.</exception>
-    public static RuleClassifier Compile(IReadOnlyList<RuleConfig> rules, TimeSpan? regexTimeout = null)
+    /// <summary>Builds the matching delegates; the album-name patterns arrive compiled (see <see cref="CompiledPattern"/>).</summary>
+    public static RuleClassifier Compile(IReadOnlyList<RuleConfig> rules)
     {
         ArgumentNullException.ThrowIfNull(rules);
-        var timeout = regexTimeout ?? DefaultRegexTimeout;
         var compiled = new List<Func<AssetFacts, RuleMatch?>>(rules.Count);
         var allTags = new HashSet<string>(StringComparer.Ordinal);
         var timedOut = new ConcurrentDictionary<PatternTimeout, bool>();
         for (var i = 0; i < rules.Count; i++)
         {
-            compiled.Add(CompileRule(i, rules[i], timeout, timedOut));
+            compiled.Add(CompileRule(i, rules[i], timedOut));
             allTags.UnionWith(rules[i].TagNames);
         }
 
@@ -103,39 +95,11 @@ public sealed class RuleClassifier
         return AssetClassification.From(matches);
     }
 
-    /// <summary>
-    /// Anchors at the start only: Python's re.match, which upstream uses, does not anchor the end. A pattern the
-    /// linear-time engine (<see cref="RegexOptions.NonBacktracking"/>) supports runs on it without a time-out, so
-    /// no load on the machine can make it fail; only a pattern with look-arounds, backreferences or atomic groups
-    /// runs on the backtracking engine, bounded by <paramref name="timeout"/> per match.
-    /// </summary>
-    /// <exception cref="ArgumentException">The pattern is not a valid .NET regex.</exception>
-    public static Regex CompileAlbumPattern(string pattern, TimeSpan timeout)
-    {
-        var anchored = @"\A(?:" + pattern + ")";
-        try
-        {
-            return new Regex(anchored, RegexOptions.CultureInvariant | RegexOptions.NonBacktracking, Regex.InfiniteMatchTimeout);
-        }
-        catch (NotSupportedException)
-        {
-            return new Regex(anchored, RegexOptions.CultureInvariant, timeout);
-        }
-    }
-
-    /// <summary>Whether <paramref name="regex"/> runs on the linear-time engine, i.e. without a time-out.</summary>
-    public static bool IsLinearTime(Regex regex)
-    {
-        ArgumentNullException.ThrowIfNull(regex);
-        return (regex.Options & RegexOptions.NonBacktracking) != 0;
-    }
-
-    private static Func<AssetFacts, RuleMatch?> CompileRule(int index, RuleConfig rule, TimeSpan timeout, ConcurrentDictionary<PatternTimeout, bool> timedOut)
+    private static Func<AssetFacts, RuleMatch?> CompileRule(int index, RuleConfig rule, ConcurrentDictionary<PatternTimeout, bool> timedOut)
     {
         var tagNames = rule.TagNames.Where(e => !IsPath(e)).ToHashSet(StringComparer.Ordinal);
         var tagPaths = rule.TagNames.Where(IsPath).Select(e => e.Trim('/')).ToHashSet(StringComparer.Ordinal);
-        var sources = rule.EffectiveAlbumRegexes.ToArray();
-        var patterns = sources.Select(p => CompileAlbumPattern(p, timeout)).ToArray();
+        var patterns = rule.AlbumNamePatterns.ToArray();
         var assetIds = rule.AssetIds.ToHashSet();
 
         bool Hits(int p, string name)
@@ -147,7 +111,7 @@ public sealed class RuleClassifier
             catch (RegexMatchTimeoutException)
             {
                 // One slow pattern on one album must not stop the run: that album is not matched by it, and said so.
-                timedOut.TryAdd(new PatternTimeout(sources[p], name, timeout), true);
+                timedOut.TryAdd(new PatternTimeout(patterns[p].Source, name, patterns[p].Regex.MatchTimeout), true);
                 return false;
             }
         }

@@ -75,17 +75,11 @@ public sealed record RuleConfig
 {
     public IReadOnlyList<string> TagNames { get; init; } = [];
 
-    /// <summary>Album name patterns as written in the config (Python <c>re</c> syntax, start-anchored like <c>re.match</c>).</summary>
-    public IReadOnlyList<string> AlbumNamePatterns { get; init; } = [];
-
     /// <summary>
-    /// The same patterns translated to .NET syntax by the config loader (Python's dialect on code points, see the
-    /// Config project's PythonRegex); null when the config was built in code, where the patterns above are .NET syntax.
+    /// Album name patterns (Python <c>re</c> syntax as written), compiled by the config loader and start-anchored
+    /// like <c>re.match</c>.
     /// </summary>
-    public IReadOnlyList<string>? AlbumNameRegexes { get; init; }
-
-    /// <summary>The .NET patterns to compile: <see cref="AlbumNameRegexes"/>, else <see cref="AlbumNamePatterns"/>.</summary>
-    public IReadOnlyList<string> EffectiveAlbumRegexes => AlbumNameRegexes ?? AlbumNamePatterns;
+    public IReadOnlyList<CompiledPattern> AlbumNamePatterns { get; init; } = [];
 
     /// <summary>Asset ids taken from the configured links (bare UUIDs or Immich web URLs).</summary>
     public IReadOnlyList<Guid> AssetIds { get; init; } = [];
@@ -195,14 +189,11 @@ public sealed record AlbumDetectionFromFoldersConfig
 {
     public bool Enabled { get; init; }
 
-    /// <summary>Case-insensitive patterns searched anywhere in the folder path, as written (Python <c>re</c> syntax).</summary>
-    public IReadOnlyList<string> ExcludedPaths { get; init; } = [];
-
     /// <summary>
-    /// The same patterns translated to .NET syntax by the config loader (Python's dialect on code points, see the
-    /// Config project's PythonRegex); null when the config was built in code, where the patterns above are .NET syntax.
+    /// Case-insensitive patterns searched anywhere in the folder path (Python <c>re</c> syntax as written), compiled
+    /// by the config loader.
     /// </summary>
-    public IReadOnlyList<string>? ExcludedPathRegexes { get; init; }
+    public IReadOnlyList<CompiledPattern> ExcludedPaths { get; init; } = [];
 }
 
 public sealed record PerformanceConfig
@@ -258,14 +249,11 @@ public sealed record TagAlbumSyncConfig
 
     public SyncDirection Direction { get; init; } = SyncDirection.TagToAlbum;
 
-    /// <summary>Album→tag only looks at albums of the key's user whose name matches one of these (start-anchored regexes, as written).</summary>
-    public IReadOnlyList<string> AlbumNamePatterns { get; init; } = [];
-
     /// <summary>
-    /// The same patterns translated to .NET syntax by the config loader (Python's dialect on code points, see the
-    /// Config project's PythonRegex); null when the config was built in code, where the patterns above are .NET syntax.
+    /// Album→tag only looks at albums of the key's user whose name matches one of these (start-anchored, compiled by
+    /// the config loader).
     /// </summary>
-    public IReadOnlyList<string>? AlbumNameRegexes { get; init; }
+    public IReadOnlyList<CompiledPattern> AlbumNamePatterns { get; init; } = [];
 
     /// <summary>Tag→album creates album X when the user has none of that name.</summary>
     public bool CreateMissingAlbums { get; init; } = true;

@@ -24,7 +24,7 @@ public sealed class AutoTagEngine(IImmichGateway gateway, TimeProvider time, ILo
         var failFast = config.Performance.FailFastOnAssetErrors;
 
         // Compile first: a broken rule should fail before a single request is sent.
-        var classifier = RuleClassifier.Compile(config.Classification.Rules, options.RegexTimeout);
+        var classifier = RuleClassifier.Compile(config.Classification.Rules);
         var sync = new TagAlbumSync(config, options);
 
         // Every feature step says what it needs read; the gatherer reads the union in one walk.

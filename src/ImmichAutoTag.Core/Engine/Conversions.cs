@@ -20,14 +20,13 @@ internal sealed class Conversions
 
     public Conversions(
         ConversionsConfig config,
-        TimeSpan regexTimeout,
         IReadOnlyList<Tag> allTags,
         AlbumChanges albums,
         Func<string, bool> isFilteredAlbum,
         Action<PlanNoteKind, Guid, string, string?> note)
     {
         _conversions = config.Enabled
-            ? config.Conversions.Select(c => (c, RuleClassifier.Compile([c.Source], regexTimeout))).ToList()
+            ? config.Conversions.Select(c => (c, RuleClassifier.Compile([c.Source]))).ToList()
             : [];
         foreach (var tag in allTags)
         {

@@ -31,14 +31,12 @@ public sealed class FolderAlbums
     public const int MaxSubfolders = 3;
 
     private static readonly Regex DateFolder = new(@"^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])(?!\d)", RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1));
-    private readonly List<Regex> _excluded;
+    private readonly List<CompiledPattern> _excluded;
 
-    public FolderAlbums(AlbumDetectionFromFoldersConfig config, TimeSpan regexTimeout)
+    public FolderAlbums(AlbumDetectionFromFoldersConfig config)
     {
         ArgumentNullException.ThrowIfNull(config);
-        _excluded = (config.ExcludedPathRegexes ?? config.ExcludedPaths)
-            .Select(p => new Regex(p, RegexOptions.IgnoreCase | RegexOptions.CultureInvariant, regexTimeout))
-            .ToList();
+        _excluded = [.. config.ExcludedPaths];
     }
 
     public FolderDetection Detect(string originalPath)

@@ -73,9 +73,6 @@ public sealed record RunOptions
 
     /// <summary>The key's user when the caller has already asked for it (start-up checks do); saves a request.</summary>
     public UserInfo? User { get; init; }
-
-    /// <summary>Per album-name match; internal so tests can provoke a time-out quickly.</summary>
-    internal TimeSpan RegexTimeout { get; init; } = RuleClassifier.DefaultRegexTimeout;
 }
 
 /// <summary>How many assets the run saw and which of them it judged.</summary>
@@ -200,6 +197,12 @@ public sealed record RunResult
 
     /// <summary>Queues an earlier, interrupted run had left paused and this run resumed at start.</summary>
     public IReadOnlyList<string> RecoveredQueues { get; init; } = [];
+
+    /// <summary>
+    /// Queues an earlier, interrupted run had left paused and this dry run found still paused: a dry run sends no
+    /// write, so it reports them and leaves the resuming to the next real run.
+    /// </summary>
+    public IReadOnlyList<string> StaleQueuePauses { get; init; } = [];
 
     /// <summary>
     /// Assets whose search item could not be read (each also an <see cref="EngineErrorKind.ReadAsset"/> error):

@@ -41,15 +41,15 @@ internal sealed class RunPlanner(
     DateTimeOffset now,
     Action<EngineError> reportError)
 {
-    private readonly RuleClassifier? _filterIn = config.Filters.FilterIn.Count > 0 ? RuleClassifier.Compile(config.Filters.FilterIn, options.RegexTimeout) : null;
-    private readonly RuleClassifier? _filterOut = config.Filters.FilterOut.Count > 0 ? RuleClassifier.Compile(config.Filters.FilterOut, options.RegexTimeout) : null;
+    private readonly RuleClassifier? _filterIn = config.Filters.FilterIn.Count > 0 ? RuleClassifier.Compile(config.Filters.FilterIn) : null;
+    private readonly RuleClassifier? _filterOut = config.Filters.FilterOut.Count > 0 ? RuleClassifier.Compile(config.Filters.FilterOut) : null;
     private readonly HashSet<string> _filteredOutTags = config.Filters.FilterOut.SelectMany(r => r.TagNames).ToHashSet(StringComparer.Ordinal);
     private static readonly System.Collections.Concurrent.ConcurrentDictionary<TimeSpan, TimeZoneInfo> FixedZones = new();
     private readonly TimeZoneInfo _zone = FindZone(config.DuplicateProcessing.DateCorrection.ExtractionTimezone);
     private readonly Dictionary<string, bool> _ruleAlbum = new(StringComparer.Ordinal);
     private readonly Dictionary<string, bool> _filteredAlbum = new(StringComparer.Ordinal);
     private readonly List<PlanNote> _notes = [];
-    private readonly FolderAlbums? _folders = config.AlbumDetectionFromFolders.Enabled ? new FolderAlbums(config.AlbumDetectionFromFolders, options.RegexTimeout) : null;
+    private readonly FolderAlbums? _folders = config.AlbumDetectionFromFolders.Enabled ? new FolderAlbums(config.AlbumDetectionFromFolders) : null;
     private readonly Dictionary<Guid, IReadOnlyList<string>> _duplicateCopies = [];
     private readonly HashSet<Guid> _propagated = [];
 
@@ -68,7 +68,7 @@ internal sealed class RunPlanner(
         var drops = new Dictionary<Guid, List<Tag>>();
         var albumAdditions = new Dictionary<Guid, (Album Album, List<Guid> Assets)>();
         var albumChanges = new AlbumChanges(snapshot.Albums, userId, albumAdditions);
-        var conversions = new Conversions(config.Conversions, options.RegexTimeout, snapshot.Tags, albumChanges, IsFilteredAlbum, Note);
+        var conversions = new Conversions(config.Conversions, snapshot.Tags, albumChanges, IsFilteredAlbum, Note);
         var timedOutAssets = new HashSet<Guid>();
         var (partner, excludedVisibility, excludedFilters, motionParts) = EvaluateAssets(snapshot, facts, conversions, copies, drops, timedOutAssets, progress, ct);
 

@@ -147,7 +147,7 @@ internal sealed class TagAlbumSync(AutoTagConfig config, RunOptions options)
         if (_sync.Direction != SyncDirection.TagToAlbum)
         {
             // Album → tag, on the membership after tag → album: members of a matching album get <prefix><name>.
-            var patterns = (_sync.AlbumNameRegexes ?? _sync.AlbumNamePatterns).Select(p => RuleClassifier.CompileAlbumPattern(p, options.RegexTimeout)).ToArray();
+            var patterns = _sync.AlbumNamePatterns.ToArray();
             bool Matches(Album a) => a.OwnerId == userId && !TemporaryAlbums.IsTemporary(a.Name) && Array.Exists(patterns, p => IsMatchOrFalse(p, a.Name));
             var existingTags = snapshot.Tags.GroupBy(t => t.Value, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.First(), StringComparer.Ordinal);
             var placeholders = new Dictionary<string, Tag>(StringComparer.Ordinal);
@@ -294,8 +294,8 @@ internal sealed class TagAlbumSync(AutoTagConfig config, RunOptions options)
         }
 
         // Filters judged on the library as read: filter_out keeps an asset out of every change, filter_in focuses.
-        _filterIn ??= config.Filters.FilterIn.Count > 0 ? RuleClassifier.Compile(config.Filters.FilterIn, options.RegexTimeout) : null;
-        _filterOut ??= config.Filters.FilterOut.Count > 0 ? RuleClassifier.Compile(config.Filters.FilterOut, options.RegexTimeout) : null;
+        _filterIn ??= config.Filters.FilterIn.Count > 0 ? RuleClassifier.Compile(config.Filters.FilterIn) : null;
+        _filterOut ??= config.Filters.FilterOut.Count > 0 ? RuleClassifier.Compile(config.Filters.FilterOut) : null;
         var facts = new AssetFacts(asset.Id, snapshot.TagsOf(asset.Id), snapshot.AlbumsOf(asset.Id).Select(a => a.Name).ToList());
         try
         {
@@ -308,7 +308,7 @@ internal sealed class TagAlbumSync(AutoTagConfig config, RunOptions options)
     }
 
     /// <summary>A pattern that runs out of time on an album name does not sync that album; the run goes on.</summary>
-    private static bool IsMatchOrFalse(System.Text.RegularExpressions.Regex pattern, string name)
+    private static bool IsMatchOrFalse(CompiledPattern pattern, string name)
     {
         try
         {

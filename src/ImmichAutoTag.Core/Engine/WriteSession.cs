@@ -76,7 +76,13 @@ public sealed class WriteSession(IImmichGateway gateway, QueueGuard guard, TimeP
                     await guard.ResumeAsync(paused);
                 }
 
-                QueuesSeenIdle = await guard.WaitUntilIdleAsync(canRead: true, options.SettleDelay, options.MaxSettleWait, ct);
+                // After a stop the run reports what it wrote and verifies nothing, so it need not wait for the
+                // queues either; reading them with the stopped token would throw instead of reporting.
+                if (!outcome.Cancelled)
+                {
+                    QueuesSeenIdle = await guard.WaitUntilIdleAsync(canRead: true, options.SettleDelay, options.MaxSettleWait, ct);
+                }
+
                 return outcome;
             }
 

@@ -117,6 +117,11 @@ public static class ReportWriter
         var plan = result.Plan;
         sb.Append(Inv, $"# Plan{(result.DryRun ? " (dry run: nothing was sent)" : string.Empty)}: {plan.TagsToCreate.Count} tag(s) to create, {plan.AdditionCount} addition(s), {plan.RemovalCount} removal(s), {plan.AlbumAdditionCount} album addition(s), {plan.DateUpdates.Count} date repair(s)\n");
         sb.Append(Inv, $"# Album changes: {plan.AlbumsToCreate.Count} album(s) to create, {plan.AlbumRemovalCount} album removal(s), {plan.SharingChanges.Count} sharing change(s), {plan.AlbumDeletions.Count} temporary album(s) to delete, {plan.AlbumsToCreate.Sum(c => c.AssetIds.Count)} asset(s) in new albums\n");
+        if (result.StaleQueuePauses.Count > 0)
+        {
+            sb.Append(Inv, $"# Queues an earlier run paused and did not resume: {string.Join(", ", result.StaleQueuePauses)}. A dry run leaves them paused; the next real run resumes them.\n");
+        }
+
         var dup = result.DuplicateFeatures;
         if (result.DuplicateGroups is not null)
         {
@@ -433,6 +438,7 @@ public static class ReportWriter
         }
 
         sb.Append(Inv, $"  queues_resumed_from_earlier_run: [{string.Join(", ", result.RecoveredQueues.Select(Quote))}]\n");
+        sb.Append(Inv, $"  queues_left_paused_by_earlier_run: [{string.Join(", ", result.StaleQueuePauses.Select(Quote))}]\n");
         sb.Append("output_tags:\n");
         foreach (var (tag, count) in result.OutputTagCounts.OrderBy(kv => kv.Key, StringComparer.Ordinal))
         {

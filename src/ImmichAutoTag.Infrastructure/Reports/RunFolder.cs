@@ -1,17 +1,18 @@
 using System.Globalization;
+using ImmichAutoTag.Core.Application;
 
 namespace ImmichAutoTag.Infrastructure.Reports;
 
 /// <summary>The per-run output folder <c>&lt;output&gt;/&lt;run id&gt;/</c>; run ids sort by start time.</summary>
-public sealed record RunFolder(string RunId, string Path)
+public sealed record RunFolder(string RunId, string Path) : IRunOutput
 {
-    public const string LinksFile = "immich_autotag_links.md";
-    public const string ModificationReportFile = "modification_report.txt";
-    public const string ChangesFile = "changes.jsonl";
-    public const string PlanFile = "plan.txt";
-    public const string StatisticsFile = "run_statistics.yaml";
-    public const string ConfigDumpFile = "user_config_dump.yaml";
-    public const string LogFile = "immich_autotag_full_output.log";
+    public const string LinksFile = RunFiles.Links;
+    public const string ModificationReportFile = RunFiles.ModificationReport;
+    public const string ChangesFile = RunFiles.Changes;
+    public const string PlanFile = RunFiles.Plan;
+    public const string StatisticsFile = RunFiles.Statistics;
+    public const string ConfigDumpFile = RunFiles.ConfigDump;
+    public const string LogFile = RunFiles.Log;
 
     public static RunFolder Create(string outputRoot, DateTimeOffset localStart, int processId)
     {
@@ -30,4 +31,16 @@ public sealed record RunFolder(string RunId, string Path)
     }
 
     public string File(string name) => System.IO.Path.Combine(Path, name);
+
+    /// <inheritdoc/>
+    public string Location => Path;
+
+    /// <inheritdoc/>
+    string IRunOutput.LogFile => File(LogFile);
+
+    /// <inheritdoc/>
+    public string PathOf(string fileName) => File(fileName);
+
+    /// <inheritdoc/>
+    public Task WriteConfigDumpAsync(string redactedYaml, CancellationToken ct) => System.IO.File.WriteAllTextAsync(File(ConfigDumpFile), redactedYaml, ct);
 }

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using ImmichAutoTag.Core.Application;
 
 namespace ImmichAutoTag.Infrastructure.Runtime;
 
@@ -7,7 +8,7 @@ namespace ImmichAutoTag.Infrastructure.Runtime;
 /// <c>&lt;state&gt;/status.json</c>: what health checks and people look at to know whether scheduled
 /// runs happen and succeed. Written atomically (temp file + rename), so a reader never sees half a file.
 /// </summary>
-public sealed class StatusFile(string stateFolder)
+public sealed class StatusFile(string stateFolder) : IRunStatusSink
 {
     public const string FileName = "status.json";
 
@@ -65,18 +66,6 @@ public sealed class StatusFile(string stateFolder)
     });
 }
 
-public enum RunOutcome
-{
-    Running,
-    Success,
-    PartialFailure,
-    Failed,
-    Cancelled,
-
-    /// <summary>The run did not start because another run held the lock.</summary>
-    Skipped,
-}
-
 public sealed record StatusDocument
 {
     public DateTimeOffset UpdatedAt { get; init; }
@@ -95,40 +84,3 @@ public sealed record StatusDocument
 }
 
 public sealed record DaemonStatus(int Pid, DateTimeOffset StartedAt, string Schedule, string State, DateTimeOffset? NextRunAt);
-
-public sealed record RunStatus
-{
-    public string? RunId { get; init; }
-
-    public required int Pid { get; init; }
-
-    /// <summary>"run" (the command) or "daemon".</summary>
-    public required string Trigger { get; init; }
-
-    public required DateTimeOffset StartedAt { get; init; }
-
-    public DateTimeOffset? FinishedAt { get; init; }
-
-    public required RunOutcome Outcome { get; init; }
-
-    public int? ExitCode { get; init; }
-
-    public bool DryRun { get; init; }
-
-    public string? OutputFolder { get; init; }
-
-    public string? Message { get; init; }
-
-    public RunCounters? Counters { get; init; }
-}
-
-public sealed record RunCounters(
-    int AssetsSeen,
-    int Evaluated,
-    int Unclassified,
-    int Conflict,
-    int TagsAdded,
-    int TagsRemoved,
-    int Errors,
-    long Requests,
-    long WriteRequests);

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using ImmichAutoTag.Cli;
 using ImmichAutoTag.Cli.Runtime;
+using ImmichAutoTag.Core.Application;
 using ImmichAutoTag.Infrastructure.Runtime;
 using ImmichAutoTag.TestKit;
 

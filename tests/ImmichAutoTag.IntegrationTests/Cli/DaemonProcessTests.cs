@@ -1,4 +1,5 @@
 using ImmichAutoTag.Cli;
+using ImmichAutoTag.Core.Application;
 using ImmichAutoTag.Infrastructure.Runtime;
 using ImmichAutoTag.TestKit;
 

@@ -1,5 +1,6 @@
 using ImmichAutoTag.Infrastructure.Runtime;
 using ImmichAutoTag.TestKit;
+using Microsoft.Extensions.Time.Testing;
 
 namespace ImmichAutoTag.IntegrationTests.Cli;
 
@@ -8,7 +9,7 @@ public sealed class IncrementalRunTests : IAsyncLifetime
 {
     // The fake's clock (asset and album updatedAt) runs an hour behind ours, so the tool's own writes
     // land before its next watermark; tests move it ahead to make a change look new.
-    private readonly ManualTimeProvider _clock = new(DateTimeOffset.UtcNow.AddHours(-1));
+    private readonly FakeTimeProvider _clock = new(DateTimeOffset.UtcNow.AddHours(-1));
     private FakeImmichServer _server = null!;
     private Guid _userId;
     private string _key = null!;
@@ -74,9 +75,9 @@ public sealed class IncrementalRunTests : IAsyncLifetime
         (await RunAsync(cli, config)).Result.Out.Should().Contain("walk was skipped");
 
         // A new upload: its updatedAt is after the last run.
-        _clock.Set(DateTimeOffset.UtcNow.AddHours(1));
+        _clock.AdjustTime(DateTimeOffset.UtcNow.AddHours(1));
         _server.State.AddAsset(_userId, "new.jpg", DateTimeOffset.UnixEpoch.AddDays(3));
-        _clock.Set(DateTimeOffset.UtcNow.AddHours(-1));
+        _clock.AdjustTime(DateTimeOffset.UtcNow.AddHours(-1));
         var afterUpload = await RunAsync(cli, config);
         afterUpload.Writes.Should().Be(5, "the new asset gets the unknown tag, with two Immich queues paused and resumed around it");
         (await RunAsync(cli, config)).Result.Out.Should().Contain("walk was skipped");

@@ -21,7 +21,7 @@ public sealed class DateRunTests
     private static AutoTagConfig Config(FakeImmichServer server, string key, string zone = "UTC", int thresholdDays = 180) => new()
     {
         Server = new ServerConfig(server.BaseUrl, key),
-        Classification = new ClassificationConfig { Rules = [new RuleConfig { AlbumNamePatterns = [@"^\d{4}-\d{2}"] }] },
+        Classification = new ClassificationConfig { Rules = [new RuleConfig { AlbumNamePatterns = [ImmichAutoTag.Config.PatternCompiler.AlbumName(@"^\d{4}-\d{2}")] }] },
         DuplicateProcessing = new DuplicateProcessingConfig { DateCorrection = new DateCorrectionConfig { Enabled = true, ExtractionTimezone = zone } },
         AlbumDateConsistency = new AlbumDateConsistencyConfig { ThresholdDays = thresholdDays },
     };

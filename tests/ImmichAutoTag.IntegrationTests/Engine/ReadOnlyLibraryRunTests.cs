@@ -1,3 +1,4 @@
+using ImmichAutoTag.Config;
 using ImmichAutoTag.Core.Configuration;
 using ImmichAutoTag.Core.Engine;
 using ImmichAutoTag.Core.Ports;
@@ -64,7 +65,7 @@ public sealed class ReadOnlyLibraryRunTests : IAsyncLifetime
         var config = new AutoTagConfig
         {
             Server = new ServerConfig(_server.BaseUrl, _key),
-            Classification = new ClassificationConfig { Rules = [new RuleConfig { AlbumNamePatterns = [@"^\d{4}-\d{2}"] }] },
+            Classification = new ClassificationConfig { Rules = [new RuleConfig { AlbumNamePatterns = [PatternCompiler.AlbumName(@"^\d{4}-\d{2}")] }] },
         };
         var options = new RunOptions
         {

@@ -1,3 +1,4 @@
+using ImmichAutoTag.Config;
 using ImmichAutoTag.Core.Configuration;
 using ImmichAutoTag.Core.Engine;
 using ImmichAutoTag.Immich;
@@ -19,7 +20,7 @@ public sealed class VerifierRunTests
     private static AutoTagConfig Config(FakeImmichServer server, string key, bool dates = false, bool sync = false) => new()
     {
         Server = new ServerConfig(server.BaseUrl, key),
-        Classification = new ClassificationConfig { Rules = [new RuleConfig { AlbumNamePatterns = [@"^\d{4}-\d{2}", "^Rome$"] }] },
+        Classification = new ClassificationConfig { Rules = [new RuleConfig { AlbumNamePatterns = [PatternCompiler.AlbumName(@"^\d{4}-\d{2}"), PatternCompiler.AlbumName("^Rome$")] }] },
         DuplicateProcessing = new DuplicateProcessingConfig { DateCorrection = new DateCorrectionConfig { Enabled = dates } },
         TagAlbumSync = new TagAlbumSyncConfig { Enabled = sync },
     };

@@ -202,6 +202,39 @@ public sealed class WriteBackRaceTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_dry_run_reports_a_stale_queue_marker_and_leaves_it_the_next_real_run_resumes_the_queues()
+    {
+        var lib = Seed(_server.State, _user, _t0);
+        using var cli = Cli(_server.State.AddApiKey(_user, "all"));
+        var config = cli.WriteConfig(ConfigYaml(_server.BaseUrl, "from-env"));
+        _server.State.SetQueuePaused("sidecar", true);
+        _server.State.SetQueuePaused("metadataExtraction", true);
+        var marker = new FileQueuePauseMarker(Path.Combine(cli.Root, "state"), _server.BaseUrl, TimeProvider.System);
+        await marker.WriteAsync(["sidecar", "metadataExtraction"], CancellationToken.None);
+
+        var dry = await cli.RunAsync("run", "--dry-run", "--config", config);
+
+        dry.ExitCode.Should().Be(0, dry.ToString());
+        _server.Requests.WriteCount.Should().Be(0, "a dry run sends no write request, not even to resume queues");
+        _server.Requests.Count("updateQueue").Should().Be(0);
+        File.Exists(marker.FilePath).Should().BeTrue("only a real run resumes the queues and removes the marker");
+        _server.State.IsQueuePaused("sidecar").Should().BeTrue();
+        _server.State.IsQueuePaused("metadataExtraction").Should().BeTrue();
+        dry.Out.Should().Contain("an earlier run paused the Immich queues sidecar, metadataExtraction");
+        Stats(cli).Should().Contain("queues_left_paused_by_earlier_run: [\"sidecar\", \"metadataExtraction\"]")
+            .And.Contain("queues_resumed_from_earlier_run: []");
+
+        _server.Requests.Clear();
+        var real = await cli.RunAsync("run", "--config", config);
+
+        real.ExitCode.Should().Be(0, real.ToString());
+        ShouldLeaveNoQueuePaused(cli);
+        ShouldBeExactlyAsPlanned(lib);
+        Stats(cli).Should().Contain("queues_resumed_from_earlier_run: [\"sidecar\", \"metadataExtraction\"]")
+            .And.Contain("queues_left_paused_by_earlier_run: []");
+    }
+
+    [Fact]
     public async Task A_run_cancelled_mid_apply_resumes_the_queues_it_paused()
     {
         Seed(_server.State, _user, _t0);
@@ -331,7 +364,7 @@ public sealed class WriteBackRaceTests : IAsyncLifetime
         var config = new AutoTagConfig
         {
             Server = new ServerConfig(server.BaseUrl, key),
-            Classification = new ClassificationConfig { Rules = [new RuleConfig { AlbumNamePatterns = [@"^\d{4}-\d{2}"] }] },
+            Classification = new ClassificationConfig { Rules = [new RuleConfig { AlbumNamePatterns = [ImmichAutoTag.Config.PatternCompiler.AlbumName(@"^\d{4}-\d{2}")] }] },
         };
         return await new AutoTagEngine(gateway, clock, NullLogger<AutoTagEngine>.Instance).RunAsync(config, options, CancellationToken.None);
     }

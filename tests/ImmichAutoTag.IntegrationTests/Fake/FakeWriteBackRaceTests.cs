@@ -1,5 +1,6 @@
 using System.Text.Json;
 using ImmichAutoTag.TestKit;
+using Microsoft.Extensions.Time.Testing;
 
 namespace ImmichAutoTag.IntegrationTests.Fake;
 
@@ -10,7 +11,7 @@ namespace ImmichAutoTag.IntegrationTests.Fake;
 public sealed class FakeWriteBackRaceTests : FakeServerTest
 {
     private static readonly TimeSpan Delay = TimeSpan.FromSeconds(1);
-    private readonly ManualTimeProvider _clock = new(new DateTimeOffset(2025, 6, 1, 0, 0, 0, TimeSpan.Zero));
+    private readonly FakeTimeProvider _clock = new(new DateTimeOffset(2025, 6, 1, 0, 0, 0, TimeSpan.Zero));
 
     protected override FakeImmichOptions Options => new() { Clock = _clock, SidecarDelay = Delay };
 

@@ -1,11 +1,12 @@
 using System.Text.Json;
 using ImmichAutoTag.TestKit;
+using Microsoft.Extensions.Time.Testing;
 
 namespace ImmichAutoTag.IntegrationTests.Fake;
 
 public sealed class FakeWriteTests : FakeServerTest
 {
-    private readonly ManualTimeProvider _clock = new(new DateTimeOffset(2025, 6, 1, 0, 0, 0, TimeSpan.Zero));
+    private readonly FakeTimeProvider _clock = new(new DateTimeOffset(2025, 6, 1, 0, 0, 0, TimeSpan.Zero));
 
     protected override FakeImmichOptions Options => new() { Clock = _clock };
 

@@ -1,4 +1,4 @@
-using System.Text.RegularExpressions;
+using ImmichAutoTag.Config;
 using ImmichAutoTag.Core.Classification;
 using ImmichAutoTag.Core.Configuration;
 using ImmichAutoTag.Core.Domain;
@@ -19,7 +19,10 @@ public sealed class RuleClassifierTests
     private static AssetClassification Classify(AssetFacts facts, params RuleConfig[] rules) =>
         RuleClassifier.Compile(rules).Classify(facts);
 
-    private static RuleConfig Albums(params string[] patterns) => new() { AlbumNamePatterns = patterns };
+    private static RuleConfig Albums(params string[] patterns) => AlbumsWithin(null, patterns);
+
+    private static RuleConfig AlbumsWithin(TimeSpan? timeout, params string[] patterns) =>
+        new() { AlbumNamePatterns = [.. patterns.Select(p => PatternCompiler.AlbumName(p, timeout))] };
 
     private static RuleConfig Tags(params string[] names) => new() { TagNames = names };
 
@@ -144,7 +147,7 @@ public sealed class RuleClassifierTests
     [Fact]
     public void One_rule_matching_by_tag_and_one_album_is_classified()
     {
-        var rule = new RuleConfig { TagNames = ["meme"], AlbumNamePatterns = ["^memes$"] };
+        var rule = new RuleConfig { TagNames = ["meme"], AlbumNamePatterns = [PatternCompiler.AlbumName("^memes$")] };
 
         var result = Classify(Facts([RootTag("meme")], ["memes"]), rule);
 
@@ -195,7 +198,7 @@ public sealed class RuleClassifierTests
     [Fact]
     public void An_invalid_pattern_fails_at_compile_time()
     {
-        var act = () => RuleClassifier.Compile([Albums("(unclosed")]);
+        var act = () => PatternCompiler.AlbumName("(unclosed");
 
         act.Should().Throw<ArgumentException>();
     }
@@ -208,16 +211,16 @@ public sealed class RuleClassifierTests
     public void A_pattern_the_linear_engine_supports_runs_without_a_time_out(string pattern)
     {
         // A one-tick bound stands for a starved machine: a pattern on the linear engine must not depend on it.
-        var regex = RuleClassifier.CompileAlbumPattern(pattern, TimeSpan.FromTicks(1));
+        var compiled = PatternCompiler.AlbumName(pattern, TimeSpan.FromTicks(1));
 
-        RuleClassifier.IsLinearTime(regex).Should().BeTrue();
-        regex.MatchTimeout.Should().Be(System.Text.RegularExpressions.Regex.InfiniteMatchTimeout);
+        compiled.IsLinearTime.Should().BeTrue();
+        compiled.Regex.MatchTimeout.Should().Be(System.Text.RegularExpressions.Regex.InfiniteMatchTimeout);
     }
 
     [Fact]
     public void A_catastrophic_pattern_on_the_linear_engine_neither_hangs_nor_times_out()
     {
-        var classifier = RuleClassifier.Compile([Albums("(a+)+$")], TimeSpan.FromTicks(1));
+        var classifier = RuleClassifier.Compile([AlbumsWithin(TimeSpan.FromTicks(1), "(a+)+$")]);
 
         var result = classifier.Classify(Facts(albums: [new string('a', 40) + "!", new string('a', 40)]));
 
@@ -232,10 +235,10 @@ public sealed class RuleClassifierTests
     [InlineData(@"x(?<!y)")]
     public void A_pattern_only_the_backtracking_engine_supports_keeps_a_time_out(string pattern)
     {
-        var regex = RuleClassifier.CompileAlbumPattern(pattern, TimeSpan.FromSeconds(7));
+        var compiled = PatternCompiler.AlbumName(pattern, TimeSpan.FromSeconds(7));
 
-        RuleClassifier.IsLinearTime(regex).Should().BeFalse();
-        regex.MatchTimeout.Should().Be(TimeSpan.FromSeconds(7));
+        compiled.IsLinearTime.Should().BeFalse();
+        compiled.Regex.MatchTimeout.Should().Be(TimeSpan.FromSeconds(7));
     }
 
     [Fact]
@@ -243,7 +246,7 @@ public sealed class RuleClassifierTests
     {
         // Look-ahead forces the backtracking engine; (a+)+ on 40 'a's and a '!' needs ~2^40 steps, far beyond one tick.
         var slowAlbum = new string('a', 40) + "!";
-        var classifier = RuleClassifier.Compile([Albums(@"(?=(a+)+$)", "Trip")], TimeSpan.FromTicks(1));
+        var classifier = RuleClassifier.Compile([AlbumsWithin(TimeSpan.FromTicks(1), @"(?=(a+)+$)", "Trip")]);
 
         var act = () => classifier.Classify(Facts(albums: [slowAlbum]));
 

@@ -1,4 +1,3 @@
-using System.Text.RegularExpressions;
 using ImmichAutoTag.Config;
 using ImmichAutoTag.Config.Internal;
 
@@ -49,9 +48,10 @@ public sealed class AssetLinkAndRegexTests
             """);
 
         result.Errors.Should().BeEmpty();
-        var pattern = result.Config!.Classification.Rules[0].EffectiveAlbumRegexes[0];
-        Regex.IsMatch("2020-2020", pattern).Should().BeTrue();
-        Regex.IsMatch("2020-2021", pattern).Should().BeFalse();
-        Regex.IsMatch("2020-2020\n", pattern).Should().BeFalse();
+        var pattern = result.Config!.Classification.Rules[0].AlbumNamePatterns[0];
+        pattern.Written.Should().Be(@"(?P<y>\d{4})-(?P=y)\Z");
+        pattern.IsMatch("2020-2020").Should().BeTrue();
+        pattern.IsMatch("2020-2021").Should().BeFalse();
+        pattern.IsMatch("2020-2020\n").Should().BeFalse();
     }
 }

@@ -1,6 +1,7 @@
 using System.Reflection;
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using ImmichAutoTag.Config;
 using ImmichAutoTag.Config.Internal;
 using ImmichAutoTag.Core.Classification;
 using ImmichAutoTag.Core.Configuration;
@@ -77,8 +78,8 @@ public sealed class PythonRegexTableTests
         }
 
         error.Should().BeNull($"Python accepts {row.Pattern}");
-        var regex = RuleClassifier.CompileAlbumPattern(translated!, TimeSpan.FromSeconds(5));
-        regex.IsMatch(row.Name).Should().Be(row.Python == "match", $"translated to {translated}");
+        var compiled = PatternCompiler.AlbumName(row.Pattern, TimeSpan.FromSeconds(5));
+        compiled.IsMatch(row.Name).Should().Be(row.Python == "match", $"translated to {translated}");
     }
 
     /// <summary>Python accepts these, but no faithful .NET translation exists: the config error says so instead of matching differently.</summary>

@@ -88,12 +88,12 @@ public sealed class UpstreamCompatibilityTests
         c.Conversions.Conversions[1].DestinationTagNames.Should().Equal("scanned");
         c.Conversions.Conversions[1].Mode.Should().Be(ConversionMode.Copy);
         c.Classification.Rules.Should().HaveCount(4);
-        c.Classification.Rules[2].AlbumNamePatterns.Should().Equal(@"^\d{4}(-\d{2}(-\d{2})?)?");
+        c.Classification.Rules[2].AlbumNamePatterns.Select(p => p.Written).Should().Equal(@"^\d{4}(-\d{2}(-\d{2})?)?");
         c.Classification.Rules[3].AssetIds.Should().Equal(Guid.Parse("8a1f0c36-3e0b-4f7e-9d6a-51c2b7e0d9aa"));
         c.DuplicateProcessing.DateCorrection.Should().Be(new DateCorrectionConfig { Enabled = true, ExtractionTimezone = "Europe/Madrid" });
         c.AlbumDateConsistency.ThresholdDays.Should().Be(90);
         c.AlbumDetectionFromFolders.Enabled.Should().BeTrue();
-        c.AlbumDetectionFromFolders.ExcludedPaths.Should().Equal("whatsapp", "tele(gram)?");
+        c.AlbumDetectionFromFolders.ExcludedPaths.Select(p => p.Written).Should().Equal("whatsapp", "tele(gram)?");
         c.Performance.FailFastOnAssetErrors.Should().BeTrue();
         c.AlbumPermissions.Enabled.Should().BeTrue();
         c.AlbumPermissions.UserGroups.Should().ContainSingle().Which.Members.Should().Equal("ana@example.org", "luis@example.org");

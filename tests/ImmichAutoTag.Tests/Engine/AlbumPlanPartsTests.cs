@@ -1,3 +1,4 @@
+using ImmichAutoTag.Config;
 using ImmichAutoTag.Core.Classification;
 using ImmichAutoTag.Core.Configuration;
 using ImmichAutoTag.Core.Engine;
@@ -7,7 +8,7 @@ namespace ImmichAutoTag.Tests.Engine;
 public sealed class AlbumPlanPartsTests
 {
     private static FolderAlbums Folders(params string[] excluded) =>
-        new(new AlbumDetectionFromFoldersConfig { Enabled = true, ExcludedPaths = excluded }, TimeSpan.FromSeconds(1));
+        new(new AlbumDetectionFromFoldersConfig { Enabled = true, ExcludedPaths = [.. excluded.Select(p => PatternCompiler.PathSearch(p, TimeSpan.FromSeconds(1)))] });
 
     [Theory]
     [InlineData("/photos/2019/2019-07-04 Beach/a.jpg", "2019-07-04 Beach")]

@@ -1,7 +1,10 @@
+using ImmichAutoTag.Config;
 using ImmichAutoTag.Core.Classification;
 using ImmichAutoTag.Core.Configuration;
 using ImmichAutoTag.Core.Domain;
 using ImmichAutoTag.Core.Engine;
+using ImmichAutoTag.TestKit;
+using Microsoft.Extensions.Time.Testing;
 using static ImmichAutoTag.Tests.Engine.EngineTestSupport;
 
 namespace ImmichAutoTag.Tests.Engine;
@@ -11,14 +14,14 @@ public sealed class AutoTagEngineTests
     [Fact]
     public async Task First_run_on_an_unorganised_library_tags_every_asset_unknown_with_two_writes_inside_a_queue_pause()
     {
-        var immich = new InMemoryImmichGateway();
+        using var immich = new FakeLibrary();
         var assets = Enumerable.Range(0, 5).Select(i => immich.AddAsset($"IMG_{i}.jpg")).ToList();
 
         var result = await RunAsync(immich);
 
         assets.Should().AllSatisfy(a => immich.TagPathsOf(a).Should().Equal(Unknown));
-        immich.CallsTo("UpsertTags").Should().Be(1);
-        immich.CallsTo("BulkTagAssets").Should().Be(1);
+        immich.CallsTo("upsertTags").Should().Be(1);
+        immich.CallsTo("bulkTagAssets").Should().Be(1);
         immich.QueueCalls.Should().Equal(("sidecar", true), ("metadataExtraction", true), ("sidecar", false), ("metadataExtraction", false));
         immich.WriteCalls.Should().Be(2 + 4, "one upsert, one tagging call, and pausing then resuming two queues");
         result.Plan.TagsToCreate.Should().Equal(Unknown);
@@ -37,7 +40,7 @@ public sealed class AutoTagEngineTests
     [Fact]
     public async Task An_asset_in_two_date_albums_gets_the_conflict_tag()
     {
-        var immich = new InMemoryImmichGateway();
+        using var immich = new FakeLibrary();
         var both = immich.AddAsset("both.jpg");
         var one = immich.AddAsset("one.jpg");
         immich.AddAlbum("2019-07 Beach", both, one);
@@ -56,7 +59,7 @@ public sealed class AutoTagEngineTests
     [Fact]
     public async Task An_asset_matched_by_a_tag_rule_and_a_date_album_is_a_conflict()
     {
-        var immich = new InMemoryImmichGateway();
+        using var immich = new FakeLibrary();
         var asset = immich.AddAsset("meme.jpg");
         immich.TagAsset(asset, "meme");
         immich.AddAlbum("2019 Summer", asset);
@@ -69,7 +72,7 @@ public sealed class AutoTagEngineTests
     [Fact]
     public async Task Resolving_an_unknown_asset_by_adding_an_album_removes_the_stale_tag_on_the_next_run()
     {
-        var immich = new InMemoryImmichGateway();
+        using var immich = new FakeLibrary();
         var asset = immich.AddAsset("IMG_1.jpg");
         await RunAsync(immich);
         immich.TagPathsOf(asset).Should().Equal(Unknown);
@@ -80,8 +83,8 @@ public sealed class AutoTagEngineTests
 
         immich.TagPathsOf(asset).Should().BeEmpty();
         immich.UntagCalls.Should().ContainSingle().Which.AssetIds.Should().Equal(asset.Id);
-        immich.CallsTo("BulkTagAssets").Should().Be(0);
-        immich.CallsTo("UpsertTags").Should().Be(0);
+        immich.CallsTo("bulkTagAssets").Should().Be(0);
+        immich.CallsTo("upsertTags").Should().Be(0);
         result.AppliedChanges.Should().ContainSingle().Which.Should().BeEquivalentTo(new { AssetId = asset.Id, TagName = Unknown, Kind = ChangeKind.Removed });
         result.OutputTagCounts[Unknown].Should().Be(0);
     }
@@ -89,7 +92,7 @@ public sealed class AutoTagEngineTests
     [Fact]
     public async Task Resolving_a_conflict_removes_the_conflict_tag()
     {
-        var immich = new InMemoryImmichGateway();
+        using var immich = new FakeLibrary();
         var asset = immich.AddAsset("IMG_1.jpg");
         immich.AddAlbum("2019 A", asset);
         var second = immich.AddAlbum("2020 B", asset);
@@ -105,7 +108,7 @@ public sealed class AutoTagEngineTests
     [Fact]
     public async Task An_unknown_asset_that_becomes_a_conflict_swaps_its_output_tag()
     {
-        var immich = new InMemoryImmichGateway();
+        using var immich = new FakeLibrary();
         var asset = immich.AddAsset("IMG_1.jpg");
         await RunAsync(immich);
 
@@ -120,7 +123,7 @@ public sealed class AutoTagEngineTests
     [Fact]
     public async Task A_dry_run_plans_but_sends_no_write()
     {
-        var immich = new InMemoryImmichGateway();
+        using var immich = new FakeLibrary();
         var unknown = immich.AddAsset("a.jpg");
         var stale = immich.AddAsset("b.jpg");
         immich.TagAsset(stale, Unknown);
@@ -141,7 +144,7 @@ public sealed class AutoTagEngineTests
     [Fact]
     public async Task A_second_run_right_after_the_first_plans_nothing_and_sends_no_write()
     {
-        var immich = new InMemoryImmichGateway();
+        using var immich = new FakeLibrary();
         immich.AddAsset("a.jpg");
         var b = immich.AddAsset("b.jpg");
         var c = immich.AddAsset("c.jpg");
@@ -164,7 +167,7 @@ public sealed class AutoTagEngineTests
     [Fact]
     public async Task Partner_assets_are_counted_but_never_changed()
     {
-        var immich = new InMemoryImmichGateway();
+        using var immich = new FakeLibrary();
         var own = immich.AddAsset("own.jpg");
         var partnerUnknown = immich.AddAsset("partner.jpg", partner: true);
         var partnerStale = immich.AddAsset("partner-stale.jpg", partner: true);
@@ -187,7 +190,7 @@ public sealed class AutoTagEngineTests
     [Fact]
     public async Task A_rule_on_a_parent_tag_does_not_match_assets_that_carry_only_a_child_tag()
     {
-        var immich = new InMemoryImmichGateway();
+        using var immich = new FakeLibrary();
         var childOnly = immich.AddAsset("child.jpg");
         var parentOnly = immich.AddAsset("parent.jpg");
         var plain = immich.AddAsset("plain.jpg");
@@ -204,15 +207,15 @@ public sealed class AutoTagEngineTests
         immich.TagPathsOf(parentOnly).Should().Equal("Holidays");
 
         // Only the asset that a child search also returned needs its own read; the child needs one search.
-        immich.CallsTo("GetAsset").Should().Be(1);
-        immich.CallsTo("SearchAssets").Should().Be(1 + 2 + 1, "plus one verification search of the output tag the run added");
+        immich.CallsTo("getAssetInfo").Should().Be(1);
+        immich.CallsTo("searchAssets").Should().Be(1 + 2 + 1, "plus one verification search of the output tag the run added");
         result.AmbiguousAssetsResolved.Should().Be(1);
     }
 
     [Fact]
     public async Task A_rule_on_a_parent_tag_matches_assets_that_carry_both_parent_and_child()
     {
-        var immich = new InMemoryImmichGateway();
+        using var immich = new FakeLibrary();
         var both = immich.AddAsset("both.jpg");
         immich.TagAsset(both, "Holidays");
         immich.TagAsset(both, "Holidays/Beach");
@@ -222,14 +225,14 @@ public sealed class AutoTagEngineTests
 
         Status(result, both).Should().Be(ClassificationStatus.Classified);
         result.Evaluations.Single().Classification.Matches.Single().MatchedTagNames.Should().Equal("Holidays");
-        immich.CallsTo("GetAsset").Should().Be(1);
+        immich.CallsTo("getAssetInfo").Should().Be(1);
         immich.TagPathsOf(both).Should().Equal("Holidays", "Holidays/Beach");
     }
 
     [Fact]
     public async Task A_rule_on_a_child_leaf_name_matches_the_hierarchical_tag_without_per_asset_reads()
     {
-        var immich = new InMemoryImmichGateway();
+        using var immich = new FakeLibrary();
         var asset = immich.AddAsset("beach.jpg");
         immich.TagAsset(asset, "Holidays/Beach");
         var config = TestConfig([new RuleConfig { TagNames = ["Beach"] }]);
@@ -237,13 +240,13 @@ public sealed class AutoTagEngineTests
         var result = await RunAsync(immich, config);
 
         Status(result, asset).Should().Be(ClassificationStatus.Classified);
-        immich.CallsTo("GetAsset").Should().Be(0);
+        immich.CallsTo("getAssetInfo").Should().Be(0);
     }
 
     [Fact]
     public async Task Gathering_uses_one_search_per_page_album_and_relevant_tag_and_no_asset_reads()
     {
-        var immich = new InMemoryImmichGateway();
+        using var immich = new FakeLibrary();
         var assets = Enumerable.Range(0, 2500).Select(i => immich.AddAsset($"{i}.jpg")).ToList();
         immich.AddAlbum("2019 A", assets.Take(10).ToArray());
         immich.AddAlbum("Favourites", assets.Skip(10).Take(5).ToArray());
@@ -253,17 +256,17 @@ public sealed class AutoTagEngineTests
         await RunAsync(immich, options: new RunOptions { DryRun = true });
 
         // 3 pages of assets + 2 albums + "meme" (the output tags do not exist yet; "unrelated" does not matter).
-        immich.CallsTo("SearchAssets").Should().Be(3 + 2 + 1);
-        immich.CallsTo("GetAsset").Should().Be(0);
-        immich.CallsTo("GetMyUser").Should().Be(1);
-        immich.CallsTo("GetAlbums").Should().Be(1);
-        immich.CallsTo("GetTags").Should().Be(1);
+        immich.CallsTo("searchAssets").Should().Be(3 + 2 + 1);
+        immich.CallsTo("getAssetInfo").Should().Be(0);
+        immich.CallsTo("getMyUser").Should().Be(1);
+        immich.CallsTo("getAllAlbums").Should().Be(1);
+        immich.CallsTo("getAllTags").Should().Be(1);
     }
 
     [Fact]
     public async Task Additions_are_grouped_by_tag_so_each_asset_is_touched_once()
     {
-        var immich = new InMemoryImmichGateway();
+        using var immich = new FakeLibrary();
         var unknowns = Enumerable.Range(0, 3).Select(i => immich.AddAsset($"u{i}.jpg")).ToList();
         var conflicts = Enumerable.Range(0, 2).Select(i => immich.AddAsset($"c{i}.jpg")).ToList();
         immich.AddAlbum("2019 A", conflicts.ToArray());
@@ -271,7 +274,7 @@ public sealed class AutoTagEngineTests
 
         await RunAsync(immich);
 
-        immich.CallsTo("UpsertTags").Should().Be(1);
+        immich.CallsTo("upsertTags").Should().Be(1);
         immich.BulkTagCalls.Should().HaveCount(2);
         var unknownId = immich.EnsureTag(Unknown).Id;
         var conflictId = immich.EnsureTag(Conflict).Id;
@@ -284,7 +287,7 @@ public sealed class AutoTagEngineTests
     [Fact]
     public async Task Chunk_size_two_splits_five_additions_and_five_removals_into_three_calls_each()
     {
-        var immich = new InMemoryImmichGateway();
+        using var immich = new FakeLibrary();
         var fresh = Enumerable.Range(0, 5).Select(i => immich.AddAsset($"new{i}.jpg")).ToList();
         var stale = Enumerable.Range(0, 5).Select(i => immich.AddAsset($"old{i}.jpg")).ToList();
         immich.AddAlbum("2019 Summer", stale.ToArray());
@@ -294,7 +297,7 @@ public sealed class AutoTagEngineTests
 
         immich.BulkTagCalls.Select(c => c.AssetIds.Count).Should().Equal(2, 2, 1);
         immich.UntagCalls.Select(c => c.AssetIds.Count).Should().Equal(2, 2, 1);
-        immich.CallsTo("UpsertTags").Should().Be(0);
+        immich.CallsTo("upsertTags").Should().Be(0);
         fresh.Concat(stale).Should().AllSatisfy(a => immich.TagPathsOf(a).Should().Equal(fresh.Contains(a) ? [Unknown] : Array.Empty<string>()));
         result.AppliedChanges.Should().HaveCount(10);
     }
@@ -302,10 +305,10 @@ public sealed class AutoTagEngineTests
     [Fact]
     public async Task A_failed_chunk_is_recorded_and_the_other_chunks_still_run()
     {
-        var immich = new InMemoryImmichGateway();
+        using var immich = new FakeLibrary();
         var assets = Enumerable.Range(0, 5).Select(i => immich.AddAsset($"{i}.jpg")).ToList();
         var failing = assets[2].Id;
-        immich.FailWhen = (op, ids) => op == "BulkTagAssets" && ids.Contains(failing);
+        immich.Server.Faults.FailWhere("bulkTagAssets", 500, body => body!.Contains(failing.ToString(), StringComparison.Ordinal));
 
         var result = await RunAsync(immich, options: new RunOptions { ChunkSize = 2 });
 
@@ -323,9 +326,9 @@ public sealed class AutoTagEngineTests
     [Fact]
     public async Task Fail_fast_stops_at_the_first_failed_chunk()
     {
-        var immich = new InMemoryImmichGateway();
+        using var immich = new FakeLibrary();
         var assets = Enumerable.Range(0, 6).Select(i => immich.AddAsset($"{i}.jpg")).ToList();
-        immich.FailWhen = (op, _) => op == "BulkTagAssets";
+        immich.Server.Faults.FailWhere("bulkTagAssets", 500, _ => true);
 
         var result = await RunAsync(immich, TestConfig(failFast: true), new RunOptions { ChunkSize = 2 });
 
@@ -338,27 +341,27 @@ public sealed class AutoTagEngineTests
     [Fact]
     public async Task A_failed_tag_creation_skips_the_additions_that_need_it()
     {
-        var immich = new InMemoryImmichGateway();
+        using var immich = new FakeLibrary();
         var asset = immich.AddAsset("a.jpg");
-        immich.FailWhen = (op, _) => op == "UpsertTags";
+        immich.Server.Faults.FailWhere("upsertTags", 500, _ => true);
 
         var result = await RunAsync(immich);
 
-        immich.CallsTo("BulkTagAssets").Should().Be(0);
+        immich.CallsTo("bulkTagAssets").Should().Be(0);
         result.Errors.Should().ContainSingle().Which.Should().BeEquivalentTo(new { Kind = EngineErrorKind.CreateTags, AssetIds = new[] { asset.Id } });
     }
 
     [Fact]
     public async Task An_untag_answer_without_success_is_an_error_not_a_change()
     {
-        var immich = new InMemoryImmichGateway();
+        using var immich = new FakeLibrary();
         var asset = immich.AddAsset("a.jpg");
         immich.TagAsset(asset, Unknown);
         immich.AddAlbum("2019 A", asset);
         // Someone else removes the tag between the read and the write.
-        immich.BeforeWrite = op =>
+        immich.Server.BeforeServe = op =>
         {
-            if (op == "UntagAssets")
+            if (op == "untagAssets")
             {
                 immich.UntagAsset(asset, Unknown);
             }
@@ -373,7 +376,7 @@ public sealed class AutoTagEngineTests
     [Fact]
     public async Task A_disabled_output_tag_is_neither_added_nor_removed()
     {
-        var immich = new InMemoryImmichGateway();
+        using var immich = new FakeLibrary();
         var conflict = immich.AddAsset("conflict.jpg");
         immich.AddAlbum("2019 A", conflict);
         immich.AddAlbum("2020 B", conflict);
@@ -393,7 +396,7 @@ public sealed class AutoTagEngineTests
     [Fact]
     public async Task With_both_output_tags_disabled_nothing_is_written()
     {
-        var immich = new InMemoryImmichGateway();
+        using var immich = new FakeLibrary();
         immich.AddAsset("unknown.jpg");
 
         var result = await RunAsync(immich, TestConfig(unknown: null, conflict: null));
@@ -405,7 +408,7 @@ public sealed class AutoTagEngineTests
     [Fact]
     public async Task User_tags_that_look_like_output_tags_in_a_hierarchy_are_left_alone()
     {
-        var immich = new InMemoryImmichGateway();
+        using var immich = new FakeLibrary();
         var asset = immich.AddAsset("a.jpg");
         immich.AddAlbum("2019 A", asset);
         immich.TagAsset(asset, "archive/" + Unknown);
@@ -413,13 +416,13 @@ public sealed class AutoTagEngineTests
         await RunAsync(immich);
 
         immich.TagPathsOf(asset).Should().Equal("archive/" + Unknown);
-        immich.CallsTo("UntagAssets").Should().Be(0);
+        immich.CallsTo("untagAssets").Should().Be(0);
     }
 
     [Fact]
     public async Task A_hierarchical_output_tag_path_is_created_and_maintained()
     {
-        var immich = new InMemoryImmichGateway();
+        using var immich = new FakeLibrary();
         var asset = immich.AddAsset("a.jpg");
 
         await RunAsync(immich, TestConfig(unknown: "autotag/unknown"));
@@ -434,7 +437,7 @@ public sealed class AutoTagEngineTests
     [Fact]
     public async Task Archived_and_hidden_assets_are_classified_unless_excluded()
     {
-        var immich = new InMemoryImmichGateway();
+        using var immich = new FakeLibrary();
         var archived = immich.AddAsset("archived.jpg", visibility: AssetVisibility.Archive);
         var hidden = immich.AddAsset("hidden.mov", type: AssetType.Video, visibility: AssetVisibility.Hidden);
 
@@ -452,7 +455,7 @@ public sealed class AutoTagEngineTests
     [Fact]
     public async Task Trashed_assets_are_not_seen()
     {
-        var immich = new InMemoryImmichGateway();
+        using var immich = new FakeLibrary();
         var trashed = immich.AddAsset("trashed.jpg", trashed: true);
 
         var result = await RunAsync(immich);
@@ -464,7 +467,7 @@ public sealed class AutoTagEngineTests
     [Fact]
     public async Task Asset_links_classify_single_assets()
     {
-        var immich = new InMemoryImmichGateway();
+        using var immich = new FakeLibrary();
         var linked = immich.AddAsset("linked.jpg");
         var other = immich.AddAsset("other.jpg");
 
@@ -477,7 +480,7 @@ public sealed class AutoTagEngineTests
     [Fact]
     public async Task Progress_reports_every_phase_in_order()
     {
-        var immich = new InMemoryImmichGateway();
+        using var immich = new FakeLibrary();
         var asset = immich.AddAsset("a.jpg");
         immich.AddAlbum("2019 A", asset);
         immich.TagAsset(asset, "meme");
@@ -492,9 +495,9 @@ public sealed class AutoTagEngineTests
     [Fact]
     public async Task Applied_changes_carry_the_time_of_the_clock()
     {
-        var immich = new InMemoryImmichGateway();
+        using var immich = new FakeLibrary();
         immich.AddAsset("a.jpg");
-        var clock = new ManualTimeProvider(Start.AddDays(3));
+        var clock = new FakeTimeProvider(Start.AddDays(3));
 
         var result = await CreateEngine(immich, clock).RunAsync(TestConfig(), new RunOptions(), CancellationToken.None);
 
@@ -505,7 +508,7 @@ public sealed class AutoTagEngineTests
     [Fact]
     public async Task A_cancelled_run_stops_without_writing()
     {
-        var immich = new InMemoryImmichGateway();
+        using var immich = new FakeLibrary();
         immich.AddAsset("a.jpg");
         using var cts = new CancellationTokenSource();
         await cts.CancelAsync();
@@ -519,7 +522,7 @@ public sealed class AutoTagEngineTests
     [Fact]
     public async Task A_rule_pattern_that_times_out_skips_the_asset_and_reports_it()
     {
-        var immich = new InMemoryImmichGateway();
+        using var immich = new FakeLibrary();
         var asset = immich.AddAsset("a.jpg");
         immich.AddAlbum(new string('a', 40) + "!", asset);
         var other = immich.AddAsset("b.jpg");
@@ -527,9 +530,9 @@ public sealed class AutoTagEngineTests
 
         // The look-ahead forces the backtracking engine; a one-tick bound stands for a starved machine. The other
         // asset is in no album, so its verdict never depends on the bound.
-        var slow = TestConfig([new RuleConfig { AlbumNamePatterns = ["(?=(a+)+$)"], TagNames = ["Trip"] }]);
+        var slow = TestConfig([new RuleConfig { AlbumNamePatterns = [PatternCompiler.AlbumName("(?=(a+)+$)", TimeSpan.FromTicks(1))], TagNames = ["Trip"] }]);
 
-        var result = await CreateEngine(immich).RunAsync(slow, new RunOptions { RegexTimeout = TimeSpan.FromTicks(1) }, CancellationToken.None);
+        var result = await CreateEngine(immich).RunAsync(slow, new RunOptions(), CancellationToken.None);
 
         var error = result.Errors.Should().ContainSingle().Which;
         error.Kind.Should().Be(EngineErrorKind.Classify);
@@ -543,18 +546,18 @@ public sealed class AutoTagEngineTests
     [Fact]
     public async Task An_ordinary_rule_pattern_classifies_even_with_a_one_tick_time_out()
     {
-        var immich = new InMemoryImmichGateway();
+        using var immich = new FakeLibrary();
         var asset = immich.AddAsset("a.jpg");
         immich.AddAlbum(new string('a', 40) + "!", asset);
-        var config = TestConfig([new RuleConfig { AlbumNamePatterns = ["(a+)+!"] }]);
+        var config = TestConfig([new RuleConfig { AlbumNamePatterns = [PatternCompiler.AlbumName("(a+)+!", TimeSpan.FromTicks(1))] }]);
 
-        var result = await CreateEngine(immich).RunAsync(config, new RunOptions { RegexTimeout = TimeSpan.FromTicks(1) }, CancellationToken.None);
+        var result = await CreateEngine(immich).RunAsync(config, new RunOptions(), CancellationToken.None);
 
         result.Errors.Should().BeEmpty();
         Status(result, asset).Should().Be(ClassificationStatus.Classified);
     }
 
-    private static ClassificationStatus Status(RunResult result, Asset asset) =>
+    private static ClassificationStatus Status(RunResult result, FakeAsset asset) =>
         result.Evaluations.Single(e => e.Asset.Id == asset.Id).Status;
 
     /// <summary>Reports synchronously: Progress&lt;T&gt; would post to the thread pool and race the assertions.</summary>

@@ -1,4 +1,5 @@
 using ImmichAutoTag.Core.Engine;
+using ImmichAutoTag.TestKit;
 using static ImmichAutoTag.Tests.Engine.EngineTestSupport;
 
 namespace ImmichAutoTag.Tests.Engine;
@@ -10,15 +11,15 @@ public sealed class CancellationTests
     public async Task A_stop_during_a_bulk_write_finishes_that_chunk_and_starts_no_other()
     {
         // Given: an unknown asset and a conflicting one need different tag sets, so two tagging calls.
-        var immich = new InMemoryImmichGateway();
+        using var immich = new FakeLibrary();
         var unknown = immich.AddAsset("unknown.jpg");
         var conflict = immich.AddAsset("conflict.jpg");
         immich.AddAlbum("2019-07 Beach", conflict);
         immich.AddAlbum("2020-01 Ski", conflict);
         using var stop = new CancellationTokenSource();
-        immich.BeforeWrite = op =>
+        immich.Server.BeforeServe = op =>
         {
-            if (op == "BulkTagAssets")
+            if (op == "bulkTagAssets")
             {
                 stop.Cancel();
             }
@@ -29,7 +30,7 @@ public sealed class CancellationTests
 
         // Then: the first chunk is applied and reported, the second never sent.
         result.Cancelled.Should().BeTrue();
-        immich.CallsTo("BulkTagAssets").Should().Be(1);
+        immich.CallsTo("bulkTagAssets").Should().Be(1);
         var tagged = immich.TagPathsOf(unknown).Concat(immich.TagPathsOf(conflict)).ToList();
         tagged.Should().ContainSingle();
         result.AppliedChanges.Should().ContainSingle().Which.TagName.Should().Be(tagged[0]);
@@ -39,7 +40,7 @@ public sealed class CancellationTests
     [Fact]
     public async Task A_stop_before_the_apply_phase_sends_no_write()
     {
-        var immich = new InMemoryImmichGateway();
+        using var immich = new FakeLibrary();
         immich.AddAsset("a.jpg");
         using var stop = new CancellationTokenSource();
         await stop.CancelAsync();
@@ -53,12 +54,12 @@ public sealed class CancellationTests
     [Fact]
     public async Task A_stop_after_the_tags_are_created_sends_no_tagging_call()
     {
-        var immich = new InMemoryImmichGateway();
+        using var immich = new FakeLibrary();
         var asset = immich.AddAsset("a.jpg");
         using var stop = new CancellationTokenSource();
-        immich.BeforeWrite = op =>
+        immich.Server.BeforeServe = op =>
         {
-            if (op == "UpsertTags")
+            if (op == "upsertTags")
             {
                 stop.Cancel();
             }
@@ -67,8 +68,8 @@ public sealed class CancellationTests
         var result = await CreateEngine(immich).RunAsync(TestConfig(), new RunOptions(), stop.Token);
 
         result.Cancelled.Should().BeTrue();
-        immich.CallsTo("UpsertTags").Should().Be(1);
-        immich.CallsTo("BulkTagAssets").Should().Be(0);
+        immich.CallsTo("upsertTags").Should().Be(1);
+        immich.CallsTo("bulkTagAssets").Should().Be(0);
         immich.TagPathsOf(asset).Should().BeEmpty();
         result.AppliedChanges.Should().BeEmpty();
     }

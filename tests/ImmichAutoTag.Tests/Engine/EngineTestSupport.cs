@@ -1,18 +1,10 @@
+using ImmichAutoTag.Config;
 using ImmichAutoTag.Core.Configuration;
 using ImmichAutoTag.Core.Engine;
+using ImmichAutoTag.TestKit;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace ImmichAutoTag.Tests.Engine;
-
-/// <summary>A clock that moves only when told, so change timestamps are predictable.</summary>
-internal sealed class ManualTimeProvider(DateTimeOffset start) : TimeProvider
-{
-    private DateTimeOffset _now = start;
-
-    public override DateTimeOffset GetUtcNow() => _now;
-
-    public void Advance(TimeSpan by) => _now += by;
-}
 
 internal static class EngineTestSupport
 {
@@ -24,8 +16,8 @@ internal static class EngineTestSupport
     /// <summary>Date-named event albums, a meme tag rule, as in upstream's example config.</summary>
     public static IReadOnlyList<RuleConfig> DefaultRules { get; } =
     [
-        new RuleConfig { TagNames = ["meme", "autotag_input_meme"], AlbumNamePatterns = ["^autotag_input_meme$"] },
-        new RuleConfig { AlbumNamePatterns = [@"^\d{4}(-\d{2}(-\d{2})?)?"] },
+        new RuleConfig { TagNames = ["meme", "autotag_input_meme"], AlbumNamePatterns = [PatternCompiler.AlbumName("^autotag_input_meme$")] },
+        new RuleConfig { AlbumNamePatterns = [PatternCompiler.AlbumName(@"^\d{4}(-\d{2}(-\d{2})?)?")] },
     ];
 
     public static AutoTagConfig TestConfig(IReadOnlyList<RuleConfig>? rules = null, string? unknown = Unknown, string? conflict = Conflict, bool failFast = false) => new()
@@ -44,9 +36,13 @@ internal static class EngineTestSupport
         AlbumDateConsistency = new AlbumDateConsistencyConfig { Enabled = false },
     };
 
-    public static AutoTagEngine CreateEngine(InMemoryImmichGateway gateway, TimeProvider? time = null) =>
-        new(gateway, time ?? new ManualTimeProvider(Start), NullLogger<AutoTagEngine>.Instance);
+    /// <summary>
+    /// The engine over the library's gateway. The default clock starts at <see cref="Start"/> and jumps through any
+    /// wait, so a run that waits unexpectedly shows it in its times instead of hanging the test.
+    /// </summary>
+    public static AutoTagEngine CreateEngine(FakeLibrary immich, TimeProvider? time = null) =>
+        new(immich.Gateway, time ?? new VirtualClock(Start), NullLogger<AutoTagEngine>.Instance);
 
-    public static Task<RunResult> RunAsync(InMemoryImmichGateway gateway, AutoTagConfig? config = null, RunOptions? options = null) =>
-        CreateEngine(gateway).RunAsync(config ?? TestConfig(), options ?? new RunOptions(), CancellationToken.None);
+    public static Task<RunResult> RunAsync(FakeLibrary immich, AutoTagConfig? config = null, RunOptions? options = null, CancellationToken ct = default) =>
+        CreateEngine(immich).RunAsync(config ?? TestConfig(), options ?? new RunOptions(), ct);
 }

@@ -1,3 +1,4 @@
+using ImmichAutoTag.Config;
 using ImmichAutoTag.Core.Classification;
 using ImmichAutoTag.Core.Configuration;
 using ImmichAutoTag.Core.Engine;
@@ -9,7 +10,7 @@ public sealed class FeatureStepsTests
 {
     private static ReadNeeds Reads(AutoTagConfig config, RunOptions? options = null, Func<string, bool>? isSyncTag = null)
     {
-        var classifier = RuleClassifier.Compile(config.Classification.Rules, RuleClassifier.DefaultRegexTimeout);
+        var classifier = RuleClassifier.Compile(config.Classification.Rules);
         var (steps, _) = FeatureSteps.For(config, options ?? new RunOptions(), classifier, isSyncTag ?? (_ => false));
         return FeatureSteps.Reads(steps);
     }
@@ -42,14 +43,14 @@ public sealed class FeatureStepsTests
 
         Reads(dates).Duplicates.Should().BeTrue("date repair compares duplicates");
         Reads(none).Duplicates.Should().BeFalse("no rule, no conflict tag and no date repair need them");
-        Reads(Config(new RuleConfig { AlbumNamePatterns = ["x"] })).Duplicates.Should().BeTrue("classification copies between duplicates");
+        Reads(Config(new RuleConfig { AlbumNamePatterns = [PatternCompiler.AlbumName("x")] })).Duplicates.Should().BeTrue("classification copies between duplicates");
         Reads(dates, new RunOptions { DuplicateDetection = false }).Duplicates.Should().BeFalse("the key may not read them");
     }
 
     [Fact]
     public void Owned_tags_are_the_output_tags_and_the_sync_prefix_and_users_are_read_for_sharing_only()
     {
-        var config = Config(new RuleConfig { AlbumNamePatterns = ["x"] });
+        var config = Config(new RuleConfig { AlbumNamePatterns = [PatternCompiler.AlbumName("x")] });
         static bool IsSyncTag(string p) => p.StartsWith("album/", StringComparison.Ordinal);
         var reads = Reads(config with { TagAlbumSync = new TagAlbumSyncConfig { Enabled = true } }, isSyncTag: IsSyncTag);
 

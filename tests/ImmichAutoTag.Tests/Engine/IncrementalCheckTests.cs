@@ -1,34 +1,39 @@
 using ImmichAutoTag.Core.Engine;
 using ImmichAutoTag.Core.Ports;
 using ImmichAutoTag.Infrastructure;
+using ImmichAutoTag.TestKit;
+using Microsoft.Extensions.Time.Testing;
 using static ImmichAutoTag.Tests.Engine.EngineTestSupport;
 
 namespace ImmichAutoTag.Tests.Engine;
 
-public sealed class IncrementalCheckTests
+public sealed class IncrementalCheckTests : IDisposable
 {
     private const string Config = "config v1";
     private static readonly TimeSpan Day = TimeSpan.FromHours(24);
 
-    // The in-memory library's assets were all updated in 2020; the last run was in 2026.
-    private readonly InMemoryImmichGateway _immich = new();
-    private readonly ManualTimeProvider _time = new(Start);
+    // The library's assets were all updated in 2020 (the server's clock); the last run was in 2026.
+    private readonly FakeLibrary _immich = new();
+    private readonly FakeTimeProvider _time = new(Start);
+    private readonly FakeAsset _b;
 
     public IncrementalCheckTests()
     {
         var a = _immich.AddAsset("a.jpg");
-        _immich.AddAsset("b.jpg");
+        _b = _immich.AddAsset("b.jpg");
         _immich.AddAlbum("2019-07 Beach", a);
         _immich.EnsureTag("meme");
     }
 
-    private async Task<IncrementalState> LastRunAsync(DateTimeOffset? at = null) =>
-        new(at ?? Start, at ?? Start, await IncrementalCheck.FingerprintAsync(_immich, Config, CancellationToken.None));
+    public void Dispose() => _immich.Dispose();
 
-    private void SetTime(DateTimeOffset to) => _time.Advance(to - _time.GetUtcNow());
+    private async Task<IncrementalState> LastRunAsync(DateTimeOffset? at = null) =>
+        new(at ?? Start, at ?? Start, await IncrementalCheck.FingerprintAsync(_immich.Gateway, Config, CancellationToken.None));
+
+    private void SetTime(DateTimeOffset to) => _time.AdjustTime(to);
 
     private Task<ChangeVerdict> CheckAsync(IncrementalState? previous, string config = Config, TimeSpan? interval = null) =>
-        IncrementalCheck.CheckAsync(_immich, previous, config, interval ?? Day, _time, CancellationToken.None);
+        IncrementalCheck.CheckAsync(_immich.Gateway, previous, config, interval ?? Day, _time, CancellationToken.None);
 
     [Fact]
     public async Task Nothing_changed_skips_the_walk_with_three_reads()
@@ -42,8 +47,8 @@ public sealed class IncrementalCheckTests
         verdict.FullPass.Should().BeFalse(verdict.Reason);
         verdict.Fingerprint.Should().Be(previous.Fingerprint);
         verdict.CheckedAt.Should().Be(Start.AddHours(1));
-        _immich.Calls.Values.Sum().Should().Be(3, "albums, tags and one search page of size 1");
-        _immich.CallsTo("SearchAssets").Should().Be(1);
+        _immich.Server.Requests.Total.Should().Be(3, "albums, tags and one search page of size 1");
+        _immich.CallsTo("searchAssets").Should().Be(1);
     }
 
     [Fact]
@@ -86,7 +91,7 @@ public sealed class IncrementalCheckTests
     [Fact]
     public async Task Updates_just_before_the_watermark_count_in_case_the_clocks_disagree()
     {
-        var updated = _immich.Assets.Max(a => a.UpdatedAt);
+        var updated = _immich.State.Assets.Max(a => a.UpdatedAt);
         var previous = await LastRunAsync(updated + IncrementalCheck.ClockSkewMargin - TimeSpan.FromSeconds(1));
         SetTime(previous.Watermark.AddMinutes(5));
 
@@ -105,8 +110,7 @@ public sealed class IncrementalCheckTests
         switch (change)
         {
             case "album membership":
-                var album = (await _immich.GetAlbumsAsync(CancellationToken.None)).Single();
-                _immich.AddToAlbum(album, _immich.Assets[1]);
+                _immich.AddToAlbum(_immich.State.Albums.Single(), _b);
                 break;
             case "new album":
                 _immich.AddAlbum("2020-01 Ski");

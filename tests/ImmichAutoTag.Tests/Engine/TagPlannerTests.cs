@@ -2,6 +2,7 @@ using ImmichAutoTag.Core.Classification;
 using ImmichAutoTag.Core.Domain;
 using ImmichAutoTag.Core.Engine;
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
 using static ImmichAutoTag.Tests.Engine.EngineTestSupport;
 
 namespace ImmichAutoTag.Tests.Engine;
@@ -101,7 +102,7 @@ public sealed class TagPlannerTests
     [Fact]
     public async Task The_applier_sends_one_call_per_distinct_tag_set_so_no_asset_is_touched_twice()
     {
-        var immich = new InMemoryImmichGateway();
+        using var immich = new FakeLibrary();
         var a = immich.AddAsset("a.jpg");
         var b = immich.AddAsset("b.jpg");
         var c = immich.AddAsset("c.jpg");
@@ -112,8 +113,11 @@ public sealed class TagPlannerTests
             Additions = new Dictionary<string, IReadOnlyList<Guid>> { ["x"] = [a.Id, b.Id], ["y"] = [a.Id, b.Id, c.Id] },
         };
 
-        var outcome = await new PlanApplier(immich, new ManualTimeProvider(Start), NullLogger.Instance)
-            .ApplyAsync(plan, immich.Assets.ToDictionary(s => s.Id), [x, y], 1000, false, null, CancellationToken.None);
+        var assets = await immich.ReadAssetsAsync();
+        var tags = (await immich.Gateway.GetTagsAsync(CancellationToken.None)).Where(t => t.Id == x.Id || t.Id == y.Id).ToList();
+
+        var outcome = await new PlanApplier(immich.Gateway, new FakeTimeProvider(Start), NullLogger.Instance)
+            .ApplyAsync(plan, assets, tags, 1000, false, null, CancellationToken.None);
 
         immich.BulkTagCalls.Should().HaveCount(2);
         immich.BulkTagCalls.Should().ContainSingle(call => call.TagIds.Count == 2)

@@ -2,11 +2,12 @@ using ImmichAutoTag.Core.Classification;
 using ImmichAutoTag.Core.Domain;
 using ImmichAutoTag.Core.Engine;
 using ImmichAutoTag.Core.Ports;
+using ImmichAutoTag.TestKit;
 using static ImmichAutoTag.Tests.Engine.EngineTestSupport;
 
 namespace ImmichAutoTag.Tests.Engine;
 
-/// <summary>Queue pause/resume, the wave fallback and the crash marker, on the in-memory gateway.</summary>
+/// <summary>Queue pause/resume, the wave fallback and the crash marker, on the in-process fake.</summary>
 public sealed class WriteProtectionTests
 {
     private static TagPlan Plan(Dictionary<string, IReadOnlyList<Guid>> additions, Dictionary<Guid, IReadOnlyList<Guid>> removals) =>
@@ -39,15 +40,17 @@ public sealed class WriteProtectionTests
     [Fact]
     public async Task Without_queue_access_the_run_writes_in_waves_and_says_why()
     {
-        var immich = new InMemoryImmichGateway { QueueAccess = false };
+        // Every wait ends at once on the virtual clock, shared by the server and the engine: the test neither
+        // sleeps nor depends on the machine's speed.
+        var clock = new VirtualClock(Start);
+        using var immich = new FakeLibrary(clock, queueAccess: false);
         var asset = immich.AddAsset("a.jpg");
         immich.TagAsset(asset, Conflict);
         immich.TagAsset(asset, Unknown);
         var loose = immich.AddAsset("b.jpg");
         immich.AddAlbum("2020 Trip", asset);
 
-        // Every wait ends at once on the virtual clock: the test neither sleeps nor depends on the machine's speed.
-        var result = await CreateEngine(immich, new ImmichAutoTag.TestKit.VirtualClock(Start)).RunAsync(TestConfig(), new RunOptions(), CancellationToken.None);
+        var result = await CreateEngine(immich, clock).RunAsync(TestConfig(), new RunOptions(), CancellationToken.None);
 
         result.WriteMode.Should().Be(WriteMode.WavesObserved);
         result.WriteFallbackReason.Should().Contain("queue.read");
@@ -56,19 +59,23 @@ public sealed class WriteProtectionTests
         immich.TagPathsOf(loose).Should().Equal(Unknown);
         immich.UntagCalls.Select(c => c.AssetIds.Single()).Should().Equal(asset.Id, asset.Id);
 
-        // Each wave's write-back landed at once here: one read sees the bump, the next confirms it.
+        // Each wave's write-back landed within the first poll's second: one read sees the bump, the next confirms it.
         immich.UpdatedAfterSearches.Should().Be(2 * 2);
     }
 
     [Fact]
     public async Task Without_queue_access_a_write_back_that_never_shows_is_waited_for_up_to_the_bound_only()
     {
-        var immich = new InMemoryImmichGateway { QueueAccess = false, WriteBackLands = false };
+        var clock = new VirtualClock(Start);
+        using var immich = new FakeLibrary(clock, queueAccess: false);
         var asset = immich.AddAsset("a.jpg");
         immich.AddAlbum("2020 Trip", asset);
         immich.AddAsset("b.jpg");
 
-        var result = await CreateEngine(immich, new ImmichAutoTag.TestKit.VirtualClock(Start))
+        // An administrator paused the sidecar queue: the write-back jobs wait, so no updatedAt ever moves.
+        immich.State.SetQueuePaused(QueueNames.Sidecar, true);
+
+        var result = await CreateEngine(immich, clock)
             .RunAsync(TestConfig(), new RunOptions { MaxWriteBackWait = TimeSpan.FromSeconds(30) }, CancellationToken.None);
 
         result.WriteMode.Should().Be(WriteMode.WavesObserved);
@@ -82,8 +89,8 @@ public sealed class WriteProtectionTests
     [Fact]
     public async Task Queues_an_earlier_run_left_paused_are_resumed_first_even_when_nothing_changes()
     {
-        var immich = new InMemoryImmichGateway();
-        immich.Queues[QueueNames.Sidecar] = true;
+        using var immich = new FakeLibrary();
+        immich.State.SetQueuePaused(QueueNames.Sidecar, true);
         var marker = new InMemoryQueuePauseMarker();
         await marker.WriteAsync([QueueNames.Sidecar], CancellationToken.None);
 
@@ -91,45 +98,48 @@ public sealed class WriteProtectionTests
 
         result.RecoveredQueues.Should().Equal(QueueNames.Sidecar);
         immich.QueueCalls.Should().Equal((QueueNames.Sidecar, false));
-        immich.Queues[QueueNames.Sidecar].Should().BeFalse();
+        immich.State.IsQueuePaused(QueueNames.Sidecar).Should().BeFalse();
         (await marker.ReadAsync(CancellationToken.None)).Should().BeEmpty();
     }
 
     [Fact]
     public async Task A_run_cancelled_mid_apply_resumes_the_queues_and_clears_its_marker()
     {
-        var immich = new InMemoryImmichGateway();
+        using var immich = new FakeLibrary();
         immich.AddAsset("a.jpg");
         var marker = new InMemoryQueuePauseMarker();
         IReadOnlyList<string> markedWhilePaused = [];
-        immich.BeforeWrite = op =>
+        using var stop = new CancellationTokenSource();
+        immich.Server.BeforeServe = op =>
         {
-            if (op == "BulkTagAssets")
+            if (op == "upsertTags")
             {
+                // Stopped while the tag is being created: the tagging call that follows is never sent.
                 markedWhilePaused = marker.ReadAsync(CancellationToken.None).Result;
-                throw new OperationCanceledException();
+                stop.Cancel();
             }
         };
 
-        var run = () => RunAsync(immich, options: new RunOptions { QueuePauseMarker = marker });
+        var result = await RunAsync(immich, options: new RunOptions { QueuePauseMarker = marker }, ct: stop.Token);
 
-        await run.Should().ThrowAsync<OperationCanceledException>();
+        result.Cancelled.Should().BeTrue();
+        immich.CallsTo("bulkTagAssets").Should().Be(0);
         markedWhilePaused.Should().Equal(QueueNames.Sidecar, QueueNames.MetadataExtraction);
-        immich.Queues.Values.Should().OnlyContain(paused => !paused);
+        new[] { QueueNames.Sidecar, QueueNames.MetadataExtraction }.Should().OnlyContain(q => !immich.State.IsQueuePaused(q));
         (await marker.ReadAsync(CancellationToken.None)).Should().BeEmpty();
     }
 
     [Fact]
     public async Task Queues_an_admin_paused_are_neither_paused_nor_resumed_by_the_run()
     {
-        var immich = new InMemoryImmichGateway();
-        immich.Queues[QueueNames.MetadataExtraction] = true;
+        using var immich = new FakeLibrary();
+        immich.State.SetQueuePaused(QueueNames.MetadataExtraction, true);
         immich.AddAsset("a.jpg");
 
         var result = await RunAsync(immich);
 
         result.WriteMode.Should().Be(WriteMode.PausedQueues);
         immich.QueueCalls.Should().Equal((QueueNames.Sidecar, true), (QueueNames.Sidecar, false));
-        immich.Queues[QueueNames.MetadataExtraction].Should().BeTrue();
+        immich.State.IsQueuePaused(QueueNames.MetadataExtraction).Should().BeTrue();
     }
 }

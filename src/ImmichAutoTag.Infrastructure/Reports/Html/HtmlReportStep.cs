@@ -1,6 +1,7 @@
 using System.Data.Common;
 using System.Diagnostics;
 using System.Globalization;
+using ImmichAutoTag.Core.Application;
 using ImmichAutoTag.Core.Classification;
 using ImmichAutoTag.Core.Configuration;
 using ImmichAutoTag.Core.Engine;
@@ -32,7 +33,7 @@ public sealed record HtmlReportRun(
 /// </summary>
 public static class HtmlReportStep
 {
-    public const string FileName = "report.html";
+    public const string FileName = RunFiles.HtmlReport;
 
     /// <summary>Runs the chart shows.</summary>
     public const int ChartRuns = 30;

@@ -1,0 +1,165 @@
+using System.Globalization;
+using ImmichAutoTag.Core.Application;
+using ImmichAutoTag.Core.Classification;
+using ImmichAutoTag.Core.Engine;
+using ImmichAutoTag.Core.Ports;
+using Microsoft.Extensions.Logging;
+
+namespace ImmichAutoTag.Cli.Output;
+
+/// <summary>What a run shows on the console: Serilog logging (text or JSON lines), the progress bar and the closing summary.</summary>
+internal sealed class CliRunPresenter(CliContext context, LogSettings logs, TimeProvider time) : IRunPresenter
+{
+    public Task RefusedAsync(string message) => context.Err.WriteLineAsync("error: " + message);
+
+    public IRunSession Open(IRunOutput output)
+    {
+        ArgumentNullException.ThrowIfNull(output);
+        return new CliRunSession(context, logs, time, output);
+    }
+}
+
+/// <summary>One run's log (console and the run's log file), progress and closing lines.</summary>
+internal sealed class CliRunSession : IRunSession
+{
+    private readonly CliContext _context;
+    private readonly ILoggerFactory _loggerFactory;
+    private readonly ILogger _logger;
+    private readonly LogLineWriter _progressLines;
+    private readonly ProgressReporter _progress;
+    private readonly bool _json;
+
+    public CliRunSession(CliContext context, LogSettings logs, TimeProvider time, IRunOutput output)
+    {
+        _context = context;
+        _loggerFactory = Logging.Create(context, logs, output.LogFile);
+        _logger = _loggerFactory.CreateLogger("immich-autotag");
+        _json = Logging.IsJson(context, logs);
+        _progressLines = new LogLineWriter(_logger);
+        _progress = _json ? new ProgressReporter(_progressLines, interactive: false, time) : new ProgressReporter(context.Err, context.Interactive, time);
+    }
+
+    public ILoggerFactory LoggerFactory => _loggerFactory;
+
+    public IProgress<EngineProgress> Progress => _progress;
+
+    public void ProgressDone() => _progress.Complete();
+
+    public Task NoticeAsync(string line) => _context.Out.WriteLineAsync(line);
+
+    public Task SummaryAsync(RunResult result, IRequestMetrics metrics, IRunOutput output) => RunSummary.WriteAsync(_context.Out, output, result, metrics);
+
+    public async Task CancelledAsync()
+    {
+        if (!_json)
+        {
+            await _context.Err.WriteLineAsync("Cancelled.").ConfigureAwait(false);
+        }
+    }
+
+    public async Task FailedAsync(string message, Exception exception)
+    {
+        if (_json)
+        {
+            _logger.LogError(exception, "{Message}", message);
+        }
+        else
+        {
+            // One readable line on the console; the details go to the run's log file.
+            await _context.Err.WriteLineAsync($"error: {message}").ConfigureAwait(false);
+            _logger.LogDebug(exception, "Run failed: {Message}", message);
+        }
+    }
+
+    public void Dispose()
+    {
+        _progressLines.Dispose();
+        _loggerFactory.Dispose();
+    }
+}
+
+/// <summary>The closing lines of a run on standard output.</summary>
+internal static class RunSummary
+{
+    public static async Task WriteAsync(TextWriter output, IRunOutput folder, RunResult result, IRequestMetrics metrics)
+    {
+        var inv = CultureInfo.InvariantCulture;
+        var a = result.Assets;
+        var types = string.Join(", ", a.ByType.Where(kv => kv.Value > 0).OrderBy(kv => kv.Key).Select(kv => $"{kv.Value} {kv.Key.ToString().ToLowerInvariant()}"));
+        await output.WriteLineAsync(string.Create(inv, $"Assets seen: {a.Total} ({a.Owned} owned, {a.PartnerSkipped} from partners){(types.Length > 0 ? ": " + types : string.Empty)}")).ConfigureAwait(false);
+        await output.WriteLineAsync(string.Create(inv, $"Classified: {result.StatusCounts.GetValueOrDefault(ClassificationStatus.Classified)}, unclassified: {result.StatusCounts.GetValueOrDefault(ClassificationStatus.Unclassified)}, conflict: {result.StatusCounts.GetValueOrDefault(ClassificationStatus.Conflict)}")).ConfigureAwait(false);
+        var plan = result.Plan;
+        if (result.DryRun)
+        {
+            await output.WriteLineAsync(string.Create(inv, $"Dry run: would create {plan.TagsToCreate.Count} tag(s), add {plan.AdditionCount} and remove {plan.RemovalCount} tag link(s); nothing was sent. Plan: {folder.PathOf(RunFiles.Plan)}")).ConfigureAwait(false);
+            if (plan.AlbumAdditionCount > 0 || plan.DateUpdates.Count > 0)
+            {
+                await output.WriteLineAsync(string.Create(inv, $"Dry run: would also add {plan.AlbumAdditionCount} asset(s) to albums and repair {plan.DateUpdates.Count} date(s).")).ConfigureAwait(false);
+            }
+
+            if (plan.AlbumsToCreate.Count > 0 || plan.AlbumRemovalCount > 0 || plan.AlbumDeletions.Count > 0)
+            {
+                await output.WriteLineAsync(string.Create(inv, $"Dry run: would create {plan.AlbumsToCreate.Count} album(s), take {plan.AlbumRemovalCount} asset(s) out of albums and delete {plan.AlbumDeletions.Count} temporary album(s).")).ConfigureAwait(false);
+            }
+
+            if (plan.SharingChanges.Count > 0)
+            {
+                await output.WriteLineAsync(string.Create(inv, $"Dry run: would make {plan.SharingChanges.Count} album sharing change(s).")).ConfigureAwait(false);
+            }
+
+            if (result.StaleQueuePauses.Count > 0)
+            {
+                await output.WriteLineAsync(string.Create(inv, $"Warning: an earlier run paused the Immich queues {string.Join(", ", result.StaleQueuePauses)} and did not resume them. A dry run leaves them paused; the next real run resumes them.")).ConfigureAwait(false);
+            }
+        }
+        else
+        {
+            var added = result.AppliedChanges.Count(c => c.Kind == ChangeKind.Added);
+            var removed = result.AppliedChanges.Count(c => c.Kind == ChangeKind.Removed);
+            await output.WriteLineAsync(string.Create(inv, $"Changes: {added} tag link(s) added, {removed} removed, {result.Errors.Count} error(s){(result.Cancelled ? "; interrupted, the rest of the plan was not started" : string.Empty)}.")).ConfigureAwait(false);
+            var albums = result.AppliedChanges.Count(c => c.Kind == ChangeKind.AddedToAlbum);
+            var dates = result.AppliedChanges.Count(c => c.Kind == ChangeKind.DateUpdated);
+            if (albums > 0 || dates > 0)
+            {
+                await output.WriteLineAsync(string.Create(inv, $"Also: {albums} asset(s) added to albums, {dates} date(s) repaired.")).ConfigureAwait(false);
+            }
+
+            var created = result.AppliedChanges.Count(c => c.Kind == ChangeKind.AlbumCreated);
+            var takenOut = result.AppliedChanges.Count(c => c.Kind == ChangeKind.RemovedFromAlbum);
+            var deleted = result.AppliedChanges.Count(c => c.Kind == ChangeKind.AlbumDeleted);
+            if (created > 0 || takenOut > 0 || deleted > 0)
+            {
+                await output.WriteLineAsync(string.Create(inv, $"Albums: {created} created, {takenOut} asset(s) taken out of albums, {deleted} temporary album(s) deleted.")).ConfigureAwait(false);
+            }
+
+            var shared = result.AppliedChanges.Count(c => c.Kind == ChangeKind.AlbumShared);
+            var reRoled = result.AppliedChanges.Count(c => c.Kind == ChangeKind.AlbumRoleChanged);
+            var unshared = result.AppliedChanges.Count(c => c.Kind == ChangeKind.AlbumUnshared);
+            if (shared > 0 || reRoled > 0 || unshared > 0)
+            {
+                await output.WriteLineAsync(string.Create(inv, $"Sharing: {shared} user(s) added to albums, {reRoled} role(s) changed, {unshared} user(s) removed.")).ConfigureAwait(false);
+            }
+
+            if (result.RevertedAndReapplied > 0 || result.StillWrong.Count > 0)
+            {
+                await output.WriteLineAsync(string.Create(inv, $"Immich reverted changes: {result.RevertedAndReapplied} re-applied, {result.StillWrong.Count} still wrong (listed in {folder.PathOf(RunFiles.ModificationReport)}).")).ConfigureAwait(false);
+            }
+
+            if (result.WriteFallbackReason is { } reason)
+            {
+                await output.WriteLineAsync(string.Create(inv, $"Warning: tags were written in {result.WriteWaves} wave(s) because {reason}.")).ConfigureAwait(false);
+            }
+        }
+
+        if (result.DoesNotStick.Count > 0)
+        {
+            var libraries = result.DoesNotStick.Where(r => r.LibraryId is not null).Select(r => r.LibraryId).Distinct().Count();
+            await output.WriteLineAsync(string.Create(inv, $"Does not stick: {result.DoesNotStick.Count} tag change(s) on {result.DoesNotStick.Select(r => r.AssetId).Distinct().Count()} asset(s) ({libraries} external librar{(libraries == 1 ? "y" : "ies")}) are reverted by Immich every time; not retried until a full pass or the file changes (listed in {folder.PathOf(RunFiles.Links)}).")).ConfigureAwait(false);
+        }
+
+        var requests = metrics.Snapshot();
+        await output.WriteLineAsync(string.Create(inv, $"Requests: {requests.Values.Sum()} ({metrics.WriteRequests} writes): {string.Join(", ", requests.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => $"{kv.Key} {kv.Value}"))}")).ConfigureAwait(false);
+        await output.WriteLineAsync(string.Create(inv, $"Review links: {folder.PathOf(RunFiles.Links)}")).ConfigureAwait(false);
+        await output.WriteLineAsync(string.Create(inv, $"Report with thumbnails and progress: {folder.PathOf(RunFiles.HtmlReport)}")).ConfigureAwait(false);
+    }
+}

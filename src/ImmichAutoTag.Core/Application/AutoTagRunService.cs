@@ -1,0 +1,331 @@
+using System.Globalization;
+using ImmichAutoTag.Core.Configuration;
+using ImmichAutoTag.Core.Engine;
+using ImmichAutoTag.Core.Ports;
+using ImmichAutoTag.Core.Preflight;
+using Microsoft.Extensions.Logging;
+
+namespace ImmichAutoTag.Core.Application;
+
+/// <summary>What to run: the config, whether it is a dry run, and who asked.</summary>
+/// <param name="Config">The validated config.</param>
+/// <param name="DryRun">Plan only. The composition root must then have registered the read-only gateway.</param>
+/// <param name="Trigger">Who started the run ("run", "daemon" or "demo"), for status.json.</param>
+/// <param name="SettleDelay">The wait between re-checks of pending date writes when the key cannot read the queues; null: the engine's default.</param>
+public sealed record RunRequest(AutoTagConfig Config, bool DryRun, string Trigger = "run", TimeSpan? SettleDelay = null);
+
+/// <summary>The result of one run: its exit code and what status.json records about it.</summary>
+public sealed record RunReport(RunExitCode Code, RunStatus Status);
+
+/// <summary>
+/// One run, the same for `run`, each firing of the daemon and `demo`: take the state folder's run lock, check the
+/// server and the key, skip the walk when nothing changed, run the engine, write the reports and the status. It holds
+/// the run lock throughout, so two runs never work on one library at once. Everything outside (files, SQLite, HTTP,
+/// console) comes in through ports.
+/// </summary>
+public sealed class AutoTagRunService(
+    IImmichConnectionFactory connections,
+    IRunLock runLock,
+    IRunStatusSink status,
+    IRunOutputs outputs,
+    IRunReportSink reports,
+    IRunPresenter presenter,
+    IQueuePauseMarkerFactory markers,
+    IRunStateStore runState,
+    IPendingDateWriteStore pendingDateWrites,
+    INonStickingChangeStore nonStickingChanges,
+    IConfigRedactor redactor,
+    TimeProvider time)
+{
+    /// <summary>Runs once. Never throws for a run that failed: the report says how it ended.</summary>
+    public async Task<RunReport> ExecuteAsync(RunRequest request, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var pending = new RunStatus
+        {
+            Pid = Environment.ProcessId,
+            Trigger = request.Trigger,
+            StartedAt = time.GetUtcNow(),
+            Outcome = RunOutcome.Running,
+            DryRun = request.DryRun,
+        };
+
+        IDisposable? held;
+        try
+        {
+            held = runLock.TryAcquire();
+        }
+        catch (StateUnavailableException e)
+        {
+            await presenter.RefusedAsync(e.Message).ConfigureAwait(false);
+            return new RunReport(RunExitCode.Failure, pending with { Outcome = RunOutcome.Failed, ExitCode = (int)RunExitCode.Failure, Message = e.Message, FinishedAt = time.GetUtcNow() });
+        }
+
+        if (held is null)
+        {
+            var message = $"another immich-autotag run is in progress (it holds {runLock.Location}); nothing was done. Try again when it has finished.";
+            await presenter.RefusedAsync(message).ConfigureAwait(false);
+            return new RunReport(RunExitCode.Busy, pending with { Outcome = RunOutcome.Skipped, ExitCode = (int)RunExitCode.Busy, Message = message, FinishedAt = time.GetUtcNow() });
+        }
+
+        using (held)
+        {
+            var output = outputs.Create(time.GetLocalNow(), Environment.ProcessId);
+            pending = pending with { RunId = output.RunId, OutputFolder = output.Location };
+            status.RunStarted(pending);
+            var report = await RunLockedAsync(request, output, pending, ct).ConfigureAwait(false);
+            status.RunFinished(report.Status);
+            return report;
+        }
+    }
+
+    private async Task<RunReport> RunLockedAsync(RunRequest request, IRunOutput output, RunStatus pending, CancellationToken ct)
+    {
+        var config = request.Config;
+        await output.WriteConfigDumpAsync(redactor.ToRedactedYaml(config), CancellationToken.None).ConfigureAwait(false);
+
+        // Disposing the session at the end flushes and closes the run's log file, whatever happened.
+        using var session = presenter.Open(output);
+        var loggerFactory = session.LoggerFactory;
+        var logger = loggerFactory.CreateLogger("immich-autotag");
+        using var gateway = connections.Connect(config, loggerFactory);
+        if (request.DryRun && gateway is not ReadOnlyImmichGateway)
+        {
+            // Dry run by construction: the composition root registers the read-only gateway; anything else is a wiring bug.
+            throw new InvalidOperationException("A dry run needs the read-only gateway (ReadOnlyImmichConnectionFactory); the composition root did not register it.");
+        }
+
+        RunReport Done(RunExitCode code, RunOutcome outcome, string? message = null, RunCounters? counters = null) =>
+            new(code, pending with { FinishedAt = time.GetUtcNow(), Outcome = outcome, ExitCode = (int)code, Message = message, Counters = counters });
+
+        try
+        {
+            logger.LogInformation("Run {RunId} (dry run: {DryRun}); output in {Folder}", output.RunId, request.DryRun, output.Location);
+
+            var preflight = await ServerPreflight.CheckAsync(gateway, NeededPermissions(config, request.DryRun), ct).ConfigureAwait(false);
+            foreach (var warning in preflight.Warnings)
+            {
+                logger.LogWarning("{Warning}", warning);
+            }
+
+            logger.LogInformation("Connected to Immich {Version} at {Url:l} as {User}", preflight.Version, gateway.ServerUrl, preflight.User.Email);
+            var capabilities = Capabilities(preflight, request, logger);
+
+            var incremental = await CheckForChangesAsync(config, request, gateway, preflight.User.Id, logger, ct).ConfigureAwait(false);
+            if (incremental is { Verdict.FullPass: false })
+            {
+                var requests = gateway.Snapshot().Values.Sum();
+                var skipped = string.Create(CultureInfo.InvariantCulture, $"Nothing changed since the last successful run: no asset updated, same albums, tags and config. The library walk was skipped ({requests} requests). A full pass runs at least every {config.FullPassIntervalHours} h.");
+                logger.LogInformation("{Message}", skipped);
+                await session.NoticeAsync(skipped).ConfigureAwait(false);
+                return Done(RunExitCode.Success, RunOutcome.Success, "skipped: nothing changed", new RunCounters(0, 0, 0, 0, 0, 0, 0, requests, gateway.WriteRequests));
+            }
+
+            // A dry run sends no write, so it does not resume queues an interrupted run left paused: it reports them
+            // and hands the engine no marker; the next real run resumes them.
+            var marker = markers.For(config.Server.Url);
+            IReadOnlyList<string> stale = request.DryRun ? await StaleQueuePausesAsync(marker, logger, ct).ConfigureAwait(false) : [];
+
+            var engine = new AutoTagEngine(gateway, time, loggerFactory.CreateLogger<AutoTagEngine>());
+            var options = new RunOptions
+            {
+                DryRun = request.DryRun,
+                Progress = session.Progress,
+                User = preflight.User,
+                IncludeArchived = config.Classification.IncludeArchived,
+                IncludeHidden = config.Classification.IncludeHidden,
+                DuplicateDetection = capabilities.Duplicates,
+                AlbumPropagation = capabilities.AddToAlbums,
+                QueuePauseMarker = request.DryRun ? null : marker,
+                PendingDateWrites = pendingDateWrites,
+                NonStickingChanges = nonStickingChanges,
+                RetryNonStickingChanges = incremental?.Verdict.Scheduled == true,
+                NonStickingRetryAfter = config.FullPassIntervalHours > 0 ? TimeSpan.FromHours(config.FullPassIntervalHours) : new RunOptions().NonStickingRetryAfter,
+                SettleDelay = request.SettleDelay ?? new RunOptions().SettleDelay,
+            };
+            var result = await engine.RunAsync(config, options, ct).ConfigureAwait(false);
+            result = result with { StaleQueuePauses = stale };
+            session.ProgressDone();
+
+            // Reports are written even when a stop request cut the apply short: they say what was applied.
+            var canViewAssets = ImmichPermissions.Missing(preflight.ApiKey.Permissions, [new PermissionNeed(ImmichPermissions.AssetView, string.Empty)]).Count == 0;
+            await reports.WriteAsync(new RunReportInput(output, config, result, gateway, gateway.Snapshot(), gateway.WriteRequests, canViewAssets), logger, CancellationToken.None).ConfigureAwait(false);
+            await session.SummaryAsync(result, gateway, output).ConfigureAwait(false);
+            foreach (var error in result.Errors)
+            {
+                logger.LogWarning("{Kind}: {Message} ({Assets} assets)", error.Kind, error.Message, error.AssetIds.Count);
+            }
+
+            var counters = Counters(result, gateway);
+            if (result.Cancelled)
+            {
+                const string Interrupted = "Interrupted: the changes listed in the run's reports were applied; the rest of the plan was not started.";
+                logger.LogWarning("{Message}", Interrupted);
+                return Done(RunExitCode.Cancelled, RunOutcome.Cancelled, Interrupted, counters);
+            }
+
+            if (incremental is not null && result.Errors.Count == 0)
+            {
+                // Only a clean, complete pass may become the reference the next run compares against.
+                await incremental.SaveAsync(new IncrementalState(incremental.Verdict.CheckedAt, incremental.Verdict.CheckedAt, incremental.Verdict.Fingerprint), logger).ConfigureAwait(false);
+            }
+
+            // Changes recorded as "does not stick" are a known, reported state of the library, not a failure of this
+            // run: a scheduled run gets a stable exit code instead of 8 for ever.
+            var unexplained = result.StillWrongUnexplained.Count;
+            if (result.Errors.Count > 0 || unexplained > 0)
+            {
+                return Done(RunExitCode.PartialFailure, RunOutcome.PartialFailure, $"{result.Errors.Count} error(s), {unexplained} change(s) reverted by Immich; see {RunFiles.ModificationReport}", counters);
+            }
+
+            return result.DoesNotStick.Count > 0
+                ? Done(RunExitCode.Success, RunOutcome.Success, $"{result.DoesNotStick.Count} tag change(s) do not stick in Immich (e.g. a read-only external library); listed in {RunFiles.ModificationReport} and {RunFiles.Links}", counters)
+                : Done(RunExitCode.Success, RunOutcome.Success, counters: counters);
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            session.ProgressDone();
+            const string Cancelled = "Interrupted before any change was sent; nothing was modified.";
+            logger.LogWarning("{Message}", Cancelled);
+            await session.CancelledAsync().ConfigureAwait(false);
+            return Done(RunExitCode.Cancelled, RunOutcome.Cancelled, Cancelled);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            session.ProgressDone();
+            var (code, message) = ErrorTranslator.Translate(e);
+            await session.FailedAsync(message, e).ConfigureAwait(false);
+            return Done(code, RunOutcome.Failed, message);
+        }
+    }
+
+    /// <summary>The permissions the run needs; a dry run writes nothing, so it works with a read-only key too.</summary>
+    private static IReadOnlyList<PermissionNeed> NeededPermissions(AutoTagConfig config, bool dryRun)
+    {
+        var needed = dryRun
+            ? ImmichPermissions.ForRun.Where(p => p.Permission is not (ImmichPermissions.TagCreate or ImmichPermissions.TagAsset)).ToList()
+            : ImmichPermissions.ForRun;
+        if (!dryRun && config.DuplicateProcessing.DateCorrection.Enabled)
+        {
+            // The user asked for date repair explicitly, so a key that cannot do it is an error, not a skip.
+            needed = [.. needed, new PermissionNeed(ImmichPermissions.AssetUpdate, "repair asset dates (PUT /assets), as duplicate_processing.date_correction.enabled asks")];
+        }
+
+        return [.. needed, .. ImmichPermissions.ForAlbumFeatures(config, dryRun).Where(n => !needed.Any(m => m.Permission == n.Permission))];
+    }
+
+    /// <summary>The queues an interrupted run left paused, as the marker says; a dry run only reports them.</summary>
+    private static async Task<IReadOnlyList<string>> StaleQueuePausesAsync(IQueuePauseMarker marker, ILogger logger, CancellationToken ct)
+    {
+        var stale = await marker.ReadAsync(ct).ConfigureAwait(false);
+        if (stale.Count > 0)
+        {
+            logger.LogWarning("An earlier run paused the Immich queues {Queues} and did not resume them; a dry run leaves them paused, the next real run resumes them", stale);
+        }
+
+        return stale;
+    }
+
+    private sealed record RunCapabilities(bool Duplicates, bool AddToAlbums);
+
+    /// <summary>
+    /// Duplicates, album propagation and paused queues are extras: without the permission the run still keeps
+    /// the main output tags right, and says what it skipped or how it writes instead. The server's
+    /// <c>duplicateDetection</c> feature only says whether new groups are being found; existing groups are used either way.
+    /// </summary>
+    private static RunCapabilities Capabilities(PreflightReport preflight, RunRequest request, ILogger logger)
+    {
+        var granted = preflight.ApiKey.Permissions;
+        bool Has(string permission) => ImmichPermissions.Missing(granted, [new PermissionNeed(permission, string.Empty)]).Count == 0;
+        var canReadDuplicates = Has(ImmichPermissions.DuplicateRead);
+        var canAddToAlbums = request.DryRun || Has(ImmichPermissions.AlbumAssetCreate);
+        if (!canReadDuplicates)
+        {
+            logger.LogWarning("The API key lacks 'duplicate.read': duplicate tags, album propagation and date repair from duplicates are skipped");
+        }
+        else if (!preflight.Features.DuplicateDetection)
+        {
+            // GET /duplicates still lists the groups found earlier (or made by hand) when machine learning is off.
+            logger.LogInformation("The server's duplicate detection is off: the existing duplicate groups are used, no new ones are being found");
+        }
+
+        if (!canAddToAlbums && request.Config.DuplicateProcessing.AddToAlbumOfDuplicates)
+        {
+            logger.LogWarning("The API key lacks 'albumAsset.create': assets are not added to their duplicates' album");
+        }
+
+        var recommended = ImmichPermissions.Missing(granted, ImmichPermissions.RecommendedForRun);
+        if (!request.DryRun && recommended.Count > 0)
+        {
+            logger.LogWarning(
+                "The API key lacks {Permissions}: tag changes will be written in slower waves instead of with Immich's sidecar queues paused (see README, API key)",
+                string.Join(", ", recommended.Select(p => p.Permission)));
+        }
+
+        return new RunCapabilities(canReadDuplicates, canAddToAlbums);
+    }
+
+    /// <summary>
+    /// Decides whether this run may skip the walk (see <see cref="IncrementalCheck"/>). Dry runs and
+    /// full_pass_interval_hours: 0 always walk. A state file that cannot be read only costs a full pass.
+    /// </summary>
+    private async Task<IncrementalRun?> CheckForChangesAsync(
+        AutoTagConfig config, RunRequest request, IImmichConnection gateway, Guid userId, ILogger logger, CancellationToken ct)
+    {
+        if (request.DryRun || config.FullPassIntervalHours <= 0)
+        {
+            return null;
+        }
+
+        var run = new IncrementalRun(runState, $"{gateway.ServerUrl} {userId}", null!);
+        IncrementalState? previous = null;
+        try
+        {
+            previous = await run.Store.LoadAsync(run.Scope, ct).ConfigureAwait(false);
+        }
+        catch (StateUnavailableException e)
+        {
+            logger.LogWarning("Cannot read the run state ({Error}); doing a full pass", e.Message);
+        }
+
+        var verdict = await IncrementalCheck.CheckAsync(gateway, previous, redactor.ToRedactedYaml(config), TimeSpan.FromHours(config.FullPassIntervalHours), time, ct).ConfigureAwait(false);
+        run = run with { Verdict = verdict };
+        if (verdict.FullPass)
+        {
+            logger.LogInformation("Full pass: {Reason}", verdict.Reason);
+        }
+        else
+        {
+            // Nothing changed up to now, so the next run may look only at what changes from here on.
+            await run.SaveAsync(previous! with { Watermark = verdict.CheckedAt }, logger).ConfigureAwait(false);
+        }
+
+        return run;
+    }
+
+    private sealed record IncrementalRun(IRunStateStore Store, string Scope, ChangeVerdict Verdict)
+    {
+        public async Task SaveAsync(IncrementalState state, ILogger logger)
+        {
+            try
+            {
+                await Store.SaveAsync(Scope, state, CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (StateUnavailableException e)
+            {
+                logger.LogWarning("Cannot save the run state ({Error}); the next run will be a full pass", e.Message);
+            }
+        }
+    }
+
+    private static RunCounters Counters(RunResult result, IImmichConnection gateway) => new(
+        result.Assets.Total,
+        result.Assets.Evaluated,
+        result.StatusCounts.GetValueOrDefault(Classification.ClassificationStatus.Unclassified),
+        result.StatusCounts.GetValueOrDefault(Classification.ClassificationStatus.Conflict),
+        result.AppliedChanges.Count(c => c.Kind == ChangeKind.Added),
+        result.AppliedChanges.Count(c => c.Kind == ChangeKind.Removed),
+        result.Errors.Count,
+        gateway.Snapshot().Values.Sum(),
+        gateway.WriteRequests);
+}

@@ -1,0 +1,167 @@
+using NetVips;
+
+namespace ImmichAutoTag.Infrastructure.Clip;
+
+/// <summary>
+/// Turns encoded image bytes (Immich's thumbnail: WebP or JPEG; PNG and the other formats libvips reads also work)
+/// into a CLIP input tensor slice, the way Immich's machine-learning service prepares an image for its visual model:
+/// decode, convert to sRGB and drop alpha (PIL's <c>convert("RGB")</c>), resize the shortest side to
+/// <see cref="ClipPreprocessConfig.Size"/> (the longer side becomes ⌊long/short·size⌋), crop the centre square at
+/// ⌊(side − size)/2⌋, scale to 0..1 and normalise each channel with the config's mean and std. No EXIF rotation:
+/// Immich's thumbnails are already upright. Uses libvips (NetVips), the library Immich's server makes the
+/// thumbnails with. Thread-safe.
+/// </summary>
+public sealed class ClipImagePreprocessor(ClipPreprocessConfig config)
+{
+    /// <summary>Floats one image occupies: 3 × size × size.</summary>
+    public int TensorLength => 3 * config.Size * config.Size;
+
+    /// <summary>The configuration in use.</summary>
+    public ClipPreprocessConfig Config => config;
+
+    /// <summary>
+    /// Writes the planar (channel-major: R plane, G plane, B plane, each row-major) normalised values of
+    /// <paramref name="encoded"/> into <paramref name="destination"/>, which holds <see cref="TensorLength"/> floats:
+    /// one <c>[3, size, size]</c> slice of the model's <c>[N, 3, size, size]</c> input.
+    /// </summary>
+    /// <exception cref="ClipImageException">The bytes are not an image libvips can decode.</exception>
+    public void Preprocess(ReadOnlySpan<byte> encoded, Span<float> destination)
+    {
+        if (destination.Length < TensorLength)
+        {
+            throw new ArgumentException($"Destination holds {destination.Length} floats; {TensorLength} needed.", nameof(destination));
+        }
+
+        byte[] pixels;
+        try
+        {
+            using var decoded = Image.NewFromBuffer(encoded.ToArray(), access: Enums.Access.Sequential, failOn: Enums.FailOn.Error);
+            using var rgb = ToRgb8(decoded);
+            using var sized = Resize(rgb);
+            pixels = sized.WriteToMemory<byte>();
+        }
+        catch (VipsException e)
+        {
+            throw new ClipImageException($"cannot decode image: {FirstLine(e.Message)}", e);
+        }
+
+        var size = config.Size;
+        var plane = size * size;
+        Span<float> scale = stackalloc float[3];
+        Span<float> offset = stackalloc float[3];
+        for (var c = 0; c < 3; c++)
+        {
+            scale[c] = 1f / (255f * config.Std[c]);
+            offset[c] = config.Mean[c] / config.Std[c];
+        }
+
+        for (var p = 0; p < plane; p++)
+        {
+            destination[p] = (pixels[3 * p] * scale[0]) - offset[0];
+            destination[plane + p] = (pixels[(3 * p) + 1] * scale[1]) - offset[1];
+            destination[(2 * plane) + p] = (pixels[(3 * p) + 2] * scale[2]) - offset[2];
+        }
+    }
+
+    private static Image ToRgb8(Image image)
+    {
+        var srgb = image.Interpretation is Enums.Interpretation.Srgb or Enums.Interpretation.Rgb
+            ? image.Copy()
+            : image.Colourspace(Enums.Interpretation.Srgb);
+        try
+        {
+            var three = srgb.Bands switch
+            {
+                >= 3 => srgb.ExtractBand(0, n: 3),
+                1 => srgb.Bandjoin(srgb, srgb),
+                _ => srgb.ExtractBand(0).Bandjoin(srgb.ExtractBand(0), srgb.ExtractBand(0)),
+            };
+            if (three.Format == Enums.BandFormat.Uchar)
+            {
+                return three;
+            }
+
+            using (three)
+            {
+                return three.Cast(Enums.BandFormat.Uchar);
+            }
+        }
+        finally
+        {
+            srgb.Dispose();
+        }
+    }
+
+    private Image Resize(Image image)
+    {
+        var size = config.Size;
+        int width, height;
+        if (config.ResizeMode == ClipResizeMode.Squash)
+        {
+            (width, height) = (size, size);
+        }
+        else if (image.Width < image.Height)
+        {
+            (width, height) = (size, (int)((double)image.Height / image.Width * size));
+        }
+        else
+        {
+            (width, height) = ((int)((double)image.Width / image.Height * size), size);
+        }
+
+        using var resized = ScaleAxis(image, width, horizontal: true);
+        using var scaled = ScaleAxis(resized, height, horizontal: false);
+        var left = (scaled.Width - size) / 2;
+        var top = (scaled.Height - size) / 2;
+        return scaled.Crop(left, top, size, size);
+    }
+
+    // One axis at a time, as PIL does: shrinking convolves with the kernel widened by the shrink factor over the whole
+    // shrink (gap 0: no box pre-shrink); enlarging interpolates with the kernel itself, pixel centres aligned
+    // (output x + ½ = scale · (input x + ½)), edges extended.
+    private Image ScaleAxis(Image image, int target, bool horizontal)
+    {
+        var from = horizontal ? image.Width : image.Height;
+        if (target == from)
+        {
+            return image.Copy();
+        }
+
+        var kernel = config.Interpolation == ClipInterpolation.Bicubic ? Enums.Kernel.Cubic : Enums.Kernel.Linear;
+        if (target < from)
+        {
+            var shrink = (double)from / target;
+            return horizontal ? image.Reduceh(shrink, kernel: kernel, gap: 0) : image.Reducev(shrink, kernel: kernel, gap: 0);
+        }
+
+        var scale = (double)target / from;
+        using var interpolate = Interpolate.NewFromName(config.Interpolation == ClipInterpolation.Bicubic ? "bicubic" : "bilinear");
+        return horizontal
+            ? image.Affine([scale, 0, 0, 1], interpolate: interpolate, oarea: [0, 0, target, image.Height], odx: -0.5, idx: 0.5, extend: Enums.Extend.Copy)
+            : image.Affine([1, 0, 0, scale], interpolate: interpolate, oarea: [0, 0, image.Width, target], ody: -0.5, idy: 0.5, extend: Enums.Extend.Copy);
+    }
+
+    private static string FirstLine(string message) =>
+        message.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).FirstOrDefault() ?? message;
+}
+
+/// <summary>An image could not be decoded or preprocessed; only that image is affected.</summary>
+public sealed class ClipImageException : Exception
+{
+    /// <summary>Creates the exception with its cause.</summary>
+    public ClipImageException(string message, Exception inner)
+        : base(message, inner)
+    {
+    }
+
+    /// <summary>Creates the exception.</summary>
+    public ClipImageException(string message)
+        : base(message)
+    {
+    }
+
+    /// <summary>Creates the exception.</summary>
+    public ClipImageException()
+    {
+    }
+}

@@ -1,0 +1,438 @@
+using System.Diagnostics;
+using ImmichAutoTag.Core.Enrichment.Clip;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.ML.OnnxRuntime;
+using Microsoft.ML.OnnxRuntime.Tensors;
+
+namespace ImmichAutoTag.Infrastructure.Clip;
+
+/// <summary>How the CLIP model runs.</summary>
+/// <param name="BatchSize">Images per model call (1..256); a model exported with a fixed batch dimension (Immich's exports use 1) runs one image per call whatever this says.</param>
+/// <param name="Threads">ONNX Runtime intra-op threads (≥ 1); Immich's ML service uses 2 on CPU.</param>
+/// <param name="UseCuda">Use the CUDA execution provider when ONNX Runtime reports it available (the GPU build of ONNX Runtime and CUDA libraries present).</param>
+public sealed record ClipRuntimeOptions(int BatchSize = 8, int Threads = 2, bool UseCuda = true)
+{
+    /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> for a batch size outside 1..256 or fewer than one thread.</summary>
+    public void Validate()
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(BatchSize, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(BatchSize, 256);
+        ArgumentOutOfRangeException.ThrowIfLessThan(Threads, 1);
+    }
+}
+
+/// <summary>Time spent per stage by an encoder since it was created (for the benchmark and run statistics).</summary>
+/// <param name="Images">Images encoded successfully.</param>
+/// <param name="Failed">Images that could not be decoded.</param>
+/// <param name="Preprocess">Decoding, resizing, cropping, normalising.</param>
+/// <param name="Inference">Model calls, including copying outputs.</param>
+public sealed record ClipStageTimes(long Images, long Failed, TimeSpan Preprocess, TimeSpan Inference);
+
+/// <summary>
+/// CLIP's image tower on ONNX Runtime: <c>visual/model.onnx</c> of an Immich model folder. The input's name, element
+/// type (float) and shape <c>[N, 3, size, size]</c> and the output's dimension D (<c>[N, D]</c>, the first output,
+/// Immich's <c>embedding</c>) are read from the model; preprocessing from <c>visual/preprocess_cfg.json</c>. Outputs
+/// are L2-normalised (Immich's exports already normalise; a model that does not still compares correctly).
+/// </summary>
+public sealed class OnnxClipImageEncoder : IClipImageEncoder, IDisposable
+{
+    private readonly InferenceSession session;
+    private readonly ClipImagePreprocessor preprocessor;
+    private readonly string inputName;
+    private readonly string outputName;
+    private readonly int batch;
+    private readonly bool fixedBatch;
+    private readonly Lock timesLock = new();
+    private long images, failed, preprocessTicks, inferenceTicks;
+
+    /// <summary>Loads the image tower of <paramref name="model"/>.</summary>
+    /// <exception cref="ClipModelException">A file is missing or malformed, or the model's input/output is not CLIP's.</exception>
+    public OnnxClipImageEncoder(ClipModelFolder model, ClipRuntimeOptions options, ILogger? logger = null)
+        : this(model, model.ComputeId(), options, logger)
+    {
+    }
+
+    /// <summary>Loads the image tower of <paramref name="model"/> under an id computed before (see <see cref="ClipModelFolder.ComputeId"/>).</summary>
+    public OnnxClipImageEncoder(ClipModelFolder model, ClipModelId id, ClipRuntimeOptions options, ILogger? logger = null)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        Model = id;
+        var config = model.ReadPreprocessConfig();
+        preprocessor = new ClipImagePreprocessor(config);
+        session = OnnxSessions.Open(model.VisualModel, options, logger ?? NullLogger.Instance);
+        try
+        {
+            var (name, input) = OnnxSessions.SingleInput(session, model.VisualModel);
+            var dims = input.Dimensions;
+            if (input.ElementDataType != TensorElementType.Float || dims.Length != 4 || dims[1] != 3
+                || (dims[2] > 0 && dims[2] != config.Size) || (dims[3] > 0 && dims[3] != config.Size))
+            {
+                throw new ClipModelException(
+                    $"{model.VisualModel}: input '{name}' is {input.ElementDataType}[{string.Join(", ", dims)}]; expected float[N, 3, {config.Size}, {config.Size}] (size from {model.PreprocessConfig}).");
+            }
+
+            inputName = name;
+            (outputName, Dimension) = OnnxSessions.EmbeddingOutput(session, model.VisualModel);
+            fixedBatch = dims[0] > 0;
+            batch = fixedBatch ? dims[0] : options.BatchSize;
+            InputSize = config.Size;
+        }
+        catch
+        {
+            session.Dispose();
+            throw;
+        }
+    }
+
+    /// <inheritdoc />
+    public ClipModelId Model { get; }
+
+    /// <inheritdoc />
+    public int Dimension { get; }
+
+    /// <summary>Side of the square input, pixels.</summary>
+    public int InputSize { get; }
+
+    /// <summary>Images per model call: the model's fixed batch dimension, else <see cref="ClipRuntimeOptions.BatchSize"/>.</summary>
+    public int BatchSize => batch;
+
+    /// <summary>Stage times since creation.</summary>
+    public ClipStageTimes Times
+    {
+        get
+        {
+            lock (timesLock)
+            {
+                return new ClipStageTimes(images, failed, Stopwatch.GetElapsedTime(0, preprocessTicks), Stopwatch.GetElapsedTime(0, inferenceTicks));
+            }
+        }
+    }
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<ClipImageEncoding>> EncodeImagesAsync(IReadOnlyList<ReadOnlyMemory<byte>> images, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(images);
+        return Task.Run<IReadOnlyList<ClipImageEncoding>>(() => Encode(images, ct), ct);
+    }
+
+    /// <summary>
+    /// Runs the model on already preprocessed input: <paramref name="count"/> images of <c>3 × size × size</c> floats
+    /// each in <paramref name="tensor"/>, <paramref name="batchSize"/> per call (default <see cref="BatchSize"/>; a
+    /// fixed-batch model always takes its own); returns <c>count × D</c> normalised floats. For the benchmark's
+    /// model-only figures.
+    /// </summary>
+    public float[] Run(float[] tensor, int count, int? batchSize = null)
+    {
+        ArgumentNullException.ThrowIfNull(tensor);
+        var result = new float[count * Dimension];
+        var one = preprocessor.TensorLength;
+        var step = fixedBatch ? batch : Math.Max(1, batchSize ?? batch);
+        for (var start = 0; start < count; start += step)
+        {
+            var n = Math.Min(step, count - start);
+            var started = Stopwatch.GetTimestamp();
+            RunBatch(tensor.AsMemory(start * one, n * one), n, result.AsSpan(start * Dimension, n * Dimension));
+            AddTimes(0, 0, 0, Stopwatch.GetTimestamp() - started);
+        }
+
+        return result;
+    }
+
+    /// <summary>Preprocesses one image into <paramref name="destination"/> (see <see cref="ClipImagePreprocessor.Preprocess"/>).</summary>
+    public void Preprocess(ReadOnlySpan<byte> encoded, Span<float> destination) => preprocessor.Preprocess(encoded, destination);
+
+    /// <summary>Floats one preprocessed image occupies.</summary>
+    public int TensorLength => preprocessor.TensorLength;
+
+    /// <inheritdoc />
+    public void Dispose() => session.Dispose();
+
+    private List<ClipImageEncoding> Encode(IReadOnlyList<ReadOnlyMemory<byte>> encoded, CancellationToken ct)
+    {
+        var results = new ClipImageEncoding[encoded.Count];
+        var one = preprocessor.TensorLength;
+        var tensor = new float[Math.Min(batch, Math.Max(encoded.Count, 1)) * one];
+        var slots = new List<int>(batch);
+        var next = 0;
+        while (next < encoded.Count)
+        {
+            ct.ThrowIfCancellationRequested();
+            slots.Clear();
+            var started = Stopwatch.GetTimestamp();
+            long bad = 0;
+            while (next < encoded.Count && slots.Count < batch)
+            {
+                try
+                {
+                    preprocessor.Preprocess(encoded[next].Span, tensor.AsSpan(slots.Count * one, one));
+                    slots.Add(next);
+                }
+                catch (ClipImageException e)
+                {
+                    results[next] = ClipImageEncoding.Failed(e.Message);
+                    bad++;
+                }
+
+                next++;
+            }
+
+            var preprocessed = Stopwatch.GetTimestamp();
+            if (slots.Count > 0)
+            {
+                var output = new float[slots.Count * Dimension];
+                RunBatch(tensor.AsMemory(0, slots.Count * one), slots.Count, output);
+                for (var i = 0; i < slots.Count; i++)
+                {
+                    results[slots[i]] = ClipImageEncoding.Of(output.AsSpan(i * Dimension, Dimension).ToArray());
+                }
+            }
+
+            AddTimes(slots.Count, bad, preprocessed - started, Stopwatch.GetTimestamp() - preprocessed);
+        }
+
+        return [.. results];
+    }
+
+    private void RunBatch(Memory<float> input, int count, Span<float> destination)
+    {
+        long[] shape = [count, 3, InputSize, InputSize];
+        using var value = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, input, shape);
+        using var run = new RunOptions();
+        using var outputs = session.Run(run, [inputName], [value], [outputName]);
+        OnnxSessions.CopyNormalised(outputs[0], count, Dimension, destination);
+    }
+
+    private void AddTimes(long ok, long bad, long preprocess, long inference)
+    {
+        lock (timesLock)
+        {
+            images += ok;
+            failed += bad;
+            preprocessTicks += preprocess;
+            inferenceTicks += inference;
+        }
+    }
+}
+
+/// <summary>
+/// CLIP's text tower on ONNX Runtime: <c>textual/model.onnx</c> of an Immich model folder with its tokenizer. The
+/// token input (Immich's <c>text</c>, int32 or int64 <c>[N, context length]</c>) and an optional
+/// <c>attention_mask</c> input (multilingual CLIP exports) are read from the model.
+/// </summary>
+public sealed class OnnxClipTextEncoder : IClipTextEncoder, IDisposable
+{
+    private readonly InferenceSession session;
+    private readonly ClipTokenizer tokenizer;
+    private readonly string inputName;
+    private readonly string? maskName;
+    private readonly bool int64;
+    private readonly string outputName;
+    private readonly int dimension;
+    private readonly int batch;
+
+    /// <summary>Loads the text tower and tokenizer of <paramref name="model"/>; <paramref name="id"/> is the model's id (<see cref="ClipModelFolder.ComputeId"/>).</summary>
+    /// <exception cref="ClipModelException">A file is missing or malformed, or the model's input/output is not CLIP's.</exception>
+    public OnnxClipTextEncoder(ClipModelFolder model, ClipModelId id, ClipRuntimeOptions options, ILogger? logger = null)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        Model = id;
+        tokenizer = ClipTokenizer.Load(model);
+        session = OnnxSessions.Open(model.TextualModel, options, logger ?? NullLogger.Instance);
+        try
+        {
+            var inputs = session.InputMetadata;
+            maskName = inputs.Keys.FirstOrDefault(k => k == "attention_mask");
+            var tokens = inputs.Where(kv => kv.Key != maskName).ToArray();
+            if (tokens.Length != 1)
+            {
+                throw new ClipModelException($"{model.TextualModel}: expected one token input (and optionally attention_mask); found {string.Join(", ", inputs.Keys)}.");
+            }
+
+            var (name, input) = (tokens[0].Key, tokens[0].Value);
+            var dims = input.Dimensions;
+            if (input.ElementDataType is not (TensorElementType.Int32 or TensorElementType.Int64) || dims.Length != 2
+                || (dims[1] > 0 && dims[1] != tokenizer.ContextLength))
+            {
+                throw new ClipModelException(
+                    $"{model.TextualModel}: input '{name}' is {input.ElementDataType}[{string.Join(", ", dims)}]; expected int32[N, {tokenizer.ContextLength}] (context length from {model.ModelConfig}).");
+            }
+
+            inputName = name;
+            int64 = input.ElementDataType == TensorElementType.Int64;
+            (outputName, dimension) = OnnxSessions.EmbeddingOutput(session, model.TextualModel);
+            batch = dims[0] > 0 ? dims[0] : options.BatchSize;
+        }
+        catch
+        {
+            session.Dispose();
+            throw;
+        }
+    }
+
+    /// <inheritdoc />
+    public ClipModelId Model { get; }
+
+    /// <summary>The tokenizer in use.</summary>
+    public ClipTokenizer Tokenizer => tokenizer;
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<float[]>> EncodeTextsAsync(IReadOnlyList<string> texts, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(texts);
+        return Task.Run<IReadOnlyList<float[]>>(() => Encode(texts, ct), ct);
+    }
+
+    /// <inheritdoc />
+    public void Dispose() => session.Dispose();
+
+    private List<float[]> Encode(IReadOnlyList<string> texts, CancellationToken ct)
+    {
+        var length = tokenizer.ContextLength;
+        var results = new List<float[]>(texts.Count);
+        for (var start = 0; start < texts.Count; start += batch)
+        {
+            ct.ThrowIfCancellationRequested();
+            var n = Math.Min(batch, texts.Count - start);
+            var ids = new int[n * length];
+            var mask = new int[n * length];
+            for (var i = 0; i < n; i++)
+            {
+                var used = tokenizer.Encode(texts[start + i], ids.AsSpan(i * length, length));
+                mask.AsSpan(i * length, used).Fill(1);
+            }
+
+            long[] shape = [n, length];
+            var values = new List<OrtValue>();
+            try
+            {
+                values.Add(int64
+                    ? OrtValue.CreateTensorValueFromMemory(ids.Select(v => (long)v).ToArray(), shape)
+                    : OrtValue.CreateTensorValueFromMemory(ids, shape));
+                var names = new List<string> { inputName };
+                if (maskName is not null)
+                {
+                    values.Add(int64
+                        ? OrtValue.CreateTensorValueFromMemory(mask.Select(v => (long)v).ToArray(), shape)
+                        : OrtValue.CreateTensorValueFromMemory(mask, shape));
+                    names.Add(maskName);
+                }
+
+                using var run = new RunOptions();
+                using var outputs = session.Run(run, names, values, [outputName]);
+                var output = new float[n * dimension];
+                OnnxSessions.CopyNormalised(outputs[0], n, dimension, output);
+                for (var i = 0; i < n; i++)
+                {
+                    results.Add(output.AsSpan(i * dimension, dimension).ToArray());
+                }
+            }
+            finally
+            {
+                foreach (var value in values)
+                {
+                    value.Dispose();
+                }
+            }
+        }
+
+        return results;
+    }
+}
+
+/// <summary>What both towers share: opening a session with the right execution provider, reading CLIP's output.</summary>
+internal static class OnnxSessions
+{
+    public const string Cuda = "CUDAExecutionProvider";
+
+    public static InferenceSession Open(string path, ClipRuntimeOptions options, ILogger logger)
+    {
+        if (!File.Exists(path))
+        {
+            throw new ClipModelException($"{path}: file not found.");
+        }
+
+        var session = new SessionOptions
+        {
+            IntraOpNumThreads = options.Threads,
+            InterOpNumThreads = 1,
+            ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
+            GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
+        };
+        try
+        {
+            var provider = "CPUExecutionProvider";
+            if (options.UseCuda && OrtEnv.Instance().GetAvailableProviders().Contains(Cuda, StringComparer.Ordinal))
+            {
+                try
+                {
+                    session.AppendExecutionProvider_CUDA();
+                    provider = Cuda;
+                }
+                catch (OnnxRuntimeException e)
+                {
+                    logger.LogWarning("CLIP: CUDA execution provider listed but not usable ({Reason}); running on CPU", e.Message);
+                }
+            }
+
+            var opened = new InferenceSession(path, session);
+            logger.LogInformation("CLIP: loaded {Model} on {Provider} with {Threads} threads", path, provider, options.Threads);
+            return opened;
+        }
+        catch (OnnxRuntimeException e)
+        {
+            throw new ClipModelException($"{path}: ONNX Runtime cannot load it ({e.Message}).", e);
+        }
+        finally
+        {
+            session.Dispose();
+        }
+    }
+
+    public static (string Name, NodeMetadata Input) SingleInput(InferenceSession session, string path)
+    {
+        var inputs = session.InputMetadata;
+        return inputs.Count == 1
+            ? (inputs.Keys.Single(), inputs.Values.Single())
+            : throw new ClipModelException($"{path}: expected one input; found {string.Join(", ", inputs.Keys)}.");
+    }
+
+    public static (string Name, int Dimension) EmbeddingOutput(InferenceSession session, string path)
+    {
+        var (name, output) = session.OutputMetadata.First();
+        var dims = output.Dimensions;
+        return output.ElementDataType == TensorElementType.Float && dims.Length == 2 && dims[1] > 0
+            ? (name, dims[1])
+            : throw new ClipModelException($"{path}: output '{name}' is {output.ElementDataType}[{string.Join(", ", dims)}]; expected float[N, D].");
+    }
+
+    public static void CopyNormalised(OrtValue output, int count, int dimension, Span<float> destination)
+    {
+        var shape = output.GetTensorTypeAndShape().Shape;
+        if (shape.Length != 2 || shape[0] != count || shape[1] != dimension)
+        {
+            throw new ClipModelException($"CLIP model returned shape [{string.Join(", ", shape)}]; expected [{count}, {dimension}].");
+        }
+
+        var data = output.GetTensorDataAsSpan<float>();
+        for (var i = 0; i < count; i++)
+        {
+            var row = data.Slice(i * dimension, dimension);
+            double sum = 0;
+            foreach (var v in row)
+            {
+                sum += (double)v * v;
+            }
+
+            var scale = sum > 0 ? (float)(1 / Math.Sqrt(sum)) : 0f;
+            for (var d = 0; d < dimension; d++)
+            {
+                destination[(i * dimension) + d] = row[d] * scale;
+            }
+        }
+    }
+}

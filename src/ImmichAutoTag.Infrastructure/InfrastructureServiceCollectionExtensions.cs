@@ -1,0 +1,34 @@
+using ImmichAutoTag.Core.Application;
+using ImmichAutoTag.Core.Ports;
+using ImmichAutoTag.Infrastructure.Reports;
+using ImmichAutoTag.Infrastructure.Runtime;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
+namespace ImmichAutoTag.Infrastructure;
+
+/// <summary>Dependency-injection registration of Infrastructure: the run's file and SQLite adapters.</summary>
+public static class InfrastructureServiceCollectionExtensions
+{
+    /// <summary>
+    /// Registers the run lock, status.json, the queue-pause markers, the run folders and reports, and the SQLite
+    /// stores (state.db), all in <paramref name="locations"/>.
+    /// </summary>
+    public static IServiceCollection AddImmichAutoTagInfrastructure(this IServiceCollection services, RunLocations locations)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(locations);
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton(locations);
+        services.AddSingleton<IRunLock, FileRunLock>();
+        services.AddSingleton(new StatusFile(locations.StateFolder));
+        services.AddSingleton<IRunStatusSink>(sp => sp.GetRequiredService<StatusFile>());
+        services.AddSingleton<IQueuePauseMarkerFactory, FileQueuePauseMarkers>();
+        services.AddSingleton<IRunOutputs, RunFolders>();
+        services.AddSingleton<IRunReportSink, FileRunReportSink>();
+        services.AddSingleton<IRunStateStore>(new StateStoreErrors(SqliteRunStateStore.InFolder(locations.StateFolder)));
+        services.AddSingleton<IPendingDateWriteStore>(SqlitePendingDateWriteStore.InFolder(locations.StateFolder));
+        services.AddSingleton<INonStickingChangeStore>(SqliteNonStickingChangeStore.InFolder(locations.StateFolder));
+        return services;
+    }
+}

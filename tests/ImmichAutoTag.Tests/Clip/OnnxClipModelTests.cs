@@ -1,0 +1,157 @@
+using ImmichAutoTag.Core.Enrichment.Clip;
+using ImmichAutoTag.Infrastructure.Clip;
+using ImmichAutoTag.TestKit.Clip;
+using NetVips;
+
+namespace ImmichAutoTag.Tests.Clip;
+
+/// <summary>
+/// The ONNX Runtime towers on generated models in Immich's cache layout, whose outputs are computed here by hand.
+/// </summary>
+public sealed class OnnxClipModelTests : IClassFixture<OnnxClipModelTests.Cache>
+{
+    private const int D = 8;
+    private readonly Cache cache;
+
+    public OnnxClipModelTests(Cache cache) => this.cache = cache;
+
+    [Fact]
+    public async Task Image_embedding_is_the_models_function_of_the_preprocessed_pixels()
+    {
+        var model = ClipModelFolder.Locate(cache.Root, "Tiny__dynamic");
+        using var encoder = new OnnxClipImageEncoder(model, new ClipRuntimeOptions(BatchSize: 4, Threads: 1, UseCuda: false));
+        var image = Webp(ClipImagePreprocessorTests.Pattern(300, 200), 300, 200);
+
+        var result = await encoder.EncodeImagesAsync([image], CancellationToken.None);
+
+        var tensor = new float[encoder.TensorLength];
+        encoder.Preprocess(image.Span, tensor);
+        var plane = 224 * 224;
+        var means = Enumerable.Range(0, 3).Select(c => tensor.Skip(c * plane).Take(plane).Average(v => (double)v)).ToArray();
+        var w = ClipTestModels.TinyVisualWeights(D);
+        var b = ClipTestModels.TinyVisualBias(D);
+        var expected = Normalise(Enumerable.Range(0, D).Select(d => means[0] * w[d] + means[1] * w[D + d] + means[2] * w[(2 * D) + d] + b[d]).ToArray());
+        encoder.Dimension.Should().Be(D);
+        encoder.Model.Value.Should().StartWith("Tiny__dynamic@");
+        result.Single().Error.Should().BeNull();
+        result.Single().Embedding.Should().Equal(expected, (x, y) => Math.Abs(x - y) < 1e-4);
+    }
+
+    [Fact]
+    public async Task A_fixed_batch_model_as_Immich_exports_gives_the_same_embeddings_one_image_per_call()
+    {
+        var images = new[] { (320, 240), (200, 300), (224, 224), (500, 120), (90, 90) }
+            .Select(s => Webp(ClipImagePreprocessorTests.Pattern(s.Item1, s.Item2), s.Item1, s.Item2))
+            .ToArray();
+        using var dynamicBatch = new OnnxClipImageEncoder(ClipModelFolder.Locate(cache.Root, "Tiny__dynamic"), new ClipRuntimeOptions(4, 1, false));
+        using var fixedBatch = new OnnxClipImageEncoder(ClipModelFolder.Locate(cache.Root, "Tiny__fixed"), new ClipRuntimeOptions(4, 1, false));
+
+        var batched = await dynamicBatch.EncodeImagesAsync(images, CancellationToken.None);
+        var single = await fixedBatch.EncodeImagesAsync(images, CancellationToken.None);
+
+        dynamicBatch.BatchSize.Should().Be(4);
+        fixedBatch.BatchSize.Should().Be(1);
+        for (var i = 0; i < images.Length; i++)
+        {
+            batched[i].Embedding.Should().Equal(single[i].Embedding!, (x, y) => Math.Abs(x - y) < 1e-5);
+        }
+
+        batched.Select(r => r.Embedding!).Distinct(new VectorComparer()).Should().HaveCount(images.Length, "different images give different embeddings");
+    }
+
+    [Fact]
+    public async Task An_undecodable_image_fails_alone()
+    {
+        using var encoder = new OnnxClipImageEncoder(ClipModelFolder.Locate(cache.Root, "Tiny__dynamic"), new ClipRuntimeOptions(8, 1, false));
+        var good = Webp(ClipImagePreprocessorTests.Pattern(100, 80), 100, 80);
+
+        var results = await encoder.EncodeImagesAsync([good, "<html>502</html>"u8.ToArray(), good], CancellationToken.None);
+
+        results[0].Embedding.Should().NotBeNull();
+        results[1].Embedding.Should().BeNull();
+        results[1].Error.Should().StartWith("cannot decode image");
+        results[2].Embedding.Should().Equal(results[0].Embedding!);
+        encoder.Times.Images.Should().Be(2);
+        encoder.Times.Failed.Should().Be(1);
+    }
+
+    [Fact]
+    public async Task Text_embedding_is_the_models_function_of_the_token_ids()
+    {
+        var model = ClipModelFolder.Locate(cache.Root, "Tiny__dynamic");
+        using var encoder = new OnnxClipTextEncoder(model, model.ComputeId(), new ClipRuntimeOptions(4, 1, false));
+
+        var embeddings = await encoder.EncodeTextsAsync(["a photo of a cat", "an anime illustration", "a 3D render"], CancellationToken.None);
+
+        var ids = encoder.Tokenizer.Encode("a photo of a cat");
+        var expected = Normalise(Enumerable.Range(0, D).Select(d => ids.Average(id => (double)ClipTestModels.TinyTextRow(id, d, D))).ToArray());
+        embeddings.Should().HaveCount(3);
+        embeddings[0].Should().Equal(expected, (x, y) => Math.Abs(x - y) < 1e-4);
+        embeddings[1].Should().NotEqual(embeddings[0]);
+    }
+
+    [Fact]
+    public async Task A_vision_transformer_with_clips_architecture_runs_and_is_batch_independent()
+    {
+        var folder = Path.Combine(cache.Root, "clip", "ViT-tiny");
+        ClipTestModels.WriteRandomVit(Path.Combine(folder, "visual", "model.onnx"), ClipVitSpec.Tiny);
+        ClipTestModels.WriteConfigs(folder, ClipVitSpec.Tiny.EmbedDim, 224, tokenizerJson: null);
+        using var encoder = new OnnxClipImageEncoder(ClipModelFolder.Locate(cache.Root, "ViT-tiny"), new ClipRuntimeOptions(3, 1, false));
+        var images = Enumerable.Range(0, 3).Select(i => Webp(ClipImagePreprocessorTests.Pattern(200 + (40 * i), 180), 200 + (40 * i), 180)).ToArray();
+
+        var together = await encoder.EncodeImagesAsync(images, CancellationToken.None);
+        var alone = await encoder.EncodeImagesAsync([images[2]], CancellationToken.None);
+
+        encoder.Dimension.Should().Be(ClipVitSpec.Tiny.EmbedDim);
+        together.Should().OnlyContain(r => r.Embedding != null && Math.Abs(r.Embedding.Sum(v => (double)v * v) - 1) < 1e-4);
+        together[2].Embedding.Should().Equal(alone[0].Embedding!, (x, y) => Math.Abs(x - y) < 1e-4);
+        together[0].Embedding.Should().NotEqual(together[1].Embedding!);
+    }
+
+    [Fact]
+    public void A_model_whose_input_is_not_clips_is_refused_naming_the_file()
+    {
+        var folder = Path.Combine(cache.Root, "clip", "Wrong__size");
+        ClipTestModels.WriteTinyVisual(Path.Combine(folder, "visual", "model.onnx"), D, fixedBatch: false, size: 256);
+        ClipTestModels.WriteConfigs(folder, D, 224, tokenizerJson: null);
+
+        var act = () => new OnnxClipImageEncoder(ClipModelFolder.Locate(cache.Root, "Wrong__size"), new ClipRuntimeOptions(1, 1, false));
+
+        act.Should().Throw<ClipModelException>().WithMessage("*visual*model.onnx*input 'image'*expected float[N, 3, 224, 224]*");
+    }
+
+    private static ReadOnlyMemory<byte> Webp(byte[] pixels, int width, int height)
+    {
+        using var image = Image.NewFromMemory(pixels, width, height, 3, Enums.BandFormat.Uchar);
+        return image.WebpsaveBuffer(lossless: true);
+    }
+
+    private static float[] Normalise(double[] v)
+    {
+        var norm = Math.Sqrt(v.Sum(x => x * x));
+        return v.Select(x => (float)(x / norm)).ToArray();
+    }
+
+    private sealed class VectorComparer : IEqualityComparer<float[]>
+    {
+        public bool Equals(float[]? x, float[]? y) => x!.SequenceEqual(y!);
+
+        public int GetHashCode(float[] obj) => obj.Length == 0 ? 0 : obj[0].GetHashCode();
+    }
+
+    /// <summary>An Immich-style cache root with two tiny models: batch dimension symbolic, and fixed at 1.</summary>
+    public sealed class Cache : IDisposable
+    {
+        public Cache()
+        {
+            Root = Directory.CreateTempSubdirectory("clip-cache-").FullName;
+            var tokenizer = ClipTokenizerData.WriteTokenizerJson(Path.Combine(Root, "tokenizer.json"));
+            ClipTestModels.WriteTinyModelFolder(Root, "Tiny__dynamic", D, fixedBatch: false, tokenizer);
+            ClipTestModels.WriteTinyModelFolder(Root, "Tiny__fixed", D, fixedBatch: true, tokenizer);
+        }
+
+        public string Root { get; }
+
+        public void Dispose() => Directory.Delete(Root, recursive: true);
+    }
+}
