@@ -59,7 +59,11 @@ public sealed partial class FakeImmichState
     /// <summary>Sets an asset's dates now or queues them, per <see cref="DateWriteDelay"/>; a later write replaces a queued one.</summary>
     internal void WriteDatesLocked(FakeAsset asset, DateTimeOffset instant, DateTime wallClock, string? timeZone)
     {
-        var job = new PendingDateWrite(asset.Id, Now + DateWriteDelay, instant, wallClock, timeZone);
+        var job = new PendingDateWrite(asset.Id, Now + DateWriteDelay, instant, wallClock, timeZone)
+        {
+            Reverts = _armedDateReverts.Remove(asset.Id),
+            Sidecar = DateWriteRereadsSidecar ? CurrentTagsLocked(asset.Id) : null,
+        };
         if (DateWriteDelay <= TimeSpan.Zero)
         {
             ApplyDates(job, Now);
@@ -101,10 +105,18 @@ public sealed partial class FakeImmichState
     private void ApplyDates(PendingDateWrite job, DateTimeOffset at)
     {
         var asset = _assets[job.AssetId];
+        asset.UpdatedAt = at > asset.UpdatedAt ? at : asset.UpdatedAt;
+        ResurrectSidecarTagsLocked(job.AssetId, job.Sidecar);
+        if (job.Reverts)
+        {
+            // The job ran, but re-read a file that still had the old date.
+            RevertedDateWrites++;
+            return;
+        }
+
         asset.FileCreatedAt = job.Instant;
         asset.LocalDateTime = job.WallClock;
         asset.TimeZone = job.TimeZone;
-        asset.UpdatedAt = at > asset.UpdatedAt ? at : asset.UpdatedAt;
         LandedDateWrites++;
         MarkDatesChanged();
     }
@@ -120,5 +132,11 @@ public sealed partial class FakeImmichState
         public DateTime WallClock { get; } = wallClock;
 
         public string? TimeZone { get; } = timeZone;
+
+        /// <summary>The job keeps the old dates (see <see cref="RevertNextDateWrite"/>).</summary>
+        public bool Reverts { get; init; }
+
+        /// <summary>The asset's tags as its sidecar held them when the date was written; null when not modelled.</summary>
+        public HashSet<Guid>? Sidecar { get; init; }
     }
 }

@@ -126,6 +126,7 @@ public sealed partial class FakeImmichState
 
     internal void LandDueWriteBacksLocked()
     {
+        LandAlbumRevertsLocked();
         LandDueDateWritesLocked();
         if (_writeBacks.Count == 0 || WriteBackPaused)
         {

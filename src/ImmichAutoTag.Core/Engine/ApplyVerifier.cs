@@ -17,8 +17,11 @@ public sealed record VerifyOutcome(int RevertedAndReapplied, IReadOnlyList<Appli
 }
 
 /// <summary>
-/// Re-reads what a run changed once Immich's write-back jobs are done — one tag search per changed tag,
-/// not a read per asset — and re-applies whatever the server reverted, a bounded number of times.
+/// The run's one verifier: once Immich's jobs are idle it re-reads everything the run wrote — dates, album
+/// memberships and tags — and re-applies whatever the server reverted, a bounded number of times. Dates come
+/// first: a date write makes Immich re-read the asset's sidecar, which can bring back tags removed earlier
+/// (immich#23792), so tags are checked only once every date write has landed. Reads are bulk: one tag search
+/// per changed tag, one album search per changed album, dated assets by id or by one search of updated assets.
 /// </summary>
 public sealed class ApplyVerifier(IImmichGateway gateway, WriteSession session, ILogger logger)
 {
@@ -30,47 +33,86 @@ public sealed class ApplyVerifier(IImmichGateway gateway, WriteSession session, 
         CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(changes);
+        ArgumentNullException.ThrowIfNull(assets);
         ArgumentOutOfRangeException.ThrowIfNegative(maxRounds);
         if (changes.Count == 0)
         {
             return VerifyOutcome.Nothing;
         }
 
-        var datesNotLanded = await VerifyDatesAsync(changes.Where(c => c.Kind == ChangeKind.DateUpdated).ToList(), maxRounds, ct);
-        return await VerifyTagsAsync(changes.Where(c => c.Kind != ChangeKind.DateUpdated).ToList(), assets, maxRounds, progress, ct) with
+        var run = new VerifyRun(assets, maxRounds, progress);
+        var datesNotLanded = await VerifyDatesAsync(changes.Where(c => c.Kind == ChangeKind.DateUpdated).ToList(), run, ct);
+
+        // A deleted album has no members to check; its removals were the way to empty it.
+        var deleted = changes.Where(c => c.Kind == ChangeKind.AlbumDeleted && c.AlbumId is not null).Select(c => c.AlbumId!.Value).ToHashSet(); // non-null: filtered
+        await VerifyAlbumsAsync(changes.Where(c => c.Kind is ChangeKind.AddedToAlbum or ChangeKind.RemovedFromAlbum && c.AlbumId is { } id && !deleted.Contains(id)).ToList(), run, ct);
+        await VerifyTagsAsync(changes.Where(c => c.Kind is ChangeKind.Added or ChangeKind.Removed).ToList(), run, ct);
+
+        if (run.Wrong.Count > 0)
+        {
+            logger.LogError("{Count} changes did not stick after {Rounds} re-apply rounds; see the modification report", run.Wrong.Count, maxRounds);
+        }
+
+        var stillWrong = run.Wrong.ToHashSet();
+        return new VerifyOutcome(run.Reverted.Count(c => !stillWrong.Contains(c)), run.Wrong, run.Rounds, run.Errors)
         {
             DatesNotLanded = datesNotLanded,
         };
     }
 
     /// <summary>
-    /// Immich answers a date write with the old dates and applies the new ones in a job: re-read each dated asset
-    /// once the server settled, and wait again (up to <paramref name="maxRounds"/> times) for those not landed yet.
-    /// The write is never sent twice: a server that is merely slow would get the same job again.
+    /// Immich answers a date write with the old dates and applies the new ones in a job. A date the server does not
+    /// show while its queues were seen idle was reverted (the job re-read a file that still had the old date) and
+    /// is written again; one it does not show while the queues are busy or unreadable is late: the run waits for it
+    /// (up to the round limit) and never sends it twice, since a server that is merely slow would get the same job
+    /// again. Returns the late writes: the next run leaves them alone while they are pending.
     /// </summary>
-    private async Task<IReadOnlyList<AppliedChange>> VerifyDatesAsync(List<AppliedChange> dated, int maxRounds, CancellationToken ct)
+    private async Task<IReadOnlyList<AppliedChange>> VerifyDatesAsync(List<AppliedChange> dated, VerifyRun run, CancellationToken ct)
     {
         var pending = dated;
-        for (var round = 0; pending.Count > 0; round++)
+        var idle = session.QueuesSeenIdle;
+        var rounds = 0;
+        while (pending.Count > 0)
         {
             var current = await ReadDatesAsync(pending, ct);
-            var still = pending.Where(c => !current.TryGetValue(c.AssetId, out var asset) || !Landed(c, asset)).ToList();
-            pending = still;
-            if (pending.Count == 0 || round >= maxRounds)
+            var notShown = pending.Where(c => !current.TryGetValue(c.AssetId, out var asset) || !Landed(c, asset)).ToList();
+            var reverted = idle ? notShown : [];
+            var late = idle ? [] : notShown;
+            if (notShown.Count == 0)
             {
-                break;
+                return [];
             }
 
-            logger.LogInformation("{Count} date writes have not landed on the server yet; waiting for its jobs", pending.Count);
-            await session.SettleAsync(ct);
+            if (rounds >= run.MaxRounds)
+            {
+                run.Wrong.AddRange(reverted);
+                if (late.Count > 0)
+                {
+                    logger.LogWarning("{Count} date writes were accepted but not applied by the server yet; the next run leaves them alone while they are pending", late.Count);
+                }
+
+                return late;
+            }
+
+            rounds++;
+            if (reverted.Count > 0)
+            {
+                run.Reverted.UnionWith(reverted);
+                logger.LogWarning("Immich reverted {Count} date writes; re-applying them (round {Round} of {Max})", reverted.Count, rounds, run.MaxRounds);
+                await ReapplyAsync(reverted, [], run, ct);
+                idle = session.QueuesSeenIdle;
+            }
+            else
+            {
+                logger.LogInformation("{Count} date writes have not landed on the server yet; waiting for its jobs", late.Count);
+                idle = await session.SettleAsync(ct) && session.QueuesSeenIdle;
+            }
+
+            run.Rounds = Math.Max(run.Rounds, rounds);
+            pending = notShown;
         }
 
-        if (pending.Count > 0)
-        {
-            logger.LogWarning("{Count} date writes were accepted but not applied by the server yet; the next run leaves them alone while they are pending", pending.Count);
-        }
-
-        return pending;
+        return [];
     }
 
     /// <summary>Up to this many dated assets are read one by one; more are found with one search of updated assets.</summary>
@@ -115,41 +157,74 @@ public sealed class ApplyVerifier(IImmichGateway gateway, WriteSession session, 
             && (asset.FileCreatedAt - expected).Duration() < TimeSpan.FromSeconds(1);
     }
 
-    private async Task<VerifyOutcome> VerifyTagsAsync(
-        List<AppliedChange> changes,
-        IReadOnlyDictionary<Guid, Asset> assets,
-        int maxRounds,
-        IProgress<EngineProgress>? progress,
-        CancellationToken ct)
+    /// <summary>Album memberships the run added or removed, re-read with one search per album.</summary>
+    private async Task VerifyAlbumsAsync(List<AppliedChange> members, VerifyRun run, CancellationToken ct)
+    {
+        if (members.Count == 0)
+        {
+            return;
+        }
+
+        var wrong = await FindWrongMembersAsync(members, ct);
+        var rounds = 0;
+        while (wrong.Count > 0 && rounds < run.MaxRounds)
+        {
+            rounds++;
+            run.Reverted.UnionWith(wrong);
+            logger.LogWarning("Immich reverted {Count} album membership changes; re-applying them (round {Round} of {Max})", wrong.Count, rounds, run.MaxRounds);
+            await ReapplyAsync(wrong, [], run, ct);
+            wrong = await FindWrongMembersAsync(wrong, ct);
+        }
+
+        run.Rounds = Math.Max(run.Rounds, rounds);
+        run.Wrong.AddRange(wrong);
+    }
+
+    private async Task<List<AppliedChange>> FindWrongMembersAsync(IReadOnlyList<AppliedChange> changes, CancellationToken ct)
+    {
+        var wrong = new List<AppliedChange>();
+        foreach (var group in changes.GroupBy(c => c.AlbumId!.Value)) // non-null: only membership changes with an album id get here
+        {
+            var members = new HashSet<Guid>();
+            await foreach (var page in gateway.SearchAssetsAsync(new AssetQuery { AlbumIds = [group.Key] }, ct))
+            {
+                members.UnionWith(page.Select(a => a.Id));
+            }
+
+            wrong.AddRange(group.Where(c => members.Contains(c.AssetId) != (c.Kind == ChangeKind.AddedToAlbum)));
+        }
+
+        return wrong;
+    }
+
+    private async Task VerifyTagsAsync(List<AppliedChange> changes, VerifyRun run, CancellationToken ct)
     {
         if (changes.Count == 0)
         {
-            return VerifyOutcome.Nothing;
+            return;
         }
 
         // Tags are re-listed: the run may have created some, and a search needs their ids.
         var tags = await gateway.GetTagsAsync(ct);
-        var reverted = new HashSet<AppliedChange>();
-        var errors = new List<EngineError>();
         var wrong = await FindWrongAsync(changes, tags, ct);
         var rounds = 0;
-        while (wrong.Count > 0 && rounds < maxRounds)
+        while (wrong.Count > 0 && rounds < run.MaxRounds)
         {
             rounds++;
-            reverted.UnionWith(wrong);
-            logger.LogWarning("Immich reverted {Count} tag changes (sidecar write-back); re-applying them (round {Round} of {Max})", wrong.Count, rounds, maxRounds);
-            var outcome = await session.ApplyAsync(PlanOf(wrong, tags), assets, tags, failFast: false, progress, ct);
-            errors.AddRange(outcome.Errors);
+            run.Reverted.UnionWith(wrong);
+            logger.LogWarning("Immich reverted {Count} tag changes (sidecar write-back); re-applying them (round {Round} of {Max})", wrong.Count, rounds, run.MaxRounds);
+            await ReapplyAsync(wrong, tags, run, ct);
             wrong = await FindWrongAsync(wrong, tags, ct);
         }
 
-        if (wrong.Count > 0)
-        {
-            logger.LogError("{Count} tag changes did not stick after {Rounds} re-apply rounds; see the modification report", wrong.Count, rounds);
-        }
+        run.Rounds = Math.Max(run.Rounds, rounds);
+        run.Wrong.AddRange(wrong);
+    }
 
-        var stillWrong = wrong.ToHashSet();
-        return new VerifyOutcome(reverted.Count(c => !stillWrong.Contains(c)), wrong, rounds, errors);
+    private async Task ReapplyAsync(IReadOnlyList<AppliedChange> wrong, IReadOnlyList<Tag> tags, VerifyRun run, CancellationToken ct)
+    {
+        var outcome = await session.ApplyAsync(PlanOf(wrong, tags), run.Assets, tags, failFast: false, run.Progress, ct);
+        run.Errors.AddRange(outcome.Errors);
     }
 
     /// <summary>The changes whose effect the server does not show.</summary>
@@ -198,6 +273,7 @@ public sealed class ApplyVerifier(IImmichGateway gateway, WriteSession session, 
         return wrong;
     }
 
+    /// <summary>The plan that makes <paramref name="changes"/> again; tags missing now are not re-created (the applier reports their additions as failed).</summary>
     private static TagPlan PlanOf(IReadOnlyList<AppliedChange> changes, IReadOnlyList<Tag> tags)
     {
         var byPath = new Dictionary<string, Tag>(StringComparer.Ordinal);
@@ -220,7 +296,44 @@ public sealed class ApplyVerifier(IImmichGateway gateway, WriteSession session, 
             .DistinctBy(t => t.Id)
             .ToDictionary(t => t.Id, t => t.Value);
 
-        // Tags missing now are not re-created: PlanApplier reports their additions as failed instead.
-        return new TagPlan([], additions, removals, paths, new Dictionary<Guid, Classification.ClassificationStatus>());
+        return new TagPlan([], additions, removals, paths, new Dictionary<Guid, Classification.ClassificationStatus>())
+        {
+            DateUpdates = changes.Where(c => c.Kind == ChangeKind.DateUpdated).Select(DateUpdateOf).OfType<DateUpdate>().ToList(),
+            AlbumAdditions = Members(changes, ChangeKind.AddedToAlbum).Select(g => new AlbumAddition(g.Key.Id, g.Key.Name, g.Ids)).ToList(),
+            AlbumRemovals = Members(changes, ChangeKind.RemovedFromAlbum).Select(g => new AlbumRemoval(g.Key.Id, g.Key.Name, g.Ids)).ToList(),
+        };
+    }
+
+    private static IEnumerable<((Guid Id, string Name) Key, IReadOnlyList<Guid> Ids)> Members(IReadOnlyList<AppliedChange> changes, ChangeKind kind) =>
+        changes
+            .Where(c => c.Kind == kind && c.AlbumId is not null)
+            .GroupBy(c => (Id: c.AlbumId!.Value, Name: c.AlbumName ?? string.Empty)) // non-null: filtered
+            .Select(g => (g.Key, (IReadOnlyList<Guid>)g.Select(c => c.AssetId).Distinct().ToList()));
+
+    private static DateUpdate? DateUpdateOf(AppliedChange change)
+    {
+        var culture = System.Globalization.CultureInfo.InvariantCulture;
+        return DateTimeOffset.TryParse(change.OldValue, culture, System.Globalization.DateTimeStyles.None, out var old)
+            && DateTimeOffset.TryParse(change.NewValue, culture, System.Globalization.DateTimeStyles.None, out var @new)
+            ? new DateUpdate(change.AssetId, old, @new, change.NewValue!, "re-applied after the server reverted it") // non-null: parsed above
+            : null;
+    }
+
+    /// <summary>What the verification found so far, over every kind of change.</summary>
+    private sealed class VerifyRun(IReadOnlyDictionary<Guid, Asset> assets, int maxRounds, IProgress<EngineProgress>? progress)
+    {
+        public IReadOnlyDictionary<Guid, Asset> Assets { get; } = assets;
+
+        public int MaxRounds { get; } = maxRounds;
+
+        public IProgress<EngineProgress>? Progress { get; } = progress;
+
+        public HashSet<AppliedChange> Reverted { get; } = [];
+
+        public List<AppliedChange> Wrong { get; } = [];
+
+        public List<EngineError> Errors { get; } = [];
+
+        public int Rounds { get; set; }
     }
 }

@@ -25,29 +25,24 @@ public sealed class AutoTagEngine(IImmichGateway gateway, TimeProvider time, ILo
 
         // Compile first: a broken rule should fail before a single request is sent.
         var classifier = RuleClassifier.Compile(config.Classification.Rules);
-        var duplicatesWanted = options.DuplicateDetection && DuplicatesNeeded(config);
-        var outputs = OutputTags.From(config, duplicatesWanted);
+        var sync = new TagAlbumSync(config, options);
 
-        var tagNames = classifier.TagNames.Union(RunPlanner.FilterTagNames(config.Filters)).ToHashSet(StringComparer.Ordinal);
-        if (config.Conversions.Enabled)
-        {
-            // Conversions read their source tags and must see who already carries a destination tag.
-            tagNames.UnionWith(Conversions.TagNames(config.Conversions));
-        }
+        // Every feature step says what it needs read; the gatherer reads the union in one walk.
+        var (steps, outputs) = FeatureSteps.For(config, options, classifier, sync.IsSyncTag);
+        var reads = FeatureSteps.Reads(steps);
 
         // Before anything else: queues an interrupted earlier run left paused would hold Immich's jobs for ever.
         var guard = new QueueGuard(gateway, options.QueuePauseMarker ?? new InMemoryQueuePauseMarker(), time, logger);
         var recovered = await guard.RecoverAsync(ct);
 
-        var sync = new TagAlbumSync(config, options);
         var snapshot = await new LibraryGatherer(gateway, logger)
-            .GatherAsync(tagNames, outputs.Enabled, options.Progress, ct, p => outputs.IsOutputTag(p) || sync.IsSyncTag(p), options.User);
+            .GatherAsync(reads.TagNames, reads.OwnedTagPaths, options.Progress, ct, reads.Owns, options.User);
 
         // Tag ↔ album sync first: classification then sees the albums and tags the library will have.
         var synced = sync.Plan(snapshot);
 
         // One call for every group; membership also comes with the search items, but only this lists groups whole.
-        var duplicates = duplicatesWanted ? await ReadDuplicatesAsync(ct) : null;
+        var duplicates = reads.Duplicates ? await ReadDuplicatesAsync(ct) : null;
 
         var errors = snapshot.Unreadable
             .Select(u => new EngineError(EngineErrorKind.ReadAsset, $"asset {u.Id?.ToString() ?? "(no readable id)"} ({u.FileName ?? "no readable file name"}) skipped: {u.Reason}", u.Id is { } id ? [id] : [], [], startedAt))
@@ -72,7 +67,8 @@ public sealed class AutoTagEngine(IImmichGateway gateway, TimeProvider time, ILo
         {
             logger.LogWarning("{Count} tag changes do not stick in Immich (reverted in every round of earlier runs, e.g. a read-only external library); not retried until a full pass or the file changes", held.Count);
         }
-        if (config.AlbumPermissions.Enabled)
+
+        if (reads.Users)
         {
             var (sharing, notes) = AlbumSharing.Plan(config.AlbumPermissions, snapshot.Albums, plan.AlbumsToCreate, await gateway.GetUsersAsync(ct), snapshot.User.Id);
             plan = plan with { SharingChanges = sharing, Notes = [.. plan.Notes, .. notes] };
@@ -230,13 +226,6 @@ public sealed class AutoTagEngine(IImmichGateway gateway, TimeProvider time, ILo
 
         return notes;
     }
-
-    private static bool DuplicatesNeeded(AutoTagConfig config) =>
-        config.DuplicateProcessing.DateCorrection.Enabled
-        || !string.IsNullOrWhiteSpace(config.DuplicateProcessing.AutotagClassificationConflict)
-        || !string.IsNullOrWhiteSpace(config.DuplicateProcessing.AutotagClassificationConflictPrefix)
-        || !string.IsNullOrWhiteSpace(config.DuplicateProcessing.AutotagAlbumConflict)
-        || config.Classification.Rules.Count > 0;
 
     /// <summary>Who carries each output tag after the run: the walk's holders, plus what was added, minus what was removed.</summary>
     private static Dictionary<string, IReadOnlyList<Guid>> OutputTagHolders(LibrarySnapshot snapshot, OutputTags outputs, IReadOnlyList<AppliedChange> changes)

@@ -69,8 +69,82 @@ internal sealed class RunPlanner(
         var albumAdditions = new Dictionary<Guid, (Album Album, List<Guid> Assets)>();
         var albumChanges = new AlbumChanges(snapshot.Albums, userId, albumAdditions);
         var conversions = new Conversions(config.Conversions, snapshot.Tags, albumChanges, IsFilteredAlbum, Note);
-        int partner = 0, excludedVisibility = 0, excludedFilters = 0, motionParts = 0;
         var timedOutAssets = new HashSet<Guid>();
+        var (partner, excludedVisibility, excludedFilters, motionParts) = EvaluateAssets(snapshot, facts, conversions, copies, drops, timedOutAssets, progress, ct);
+
+        var groups = duplicates is null
+            ? []
+            : duplicates
+                .Select(g => (g.DuplicateId, Members: g.Assets.Select(a => facts.GetValueOrDefault(a.Id)).OfType<Facts>().Where(m => m.Classification is not null).DistinctBy(m => m.Asset.Id).ToList()))
+                .Where(g => g.Members.Count >= 2)
+                .ToList();
+        foreach (var (id, members) in groups)
+        {
+            foreach (var m in members)
+            {
+                m.Group ??= id;
+            }
+        }
+
+        var classified = facts.Values.Where(f => f.Classification is not null).ToList();
+        var dateUpdates = config.DuplicateProcessing.DateCorrection.Enabled ? PlanDates(classified, groups) : [];
+        var (conflictGroups, albumConflictGroups) = PlanDuplicateGroups(groups, copies, albumAdditions);
+
+        var detectionConflicts = _folders is null ? [] : PlanFolderAlbums(_folders, facts.Values, albumChanges);
+        var (albumRemovals, albumDeletions) = TemporaryAlbums.Plan(
+            config.CreateAlbumFromDateIfMissing,
+            facts.Values.Select(f => new TemporaryAlbumInput(
+                f.Asset.Id,
+                f.InScope && (f.Classification is not null || f.IsMotionPart),
+
+                // Immich shows hidden assets in no album, so a temporary album of them would look empty.
+                f.Classification?.Status == ClassificationStatus.Unclassified && f.Asset.Visibility != AssetVisibility.Hidden,
+                f.LocalDay,
+                f.OriginalAlbums,
+                f.Albums)).ToList(),
+            snapshot,
+            albumChanges);
+
+        var (targets, statuses, evaluations) = TagTargets(facts, copies, drops, conflictGroups, albumConflictGroups, detectionConflicts);
+        ReportTimedOutPatterns(snapshot, timedOutAssets);
+
+        var plan = TagPlanner.Plan(targets, outputs, snapshot.Tags, statuses) with
+        {
+            DateUpdates = dateUpdates,
+            AlbumAdditions = albumAdditions.Values
+                .Select(v => new AlbumAddition(v.Album.Id, v.Album.Name, v.Assets.Distinct().ToList()))
+                .OrderBy(a => a.AlbumName, StringComparer.Ordinal)
+                .ToList(),
+            AlbumsToCreate = albumChanges.Creations,
+            AlbumRemovals = albumRemovals,
+            AlbumDeletions = albumDeletions,
+            Notes = _notes,
+        };
+        return new PlanningResult(plan, evaluations, facts.Count, partner, excludedVisibility, excludedFilters, groups.Count)
+        {
+            DuplicateCopies = _duplicateCopies,
+            PropagatedAssets = _propagated,
+            MotionParts = motionParts,
+        };
+    }
+
+    // ---- classification ----
+    /// <summary>
+    /// Judges every own asset as it will be after conversions: its facts go into <paramref name="facts"/>; returns how
+    /// many assets were partners', left out by visibility or filters, and hidden Live/Motion Photo video halves.
+    /// </summary>
+    private (int Partner, int ExcludedByVisibility, int ExcludedByFilters, int MotionParts) EvaluateAssets(
+        LibrarySnapshot snapshot,
+        Dictionary<Guid, Facts> facts,
+        Conversions conversions,
+        Dictionary<Guid, List<string>> copies,
+        Dictionary<Guid, List<Tag>> drops,
+        HashSet<Guid> timedOutAssets,
+        IProgress<EngineProgress>? progress,
+        CancellationToken ct)
+    {
+        var userId = snapshot.User.Id;
+        int partner = 0, excludedVisibility = 0, excludedFilters = 0, motionParts = 0;
 
         // The video half of a Live/Motion Photo is hidden and named by its still's livePhotoVideoId. It is part of
         // the still, which is what the user sees and classifies; on its own it gets no verdict and no output tag.
@@ -139,55 +213,22 @@ internal sealed class RunPlanner(
             }
         }
 
-        var groups = duplicates is null
-            ? []
-            : duplicates
-                .Select(g => (g.DuplicateId, Members: g.Assets.Select(a => facts.GetValueOrDefault(a.Id)).OfType<Facts>().Where(m => m.Classification is not null).DistinctBy(m => m.Asset.Id).ToList()))
-                .Where(g => g.Members.Count >= 2)
-                .ToList();
-        foreach (var (id, members) in groups)
-        {
-            foreach (var m in members)
-            {
-                m.Group ??= id;
-            }
-        }
+        return (partner, excludedVisibility, excludedFilters, motionParts);
+    }
 
-        var classified = facts.Values.Where(f => f.Classification is not null).ToList();
-        var dateUpdates = config.DuplicateProcessing.DateCorrection.Enabled ? PlanDates(classified, groups) : [];
-        var conflictGroups = new HashSet<Guid>();
-        var albumConflictGroups = new HashSet<Guid>();
-        foreach (var (id, members) in groups)
-        {
-            PlanClassificationFromDuplicates(id, members, copies, conflictGroups);
-            if (options.AlbumPropagation && config.DuplicateProcessing.AddToAlbumOfDuplicates)
-            {
-                PlanAlbumPropagation(members, albumAdditions);
-            }
-
-            var ruleAlbums = members.SelectMany(m => m.Albums).Select(a => a.Name).Where(IsRuleAlbum).Distinct(StringComparer.Ordinal).ToList();
-            if (ruleAlbums.Count >= 2)
-            {
-                albumConflictGroups.Add(id);
-                Note(PlanNoteKind.DuplicateAlbumConflict, members[0].Asset.Id, $"duplicate group {id} spans the rule albums {string.Join(", ", ruleAlbums.Order(StringComparer.Ordinal))}");
-            }
-        }
-
-        var detectionConflicts = _folders is null ? [] : PlanFolderAlbums(_folders, facts.Values, albumChanges);
-        var (albumRemovals, albumDeletions) = TemporaryAlbums.Plan(
-            config.CreateAlbumFromDateIfMissing,
-            facts.Values.Select(f => new TemporaryAlbumInput(
-                f.Asset.Id,
-                f.InScope && (f.Classification is not null || f.IsMotionPart),
-
-                // Immich shows hidden assets in no album, so a temporary album of them would look empty.
-                f.Classification?.Status == ClassificationStatus.Unclassified && f.Asset.Visibility != AssetVisibility.Hidden,
-                f.LocalDay,
-                f.OriginalAlbums,
-                f.Albums)).ToList(),
-            snapshot,
-            albumChanges);
-
+    // ---- output tags ----
+    /// <summary>
+    /// The output tags each in-scope asset should carry (its status, duplicate conflicts, album date mismatch, folder
+    /// detection conflict) with the tags copied to or dropped from it; motion parts keep none of the tool's tags.
+    /// </summary>
+    private (List<TagTarget> Targets, Dictionary<Guid, ClassificationStatus> Statuses, List<AssetEvaluation> Evaluations) TagTargets(
+        Dictionary<Guid, Facts> facts,
+        Dictionary<Guid, List<string>> copies,
+        Dictionary<Guid, List<Tag>> drops,
+        HashSet<Guid> conflictGroups,
+        HashSet<Guid> albumConflictGroups,
+        HashSet<Guid> detectionConflicts)
+    {
         var targets = new List<TagTarget>();
         var statuses = new Dictionary<Guid, ClassificationStatus>();
         var evaluations = new List<AssetEvaluation>();
@@ -233,6 +274,12 @@ internal sealed class RunPlanner(
             targets.Add(new TagTarget(f.Asset.Id, f.OriginalTags, new HashSet<string>(StringComparer.Ordinal), []));
         }
 
+        return (targets, statuses, evaluations);
+    }
+
+    /// <summary>One error per pattern that ran out of time, naming the album and the assets it left unchanged.</summary>
+    private void ReportTimedOutPatterns(LibrarySnapshot snapshot, HashSet<Guid> timedOutAssets)
+    {
         foreach (var t in classifier.TimedOut.Concat(_filterIn?.TimedOut ?? []).Concat(_filterOut?.TimedOut ?? []).Distinct())
         {
             var members = snapshot.Assets.Where(a => timedOutAssets.Contains(a.Id) && snapshot.AlbumsOf(a.Id).Any(al => string.Equals(al.Name, t.AlbumName, StringComparison.Ordinal))).Select(a => a.Id).ToList();
@@ -243,25 +290,6 @@ internal sealed class RunPlanner(
                 [],
                 now));
         }
-
-        var plan = TagPlanner.Plan(targets, outputs, snapshot.Tags, statuses) with
-        {
-            DateUpdates = dateUpdates,
-            AlbumAdditions = albumAdditions.Values
-                .Select(v => new AlbumAddition(v.Album.Id, v.Album.Name, v.Assets.Distinct().ToList()))
-                .OrderBy(a => a.AlbumName, StringComparer.Ordinal)
-                .ToList(),
-            AlbumsToCreate = albumChanges.Creations,
-            AlbumRemovals = albumRemovals,
-            AlbumDeletions = albumDeletions,
-            Notes = _notes,
-        };
-        return new PlanningResult(plan, evaluations, facts.Count, partner, excludedVisibility, excludedFilters, groups.Count)
-        {
-            DuplicateCopies = _duplicateCopies,
-            PropagatedAssets = _propagated,
-            MotionParts = motionParts,
-        };
     }
 
     // ---- date repair ----
@@ -342,6 +370,36 @@ internal sealed class RunPlanner(
     }
 
     // ---- duplicates ----
+    /// <summary>
+    /// Per duplicate group: copies a lone classification tag or marks a classification conflict, propagates the one rule
+    /// album, and marks groups that span several rule albums. Returns the groups in each kind of conflict.
+    /// </summary>
+    private (HashSet<Guid> ClassificationConflicts, HashSet<Guid> AlbumConflicts) PlanDuplicateGroups(
+        List<(Guid Id, List<Facts> Members)> groups,
+        Dictionary<Guid, List<string>> copies,
+        Dictionary<Guid, (Album Album, List<Guid> Assets)> albumAdditions)
+    {
+        var conflictGroups = new HashSet<Guid>();
+        var albumConflictGroups = new HashSet<Guid>();
+        foreach (var (id, members) in groups)
+        {
+            PlanClassificationFromDuplicates(id, members, copies, conflictGroups);
+            if (options.AlbumPropagation && config.DuplicateProcessing.AddToAlbumOfDuplicates)
+            {
+                PlanAlbumPropagation(members, albumAdditions);
+            }
+
+            var ruleAlbums = members.SelectMany(m => m.Albums).Select(a => a.Name).Where(IsRuleAlbum).Distinct(StringComparer.Ordinal).ToList();
+            if (ruleAlbums.Count >= 2)
+            {
+                albumConflictGroups.Add(id);
+                Note(PlanNoteKind.DuplicateAlbumConflict, members[0].Asset.Id, $"duplicate group {id} spans the rule albums {string.Join(", ", ruleAlbums.Order(StringComparer.Ordinal))}");
+            }
+        }
+
+        return (conflictGroups, albumConflictGroups);
+    }
+
     private void PlanClassificationFromDuplicates(Guid groupId, List<Facts> members, Dictionary<Guid, List<string>> copies, HashSet<Guid> conflictGroups)
     {
         static string Key(Facts f) => string.Join('\n', ClassificationTags(f).Order(StringComparer.Ordinal));

@@ -32,8 +32,19 @@ public sealed class WriteSession(IImmichGateway gateway, QueueGuard guard, TimeP
     /// Waits until Immich's write-back and metadata queues are idle (or, when the key cannot read them, for the
     /// fixed settle delay). Date writes land through those queues, after the write request has been answered.
     /// </summary>
-    public Task<bool> SettleAsync(CancellationToken ct) =>
-        guard.WaitUntilIdleAsync(_canRead, options.SettleDelay, options.MaxSettleWait, ct);
+    public async Task<bool> SettleAsync(CancellationToken ct)
+    {
+        var idle = await guard.WaitUntilIdleAsync(_canRead, options.SettleDelay, options.MaxSettleWait, ct);
+        QueuesSeenIdle = _canRead && idle;
+        return idle;
+    }
+
+    /// <summary>
+    /// Whether the last wait saw Immich's write-back and metadata queues idle through a queue read: the server's jobs
+    /// for what was written have run, so a write it does not show was reverted rather than late. False when the key
+    /// cannot read the queues or the wait gave up.
+    /// </summary>
+    public bool QueuesSeenIdle { get; private set; }
 
     public async Task<ApplyOutcome> ApplyAsync(
         TagPlan plan,
@@ -69,7 +80,7 @@ public sealed class WriteSession(IImmichGateway gateway, QueueGuard guard, TimeP
                 // queues either; reading them with the stopped token would throw instead of reporting.
                 if (!outcome.Cancelled)
                 {
-                    await guard.WaitUntilIdleAsync(canRead: true, options.SettleDelay, options.MaxSettleWait, ct);
+                    QueuesSeenIdle = await guard.WaitUntilIdleAsync(canRead: true, options.SettleDelay, options.MaxSettleWait, ct);
                 }
 
                 return outcome;
@@ -106,10 +117,11 @@ public sealed class WriteSession(IImmichGateway gateway, QueueGuard guard, TimeP
             // Later waves only remove by tag id, so the tags created in the first wave need not be re-read.
             if (_canRead)
             {
-                await guard.WaitUntilIdleAsync(canRead: true, options.SettleDelay, options.MaxSettleWait, ct);
+                QueuesSeenIdle = await guard.WaitUntilIdleAsync(canRead: true, options.SettleDelay, options.MaxSettleWait, ct);
             }
             else
             {
+                QueuesSeenIdle = false;
                 await ObserveAsync(outcome.Changes, assets, writtenAt, ct);
             }
 

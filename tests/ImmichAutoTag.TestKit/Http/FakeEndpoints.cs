@@ -518,6 +518,11 @@ internal sealed partial class FakeEndpoints(FakeImmichState state, FakeImmichOpt
             string? error = state.FindAsset(id) is not { } asset || !state.CanReadAsset(call.User.Id, asset)
                 ? "no_permission"
                 : state.LinkAlbumAsset(album.Id, id) ? null : "duplicate";
+            if (error is null)
+            {
+                state.AlbumAssetAddedLocked(album.Id, id);
+            }
+
             results.Add((id, error));
         }
 
