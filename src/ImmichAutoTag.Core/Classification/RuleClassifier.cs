@@ -29,6 +29,9 @@ public sealed class RuleClassifier
     /// </summary>
     public IReadOnlyList<PatternTimeout> TimedOut => [.. _timedOut.Keys];
 
+    /// <summary>Whether some pattern ran out of time on some album name so far (almost never: callers skip the per-asset check).</summary>
+    public bool AnyTimedOut => !_timedOut.IsEmpty;
+
     /// <summary>Whether some pattern ran out of time on one of <paramref name="albumNames"/>.</summary>
     public bool TimedOutOn(IEnumerable<string> albumNames)
     {

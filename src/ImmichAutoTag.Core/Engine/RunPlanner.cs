@@ -63,7 +63,8 @@ internal sealed class RunPlanner(
     public PlanningResult Plan(LibrarySnapshot snapshot, IReadOnlyList<DuplicateGroup>? duplicates, IProgress<EngineProgress>? progress, CancellationToken ct)
     {
         var userId = snapshot.User.Id;
-        var facts = new Dictionary<Guid, Facts>();
+        // Presized: a run has one entry per asset, and growing to 100k entries costs twice the final table.
+        var facts = new Dictionary<Guid, Facts>(snapshot.Assets.Count);
         var copies = new Dictionary<Guid, List<string>>();
         var drops = new Dictionary<Guid, List<Tag>>();
         var albumAdditions = new Dictionary<Guid, (Album Album, List<Guid> Assets)>();
@@ -159,7 +160,7 @@ internal sealed class RunPlanner(
                 continue;
             }
 
-            var f = new Facts(asset, [.. snapshot.AlbumsOf(asset.Id)], [.. snapshot.TagsOf(asset.Id)], OwnZone(asset), _zone);
+            var f = new Facts(asset, snapshot.AlbumsOf(asset.Id), snapshot.TagsOf(asset.Id), OwnZone(asset), _zone);
             facts[asset.Id] = f;
             if (asset.Visibility == AssetVisibility.Hidden && videoHalves.Contains(asset.Id))
             {
@@ -191,7 +192,7 @@ internal sealed class RunPlanner(
                 }
 
                 f.Classification = Classify(f);
-                if (classifier.TimedOutOn(f.Albums.Select(a => a.Name)))
+                if (classifier.AnyTimedOut && classifier.TimedOutOn(f.Albums.Select(a => a.Name)))
                 {
                     // The asset keeps its tags: a verdict without one of its albums' matches would be a guess.
                     f.Classification = null;
@@ -229,9 +230,9 @@ internal sealed class RunPlanner(
         HashSet<Guid> albumConflictGroups,
         HashSet<Guid> detectionConflicts)
     {
-        var targets = new List<TagTarget>();
-        var statuses = new Dictionary<Guid, ClassificationStatus>();
-        var evaluations = new List<AssetEvaluation>();
+        var targets = new List<TagTarget>(facts.Count);
+        var statuses = new Dictionary<Guid, ClassificationStatus>(facts.Count);
+        var evaluations = new List<AssetEvaluation>(facts.Count);
         foreach (var f in facts.Values.Where(f => f.InScope && f.Classification is not null))
         {
             var classification = f.Classification!; // non-null: filtered just above
@@ -654,7 +655,9 @@ internal sealed class RunPlanner(
         TimeZoneInfo.TryFindSystemTimeZoneById(id, out var zone) ? zone : TimeZoneInfo.Utc;
 
     /// <summary>One own asset: what the server holds and, in the lists, what the plan will make of it.</summary>
-    private sealed class Facts(Asset asset, List<Album> albums, List<Tag> tags, TimeZoneInfo? ownZone, TimeZoneInfo fallbackZone)
+    /// <param name="albums">The asset's albums as read; kept as <see cref="OriginalAlbums"/> (the snapshot never changes), copied for <see cref="Albums"/>.</param>
+    /// <param name="tags">The asset's relevant tags as read; kept as <see cref="OriginalTags"/>, copied for <see cref="Tags"/>.</param>
+    private sealed class Facts(Asset asset, IReadOnlyList<Album> albums, IReadOnlyList<Tag> tags, TimeZoneInfo? ownZone, TimeZoneInfo fallbackZone)
     {
         public Asset Asset { get; } = asset;
 
@@ -670,15 +673,15 @@ internal sealed class RunPlanner(
         /// <summary>The calendar day the photo was taken on where it was taken: localDateTime's date, or the repaired date's.</summary>
         public DateOnly LocalDay { get; set; } = DateOnly.FromDateTime(asset.LocalDateTime.DateTime);
 
-        public IReadOnlyList<Album> OriginalAlbums { get; } = [.. albums];
+        public IReadOnlyList<Album> OriginalAlbums { get; } = albums;
 
-        public IReadOnlyList<Tag> OriginalTags { get; } = [.. tags];
+        public IReadOnlyList<Tag> OriginalTags { get; } = tags;
 
         /// <summary>Albums after propagation.</summary>
-        public List<Album> Albums { get; } = albums;
+        public List<Album> Albums { get; } = [.. albums];
 
         /// <summary>Tags after copies from duplicates.</summary>
-        public List<Tag> Tags { get; } = tags;
+        public List<Tag> Tags { get; } = [.. tags];
 
         /// <summary>The capture date after repair.</summary>
         public DateTimeOffset Date { get; set; } = asset.FileCreatedAt;
