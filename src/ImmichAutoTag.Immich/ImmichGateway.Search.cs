@@ -161,18 +161,7 @@ public sealed partial class ImmichGateway
     /// <summary>Reads a search page's envelope, then each item on its own (<see cref="TryReadAsset(ReadOnlyMemory{byte}, JsonSerializerOptions, out Asset?, out UnreadableAsset?)"/>).</summary>
     internal static (List<Asset> Assets, List<UnreadableAsset> Unreadable, string? NextPage) ReadSearchPage(ReadOnlyMemory<byte> json, JsonSerializerOptions options, int status)
     {
-        // Like JsonDocument.Parse, a UTF-8 byte order mark is allowed before the document.
-        var document = json.Span.StartsWith(Utf8ByteOrderMark) ? json[Utf8ByteOrderMark.Length..] : json;
-        List<Range> items;
-        string? nextPage;
-        try
-        {
-            (items, nextPage) = ReadEnvelope(document.Span);
-        }
-        catch (Exception ex) when (ex is JsonException or KeyNotFoundException or InvalidOperationException)
-        {
-            throw new Dto.ImmichClientException("Could not deserialize the response body.", status, Encoding.UTF8.GetString(document.Span), new Dictionary<string, IEnumerable<string>>(), ex);
-        }
+        var (document, items, nextPage) = ReadEnvelopeOrThrow(json, status);
 
         var read = new List<Asset>(items.Count);
         var unreadable = new List<UnreadableAsset>();
@@ -192,22 +181,31 @@ public sealed partial class ImmichGateway
     }
 
     /// <summary>
-    /// Reads a search page's envelope like <see cref="ReadSearchPage"/>, but of each item only its <c>id</c>: the
-    /// ids of the items <see cref="ReadSearchPage"/> reads, and of those it lists as unreadable with an id.
+    /// The page without a leading UTF-8 byte order mark (allowed, as JsonDocument.Parse allows it), the byte range of
+    /// each item and <c>assets.nextPage</c>. An unreadable envelope throws <see cref="Dto.ImmichClientException"/> with
+    /// <paramref name="status"/> and the body, as the generated client does for any body it cannot read.
     /// </summary>
-    internal static (List<Guid> Ids, string? NextPage) ReadSearchIdPage(ReadOnlyMemory<byte> json, int status)
+    private static (ReadOnlyMemory<byte> Document, List<Range> Items, string? NextPage) ReadEnvelopeOrThrow(ReadOnlyMemory<byte> json, int status)
     {
         var document = json.Span.StartsWith(Utf8ByteOrderMark) ? json[Utf8ByteOrderMark.Length..] : json;
-        List<Range> items;
-        string? nextPage;
         try
         {
-            (items, nextPage) = ReadEnvelope(document.Span);
+            var (items, nextPage) = ReadEnvelope(document.Span);
+            return (document, items, nextPage);
         }
         catch (Exception ex) when (ex is JsonException or KeyNotFoundException or InvalidOperationException)
         {
             throw new Dto.ImmichClientException("Could not deserialize the response body.", status, Encoding.UTF8.GetString(document.Span), new Dictionary<string, IEnumerable<string>>(), ex);
         }
+    }
+
+    /// <summary>
+    /// Reads a search page's envelope like <see cref="ReadSearchPage"/>, but of each item only its <c>id</c>: the
+    /// ids of the items <see cref="ReadSearchPage"/> reads, and of those it lists as unreadable with an id.
+    /// </summary>
+    internal static (List<Guid> Ids, string? NextPage) ReadSearchIdPage(ReadOnlyMemory<byte> json, int status)
+    {
+        var (document, items, nextPage) = ReadEnvelopeOrThrow(json, status);
 
         var ids = new List<Guid>(items.Count);
         foreach (var range in items)
