@@ -44,6 +44,7 @@ public static class CliApp
         root.Subcommands.Add(StatusCommand.Create(context));
         root.Subcommands.Add(ValidateCommand.Create(context));
         root.Subcommands.Add(ConfigCommand.Create(context));
+        root.Subcommands.Add(UndoCommand.Create(context));
         root.Subcommands.Add(DemoCommand.Create(context));
 
         // The built-in action prints the entry assembly's version, which is the test host's in-process.

@@ -26,6 +26,7 @@ public static class InfrastructureServiceCollectionExtensions
         services.AddSingleton<IQueuePauseMarkerFactory, FileQueuePauseMarkers>();
         services.AddSingleton<IRunOutputs, RunFolders>();
         services.AddSingleton<IRunReportSink, FileRunReportSink>();
+        services.AddSingleton<IUndoReportSink, UndoReportSink>();
         services.AddSingleton<IRunStateStore>(new StateStoreErrors(SqliteRunStateStore.InFolder(locations.StateFolder)));
         services.AddSingleton<IPendingDateWriteStore>(SqlitePendingDateWriteStore.InFolder(locations.StateFolder));
         services.AddSingleton<INonStickingChangeStore>(SqliteNonStickingChangeStore.InFolder(locations.StateFolder));

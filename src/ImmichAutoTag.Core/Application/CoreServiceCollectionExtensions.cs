@@ -7,7 +7,7 @@ namespace ImmichAutoTag.Core.Application;
 public static class CoreServiceCollectionExtensions
 {
     /// <summary>
-    /// Registers <see cref="AutoTagRunService"/> and the system clock (unless a clock is registered already). The ports it
+    /// Registers <see cref="AutoTagRunService"/>, <see cref="UndoService"/> and the system clock (unless a clock is registered already). The ports it
     /// needs come from the other projects' registrations (Infrastructure, Immich, Config) and the host (presenter).
     /// </summary>
     public static IServiceCollection AddImmichAutoTagCore(this IServiceCollection services)
@@ -15,6 +15,7 @@ public static class CoreServiceCollectionExtensions
         ArgumentNullException.ThrowIfNull(services);
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<AutoTagRunService>();
+        services.TryAddSingleton<UndoService>();
         return services;
     }
 

@@ -44,6 +44,9 @@ public sealed record AppliedChange(Guid AssetId, string FileName, string TagName
     public string? OldValue { get; init; }
 
     public string? NewValue { get; init; }
+
+    /// <summary>The user a sharing change concerns (Immich user id); null for other kinds.</summary>
+    public Guid? UserId { get; init; }
 }
 
 public enum EngineErrorKind

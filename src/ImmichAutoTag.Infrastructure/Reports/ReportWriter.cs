@@ -323,8 +323,16 @@ public static class ReportWriter
     /// <summary>One JSON object per applied change, for auditing and undo.</summary>
     public static string Changes(RunResult result)
     {
+        ArgumentNullException.ThrowIfNull(result);
+        return Changes(result.AppliedChanges);
+    }
+
+    /// <summary>One JSON object per change, in the order given: a run's applied changes, or an undo's.</summary>
+    public static string Changes(IReadOnlyList<AppliedChange> changes)
+    {
+        ArgumentNullException.ThrowIfNull(changes);
         var sb = new StringBuilder();
-        foreach (var c in result.AppliedChanges)
+        foreach (var c in changes)
         {
             sb.Append(JsonSerializer.Serialize(
                 new ChangeLine(
@@ -349,6 +357,7 @@ public static class ReportWriter
                     AlbumName = c.AlbumName,
                     OldValue = c.OldValue,
                     NewValue = c.NewValue,
+                    UserId = c.UserId,
                 },
                 ChangeLineContext.Default.ChangeLine));
             sb.Append('\n');
@@ -556,6 +565,10 @@ internal sealed record ChangeLine(
 
     [System.Text.Json.Serialization.JsonPropertyName("new_value")]
     public string? NewValue { get; init; }
+
+    /// <summary>The user a sharing change concerns, so an undo needs no e-mail look-up.</summary>
+    [System.Text.Json.Serialization.JsonPropertyName("user_id")]
+    public Guid? UserId { get; init; }
 }
 
 [System.Text.Json.Serialization.JsonSourceGenerationOptions(DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]

@@ -76,6 +76,7 @@ internal sealed class SharingApplier(IImmichGateway gateway, ILogger logger) : I
         {
             AlbumId = c.AlbumId,
             AlbumName = c.AlbumName,
+            UserId = c.UserId,
             OldValue = c.OldRole is null ? null : Describe(c.Email, c.OldRole),
             NewValue = c.NewRole is null ? null : Describe(c.Email, c.NewRole),
         };

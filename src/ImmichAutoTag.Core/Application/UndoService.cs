@@ -1,0 +1,196 @@
+using System.Globalization;
+using ImmichAutoTag.Core.Configuration;
+using ImmichAutoTag.Core.Engine;
+using ImmichAutoTag.Core.Engine.Undo;
+using ImmichAutoTag.Core.Ports;
+using ImmichAutoTag.Core.Preflight;
+using Microsoft.Extensions.Logging;
+
+namespace ImmichAutoTag.Core.Application;
+
+/// <summary>What to undo.</summary>
+/// <param name="Config">The validated config (its server section says where).</param>
+/// <param name="RunId">The run being undone, for messages and the undo's plan.</param>
+/// <param name="Changes">The run's recorded changes (its changes.jsonl), in their order.</param>
+/// <param name="DryRun">Print what would be reverted; send no write. The composition root must register the read-only gateway.</param>
+public sealed record UndoRequest(AutoTagConfig Config, string RunId, IReadOnlyList<AppliedChange> Changes, bool DryRun);
+
+/// <summary>Writes an undo's own run folder: its plan (what it reverts, what it leaves alone and why) and its changes.jsonl.</summary>
+public interface IUndoReportSink
+{
+    /// <summary>Writes the undo's reports; a report that cannot be written is logged, it does not fail the undo.</summary>
+    Task WriteAsync(IRunOutput output, UndoRequest request, UndoResult result, ILogger logger, CancellationToken ct);
+}
+
+/// <summary>
+/// `immich-autotag undo RUN_ID`: under the state folder's run lock, check the server and the key (only the permissions
+/// the recorded changes need), plan the inverse changes, print them, and — unless it is a dry run — apply and verify
+/// them like a run does. The undo gets its own run folder with its own changes.jsonl, so an undo can be undone.
+/// </summary>
+public sealed class UndoService(
+    IImmichConnectionFactory connections,
+    IRunLock runLock,
+    IRunOutputs outputs,
+    IUndoReportSink reports,
+    IRunPresenter presenter,
+    IQueuePauseMarkerFactory markers,
+    IConfigRedactor redactor,
+    TimeProvider time)
+{
+    /// <summary>Undoes once; never throws for an undo that failed: the exit code says how it ended.</summary>
+    public async Task<RunExitCode> ExecuteAsync(UndoRequest request, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        IDisposable? held;
+        try
+        {
+            held = runLock.TryAcquire();
+        }
+        catch (StateUnavailableException e)
+        {
+            await presenter.RefusedAsync(e.Message).ConfigureAwait(false);
+            return RunExitCode.Failure;
+        }
+
+        if (held is null)
+        {
+            await presenter.RefusedAsync($"another immich-autotag run is in progress (it holds {runLock.Location}); nothing was undone. Try again when it has finished.").ConfigureAwait(false);
+            return RunExitCode.Busy;
+        }
+
+        using (held)
+        {
+            var output = outputs.Create(time.GetLocalNow(), Environment.ProcessId);
+            await output.WriteConfigDumpAsync(redactor.ToRedactedYaml(request.Config), CancellationToken.None).ConfigureAwait(false);
+            using var session = presenter.Open(output);
+            var logger = session.LoggerFactory.CreateLogger("immich-autotag");
+            using var gateway = connections.Connect(request.Config, session.LoggerFactory);
+            if (request.DryRun && gateway is not ReadOnlyImmichGateway)
+            {
+                throw new InvalidOperationException("A dry-run undo needs the read-only gateway (ReadOnlyImmichConnectionFactory); the composition root did not register it.");
+            }
+
+            try
+            {
+                logger.LogInformation("Undo {UndoId} of run {RunId}: {Count} recorded change(s) (dry run: {DryRun}); output in {Folder}", output.RunId, request.RunId, request.Changes.Count, request.DryRun, output.Location);
+                var preflight = await ServerPreflight.CheckAsync(gateway, NeededPermissions(request.Changes, request.DryRun), ct).ConfigureAwait(false);
+                var options = new RunOptions
+                {
+                    DryRun = request.DryRun,
+                    Progress = session.Progress,
+                    User = preflight.User,
+                    QueuePauseMarker = request.DryRun ? null : markers.For(request.Config.Server.Url),
+                };
+                var result = await new RunUndoer(gateway, time, session.LoggerFactory.CreateLogger<RunUndoer>())
+                    .UndoAsync(request.Changes, $"undo of run {request.RunId}", options, ct).ConfigureAwait(false);
+                session.ProgressDone();
+                await reports.WriteAsync(output, request, result, logger, CancellationToken.None).ConfigureAwait(false);
+                await PrintAsync(session, request, result, output).ConfigureAwait(false);
+
+                if (result.Cancelled)
+                {
+                    return RunExitCode.Cancelled;
+                }
+
+                return result.Errors.Count > 0 || result.Verified.StillWrong.Count > 0 ? RunExitCode.PartialFailure : RunExitCode.Success;
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+                session.ProgressDone();
+                await session.CancelledAsync().ConfigureAwait(false);
+                return RunExitCode.Cancelled;
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                session.ProgressDone();
+                var (code, message) = ErrorTranslator.Translate(e);
+                await session.FailedAsync(message, e).ConfigureAwait(false);
+                return code;
+            }
+        }
+    }
+
+    /// <summary>Reads always; writes only for the kinds of change the run recorded (a dry run needs reads only).</summary>
+    public static IReadOnlyList<PermissionNeed> NeededPermissions(IReadOnlyList<AppliedChange> changes, bool dryRun)
+    {
+        ArgumentNullException.ThrowIfNull(changes);
+        var needs = new List<PermissionNeed>
+        {
+            new(ImmichPermissions.UserRead, "identify the key's owner (GET /users/me)"),
+            new(ImmichPermissions.AssetRead, "read the assets the run changed (POST /search/metadata)"),
+            new(ImmichPermissions.TagRead, "read the tags the run changed (GET /tags)"),
+            new(ImmichPermissions.AlbumRead, "read the albums the run changed (GET /albums)"),
+        };
+        var kinds = changes.Select(c => c.Kind).ToHashSet();
+        if (kinds.Overlaps([ChangeKind.AlbumShared, ChangeKind.AlbumRoleChanged, ChangeKind.AlbumUnshared]))
+        {
+            needs.Add(new(ImmichPermissions.UserRead, "find the users albums were shared with (GET /users)"));
+        }
+
+        if (dryRun)
+        {
+            return needs;
+        }
+
+        void Need(ChangeKind kind, string permission, string purpose)
+        {
+            if (kinds.Contains(kind) && !needs.Exists(n => n.Permission == permission))
+            {
+                needs.Add(new(permission, purpose));
+            }
+        }
+
+        Need(ChangeKind.Added, ImmichPermissions.TagAsset, "untag the assets the run tagged (DELETE /tags/{id}/assets)");
+        Need(ChangeKind.Removed, ImmichPermissions.TagAsset, "tag again the assets the run untagged (PUT /tags/assets)");
+        Need(ChangeKind.AddedToAlbum, ImmichPermissions.AlbumAssetDelete, "take out of albums the assets the run put in (DELETE /albums/{id}/assets)");
+        Need(ChangeKind.RemovedFromAlbum, ImmichPermissions.AlbumAssetCreate, "put back into albums the assets the run took out (PUT /albums/{id}/assets)");
+        Need(ChangeKind.AlbumCreated, ImmichPermissions.AlbumDelete, "delete the albums the run created (DELETE /albums/{id})");
+        Need(ChangeKind.AlbumDeleted, ImmichPermissions.AlbumCreate, "create again the albums the run deleted (POST /albums)");
+        Need(ChangeKind.DateUpdated, ImmichPermissions.AssetUpdate, "set back the dates the run changed (PUT /assets)");
+        Need(ChangeKind.AlbumShared, ImmichPermissions.AlbumUserDelete, "stop the album shares the run added (DELETE /albums/{id}/user/{userId})");
+        Need(ChangeKind.AlbumRoleChanged, ImmichPermissions.AlbumUserUpdate, "set back the album roles the run changed (PUT /albums/{id}/user/{userId})");
+        Need(ChangeKind.AlbumUnshared, ImmichPermissions.AlbumUserCreate, "share again the albums the run stopped sharing (PUT /albums/{id}/users)");
+        return needs;
+    }
+
+    private static async Task PrintAsync(IRunSession session, UndoRequest request, UndoResult result, IRunOutput output)
+    {
+        var inv = CultureInfo.InvariantCulture;
+        var undo = result.Undo;
+        foreach (var revert in undo.Reverts)
+        {
+            await session.NoticeAsync((request.DryRun ? "would revert: " : "revert: ") + revert.Action).ConfigureAwait(false);
+        }
+
+        foreach (var skip in undo.Skipped)
+        {
+            await session.NoticeAsync($"left alone: {Describe(skip.Change)}: {skip.Reason}").ConfigureAwait(false);
+        }
+
+        var summary = request.DryRun
+            ? string.Create(inv, $"Dry run: would revert {undo.Reverts.Count} of the {request.Changes.Count} change(s) of run {request.RunId}; {undo.Skipped.Count} moved on since and would be left alone. Nothing was changed. Run 'immich-autotag undo {request.RunId} --yes' to revert.")
+            : string.Create(inv, $"Undo of run {request.RunId}: {result.Applied.Count} change(s) sent, reverting {undo.Reverts.Count} of {request.Changes.Count}; {undo.Skipped.Count} left alone (moved on since); {result.Errors.Count} error(s), {result.Verified.StillWrong.Count} reverted by Immich. This undo is run {output.RunId} (undo it to restore the run).");
+        await session.NoticeAsync(summary).ConfigureAwait(false);
+        await session.NoticeAsync($"Undo plan: {output.PathOf(RunFiles.Plan)}").ConfigureAwait(false);
+    }
+
+    /// <summary>One recorded change in a few words, for the "left alone" lines.</summary>
+    public static string Describe(AppliedChange change)
+    {
+        ArgumentNullException.ThrowIfNull(change);
+        var asset = change.FileName.Length > 0 ? change.FileName : change.AssetId.ToString();
+        return change.Kind switch
+        {
+            ChangeKind.Added => $"tag '{change.TagName}' added to {asset}",
+            ChangeKind.Removed => $"tag '{change.TagName}' removed from {asset}",
+            ChangeKind.AddedToAlbum => $"{asset} put into album '{change.AlbumName}'",
+            ChangeKind.RemovedFromAlbum => $"{asset} taken out of album '{change.AlbumName}'",
+            ChangeKind.AlbumCreated => $"album '{change.AlbumName}' created",
+            ChangeKind.AlbumDeleted => $"album '{change.AlbumName}' deleted",
+            ChangeKind.DateUpdated => $"date of {asset} set to {change.NewValue}",
+            ChangeKind.AlbumShared => $"album '{change.AlbumName}' shared with {change.NewValue}",
+            ChangeKind.AlbumRoleChanged => $"role in album '{change.AlbumName}' changed from {change.OldValue} to {change.NewValue}",
+            _ => $"album '{change.AlbumName}' no longer shared with {change.OldValue}",
+        };
+    }
+}

@@ -1,0 +1,447 @@
+using System.Globalization;
+using ImmichAutoTag.Core.Domain;
+
+namespace ImmichAutoTag.Core.Engine.Undo;
+
+/// <summary>
+/// The library as it is now, as far as an undo needs it: the key owner's assets, the tags and who carries each of the
+/// recorded ones, the albums (with their shares) and the members of the recorded ones.
+/// </summary>
+/// <param name="UserId">The key's owner: only that user's assets and albums are changed.</param>
+/// <param name="Assets">The owner's assets that exist and are not trashed, by id.</param>
+/// <param name="Tags">Every tag on the server.</param>
+/// <param name="TagHolders">Tag id → assets that carry it directly, for the tags the recorded changes name.</param>
+/// <param name="Albums">Every album the key sees, with its shares.</param>
+/// <param name="AlbumMembers">Album id → its assets, for the albums the recorded changes name.</param>
+/// <param name="Users">Every user on the server (to share an album again); empty when no recorded change is a share.</param>
+public sealed record UndoState(
+    Guid UserId,
+    IReadOnlyDictionary<Guid, Asset> Assets,
+    IReadOnlyList<Tag> Tags,
+    IReadOnlyDictionary<Guid, IReadOnlySet<Guid>> TagHolders,
+    IReadOnlyList<Album> Albums,
+    IReadOnlyDictionary<Guid, IReadOnlySet<Guid>> AlbumMembers,
+    IReadOnlyList<UserInfo> Users);
+
+/// <summary>A recorded change the undo reverts, and how (e.g. "remove tag 'x' from IMG_1.jpg").</summary>
+public sealed record UndoRevert(AppliedChange Change, string Action);
+
+/// <summary>A recorded change the undo leaves alone because its target moved on since (the user changed it again), and why.</summary>
+public sealed record UndoSkip(AppliedChange Change, string Reason);
+
+/// <summary>
+/// What an undo will do: the inverse changes as an ordinary plan (applied, verified and reported like a run's), each
+/// recorded change it reverts, and each it leaves alone with the reason.
+/// </summary>
+public sealed record UndoPlan(TagPlan Plan, IReadOnlyList<UndoRevert> Reverts, IReadOnlyList<UndoSkip> Skipped);
+
+/// <summary>
+/// Turns a run's recorded changes (its <c>changes.jsonl</c>) into the plan that reverts them. A change is reverted only
+/// when its target still shows what the run left: a tag the run added is removed only while the asset still carries it,
+/// a date is put back only while the asset still shows the date the run wrote, a user's role only while it is the one
+/// the run set. Anything else moved on since (the user or a later run changed it again) and is left alone, with the
+/// reason. The inverse of an album creation is the album's deletion (after taking out the assets the run put in, so the
+/// undo's own record can bring them back); the inverse of a deletion creates an album of the same name with the assets
+/// the run took out of it. Tags the run created are kept (Immich would bring a deleted tag back from the sidecars).
+/// </summary>
+public static class UndoPlanner
+{
+    /// <summary>Plans the undo of <paramref name="changes"/> (in the order they were recorded) against <paramref name="state"/>.</summary>
+    /// <param name="source">Who asks (e.g. "undo of run 20261130_054500_PID42"), the date repairs' source.</param>
+    public static UndoPlan Plan(IReadOnlyList<AppliedChange> changes, UndoState state, string source)
+    {
+        ArgumentNullException.ThrowIfNull(changes);
+        ArgumentNullException.ThrowIfNull(state);
+
+        var reverts = new List<UndoRevert>();
+        var skipped = new List<UndoSkip>();
+        var additions = new Dictionary<string, List<Guid>>(StringComparer.Ordinal);
+        var removals = new Dictionary<Guid, List<Guid>>();
+        var tagPaths = new Dictionary<Guid, string>();
+        var albumAdditions = new Dictionary<Guid, List<Guid>>();
+        var albumRemovals = new Dictionary<Guid, List<Guid>>();
+        var creations = new List<AlbumCreation>();
+        var deletions = new List<AlbumDeletion>();
+        var dates = new List<DateUpdate>();
+        var sharing = new List<AlbumShareChange>();
+        var albums = state.Albums.ToDictionary(a => a.Id);
+
+        // A change recorded twice (a re-apply round) is one target: the last record says what the run left.
+        var latest = changes
+            .Select((c, i) => (Change: c, Index: i))
+            .GroupBy(x => (x.Change.Kind, x.Change.AssetId, x.Change.TagName, x.Change.AlbumId, x.Change.UserId, Email: Email(x.Change)))
+            .Select(g => g.Last())
+            .OrderBy(x => x.Index)
+            .Select(x => x.Change)
+            .ToList();
+
+        var created = latest.Where(c => c.Kind == ChangeKind.AlbumCreated && c.AlbumId is not null).Select(c => c.AlbumId!.Value).ToHashSet(); // non-null: filtered
+        var deleted = latest.Where(c => c.Kind == ChangeKind.AlbumDeleted && c.AlbumId is not null).Select(c => c.AlbumId!.Value).ToHashSet(); // non-null: filtered
+
+        // Albums the run created: deleted again when they hold nothing but what the run put in and kept their name.
+        var deleting = new HashSet<Guid>();
+        foreach (var c in latest.Where(c => c.Kind == ChangeKind.AlbumCreated && c.AlbumId is not null))
+        {
+            var id = c.AlbumId!.Value; // non-null: filtered
+            if (!albums.TryGetValue(id, out var album))
+            {
+                skipped.Add(new UndoSkip(c, $"album '{c.AlbumName}' no longer exists"));
+                continue;
+            }
+
+            if (!string.Equals(album.Name, c.AlbumName, StringComparison.Ordinal))
+            {
+                skipped.Add(new UndoSkip(c, $"album '{c.AlbumName}' was renamed to '{album.Name}' since; kept"));
+                continue;
+            }
+
+            var putIn = latest.Where(a => a.Kind == ChangeKind.AddedToAlbum && a.AlbumId == id).Select(a => a.AssetId).ToHashSet();
+            var others = Members(state, id).Count(m => !putIn.Contains(m));
+            if (others > 0)
+            {
+                skipped.Add(new UndoSkip(c, string.Create(CultureInfo.InvariantCulture, $"album '{album.Name}' holds {others} asset(s) the run did not put in; kept (the run's assets are taken out)")));
+                continue;
+            }
+
+            deleting.Add(id);
+            deletions.Add(new AlbumDeletion(id, album.Name, source));
+            reverts.Add(new UndoRevert(c, $"delete album '{album.Name}'"));
+        }
+
+        // Albums the run deleted: created again, with the assets the run took out of them, unless the name is taken again.
+        var recreated = new HashSet<Guid>();
+        foreach (var c in latest.Where(c => c.Kind == ChangeKind.AlbumDeleted && c.AlbumId is not null))
+        {
+            var id = c.AlbumId!.Value; // non-null: filtered
+            var name = c.AlbumName ?? string.Empty;
+            if (albums.ContainsKey(id))
+            {
+                skipped.Add(new UndoSkip(c, $"album '{name}' exists (it was not deleted after all)"));
+                continue;
+            }
+
+            if (state.Albums.Any(a => a.OwnerId == state.UserId && string.Equals(a.Name, name, StringComparison.Ordinal)))
+            {
+                skipped.Add(new UndoSkip(c, $"an album named '{name}' exists again; not created a second time"));
+                continue;
+            }
+
+            var assets = latest.Where(r => r.Kind == ChangeKind.RemovedFromAlbum && r.AlbumId == id && state.Assets.ContainsKey(r.AssetId)).Select(r => r.AssetId).Distinct().ToList();
+            recreated.Add(id);
+            creations.Add(new AlbumCreation(name, assets, source));
+            reverts.Add(new UndoRevert(c, string.Create(CultureInfo.InvariantCulture, $"create album '{name}' again with {assets.Count} asset(s)")));
+        }
+
+        foreach (var c in latest)
+        {
+            switch (c.Kind)
+            {
+                case ChangeKind.Added:
+                    UndoTagAddition(c);
+                    break;
+                case ChangeKind.Removed:
+                    UndoTagRemoval(c);
+                    break;
+                case ChangeKind.AddedToAlbum when c.AlbumId is { } album:
+                    UndoAlbumAddition(c, album);
+                    break;
+                case ChangeKind.RemovedFromAlbum when c.AlbumId is { } album:
+                    UndoAlbumRemoval(c, album);
+                    break;
+                case ChangeKind.DateUpdated:
+                    UndoDate(c);
+                    break;
+                case ChangeKind.AlbumShared or ChangeKind.AlbumRoleChanged or ChangeKind.AlbumUnshared when c.AlbumId is { } album:
+                    UndoSharing(c, album);
+                    break;
+                default:
+                    break;
+            }
+        }
+
+        var existing = state.Tags.GroupBy(t => t.Value, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.First(), StringComparer.Ordinal);
+        foreach (var path in additions.Keys)
+        {
+            tagPaths[existing[path].Id] = path;
+        }
+
+        var plan = new TagPlan(
+            [],
+            additions.ToDictionary(kv => kv.Key, kv => (IReadOnlyList<Guid>)kv.Value, StringComparer.Ordinal),
+            removals.ToDictionary(kv => kv.Key, kv => (IReadOnlyList<Guid>)kv.Value),
+            tagPaths,
+            new Dictionary<Guid, Classification.ClassificationStatus>())
+        {
+            AlbumAdditions = [.. albumAdditions.Select(kv => new AlbumAddition(kv.Key, albums[kv.Key].Name, kv.Value))],
+            AlbumRemovals = [.. albumRemovals.Select(kv => new AlbumRemoval(kv.Key, albums[kv.Key].Name, kv.Value))],
+            AlbumsToCreate = creations,
+            AlbumDeletions = deletions,
+            DateUpdates = dates,
+            SharingChanges = sharing,
+        };
+        return new UndoPlan(plan, reverts, skipped);
+
+        bool AssetGone(AppliedChange c)
+        {
+            if (state.Assets.ContainsKey(c.AssetId))
+            {
+                return false;
+            }
+
+            skipped.Add(new UndoSkip(c, "the asset no longer exists (deleted, trashed, or not the key owner's)"));
+            return true;
+        }
+
+        Tag? FindTag(AppliedChange c)
+        {
+            var tag = state.Tags.FirstOrDefault(t => string.Equals(t.Value, c.TagName, StringComparison.Ordinal));
+            if (tag is null)
+            {
+                skipped.Add(new UndoSkip(c, $"tag '{c.TagName}' no longer exists"));
+            }
+
+            return tag;
+        }
+
+        void UndoTagAddition(AppliedChange c)
+        {
+            if (AssetGone(c) || FindTag(c) is not { } tag)
+            {
+                return;
+            }
+
+            if (!Holders(state, tag.Id).Contains(c.AssetId))
+            {
+                skipped.Add(new UndoSkip(c, $"tag '{c.TagName}' is no longer on the asset"));
+                return;
+            }
+
+            Add(removals, tag.Id, c.AssetId);
+            tagPaths[tag.Id] = tag.Value;
+            reverts.Add(new UndoRevert(c, $"remove tag '{c.TagName}' from {Name(c)}"));
+        }
+
+        void UndoTagRemoval(AppliedChange c)
+        {
+            if (AssetGone(c) || FindTag(c) is not { } tag)
+            {
+                return;
+            }
+
+            if (Holders(state, tag.Id).Contains(c.AssetId))
+            {
+                skipped.Add(new UndoSkip(c, $"the asset carries tag '{c.TagName}' again"));
+                return;
+            }
+
+            Add(additions, tag.Value, c.AssetId);
+            reverts.Add(new UndoRevert(c, $"add tag '{c.TagName}' to {Name(c)}"));
+        }
+
+        void UndoAlbumAddition(AppliedChange c, Guid album)
+        {
+            if (deleting.Contains(album))
+            {
+                if (Members(state, album).Contains(c.AssetId))
+                {
+                    // Taken out before the album goes, so the undo's own record can put it back.
+                    Add(albumRemovals, album, c.AssetId);
+                    reverts.Add(new UndoRevert(c, $"take {Name(c)} out of album '{c.AlbumName}' (deleted)"));
+                }
+                else
+                {
+                    skipped.Add(new UndoSkip(c, $"the asset is no longer in album '{c.AlbumName}'"));
+                }
+
+                return;
+            }
+
+            if (!albums.ContainsKey(album))
+            {
+                if (!created.Contains(album))
+                {
+                    skipped.Add(new UndoSkip(c, $"album '{c.AlbumName}' no longer exists"));
+                }
+
+                return;
+            }
+
+            if (!Members(state, album).Contains(c.AssetId))
+            {
+                skipped.Add(new UndoSkip(c, $"the asset is no longer in album '{c.AlbumName}'"));
+                return;
+            }
+
+            Add(albumRemovals, album, c.AssetId);
+            reverts.Add(new UndoRevert(c, $"take {Name(c)} out of album '{c.AlbumName}'"));
+        }
+
+        void UndoAlbumRemoval(AppliedChange c, Guid album)
+        {
+            if (deleted.Contains(album))
+            {
+                // Part of the album's creation (or left alone with it).
+                if (recreated.Contains(album))
+                {
+                    if (state.Assets.ContainsKey(c.AssetId))
+                    {
+                        reverts.Add(new UndoRevert(c, $"put {Name(c)} back into album '{c.AlbumName}' (created again)"));
+                    }
+                    else
+                    {
+                        skipped.Add(new UndoSkip(c, "the asset no longer exists (deleted, trashed, or not the key owner's)"));
+                    }
+                }
+
+                return;
+            }
+
+            if (AssetGone(c))
+            {
+                return;
+            }
+
+            if (!albums.ContainsKey(album))
+            {
+                skipped.Add(new UndoSkip(c, $"album '{c.AlbumName}' no longer exists"));
+                return;
+            }
+
+            if (Members(state, album).Contains(c.AssetId))
+            {
+                skipped.Add(new UndoSkip(c, $"the asset is in album '{c.AlbumName}' again"));
+                return;
+            }
+
+            Add(albumAdditions, album, c.AssetId);
+            reverts.Add(new UndoRevert(c, $"put {Name(c)} back into album '{c.AlbumName}'"));
+        }
+
+        void UndoDate(AppliedChange c)
+        {
+            if (AssetGone(c))
+            {
+                return;
+            }
+
+            if (!TryParse(c.OldValue, out var old) || !TryParse(c.NewValue, out var written))
+            {
+                skipped.Add(new UndoSkip(c, "the record lacks the old or the new date"));
+                return;
+            }
+
+            var asset = state.Assets[c.AssetId];
+            if ((asset.FileCreatedAt - written).Duration() >= TimeSpan.FromSeconds(1))
+            {
+                skipped.Add(new UndoSkip(c, string.Create(CultureInfo.InvariantCulture, $"the date changed again since: it is {asset.FileCreatedAt:O}, the run wrote {c.NewValue}")));
+                return;
+            }
+
+            var value = old.ToString("yyyy-MM-dd'T'HH:mm:ss.fffzzz", CultureInfo.InvariantCulture);
+            dates.Add(new DateUpdate(c.AssetId, asset.FileCreatedAt, old, value, source));
+            reverts.Add(new UndoRevert(c, $"set the date of {Name(c)} back to {value}"));
+        }
+
+        void UndoSharing(AppliedChange c, Guid albumId)
+        {
+            if (deleting.Contains(albumId))
+            {
+                // Deleting the album ends its shares.
+                return;
+            }
+
+            if (!albums.TryGetValue(albumId, out var album))
+            {
+                if (!created.Contains(albumId))
+                {
+                    skipped.Add(new UndoSkip(c, $"album '{c.AlbumName}' no longer exists"));
+                }
+
+                return;
+            }
+
+            var (email, newRole) = Split(c.NewValue);
+            var (oldEmail, oldRole) = Split(c.OldValue);
+            email ??= oldEmail;
+            var userId = c.UserId ?? state.Users.FirstOrDefault(u => string.Equals(u.Email, email, StringComparison.OrdinalIgnoreCase))?.Id;
+            if (userId is not { } user)
+            {
+                skipped.Add(new UndoSkip(c, $"user '{email}' no longer exists"));
+                return;
+            }
+
+            var member = album.Members.FirstOrDefault(m => m.UserId == user);
+            switch (c.Kind)
+            {
+                case ChangeKind.AlbumShared when member is null:
+                    skipped.Add(new UndoSkip(c, $"album '{album.Name}' is no longer shared with {email}"));
+                    break;
+                case ChangeKind.AlbumShared when member.Role != newRole:
+                    skipped.Add(new UndoSkip(c, $"{email}'s role in album '{album.Name}' changed since"));
+                    break;
+                case ChangeKind.AlbumShared:
+                    sharing.Add(new AlbumShareChange(albumId, album.Name, user, email ?? string.Empty, ShareAction.Unshare, newRole, null, source));
+                    reverts.Add(new UndoRevert(c, $"stop sharing album '{album.Name}' with {email}"));
+                    break;
+                case ChangeKind.AlbumRoleChanged when member is null || member.Role != newRole || oldRole is null:
+                    skipped.Add(new UndoSkip(c, $"{email}'s access to album '{album.Name}' changed since"));
+                    break;
+                case ChangeKind.AlbumRoleChanged:
+                    sharing.Add(new AlbumShareChange(albumId, album.Name, user, email ?? string.Empty, ShareAction.ChangeRole, newRole, oldRole, source));
+                    reverts.Add(new UndoRevert(c, $"make {email} {Role(oldRole ?? AlbumRole.Viewer)} of album '{album.Name}' again"));
+                    break;
+                case ChangeKind.AlbumUnshared when member is not null:
+                    skipped.Add(new UndoSkip(c, $"album '{album.Name}' is shared with {email} again"));
+                    break;
+                default:
+                    sharing.Add(new AlbumShareChange(albumId, album.Name, user, email ?? string.Empty, ShareAction.Share, null, oldRole ?? AlbumRole.Viewer, source));
+                    reverts.Add(new UndoRevert(c, $"share album '{album.Name}' with {email} ({Role(oldRole ?? AlbumRole.Viewer)}) again"));
+                    break;
+            }
+        }
+    }
+
+    private static IReadOnlySet<Guid> Holders(UndoState state, Guid tagId) =>
+        state.TagHolders.TryGetValue(tagId, out var holders) ? holders : new HashSet<Guid>();
+
+    private static IReadOnlySet<Guid> Members(UndoState state, Guid albumId) =>
+        state.AlbumMembers.TryGetValue(albumId, out var members) ? members : new HashSet<Guid>();
+
+    private static string Name(AppliedChange c) => c.FileName.Length > 0 ? c.FileName : c.AssetId.ToString();
+
+    private static string? Email(AppliedChange c) => Split(c.NewValue).Email ?? Split(c.OldValue).Email;
+
+    private static string Role(AlbumRole role) => role.ToString().ToLowerInvariant();
+
+    /// <summary>A sharing record's value, "email role" (see <see cref="ChangeKind.AlbumShared"/>).</summary>
+    private static (string? Email, AlbumRole? Role) Split(string? value)
+    {
+        if (string.IsNullOrWhiteSpace(value))
+        {
+            return (null, null);
+        }
+
+        var space = value.LastIndexOf(' ');
+        return space < 0
+            ? (value, null)
+            : (value[..space], Enum.TryParse<AlbumRole>(value[(space + 1)..], ignoreCase: true, out var role) ? role : null);
+    }
+
+    private static bool TryParse(string? value, out DateTimeOffset instant) =>
+        DateTimeOffset.TryParse(value, CultureInfo.InvariantCulture, DateTimeStyles.None, out instant);
+
+    private static void Add<TKey>(Dictionary<TKey, List<Guid>> map, TKey key, Guid assetId)
+        where TKey : notnull
+    {
+        if (!map.TryGetValue(key, out var list))
+        {
+            list = [];
+            map[key] = list;
+        }
+
+        if (!list.Contains(assetId))
+        {
+            list.Add(assetId);
+        }
+    }
+}
