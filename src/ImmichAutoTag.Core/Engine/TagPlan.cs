@@ -78,7 +78,11 @@ public sealed record AlbumCreation(string AlbumName, IReadOnlyList<Guid> AssetId
 
 public sealed record AlbumRemoval(Guid AlbumId, string AlbumName, IReadOnlyList<Guid> AssetIds);
 
-public sealed record AlbumDeletion(Guid AlbumId, string AlbumName, string Reason);
+public sealed record AlbumDeletion(Guid AlbumId, string AlbumName, string Reason)
+{
+    /// <summary>The assets the album held, which leave it with it: recorded as taken out, so an undo can put them back.</summary>
+    public IReadOnlyList<Guid> AssetIds { get; init; } = [];
+}
 
 public enum ShareAction
 {

@@ -90,7 +90,7 @@ internal static class TemporaryAlbums
             var left = members[album.Id] - (removals.TryGetValue(album.Id, out var gone) ? gone.Count : 0);
             if (album.AssetCount <= members[album.Id] && left == 0 && !added.Contains(album.Id))
             {
-                deletions.Add(new AlbumDeletion(album.Id, album.Name, members[album.Id] == 0 ? "empty" : "no unclassified asset left"));
+                deletions.Add(new AlbumDeletion(album.Id, album.Name, members[album.Id] == 0 ? "empty" : "no unclassified asset left") { AssetIds = gone ?? [] });
                 removals.Remove(album.Id);
             }
         }

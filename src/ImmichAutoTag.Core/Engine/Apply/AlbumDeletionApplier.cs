@@ -18,6 +18,15 @@ internal sealed class AlbumDeletionApplier(IImmichGateway gateway, ILogger logge
             try
             {
                 await gateway.DeleteAlbumAsync(deletion.AlbumId, CancellationToken.None);
+                foreach (var assetId in deletion.AssetIds)
+                {
+                    run.Record(new AppliedChange(assetId, run.FileName(assetId), string.Empty, ChangeKind.RemovedFromAlbum, run.Now)
+                    {
+                        AlbumId = deletion.AlbumId,
+                        AlbumName = deletion.AlbumName,
+                    });
+                }
+
                 run.Record(new AppliedChange(Guid.Empty, string.Empty, string.Empty, ChangeKind.AlbumDeleted, run.Now)
                 {
                     AlbumId = deletion.AlbumId,

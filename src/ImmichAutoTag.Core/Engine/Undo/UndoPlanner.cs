@@ -40,8 +40,8 @@ public sealed record UndoPlan(TagPlan Plan, IReadOnlyList<UndoRevert> Reverts, I
 /// when its target still shows what the run left: a tag the run added is removed only while the asset still carries it,
 /// a date is put back only while the asset still shows the date the run wrote, a user's role only while it is the one
 /// the run set. Anything else moved on since (the user or a later run changed it again) and is left alone, with the
-/// reason. The inverse of an album creation is the album's deletion (after taking out the assets the run put in, so the
-/// undo's own record can bring them back); the inverse of a deletion creates an album of the same name with the assets
+/// reason. The inverse of an album creation is the album's deletion (recorded with the assets it held, so undoing the
+/// undo brings them back); the inverse of a deletion creates an album of the same name with the assets
 /// the run took out of it. Tags the run created are kept (Immich would bring a deleted tag back from the sidecars).
 /// </summary>
 public static class UndoPlanner
@@ -104,7 +104,7 @@ public static class UndoPlanner
             }
 
             deleting.Add(id);
-            deletions.Add(new AlbumDeletion(id, album.Name, source));
+            deletions.Add(new AlbumDeletion(id, album.Name, source) { AssetIds = [.. Members(state, id)] });
             reverts.Add(new UndoRevert(c, $"delete album '{album.Name}'"));
         }
 
@@ -244,8 +244,7 @@ public static class UndoPlanner
             {
                 if (Members(state, album).Contains(c.AssetId))
                 {
-                    // Taken out before the album goes, so the undo's own record can put it back.
-                    Add(albumRemovals, album, c.AssetId);
+                    // Leaves with the album; the deletion records it as taken out, so undoing the undo puts it back.
                     reverts.Add(new UndoRevert(c, $"take {Name(c)} out of album '{c.AlbumName}' (deleted)"));
                 }
                 else
