@@ -24,6 +24,16 @@ public static class CliApp
             return (int)ExitCode.Usage;
         }
 
+        if (parsed.CommandResult.Command.Name is "run" or "daemon" or "undo" && EnvironmentErrors(context) is { Count: > 0 } wrong)
+        {
+            foreach (var error in wrong)
+            {
+                await context.Err.WriteLineAsync($"error: {error}").ConfigureAwait(false);
+            }
+
+            return (int)ExitCode.ConfigInvalid;
+        }
+
         try
         {
             return await parsed.InvokeAsync(invocation, ct).ConfigureAwait(false);
@@ -33,6 +43,32 @@ public static class CliApp
             await context.Err.WriteLineAsync("Cancelled.").ConfigureAwait(false);
             return (int)ExitCode.Cancelled;
         }
+    }
+
+    /// <summary>
+    /// The environment variables the commands read as settings, checked before anything runs: a value the tool cannot use
+    /// is an error naming the variable and the values it takes (not silently the default).
+    /// </summary>
+    private static List<string> EnvironmentErrors(CliContext context)
+    {
+        var errors = new List<string>();
+        void OneOf(string variable, string[] allowed)
+        {
+            if (context.Environment(variable)?.Trim() is { Length: > 0 } value && !allowed.Contains(value, StringComparer.OrdinalIgnoreCase))
+            {
+                errors.Add($"{variable}='{value}' is not one of {string.Join(", ", allowed)}");
+            }
+        }
+
+        OneOf(Logging.LevelVariable, [.. Logging.Levels, "trace", "info", "warn"]);
+        OneOf(Logging.FormatVariable, Logging.Formats);
+        if (context.Environment(Composition.SettleVariable)?.Trim() is { Length: > 0 } settle
+            && !(double.TryParse(settle, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var seconds) && seconds >= 0))
+        {
+            errors.Add($"{Composition.SettleVariable}='{settle}' is not a number of seconds (0 or more)");
+        }
+
+        return errors;
     }
 
     private static RootCommand Build(CliContext context)

@@ -65,7 +65,8 @@ public sealed partial class ImmichGateway : IImmichConnection
         {
             InnerHandler = new ApiKeyHandler(options.ApiKey)
             {
-                InnerHandler = options.InnerHandler ?? new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5) },
+                // Immich's API never redirects: a redirect comes from a proxy (often to its login page) and is reported as such.
+                InnerHandler = options.InnerHandler ?? new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5), AllowAutoRedirect = false },
             },
         };
         var resilience = ImmichResilience.CreateHandler(options, logger);
@@ -277,13 +278,44 @@ public sealed partial class ImmichGateway : IImmichConnection
     {
         // Immich does not echo the key, but a proxy's error page might: never let it reach a message.
         var message = ServerMessage(ex.Response).Replace(_apiKey, "***", StringComparison.Ordinal);
+        var type = Header(ex, "Content-Type");
+        var html = type?.Contains("html", StringComparison.OrdinalIgnoreCase) == true || message.StartsWith('<');
         return ex.StatusCode switch
         {
             401 => new ImmichAuthenticationException(_displayUrl),
-            403 => new ImmichPermissionException(operationId, ImmichOperations.Get(operationId).Permission, message),
-            >= 200 and < 300 => new ImmichApiException(operationId, ex.StatusCode, $"the answer could not be read ({ex.InnerException?.Message ?? "unexpected content"})"),
+            403 when !html => new ImmichPermissionException(operationId, ImmichOperations.Get(operationId).Permission, message),
+            >= 300 and < 400 => new ImmichApiException(operationId, ex.StatusCode, $"a redirect to {Header(ex, "Location") ?? "(no Location)"} instead of an answer from {_displayUrl}. Immich's API never redirects: a reverse proxy sends its login page or another address. Check server.url (the address of Immich itself, without /api) and let the proxy pass API requests that carry an x-api-key"),
+            >= 200 and < 300 => new ImmichApiException(operationId, ex.StatusCode, Unreadable(ex, type, html)),
+            _ when html => new ImmichApiException(operationId, ex.StatusCode, $"an HTML page{Title(ex.Response)} instead of Immich's JSON error, from {_displayUrl}: a reverse proxy or another web server answered. Check server.url (the address of Immich itself, without /api) and that Immich is running behind the proxy"),
             _ => new ImmichApiException(operationId, ex.StatusCode, message),
         };
+    }
+
+    /// <summary>A success status whose body is not what the operation returns: says what came instead, and from where.</summary>
+    private string Unreadable(ImmichClientException ex, string? type, bool html)
+    {
+        var length = Header(ex, "Content-Length");
+        var what = html ? $"an HTML page{Title(ex.Response)} (a reverse proxy's login or error page?)"
+            : string.Equals(length, "0", StringComparison.Ordinal) || (ex.Response is { Length: 0 } && ex.InnerException?.Message.Contains("does not contain any JSON tokens", StringComparison.Ordinal) == true) ? "an empty body"
+            : type is not null && !type.Contains("json", StringComparison.OrdinalIgnoreCase) ? $"content of type {type}"
+            : $"JSON that ends too early or has not the shape Immich 3.x sends ({ex.InnerException?.Message ?? "unexpected content"})";
+        return $"the answer from {_displayUrl} is {what}, not the JSON Immich sends. Check server.url (the address of Immich itself, without /api)";
+    }
+
+    private static string? Header(ImmichClientException ex, string name) =>
+        ex.Headers.FirstOrDefault(h => string.Equals(h.Key, name, StringComparison.OrdinalIgnoreCase)).Value?.FirstOrDefault();
+
+    /// <summary>" titled '502 Bad Gateway'" when the page has a title; empty otherwise.</summary>
+    private static string Title(string? page)
+    {
+        if (string.IsNullOrEmpty(page))
+        {
+            return string.Empty;
+        }
+
+        var start = page.IndexOf("<title>", StringComparison.OrdinalIgnoreCase);
+        var end = start < 0 ? -1 : page.IndexOf("</title>", start, StringComparison.OrdinalIgnoreCase);
+        return end > start ? $" titled '{page[(start + 7)..end].Trim()}'" : string.Empty;
     }
 
     private static string Describe(HttpRequestException ex)

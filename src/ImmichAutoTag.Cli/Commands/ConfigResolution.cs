@@ -25,9 +25,13 @@ internal static class ConfigResolution
         if (location.Path is null)
         {
             await context.Err.WriteLineAsync("error: no config file found. Looked in:").ConfigureAwait(false);
+            var fromEnvironment = context.Environment(ConfigLocator.EnvConfig) is { Length: > 0 } named ? ResolvePath(named, context) : null;
             foreach (var place in location.Searched)
             {
-                await context.Err.WriteLineAsync($"  - {place}").ConfigureAwait(false);
+                var source = explicitPath is null && fromEnvironment is not null && string.Equals(Path.GetFullPath(place), Path.GetFullPath(fromEnvironment), StringComparison.Ordinal)
+                    ? $" (named by {ConfigLocator.EnvConfig})"
+                    : string.Empty;
+                await context.Err.WriteLineAsync($"  - {place}{source}").ConfigureAwait(false);
             }
 
             if (location.Note is { } hint)
