@@ -21,17 +21,21 @@ internal static class DemoCommand
             HelpName = "DIR",
         };
         var verbose = CommonOptions.Verbose();
+        var undo = new Option<bool>("--undo")
+        {
+            Description = "Then undo the run (a dry run first), undo the undo, and compare the library with how it was before each.",
+        };
         var command = new Command(
             "demo",
             "Run the engine on a built-in sample library (in memory, no server needed) and show where the reports are.")
         {
-            output, verbose,
+            output, verbose, undo,
         };
-        command.SetAction((parse, ct) => ExecuteAsync(context, parse.GetValue(output), parse.GetValue(verbose), ct));
+        command.SetAction((parse, ct) => ExecuteAsync(context, parse.GetValue(output), parse.GetValue(verbose), parse.GetValue(undo), ct));
         return command;
     }
 
-    private static async Task<int> ExecuteAsync(CliContext context, string? output, bool verbose, CancellationToken ct)
+    private static async Task<int> ExecuteAsync(CliContext context, string? output, bool verbose, bool undo, CancellationToken ct)
     {
         var seeded = DemoLibrary.Create();
         await context.Out.WriteLineAsync(
@@ -58,13 +62,59 @@ internal static class DemoCommand
         {
             await using var services = Composition.Build(
                 context, new LogSettings(verbose), Locations.OutputRoot(output, context), state.FullName, dryRun: false, new DemoConnectionFactory(seeded.Library));
+            var before = seeded.Library.Describe();
             var report = await services.GetRequiredService<AutoTagRunService>().ExecuteAsync(Composition.Request(context, config, dryRun: false, "demo"), ct).ConfigureAwait(false);
-            return await ExplainAsync(context, (int)report.Code).ConfigureAwait(false);
+            if (!undo || report.Code != RunExitCode.Success || report.Status.OutputFolder is not { } runFolder)
+            {
+                return await ExplainAsync(context, (int)report.Code).ConfigureAwait(false);
+            }
+
+            return await UndoRoundTripAsync(context, verbose, output, state.FullName, seeded.Library, config, before, runFolder, ct).ConfigureAwait(false);
         }
         finally
         {
             state.Delete(recursive: true);
         }
+    }
+
+    /// <summary>Undo of the demo run (dry run, then for real), then undo of the undo, each compared with the library before it.</summary>
+    private static async Task<int> UndoRoundTripAsync(
+        CliContext context, bool verbose, string? output, string state, SampleImmich library, AutoTagConfig config, IReadOnlyList<string> before, string runFolder, CancellationToken ct)
+    {
+        var after = library.Describe();
+        async Task<(int Code, string? Folder)> UndoAsync(string folder, bool dryRun)
+        {
+            await using var services = Composition.Build(context, new LogSettings(verbose), Locations.OutputRoot(output, context), state, dryRun, new DemoConnectionFactory(library));
+            var changes = Infrastructure.Reports.ChangeLog.Read(Infrastructure.Reports.ChangeLog.FileOf(folder, Locations.OutputRoot(output, context)));
+            var known = Directory.GetDirectories(Locations.OutputRoot(output, context)).ToHashSet(StringComparer.Ordinal);
+            var code = await UndoCommand.ExecuteAsync(services, config, Path.GetFileName(folder), changes, dryRun, ct).ConfigureAwait(false);
+            return (code, Directory.GetDirectories(Locations.OutputRoot(output, context)).FirstOrDefault(d => !known.Contains(d)));
+        }
+
+        async Task<bool> CompareAsync(string what, IReadOnlyList<string> expected)
+        {
+            var now = library.Describe();
+            var differ = now.Except(expected, StringComparer.Ordinal).Count() + expected.Except(now, StringComparer.Ordinal).Count();
+            await context.Out.WriteLineAsync(differ == 0
+                ? $"Library {what}: equal ({now.Count} assets and albums compared by date, tags, albums and shares)."
+                : $"Library {what}: {differ} line(s) differ.").ConfigureAwait(false);
+            return differ == 0;
+        }
+
+        await context.Out.WriteLineAsync($"Library after the run: {after.Except(before, StringComparer.Ordinal).Count()} of {after.Count} asset and album lines changed. Undo, dry run first:").ConfigureAwait(false);
+        var (dryCode, _) = await UndoAsync(runFolder, dryRun: true).ConfigureAwait(false);
+        var unchanged = await CompareAsync("after the dry-run undo, compared with after the run", after).ConfigureAwait(false);
+        var (undoCode, undoFolder) = await UndoAsync(runFolder, dryRun: false).ConfigureAwait(false);
+        var restored = await CompareAsync("after the undo, compared with before the run", before).ConfigureAwait(false);
+        if (undoFolder is null || dryCode != 0 || undoCode != 0)
+        {
+            return undoCode != 0 ? undoCode : (int)ExitCode.Failure;
+        }
+
+        await context.Out.WriteLineAsync($"Undo of the undo ({Path.GetFileName(undoFolder)}):").ConfigureAwait(false);
+        var (againCode, _) = await UndoAsync(undoFolder, dryRun: false).ConfigureAwait(false);
+        var redone = await CompareAsync("after undoing the undo, compared with after the run", after).ConfigureAwait(false);
+        return againCode != 0 ? againCode : unchanged && restored && redone ? (int)ExitCode.Success : (int)ExitCode.Failure;
     }
 
     private static async Task<int> ExplainAsync(CliContext context, int code)

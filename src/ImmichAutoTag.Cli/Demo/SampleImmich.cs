@@ -56,6 +56,25 @@ internal sealed class SampleImmich : IImmichConnection
 
     public IReadOnlyDictionary<string, long> Snapshot() => new Dictionary<string, long>(_requests, StringComparer.Ordinal);
 
+    /// <summary>
+    /// The library's content, one line per asset (file name, date, tag paths, album names) and per album (name, shares),
+    /// sorted; ids are left out, so a re-created album reads the same. The demo compares it before and after an undo.
+    /// </summary>
+    public IReadOnlyList<string> Describe()
+    {
+        lock (_gate)
+        {
+            var lines = _assets
+                .Select(a => string.Join(" | ", a.OriginalFileName, a.FileCreatedAt.UtcDateTime.ToString("O", System.Globalization.CultureInfo.InvariantCulture),
+                    string.Join(",", TagsOf(a.Id).Select(id => TagById(id).Value).Order(StringComparer.Ordinal)),
+                    string.Join(",", _albums.Where(al => al.Assets.Contains(a.Id)).Select(al => al.Name).Order(StringComparer.Ordinal))))
+                .Concat(_albums.Select(al => "album " + al.Name + " | " + string.Join(",", al.Members.Select(m => m.Email + ":" + m.Role).Order(StringComparer.Ordinal))))
+                .Order(StringComparer.Ordinal)
+                .ToList();
+            return lines;
+        }
+    }
+
     public void Dispose()
     {
         // Nothing to release: the library lives in memory only.
