@@ -32,7 +32,7 @@ public static class CliApp
                 await context.Err.WriteLineAsync($"error: {error}").ConfigureAwait(false);
             }
 
-            return (int)ExitCode.ConfigInvalid;
+            return (int)RunExitCode.ConfigInvalid;
         }
 
         try

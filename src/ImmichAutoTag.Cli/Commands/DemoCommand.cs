@@ -108,13 +108,13 @@ internal static class DemoCommand
         var restored = await CompareAsync("after the undo, compared with before the run", before).ConfigureAwait(false);
         if (undoFolder is null || dryCode != 0 || undoCode != 0)
         {
-            return undoCode != 0 ? undoCode : (int)ExitCode.Failure;
+            return undoCode != 0 ? undoCode : (int)RunExitCode.Failure;
         }
 
         await context.Out.WriteLineAsync($"Undo of the undo ({Path.GetFileName(undoFolder)}):").ConfigureAwait(false);
         var (againCode, _) = await UndoAsync(undoFolder, dryRun: false).ConfigureAwait(false);
         var redone = await CompareAsync("after undoing the undo, compared with after the run", after).ConfigureAwait(false);
-        return againCode != 0 ? againCode : unchanged && restored && redone ? (int)ExitCode.Success : (int)ExitCode.Failure;
+        return againCode != 0 ? againCode : unchanged && restored && redone ? (int)RunExitCode.Success : (int)RunExitCode.Failure;
     }
 
     private static async Task<int> ExplainAsync(CliContext context, int code)

@@ -41,13 +41,13 @@ internal static class UndoCommand
             catch (ChangeLogException e)
             {
                 await context.Err.WriteLineAsync($"error: {e.Message}").ConfigureAwait(false);
-                return (int)ExitCode.Usage;
+                return (int)RunExitCode.Usage;
             }
 
             var loaded = await ConfigResolution.LoadAsync(parse.GetValue(options.Config), context).ConfigureAwait(false);
             if (loaded is null)
             {
-                return (int)ExitCode.ConfigInvalid;
+                return (int)RunExitCode.ConfigInvalid;
             }
 
             await using var services = Composition.Build(

@@ -149,7 +149,7 @@ public sealed class BadInputCorpusTests : IAsyncLifetime
 
         // ---- server answers (through a reverse proxy) ----
         Answer("502 with nginx's HTML error page", "GET", "/api/server/ping", new RawAnswer(502, "text/html", Html502), 7, "{url}", "502 to pingServer", "an HTML page titled '502 Bad Gateway'", "reverse proxy"),
-        Answer("a 302 to a login page, then 200 with HTML", "GET", "/api/users/me", new RawAnswer(302, "text/html", string.Empty, "/auth/login?rd=%2Fapi%2Fusers%2Fme"), 7, "{url}", "302 to getMyUser", "a redirect to /auth/login", "login page"),
+        Answer("a 302 to a login page (not followed)", "GET", "/api/users/me", new RawAnswer(302, "text/html", string.Empty, "/auth/login?rd=%2Fapi%2Fusers%2Fme"), 7, "{url}", "302 to getMyUser", "a redirect to /auth/login", "login page"),
         Answer("200 with an HTML page instead of JSON", "GET", "/api/tags", new RawAnswer(200, "text/html", LoginPage), 7, "200 to getAllTags", "{url}", "an HTML page"),
         Answer("truncated JSON", "GET", "/api/server/version", new RawAnswer(200, "application/json", "{\"major\":3,\"minor\":1,\"pa"), 7, "200 to getServerVersion", "{url}", "JSON that ends too early"),
         Answer("a wrong content type", "GET", "/api/albums", new RawAnswer(200, "text/plain", "OK"), 7, "200 to getAllAlbums", "{url}", "content of type text/plain"),
