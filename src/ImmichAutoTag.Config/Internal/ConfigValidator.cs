@@ -45,6 +45,7 @@ internal sealed class ConfigValidator(Diagnostics diag, Func<string, string?> en
             AlbumPermissions = ValidatePermissions(raw.AlbumPermissions),
             CreateAlbumFromDateIfMissing = raw.CreateAlbumFromDateIfMissing?.Value ?? false,
             TagAlbumSync = ValidateTagAlbumSync(raw.TagAlbumSync),
+            Clip = ValidateClip(raw.Clip),
             Schedule = ValidateSchedule(raw.Schedule),
             FullPassIntervalHours = raw.FullPassIntervalHours?.Value ?? 24,
             SourcePath = sourcePath,
@@ -425,6 +426,108 @@ internal sealed class ConfigValidator(Diagnostics diag, Func<string, string?> en
             AlbumNamePatterns = patterns,
             CreateMissingAlbums = raw.CreateMissingAlbums?.Value ?? d.CreateMissingAlbums,
             Remove = remove,
+        };
+    }
+
+    private ClipConfig ValidateClip(RawClip? raw)
+    {
+        var d = new ClipConfig();
+        if (raw is null)
+        {
+            return d;
+        }
+
+        var enabled = raw.Enabled?.Value ?? d.Enabled;
+        var folder = NonEmpty(raw.ModelFolder?.Value);
+        if (enabled && folder is null && !raw.B.IsInvalid("model_folder"))
+        {
+            diag.Error(raw.ModelFolder?.Loc ?? raw.B.Loc.Child("model_folder"), "clip.model_folder is required when clip.enabled is true: the folder where Immich's machine-learning cache is mounted (it holds clip/<model_name>/)");
+        }
+
+        var root = raw.TagRoot?.Value?.Trim().Trim('/') ?? d.TagRoot;
+        if (raw.TagRoot is { } t && root.Length == 0)
+        {
+            diag.Error(t.Loc, "clip.tag_root must not be empty: every tag below it belongs to the tool");
+        }
+
+        var labels = d.Labels;
+        if (raw.Labels is { } rawLabels)
+        {
+            var seen = new HashSet<string>(StringComparer.Ordinal);
+            var list = new List<ClipLabelConfig>();
+            foreach (var label in rawLabels)
+            {
+                RequireAll(label.B);
+                var name = label.Name?.Value?.Trim();
+                if (label.Name is { } n && (string.IsNullOrEmpty(name) || name.Contains('/', StringComparison.Ordinal)))
+                {
+                    diag.Error(n.Loc, $"label name '{n.Value}' must be non-empty and contain no '/' (it is the last part of the tag)");
+                    continue;
+                }
+
+                if (name is not null && !seen.Add(name))
+                {
+                    diag.Error(label.Name!.Loc, $"label '{name}' is listed twice");
+                    continue;
+                }
+
+                var prompts = Strings(label.Prompts).Select(p => p.Trim()).ToList();
+                if (label.Prompts is not null && (prompts.Count == 0 || prompts.Exists(p => p.Length == 0)))
+                {
+                    diag.Error(label.B.Loc.Child("prompts"), $"label '{name}' needs at least one prompt and no empty prompt");
+                    continue;
+                }
+
+                if (name is not null && prompts.Count > 0)
+                {
+                    list.Add(new ClipLabelConfig(name, prompts));
+                }
+            }
+
+            if (rawLabels.Count == 0)
+            {
+                diag.Error(raw.B.Loc.Child("labels"), "clip.labels is empty: give at least two labels, or leave the key out for the default set");
+            }
+
+            labels = list;
+        }
+
+        var types = d.MediaTypes;
+        if (raw.Assets?.MediaTypes is { } rawTypes)
+        {
+            var parsed = new List<Core.Domain.AssetType>();
+            foreach (var type in rawTypes)
+            {
+                switch (type.Value.Trim().ToLowerInvariant())
+                {
+                    case "image":
+                        parsed.Add(Core.Domain.AssetType.Image);
+                        break;
+                    case "video":
+                        parsed.Add(Core.Domain.AssetType.Video);
+                        break;
+                    default:
+                        diag.Error(type.Loc, $"unknown media type '{type.Value}': use image or video");
+                        break;
+                }
+            }
+
+            types = parsed.Distinct().ToList();
+        }
+
+        return new ClipConfig
+        {
+            Enabled = enabled,
+            ModelFolder = folder,
+            ModelName = NonEmpty(raw.ModelName?.Value) ?? d.ModelName,
+            TagRoot = root,
+            Labels = labels,
+            MinProbabilityPercent = raw.MinProbabilityPercent?.Value ?? d.MinProbabilityPercent,
+            MinMarginPercent = raw.MinMarginPercent?.Value ?? d.MinMarginPercent,
+            Rules = Rules(raw.Assets?.Rules),
+            MediaTypes = types,
+            BatchSize = raw.BatchSize?.Value ?? d.BatchSize,
+            Threads = raw.Threads?.Value ?? d.Threads,
         };
     }
 

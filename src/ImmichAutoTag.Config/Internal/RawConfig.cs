@@ -30,7 +30,26 @@ internal sealed record RawConfig(
     Val<int>? FullPassIntervalHours)
 {
     public RawTagAlbumSync? TagAlbumSync { get; init; }
+
+    public RawClip? Clip { get; init; }
 }
+
+internal sealed record RawClipLabel(Block B, Val<string?>? Name, IReadOnlyList<Val<string>>? Prompts);
+
+internal sealed record RawClipAssets(Block B, IReadOnlyList<RawRule>? Rules, IReadOnlyList<Val<string>>? MediaTypes);
+
+internal sealed record RawClip(
+    Block B,
+    Val<bool>? Enabled,
+    Val<string?>? ModelFolder,
+    Val<string?>? ModelName,
+    Val<string?>? TagRoot,
+    IReadOnlyList<RawClipLabel>? Labels,
+    Val<int>? MinProbabilityPercent,
+    Val<int>? MinMarginPercent,
+    RawClipAssets? Assets,
+    Val<int>? BatchSize,
+    Val<int>? Threads);
 
 internal sealed record RawTagAlbumSync(
     Block B,
@@ -138,6 +157,7 @@ internal static class RawConfigReader
                 m.StringList("album_name_patterns"),
                 m.Bool("create_missing_albums"),
                 m.Bool("remove"))),
+            Clip = Read(r.Map("clip"), Clip),
         };
         r.Done();
         return raw;
@@ -162,6 +182,20 @@ internal static class RawConfigReader
         var description = m.String("description");
         return new Block(m.Loc, spec.Keys.Select(k => k.Name).Where(m.Has).ToHashSet(StringComparer.Ordinal), m, description, spec);
     }
+
+    private static RawClip Clip(MapReader m) =>
+        new(
+            Block(m, ConfigKeys.Clip),
+            m.Bool("enabled"),
+            m.String("model_folder"),
+            m.String("model_name"),
+            m.String("tag_root"),
+            m.MapList("labels")?.Select(l => Read(l, x => new RawClipLabel(Block(x, ConfigKeys.ClipLabel), x.String("name"), x.StringList("prompts")))!).ToList(),
+            m.Int("min_probability_percent"),
+            m.Int("min_margin_percent"),
+            Read(m.Map("assets"), a => new RawClipAssets(Block(a, ConfigKeys.ClipAssets), Rules(a.MapList("rules")), a.StringList("media_types"))),
+            m.Int("batch_size"),
+            m.Int("threads"));
 
     private static RawServer Server(MapReader m) =>
         new(Block(m, ConfigKeys.Server), m.String("url"), m.String("host"), m.Int("port"), m.String("api_key"));

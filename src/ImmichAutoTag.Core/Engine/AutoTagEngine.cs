@@ -1,6 +1,7 @@
 using ImmichAutoTag.Core.Classification;
 using ImmichAutoTag.Core.Configuration;
 using ImmichAutoTag.Core.Domain;
+using ImmichAutoTag.Core.Enrichment.Clip;
 using ImmichAutoTag.Core.Ports;
 using Microsoft.Extensions.Logging;
 
@@ -44,6 +45,14 @@ public sealed class AutoTagEngine(IImmichGateway gateway, TimeProvider time, ILo
         // One call for every group; membership also comes with the search items, but only this lists groups whole.
         var duplicates = reads.Duplicates ? await ReadDuplicatesAsync(ct) : null;
 
+        // CLIP labels are computed before planning: the planner takes them as owned tags, later steps read the scores.
+        ClipLabels? clip = null;
+        if (steps.Any(s => s.Enabled && s.Name == FeatureSteps.ClipStepName))
+        {
+            var services = options.Clip ?? throw new InvalidOperationException("clip.enabled is true but the run was composed without the CLIP runtime (RunOptions.Clip).");
+            clip = await new ClipLabelStep(config.Clip, services, gateway, logger).RunAsync(snapshot, options, ct);
+        }
+
         var errors = snapshot.Unreadable
             .Select(u => new EngineError(EngineErrorKind.ReadAsset, $"asset {u.Id?.ToString() ?? "(no readable id)"} ({u.FileName ?? "no readable file name"}) skipped: {u.Reason}", u.Id is { } id ? [id] : [], [], startedAt))
             .ToList();
@@ -51,7 +60,10 @@ public sealed class AutoTagEngine(IImmichGateway gateway, TimeProvider time, ILo
         {
             errors.Add(e);
             logger.LogWarning("Skipping asset {AssetId}: {Message}", e.AssetIds.Count > 0 ? e.AssetIds[0] : Guid.Empty, e.Message);
-        }).Plan(synced.Snapshot, duplicates, options.Progress, ct);
+        })
+        {
+            Clip = clip,
+        }.Plan(synced.Snapshot, duplicates, options.Progress, ct);
         var evaluations = planning.Evaluations;
 
         options.Progress?.Report(new EngineProgress(EnginePhase.Evaluate, snapshot.Assets.Count, snapshot.Assets.Count));
@@ -178,6 +190,7 @@ public sealed class AutoTagEngine(IImmichGateway gateway, TimeProvider time, ILo
             EvaluatedOutputTagCounts = evaluatedOutputTags.ToDictionary(kv => kv.Key, kv => kv.Value.Count, StringComparer.Ordinal),
             RecoveredQueues = recovered,
             Unreadable = snapshot.Unreadable,
+            Clip = clip,
         };
     }
 

@@ -53,6 +53,9 @@ internal sealed class RunPlanner(
     private readonly Dictionary<Guid, IReadOnlyList<string>> _duplicateCopies = [];
     private readonly HashSet<Guid> _propagated = [];
 
+    /// <summary>The CLIP step's scores; its label tags join each asset's desired owned tags.</summary>
+    public Enrichment.Clip.ClipLabels? Clip { get; init; }
+
     /// <summary>The tag leaf names the filters look at, so the gatherer reads them too.</summary>
     public static IReadOnlySet<string> FilterTagNames(FiltersConfig filters)
     {
@@ -265,6 +268,7 @@ internal sealed class RunPlanner(
             targets.Add(new TagTarget(f.Asset.Id, f.OriginalTags, desired, copies.TryGetValue(f.Asset.Id, out var c) ? c : [])
             {
                 Drops = drops.TryGetValue(f.Asset.Id, out var d) ? d : [],
+                Reasons = ClipLabels(f, desired),
             });
             statuses[f.Asset.Id] = classification.Status;
             evaluations.Add(new AssetEvaluation(f.Asset, f.Albums.Select(a => a.Name).ToList(), f.Tags, classification));
@@ -560,6 +564,39 @@ internal sealed class RunPlanner(
         }
 
         return mismatch;
+    }
+
+    // ---- CLIP labels ----
+    /// <summary>
+    /// Adds the asset's CLIP label to <paramref name="desired"/>: the chosen label's tag; an asset that could not be
+    /// scored keeps the label tags it has. Returns the reason of each label tag added or removed, or null.
+    /// </summary>
+    private Dictionary<string, string>? ClipLabels(Facts f, HashSet<string> desired)
+    {
+        if (Clip is not { } clip || outputs.ClipTagRoot is null)
+        {
+            return null;
+        }
+
+        var id = f.Asset.Id;
+        var actual = f.OriginalTags.Where(t => outputs.IsClipLabel(t.Value)).Select(t => t.Value).ToList();
+        if (clip.Failures.ContainsKey(id))
+        {
+            desired.UnionWith(actual);
+        }
+        else if (clip.DesiredTag(id) is { } tag)
+        {
+            desired.Add(tag);
+        }
+
+        var changed = desired.Where(outputs.IsClipLabel).Except(actual, StringComparer.Ordinal).Concat(actual.Where(t => !desired.Contains(t))).ToList();
+        if (changed.Count == 0)
+        {
+            return null;
+        }
+
+        var reason = clip.Reason(id) ?? "clip";
+        return changed.ToDictionary(t => t, _ => reason, StringComparer.Ordinal);
     }
 
     // ---- helpers ----

@@ -131,6 +131,12 @@ public sealed record TagTarget(Guid AssetId, IReadOnlyList<Tag> Actual, IReadOnl
 {
     /// <summary>Non-output tags to remove, which the config asked for explicitly (a conversion in move mode).</summary>
     public IReadOnlyList<Tag> Drops { get; init; } = [];
+
+    /// <summary>
+    /// Why a tag path is added or removed, by path (for example a CLIP label with its score); paths not listed carry the
+    /// planner's usual reason.
+    /// </summary>
+    public IReadOnlyDictionary<string, string>? Reasons { get; init; }
 }
 
 /// <summary>Desired output tags minus actual ones gives additions; actual minus desired gives removals.</summary>

@@ -111,6 +111,10 @@ public static class ReportWriter
         sb.Append('\n');
     }
 
+    /// <summary>" | clip anime 93% (next photo 4%)" for a CLIP label tag, else empty.</summary>
+    private static string ClipReason(RunResult result, Guid assetId, string tag) =>
+        result.Clip is { } clip && clip.IsLabelTag(tag) && clip.Reason(assetId) is { } reason ? " | " + reason : string.Empty;
+
     public static string Plan(Uri server, RunResult result)
     {
         var sb = new StringBuilder();
@@ -120,6 +124,11 @@ public static class ReportWriter
         if (result.StaleQueuePauses.Count > 0)
         {
             sb.Append(Inv, $"# Queues an earlier run paused and did not resume: {string.Join(", ", result.StaleQueuePauses)}. A dry run leaves them paused; the next real run resumes them.\n");
+        }
+
+        if (result.Clip is { } clipLabels)
+        {
+            sb.Append(Inv, $"# CLIP {clipLabels.Model}: {clipLabels.Selected} asset(s) selected, {clipLabels.Encoded} encoded, {clipLabels.Reused} stored embedding(s) reused, {clipLabels.Failures.Count} not scored; labels: {string.Join(", ", clipLabels.Counts().Select(c => $"{c.Label} {c.Assets}"))}\n");
         }
 
         var dup = result.DuplicateFeatures;
@@ -138,7 +147,7 @@ public static class ReportWriter
         {
             foreach (var id in ids)
             {
-                var why = dup.Copies.TryGetValue(id, out var copied) && copied.Contains(tag, StringComparer.Ordinal) ? " | copied from a duplicate" : string.Empty;
+                var why = dup.Copies.TryGetValue(id, out var copied) && copied.Contains(tag, StringComparer.Ordinal) ? " | copied from a duplicate" : ClipReason(result, id, tag);
                 sb.Append(Inv, $"+ {tag} | {WebUrl(server, $"photos/{id}")} | {names.GetValueOrDefault(id)}{why}\n");
             }
         }
@@ -148,7 +157,7 @@ public static class ReportWriter
             var tag = plan.TagPaths.GetValueOrDefault(tagId, tagId.ToString());
             foreach (var id in ids)
             {
-                sb.Append(Inv, $"- {tag} | {WebUrl(server, $"photos/{id}")} | {names.GetValueOrDefault(id)}\n");
+                sb.Append(Inv, $"- {tag} | {WebUrl(server, $"photos/{id}")} | {names.GetValueOrDefault(id)}{ClipReason(result, id, tag)}\n");
             }
         }
 
