@@ -401,7 +401,14 @@ internal static class ConfigKeys
     [
         ML("rules", Rule, "Only assets some rule matches (by tag, album or link); empty: every asset of the media types.") with
         {
-            Example = "[]", Get = G<ClipConfig>(c => c.Rules),
+            Get = G<ClipConfig>(c => c.Rules),
+            Example = """
+                # Only downloaded pictures; leave rules out to label every asset.
+                - tag_names: [downloaded]
+                  album_name_patterns: ['^Downloads']
+                  asset_links: ['0b5f3c1e-2d4a-4f6b-9c8d-7e6f5a4b3c2d']
+                  description: Downloaded pictures
+                """,
         },
         L("media_types", "Immich asset types to label: image, video (a video is judged by its thumbnail).") with
         {
@@ -415,9 +422,9 @@ internal static class ConfigKeys
         "CLIP style labels from a local CLIP model in Immich's machine-learning cache (mounted read-only; nothing is downloaded). Each selected asset's thumbnail is scored against the label set; the label becomes the tag <tag_root>/<label>, owned by the tool.",
     [
         B("enabled", "Label assets (needs asset.view to read thumbnails). Off: no model is loaded and no thumbnail is read.", false) with { Get = G<ClipConfig>(c => c.Enabled) },
-        S("model_folder", "Immich's model cache as mounted: its root (holding clip/<model_name>/), its clip/ folder or the model folder. Required when enabled.", null) with
+        S("model_folder", "Immich's model cache as mounted here (read-only is enough): its root (holding clip/<model_name>/), its clip/ folder or the model folder. The default is where Immich's machine-learning container mounts it.", ClipConfig.DefaultModelFolder) with
         {
-            Nullable = true, Example = "/immich-model-cache", Get = G<ClipConfig>(c => c.ModelFolder),
+            NonEmpty = true, Example = "/immich-model-cache", Get = G<ClipConfig>(c => c.ModelFolder),
         },
         S("model_name", "The CLIP model's folder name in the cache (Immich's default is ViT-B-32__openai).", ClipConfig.DefaultModelName) with
         {
@@ -437,6 +444,7 @@ internal static class ConfigKeys
                   prompts: [an anime illustration, a manga drawing]
                 - name: screenshot
                   prompts: [a screenshot, a screenshot of a phone screen]
+                  description: Phone and computer screens
                 """,
         },
         I("min_probability_percent", "A label is taken only when its softmax probability over the label set is at least this (percent).", 50) with

@@ -438,10 +438,15 @@ internal sealed class ConfigValidator(Diagnostics diag, Func<string, string?> en
         }
 
         var enabled = raw.Enabled?.Value ?? d.Enabled;
-        var folder = NonEmpty(raw.ModelFolder?.Value);
-        if (enabled && folder is null && !raw.B.IsInvalid("model_folder"))
+        var folder = NonEmpty(raw.ModelFolder?.Value) ?? d.ModelFolder;
+        if (raw.ModelFolder is { } f && NonEmpty(f.Value) is null)
         {
-            diag.Error(raw.ModelFolder?.Loc ?? raw.B.Loc.Child("model_folder"), "clip.model_folder is required when clip.enabled is true: the folder where Immich's machine-learning cache is mounted (it holds clip/<model_name>/)");
+            diag.Error(f.Loc, $"clip.model_folder must not be empty (left out, it is {d.ModelFolder}, where Immich's machine-learning container mounts its model cache)");
+        }
+
+        if (raw.ModelName is { } m && NonEmpty(m.Value) is null)
+        {
+            diag.Error(m.Loc, "clip.model_name must not be empty (Immich's default model is " + ClipConfig.DefaultModelName + ")");
         }
 
         var root = raw.TagRoot?.Value?.Trim().Trim('/') ?? d.TagRoot;

@@ -16,11 +16,11 @@ public sealed record ClipConfig
     /// <summary>Whether the step runs; false (the default) sends no thumbnail request and loads no model.</summary>
     public bool Enabled { get; init; }
 
-    /// <summary>
-    /// Immich's model cache as mounted (its root, its <c>clip/</c> folder or the model folder itself); null when the
-    /// step is off (the loader requires it when on).
-    /// </summary>
-    public string? ModelFolder { get; init; }
+    /// <summary>Where Immich's machine-learning container mounts its model cache.</summary>
+    public const string DefaultModelFolder = "/cache";
+
+    /// <summary>Immich's model cache as mounted (its root, its <c>clip/</c> folder or the model folder itself).</summary>
+    public string ModelFolder { get; init; } = DefaultModelFolder;
 
     /// <summary>The model's folder name in the cache, e.g. <c>ViT-B-32__openai</c>.</summary>
     public string ModelName { get; init; } = DefaultModelName;

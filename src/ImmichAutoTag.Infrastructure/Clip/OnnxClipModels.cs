@@ -16,11 +16,7 @@ public sealed class OnnxClipModels : IClipModels
     {
         ArgumentNullException.ThrowIfNull(config);
         ArgumentNullException.ThrowIfNull(logger);
-        if (config.ModelFolder is not { } folder)
-        {
-            throw new ClipUnavailableException("clip.model_folder is not set: point it at the folder where Immich's machine-learning cache is mounted.");
-        }
-
+        var folder = config.ModelFolder;
         try
         {
             var model = ClipModelFolder.Locate(folder, config.ModelName);
