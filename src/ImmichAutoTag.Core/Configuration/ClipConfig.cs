@@ -40,8 +40,8 @@ public sealed record ClipConfig
     /// <summary>Only assets some rule matches are labelled; empty: every asset of the selected media types.</summary>
     public IReadOnlyList<RuleConfig> Rules { get; init; } = [];
 
-    /// <summary>Immich asset types labelled (their thumbnail is scored, so videos work the same way).</summary>
-    public IReadOnlyList<Domain.AssetType> MediaTypes { get; init; } = [Domain.AssetType.Image, Domain.AssetType.Video];
+    /// <summary>Immich asset types labelled, <c>image</c> and/or <c>video</c> (a video is judged by its thumbnail).</summary>
+    public IReadOnlyList<string> MediaTypes { get; init; } = ["image", "video"];
 
     /// <summary>Images per model call (a model exported with a fixed batch of 1 runs one at a time anyway).</summary>
     public int BatchSize { get; init; } = 8;

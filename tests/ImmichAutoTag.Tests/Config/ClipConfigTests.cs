@@ -1,5 +1,4 @@
 using ImmichAutoTag.Core.Configuration;
-using ImmichAutoTag.Core.Domain;
 using static ImmichAutoTag.Tests.Config.ConfigTestHelpers;
 
 namespace ImmichAutoTag.Tests.Config;
@@ -52,7 +51,7 @@ public sealed class ClipConfigTests
             Threads = 1,
         });
         clip.Labels.Should().BeEquivalentTo(new[] { new ClipLabelConfig("anime", ["an anime illustration", "a manga drawing"]), new ClipLabelConfig("photo", ["a photo"]) });
-        clip.MediaTypes.Should().Equal(AssetType.Image);
+        clip.MediaTypes.Should().Equal("image");
         clip.Rules.Should().ContainSingle().Which.AlbumNamePatterns.Single().Written.Should().Be("^Downloads");
     }
 

@@ -84,7 +84,7 @@ public sealed class ClipLabelStep(ClipConfig config, ClipServices services, IImm
     {
         var rules = config.Rules.Count > 0 ? RuleClassifier.Compile(config.Rules) : null;
         var videoHalves = snapshot.Assets.Where(a => a.LivePhotoVideoId is not null).Select(a => a.LivePhotoVideoId!.Value).ToHashSet();
-        var types = config.MediaTypes.ToHashSet();
+        var types = config.MediaTypes.Select(t => t.ToLowerInvariant() switch { "video" => AssetType.Video, _ => AssetType.Image }).ToHashSet();
         var selected = new List<ClipAsset>();
         foreach (var asset in snapshot.Assets)
         {
