@@ -71,7 +71,9 @@ public sealed class AutoTagEngine(IImmichGateway gateway, TimeProvider time, ILo
         if (reads.Users)
         {
             var (sharing, notes) = AlbumSharing.Plan(config.AlbumPermissions, snapshot.Albums, plan.AlbumsToCreate, await gateway.GetUsersAsync(ct), snapshot.User.Id);
-            plan = plan with { SharingChanges = sharing, Notes = [.. plan.Notes, .. notes] };
+            // The reason's text is the album_permissions rule's name, which plan.txt shows as "rule X".
+            var shares = sharing.Select(c => new ShareAlbum(c.AlbumId, c.AlbumName, c.UserId, c.Email, c.Action, c.OldRole, c.NewRole, new ChangeReason("album_sharing", c.Rule)));
+            plan = plan with { Changes = plan.Changes.Concat(shares), Notes = [.. plan.Notes, .. notes] };
         }
 
         if (logger.IsEnabled(LogLevel.Information))

@@ -45,6 +45,13 @@ internal sealed class RunPlanner(
     private readonly RuleClassifier? _filterOut = config.Filters.FilterOut.Count > 0 ? RuleClassifier.Compile(config.Filters.FilterOut) : null;
     private readonly HashSet<string> _filteredOutTags = config.Filters.FilterOut.SelectMany(r => r.TagNames).ToHashSet(StringComparer.Ordinal);
     private static readonly System.Collections.Concurrent.ConcurrentDictionary<TimeSpan, TimeZoneInfo> FixedZones = new();
+
+    // The texts of album creations ("folder detection") are what plan.txt has always shown.
+    private static readonly ChangeReason FolderAlbumReason = new("folder_albums", "folder detection");
+    private static readonly ChangeReason FolderConflictReason = new("folder_albums", "several date folders in its path; no album detected");
+    private static readonly ChangeReason PropagationReason = new("duplicates", "album of its duplicates");
+    private static readonly ChangeReason CopiedFromDuplicateReason = new("duplicates", "classification copied from a duplicate");
+    private static readonly ChangeReason AlbumDateMismatchReason = new("album_date_check", "taken outside the dates its album's name gives");
     private readonly TimeZoneInfo _zone = FindZone(config.DuplicateProcessing.DateCorrection.ExtractionTimezone);
     private readonly Dictionary<string, bool> _ruleAlbum = new(StringComparer.Ordinal);
     private readonly Dictionary<string, bool> _filteredAlbum = new(StringComparer.Ordinal);
@@ -67,8 +74,7 @@ internal sealed class RunPlanner(
         var facts = new Dictionary<Guid, Facts>(snapshot.Assets.Count);
         var copies = new Dictionary<Guid, List<string>>();
         var drops = new Dictionary<Guid, List<Tag>>();
-        var albumAdditions = new Dictionary<Guid, (Album Album, List<Guid> Assets)>();
-        var albumChanges = new AlbumChanges(snapshot.Albums, userId, albumAdditions);
+        var albumChanges = new AlbumChanges(snapshot.Albums, userId);
         var conversions = new Conversions(config.Conversions, snapshot.Tags, albumChanges, IsFilteredAlbum, Note);
         var timedOutAssets = new HashSet<Guid>();
         var (partner, excludedVisibility, excludedFilters, motionParts) = EvaluateAssets(snapshot, facts, conversions, copies, drops, timedOutAssets, progress, ct);
@@ -89,10 +95,10 @@ internal sealed class RunPlanner(
 
         var classified = facts.Values.Where(f => f.Classification is not null).ToList();
         var dateUpdates = config.DuplicateProcessing.DateCorrection.Enabled ? PlanDates(classified, groups) : [];
-        var (conflictGroups, albumConflictGroups) = PlanDuplicateGroups(groups, copies, albumAdditions);
+        var (conflictGroups, albumConflictGroups) = PlanDuplicateGroups(groups, copies, albumChanges);
 
         var detectionConflicts = _folders is null ? [] : PlanFolderAlbums(_folders, facts.Values, albumChanges);
-        var (albumRemovals, albumDeletions) = TemporaryAlbums.Plan(
+        var temporary = TemporaryAlbums.Plan(
             config.CreateAlbumFromDateIfMissing,
             facts.Values.Select(f => new TemporaryAlbumInput(
                 f.Asset.Id,
@@ -109,16 +115,10 @@ internal sealed class RunPlanner(
         var (targets, statuses, evaluations) = TagTargets(facts, copies, drops, conflictGroups, albumConflictGroups, detectionConflicts);
         ReportTimedOutPatterns(snapshot, timedOutAssets);
 
-        var plan = TagPlanner.Plan(targets, outputs, snapshot.Tags, statuses) with
+        // One list for every step's changes; the appliers group it by kind.
+        var tagChanges = TagPlanner.Plan(targets, outputs, snapshot.Tags, statuses).Changes;
+        var plan = new TagPlan(new ChangeList([.. dateUpdates, .. albumChanges.Changes, .. temporary, .. tagChanges]), statuses)
         {
-            DateUpdates = dateUpdates,
-            AlbumAdditions = albumAdditions.Values
-                .Select(v => new AlbumAddition(v.Album.Id, v.Album.Name, v.Assets.Distinct().ToList()))
-                .OrderBy(a => a.AlbumName, StringComparer.Ordinal)
-                .ToList(),
-            AlbumsToCreate = albumChanges.Creations,
-            AlbumRemovals = albumRemovals,
-            AlbumDeletions = albumDeletions,
             Notes = _notes,
         };
         return new PlanningResult(plan, evaluations, facts.Count, partner, excludedVisibility, excludedFilters, groups.Count)
@@ -237,34 +237,55 @@ internal sealed class RunPlanner(
         {
             var classification = f.Classification!; // non-null: filtered just above
             var desired = new HashSet<string>(outputs.DesiredFor(classification.Status), StringComparer.Ordinal);
+
+            // Made only for the few assets a step other than classification tags: a rerun allocates none.
+            Dictionary<string, ChangeReason>? reasons = null;
+
             if (f.Group is { } group)
             {
                 if (conflictGroups.Contains(group))
                 {
-                    AddIfSet(desired, outputs.DuplicateClassificationConflict);
-                    AddIfSet(desired, outputs.ClassificationConflictTagFor(group));
+                    var why = new ChangeReason("duplicates", $"duplicate group {group} has differing classification tags");
+                    Want(desired, ref reasons, outputs.DuplicateClassificationConflict, why);
+                    Want(desired, ref reasons, outputs.ClassificationConflictTagFor(group), why);
                 }
 
                 if (albumConflictGroups.Contains(group))
                 {
-                    AddIfSet(desired, outputs.DuplicateAlbumConflict);
-                    AddIfSet(desired, outputs.AlbumConflictTagFor(group));
+                    var why = new ChangeReason("duplicates", $"duplicate group {group} spans several rule albums");
+                    Want(desired, ref reasons, outputs.DuplicateAlbumConflict, why);
+                    Want(desired, ref reasons, outputs.AlbumConflictTagFor(group), why);
                 }
             }
 
             if (outputs.AlbumDateMismatch is { } mismatchTag && AlbumDateMismatches(f))
             {
-                desired.Add(mismatchTag);
+                Want(desired, ref reasons, mismatchTag, AlbumDateMismatchReason);
             }
 
             if (outputs.AlbumDetectionConflict is { } detectionTag && detectionConflicts.Contains(f.Asset.Id) && classification.Status == ClassificationStatus.Unclassified)
             {
-                desired.Add(detectionTag);
+                Want(desired, ref reasons, detectionTag, FolderConflictReason);
             }
 
-            targets.Add(new TagTarget(f.Asset.Id, f.OriginalTags, desired, copies.TryGetValue(f.Asset.Id, out var c) ? c : [])
+            var copied = copies.TryGetValue(f.Asset.Id, out var c) ? c : [];
+            foreach (var path in copied)
             {
-                Drops = drops.TryGetValue(f.Asset.Id, out var d) ? d : [],
+                (reasons ??= new(StringComparer.Ordinal))[path] = _duplicateCopies.TryGetValue(f.Asset.Id, out var fromDuplicate) && fromDuplicate.Contains(path, StringComparer.Ordinal)
+                    ? CopiedFromDuplicateReason
+                    : Conversions.TagReason;
+            }
+
+            var dropped = drops.TryGetValue(f.Asset.Id, out var d) ? d : [];
+            foreach (var tag in dropped)
+            {
+                (reasons ??= new(StringComparer.Ordinal))[tag.Value] = Conversions.TagReason;
+            }
+
+            targets.Add(new TagTarget(f.Asset.Id, f.OriginalTags, desired, copied)
+            {
+                Drops = dropped,
+                Reasons = reasons,
             });
             statuses[f.Asset.Id] = classification.Status;
             evaluations.Add(new AssetEvaluation(f.Asset, f.Albums.Select(a => a.Name).ToList(), f.Tags, classification));
@@ -276,6 +297,16 @@ internal sealed class RunPlanner(
         }
 
         return (targets, statuses, evaluations);
+    }
+
+    /// <summary>The asset should carry <paramref name="path"/> (when set) for <paramref name="reason"/>.</summary>
+    private static void Want(HashSet<string> desired, ref Dictionary<string, ChangeReason>? reasons, string? path, ChangeReason reason)
+    {
+        if (path is not null)
+        {
+            desired.Add(path);
+            (reasons ??= new(StringComparer.Ordinal))[path] = reason;
+        }
     }
 
     /// <summary>One error per pattern that ran out of time, naming the album and the assets it left unchanged.</summary>
@@ -294,10 +325,10 @@ internal sealed class RunPlanner(
     }
 
     // ---- date repair ----
-    private List<DateUpdate> PlanDates(List<Facts> all, List<(Guid Id, List<Facts> Members)> groups)
+    private List<PlannedChange> PlanDates(List<Facts> all, List<(Guid Id, List<Facts> Members)> groups)
     {
         var maxYear = now.Year + 1;
-        var updates = new List<DateUpdate>();
+        var updates = new List<PlannedChange>();
         var grouped = groups.SelectMany(g => g.Members.Select(m => (m, g.Members))).ToDictionary(x => x.m.Asset.Id, x => x.Members);
         foreach (var f in all)
         {
@@ -341,7 +372,8 @@ internal sealed class RunPlanner(
                 f.LocalDay = DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(c.Instant, writeZone).DateTime);
                 if (f.InScope)
                 {
-                    updates.Add(new DateUpdate(f.Asset.Id, f.Asset.FileCreatedAt, c.Instant, DateRepair.Format(c.Instant, writeZone), $"{c.Source}: {c.Origin}"));
+                    var source = $"{c.Source}: {c.Origin}";
+                    updates.Add(new SetDate(f.Asset.Id, f.Asset.FileCreatedAt, c.Instant, DateRepair.Format(c.Instant, writeZone), source, new ChangeReason("date_repair", "date from " + source)));
                 }
             }
         }
@@ -378,7 +410,7 @@ internal sealed class RunPlanner(
     private (HashSet<Guid> ClassificationConflicts, HashSet<Guid> AlbumConflicts) PlanDuplicateGroups(
         List<(Guid Id, List<Facts> Members)> groups,
         Dictionary<Guid, List<string>> copies,
-        Dictionary<Guid, (Album Album, List<Guid> Assets)> albumAdditions)
+        AlbumChanges albumChanges)
     {
         var conflictGroups = new HashSet<Guid>();
         var albumConflictGroups = new HashSet<Guid>();
@@ -387,7 +419,7 @@ internal sealed class RunPlanner(
             PlanClassificationFromDuplicates(id, members, copies, conflictGroups);
             if (options.AlbumPropagation && config.DuplicateProcessing.AddToAlbumOfDuplicates)
             {
-                PlanAlbumPropagation(members, albumAdditions);
+                PlanAlbumPropagation(members, albumChanges);
             }
 
             var ruleAlbums = members.SelectMany(m => m.Albums).Select(a => a.Name).Where(IsRuleAlbum).Distinct(StringComparer.Ordinal).ToList();
@@ -440,7 +472,7 @@ internal sealed class RunPlanner(
     private static IEnumerable<string> ClassificationTags(Facts f) =>
         f.Classification!.Matches.SelectMany(m => m.MatchedTagNames).Distinct(StringComparer.Ordinal); // non-null: groups hold classified members only
 
-    private void PlanAlbumPropagation(List<Facts> members, Dictionary<Guid, (Album Album, List<Guid> Assets)> additions)
+    private void PlanAlbumPropagation(List<Facts> members, AlbumChanges albumChanges)
     {
         foreach (var m in members.Where(m => m.InScope && m.Classification!.Status == ClassificationStatus.Unclassified)) // non-null: see ClassificationTags
         {
@@ -465,13 +497,7 @@ internal sealed class RunPlanner(
             var album = candidates[0];
             m.Albums.Add(album);
             m.Classification = Classify(m);
-            if (!additions.TryGetValue(album.Id, out var entry))
-            {
-                entry = (album, []);
-                additions[album.Id] = entry;
-            }
-
-            entry.Assets.Add(m.Asset.Id);
+            albumChanges.AddTo(album, m.Asset.Id, PropagationReason);
             _propagated.Add(m.Asset.Id);
         }
     }
@@ -530,7 +556,7 @@ internal sealed class RunPlanner(
                 continue;
             }
 
-            if (albums.Join(f.Asset.Id, name, "folder detection", out var problem) is { } album)
+            if (albums.Join(f.Asset.Id, name, FolderAlbumReason, out var problem) is { } album)
             {
                 f.Albums.Add(album);
                 f.Classification = Classify(f);
@@ -624,13 +650,6 @@ internal sealed class RunPlanner(
 
     private void Note(PlanNoteKind kind, Guid assetId, string message, string? album = null) => _notes.Add(new PlanNote(kind, assetId, message, album));
 
-    private static void AddIfSet(HashSet<string> set, string? value)
-    {
-        if (value is not null)
-        {
-            set.Add(value);
-        }
-    }
 
     /// <summary>
     /// The asset's own UTC offset as Immich knows it: localDateTime (wall clock with a fake 'Z') minus fileCreatedAt.
