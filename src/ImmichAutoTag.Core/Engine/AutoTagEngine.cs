@@ -68,12 +68,15 @@ public sealed class AutoTagEngine(IImmichGateway gateway, TimeProvider time, ILo
             logger.LogWarning("{Count} tag changes do not stick in Immich (reverted in every round of earlier runs, e.g. a read-only external library); not retried until a full pass or the file changes", held.Count);
         }
 
-        if (reads.Users)
+        // The steps that plan on their own add their changes after the planner's phases, in registration order.
+        var context = new StepContext(snapshot, plan.Changes, reads.Users ? await gateway.GetUsersAsync(ct) : []);
+        foreach (var step in steps.Where(s => s.Enabled))
         {
-            var (sharing, notes) = AlbumSharing.Plan(config.AlbumPermissions, snapshot.Albums, plan.AlbumsToCreate, await gateway.GetUsersAsync(ct), snapshot.User.Id);
-            // The reason's text is the album_permissions rule's name, which plan.txt shows as "rule X".
-            var shares = sharing.Select(c => new ShareAlbum(c.AlbumId, c.AlbumName, c.UserId, c.Email, c.Action, c.OldRole, c.NewRole, new ChangeReason("album_sharing", c.Rule)));
-            plan = plan with { Changes = plan.Changes.Concat(shares), Notes = [.. plan.Notes, .. notes] };
+            var planned = step.Plan(context with { Planned = plan.Changes });
+            if (planned.Changes.Count > 0 || planned.Notes.Count > 0)
+            {
+                plan = plan with { Changes = plan.Changes.Concat(planned.Changes), Notes = [.. plan.Notes, .. planned.Notes] };
+            }
         }
 
         if (logger.IsEnabled(LogLevel.Information))

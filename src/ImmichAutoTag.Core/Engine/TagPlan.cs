@@ -210,8 +210,8 @@ public static class TagPlanner
             ClassificationStatus? status = statuses.TryGetValue(assetId, out var s) ? s : null;
             if (!defaults.TryGetValue((status, add), out var reason))
             {
-                var verdict = status is { } st ? $"the asset is {st.ToString().ToLowerInvariant()}" : "the asset gets no verdict";
-                reason = new ChangeReason("classification", add ? $"output tag of its status: {verdict}" : $"owned output tag it should no longer carry: {verdict}");
+                var verdict = status is { } st ? $"status {st.ToString().ToLowerInvariant()}" : "no status (a Live/Motion Photo's hidden video half)";
+                reason = new ChangeReason("classification", add ? $"output tag for {verdict}" : $"owned output tag not wanted at {verdict}");
                 defaults[(status, add)] = reason;
             }
 
