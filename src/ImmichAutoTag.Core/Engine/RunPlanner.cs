@@ -269,18 +269,8 @@ internal sealed class RunPlanner(
             }
 
             var copied = copies.TryGetValue(f.Asset.Id, out var c) ? c : [];
-            foreach (var path in copied)
-            {
-                (reasons ??= new(StringComparer.Ordinal))[path] = _duplicateCopies.TryGetValue(f.Asset.Id, out var fromDuplicate) && fromDuplicate.Contains(path, StringComparer.Ordinal)
-                    ? CopiedFromDuplicateReason
-                    : Conversions.TagReason;
-            }
-
             var dropped = drops.TryGetValue(f.Asset.Id, out var d) ? d : [];
-            foreach (var tag in dropped)
-            {
-                (reasons ??= new(StringComparer.Ordinal))[tag.Value] = Conversions.TagReason;
-            }
+            CopyReasons(f.Asset.Id, copied, dropped, ref reasons);
 
             targets.Add(new TagTarget(f.Asset.Id, f.OriginalTags, desired, copied)
             {
@@ -297,6 +287,21 @@ internal sealed class RunPlanner(
         }
 
         return (targets, statuses, evaluations);
+    }
+
+    /// <summary>Tags copied from a duplicate are the duplicates step's; the other copies and every drop are a conversion's.</summary>
+    private void CopyReasons(Guid assetId, IReadOnlyList<string> copied, IReadOnlyList<Tag> dropped, ref Dictionary<string, ChangeReason>? reasons)
+    {
+        foreach (var path in copied)
+        {
+            var fromDuplicate = _duplicateCopies.TryGetValue(assetId, out var paths) && paths.Contains(path, StringComparer.Ordinal);
+            (reasons ??= new(StringComparer.Ordinal))[path] = fromDuplicate ? CopiedFromDuplicateReason : Conversions.TagReason;
+        }
+
+        foreach (var tag in dropped)
+        {
+            (reasons ??= new(StringComparer.Ordinal))[tag.Value] = Conversions.TagReason;
+        }
     }
 
     /// <summary>The asset should carry <paramref name="path"/> (when set) for <paramref name="reason"/>.</summary>
