@@ -218,28 +218,94 @@ public static class TagPlanner
             return reason;
         }
 
+        AddTag Addition(TagTarget target, string path) =>
+            new(target.AssetId, path, existing.TryGetValue(path, out var tag) ? tag.Id : null, target.ReasonFor(path) ?? Default(target.AssetId, add: true));
+
+        RemoveTag Removal(TagTarget target, Tag tag) =>
+            new(target.AssetId, tag.Id, tag.Value, target.ReasonFor(tag.Value) ?? Default(target.AssetId, add: false));
+
+        // Plain loops: this runs once per asset of the library (100k and more), where LINQ's iterators and
+        // closures cost more than the plan itself. The sets and lists per asset hold a handful of tags.
         var changes = new List<PlannedChange>();
+        List<string>? missing = null;
         foreach (var target in targets)
         {
-            var assetId = target.AssetId;
-            var actual = target.Actual.Where(t => outputs.IsOutputTag(t.Value)).ToList();
-
-            foreach (var path in target.Desired.Where(p => !actual.Exists(t => string.Equals(t.Value, p, StringComparison.Ordinal))).Order(StringComparer.Ordinal))
+            // Desired output tags the asset lacks, added in path order.
+            missing?.Clear();
+            if (target.Desired.Count > 0)
             {
-                changes.Add(new AddTag(assetId, path, existing.TryGetValue(path, out var tag) ? tag.Id : null, target.ReasonFor(path) ?? Default(assetId, add: true)));
+                foreach (var path in target.Desired)
+                {
+                    if (!CarriesOutputTag(target.Actual, path, outputs))
+                    {
+                        (missing ??= []).Add(path);
+                    }
+                }
             }
 
-            foreach (var path in target.Copies.Where(p => !target.Actual.Any(t => string.Equals(t.Value, p, StringComparison.Ordinal))))
+            if (missing is { Count: > 0 })
             {
-                changes.Add(new AddTag(assetId, path, existing.TryGetValue(path, out var tag) ? tag.Id : null, target.ReasonFor(path) ?? Default(assetId, add: true)));
+                missing.Sort(StringComparer.Ordinal);
+                foreach (var path in missing)
+                {
+                    changes.Add(Addition(target, path));
+                }
             }
 
-            foreach (var tag in actual.Where(t => !target.Desired.Contains(t.Value)).Concat(target.Drops.Where(t => !outputs.IsOutputTag(t.Value))))
+            for (var i = 0; i < target.Copies.Count; i++)
             {
-                changes.Add(new RemoveTag(assetId, tag.Id, tag.Value, target.ReasonFor(tag.Value) ?? Default(assetId, add: false)));
+                if (!Carries(target.Actual, target.Copies[i]))
+                {
+                    changes.Add(Addition(target, target.Copies[i]));
+                }
+            }
+
+            // Owned tags it should not carry, then the tags a conversion drops (never an output tag).
+            for (var i = 0; i < target.Actual.Count; i++)
+            {
+                var tag = target.Actual[i];
+                if (outputs.IsOutputTag(tag.Value) && !target.Desired.Contains(tag.Value))
+                {
+                    changes.Add(Removal(target, tag));
+                }
+            }
+
+            for (var i = 0; i < target.Drops.Count; i++)
+            {
+                var tag = target.Drops[i];
+                if (!outputs.IsOutputTag(tag.Value))
+                {
+                    changes.Add(Removal(target, tag));
+                }
             }
         }
 
         return new TagPlan(new ChangeList(changes), statuses);
+    }
+
+    private static bool Carries(IReadOnlyList<Tag> tags, string path)
+    {
+        for (var i = 0; i < tags.Count; i++)
+        {
+            if (string.Equals(tags[i].Value, path, StringComparison.Ordinal))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static bool CarriesOutputTag(IReadOnlyList<Tag> tags, string path, OutputTags outputs)
+    {
+        for (var i = 0; i < tags.Count; i++)
+        {
+            if (string.Equals(tags[i].Value, path, StringComparison.Ordinal) && outputs.IsOutputTag(path))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 }
