@@ -115,7 +115,7 @@ internal static class ConfigKeys
         S("url", "Base URL, http or https, optional path prefix (https://example.net/immich). A trailing /api is removed.") with
         {
             SchemaPattern = "^[Hh][Tt][Tt][Pp][Ss]?://", Extension = true, Example = "https://photos.example.net",
-            Get = G<ServerConfig>(s => s.Url.AbsoluteUri),
+            Get = G<ServerConfig>(s => UrlRedaction.Redact(s.Url).AbsoluteUri), // dumps never show credentials in the URL
         },
         S("host", "Host name or IP (upstream style, instead of url); the URL becomes http://host:port/.") with
         {
