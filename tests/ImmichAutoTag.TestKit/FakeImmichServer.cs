@@ -266,6 +266,13 @@ public sealed class FakeImmichServer : IAsyncDisposable
             },
         });
 
+        if (fault is { Kind: FaultKind.HangAfterServe })
+        {
+            // Served, the answer held until the client gives up or its process dies.
+            fault.OnHeld?.Invoke(operationId);
+            await Task.Delay(Timeout.Infinite, ct);
+        }
+
         // The request was served (any change made) before its answer is lost or mangled on the way out.
         return fault?.Kind switch
         {

@@ -87,8 +87,9 @@ public sealed class FaultInjector
     /// Holds every request that satisfies <paramref name="matches"/> (method, path, body), unserved, until the client
     /// gives up or dies; <paramref name="onHeld"/> runs with the operation id when one is held. Stays until <see cref="Clear"/>.
     /// </summary>
-    public void HangWhere(Func<string, string, string?, bool> matches, Action<string>? onHeld = null) =>
-        Add(new Rule("*", FaultKind.Hang, 0, TimeSpan.Zero, null) { RequestMatches = matches, OnHeld = onHeld });
+    /// <param name="served">Serve the request first (the change is made) and hold its answer instead.</param>
+    public void HangWhere(Func<string, string, string?, bool> matches, Action<string>? onHeld = null, bool served = false) =>
+        Add(new Rule("*", served ? FaultKind.HangAfterServe : FaultKind.Hang, 0, TimeSpan.Zero, null) { RequestMatches = matches, OnHeld = onHeld });
 
     /// <summary>
     /// Injects <paramref name="fault"/> into requests of <paramref name="phase"/> at <paramref name="rate"/> (0..1),
@@ -277,6 +278,7 @@ internal enum FaultKind
     Delay,
     Drop,
     Hang,
+    HangAfterServe,
     DropAfterServe,
     SlowBody,
     Truncate,

@@ -1,3 +1,5 @@
+using System.Text.RegularExpressions;
+
 namespace ImmichAutoTag.Core.Configuration;
 
 /// <summary>
@@ -5,7 +7,7 @@ namespace ImmichAutoTag.Core.Configuration;
 /// (<c>https://user:secret@host</c>, for a reverse proxy's basic auth) or in its query (<c>?apiKey=…</c>). Every URL
 /// that reaches a log, a message, a report, a dump or a state file goes through <see cref="Redact"/>.
 /// </summary>
-public static class UrlRedaction
+public static partial class UrlRedaction
 {
     /// <summary>
     /// The URL without user-info, query and fragment (none of them is needed to reach Immich's API, which lives at
@@ -21,4 +23,21 @@ public static class UrlRedaction
 
         return new UriBuilder(url) { UserName = string.Empty, Password = string.Empty, Query = string.Empty, Fragment = string.Empty }.Uri;
     }
+
+    /// <summary>
+    /// The text of a URL that may not parse (a config error quotes what the user wrote), with user-info, query and
+    /// fragment replaced by <c>***</c>: <c>https://me:pw@host/?k=v</c> becomes <c>https://***@host/?***</c>.
+    /// </summary>
+    public static string RedactText(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        var withoutUser = UserInfo().Replace(text, "://***@");
+        return QueryOrFragment().Replace(withoutUser, m => m.Value[0] + "***");
+    }
+
+    [GeneratedRegex(@"://[^/?#@\s]*@", RegexOptions.CultureInvariant)]
+    private static partial Regex UserInfo();
+
+    [GeneratedRegex(@"[?#].*", RegexOptions.CultureInvariant | RegexOptions.Singleline)]
+    private static partial Regex QueryOrFragment();
 }

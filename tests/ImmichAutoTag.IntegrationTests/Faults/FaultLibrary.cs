@@ -64,10 +64,10 @@ internal sealed class FaultLibrary : IAsyncDisposable
     }
 
     /// <summary>The config every fault test runs with; <paramref name="url"/> replaces the fake's own URL.</summary>
-    public string Config(string? url = null) => $"""
+    public string Config(string? url = null) => $$"""
         server:
-          url: {url ?? Server.BaseUrl.AbsoluteUri}
-          api_key: {Key}
+          url: {{url ?? Server.BaseUrl.AbsoluteUri}}
+          api_key: {{Key}}
         enable_album_name_strip: true
         create_album_from_date_if_missing: true
         classification:

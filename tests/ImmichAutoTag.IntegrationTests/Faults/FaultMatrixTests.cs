@@ -117,7 +117,8 @@ public sealed class FaultMatrixTests
     private static string Describe(IReadOnlyList<Injected> injected) =>
         "injected: " + string.Join(", ", injected.Select(i => $"{i.Fault} {i.Method} {i.Path}"));
 
-    private static async Task<string> CleanSnapshotAsync()
+    /// <summary>The library after one clean run (computed once per test process).</summary>
+    internal static async Task<string> CleanSnapshotAsync()
     {
         await CleanGate.WaitAsync();
         try

@@ -38,10 +38,10 @@ public sealed class SecretScanTests
         // The config file is the user's input, not an artefact: it lives outside the scanned folder.
         var config = cli.WriteConfig(library.Config());
         var port = library.Server.BaseUrl.Port;
-        var withCredentials = $"http://autotag:{UrlPassword}@127.0.0.1:{port}/?apiKey={UrlQueryKey}";
-        var withCredentialsConfig = cli.WriteConfig(library.Config(withCredentials), "credentials.yaml");
+        var withCredentialsConfig = cli.WriteConfig(library.Config($"http://autotag:{UrlPassword}@127.0.0.1:{port}/"), "credentials.yaml");
+        var withQueryConfig = cli.WriteConfig(library.Config($"http://autotag:{UrlPassword}@127.0.0.1:{port}/?apiKey={UrlQueryKey}"), "query.yaml");
         var wrongKeyConfig = cli.WriteConfig(library.Config().Replace(Key, WrongKey, StringComparison.Ordinal), "wrong.yaml");
-        var unreachable = cli.WriteConfig(library.Config($"http://autotag:{UrlPassword}@127.0.0.1:1/?apiKey={UrlQueryKey}"), "unreachable.yaml");
+        var unreachable = cli.WriteConfig(library.Config($"http://autotag:{UrlPassword}@127.0.0.1:1/"), "unreachable.yaml");
 
         var results = new List<(string Name, CliResult Result)>();
         async Task Run(string name, int expected, params string[] args)
@@ -56,6 +56,9 @@ public sealed class SecretScanTests
         await Run("real", 0, "run", "--config", config, "-v");
         await Run("json-log", 0, "run", "--config", config, "--log-format", "json", "-v");
         await Run("url-credentials", 0, "run", "--config", withCredentialsConfig, "-v");
+
+        // A key in the URL's query is a config error, whose message quotes the URL without its credentials.
+        await Run("url-query", (int)ExitCode.ConfigInvalid, "run", "--config", withQueryConfig, "-v");
 
         // A server error whose body echoes the key, as a proxy's error page might.
         library.Server.Faults.FailWithMessage("getAllAlbums", 502, $"bad gateway for x-api-key {Key}", times: 10);
@@ -116,6 +119,7 @@ public sealed class SecretScanTests
         credentialsDump.Should().Contain($"url: \"http://127.0.0.1:{port}/\"");
         Console(results, "url-credentials").Should().Contain($"http://127.0.0.1:{port}/");
         Console(results, "unreachable").Should().Contain("http://127.0.0.1:1/");
+        Console(results, "url-query").Should().Contain($"http://***@127.0.0.1:{port}/?***");
         Console(results, "server-error").Should().Contain("bad gateway for x-api-key ***");
         validate.Out.Should().Contain($"server http://127.0.0.1:{port}/");
         Console(results, "revoked").Should().Contain("rejected the API key");
