@@ -1,3 +1,4 @@
+using Xunit.Abstractions;
 using ImmichAutoTag.IntegrationTests.Cli;
 using ImmichAutoTag.TestKit;
 
@@ -12,7 +13,7 @@ namespace ImmichAutoTag.IntegrationTests.Faults;
 /// (addUsersToAlbum after its answer was lost) failed. Expected codes are derived from the fake's log of injected
 /// faults, never hard-coded per seed.
 /// </summary>
-public sealed class FaultMatrixTests
+public sealed class FaultMatrixTests(ITestOutputHelper output)
 {
     private static readonly SemaphoreSlim CleanGate = new(1, 1);
     private static string? _clean;
@@ -55,6 +56,7 @@ public sealed class FaultMatrixTests
         var faulted = await cli.RunAsync("run", "--config", config, "--output", "faulted");
         library.Server.Faults.Clear();
         var injected = library.Server.Faults.Log;
+        output.WriteLine($"matrix {fault} x {phase} seed {seed}: exit {faulted.ExitCode}; {Describe(injected)}");
 
         injected.Should().NotBeEmpty("the seed and rate must hit at least one {0} request", phase);
         faulted.ExitCode.Should().Be(ExpectedExitCode(injected), $"{Describe(injected)}\n{faulted}");

@@ -1,3 +1,4 @@
+using Xunit.Abstractions;
 using ImmichAutoTag.IntegrationTests.Cli;
 using ImmichAutoTag.TestKit;
 
@@ -10,7 +11,7 @@ namespace ImmichAutoTag.IntegrationTests.Faults;
 /// decides the moment. The next run must not be blocked by the dead run's lock or status, must resume the queues the dead
 /// run left paused before any other write, and must leave exactly the library a clean run leaves, nothing doubled.
 /// </summary>
-public sealed class KillNineTests
+public sealed class KillNineTests(ITestOutputHelper output)
 {
     /// <summary>Writes 1..10 of the apply (the library's clean run sends more; a test checks), each held before and after being served: 20 kill points.</summary>
     public static TheoryData<int, bool> KillPoints()
@@ -53,6 +54,7 @@ public sealed class KillNineTests
         library.Server.Faults.Clear();
         var killedAt = await held.Task;
         var pausedByDeadRun = Directory.GetFiles(state, "*queue*").Length > 0;
+        output.WriteLine($"kill point write #{write} ({killedAt}, served: {served}): queues left paused: {pausedByDeadRun}");
 
         library.Server.Requests.Clear();
         var next = await cli.RunAsync("run", "--config", config, "--output", "next");

@@ -1,3 +1,4 @@
+using Xunit.Abstractions;
 using ImmichAutoTag.TestKit;
 
 namespace ImmichAutoTag.IntegrationTests.Faults;
@@ -7,7 +8,7 @@ namespace ImmichAutoTag.IntegrationTests.Faults;
 /// phases (5xx and cut-off bodies while reading; resets, lost answers and 5xx while writing). Same checks as the matrix:
 /// the exit code the injected faults call for, then the clean run's library, nothing doubled, no queue left paused.
 /// </summary>
-public sealed class SeededFaultLoopTests
+public sealed class SeededFaultLoopTests(ITestOutputHelper output)
 {
     [Fact]
     public async Task Mixed_faults_over_many_seeds_always_end_in_the_clean_library()
@@ -28,6 +29,7 @@ public sealed class SeededFaultLoopTests
             var faulted = await cli.RunAsync("run", "--config", config, "--output", "faulted");
             faults.Clear();
             var injected = faults.Log;
+            output.WriteLine($"seed {seed}: exit {faulted.ExitCode}; {FaultMatrixTests.Describe(injected)}");
             faulted.ExitCode.Should().Be(FaultMatrixTests.ExpectedExitCode(injected), $"seed {seed}: {FaultMatrixTests.Describe(injected)}\n{faulted}");
 
             var next = await cli.RunAsync("run", "--config", config, "--output", "next");
