@@ -1,5 +1,6 @@
 using System.CommandLine;
 using ImmichAutoTag.Cli.Commands;
+using ImmichAutoTag.Core.Application;
 
 namespace ImmichAutoTag.Cli;
 
@@ -21,7 +22,7 @@ public static class CliApp
             }
 
             await context.Err.WriteLineAsync("Run 'immich-autotag --help' for usage.").ConfigureAwait(false);
-            return (int)ExitCode.Usage;
+            return (int)RunExitCode.Usage;
         }
 
         try
@@ -31,7 +32,7 @@ public static class CliApp
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
             await context.Err.WriteLineAsync("Cancelled.").ConfigureAwait(false);
-            return (int)ExitCode.Cancelled;
+            return (int)RunExitCode.Cancelled;
         }
     }
 
@@ -73,7 +74,7 @@ public static class CliApp
         public override int Invoke(ParseResult parseResult)
         {
             context.Out.WriteLine(Version);
-            return (int)ExitCode.Success;
+            return (int)RunExitCode.Success;
         }
     }
 }

@@ -91,7 +91,7 @@ public static class ConfigLoader
             diag.Error(MapReader.At(second, rootLoc), "the config file must hold a single YAML document");
         }
 
-        var raw = RawConfigReader.Read(new MapReader(root, ConfigKeys.Root, rootLoc, diag));
+        var raw = RawBlock.Read(new MapReader(root, ConfigKeys.Root, rootLoc, diag));
         var config = new ConfigValidator(diag, env).Validate(raw, fileName);
         diag.Sort();
         return new ConfigLoadResult(diag.Errors.Count == 0 ? config : null, diag.Errors, diag.Warnings);

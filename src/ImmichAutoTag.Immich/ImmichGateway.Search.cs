@@ -379,9 +379,9 @@ public sealed partial class ImmichGateway
                 return false;
             }
 
-            foreach (var (_, property) in EnumAssetFields)
+            foreach (var defined in EnumChecks)
             {
-                if (property.GetValue(dto) is { } value && !Enum.IsDefined(value.GetType(), value))
+                if (!defined(dto))
                 {
                     return false;
                 }
@@ -394,6 +394,31 @@ public sealed partial class ImmichGateway
         {
             return false;
         }
+    }
+
+    /// <summary>
+    /// Per enum-typed property: whether its value names a member. Typed delegates, because reading the value
+    /// through reflection boxes it, twice per item of every page.
+    /// </summary>
+    private static readonly Func<Dto.AssetResponseDto, bool>[] EnumChecks = EnumAssetFields
+        .Select(f => (Func<Dto.AssetResponseDto, bool>)typeof(ImmichGateway)
+            .GetMethod(Nullable.GetUnderlyingType(f.Property.PropertyType) is null ? nameof(EnumCheck) : nameof(NullableEnumCheck), BindingFlags.NonPublic | BindingFlags.Static)!
+            .MakeGenericMethod(Nullable.GetUnderlyingType(f.Property.PropertyType) ?? f.Property.PropertyType)
+            .Invoke(null, [f.Property])!)
+        .ToArray();
+
+    private static Func<Dto.AssetResponseDto, bool> EnumCheck<TEnum>(PropertyInfo property)
+        where TEnum : struct, Enum
+    {
+        var get = property.GetMethod!.CreateDelegate<Func<Dto.AssetResponseDto, TEnum>>();
+        return dto => Enum.IsDefined(get(dto));
+    }
+
+    private static Func<Dto.AssetResponseDto, bool> NullableEnumCheck<TEnum>(PropertyInfo property)
+        where TEnum : struct, Enum
+    {
+        var get = property.GetMethod!.CreateDelegate<Func<Dto.AssetResponseDto, TEnum?>>();
+        return dto => get(dto) is not { } value || Enum.IsDefined(value);
     }
 
     private static readonly byte[][] RequiredAssetFieldsUtf8 = RequiredAssetFieldNames.Select(Encoding.UTF8.GetBytes).ToArray();
@@ -446,6 +471,9 @@ public sealed partial class ImmichGateway
             || typeof(IValidatableObject).IsAssignableFrom(typeof(Dto.AssetResponseDto))
             || Checks.Any(c => c.Attributes.Any(a => a.RequiresValidationContext));
 
+        /// <summary>One check per property, typed where the attribute is a plain range on an integer (see <see cref="Typed"/>).</summary>
+        private static readonly Func<Dto.AssetResponseDto, bool>[] PropertyChecks = Checks.Select(c => Typed(c.Property, c.Attributes) ?? Boxed(c.Property, c.Attributes)).ToArray();
+
         public static bool Holds(Dto.AssetResponseDto dto)
         {
             if (NeedsValidator)
@@ -453,19 +481,70 @@ public sealed partial class ImmichGateway
                 return Validator.TryValidateObject(dto, new ValidationContext(dto), null, validateAllProperties: true);
             }
 
-            foreach (var (property, attributes) in Checks)
+            foreach (var holds in PropertyChecks)
             {
-                var value = property.GetValue(dto);
-                foreach (var attribute in attributes)
+                if (!holds(dto))
                 {
-                    if (!attribute.IsValid(value))
-                    {
-                        return false;
-                    }
+                    return false;
                 }
             }
 
             return true;
+        }
+
+        private static Func<Dto.AssetResponseDto, bool> Boxed(PropertyInfo property, ValidationAttribute[] attributes) => dto =>
+        {
+            var value = property.GetValue(dto);
+            foreach (var attribute in attributes)
+            {
+                if (!attribute.IsValid(value))
+                {
+                    return false;
+                }
+            }
+
+            return true;
+        };
+
+        /// <summary>
+        /// A lone [Range] on an <c>int?</c> or <c>long?</c> property, checked on the typed value: what
+        /// <see cref="RangeAttribute.IsValid(object?)"/> does (null holds; the value converted to the attribute's
+        /// operand type, int or double, compared with its bounds), without boxing the value and its conversion on
+        /// every item. Null for any other shape, which keeps the attribute's own check.
+        /// </summary>
+        private static Func<Dto.AssetResponseDto, bool>? Typed(PropertyInfo property, ValidationAttribute[] attributes)
+        {
+            if (attributes is not [RangeAttribute range] || property.GetMethod is not { } getter)
+            {
+                return null;
+            }
+
+            bool InRange(double value, double min, double max) =>
+                (range.MinimumIsExclusive ? min < value : min <= value) && (range.MaximumIsExclusive ? value < max : value <= max);
+
+            if (range.OperandType == typeof(double) && range.Minimum is double dMin && range.Maximum is double dMax)
+            {
+                if (property.PropertyType == typeof(long?))
+                {
+                    var get = getter.CreateDelegate<Func<Dto.AssetResponseDto, long?>>();
+                    return dto => get(dto) is not { } v || InRange(v, dMin, dMax);
+                }
+
+                if (property.PropertyType == typeof(int?))
+                {
+                    var get = getter.CreateDelegate<Func<Dto.AssetResponseDto, int?>>();
+                    return dto => get(dto) is not { } v || InRange(v, dMin, dMax);
+                }
+            }
+
+            // An int operand: an int value converts as is (a long one could overflow, so it keeps the attribute's check).
+            if (range.OperandType == typeof(int) && range.Minimum is int iMin && range.Maximum is int iMax && property.PropertyType == typeof(int?))
+            {
+                var get = getter.CreateDelegate<Func<Dto.AssetResponseDto, int?>>();
+                return dto => get(dto) is not { } v || InRange(v, iMin, iMax);
+            }
+
+            return null;
         }
     }
 

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using ImmichAutoTag.Config;
+using ImmichAutoTag.Core.Application;
 
 namespace ImmichAutoTag.Cli.Commands;
 
@@ -39,7 +40,7 @@ internal static class ConfigCommand
         if (File.Exists(target) && !force)
         {
             await context.Err.WriteLineAsync($"error: {target} already exists; nothing was written (--force overwrites it).").ConfigureAwait(false);
-            return (int)ExitCode.Failure;
+            return (int)RunExitCode.Failure;
         }
 
         try
@@ -50,11 +51,11 @@ internal static class ConfigCommand
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             await context.Err.WriteLineAsync($"error: cannot write {target}: {e.Message}").ConfigureAwait(false);
-            return (int)ExitCode.Failure;
+            return (int)RunExitCode.Failure;
         }
 
         await context.Out.WriteLineAsync(
             $"Wrote {target}. Edit its rules and server (or set IMMICH_URL and IMMICH_API_KEY), then check it with 'immich-autotag validate --config {target}'.").ConfigureAwait(false);
-        return (int)ExitCode.Success;
+        return (int)RunExitCode.Success;
     }
 }

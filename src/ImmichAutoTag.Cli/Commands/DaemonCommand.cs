@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using ImmichAutoTag.Cli.Daemon;
 using ImmichAutoTag.Cli.Runtime;
+using ImmichAutoTag.Core.Application;
 
 namespace ImmichAutoTag.Cli.Commands;
 
@@ -46,7 +47,7 @@ internal static class DaemonCommand
             var config = await ConfigResolution.LoadAsync(configPath, context).ConfigureAwait(false);
             if (config is null)
             {
-                return (int)ExitCode.ConfigInvalid;
+                return (int)RunExitCode.ConfigInvalid;
             }
 
             if (timing is null)
@@ -75,7 +76,7 @@ internal static class DaemonCommand
     /// first without the config (flag and env errors need no config) and, if nothing decided, with it.
     /// </summary>
     /// <returns>The timing, or null to ask again with the config; or an exit code: 2 for a bad flag, 3 for a bad variable.</returns>
-    private static async Task<(DaemonTiming? Timing, ExitCode? Code)> ResolveTimingAsync(
+    private static async Task<(DaemonTiming? Timing, RunExitCode? Code)> ResolveTimingAsync(
         CliContext context, string? flag, int? loop, bool runOnStart, string? fromConfig, bool withConfig)
     {
         if (loop is not null)
@@ -83,13 +84,13 @@ internal static class DaemonCommand
             if (flag is not null)
             {
                 await context.Err.WriteLineAsync("error: --loop and --schedule exclude each other; give one.").ConfigureAwait(false);
-                return (null, ExitCode.Usage);
+                return (null, RunExitCode.Usage);
             }
 
             if (loop < 1)
             {
                 await context.Err.WriteLineAsync("error: --loop needs a number of seconds of at least 1.").ConfigureAwait(false);
-                return (null, ExitCode.Usage);
+                return (null, RunExitCode.Usage);
             }
 
             var seconds = loop.Value.ToString(CultureInfo.InvariantCulture);
@@ -98,14 +99,14 @@ internal static class DaemonCommand
 
         var env = context.Environment(ScheduleVariable);
         string text, source;
-        ExitCode badCode;
+        RunExitCode badCode;
         if (flag is not null)
         {
-            (text, source, badCode) = (flag, "--schedule", ExitCode.Usage);
+            (text, source, badCode) = (flag, "--schedule", RunExitCode.Usage);
         }
         else if (!string.IsNullOrWhiteSpace(env))
         {
-            (text, source, badCode) = (env, ScheduleVariable, ExitCode.ConfigInvalid);
+            (text, source, badCode) = (env, ScheduleVariable, RunExitCode.ConfigInvalid);
         }
         else if (!withConfig)
         {
@@ -113,7 +114,7 @@ internal static class DaemonCommand
         }
         else
         {
-            (text, source, badCode) = (fromConfig ?? CronSchedule.Default, "schedule", ExitCode.ConfigInvalid);
+            (text, source, badCode) = (fromConfig ?? CronSchedule.Default, "schedule", RunExitCode.ConfigInvalid);
         }
 
         if (!CronSchedule.TryParse(text, out var cron, out var error))

@@ -47,7 +47,7 @@ internal static class DemoCommand
                 await context.Err.WriteLineAsync($"error: {error}").ConfigureAwait(false);
             }
 
-            return (int)ExitCode.Failure;
+            return (int)RunExitCode.Failure;
         }
 
         var config = loaded.Config!; // non-null: IsValid checked above
@@ -69,7 +69,7 @@ internal static class DemoCommand
 
     private static async Task<int> ExplainAsync(CliContext context, int code)
     {
-        if (code == (int)ExitCode.Success)
+        if (code == (int)RunExitCode.Success)
         {
             await context.Out.WriteLineAsync(
                 "The links in the report point at a made-up address; against your own server they " +

@@ -17,7 +17,7 @@ internal static class RunCommand
             var loaded = await ConfigResolution.LoadAsync(parse.GetValue(options.Config), context).ConfigureAwait(false);
             if (loaded is null)
             {
-                return (int)ExitCode.ConfigInvalid;
+                return (int)RunExitCode.ConfigInvalid;
             }
 
             var dryRun = parse.GetValue(options.DryRun);

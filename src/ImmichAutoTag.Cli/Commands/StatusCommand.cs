@@ -31,7 +31,7 @@ internal static class StatusCommand
             if (status is null)
             {
                 await context.Err.WriteLineAsync($"unhealthy: no status at {path} (no run has started with this state folder yet)").ConfigureAwait(false);
-                return (int)ExitCode.Failure;
+                return (int)RunExitCode.Failure;
             }
 
             var inv = CultureInfo.InvariantCulture;
@@ -56,7 +56,7 @@ internal static class StatusCommand
             await WriteHistoryAsync(context, folder).ConfigureAwait(false);
             var healthy = status.LastRun is not { Outcome: RunOutcome.Failed };
             await context.Out.WriteLineAsync(healthy ? "healthy" : "unhealthy: the last run failed").ConfigureAwait(false);
-            return (int)(healthy ? ExitCode.Success : ExitCode.Failure);
+            return (int)(healthy ? RunExitCode.Success : RunExitCode.Failure);
         });
         return command;
     }

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using ImmichAutoTag.Core.Application;
 
 namespace ImmichAutoTag.Cli.Commands;
 
@@ -16,13 +17,13 @@ internal static class ValidateCommand
             var loaded = await ConfigResolution.LoadAsync(parse.GetValue(config), context).ConfigureAwait(false);
             if (loaded is null)
             {
-                return (int)ExitCode.ConfigInvalid;
+                return (int)RunExitCode.ConfigInvalid;
             }
 
             await context.Out.WriteLineAsync(
                 $"Read {loaded.SourcePath}: valid ({loaded.Classification.Rules.Count} classification rule(s), server {Core.Configuration.UrlRedaction.Redact(loaded.Server.Url)}).")
                 .ConfigureAwait(false);
-            return (int)ExitCode.Success;
+            return (int)RunExitCode.Success;
         });
         return command;
     }

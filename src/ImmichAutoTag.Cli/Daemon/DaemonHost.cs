@@ -34,7 +34,7 @@ internal static class DaemonHost
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             await context.Err.WriteLineAsync($"error: cannot use the state folder {settings.StateFolder}: {e.Message} (choose another with --state or {Locations.StateVariable})").ConfigureAwait(false);
-            return (int)ExitCode.Failure;
+            return (int)RunExitCode.Failure;
         }
 
         if (daemonLock is null)
@@ -42,7 +42,7 @@ internal static class DaemonHost
             await context.Err.WriteLineAsync(
                 $"error: an immich-autotag daemon is already running for the state folder {settings.StateFolder} " +
                 $"(it holds {Path.Combine(settings.StateFolder, ProcessLock.DaemonLockFile)}). Stop it first, or give this one its own --state.").ConfigureAwait(false);
-            return (int)ExitCode.Busy;
+            return (int)RunExitCode.Busy;
         }
 
         using (daemonLock)
@@ -79,7 +79,7 @@ internal static class DaemonHost
             await host.StopAsync(CancellationToken.None).ConfigureAwait(false);
             status.Update(s => s with { Daemon = s.Daemon is null ? null : s.Daemon with { State = "stopped", NextRunAt = null } });
             logger.LogInformation("Daemon stopped after {Runs} run(s)", runner.Runs);
-            return (int)(runner.InterruptedRun ? ExitCode.Cancelled : ExitCode.Success);
+            return (int)(runner.InterruptedRun ? RunExitCode.Cancelled : RunExitCode.Success);
         }
     }
 

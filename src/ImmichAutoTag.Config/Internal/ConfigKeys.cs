@@ -1,3 +1,5 @@
+using System.Linq.Expressions;
+using System.Reflection;
 using ImmichAutoTag.Core.Configuration;
 
 namespace ImmichAutoTag.Config.Internal;
@@ -10,6 +12,16 @@ internal enum KeyKind
     StringList,
     Map,
     MapList,
+}
+
+/// <summary>How the strings of a pattern list are translated from Python <c>re</c> and compiled (<see cref="PatternCompiler"/>).</summary>
+internal enum PatternKind
+{
+    /// <summary>Start-anchored album-name pattern (<c>re.match</c>).</summary>
+    AlbumName,
+
+    /// <summary>Case-insensitive pattern searched anywhere in a folder path (<c>re.search</c>).</summary>
+    PathSearch,
 }
 
 /// <summary>
@@ -67,10 +79,28 @@ internal sealed record KeySpec(string Name, KeyKind Kind, string Help, BlockSpec
     /// <summary>The example shows the key commented out (an alternative to another key).</summary>
     public bool ExampleCommentedOut { get; init; }
 
-    /// <summary>Reads the key's value from the record its block lands in (for a map or list: the child record(s)).</summary>
-    public Func<object, object?>? Get { get; init; }
+    /// <summary>
+    /// The record property the key's value lands in (a property of the record its block binds to). The loader sets it
+    /// from the checked value (<see cref="ConfigBinder"/>); the dump reads it back (<see cref="Get"/>).
+    /// </summary>
+    public PropertyInfo? Field { get; init; }
 
-    /// <summary>Why the key has no record field of its own (then <see cref="Get"/> is null).</summary>
+    /// <summary>A map whose keys land in the record of the enclosing block (conversion destination).</summary>
+    public bool Inline { get; init; }
+
+    /// <summary>A string list whose items are patterns, carried compiled (the field holds <see cref="CompiledPattern"/>s).</summary>
+    public PatternKind? Pattern { get; init; }
+
+    /// <summary>
+    /// Reads the key's value from the record its block lands in, as the YAML value it stands for (enum members in
+    /// snake_case, patterns as written, a URL as text); for a map or list: the child record(s). Null when the key
+    /// has no field of its own.
+    /// </summary>
+    public Func<object, object?>? Get => Inline
+        ? o => o
+        : Field is { } property ? o => ConfigKeys.AsYamlValue(property.GetValue(o)) : null;
+
+    /// <summary>Why the key has no record field of its own (then <see cref="Field"/> is null).</summary>
     public string? NotStored { get; init; }
 
     /// <summary>The dump leaves the key out when its value is null or an empty list.</summary>
@@ -96,17 +126,17 @@ internal static class ConfigKeys
     [
         L("tag_names", "Exact, case-sensitive tag names; an entry with '/' is a full tag path.") with
         {
-            Get = G<RuleConfig>(r => r.TagNames), DumpOmitsEmpty = true,
+            Field = F<RuleConfig>(r => r.TagNames), DumpOmitsEmpty = true,
         },
         L("album_name_patterns", "Regular expressions (Python syntax) matched at the START of album names.") with
         {
-            Get = G<RuleConfig>(r => r.AlbumNamePatterns.Select(p => p.Written)), DumpOmitsEmpty = true,
+            Field = F<RuleConfig>(r => r.AlbumNamePatterns), Pattern = PatternKind.AlbumName, DumpOmitsEmpty = true,
         },
         L("asset_links", "Asset UUIDs or Immich web links such as https://host/photos/<uuid>.") with
         {
-            Get = G<RuleConfig>(r => r.AssetLinks), DumpOmitsEmpty = true,
+            Field = F<RuleConfig>(r => r.AssetLinks), DumpOmitsEmpty = true,
         },
-        Desc(G<RuleConfig>(r => r.Description)),
+        Desc(F<RuleConfig>(r => r.Description)),
     ]);
 
     public static readonly BlockSpec Server = new("server", true,
@@ -115,7 +145,7 @@ internal static class ConfigKeys
         S("url", "Base URL, http or https, optional path prefix (https://example.net/immich). A trailing /api is removed.") with
         {
             SchemaPattern = "^[Hh][Tt][Tt][Pp][Ss]?://", Extension = true, Example = "https://photos.example.net",
-            Get = G<ServerConfig>(s => UrlRedaction.Redact(s.Url).AbsoluteUri), // dumps never show credentials in the URL
+            Field = F<ServerConfig>(s => s.Url),
         },
         S("host", "Host name or IP (upstream style, instead of url); the URL becomes http://host:port/.") with
         {
@@ -127,18 +157,18 @@ internal static class ConfigKeys
         },
         S("api_key", "Immich API key (sent as x-api-key). Better left out and given as IMMICH_API_KEY.") with
         {
-            Secret = true, Example = "CHANGE_ME", Get = G<ServerConfig>(s => s.ApiKey),
+            Secret = true, Example = "CHANGE_ME", Field = F<ServerConfig>(s => s.ApiKey),
         },
         Desc(null, "Home server behind the reverse proxy"),
     ]);
 
     public static readonly BlockSpec Skip = new("skip", true, "Where in the asset stream to start.",
     [
-        I("skip_n", "Positional offset, used when no checkpoint applies.", 0) with { Minimum = 0, Get = G<SkipConfig>(s => s.SkipN) },
-        B("resume_previous", "Resume from the checkpoint of recent runs.", true) with { Get = G<SkipConfig>(s => s.ResumePrevious) },
+        I("skip_n", "Positional offset, used when no checkpoint applies.", 0) with { Minimum = 0, Field = F<SkipConfig>(s => s.SkipN) },
+        B("resume_previous", "Resume from the checkpoint of recent runs.", true) with { Field = F<SkipConfig>(s => s.ResumePrevious) },
         I("max_items", "Stop after this many assets; null or negative = unlimited.", null) with
         {
-            Nullable = true, Get = G<SkipConfig>(s => s.MaxItems),
+            Nullable = true, Field = F<SkipConfig>(s => s.MaxItems),
         },
         Desc(null, "Process the whole library"),
     ]);
@@ -147,11 +177,11 @@ internal static class ConfigKeys
     [
         ML("filter_in", Rule, "Only assets some rule here matches (by link, tag or album) are processed (focused run).") with
         {
-            Example = "[]", Get = G<FiltersConfig>(f => f.FilterIn),
+            Example = "[]", Field = F<FiltersConfig>(f => f.FilterIn),
         },
         ML("filter_out", Rule, "Assets a rule here matches are never changed, and albums it matches never receive assets (ignored by upstream).") with
         {
-            Example = "[]", Get = G<FiltersConfig>(f => f.FilterOut),
+            Example = "[]", Field = F<FiltersConfig>(f => f.FilterOut),
         },
         Desc(null, "No filtering"),
     ]);
@@ -160,33 +190,33 @@ internal static class ConfigKeys
     [
         L("album_names", "Albums to add the asset to (created when no album has that name).") with
         {
-            Get = G<ConversionConfig>(c => c.DestinationAlbumNames), DumpOmitsEmpty = true,
+            Field = F<ConversionConfig>(c => c.DestinationAlbumNames), DumpOmitsEmpty = true,
         },
         L("tag_names", "Tags to add (created when missing).") with
         {
-            Get = G<ConversionConfig>(c => c.DestinationTagNames), DumpOmitsEmpty = true,
+            Field = F<ConversionConfig>(c => c.DestinationTagNames), DumpOmitsEmpty = true,
         },
         Desc(null),
     ]);
 
     public static readonly BlockSpec Conversion = new("conversion", true, "One rewrite: assets the source matches gain the destination.",
     [
-        M("source", Rule, "Which assets the conversion applies to.") with { Required = true, Get = G<ConversionConfig>(c => c.Source) },
-        M("destination", Destination, "What to add; at least one list must be non-empty.") with { Get = G<ConversionConfig>(c => c) },
+        M("source", Rule, "Which assets the conversion applies to.") with { Required = true, Field = F<ConversionConfig>(c => c.Source) },
+        M("destination", Destination, "What to add; at least one list must be non-empty.") with { Inline = true },
         S("mode", "move: add the destination, then remove the matched source tags. copy: only add.", "move") with
         {
             Nullable = true, Choices = ["move", "copy"], ChoicesIgnoreCase = true, PythonEnum = true,
-            Get = G<ConversionConfig>(c => c.Mode.ToString().ToLowerInvariant()),
+            Field = F<ConversionConfig>(c => c.Mode),
         },
-        Desc(G<ConversionConfig>(c => c.Description)),
+        Desc(F<ConversionConfig>(c => c.Description)),
     ]);
 
     public static readonly BlockSpec Conversions = new("conversions", true, "Tag/album rewrites applied to each asset before classification.",
     [
-        B("enabled", "Run the conversions.", true) with { Get = G<ConversionsConfig>(c => c.Enabled) },
+        B("enabled", "Run the conversions.", true) with { Field = F<ConversionsConfig>(c => c.Enabled) },
         ML("conversions", Conversion, "The rewrites, in order.") with
         {
-            Get = G<ConversionsConfig>(c => c.Conversions),
+            Field = F<ConversionsConfig>(c => c.Conversions),
             Example = """
                 # Assets tagged "screenshot" go into the album of the same category and
                 # lose the source tag (mode move).
@@ -213,7 +243,7 @@ internal static class ConfigKeys
     [
         ML("rules", Rule, "One rule per category; an asset should match exactly one (none: unknown tag, several: conflict tag).") with
         {
-            Get = G<ClassificationConfig>(c => c.Rules),
+            Field = F<ClassificationConfig>(c => c.Rules),
             Example = """
                 - tag_names: [screenshot, autotag_input_screenshots]
                   album_name_patterns: ['^autotag_input_screenshots$']
@@ -228,25 +258,25 @@ internal static class ConfigKeys
                 - asset_links: ['7c3e9a12-5b4f-4d6e-8a1b-2c9d0e3f4a5b']
                 """,
         },
-        Tag("autotag_unknown", "Tag for assets no rule matched", "autotag_output_unknown", G<ClassificationConfig>(c => c.AutotagUnknown)),
-        Tag("autotag_conflict", "Tag for assets several rules (or albums) matched", "autotag_output_conflict", G<ClassificationConfig>(c => c.AutotagConflict)),
+        Tag("autotag_unknown", "Tag for assets no rule matched", "autotag_output_unknown", F<ClassificationConfig>(c => c.AutotagUnknown)),
+        Tag("autotag_conflict", "Tag for assets several rules (or albums) matched", "autotag_output_conflict", F<ClassificationConfig>(c => c.AutotagConflict)),
         B("include_archived", "Classify archived assets like the rest; false leaves them out of every change.", true) with
         {
-            Extension = true, Get = G<ClassificationConfig>(c => c.IncludeArchived),
+            Extension = true, Field = F<ClassificationConfig>(c => c.IncludeArchived),
         },
         B("include_hidden", "Classify hidden assets like the rest (they never join temporary albums); false leaves them out of every change. The hidden video half of a Live/Motion Photo is never classified on its own.", true) with
         {
-            Extension = true, Get = G<ClassificationConfig>(c => c.IncludeHidden),
+            Extension = true, Field = F<ClassificationConfig>(c => c.IncludeHidden),
         },
         Desc(null, "Categories"),
     ]);
 
     public static readonly BlockSpec DateCorrection = new("date_correction", true, "Repair asset dates from file names and duplicates.",
     [
-        B("enabled", "Run the date repair (it writes dates).", false) with { Example = "true", Get = G<DateCorrectionConfig>(d => d.Enabled) },
+        B("enabled", "Run the date repair (it writes dates).", false) with { Example = "true", Field = F<DateCorrectionConfig>(d => d.Enabled) },
         S("extraction_timezone", "IANA time zone for dates read from names, e.g. Europe/Madrid.", "UTC") with
         {
-            Example = "Europe/Madrid", Get = G<DateCorrectionConfig>(d => d.ExtractionTimezone),
+            Example = "Europe/Madrid", Field = F<DateCorrectionConfig>(d => d.ExtractionTimezone),
         },
         Desc(null, "Our cameras run on local time"),
     ]);
@@ -254,21 +284,21 @@ internal static class ConfigKeys
     public static readonly BlockSpec DuplicateProcessing = new("duplicate_processing", false,
         "Duplicate-group tags and date repair. Unknown keys here only produce a warning.",
     [
-        Tag("autotag_album_conflict", "Duplicates disagree on their album", "autotag_output_duplicate_asset_album_conflict", G<DuplicateProcessingConfig>(d => d.AutotagAlbumConflict)),
-        Tag("autotag_classification_conflict", "Duplicates disagree on their classification tags", "autotag_output_duplicate_asset_classification_conflict", G<DuplicateProcessingConfig>(d => d.AutotagClassificationConflict)),
-        Tag("autotag_classification_conflict_prefix", "Prefix of the per-group conflict tag (prefix + group id)", "autotag_output_duplicate_asset_classification_conflict_", G<DuplicateProcessingConfig>(d => d.AutotagClassificationConflictPrefix)),
-        Tag("autotag_album_detection_conflict", "Several date folders could name the album", "autotag_output_album_detection_conflict", G<DuplicateProcessingConfig>(d => d.AutotagAlbumDetectionConflict)),
+        Tag("autotag_album_conflict", "Duplicates disagree on their album", "autotag_output_duplicate_asset_album_conflict", F<DuplicateProcessingConfig>(d => d.AutotagAlbumConflict)),
+        Tag("autotag_classification_conflict", "Duplicates disagree on their classification tags", "autotag_output_duplicate_asset_classification_conflict", F<DuplicateProcessingConfig>(d => d.AutotagClassificationConflict)),
+        Tag("autotag_classification_conflict_prefix", "Prefix of the per-group conflict tag (prefix + group id)", "autotag_output_duplicate_asset_classification_conflict_", F<DuplicateProcessingConfig>(d => d.AutotagClassificationConflictPrefix)),
+        Tag("autotag_album_detection_conflict", "Several date folders could name the album", "autotag_output_album_detection_conflict", F<DuplicateProcessingConfig>(d => d.AutotagAlbumDetectionConflict)),
         B("copy_classification_from_duplicates", "Copy a lone classification tag to the members of a duplicate group that have none (changes your tags, as the Python tool always did); false turns it off.", true) with
         {
-            Extension = true, Get = G<DuplicateProcessingConfig>(d => d.CopyClassificationFromDuplicates),
+            Extension = true, Field = F<DuplicateProcessingConfig>(d => d.CopyClassificationFromDuplicates),
         },
         B("add_to_album_of_duplicates", "Add an unclassified asset to the one rule album its duplicates are in (changes your albums, as the Python tool always did); false turns it off.", true) with
         {
-            Extension = true, Get = G<DuplicateProcessingConfig>(d => d.AddToAlbumOfDuplicates),
+            Extension = true, Field = F<DuplicateProcessingConfig>(d => d.AddToAlbumOfDuplicates),
         },
         M("date_correction", DateCorrection, "Repair asset dates from file names and duplicates.") with
         {
-            Nullable = true, Get = G<DuplicateProcessingConfig>(d => d.DateCorrection),
+            Nullable = true, Field = F<DuplicateProcessingConfig>(d => d.DateCorrection),
         },
         Desc(null, "Duplicate groups"),
     ]);
@@ -276,11 +306,11 @@ internal static class ConfigKeys
     public static readonly BlockSpec AlbumDateConsistency = new("album_date_consistency", false,
         "Flag assets whose date is far from their dated album. Unknown keys here only produce a warning.",
     [
-        B("enabled", "Run the check.", true) with { Get = G<AlbumDateConsistencyConfig>(a => a.Enabled) },
-        Tag("autotag_album_date_mismatch", "Tag for mismatching assets", "autotag_output_album_date_mismatch", G<AlbumDateConsistencyConfig>(a => a.AutotagAlbumDateMismatch)),
+        B("enabled", "Run the check.", true) with { Field = F<AlbumDateConsistencyConfig>(a => a.Enabled) },
+        Tag("autotag_album_date_mismatch", "Tag for mismatching assets", "autotag_output_album_date_mismatch", F<AlbumDateConsistencyConfig>(a => a.AutotagAlbumDateMismatch)),
         I("threshold_days", "Mismatch when the asset date lies more whole days than this outside the year, month or day the album name starts with.", 180) with
         {
-            Minimum = 0, Get = G<AlbumDateConsistencyConfig>(a => a.ThresholdDays),
+            Minimum = 0, Field = F<AlbumDateConsistencyConfig>(a => a.ThresholdDays),
         },
         Desc(null, "Catch photos filed in the wrong event"),
     ]);
@@ -288,11 +318,11 @@ internal static class ConfigKeys
     public static readonly BlockSpec AlbumDetectionFromFolders = new("album_detection_from_folders", false,
         "Infer an album from a date-named folder. Unknown keys here only produce a warning.",
     [
-        B("enabled", "Run the detection.", false) with { Get = G<AlbumDetectionFromFoldersConfig>(a => a.Enabled) },
+        B("enabled", "Run the detection.", false) with { Field = F<AlbumDetectionFromFoldersConfig>(a => a.Enabled) },
         L("excluded_paths", "Case-insensitive regexes (Python syntax) searched in the folder path; matching paths are skipped.") with
         {
             HasDefault = true, Default = Array.Empty<string>(), Example = "[whatsapp, 'telegram|signal']",
-            Get = G<AlbumDetectionFromFoldersConfig>(a => a.ExcludedPaths.Select(p => p.Written)),
+            Field = F<AlbumDetectionFromFoldersConfig>(a => a.ExcludedPaths), Pattern = PatternKind.PathSearch,
         },
         Desc(null, "Album from a folder such as 2023-07-14_Beach"),
     ]);
@@ -301,42 +331,42 @@ internal static class ConfigKeys
     [
         B("enable_type_checking", "Upstream's dev-only runtime type checks; no effect in this port.", false) with
         {
-            Get = G<PerformanceConfig>(p => p.EnableTypeChecking),
+            Field = F<PerformanceConfig>(p => p.EnableTypeChecking),
         },
         B("fail_fast_on_asset_errors", "Abort the run on the first asset error instead of skipping the asset.", false) with
         {
-            Get = G<PerformanceConfig>(p => p.FailFastOnAssetErrors),
+            Field = F<PerformanceConfig>(p => p.FailFastOnAssetErrors),
         },
         Desc(null, "Defaults"),
     ]);
 
     public static readonly BlockSpec UserGroup = new("user_group", true, "A named group of Immich users.",
     [
-        S("name", "Group name used by selection rules.") with { Required = true, Get = G<UserGroupConfig>(g => g.Name) },
-        L("members", "E-mail addresses of Immich users.") with { Required = true, Get = G<UserGroupConfig>(g => g.Members) },
-        Desc(G<UserGroupConfig>(g => g.Description)),
+        S("name", "Group name used by selection rules.") with { Required = true, Field = F<UserGroupConfig>(g => g.Name) },
+        L("members", "E-mail addresses of Immich users.") with { Required = true, Field = F<UserGroupConfig>(g => g.Members) },
+        Desc(F<UserGroupConfig>(g => g.Description)),
     ]);
 
     public static readonly BlockSpec SelectionRule = new("selection_rule", true, "Which albums are shared with which groups.",
     [
-        S("name", "Rule name for logs.") with { Required = true, Get = G<SelectionRuleConfig>(r => r.Name) },
-        S("keyword", "Word that must appear in the album name.") with { Required = true, Get = G<SelectionRuleConfig>(r => r.Keyword) },
-        L("groups", "Names of user_groups to share with.") with { Required = true, Get = G<SelectionRuleConfig>(r => r.Groups) },
+        S("name", "Rule name for logs.") with { Required = true, Field = F<SelectionRuleConfig>(r => r.Name) },
+        S("keyword", "Word that must appear in the album name.") with { Required = true, Field = F<SelectionRuleConfig>(r => r.Keyword) },
+        L("groups", "Names of user_groups to share with.") with { Required = true, Field = F<SelectionRuleConfig>(r => r.Groups) },
         S("access", "Role given to the members.", "view") with
         {
             Choices = ["view", "edit", "admin"], ChoicesIgnoreCase = true,
-            Get = G<SelectionRuleConfig>(r => r.Access.ToString().ToLowerInvariant()),
+            Field = F<SelectionRuleConfig>(r => r.Access),
         },
-        Desc(G<SelectionRuleConfig>(r => r.Description)),
+        Desc(F<SelectionRuleConfig>(r => r.Description)),
     ]);
 
     public static readonly BlockSpec AlbumPermissions = new("album_permissions", false,
         "Share albums with groups of users by keyword. Unknown keys here only produce a warning.",
     [
-        B("enabled", "Synchronise album sharing.", false) with { Get = G<AlbumPermissionsConfig>(a => a.Enabled) },
+        B("enabled", "Synchronise album sharing.", false) with { Field = F<AlbumPermissionsConfig>(a => a.Enabled) },
         ML("user_groups", UserGroup, "Groups of users, by e-mail.") with
         {
-            Get = G<AlbumPermissionsConfig>(a => a.UserGroups),
+            Field = F<AlbumPermissionsConfig>(a => a.UserGroups),
             Example = """
                 - name: family
                   members: [partner@example.net, grandma@example.net]
@@ -345,7 +375,7 @@ internal static class ConfigKeys
         },
         ML("selection_rules", SelectionRule, "Albums whose name contains a rule's keyword as a whole word are shared with its groups.") with
         {
-            Get = G<AlbumPermissionsConfig>(a => a.SelectionRules),
+            Field = F<AlbumPermissionsConfig>(a => a.SelectionRules),
             Example = """
                 # Albums whose name contains the word "family" are shared read-only.
                 - name: share-family
@@ -355,34 +385,34 @@ internal static class ConfigKeys
                   description: Family albums
                 """,
         },
-        B("log_unmatched", "Log albums no selection rule matched.", false) with { Get = G<AlbumPermissionsConfig>(a => a.LogUnmatched) },
+        B("log_unmatched", "Log albums no selection rule matched.", false) with { Field = F<AlbumPermissionsConfig>(a => a.LogUnmatched) },
         Desc(null, "Sharing"),
     ]);
 
     public static readonly BlockSpec TagAlbumSync = new("tag_album_sync", true,
         "Keep tags under a prefix and albums of the same name in step (handy because Immich's mobile apps cannot set tags).",
     [
-        B("enabled", "Synchronise tags and albums.", false) with { Get = G<TagAlbumSyncConfig>(t => t.Enabled) },
+        B("enabled", "Synchronise tags and albums.", false) with { Field = F<TagAlbumSyncConfig>(t => t.Enabled) },
         S("tag_prefix", "Tag <prefix>X stands for album X (the rest of the tag path is the album name).", "album/") with
         {
-            Example = "\"album/\"", Get = G<TagAlbumSyncConfig>(t => t.TagPrefix),
+            Example = "\"album/\"", Field = F<TagAlbumSyncConfig>(t => t.TagPrefix),
         },
         S("direction", "Which way membership is copied.", "tag_to_album") with
         {
             Choices = ["tag_to_album", "album_to_tag", "both"],
-            Get = G<TagAlbumSyncConfig>(t => t.Direction switch { SyncDirection.AlbumToTag => "album_to_tag", SyncDirection.Both => "both", _ => "tag_to_album" }),
+            Field = F<TagAlbumSyncConfig>(t => t.Direction),
         },
         L("album_name_patterns", "album_to_tag: albums of yours whose name matches one of these start-anchored regexes, e.g. ['.*'].") with
         {
-            Example = "[]", Get = G<TagAlbumSyncConfig>(t => t.AlbumNamePatterns.Select(p => p.Written)),
+            Example = "[]", Field = F<TagAlbumSyncConfig>(t => t.AlbumNamePatterns), Pattern = PatternKind.AlbumName,
         },
         B("create_missing_albums", "tag_to_album: create album X when you have none of that name.", true) with
         {
-            Get = G<TagAlbumSyncConfig>(t => t.CreateMissingAlbums),
+            Field = F<TagAlbumSyncConfig>(t => t.CreateMissingAlbums),
         },
         B("remove", "One direction only: also remove from the target what the source no longer has.", false) with
         {
-            Get = G<TagAlbumSyncConfig>(t => t.Remove),
+            Field = F<TagAlbumSyncConfig>(t => t.Remove),
         },
         Desc(null, "Tags and albums in step"),
     ]);
@@ -390,35 +420,105 @@ internal static class ConfigKeys
     public static readonly BlockSpec Root = new("root", true,
         "config.yaml for immich-autotag (the C# port). Files written for the upstream Python tool load unchanged; server.url is an addition.",
     [
-        Desc(G<AutoTagConfig>(c => c.Description), "Example setup for a family photo library"),
-        M("server", Server, Server.Help) with { Nullable = false, Get = G<AutoTagConfig>(c => c.Server) },
+        Desc(F<AutoTagConfig>(c => c.Description), "Example setup for a family photo library"),
+        M("server", Server, Server.Help) with { Nullable = false, Field = F<AutoTagConfig>(c => c.Server) },
         B("enable_album_name_strip", "Optional (upstream requires it but it has no effect there); accepted so upstream files validate.", true) with
         {
-            Get = G<AutoTagConfig>(c => c.EnableAlbumNameStrip),
+            Field = F<AutoTagConfig>(c => c.EnableAlbumNameStrip),
         },
-        M("skip", Skip, Skip.Help) with { Get = G<AutoTagConfig>(c => c.Skip) },
-        M("filters", Filters, Filters.Help) with { Get = G<AutoTagConfig>(c => c.Filters) },
-        M("conversions", Conversions, Conversions.Help) with { Get = G<AutoTagConfig>(c => c.Conversions) },
-        M("classification", Classification, Classification.Help) with { Get = G<AutoTagConfig>(c => c.Classification) },
-        M("duplicate_processing", DuplicateProcessing, DuplicateProcessing.Help) with { Get = G<AutoTagConfig>(c => c.DuplicateProcessing) },
-        M("album_date_consistency", AlbumDateConsistency, AlbumDateConsistency.Help) with { Get = G<AutoTagConfig>(c => c.AlbumDateConsistency) },
-        M("album_detection_from_folders", AlbumDetectionFromFolders, AlbumDetectionFromFolders.Help) with { Get = G<AutoTagConfig>(c => c.AlbumDetectionFromFolders) },
-        M("performance", Performance, Performance.Help) with { Get = G<AutoTagConfig>(c => c.Performance) },
-        M("album_permissions", AlbumPermissions, AlbumPermissions.Help) with { Get = G<AutoTagConfig>(c => c.AlbumPermissions) },
+        M("skip", Skip, Skip.Help) with { Field = F<AutoTagConfig>(c => c.Skip) },
+        M("filters", Filters, Filters.Help) with { Field = F<AutoTagConfig>(c => c.Filters) },
+        M("conversions", Conversions, Conversions.Help) with { Field = F<AutoTagConfig>(c => c.Conversions) },
+        M("classification", Classification, Classification.Help) with { Field = F<AutoTagConfig>(c => c.Classification) },
+        M("duplicate_processing", DuplicateProcessing, DuplicateProcessing.Help) with { Field = F<AutoTagConfig>(c => c.DuplicateProcessing) },
+        M("album_date_consistency", AlbumDateConsistency, AlbumDateConsistency.Help) with { Field = F<AutoTagConfig>(c => c.AlbumDateConsistency) },
+        M("album_detection_from_folders", AlbumDetectionFromFolders, AlbumDetectionFromFolders.Help) with { Field = F<AutoTagConfig>(c => c.AlbumDetectionFromFolders) },
+        M("performance", Performance, Performance.Help) with { Field = F<AutoTagConfig>(c => c.Performance) },
+        M("album_permissions", AlbumPermissions, AlbumPermissions.Help) with { Field = F<AutoTagConfig>(c => c.AlbumPermissions) },
         B("create_album_from_date_if_missing", "Put unclassified assets into per-day YYYY-MM-DD-autotag-temp-unclassified albums (the asset's local day). Classified assets are taken out of them and emptied ones are deleted; these are the only albums the tool ever takes assets out of or deletes.", false) with
         {
-            Get = G<AutoTagConfig>(c => c.CreateAlbumFromDateIfMissing),
+            Field = F<AutoTagConfig>(c => c.CreateAlbumFromDateIfMissing),
         },
-        M("tag_album_sync", TagAlbumSync, TagAlbumSync.Help) with { Extension = true, Get = G<AutoTagConfig>(c => c.TagAlbumSync) },
+        M("tag_album_sync", TagAlbumSync, TagAlbumSync.Help) with { Extension = true, Field = F<AutoTagConfig>(c => c.TagAlbumSync) },
         I("full_pass_interval_hours", "A run skips the library walk when no asset, album, tag or config changed since the last successful run; at least this often it walks everything anyway. 0: every run is a full pass.", 24) with
         {
-            Minimum = 0, RangeNote = " (0 makes every run a full pass)", Extension = true, Get = G<AutoTagConfig>(c => c.FullPassIntervalHours),
+            Minimum = 0, RangeNote = " (0 makes every run a full pass)", Extension = true, Field = F<AutoTagConfig>(c => c.FullPassIntervalHours),
         },
         S("schedule", "When `immich-autotag daemon` runs: standard 5-field cron (minute hour day month weekday) or Quartz cron with seconds (6-7 fields). --schedule and CRON_SCHEDULE override it; null means the daemon's default.", null) with
         {
-            Nullable = true, Extension = true, Example = "\"0 2 * * *\"", Get = G<AutoTagConfig>(c => c.Schedule), DumpOmitsEmpty = true,
+            Nullable = true, Extension = true, Example = "\"0 2 * * *\"", Field = F<AutoTagConfig>(c => c.Schedule), DumpOmitsEmpty = true,
         },
     ]);
+
+    /// <summary>The record the root block binds to.</summary>
+    public static readonly Type RootRecord = typeof(AutoTagConfig);
+
+    /// <summary>Record properties no key sets directly: the loader's hooks derive them.</summary>
+    public static readonly IReadOnlyList<PropertyInfo> NotFromKeys =
+    [
+        F<AutoTagConfig>(c => c.SourcePath), // the file the config was read from
+        F<RuleConfig>(r => r.AssetIds), // parsed from asset_links
+    ];
+
+    /// <summary>
+    /// Where the descriptor and the records disagree: a key with neither a record property nor a reason, a key whose
+    /// property belongs to another record than its block's, or a settable record property no key (and no entry of
+    /// <paramref name="notFromKeys"/>) accounts for. Empty when they agree.
+    /// </summary>
+    public static IReadOnlyList<string> Agreement(BlockSpec root, Type rootRecord, IEnumerable<PropertyInfo> notFromKeys)
+    {
+        var problems = new List<string>();
+        var claimed = notFromKeys.Select(p => (p.DeclaringType, p.Name)).ToHashSet();
+        var records = new List<Type>();
+        Visit(root, rootRecord, "");
+        foreach (var record in records.Distinct())
+        {
+            foreach (var property in record.GetProperties(BindingFlags.Public | BindingFlags.Instance).Where(p => p.SetMethod is { IsPublic: true }))
+            {
+                if (!claimed.Contains((record, property.Name)))
+                {
+                    problems.Add($"{record.Name}.{property.Name} has no key in the config descriptor");
+                }
+            }
+        }
+
+        return problems;
+
+        void Visit(BlockSpec block, Type record, string prefix)
+        {
+            records.Add(record);
+            foreach (var key in block.Keys)
+            {
+                var path = prefix.Length == 0 ? key.Name : $"{prefix}.{key.Name}";
+                if (key.Inline && key.Child is { } inline)
+                {
+                    Visit(inline, record, path);
+                }
+                else if (key.Field is { } field)
+                {
+                    if (field.DeclaringType != record)
+                    {
+                        problems.Add($"{path} names {field.DeclaringType?.Name}.{field.Name}, but its block binds to {record.Name}");
+                        continue;
+                    }
+
+                    claimed.Add((record, field.Name));
+                    if (key.Child is { } child)
+                    {
+                        Visit(child, key.Kind == KeyKind.MapList ? ItemType(field.PropertyType) : field.PropertyType, key.Kind == KeyKind.MapList ? path + "[]" : path);
+                    }
+                }
+                else if (key.NotStored is null)
+                {
+                    problems.Add($"{path} has no record property (Field) and no reason (NotStored)");
+                }
+            }
+        }
+    }
+
+    /// <summary>T of a list property typed <c>IReadOnlyList&lt;T&gt;</c>.</summary>
+    public static Type ItemType(Type listType) =>
+        listType.IsGenericType && listType.GetGenericArguments() is [var item] ? item : throw new InvalidOperationException($"{listType.Name} is not a list type");
 
     /// <summary>Every key path, list items written as <c>[]</c> (e.g. <c>classification.rules[].tag_names</c>).</summary>
     public static IReadOnlyList<string> AllPaths() => [.. Walk().Select(k => k.Path)];
@@ -442,40 +542,61 @@ internal static class ConfigKeys
         }
     }
 
-    private static Func<object, object?> G<T>(Func<T, object?> get) => o => get((T)o);
+    /// <summary>The record property named by <paramref name="property"/> (<c>x =&gt; x.Name</c>).</summary>
+    internal static PropertyInfo F<T>(Expression<Func<T, object?>> property)
+    {
+        var body = property.Body is UnaryExpression { NodeType: ExpressionType.Convert } convert ? convert.Operand : property.Body;
+        return body is MemberExpression { Member: PropertyInfo info } && info.DeclaringType == typeof(T)
+            ? info
+            : throw new ArgumentException($"'{property}' must name a property of {typeof(T).Name}", nameof(property));
+    }
 
-    private static KeySpec B(string name, string help, bool @default) =>
+    /// <summary>A record value as the YAML value it was read from (see <see cref="KeySpec.Get"/>).</summary>
+    internal static object? AsYamlValue(object? value) => value switch
+    {
+        Enum e => SnakeCase(e.ToString()),
+        // Only the dump reads values back: it never shows credentials a URL may carry (user-info).
+        Uri uri => UrlRedaction.Redact(uri).AbsoluteUri,
+        IEnumerable<CompiledPattern> patterns => patterns.Select(p => p.Written),
+        _ => value,
+    };
+
+    /// <summary>TagToAlbum → tag_to_album: the YAML spelling of an enum member (the loader maps it back).</summary>
+    internal static string SnakeCase(string name) =>
+        string.Concat(name.Select((c, i) => char.IsUpper(c) ? (i > 0 ? "_" : "") + char.ToLowerInvariant(c) : c.ToString()));
+
+    internal static KeySpec B(string name, string help, bool @default) =>
         new(name, KeyKind.Bool, help) { HasDefault = true, Default = @default };
 
-    private static KeySpec I(string name, string help) => new(name, KeyKind.Int, help);
+    internal static KeySpec I(string name, string help) => new(name, KeyKind.Int, help);
 
-    private static KeySpec I(string name, string help, int? @default) =>
+    internal static KeySpec I(string name, string help, int? @default) =>
         new(name, KeyKind.Int, help) { HasDefault = true, Default = @default };
 
-    private static KeySpec S(string name, string help) => new(name, KeyKind.String, help);
+    internal static KeySpec S(string name, string help) => new(name, KeyKind.String, help);
 
-    private static KeySpec S(string name, string help, string? @default) =>
+    internal static KeySpec S(string name, string help, string? @default) =>
         new(name, KeyKind.String, help) { HasDefault = true, Default = @default };
 
-    private static KeySpec L(string name, string help) => new(name, KeyKind.StringList, help) { Nullable = true };
+    internal static KeySpec L(string name, string help) => new(name, KeyKind.StringList, help) { Nullable = true };
 
-    private static KeySpec M(string name, BlockSpec child, string help) => new(name, KeyKind.Map, help, child) { Nullable = true };
+    internal static KeySpec M(string name, BlockSpec child, string help) => new(name, KeyKind.Map, help, child) { Nullable = true };
 
-    private static KeySpec ML(string name, BlockSpec child, string help) =>
+    internal static KeySpec ML(string name, BlockSpec child, string help) =>
         new(name, KeyKind.MapList, help, child) { Nullable = true, HasDefault = true, Default = Array.Empty<string>() };
 
     /// <summary>The name of a tag the tool maintains.</summary>
-    private static KeySpec Tag(string name, string help, string @default, Func<object, object?> get) =>
-        new(name, KeyKind.String, help + TagHelpSuffix) { HasDefault = true, Default = @default, Nullable = true, NonEmpty = true, Get = get };
+    private static KeySpec Tag(string name, string help, string @default, PropertyInfo field) =>
+        new(name, KeyKind.String, help + TagHelpSuffix) { HasDefault = true, Default = @default, Nullable = true, NonEmpty = true, Field = field };
 
     /// <summary>Free text accepted on every block; stored only where the record has a place for it.</summary>
-    private static KeySpec Desc(Func<object, object?>? get, string? example = null) =>
+    private static KeySpec Desc(PropertyInfo? field, string? example = null) =>
         new("description", KeyKind.String, "Free text for humans; ignored by the tool.")
         {
             Nullable = true,
             Example = example,
-            Get = get,
-            NotStored = get is null ? "free text, ignored" : null,
+            Field = field,
+            NotStored = field is null ? "free text, ignored" : null,
             DumpOmitsEmpty = true,
         };
 }

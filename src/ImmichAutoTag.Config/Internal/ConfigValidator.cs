@@ -4,51 +4,38 @@ using ImmichAutoTag.Core.Configuration;
 namespace ImmichAutoTag.Config.Internal;
 
 /// <summary>
-/// Applies upstream's defaults and every semantic rule to the raw records, reporting all problems.
-/// Returns null when anything is wrong, so a half-valid config can never be used.
+/// Turns the raw blocks into the validated config: <see cref="ConfigBinder"/> binds every key by the descriptor
+/// (<see cref="ConfigKeys"/>) and reports its type, range, choice and required-key problems; the checks here are what
+/// a block needs beyond that (the server from url or host/port and the environment, a rule needs a non-empty list,
+/// keys that only make sense together, names that must exist). Returns null when anything is wrong, so a half-valid
+/// config can never be used.
 /// </summary>
 internal sealed class ConfigValidator(Diagnostics diag, Func<string, string?> env)
 {
     public const string EnvUrl = "IMMICH_URL";
     public const string EnvApiKey = "IMMICH_API_KEY";
 
-    public AutoTagConfig? Validate(RawConfig raw, string? sourcePath)
+    public AutoTagConfig? Validate(RawBlock root, string? sourcePath)
     {
-        var server = ValidateServer(raw);
-        var root = raw.B;
-
-        var config = new AutoTagConfig
+        var checks = new Dictionary<BlockSpec, BlockCheck>(ReferenceEqualityComparer.Instance)
+        {
+            [ConfigKeys.Skip] = (_, r) => CheckSkip((SkipConfig)r),
+            [ConfigKeys.Rule] = (raw, r) => CheckRule(raw, (RuleConfig)r),
+            [ConfigKeys.Conversion] = (raw, r) => CheckConversion(raw, (ConversionConfig)r),
+            [ConfigKeys.DateCorrection] = (raw, r) => CheckDateCorrection(raw, r),
+            [ConfigKeys.AlbumPermissions] = (raw, r) => CheckPermissions(raw, (AlbumPermissionsConfig)r),
+            [ConfigKeys.TagAlbumSync] = (raw, r) => CheckTagAlbumSync(raw, (TagAlbumSyncConfig)r),
+        };
+        var boundHere = new HashSet<BlockSpec>(ReferenceEqualityComparer.Instance) { ConfigKeys.Server };
+        var server = ValidateServer(root);
+        var bound = (AutoTagConfig)new ConfigBinder(diag, checks, boundHere).Bind(root, ConfigKeys.RootRecord);
+        var config = bound with
         {
             Server = server ?? new ServerConfig(new Uri("http://invalid/"), ""),
-            Description = root.Description?.Value,
-            EnableAlbumNameStrip = raw.EnableAlbumNameStrip?.Value ?? true,
-            Skip = ValidateSkip(raw.Skip),
-            Filters = new FiltersConfig
-            {
-                FilterIn = Rules(raw.Filters?.FilterIn),
-                FilterOut = Rules(raw.Filters?.FilterOut),
-            },
-            Conversions = new ConversionsConfig
-            {
-                Enabled = raw.Conversions?.Enabled?.Value ?? true,
-                Conversions = raw.Conversions?.Conversions?.Select(Conversion).ToList() ?? [],
-            },
-            Classification = ValidateClassification(raw.Classification, root),
-            DuplicateProcessing = ValidateDuplicates(raw.DuplicateProcessing),
-            AlbumDateConsistency = ValidateAlbumDateConsistency(raw.AlbumDateConsistency),
-            AlbumDetectionFromFolders = ValidateAlbumDetection(raw.AlbumDetectionFromFolders),
-            Performance = new PerformanceConfig
-            {
-                EnableTypeChecking = raw.Performance?.EnableTypeChecking?.Value ?? false,
-                FailFastOnAssetErrors = raw.Performance?.FailFastOnAssetErrors?.Value ?? false,
-            },
-            AlbumPermissions = ValidatePermissions(raw.AlbumPermissions),
-            CreateAlbumFromDateIfMissing = raw.CreateAlbumFromDateIfMissing?.Value ?? false,
-            TagAlbumSync = ValidateTagAlbumSync(raw.TagAlbumSync),
-            Schedule = ValidateSchedule(raw.Schedule),
-            FullPassIntervalHours = raw.FullPassIntervalHours?.Value ?? 24,
+            Schedule = ValidateSchedule(root.String("schedule")),
             SourcePath = sourcePath,
         };
+        WarnWithoutRules(root, config.Classification);
         return diag.Errors.Count == 0 && server is not null ? config : null;
     }
 
@@ -79,9 +66,9 @@ internal sealed class ConfigValidator(Diagnostics diag, Func<string, string?> en
         return new Uri(uri.GetLeftPart(UriPartial.Authority) + path + "/");
     }
 
-    private ServerConfig? ValidateServer(RawConfig raw)
+    private ServerConfig? ValidateServer(RawBlock root)
     {
-        var s = raw.Server;
+        var s = root.Map("server");
         var envUrl = NonEmpty(env(EnvUrl));
         var envKey = NonEmpty(env(EnvApiKey));
         Uri? url = null;
@@ -89,7 +76,7 @@ internal sealed class ConfigValidator(Diagnostics diag, Func<string, string?> en
 
         if (s is null && (envUrl is null || envKey is null))
         {
-            Missing(raw.B, "server", envUrl is null
+            Missing(root, "server", envUrl is null
                 ? "missing required key 'server' (needs url, or host and port, plus api_key; or set IMMICH_URL and IMMICH_API_KEY)"
                 : "missing required key 'server' (needs api_key, or set IMMICH_API_KEY)");
             ok = false;
@@ -103,7 +90,7 @@ internal sealed class ConfigValidator(Diagnostics diag, Func<string, string?> en
                 diag.EnvError(EnvUrl, error);
             }
         }
-        else if (s?.Url is { Value: { } text } urlVal)
+        else if (s?.String("url") is { Value: { } text } urlVal)
         {
             url = ParseBaseUrl(text, out var error);
             if (error is not null)
@@ -111,58 +98,61 @@ internal sealed class ConfigValidator(Diagnostics diag, Func<string, string?> en
                 diag.Error(urlVal.Loc, error);
             }
 
-            if (s.Host is not null)
+            if (s.String("host") is { } hostVal)
             {
-                diag.Warning(s.Host.Loc, "server.host/port are ignored because server.url is set");
+                diag.Warning(hostVal.Loc, "server.host/port are ignored because server.url is set");
             }
         }
-        else if (s is not null && !s.B.Has("url") && s.B.Has("host"))
+        else if (s is not null && !s.Has("url") && s.Has("host"))
         {
             url = FromHostPort(s);
         }
-        else if (s is not null && s.B.Has("url"))
+        else if (s is not null && s.Has("url"))
         {
             // A wrong-typed url was already reported by the reader; only an explicit null is left.
-            if (s.Url is not null)
+            if (s.String("url") is { } nullUrl)
             {
-                diag.Error(s.Url.Loc, "server.url must not be null");
+                diag.Error(nullUrl.Loc, "server.url must not be null");
             }
         }
         else if (s is not null)
         {
-            Missing(s.B, "host", "missing required key 'host' (or give 'url' instead of host and port)");
+            Missing(s, "host", "missing required key 'host' (or give 'url' instead of host and port)");
         }
 
         string? apiKey = envKey;
         if (apiKey is null && s is not null)
         {
-            apiKey = NonEmpty(s.ApiKey?.Value);
-            if (apiKey is null && (!s.B.Has("api_key") || s.ApiKey is not null))
+            var apiKeyVal = s.String("api_key");
+            apiKey = NonEmpty(apiKeyVal?.Value);
+            if (apiKey is null && (!s.Has("api_key") || apiKeyVal is not null))
             {
-                Missing(s.B, "api_key", "missing required key 'api_key' (or set IMMICH_API_KEY)");
+                Missing(s, "api_key", "missing required key 'api_key' (or set IMMICH_API_KEY)");
             }
         }
 
         return ok && url is not null && apiKey is not null ? new ServerConfig(url, apiKey) : null;
     }
 
-    private Uri? FromHostPort(RawServer s)
+    private Uri? FromHostPort(RawBlock s)
     {
-        if (s.Port is null)
+        var port = s.Int("port");
+        var hostVal = s.String("host");
+        if (port is null)
         {
-            if (!s.B.Has("port"))
+            if (!s.Has("port"))
             {
-                Missing(s.B, "port", "missing required key 'port' (needed with 'host'; or use 'url')");
+                Missing(s, "port", "missing required key 'port' (needed with 'host'; or use 'url')");
             }
 
             return null;
         }
 
-        if (s.Host is not { Value: { Length: > 0 } host })
+        if (hostVal is not { Value: { Length: > 0 } host })
         {
-            if (s.Host is not null)
+            if (hostVal is not null)
             {
-                diag.Error(s.Host.Loc, "host must not be empty");
+                diag.Error(hostVal.Loc, "host must not be empty");
             }
 
             return null;
@@ -170,39 +160,28 @@ internal sealed class ConfigValidator(Diagnostics diag, Func<string, string?> en
 
         if (host.Contains("://", StringComparison.Ordinal) || host.Contains('/', StringComparison.Ordinal))
         {
-            diag.Error(s.Host.Loc, $"host '{host}' must be a bare host name or IP; put a full URL in server.url instead");
+            diag.Error(hostVal.Loc, $"host '{host}' must be a bare host name or IP; put a full URL in server.url instead");
             return null;
         }
 
         var bracketed = host.Contains(':', StringComparison.Ordinal) && !host.StartsWith('[') ? $"[{host}]" : host;
-        var url = ParseBaseUrl(string.Create(CultureInfo.InvariantCulture, $"http://{bracketed}:{s.Port.Value}/"), out var error);
+        var url = ParseBaseUrl(string.Create(CultureInfo.InvariantCulture, $"http://{bracketed}:{port.Value}/"), out var error);
         if (error is not null)
         {
-            diag.Error(s.Host.Loc, $"host '{host}' is not a valid host name");
+            diag.Error(hostVal.Loc, $"host '{host}' is not a valid host name");
         }
 
         return url;
     }
 
-    private static SkipConfig ValidateSkip(RawSkip? raw)
-    {
-        return new SkipConfig
-        {
-            SkipN = Math.Max(0, raw?.SkipN?.Value ?? 0),
-            ResumePrevious = raw?.ResumePrevious?.Value ?? true,
-            // Upstream treats a negative limit as "unlimited", like null.
-            MaxItems = raw?.MaxItems?.Value is >= 0 and var max ? max : null,
-        };
-    }
+    private static SkipConfig CheckSkip(SkipConfig skip) =>
+        // Upstream treats a negative limit as "unlimited", like null.
+        skip.MaxItems is < 0 ? skip with { MaxItems = null } : skip;
 
-    private List<RuleConfig> Rules(IReadOnlyList<RawRule>? rules) => rules?.Select(Rule).ToList() ?? [];
-
-    private RuleConfig Rule(RawRule raw)
+    private RuleConfig CheckRule(RawBlock raw, RuleConfig rule)
     {
-        var tags = Strings(raw.TagNames);
-        var patterns = Patterns(raw.AlbumNamePatterns, PatternCompiler.TryAlbumName);
         var ids = new List<Guid>();
-        foreach (var link in raw.AssetLinks ?? [])
+        foreach (var link in raw.Strings("asset_links") ?? [])
         {
             if (AssetLinkParser.TryParse(link.Value, out var id))
             {
@@ -215,256 +194,93 @@ internal sealed class ConfigValidator(Diagnostics diag, Func<string, string?> en
         }
 
         // Count what was written, not what survived validation: a bad pattern is its own error.
-        var written = (raw.TagNames?.Count ?? 0) + (raw.AlbumNamePatterns?.Count ?? 0) + (raw.AssetLinks?.Count ?? 0);
-        var anyInvalid = raw.B.IsInvalid("tag_names") || raw.B.IsInvalid("album_name_patterns") || raw.B.IsInvalid("asset_links");
-        if (written == 0 && !anyInvalid)
+        string[] lists = ["tag_names", "album_name_patterns", "asset_links"];
+        var written = lists.Sum(k => raw.Strings(k)?.Count ?? 0);
+        if (written == 0 && !lists.Any(raw.IsInvalid))
         {
-            diag.Error(raw.B.Loc, "a rule needs at least one non-empty list: tag_names, album_name_patterns or asset_links");
+            diag.Error(raw.Loc, "a rule needs at least one non-empty list: tag_names, album_name_patterns or asset_links");
         }
 
-        return new RuleConfig
-        {
-            TagNames = tags,
-            AlbumNamePatterns = patterns,
-            AssetIds = ids,
-            AssetLinks = raw.AssetLinks?.Select(l => l.Value).ToList() ?? [],
-            Description = raw.B.Description?.Value,
-        };
+        return rule with { AssetIds = ids };
     }
 
-    private ConversionConfig Conversion(RawConversion raw)
+    private ConversionConfig CheckConversion(RawBlock raw, ConversionConfig conversion)
     {
-        if (raw.Source is null && !raw.B.IsInvalid("source"))
+        var destination = raw.Map("destination");
+        var destinationInvalid = raw.IsInvalid("destination")
+            || (destination is { } d && (d.IsInvalid("album_names") || d.IsInvalid("tag_names")));
+        if (conversion.DestinationAlbumNames.Count == 0 && conversion.DestinationTagNames.Count == 0 && !destinationInvalid)
         {
-            Missing(raw.B, "source");
-        }
-
-        var albums = Strings(raw.Destination?.AlbumNames);
-        var tags = Strings(raw.Destination?.TagNames);
-        var destinationInvalid = raw.B.IsInvalid("destination")
-            || (raw.Destination is { } d && (d.B.IsInvalid("album_names") || d.B.IsInvalid("tag_names")));
-        if (albums.Count == 0 && tags.Count == 0 && !destinationInvalid)
-        {
-            var loc = raw.Destination?.B.Loc ?? raw.B.Loc.Child("destination");
+            var loc = destination?.Loc ?? raw.Loc.Child("destination");
             diag.Error(loc, "a conversion destination needs album_names or tag_names (at least one non-empty)");
         }
 
-        // The reader has checked the value against the declared choices.
-        var mode = raw.Mode?.Value == "copy" ? ConversionMode.Copy : ConversionMode.Move;
-
-        return new ConversionConfig
-        {
-            Source = raw.Source is null ? new RuleConfig() : Rule(raw.Source),
-            DestinationAlbumNames = albums,
-            DestinationTagNames = tags,
-            Mode = mode,
-            Description = raw.B.Description?.Value,
-        };
+        // A missing source is reported as a missing required key; the record still needs one.
+        return raw.Map("source") is null ? conversion with { Source = new RuleConfig() } : conversion;
     }
 
-    private ClassificationConfig ValidateClassification(RawClassification? raw, Block root)
+    private object CheckDateCorrection(RawBlock raw, object record)
     {
-        var defaults = new ClassificationConfig();
-        var rules = Rules(raw?.Rules);
-        if (rules.Count == 0)
+        // Upstream requires both keys; a left-out one keeps the record's default, the least surprising value an
+        // upstream template would give it: repair off (it writes dates), zone UTC.
+        if (raw.String("extraction_timezone") is { } tz && (tz.Value is null || !TimeZoneInfo.TryFindSystemTimeZoneById(tz.Value, out _)))
         {
-            // Valid (upstream accepts it), but almost certainly not what the user wants.
-            var at = raw is null ? root.Loc.Child("classification") : raw.B.Loc.Child("rules");
-            var unknown = TagName(raw?.AutotagUnknown, defaults.AutotagUnknown) ?? "no unknown tag (autotag_unknown is null)";
-            diag.Warning(at, $"no classification rules: no asset can be classified, so every asset would become unclassified ({unknown}). Add rules under classification.rules (see rules/config.example.yaml)");
+            diag.Error(tz.Loc, $"unknown time zone '{tz.Value}': expected an IANA id such as UTC or Europe/Madrid");
         }
 
-        return new ClassificationConfig
-        {
-            Rules = rules,
-            AutotagUnknown = TagName(raw?.AutotagUnknown, defaults.AutotagUnknown),
-            AutotagConflict = TagName(raw?.AutotagConflict, defaults.AutotagConflict),
-            IncludeArchived = raw?.IncludeArchived?.Value ?? defaults.IncludeArchived,
-            IncludeHidden = raw?.IncludeHidden?.Value ?? defaults.IncludeHidden,
-        };
+        return record;
     }
 
-    private DuplicateProcessingConfig ValidateDuplicates(RawDuplicateProcessing? raw)
+    private AlbumPermissionsConfig CheckPermissions(RawBlock raw, AlbumPermissionsConfig permissions)
     {
-        var d = new DuplicateProcessingConfig();
-        var dateCorrection = d.DateCorrection;
-        if (raw?.DateCorrection is { } dc)
+        var known = permissions.UserGroups.Select(g => g.Name).ToList();
+        foreach (var rule in raw.Maps("selection_rules") ?? [])
         {
-            // Upstream requires both keys; a left-out one takes the value an upstream template would give it
-            // least surprisingly: repair off (it writes dates), zone UTC.
-            var tz = dc.ExtractionTimezone;
-            if (tz is not null && (tz.Value is null || !TimeZoneInfo.TryFindSystemTimeZoneById(tz.Value, out _)))
-            {
-                diag.Error(tz.Loc, $"unknown time zone '{tz.Value}': expected an IANA id such as UTC or Europe/Madrid");
-            }
-
-            dateCorrection = new DateCorrectionConfig
-            {
-                Enabled = dc.Enabled?.Value ?? dateCorrection.Enabled,
-                ExtractionTimezone = tz?.Value ?? dateCorrection.ExtractionTimezone,
-            };
-        }
-
-        return new DuplicateProcessingConfig
-        {
-            AutotagAlbumConflict = TagName(raw?.AutotagAlbumConflict, d.AutotagAlbumConflict),
-            AutotagClassificationConflict = TagName(raw?.AutotagClassificationConflict, d.AutotagClassificationConflict),
-            AutotagClassificationConflictPrefix = TagName(raw?.AutotagClassificationConflictPrefix, d.AutotagClassificationConflictPrefix),
-            AutotagAlbumDetectionConflict = TagName(raw?.AutotagAlbumDetectionConflict, d.AutotagAlbumDetectionConflict),
-            CopyClassificationFromDuplicates = raw?.CopyClassificationFromDuplicates?.Value ?? d.CopyClassificationFromDuplicates,
-            AddToAlbumOfDuplicates = raw?.AddToAlbumOfDuplicates?.Value ?? d.AddToAlbumOfDuplicates,
-            DateCorrection = dateCorrection,
-        };
-    }
-
-    private AlbumDateConsistencyConfig ValidateAlbumDateConsistency(RawAlbumDateConsistency? raw)
-    {
-        var d = new AlbumDateConsistencyConfig();
-        return new AlbumDateConsistencyConfig
-        {
-            Enabled = raw?.Enabled?.Value ?? d.Enabled,
-            AutotagAlbumDateMismatch = TagName(raw?.AutotagAlbumDateMismatch, d.AutotagAlbumDateMismatch),
-            ThresholdDays = raw?.ThresholdDays?.Value ?? d.ThresholdDays,
-        };
-    }
-
-    private AlbumDetectionFromFoldersConfig ValidateAlbumDetection(RawAlbumDetection? raw)
-    {
-        // Upstream requires enabled and excluded_paths; left out they mean "off" and "no exclusions".
-        if (raw is null)
-        {
-            return new AlbumDetectionFromFoldersConfig();
-        }
-
-        var excluded = Patterns(raw.ExcludedPaths, PatternCompiler.TryPathSearch);
-        return new AlbumDetectionFromFoldersConfig
-        {
-            Enabled = raw.Enabled?.Value ?? false,
-            ExcludedPaths = excluded,
-        };
-    }
-
-    private AlbumPermissionsConfig ValidatePermissions(RawAlbumPermissions? raw)
-    {
-        var groups = new List<UserGroupConfig>();
-        foreach (var g in raw?.UserGroups ?? [])
-        {
-            RequireAll(g.B);
-            groups.Add(new UserGroupConfig(g.Name?.Value ?? "", Strings(g.Members), g.B.Description?.Value));
-        }
-
-        var known = groups.Select(g => g.Name).ToList();
-        var rules = new List<SelectionRuleConfig>();
-        foreach (var r in raw?.SelectionRules ?? [])
-        {
-            RequireAll(r.B);
-            var access = r.Access?.Value is { } text ? Enum.Parse<AlbumAccess>(text, ignoreCase: true) : AlbumAccess.View;
-
-            foreach (var group in r.Groups ?? [])
+            foreach (var group in rule.Strings("groups") ?? [])
             {
                 if (!known.Contains(group.Value, StringComparer.Ordinal))
                 {
                     diag.Warning(group.Loc, $"group '{group.Value}' is not defined in album_permissions.user_groups{Suggest.Hint(group.Value, known)}");
                 }
             }
-
-            rules.Add(new SelectionRuleConfig(r.Name?.Value ?? "", r.Keyword?.Value ?? "", Strings(r.Groups), access, r.B.Description?.Value));
         }
 
-        return new AlbumPermissionsConfig
-        {
-            Enabled = raw?.Enabled?.Value ?? false,
-            UserGroups = groups,
-            SelectionRules = rules,
-            LogUnmatched = raw?.LogUnmatched?.Value ?? false,
-        };
+        return permissions;
     }
 
-    private TagAlbumSyncConfig ValidateTagAlbumSync(RawTagAlbumSync? raw)
+    private TagAlbumSyncConfig CheckTagAlbumSync(RawBlock raw, TagAlbumSyncConfig sync)
     {
-        var d = new TagAlbumSyncConfig();
-        if (raw is null)
-        {
-            return d;
-        }
-
-        var prefix = raw.TagPrefix?.Value ?? d.TagPrefix;
-        if (raw.TagPrefix is { } p && string.IsNullOrWhiteSpace(p.Value))
+        if (raw.String("tag_prefix") is { } p && string.IsNullOrWhiteSpace(p.Value))
         {
             // An empty prefix would make every tag an album and every album a tag.
             diag.Error(p.Loc, "tag_prefix must not be empty");
         }
 
-        var direction = raw.Direction?.Value switch
+        if (sync.Enabled && sync.Direction != SyncDirection.TagToAlbum && (raw.Strings("album_name_patterns")?.Count ?? 0) == 0)
         {
-            "album_to_tag" => SyncDirection.AlbumToTag,
-            "both" => SyncDirection.Both,
-            "tag_to_album" => SyncDirection.TagToAlbum,
-            _ => d.Direction,
-        };
-
-        var patterns = Patterns(raw.AlbumNamePatterns, PatternCompiler.TryAlbumName);
-        var enabled = raw.Enabled?.Value ?? d.Enabled;
-        if (enabled && direction != SyncDirection.TagToAlbum && (raw.AlbumNamePatterns?.Count ?? 0) == 0)
-        {
-            diag.Error(raw.B.Loc, "tag_album_sync.album_name_patterns is empty: album_to_tag needs at least one pattern (use '.*' for every album of yours)");
+            diag.Error(raw.Loc, "tag_album_sync.album_name_patterns is empty: album_to_tag needs at least one pattern (use '.*' for every album of yours)");
         }
 
-        var remove = raw.Remove?.Value ?? d.Remove;
-        if (remove && direction == SyncDirection.Both && raw.Remove is { } r)
+        if (sync.Remove && sync.Direction == SyncDirection.Both && raw.Bool("remove") is { } r)
         {
             // In both directions a membership on either side is copied to the other, so nothing could ever be removed.
             diag.Error(r.Loc, "remove: true needs one direction (tag_to_album or album_to_tag), not both");
         }
 
-        return new TagAlbumSyncConfig
-        {
-            Enabled = enabled,
-            TagPrefix = prefix,
-            Direction = direction,
-            AlbumNamePatterns = patterns,
-            CreateMissingAlbums = raw.CreateMissingAlbums?.Value ?? d.CreateMissingAlbums,
-            Remove = remove,
-        };
+        return sync;
     }
 
-    /// <summary>Output tag names: absent keeps the default, explicit null disables the tag.</summary>
-    private string? TagName(Val<string?>? raw, string? fallback)
+    private void WarnWithoutRules(RawBlock root, ClassificationConfig classification)
     {
-        if (raw is null)
+        if (classification.Rules.Count > 0)
         {
-            return fallback;
+            return;
         }
 
-        if (raw.Value is { } s && string.IsNullOrWhiteSpace(s))
-        {
-            diag.Error(raw.Loc, "tag name must not be empty (use null to disable the tag)");
-            return null;
-        }
-
-        return raw.Value;
-    }
-
-    private delegate CompiledPattern? TryCompile(string pattern, TimeSpan timeout, out string? error);
-
-    /// <summary>The valid patterns, compiled (same order); each invalid one is an error at its position.</summary>
-    private List<CompiledPattern> Patterns(IReadOnlyList<Val<string>>? raw, TryCompile compile)
-    {
-        var result = new List<CompiledPattern>();
-        foreach (var p in raw ?? [])
-        {
-            // Patterns are Python's dialect, matched on code points: translated, then compiled once, here.
-            if (compile(p.Value, CompiledPattern.DefaultMatchTimeout, out var error) is { } compiled)
-            {
-                result.Add(compiled);
-            }
-            else
-            {
-                diag.Error(p.Loc, $"invalid regex '{p.Value}': {error}");
-            }
-        }
-
-        return result;
+        // Valid (upstream accepts it), but almost certainly not what the user wants.
+        var at = root.Map("classification") is { } raw ? raw.Loc.Child("rules") : root.Loc.Child("classification");
+        var unknown = classification.AutotagUnknown ?? "no unknown tag (autotag_unknown is null)";
+        diag.Warning(at, $"no classification rules: no asset can be classified, so every asset would become unclassified ({unknown}). Add rules under classification.rules (see rules/config.example.yaml)");
     }
 
     private string? ValidateSchedule(Val<string?>? raw)
@@ -485,21 +301,7 @@ internal sealed class ConfigValidator(Diagnostics diag, Func<string, string?> en
         return null;
     }
 
-    private static List<string> Strings(IReadOnlyList<Val<string>>? raw) => raw?.Select(v => v.Value).ToList() ?? [];
-
-    /// <summary>Reports each key the block's spec marks <see cref="KeySpec.Required"/> that the file leaves out.</summary>
-    private void RequireAll(Block b)
-    {
-        foreach (var key in b.Spec.Keys.Where(k => k.Required && k.Kind != KeyKind.Map))
-        {
-            if (!b.Has(key.Name))
-            {
-                Missing(b, key.Name);
-            }
-        }
-    }
-
-    private void Missing(Block b, string key, string? message = null) =>
+    private void Missing(RawBlock b, string key, string? message = null) =>
         diag.Error(b.Loc.Child(key), message ?? $"missing required key '{key}'");
 
     private static string? NonEmpty(string? s) => string.IsNullOrWhiteSpace(s) ? null : s.Trim();

@@ -55,6 +55,9 @@ internal sealed class MapReader
     /// <summary>Position of the map itself (used for "missing required key" errors).</summary>
     public Loc Loc { get; }
 
+    /// <summary>The keys this map may hold.</summary>
+    public BlockSpec Spec => _spec;
+
     public static Loc At(YamlNode node, Loc loc) =>
         loc with { Line = (int)node.Start.Line, Column = (int)node.Start.Column };
 
@@ -67,7 +70,7 @@ internal sealed class MapReader
 
     public bool Has(string key)
     {
-        Spec(key);
+        KeyOf(key);
         return _entries.ContainsKey(key);
     }
 
@@ -140,7 +143,7 @@ internal sealed class MapReader
     /// </summary>
     public Val<string?>? Choice(string key)
     {
-        var spec = Spec(key);
+        var spec = KeyOf(key);
         var choices = spec.Choices ?? throw new InvalidOperationException($"Key '{_spec.Name}.{key}' declares no choices");
         var raw = spec.PythonEnum ? Mode(key) : String(key);
         if (raw is not { Value: { } text })
@@ -229,7 +232,7 @@ internal sealed class MapReader
 
     public MapReader? Map(string key)
     {
-        var spec = Spec(key);
+        var spec = KeyOf(key);
         if (!TryGet(key, KeyKind.Map, out var node, out var loc) || IsNull(node))
         {
             return null;
@@ -246,7 +249,7 @@ internal sealed class MapReader
 
     public IReadOnlyList<MapReader>? MapList(string key)
     {
-        var spec = Spec(key);
+        var spec = KeyOf(key);
         if (!TryGet(key, KeyKind.MapList, out var node, out var loc) || IsNull(node))
         {
             return null;
@@ -288,7 +291,7 @@ internal sealed class MapReader
         }
     }
 
-    private KeySpec Spec(string key)
+    private KeySpec KeyOf(string key)
     {
         _queried.Add(key);
         return _spec.Find(key) ?? throw new InvalidOperationException($"Key '{key}' is not declared for '{_spec.Name}'");
@@ -296,7 +299,7 @@ internal sealed class MapReader
 
     private bool TryGet(string key, KeyKind kind, out YamlNode node, out Loc loc)
     {
-        var spec = Spec(key);
+        var spec = KeyOf(key);
         if (spec.Kind != kind)
         {
             throw new InvalidOperationException($"Key '{_spec.Name}.{key}' is declared as {spec.Kind}, read as {kind}");
@@ -317,7 +320,7 @@ internal sealed class MapReader
     /// <summary>Checks the key's declared <see cref="KeySpec.Minimum"/> and <see cref="KeySpec.Maximum"/>.</summary>
     private bool InRange(string key, int value, Loc loc)
     {
-        var spec = Spec(key);
+        var spec = KeyOf(key);
         if (value >= (spec.Minimum ?? int.MinValue) && value <= (spec.Maximum ?? int.MaxValue))
         {
             return true;

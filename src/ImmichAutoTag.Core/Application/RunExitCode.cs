@@ -1,8 +1,8 @@
 namespace ImmichAutoTag.Core.Application;
 
 /// <summary>
-/// How a run ended, as a process exit code. The values are the CLI's documented exit codes (README, "Exit codes");
-/// a test keeps the two enums in agreement.
+/// The process exit codes of every command (how a run ended, or why a command did not start). The values are part of
+/// the CLI contract, documented in README.md ("Exit codes"); a test keeps that table and this enum in agreement.
 /// </summary>
 public enum RunExitCode
 {
@@ -11,6 +11,9 @@ public enum RunExitCode
 
     /// <summary>An unexpected error (a bug or an unanticipated server answer).</summary>
     Failure = 1,
+
+    /// <summary>The command line itself is wrong (unknown option, missing value, bad <c>--schedule</c>).</summary>
+    Usage = 2,
 
     /// <summary>No config found, or the config is invalid. Nothing was sent to the server.</summary>
     ConfigInvalid = 3,
@@ -33,7 +36,7 @@ public enum RunExitCode
     /// </summary>
     PartialFailure = 8,
 
-    /// <summary>Another run holds the state folder's run lock; nothing was done.</summary>
+    /// <summary>Another run or daemon holds the state folder's lock; nothing was done.</summary>
     Busy = 9,
 
     /// <summary>Interrupted (Ctrl-C / SIGTERM), following the shell convention 128 + SIGINT.</summary>

@@ -34,6 +34,9 @@ public sealed record AssetClassification(ClassificationStatus Status, IReadOnlyL
     /// <summary>Album names matched across all rules; with one rule, more than one means a conflict.</summary>
     public int MatchedAlbumCount => Matches.Sum(m => m.MatchedAlbumNames.Count);
 
+    /// <summary>The verdict for an asset no rule matched (no matches, status unclassified).</summary>
+    public static AssetClassification Unclassified { get; } = new(ClassificationStatus.Unclassified, []);
+
     public static AssetClassification From(IReadOnlyList<RuleMatch> matches)
     {
         var albums = matches.Sum(m => m.MatchedAlbumNames.Count);

@@ -86,16 +86,30 @@ public sealed class RuleClassifier
     public AssetClassification Classify(AssetFacts facts)
     {
         ArgumentNullException.ThrowIfNull(facts);
-        var matches = new List<RuleMatch>();
+        // Called once per asset or more: the usual outcomes (no rule, one rule) allocate no list. Assets no
+        // rule matches share one immutable verdict.
+        RuleMatch? first = null;
+        List<RuleMatch>? more = null;
         foreach (var rule in _rules)
         {
-            if (rule(facts) is { } match)
+            if (rule(facts) is not { } match)
             {
-                matches.Add(match);
+                continue;
+            }
+
+            if (first is null)
+            {
+                first = match;
+            }
+            else
+            {
+                (more ??= [first]).Add(match);
             }
         }
 
-        return AssetClassification.From(matches);
+        return first is null ? AssetClassification.Unclassified
+            : more is null ? AssetClassification.From([first])
+            : AssetClassification.From(more);
     }
 
     private static Func<AssetFacts, RuleMatch?> CompileRule(int index, RuleConfig rule, ConcurrentDictionary<PatternTimeout, bool> timedOut)
@@ -121,7 +135,7 @@ public sealed class RuleClassifier
 
         // Libraries have few distinct album names and many assets per album: decide each name once.
         var albumHits = new ConcurrentDictionary<string, bool>(StringComparer.Ordinal);
-        bool AlbumHits(string name) => albumHits.GetOrAdd(name, n =>
+        Func<string, bool> decide = n =>
         {
             for (var p = 0; p < patterns.Length; p++)
             {
@@ -132,15 +146,20 @@ public sealed class RuleClassifier
             }
 
             return false;
-        });
+        };
+
+        // The factory delegate is made once: a lambda written in the call would be a new delegate per lookup.
+        bool AlbumHits(string name) => albumHits.GetOrAdd(name, decide);
 
         return facts =>
         {
             List<string>? tags = null;
             if (tagNames.Count > 0 || tagPaths.Count > 0)
             {
-                foreach (var tag in facts.Tags)
+                var assetTags = facts.Tags;
+                for (var i = 0; i < assetTags.Count; i++)
                 {
+                    var tag = assetTags[i];
                     // A leaf-name hit is recorded by name (upstream), a path hit by path: both identify what matched.
                     if (tagNames.Contains(tag.Name))
                     {
@@ -153,14 +172,27 @@ public sealed class RuleClassifier
                 }
             }
 
-            List<string>? albums = null;
+            // Counted first, so the names that hit go into an array of their size (one per asset and rule).
+            string[]? albums = null;
             if (patterns.Length > 0)
             {
-                foreach (var album in facts.AlbumNames)
+                var names = facts.AlbumNames;
+                var hits = 0;
+                for (var i = 0; i < names.Count; i++)
                 {
-                    if (AlbumHits(album))
+                    hits += AlbumHits(names[i]) ? 1 : 0;
+                }
+
+                if (hits > 0)
+                {
+                    albums = new string[hits];
+                    hits = 0;
+                    for (var i = 0; i < names.Count; i++)
                     {
-                        (albums ??= []).Add(album);
+                        if (AlbumHits(names[i]))
+                        {
+                            albums[hits++] = names[i];
+                        }
                     }
                 }
             }

@@ -55,12 +55,22 @@ public sealed record OutputTags(string? Unknown, string? Conflict)
         new[] { Unknown, Conflict, DuplicateClassificationConflict, DuplicateAlbumConflict, AlbumDateMismatch, AlbumDetectionConflict }
             .OfType<string>().Distinct(StringComparer.Ordinal).ToList();
 
+    /// <summary>
+    /// Whether <paramref name="path"/> is one of the tags this run manages: an enabled fixed tag or a member of a
+    /// per-group family. Asked for every relevant tag of every asset, so it compares the fields directly instead
+    /// of building <see cref="Enabled"/> on each call.
+    /// </summary>
     public bool IsOutputTag(string path)
     {
         ArgumentNullException.ThrowIfNull(path);
-        return Enabled.Contains(path, StringComparer.Ordinal)
+        return Is(path, Unknown)
+            || Is(path, Conflict)
+            || Is(path, DuplicateClassificationConflict)
+            || Is(path, DuplicateAlbumConflict)
+            || Is(path, AlbumDateMismatch)
+            || Is(path, AlbumDetectionConflict)
             || IsFamily(path, DuplicateClassificationPrefix)
-            || IsFamily(path, DuplicateAlbumConflict is null ? null : DuplicateAlbumConflict + "_");
+            || IsAlbumConflictFamily(path);
     }
 
     public string? ClassificationConflictTagFor(Guid duplicateId) =>
@@ -73,13 +83,7 @@ public sealed record OutputTags(string? Unknown, string? Conflict)
     public IReadOnlySet<string> DesiredFor(ClassificationStatus status)
     {
         var desired = new HashSet<string>(StringComparer.Ordinal);
-        var name = status switch
-        {
-            ClassificationStatus.Unclassified => Unknown,
-            ClassificationStatus.Conflict => Conflict,
-            _ => null,
-        };
-        if (name is not null)
+        if (StatusTag(status) is { } name)
         {
             desired.Add(name);
         }
@@ -87,12 +91,30 @@ public sealed record OutputTags(string? Unknown, string? Conflict)
         return desired;
     }
 
+    /// <summary>The output tag of a classification status (unknown or conflict); null for classified assets or a disabled tag.</summary>
+    public string? StatusTag(ClassificationStatus status) => status switch
+    {
+        ClassificationStatus.Unclassified => Unknown,
+        ClassificationStatus.Conflict => Conflict,
+        _ => null,
+    };
+
+    private static bool Is(string path, string? name) => name is not null && string.Equals(path, name, StringComparison.Ordinal);
+
     // Only prefix + a canonical UUID: a user tag that merely starts with the prefix stays the user's.
     private static bool IsFamily(string path, string? prefix) =>
         prefix is not null
         && path.Length == prefix.Length + 36
         && path.StartsWith(prefix, StringComparison.Ordinal)
         && Guid.TryParseExact(path.AsSpan(prefix.Length), "D", out _);
+
+    // The album conflict family is "<tag>_<uuid>"; checked in place rather than concatenating the prefix per call.
+    private bool IsAlbumConflictFamily(string path) =>
+        DuplicateAlbumConflict is { } tag
+        && path.Length == tag.Length + 37
+        && path.StartsWith(tag, StringComparison.Ordinal)
+        && path[tag.Length] == '_'
+        && Guid.TryParseExact(path.AsSpan(tag.Length + 1), "D", out _);
 
     private static string? Normalise(string? name) => string.IsNullOrWhiteSpace(name) ? null : name;
 }

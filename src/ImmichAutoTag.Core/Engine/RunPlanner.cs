@@ -52,6 +52,11 @@ internal sealed class RunPlanner(
     private readonly FolderAlbums? _folders = config.AlbumDetectionFromFolders.Enabled ? new FolderAlbums(config.AlbumDetectionFromFolders) : null;
     private readonly Dictionary<Guid, IReadOnlyList<string>> _duplicateCopies = [];
     private readonly HashSet<Guid> _propagated = [];
+    private readonly Dictionary<string, AlbumPeriod?> _albumPeriods = new(StringComparer.Ordinal);
+
+    // The album names the rules see, refilled for each classification: the classifier keeps no reference to
+    // them (its matches copy the names that hit), so one list serves every asset instead of one list each.
+    private readonly List<string> _ruleAlbumNames = [];
 
     /// <summary>The tag leaf names the filters look at, so the gatherer reads them too.</summary>
     public static IReadOnlySet<string> FilterTagNames(FiltersConfig filters)
@@ -92,9 +97,10 @@ internal sealed class RunPlanner(
         var (conflictGroups, albumConflictGroups) = PlanDuplicateGroups(groups, copies, albumAdditions);
 
         var detectionConflicts = _folders is null ? [] : PlanFolderAlbums(_folders, facts.Values, albumChanges);
-        var (albumRemovals, albumDeletions) = TemporaryAlbums.Plan(
-            config.CreateAlbumFromDateIfMissing,
-            facts.Values.Select(f => new TemporaryAlbumInput(
+        var temporaryInputs = new List<(Facts Facts, TemporaryAlbumInput Input)>(facts.Count);
+        foreach (var f in facts.Values)
+        {
+            temporaryInputs.Add((f, new TemporaryAlbumInput(
                 f.Asset.Id,
                 f.InScope && (f.Classification is not null || f.IsMotionPart),
 
@@ -102,9 +108,21 @@ internal sealed class RunPlanner(
                 f.Classification?.Status == ClassificationStatus.Unclassified && f.Asset.Visibility != AssetVisibility.Hidden,
                 f.LocalDay,
                 f.OriginalAlbums,
-                f.Albums)).ToList(),
+                f.Albums)));
+        }
+
+        var (albumRemovals, albumDeletions) = TemporaryAlbums.Plan(
+            config.CreateAlbumFromDateIfMissing,
+            temporaryInputs.ConvertAll(t => t.Input),
             snapshot,
             albumChanges);
+        foreach (var (f, input) in temporaryInputs)
+        {
+            if (input.EditedAlbums is { } edited)
+            {
+                f.ReplaceAlbums(edited);
+            }
+        }
 
         var (targets, statuses, evaluations) = TagTargets(facts, copies, drops, conflictGroups, albumConflictGroups, detectionConflicts);
         ReportTimedOutPatterns(snapshot, timedOutAssets);
@@ -233,33 +251,56 @@ internal sealed class RunPlanner(
         var targets = new List<TagTarget>(facts.Count);
         var statuses = new Dictionary<Guid, ClassificationStatus>(facts.Count);
         var evaluations = new List<AssetEvaluation>(facts.Count);
-        foreach (var f in facts.Values.Where(f => f.InScope && f.Classification is not null))
+
+        // Most assets want exactly their status tag: they share one set per status (never changed once built),
+        // so a 100k library does not build 100k equal sets. An asset that wants more gets its own copy below.
+        var byStatus = new Dictionary<ClassificationStatus, HashSet<string>>();
+        foreach (var f in facts.Values)
         {
-            var classification = f.Classification!; // non-null: filtered just above
-            var desired = new HashSet<string>(outputs.DesiredFor(classification.Status), StringComparer.Ordinal);
+            if (!f.InScope || f.Classification is not { } classification)
+            {
+                continue;
+            }
+
+            if (!byStatus.TryGetValue(classification.Status, out var shared))
+            {
+                shared = new HashSet<string>(outputs.DesiredFor(classification.Status), StringComparer.Ordinal);
+                byStatus[classification.Status] = shared;
+            }
+
+            var desired = shared;
+            void Want(string? tag)
+            {
+                if (tag is not null && !desired.Contains(tag))
+                {
+                    desired = ReferenceEquals(desired, shared) ? new HashSet<string>(shared, StringComparer.Ordinal) : desired;
+                    desired.Add(tag);
+                }
+            }
+
             if (f.Group is { } group)
             {
                 if (conflictGroups.Contains(group))
                 {
-                    AddIfSet(desired, outputs.DuplicateClassificationConflict);
-                    AddIfSet(desired, outputs.ClassificationConflictTagFor(group));
+                    Want(outputs.DuplicateClassificationConflict);
+                    Want(outputs.ClassificationConflictTagFor(group));
                 }
 
                 if (albumConflictGroups.Contains(group))
                 {
-                    AddIfSet(desired, outputs.DuplicateAlbumConflict);
-                    AddIfSet(desired, outputs.AlbumConflictTagFor(group));
+                    Want(outputs.DuplicateAlbumConflict);
+                    Want(outputs.AlbumConflictTagFor(group));
                 }
             }
 
             if (outputs.AlbumDateMismatch is { } mismatchTag && AlbumDateMismatches(f))
             {
-                desired.Add(mismatchTag);
+                Want(mismatchTag);
             }
 
             if (outputs.AlbumDetectionConflict is { } detectionTag && detectionConflicts.Contains(f.Asset.Id) && classification.Status == ClassificationStatus.Unclassified)
             {
-                desired.Add(detectionTag);
+                Want(detectionTag);
             }
 
             targets.Add(new TagTarget(f.Asset.Id, f.OriginalTags, desired, copies.TryGetValue(f.Asset.Id, out var c) ? c : [])
@@ -267,12 +308,16 @@ internal sealed class RunPlanner(
                 Drops = drops.TryGetValue(f.Asset.Id, out var d) ? d : [],
             });
             statuses[f.Asset.Id] = classification.Status;
-            evaluations.Add(new AssetEvaluation(f.Asset, f.Albums.Select(a => a.Name).ToList(), f.Tags, classification));
+            evaluations.Add(new AssetEvaluation(f.Asset, AlbumNames(f.Albums), f.Tags, classification));
         }
 
-        foreach (var f in facts.Values.Where(f => f.IsMotionPart && f.InScope))
+        var none = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var f in facts.Values)
         {
-            targets.Add(new TagTarget(f.Asset.Id, f.OriginalTags, new HashSet<string>(StringComparer.Ordinal), []));
+            if (f.IsMotionPart && f.InScope)
+            {
+                targets.Add(new TagTarget(f.Asset.Id, f.OriginalTags, none, []));
+            }
         }
 
         return (targets, statuses, evaluations);
@@ -424,7 +469,7 @@ internal sealed class RunPlanner(
             var tag = members.SelectMany(m => m.Tags).First(t => string.Equals(t.Name, name, StringComparison.Ordinal) || string.Equals(t.Value, name, StringComparison.Ordinal));
             foreach (var m in members.Where(m => m.InScope && Key(m).Length == 0))
             {
-                m.Tags.Add(tag);
+                m.EditableTags.Add(tag);
                 (copies.TryGetValue(m.Asset.Id, out var list) ? list : copies[m.Asset.Id] = []).Add(tag.Value);
                 _duplicateCopies[m.Asset.Id] = [tag.Value];
                 m.Classification = Classify(m);
@@ -463,7 +508,7 @@ internal sealed class RunPlanner(
             }
 
             var album = candidates[0];
-            m.Albums.Add(album);
+            m.EditableAlbums.Add(album);
             m.Classification = Classify(m);
             if (!additions.TryGetValue(album.Id, out var entry))
             {
@@ -486,7 +531,7 @@ internal sealed class RunPlanner(
 
         List<string> added = [];
         List<Tag> dropped = [];
-        conversions.Apply(f.Asset.Id, f.Tags, f.Albums, added, dropped);
+        conversions.Apply(f.Asset.Id, f.EditableTags, f.EditableAlbums, added, dropped);
         if (added.Count > 0)
         {
             copies[f.Asset.Id] = added;
@@ -532,7 +577,7 @@ internal sealed class RunPlanner(
 
             if (albums.Join(f.Asset.Id, name, "folder detection", out var problem) is { } album)
             {
-                f.Albums.Add(album);
+                f.EditableAlbums.Add(album);
                 f.Classification = Classify(f);
             }
             else
@@ -550,9 +595,15 @@ internal sealed class RunPlanner(
         // The asset's local day (Immich's localDateTime, or the repaired one), as the temporary albums use it.
         var day = f.LocalDay;
         var mismatch = false;
-        foreach (var album in f.Albums.DistinctBy(a => a.Id))
+        for (var i = 0; i < f.Albums.Count; i++)
         {
-            if (AlbumNameDates.Parse(album.Name) is { } period && period.DaysOutside(day) > config.AlbumDateConsistency.ThresholdDays)
+            var album = f.Albums[i];
+            if (SeenBefore(f.Albums, i))
+            {
+                continue;
+            }
+
+            if (PeriodOf(album.Name) is { } period && period.DaysOutside(day) > config.AlbumDateConsistency.ThresholdDays)
             {
                 mismatch = true;
                 Note(PlanNoteKind.AlbumDateMismatch, f.Asset.Id, string.Create(CultureInfo.InvariantCulture, $"taken {day:yyyy-MM-dd}, {period.DaysOutside(day)} days outside album '{album.Name}' ({period.First:yyyy-MM-dd}..{period.Last:yyyy-MM-dd})"), album.Name);
@@ -562,14 +613,57 @@ internal sealed class RunPlanner(
         return mismatch;
     }
 
+    /// <summary>The date period an album name stands for, parsed once per name (a library has far fewer albums than assets).</summary>
+    private AlbumPeriod? PeriodOf(string name)
+    {
+        if (!_albumPeriods.TryGetValue(name, out var period))
+        {
+            period = AlbumNameDates.Parse(name);
+            _albumPeriods[name] = period;
+        }
+
+        return period;
+    }
+
+    /// <summary>Whether the album at <paramref name="index"/> is listed earlier too: an asset has few albums, so a scan beats a set.</summary>
+    private static bool SeenBefore(IReadOnlyList<Album> albums, int index)
+    {
+        for (var j = 0; j < index; j++)
+        {
+            if (albums[j].Id == albums[index].Id)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
     // ---- helpers ----
     /// <summary>The tool's temporary albums are no rule input: a date-prefix rule would otherwise classify their assets.</summary>
-    private AssetClassification Classify(Facts f) =>
-        classifier.Classify(new AssetFacts(f.Asset.Id, f.Tags, f.Albums.Select(a => a.Name).Where(n => !TemporaryAlbums.IsTemporary(n)).ToList()));
+    private AssetClassification Classify(Facts f)
+    {
+        _ruleAlbumNames.Clear();
+        var albums = f.Albums;
+        for (var i = 0; i < albums.Count; i++)
+        {
+            if (!TemporaryAlbums.IsTemporary(albums[i].Name))
+            {
+                _ruleAlbumNames.Add(albums[i].Name);
+            }
+        }
+
+        return classifier.Classify(new AssetFacts(f.Asset.Id, f.Tags, _ruleAlbumNames));
+    }
 
     /// <summary>filter_in focuses the run on the assets it matches; filter_out removes the ones it matches from every change.</summary>
     private bool InFocus(Facts f)
     {
+        if (_filterIn is null && _filterOut is null)
+        {
+            return true;
+        }
+
         var facts = new AssetFacts(f.Asset.Id, f.Tags, f.Albums.Select(a => a.Name).ToList());
         if (_filterIn is not null && _filterIn.Classify(facts).Matches.Count == 0)
         {
@@ -624,12 +718,20 @@ internal sealed class RunPlanner(
 
     private void Note(PlanNoteKind kind, Guid assetId, string message, string? album = null) => _notes.Add(new PlanNote(kind, assetId, message, album));
 
-    private static void AddIfSet(HashSet<string> set, string? value)
+    private static string[] AlbumNames(IReadOnlyList<Album> albums)
     {
-        if (value is not null)
+        if (albums.Count == 0)
         {
-            set.Add(value);
+            return [];
         }
+
+        var names = new string[albums.Count];
+        for (var i = 0; i < names.Length; i++)
+        {
+            names[i] = albums[i].Name;
+        }
+
+        return names;
     }
 
     /// <summary>
@@ -655,8 +757,8 @@ internal sealed class RunPlanner(
         TimeZoneInfo.TryFindSystemTimeZoneById(id, out var zone) ? zone : TimeZoneInfo.Utc;
 
     /// <summary>One own asset: what the server holds and, in the lists, what the plan will make of it.</summary>
-    /// <param name="albums">The asset's albums as read; kept as <see cref="OriginalAlbums"/> (the snapshot never changes), copied for <see cref="Albums"/>.</param>
-    /// <param name="tags">The asset's relevant tags as read; kept as <see cref="OriginalTags"/>, copied for <see cref="Tags"/>.</param>
+    /// <param name="albums">The asset's albums as read; kept as <see cref="OriginalAlbums"/> (the snapshot never changes), copied when first changed.</param>
+    /// <param name="tags">The asset's relevant tags as read; kept as <see cref="OriginalTags"/>, copied when first changed.</param>
     private sealed class Facts(Asset asset, IReadOnlyList<Album> albums, IReadOnlyList<Tag> tags, TimeZoneInfo? ownZone, TimeZoneInfo fallbackZone)
     {
         public Asset Asset { get; } = asset;
@@ -677,11 +779,25 @@ internal sealed class RunPlanner(
 
         public IReadOnlyList<Tag> OriginalTags { get; } = tags;
 
+        // Copied on the first change only: most assets keep the albums and tags they have, and a copy per asset of
+        // a large library is megabytes for nothing.
+        private List<Album>? _albums;
+        private List<Tag>? _tags;
+
         /// <summary>Albums after propagation.</summary>
-        public List<Album> Albums { get; } = [.. albums];
+        public IReadOnlyList<Album> Albums => _albums ?? OriginalAlbums;
 
         /// <summary>Tags after copies from duplicates.</summary>
-        public List<Tag> Tags { get; } = [.. tags];
+        public IReadOnlyList<Tag> Tags => _tags ?? OriginalTags;
+
+        /// <summary><see cref="Albums"/>, to change (a copy of <see cref="OriginalAlbums"/> is made on first use).</summary>
+        public List<Album> EditableAlbums => _albums ??= [.. OriginalAlbums];
+
+        /// <summary><see cref="Tags"/>, to change (a copy of <see cref="OriginalTags"/> is made on first use).</summary>
+        public List<Tag> EditableTags => _tags ??= [.. OriginalTags];
+
+        /// <summary>Takes <paramref name="albums"/> (a step's edited copy of <see cref="Albums"/>) as the albums from now on.</summary>
+        public void ReplaceAlbums(List<Album> albums) => _albums = albums;
 
         /// <summary>The capture date after repair.</summary>
         public DateTimeOffset Date { get; set; } = asset.FileCreatedAt;

@@ -43,8 +43,6 @@ internal sealed class TagAlbumSync(AutoTagConfig config, RunOptions options)
 
     public SyncPlan Plan(LibrarySnapshot snapshot)
     {
-        var albumsByAsset = snapshot.AlbumsByAsset.ToDictionary(kv => kv.Key, kv => kv.Value.ToList());
-        var tagsByAsset = snapshot.TagsByAsset.ToDictionary(kv => kv.Key, kv => kv.Value.ToList());
         var newAlbums = new Dictionary<Guid, AlbumCreation>();
         var pending = new List<Album>();
         var additions = new Dictionary<Guid, (Album Album, List<Guid> Assets)>();
@@ -58,6 +56,9 @@ internal sealed class TagAlbumSync(AutoTagConfig config, RunOptions options)
             return new SyncPlan(snapshot, newAlbums, [], removals, tagAdditions, tagRemovals, removedPaths, notes);
         }
 
+        // Copied only when the sync runs: the copies are what it changes, and a library has one entry per asset.
+        var albumsByAsset = snapshot.AlbumsByAsset.ToDictionary(kv => kv.Key, kv => kv.Value.ToList());
+        var tagsByAsset = snapshot.TagsByAsset.ToDictionary(kv => kv.Key, kv => kv.Value.ToList());
         var userId = snapshot.User.Id;
         var assets = snapshot.Assets.Where(a => a.OwnerId == userId && InScope(snapshot, a)).Select(a => a.Id).ToList();
         var ownAlbums = snapshot.Albums.Where(a => a.OwnerId == userId).ToLookup(a => a.Name, StringComparer.Ordinal);

@@ -173,25 +173,62 @@ public static class TagPlanner
         var removals = new Dictionary<Guid, List<Guid>>();
         var tagPaths = new Dictionary<Guid, string>();
 
+        // Plain loops: this runs once per asset of the library (100k and more), where LINQ's iterators and
+        // closures cost more than the plan itself. The sets and lists per asset hold a handful of tags.
+        List<string>? missing = null;
         foreach (var target in targets)
         {
             var assetId = target.AssetId;
-            var actual = target.Actual.Where(t => outputs.IsOutputTag(t.Value)).ToList();
 
-            foreach (var path in target.Desired.Where(p => !actual.Exists(t => string.Equals(t.Value, p, StringComparison.Ordinal))).Order(StringComparer.Ordinal))
+            // Desired output tags the asset lacks, added in path order.
+            missing?.Clear();
+            if (target.Desired.Count > 0)
             {
-                Add(additions, path, assetId);
+                foreach (var path in target.Desired)
+                {
+                    if (!CarriesOutputTag(target.Actual, path, outputs))
+                    {
+                        (missing ??= []).Add(path);
+                    }
+                }
             }
 
-            foreach (var path in target.Copies.Where(p => !target.Actual.Any(t => string.Equals(t.Value, p, StringComparison.Ordinal))))
+            if (missing is { Count: > 0 })
             {
-                Add(additions, path, assetId);
+                missing.Sort(StringComparer.Ordinal);
+                foreach (var path in missing)
+                {
+                    Add(additions, path, assetId);
+                }
             }
 
-            foreach (var tag in actual.Where(t => !target.Desired.Contains(t.Value)).Concat(target.Drops.Where(t => !outputs.IsOutputTag(t.Value))))
+            for (var i = 0; i < target.Copies.Count; i++)
             {
-                Add(removals, tag.Id, assetId);
-                tagPaths[tag.Id] = tag.Value;
+                if (!Carries(target.Actual, target.Copies[i]))
+                {
+                    Add(additions, target.Copies[i], assetId);
+                }
+            }
+
+            // Owned tags it should not carry, then the tags a conversion drops (never an output tag).
+            for (var i = 0; i < target.Actual.Count; i++)
+            {
+                var tag = target.Actual[i];
+                if (outputs.IsOutputTag(tag.Value) && !target.Desired.Contains(tag.Value))
+                {
+                    Add(removals, tag.Id, assetId);
+                    tagPaths[tag.Id] = tag.Value;
+                }
+            }
+
+            for (var i = 0; i < target.Drops.Count; i++)
+            {
+                var tag = target.Drops[i];
+                if (!outputs.IsOutputTag(tag.Value))
+                {
+                    Add(removals, tag.Id, assetId);
+                    tagPaths[tag.Id] = tag.Value;
+                }
             }
         }
 
@@ -215,6 +252,32 @@ public static class TagPlanner
             removals.ToDictionary(kv => kv.Key, kv => (IReadOnlyList<Guid>)kv.Value),
             tagPaths,
             statuses);
+    }
+
+    private static bool Carries(IReadOnlyList<Tag> tags, string path)
+    {
+        for (var i = 0; i < tags.Count; i++)
+        {
+            if (string.Equals(tags[i].Value, path, StringComparison.Ordinal))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static bool CarriesOutputTag(IReadOnlyList<Tag> tags, string path, OutputTags outputs)
+    {
+        for (var i = 0; i < tags.Count; i++)
+        {
+            if (string.Equals(tags[i].Value, path, StringComparison.Ordinal) && outputs.IsOutputTag(path))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private static void Add<TKey>(Dictionary<TKey, List<Guid>> map, TKey key, Guid assetId)

@@ -7,8 +7,18 @@ namespace ImmichAutoTag.Core.Engine;
 /// <param name="Changeable">In scope and classified without error: the run may move it.</param>
 /// <param name="Day">The asset's local calendar day after this run's date repair.</param>
 /// <param name="OriginalAlbums">Its albums on the server.</param>
-/// <param name="Albums">Its albums after the plan; updated here.</param>
-internal sealed record TemporaryAlbumInput(Guid AssetId, bool Changeable, bool Unclassified, DateOnly Day, IReadOnlyList<Album> OriginalAlbums, List<Album> Albums);
+/// <param name="CurrentAlbums">Its albums as planned so far.</param>
+internal sealed record TemporaryAlbumInput(Guid AssetId, bool Changeable, bool Unclassified, DateOnly Day, IReadOnlyList<Album> OriginalAlbums, IReadOnlyList<Album> CurrentAlbums)
+{
+    /// <summary>Its albums after this step, when it changed them (a copy of <see cref="CurrentAlbums"/>); null when unchanged.</summary>
+    public List<Album>? EditedAlbums { get; private set; }
+
+    /// <summary>The albums after this step so far.</summary>
+    public IReadOnlyList<Album> Albums => EditedAlbums ?? CurrentAlbums;
+
+    /// <summary>The albums to change, copied from <see cref="CurrentAlbums"/> on first use.</summary>
+    public List<Album> Edit() => EditedAlbums ??= [.. CurrentAlbums];
+}
 
 /// <summary>
 /// The tool's own per-day albums for unclassified assets, named <c>YYYY-MM-DD-autotag-temp-unclassified</c>
@@ -43,30 +53,48 @@ internal static class TemporaryAlbums
         var members = own.Keys.ToDictionary(id => id, _ => 0);
         foreach (var asset in snapshot.Assets)
         {
-            foreach (var album in snapshot.AlbumsOf(asset.Id).Where(a => own.ContainsKey(a.Id)).DistinctBy(a => a.Id))
+            var albums = snapshot.AlbumsOf(asset.Id);
+            for (var i = 0; i < albums.Count; i++)
             {
-                members[album.Id]++;
+                if (own.ContainsKey(albums[i].Id) && !ListedBefore(albums, i))
+                {
+                    members[albums[i].Id]++;
+                }
             }
         }
 
         var removals = new Dictionary<Guid, List<Guid>>();
         var added = new HashSet<Guid>();
-        foreach (var asset in assets.Where(a => a.Changeable))
+        foreach (var asset in assets)
         {
+            if (!asset.Changeable)
+            {
+                continue;
+            }
+
             var desired = create && asset.Unclassified ? NameFor(asset.Day) : null;
             var target = desired is null ? null : canonical.GetValueOrDefault(desired);
-            foreach (var album in asset.OriginalAlbums.Where(a => own.ContainsKey(a.Id)).DistinctBy(a => a.Id))
+            for (var i = 0; i < asset.OriginalAlbums.Count; i++)
             {
+                var album = asset.OriginalAlbums[i];
+                if (!own.ContainsKey(album.Id) || ListedBefore(asset.OriginalAlbums, i))
+                {
+                    continue;
+                }
+
                 // With creation off an unclassified asset stays where it is; it only leaves once classified.
                 var keep = asset.Unclassified && (desired is null || album.Id == target?.Id);
                 if (!keep)
                 {
                     (removals.TryGetValue(album.Id, out var list) ? list : removals[album.Id] = []).Add(asset.AssetId);
-                    asset.Albums.RemoveAll(a => a.Id == album.Id);
+                    if (IndexOf(asset.Albums, album.Id) >= 0)
+                    {
+                        RemoveAll(asset.Edit(), album.Id);
+                    }
                 }
             }
 
-            if (desired is null || asset.Albums.Exists(a => target is not null && a.Id == target.Id))
+            if (desired is null || (target is not null && IndexOf(asset.Albums, target.Id) >= 0))
             {
                 continue;
             }
@@ -75,11 +103,11 @@ internal static class TemporaryAlbums
             {
                 changes.AddTo(target, asset.AssetId);
                 added.Add(target.Id);
-                asset.Albums.Add(target);
+                asset.Edit().Add(target);
             }
             else
             {
-                asset.Albums.Add(changes.Create(desired, asset.AssetId, "temporary album"));
+                asset.Edit().Add(changes.Create(desired, asset.AssetId, "temporary album"));
             }
         }
 
@@ -100,5 +128,45 @@ internal static class TemporaryAlbums
             .OrderBy(r => r.AlbumName, StringComparer.Ordinal)
             .ToList();
         return (planned, deletions);
+    }
+
+    // Plain loops instead of lambdas: a lambda capturing the loop's album or target allocates a closure for every
+    // asset of the library, which is most of this step's cost on a large library.
+    private static int IndexOf(IReadOnlyList<Album> albums, Guid id)
+    {
+        for (var i = 0; i < albums.Count; i++)
+        {
+            if (albums[i].Id == id)
+            {
+                return i;
+            }
+        }
+
+        return -1;
+    }
+
+    private static void RemoveAll(List<Album> albums, Guid id)
+    {
+        for (var i = albums.Count - 1; i >= 0; i--)
+        {
+            if (albums[i].Id == id)
+            {
+                albums.RemoveAt(i);
+            }
+        }
+    }
+
+    /// <summary>Whether the album at <paramref name="index"/> is listed earlier too (an asset has few albums: no set per asset).</summary>
+    private static bool ListedBefore(IReadOnlyList<Album> albums, int index)
+    {
+        for (var j = 0; j < index; j++)
+        {
+            if (albums[j].Id == albums[index].Id)
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 }

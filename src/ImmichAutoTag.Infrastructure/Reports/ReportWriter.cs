@@ -46,11 +46,14 @@ public static class ReportWriter
             }
         }
 
-        foreach (var evaluation in result.Evaluations)
+        // Only when a rule names input tags; one pass per asset without LINQ, since there may be 100k of them.
+        for (var e = 0; e < result.Evaluations.Count && inputCounts.Count > 0; e++)
         {
-            foreach (var name in evaluation.Tags.Select(t => t.Name).Distinct(StringComparer.Ordinal))
+            var tags = result.Evaluations[e].Tags;
+            for (var i = 0; i < tags.Count; i++)
             {
-                if (inputCounts.TryGetValue(name, out var n))
+                var name = tags[i].Name;
+                if (inputCounts.TryGetValue(name, out var n) && !NamedBefore(tags, i))
                 {
                     inputCounts[name] = n + 1;
                 }
@@ -80,6 +83,20 @@ public static class ReportWriter
         }
 
         return sb.ToString();
+    }
+
+    /// <summary>Whether the tag at <paramref name="index"/> has a leaf name listed earlier (an asset carries each name once in the count).</summary>
+    private static bool NamedBefore(IReadOnlyList<Tag> tags, int index)
+    {
+        for (var j = 0; j < index; j++)
+        {
+            if (string.Equals(tags[j].Name, tags[index].Name, StringComparison.Ordinal))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     /// <summary>

@@ -1,4 +1,5 @@
 using ImmichAutoTag.Cli;
+using ImmichAutoTag.Core.Application;
 
 namespace ImmichAutoTag.IntegrationTests.Cli;
 
@@ -44,7 +45,7 @@ public sealed class CliBasicsTests
 
         var result = await cli.RunAsync("run", "--no-such-option");
 
-        result.ExitCode.Should().Be((int)ExitCode.Usage);
+        result.ExitCode.Should().Be((int)RunExitCode.Usage);
         result.Err.Should().Contain("--no-such-option");
     }
 
@@ -108,7 +109,7 @@ public sealed class CliBasicsTests
 
         var result = await cli.RunAsync("validate", "--config", path);
 
-        result.ExitCode.Should().Be((int)ExitCode.ConfigInvalid, result.ToString());
+        result.ExitCode.Should().Be((int)RunExitCode.ConfigInvalid, result.ToString());
         result.Err.Should().Contain("server.url");
         result.Err.Should().Contain("enable_album_name_strip");
         result.Err.Should().Contain("classification.rules[0].album_name_patterns[0]");
@@ -122,7 +123,7 @@ public sealed class CliBasicsTests
 
         var result = await cli.RunAsync("validate");
 
-        result.ExitCode.Should().Be((int)ExitCode.ConfigInvalid, result.ToString());
+        result.ExitCode.Should().Be((int)RunExitCode.ConfigInvalid, result.ToString());
         result.Err.Should().Contain(Path.Combine(cli.Home, ".config", "immich_autotag", "config.yaml"));
         result.Err.Should().Contain(Path.Combine(cli.Home, ".immich_autotag", "config.yaml"));
     }

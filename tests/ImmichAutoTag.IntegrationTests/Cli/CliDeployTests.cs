@@ -47,7 +47,7 @@ public sealed class CliDeployTests : IAsyncLifetime
             refused = await cli.RunAsync("run", "-c", config, "--state", state);
         }
 
-        refused.ExitCode.Should().Be((int)ExitCode.Busy, refused.ToString());
+        refused.ExitCode.Should().Be((int)RunExitCode.Busy, refused.ToString());
         refused.Err.Should().Contain("another immich-autotag run is in progress").And.Contain(Path.Combine(state, "run.lock"));
         _server.Requests.Total.Should().Be(0, "a refused run sends nothing");
         Directory.Exists(Path.Combine(cli.Root, "logs")).Should().BeFalse("a refused run creates no output folder");
@@ -167,7 +167,7 @@ public sealed class CliDeployTests : IAsyncLifetime
 
         var result = await cli.RunAsync("daemon", "-c", cli.WriteConfig(Config()), "--loop", "5", "--schedule", "0 2 * * *");
 
-        result.ExitCode.Should().Be((int)ExitCode.Usage, result.ToString());
+        result.ExitCode.Should().Be((int)RunExitCode.Usage, result.ToString());
     }
 
     [Fact]
@@ -178,7 +178,7 @@ public sealed class CliDeployTests : IAsyncLifetime
 
         var result = await cli.RunAsync("validate", "-c", config);
 
-        result.ExitCode.Should().Be((int)ExitCode.ConfigInvalid, result.ToString());
+        result.ExitCode.Should().Be((int)RunExitCode.ConfigInvalid, result.ToString());
         result.Err.Should().Contain(config).And.Contain("schedule");
     }
 

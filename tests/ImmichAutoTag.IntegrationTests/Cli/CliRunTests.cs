@@ -1,4 +1,5 @@
 using ImmichAutoTag.Cli;
+using ImmichAutoTag.Core.Application;
 using ImmichAutoTag.TestKit;
 
 namespace ImmichAutoTag.IntegrationTests.Cli;
@@ -84,7 +85,7 @@ public sealed class CliRunTests : IAsyncLifetime
 
         var result = await cli.RunAsync("run", "--config", config);
 
-        result.ExitCode.Should().Be((int)ExitCode.ConfigInvalid, result.ToString());
+        result.ExitCode.Should().Be((int)RunExitCode.ConfigInvalid, result.ToString());
         result.Err.Should().Contain("config.yaml:6:").And.Contain("classification.rules[0].album_name_patterns[0]");
         result.Err.Should().Contain("classification.colour");
         _server.Requests.Total.Should().Be(0);
@@ -103,7 +104,7 @@ public sealed class CliRunTests : IAsyncLifetime
 
         var result = await cli.RunAsync("run", "--config", cli.WriteConfig(Config(url)));
 
-        result.ExitCode.Should().Be((int)ExitCode.ServerUnreachable, result.ToString());
+        result.ExitCode.Should().Be((int)RunExitCode.ServerUnreachable, result.ToString());
         result.Err.Should().Contain($"127.0.0.1:{port}");
     }
 
@@ -114,7 +115,7 @@ public sealed class CliRunTests : IAsyncLifetime
 
         var result = await cli.RunAsync("run", "--config", cli.WriteConfig(Config(_server.BaseUrl.ToString())));
 
-        result.ExitCode.Should().Be((int)ExitCode.AuthenticationFailed, result.ToString());
+        result.ExitCode.Should().Be((int)RunExitCode.AuthenticationFailed, result.ToString());
         result.Err.Should().Contain("check the API key");
         (result.Out + result.Err).Should().NotContain("not-a-valid-key-1234");
     }
@@ -127,7 +128,7 @@ public sealed class CliRunTests : IAsyncLifetime
 
         var result = await cli.RunAsync("run", "--config", cli.WriteConfig(Config(_server.BaseUrl.ToString())));
 
-        result.ExitCode.Should().Be((int)ExitCode.PermissionDenied, result.ToString());
+        result.ExitCode.Should().Be((int)RunExitCode.PermissionDenied, result.ToString());
         result.Err.Should().Contain("'tag.read'").And.Contain("'tag.create'").And.Contain("'tag.asset'");
         result.Err.Should().NotContain("'asset.read'");
         _server.Requests.Count("searchAssets").Should().Be(0);

@@ -1,5 +1,6 @@
 using ImmichAutoTag.Cli;
 using ImmichAutoTag.Config;
+using ImmichAutoTag.Core.Application;
 using ImmichAutoTag.TestKit;
 
 namespace ImmichAutoTag.IntegrationTests.Cli;
@@ -49,7 +50,7 @@ public sealed class ConfigStartTests : IAsyncLifetime
 
         var result = await cli.RunAsync("validate", "--config", "missing.yaml");
 
-        result.ExitCode.Should().Be((int)ExitCode.ConfigInvalid, result.ToString());
+        result.ExitCode.Should().Be((int)RunExitCode.ConfigInvalid, result.ToString());
         result.Err.Should().Contain("missing.yaml").And.NotContain("using the built-in default rules");
     }
 
@@ -79,7 +80,7 @@ public sealed class ConfigStartTests : IAsyncLifetime
         var mineAfterRefusal = await File.ReadAllTextAsync(path);
         var forced = await cli.RunAsync("config", "init", path, "--force");
 
-        refused.ExitCode.Should().Be((int)ExitCode.Failure, refused.ToString());
+        refused.ExitCode.Should().Be((int)RunExitCode.Failure, refused.ToString());
         refused.Err.Should().Contain("already exists");
         mineAfterRefusal.Should().Be("# mine\n");
         forced.ExitCode.Should().Be(0, forced.ToString());

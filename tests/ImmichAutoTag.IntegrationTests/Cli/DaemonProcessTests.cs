@@ -78,7 +78,7 @@ public sealed class DaemonProcessTests : IAsyncLifetime
         exit.Should().NotBeNull(daemon.ToString());
         var final = ReadStatus()!;
         var runs = final.RecentRuns.OrderBy(r => r.StartedAt).ToList();
-        if (exit == (int)ExitCode.Cancelled)
+        if (exit == (int)RunExitCode.Cancelled)
         {
             runs[^1].Outcome.Should().Be(RunOutcome.Cancelled, "130 means the stop interrupted a run");
         }
@@ -113,7 +113,7 @@ public sealed class DaemonProcessTests : IAsyncLifetime
         using var second = StartDaemon("--schedule", "0 2 * * *");
         var exit = await second.WaitForExitAsync(Patience);
 
-        exit.Should().Be((int)ExitCode.Busy, second.ToString());
+        exit.Should().Be((int)RunExitCode.Busy, second.ToString());
         second.Err.Should().Contain("already running").And.Contain(State);
         first.HasExited.Should().BeFalse("the first daemon keeps running");
         first.Terminate();

@@ -232,7 +232,7 @@ public sealed class AlbumFeatureRunTests() : FeatureRunTestBase(Rules, SecondPla
         var result = await cli.RunAsync("run", "--config", config);
         var dry = await cli.RunAsync("run", "--dry-run", "--config", config);
 
-        result.ExitCode.Should().Be((int)ImmichAutoTag.Cli.ExitCode.PermissionDenied, result.ToString());
+        result.ExitCode.Should().Be((int)ImmichAutoTag.Core.Application.RunExitCode.PermissionDenied, result.ToString());
         result.Err.Should().Contain("'album.create'").And.Contain("'albumAsset.create'").And.Contain("'albumAsset.delete'").And.Contain("'album.delete'");
         dry.ExitCode.Should().Be(0, dry.ToString());
         Server.Requests.WriteCount.Should().Be(0);

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using ImmichAutoTag.Cli;
+using ImmichAutoTag.Core.Application;
 using ImmichAutoTag.IntegrationTests.Cli;
 using ImmichAutoTag.TestKit;
 
@@ -215,7 +216,7 @@ public sealed class EngineOverHttpTests : IAsyncLifetime
         var real = await cli.RunAsync("run", "--config", config);
 
         dry.ExitCode.Should().Be(0, dry.ToString());
-        real.ExitCode.Should().Be((int)ExitCode.PermissionDenied, real.ToString());
+        real.ExitCode.Should().Be((int)RunExitCode.PermissionDenied, real.ToString());
         real.Err.Should().Contain("'tag.create'").And.Contain("'tag.asset'");
     }
 

@@ -1,5 +1,5 @@
 using System.Text.Json;
-using ImmichAutoTag.Cli;
+using ImmichAutoTag.Core.Application;
 using ImmichAutoTag.IntegrationTests.Cli;
 using ImmichAutoTag.TestKit;
 
@@ -35,7 +35,7 @@ public sealed class MidRunSurpriseTests
         var stopped = await cli.RunAsync("run", "--config", cli.WriteConfig(library.Config()), "--output", "stopped");
         library.Server.BeforeServe = null;
 
-        stopped.ExitCode.Should().Be((int)ExitCode.AuthenticationFailed, stopped.ToString());
+        stopped.ExitCode.Should().Be((int)RunExitCode.AuthenticationFailed, stopped.ToString());
         stopped.Err.Should().Contain("rejected the API key").And.Contain("The run stopped");
         FaultMatrixTests.LastRunExitCode(cli).Should().Be(5);
         var rejected = library.Server.Requests.All.Where(r => r.StatusCode == 401).ToList();
@@ -82,7 +82,7 @@ public sealed class MidRunSurpriseTests
         library.Server.State.ServerVersion = versionAfter;
         await library.Server.ListenAgainAsync();
 
-        stopped.ExitCode.Should().Be((int)ExitCode.ServerUnreachable, stopped.ToString());
+        stopped.ExitCode.Should().Be((int)RunExitCode.ServerUnreachable, stopped.ToString());
         stopped.Err.Should().Contain("did not answer").And.Contain("The run stopped");
         FaultMatrixTests.LastRunExitCode(cli).Should().Be(4);
         AppliedAlbumsExist(cli, "stopped", library).Should().BeGreaterThan(0, "the report lists the albums created before the server went down");
@@ -119,14 +119,14 @@ public sealed class MidRunSurpriseTests
         await Task.WhenAny(held.Task, run);
         await library.Server.StopListeningAsync();
         library.Server.Faults.Clear();
-        (await run).ExitCode.Should().Be((int)ExitCode.ServerUnreachable);
+        (await run).ExitCode.Should().Be((int)RunExitCode.ServerUnreachable);
         library.Server.State.ServerVersion = "2.5.6";
         await library.Server.ListenAgainAsync();
 
         library.Server.Requests.Clear();
         var next = await cli.RunAsync("run", "--config", config);
 
-        next.ExitCode.Should().Be((int)ExitCode.ServerError, next.ToString());
+        next.ExitCode.Should().Be((int)RunExitCode.ServerError, next.ToString());
         next.Err.Should().Contain("2.5.6");
         library.Server.Requests.WriteCount.Should().Be(0, "an unsupported server is not written to, not even to resume queues");
     }

@@ -1,5 +1,5 @@
 using System.Text;
-using ImmichAutoTag.Cli;
+using ImmichAutoTag.Core.Application;
 using ImmichAutoTag.Config;
 using ImmichAutoTag.Infrastructure.Runtime;
 using ImmichAutoTag.IntegrationTests.Cli;
@@ -58,15 +58,15 @@ public sealed class SecretScanTests
         await Run("url-credentials", 0, "run", "--config", withCredentialsConfig, "-v");
 
         // A key in the URL's query is a config error, whose message quotes the URL without its credentials.
-        await Run("url-query", (int)ExitCode.ConfigInvalid, "run", "--config", withQueryConfig, "-v");
+        await Run("url-query", (int)RunExitCode.ConfigInvalid, "run", "--config", withQueryConfig, "-v");
 
         // A server error whose body echoes the key, as a proxy's error page might.
         library.Server.Faults.FailWithMessage("getAllAlbums", 502, $"bad gateway for x-api-key {Key}", times: 10);
-        await Run("server-error", (int)ExitCode.ServerError, "run", "--config", config, "-v");
+        await Run("server-error", (int)RunExitCode.ServerError, "run", "--config", config, "-v");
         library.Server.Faults.Clear();
 
-        await Run("wrong-key", (int)ExitCode.AuthenticationFailed, "run", "--config", wrongKeyConfig, "-v");
-        await Run("unreachable", (int)ExitCode.ServerUnreachable, "run", "--config", unreachable, "-v");
+        await Run("wrong-key", (int)RunExitCode.AuthenticationFailed, "run", "--config", wrongKeyConfig, "-v");
+        await Run("unreachable", (int)RunExitCode.ServerUnreachable, "run", "--config", unreachable, "-v");
 
         // A key revoked in the middle of the apply: the run stops and says so.
         await using (var revoked = await FaultLibrary.StartAsync(Key))
@@ -79,7 +79,7 @@ public sealed class SecretScanTests
                     revoked.Server.State.RevokeApiKey(Key);
                 }
             };
-            await Run("revoked", (int)ExitCode.AuthenticationFailed, "run", "--config", cli.WriteConfig(revoked.Config(), "revoked.yaml"), "-v");
+            await Run("revoked", (int)RunExitCode.AuthenticationFailed, "run", "--config", cli.WriteConfig(revoked.Config(), "revoked.yaml"), "-v");
         }
 
         // validate prints the server it read; its output is scanned like the rest.

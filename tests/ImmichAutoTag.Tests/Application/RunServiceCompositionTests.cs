@@ -3,6 +3,7 @@ using ImmichAutoTag.Cli;
 using ImmichAutoTag.Core.Application;
 using ImmichAutoTag.Core.Ports;
 using ImmichAutoTag.Immich;
+using ImmichAutoTag.Tests.Config;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace ImmichAutoTag.Tests.Application;
@@ -24,13 +25,21 @@ public sealed class RunServiceCompositionTests : IDisposable
     public void Dispose() => _root.Delete(recursive: true);
 
     [Fact]
-    public void Run_exit_codes_are_the_CLI_exit_codes()
+    public void The_README_exit_code_table_lists_exactly_the_exit_code_enum()
     {
-        foreach (var code in Enum.GetValues<RunExitCode>())
-        {
-            Enum.TryParse<ExitCode>(code.ToString(), out var cli).Should().BeTrue(code.ToString());
-            ((int)cli).Should().Be((int)code, code.ToString());
-        }
+        // Every row of README's "Exit codes" table is "| <code> | <meaning> |"; the enum is the one source of the codes.
+        var readme = File.ReadAllLines(Path.Combine(ConfigTestHelpers.RepoRoot(), "README.md"));
+        var start = Array.FindIndex(readme, l => l.Trim() == "### Exit codes");
+        start.Should().BeGreaterThan(0, "README.md has an \"Exit codes\" section");
+        var documented = readme.Skip(start + 1)
+            .SkipWhile(l => !l.StartsWith('|'))
+            .TakeWhile(l => l.StartsWith('|'))
+            .Select(l => l.Split('|', StringSplitOptions.TrimEntries)[1])
+            .Where(c => c.Length > 0 && c.All(char.IsAsciiDigit))
+            .Select(c => int.Parse(c, System.Globalization.CultureInfo.InvariantCulture))
+            .ToList();
+
+        documented.Should().Equal(Enum.GetValues<RunExitCode>().Select(c => (int)c), "README's exit-code table and RunExitCode must list the same codes, in order");
     }
 
     [Theory]

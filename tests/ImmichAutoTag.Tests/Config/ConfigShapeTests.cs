@@ -54,7 +54,7 @@ public sealed class ConfigShapeTests
     {
         foreach (var (path, _, key) in ConfigKeys.Walk())
         {
-            (key.Get is null).Should().Be(key.NotStored is not null, $"{path} needs either a record field (Get) or a reason (NotStored)");
+            (key.Get is null).Should().Be(key.NotStored is not null, $"{path} needs either a record property (Field) or a reason (NotStored)");
             key.Help.Should().NotBeNullOrWhiteSpace($"{path} needs help text");
         }
     }

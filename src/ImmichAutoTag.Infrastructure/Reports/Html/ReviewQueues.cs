@@ -17,6 +17,24 @@ internal sealed record ReviewItem(Guid AssetId, string FileName, string Reason);
 /// <param name="Items">Every asset of the list, in the run's order; the report shows the first few.</param>
 internal sealed record ReviewQueue(string Title, string Description, string? TagPath, IReadOnlyList<ReviewItem> Items);
 
+/// <summary>A queue's items, each made from its position when read (<paramref name="count"/> of them).</summary>
+internal sealed class ReviewItems(int count, Func<int, ReviewItem> itemAt) : IReadOnlyList<ReviewItem>
+{
+    public int Count => count;
+
+    public ReviewItem this[int index] => (uint)index < (uint)count ? itemAt(index) : throw new ArgumentOutOfRangeException(nameof(index));
+
+    public IEnumerator<ReviewItem> GetEnumerator()
+    {
+        for (var i = 0; i < count; i++)
+        {
+            yield return itemAt(i);
+        }
+    }
+
+    System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
+}
+
 /// <summary>
 /// What report.html shows as grids: one per enabled output tag, then one per review queue. Each source is
 /// one line in <see cref="From"/>; a feature that finds assets to review adds its own line.
@@ -27,11 +45,18 @@ internal static class ReviewQueues
     {
         ArgumentNullException.ThrowIfNull(config);
         ArgumentNullException.ThrowIfNull(result);
-        var names = result.Evaluations.GroupBy(e => e.Asset.Id).ToDictionary(g => g.Key, g => g.First());
+        // The first evaluation of each asset, without a grouping per asset (a run may judge 100k of them).
+        var names = new Dictionary<Guid, AssetEvaluation>(result.Evaluations.Count);
+        foreach (var evaluation in result.Evaluations)
+        {
+            names.TryAdd(evaluation.Asset.Id, evaluation);
+        }
+
+        var notes = result.Plan.Notes.Where(n => n.AssetId != Guid.Empty).GroupBy(n => n.AssetId).ToDictionary(g => g.Key, g => g.First().Message);
         var queues = new List<ReviewQueue?>();
         foreach (var (label, description, tag) in OutputTagLabels(config))
         {
-            queues.Add(OutputTag(label, description, tag, result, names));
+            queues.Add(OutputTag(label, description, tag, result, names, notes));
         }
 
         queues.Add(DoesNotStick(result));
@@ -56,20 +81,22 @@ internal static class ReviewQueues
         }
     }
 
-    private static ReviewQueue? OutputTag(string label, string description, string? tag, RunResult result, Dictionary<Guid, AssetEvaluation> evaluations)
+    private static ReviewQueue? OutputTag(string label, string description, string? tag, RunResult result, Dictionary<Guid, AssetEvaluation> evaluations, Dictionary<Guid, string> notes)
     {
         if (string.IsNullOrWhiteSpace(tag) || !result.OutputTagAssets.TryGetValue(tag, out var ids))
         {
             return null;
         }
 
-        var notes = result.Plan.Notes.Where(n => n.AssetId != Guid.Empty).GroupBy(n => n.AssetId).ToDictionary(g => g.Key, g => g.First().Message);
-        var items = ids.Select(id =>
+        // An output tag may hold tens of thousands of assets and the page shows a few: each item (with its
+        // reason text) is made when it is read, not up front.
+        var items = new ReviewItems(ids.Count, i =>
         {
+            var id = ids[i];
             var evaluation = evaluations.GetValueOrDefault(id);
             var reason = notes.GetValueOrDefault(id) ?? Reason(evaluation);
             return new ReviewItem(id, evaluation?.Asset.OriginalFileName ?? id.ToString("D"), reason);
-        }).ToList();
+        });
         return new ReviewQueue(label, description, tag, items);
     }
 
