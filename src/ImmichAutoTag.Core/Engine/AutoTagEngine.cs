@@ -68,11 +68,7 @@ public sealed class AutoTagEngine(IImmichGateway gateway, TimeProvider time, ILo
             logger.LogWarning("{Count} tag changes do not stick in Immich (reverted in every round of earlier runs, e.g. a read-only external library); not retried until a full pass or the file changes", held.Count);
         }
 
-        if (reads.Users)
-        {
-            var (sharing, notes) = AlbumSharing.Plan(config.AlbumPermissions, snapshot.Albums, plan.AlbumsToCreate, await gateway.GetUsersAsync(ct), snapshot.User.Id);
-            plan = plan with { SharingChanges = sharing, Notes = [.. plan.Notes, .. notes] };
-        }
+        plan = PlanSteps(steps, plan, new StepContext(snapshot, plan.Changes, reads.Users ? await gateway.GetUsersAsync(ct) : []));
 
         if (logger.IsEnabled(LogLevel.Information))
         {
@@ -199,6 +195,21 @@ public sealed class AutoTagEngine(IImmichGateway gateway, TimeProvider time, ILo
             ServerLost = watch.LostBy,
             Unreadable = snapshot.Unreadable,
         };
+    }
+
+    /// <summary>The steps that plan on their own add their changes and notes after the planner's phases, in registration order.</summary>
+    private static TagPlan PlanSteps(IReadOnlyList<IFeatureStep> steps, TagPlan plan, StepContext context)
+    {
+        foreach (var step in steps.Where(s => s.Enabled))
+        {
+            var planned = step.Plan(context with { Planned = plan.Changes });
+            if (planned.Changes.Count > 0 || planned.Notes.Count > 0)
+            {
+                plan = plan with { Changes = plan.Changes.Concat(planned.Changes), Notes = [.. plan.Notes, .. planned.Notes] };
+            }
+        }
+
+        return plan;
     }
 
     /// <summary>Duplicates only add to a run: a key without duplicate.read still gets its output tags kept right.</summary>

@@ -366,6 +366,8 @@ public static class ReportWriter
                     AlbumName = c.AlbumName,
                     OldValue = c.OldValue,
                     NewValue = c.NewValue,
+                    Step = c.Reason?.Step,
+                    Reason = c.Reason?.Text,
                 },
                 ChangeLineContext.Default.ChangeLine));
             sb.Append('\n');
@@ -573,6 +575,14 @@ internal sealed record ChangeLine(
 
     [System.Text.Json.Serialization.JsonPropertyName("new_value")]
     public string? NewValue { get; init; }
+
+    /// <summary>The planning step that asked for the change (e.g. "classification", "date_repair"); absent when unknown.</summary>
+    [System.Text.Json.Serialization.JsonPropertyName("step")]
+    public string? Step { get; init; }
+
+    /// <summary>Why that step asked for it, in words (the status, the rule, the album, the date's source).</summary>
+    [System.Text.Json.Serialization.JsonPropertyName("reason")]
+    public string? Reason { get; init; }
 }
 
 [System.Text.Json.Serialization.JsonSourceGenerationOptions(DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]

@@ -5,7 +5,8 @@ namespace ImmichAutoTag.Core.Engine;
 
 /// <summary>
 /// The registry of a run's feature steps, in planning order. A new feature registers here with its config
-/// section and the reads it needs; the engine reads the union of the enabled steps' needs.
+/// section and the reads it needs; the engine reads the union of the enabled steps' needs, then lets each enabled
+/// step plan its changes into the run's one change list (<see cref="IFeatureStep.Plan"/>).
 /// </summary>
 public static class FeatureSteps
 {
@@ -68,7 +69,7 @@ public static class FeatureSteps
             new FeatureStep("folder_albums", "album_detection_from_folders", config.AlbumDetectionFromFolders.Enabled, ReadNeeds.None),
             new FeatureStep("temporary_albums", "create_album_from_date_if_missing", true, ReadNeeds.None),
             new FeatureStep("album_date_check", "album_date_consistency", config.AlbumDateConsistency.Enabled, ReadNeeds.None),
-            new FeatureStep("album_sharing", "album_permissions", config.AlbumPermissions.Enabled, new ReadNeeds { Users = true }),
+            new AlbumSharingStep(config.AlbumPermissions),
         ];
         return (steps, outputs);
     }
