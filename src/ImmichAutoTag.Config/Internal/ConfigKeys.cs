@@ -636,7 +636,8 @@ internal static class ConfigKeys
     internal static object? AsYamlValue(object? value) => value switch
     {
         Enum e => SnakeCase(e.ToString()),
-        Uri uri => uri.AbsoluteUri,
+        // Only the dump reads values back: it never shows credentials a URL may carry (user-info).
+        Uri uri => UrlRedaction.Redact(uri).AbsoluteUri,
         IEnumerable<CompiledPattern> patterns => patterns.Select(p => p.Written),
         _ => value,
     };

@@ -48,13 +48,13 @@ internal sealed class ConfigValidator(Diagnostics diag, Func<string, string?> en
             || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps)
             || string.IsNullOrEmpty(uri.Host))
         {
-            error = $"invalid server URL '{text}': expected http://host[:port][/prefix] or https://...";
+            error = $"invalid server URL '{UrlRedaction.RedactText(text)}': expected http://host[:port][/prefix] or https://...";
             return null;
         }
 
         if (uri.Query.Length > 0 || uri.Fragment.Length > 0)
         {
-            error = $"invalid server URL '{text}': a query string or fragment is not allowed";
+            error = $"invalid server URL '{UrlRedaction.RedactText(text)}': a query string or fragment is not allowed";
             return null;
         }
 

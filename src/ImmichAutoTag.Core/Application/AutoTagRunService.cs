@@ -159,6 +159,14 @@ public sealed class AutoTagRunService(
             }
 
             var counters = Counters(result, gateway);
+            if (result.ServerLost is { } lost)
+            {
+                var (code, reason) = ErrorTranslator.Translate(lost);
+                var stopped = $"{reason} The run stopped: the changes listed in the run's reports were applied, the rest of the plan was not started; the next run picks it up.";
+                await session.FailedAsync(stopped, lost).ConfigureAwait(false);
+                return Done(code, RunOutcome.Failed, stopped, counters);
+            }
+
             if (result.Cancelled)
             {
                 const string Interrupted = "Interrupted: the changes listed in the run's reports were applied; the rest of the plan was not started.";

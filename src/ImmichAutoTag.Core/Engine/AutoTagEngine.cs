@@ -100,22 +100,41 @@ public sealed class AutoTagEngine(IImmichGateway gateway, TimeProvider time, ILo
 
         var aborted = failFast && errors.Count > 0;
         IReadOnlyList<AppliedChange> changes = [];
-        var session = new WriteSession(gateway, guard, time, logger, options);
+
+        // Writes go through a watch that stops the apply once the server is gone or rejects the key (revoked mid-run).
+        using var serverLost = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var watch = new ServerLossWatch(gateway, serverLost);
+        var session = new WriteSession(watch, guard, time, logger, options);
         var verified = VerifyOutcome.Nothing;
         var cancelled = false;
         if (!options.DryRun && !aborted && plan.HasChanges)
         {
             var assetsById = snapshot.Assets.ToDictionary(a => a.Id);
-            var outcome = await session.ApplyAsync(plan, assetsById, snapshot.Tags, failFast, options.Progress, ct);
+            var outcome = await session.ApplyAsync(plan, assetsById, snapshot.Tags, failFast, options.Progress, serverLost.Token);
             changes = outcome.Changes;
             errors.AddRange(outcome.Errors);
             aborted = outcome.Aborted;
             cancelled = outcome.Cancelled;
-            if (!aborted && !cancelled)
+            if (!aborted && !cancelled && watch.LostBy is null)
             {
-                verified = await new ApplyVerifier(gateway, session, logger).VerifyAsync(changes, assetsById, options.MaxReapplyRounds, options.Progress, ct);
-                errors.AddRange(verified.Errors);
+                try
+                {
+                    verified = await new ApplyVerifier(watch, session, logger).VerifyAsync(changes, assetsById, options.MaxReapplyRounds, options.Progress, ct);
+                    errors.AddRange(verified.Errors);
+                }
+                catch (ImmichException e) when (e is ImmichUnreachableException or ImmichAuthenticationException)
+                {
+                    // Recorded by the watch: the run reports what it applied and ends with the failure's exit code.
+                    logger.LogError("Checking the applied changes failed: {Message}", e.Message);
+                }
             }
+        }
+
+        if (watch.LostBy is { } lost)
+        {
+            logger.LogError("The apply stopped: {Message}", lost.Message);
+            cancelled = false;
+            aborted = true;
         }
 
         if (!options.DryRun && options.PendingDateWrites is { } store)
@@ -185,6 +204,7 @@ public sealed class AutoTagEngine(IImmichGateway gateway, TimeProvider time, ILo
             NotRetried = held,
             EvaluatedOutputTagCounts = evaluatedOutputTags.ToDictionary(kv => kv.Key, kv => kv.Value.Count, StringComparer.Ordinal),
             RecoveredQueues = recovered,
+            ServerLost = watch.LostBy,
             Unreadable = snapshot.Unreadable,
             Clip = clip,
         };

@@ -140,6 +140,12 @@ public sealed record RunResult
     /// </summary>
     public bool Cancelled { get; init; }
 
+    /// <summary>
+    /// Why the apply stopped early when the server went away (no answer after retries) or rejected the key (revoked
+    /// mid-run); null otherwise. What was applied before is in <see cref="AppliedChanges"/>; the rest was not started.
+    /// </summary>
+    public Ports.ImmichException? ServerLost { get; init; }
+
     /// <summary>Enabled output tag path → assets carrying it after the run (as planned, in a dry run: before).</summary>
     public required IReadOnlyDictionary<string, int> OutputTagCounts { get; init; }
 

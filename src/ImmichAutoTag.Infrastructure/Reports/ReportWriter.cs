@@ -21,7 +21,7 @@ public static class ReportWriter
         long writeRequests,
         CancellationToken ct)
     {
-        var server = config.Server.Url;
+        var server = UrlRedaction.Redact(config.Server.Url);
         await File.WriteAllTextAsync(folder.File(RunFolder.LinksFile), Links(server, config, result), ct);
         await File.WriteAllTextAsync(folder.File(RunFolder.PlanFile), Plan(server, result), ct);
         await File.WriteAllTextAsync(folder.File(RunFolder.ModificationReportFile), ModificationReport(server, result), ct);

@@ -88,7 +88,7 @@ internal sealed partial class FakeEndpoints(FakeImmichState state, FakeImmichOpt
 
     private Reply Version()
     {
-        var core = options.Version.Split('-', 2)[0].Split('.');
+        var core = (state.ServerVersion ?? options.Version).Split('-', 2)[0].Split('.');
         int Part(int i) => i < core.Length && int.TryParse(core[i], CultureInfo.InvariantCulture, out var n) ? n : 0;
         return Json(w =>
         {
@@ -485,6 +485,11 @@ internal sealed partial class FakeEndpoints(FakeImmichState state, FakeImmichOpt
         if (shares.Any(s => state.FindUser(s.User) is null))
         {
             return ErrorReply.BadRequest("User not found");
+        }
+
+        if (state.Albums.Any(a => a.OwnerId == call.User.Id && string.Equals(a.Name, name, StringComparison.Ordinal)))
+        {
+            state.DuplicateAlbumCreations++;
         }
 
         var album = state.AddAlbumWithId(Guid.NewGuid(), call.User.Id, name!, assetIds, description ?? ""); // non-null: required
