@@ -12,6 +12,12 @@ public sealed record CliContext(
     string WorkingDirectory,
     bool Interactive = false)
 {
+    /// <summary>
+    /// Adjusts every Immich connection a run opens (time-outs, retry back-off); null keeps the defaults. In-process
+    /// tests shorten the waits here so fault-injected runs stay quick.
+    /// </summary>
+    public Func<ImmichAutoTag.Immich.ImmichConnectionOptions, ImmichAutoTag.Immich.ImmichConnectionOptions>? Connection { get; init; }
+
     public static CliContext FromProcess() => new(
         Console.Out,
         Console.Error,

@@ -28,7 +28,7 @@ internal static class Composition
             .AddImmichAutoTagInfrastructure(new RunLocations(outputRoot, stateFolder, $"choose another with --state or {Locations.StateVariable}"));
         if (connection is null)
         {
-            services.AddImmichGateway();
+            services.AddImmichGateway(context.Connection);
         }
         else
         {

@@ -7,6 +7,7 @@ using ImmichAutoTag.Immich.Generated;
 using ImmichAutoTag.Immich.Http;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using Polly;
 using Polly.Timeout;
 
 namespace ImmichAutoTag.Immich;
@@ -25,10 +26,11 @@ public sealed partial class ImmichGateway : IImmichConnection
     private readonly string _apiKey;
     private readonly TimeSpan _callBudget;
 
-    private ImmichGateway(Uri serverUrl, string apiKey, HttpClient http, RequestCountingHandler metrics, ImmichConnectionOptions options)
+    private ImmichGateway(Uri serverUrl, string apiKey, HttpClient http, RequestCountingHandler metrics, ImmichConnectionOptions options, ILogger logger)
     {
-        ServerUrl = serverUrl;
+        // Everything above the gateway (logs, reports, state keys) sees the URL without credentials.
         _displayUrl = ImmichUrls.Redact(serverUrl);
+        ServerUrl = _displayUrl;
         _http = http;
         _metrics = metrics;
         _timeout = options.Timeout;
@@ -37,7 +39,11 @@ public sealed partial class ImmichGateway : IImmichConnection
         _callBudget = (options.Timeout * (options.MaxRetries + 1)) + (options.RetryBaseDelay * (1 << Math.Min(options.MaxRetries + 1, 16)));
         _apiKey = apiKey;
         _client = new ImmichClient(http);
+        _bodyRetry = ImmichResilience.CreateBodyRetry(options, logger);
     }
+
+    /// <summary>Retries an idempotent call whose answer was cut off mid-body (after the HTTP pipeline saw the headers).</summary>
+    private readonly ResiliencePipeline _bodyRetry;
 
     public Uri ServerUrl { get; }
 
@@ -74,7 +80,7 @@ public sealed partial class ImmichGateway : IImmichConnection
 
         // The per-attempt time-out lives in the resilience pipeline; HttpClient's own would also cut off retries.
         var http = new HttpClient(resilience, disposeHandler: true) { BaseAddress = apiBase, Timeout = Timeout.InfiniteTimeSpan };
-        return new ImmichGateway(options.ServerUrl, options.ApiKey, http, metrics, options);
+        return new ImmichGateway(options.ServerUrl, options.ApiKey, http, metrics, options, logger);
     }
 
     public IReadOnlyDictionary<string, long> Snapshot() => _metrics.Snapshot();
@@ -254,7 +260,10 @@ public sealed partial class ImmichGateway : IImmichConnection
         overall.CancelAfter(_callBudget);
         try
         {
-            return await call(overall.Token).ConfigureAwait(false);
+            // The HTTP pipeline retries what fails before the answer's headers; a body cut off after them (connection
+            // reset mid-transfer) surfaces here, and is retried when the operation is safe to repeat.
+            var pipeline = ImmichOperations.Get(operationId).Idempotent ? _bodyRetry : ResiliencePipeline.Empty;
+            return await pipeline.ExecuteAsync(async t => await call(t).ConfigureAwait(false), overall.Token).ConfigureAwait(false);
         }
         catch (ImmichClientException ex)
         {
@@ -267,6 +276,10 @@ public sealed partial class ImmichGateway : IImmichConnection
         catch (HttpRequestException ex)
         {
             throw new ImmichUnreachableException(_displayUrl, Describe(ex), ex);
+        }
+        catch (IOException ex)
+        {
+            throw new ImmichUnreachableException(_displayUrl, $"the answer to {operationId} was cut off ({ex.Message})", ex);
         }
         catch (OperationCanceledException ex) when (!ct.IsCancellationRequested)
         {

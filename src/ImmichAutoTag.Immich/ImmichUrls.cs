@@ -9,14 +9,6 @@ internal static class ImmichUrls
         return new Uri(baseUrl, "api/");
     }
 
-    /// <summary>Drops user:password from a URL so it can appear in messages and logs.</summary>
-    public static Uri Redact(Uri url)
-    {
-        if (!url.IsAbsoluteUri || string.IsNullOrEmpty(url.UserInfo))
-        {
-            return url;
-        }
-
-        return new UriBuilder(url) { UserName = string.Empty, Password = string.Empty }.Uri;
-    }
+    /// <summary>Drops user:password, query and fragment from a URL so it can appear in messages and logs.</summary>
+    public static Uri Redact(Uri url) => Core.Configuration.UrlRedaction.Redact(url);
 }

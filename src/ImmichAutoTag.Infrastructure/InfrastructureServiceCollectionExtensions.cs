@@ -1,5 +1,7 @@
 using ImmichAutoTag.Core.Application;
+using ImmichAutoTag.Core.Enrichment.Clip;
 using ImmichAutoTag.Core.Ports;
+using ImmichAutoTag.Infrastructure.Clip;
 using ImmichAutoTag.Infrastructure.Reports;
 using ImmichAutoTag.Infrastructure.Runtime;
 using Microsoft.Extensions.DependencyInjection;
@@ -30,6 +32,9 @@ public static class InfrastructureServiceCollectionExtensions
         services.AddSingleton<IRunStateStore>(new StateStoreErrors(SqliteRunStateStore.InFolder(locations.StateFolder)));
         services.AddSingleton<IPendingDateWriteStore>(SqlitePendingDateWriteStore.InFolder(locations.StateFolder));
         services.AddSingleton<INonStickingChangeStore>(SqliteNonStickingChangeStore.InFolder(locations.StateFolder));
+
+        // Nothing of CLIP is opened here: the model is loaded only by a run whose config turns clip: on.
+        services.AddSingleton(new ClipServices(new OnnxClipModels(), SqliteClipEmbeddingStore.InFolder(locations.StateFolder)));
         return services;
     }
 }

@@ -2,7 +2,10 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using ImmichAutoTag.Core.Enrichment.Clip;
+using ImmichAutoTag.Immich;
 using ImmichAutoTag.Infrastructure.Clip;
+using ImmichAutoTag.TestKit;
 using ImmichAutoTag.TestKit.Clip;
 using NetVips;
 
@@ -130,6 +133,47 @@ internal static class ClipBench
                 }
             }
 
+            // End to end: thumbnails from the fake over HTTP, decode, preprocess, inference, scoring, SQLite store;
+            // at each thread count's best batch. Then the same assets again: all stored, nothing encoded.
+            var endToEnd = new List<EndToEndResult>();
+            EndToEndResult? secondRun = null;
+            await using (var fake = await FakeImmichServer.StartAsync(ct: ct))
+            {
+                var user = fake.State.AddUser("Bench", "bench@example.com").Id;
+                var key = fake.State.AddApiKey(user, "all");
+                using var gateway = ImmichGateway.Create(new ImmichConnectionOptions(fake.BaseUrl, key));
+                var classifier = RandomClassifier(512, 8);
+                foreach (var threads in ThreadCounts)
+                {
+                    var batch = configs.Where(c => c.Threads == threads).MaxBy(c => c.ImagesPerSecond)!.Batch; // non-null: three batches ran
+                    var assets = Enumerable.Range(0, images).Select(i => fake.State.AddAsset(user, $"e2e-{threads}-{i}.jpg", DateTimeOffset.UnixEpoch)).ToList();
+                    foreach (var asset in assets)
+                    {
+                        // The fake makes each picture once; made here, its cost stays out of the timing.
+                        FakeThumbnails.Webp(FakeThumbnails.ColourOf(asset.Id));
+                    }
+
+                    var clipAssets = assets.Select(a => new ClipAsset(a.Id, a.Checksum)).ToList();
+                    using var encoder = new OnnxClipImageEncoder(model, id, new ClipRuntimeOptions(BatchSize: batch, Threads: threads, UseCuda: false));
+                    encoder.Run(new float[encoder.TensorLength * batch], batch, batch); // warm-up, as for model-only
+                    var store = new SqliteClipEmbeddingStore(Path.Combine(root, $"e2e-{threads}.db"));
+                    var pipeline = new ClipLabelPipeline(encoder, store, classifier, new ClipPipelineOptions(BatchSize: batch));
+                    var run = await EndToEndAsync(pipeline, clipAssets, gateway, batch, threads, ct);
+                    endToEnd.Add(run);
+                    await output.WriteLineAsync(string.Create(inv,
+                        $"end to end, threads {threads}, batch {batch}: {run.ImagesPerSecond:F2} images/s ({run.Encoded} encoded; download {run.DownloadMsPerImage:F1} ms/image summed over parallel downloads, encode {run.EncodeMsPerImage:F0} ms/image, encoder waiting for thumbnails {run.WaitingMs:F0} ms in all)"));
+                    if (threads == ThreadCounts.Max())
+                    {
+                        secondRun = await EndToEndAsync(pipeline, clipAssets, gateway, batch, threads, ct);
+                        await output.WriteLineAsync(string.Create(inv, $"second run: {secondRun.Encoded} encoded, {secondRun.Reused} reused, {secondRun.TotalMs:F0} ms"));
+                    }
+                }
+            }
+
+            var stored = await StoredEmbeddingsAsync(root, 100_000, 512, ct);
+            await output.WriteLineAsync(string.Create(inv,
+                $"100k stored embeddings: {stored.FileMb:F0} MB on disk, scored from the store in {stored.Seconds:F1} s, managed heap after scoring {stored.ManagedMbAfter:F0} MB (before {stored.ManagedMbBefore:F0} MB), peak working set so far {stored.PeakWorkingSetMb:F0} MB"));
+
             using var self = Process.GetCurrentProcess();
             self.Refresh();
             var best = configs.MaxBy(c => c.ImagesPerSecond)!; // non-null: six configurations ran
@@ -146,7 +190,14 @@ internal static class ClipBench
                 Math.Round(self.PeakWorkingSet64 / (1024.0 * 1024.0), 0),
                 load,
                 Environment.ProcessorCount,
-                string.Join(".", global::NetVips.NetVips.Version(0), global::NetVips.NetVips.Version(1), global::NetVips.NetVips.Version(2)));
+                string.Join(".", global::NetVips.NetVips.Version(0), global::NetVips.NetVips.Version(1), global::NetVips.NetVips.Version(2)))
+            {
+                EndToEndImagesPerS = endToEnd.Max(e => e.ImagesPerSecond),
+                EndToEnd = endToEnd,
+                SecondRunEncoded = secondRun!.Encoded, // non-null: set on the last thread count
+                SecondRunMs = Math.Round(secondRun.TotalMs, 0),
+                StoredEmbeddings100k = stored,
+            };
             await output.WriteLineAsync();
             await output.WriteLineAsync(Table(report));
             if (json is not null)
@@ -168,6 +219,94 @@ internal static class ClipBench
                 Directory.Delete(root, recursive: true);
             }
         }
+    }
+
+    private static async Task<EndToEndResult> EndToEndAsync(ClipLabelPipeline pipeline, List<ClipAsset> assets, ImmichGateway gateway, int batch, int threads, CancellationToken ct)
+    {
+        var result = await pipeline.RunAsync(assets, (id, token) => gateway.GetThumbnailAsync(id, "thumbnail", token), ct);
+        if (result.Failures.Count > 0)
+        {
+            throw new InvalidOperationException("end to end: " + string.Join("; ", result.Failures.Values.Take(3)));
+        }
+
+        var n = assets.Count;
+        var t = result.Times;
+        return new EndToEndResult(
+            batch,
+            threads,
+            n,
+            Math.Round(n / t.Total.TotalSeconds, 2),
+            result.Encoded,
+            result.Reused,
+            Math.Round(t.Download.TotalMilliseconds / n, 1),
+            Math.Round(t.Encode.TotalMilliseconds / Math.Max(1, result.Encoded), 1),
+            Math.Round(t.WaitingForThumbnails.TotalMilliseconds, 0),
+            Math.Round(t.Total.TotalMilliseconds, 0));
+    }
+
+    /// <summary>A label set of <paramref name="labels"/> random unit vectors: scoring costs what a real set costs.</summary>
+    private static ZeroShotClassifier RandomClassifier(int dimension, int labels)
+    {
+        var random = new Random(7);
+        var set = Enumerable.Range(0, labels).Select(i => new ClipLabel($"label{i}", ["p"])).ToList();
+        var vectors = set.Select(_ => (IReadOnlyList<float[]>)[Enumerable.Range(0, dimension).Select(_ => (float)(random.NextDouble() - 0.5)).ToArray()]).ToList();
+        return new ZeroShotClassifier(set, vectors, new ZeroShotDecisionRule(0.5, 0.1));
+    }
+
+    /// <summary>
+    /// <paramref name="count"/> random embeddings stored in SQLite, then all scored through the pipeline from the store
+    /// (no encoder call): the file size and the memory a run over that many stored assets needs.
+    /// </summary>
+    private static async Task<StoredEmbeddingsResult> StoredEmbeddingsAsync(string root, int count, int dimension, CancellationToken ct)
+    {
+        var path = Path.Combine(root, "stored-100k.db");
+        var store = new SqliteClipEmbeddingStore(path);
+        var modelId = new ClipModelId("bench@stored");
+        var random = new Random(3);
+        var assets = new List<ClipAsset>(count);
+        for (var start = 0; start < count; start += 5000)
+        {
+            var chunk = new Dictionary<string, float[]>(StringComparer.Ordinal);
+            for (var i = start; i < Math.Min(count, start + 5000); i++)
+            {
+                var checksum = Convert.ToBase64String(BitConverter.GetBytes((long)i)) + "====";
+                chunk[checksum] = Enumerable.Range(0, dimension).Select(_ => (float)(random.NextDouble() - 0.5)).ToArray();
+                assets.Add(new ClipAsset(Guid.NewGuid(), checksum));
+            }
+
+            await store.StoreAsync(modelId, chunk, ct);
+        }
+
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        var before = GC.GetTotalMemory(forceFullCollection: true);
+        var started = Stopwatch.GetTimestamp();
+        var pipeline = new ClipLabelPipeline(new NoEncoder(modelId, dimension), store, RandomClassifier(dimension, 8), new ClipPipelineOptions());
+        var result = await pipeline.RunAsync(assets, (_, _) => throw new InvalidOperationException("all stored"), ct);
+        var seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
+        var after = GC.GetTotalMemory(forceFullCollection: true);
+        GC.KeepAlive(result);
+        using var self = Process.GetCurrentProcess();
+        self.Refresh();
+        return new StoredEmbeddingsResult(
+            count,
+            result.Reused,
+            result.Encoded,
+            Math.Round(new FileInfo(path).Length / (1024.0 * 1024.0), 0),
+            Math.Round(seconds, 1),
+            Math.Round(before / (1024.0 * 1024.0), 0),
+            Math.Round(after / (1024.0 * 1024.0), 0),
+            Math.Round(self.PeakWorkingSet64 / (1024.0 * 1024.0), 0));
+    }
+
+    private sealed class NoEncoder(ClipModelId model, int dimension) : IClipImageEncoder
+    {
+        public ClipModelId Model => model;
+
+        public int Dimension => dimension;
+
+        public Task<IReadOnlyList<ClipImageEncoding>> EncodeImagesAsync(IReadOnlyList<ReadOnlyMemory<byte>> images, CancellationToken ct) =>
+            throw new InvalidOperationException("every embedding is stored");
     }
 
     /// <summary>Distinct WebP pictures the size of Immich's thumbnails (250 px on the short side).</summary>
@@ -246,4 +385,30 @@ internal sealed record ClipReport(
     double PeakWorkingSetMb,
     double? LoadAverage,
     int Cores,
-    string Libvips);
+    string Libvips)
+{
+    /// <summary>Best end-to-end images/s (thumbnails from the fake over HTTP + decode + preprocess + inference + store).</summary>
+    public double EndToEndImagesPerS { get; init; }
+
+    /// <summary>End-to-end runs, one per thread count at its best batch.</summary>
+    public IReadOnlyList<EndToEndResult> EndToEnd { get; init; } = [];
+
+    /// <summary>Images encoded when the same assets are scored again (0: each asset is encoded once).</summary>
+    public int SecondRunEncoded { get; init; }
+
+    /// <summary>Wall ms of that second pass (stored embeddings read and scored).</summary>
+    public double SecondRunMs { get; init; }
+
+    /// <summary>100,000 stored embeddings: disk and memory.</summary>
+    public StoredEmbeddingsResult? StoredEmbeddings100k { get; init; }
+}
+
+/// <param name="DownloadMsPerImage">Sum of the per-thumbnail download times over images (downloads overlap).</param>
+/// <param name="EncodeMsPerImage">Encoder calls (decode, preprocess, inference) plus scoring and storing, per encoded image.</param>
+/// <param name="WaitingMs">Total time the encoder waited for thumbnails.</param>
+internal sealed record EndToEndResult(int Batch, int Threads, int Images, double ImagesPerSecond, int Encoded, int Reused, double DownloadMsPerImage, double EncodeMsPerImage, double WaitingMs, double TotalMs);
+
+/// <param name="FileMb">state.db size with the embeddings.</param>
+/// <param name="ManagedMbBefore">Managed heap before scoring (after the list of assets was built).</param>
+/// <param name="ManagedMbAfter">Managed heap after scoring all of them, the scores still held.</param>
+internal sealed record StoredEmbeddingsResult(int Count, int Reused, int Encoded, double FileMb, double Seconds, double ManagedMbBefore, double ManagedMbAfter, double PeakWorkingSetMb);

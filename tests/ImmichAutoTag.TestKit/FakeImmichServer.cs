@@ -51,7 +51,7 @@ public sealed class FakeImmichServer : IAsyncDisposable
     /// <summary>Base URL of an in-process-only fake; ".test" is reserved (RFC 2606), so no socket can reach it by mistake.</summary>
     public static readonly Uri InProcessBaseUrl = new("http://immich.test/");
 
-    private readonly WebApplication? _app;
+    private WebApplication? _app;
     private readonly IReadOnlyList<Route> _routes;
 
     private FakeImmichServer(WebApplication? app, FakeImmichState state, IReadOnlyList<Route> routes)
@@ -89,6 +89,44 @@ public sealed class FakeImmichServer : IAsyncDisposable
     public static async Task<FakeImmichServer> StartAsync(FakeImmichOptions? options = null, CancellationToken ct = default)
     {
         options ??= new FakeImmichOptions();
+        var state = NewState(options);
+        var routes = new FakeEndpoints(state, options).Build();
+        var server = new FakeImmichServer(null, state, routes);
+        server._app = await server.ListenAsync(0, ct);
+        var address = server._app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!
+            .Addresses.First(); // non-null: Kestrel always exposes its addresses
+        server.BaseUrl = new Uri(address.TrimEnd('/') + "/");
+        return server;
+    }
+
+    /// <summary>
+    /// Stops listening, as a server that goes down for a restart or an upgrade: open connections are closed and new
+    /// ones refused until <see cref="ListenAgainAsync"/>. The library (state) stays.
+    /// </summary>
+    public async Task StopListeningAsync()
+    {
+        if (_app is { } app)
+        {
+            _app = null;
+
+            // Requests still open (held by a fault) are cut after a short grace, as a server going down does.
+            using var grace = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+            await app.StopAsync(grace.Token);
+            await app.DisposeAsync();
+        }
+    }
+
+    /// <summary>Listens again on the same address, with the same library, after <see cref="StopListeningAsync"/>.</summary>
+    public async Task ListenAgainAsync(CancellationToken ct = default)
+    {
+        if (_app is null && BaseUrl != InProcessBaseUrl)
+        {
+            _app = await ListenAsync(BaseUrl.Port, ct);
+        }
+    }
+
+    private async Task<WebApplication> ListenAsync(int port, CancellationToken ct)
+    {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
         {
             ApplicationName = typeof(FakeImmichServer).Assembly.GetName().Name,
@@ -97,20 +135,14 @@ public sealed class FakeImmichServer : IAsyncDisposable
         builder.Logging.ClearProviders();
         builder.WebHost.UseKestrel(k =>
         {
-            k.Listen(IPAddress.Loopback, 0);
+            k.Listen(IPAddress.Loopback, port);
             // Bulk id lists can be large; Immich's own limit is about 10 MB.
             k.Limits.MaxRequestBodySize = 64 * 1024 * 1024;
         });
         var app = builder.Build();
-        var state = NewState(options);
-        var routes = new FakeEndpoints(state, options).Build();
-        var server = new FakeImmichServer(app, state, routes);
-        app.Run(server.HandleAsync);
+        app.Run(HandleAsync);
         await app.StartAsync(ct);
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!
-            .Addresses.First(); // non-null: Kestrel always exposes its addresses
-        server.BaseUrl = new Uri(address.TrimEnd('/') + "/");
-        return server;
+        return app;
     }
 
     private static FakeImmichState NewState(FakeImmichOptions options) =>
@@ -123,14 +155,7 @@ public sealed class FakeImmichServer : IAsyncDisposable
     /// </summary>
     public HttpMessageHandler CreateHandler() => new InProcessHandler(this);
 
-    public async ValueTask DisposeAsync()
-    {
-        if (_app is not null)
-        {
-            await _app.StopAsync(CancellationToken.None);
-            await _app.DisposeAsync();
-        }
-    }
+    public async ValueTask DisposeAsync() => await StopListeningAsync();
 
     private async Task HandleAsync(HttpContext http)
     {
@@ -181,11 +206,25 @@ public sealed class FakeImmichServer : IAsyncDisposable
         var operationId = route?.OperationId ?? "unknown";
         BeforeServe?.Invoke(operationId);
 
-        var fault = Faults.Take(operationId, request.Body);
+        var fault = Faults.Take(operationId, request.Method, request.Path, request.Body);
         if (fault is { Kind: FaultKind.Drop })
         {
             Requests.Add(new RecordedRequest(operationId, request.Method, fullPath, request.Body, 0));
             return null;
+        }
+
+        if (fault is { Kind: FaultKind.Hang })
+        {
+            // Held unserved until the client gives up (its time-out) or its process dies and the connection closes.
+            fault.OnHeld?.Invoke(operationId);
+            try
+            {
+                await Task.Delay(Timeout.Infinite, ct);
+            }
+            finally
+            {
+                Requests.Add(new RecordedRequest(operationId, request.Method, fullPath, request.Body, 0));
+            }
         }
 
         if (fault is { Kind: FaultKind.Delay })
@@ -202,11 +241,11 @@ public sealed class FakeImmichServer : IAsyncDisposable
         }
 
         var reply = fault is { Kind: FaultKind.Fail }
-            ? new ErrorReply(fault.StatusCode, $"Injected failure ({fault.StatusCode})")
+            ? new ErrorReply(fault.StatusCode, fault.Message ?? $"Injected failure ({fault.StatusCode})")
             : Dispatch(request, route, segments);
         if (reply is ErrorReply error)
         {
-            reply = error.ToJson();
+            reply = error.ToJson() with { RetryAfterSeconds = fault?.RetryAfterSeconds };
         }
 
         if (reply is JsonReply { Status: >= 200 and < 300 } json && RewriteResponse is { } rewrite)
@@ -226,7 +265,22 @@ public sealed class FakeImmichServer : IAsyncDisposable
                 _ => 0,
             },
         });
-        return reply;
+
+        if (fault is { Kind: FaultKind.HangAfterServe })
+        {
+            // Served, the answer held until the client gives up or its process dies.
+            fault.OnHeld?.Invoke(operationId);
+            await Task.Delay(Timeout.Infinite, ct);
+        }
+
+        // The request was served (any change made) before its answer is lost or mangled on the way out.
+        return fault?.Kind switch
+        {
+            FaultKind.DropAfterServe => null,
+            FaultKind.SlowBody when reply is JsonReply j => j with { Shape = BodyShape.Slow },
+            FaultKind.Truncate when reply is JsonReply j => j with { Shape = BodyShape.Truncated },
+            _ => reply,
+        };
     }
 
     /// <summary>
@@ -344,7 +398,12 @@ public sealed class FakeImmichServer : IAsyncDisposable
                 response.StatusCode = json.Status;
                 response.ContentType = "application/json; charset=utf-8";
                 response.ContentLength = json.Body.Length;
-                await response.Body.WriteAsync(json.Body, ct);
+                if (json.RetryAfterSeconds is { } retryAfter)
+                {
+                    response.Headers.RetryAfter = retryAfter.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                }
+
+                await WriteBodyAsync(http, json, ct);
                 break;
             case BytesReply bytes:
                 response.StatusCode = StatusCodes.Status200OK;
@@ -354,6 +413,34 @@ public sealed class FakeImmichServer : IAsyncDisposable
                 break;
             case EmptyReply empty:
                 response.StatusCode = empty.Status;
+                break;
+        }
+    }
+
+    private static async Task WriteBodyAsync(HttpContext http, JsonReply json, CancellationToken ct)
+    {
+        var body = http.Response.Body;
+        switch (json.Shape)
+        {
+            case BodyShape.Slow:
+                // Eight pieces with a pause after each: the client waits on a body that keeps coming.
+                var piece = Math.Max(1, (json.Body.Length + 7) / 8);
+                for (var at = 0; at < json.Body.Length; at += piece)
+                {
+                    await body.WriteAsync(json.Body.Slice(at, Math.Min(piece, json.Body.Length - at)), ct);
+                    await body.FlushAsync(ct);
+                    await Task.Delay(TimeSpan.FromMilliseconds(25), ct);
+                }
+
+                break;
+            case BodyShape.Truncated:
+                // Content-Length promised the whole body; half of it goes out, then the connection is cut.
+                await body.WriteAsync(json.Body[..(json.Body.Length / 2)], ct);
+                await body.FlushAsync(ct);
+                http.Abort();
+                break;
+            default:
+                await body.WriteAsync(json.Body, ct);
                 break;
         }
     }
@@ -390,8 +477,15 @@ public sealed class FakeImmichServer : IAsyncDisposable
             switch (reply)
             {
                 case JsonReply json:
-                    response.Content = new ReadOnlyMemoryContent(json.Body);
+                    response.Content = json.Shape == BodyShape.Truncated
+                        ? new StreamContent(new TruncatedStream(json.Body))
+                        : new ReadOnlyMemoryContent(json.Body);
                     response.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json") { CharSet = "utf-8" };
+                    if (json.RetryAfterSeconds is { } retryAfter)
+                    {
+                        response.Headers.RetryAfter = new RetryConditionHeaderValue(TimeSpan.FromSeconds(retryAfter));
+                    }
+
                     break;
                 case BytesReply bytes:
                     response.Content = new ByteArrayContent(bytes.Body);
@@ -405,6 +499,46 @@ public sealed class FakeImmichServer : IAsyncDisposable
             return response;
         }
     }
+}
+
+/// <summary>Half of a body, then the error a socket gives when the server cuts the connection mid-body.</summary>
+internal sealed class TruncatedStream(ReadOnlyMemory<byte> body) : Stream
+{
+    private int _position;
+
+    public override bool CanRead => true;
+    public override bool CanSeek => false;
+    public override bool CanWrite => false;
+    public override long Length => throw new NotSupportedException();
+    public override long Position { get => _position; set => throw new NotSupportedException(); }
+
+    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
+
+    public override int Read(Span<byte> buffer)
+    {
+        var half = body.Length / 2;
+        if (_position >= half)
+        {
+            throw new HttpIOException(HttpRequestError.ResponseEnded, "The response ended prematurely (cut by the fake).");
+        }
+
+        var n = Math.Min(buffer.Length, half - _position);
+        body.Span.Slice(_position, n).CopyTo(buffer);
+        _position += n;
+        return n;
+    }
+
+    public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) => ValueTask.FromResult(Read(buffer.Span));
+
+    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) => Task.FromResult(Read(buffer.AsSpan(offset, count)));
+
+    public override void Flush()
+    {
+    }
+
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+    public override void SetLength(long value) => throw new NotSupportedException();
+    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 }
 
 /// <summary>One route of the fake, as <see cref="FakeImmichServer.ServedOperations"/> lists it.</summary>

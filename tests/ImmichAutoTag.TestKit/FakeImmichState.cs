@@ -49,16 +49,56 @@ public sealed partial class FakeImmichState
         }
     }
 
-    public string AddApiKey(Guid userId, params string[] permissions)
+    public string AddApiKey(Guid userId, params string[] permissions) =>
+        AddApiKeyWithSecret(userId, Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)).TrimEnd('=').Replace('+', 'A').Replace('/', 'B'), permissions);
+
+    /// <summary>Adds a key with a secret the test chose (say, a sentinel a secret scan looks for).</summary>
+    public string AddApiKeyWithSecret(Guid userId, string secret, params string[] permissions)
     {
         lock (_gate)
         {
             RequireUser(userId);
-            var secret = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)).TrimEnd('=').Replace('+', 'A').Replace('/', 'B');
             _keys.Add(secret, new FakeApiKey(Guid.NewGuid(), userId, secret, [.. permissions], Now));
             return secret;
         }
     }
+
+    /// <summary>Deletes the key, as a user does in Immich's account settings: every later request with it gets 401.</summary>
+    public void RevokeApiKey(string secret)
+    {
+        lock (_gate)
+        {
+            _keys.Remove(secret);
+        }
+    }
+
+    /// <summary>What <c>GET /server/version</c> reports; null: the version the server was started with. Set it to model an upgrade.</summary>
+    public string? ServerVersion
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _serverVersion;
+            }
+        }
+
+        set
+        {
+            lock (_gate)
+            {
+                _serverVersion = value;
+            }
+        }
+    }
+
+    private string? _serverVersion;
+
+    /// <summary>
+    /// createAlbum calls that made a second album with a name the owner already had: a write doubled by a retry
+    /// (the library set-up itself never counts).
+    /// </summary>
+    public int DuplicateAlbumCreations { get; internal set; }
 
     public void AddPartner(Guid userId, Guid partnerId)
     {

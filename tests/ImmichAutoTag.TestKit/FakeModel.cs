@@ -44,6 +44,12 @@ public sealed class FakeApiKey
 /// <summary>A live view of an asset in the fake; values change as the fake is written to.</summary>
 public sealed class FakeAsset
 {
+    /// <summary>
+    /// The thumbnail's colour (sRGB); null: one derived from the id. The fake serves a real image of it: WebP for
+    /// <c>size=thumbnail</c>, JPEG for the larger sizes (see <see cref="FakeThumbnails"/>).
+    /// </summary>
+    public (byte R, byte G, byte B)? ThumbnailColour { get; set; }
+
     internal FakeAsset(Guid id, Guid ownerId)
     {
         Id = id;

@@ -21,7 +21,7 @@ internal static class ValidateCommand
             }
 
             await context.Out.WriteLineAsync(
-                $"Read {loaded.SourcePath}: valid ({loaded.Classification.Rules.Count} classification rule(s), server {loaded.Server.Url}).")
+                $"Read {loaded.SourcePath}: valid ({loaded.Classification.Rules.Count} classification rule(s), server {Core.Configuration.UrlRedaction.Redact(loaded.Server.Url)}).")
                 .ConfigureAwait(false);
             return (int)RunExitCode.Success;
         });

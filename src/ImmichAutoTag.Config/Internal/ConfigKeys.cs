@@ -417,6 +417,86 @@ internal static class ConfigKeys
         Desc(null, "Tags and albums in step"),
     ]);
 
+    public static readonly BlockSpec ClipLabel = new("clip_label", true, "One style label: its name (the tag's last part) and the prompts that describe it.",
+    [
+        S("name", "Label name, the last part of the tag (no '/'), unique in the set.") with { Required = true, Field = F<ClipLabelConfig>(l => l.Name) },
+        L("prompts", "Texts describing the label (e.g. 'an anime illustration'); their embeddings are averaged.") with
+        {
+            Required = true, Field = F<ClipLabelConfig>(l => l.Prompts),
+        },
+        Desc(null),
+    ]);
+
+    public static readonly BlockSpec ClipAssets = new("clip_assets", true, "Which assets get a label.",
+    [
+        ML("rules", Rule, "Only assets some rule matches (by tag, album or link); empty: every asset of the media types.") with
+        {
+            Field = F<ClipConfig>(c => c.Rules),
+            Example = """
+                # Only downloaded pictures; leave rules out to label every asset.
+                - tag_names: [downloaded]
+                  album_name_patterns: ['^Downloads']
+                  asset_links: ['0b5f3c1e-2d4a-4f6b-9c8d-7e6f5a4b3c2d']
+                  description: Downloaded pictures
+                """,
+        },
+        L("media_types", "Immich asset types to label: image, video (a video is judged by its thumbnail).") with
+        {
+            HasDefault = true, Default = new[] { "image", "video" }, Example = "[image, video]",
+            Field = F<ClipConfig>(c => c.MediaTypes),
+        },
+        Desc(null, "Every photo and video"),
+    ]);
+
+    public static readonly BlockSpec Clip = new("clip", true,
+        "CLIP style labels from a local CLIP model in Immich's machine-learning cache (mounted read-only; nothing is downloaded). Each selected asset's thumbnail is scored against the label set; the label becomes the tag <tag_root>/<label>, owned by the tool.",
+    [
+        B("enabled", "Label assets (needs asset.view to read thumbnails). Off: no model is loaded and no thumbnail is read.", false) with { Field = F<ClipConfig>(c => c.Enabled) },
+        S("model_folder", "Immich's model cache as mounted here (read-only is enough): its root (holding clip/<model_name>/), its clip/ folder or the model folder. The default is where Immich's machine-learning container mounts it.", ClipConfig.DefaultModelFolder) with
+        {
+            Example = "/immich-model-cache", Field = F<ClipConfig>(c => c.ModelFolder),
+        },
+        S("model_name", "The CLIP model's folder name in the cache (Immich's default is ViT-B-32__openai).", ClipConfig.DefaultModelName) with
+        {
+            Field = F<ClipConfig>(c => c.ModelName),
+        },
+        S("tag_root", "Labels become <tag_root>/<label>; every tag below the root belongs to the tool (labels of an earlier model or label set are removed).", ClipConfig.DefaultTagRoot) with
+        {
+            Field = F<ClipConfig>(c => c.TagRoot),
+        },
+        ML("labels", ClipLabel, "The label set; left out: photo, anime, 3d_render, cartoon, painting, screenshot, document, meme.") with
+        {
+            HasDefault = false, Field = F<ClipConfig>(c => c.Labels),
+            Example = """
+                - name: photo
+                  prompts: [a photo, a photograph taken with a camera]
+                - name: anime
+                  prompts: [an anime illustration, a manga drawing]
+                - name: screenshot
+                  prompts: [a screenshot, a screenshot of a phone screen]
+                  description: Phone and computer screens
+                """,
+        },
+        I("min_probability_percent", "A label is taken only when its softmax probability over the label set is at least this (percent).", 50) with
+        {
+            Minimum = 0, Maximum = 100, Field = F<ClipConfig>(c => c.MinProbabilityPercent),
+        },
+        I("min_margin_percent", "The label must also lead the runner-up by at least this many percentage points.", 10) with
+        {
+            Minimum = 0, Maximum = 100, Field = F<ClipConfig>(c => c.MinMarginPercent),
+        },
+        M("assets", ClipAssets, ClipAssets.Help) with { Inline = true },
+        I("batch_size", "Images per model call (a model exported with a fixed batch of 1 runs one at a time).", 8) with
+        {
+            Minimum = 1, Maximum = 256, Field = F<ClipConfig>(c => c.BatchSize),
+        },
+        I("threads", "Threads ONNX Runtime uses within one model call.", 2) with
+        {
+            Minimum = 1, Maximum = 64, Field = F<ClipConfig>(c => c.Threads),
+        },
+        Desc(null, "Style labels"),
+    ]);
+
     public static readonly BlockSpec Root = new("root", true,
         "config.yaml for immich-autotag (the C# port). Files written for the upstream Python tool load unchanged; server.url is an addition.",
     [
@@ -440,6 +520,7 @@ internal static class ConfigKeys
             Field = F<AutoTagConfig>(c => c.CreateAlbumFromDateIfMissing),
         },
         M("tag_album_sync", TagAlbumSync, TagAlbumSync.Help) with { Extension = true, Field = F<AutoTagConfig>(c => c.TagAlbumSync) },
+        M("clip", Clip, Clip.Help) with { Extension = true, Field = F<AutoTagConfig>(c => c.Clip) },
         I("full_pass_interval_hours", "A run skips the library walk when no asset, album, tag or config changed since the last successful run; at least this often it walks everything anyway. 0: every run is a full pass.", 24) with
         {
             Minimum = 0, RangeNote = " (0 makes every run a full pass)", Extension = true, Field = F<AutoTagConfig>(c => c.FullPassIntervalHours),
@@ -555,7 +636,8 @@ internal static class ConfigKeys
     internal static object? AsYamlValue(object? value) => value switch
     {
         Enum e => SnakeCase(e.ToString()),
-        Uri uri => uri.AbsoluteUri,
+        // Only the dump reads values back: it never shows credentials a URL may carry (user-info).
+        Uri uri => UrlRedaction.Redact(uri).AbsoluteUri,
         IEnumerable<CompiledPattern> patterns => patterns.Select(p => p.Written),
         _ => value,
     };

@@ -25,6 +25,7 @@ internal sealed class ConfigValidator(Diagnostics diag, Func<string, string?> en
             [ConfigKeys.DateCorrection] = (raw, r) => CheckDateCorrection(raw, r),
             [ConfigKeys.AlbumPermissions] = (raw, r) => CheckPermissions(raw, (AlbumPermissionsConfig)r),
             [ConfigKeys.TagAlbumSync] = (raw, r) => CheckTagAlbumSync(raw, (TagAlbumSyncConfig)r),
+            [ConfigKeys.Clip] = (raw, r) => CheckClip(raw, (ClipConfig)r),
         };
         var boundHere = new HashSet<BlockSpec>(ReferenceEqualityComparer.Instance) { ConfigKeys.Server };
         var server = ValidateServer(root);
@@ -47,13 +48,13 @@ internal sealed class ConfigValidator(Diagnostics diag, Func<string, string?> en
             || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps)
             || string.IsNullOrEmpty(uri.Host))
         {
-            error = $"invalid server URL '{text}': expected http://host[:port][/prefix] or https://...";
+            error = $"invalid server URL '{UrlRedaction.RedactText(text)}': expected http://host[:port][/prefix] or https://...";
             return null;
         }
 
         if (uri.Query.Length > 0 || uri.Fragment.Length > 0)
         {
-            error = $"invalid server URL '{text}': a query string or fragment is not allowed";
+            error = $"invalid server URL '{UrlRedaction.RedactText(text)}': a query string or fragment is not allowed";
             return null;
         }
 
@@ -246,6 +247,84 @@ internal sealed class ConfigValidator(Diagnostics diag, Func<string, string?> en
         }
 
         return permissions;
+    }
+
+    /// <summary>clip: non-empty folder, name and tag root; label names tag-safe and unique with prompts; known media types.</summary>
+    private ClipConfig CheckClip(RawBlock raw, ClipConfig clip)
+    {
+        var d = new ClipConfig();
+        foreach (var (key, message) in new[]
+        {
+            ("model_folder", $"clip.model_folder must not be empty (left out, it is {d.ModelFolder}, where Immich's machine-learning container mounts its model cache)"),
+            ("model_name", $"clip.model_name must not be empty (Immich's default model is {ClipConfig.DefaultModelName})"),
+            ("tag_root", "clip.tag_root must not be empty: every tag below it belongs to the tool"),
+        })
+        {
+            if (raw.String(key) is { } v && (v.Value is null || NonEmpty(v.Value.Trim('/')) is null))
+            {
+                diag.Error(v.Loc, message);
+            }
+        }
+
+        var labels = new List<ClipLabelConfig>();
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var item in raw.Maps("labels") ?? [])
+        {
+            var name = item.String("name");
+            var prompts = item.Strings("prompts");
+            var text = name?.Value?.Trim();
+            if (name is not null && (string.IsNullOrEmpty(text) || text.Contains('/', StringComparison.Ordinal)))
+            {
+                diag.Error(name.Loc, $"label name '{name.Value}' must be non-empty and contain no '/' (it is the last part of the tag)");
+                continue;
+            }
+
+            if (name is not null && text is not null && !seen.Add(text))
+            {
+                diag.Error(name.Loc, $"label '{text}' is listed twice");
+                continue;
+            }
+
+            var cleaned = prompts?.Select(p => p.Value.Trim()).ToList() ?? [];
+            if (prompts is not null && (cleaned.Count == 0 || cleaned.Exists(p => p.Length == 0)))
+            {
+                diag.Error(item.Loc.Child("prompts"), $"label '{text}' needs at least one prompt and no empty prompt");
+                continue;
+            }
+
+            if (text is not null && cleaned.Count > 0)
+            {
+                labels.Add(new ClipLabelConfig(text, cleaned));
+            }
+        }
+
+        if (raw.Maps("labels") is { Count: 0 })
+        {
+            diag.Error(raw.Loc.Child("labels"), "clip.labels is empty: give at least two labels, or leave the key out for the default set");
+        }
+
+        var types = new List<string>();
+        foreach (var type in raw.Map("assets")?.Strings("media_types") ?? [])
+        {
+            var t = type.Value.Trim().ToLowerInvariant();
+            if (t is "image" or "video")
+            {
+                types.Add(t);
+            }
+            else
+            {
+                diag.Error(type.Loc, $"unknown media type '{type.Value}': use image or video");
+            }
+        }
+
+        return clip with
+        {
+            ModelFolder = NonEmpty(clip.ModelFolder) ?? d.ModelFolder,
+            ModelName = NonEmpty(clip.ModelName) ?? d.ModelName,
+            TagRoot = NonEmpty(clip.TagRoot?.Trim().Trim('/')) ?? d.TagRoot,
+            Labels = raw.Maps("labels") is null ? d.Labels : labels,
+            MediaTypes = raw.Map("assets")?.Strings("media_types") is null ? d.MediaTypes : types.Distinct(StringComparer.Ordinal).ToList(),
+        };
     }
 
     private TagAlbumSyncConfig CheckTagAlbumSync(RawBlock raw, TagAlbumSyncConfig sync)

@@ -35,7 +35,8 @@ public sealed class AutoTagRunService(
     IPendingDateWriteStore pendingDateWrites,
     INonStickingChangeStore nonStickingChanges,
     IConfigRedactor redactor,
-    TimeProvider time)
+    TimeProvider time,
+    Enrichment.Clip.ClipServices? clip = null)
 {
     /// <summary>Runs once. Never throws for a run that failed: the report says how it ended.</summary>
     public async Task<RunReport> ExecuteAsync(RunRequest request, CancellationToken ct)
@@ -142,6 +143,7 @@ public sealed class AutoTagRunService(
                 RetryNonStickingChanges = incremental?.Verdict.Scheduled == true,
                 NonStickingRetryAfter = config.FullPassIntervalHours > 0 ? TimeSpan.FromHours(config.FullPassIntervalHours) : new RunOptions().NonStickingRetryAfter,
                 SettleDelay = request.SettleDelay ?? new RunOptions().SettleDelay,
+                Clip = config.Clip.Enabled ? clip : null,
             };
             var result = await engine.RunAsync(config, options, ct).ConfigureAwait(false);
             result = result with { StaleQueuePauses = stale };
@@ -157,6 +159,14 @@ public sealed class AutoTagRunService(
             }
 
             var counters = Counters(result, gateway);
+            if (result.ServerLost is { } lost)
+            {
+                var (code, reason) = ErrorTranslator.Translate(lost);
+                var stopped = $"{reason} The run stopped: the changes listed in the run's reports were applied, the rest of the plan was not started; the next run picks it up.";
+                await session.FailedAsync(stopped, lost).ConfigureAwait(false);
+                return Done(code, RunOutcome.Failed, stopped, counters);
+            }
+
             if (result.Cancelled)
             {
                 const string Interrupted = "Interrupted: the changes listed in the run's reports were applied; the rest of the plan was not started.";
@@ -209,6 +219,12 @@ public sealed class AutoTagRunService(
         {
             // The user asked for date repair explicitly, so a key that cannot do it is an error, not a skip.
             needed = [.. needed, new PermissionNeed(ImmichPermissions.AssetUpdate, "repair asset dates (PUT /assets), as duplicate_processing.date_correction.enabled asks")];
+        }
+
+        if (config.Clip.Enabled)
+        {
+            // A dry run scores too (it shows the labels it would set), so it needs the thumbnails as well.
+            needed = [.. needed.Where(n => n.Permission != ImmichPermissions.AssetView), new PermissionNeed(ImmichPermissions.AssetView, "read thumbnails for CLIP labels (GET /assets/{id}/thumbnail), as clip.enabled asks")];
         }
 
         return [.. needed, .. ImmichPermissions.ForAlbumFeatures(config, dryRun).Where(n => !needed.Any(m => m.Permission == n.Permission))];

@@ -16,6 +16,7 @@ public static class ErrorTranslator
         UnsupportedServerVersionException e => (RunExitCode.ServerError, e.Message),
         ImmichException e => (RunExitCode.ServerError, e.Message),
         ReadOnlyGatewayException e => (RunExitCode.Failure, e.Message),
+        Enrichment.Clip.ClipUnavailableException e => (RunExitCode.ConfigInvalid, e.Message),
         _ => (RunExitCode.Failure, $"Unexpected error: {exception.GetType().Name}: {exception.Message}"),
     };
 }

@@ -36,6 +36,9 @@ public sealed record AutoTagConfig
     /// <summary>Keeps tags under a prefix and albums of the same name in step (not in upstream).</summary>
     public TagAlbumSyncConfig TagAlbumSync { get; init; } = new();
 
+    /// <summary>CLIP style labels (<c>clip:</c>); off unless the section turns it on.</summary>
+    public ClipConfig Clip { get; init; } = new();
+
     /// <summary>
     /// When <c>immich-autotag daemon</c> runs, as written (5-field cron, or Quartz cron with seconds);
     /// null means the daemon's default. The validator has checked it is a valid expression.

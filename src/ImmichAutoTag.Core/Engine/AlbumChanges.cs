@@ -6,16 +6,18 @@ namespace ImmichAutoTag.Core.Engine;
 /// Collects the album additions and creations that planner steps ask for, so an album several steps want
 /// is created once and every step sees the others' albums (a name planned for creation resolves to it).
 /// </summary>
-internal sealed class AlbumChanges(IReadOnlyList<Album> albums, Guid userId, Dictionary<Guid, (Album Album, List<Guid> Assets)> additions)
+/// <remarks>Emits <see cref="AddAlbumMember"/> and <see cref="CreateAlbum"/> changes, each with the asking step's reason.</remarks>
+internal sealed class AlbumChanges(IReadOnlyList<Album> albums, Guid userId)
 {
     private readonly ILookup<string, Album> _byName = albums.ToLookup(a => a.Name, StringComparer.Ordinal);
-    private readonly Dictionary<string, (Album Pending, List<Guid> Assets, string Reason)> _creations = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, (Album Pending, List<Guid> Assets, ChangeReason Reason)> _creations = new(StringComparer.Ordinal);
+    private readonly List<AddAlbumMember> _additions = [];
 
     /// <summary>
     /// The album an asset should join by name: the one existing album of that name, else the one the key's
     /// user owns among several, else a new one. Null (with a reason) when several fit.
     /// </summary>
-    public Album? Join(Guid assetId, string name, string reason, out string? problem)
+    public Album? Join(Guid assetId, string name, ChangeReason reason, out string? problem)
     {
         problem = null;
         if (_creations.TryGetValue(name, out var pending))
@@ -37,14 +39,15 @@ internal sealed class AlbumChanges(IReadOnlyList<Album> albums, Guid userId, Dic
 
         if (existing.Count == 1)
         {
-            AddTo(existing[0], assetId);
+            AddTo(existing[0], assetId, reason);
             return existing[0];
         }
 
         return Create(name, assetId, reason);
     }
 
-    public void AddTo(Album album, Guid assetId)
+    /// <summary>The asset joins <paramref name="album"/>: an existing one, or one this run creates (it then starts with the asset).</summary>
+    public void AddTo(Album album, Guid assetId, ChangeReason reason)
     {
         if (_creations.TryGetValue(album.Name, out var pending) && pending.Pending.Id == album.Id)
         {
@@ -52,17 +55,11 @@ internal sealed class AlbumChanges(IReadOnlyList<Album> albums, Guid userId, Dic
             return;
         }
 
-        if (!additions.TryGetValue(album.Id, out var entry))
-        {
-            entry = (album, []);
-            additions[album.Id] = entry;
-        }
-
-        entry.Assets.Add(assetId);
+        _additions.Add(new AddAlbumMember(assetId, album.Id, album.Name, reason));
     }
 
     /// <summary>A new album; its id is a placeholder that only this run's planning ever sees.</summary>
-    public Album Create(string name, Guid assetId, string reason)
+    public Album Create(string name, Guid assetId, ChangeReason reason)
     {
         if (_creations.TryGetValue(name, out var pending))
         {
@@ -75,9 +72,13 @@ internal sealed class AlbumChanges(IReadOnlyList<Album> albums, Guid userId, Dic
         return album;
     }
 
-    public IReadOnlyList<AlbumCreation> Creations =>
-        _creations.Values
-            .Select(c => new AlbumCreation(c.Pending.Name, c.Assets.Distinct().ToList(), c.Reason))
-            .OrderBy(c => c.AlbumName, StringComparer.Ordinal)
-            .ToList();
+    /// <summary>The additions to existing albums, then the albums to create with their first members.</summary>
+    public IEnumerable<PlannedChange> Changes =>
+        _additions.Cast<PlannedChange>().Concat(
+            _creations.Values
+                .Select(c => new CreateAlbum(c.Pending.Name, c.Assets.Distinct().ToList(), c.Reason))
+                .OrderBy(c => c.AlbumName, StringComparer.Ordinal));
+
+    /// <summary>The names of the albums this run creates.</summary>
+    public IEnumerable<string> CreatedNames => _creations.Keys;
 }

@@ -282,40 +282,43 @@ public sealed class ApplyVerifier(IImmichGateway gateway, WriteSession session, 
             byPath.TryAdd(tag.Value, tag);
         }
 
-        var additions = changes
-            .Where(c => c.Kind == ChangeKind.Added)
-            .GroupBy(c => c.TagName, StringComparer.Ordinal)
-            .ToDictionary(g => g.Key, g => (IReadOnlyList<Guid>)g.Select(c => c.AssetId).Distinct().ToList(), StringComparer.Ordinal);
-        var removals = changes
-            .Where(c => c.Kind == ChangeKind.Removed && byPath.ContainsKey(c.TagName))
-            .GroupBy(c => byPath[c.TagName].Id)
-            .ToDictionary(g => g.Key, g => (IReadOnlyList<Guid>)g.Select(c => c.AssetId).Distinct().ToList());
-        var paths = changes
-            .Where(c => byPath.ContainsKey(c.TagName))
-            .Select(c => byPath[c.TagName])
-            .DistinctBy(t => t.Id)
-            .ToDictionary(t => t.Id, t => t.Value);
-
-        return new TagPlan([], additions, removals, paths, new Dictionary<Guid, Classification.ClassificationStatus>())
+        var planned = new List<PlannedChange>();
+        foreach (var c in changes)
         {
-            DateUpdates = changes.Where(c => c.Kind == ChangeKind.DateUpdated).Select(DateUpdateOf).OfType<DateUpdate>().ToList(),
-            AlbumAdditions = Members(changes, ChangeKind.AddedToAlbum).Select(g => new AlbumAddition(g.Key.Id, g.Key.Name, g.Ids)).ToList(),
-            AlbumRemovals = Members(changes, ChangeKind.RemovedFromAlbum).Select(g => new AlbumRemoval(g.Key.Id, g.Key.Name, g.Ids)).ToList(),
-        };
+            var reason = c.Reason ?? Reapplied;
+            switch (c.Kind)
+            {
+                case ChangeKind.Added:
+                    planned.Add(new AddTag(c.AssetId, c.TagName, byPath.TryGetValue(c.TagName, out var added) ? added.Id : null, reason));
+                    break;
+                case ChangeKind.Removed when byPath.TryGetValue(c.TagName, out var removed):
+                    planned.Add(new RemoveTag(c.AssetId, removed.Id, removed.Value, reason));
+                    break;
+                case ChangeKind.DateUpdated when DateUpdateOf(c, reason) is { } date:
+                    planned.Add(date);
+                    break;
+                case ChangeKind.AddedToAlbum when c.AlbumId is { } albumId:
+                    planned.Add(new AddAlbumMember(c.AssetId, albumId, c.AlbumName ?? string.Empty, reason));
+                    break;
+                case ChangeKind.RemovedFromAlbum when c.AlbumId is { } albumId:
+                    planned.Add(new RemoveAlbumMember(c.AssetId, albumId, c.AlbumName ?? string.Empty, reason));
+                    break;
+                default:
+                    break;
+            }
+        }
+
+        return new TagPlan(new ChangeList(planned), new Dictionary<Guid, Classification.ClassificationStatus>()) { CreatesMissingTags = false };
     }
 
-    private static IEnumerable<((Guid Id, string Name) Key, IReadOnlyList<Guid> Ids)> Members(IReadOnlyList<AppliedChange> changes, ChangeKind kind) =>
-        changes
-            .Where(c => c.Kind == kind && c.AlbumId is not null)
-            .GroupBy(c => (Id: c.AlbumId!.Value, Name: c.AlbumName ?? string.Empty)) // non-null: filtered
-            .Select(g => (g.Key, (IReadOnlyList<Guid>)g.Select(c => c.AssetId).Distinct().ToList()));
+    private static readonly ChangeReason Reapplied = new("verify", "re-applied after the server reverted it");
 
-    private static DateUpdate? DateUpdateOf(AppliedChange change)
+    private static SetDate? DateUpdateOf(AppliedChange change, ChangeReason reason)
     {
         var culture = System.Globalization.CultureInfo.InvariantCulture;
         return DateTimeOffset.TryParse(change.OldValue, culture, System.Globalization.DateTimeStyles.None, out var old)
             && DateTimeOffset.TryParse(change.NewValue, culture, System.Globalization.DateTimeStyles.None, out var @new)
-            ? new DateUpdate(change.AssetId, old, @new, change.NewValue!, "re-applied after the server reverted it") // non-null: parsed above
+            ? new SetDate(change.AssetId, old, @new, change.NewValue!, "re-applied after the server reverted it", reason) // non-null: parsed above
             : null;
     }
 

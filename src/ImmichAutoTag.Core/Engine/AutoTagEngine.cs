@@ -1,6 +1,7 @@
 using ImmichAutoTag.Core.Classification;
 using ImmichAutoTag.Core.Configuration;
 using ImmichAutoTag.Core.Domain;
+using ImmichAutoTag.Core.Enrichment.Clip;
 using ImmichAutoTag.Core.Ports;
 using Microsoft.Extensions.Logging;
 
@@ -44,6 +45,14 @@ public sealed class AutoTagEngine(IImmichGateway gateway, TimeProvider time, ILo
         // One call for every group; membership also comes with the search items, but only this lists groups whole.
         var duplicates = reads.Duplicates ? await ReadDuplicatesAsync(ct) : null;
 
+        // CLIP labels are computed before planning: the planner takes them as owned tags, later steps read the scores.
+        ClipLabels? clip = null;
+        if (steps.Any(s => s.Enabled && s.Name == FeatureSteps.ClipStepName))
+        {
+            var services = options.Clip ?? throw new InvalidOperationException("clip.enabled is true but the run was composed without the CLIP runtime (RunOptions.Clip).");
+            clip = await new ClipLabelStep(config.Clip, services, gateway, logger).RunAsync(snapshot, options, ct);
+        }
+
         var errors = snapshot.Unreadable
             .Select(u => new EngineError(EngineErrorKind.ReadAsset, $"asset {u.Id?.ToString() ?? "(no readable id)"} ({u.FileName ?? "no readable file name"}) skipped: {u.Reason}", u.Id is { } id ? [id] : [], [], startedAt))
             .ToList();
@@ -51,7 +60,10 @@ public sealed class AutoTagEngine(IImmichGateway gateway, TimeProvider time, ILo
         {
             errors.Add(e);
             logger.LogWarning("Skipping asset {AssetId}: {Message}", e.AssetIds.Count > 0 ? e.AssetIds[0] : Guid.Empty, e.Message);
-        }).Plan(synced.Snapshot, duplicates, options.Progress, ct);
+        })
+        {
+            Clip = clip,
+        }.Plan(synced.Snapshot, duplicates, options.Progress, ct);
         var evaluations = planning.Evaluations;
 
         options.Progress?.Report(new EngineProgress(EnginePhase.Evaluate, snapshot.Assets.Count, snapshot.Assets.Count));
@@ -68,11 +80,7 @@ public sealed class AutoTagEngine(IImmichGateway gateway, TimeProvider time, ILo
             logger.LogWarning("{Count} tag changes do not stick in Immich (reverted in every round of earlier runs, e.g. a read-only external library); not retried until a full pass or the file changes", held.Count);
         }
 
-        if (reads.Users)
-        {
-            var (sharing, notes) = AlbumSharing.Plan(config.AlbumPermissions, snapshot.Albums, plan.AlbumsToCreate, await gateway.GetUsersAsync(ct), snapshot.User.Id);
-            plan = plan with { SharingChanges = sharing, Notes = [.. plan.Notes, .. notes] };
-        }
+        plan = PlanSteps(steps, plan, new StepContext(snapshot, plan.Changes, reads.Users ? await gateway.GetUsersAsync(ct) : []));
 
         if (logger.IsEnabled(LogLevel.Information))
         {
@@ -92,22 +100,41 @@ public sealed class AutoTagEngine(IImmichGateway gateway, TimeProvider time, ILo
 
         var aborted = failFast && errors.Count > 0;
         IReadOnlyList<AppliedChange> changes = [];
-        var session = new WriteSession(gateway, guard, time, logger, options);
+
+        // Writes go through a watch that stops the apply once the server is gone or rejects the key (revoked mid-run).
+        using var serverLost = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var watch = new ServerLossWatch(gateway, serverLost);
+        var session = new WriteSession(watch, guard, time, logger, options);
         var verified = VerifyOutcome.Nothing;
         var cancelled = false;
         if (!options.DryRun && !aborted && plan.HasChanges)
         {
             var assetsById = snapshot.Assets.ToDictionary(a => a.Id);
-            var outcome = await session.ApplyAsync(plan, assetsById, snapshot.Tags, failFast, options.Progress, ct);
+            var outcome = await session.ApplyAsync(plan, assetsById, snapshot.Tags, failFast, options.Progress, serverLost.Token);
             changes = outcome.Changes;
             errors.AddRange(outcome.Errors);
             aborted = outcome.Aborted;
             cancelled = outcome.Cancelled;
-            if (!aborted && !cancelled)
+            if (!aborted && !cancelled && watch.LostBy is null)
             {
-                verified = await new ApplyVerifier(gateway, session, logger).VerifyAsync(changes, assetsById, options.MaxReapplyRounds, options.Progress, ct);
-                errors.AddRange(verified.Errors);
+                try
+                {
+                    verified = await new ApplyVerifier(watch, session, logger).VerifyAsync(changes, assetsById, options.MaxReapplyRounds, options.Progress, ct);
+                    errors.AddRange(verified.Errors);
+                }
+                catch (ImmichException e) when (e is ImmichUnreachableException or ImmichAuthenticationException)
+                {
+                    // Recorded by the watch: the run reports what it applied and ends with the failure's exit code.
+                    logger.LogError("Checking the applied changes failed: {Message}", e.Message);
+                }
             }
+        }
+
+        if (watch.LostBy is { } lost)
+        {
+            logger.LogError("The apply stopped: {Message}", lost.Message);
+            cancelled = false;
+            aborted = true;
         }
 
         if (!options.DryRun && options.PendingDateWrites is { } store)
@@ -177,8 +204,25 @@ public sealed class AutoTagEngine(IImmichGateway gateway, TimeProvider time, ILo
             NotRetried = held,
             EvaluatedOutputTagCounts = evaluatedOutputTags.ToDictionary(kv => kv.Key, kv => kv.Value.Count, StringComparer.Ordinal),
             RecoveredQueues = recovered,
+            ServerLost = watch.LostBy,
             Unreadable = snapshot.Unreadable,
+            Clip = clip,
         };
+    }
+
+    /// <summary>The steps that plan on their own add their changes and notes after the planner's phases, in registration order.</summary>
+    private static TagPlan PlanSteps(IReadOnlyList<IFeatureStep> steps, TagPlan plan, StepContext context)
+    {
+        foreach (var step in steps.Where(s => s.Enabled))
+        {
+            var planned = step.Plan(context with { Planned = plan.Changes });
+            if (planned.Changes.Count > 0 || planned.Notes.Count > 0)
+            {
+                plan = plan with { Changes = plan.Changes.Concat(planned.Changes), Notes = [.. plan.Notes, .. planned.Notes] };
+            }
+        }
+
+        return plan;
     }
 
     /// <summary>Duplicates only add to a run: a key without duplicate.read still gets its output tags kept right.</summary>

@@ -12,6 +12,12 @@ namespace ImmichAutoTag.Core.Engine;
 /// </summary>
 internal sealed class Conversions
 {
+    /// <summary>Album creation text "conversion" is what plan.txt has always shown for these albums.</summary>
+    internal static readonly ChangeReason AlbumReason = new("conversions", "conversion");
+
+    /// <summary>A tag a conversion adds (its destination) or drops (its source, in move mode).</summary>
+    internal static readonly ChangeReason TagReason = new("conversions", "conversion of its tags or albums");
+
     private readonly List<(ConversionConfig Config, RuleClassifier Source)> _conversions;
     private readonly Dictionary<string, Tag> _tagsByPath = new(StringComparer.Ordinal);
     private readonly AlbumChanges _albums;
@@ -88,7 +94,7 @@ internal sealed class Conversions
                     continue;
                 }
 
-                if (_albums.Join(assetId, name, "conversion", out var problem) is { } album)
+                if (_albums.Join(assetId, name, AlbumReason, out var problem) is { } album)
                 {
                     albums.Add(album);
                 }

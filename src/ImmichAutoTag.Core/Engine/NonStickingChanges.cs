@@ -44,47 +44,25 @@ public static class NonStickingChanges
         }
 
         var held = new List<NonStickingChange>();
-        var additions = new Dictionary<string, IReadOnlyList<Guid>>(StringComparer.Ordinal);
-        foreach (var (path, ids) in plan.Additions)
-        {
-            var kept = Keep(ids, id => (id, ChangeKind.Added, path));
-            if (kept.Count > 0)
-            {
-                additions[path] = kept;
-            }
-        }
 
-        var removals = new Dictionary<Guid, IReadOnlyList<Guid>>();
-        foreach (var (tagId, ids) in plan.Removals)
+        // A tag wanted only by held additions is not created: the list then has no addition naming it.
+        var kept = plan.Changes.Without(c => c switch
         {
-            var path = plan.TagPaths.GetValueOrDefault(tagId, string.Empty);
-            var kept = Keep(ids, id => (id, ChangeKind.Removed, path));
-            if (kept.Count > 0)
-            {
-                removals[tagId] = kept;
-            }
-        }
+            AddTag a => Holds((a.AssetId, ChangeKind.Added, a.TagPath)),
+            RemoveTag r => Holds((r.AssetId, ChangeKind.Removed, r.TagPath)),
+            _ => false,
+        });
+        return (plan with { Changes = kept }, held);
 
-        // A tag wanted only by held additions is not created: it would stay empty.
-        var toCreate = plan.TagsToCreate.Where(t => additions.ContainsKey(t)).ToList();
-        return (plan with { TagsToCreate = toCreate, Additions = additions, Removals = removals }, held);
-
-        List<Guid> Keep(IReadOnlyList<Guid> ids, Func<Guid, (Guid, ChangeKind, string)> key)
+        bool Holds((Guid, ChangeKind, string) key)
         {
-            var kept = new List<Guid>(ids.Count);
-            foreach (var id in ids)
+            if (!holdable.TryGetValue(key, out var record))
             {
-                if (holdable.TryGetValue(key(id), out var record))
-                {
-                    held.Add(record);
-                }
-                else
-                {
-                    kept.Add(id);
-                }
+                return false;
             }
 
-            return kept;
+            held.Add(record);
+            return true;
         }
     }
 

@@ -37,20 +37,20 @@ internal static class PendingDates
         }
 
         var held = still.ToDictionary(w => w.AssetId);
-        var kept = new List<DateUpdate>();
         var notes = new List<PlanNote>();
-        foreach (var update in plan.DateUpdates)
+        bool Held(PlannedChange change)
         {
-            if (held.TryGetValue(update.AssetId, out var write) && (write.NewDate - update.NewDate).Duration() < Tolerance)
+            if (change is SetDate update && held.TryGetValue(update.AssetId, out var write) && (write.NewDate - update.NewDate).Duration() < Tolerance)
             {
                 notes.Add(new PlanNote(PlanNoteKind.PendingDateWrite, update.AssetId, string.Create(CultureInfo.InvariantCulture, $"date {write.NewValue} written at {write.WrittenAt:yyyy-MM-dd'T'HH:mm:ss'Z'} is not applied by Immich yet; not written again")));
-                continue;
+                return true;
             }
 
-            kept.Add(update);
+            return false;
         }
 
-        return (plan with { DateUpdates = kept, Notes = [.. plan.Notes, .. notes] }, still);
+        var kept = plan.Changes.Without(Held);
+        return (plan with { Changes = kept, Notes = [.. plan.Notes, .. notes] }, still);
     }
 
     /// <summary>What to remember after the apply: earlier writes still pending plus this run's writes that did not land.</summary>

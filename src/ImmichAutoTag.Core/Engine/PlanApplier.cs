@@ -47,6 +47,9 @@ public sealed record AppliedChange(Guid AssetId, string FileName, string TagName
 
     /// <summary>The user a sharing change concerns (Immich user id); null for other kinds.</summary>
     public Guid? UserId { get; init; }
+
+    /// <summary>Why the run made it: the reason of the planned change it carries out; null when none is known.</summary>
+    public ChangeReason? Reason { get; init; }
 }
 
 public enum EngineErrorKind
@@ -73,7 +76,7 @@ public sealed record EngineError(EngineErrorKind Kind, string Message, IReadOnly
 public sealed record ApplyOutcome(IReadOnlyList<AppliedChange> Changes, IReadOnlyList<EngineError> Errors, bool Aborted, bool Cancelled = false);
 
 /// <summary>
-/// Carries out a <see cref="TagPlan"/> with bulk calls, one applier per kind of change, in an order that lets the
+/// Carries out a <see cref="TagPlan"/>'s change list with bulk calls, one applier per kind of change, in an order that lets the
 /// server converge: dates first (a date write makes Immich re-read the file's metadata, so the tag writes, the
 /// most numerous, land last), then album creation, additions, removals and deletions, then sharing (a user an
 /// album is shared with never sees it half filled), then tag additions and removals.
@@ -131,6 +134,9 @@ public sealed class PlanApplier
             await applier.ApplyAsync(plan, run, ct);
         }
 
-        return new ApplyOutcome(run.Changes, run.Errors, run.Aborted, run.Cancelled);
+        // Each accepted change carries the reason of the planned change it carries out (changes.jsonl shows it).
+        var groups = plan.Changes.Groups;
+        var accepted = run.Changes.Select(c => groups.ReasonOf(c) is { } reason ? c with { Reason = reason } : c).ToList();
+        return new ApplyOutcome(accepted, run.Errors, run.Aborted, run.Cancelled);
     }
 }

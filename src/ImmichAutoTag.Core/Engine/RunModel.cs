@@ -73,6 +73,9 @@ public sealed record RunOptions
 
     /// <summary>The key's user when the caller has already asked for it (start-up checks do); saves a request.</summary>
     public UserInfo? User { get; init; }
+
+    /// <summary>The CLIP model files and embedding store; needed only when <c>clip.enabled</c> is true.</summary>
+    public Enrichment.Clip.ClipServices? Clip { get; init; }
 }
 
 /// <summary>How many assets the run saw and which of them it judged.</summary>
@@ -136,6 +139,12 @@ public sealed record RunResult
     /// phase throws instead, since nothing was changed.)
     /// </summary>
     public bool Cancelled { get; init; }
+
+    /// <summary>
+    /// Why the apply stopped early when the server went away (no answer after retries) or rejected the key (revoked
+    /// mid-run); null otherwise. What was applied before is in <see cref="AppliedChanges"/>; the rest was not started.
+    /// </summary>
+    public Ports.ImmichException? ServerLost { get; init; }
 
     /// <summary>Enabled output tag path → assets carrying it after the run (as planned, in a dry run: before).</summary>
     public required IReadOnlyDictionary<string, int> OutputTagCounts { get; init; }
@@ -209,6 +218,9 @@ public sealed record RunResult
     /// skipped by this run, reported with their links.
     /// </summary>
     public IReadOnlyList<UnreadableAsset> Unreadable { get; init; } = [];
+
+    /// <summary>The CLIP step's scores and counts (per-asset label probabilities for later steps and reports); null when the step is off.</summary>
+    public Enrichment.Clip.ClipLabels? Clip { get; init; }
 
     public TimeSpan Duration => FinishedAt - StartedAt;
 }

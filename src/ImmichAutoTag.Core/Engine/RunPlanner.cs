@@ -45,6 +45,13 @@ internal sealed class RunPlanner(
     private readonly RuleClassifier? _filterOut = config.Filters.FilterOut.Count > 0 ? RuleClassifier.Compile(config.Filters.FilterOut) : null;
     private readonly HashSet<string> _filteredOutTags = config.Filters.FilterOut.SelectMany(r => r.TagNames).ToHashSet(StringComparer.Ordinal);
     private static readonly System.Collections.Concurrent.ConcurrentDictionary<TimeSpan, TimeZoneInfo> FixedZones = new();
+
+    // The texts of album creations ("folder detection") are what plan.txt has always shown.
+    private static readonly ChangeReason FolderAlbumReason = new("folder_albums", "folder detection");
+    private static readonly ChangeReason FolderConflictReason = new("folder_albums", "several date folders in its path; no album detected");
+    private static readonly ChangeReason PropagationReason = new("duplicates", "album of its duplicates");
+    private static readonly ChangeReason CopiedFromDuplicateReason = new("duplicates", "classification copied from a duplicate");
+    private static readonly ChangeReason AlbumDateMismatchReason = new("album_date_check", "taken outside the dates its album's name gives");
     private readonly TimeZoneInfo _zone = FindZone(config.DuplicateProcessing.DateCorrection.ExtractionTimezone);
     private readonly Dictionary<string, bool> _ruleAlbum = new(StringComparer.Ordinal);
     private readonly Dictionary<string, bool> _filteredAlbum = new(StringComparer.Ordinal);
@@ -57,6 +64,9 @@ internal sealed class RunPlanner(
     // The album names the rules see, refilled for each classification: the classifier keeps no reference to
     // them (its matches copy the names that hit), so one list serves every asset instead of one list each.
     private readonly List<string> _ruleAlbumNames = [];
+
+    /// <summary>The CLIP step's scores; its label tags join each asset's desired owned tags.</summary>
+    public Enrichment.Clip.ClipLabels? Clip { get; init; }
 
     /// <summary>The tag leaf names the filters look at, so the gatherer reads them too.</summary>
     public static IReadOnlySet<string> FilterTagNames(FiltersConfig filters)
@@ -72,8 +82,7 @@ internal sealed class RunPlanner(
         var facts = new Dictionary<Guid, Facts>(snapshot.Assets.Count);
         var copies = new Dictionary<Guid, List<string>>();
         var drops = new Dictionary<Guid, List<Tag>>();
-        var albumAdditions = new Dictionary<Guid, (Album Album, List<Guid> Assets)>();
-        var albumChanges = new AlbumChanges(snapshot.Albums, userId, albumAdditions);
+        var albumChanges = new AlbumChanges(snapshot.Albums, userId);
         var conversions = new Conversions(config.Conversions, snapshot.Tags, albumChanges, IsFilteredAlbum, Note);
         var timedOutAssets = new HashSet<Guid>();
         var (partner, excludedVisibility, excludedFilters, motionParts) = EvaluateAssets(snapshot, facts, conversions, copies, drops, timedOutAssets, progress, ct);
@@ -94,7 +103,7 @@ internal sealed class RunPlanner(
 
         var classified = facts.Values.Where(f => f.Classification is not null).ToList();
         var dateUpdates = config.DuplicateProcessing.DateCorrection.Enabled ? PlanDates(classified, groups) : [];
-        var (conflictGroups, albumConflictGroups) = PlanDuplicateGroups(groups, copies, albumAdditions);
+        var (conflictGroups, albumConflictGroups) = PlanDuplicateGroups(groups, copies, albumChanges);
 
         var detectionConflicts = _folders is null ? [] : PlanFolderAlbums(_folders, facts.Values, albumChanges);
         var temporaryInputs = new List<(Facts Facts, TemporaryAlbumInput Input)>(facts.Count);
@@ -111,7 +120,7 @@ internal sealed class RunPlanner(
                 f.Albums)));
         }
 
-        var (albumRemovals, albumDeletions) = TemporaryAlbums.Plan(
+        var temporary = TemporaryAlbums.Plan(
             config.CreateAlbumFromDateIfMissing,
             temporaryInputs.ConvertAll(t => t.Input),
             snapshot,
@@ -127,16 +136,10 @@ internal sealed class RunPlanner(
         var (targets, statuses, evaluations) = TagTargets(facts, copies, drops, conflictGroups, albumConflictGroups, detectionConflicts);
         ReportTimedOutPatterns(snapshot, timedOutAssets);
 
-        var plan = TagPlanner.Plan(targets, outputs, snapshot.Tags, statuses) with
+        // One list for every step's changes; the appliers group it by kind.
+        var tagChanges = TagPlanner.Plan(targets, outputs, snapshot.Tags, statuses).Changes;
+        var plan = new TagPlan(new ChangeList([.. dateUpdates, .. albumChanges.Changes, .. temporary, .. tagChanges]), statuses)
         {
-            DateUpdates = dateUpdates,
-            AlbumAdditions = albumAdditions.Values
-                .Select(v => new AlbumAddition(v.Album.Id, v.Album.Name, v.Assets.Distinct().ToList()))
-                .OrderBy(a => a.AlbumName, StringComparer.Ordinal)
-                .ToList(),
-            AlbumsToCreate = albumChanges.Creations,
-            AlbumRemovals = albumRemovals,
-            AlbumDeletions = albumDeletions,
             Notes = _notes,
         };
         return new PlanningResult(plan, evaluations, facts.Count, partner, excludedVisibility, excludedFilters, groups.Count)
@@ -269,43 +272,61 @@ internal sealed class RunPlanner(
             }
 
             var desired = shared;
-            void Want(string? tag)
+
+            // Made only for the few assets a step other than classification tags: a rerun allocates none.
+            Dictionary<string, ChangeReason>? reasons = null;
+            void Want(string? tag, ChangeReason reason)
             {
-                if (tag is not null && !desired.Contains(tag))
+                if (tag is null)
+                {
+                    return;
+                }
+
+                if (!desired.Contains(tag))
                 {
                     desired = ReferenceEquals(desired, shared) ? new HashSet<string>(shared, StringComparer.Ordinal) : desired;
                     desired.Add(tag);
                 }
+
+                (reasons ??= new(StringComparer.Ordinal))[tag] = reason;
             }
 
             if (f.Group is { } group)
             {
                 if (conflictGroups.Contains(group))
                 {
-                    Want(outputs.DuplicateClassificationConflict);
-                    Want(outputs.ClassificationConflictTagFor(group));
+                    var why = new ChangeReason("duplicates", $"duplicate group {group} has differing classification tags");
+                    Want(outputs.DuplicateClassificationConflict, why);
+                    Want(outputs.ClassificationConflictTagFor(group), why);
                 }
 
                 if (albumConflictGroups.Contains(group))
                 {
-                    Want(outputs.DuplicateAlbumConflict);
-                    Want(outputs.AlbumConflictTagFor(group));
+                    var why = new ChangeReason("duplicates", $"duplicate group {group} spans several rule albums");
+                    Want(outputs.DuplicateAlbumConflict, why);
+                    Want(outputs.AlbumConflictTagFor(group), why);
                 }
             }
 
             if (outputs.AlbumDateMismatch is { } mismatchTag && AlbumDateMismatches(f))
             {
-                Want(mismatchTag);
+                Want(mismatchTag, AlbumDateMismatchReason);
             }
 
             if (outputs.AlbumDetectionConflict is { } detectionTag && detectionConflicts.Contains(f.Asset.Id) && classification.Status == ClassificationStatus.Unclassified)
             {
-                Want(detectionTag);
+                Want(detectionTag, FolderConflictReason);
             }
 
-            targets.Add(new TagTarget(f.Asset.Id, f.OriginalTags, desired, copies.TryGetValue(f.Asset.Id, out var c) ? c : [])
+            var copied = copies.TryGetValue(f.Asset.Id, out var c) ? c : [];
+            var dropped = drops.TryGetValue(f.Asset.Id, out var d) ? d : [];
+            CopyReasons(f.Asset.Id, copied, dropped, ref reasons);
+            ClipLabels(f, desired, ref reasons);
+
+            targets.Add(new TagTarget(f.Asset.Id, f.OriginalTags, desired, copied)
             {
-                Drops = drops.TryGetValue(f.Asset.Id, out var d) ? d : [],
+                Drops = dropped,
+                Reasons = reasons,
             });
             statuses[f.Asset.Id] = classification.Status;
             evaluations.Add(new AssetEvaluation(f.Asset, AlbumNames(f.Albums), f.Tags, classification));
@@ -321,6 +342,21 @@ internal sealed class RunPlanner(
         }
 
         return (targets, statuses, evaluations);
+    }
+
+    /// <summary>Tags copied from a duplicate are the duplicates step's; the other copies and every drop are a conversion's.</summary>
+    private void CopyReasons(Guid assetId, IReadOnlyList<string> copied, IReadOnlyList<Tag> dropped, ref Dictionary<string, ChangeReason>? reasons)
+    {
+        foreach (var path in copied)
+        {
+            var fromDuplicate = _duplicateCopies.TryGetValue(assetId, out var paths) && paths.Contains(path, StringComparer.Ordinal);
+            (reasons ??= new(StringComparer.Ordinal))[path] = fromDuplicate ? CopiedFromDuplicateReason : Conversions.TagReason;
+        }
+
+        foreach (var tag in dropped)
+        {
+            (reasons ??= new(StringComparer.Ordinal))[tag.Value] = Conversions.TagReason;
+        }
     }
 
     /// <summary>One error per pattern that ran out of time, naming the album and the assets it left unchanged.</summary>
@@ -339,10 +375,10 @@ internal sealed class RunPlanner(
     }
 
     // ---- date repair ----
-    private List<DateUpdate> PlanDates(List<Facts> all, List<(Guid Id, List<Facts> Members)> groups)
+    private List<PlannedChange> PlanDates(List<Facts> all, List<(Guid Id, List<Facts> Members)> groups)
     {
         var maxYear = now.Year + 1;
-        var updates = new List<DateUpdate>();
+        var updates = new List<PlannedChange>();
         var grouped = groups.SelectMany(g => g.Members.Select(m => (m, g.Members))).ToDictionary(x => x.m.Asset.Id, x => x.Members);
         foreach (var f in all)
         {
@@ -386,7 +422,8 @@ internal sealed class RunPlanner(
                 f.LocalDay = DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(c.Instant, writeZone).DateTime);
                 if (f.InScope)
                 {
-                    updates.Add(new DateUpdate(f.Asset.Id, f.Asset.FileCreatedAt, c.Instant, DateRepair.Format(c.Instant, writeZone), $"{c.Source}: {c.Origin}"));
+                    var source = $"{c.Source}: {c.Origin}";
+                    updates.Add(new SetDate(f.Asset.Id, f.Asset.FileCreatedAt, c.Instant, DateRepair.Format(c.Instant, writeZone), source, new ChangeReason("date_repair", "date from " + source)));
                 }
             }
         }
@@ -423,7 +460,7 @@ internal sealed class RunPlanner(
     private (HashSet<Guid> ClassificationConflicts, HashSet<Guid> AlbumConflicts) PlanDuplicateGroups(
         List<(Guid Id, List<Facts> Members)> groups,
         Dictionary<Guid, List<string>> copies,
-        Dictionary<Guid, (Album Album, List<Guid> Assets)> albumAdditions)
+        AlbumChanges albumChanges)
     {
         var conflictGroups = new HashSet<Guid>();
         var albumConflictGroups = new HashSet<Guid>();
@@ -432,7 +469,7 @@ internal sealed class RunPlanner(
             PlanClassificationFromDuplicates(id, members, copies, conflictGroups);
             if (options.AlbumPropagation && config.DuplicateProcessing.AddToAlbumOfDuplicates)
             {
-                PlanAlbumPropagation(members, albumAdditions);
+                PlanAlbumPropagation(members, albumChanges);
             }
 
             var ruleAlbums = members.SelectMany(m => m.Albums).Select(a => a.Name).Where(IsRuleAlbum).Distinct(StringComparer.Ordinal).ToList();
@@ -485,7 +522,7 @@ internal sealed class RunPlanner(
     private static IEnumerable<string> ClassificationTags(Facts f) =>
         f.Classification!.Matches.SelectMany(m => m.MatchedTagNames).Distinct(StringComparer.Ordinal); // non-null: groups hold classified members only
 
-    private void PlanAlbumPropagation(List<Facts> members, Dictionary<Guid, (Album Album, List<Guid> Assets)> additions)
+    private void PlanAlbumPropagation(List<Facts> members, AlbumChanges albumChanges)
     {
         foreach (var m in members.Where(m => m.InScope && m.Classification!.Status == ClassificationStatus.Unclassified)) // non-null: see ClassificationTags
         {
@@ -510,13 +547,7 @@ internal sealed class RunPlanner(
             var album = candidates[0];
             m.EditableAlbums.Add(album);
             m.Classification = Classify(m);
-            if (!additions.TryGetValue(album.Id, out var entry))
-            {
-                entry = (album, []);
-                additions[album.Id] = entry;
-            }
-
-            entry.Assets.Add(m.Asset.Id);
+            albumChanges.AddTo(album, m.Asset.Id, PropagationReason);
             _propagated.Add(m.Asset.Id);
         }
     }
@@ -575,7 +606,7 @@ internal sealed class RunPlanner(
                 continue;
             }
 
-            if (albums.Join(f.Asset.Id, name, "folder detection", out var problem) is { } album)
+            if (albums.Join(f.Asset.Id, name, FolderAlbumReason, out var problem) is { } album)
             {
                 f.EditableAlbums.Add(album);
                 f.Classification = Classify(f);
@@ -611,6 +642,43 @@ internal sealed class RunPlanner(
         }
 
         return mismatch;
+    }
+
+    // ---- CLIP labels ----
+    /// <summary>
+    /// Adds the asset's CLIP label to <paramref name="desired"/>: the chosen label's tag; an asset that could not be
+    /// scored keeps the label tags it has. Each label tag added or removed gets the label's score as its reason.
+    /// </summary>
+    private void ClipLabels(Facts f, HashSet<string> desired, ref Dictionary<string, ChangeReason>? reasons)
+    {
+        if (Clip is not { } clip || outputs.ClipTagRoot is null)
+        {
+            return;
+        }
+
+        var id = f.Asset.Id;
+        var actual = f.OriginalTags.Where(t => outputs.IsClipLabel(t.Value)).Select(t => t.Value).ToList();
+        if (clip.Failures.ContainsKey(id))
+        {
+            desired.UnionWith(actual);
+        }
+        else if (clip.DesiredTag(id) is { } tag)
+        {
+            desired.Add(tag);
+        }
+
+        var changed = desired.Where(outputs.IsClipLabel).Except(actual, StringComparer.Ordinal).Concat(actual.Where(t => !desired.Contains(t))).ToList();
+        if (changed.Count == 0)
+        {
+            return;
+        }
+
+        var reason = new ChangeReason(FeatureSteps.ClipStepName, clip.Reason(id) ?? "label");
+        reasons ??= new(StringComparer.Ordinal);
+        foreach (var t in changed)
+        {
+            reasons[t] = reason;
+        }
     }
 
     /// <summary>The date period an album name stands for, parsed once per name (a library has far fewer albums than assets).</summary>

@@ -217,69 +217,75 @@ internal sealed class TagAlbumSync(AutoTagConfig config, RunOptions options)
         }
 
         var creations = sync.NewAlbums.ToDictionary(kv => kv.Key, kv => kv.Value.AssetIds.ToList());
-        var albumAdditions = new Dictionary<Guid, (string Name, List<Guid> Ids)>();
-        foreach (var a in plan.AlbumAdditions.Concat(sync.AlbumAdditions))
+        var changes = new List<PlannedChange>(plan.Changes.Count);
+        void Join(Guid assetId, Guid albumId, string albumName, ChangeReason reason)
         {
-            if (creations.TryGetValue(a.AlbumId, out var created))
+            if (creations.TryGetValue(albumId, out var created))
             {
-                created.AddRange(a.AssetIds.Where(id => !created.Contains(id)));
-                continue;
+                if (!created.Contains(assetId))
+                {
+                    created.Add(assetId);
+                }
+
+                return;
             }
 
-            if (!albumAdditions.TryGetValue(a.AlbumId, out var entry))
-            {
-                entry = (a.AlbumName, []);
-                albumAdditions[a.AlbumId] = entry;
-            }
-
-            entry.Ids.AddRange(a.AssetIds.Where(id => !entry.Ids.Contains(id)));
+            changes.Add(new AddAlbumMember(assetId, albumId, albumName, reason));
         }
 
-        var additions = plan.Additions.ToDictionary(kv => kv.Key, kv => kv.Value.ToList(), StringComparer.Ordinal);
+        foreach (var change in plan.Changes)
+        {
+            if (change is AddAlbumMember m)
+            {
+                Join(m.AssetId, m.AlbumId, m.AlbumName, m.Reason);
+            }
+            else
+            {
+                changes.Add(change);
+            }
+        }
+
+        foreach (var a in sync.AlbumAdditions)
+        {
+            foreach (var id in a.AssetIds)
+            {
+                Join(id, a.AlbumId, a.AlbumName, JoinsAlbum);
+            }
+        }
+
+        changes.AddRange(creations.Select(kv => new CreateAlbum(sync.NewAlbums[kv.Key].AlbumName, kv.Value, CreatesAlbum)));
+        changes.AddRange(sync.AlbumRemovals.SelectMany(r => r.AssetIds.Select(id => new RemoveAlbumMember(id, r.AlbumId, r.AlbumName, LeavesAlbum))));
+
+        var existing = new Dictionary<string, Guid>(StringComparer.Ordinal);
+        foreach (var tag in existingTags)
+        {
+            existing.TryAdd(tag.Value, tag.Id);
+        }
+
         foreach (var (path, ids) in sync.TagAdditions)
         {
-            var list = additions.TryGetValue(path, out var l) ? l : additions[path] = [];
-            list.AddRange(ids.Where(id => !list.Contains(id)));
+            Guid? tagId = existing.TryGetValue(path, out var found) ? found : null;
+            changes.AddRange(ids.Select(id => new AddTag(id, path, tagId, GetsTag)));
         }
 
-        var removals = plan.Removals.ToDictionary(kv => kv.Key, kv => kv.Value.ToList());
         foreach (var (tagId, ids) in sync.TagRemovals)
         {
-            var list = removals.TryGetValue(tagId, out var l) ? l : removals[tagId] = [];
-            list.AddRange(ids.Where(id => !list.Contains(id)));
+            var path = sync.RemovedTagPaths.GetValueOrDefault(tagId, tagId.ToString());
+            changes.AddRange(ids.Select(id => new RemoveTag(id, tagId, path, LosesTag)));
         }
 
-        var existing = existingTags.Select(t => t.Value).ToHashSet(StringComparer.Ordinal);
-        var tagPaths = plan.TagPaths.ToDictionary(kv => kv.Key, kv => kv.Value);
-        foreach (var (id, path) in sync.RemovedTagPaths)
+        return plan with
         {
-            tagPaths[id] = path;
-        }
-
-        foreach (var tag in existingTags.Where(t => sync.TagAdditions.ContainsKey(t.Value)))
-        {
-            tagPaths.TryAdd(tag.Id, tag.Value);
-        }
-
-        return new TagPlan(
-            plan.TagsToCreate.Concat(sync.TagAdditions.Keys.Where(p => !existing.Contains(p))).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList(),
-            additions.ToDictionary(kv => kv.Key, kv => (IReadOnlyList<Guid>)kv.Value, StringComparer.Ordinal),
-            removals.ToDictionary(kv => kv.Key, kv => (IReadOnlyList<Guid>)kv.Value),
-            tagPaths,
-            plan.Statuses)
-        {
-            DateUpdates = plan.DateUpdates,
-            AlbumAdditions = albumAdditions.Select(kv => new AlbumAddition(kv.Key, kv.Value.Name, kv.Value.Ids)).OrderBy(a => a.AlbumName, StringComparer.Ordinal).ToList(),
-            AlbumsToCreate = plan.AlbumsToCreate
-                .Concat(creations.Select(kv => new AlbumCreation(sync.NewAlbums[kv.Key].AlbumName, kv.Value, CreationReason)))
-                .OrderBy(c => c.AlbumName, StringComparer.Ordinal)
-                .ToList(),
-            AlbumRemovals = [.. plan.AlbumRemovals, .. sync.AlbumRemovals],
-            AlbumDeletions = plan.AlbumDeletions,
-            SharingChanges = plan.SharingChanges,
+            Changes = new ChangeList(changes),
             Notes = [.. plan.Notes, .. sync.Notes],
         };
     }
+
+    private static readonly ChangeReason CreatesAlbum = new("tag_album_sync", CreationReason);
+    private static readonly ChangeReason JoinsAlbum = new("tag_album_sync", "carries the album's sync tag");
+    private static readonly ChangeReason LeavesAlbum = new("tag_album_sync", "no longer carries the album's sync tag");
+    private static readonly ChangeReason GetsTag = new("tag_album_sync", "in the album the sync tag names");
+    private static readonly ChangeReason LosesTag = new("tag_album_sync", "no longer in the album the sync tag names");
 
     private bool InScope(LibrarySnapshot snapshot, Asset asset)
     {

@@ -14,31 +14,44 @@ public sealed record AssetEvaluation(
 }
 
 /// <summary>
-/// The changes a run intends to make, computed before any write. Only configured output tags appear here.
+/// The changes a run intends to make, computed before any write: one <see cref="ChangeList"/> of typed changes, each
+/// with its reason, plus the verdicts and the findings that change nothing. The per-kind views below (tags to create,
+/// tag additions and removals, album members, creations, deletions, sharing, dates) are projections of that list,
+/// grouped the way the appliers send them. Only tags the tool owns (or the config names) appear here.
 /// </summary>
-/// <param name="TagsToCreate">Output tag paths that do not exist yet and are needed for additions.</param>
-/// <param name="Additions">Tag path → assets that should get it.</param>
-/// <param name="Removals">Tag id → assets that should lose it.</param>
-/// <param name="TagPaths">Tag id → path, for every tag in <paramref name="Removals"/> and every existing tag in <paramref name="Additions"/>.</param>
+/// <param name="Changes">Every planned change, in the order the steps emitted them.</param>
 /// <param name="Statuses">Status of every evaluated asset.</param>
-public sealed record TagPlan(
-    IReadOnlyList<string> TagsToCreate,
-    IReadOnlyDictionary<string, IReadOnlyList<Guid>> Additions,
-    IReadOnlyDictionary<Guid, IReadOnlyList<Guid>> Removals,
-    IReadOnlyDictionary<Guid, string> TagPaths,
-    IReadOnlyDictionary<Guid, ClassificationStatus> Statuses)
+public sealed record TagPlan(ChangeList Changes, IReadOnlyDictionary<Guid, ClassificationStatus> Statuses)
 {
-    public static TagPlan Empty { get; } = new([], new Dictionary<string, IReadOnlyList<Guid>>(), new Dictionary<Guid, IReadOnlyList<Guid>>(), new Dictionary<Guid, string>(), new Dictionary<Guid, ClassificationStatus>());
+    public static TagPlan Empty { get; } = new(ChangeList.Empty, new Dictionary<Guid, ClassificationStatus>());
+
+    /// <summary>
+    /// Whether additions of tags that do not exist create them. False for the verifier's re-apply: a tag that vanished
+    /// since the run wrote it is not created again (its additions are reported as failed).
+    /// </summary>
+    public bool CreatesMissingTags { get; init; } = true;
+
+    /// <summary>Tag paths that do not exist yet and are needed for additions (from <see cref="AddTag"/> without a tag id).</summary>
+    public IReadOnlyList<string> TagsToCreate => CreatesMissingTags ? Changes.Groups.TagsToCreate : [];
+
+    /// <summary>Tag path → assets that should get it (from <see cref="AddTag"/>).</summary>
+    public IReadOnlyDictionary<string, IReadOnlyList<Guid>> Additions => Changes.Groups.Additions;
+
+    /// <summary>Tag id → assets that should lose it (from <see cref="RemoveTag"/>).</summary>
+    public IReadOnlyDictionary<Guid, IReadOnlyList<Guid>> Removals => Changes.Groups.Removals;
+
+    /// <summary>Tag id → path, for every tag in <see cref="Removals"/> and every existing tag in <see cref="Additions"/>.</summary>
+    public IReadOnlyDictionary<Guid, string> TagPaths => Changes.Groups.TagPaths;
 
     public int AdditionCount => Additions.Values.Sum(a => a.Count);
 
     public int RemovalCount => Removals.Values.Sum(a => a.Count);
 
-    /// <summary>Assets to add to existing albums (album propagation from duplicates), one entry per album.</summary>
-    public IReadOnlyList<AlbumAddition> AlbumAdditions { get; init; } = [];
+    /// <summary>Assets to add to existing albums, one entry per album (from <see cref="AddAlbumMember"/>).</summary>
+    public IReadOnlyList<AlbumAddition> AlbumAdditions => Changes.Groups.AlbumAdditions;
 
-    /// <summary>Date repairs, one per asset.</summary>
-    public IReadOnlyList<DateUpdate> DateUpdates { get; init; } = [];
+    /// <summary>Date repairs, one per asset (from <see cref="SetDate"/>).</summary>
+    public IReadOnlyList<DateUpdate> DateUpdates => Changes.Groups.DateUpdates;
 
     /// <summary>Findings that change nothing by themselves (ambiguous dates, album date mismatches...), for the reports.</summary>
     public IReadOnlyList<PlanNote> Notes { get; init; } = [];
@@ -47,25 +60,25 @@ public sealed record TagPlan(
 
     /// <summary>
     /// Albums to create, one per name, each with the assets it starts with (conversions, folder detection,
-    /// temporary albums, tag → album sync).
+    /// temporary albums, tag → album sync), from <see cref="CreateAlbum"/>.
     /// </summary>
-    public IReadOnlyList<AlbumCreation> AlbumsToCreate { get; init; } = [];
+    public IReadOnlyList<AlbumCreation> AlbumsToCreate => Changes.Groups.AlbumsToCreate;
 
     /// <summary>Assets to take out of albums: the tool's own temporary albums, and synced albums (tag → album sync with <c>remove: true</c>).</summary>
-    public IReadOnlyList<AlbumRemoval> AlbumRemovals { get; init; } = [];
+    public IReadOnlyList<AlbumRemoval> AlbumRemovals => Changes.Groups.AlbumRemovals;
 
     /// <summary>The tool's own temporary albums to delete (they would be left empty).</summary>
-    public IReadOnlyList<AlbumDeletion> AlbumDeletions { get; init; } = [];
+    public IReadOnlyList<AlbumDeletion> AlbumDeletions => Changes.Groups.AlbumDeletions;
 
     /// <summary>Album sharing changes (album_permissions): users to add, re-role or remove.</summary>
-    public IReadOnlyList<AlbumShareChange> SharingChanges { get; init; } = [];
+    public IReadOnlyList<AlbumShareChange> SharingChanges => Changes.Groups.SharingChanges;
 
     public int AlbumRemovalCount => AlbumRemovals.Sum(a => a.AssetIds.Count);
 
     /// <summary>Album structure and membership changes: none of them touches an asset's sidecar.</summary>
     public bool HasAlbumChanges => AlbumAdditionCount > 0 || AlbumsToCreate.Count > 0 || AlbumRemovalCount > 0 || AlbumDeletions.Count > 0;
 
-    public bool HasChanges => TagsToCreate.Count > 0 || AdditionCount > 0 || RemovalCount > 0 || HasAlbumChanges || DateUpdates.Count > 0 || SharingChanges.Count > 0;
+    public bool HasChanges => Changes.Count > 0;
 
     public IReadOnlyDictionary<ClassificationStatus, int> StatusCounts =>
         Enum.GetValues<ClassificationStatus>().ToDictionary(s => s, s => Statuses.Values.Count(v => v == s));
@@ -135,9 +148,24 @@ public sealed record TagTarget(Guid AssetId, IReadOnlyList<Tag> Actual, IReadOnl
 {
     /// <summary>Non-output tags to remove, which the config asked for explicitly (a conversion in move mode).</summary>
     public IReadOnlyList<Tag> Drops { get; init; } = [];
+
+    /// <summary>
+    /// Why the asset should carry (or lose) a given tag path, for the paths a step has a reason of its own for
+    /// (a duplicate conflict, a conversion, a label with its score); null or missing paths get <see cref="Reason"/>.
+    /// </summary>
+    public IReadOnlyDictionary<string, ChangeReason>? Reasons { get; init; }
+
+    /// <summary>The reason of every other change to this asset's tags; null: the planner's default (its classification status).</summary>
+    public ChangeReason? Reason { get; init; }
+
+    /// <summary>The reason for a change to <paramref name="path"/>, or null when the target gives none.</summary>
+    public ChangeReason? ReasonFor(string path) => Reasons is { } reasons && reasons.TryGetValue(path, out var r) ? r : Reason;
 }
 
-/// <summary>Desired output tags minus actual ones gives additions; actual minus desired gives removals.</summary>
+/// <summary>
+/// Desired output tags minus actual ones gives additions; actual minus desired gives removals. Emits one
+/// <see cref="AddTag"/> or <see cref="RemoveTag"/> per (asset, tag), each with the target's reason for that path.
+/// </summary>
 public static class TagPlanner
 {
     /// <param name="evaluations">Assets to consider; any not owned by <paramref name="ownerId"/> are ignored.</param>
@@ -173,17 +201,39 @@ public static class TagPlanner
         ArgumentNullException.ThrowIfNull(existingTags);
         ArgumentNullException.ThrowIfNull(statuses);
 
-        var additions = new Dictionary<string, List<Guid>>(StringComparer.Ordinal);
-        var removals = new Dictionary<Guid, List<Guid>>();
-        var tagPaths = new Dictionary<Guid, string>();
+        var existing = new Dictionary<string, Tag>(StringComparer.Ordinal);
+        foreach (var tag in existingTags)
+        {
+            existing.TryAdd(tag.Value, tag);
+        }
+
+        // Reasons are shared: a converged rerun plans nothing, and a first run's 100k additions need only a handful.
+        var defaults = new Dictionary<(ClassificationStatus?, bool), ChangeReason>();
+        ChangeReason Default(Guid assetId, bool add)
+        {
+            ClassificationStatus? status = statuses.TryGetValue(assetId, out var s) ? s : null;
+            if (!defaults.TryGetValue((status, add), out var reason))
+            {
+                var verdict = status is { } st ? $"status {st.ToString().ToLowerInvariant()}" : "no status (a Live/Motion Photo's hidden video half)";
+                reason = new ChangeReason("classification", add ? $"output tag for {verdict}" : $"owned output tag not wanted at {verdict}");
+                defaults[(status, add)] = reason;
+            }
+
+            return reason;
+        }
+
+        AddTag Addition(TagTarget target, string path) =>
+            new(target.AssetId, path, existing.TryGetValue(path, out var tag) ? tag.Id : null, target.ReasonFor(path) ?? Default(target.AssetId, add: true));
+
+        RemoveTag Removal(TagTarget target, Tag tag) =>
+            new(target.AssetId, tag.Id, tag.Value, target.ReasonFor(tag.Value) ?? Default(target.AssetId, add: false));
 
         // Plain loops: this runs once per asset of the library (100k and more), where LINQ's iterators and
         // closures cost more than the plan itself. The sets and lists per asset hold a handful of tags.
+        var changes = new List<PlannedChange>();
         List<string>? missing = null;
         foreach (var target in targets)
         {
-            var assetId = target.AssetId;
-
             // Desired output tags the asset lacks, added in path order.
             missing?.Clear();
             if (target.Desired.Count > 0)
@@ -202,7 +252,7 @@ public static class TagPlanner
                 missing.Sort(StringComparer.Ordinal);
                 foreach (var path in missing)
                 {
-                    Add(additions, path, assetId);
+                    changes.Add(Addition(target, path));
                 }
             }
 
@@ -210,7 +260,7 @@ public static class TagPlanner
             {
                 if (!Carries(target.Actual, target.Copies[i]))
                 {
-                    Add(additions, target.Copies[i], assetId);
+                    changes.Add(Addition(target, target.Copies[i]));
                 }
             }
 
@@ -220,8 +270,7 @@ public static class TagPlanner
                 var tag = target.Actual[i];
                 if (outputs.IsOutputTag(tag.Value) && !target.Desired.Contains(tag.Value))
                 {
-                    Add(removals, tag.Id, assetId);
-                    tagPaths[tag.Id] = tag.Value;
+                    changes.Add(Removal(target, tag));
                 }
             }
 
@@ -230,32 +279,12 @@ public static class TagPlanner
                 var tag = target.Drops[i];
                 if (!outputs.IsOutputTag(tag.Value))
                 {
-                    Add(removals, tag.Id, assetId);
-                    tagPaths[tag.Id] = tag.Value;
+                    changes.Add(Removal(target, tag));
                 }
             }
         }
 
-        var existing = new Dictionary<string, Tag>(StringComparer.Ordinal);
-        foreach (var tag in existingTags)
-        {
-            existing.TryAdd(tag.Value, tag);
-        }
-
-        foreach (var path in additions.Keys)
-        {
-            if (existing.TryGetValue(path, out var tag))
-            {
-                tagPaths[tag.Id] = path;
-            }
-        }
-
-        return new TagPlan(
-            additions.Keys.Where(p => !existing.ContainsKey(p)).Order(StringComparer.Ordinal).ToList(),
-            additions.ToDictionary(kv => kv.Key, kv => (IReadOnlyList<Guid>)kv.Value, StringComparer.Ordinal),
-            removals.ToDictionary(kv => kv.Key, kv => (IReadOnlyList<Guid>)kv.Value),
-            tagPaths,
-            statuses);
+        return new TagPlan(new ChangeList(changes), statuses);
     }
 
     private static bool Carries(IReadOnlyList<Tag> tags, string path)
@@ -282,17 +311,5 @@ public static class TagPlanner
         }
 
         return false;
-    }
-
-    private static void Add<TKey>(Dictionary<TKey, List<Guid>> map, TKey key, Guid assetId)
-        where TKey : notnull
-    {
-        if (!map.TryGetValue(key, out var list))
-        {
-            list = [];
-            map[key] = list;
-        }
-
-        list.Add(assetId);
     }
 }

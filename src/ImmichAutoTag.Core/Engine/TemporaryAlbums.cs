@@ -36,9 +36,16 @@ internal static class TemporaryAlbums
 
     public static bool IsTemporary(string name) => Pattern.IsMatch(name);
 
+    private static readonly ChangeReason Joined = new("temporary_albums", "temporary album");
+    private static readonly ChangeReason Left = new("temporary_albums", "classified, or in another album of its day: leaves the temporary album");
+    private static readonly ChangeReason Empty = new("temporary_albums", "empty");
+    private static readonly ChangeReason NoneLeft = new("temporary_albums", "no unclassified asset left");
+
     public static string NameFor(DateOnly day) => day.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture) + Suffix;
 
-    public static (List<AlbumRemoval> Removals, List<AlbumDeletion> Deletions) Plan(
+    /// <summary>What the run does with temporary albums: members taken out, assets added or put in new albums (through
+    /// <paramref name="changes"/>), emptied albums deleted. Returns the <see cref="RemoveAlbumMember"/> and <see cref="DeleteAlbum"/> changes.</summary>
+    public static List<PlannedChange> Plan(
         bool create,
         IReadOnlyList<TemporaryAlbumInput> assets,
         LibrarySnapshot snapshot,
@@ -101,33 +108,33 @@ internal static class TemporaryAlbums
 
             if (target is not null)
             {
-                changes.AddTo(target, asset.AssetId);
+                changes.AddTo(target, asset.AssetId, Joined);
                 added.Add(target.Id);
                 asset.Edit().Add(target);
             }
             else
             {
-                asset.Edit().Add(changes.Create(desired, asset.AssetId, "temporary album"));
+                asset.Edit().Add(changes.Create(desired, asset.AssetId, Joined));
             }
         }
 
-        var deletions = new List<AlbumDeletion>();
+        var deletions = new List<PlannedChange>();
         foreach (var album in own.Values.OrderBy(a => a.Name, StringComparer.Ordinal).ThenBy(a => a.Id))
         {
             // AssetCount above the members we can see: someone else's assets are in it, so it is not empty.
             var left = members[album.Id] - (removals.TryGetValue(album.Id, out var gone) ? gone.Count : 0);
             if (album.AssetCount <= members[album.Id] && left == 0 && !added.Contains(album.Id))
             {
-                deletions.Add(new AlbumDeletion(album.Id, album.Name, members[album.Id] == 0 ? "empty" : "no unclassified asset left") { AssetIds = gone ?? [] });
+                deletions.Add(new DeleteAlbum(album.Id, album.Name, members[album.Id] == 0 ? Empty : NoneLeft) { AssetIds = gone ?? [] });
                 removals.Remove(album.Id);
             }
         }
 
         var planned = removals
-            .Select(kv => new AlbumRemoval(kv.Key, own[kv.Key].Name, kv.Value))
-            .OrderBy(r => r.AlbumName, StringComparer.Ordinal)
+            .OrderBy(kv => own[kv.Key].Name, StringComparer.Ordinal)
+            .SelectMany(kv => kv.Value.Select(assetId => (PlannedChange)new RemoveAlbumMember(assetId, kv.Key, own[kv.Key].Name, Left)))
             .ToList();
-        return (planned, deletions);
+        return [.. planned, .. deletions];
     }
 
     // Plain loops instead of lambdas: a lambda capturing the loop's album or target allocates a closure for every

@@ -18,18 +18,21 @@ public static class WavePlanner
     {
         ArgumentNullException.ThrowIfNull(plan);
 
-        var dated = plan.DateUpdates.Select(d => d.AssetId).ToHashSet();
-        var waves = new List<(Dictionary<string, IReadOnlyList<Guid>> Additions, Dictionary<Guid, List<Guid>> Removals)>();
+        var dates = plan.Changes.OfKind<SetDate>().ToList();
+        var dated = dates.Select(d => d.AssetId).ToHashSet();
         var additionWave = dated.Count > 0 ? 1 : 0;
+        var waves = new List<List<PlannedChange>>();
         while (waves.Count <= additionWave)
         {
-            waves.Add((new Dictionary<string, IReadOnlyList<Guid>>(StringComparer.Ordinal), []));
+            waves.Add([]);
         }
 
-        foreach (var (path, ids) in plan.Additions)
-        {
-            waves[additionWave].Additions[path] = ids;
-        }
+        waves[0].AddRange(dates);
+
+        // Album structure, membership and sharing are not written to sidecars: they ride with the tag additions.
+        var additions = plan.Changes.OfKind<AddTag>().ToList();
+        waves[additionWave].AddRange(additions);
+        waves[additionWave].AddRange(plan.Changes.Where(c => c is not (SetDate or AddTag or RemoveTag)));
 
         // Per asset: how many waves already change it. Its first removal goes to the wave after its last change.
         var used = new Dictionary<Guid, int>();
@@ -38,50 +41,28 @@ public static class WavePlanner
             used[id] = 1;
         }
 
-        foreach (var id in plan.Additions.Values.SelectMany(ids => ids))
+        foreach (var a in additions)
         {
-            used[id] = additionWave + 1;
+            used[a.AssetId] = additionWave + 1;
         }
-        foreach (var (tagId, ids) in plan.Removals.OrderBy(kv => plan.TagPaths.GetValueOrDefault(kv.Key), StringComparer.Ordinal))
+
+        // Removals by tag path, then in the order the list names their assets: the order the appliers always sent them.
+        var removals = plan.Changes.OfKind<RemoveTag>().GroupBy(r => r.TagId).OrderBy(g => g.First().TagPath, StringComparer.Ordinal);
+        foreach (var removal in removals.SelectMany(g => g.DistinctBy(r => r.AssetId)))
         {
-            foreach (var assetId in ids)
+            var index = used.GetValueOrDefault(removal.AssetId);
+            used[removal.AssetId] = index + 1;
+            while (waves.Count <= index)
             {
-                var index = used.GetValueOrDefault(assetId);
-                used[assetId] = index + 1;
-                while (waves.Count <= index)
-                {
-                    waves.Add((new Dictionary<string, IReadOnlyList<Guid>>(StringComparer.Ordinal), []));
-                }
-
-                var removals = waves[index].Removals;
-                if (!removals.TryGetValue(tagId, out var list))
-                {
-                    list = [];
-                    removals[tagId] = list;
-                }
-
-                list.Add(assetId);
+                waves.Add([]);
             }
+
+            waves[index].Add(removal);
         }
 
         return waves
-            .Select((w, i) => new TagPlan(
-                i == additionWave ? plan.TagsToCreate : [],
-                w.Additions,
-                w.Removals.ToDictionary(kv => kv.Key, kv => (IReadOnlyList<Guid>)kv.Value),
-                plan.TagPaths,
-                plan.Statuses)
-            {
-                DateUpdates = i == 0 ? plan.DateUpdates : [],
-                AlbumAdditions = i == additionWave ? plan.AlbumAdditions : [],
-
-                // Album structure, membership and sharing are not written to sidecars: they ride with the tag additions.
-                AlbumsToCreate = i == additionWave ? plan.AlbumsToCreate : [],
-                AlbumRemovals = i == additionWave ? plan.AlbumRemovals : [],
-                AlbumDeletions = i == additionWave ? plan.AlbumDeletions : [],
-                SharingChanges = i == additionWave ? plan.SharingChanges : [],
-            })
-            .Where(p => p.HasChanges)
+            .Where(w => w.Count > 0)
+            .Select(w => plan with { Changes = new ChangeList(w) })
             .ToList();
     }
 }

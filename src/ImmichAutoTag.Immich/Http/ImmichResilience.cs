@@ -16,9 +16,15 @@ internal static class ImmichResilience
     {
         ArgumentNullException.ThrowIfNull(options);
         var timeout = new HttpTimeoutStrategyOptions { Timeout = options.Timeout };
-        var once = new ResiliencePipelineBuilder<HttpResponseMessage> { TimeProvider = time ?? TimeProvider.System }
-            .AddTimeout(timeout)
-            .Build();
+        var onceBuilder = new ResiliencePipelineBuilder<HttpResponseMessage> { TimeProvider = time ?? TimeProvider.System };
+        if (options.MaxRetries > 0)
+        {
+            // 429 says the server did nothing with the request, so even a call that is not safe to repeat may be sent
+            // again once Retry-After has passed.
+            onceBuilder.AddRetry(ThrottledOnly(RetryOptions(options, logger)));
+        }
+
+        var once = onceBuilder.AddTimeout(timeout).Build();
         var retrying = new ResiliencePipelineBuilder<HttpResponseMessage> { TimeProvider = time ?? TimeProvider.System };
         if (options.MaxRetries > 0)
         {
@@ -27,6 +33,42 @@ internal static class ImmichResilience
 
         var pipeline = retrying.AddTimeout(timeout).Build();
         return new ResilienceHandler(request => ImmichOperations.Of(request) is { Idempotent: true } ? pipeline : once);
+    }
+
+    private static HttpRetryStrategyOptions ThrottledOnly(HttpRetryStrategyOptions options)
+    {
+        options.ShouldHandle = args => ValueTask.FromResult(args.Outcome.Result is { StatusCode: System.Net.HttpStatusCode.TooManyRequests });
+        return options;
+    }
+
+    /// <summary>
+    /// The retry of <see cref="ImmichGateway"/>'s calls around the reading of an answer: a body cut off after its headers
+    /// arrived (an <see cref="IOException"/>, e.g. a connection reset mid-transfer) is retried with the same back-off as
+    /// the HTTP pipeline. Used for idempotent operations only.
+    /// </summary>
+    public static ResiliencePipeline CreateBodyRetry(ImmichConnectionOptions options, ILogger logger)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        if (options.MaxRetries <= 0)
+        {
+            return ResiliencePipeline.Empty;
+        }
+
+        return new ResiliencePipelineBuilder()
+            .AddRetry(new Polly.Retry.RetryStrategyOptions
+            {
+                ShouldHandle = new PredicateBuilder().Handle<IOException>(),
+                MaxRetryAttempts = options.MaxRetries,
+                Delay = options.RetryBaseDelay,
+                BackoffType = DelayBackoffType.Exponential,
+                UseJitter = true,
+                OnRetry = args =>
+                {
+                    logger.LogWarning("Retrying after an answer was cut off: {Reason} (retry {Attempt})", args.Outcome.Exception?.Message, args.AttemptNumber + 1);
+                    return default;
+                },
+            })
+            .Build();
     }
 
     private static HttpRetryStrategyOptions RetryOptions(ImmichConnectionOptions options, ILogger logger) => new()

@@ -21,7 +21,7 @@ public static class ReportWriter
         long writeRequests,
         CancellationToken ct)
     {
-        var server = config.Server.Url;
+        var server = UrlRedaction.Redact(config.Server.Url);
         await File.WriteAllTextAsync(folder.File(RunFolder.LinksFile), Links(server, config, result), ct);
         await File.WriteAllTextAsync(folder.File(RunFolder.PlanFile), Plan(server, result), ct);
         await File.WriteAllTextAsync(folder.File(RunFolder.ModificationReportFile), ModificationReport(server, result), ct);
@@ -128,6 +128,10 @@ public static class ReportWriter
         sb.Append('\n');
     }
 
+    /// <summary>" | clip anime 93% (next photo 4%)" for a CLIP label tag, else empty.</summary>
+    private static string ClipReason(RunResult result, Guid assetId, string tag) =>
+        result.Clip is { } clip && clip.IsLabelTag(tag) && clip.Reason(assetId) is { } reason ? " | " + reason : string.Empty;
+
     public static string Plan(Uri server, RunResult result)
     {
         var sb = new StringBuilder();
@@ -137,6 +141,11 @@ public static class ReportWriter
         if (result.StaleQueuePauses.Count > 0)
         {
             sb.Append(Inv, $"# Queues an earlier run paused and did not resume: {string.Join(", ", result.StaleQueuePauses)}. A dry run leaves them paused; the next real run resumes them.\n");
+        }
+
+        if (result.Clip is { } clipLabels)
+        {
+            sb.Append(Inv, $"# CLIP {clipLabels.Model}: {clipLabels.Selected} asset(s) selected, {clipLabels.Encoded} encoded, {clipLabels.Reused} stored embedding(s) reused, {clipLabels.Failures.Count} not scored; labels: {string.Join(", ", clipLabels.Counts().Select(c => $"{c.Label} {c.Assets}"))}\n");
         }
 
         var dup = result.DuplicateFeatures;
@@ -155,7 +164,7 @@ public static class ReportWriter
         {
             foreach (var id in ids)
             {
-                var why = dup.Copies.TryGetValue(id, out var copied) && copied.Contains(tag, StringComparer.Ordinal) ? " | copied from a duplicate" : string.Empty;
+                var why = dup.Copies.TryGetValue(id, out var copied) && copied.Contains(tag, StringComparer.Ordinal) ? " | copied from a duplicate" : ClipReason(result, id, tag);
                 sb.Append(Inv, $"+ {tag} | {WebUrl(server, $"photos/{id}")} | {names.GetValueOrDefault(id)}{why}\n");
             }
         }
@@ -165,7 +174,7 @@ public static class ReportWriter
             var tag = plan.TagPaths.GetValueOrDefault(tagId, tagId.ToString());
             foreach (var id in ids)
             {
-                sb.Append(Inv, $"- {tag} | {WebUrl(server, $"photos/{id}")} | {names.GetValueOrDefault(id)}\n");
+                sb.Append(Inv, $"- {tag} | {WebUrl(server, $"photos/{id}")} | {names.GetValueOrDefault(id)}{ClipReason(result, id, tag)}\n");
             }
         }
 
@@ -375,6 +384,8 @@ public static class ReportWriter
                     OldValue = c.OldValue,
                     NewValue = c.NewValue,
                     UserId = c.UserId,
+                    Step = c.Reason?.Step,
+                    Reason = c.Reason?.Text,
                 },
                 ChangeLineContext.Default.ChangeLine));
             sb.Append('\n');
@@ -586,6 +597,14 @@ internal sealed record ChangeLine(
     /// <summary>The user a sharing change concerns, so an undo needs no e-mail look-up.</summary>
     [System.Text.Json.Serialization.JsonPropertyName("user_id")]
     public Guid? UserId { get; init; }
+
+    /// <summary>The planning step that asked for the change (e.g. "classification", "date_repair"); absent when unknown.</summary>
+    [System.Text.Json.Serialization.JsonPropertyName("step")]
+    public string? Step { get; init; }
+
+    /// <summary>Why that step asked for it, in words (the status, the rule, the album, the date's source).</summary>
+    [System.Text.Json.Serialization.JsonPropertyName("reason")]
+    public string? Reason { get; init; }
 }
 
 [System.Text.Json.Serialization.JsonSourceGenerationOptions(DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]

@@ -24,6 +24,15 @@ internal sealed class CliHarness : IDisposable
         return path;
     }
 
+    /// <summary>Adjusts every Immich connection of the runs (shorter time-outs and back-off for fault-injected runs).</summary>
+    public CliHarness WithConnection(Func<ImmichAutoTag.Immich.ImmichConnectionOptions, ImmichAutoTag.Immich.ImmichConnectionOptions> configure)
+    {
+        _connection = configure;
+        return this;
+    }
+
+    private Func<ImmichAutoTag.Immich.ImmichConnectionOptions, ImmichAutoTag.Immich.ImmichConnectionOptions>? _connection;
+
     public CliHarness WithEnv(string name, string? value)
     {
         _env[name] = value;
@@ -40,7 +49,7 @@ internal sealed class CliHarness : IDisposable
     {
         using var stdout = new StringWriter();
         using var stderr = new StringWriter();
-        var context = new CliContext(stdout, stderr, name => _env.GetValueOrDefault(name), Home, Root);
+        var context = new CliContext(stdout, stderr, name => _env.GetValueOrDefault(name), Home, Root) { Connection = _connection };
         var code = await CliApp.RunAsync(args, context, ct);
         return new CliResult(code, stdout.ToString(), stderr.ToString());
     }

@@ -108,6 +108,13 @@ internal sealed class CliProcess : IDisposable
         kill.WaitForExit();
     }
 
+    /// <summary>SIGKILL: the process dies at once, with no chance to clean up (no finally, no lock release of its own).</summary>
+    public void KillHard()
+    {
+        _process.Kill(entireProcessTree: false);
+        _process.WaitForExit();
+    }
+
     /// <returns>The exit code, or null when the process was still running after the time-out.</returns>
     public async Task<int?> WaitForExitAsync(TimeSpan timeout)
     {

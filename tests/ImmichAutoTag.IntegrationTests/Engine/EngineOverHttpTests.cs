@@ -167,6 +167,13 @@ public sealed class EngineOverHttpTests : IAsyncLifetime
         changes.Should().OnlyContain(c => c.GetProperty("action").GetString() == "added");
         changes.Select(c => c.GetProperty("asset_id").GetGuid()).Should().BeEquivalentTo(lib.Unclassified.Concat(lib.Conflicts));
 
+        // Each change carries the reason its planning step gave: here the classification status.
+        changes.Should().OnlyContain(c => c.GetProperty("step").GetString() == "classification");
+        changes.Where(c => lib.Unclassified.Contains(c.GetProperty("asset_id").GetGuid()))
+            .Should().OnlyContain(c => c.GetProperty("reason").GetString()!.EndsWith("output tag for status unclassified", StringComparison.Ordinal));
+        changes.Where(c => lib.Conflicts.Contains(c.GetProperty("asset_id").GetGuid()))
+            .Should().OnlyContain(c => c.GetProperty("reason").GetString()!.EndsWith("output tag for status conflict", StringComparison.Ordinal));
+
         var report = await File.ReadAllLinesAsync(Path.Combine(runDir, "modification_report.txt"));
         // The config names the tag autotag_input_meme, which this library does not have: one warning line says so.
         var changeLines = report.Where(l => !l.Contains(" | kind=WARNING_UNKNOWN_RULE_TAG | ", StringComparison.Ordinal)).ToList();

@@ -226,6 +226,43 @@ public static class ClipTestModels
         return folder;
     }
 
+    /// <summary>
+    /// A "colour CLIP" in Immich's cache layout under <c>&lt;root&gt;/clip/&lt;name&gt;/</c>, whose labels can be
+    /// predicted: the image tower returns the mean normalised (R, G, B) of the input (D = 3, symbolic batch); the
+    /// text tower (byte tokenizer, <see cref="ClipTokenizerData.WriteByteTokenizerJson"/>) maps the one-letter words <c>r</c>, <c>g</c>,
+    /// <c>b</c> to (1, −1, −1), (−1, 1, −1), (−1, −1, 1) and every other token to 0, averaged over the context. So a
+    /// red thumbnail scores highest for the prompt "r", a blue one for "b". Returns <paramref name="root"/>.
+    /// </summary>
+    public static string WriteColourModelFolder(string root, string name = "ViT-B-32__openai")
+    {
+        var folder = Path.Combine(root, "clip", name);
+        Directory.CreateDirectory(Path.Combine(folder, "visual"));
+        Directory.CreateDirectory(Path.Combine(folder, "textual"));
+        new OnnxModelWriter()
+            .Input("image", Float, "batch", 3, 224, 224)
+            .FloatInitializer("w", [3, 3], [1, 0, 0, 0, 1, 0, 0, 0, 1])
+            .Node("ReduceMean", ["image"], ["means"], Attr.Ints("axes", 2, 3), Attr.Int("keepdims", 0))
+            .Node("MatMul", ["means", "w"], ["embedding"])
+            .Output("embedding", Float, "batch", 3)
+            .Save(Path.Combine(folder, "visual", "model.onnx"));
+        var table = new float[514 * 3];
+        foreach (var (letter, row) in new[] { ('r', new float[] { 1, -1, -1 }), ('g', [-1, 1, -1]), ('b', [-1, -1, 1]) })
+        {
+            row.CopyTo(table, ClipTokenizerData.ByteTokenizerWordId(letter) * 3);
+        }
+
+        new OnnxModelWriter()
+            .Input("text", Int32Type, "batch", 77)
+            .FloatInitializer("table", [514, 3], table)
+            .Node("Gather", ["table", "text"], ["rows"], Attr.Int("axis", 0))
+            .Node("ReduceMean", ["rows"], ["embedding"], Attr.Ints("axes", 1), Attr.Int("keepdims", 0))
+            .Output("embedding", Float, "batch", 3)
+            .Save(Path.Combine(folder, "textual", "model.onnx"));
+        var tokenizer = ClipTokenizerData.WriteByteTokenizerJson(Path.Combine(root, "byte-tokenizer.json"));
+        WriteConfigs(folder, 3, 224, tokenizer);
+        return root;
+    }
+
     /// <summary>Writes <c>config.json</c>, <c>visual/preprocess_cfg.json</c> and the tokenizer files beside existing towers.</summary>
     public static void WriteConfigs(string folder, int dimension, int size, string? tokenizerJson)
     {
@@ -308,9 +345,19 @@ public static class ClipTokenizerData
     }
 
     /// <summary>Writes the tokenizer.json to <paramref name="path"/> (about 2 MB) and returns the path.</summary>
-    public static string WriteTokenizerJson(string path)
+    public static string WriteTokenizerJson(string path) => WriteTokenizerJson(path, ReadMerges(LocateMerges()).Take(49152 - 256 - 2).ToArray());
+
+    /// <summary>
+    /// A tokenizer.json of CLIP's construction without merges: every word becomes its byte symbols, the last with
+    /// <c>&lt;/w&gt;</c>; 514 ids (512 symbols, start and end of text). Needs no external file.
+    /// </summary>
+    public static string WriteByteTokenizerJson(string path) => WriteTokenizerJson(path, []);
+
+    /// <summary>The id a one-letter word (e.g. "r") gets from <see cref="WriteByteTokenizerJson"/>: its byte symbol with <c>&lt;/w&gt;</c>.</summary>
+    public static int ByteTokenizerWordId(char letter) => 256 + ByteSymbols().IndexOf(letter.ToString());
+
+    private static string WriteTokenizerJson(string path, string[] merges)
     {
-        var merges = ReadMerges(LocateMerges()).Take(49152 - 256 - 2).ToArray();
         var symbols = ByteSymbols();
         var vocab = new List<string>(symbols);
         vocab.AddRange(symbols.Select(s => s + "</w>"));

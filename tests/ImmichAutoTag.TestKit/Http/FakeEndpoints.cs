@@ -88,7 +88,7 @@ internal sealed partial class FakeEndpoints(FakeImmichState state, FakeImmichOpt
 
     private Reply Version()
     {
-        var core = options.Version.Split('-', 2)[0].Split('.');
+        var core = (state.ServerVersion ?? options.Version).Split('-', 2)[0].Split('.');
         int Part(int i) => i < core.Length && int.TryParse(core[i], CultureInfo.InvariantCulture, out var n) ? n : 0;
         return Json(w =>
         {
@@ -247,9 +247,10 @@ internal sealed partial class FakeEndpoints(FakeImmichState state, FakeImmichOpt
             return ErrorReply.NoAccess("asset.view");
         }
 
+        var colour = asset.ThumbnailColour ?? FakeThumbnails.ColourOf(asset.Id);
         return size is "" or "thumbnail"
-            ? new BytesReply("image/webp", FakeImages.Webp(asset.Id))
-            : new BytesReply("image/jpeg", FakeImages.Jpeg(asset.Id));
+            ? new BytesReply("image/webp", FakeThumbnails.Webp(colour))
+            : new BytesReply("image/jpeg", FakeThumbnails.Jpeg(colour));
     }
 
     private Reply UpdateAssets(Call call)
@@ -484,6 +485,11 @@ internal sealed partial class FakeEndpoints(FakeImmichState state, FakeImmichOpt
         if (shares.Any(s => state.FindUser(s.User) is null))
         {
             return ErrorReply.BadRequest("User not found");
+        }
+
+        if (state.Albums.Any(a => a.OwnerId == call.User.Id && string.Equals(a.Name, name, StringComparison.Ordinal)))
+        {
+            state.DuplicateAlbumCreations++;
         }
 
         var album = state.AddAlbumWithId(Guid.NewGuid(), call.User.Id, name!, assetIds, description ?? ""); // non-null: required
@@ -949,23 +955,4 @@ internal sealed partial class FakeEndpoints(FakeImmichState state, FakeImmichOpt
             w.WriteEndArray();
         });
     }
-}
-
-/// <summary>Tiny byte blobs with the right magic numbers, distinct per asset so caches can be tested.</summary>
-internal static class FakeImages
-{
-    public static byte[] Webp(Guid id)
-    {
-        var payload = id.ToByteArray();
-        var bytes = new List<byte>();
-        bytes.AddRange("RIFF"u8.ToArray());
-        bytes.AddRange(BitConverter.GetBytes(4 + 8 + payload.Length));
-        bytes.AddRange("WEBP"u8.ToArray());
-        bytes.AddRange("VP8 "u8.ToArray());
-        bytes.AddRange(BitConverter.GetBytes(payload.Length));
-        bytes.AddRange(payload);
-        return [.. bytes];
-    }
-
-    public static byte[] Jpeg(Guid id) => [0xFF, 0xD8, 0xFF, 0xE0, .. id.ToByteArray(), 0xFF, 0xD9];
 }

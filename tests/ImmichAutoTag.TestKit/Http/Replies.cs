@@ -10,6 +10,12 @@ internal abstract record Reply;
 
 internal sealed record JsonReply(int Status, ReadOnlyMemory<byte> Body) : Reply
 {
+    /// <summary>Sent as the Retry-After header (seconds) when set.</summary>
+    public int? RetryAfterSeconds { get; init; }
+
+    /// <summary>How the body goes out: whole (default), in slow pieces, or cut off half-way.</summary>
+    public BodyShape Shape { get; init; }
+
     // Immich (Node) does not escape '+' and friends; keep checksums byte-identical to what it sends.
     private static readonly JsonWriterOptions Options = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
@@ -23,6 +29,13 @@ internal sealed record JsonReply(int Status, ReadOnlyMemory<byte> Body) : Reply
 
         return new JsonReply(status, buffer.WrittenMemory);
     }
+}
+
+internal enum BodyShape
+{
+    Whole,
+    Slow,
+    Truncated,
 }
 
 internal sealed record BytesReply(string ContentType, byte[] Body) : Reply;

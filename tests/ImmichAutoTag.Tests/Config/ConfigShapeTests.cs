@@ -184,7 +184,7 @@ public sealed class ConfigShapeTests
                 checkedKeys.Add(path);
                 if (key.Default is IEnumerable and not string)
                 {
-                    ((IEnumerable)value!).Cast<object>().Should().BeEmpty(path);
+                    ((IEnumerable)value!).Cast<object>().Select(v => v.ToString()).Should().Equal(((IEnumerable)key.Default).Cast<object>().Select(v => v.ToString()), path);
                 }
                 else
                 {

@@ -47,18 +47,17 @@ public sealed class AlbumPlanPartsTests
         var asset = Guid.NewGuid();
         var tag = Guid.NewGuid();
         var album = Guid.NewGuid();
+        var why = new ChangeReason("test", "test");
         var plan = new TagPlan(
-            [],
-            new Dictionary<string, IReadOnlyList<Guid>>(),
-            new Dictionary<Guid, IReadOnlyList<Guid>> { [tag] = [asset] },
-            new Dictionary<Guid, string> { [tag] = "meme" },
-            new Dictionary<Guid, ClassificationStatus>())
-        {
-            DateUpdates = [new DateUpdate(asset, DateTimeOffset.UnixEpoch, DateTimeOffset.UnixEpoch, "1970-01-01T00:00:00+00:00", "test")],
-            AlbumsToCreate = [new AlbumCreation("2019-07-04-autotag-temp-unclassified", [asset], "temporary album")],
-            AlbumRemovals = [new AlbumRemoval(album, "2019-07-01-autotag-temp-unclassified", [asset])],
-            AlbumDeletions = [new AlbumDeletion(Guid.NewGuid(), "2019-07-02-autotag-temp-unclassified", "empty")],
-        };
+            new ChangeList(
+            [
+                new RemoveTag(asset, tag, "meme", why),
+                new SetDate(asset, DateTimeOffset.UnixEpoch, DateTimeOffset.UnixEpoch, "1970-01-01T00:00:00+00:00", "test", why),
+                new CreateAlbum("2019-07-04-autotag-temp-unclassified", [asset], why),
+                new RemoveAlbumMember(asset, album, "2019-07-01-autotag-temp-unclassified", why),
+                new DeleteAlbum(Guid.NewGuid(), "2019-07-02-autotag-temp-unclassified", why),
+            ]),
+            new Dictionary<Guid, ClassificationStatus>());
 
         var waves = WavePlanner.Split(plan);
 

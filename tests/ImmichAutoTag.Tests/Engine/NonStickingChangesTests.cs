@@ -23,11 +23,14 @@ public sealed class NonStickingChangesTests
     private static NonStickingChange Record(Guid asset, ChangeKind kind, int runs = 2, DateTimeOffset? lastSeen = null, string checksum = "sum") =>
         new(asset, Library, kind, Unknown, "NAS.jpg", checksum, Now.AddDays(-2), lastSeen ?? Now.AddHours(-1), runs);
 
+    private static readonly ChangeReason Why = new("classification", "test");
+
+    /// <param name="create">The tag does not exist yet: its additions carry no tag id.</param>
     private static TagPlan Plan(Guid[] add, Guid[] remove, bool create = false) =>
-        new(create ? [Unknown] : [],
-            new Dictionary<string, IReadOnlyList<Guid>> { [Unknown] = add },
-            new Dictionary<Guid, IReadOnlyList<Guid>> { [UnknownTagId] = remove },
-            new Dictionary<Guid, string> { [UnknownTagId] = Unknown },
+        new(
+            new ChangeList(
+                add.Select(id => (PlannedChange)new AddTag(id, Unknown, create ? null : UnknownTagId, Why))
+                    .Concat(remove.Select(id => new RemoveTag(id, UnknownTagId, Unknown, Why)))),
             new Dictionary<Guid, Core.Classification.ClassificationStatus>());
 
     private static AppliedChange Change(Guid asset, ChangeKind kind) => new(asset, "NAS.jpg", Unknown, kind, Now);

@@ -16,7 +16,7 @@ public sealed class PendingDatesTests
         new(id, Guid.Empty, AssetType.Image, "IMG_20190704_100000.jpg", "/x/IMG_20190704_100000.jpg", date, date, Now, null, false, false, false, AssetVisibility.Timeline);
 
     private static TagPlan PlanWriting(Guid id, DateTimeOffset date) =>
-        TagPlan.Empty with { DateUpdates = [new DateUpdate(id, Old, date, date.ToString("O", System.Globalization.CultureInfo.InvariantCulture), "FileName: x")] };
+        TagPlan.Empty with { Changes = new ChangeList([new SetDate(id, Old, date, date.ToString("O", System.Globalization.CultureInfo.InvariantCulture), "FileName: x", new ChangeReason("date_repair", "test"))]) };
 
     private static PendingDateWrite Pending(Guid id, DateTimeOffset writtenAt) => new(id, Old, New, "2019-07-04T10:00:00.000+00:00", writtenAt);
 

@@ -108,9 +108,17 @@ public sealed class TagPlannerTests
         var c = immich.AddAsset("c.jpg");
         var x = immich.EnsureTag("x");
         var y = immich.EnsureTag("y");
+        var why = new ChangeReason("classification", "test");
         var plan = TagPlan.Empty with
         {
-            Additions = new Dictionary<string, IReadOnlyList<Guid>> { ["x"] = [a.Id, b.Id], ["y"] = [a.Id, b.Id, c.Id] },
+            Changes = new ChangeList(
+            [
+                new AddTag(a.Id, "x", x.Id, why),
+                new AddTag(b.Id, "x", x.Id, why),
+                new AddTag(a.Id, "y", y.Id, why),
+                new AddTag(b.Id, "y", y.Id, why),
+                new AddTag(c.Id, "y", y.Id, why),
+            ]),
         };
 
         var assets = await immich.ReadAssetsAsync();

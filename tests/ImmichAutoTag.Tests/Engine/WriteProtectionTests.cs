@@ -10,8 +10,17 @@ namespace ImmichAutoTag.Tests.Engine;
 /// <summary>Queue pause/resume, the wave fallback and the crash marker, on the in-process fake.</summary>
 public sealed class WriteProtectionTests
 {
-    private static TagPlan Plan(Dictionary<string, IReadOnlyList<Guid>> additions, Dictionary<Guid, IReadOnlyList<Guid>> removals) =>
-        new([], additions, removals, removals.Keys.ToDictionary(k => k, k => k.ToString()), new Dictionary<Guid, ClassificationStatus>());
+    /// <summary>Additions of existing tags (each path gets a tag id) and removals; removed tags are named by their id.</summary>
+    private static TagPlan Plan(Dictionary<string, IReadOnlyList<Guid>> additions, Dictionary<Guid, IReadOnlyList<Guid>> removals)
+    {
+        var why = new ChangeReason("classification", "test");
+        var tagIds = additions.Keys.ToDictionary(p => p, _ => Guid.NewGuid());
+        return new(
+            new ChangeList(
+                additions.SelectMany(kv => kv.Value.Select(id => (PlannedChange)new AddTag(id, kv.Key, tagIds[kv.Key], why)))
+                    .Concat(removals.SelectMany(kv => kv.Value.Select(id => new RemoveTag(id, kv.Key, kv.Key.ToString(), why))))),
+            new Dictionary<Guid, ClassificationStatus>());
+    }
 
     [Fact]
     public void Waves_touch_each_asset_at_most_once_and_keep_every_change()

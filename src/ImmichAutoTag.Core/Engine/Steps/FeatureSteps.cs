@@ -1,14 +1,19 @@
 using ImmichAutoTag.Core.Classification;
 using ImmichAutoTag.Core.Configuration;
+using ImmichAutoTag.Core.Enrichment.Clip;
 
 namespace ImmichAutoTag.Core.Engine;
 
 /// <summary>
 /// The registry of a run's feature steps, in planning order. A new feature registers here with its config
-/// section and the reads it needs; the engine reads the union of the enabled steps' needs.
+/// section and the reads it needs; the engine reads the union of the enabled steps' needs, then lets each enabled
+/// step plan its changes into the run's one change list (<see cref="IFeatureStep.Plan"/>).
 /// </summary>
 public static class FeatureSteps
 {
+    /// <summary>The CLIP style label step's name.</summary>
+    public const string ClipStepName = "clip_labels";
+
     /// <summary>The steps of a run over <paramref name="config"/>, and the output tags the classification step owns.</summary>
     /// <param name="classifier">The compiled classification rules (their tag entries are read).</param>
     /// <param name="isSyncTag">Which tag paths tag ↔ album sync owns (its prefix).</param>
@@ -68,7 +73,14 @@ public static class FeatureSteps
             new FeatureStep("folder_albums", "album_detection_from_folders", config.AlbumDetectionFromFolders.Enabled, ReadNeeds.None),
             new FeatureStep("temporary_albums", "create_album_from_date_if_missing", true, ReadNeeds.None),
             new FeatureStep("album_date_check", "album_date_consistency", config.AlbumDateConsistency.Enabled, ReadNeeds.None),
-            new FeatureStep("album_sharing", "album_permissions", config.AlbumPermissions.Enabled, new ReadNeeds { Users = true }),
+            new AlbumSharingStep(config.AlbumPermissions),
+            new FeatureStep(
+                ClipStepName,
+                "clip",
+                config.Clip.Enabled,
+
+                // Labels are owned tags below the tag root; the asset rules read their tags.
+                new ReadNeeds { TagNames = ClipLabelStep.TagNames(config.Clip), OwnsTag = ClipLabelStep.OwnsTag(config.Clip), Thumbnails = true }),
         ];
         return (steps, outputs);
     }

@@ -26,6 +26,9 @@ public sealed record ReadNeeds
     /// <summary>The server's users (GET /users, one call), to find people by e-mail.</summary>
     public bool Users { get; init; }
 
+    /// <summary>Asset thumbnails (GET /assets/{id}/thumbnail, needs <c>asset.view</c>), for assets not yet embedded.</summary>
+    public bool Thumbnails { get; init; }
+
     /// <summary>Whether a tag path is owned by any step of the union.</summary>
     public bool Owns(string path) => OwnsTag?.Invoke(path) ?? false;
 
@@ -42,6 +45,7 @@ public sealed record ReadNeeds
             OwnsTag = owners.Count == 0 ? null : path => owners.Exists(o => o(path)),
             Duplicates = all.Exists(n => n.Duplicates),
             Users = all.Exists(n => n.Users),
+            Thumbnails = all.Exists(n => n.Thumbnails),
         };
     }
 }

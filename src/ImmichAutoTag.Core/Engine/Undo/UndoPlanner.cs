@@ -165,20 +165,34 @@ public static class UndoPlanner
             tagPaths[existing[path].Id] = path;
         }
 
-        var plan = new TagPlan(
-            [],
-            additions.ToDictionary(kv => kv.Key, kv => (IReadOnlyList<Guid>)kv.Value, StringComparer.Ordinal),
-            removals.ToDictionary(kv => kv.Key, kv => (IReadOnlyList<Guid>)kv.Value),
-            tagPaths,
-            new Dictionary<Guid, Classification.ClassificationStatus>())
+        // The undo plans with the same typed changes as a run, so the appliers, the verifier and changes.jsonl treat it alike.
+        var reason = new ChangeReason("undo", source);
+        var planned = new List<PlannedChange>();
+        foreach (var (path, assets) in additions)
         {
-            AlbumAdditions = [.. albumAdditions.Select(kv => new AlbumAddition(kv.Key, albums[kv.Key].Name, kv.Value))],
-            AlbumRemovals = [.. albumRemovals.Select(kv => new AlbumRemoval(kv.Key, albums[kv.Key].Name, kv.Value))],
-            AlbumsToCreate = creations,
-            AlbumDeletions = deletions,
-            DateUpdates = dates,
-            SharingChanges = sharing,
-        };
+            planned.AddRange(assets.Select(a => new AddTag(a, path, existing[path].Id, reason)));
+        }
+
+        foreach (var (tagId, assets) in removals)
+        {
+            planned.AddRange(assets.Select(a => new RemoveTag(a, tagId, tagPaths[tagId], reason)));
+        }
+
+        foreach (var (albumId, assets) in albumAdditions)
+        {
+            planned.AddRange(assets.Select(a => new AddAlbumMember(a, albumId, albums[albumId].Name, reason)));
+        }
+
+        foreach (var (albumId, assets) in albumRemovals)
+        {
+            planned.AddRange(assets.Select(a => new RemoveAlbumMember(a, albumId, albums[albumId].Name, reason)));
+        }
+
+        planned.AddRange(creations.Select(c => new CreateAlbum(c.AlbumName, c.AssetIds, reason)));
+        planned.AddRange(deletions.Select(d => new DeleteAlbum(d.AlbumId, d.AlbumName, reason) { AssetIds = d.AssetIds }));
+        planned.AddRange(dates.Select(d => new SetDate(d.AssetId, d.OldDate, d.NewDate, d.NewValue, d.Source, reason)));
+        planned.AddRange(sharing.Select(c => new ShareAlbum(c.AlbumId, c.AlbumName, c.UserId, c.Email, c.Action, c.OldRole, c.NewRole, reason)));
+        var plan = new TagPlan(new ChangeList(planned), new Dictionary<Guid, Classification.ClassificationStatus>());
         return new UndoPlan(plan, reverts, skipped);
 
         bool AssetGone(AppliedChange c)

@@ -132,6 +132,6 @@ public static class HtmlReportStep
     public static Uri WithoutUserInfo(Uri server)
     {
         ArgumentNullException.ThrowIfNull(server);
-        return server.UserInfo.Length == 0 ? server : new UriBuilder(server) { UserName = string.Empty, Password = string.Empty }.Uri;
+        return Core.Configuration.UrlRedaction.Redact(server);
     }
 }

@@ -1,0 +1,122 @@
+using ImmichAutoTag.Core.Classification;
+using ImmichAutoTag.Core.Configuration;
+using ImmichAutoTag.Core.Domain;
+using ImmichAutoTag.Core.Engine;
+using ImmichAutoTag.Core.Ports;
+using Microsoft.Extensions.Logging;
+
+namespace ImmichAutoTag.Core.Enrichment.Clip;
+
+/// <summary>
+/// The <c>clip:</c> feature step's computing part: selects the assets to label, opens the model, embeds the label set,
+/// and scores every selected asset through <see cref="ClipLabelPipeline"/> (stored embeddings first, then thumbnails
+/// downloaded while the model runs). The planner turns the result into owned label tags.
+/// </summary>
+public sealed class ClipLabelStep(ClipConfig config, ClipServices services, IImmichGateway gateway, ILogger logger)
+{
+    /// <summary>The tag entries <c>clip.assets.rules</c> look at (the gatherer reads their holders).</summary>
+    public static IReadOnlySet<string> TagNames(ClipConfig config)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        return config.Rules.SelectMany(r => r.TagNames).ToHashSet(StringComparer.Ordinal);
+    }
+
+    /// <summary>Whether a path is one of the step's label tags (below <see cref="ClipConfig.TagRoot"/>).</summary>
+    public static Func<string, bool> OwnsTag(ClipConfig config)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        var prefix = config.TagRoot + "/";
+        return path => path.StartsWith(prefix, StringComparison.Ordinal);
+    }
+
+    /// <summary>Scores the selected assets of <paramref name="snapshot"/>.</summary>
+    /// <exception cref="ClipUnavailableException">The model cannot be opened (nothing was changed).</exception>
+    public async Task<ClipLabels> RunAsync(LibrarySnapshot snapshot, RunOptions options, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(snapshot);
+        ArgumentNullException.ThrowIfNull(options);
+        var selected = Select(snapshot, options);
+        using var model = services.Models.Open(config, logger);
+        var labels = config.Labels.Select(l => new ClipLabel(l.Name, l.Prompts)).ToList();
+        var prompts = labels.SelectMany(l => l.Prompts).ToList();
+        var embedded = await model.Text.EncodeTextsAsync(prompts, ct).ConfigureAwait(false);
+        var perLabel = new List<IReadOnlyList<float[]>>(labels.Count);
+        var next = 0;
+        foreach (var label in labels)
+        {
+            perLabel.Add(embedded.Skip(next).Take(label.Prompts.Count).ToList());
+            next += label.Prompts.Count;
+        }
+
+        var classifier = new ZeroShotClassifier(labels, perLabel, new ZeroShotDecisionRule(config.MinProbabilityPercent / 100.0, config.MinMarginPercent / 100.0));
+        var pipeline = new ClipLabelPipeline(model.Images, services.Store, classifier, new ClipPipelineOptions(config.BatchSize));
+        var result = await pipeline.RunAsync(selected, (id, token) => gateway.GetThumbnailAsync(id, "thumbnail", token), ct).ConfigureAwait(false);
+        var outcome = new ClipLabels(model.Model, config.TagRoot, classifier.Labels, selected.Select(a => a.AssetId).ToList(), result);
+        if (logger.IsEnabled(LogLevel.Information))
+        {
+            logger.LogInformation(
+                "CLIP {Model}: {Selected} assets selected, {Encoded} encoded, {Reused} stored embeddings reused, {Failed} not scored; labels: {Counts} ({Seconds:0.0} s: download {Download:0.0} s, encode {Encode:0.0} s, waiting for thumbnails {Waiting:0.0} s)",
+                model.Model,
+                selected.Count,
+                result.Encoded,
+                result.Reused,
+                result.Failures.Count,
+                string.Join(", ", outcome.Counts().Select(c => $"{c.Label} {c.Assets}")),
+                result.Times.Total.TotalSeconds,
+                result.Times.Download.TotalSeconds,
+                result.Times.Encode.TotalSeconds,
+                result.Times.WaitingForThumbnails.TotalSeconds);
+        }
+
+        foreach (var (id, reason) in result.Failures.Take(20))
+        {
+            logger.LogWarning("CLIP: asset {AssetId} not scored: {Reason}", id, reason);
+        }
+
+        return outcome;
+    }
+
+    /// <summary>
+    /// Own assets the run may change (visibility as classification), of a selected media type, with a checksum, and
+    /// matched by <c>clip.assets.rules</c> when there are any. Hidden Live/Motion Photo video halves are never labelled.
+    /// </summary>
+    internal List<ClipAsset> Select(LibrarySnapshot snapshot, RunOptions options)
+    {
+        var rules = config.Rules.Count > 0 ? RuleClassifier.Compile(config.Rules) : null;
+        var videoHalves = snapshot.Assets.Where(a => a.LivePhotoVideoId is not null).Select(a => a.LivePhotoVideoId!.Value).ToHashSet();
+        var types = config.MediaTypes.Select(t => t.ToLowerInvariant() switch { "video" => AssetType.Video, _ => AssetType.Image }).ToHashSet();
+        var selected = new List<ClipAsset>();
+        foreach (var asset in snapshot.Assets)
+        {
+            if (asset.OwnerId != snapshot.User.Id
+                || asset.Checksum is not { Length: > 0 } checksum
+                || !types.Contains(asset.Type)
+                || (asset.Visibility == AssetVisibility.Hidden && videoHalves.Contains(asset.Id))
+                || (!options.IncludeArchived && (asset.IsArchived || asset.Visibility == AssetVisibility.Archive))
+                || (!options.IncludeHidden && asset.Visibility == AssetVisibility.Hidden))
+            {
+                continue;
+            }
+
+            if (rules is not null)
+            {
+                var facts = new AssetFacts(asset.Id, snapshot.TagsOf(asset.Id), snapshot.AlbumsOf(asset.Id).Select(a => a.Name).ToList());
+                try
+                {
+                    if (rules.Classify(facts).Matches.Count == 0)
+                    {
+                        continue;
+                    }
+                }
+                catch (System.Text.RegularExpressions.RegexMatchTimeoutException)
+                {
+                    continue;
+                }
+            }
+
+            selected.Add(new ClipAsset(asset.Id, checksum));
+        }
+
+        return selected;
+    }
+}

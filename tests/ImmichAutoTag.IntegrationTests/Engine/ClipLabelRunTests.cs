@@ -1,0 +1,238 @@
+using ImmichAutoTag.IntegrationTests.Cli;
+using ImmichAutoTag.TestKit;
+using ImmichAutoTag.TestKit.Clip;
+
+namespace ImmichAutoTag.IntegrationTests.Engine;
+
+/// <summary>
+/// CLIP style labels through the whole CLI over HTTP, with the "colour CLIP" test model (its labels follow the
+/// thumbnail's colour) and real WebP thumbnails from the fake: labels are planned with their scores, applied as the
+/// tool's own tags, computed once, re-scored from stored embeddings when the label set changes, and nothing of CLIP
+/// happens without <c>clip:</c>.
+/// </summary>
+public sealed class ClipLabelRunTests : IAsyncLifetime
+{
+    private const string Root = "autotag_clip/style";
+    private const string ViewAsset = "viewAsset";
+    private static readonly DateTimeOffset T0 = new(2021, 5, 1, 9, 0, 0, TimeSpan.Zero);
+    private static readonly (byte, byte, byte) Red = (230, 20, 30), Green = (20, 210, 40), Blue = (25, 30, 220);
+
+    private readonly string _models = Directory.CreateTempSubdirectory("immich-autotag-clip-models-").FullName;
+    private FakeImmichServer _server = null!;
+    private Guid _user;
+    private string _key = null!;
+
+    public async Task InitializeAsync()
+    {
+        ClipTestModels.WriteColourModelFolder(_models);
+        _server = await FakeImmichServer.StartAsync();
+        _user = _server.State.AddUser("Alice", "alice@example.com").Id;
+        _key = _server.State.AddApiKey(_user, "all");
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _server.DisposeAsync();
+        Directory.Delete(_models, recursive: true);
+    }
+
+    [Fact]
+    public async Task Labels_are_planned_with_scores_applied_as_owned_tags_and_a_second_run_encodes_nothing()
+    {
+        var red1 = Asset("red1.jpg", Red);
+        var red2 = Asset("red2.jpg", Red);
+        var green = Asset("green.jpg", Green);
+        var blue = Asset("blue.mp4", Blue, type: "VIDEO");
+        Tag("holiday", red1);
+        Tag($"{Root}/anime", green); // a label of an earlier label set: the tool's, replaced
+        Tag("autotag_clip/stylesheet", green); // shares the root's text but is not below it: the user's
+        using var cli = new CliHarness();
+        var config = cli.WriteConfig(Config(RgbLabels));
+
+        _server.Requests.Clear();
+        var dry = await cli.RunAsync("run", "--dry-run", "--config", config, "--output", "dry");
+        dry.ExitCode.Should().Be(0, dry.ToString());
+        _server.Requests.WriteCount.Should().Be(0, "a dry run sends no write");
+        _server.Requests.Count(ViewAsset).Should().Be(4, "each asset's thumbnail is read once to score it");
+        HasTag(red1, $"{Root}/red").Should().BeFalse();
+        HasTag(green, $"{Root}/anime").Should().BeTrue("the dry run changed nothing");
+        var plan = await PlanAsync(cli, "dry");
+        plan.Should().Contain("# CLIP ViT-B-32__openai@").And.Contain("4 asset(s) selected, 4 encoded, 0 stored embedding(s) reused, 0 not scored; labels: red 2, green 1, blue 1");
+        plan.Should().MatchRegex($@"\+ {Root}/red \| \S+/photos/{red1} \| red1\.jpg \| clip red 100% \(next \w+ \d+(\.\d)?%\)");
+        plan.Should().MatchRegex($@"\+ {Root}/blue \| \S+/photos/{blue} \| blue\.mp4 \| clip blue 100%");
+        plan.Should().MatchRegex($@"- {Root}/anime \| \S+/photos/{green} \| green\.jpg \| clip green 100%");
+        plan.Should().NotContain("holiday").And.NotContain("stylesheet");
+
+        _server.Requests.Clear();
+        var first = await cli.RunAsync("run", "--config", config, "--output", "first");
+        first.ExitCode.Should().Be(0, first.ToString());
+        // The dry run's embeddings are stored: nothing is encoded again (the only thumbnail reads are report.html's
+        // pictures of the changed assets).
+        (await PlanAsync(cli, "first")).Should().Contain("4 asset(s) selected, 0 encoded, 4 stored embedding(s) reused");
+        HasTag(red1, $"{Root}/red").Should().BeTrue();
+        HasTag(red2, $"{Root}/red").Should().BeTrue();
+        HasTag(green, $"{Root}/green").Should().BeTrue();
+        HasTag(blue, $"{Root}/blue").Should().BeTrue();
+        HasTag(green, $"{Root}/anime").Should().BeFalse("a label the tool set under an earlier label set is replaced");
+        HasTag(red1, "holiday").Should().BeTrue("user tags are never touched");
+        HasTag(green, "autotag_clip/stylesheet").Should().BeTrue("only tags below the root are the tool's");
+
+        _server.Requests.Clear();
+        var second = await cli.RunAsync("run", "--config", config, "--output", "second");
+        second.ExitCode.Should().Be(0, second.ToString());
+        _server.Requests.WriteCount.Should().Be(0, "a second run plans nothing");
+        _server.Requests.Count(ViewAsset).Should().Be(0, "a second run encodes nothing");
+        var secondPlan = await PlanAsync(cli, "second");
+        secondPlan.Should().Contain("0 encoded, 4 stored embedding(s) reused");
+        secondPlan.Should().NotContain($"+ {Root}").And.NotContain($"- {Root}");
+    }
+
+    [Fact]
+    public async Task A_changed_label_set_rescores_from_stored_embeddings_and_replaces_the_tools_old_labels()
+    {
+        var red = Asset("red.jpg", Red);
+        var green = Asset("green.jpg", Green);
+        var blue = Asset("blue.jpg", Blue);
+        Tag("people/ann", red);
+        using var cli = new CliHarness();
+        var first = await cli.RunAsync("run", "--config", cli.WriteConfig(Config(RgbLabels)), "--output", "first");
+        first.ExitCode.Should().Be(0, first.ToString());
+        HasTag(green, $"{Root}/green").Should().BeTrue();
+
+        _server.Requests.Clear();
+        var changed = cli.WriteConfig(Config("""
+                - name: warm
+                  prompts: [r]
+                - name: cool
+                  prompts: [g, b]
+            """), "changed.yaml");
+        var rescored = await cli.RunAsync("run", "--config", changed, "--output", "rescored");
+        rescored.ExitCode.Should().Be(0, rescored.ToString());
+        _server.Requests.Count(ViewAsset).Should().Be(0, "a new label set is scored from the stored embeddings");
+        var plan = await PlanAsync(cli, "rescored");
+        plan.Should().Contain("3 asset(s) selected, 0 encoded, 3 stored embedding(s) reused").And.Contain("labels: warm 1, cool 2");
+        plan.Should().MatchRegex($@"- {Root}/green \| \S+/photos/{green} \| green\.jpg \| clip cool \d+(\.\d)?%");
+        HasTag(red, $"{Root}/warm").Should().BeTrue();
+        HasTag(green, $"{Root}/cool").Should().BeTrue();
+        HasTag(blue, $"{Root}/cool").Should().BeTrue();
+        HasTag(red, $"{Root}/red").Should().BeFalse();
+        HasTag(green, $"{Root}/green").Should().BeFalse();
+        HasTag(blue, $"{Root}/blue").Should().BeFalse();
+        HasTag(red, "people/ann").Should().BeTrue();
+
+        _server.Requests.Clear();
+        var again = await cli.RunAsync("run", "--config", changed, "--output", "again");
+        again.ExitCode.Should().Be(0, again.ToString());
+        _server.Requests.WriteCount.Should().Be(0);
+    }
+
+    [Fact]
+    public async Task Without_clip_a_run_sends_the_same_requests_as_with_clip_off_and_leaves_label_tags_alone()
+    {
+        var red = Asset("red.jpg", Red);
+        Asset("green.jpg", Green);
+        Tag($"{Root}/anime", red);
+        using var cli = new CliHarness();
+
+        _server.Requests.Clear();
+        var without = await cli.RunAsync("run", "--dry-run", "--config", cli.WriteConfig(Config(labels: null, clip: null)), "--output", "without");
+        without.ExitCode.Should().Be(0, without.ToString());
+        var withoutRequests = _server.Requests.All.Select(r => $"{r.Method} {r.OperationId}").ToList();
+
+        _server.Requests.Clear();
+        var off = await cli.RunAsync("run", "--dry-run", "--config", cli.WriteConfig(Config(labels: null, clip: "enabled: false"), "off.yaml"), "--output", "off");
+        off.ExitCode.Should().Be(0, off.ToString());
+        _server.Requests.All.Select(r => $"{r.Method} {r.OperationId}").Should().Equal(withoutRequests);
+        withoutRequests.Should().NotContain(r => r.EndsWith(ViewAsset, StringComparison.Ordinal));
+
+        var run = await cli.RunAsync("run", "--config", cli.WriteConfig(Config(labels: null, clip: null), "real.yaml"), "--output", "real");
+        run.ExitCode.Should().Be(0, run.ToString());
+        HasTag(red, $"{Root}/anime").Should().BeTrue("without clip: the label tags are nobody's business");
+    }
+
+    [Fact]
+    public async Task A_missing_model_is_a_config_error_naming_the_folder_and_nothing_is_written()
+    {
+        Asset("red.jpg", Red);
+        using var cli = new CliHarness();
+        var missing = Path.Combine(_models, "nowhere");
+        var config = cli.WriteConfig(Config(RgbLabels).Replace(_models, missing, StringComparison.Ordinal));
+        _server.Requests.Clear();
+        var run = await cli.RunAsync("run", "--config", config, "--output", "out");
+        run.ExitCode.Should().Be(3, run.ToString());
+        (run.Out + run.Err).Should().Contain(missing);
+        _server.Requests.WriteCount.Should().Be(0);
+    }
+
+    [Fact]
+    public async Task A_key_without_asset_view_is_refused_before_anything_is_read()
+    {
+        Asset("red.jpg", Red);
+        _key = _server.State.AddApiKey(_user, "asset.read", "album.read", "tag.read", "tag.create", "tag.asset", "user.read", "albumAsset.create", "album.create", "duplicate.read", "asset.update");
+        using var cli = new CliHarness();
+        var run = await cli.RunAsync("run", "--config", cli.WriteConfig(Config(RgbLabels)), "--output", "out");
+        run.ExitCode.Should().Be(6, run.ToString());
+        (run.Out + run.Err).Should().Contain("asset.view");
+        _server.Requests.WriteCount.Should().Be(0);
+        _server.Requests.Count(ViewAsset).Should().Be(0);
+    }
+
+    private const string RgbLabels = """
+            - name: red
+              prompts: [r]
+            - name: green
+              prompts: [g]
+            - name: blue
+              prompts: [b]
+        """;
+
+    private string Config(string? labels, string? clip = "")
+    {
+        var section = clip switch
+        {
+            null => string.Empty,
+            "" => $"""
+                clip:
+                  enabled: true
+                  model_folder: {_models}
+                  labels:
+                {labels}
+                """,
+            _ => $"""
+                clip:
+                  {clip}
+                """,
+        };
+        return $"""
+            server:
+              url: {_server.BaseUrl}
+              api_key: {_key}
+            classification:
+              rules:
+                - tag_names: [keep]
+            {section}
+            """;
+    }
+
+    private Guid Asset(string name, (byte R, byte G, byte B) colour, string type = "IMAGE")
+    {
+        var asset = _server.State.AddAsset(_user, name, T0, type: type);
+        asset.ThumbnailColour = colour;
+        return asset.Id;
+    }
+
+    private void Tag(string path, params Guid[] assets)
+    {
+        var tag = _server.State.UpsertTag(path);
+        foreach (var a in assets)
+        {
+            _server.State.TagAsset(tag.Id, a);
+        }
+    }
+
+    private bool HasTag(Guid asset, string path) =>
+        _server.State.FindTag(path) is { } tag && _server.State.DirectTagIdsOf(asset).Contains(tag.Id);
+
+    private static Task<string> PlanAsync(CliHarness cli, string output) =>
+        File.ReadAllTextAsync(Path.Combine(Directory.GetDirectories(Path.Combine(cli.Root, output)).Single(), "plan.txt"));
+}

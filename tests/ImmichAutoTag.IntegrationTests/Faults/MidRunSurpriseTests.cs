@@ -1,0 +1,154 @@
+using System.Text.Json;
+using ImmichAutoTag.Core.Application;
+using ImmichAutoTag.IntegrationTests.Cli;
+using ImmichAutoTag.TestKit;
+
+namespace ImmichAutoTag.IntegrationTests.Faults;
+
+/// <summary>
+/// Issue 18, item 6: what happens to a run when, during its apply, the API key is revoked, or the server goes down for a
+/// restart or an upgrade. The run stops writing at once (it does not fail one bulk call after another), writes its reports
+/// listing what was applied, ends with the documented exit code (5: key rejected, 4: no answer) and leaves the queue
+/// marker when it could not resume the queues; the next run resumes them before any other write and converges.
+/// </summary>
+public sealed class MidRunSurpriseTests
+{
+    /// <summary>The apply's write at which the surprise comes: after the queues are paused and some albums were created.</summary>
+    private const int SurpriseAtWrite = 6;
+
+    [Fact]
+    public async Task A_key_revoked_mid_apply_stops_the_run_with_5_and_the_next_run_with_a_new_key_resumes_the_queues_and_converges()
+    {
+        var clean = await FaultMatrixTests.CleanSnapshotAsync();
+        await using var library = await FaultLibrary.StartAsync();
+        using var cli = FaultMatrixTests.Harness();
+        var writes = 0;
+        library.Server.BeforeServe = _ =>
+        {
+            var last = library.Server.Requests.All.Count(r => r.IsWrite);
+            if (last + 1 == SurpriseAtWrite && Interlocked.Exchange(ref writes, 1) == 0)
+            {
+                library.Server.State.RevokeApiKey(library.Key);
+            }
+        };
+
+        var stopped = await cli.RunAsync("run", "--config", cli.WriteConfig(library.Config()), "--output", "stopped");
+        library.Server.BeforeServe = null;
+
+        stopped.ExitCode.Should().Be((int)RunExitCode.AuthenticationFailed, stopped.ToString());
+        stopped.Err.Should().Contain("rejected the API key").And.Contain("The run stopped");
+        FaultMatrixTests.LastRunExitCode(cli).Should().Be(5);
+        var rejected = library.Server.Requests.All.Where(r => r.StatusCode == 401).ToList();
+        rejected.Where(r => r.IsWrite && r.OperationId != "updateQueue").Should().ContainSingle("no write is started after the first one the server rejected");
+        AppliedAlbumsExist(cli, "stopped", library).Should().BeGreaterThan(0, "the report lists the albums created before the key was revoked");
+        library.Server.State.IsQueuePaused("sidecar").Should().BeTrue("the queues could not be resumed with a revoked key");
+
+        var newKey = library.Server.State.AddApiKey(library.User, "all");
+        var nextConfig = cli.WriteConfig(library.Config().Replace(library.Key, newKey, StringComparison.Ordinal), "next.yaml");
+        library.Server.Requests.Clear();
+        var next = await cli.RunAsync("run", "--config", nextConfig, "--output", "next");
+
+        next.ExitCode.Should().Be(0, next.ToString());
+        FirstWriteResumesAQueue(library);
+        library.Snapshot().Should().Be(clean);
+        library.DoubledAlbums().Should().BeEmpty();
+    }
+
+    [Theory]
+    [InlineData("3.1.0")]
+    [InlineData("3.2.0")]
+    [InlineData("4.0.0")]
+    public async Task A_server_restarted_or_upgraded_mid_apply_stops_the_run_with_4_and_the_next_run_resumes_the_queues_and_converges(string versionAfter)
+    {
+        var clean = await FaultMatrixTests.CleanSnapshotAsync();
+        await using var library = await FaultLibrary.StartAsync();
+        using var cli = FaultMatrixTests.Harness();
+        var writes = 0;
+        var held = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        library.Server.Faults.HangWhere(
+            (method, path, body) => new RecordedRequest("", method, path, body, 0).IsWrite && Interlocked.Increment(ref writes) == SurpriseAtWrite,
+            _ => held.TrySetResult());
+
+        var run = cli.RunAsync("run", "--config", cli.WriteConfig(library.Config()), "--output", "stopped");
+        if (await Task.WhenAny(held.Task, run) == run)
+        {
+            Assert.Fail("the run ended before its write #" + SurpriseAtWrite + ": " + await run);
+        }
+
+        // Down: the held request's connection is cut and new connections are refused until the run has ended.
+        await library.Server.StopListeningAsync();
+        library.Server.Faults.Clear();
+        var stopped = await run;
+        library.Server.State.ServerVersion = versionAfter;
+        await library.Server.ListenAgainAsync();
+
+        stopped.ExitCode.Should().Be((int)RunExitCode.ServerUnreachable, stopped.ToString());
+        stopped.Err.Should().Contain("did not answer").And.Contain("The run stopped");
+        FaultMatrixTests.LastRunExitCode(cli).Should().Be(4);
+        AppliedAlbumsExist(cli, "stopped", library).Should().BeGreaterThan(0, "the report lists the albums created before the server went down");
+        Directory.GetFiles(Path.Combine(cli.Root, "state"), "*queue*").Should().NotBeEmpty("the queues could not be resumed while the server was down");
+
+        library.Server.Requests.Clear();
+        var next = await cli.RunAsync("run", "--config", cli.WriteConfig(library.Config(), "next.yaml"), "--output", "next", "-v");
+
+        next.ExitCode.Should().Be(0, next.ToString());
+        next.ToString().Should().Contain($"Immich {versionAfter}");
+        if (versionAfter.StartsWith('4'))
+        {
+            next.ToString().Should().Contain("newer than the 3.x API");
+        }
+
+        FirstWriteResumesAQueue(library);
+        library.Snapshot().Should().Be(clean);
+        library.DoubledAlbums().Should().BeEmpty();
+        library.Server.State.DuplicateAlbumCreations.Should().Be(0);
+    }
+
+    [Fact]
+    public async Task A_server_rolled_back_mid_apply_to_an_unsupported_version_is_refused_by_the_next_run_with_7_and_no_write()
+    {
+        await using var library = await FaultLibrary.StartAsync();
+        using var cli = FaultMatrixTests.Harness();
+        var writes = 0;
+        var held = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        library.Server.Faults.HangWhere(
+            (method, path, body) => new RecordedRequest("", method, path, body, 0).IsWrite && Interlocked.Increment(ref writes) == SurpriseAtWrite,
+            _ => held.TrySetResult());
+        var config = cli.WriteConfig(library.Config());
+        var run = cli.RunAsync("run", "--config", config);
+        await Task.WhenAny(held.Task, run);
+        await library.Server.StopListeningAsync();
+        library.Server.Faults.Clear();
+        (await run).ExitCode.Should().Be((int)RunExitCode.ServerUnreachable);
+        library.Server.State.ServerVersion = "2.5.6";
+        await library.Server.ListenAgainAsync();
+
+        library.Server.Requests.Clear();
+        var next = await cli.RunAsync("run", "--config", config);
+
+        next.ExitCode.Should().Be((int)RunExitCode.ServerError, next.ToString());
+        next.Err.Should().Contain("2.5.6");
+        library.Server.Requests.WriteCount.Should().Be(0, "an unsupported server is not written to, not even to resume queues");
+    }
+
+    private static void FirstWriteResumesAQueue(FaultLibrary library)
+    {
+        var firstWrite = library.Server.Requests.All.First(r => r.IsWrite && r.StatusCode != 0);
+        firstWrite.OperationId.Should().Be("updateQueue");
+        firstWrite.Body.Should().Contain("\"isPaused\":false", "the queues the stopped run left paused are resumed before anything else is written");
+    }
+
+    /// <summary>The albums the run's changes.jsonl says it created; each must exist on the server. Returns their number.</summary>
+    private static int AppliedAlbumsExist(CliHarness cli, string output, FaultLibrary library)
+    {
+        var folder = Directory.GetDirectories(Path.Combine(cli.Root, output)).Single();
+        var created = File.ReadAllLines(Path.Combine(folder, "changes.jsonl"))
+            .Select(l => JsonDocument.Parse(l).RootElement)
+            .Where(c => c.GetProperty("kind").GetString() == "CREATE_ALBUM")
+            .Select(c => c.GetProperty("album_name").GetString())
+            .ToList();
+        created.Should().OnlyContain(name => library.Server.State.Albums.Any(a => a.Name == name));
+        File.ReadAllText(Path.Combine(folder, "modification_report.txt")).Should().Contain("kind=CREATE_ALBUM");
+        return created.Count;
+    }
+}

@@ -1,0 +1,75 @@
+using ImmichAutoTag.Core.Configuration;
+using static ImmichAutoTag.Tests.Config.ConfigTestHelpers;
+
+namespace ImmichAutoTag.Tests.Config;
+
+public sealed class ClipConfigTests
+{
+    [Fact]
+    public void Without_the_section_clip_is_off_with_the_default_set()
+    {
+        var config = Load(Minimal).Config!;
+        config.Clip.Enabled.Should().BeFalse();
+        config.Clip.Labels.Select(l => l.Name).Should().Equal("photo", "anime", "3d_render", "cartoon", "painting", "screenshot", "document", "meme");
+    }
+
+    [Fact]
+    public void The_section_is_read_into_the_record()
+    {
+        var result = Load(Minimal + """
+
+            clip:
+              enabled: true
+              model_folder: /cache
+              model_name: ViT-L-14__openai
+              tag_root: style/
+              labels:
+                - name: anime
+                  prompts: [an anime illustration, ' a manga drawing ']
+                - name: photo
+                  prompts: [a photo]
+              min_probability_percent: 60
+              min_margin_percent: 20
+              assets:
+                rules:
+                  - album_name_patterns: ['^Downloads']
+                media_types: [image]
+              batch_size: 16
+              threads: 1
+            """);
+        result.Errors.Should().BeEmpty();
+        var clip = result.Config!.Clip;
+        clip.Should().BeEquivalentTo(new
+        {
+            Enabled = true,
+            ModelFolder = "/cache",
+            ModelName = "ViT-L-14__openai",
+            TagRoot = "style",
+            MinProbabilityPercent = 60,
+            MinMarginPercent = 20,
+            BatchSize = 16,
+            Threads = 1,
+        });
+        clip.Labels.Should().BeEquivalentTo(new[] { new ClipLabelConfig("anime", ["an anime illustration", "a manga drawing"]), new ClipLabelConfig("photo", ["a photo"]) });
+        clip.MediaTypes.Should().Equal("image");
+        clip.Rules.Should().ContainSingle().Which.AlbumNamePatterns.Single().Written.Should().Be("^Downloads");
+    }
+
+    [Theory]
+    [InlineData("clip:\n  model_folder: ''\n", "model_folder")]
+    [InlineData("clip:\n  model_folder: /m\n  labels:\n    - name: a/b\n      prompts: [x]\n", "must be non-empty and contain no '/'")]
+    [InlineData("clip:\n  model_folder: /m\n  labels:\n    - name: a\n      prompts: [x]\n    - name: a\n      prompts: [y]\n", "label 'a' is listed twice")]
+    [InlineData("clip:\n  model_folder: /m\n  labels:\n    - name: a\n      prompts: []\n", "needs at least one prompt")]
+    [InlineData("clip:\n  model_folder: /m\n  labels:\n    - name: a\n", "missing required key 'prompts'")]
+    [InlineData("clip:\n  model_folder: /m\n  assets:\n    media_types: [audio]\n", "unknown media type 'audio'")]
+    [InlineData("clip:\n  min_probability_percent: 101\n", "min_probability_percent")]
+    [InlineData("clip:\n  batch_size: 0\n", "batch_size")]
+    [InlineData("clip:\n  tag_root: '/'\n", "clip.tag_root must not be empty")]
+    [InlineData("clip:\n  modle_folder: /m\n", "did you mean 'model_folder'")]
+    public void Mistakes_are_reported_with_their_place(string section, string message)
+    {
+        var result = Load(Minimal + "\n" + section);
+        result.Config.Should().BeNull();
+        result.Errors.Should().Contain(e => e.Message.Contains(message, StringComparison.Ordinal) && e.Line > 5, string.Join("\n", result.Errors));
+    }
+}
