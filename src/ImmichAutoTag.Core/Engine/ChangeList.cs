@@ -274,7 +274,8 @@ public sealed class ChangeGroups
         return space < 0 ? value ?? string.Empty : value![..space]; // non-null: space >= 0 only when value is set
     }
 
-    private static void AddOnce<TKey>(Dictionary<TKey, List<Guid>> map, TKey key, Guid assetId)
+    /// <summary>Adds <paramref name="assetId"/> to <paramref name="key"/>'s list once (an asset is changed once per tag or album).</summary>
+    internal static void AddOnce<TKey>(Dictionary<TKey, List<Guid>> map, TKey key, Guid assetId)
         where TKey : notnull
     {
         if (!map.TryGetValue(key, out var list))

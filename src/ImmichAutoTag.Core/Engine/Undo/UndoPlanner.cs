@@ -230,7 +230,7 @@ public static class UndoPlanner
                 return;
             }
 
-            Add(removals, tag.Id, c.AssetId);
+            ChangeGroups.AddOnce(removals, tag.Id, c.AssetId);
             tagPaths[tag.Id] = tag.Value;
             reverts.Add(new UndoRevert(c, $"remove tag '{c.TagName}' from {Name(c)}"));
         }
@@ -248,7 +248,7 @@ public static class UndoPlanner
                 return;
             }
 
-            Add(additions, tag.Value, c.AssetId);
+            ChangeGroups.AddOnce(additions, tag.Value, c.AssetId);
             reverts.Add(new UndoRevert(c, $"add tag '{c.TagName}' to {Name(c)}"));
         }
 
@@ -285,7 +285,7 @@ public static class UndoPlanner
                 return;
             }
 
-            Add(albumRemovals, album, c.AssetId);
+            ChangeGroups.AddOnce(albumRemovals, album, c.AssetId);
             reverts.Add(new UndoRevert(c, $"take {Name(c)} out of album '{c.AlbumName}'"));
         }
 
@@ -326,7 +326,7 @@ public static class UndoPlanner
                 return;
             }
 
-            Add(albumAdditions, album, c.AssetId);
+            ChangeGroups.AddOnce(albumAdditions, album, c.AssetId);
             reverts.Add(new UndoRevert(c, $"put {Name(c)} back into album '{c.AlbumName}'"));
         }
 
@@ -442,19 +442,4 @@ public static class UndoPlanner
 
     private static bool TryParse(string? value, out DateTimeOffset instant) =>
         DateTimeOffset.TryParse(value, CultureInfo.InvariantCulture, DateTimeStyles.None, out instant);
-
-    private static void Add<TKey>(Dictionary<TKey, List<Guid>> map, TKey key, Guid assetId)
-        where TKey : notnull
-    {
-        if (!map.TryGetValue(key, out var list))
-        {
-            list = [];
-            map[key] = list;
-        }
-
-        if (!list.Contains(assetId))
-        {
-            list.Add(assetId);
-        }
-    }
 }
