@@ -64,9 +64,9 @@ public static class CliApp
         OneOf(Logging.LevelVariable, [.. Logging.Levels, "trace", "info", "warn"]);
         OneOf(Logging.FormatVariable, Logging.Formats);
         if (context.Environment(Composition.SettleVariable)?.Trim() is { Length: > 0 } settle
-            && !(double.TryParse(settle, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var seconds) && seconds >= 0))
+            && !(double.TryParse(settle, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var seconds) && seconds is >= 0 and <= Composition.MaxSettleSeconds))
         {
-            errors.Add($"{Composition.SettleVariable}='{settle}' is not a number of seconds (0 or more)");
+            errors.Add($"{Composition.SettleVariable}='{settle}' is not a number of seconds from 0 to {Composition.MaxSettleSeconds}");
         }
 
         return errors;

@@ -53,9 +53,12 @@ internal static class Composition
     public static RunRequest Request(CliContext context, AutoTagConfig config, bool dryRun, string trigger) =>
         new(config, dryRun, trigger, SettleDelay(context));
 
+    /// <summary>The largest IMMICH_AUTOTAG_SETTLE_SECONDS (a day): a longer wait is a typo, and a huge one overflows a TimeSpan.</summary>
+    public const int MaxSettleSeconds = 86_400;
+
     /// <summary>IMMICH_AUTOTAG_SETTLE_SECONDS: the wait between re-checks of pending date writes when the key cannot read the queues.</summary>
     private static TimeSpan? SettleDelay(CliContext context) =>
-        double.TryParse(context.Environment(SettleVariable), NumberStyles.Float, CultureInfo.InvariantCulture, out var seconds) && seconds >= 0
+        double.TryParse(context.Environment(SettleVariable), NumberStyles.Float, CultureInfo.InvariantCulture, out var seconds) && seconds is >= 0 and <= MaxSettleSeconds
             ? TimeSpan.FromSeconds(seconds)
             : null;
 }

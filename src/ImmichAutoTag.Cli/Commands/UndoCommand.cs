@@ -33,6 +33,12 @@ internal static class UndoCommand
             var dryRun = parse.GetValue(options.DryRun) || !parse.GetValue(yes);
             var outputRoot = Locations.OutputRoot(parse.GetValue(options.Output), context);
             var id = parse.GetValue(runId)!; // non-null: a required argument
+            if (string.IsNullOrWhiteSpace(id))
+            {
+                await context.Err.WriteLineAsync($"error: undo needs a RUN_ID: the name of a run folder in {outputRoot}, or the path of one").ConfigureAwait(false);
+                return (int)RunExitCode.Usage;
+            }
+
             IReadOnlyList<Core.Engine.AppliedChange> changes;
             try
             {
@@ -42,6 +48,13 @@ internal static class UndoCommand
             {
                 await context.Err.WriteLineAsync($"error: {e.Message}").ConfigureAwait(false);
                 return (int)RunExitCode.Usage;
+            }
+
+            if (changes.Count == 0)
+            {
+                // A dry run (an undo's too) or a run that changed nothing records an empty changes.jsonl: nothing to revert, no server to ask.
+                await context.Out.WriteLineAsync($"Nothing to undo: run '{id}' recorded no change (a dry run, or a run that changed nothing).").ConfigureAwait(false);
+                return (int)RunExitCode.Success;
             }
 
             var loaded = await ConfigResolution.LoadAsync(parse.GetValue(options.Config), context).ConfigureAwait(false);

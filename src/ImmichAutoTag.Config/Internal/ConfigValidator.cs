@@ -302,6 +302,11 @@ internal sealed class ConfigValidator(Diagnostics diag, Func<string, string?> en
         {
             diag.Error(raw.Loc.Child("labels"), "clip.labels is empty: give at least two labels, or leave the key out for the default set");
         }
+        else if (raw.Maps("labels") is { Count: 1 })
+        {
+            // A softmax over one label is always 100 % and has no runner-up for the margin: every asset would get it.
+            diag.Error(raw.Loc.Child("labels"), "clip.labels has one label: give at least two, so the model chooses between them");
+        }
 
         var types = new List<string>();
         foreach (var type in raw.Map("assets")?.Strings("media_types") ?? [])

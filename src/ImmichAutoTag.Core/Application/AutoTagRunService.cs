@@ -71,7 +71,19 @@ public sealed class AutoTagRunService(
 
         using (held)
         {
-            var output = outputs.Create(time.GetLocalNow(), Environment.ProcessId);
+            IRunOutput output;
+            try
+            {
+                output = outputs.Create(time.GetLocalNow(), Environment.ProcessId);
+            }
+            catch (StateUnavailableException e)
+            {
+                await presenter.RefusedAsync(e.Message).ConfigureAwait(false);
+                var failed = pending with { Outcome = RunOutcome.Failed, ExitCode = (int)RunExitCode.Failure, Message = e.Message, FinishedAt = time.GetUtcNow() };
+                status.RunFinished(failed);
+                return new RunReport(RunExitCode.Failure, failed);
+            }
+
             pending = pending with { RunId = output.RunId, OutputFolder = output.Location };
             status.RunStarted(pending);
             var report = await RunLockedAsync(request, output, pending, ct).ConfigureAwait(false);

@@ -64,6 +64,7 @@ public interface IRunOutputs
     /// <summary>A new, empty place for one run; run ids sort by start time.</summary>
     /// <param name="localStart">The run's start in local time (the id is built from it).</param>
     /// <param name="processId">The process id, part of the id.</param>
+    /// <exception cref="StateUnavailableException">The output folder cannot be created (a file, no permission, a read-only mount).</exception>
     IRunOutput Create(DateTimeOffset localStart, int processId);
 }
 

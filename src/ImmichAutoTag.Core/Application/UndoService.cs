@@ -60,7 +60,17 @@ public sealed class UndoService(
 
         using (held)
         {
-            var output = outputs.Create(time.GetLocalNow(), Environment.ProcessId);
+            IRunOutput output;
+            try
+            {
+                output = outputs.Create(time.GetLocalNow(), Environment.ProcessId);
+            }
+            catch (StateUnavailableException e)
+            {
+                await presenter.RefusedAsync(e.Message).ConfigureAwait(false);
+                return RunExitCode.Failure;
+            }
+
             await output.WriteConfigDumpAsync(redactor.ToRedactedYaml(request.Config), CancellationToken.None).ConfigureAwait(false);
             using var session = presenter.Open(output);
             var logger = session.LoggerFactory.CreateLogger("immich-autotag");

@@ -8,7 +8,17 @@ namespace ImmichAutoTag.Infrastructure.Reports;
 public sealed class RunFolders(RunLocations locations) : IRunOutputs
 {
     /// <inheritdoc/>
-    public IRunOutput Create(DateTimeOffset localStart, int processId) => RunFolder.Create(locations.OutputRoot, localStart, processId);
+    public IRunOutput Create(DateTimeOffset localStart, int processId)
+    {
+        try
+        {
+            return RunFolder.Create(locations.OutputRoot, localStart, processId);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new StateUnavailableException($"cannot use the output folder {locations.OutputRoot}: {e.Message} (choose another with --output or IMMICH_AUTOTAG_OUTPUT)", e);
+        }
+    }
 }
 
 /// <summary>Writes the text reports into the run folder, then records the run in the history and writes report.html.</summary>

@@ -123,6 +123,7 @@ public sealed class BadInputCorpusTests : IAsyncLifetime
         Yaml("bad value: an invalid cron schedule", ValidYaml + "\nschedule: '61 * * * *'\n", "{config}:", "schedule"),
         Yaml("duplicate key", ValidYaml + "\nenable_album_name_strip: false\n", "{config}:", "enable_album_name_strip"),
         Yaml("an empty file", string.Empty, "{config}"),
+        Yaml("bad value: a CLIP label set with one label", ValidYaml + "\nclip:\n  labels:\n    - name: only\n      prompts: [a photo]\n", "{config}:", "clip.labels", "one label"),
         new(Config, "the config file does not exist", 3, "missing.yaml") { Args = ["run", "--config", "{config}.d/missing.yaml"], NothingSent = true },
         new(Config, "the config path is a folder", 3, "{config}.d") { Args = ["run", "--config", "{config}.d"], NothingSent = true },
 
@@ -135,6 +136,7 @@ public sealed class BadInputCorpusTests : IAsyncLifetime
         new(CommandLine, "a bad --schedule", 2, "--schedule", "61 * * * *") { Args = ["daemon", "--config", "{config}", "--schedule", "61 * * * *"], NothingSent = true },
         new(CommandLine, "a --loop that is not a number", 2, "--loop", "soon") { Args = ["daemon", "--config", "{config}", "--loop", "soon"], NothingSent = true },
         new(CommandLine, "undo without a run id", 2, "Required argument missing for command: 'undo'") { Args = ["undo", "--config", "{config}"], NothingSent = true },
+        new(CommandLine, "undo with an empty run id", 2, "undo needs a RUN_ID") { Args = ["undo", "", "--config", "{config}"], NothingSent = true },
         new(CommandLine, "undo of a run that does not exist", 2, "no run '20991231_000000_PID1'") { Args = ["undo", "20991231_000000_PID1", "--yes", "--config", "{config}"], NothingSent = true },
 
         // ---- environment variables ----
@@ -144,6 +146,8 @@ public sealed class BadInputCorpusTests : IAsyncLifetime
         new(Environment, "IMMICH_AUTOTAG_LOG_LEVEL is unknown", 3, "IMMICH_AUTOTAG_LOG_LEVEL", "loud") { Env = new Dictionary<string, string> { ["IMMICH_AUTOTAG_LOG_LEVEL"] = "loud" }, NothingSent = true },
         new(Environment, "IMMICH_AUTOTAG_LOG_FORMAT is unknown", 3, "IMMICH_AUTOTAG_LOG_FORMAT", "xml") { Env = new Dictionary<string, string> { ["IMMICH_AUTOTAG_LOG_FORMAT"] = "xml" }, NothingSent = true },
         new(Environment, "IMMICH_AUTOTAG_SETTLE_SECONDS is not a number", 3, "IMMICH_AUTOTAG_SETTLE_SECONDS", "soon") { Env = new Dictionary<string, string> { ["IMMICH_AUTOTAG_SETTLE_SECONDS"] = "soon" }, NothingSent = true },
+        new(Environment, "IMMICH_AUTOTAG_SETTLE_SECONDS is too large for a wait", 3, "IMMICH_AUTOTAG_SETTLE_SECONDS", "1e300") { Env = new Dictionary<string, string> { ["IMMICH_AUTOTAG_SETTLE_SECONDS"] = "1e300" }, NothingSent = true },
+        new(Environment, "IMMICH_AUTOTAG_OUTPUT is a file", 1, "cannot use the output folder", "{config}") { Env = new Dictionary<string, string> { ["IMMICH_AUTOTAG_OUTPUT"] = "{config}" }, NothingSent = true },
         new(Environment, "IMMICH_AUTOTAG_STATE is a file", 1, "{config}") { Env = new Dictionary<string, string> { ["IMMICH_AUTOTAG_STATE"] = "{config}" }, NothingSent = true },
         new(Environment, "IMMICH_API_KEY is wrong", 5, "check the API key") { Env = new Dictionary<string, string> { ["IMMICH_API_KEY"] = "not-a-key" }, NeverSays = ["not-a-key"] },
 

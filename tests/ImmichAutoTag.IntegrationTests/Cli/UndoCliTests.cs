@@ -199,4 +199,24 @@ public sealed class UndoCliTests() : FeatureRunTestBase("- album_name_patterns: 
         result.Err.Should().Contain(Path.Combine(folder, "changes.jsonl") + ":2: unknown change kind 'FLY_TO_MOON'");
         Server.Requests.Total.Should().Be(0);
     }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("\n\n")]
+    public async Task A_run_that_recorded_no_change_has_nothing_to_undo_and_nothing_is_sent_or_written(string changes)
+    {
+        using var cli = new CliHarness().WithStateFolder();
+        var config = cli.WriteConfig(Config());
+        var logs = Path.Combine(cli.Root, "logs");
+        var folder = Directory.CreateDirectory(Path.Combine(logs, "20260101_000000_PID8")).FullName;
+        await File.WriteAllTextAsync(Path.Combine(folder, "changes.jsonl"), changes);
+        Server.Requests.Clear();
+
+        var result = await cli.RunAsync("undo", "20260101_000000_PID8", "--yes", "--config", config, "--output", "logs");
+
+        result.ExitCode.Should().Be(0, result.ToString());
+        result.Out.Should().Contain("Nothing to undo: run '20260101_000000_PID8' recorded no change");
+        Server.Requests.Total.Should().Be(0);
+        Directory.GetDirectories(logs).Should().ContainSingle("no undo run folder is made for nothing");
+    }
 }
