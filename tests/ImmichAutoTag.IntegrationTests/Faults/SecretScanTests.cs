@@ -90,13 +90,18 @@ public sealed class SecretScanTests
         // One daemon firing, stopped between runs.
         using (var stop = new CancellationTokenSource())
         {
-            var daemon = cli.RunAsync(stop.Token, "daemon", "-c", withCredentialsConfig, "--loop", "3600", "--output", Path.Combine(scanned, "daemon"), "-v");
+            // The status file already holds an earlier scenario's last run, and the daemon reports "idle" before its
+            // first run starts: wait for a finished last run in the daemon's own output folder (run ids can repeat
+            // across output folders within one second of one process).
+            var daemonOutput = Path.Combine(scanned, "daemon");
+            var daemon = cli.RunAsync(stop.Token, "daemon", "-c", withCredentialsConfig, "--loop", "3600", "--output", daemonOutput, "-v");
             var deadline = DateTime.UtcNow.AddSeconds(120);
-            while (StatusFile.Read(Path.Combine(state, StatusFile.FileName)) is not { Current: null, Daemon.State: "idle" } && DateTime.UtcNow < deadline && !daemon.IsCompleted)
+            while (!DaemonRanOnce(StatusFile.Read(Path.Combine(state, StatusFile.FileName)), daemonOutput) && DateTime.UtcNow < deadline && !daemon.IsCompleted)
             {
                 await Task.Delay(50);
             }
 
+            DaemonRanOnce(StatusFile.Read(Path.Combine(state, StatusFile.FileName)), daemonOutput).Should().BeTrue("the daemon's first run finishes and it waits for the next");
             await stop.CancelAsync();
             var stopped = await daemon;
             await File.WriteAllTextAsync(Path.Combine(scanned, "console-daemon.txt"), stopped.ToString());
@@ -124,6 +129,9 @@ public sealed class SecretScanTests
         validate.Out.Should().Contain($"server http://127.0.0.1:{port}/");
         Console(results, "revoked").Should().Contain("rejected the API key");
     }
+
+    private static bool DaemonRanOnce(StatusDocument? status, string daemonOutput) =>
+        status is { Current: null, Daemon.State: "idle", LastRun.OutputFolder: { } folder } && folder.StartsWith(daemonOutput, StringComparison.Ordinal);
 
     [Fact]
     public void The_scan_finds_a_secret_in_UTF8_UTF16_and_inside_binary_bytes()
