@@ -107,7 +107,7 @@ public sealed class ConfigStartTests : IAsyncLifetime
         var mineAfterRefusal = await File.ReadAllTextAsync(path);
         var forced = await cli.RunAsync("config", "init", path, "--force");
 
-        refused.ExitCode.Should().Be((int)RunExitCode.Failure, refused.ToString());
+        refused.ExitCode.Should().Be((int)RunExitCode.Usage, refused.ToString());
         refused.Err.Should().Contain("already exists");
         mineAfterRefusal.Should().Be("# mine\n");
         forced.ExitCode.Should().Be(0, forced.ToString());
