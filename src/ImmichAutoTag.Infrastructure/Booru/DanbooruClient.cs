@@ -80,12 +80,6 @@ public sealed class DanbooruClient : IDanbooruClient, IDisposable
                 return null;
             }
 
-            if (BooruHttp.IsHtml(response, body))
-            {
-                // Cloudflare's "Just a moment…" challenge (or any HTML) where JSON was asked for: the client is blocked.
-                throw Fail(BooruFailure.Blocked, $"Danbooru answered GET {shown} with an HTML page ({BooruHttp.Status(response)}), not JSON: blocked by Cloudflare? Check the User-Agent ({_options.UserAgent}).");
-            }
-
             if (response.StatusCode == HttpStatusCode.TooManyRequests)
             {
                 // Danbooru's limiter says "Wait a minute and try again."
@@ -94,9 +88,20 @@ public sealed class DanbooruClient : IDanbooruClient, IDisposable
                 throw Fail(BooruFailure.ShortWindowExhausted, $"Danbooru rate-limited GET {shown} (HTTP 429): {ErrorMessage(body)}", wait);
             }
 
-            if (response.StatusCode is HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden)
+            if ((response.StatusCode is HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden) && !BooruHttp.IsHtml(response, body))
             {
                 throw Fail(BooruFailure.KeyRefused, $"Danbooru refused GET {shown} ({BooruHttp.Status(response)}): {ErrorMessage(body)}. Check DANBOORU_LOGIN and DANBOORU_API_KEY.");
+            }
+
+            if ((int)response.StatusCode >= 500)
+            {
+                throw Fail(BooruFailure.Unavailable, $"Danbooru failed GET {shown} ({BooruHttp.Status(response)}).", BooruHttp.RetryAfter(response, _clock));
+            }
+
+            if (BooruHttp.IsHtml(response, body))
+            {
+                // Cloudflare's "Just a moment…" challenge (or any HTML) where JSON was asked for: the client is blocked.
+                throw Fail(BooruFailure.Blocked, $"Danbooru answered GET {shown} with an HTML page ({BooruHttp.Status(response)}), not JSON: blocked by Cloudflare? Check the User-Agent ({_options.UserAgent}).");
             }
 
             if (!response.IsSuccessStatusCode)
