@@ -97,10 +97,6 @@ internal static class DemoCommand
                 context, new LogSettings(verbose), Locations.OutputRoot(output, context), state.FullName, demo.DryRun, new DemoConnectionFactory(seeded.Library));
             var before = seeded.Library.Describe();
             var report = await services.GetRequiredService<AutoTagRunService>().ExecuteAsync(Composition.Request(context, config, demo.DryRun, "demo"), ct).ConfigureAwait(false);
-            if (demo.DryRun && report.Status.OutputFolder is { } planFolder)
-            {
-                await context.Out.WriteLineAsync($"Dry run: nothing changed; the plan is in {Path.Combine(planFolder, "plan.txt")}").ConfigureAwait(false);
-            }
 
             if (!undo || report.Code != RunExitCode.Success || report.Status.OutputFolder is not { } runFolder)
             {
