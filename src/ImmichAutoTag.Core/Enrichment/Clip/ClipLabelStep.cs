@@ -47,7 +47,7 @@ public sealed class ClipLabelStep(ClipConfig config, ClipServices services, IImm
         if (logger.IsEnabled(LogLevel.Information))
         {
             logger.LogInformation(
-                "CLIP {Model}: {Selected} assets selected, {Encoded} encoded, {Reused} stored embeddings reused, {Failed} not scored; labels: {Counts} ({Seconds:0.0} s: download {Download:0.0} s, encode {Encode:0.0} s, waiting for thumbnails {Waiting:0.0} s)",
+                "CLIP {Model}: {Selected} assets selected, {Encoded} encoded, {Reused} stored embeddings reused, {Failed} not scored; labels: {Counts} ({Seconds:0.0} s: download {Download:0.0} s, decode + preprocess {Prepare:0.0} s beside the model, model {Inference:0.0} s, waiting for thumbnails {Waiting:0.0} s)",
                 model.Model,
                 selected.Count,
                 result.Encoded,
@@ -56,7 +56,8 @@ public sealed class ClipLabelStep(ClipConfig config, ClipServices services, IImm
                 string.Join(", ", outcome.Counts().Select(c => $"{c.Label} {c.Assets}")),
                 result.Times.Total.TotalSeconds,
                 result.Times.Download.TotalSeconds,
-                result.Times.Encode.TotalSeconds,
+                result.Times.Prepare.TotalSeconds,
+                result.Times.Inference.TotalSeconds,
                 result.Times.WaitingForThumbnails.TotalSeconds);
         }
 
