@@ -34,7 +34,8 @@ public static class InfrastructureServiceCollectionExtensions
         services.AddSingleton<INonStickingChangeStore>(SqliteNonStickingChangeStore.InFolder(locations.StateFolder));
 
         // Nothing of CLIP is opened here: the model is loaded only by a run whose config turns clip: on.
-        services.AddSingleton(new ClipServices(new OnnxClipModels(), SqliteClipEmbeddingStore.InFolder(locations.StateFolder)));
+        var clipStore = SqliteClipEmbeddingStore.InFolder(locations.StateFolder);
+        services.AddSingleton(new ClipServices(new OnnxClipModels(), clipStore, clipStore));
         return services;
     }
 }

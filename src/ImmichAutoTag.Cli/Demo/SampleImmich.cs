@@ -97,7 +97,15 @@ internal sealed class SampleImmich : IImmichConnection
     /// <summary>Adds an image taken at <paramref name="takenAt"/>, owned by <paramref name="owner"/> (default: the key's user).</summary>
     public Asset AddAsset(string fileName, DateTimeOffset takenAt, UserInfo? owner = null)
     {
-        var asset = new Asset(Guid.NewGuid(), (owner ?? Owner).Id, AssetType.Image, fileName, "/photos/" + fileName, takenAt, takenAt, takenAt, null, false, false, false, AssetVisibility.Timeline);
+        var id = Guid.NewGuid();
+
+        // Immich's checksum is the base64 SHA-1 of the original file; the demo has no file, and its picture is a
+        // function of the id, so a digest of the id of the same length stands in (CLIP's stored embeddings use it).
+        var checksum = Convert.ToBase64String(System.Security.Cryptography.SHA256.HashData(id.ToByteArray()).AsSpan(0, 20));
+        var asset = new Asset(id, (owner ?? Owner).Id, AssetType.Image, fileName, "/photos/" + fileName, takenAt, takenAt, takenAt, null, false, false, false, AssetVisibility.Timeline)
+        {
+            Checksum = checksum,
+        };
         lock (_gate)
         {
             _assets.Add(asset);
