@@ -1,6 +1,7 @@
 using ImmichAutoTag.Core.Classification;
 using ImmichAutoTag.Core.Configuration;
 using ImmichAutoTag.Core.Domain;
+using ImmichAutoTag.Core.Engine.Sidecars;
 using ImmichAutoTag.Core.Enrichment.Clip;
 using ImmichAutoTag.Core.Ports;
 using Microsoft.Extensions.Logging;
@@ -74,6 +75,7 @@ public sealed class AutoTagEngine(IImmichGateway gateway, TimeProvider time, ILo
         var pendingDates = options.PendingDateWrites is { } pendingStore ? await pendingStore.LoadAsync(scope, ct) : [];
         (plan, pendingDates) = PendingDates.Hold(plan, pendingDates, snapshot.Assets, time.GetUtcNow(), options.PendingDateWriteExpiry);
         var nonSticking = options.NonStickingChanges is { } nonStickingStore ? await nonStickingStore.LoadAsync(scope, ct) : [];
+        var unheld = plan;
         (plan, var held) = NonStickingChanges.Hold(plan, nonSticking, snapshot.Assets, options.RetryNonStickingChanges, time.GetUtcNow(), options.NonStickingRetryAfter);
         if (held.Count > 0)
         {
@@ -145,16 +147,34 @@ public sealed class AutoTagEngine(IImmichGateway gateway, TimeProvider time, ILo
         }
 
         var recorded = nonSticking;
-        if (!options.DryRun && options.NonStickingChanges is { } records)
+        if (!options.DryRun && options.NonStickingChanges is not null)
         {
             recorded = NonStickingChanges.Remember(nonSticking, held, verified.StillWrong, snapshot.Assets.ToDictionary(a => a.Id), aborted || cancelled, time.GetUtcNow());
-            await records.SaveAsync(scope, recorded, CancellationToken.None);
         }
 
         var stillWrongKeys = verified.StillWrong.Select(c => (c.AssetId, c.Kind, c.TagName)).ToHashSet();
         var doesNotStick = held
             .Concat(recorded.Where(r => r.DoesNotStick && stillWrongKeys.Contains((r.AssetId, r.Kind, r.TagName))))
             .ToList();
+
+        // Changes Immich does not keep go through the XMP sidecars of mapped libraries; what arrives is forgotten.
+        var sidecars = await NonStickingSidecars.RouteAsync(
+            new SidecarRoute(watch, options.SidecarWriter, config.Sidecars, time, logger),
+            new NonStickingSidecars.Input(doesNotStick, snapshot.Assets.ToDictionary(a => a.Id), p => reads.OwnedTagPaths.Contains(p) || reads.Owns(p), unheld, verified.StillWrong),
+            options.DryRun,
+            skip: aborted || cancelled || watch.LostBy is not null,
+            session.SettleAsync,
+            options.MaxReapplyRounds,
+            ct);
+        (recorded, doesNotStick, held) = sidecars.Forget(recorded, doesNotStick, held);
+        changes = [.. changes, .. sidecars.Outcome.Applied];
+        errors.AddRange(sidecars.Outcome.Errors);
+        verified = verified with { StillWrong = sidecars.Forget(verified.StillWrong) };
+
+        if (!options.DryRun && options.NonStickingChanges is { } records)
+        {
+            await records.SaveAsync(scope, recorded, CancellationToken.None);
+        }
         var outputTagAssets = OutputTagHolders(snapshot, outputs, changes.Except(verified.StillWrong).ToList());
 
         // What the tool judged, whether or not Immich keeps it.
@@ -207,6 +227,7 @@ public sealed class AutoTagEngine(IImmichGateway gateway, TimeProvider time, ILo
             ServerLost = watch.LostBy,
             Unreadable = snapshot.Unreadable,
             Clip = clip,
+            Sidecars = sidecars.Outcome,
         };
     }
 

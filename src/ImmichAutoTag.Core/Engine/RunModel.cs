@@ -76,6 +76,9 @@ public sealed record RunOptions
 
     /// <summary>The CLIP model files and embedding store; needed only when <c>clip.enabled</c> is true.</summary>
     public Enrichment.Clip.ClipServices? Clip { get; init; }
+
+    /// <summary>Writes XMP sidecars for changes that do not stick (<c>sidecars:</c>); null: they stay reported only.</summary>
+    public ISidecarWriter? SidecarWriter { get; init; }
 }
 
 /// <summary>How many assets the run saw and which of them it judged.</summary>
@@ -221,6 +224,9 @@ public sealed record RunResult
 
     /// <summary>The CLIP step's scores and counts (per-asset label probabilities for later steps and reports); null when the step is off.</summary>
     public Enrichment.Clip.ClipLabels? Clip { get; init; }
+
+    /// <summary>What the sidecar route wrote (or would write, in a dry run) for changes that do not stick, and what arrived.</summary>
+    public Sidecars.SidecarOutcome Sidecars { get; init; } = Engine.Sidecars.SidecarOutcome.None;
 
     public TimeSpan Duration => FinishedAt - StartedAt;
 }

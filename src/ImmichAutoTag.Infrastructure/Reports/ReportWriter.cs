@@ -316,6 +316,7 @@ public static class ReportWriter
                 EngineErrorKind.RemoveFromAlbums => "ERROR_REMOVE_ASSET_FROM_ALBUM_FAILED",
                 EngineErrorKind.DeleteAlbums => "ERROR_DELETE_ALBUM_FAILED",
                 EngineErrorKind.ShareAlbums => "ERROR_ALBUM_PERMISSION_FAILED",
+                EngineErrorKind.WriteSidecars => "ERROR_SIDECAR_WRITE_FAILED",
                 _ => "ERROR_ASSET_SKIPPED_RECOVERABLE",
             };
             sb.Append(Inv, $"{error.At:yyyy-MM-ddTHH:mm:ss.fffzzz} | kind={kind} | tag={string.Join(",", error.TagNames)} | user={user} | extra={{'assets': {error.AssetIds.Count}, 'message': '{error.Message.Replace('\'', '"')}'}}\n");

@@ -111,12 +111,13 @@ public sealed class XmpTagDocument
 
     /// <summary>
     /// Every property other than the three tag properties, as (namespace, path, value, options, language), in XMP
-    /// Core's order: what must be equal before and after an edit.
+    /// Core's order: what must be equal before and after an edit. Schema nodes (one per namespace) are left out: a
+    /// namespace used only by tag properties comes and goes with them.
     /// </summary>
     public IReadOnlyList<string> OtherProperties() =>
     [
         .. _meta.Properties
-            .Where(p => !IsTagProperty(p.Path))
+            .Where(p => !string.IsNullOrEmpty(p.Path) && !IsTagProperty(p.Path))
             .Select(p => $"{p.Namespace}\u0001{p.Path}\u0001{p.Value}\u0001{p.Options}\u0001{p.Language}"),
     ];
 
