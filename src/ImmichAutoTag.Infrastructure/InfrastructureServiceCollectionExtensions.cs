@@ -33,6 +33,8 @@ public static class InfrastructureServiceCollectionExtensions
         services.AddSingleton<IPendingDateWriteStore>(SqlitePendingDateWriteStore.InFolder(locations.StateFolder));
         services.AddSingleton<INonStickingChangeStore>(SqliteNonStickingChangeStore.InFolder(locations.StateFolder));
 
+        services.AddSingleton<ICorrectionStore>(SqliteCorrectionStore.InFolder(locations.StateFolder));
+
         // Used only by a run whose config turns sidecars: on (with a path mapping).
         services.AddSingleton<ISidecarWriter, Sidecars.XmpSidecarWriter>();
 

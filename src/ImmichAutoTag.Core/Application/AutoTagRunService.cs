@@ -37,7 +37,8 @@ public sealed class AutoTagRunService(
     IConfigRedactor redactor,
     TimeProvider time,
     Enrichment.Clip.ClipServices? clip = null,
-    ISidecarWriter? sidecarWriter = null)
+    ISidecarWriter? sidecarWriter = null,
+    ICorrectionStore? corrections = null)
 {
     /// <summary>Runs once. Never throws for a run that failed: the report says how it ended.</summary>
     public async Task<RunReport> ExecuteAsync(RunRequest request, CancellationToken ct)
@@ -158,6 +159,7 @@ public sealed class AutoTagRunService(
                 SettleDelay = request.SettleDelay ?? new RunOptions().SettleDelay,
                 Clip = config.Clip.Enabled ? clip : null,
                 SidecarWriter = config.Sidecars.Enabled ? sidecarWriter : null,
+                Corrections = corrections,
             };
             var result = await engine.RunAsync(config, options, ct).ConfigureAwait(false);
             result = result with { StaleQueuePauses = stale };

@@ -1,6 +1,7 @@
 using ImmichAutoTag.Core.Classification;
 using ImmichAutoTag.Core.Configuration;
 using ImmichAutoTag.Core.Domain;
+using ImmichAutoTag.Core.Engine.Corrections;
 using ImmichAutoTag.Core.Engine.Sidecars;
 using ImmichAutoTag.Core.Enrichment.Clip;
 using ImmichAutoTag.Core.Ports;
@@ -83,6 +84,10 @@ public sealed class AutoTagEngine(IImmichGateway gateway, TimeProvider time, ILo
         }
 
         plan = PlanSteps(steps, plan, new StepContext(snapshot, plan.Changes, reads.Users ? await gateway.GetUsersAsync(ct) : []));
+
+        // What the user took away again is not added again (corrections:), whichever step plans it.
+        var corrections = await CorrectionRun.StartAsync(options.Corrections, config.Corrections, scope, snapshot, reads, time.GetUtcNow(), logger, ct);
+        plan = corrections.Filter(plan, clip, config.Clip, logger);
 
         if (logger.IsEnabled(LogLevel.Information))
         {
@@ -175,6 +180,8 @@ public sealed class AutoTagEngine(IImmichGateway gateway, TimeProvider time, ILo
         {
             await records.SaveAsync(scope, recorded, CancellationToken.None);
         }
+
+        var learned = await corrections.FinishAsync(changes, verified.StillWrong, options.DryRun, verified: changes.Count > 0 && !aborted && !cancelled && watch.LostBy is null, CancellationToken.None);
         var outputTagAssets = OutputTagHolders(snapshot, outputs, changes.Except(verified.StillWrong).ToList());
 
         // What the tool judged, whether or not Immich keeps it.
@@ -228,6 +235,7 @@ public sealed class AutoTagEngine(IImmichGateway gateway, TimeProvider time, ILo
             Unreadable = snapshot.Unreadable,
             Clip = clip,
             Sidecars = sidecars.Outcome,
+            Corrections = learned,
         };
     }
 

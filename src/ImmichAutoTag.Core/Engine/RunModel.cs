@@ -79,6 +79,9 @@ public sealed record RunOptions
 
     /// <summary>Writes XMP sidecars for changes that do not stick (<c>sidecars:</c>); null: they stay reported only.</summary>
     public ISidecarWriter? SidecarWriter { get; init; }
+
+    /// <summary>Where the tool's additions and the user's removals of them are kept (<c>corrections:</c>); null: no learning.</summary>
+    public ICorrectionStore? Corrections { get; init; }
 }
 
 /// <summary>How many assets the run saw and which of them it judged.</summary>
@@ -227,6 +230,9 @@ public sealed record RunResult
 
     /// <summary>What the sidecar route wrote (or would write, in a dry run) for changes that do not stick, and what arrived.</summary>
     public Sidecars.SidecarOutcome Sidecars { get; init; } = Engine.Sidecars.SidecarOutcome.None;
+
+    /// <summary>What the correction memory found, left out of the plan and counts (acceptance figures); empty without it.</summary>
+    public Corrections.CorrectionOutcome Corrections { get; init; } = Engine.Corrections.CorrectionOutcome.None;
 
     public TimeSpan Duration => FinishedAt - StartedAt;
 }

@@ -77,6 +77,7 @@ public static class ReportWriter
         }
         sb.Append('\n');
         AppendDoesNotStick(sb, server, result);
+        LearningReports.AppendLinks(sb, server, result, WebUrl);
         if (result.DryRun)
         {
             sb.Append("Dry run: the counts are what the library will hold once the plan in plan.txt is applied.\n");
@@ -489,6 +490,7 @@ public static class ReportWriter
             sb.Append(Inv, $"  {Quote(tag)}: {count}\n");
         }
 
+        LearningReports.AppendStatistics(sb, result, Quote);
         sb.Append(Inv, $"errors: {result.Errors.Count}\n");
         sb.Append(Inv, $"aborted: {(result.Aborted ? "true" : "false")}\n");
         sb.Append(Inv, $"cancelled: {(result.Cancelled ? "true" : "false")}\n");

@@ -13,7 +13,11 @@ namespace ImmichAutoTag.Core.Engine.Sidecars;
 /// <param name="Removed">The tool's tag paths taken out of it.</param>
 /// <param name="Arrived">Whether Immich showed the intended tags after its re-read.</param>
 /// <param name="Error">Why the sidecar could not be written or re-read; null otherwise.</param>
-public sealed record SidecarWrite(Guid AssetId, string FileName, string? SidecarFile, IReadOnlyList<string> Added, IReadOnlyList<string> Removed, bool Arrived, string? Error);
+public sealed record SidecarWrite(Guid AssetId, string FileName, string? SidecarFile, IReadOnlyList<string> Added, IReadOnlyList<string> Removed, bool Arrived, string? Error)
+{
+    /// <summary>Whether the sidecar now says what the edit asked (written, or already so); false in a dry run and on a write error.</summary>
+    public bool Written { get; init; }
+}
 
 /// <summary>What the sidecar route did in a run.</summary>
 /// <param name="Writes">Per asset: the sidecar edit (planned only, in a dry run) and its result.</param>
@@ -142,7 +146,7 @@ public sealed class SidecarRoute(IImmichGateway gateway, ISidecarWriter? writer,
         if (refreshError is not null)
         {
             errors.Add(refreshError);
-            writes.AddRange(written.Select(w => Write(w.Asset, w.Sidecar, w.Records, false, refreshError.Message)));
+            writes.AddRange(written.Select(w => Write(w.Asset, w.Sidecar, w.Records, false, refreshError.Message) with { Written = true }));
             return new SidecarOutcome(writes, [], [], unmapped, errors);
         }
 
@@ -152,7 +156,7 @@ public sealed class SidecarRoute(IImmichGateway gateway, ISidecarWriter? writer,
         foreach (var (asset, sidecar, carried) in written)
         {
             var ok = arrived.Contains(asset.Id);
-            writes.Add(Write(asset, sidecar, carried, ok, ok ? null : "Immich did not show the sidecar's tags after re-reading it"));
+            writes.Add(Write(asset, sidecar, carried, ok, ok ? null : "Immich did not show the sidecar's tags after re-reading it") with { Written = true });
             if (!ok)
             {
                 continue;
