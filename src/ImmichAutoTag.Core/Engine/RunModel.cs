@@ -82,6 +82,9 @@ public sealed record RunOptions
 
     /// <summary>Where the tool's additions and the user's removals of them are kept (<c>corrections:</c>); null: no learning.</summary>
     public ICorrectionStore? Corrections { get; init; }
+
+    /// <summary>Steps the host adds after the config's features (<see cref="FeatureSteps.For"/>), e.g. in tests; none by default.</summary>
+    public IReadOnlyList<IFeatureStep> AdditionalSteps { get; init; } = [];
 }
 
 /// <summary>How many assets the run saw and which of them it judged.</summary>
@@ -225,8 +228,20 @@ public sealed record RunResult
     /// </summary>
     public IReadOnlyList<UnreadableAsset> Unreadable { get; init; } = [];
 
-    /// <summary>The CLIP step's scores and counts (per-asset label probabilities for later steps and reports); null when the step is off.</summary>
-    public Enrichment.Clip.ClipLabels? Clip { get; init; }
+    /// <summary>
+    /// The CLIP step's scores and counts (per-asset label probabilities for later steps and reports); null when the
+    /// step is off. The run's <see cref="Facts"/> hold it; a result built by hand may set it directly.
+    /// </summary>
+    public Enrichment.Clip.ClipLabels? Clip
+    {
+        get => _clip ?? Facts.Get<Enrichment.Clip.ClipLabels>();
+        init => _clip = value;
+    }
+
+    /// <summary>What the run's steps computed before planning (scores, look-ups), one object per type.</summary>
+    public RunFacts Facts { get; init; } = new();
+
+    private readonly Enrichment.Clip.ClipLabels? _clip;
 
     /// <summary>What the sidecar route wrote (or would write, in a dry run) for changes that do not stick, and what arrived.</summary>
     public Sidecars.SidecarOutcome Sidecars { get; init; } = Engine.Sidecars.SidecarOutcome.None;

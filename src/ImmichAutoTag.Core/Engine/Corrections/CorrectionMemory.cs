@@ -230,7 +230,7 @@ public sealed class CorrectionMemory
             return raised;
         }
 
-        foreach (var figure in Figures().Where(f => f.Step == FeatureSteps.ClipStepName && f.Label is not null && clip.IsLabelTag(f.Label)))
+        foreach (var figure in Figures().Where(f => f.Step == ClipFeatureStep.StepName && f.Label is not null && clip.IsLabelTag(f.Label)))
         {
             if (figure.Kept + figure.Removed >= _config.MinSamples && figure.AcceptancePercent < _config.MinAcceptancePercent)
             {
@@ -243,7 +243,7 @@ public sealed class CorrectionMemory
 
     private static bool BelowRaised(AddTag addition, ClipLabels? clip, Dictionary<string, int> raised)
     {
-        if (clip is null || !raised.TryGetValue(addition.TagPath, out var needed) || addition.Reason.Step != FeatureSteps.ClipStepName)
+        if (clip is null || !raised.TryGetValue(addition.TagPath, out var needed) || addition.Reason.Step != ClipFeatureStep.StepName)
         {
             return false;
         }
