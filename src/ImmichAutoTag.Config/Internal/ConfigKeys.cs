@@ -520,6 +520,7 @@ internal static class ConfigKeys
             Example = """
                 - immich_path: /mnt/nas/photos
                   local_path: /nas/photos
+                  description: The NAS share, mounted writable here
                 """,
         },
         S("refresh", "How Immich is asked to re-read the written sidecars: metadata (the refresh-metadata job for those assets only, needs job.create) or scan (a scan of each affected library, needs library.update and an admin key).", SidecarConfig.RefreshMetadata) with
@@ -543,7 +544,7 @@ internal static class ConfigKeys
         },
         I("min_samples", "A label is judged only once this many of its additions were kept or removed.", 10) with
         {
-            Minimum = 1, Field = F<CorrectionsConfig>(c => c.MinSamples),
+            Minimum = 0, Field = F<CorrectionsConfig>(c => c.MinSamples),
         },
         I("raise_by_percent", "Percentage points added to the probability a poorly accepted label needs.", 15) with
         {
