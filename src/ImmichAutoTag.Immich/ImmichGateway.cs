@@ -217,6 +217,21 @@ public sealed partial class ImmichGateway : IImmichConnection
         return CallAsync("updateQueue", async t => Map(await _client.UpdateQueueAsync(name, body, t).ConfigureAwait(false)), ct);
     }
 
+    public Task RunAssetJobAsync(IReadOnlyList<Guid> assetIds, string jobName, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(assetIds);
+        var name = jobName switch
+        {
+            AssetJobNames.RefreshMetadata => AssetJobName.RefreshMetadata,
+            _ => throw new ArgumentException($"unknown asset job '{jobName}'", nameof(jobName)),
+        };
+        var body = new AssetJobsDto { AssetIds = [.. assetIds], Name = name };
+        return CallAsync("runAssetJobs", async t => await _client.RunAssetJobsAsync(body, t).ConfigureAwait(false), ct);
+    }
+
+    public Task ScanLibraryAsync(Guid libraryId, CancellationToken ct) =>
+        CallAsync("scanLibrary", async t => await _client.ScanLibraryAsync(libraryId, t).ConfigureAwait(false), ct);
+
     public Task<byte[]> GetThumbnailAsync(Guid assetId, string size, CancellationToken ct)
     {
         var mediaSize = ParseMediaSize(size);

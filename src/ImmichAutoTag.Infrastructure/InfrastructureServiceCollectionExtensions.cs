@@ -33,6 +33,11 @@ public static class InfrastructureServiceCollectionExtensions
         services.AddSingleton<IPendingDateWriteStore>(SqlitePendingDateWriteStore.InFolder(locations.StateFolder));
         services.AddSingleton<INonStickingChangeStore>(SqliteNonStickingChangeStore.InFolder(locations.StateFolder));
 
+        services.AddSingleton<ICorrectionStore>(SqliteCorrectionStore.InFolder(locations.StateFolder));
+
+        // Used only by a run whose config turns sidecars: on (with a path mapping).
+        services.AddSingleton<ISidecarWriter, Sidecars.XmpSidecarWriter>();
+
         // Nothing of CLIP is opened here: the model is loaded only by a run whose config turns clip: on.
         var clipStore = SqliteClipEmbeddingStore.InFolder(locations.StateFolder);
         services.AddSingleton(new ClipServices(new OnnxClipModels(), clipStore, clipStore));

@@ -115,6 +115,9 @@ public sealed class FakeLibrary
     public DateTimeOffset CreatedAt { get; }
     public DateTimeOffset UpdatedAt { get; }
     public DateTimeOffset? RefreshedAt { get; internal set; }
+
+    /// <summary>The test's folder holding the library's files (Immich reads its sidecars there); null: not mounted.</summary>
+    public string? LocalFolder { get; internal set; }
 }
 
 public sealed class FakeAlbum

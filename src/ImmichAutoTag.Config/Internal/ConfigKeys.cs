@@ -497,6 +497,62 @@ internal static class ConfigKeys
         Desc(null, "Style labels"),
     ]);
 
+    public static readonly BlockSpec PathMapping = new("path_mapping", true, "One library folder: Immich's path prefix and where the tool sees the same folder.",
+    [
+        S("immich_path", "The prefix of the assets' originalPath in Immich (a library import path or a folder below it).") with
+        {
+            Required = true, Field = F<PathMappingConfig>(m => m.ImmichPath),
+        },
+        S("local_path", "The same folder on the tool's machine or container, mounted writable for the sidecars.") with
+        {
+            Required = true, Field = F<PathMappingConfig>(m => m.LocalPath),
+        },
+        Desc(null),
+    ]);
+
+    public static readonly BlockSpec Sidecars = new("sidecars", true,
+        "XMP sidecars for external libraries Immich cannot write (mounted read-only there): a tag change recorded as 'does not stick' is written by the tool into the asset's sidecar (<file>.xmp, or an existing <name>.xmp) as digiKam:TagsList, lr:HierarchicalSubject and dc:subject, and Immich re-reads just those assets. Originals are never touched; only the tool's own tags are added or removed.",
+    [
+        B("enabled", "Route changes that do not stick to the sidecars of mapped libraries. Off: they are only reported.", false) with { Field = F<SidecarConfig>(c => c.Enabled) },
+        ML("path_mappings", PathMapping, "Immich path prefix -> the tool's mount of the same folder; the longest matching prefix wins. Assets outside every mapping stay reported as before.") with
+        {
+            Field = F<SidecarConfig>(c => c.PathMappings),
+            Example = """
+                - immich_path: /mnt/nas/photos
+                  local_path: /nas/photos
+                  description: The NAS share, mounted writable here
+                """,
+        },
+        S("refresh", "How Immich is asked to re-read the written sidecars: metadata (the refresh-metadata job for those assets only, needs job.create) or scan (a scan of each affected library, needs library.update and an admin key).", SidecarConfig.RefreshMetadata) with
+        {
+            Choices = [SidecarConfig.RefreshMetadata, SidecarConfig.RefreshScan], Field = F<SidecarConfig>(c => c.Refresh),
+        },
+        Desc(null, "Tags for the read-only NAS library"),
+    ]);
+
+    public static readonly BlockSpec Corrections = new("corrections", true,
+        "Learning from your corrections: a tag or album membership the tool added and you removed later is remembered (state folder) and never added to that asset again. Acceptance figures (kept vs removed, per feature and per label) go into run_statistics.yaml and the links report.",
+    [
+        B("enabled", "Remember removals of what the tool added and respect them.", true) with { Field = F<CorrectionsConfig>(c => c.Enabled) },
+        B("raise_clip_thresholds", "Opt-in: a CLIP label whose acceptance falls under min_acceptance_percent needs raise_by_percent points more probability.", false) with
+        {
+            Field = F<CorrectionsConfig>(c => c.RaiseClipThresholds),
+        },
+        I("min_acceptance_percent", "Acceptance (kept / (kept + removed), percent) under which a CLIP label's threshold is raised.", 50) with
+        {
+            Minimum = 0, Maximum = 100, Field = F<CorrectionsConfig>(c => c.MinAcceptancePercent),
+        },
+        I("min_samples", "A label is judged only once this many of its additions were kept or removed.", 10) with
+        {
+            Minimum = 0, Field = F<CorrectionsConfig>(c => c.MinSamples),
+        },
+        I("raise_by_percent", "Percentage points added to the probability a poorly accepted label needs.", 15) with
+        {
+            Minimum = 0, Maximum = 100, Field = F<CorrectionsConfig>(c => c.RaiseByPercent),
+        },
+        Desc(null, "Respect my removals"),
+    ]);
+
     public static readonly BlockSpec Root = new("root", true,
         "config.yaml for immich-autotag (the C# port). Files written for the upstream Python tool load unchanged; server.url is an addition.",
     [
@@ -521,6 +577,8 @@ internal static class ConfigKeys
         },
         M("tag_album_sync", TagAlbumSync, TagAlbumSync.Help) with { Extension = true, Field = F<AutoTagConfig>(c => c.TagAlbumSync) },
         M("clip", Clip, Clip.Help) with { Extension = true, Field = F<AutoTagConfig>(c => c.Clip) },
+        M("sidecars", Sidecars, Sidecars.Help) with { Extension = true, Field = F<AutoTagConfig>(c => c.Sidecars) },
+        M("corrections", Corrections, Corrections.Help) with { Extension = true, Field = F<AutoTagConfig>(c => c.Corrections) },
         I("full_pass_interval_hours", "A run skips the library walk when no asset, album, tag or config changed since the last successful run; at least this often it walks everything anyway. 0: every run is a full pass.", 24) with
         {
             Minimum = 0, RangeNote = " (0 makes every run a full pass)", Extension = true, Field = F<AutoTagConfig>(c => c.FullPassIntervalHours),

@@ -26,6 +26,7 @@ internal sealed class ConfigValidator(Diagnostics diag, Func<string, string?> en
             [ConfigKeys.AlbumPermissions] = (raw, r) => CheckPermissions(raw, (AlbumPermissionsConfig)r),
             [ConfigKeys.TagAlbumSync] = (raw, r) => CheckTagAlbumSync(raw, (TagAlbumSyncConfig)r),
             [ConfigKeys.Clip] = (raw, r) => CheckClip(raw, (ClipConfig)r),
+            [ConfigKeys.Sidecars] = (raw, r) => CheckSidecars(raw, (SidecarConfig)r),
         };
         var boundHere = new HashSet<BlockSpec>(ReferenceEqualityComparer.Instance) { ConfigKeys.Server };
         var server = ValidateServer(root);
@@ -247,6 +248,32 @@ internal sealed class ConfigValidator(Diagnostics diag, Func<string, string?> en
         }
 
         return permissions;
+    }
+
+    /// <summary>sidecars: each mapping has an absolute Immich path and a non-empty local path; no Immich path twice.</summary>
+    private SidecarConfig CheckSidecars(RawBlock raw, SidecarConfig sidecars)
+    {
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var item in raw.Maps("path_mappings") ?? [])
+        {
+            var immich = item.String("immich_path");
+            var local = item.String("local_path");
+            if (immich is not null && (immich.Value is not { } prefix || !prefix.StartsWith('/')))
+            {
+                diag.Error(immich.Loc, $"sidecars.path_mappings: immich_path '{immich.Value}' must be an absolute path as Immich shows it (the start of the assets' originalPath, e.g. /mnt/nas/photos)");
+            }
+            else if (immich?.Value is { } p && !seen.Add(p.TrimEnd('/')))
+            {
+                diag.Error(immich.Loc, $"sidecars.path_mappings: immich_path '{p}' is mapped twice");
+            }
+
+            if (local is not null && string.IsNullOrWhiteSpace(local.Value))
+            {
+                diag.Error(local.Loc, "sidecars.path_mappings: local_path must not be empty (where the tool sees the library's folder)");
+            }
+        }
+
+        return sidecars;
     }
 
     /// <summary>clip: non-empty folder, name and tag root; label names tag-safe and unique with prompts; known media types.</summary>

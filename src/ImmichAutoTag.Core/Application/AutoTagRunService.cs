@@ -36,7 +36,9 @@ public sealed class AutoTagRunService(
     INonStickingChangeStore nonStickingChanges,
     IConfigRedactor redactor,
     TimeProvider time,
-    Enrichment.Clip.ClipServices? clip = null)
+    Enrichment.Clip.ClipServices? clip = null,
+    ISidecarWriter? sidecarWriter = null,
+    ICorrectionStore? corrections = null)
 {
     /// <summary>Runs once. Never throws for a run that failed: the report says how it ended.</summary>
     public async Task<RunReport> ExecuteAsync(RunRequest request, CancellationToken ct)
@@ -156,6 +158,8 @@ public sealed class AutoTagRunService(
                 NonStickingRetryAfter = config.FullPassIntervalHours > 0 ? TimeSpan.FromHours(config.FullPassIntervalHours) : new RunOptions().NonStickingRetryAfter,
                 SettleDelay = request.SettleDelay ?? new RunOptions().SettleDelay,
                 Clip = config.Clip.Enabled ? clip : null,
+                SidecarWriter = config.Sidecars.Enabled ? sidecarWriter : null,
+                Corrections = corrections,
             };
             var result = await engine.RunAsync(config, options, ct).ConfigureAwait(false);
             result = result with { StaleQueuePauses = stale };
@@ -237,6 +241,13 @@ public sealed class AutoTagRunService(
         {
             // A dry run scores too (it shows the labels it would set), so it needs the thumbnails as well.
             needed = [.. needed.Where(n => n.Permission != ImmichPermissions.AssetView), new PermissionNeed(ImmichPermissions.AssetView, "read thumbnails for CLIP labels (GET /assets/{id}/thumbnail), as clip.enabled asks")];
+        }
+
+        if (config.Sidecars.Enabled && !dryRun)
+        {
+            needed = string.Equals(config.Sidecars.Refresh, SidecarConfig.RefreshScan, StringComparison.Ordinal)
+                ? [.. needed, new PermissionNeed(ImmichPermissions.LibraryUpdate, "ask Immich to re-read written XMP sidecars by a library scan (POST /libraries/{id}/scan), as sidecars.refresh: scan asks")]
+                : [.. needed, new PermissionNeed(ImmichPermissions.JobCreate, "ask Immich to re-read written XMP sidecars (POST /assets/jobs refresh-metadata), as sidecars.enabled asks")];
         }
 
         return [.. needed, .. ImmichPermissions.ForAlbumFeatures(config, dryRun).Where(n => !needed.Any(m => m.Permission == n.Permission))];

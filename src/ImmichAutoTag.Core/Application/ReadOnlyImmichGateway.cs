@@ -75,6 +75,12 @@ public sealed class ReadOnlyImmichGateway(IImmichConnection inner) : IImmichConn
     public Task UpdateAssetsAsync(AssetBulkUpdate update, CancellationToken ct) => throw Refused("update assets (PUT /assets)");
 
     /// <inheritdoc/>
+    public Task RunAssetJobAsync(IReadOnlyList<Guid> assetIds, string jobName, CancellationToken ct) => throw Refused("queue asset jobs (POST /assets/jobs)");
+
+    /// <inheritdoc/>
+    public Task ScanLibraryAsync(Guid libraryId, CancellationToken ct) => throw Refused("scan a library (POST /libraries/{id}/scan)");
+
+    /// <inheritdoc/>
     public Task<Album> CreateAlbumAsync(string name, IReadOnlyList<Guid> assetIds, CancellationToken ct) => throw Refused("create an album (POST /albums)");
 
     /// <inheritdoc/>

@@ -39,6 +39,12 @@ public sealed record AutoTagConfig
     /// <summary>CLIP style labels (<c>clip:</c>); off unless the section turns it on.</summary>
     public ClipConfig Clip { get; init; } = new();
 
+    /// <summary>XMP sidecars for tag changes Immich does not keep on read-only external libraries.</summary>
+    public SidecarConfig Sidecars { get; init; } = new();
+
+    /// <summary>Learning from the user's removals of what the tool added.</summary>
+    public CorrectionsConfig Corrections { get; init; } = new();
+
     /// <summary>
     /// When <c>immich-autotag daemon</c> runs, as written (5-field cron, or Quartz cron with seconds);
     /// null means the daemon's default. The validator has checked it is a valid expression.

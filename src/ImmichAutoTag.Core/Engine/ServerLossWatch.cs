@@ -79,6 +79,10 @@ internal sealed class ServerLossWatch(IImmichGateway inner, CancellationTokenSou
 
     public Task<byte[]> GetThumbnailAsync(Guid assetId, string size, CancellationToken ct) => Watch(inner.GetThumbnailAsync(assetId, size, ct));
 
+    public Task RunAssetJobAsync(IReadOnlyList<Guid> assetIds, string jobName, CancellationToken ct) => Watch(inner.RunAssetJobAsync(assetIds, jobName, ct));
+
+    public Task ScanLibraryAsync(Guid libraryId, CancellationToken ct) => Watch(inner.ScanLibraryAsync(libraryId, ct));
+
     private async Task Watch(Task call)
     {
         try

@@ -24,6 +24,8 @@ public static class ImmichPermissions
     public const string UserRead = "user.read";
     public const string QueueRead = "queue.read";
     public const string QueueUpdate = "queue.update";
+    public const string JobCreate = "job.create";
+    public const string LibraryUpdate = "library.update";
 
     /// <summary>What a run needs to read the library and keep its output tags right.</summary>
     public static IReadOnlyList<PermissionNeed> ForRun { get; } =

@@ -48,6 +48,10 @@ internal static class ImmichOperations
 
         // Setting isPaused to a fixed value is idempotent, so a retry is safe.
         new("updateQueue", HttpMethod.Put, "/queues/{name}", "queue.update", true),
+
+        // A second refresh or scan after a lost answer only re-reads the same files again.
+        new("runAssetJobs", HttpMethod.Post, "/assets/jobs", "job.create", true),
+        new("scanLibrary", HttpMethod.Post, "/libraries/{id}/scan", "library.update", true),
     ];
 
     public static ImmichOperation Get(string operationId) =>

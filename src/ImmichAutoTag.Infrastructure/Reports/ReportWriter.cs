@@ -77,6 +77,7 @@ public static class ReportWriter
         }
         sb.Append('\n');
         AppendDoesNotStick(sb, server, result);
+        LearningReports.AppendLinks(sb, server, result, WebUrl);
         if (result.DryRun)
         {
             sb.Append("Dry run: the counts are what the library will hold once the plan in plan.txt is applied.\n");
@@ -316,6 +317,7 @@ public static class ReportWriter
                 EngineErrorKind.RemoveFromAlbums => "ERROR_REMOVE_ASSET_FROM_ALBUM_FAILED",
                 EngineErrorKind.DeleteAlbums => "ERROR_DELETE_ALBUM_FAILED",
                 EngineErrorKind.ShareAlbums => "ERROR_ALBUM_PERMISSION_FAILED",
+                EngineErrorKind.WriteSidecars => "ERROR_SIDECAR_WRITE_FAILED",
                 _ => "ERROR_ASSET_SKIPPED_RECOVERABLE",
             };
             sb.Append(Inv, $"{error.At:yyyy-MM-ddTHH:mm:ss.fffzzz} | kind={kind} | tag={string.Join(",", error.TagNames)} | user={user} | extra={{'assets': {error.AssetIds.Count}, 'message': '{error.Message.Replace('\'', '"')}'}}\n");
@@ -488,6 +490,7 @@ public static class ReportWriter
             sb.Append(Inv, $"  {Quote(tag)}: {count}\n");
         }
 
+        LearningReports.AppendStatistics(sb, result, Quote);
         sb.Append(Inv, $"errors: {result.Errors.Count}\n");
         sb.Append(Inv, $"aborted: {(result.Aborted ? "true" : "false")}\n");
         sb.Append(Inv, $"cancelled: {(result.Cancelled ? "true" : "false")}\n");

@@ -156,6 +156,8 @@ public sealed partial class FakeSchemaConformanceTests : FakeServerTest
             "viewAsset" => await SendAsync(HttpMethod.Get, $"assets/{s.Tagged.Id}/thumbnail?size=preview"),
             "getQueues" => await SendAsync(HttpMethod.Get, "queues"),
             "getAllLibraries" => await SendAsync(HttpMethod.Get, "libraries"),
+            "runAssetJobs" => await SendAsync(HttpMethod.Post, "assets/jobs", new { assetIds = new[] { s.Tagged.Id }, name = "refresh-metadata" }),
+            "scanLibrary" => await SendAsync(HttpMethod.Post, $"libraries/{Server.State.Libraries[0].Id}/scan"),
             "updateQueue" => await SendAsync(HttpMethod.Put, "queues/sidecar", new { isPaused = true }),
             "searchUsers" => await SendAsync(HttpMethod.Get, "users"),
             "addUsersToAlbum" => await SendAsync(HttpMethod.Put, $"albums/{s.Album.Id}/users", new { albumUsers = new[] { new { userId = s.Carol.Id, role = "editor" } } }),

@@ -62,6 +62,8 @@ internal sealed partial class FakeEndpoints(FakeImmichState state, FakeImmichOpt
         new("PUT", ["tags", "assets"], "bulkTagAssets", "tag.asset", true, BulkTagAssets),
         new("GET", ["duplicates"], "getAssetDuplicates", "duplicate.read", true, Duplicates),
         new("GET", ["libraries"], "getAllLibraries", "library.read", true, GetAllLibraries) { AdminOnly = true },
+        new("POST", ["assets", "jobs"], "runAssetJobs", "job.create", true, RunAssetJobs),
+        new("POST", ["libraries", "{id}", "scan"], "scanLibrary", "library.update", true, ScanLibrary) { AdminOnly = true },
         new("GET", ["queues"], "getQueues", "queue.read", true, GetQueues) { AdminOnly = true },
         new("PUT", ["queues", "{name}"], "updateQueue", "queue.update", true, UpdateQueue) { AdminOnly = true },
         new("GET", ["assets", "{id}", "thumbnail"], "viewAsset", "asset.view", true, ViewAsset),
@@ -884,6 +886,45 @@ internal sealed partial class FakeEndpoints(FakeImmichState state, FakeImmichOpt
 
         w.WriteEndArray();
     });
+
+    private Reply RunAssetJobs(Call call)
+    {
+        var ids = call.Body.UuidArray("assetIds", required: true);
+        var name = call.Body.Enum("name", "refresh-faces", "refresh-metadata", "regenerate-thumbnail", "transcode-video");
+        if (name is null && !call.Body.Has("name"))
+        {
+            call.Body.Errors.Add("name must be one of the following values: refresh-faces, refresh-metadata, regenerate-thumbnail, transcode-video");
+        }
+
+        if (Invalid(call) is { } invalid)
+        {
+            return invalid;
+        }
+
+        // Immich checks asset.update access to every asset before queueing anything.
+        if (ids!.Exists(id => state.FindAsset(id) is not { } asset || asset.OwnerId != call.User.Id)) // non-null: required
+        {
+            return ErrorReply.NoAccess("asset.update");
+        }
+
+        if (name == "refresh-metadata")
+        {
+            state.QueueMetadataReadsLocked(ids);
+        }
+
+        return new EmptyReply(StatusCodes.Status204NoContent);
+    }
+
+    private Reply ScanLibrary(Call call)
+    {
+        if (!state.IsLibraryLocked(call.PathId))
+        {
+            return ErrorReply.BadRequest("Library not found");
+        }
+
+        state.ScanLibraryLocked(call.PathId);
+        return new EmptyReply(StatusCodes.Status204NoContent);
+    }
 
     private Reply UpdateQueue(Call call)
     {

@@ -17,7 +17,8 @@ public sealed class RunServiceCompositionTests : IDisposable
         nameof(IImmichGateway.AddAssetsToAlbumAsync), nameof(IImmichGateway.RemoveAssetsFromAlbumAsync), nameof(IImmichGateway.AddUsersToAlbumAsync),
         nameof(IImmichGateway.UpdateAlbumUserAsync), nameof(IImmichGateway.RemoveUserFromAlbumAsync), nameof(IImmichGateway.UpsertTagsAsync),
         nameof(IImmichGateway.BulkTagAssetsAsync), nameof(IImmichGateway.TagAssetsAsync), nameof(IImmichGateway.UntagAssetsAsync),
-        nameof(IImmichGateway.DeleteTagAsync), nameof(IImmichGateway.SetQueuePausedAsync),
+        nameof(IImmichGateway.DeleteTagAsync), nameof(IImmichGateway.SetQueuePausedAsync), nameof(IImmichGateway.RunAssetJobAsync),
+        nameof(IImmichGateway.ScanLibraryAsync),
     ];
 
     private readonly DirectoryInfo _root = Directory.CreateTempSubdirectory("immich-autotag-composition-");
