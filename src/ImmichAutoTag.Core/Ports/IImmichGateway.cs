@@ -86,4 +86,11 @@ public interface IImmichGateway
 
     /// <summary>size: thumbnail, preview, fullsize or original.</summary>
     Task<byte[]> GetThumbnailAsync(Guid assetId, string size, CancellationToken ct);
+
+    /// <summary>
+    /// Streams the asset's original file (<c>GET /assets/{id}/original</c>, permission <c>asset.download</c>) into
+    /// <paramref name="read"/> as it arrives, without buffering it whole or writing a file; the stream is closed when
+    /// <paramref name="read"/> returns. A missing permission surfaces as <see cref="ImmichPermissionException"/>.
+    /// </summary>
+    Task<TResult> ReadOriginalAsync<TResult>(Guid assetId, Func<Stream, CancellationToken, Task<TResult>> read, CancellationToken ct);
 }
