@@ -507,6 +507,7 @@ internal static class ConfigKeys
                 # Saved pictures; with clip: on, illustration-like assets are added by the labels below.
                 - album_name_patterns: ['^Downloads', '^Fan ?art']
                   tag_names: [fanart]
+                  asset_links: ['3f2a1b0c-9d8e-4f7a-8b6c-5d4e3f2a1b0c']
                   description: Saved illustrations
                 """,
         },
@@ -536,7 +537,7 @@ internal static class ConfigKeys
         S("source", "danbooru_md5, saucenao, iqdb or ascii2d.") with
         {
             Required = true, Choices = ["danbooru_md5", "saucenao", "iqdb", "ascii2d"], ChoicesIgnoreCase = true,
-            Field = F<BooruSourceConfig>(s => s.Source),
+            Field = F<BooruSourceConfig>(s => s.Name),
         },
         I("accept_percent", "A candidate at least this similar (percent) is taken: its Danbooru post becomes tags.", 90) with
         {
@@ -596,11 +597,13 @@ internal static class ConfigKeys
                 - source: iqdb
                   accept_percent: 90
                   review_percent: 75
+                  base_url: https://iqdb.org
+                  description: Danbooru, Gelbooru and more by image
                 """,
         },
         S("danbooru_url", "Danbooru's base URL (posts by MD5 and by id).", BooruConfig.DefaultDanbooruUrl) with
         {
-            Field = F<BooruConfig>(c => c.DanbooruUrl),
+            Example = "https://testbooru.donmai.us", Field = F<BooruConfig>(c => c.DanbooruUrl),
         },
         M("tags", BooruTags, BooruTags.Help) with { Inline = true },
         I("daily_budget_margin", "A source stops for the day when the searches it reports left today fall to this many (kept for manual searches).", 3) with
@@ -609,7 +612,7 @@ internal static class ConfigKeys
         },
         I("miss_retry_days", "A look-up that found nothing is tried again once it is this many days old (a hit is kept for good).", 30) with
         {
-            Minimum = 1, Field = F<BooruConfig>(c => c.MissRetryDays),
+            Minimum = 1, Maximum = 3650, Field = F<BooruConfig>(c => c.MissRetryDays),
         },
         I("max_run_minutes", "A run looks up for at most this long, then plans what it found; the queue goes on at the next run.", 30) with
         {

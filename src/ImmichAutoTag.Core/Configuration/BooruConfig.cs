@@ -89,8 +89,50 @@ public sealed record BooruConfig
 }
 
 /// <summary>One look-up of <see cref="BooruConfig.Sources"/>.</summary>
-/// <param name="Source">The service.</param>
-/// <param name="AcceptPercent">A candidate at least this similar (0–100) is taken.</param>
-/// <param name="ReviewPercent">A candidate at least this similar, but below <paramref name="AcceptPercent"/>, is offered for review.</param>
-/// <param name="BaseUrl">The service's base URL; null: its public site (Danbooru's is <see cref="BooruConfig.DanbooruUrl"/>).</param>
-public sealed record BooruSourceConfig(BooruSource Source, int AcceptPercent = 90, int ReviewPercent = 70, string? BaseUrl = null);
+public sealed record BooruSourceConfig
+{
+    /// <summary>A source as the config binder makes it (every key at its default).</summary>
+    public BooruSourceConfig()
+    {
+    }
+
+    /// <summary>A source with its bars.</summary>
+    public BooruSourceConfig(BooruSource source, int acceptPercent = 90, int reviewPercent = 70, string? baseUrl = null)
+    {
+        Name = NameOf(source);
+        AcceptPercent = acceptPercent;
+        ReviewPercent = reviewPercent;
+        BaseUrl = baseUrl;
+    }
+
+    /// <summary>The source as written in config.yaml: danbooru_md5, saucenao, iqdb or ascii2d.</summary>
+    public string Name { get; init; } = "danbooru_md5";
+
+    /// <summary>The service (from <see cref="Name"/>).</summary>
+    public BooruSource Source => Name switch
+    {
+        "saucenao" => BooruSource.SauceNao,
+        "iqdb" => BooruSource.Iqdb,
+        "ascii2d" => BooruSource.Ascii2d,
+        _ => BooruSource.DanbooruMd5,
+    };
+
+    /// <summary>A candidate at least this similar (0–100) is taken.</summary>
+    public int AcceptPercent { get; init; } = 90;
+
+    /// <summary>A candidate at least this similar, but below <see cref="AcceptPercent"/>, is offered for review.</summary>
+    public int ReviewPercent { get; init; } = 70;
+
+    /// <summary>The service's base URL; null: its public site (Danbooru's is <see cref="BooruConfig.DanbooruUrl"/>).</summary>
+    public string? BaseUrl { get; init; }
+
+    /// <summary>The config name of a source.</summary>
+    public static string NameOf(BooruSource source) => source switch
+    {
+        BooruSource.DanbooruMd5 => "danbooru_md5",
+        BooruSource.SauceNao => "saucenao",
+        BooruSource.Iqdb => "iqdb",
+        BooruSource.Ascii2d => "ascii2d",
+        _ => throw new ArgumentOutOfRangeException(nameof(source), source, null),
+    };
+}

@@ -80,12 +80,5 @@ public sealed record BooruAssetResult(
     };
 
     /// <summary>The config name of a source: danbooru_md5, saucenao, iqdb, ascii2d.</summary>
-    public static string SourceName(BooruSource source) => source switch
-    {
-        BooruSource.DanbooruMd5 => "danbooru_md5",
-        BooruSource.SauceNao => "saucenao",
-        BooruSource.Iqdb => "iqdb",
-        BooruSource.Ascii2d => "ascii2d",
-        _ => throw new ArgumentOutOfRangeException(nameof(source), source, null),
-    };
+    public static string SourceName(BooruSource source) => Configuration.BooruSourceConfig.NameOf(source);
 }
