@@ -362,7 +362,8 @@ internal sealed class ConfigValidator(Diagnostics diag, Func<string, string?> en
 
             if (!Uri.TryCreate(text.Trim(), UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps) || uri.UserInfo.Length > 0 || uri.Query.Length > 0)
             {
-                diag.Error(value.Loc, $"booru {key} '{UrlRedaction.RedactText(text)}' is not a usable URL: expected http(s)://host[:port][/path] without credentials or query (keys come from the environment)");
+                // The value is not echoed: it may carry a key.
+                diag.Error(value.Loc, $"booru {key} is not a usable URL: expected http(s)://host[:port][/path] without credentials or query (keys come from the environment: SAUCENAO_API_KEY, DANBOORU_LOGIN, DANBOORU_API_KEY)");
                 return null;
             }
 
