@@ -11,9 +11,6 @@ namespace ImmichAutoTag.Core.Engine;
 /// </summary>
 public static class FeatureSteps
 {
-    /// <summary>The CLIP style label step's name.</summary>
-    public const string ClipStepName = "clip_labels";
-
     /// <summary>The steps of a run over <paramref name="config"/>, and the output tags the classification step owns.</summary>
     /// <param name="classifier">The compiled classification rules (their tag entries are read).</param>
     /// <param name="isSyncTag">Which tag paths tag ↔ album sync owns (its prefix).</param>
@@ -74,13 +71,8 @@ public static class FeatureSteps
             new FeatureStep("temporary_albums", "create_album_from_date_if_missing", true, ReadNeeds.None),
             new FeatureStep("album_date_check", "album_date_consistency", config.AlbumDateConsistency.Enabled, ReadNeeds.None),
             new AlbumSharingStep(config.AlbumPermissions),
-            new FeatureStep(
-                ClipStepName,
-                "clip",
-                config.Clip.Enabled,
-
-                // Labels are owned tags below the tag root; the asset rules read their tags.
-                new ReadNeeds { TagNames = ClipLabelStep.TagNames(config.Clip), OwnsTag = ClipLabelStep.OwnsTag(config.Clip), Thumbnails = true }),
+            new ClipFeatureStep(config.Clip),
+            .. options.AdditionalSteps,
         ];
         return (steps, outputs);
     }
