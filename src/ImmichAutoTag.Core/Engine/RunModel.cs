@@ -77,6 +77,9 @@ public sealed record RunOptions
     /// <summary>The CLIP model files and embedding store; needed only when <c>clip.enabled</c> is true.</summary>
     public Enrichment.Clip.ClipServices? Clip { get; init; }
 
+    /// <summary>The booru service clients and state store; needed only when <c>booru.enabled</c> is true.</summary>
+    public Enrichment.Booru.BooruServices? Booru { get; init; }
+
     /// <summary>Steps the host adds after the config's features (<see cref="FeatureSteps.For"/>), e.g. in tests; none by default.</summary>
     public IReadOnlyList<IFeatureStep> AdditionalSteps { get; init; } = [];
 }

@@ -77,6 +77,7 @@ public static class ReportWriter
         }
         sb.Append('\n');
         AppendDoesNotStick(sb, server, result);
+        AppendBooruReview(sb, server, result);
         if (result.DryRun)
         {
             sb.Append("Dry run: the counts are what the library will hold once the plan in plan.txt is applied.\n");
@@ -97,6 +98,39 @@ public static class ReportWriter
         }
 
         return false;
+    }
+
+    /// <summary>
+    /// The booru review section: each asset whose best candidate lies between a source's review and accept bars, with
+    /// its link, the review tag, and every candidate's links and similarity, so a human can decide.
+    /// </summary>
+    private static void AppendBooruReview(StringBuilder sb, Uri server, RunResult result)
+    {
+        if (result.Facts.Get<Core.Enrichment.Booru.BooruTags>() is not { } booru)
+        {
+            return;
+        }
+
+        var reviews = booru.Results.Values.Where(r => r.Verdict == Core.Enrichment.Booru.BooruVerdict.Review).OrderBy(r => r.AssetId).ToList();
+        if (reviews.Count == 0)
+        {
+            return;
+        }
+
+        var tag = booru.ReviewTag is { } t ? string.Create(Inv, $" [{t}]({TagUrl(server, t)})") : string.Empty;
+        sb.Append(Inv, $"## Booru: for review ({reviews.Count} assets){tag}\n\n");
+        sb.Append("No candidate reached its source's accept bar; these did reach the review bar. Tag the asset yourself, or raise or lower the bars in booru.sources.\n\n");
+        foreach (var review in reviews)
+        {
+            sb.Append(Inv, $"- [{review.AssetId}]({WebUrl(server, $"photos/{review.AssetId}")})\n");
+            foreach (var candidate in review.ReviewCandidates)
+            {
+                var links = string.Join(", ", candidate.Urls.Select(u => $"<{u.AbsoluteUri}>"));
+                sb.Append(Inv, $"  - {Core.Enrichment.Booru.BooruAssetResult.Describe(candidate.Source, candidate.SimilarityPercent)}: {links}\n");
+            }
+        }
+
+        sb.Append('\n');
     }
 
     /// <summary>

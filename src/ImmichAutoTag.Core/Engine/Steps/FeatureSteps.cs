@@ -72,6 +72,7 @@ public static class FeatureSteps
             new FeatureStep("album_date_check", "album_date_consistency", config.AlbumDateConsistency.Enabled, ReadNeeds.None),
             new AlbumSharingStep(config.AlbumPermissions),
             new ClipFeatureStep(config.Clip),
+            new Enrichment.Booru.BooruFeatureStep(config.Booru),
             .. options.AdditionalSteps,
         ];
         return (steps, outputs);
