@@ -164,7 +164,9 @@ public static class ReportWriter
 
     /// <summary>" | clip anime 93% (next photo 4%)" for a CLIP label tag, else empty.</summary>
     private static string ClipReason(RunResult result, Guid assetId, string tag) =>
-        result.Clip is { } clip && clip.IsLabelTag(tag) && clip.Reason(assetId) is { } reason ? " | " + reason : string.Empty;
+        result.Clip is { } clip && clip.IsLabelTag(tag) && clip.Reason(assetId) is { } reason ? " | " + reason
+        : result.Facts.Get<Core.Enrichment.Booru.BooruTags>() is { } booru && booru.Owns(tag) && booru.DesiredFor(assetId) is { } wish ? " | booru: " + wish.Reason
+        : string.Empty;
 
     public static string Plan(Uri server, RunResult result)
     {
@@ -180,6 +182,17 @@ public static class ReportWriter
         if (result.Clip is { } clipLabels)
         {
             sb.Append(Inv, $"# CLIP {clipLabels.Model}: {clipLabels.Selected} asset(s) selected, {clipLabels.Encoded} encoded, {clipLabels.Reused} stored embedding(s) reused, {clipLabels.Failures.Count} not scored; labels: {string.Join(", ", clipLabels.Counts().Select(c => $"{c.Label} {c.Assets}"))}\n");
+        }
+
+        if (result.Facts.Get<Core.Enrichment.Booru.BooruTags>() is { } booruTags)
+        {
+            var stats = booruTags.Stats;
+            var verdicts = booruTags.Results.Values.GroupBy(r => r.Verdict).ToDictionary(g => g.Key, g => g.Count());
+            sb.Append(Inv, $"# Booru: {stats.Selected} asset(s) selected: {verdicts.GetValueOrDefault(Core.Enrichment.Booru.BooruVerdict.Accepted)} matched ({string.Join(", ", stats.MatchedBySource.OrderBy(kv => kv.Key).Select(kv => $"{Core.Enrichment.Booru.BooruAssetResult.SourceName(kv.Key)} {kv.Value}"))}), {verdicts.GetValueOrDefault(Core.Enrichment.Booru.BooruVerdict.Review)} for review, {verdicts.GetValueOrDefault(Core.Enrichment.Booru.BooruVerdict.NotFound)} not found, {stats.Pending} queued; {stats.LookedUp.Values.Sum()} look-up(s) sent, {stats.CacheHits.Values.Sum()} answered from the cache\n");
+            foreach (var (source, why) in stats.Stopped)
+            {
+                sb.Append(Inv, $"# Booru: {Core.Enrichment.Booru.BooruAssetResult.SourceName(source)} stopped: {why}\n");
+            }
         }
 
         var dup = result.DuplicateFeatures;
