@@ -23,6 +23,8 @@ internal static class BooruDayBench
 {
     public const string Usage = "usage: dotnet run -c Release --project tests/ImmichAutoTag.Benchmarks -- --booru-day [--json FILE] [--assets N] [--daily N] [--seed N]";
 
+    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
+
     private static readonly DateTimeOffset DayOne = new(2026, 12, 1, 0, 0, 0, TimeSpan.Zero);
 
     public static async Task<int> RunAsync(IReadOnlyList<string> args, TextWriter output, CancellationToken ct)
@@ -55,7 +57,7 @@ internal static class BooruDayBench
 
         var wall = Stopwatch.StartNew();
         var clock = new VirtualClock(DayOne);
-        using var server = FakeImmichServer.Create(new FakeImmichOptions { Clock = clock });
+        await using var server = FakeImmichServer.Create(new FakeImmichOptions { Clock = clock });
         var user = server.State.AddUser("Owner", "owner@example.com", isAdmin: true);
         var key = server.State.AddApiKey(user.Id, "all");
         using var gateway = server.ConnectInProcess(key, o => o with { MaxRetries = 0 });
@@ -182,7 +184,7 @@ internal static class BooruDayBench
                     ["wall_seconds"] = Math.Round(wall.Elapsed.TotalSeconds, 1),
                 },
             };
-            var text = JsonSerializer.Serialize(result, new JsonSerializerOptions { WriteIndented = true });
+            var text = JsonSerializer.Serialize(result, Indented);
             await output.WriteLineAsync(text);
             if (json is not null)
             {
