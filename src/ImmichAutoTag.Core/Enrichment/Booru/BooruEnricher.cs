@@ -57,6 +57,7 @@ public sealed class BooruEnricher
     {
         ArgumentNullException.ThrowIfNull(selected);
         _deadline = _time.GetUtcNow() + TimeSpan.FromMinutes(_config.MaxRunMinutes);
+        Danbooru(); // builds the clients for this config before any search client is asked for
         await PreloadAsync(selected, ct).ConfigureAwait(false);
 
         var results = new Dictionary<Guid, BooruAssetResult>(selected.Count);
