@@ -244,6 +244,17 @@ public sealed partial class ImmichGateway : IImmichConnection
         }, ct);
     }
 
+    public Task<TResult> ReadOriginalAsync<TResult>(Guid assetId, Func<Stream, CancellationToken, Task<TResult>> read, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(read);
+        return CallAsync("downloadAsset", async t =>
+        {
+            // The generated call reads only the headers; the body is handed over as it streams in.
+            using var file = await _client.DownloadAssetAsync(assetId, edited: false, key: null, slug: null, t).ConfigureAwait(false);
+            return await read(file.Stream, t).ConfigureAwait(false);
+        }, ct);
+    }
+
     private static int? NextPage(string? nextPage, int current)
     {
         if (nextPage is null)

@@ -41,6 +41,11 @@ public static class InfrastructureServiceCollectionExtensions
         // Nothing of CLIP is opened here: the model is loaded only by a run whose config turns clip: on.
         var clipStore = SqliteClipEmbeddingStore.InFolder(locations.StateFolder);
         services.AddSingleton(new ClipServices(new OnnxClipModels(), clipStore, clipStore));
+
+        // Nothing of booru is contacted here: the clients are built by the first run whose config turns booru: on.
+        services.AddSingleton(sp => new Core.Enrichment.Booru.BooruServices(
+            new BooruClientsForConfig(sp.GetService<Microsoft.Extensions.Logging.ILoggerFactory>() ?? Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance, sp.GetRequiredService<TimeProvider>()),
+            SqliteBooruStore.InFolder(locations.StateFolder)));
         return services;
     }
 }

@@ -18,6 +18,11 @@ if (args.Length == 4 && args[0] == ClipBench.RescoreFlag)
     return await ClipBench.RescoreChildAsync(args, cancel.Token);
 }
 
+if (args.Contains("--booru-day"))
+{
+    return await BooruDayBench.RunAsync(args, Console.Out, cancel.Token);
+}
+
 if (args.Contains("--clip"))
 {
     return await ClipBench.RunAsync(args, Console.Out, cancel.Token);

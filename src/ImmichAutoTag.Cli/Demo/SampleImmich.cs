@@ -297,6 +297,15 @@ internal sealed class SampleImmich : IImmichConnection
     public Task<byte[]> GetThumbnailAsync(Guid assetId, string size, CancellationToken ct) =>
         Read(() => DemoThumbnails.Png(assetId), "viewAsset");
 
+    /// <summary>The demo's originals are its thumbnails' PNG bytes.</summary>
+    public async Task<TResult> ReadOriginalAsync<TResult>(Guid assetId, Func<Stream, CancellationToken, Task<TResult>> read, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(read);
+        var bytes = await Read(() => DemoThumbnails.Png(assetId), "downloadAsset").ConfigureAwait(false);
+        using var stream = new MemoryStream(bytes, writable: false);
+        return await read(stream, ct).ConfigureAwait(false);
+    }
+
     // ---- helpers; callers hold _gate ----
     private bool Matches(Asset asset, AssetQuery query) =>
         (query.WithDeleted || !asset.IsTrashed)

@@ -38,7 +38,8 @@ public sealed class AutoTagRunService(
     TimeProvider time,
     Enrichment.Clip.ClipServices? clip = null,
     ISidecarWriter? sidecarWriter = null,
-    ICorrectionStore? corrections = null)
+    ICorrectionStore? corrections = null,
+    Enrichment.Booru.BooruServices? booru = null)
 {
     /// <summary>Runs once. Never throws for a run that failed: the report says how it ended.</summary>
     public async Task<RunReport> ExecuteAsync(RunRequest request, CancellationToken ct)
@@ -127,6 +128,13 @@ public sealed class AutoTagRunService(
             var capabilities = Capabilities(preflight, request, logger);
 
             var incremental = await CheckForChangesAsync(config, request, gateway, preflight.User.Id, logger, ct).ConfigureAwait(false);
+            if (incremental is { Verdict.FullPass: false } && await BooruQueuedAsync(config, $"{gateway.ServerUrl} {preflight.User.Id}", ct).ConfigureAwait(false) is { } queued)
+            {
+                // The library did not change, but the booru queue still holds look-ups a new day's budget can pay for.
+                logger.LogInformation("Full pass: {Count} assets wait in the booru queue", queued);
+                incremental = incremental with { Verdict = incremental.Verdict with { FullPass = true, Reason = $"{queued} assets wait in the booru queue" } };
+            }
+
             if (incremental is { Verdict.FullPass: false })
             {
                 var requests = gateway.Snapshot().Values.Sum();
@@ -160,6 +168,7 @@ public sealed class AutoTagRunService(
                 Clip = config.Clip.Enabled ? clip : null,
                 SidecarWriter = config.Sidecars.Enabled ? sidecarWriter : null,
                 Corrections = corrections,
+                Booru = config.Booru.Enabled ? booru : null,
             };
             var result = await engine.RunAsync(config, options, ct).ConfigureAwait(false);
             result = result with { StaleQueuePauses = stale };
@@ -237,6 +246,12 @@ public sealed class AutoTagRunService(
             needed = [.. needed, new PermissionNeed(ImmichPermissions.AssetUpdate, "repair asset dates (PUT /assets), as duplicate_processing.date_correction.enabled asks")];
         }
 
+        if (config.Booru.Enabled && config.Booru.Sources.Any(s => s.Source != Enrichment.Booru.BooruSource.DanbooruMd5))
+        {
+            // Reverse image searches upload the asset's small thumbnail; asset.download (the MD5 look-up) is optional.
+            needed = [.. needed.Where(n => n.Permission != ImmichPermissions.AssetView), new PermissionNeed(ImmichPermissions.AssetView, "read thumbnails for booru reverse image search (GET /assets/{id}/thumbnail), as booru.sources asks")];
+        }
+
         if (config.Clip.Enabled)
         {
             // A dry run scores too (it shows the labels it would set), so it needs the thumbnails as well.
@@ -251,6 +266,18 @@ public sealed class AutoTagRunService(
         }
 
         return [.. needed, .. ImmichPermissions.ForAlbumFeatures(config, dryRun).Where(n => !needed.Any(m => m.Permission == n.Permission))];
+    }
+
+    /// <summary>How many assets wait in the booru queue of <paramref name="scope"/>; null when none (or booru is off).</summary>
+    private async Task<int?> BooruQueuedAsync(AutoTagConfig config, string scope, CancellationToken ct)
+    {
+        if (!config.Booru.Enabled || booru is null)
+        {
+            return null;
+        }
+
+        var queue = await booru.Store.GetQueueAsync(scope, ct).ConfigureAwait(false);
+        return queue.Count > 0 ? queue.Count : null;
     }
 
     /// <summary>The queues an interrupted run left paused, as the marker says; a dry run only reports them.</summary>

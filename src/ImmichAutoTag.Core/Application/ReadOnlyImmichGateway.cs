@@ -71,6 +71,9 @@ public sealed class ReadOnlyImmichGateway(IImmichConnection inner) : IImmichConn
     /// <inheritdoc/>
     public Task<byte[]> GetThumbnailAsync(Guid assetId, string size, CancellationToken ct) => inner.GetThumbnailAsync(assetId, size, ct);
 
+    /// <summary>A read: the original is streamed as the inner gateway does.</summary>
+    public Task<TResult> ReadOriginalAsync<TResult>(Guid assetId, Func<Stream, CancellationToken, Task<TResult>> read, CancellationToken ct) => inner.ReadOriginalAsync(assetId, read, ct);
+
     /// <inheritdoc/>
     public Task UpdateAssetsAsync(AssetBulkUpdate update, CancellationToken ct) => throw Refused("update assets (PUT /assets)");
 

@@ -44,6 +44,8 @@ public sealed record AutoTagConfig
 
     /// <summary>Learning from the user's removals of what the tool added.</summary>
     public CorrectionsConfig Corrections { get; init; } = new();
+    /// <summary>Booru tags for illustrations (<c>booru:</c>); off unless the section turns it on.</summary>
+    public BooruConfig Booru { get; init; } = new();
 
     /// <summary>
     /// When <c>immich-autotag daemon</c> runs, as written (5-field cron, or Quartz cron with seconds);

@@ -82,6 +82,8 @@ public sealed record RunOptions
 
     /// <summary>Where the tool's additions and the user's removals of them are kept (<c>corrections:</c>); null: no learning.</summary>
     public ICorrectionStore? Corrections { get; init; }
+    /// <summary>The booru service clients and state store; needed only when <c>booru.enabled</c> is true.</summary>
+    public Enrichment.Booru.BooruServices? Booru { get; init; }
 
     /// <summary>Steps the host adds after the config's features (<see cref="FeatureSteps.For"/>), e.g. in tests; none by default.</summary>
     public IReadOnlyList<IFeatureStep> AdditionalSteps { get; init; } = [];

@@ -88,6 +88,13 @@ public interface IImmichGateway
     Task<byte[]> GetThumbnailAsync(Guid assetId, string size, CancellationToken ct);
 
     /// <summary>
+    /// Streams the asset's original file (<c>GET /assets/{id}/original</c>, permission <c>asset.download</c>) into
+    /// <paramref name="read"/> as it arrives, without buffering it whole or writing a file; the stream is closed when
+    /// <paramref name="read"/> returns. A missing permission surfaces as <see cref="ImmichPermissionException"/>.
+    /// </summary>
+    Task<TResult> ReadOriginalAsync<TResult>(Guid assetId, Func<Stream, CancellationToken, Task<TResult>> read, CancellationToken ct);
+
+    /// <summary>
     /// Queues an asset job (<c>POST /assets/jobs</c> <c>runAssetJobs</c>, permission <c>job.create</c>) for the assets,
     /// e.g. <see cref="AssetJobNames.RefreshMetadata"/>, which re-reads each asset's file and XMP sidecar. Immich answers
     /// 204 at once and runs the jobs later.

@@ -8,6 +8,7 @@ public static class ImmichPermissions
     public const string AssetStatistics = "asset.statistics";
     public const string AssetUpdate = "asset.update";
     public const string AssetView = "asset.view";
+    public const string AssetDownload = "asset.download";
     public const string AlbumRead = "album.read";
     public const string AlbumCreate = "album.create";
     public const string AlbumDelete = "album.delete";

@@ -44,6 +44,7 @@ internal static class ImmichOperations
         new("deleteTag", HttpMethod.Delete, "/tags/{id}", "tag.delete", false),
         new("getAssetDuplicates", HttpMethod.Get, "/duplicates", "duplicate.read", true),
         new("viewAsset", HttpMethod.Get, "/assets/{id}/thumbnail", "asset.view", true),
+        new("downloadAsset", HttpMethod.Get, "/assets/{id}/original", "asset.download", true),
         new("getQueues", HttpMethod.Get, "/queues", "queue.read", true),
 
         // Setting isPaused to a fixed value is idempotent, so a retry is safe.

@@ -67,6 +67,7 @@ internal sealed partial class FakeEndpoints(FakeImmichState state, FakeImmichOpt
         new("GET", ["queues"], "getQueues", "queue.read", true, GetQueues) { AdminOnly = true },
         new("PUT", ["queues", "{name}"], "updateQueue", "queue.update", true, UpdateQueue) { AdminOnly = true },
         new("GET", ["assets", "{id}", "thumbnail"], "viewAsset", "asset.view", true, ViewAsset),
+        new("GET", ["assets", "{id}", "original"], "downloadAsset", "asset.download", true, DownloadAsset),
         new("GET", ["assets", "{id}"], "getAssetInfo", "asset.read", true, GetAssetInfo),
         new("GET", ["albums", "{id}"], "getAlbumInfo", "album.read", true, GetAlbumInfo),
         new("DELETE", ["albums", "{id}"], "deleteAlbum", "album.delete", true, DeleteAlbum),
@@ -253,6 +254,17 @@ internal sealed partial class FakeEndpoints(FakeImmichState state, FakeImmichOpt
         return size is "" or "thumbnail"
             ? new BytesReply("image/webp", FakeThumbnails.Webp(colour))
             : new BytesReply("image/jpeg", FakeThumbnails.Jpeg(colour));
+    }
+
+    private Reply DownloadAsset(Call call)
+    {
+        var asset = state.FindAsset(call.PathId);
+        if (asset is null || !state.CanReadAsset(call.User.Id, asset))
+        {
+            return ErrorReply.NoAccess("asset.download");
+        }
+
+        return new BytesReply("application/octet-stream", asset.Original());
     }
 
     private Reply UpdateAssets(Call call)

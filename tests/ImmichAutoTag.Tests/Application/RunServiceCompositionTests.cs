@@ -67,8 +67,10 @@ public sealed class RunServiceCompositionTests : IDisposable
     {
         var methods = typeof(IImmichGateway).GetMethods();
         Writes.Should().BeSubsetOf(methods.Select(m => m.Name));
-        foreach (var method in methods)
+        foreach (var declared in methods)
         {
+            // A generic read (ReadOriginalAsync<TResult>) is called with one concrete result type.
+            var method = declared.IsGenericMethodDefinition ? declared.MakeGenericMethod(typeof(byte[])) : declared;
             var inner = DispatchProxy.Create<IImmichConnection, RecordingProxy>();
             var calls = ((RecordingProxy)(object)inner).Calls;
             using var gateway = new ReadOnlyImmichGateway(inner);

@@ -41,6 +41,7 @@ public static class FeatureSteps
             new AlbumDateCheckStep(config.AlbumDateConsistency),
             new AlbumSharingStep(config.AlbumPermissions),
             new ClipFeatureStep(config.Clip),
+            new Enrichment.Booru.BooruFeatureStep(config.Booru),
             .. options.AdditionalSteps,
         ];
         return (steps, outputs);
