@@ -86,26 +86,15 @@ public sealed class SqliteClipEmbeddingStore(string databasePath) : IClipEmbeddi
         }
 
         await using var connection = await OpenAsync(ct).ConfigureAwait(false);
-        await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(ct).ConfigureAwait(false);
-        await using var upsert = connection.CreateCommand();
-        upsert.Transaction = transaction;
-        upsert.CommandText = """
-            INSERT INTO clip_embedding (model_id, checksum, dimension, embedding) VALUES ($model, $checksum, $dimension, $embedding)
+        await UpsertAsync(
+            connection,
+            """
+            INSERT INTO clip_embedding (model_id, checksum, dimension, embedding) VALUES ($model, $key, $dimension, $embedding)
             ON CONFLICT (model_id, checksum) DO UPDATE SET dimension = excluded.dimension, embedding = excluded.embedding
-            """;
-        upsert.Parameters.AddWithValue("$model", model.Value);
-        var checksumParameter = upsert.Parameters.Add("$checksum", SqliteType.Text);
-        var dimensionParameter = upsert.Parameters.Add("$dimension", SqliteType.Integer);
-        var embeddingParameter = upsert.Parameters.Add("$embedding", SqliteType.Blob);
-        foreach (var (checksum, embedding) in embeddings)
-        {
-            checksumParameter.Value = checksum;
-            dimensionParameter.Value = embedding.Length;
-            embeddingParameter.Value = ToBlob(embedding);
-            await upsert.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
-        }
-
-        await transaction.CommitAsync(ct).ConfigureAwait(false);
+            """,
+            model,
+            embeddings,
+            ct).ConfigureAwait(false);
     }
 
     /// <inheritdoc />
@@ -158,20 +147,34 @@ public sealed class SqliteClipEmbeddingStore(string databasePath) : IClipEmbeddi
         }
 
         await using var connection = await StateDatabase.OpenAsync(databasePath, TextSchema, ct).ConfigureAwait(false);
+        await UpsertAsync(
+            connection,
+            """
+            INSERT INTO clip_text_embedding (model_id, prompt, dimension, embedding) VALUES ($model, $key, $dimension, $embedding)
+            ON CONFLICT (model_id, prompt) DO UPDATE SET dimension = excluded.dimension, embedding = excluded.embedding
+            """,
+            model,
+            embeddings,
+            ct).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Writes <paramref name="embeddings"/> (key → embedding) of <paramref name="model"/> in one transaction through
+    /// <paramref name="upsertSql"/>, which binds <c>$model</c>, <c>$key</c>, <c>$dimension</c> and <c>$embedding</c>.
+    /// </summary>
+    private static async Task UpsertAsync(SqliteConnection connection, string upsertSql, ClipModelId model, IReadOnlyDictionary<string, float[]> embeddings, CancellationToken ct)
+    {
         await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(ct).ConfigureAwait(false);
         await using var upsert = connection.CreateCommand();
         upsert.Transaction = transaction;
-        upsert.CommandText = """
-            INSERT INTO clip_text_embedding (model_id, prompt, dimension, embedding) VALUES ($model, $prompt, $dimension, $embedding)
-            ON CONFLICT (model_id, prompt) DO UPDATE SET dimension = excluded.dimension, embedding = excluded.embedding
-            """;
+        upsert.CommandText = upsertSql;
         upsert.Parameters.AddWithValue("$model", model.Value);
-        var promptParameter = upsert.Parameters.Add("$prompt", SqliteType.Text);
+        var keyParameter = upsert.Parameters.Add("$key", SqliteType.Text);
         var dimensionParameter = upsert.Parameters.Add("$dimension", SqliteType.Integer);
         var embeddingParameter = upsert.Parameters.Add("$embedding", SqliteType.Blob);
-        foreach (var (prompt, embedding) in embeddings)
+        foreach (var (key, embedding) in embeddings)
         {
-            promptParameter.Value = prompt;
+            keyParameter.Value = key;
             dimensionParameter.Value = embedding.Length;
             embeddingParameter.Value = ToBlob(embedding);
             await upsert.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
