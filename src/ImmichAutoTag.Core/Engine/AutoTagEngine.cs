@@ -53,7 +53,7 @@ public sealed class AutoTagEngine(IImmichGateway gateway, TimeProvider time, ILo
         // Changes Immich does not keep go through the XMP sidecars of mapped libraries; what arrives is forgotten.
         var sidecars = await NonStickingSidecars.RouteAsync(
             new SidecarRoute(watch, options.SidecarWriter, config.Sidecars, time, logger),
-            new NonStickingSidecars.Input(doesNotStick, run.Snapshot.Assets.ToDictionary(a => a.Id), p => run.Reads.OwnedTagPaths.Contains(p) || run.Reads.Owns(p), run.Unheld, applied.Verified.StillWrong),
+            new NonStickingSidecars.Input(doesNotStick, run.Snapshot.Assets.ToDictionary(a => a.Id), p => run.Reads.OwnedTagPaths.Contains(p) || run.Reads.Owns(p), run.Unheld, [.. applied.Verified.StillWrong.Where(c => c.Kind is ChangeKind.Added or ChangeKind.Removed)]),
             options.DryRun,
             skip: applied.Aborted || applied.Cancelled || watch.LostBy is not null,
             session.SettleAsync,
