@@ -7,6 +7,7 @@ using ImmichAutoTag.Immich;
 using ImmichAutoTag.Infrastructure.Clip;
 using ImmichAutoTag.TestKit;
 using ImmichAutoTag.TestKit.Clip;
+using Microsoft.ML.OnnxRuntime;
 using NetVips;
 
 namespace ImmichAutoTag.Benchmarks;
@@ -20,7 +21,7 @@ namespace ImmichAutoTag.Benchmarks;
 internal static class ClipBench
 {
     public const string Usage =
-        "usage: dotnet run -c Release --project tests/ImmichAutoTag.Benchmarks -- --clip [--json FILE] [--images N] [--model-dir DIR] [--batches 1,8,32] [--threads 1,2] [--stored N] [--keep]\n" +
+        "usage: dotnet run -c Release --project tests/ImmichAutoTag.Benchmarks -- --clip [--json FILE] [--images N] [--model-dir DIR] [--batches 1,8,32] [--threads 1,2] [--stored N] [--stored-only] [--keep] [--ort KEY=VALUE]... [--ort-level basic|extended|all] [--ort-dump FILE] [--vips-concurrency N]\n" +
         "       dotnet run -c Release --project tests/ImmichAutoTag.Benchmarks -- --clip --write-model DIR   (writes the demo's small colour CLIP model in Immich's layout: DIR/clip/" + ClipDemoModel.Name + ")";
 
     /// <summary>The child process that re-scores stored embeddings (its peak working set is the figure).</summary>
@@ -32,6 +33,10 @@ internal static class ClipBench
         var images = 64;
         var stored100k = 100_000;
         var keep = false;
+        var storedOnly = false;
+        var ortEntries = new List<(string Key, string Value)>();
+        GraphOptimizationLevel? ortLevel = null;
+        string? ortDump = null;
         int[] batches = [1, 8, 32];
         int[] threadCounts = [1, 2];
         for (var i = 0; i < args.Count; i++)
@@ -51,6 +56,24 @@ internal static class ClipBench
                     break;
                 case "--keep":
                     keep = true;
+                    break;
+                case "--ort" when i + 1 < args.Count && args[i + 1].Split('=', 2) is [var ortKey, var ortValue]:
+                    ortEntries.Add((ortKey, ortValue));
+                    i++;
+                    break;
+                case "--ort-level" when i + 1 < args.Count && Enum.TryParse<GraphOptimizationLevel>("ORT_" + args[i + 1], ignoreCase: true, out var level):
+                    ortLevel = level;
+                    i++;
+                    break;
+                case "--vips-concurrency" when i + 1 < args.Count && int.TryParse(args[i + 1], NumberStyles.None, CultureInfo.InvariantCulture, out var vipsThreads) && vipsThreads >= 1:
+                    global::NetVips.NetVips.Concurrency = vipsThreads;
+                    i++;
+                    break;
+                case "--ort-dump" when i + 1 < args.Count:
+                    ortDump = args[++i];
+                    break;
+                case "--stored-only":
+                    storedOnly = true;
                     break;
                 case "--batches" when i + 1 < args.Count && ParseList(args[i + 1], 256) is { } list:
                     batches = list;
@@ -77,6 +100,11 @@ internal static class ClipBench
         var root = Directory.CreateTempSubdirectory("immich-autotag-clip-bench-").FullName;
         try
         {
+            if (storedOnly)
+            {
+                return await StoredOnlyAsync(root, Math.Max(1, stored100k), json, output, ct);
+            }
+
             ProcessMemory.TryResetPeak();
             var load = ProcessMemory.LoadAverage();
             var clock = Stopwatch.StartNew();
@@ -99,13 +127,35 @@ internal static class ClipBench
             }
 
             var id = model.ComputeId();
+            Action<SessionOptions>? tune = ortEntries.Count == 0 && ortLevel is null && ortDump is null ? null : session =>
+            {
+                foreach (var (key, value) in ortEntries)
+                {
+                    session.AddSessionConfigEntry(key, value);
+                }
+
+                if (ortLevel is { } chosen)
+                {
+                    session.GraphOptimizationLevel = chosen;
+                }
+
+                if (ortDump is not null)
+                {
+                    session.OptimizedModelFilePath = ortDump;
+                }
+            };
+            if (tune is not null)
+            {
+                await output.WriteLineAsync($"ONNX Runtime session settings: {string.Join(", ", ortEntries.Select(e => e.Key + "=" + e.Value))} level {ortLevel?.ToString() ?? "default"}{(ortDump is null ? "" : ", optimized model written to " + ortDump)}");
+            }
+
             var thumbnails = Thumbnails(images);
             var configs = new List<ClipConfigResult>();
             StageResult? stages = null;
             foreach (var threads in threadCounts)
             {
                 var loadStarted = Stopwatch.GetTimestamp();
-                using var encoder = new OnnxClipImageEncoder(model, id, new ClipRuntimeOptions(BatchSize: batches.Max(), Threads: threads, UseCuda: false));
+                using var encoder = new OnnxClipImageEncoder(model, id, new ClipRuntimeOptions(BatchSize: batches.Max(), Threads: threads, UseCuda: false) { Tune = tune });
                 var loadSeconds = Stopwatch.GetElapsedTime(loadStarted).TotalSeconds;
                 await output.WriteLineAsync(string.Create(inv, $"threads {threads}: session loaded in {loadSeconds:F1} s"));
 
@@ -174,7 +224,7 @@ internal static class ClipBench
                     }
 
                     var clipAssets = assets.Select(a => new ClipAsset(a.Id, a.Checksum)).ToList();
-                    using var encoder = new OnnxClipImageEncoder(model, id, new ClipRuntimeOptions(BatchSize: batch, Threads: threads, UseCuda: false));
+                    using var encoder = new OnnxClipImageEncoder(model, id, new ClipRuntimeOptions(BatchSize: batch, Threads: threads, UseCuda: false) { Tune = tune });
                     var warm = new float[encoder.TensorLength * images];
                     encoder.Run(warm, batch, batch); // warm-up, as for model-only
                     var modelStarted = Stopwatch.GetTimestamp();
@@ -199,7 +249,7 @@ internal static class ClipBench
             if (stored is not null)
             {
                 await output.WriteLineAsync(string.Create(inv,
-                    $"{stored.Count} stored embeddings: {stored.FileMb:F0} MB on disk; a re-score-only pass in a fresh process: {stored.Reused} reused, {stored.Encoded} encoded, {stored.Seconds:F1} s, managed heap after scoring {stored.ManagedMbAfter:F0} MB (before {stored.ManagedMbBefore:F0} MB), peak working set {stored.PeakWorkingSetMb:F0} MB"));
+                    $"{stored.Count} stored embeddings: {stored.FileMb:F0} MB on disk; a re-score-only pass in a fresh process: {stored.Reused} reused, {stored.Encoded} encoded, {stored.Seconds:F1} s ({stored.CpuSeconds:F1} CPU s), managed heap after scoring {stored.ManagedMbAfter:F0} MB (before {stored.ManagedMbBefore:F0} MB), peak working set {stored.PeakWorkingSetMb:F0} MB"));
             }
 
             using var self = Process.GetCurrentProcess();
@@ -249,6 +299,21 @@ internal static class ClipBench
                 Directory.Delete(root, recursive: true);
             }
         }
+    }
+
+    // --stored-only: just the re-score of stored embeddings (no model), for working on the store.
+    private static async Task<int> StoredOnlyAsync(string root, int count, string? json, TextWriter output, CancellationToken ct)
+    {
+        var load = ProcessMemory.LoadAverage();
+        var stored = await StoredEmbeddingsAsync(root, count, 512, ct);
+        await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
+            $"{stored.Count} stored embeddings ({Path.Combine(root, "stored.db")}): {stored.FileMb:F0} MB on disk; a re-score-only pass in a fresh process: {stored.Reused} reused, {stored.Encoded} encoded, {stored.Seconds:F1} s ({stored.CpuSeconds:F1} CPU s), managed heap after scoring {stored.ManagedMbAfter:F0} MB (before {stored.ManagedMbBefore:F0} MB), peak working set {stored.PeakWorkingSetMb:F0} MB; load average {load}"));
+        if (json is not null)
+        {
+            await File.WriteAllTextAsync(json, JsonSerializer.Serialize(new { clip = new { stored_embeddings100k = stored, load_average = load } }, JsonReport.Options) + "\n", ct);
+        }
+
+        return 0;
     }
 
     private static int[]? ParseList(string text, int max)
@@ -367,10 +432,14 @@ internal static class ClipBench
         var assets = StoredAssets(count).ToList();
         GC.Collect();
         var before = GC.GetTotalMemory(forceFullCollection: true);
+        using var process = Process.GetCurrentProcess();
+        var cpuBefore = process.TotalProcessorTime;
         var started = Stopwatch.GetTimestamp();
-        var pipeline = new ClipLabelPipeline(new NoEncoder(StoredModel, dimension), new SqliteClipEmbeddingStore(path), RandomClassifier(dimension, 8), new ClipPipelineOptions());
+        var pipeline = new ClipLabelPipeline(new NoEncoder(StoredModel, dimension), new SqliteClipEmbeddingStore(path) { ScanMode = args.Count > 4 ? Enum.Parse<ClipStoreScanMode>(args[4], ignoreCase: true) : ClipStoreScanMode.Auto }, RandomClassifier(dimension, 8), new ClipPipelineOptions());
         var result = await pipeline.RunAsync(assets, (_, _) => throw new InvalidOperationException("all stored"), ct);
         var seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
+        process.Refresh();
+        var cpuSeconds = (process.TotalProcessorTime - cpuBefore).TotalSeconds;
         var after = GC.GetTotalMemory(forceFullCollection: true);
         GC.KeepAlive(result);
         using var self = Process.GetCurrentProcess();
@@ -384,7 +453,11 @@ internal static class ClipBench
                 Math.Round(seconds, 1),
                 Math.Round(before / (1024.0 * 1024.0), 0),
                 Math.Round(after / (1024.0 * 1024.0), 0),
-                Math.Round(self.PeakWorkingSet64 / (1024.0 * 1024.0), 0)),
+                Math.Round(self.PeakWorkingSet64 / (1024.0 * 1024.0), 0))
+            {
+                CpuSeconds = Math.Round(cpuSeconds, 1),
+                LoadAverage = ProcessMemory.LoadAverage(),
+            },
             OneLine));
         return 0;
     }
@@ -537,4 +610,11 @@ internal sealed record EndToEndResult(
 /// <param name="PeakWorkingSetMb">Peak working set of the re-score-only process (runtime, SQLite, asset list, scores).</param>
 /// <param name="ManagedMbBefore">Managed heap before scoring (after the list of assets was built).</param>
 /// <param name="ManagedMbAfter">Managed heap after scoring all of them, the scores still held.</param>
-internal sealed record StoredEmbeddingsResult(int Count, int Reused, int Encoded, double FileMb, double Seconds, double ManagedMbBefore, double ManagedMbAfter, double PeakWorkingSetMb);
+internal sealed record StoredEmbeddingsResult(int Count, int Reused, int Encoded, double FileMb, double Seconds, double ManagedMbBefore, double ManagedMbAfter, double PeakWorkingSetMb)
+{
+    /// <summary>CPU time of the re-score (user + system, all threads): less distorted than wall time on a busy machine.</summary>
+    public double CpuSeconds { get; init; }
+
+    /// <summary>The machine's 1-minute load average when the re-score ended.</summary>
+    public double? LoadAverage { get; init; }
+}

@@ -13,7 +13,7 @@ if (args.Length == 3 && args[0] == FakeHost.Flag)
     return await FakeHost.RunAsync(int.Parse(args[1], CultureInfo.InvariantCulture), int.Parse(args[2], CultureInfo.InvariantCulture), cancel.Token);
 }
 
-if (args.Length == 4 && args[0] == ClipBench.RescoreFlag)
+if (args.Length is 4 or 5 && args[0] == ClipBench.RescoreFlag)
 {
     return await ClipBench.RescoreChildAsync(args, cancel.Token);
 }

@@ -21,6 +21,9 @@ public sealed record ClipRuntimeOptions(int BatchSize = 8, int Threads = 2, bool
         ArgumentOutOfRangeException.ThrowIfGreaterThan(BatchSize, 256);
         ArgumentOutOfRangeException.ThrowIfLessThan(Threads, 1);
     }
+
+    /// <summary>Extra ONNX Runtime session settings applied last (the benchmark's A/B knobs).</summary>
+    internal Action<SessionOptions>? Tune { get; init; }
 }
 
 /// <summary>Time spent per stage by an encoder since it was created (for the benchmark and run statistics).</summary>
@@ -437,6 +440,7 @@ internal static class OnnxSessions
         };
         try
         {
+            options.Tune?.Invoke(session);
             provider = ChooseProvider(session, options, logger, availableProviders ?? OrtEnv.Instance().GetAvailableProviders());
             var opened = new InferenceSession(path, session);
             logger.LogInformation("CLIP: loaded {Model} on {Provider} with {Threads} threads", path, provider, options.Threads);

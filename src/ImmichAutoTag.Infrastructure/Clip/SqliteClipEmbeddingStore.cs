@@ -76,6 +76,119 @@ public sealed class SqliteClipEmbeddingStore(string databasePath) : IClipEmbeddi
         return found;
     }
 
+    /// <summary>
+    /// Streams the wanted rows through one reused buffer (no copy per row beyond SQLite's own). When the wanted
+    /// checksums are many compared with what the file can hold (at least a quarter of its size in rows of
+    /// <c>4 × 512</c> bytes), one pass over the model's rows in key order is cheaper than a B-tree search per checksum,
+    /// so a full re-score reads the table once; otherwise the checksums are looked up by key, 500 per statement.
+    /// </summary>
+    public async Task<int> VisitAsync(ClipModelId model, IReadOnlySet<string> checksums, ClipStoredEmbeddingVisitor visit, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(checksums);
+        ArgumentNullException.ThrowIfNull(visit);
+        if (checksums.Count == 0)
+        {
+            return 0;
+        }
+
+        await using var connection = await OpenAsync(ct).ConfigureAwait(false);
+        var scan = ScanMode switch
+        {
+            ClipStoreScanMode.Scan => true,
+            ClipStoreScanMode.Lookup => false,
+            _ => checksums.Count >= await EstimatedRowsAsync(connection, ct).ConfigureAwait(false) / 4,
+        };
+        var buffer = new byte[4 * 512];
+        var visited = 0;
+        if (scan)
+        {
+            await using var command = connection.CreateCommand();
+            command.Parameters.AddWithValue("$model", model.Value);
+            command.CommandText = "SELECT checksum, dimension, embedding FROM clip_embedding WHERE model_id = $model";
+            await using var reader = await command.ExecuteReaderAsync(ct).ConfigureAwait(false);
+            while (await reader.ReadAsync(ct).ConfigureAwait(false))
+            {
+                var checksum = reader.GetString(0);
+                if (checksums.Contains(checksum) && Visit(reader, checksum, ref buffer, visit))
+                {
+                    visited++;
+                }
+            }
+
+            return visited;
+        }
+
+        foreach (var chunk in checksums.Chunk(LookupChunk))
+        {
+            ct.ThrowIfCancellationRequested();
+            await using var lookup = connection.CreateCommand();
+            lookup.Parameters.AddWithValue("$model", model.Value);
+            var names = new string[chunk.Length];
+            for (var i = 0; i < chunk.Length; i++)
+            {
+                names[i] = "$c" + i.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                lookup.Parameters.AddWithValue(names[i], chunk[i]);
+            }
+
+            lookup.CommandText = $"SELECT checksum, dimension, embedding FROM clip_embedding WHERE model_id = $model AND checksum IN ({string.Join(", ", names)})";
+            await using var reader = await lookup.ExecuteReaderAsync(ct).ConfigureAwait(false);
+            while (await reader.ReadAsync(ct).ConfigureAwait(false))
+            {
+                if (Visit(reader, reader.GetString(0), ref buffer, visit))
+                {
+                    visited++;
+                }
+            }
+        }
+
+        return visited;
+    }
+
+    /// <summary>How <see cref="VisitAsync"/> reads: chosen by the number of wanted rows (default), or forced (tests).</summary>
+    internal ClipStoreScanMode ScanMode { get; init; }
+
+    /// <summary>
+    /// An upper bound on the embedding rows the file holds, without reading them: its size over the bytes of a
+    /// 512-dimension row (the file also holds other tables, so this over-estimates, which favours look-ups).
+    /// </summary>
+    private static async Task<long> EstimatedRowsAsync(SqliteConnection connection, CancellationToken ct)
+    {
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT page_count * page_size FROM pragma_page_count(), pragma_page_size()";
+        var bytes = (long)(await command.ExecuteScalarAsync(ct).ConfigureAwait(false) ?? 0L);
+        return bytes / (4 * 512);
+    }
+
+    // Copies the row's blob into the reused buffer and hands it out as floats; a damaged row (length not the
+    // dimension's) is skipped, so its asset is re-encoded rather than trusted.
+    private static bool Visit(SqliteDataReader reader, string checksum, ref byte[] buffer, ClipStoredEmbeddingVisitor visit)
+    {
+        var dimension = reader.GetInt32(1);
+        var length = reader.GetBytes(2, 0, null, 0, 0);
+        if (dimension <= 0 || length != (long)dimension * sizeof(float))
+        {
+            return false;
+        }
+
+        if (buffer.Length < length)
+        {
+            buffer = new byte[length];
+        }
+
+        reader.GetBytes(2, 0, buffer, 0, (int)length);
+        var bytes = buffer.AsSpan(0, (int)length);
+        if (!BitConverter.IsLittleEndian)
+        {
+            for (var i = 0; i < bytes.Length; i += 4)
+            {
+                bytes.Slice(i, 4).Reverse();
+            }
+        }
+
+        visit(checksum, MemoryMarshal.Cast<byte, float>(bytes));
+        return true;
+    }
+
     /// <inheritdoc />
     public async Task StoreAsync(ClipModelId model, IReadOnlyDictionary<string, float[]> embeddings, CancellationToken ct)
     {
@@ -211,4 +324,17 @@ public sealed class SqliteClipEmbeddingStore(string databasePath) : IClipEmbeddi
     }
 
     private Task<SqliteConnection> OpenAsync(CancellationToken ct) => StateDatabase.OpenAsync(databasePath, Schema, ct);
+}
+
+/// <summary>How <see cref="SqliteClipEmbeddingStore.VisitAsync"/> reads the table.</summary>
+internal enum ClipStoreScanMode
+{
+    /// <summary>Decide by the number of wanted checksums against the file's size.</summary>
+    Auto,
+
+    /// <summary>One pass over every row of the model.</summary>
+    Scan,
+
+    /// <summary>One indexed look-up per wanted checksum.</summary>
+    Lookup,
 }

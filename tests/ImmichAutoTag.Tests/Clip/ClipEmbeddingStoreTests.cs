@@ -44,6 +44,54 @@ public sealed class ClipEmbeddingStoreTests : IDisposable
         found["sum1199"].Should().Equal(1199, -1199);
     }
 
+    [Theory]
+    [InlineData("Auto")]
+    [InlineData("Scan")]
+    [InlineData("Lookup")]
+    public async Task Visiting_streams_exactly_the_wanted_sound_rows_of_the_model(string mode)
+    {
+        var writer = SqliteClipEmbeddingStore.InFolder(folder);
+        var many = Enumerable.Range(0, 1200).ToDictionary(i => $"sum{i}", i => new float[] { i, -i, i * 0.5f });
+        await writer.StoreAsync(ModelA, many, CancellationToken.None);
+        await writer.StoreAsync(ModelB, new Dictionary<string, float[]> { ["sum1"] = [9, 9, 9], ["onlyB"] = [1, 1, 1] }, CancellationToken.None);
+        await using (var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(folder, "state.db")};Pooling=False"))
+        {
+            await connection.OpenAsync();
+            await using var damage = connection.CreateCommand();
+            damage.CommandText = "UPDATE clip_embedding SET embedding = x'00000000' WHERE model_id = $model AND checksum = 'sum5'";
+            damage.Parameters.AddWithValue("$model", ModelA.Value);
+            (await damage.ExecuteNonQueryAsync()).Should().Be(1);
+        }
+
+        // Every other stored checksum, the damaged one, one of the other model's and one nobody stored.
+        var wanted = many.Keys.Where((_, i) => i % 2 == 1).Append("onlyB").Append("unknown").ToHashSet(StringComparer.Ordinal);
+        var seen = new Dictionary<string, float[]>(StringComparer.Ordinal);
+        var store = new SqliteClipEmbeddingStore(Path.Combine(folder, "state.db")) { ScanMode = Enum.Parse<ClipStoreScanMode>(mode) };
+
+        var visited = await store.VisitAsync(ModelA, wanted, (checksum, embedding) => seen.Add(checksum, embedding.ToArray()), CancellationToken.None);
+
+        var expected = many.Where((_, i) => i % 2 == 1 && i != 5).ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal);
+        seen.Keys.Should().BeEquivalentTo(expected.Keys, "the damaged row, the other model's row and the unknown checksum are not visited");
+        visited.Should().Be(599);
+        foreach (var (checksum, embedding) in expected)
+        {
+            seen[checksum].Should().Equal(embedding);
+        }
+    }
+
+    [Fact]
+    public async Task The_default_visit_of_a_store_reads_through_its_lookups()
+    {
+        IClipEmbeddingStore store = new GetOnlyStore(new Dictionary<string, float[]> { ["a"] = [1, 2], ["b"] = [3, 4] });
+        var seen = new Dictionary<string, float[]>(StringComparer.Ordinal);
+
+        var visited = await store.VisitAsync(ModelA, new HashSet<string>(["a", "missing"], StringComparer.Ordinal), (checksum, embedding) => seen.Add(checksum, embedding.ToArray()), CancellationToken.None);
+
+        visited.Should().Be(1);
+        seen.Should().ContainKey("a").WhoseValue.Should().Equal(1, 2);
+        seen.Should().HaveCount(1);
+    }
+
     [Fact]
     public async Task A_second_pass_and_a_changed_label_set_encode_nothing()
     {
@@ -96,5 +144,15 @@ public sealed class ClipEmbeddingStoreTests : IDisposable
                 .Select(i => ClipImageEncoding.Of([(float)Math.Cos(i.Span[0]), (float)Math.Sin(i.Span[0])]))
                 .ToArray());
         }
+    }
+
+    private sealed class GetOnlyStore(Dictionary<string, float[]> rows) : IClipEmbeddingStore
+    {
+        public Task<IReadOnlyDictionary<string, float[]>> GetAsync(ClipModelId model, IReadOnlyCollection<string> checksums, CancellationToken ct) =>
+            Task.FromResult<IReadOnlyDictionary<string, float[]>>(checksums.Where(rows.ContainsKey).ToDictionary(c => c, c => rows[c]));
+
+        public Task StoreAsync(ClipModelId model, IReadOnlyDictionary<string, float[]> embeddings, CancellationToken ct) => Task.CompletedTask;
+
+        public Task<long> CountAsync(ClipModelId model, CancellationToken ct) => Task.FromResult((long)rows.Count);
     }
 }

@@ -6,8 +6,7 @@ namespace ImmichAutoTag.Core.Enrichment.Clip;
 /// <summary>How the pipeline runs.</summary>
 /// <param name="BatchSize">Images per encoder call.</param>
 /// <param name="Downloads">Thumbnails downloaded at once.</param>
-/// <param name="LookupChunk">Checksums per stored-embedding lookup.</param>
-public sealed record ClipPipelineOptions(int BatchSize = 8, int Downloads = 4, int LookupChunk = 1000);
+public sealed record ClipPipelineOptions(int BatchSize = 8, int Downloads = 4);
 
 /// <summary>What one pass of the pipeline did.</summary>
 /// <param name="Scores">Asset id → its zero-shot result; assets in <paramref name="Failures"/> are missing.</param>
@@ -41,8 +40,8 @@ public sealed record ClipPipelineTimes(TimeSpan Lookup, TimeSpan Download, TimeS
 }
 
 /// <summary>
-/// Scores assets with CLIP, encoding each image once ever: stored embeddings (by checksum and model id) are read in
-/// chunks and scored at once; the others are downloaded while the model runs — a bounded channel between a few
+/// Scores assets with CLIP, encoding each image once ever: stored embeddings (by checksum and model id) are streamed
+/// from the store and scored row by row; the others are downloaded while the model runs — a bounded channel between a few
 /// concurrent thumbnail downloads and the encoder, so at most about two batches of thumbnails are held — then encoded,
 /// scored and stored batch by batch. With an <see cref="IClipImagePreparer"/> the download workers also decode and
 /// preprocess, so that CPU work overlaps the model call of the previous batch instead of preceding it. Embeddings are not kept after scoring, so memory grows only with the per-asset
@@ -83,25 +82,32 @@ public sealed class ClipLabelPipeline(IClipImageEncoder encoder, IClipEmbeddingS
         var missing = new List<ClipAsset>();
         var reused = 0;
         var lookupStarted = Stopwatch.GetTimestamp();
-        foreach (var chunk in byChecksum.Keys.Chunk(Math.Max(1, options.LookupChunk)))
-        {
-            var stored = await store.GetAsync(encoder.Model, chunk, ct).ConfigureAwait(false);
-            foreach (var checksum in chunk)
+
+        // Stored embeddings are scored as the store streams them, one row at a time, so a re-score of every stored
+        // asset holds the scores, never the embeddings.
+        var found = new HashSet<string>(StringComparer.Ordinal);
+        await store.VisitAsync(
+            encoder.Model,
+            byChecksum.Keys.ToHashSet(StringComparer.Ordinal),
+            (checksum, embedding) =>
             {
-                if (stored.TryGetValue(checksum, out var embedding))
+                if (byChecksum.ContainsKey(checksum) && found.Add(checksum))
                 {
                     reused++;
                     Score(checksum, embedding);
                 }
-                else
-                {
-                    missing.Add(new ClipAsset(byChecksum[checksum][0], checksum));
-                }
+            },
+            ct).ConfigureAwait(false);
+        foreach (var (checksum, ids) in byChecksum)
+        {
+            if (!found.Contains(checksum))
+            {
+                missing.Add(new ClipAsset(ids[0], checksum));
             }
         }
 
         var lookup = Stopwatch.GetElapsedTime(lookupStarted);
-        var times = missing.Count == 0 ? default : await EncodeMissingAsync(missing, fetchThumbnail, failures, Score, ct).ConfigureAwait(false);
+        var times = missing.Count == 0 ? default : await EncodeMissingAsync(missing, fetchThumbnail, failures, (checksum, embedding) => Score(checksum, embedding), ct).ConfigureAwait(false);
 
         // A failure of the one downloaded asset stands for every asset with its checksum.
         foreach (var asset in missing.Where(m => failures.ContainsKey(m.AssetId)))
@@ -123,7 +129,7 @@ public sealed class ClipLabelPipeline(IClipImageEncoder encoder, IClipEmbeddingS
                 Inference = times.Inference,
             });
 
-        void Score(string checksum, float[] embedding)
+        void Score(string checksum, ReadOnlySpan<float> embedding)
         {
             var result = classifier.Classify(embedding);
             foreach (var id in byChecksum[checksum])

@@ -68,7 +68,36 @@ public interface IClipEmbeddingStore
 
     /// <summary>How many embeddings are stored for <paramref name="model"/>.</summary>
     Task<long> CountAsync(ClipModelId model, CancellationToken ct);
+
+    /// <summary>
+    /// Calls <paramref name="visit"/> once for each of <paramref name="checksums"/> that has a stored embedding of
+    /// <paramref name="model"/>, in no particular order, one row at a time: the span is valid only during the call
+    /// (a store may reuse its memory for the next row), so a re-score of 100k stored embeddings holds one row, not
+    /// all of them. Returns how many were visited. This default reads through <see cref="GetAsync"/> in chunks of
+    /// 1,000 checksums; a store can do better.
+    /// </summary>
+    async Task<int> VisitAsync(ClipModelId model, IReadOnlySet<string> checksums, ClipStoredEmbeddingVisitor visit, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(checksums);
+        ArgumentNullException.ThrowIfNull(visit);
+        var visited = 0;
+        foreach (var chunk in checksums.Chunk(1000))
+        {
+            foreach (var (checksum, embedding) in await GetAsync(model, chunk, ct).ConfigureAwait(false))
+            {
+                visit(checksum, embedding);
+                visited++;
+            }
+        }
+
+        return visited;
+    }
 }
+
+/// <summary>Receives one stored image embedding from <see cref="IClipEmbeddingStore.VisitAsync"/>.</summary>
+/// <param name="checksum">The asset checksum the embedding is stored under.</param>
+/// <param name="embedding">The embedding (dimension D); valid only during the call.</param>
+public delegate void ClipStoredEmbeddingVisitor(string checksum, ReadOnlySpan<float> embedding);
 
 /// <summary>
 /// An image tower whose work splits in two: decoding and preprocessing (CPU only, thread-safe, any number at once)

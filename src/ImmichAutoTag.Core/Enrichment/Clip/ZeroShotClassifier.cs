@@ -108,16 +108,39 @@ public sealed class ZeroShotClassifier
         }
 
         // Subtracting the largest logit keeps exp() finite; the softmax is unchanged by it.
-        var max = logits.Max();
-        var exp = logits.Select(l => Math.Exp(l - max)).ToArray();
-        var total = exp.Sum();
-        var ranked = exp
-            .Select((e, i) => new LabelProbability(names[i], e / total))
-            .Select((p, i) => (p, i))
-            .OrderByDescending(x => x.p.Probability)
-            .ThenBy(x => x.i)
-            .Select(x => x.p)
-            .ToArray();
+        var max = double.NegativeInfinity;
+        foreach (var l in logits)
+        {
+            max = Math.Max(max, l);
+        }
+
+        double total = 0;
+        for (var i = 0; i < logits.Length; i++)
+        {
+            logits[i] = Math.Exp(logits[i] - max);
+            total += logits[i];
+        }
+
+        for (var i = 0; i < logits.Length; i++)
+        {
+            logits[i] /= total;
+        }
+
+        // Most probable first; equal probabilities keep the label set's order. No LINQ: a re-score of 100k stored
+        // embeddings calls this 100k times.
+        var order = new int[logits.Length];
+        for (var i = 0; i < order.Length; i++)
+        {
+            order[i] = i;
+        }
+
+        Array.Sort(order, (a, b) => logits[a] != logits[b] ? logits[b].CompareTo(logits[a]) : a.CompareTo(b));
+        var ranked = new LabelProbability[order.Length];
+        for (var i = 0; i < order.Length; i++)
+        {
+            ranked[i] = new LabelProbability(names[order[i]], logits[order[i]]);
+        }
+
         var margin = ranked.Length > 1 ? ranked[0].Probability - ranked[1].Probability : ranked[0].Probability;
         var chosen = ranked[0].Probability >= rule.MinimumProbability && margin >= rule.MinimumMargin ? ranked[0].Label : null;
         return new ZeroShotResult(ranked, chosen, margin);
