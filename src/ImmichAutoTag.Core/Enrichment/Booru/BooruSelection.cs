@@ -39,7 +39,7 @@ public sealed record BooruCandidateAsset(Asset Asset, string Checksum, double Va
 /// </summary>
 public static class BooruSelection
 {
-    /// <summary>The selected assets of <paramref name="snapshot"/>, ordered by value (then newest file first, then id).</summary>
+    /// <summary>The selected assets of <paramref name="snapshot"/>, ordered by value (then newest upload first, then id).</summary>
     public static IReadOnlyList<BooruCandidateAsset> Select(BooruConfig config, LibrarySnapshot snapshot, RunOptions options, IIllustrationScores? clip)
     {
         ArgumentNullException.ThrowIfNull(config);
@@ -88,7 +88,17 @@ public static class BooruSelection
             selected.Add(new BooruCandidateAsset(asset, checksum, value));
         }
 
-        return [.. selected.OrderByDescending(c => c.Value).ThenByDescending(c => c.Asset.FileCreatedAt).ThenBy(c => c.Asset.Id)];
+        return [.. selected.OrderByDescending(c => c.Value).ThenByDescending(c => NewestAt(c.Asset)).ThenBy(c => c.Asset.Id)];
+    }
+
+    /// <summary>
+    /// "Newest" for the queue: the upload to Immich (<see cref="Asset.UploadedAt"/>, Immich's <c>createdAt</c>), or the
+    /// file's creation date when the upload time is not known.
+    /// </summary>
+    public static DateTimeOffset NewestAt(Asset asset)
+    {
+        ArgumentNullException.ThrowIfNull(asset);
+        return asset.UploadedAt ?? asset.FileCreatedAt;
     }
 
     private static bool MatchesRule(RuleClassifier? rules, LibrarySnapshot snapshot, Asset asset)
