@@ -43,11 +43,11 @@ public sealed class BooruEnricherTests : IDisposable
 
     private static byte[] Thumbnail(FakeAsset asset) => FakeThumbnails.Webp(asset.ThumbnailColour ?? FakeThumbnails.ColourOf(asset.Id));
 
-    private async Task<BooruTags> RunAsync(BooruConfig config, FakeLibrary? immich = null)
+    private async Task<BooruTags> RunAsync(BooruConfig config, FakeLibrary? immich = null, FiltersConfig? filters = null)
     {
         immich ??= _immich;
-        var snapshot = await new LibraryGatherer(immich.Gateway, NullLogger.Instance).GatherAsync(new HashSet<string>(), [], null, CancellationToken.None);
-        var selected = BooruSelection.Select(config, snapshot, new RunOptions(), _clip);
+        var snapshot = await new LibraryGatherer(immich.Gateway, NullLogger.Instance).GatherAsync(filters?.FilterOut.SelectMany(r => r.TagNames).ToHashSet(StringComparer.Ordinal) ?? [], [], null, CancellationToken.None);
+        var selected = BooruSelection.Select(config, snapshot, new RunOptions(), _clip, filters);
         var services = new BooruServices(_booru, SqliteBooruStore.InFolder(_folder));
         return await new BooruEnricher(config, services, immich.Gateway, _clock, NullLogger.Instance).RunAsync(selected, "http://immich owner", CancellationToken.None);
     }
@@ -266,6 +266,27 @@ public sealed class BooruEnricherTests : IDisposable
 
         selected.Should().Equal(high.Id, newer.Id, older.Id, ruled.Id);
         selected.Should().NotContain([photo.Id, low.Id]);
+    }
+
+    [Fact]
+    public async Task Assets_the_run_filters_leave_out_are_never_selected_so_nothing_of_them_is_sent()
+    {
+        var shared = Illustration("shared.png", 0.9);
+        var private_ = Illustration("private.png", 0.95);
+        var other = Illustration("other.png", 0.8);
+        _immich.TagAsset(private_, "private");
+        var snapshot = await new LibraryGatherer(_immich.Gateway, NullLogger.Instance).GatherAsync(new HashSet<string> { "private" }, [], null, CancellationToken.None);
+        IEnumerable<Guid> Selected(FiltersConfig? filters) => BooruSelection.Select(Config, snapshot, new RunOptions(), _clip, filters).Select(s => s.Asset.Id);
+
+        Selected(null).Should().Equal(private_.Id, shared.Id, other.Id);
+        Selected(new FiltersConfig { FilterOut = [new RuleConfig { TagNames = ["private"] }] }).Should().Equal(shared.Id, other.Id);
+        Selected(new FiltersConfig { FilterIn = [new RuleConfig { AssetLinks = [shared.Id.ToString()] }] }).Should().Equal(shared.Id);
+
+        var tags = await RunAsync(Config, filters: new FiltersConfig { FilterOut = [new RuleConfig { TagNames = ["private"] }] });
+
+        tags.Results.Keys.Should().NotContain(private_.Id);
+        _booru.Calls.Select(c => c.Key).Should().NotContain(MemoryBooruServices.Sha1(Thumbnail(private_))).And.NotContain(Md5Of(private_));
+        _immich.Server.Requests.All.Should().NotContain(r => r.Path.Contains(private_.Id.ToString(), StringComparison.Ordinal) && (r.OperationId == "downloadAsset" || r.OperationId == "viewAsset"));
     }
 
     [Fact]
