@@ -280,7 +280,7 @@ public sealed class BooruEnricherTests : IDisposable
 
         Selected(null).Should().Equal(private_.Id, shared.Id, other.Id);
         Selected(new FiltersConfig { FilterOut = [new RuleConfig { TagNames = ["private"] }] }).Should().Equal(shared.Id, other.Id);
-        Selected(new FiltersConfig { FilterIn = [new RuleConfig { AssetLinks = [shared.Id.ToString()] }] }).Should().Equal(shared.Id);
+        Selected(new FiltersConfig { FilterIn = [new RuleConfig { AssetIds = [shared.Id] }] }).Should().Equal(shared.Id);
 
         var tags = await RunAsync(Config, filters: new FiltersConfig { FilterOut = [new RuleConfig { TagNames = ["private"] }] });
 
