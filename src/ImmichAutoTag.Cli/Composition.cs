@@ -25,7 +25,7 @@ internal static class Composition
         services
             .AddImmichAutoTagCore()
             .AddImmichAutoTagConfig()
-            .AddImmichAutoTagInfrastructure(new RunLocations(outputRoot, stateFolder, $"choose another with --state or {Locations.StateVariable}"));
+            .AddImmichAutoTagInfrastructure(new RunLocations(outputRoot, stateFolder, $"choose another with --state or {Locations.StateVariable}"), context.Environment);
         if (connection is null)
         {
             services.AddImmichGateway(context.Connection);

@@ -40,6 +40,7 @@ public sealed partial class ImmichGateway
         LivePhotoVideoId = Guid.TryParse(dto.LivePhotoVideoId, out var video) ? video : null,
         LibraryId = dto.LibraryId,
         Checksum = dto.Checksum,
+        UploadedAt = dto.CreatedAt,
     };
 
     private static AssetDetail MapDetail(Dto.AssetResponseDto dto) =>

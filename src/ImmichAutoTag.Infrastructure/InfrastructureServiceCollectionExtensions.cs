@@ -16,7 +16,11 @@ public static class InfrastructureServiceCollectionExtensions
     /// Registers the run lock, status.json, the queue-pause markers, the run folders and reports, and the SQLite
     /// stores (state.db), all in <paramref name="locations"/>.
     /// </summary>
-    public static IServiceCollection AddImmichAutoTagInfrastructure(this IServiceCollection services, RunLocations locations)
+    /// <param name="services">The container.</param>
+    /// <param name="locations">The output and state folders.</param>
+    /// <param name="environment">Where the booru keys are read (<c>SAUCENAO_API_KEY</c>, <c>DANBOORU_LOGIN</c>,
+    /// <c>DANBOORU_API_KEY</c>): the command's environment; null: the process's.</param>
+    public static IServiceCollection AddImmichAutoTagInfrastructure(this IServiceCollection services, RunLocations locations, Func<string, string?>? environment = null)
     {
         ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(locations);
@@ -44,7 +48,7 @@ public static class InfrastructureServiceCollectionExtensions
 
         // Nothing of booru is contacted here: the clients are built by the first run whose config turns booru: on.
         services.AddSingleton(sp => new Core.Enrichment.Booru.BooruServices(
-            new BooruClientsForConfig(sp.GetService<Microsoft.Extensions.Logging.ILoggerFactory>() ?? Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance, sp.GetRequiredService<TimeProvider>()),
+            new BooruClientsForConfig(sp.GetService<Microsoft.Extensions.Logging.ILoggerFactory>() ?? Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance, sp.GetRequiredService<TimeProvider>(), environment),
             SqliteBooruStore.InFolder(locations.StateFolder)));
         return services;
     }

@@ -190,7 +190,7 @@ public sealed class SqliteBooruStore(string databasePath) : IBooruStore
                 checksum.Value = item.Checksum;
                 asset.Value = item.AssetId.ToString();
                 value.Value = item.Value;
-                created.Value = StateDatabase.Format(item.FileCreatedAt);
+                created.Value = StateDatabase.Format(item.UploadedAt); // column file_created_at: its first name, kept for existing state files
                 queued.Value = StateDatabase.Format(item.QueuedAt);
                 await upsert.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
             }

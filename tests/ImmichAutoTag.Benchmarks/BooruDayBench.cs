@@ -5,19 +5,23 @@ using System.Text.Json;
 using ImmichAutoTag.Core.Configuration;
 using ImmichAutoTag.Core.Engine;
 using ImmichAutoTag.Core.Enrichment.Booru;
+using ImmichAutoTag.Immich;
 using ImmichAutoTag.Infrastructure;
 using ImmichAutoTag.TestKit;
+using ImmichAutoTag.TestKit.Booru;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace ImmichAutoTag.Benchmarks;
 
 /// <summary>
 /// <c>--booru-day</c>: two simulated days of the booru step on a virtual clock over a library of illustrations in the
-/// fake Immich (in-process): a scheduled run every hour, each looking up for at most <c>max_run_minutes</c>, with the
-/// state database (cache, quota, queue) kept between runs and days. The booru services are in-process fakes of the
-/// step's ports that enforce SauceNAO's two windows (a search beyond them gets the service's 429) and answer from a
-/// seeded table. Reports 429s, the share of the daily SauceNAO quota spent and on which assets, repeated look-ups,
-/// matches per source and cache hits, per day.
+/// test kit's fake Immich: a scheduled run every hour, each looking up for at most <c>max_run_minutes</c>, with the
+/// state database (cache, quota, queue) kept between runs and days. Everything goes over HTTP on 127.0.0.1: the
+/// product's gateway to the fake Immich, and the product's booru clients (built as the CLI builds them, keys from the
+/// environment) to the test kit's Danbooru, SauceNAO and IQDB fakes, which enforce SauceNAO's two windows and a
+/// Danbooru read rate on the same virtual clock (a request beyond them gets the service's 429). Reports, from the
+/// fakes' own request logs, 429s, the share of the daily SauceNAO quota spent and on which assets, repeated look-ups,
+/// and from the step matches per source and cache hits, per day.
 /// </summary>
 internal static class BooruDayBench
 {
@@ -57,65 +61,65 @@ internal static class BooruDayBench
 
         var wall = Stopwatch.StartNew();
         var clock = new VirtualClock(DayOne);
-        await using var server = FakeImmichServer.Create(new FakeImmichOptions { Clock = clock });
+        await using var server = await FakeImmichServer.StartAsync(new FakeImmichOptions { Clock = clock }, ct);
         var user = server.State.AddUser("Owner", "owner@example.com", isAdmin: true);
         var key = server.State.AddApiKey(user.Id, "all");
-        using var gateway = server.ConnectInProcess(key, o => o with { MaxRetries = 0 });
+        using var gateway = ImmichGateway.Create(new ImmichConnectionOptions(server.BaseUrl, key));
 
-        // The library: every asset an illustration with a CLIP value; some byte-identical to a Danbooru post, some
-        // found by SauceNAO (above or between the bars), some by IQDB only.
+        // The library: every asset an illustration with a CLIP value, its thumbnail a distinct real WebP; the booru
+        // fakes know each asset's original and thumbnail bytes in IllustrationLibrary.Synthetic's fixed mix (Danbooru
+        // files, SauceNAO hits and near misses, IQDB-only hits, unknown pictures).
         var random = new Random(seed);
         var scores = new Scores();
-        var booru = new DayFakes(clock, shortLimit: 4, longLimit: daily);
-        var truth = new Dictionary<Guid, string>();
-        for (var i = 0; i < assets; i++)
+        var byNumber = new List<Guid>(assets);
+        using var colours = DistinctThumbnails().GetEnumerator();
+        var library = IllustrationLibrary.Synthetic(assets, i =>
         {
             var asset = server.State.AddAsset(user.Id, $"art{i:00000}.png", DayOne.AddDays(-365).AddMinutes(i), $"/library/art{i:00000}.png");
+            colours.MoveNext();
+            var (colour, webp) = colours.Current;
+            asset.ThumbnailColour = colour;
             scores.Set(asset.Id, 0.5 + (random.NextDouble() / 2));
-            var roll = random.NextDouble();
-            var postId = 5_000_000L + i;
-            if (roll < 0.15)
-            {
-                booru.Posts[postId] = Post(postId);
-                booru.ByMd5[Md5(asset.Original())] = booru.Posts[postId];
-                truth[asset.Id] = "danbooru_md5";
-            }
-            else if (roll < 0.60)
-            {
-                booru.Posts[postId] = Post(postId);
-                booru.SauceAnswers[asset.Id] = (91 + (random.NextDouble() * 8), postId);
-                booru.IqdbAnswers[asset.Id] = (92, postId);
-                truth[asset.Id] = "saucenao";
-            }
-            else if (roll < 0.70)
-            {
-                booru.SauceAnswers[asset.Id] = (75, postId);
-                truth[asset.Id] = "review";
-            }
-            else if (roll < 0.80)
-            {
-                booru.Posts[postId] = Post(postId);
-                booru.IqdbAnswers[asset.Id] = (93, postId);
-                truth[asset.Id] = "iqdb";
-            }
-        }
+            byNumber.Add(asset.Id);
+            return (asset.Original(), webp);
+        });
+        await using var booru = await BooruFakes.StartAsync(library, clock, listen: true, shortLimit: ShortLimit, longLimit: daily, danbooruReadsPerSecond: DanbooruReadsPerSecond, ct: ct);
+        var environment = new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            ["SAUCENAO_API_KEY"] = BooruFakes.SauceNaoKey,
+            ["DANBOORU_LOGIN"] = BooruFakes.DanbooruLogin,
+            ["DANBOORU_API_KEY"] = BooruFakes.DanbooruApiKey,
+        };
+        using var clients = new BooruClientsForConfig(NullLoggerFactory.Instance, clock, name => environment.GetValueOrDefault(name));
 
-        booru.ThumbnailOwner = server.State;
         var folder = Directory.CreateTempSubdirectory("booru-day-").FullName;
         try
         {
             var store = SqliteBooruStore.InFolder(folder);
-            var config = new BooruConfig { Enabled = true, MaxRunMinutes = 30, DailyBudgetMargin = 0 };
+            var config = new BooruConfig
+            {
+                Enabled = true,
+                MaxRunMinutes = 30,
+                DailyBudgetMargin = 0,
+                DanbooruUrl = booru.Danbooru.BaseUrl.ToString(),
+                Sources =
+                [
+                    new(BooruSource.DanbooruMd5),
+                    new(BooruSource.SauceNao, 90, 70, booru.SauceNao.BaseUrl.ToString()),
+                    new(BooruSource.Iqdb, 90, 75, booru.Iqdb.BaseUrl.ToString()),
+                ],
+            };
             var snapshot = await new LibraryGatherer(gateway, NullLogger.Instance).GatherAsync(new HashSet<string>(), [], null, ct);
             var selected = BooruSelection.Select(config, snapshot, new RunOptions(), scores);
             var rank = selected.Select((s, i) => (s.Asset.Id, i)).ToDictionary(x => x.Id, x => x.i);
+            var assetOfUpload = library.All.ToDictionary(p => p.UploadMd5, p => byNumber[p.Number], StringComparer.Ordinal);
             var days = new List<Dictionary<string, object?>>();
             var sauceSearchedBefore = new HashSet<Guid>();
+            var runSeconds = new List<double>();
             for (var day = 0; day < 2; day++)
             {
                 var start = DayOne.AddDays(day);
-                var sauceBefore = booru.SauceSearches.Count;
-                var http429Before = booru.Http429;
+                var logBefore = Logs(booru).ToDictionary(l => l.Key, l => l.Value.Count, StringComparer.Ordinal);
                 var hits = new Dictionary<BooruLookupKind, int>();
                 var looked = new Dictionary<BooruLookupKind, int>();
                 BooruTags? last = null;
@@ -127,7 +131,9 @@ internal static class BooruDayBench
                         clock.Advance(at - clock.GetUtcNow());
                     }
 
-                    last = await new BooruEnricher(config, new BooruServices(booru, store), gateway, clock, NullLogger.Instance).RunAsync(selected, "bench", ct);
+                    var run = Stopwatch.StartNew();
+                    last = await new BooruEnricher(config, new BooruServices(clients, store), gateway, clock, NullLogger.Instance).RunAsync(selected, "bench", ct);
+                    runSeconds.Add(run.Elapsed.TotalSeconds);
                     foreach (var (k, n) in last.Stats.CacheHits)
                     {
                         hits[k] = hits.GetValueOrDefault(k) + n;
@@ -139,8 +145,11 @@ internal static class BooruDayBench
                     }
                 }
 
+                // What the fakes saw today (their own request logs: the measure is the services', not the tool's).
+                var today = Logs(booru).ToDictionary(l => l.Key, l => l.Value.Skip(logBefore[l.Key]).ToList(), StringComparer.Ordinal);
+                var searchedToday = today["saucenao"].Where(r => r.StatusCode == 200).Select(r => assetOfUpload[Md5Of(r)]).ToList();
+
                 // Spent on the highest values: no asset still waiting for SauceNAO at the day's end ranks above one it searched.
-                var searchedToday = booru.SauceSearches.Skip(sauceBefore).ToList();
                 var waiting = last!.Results.Values.Where(r => r.Verdict == BooruVerdict.Pending && !sauceSearchedBefore.Contains(r.AssetId) && !searchedToday.Contains(r.AssetId)).Select(r => rank[r.AssetId]).DefaultIfEmpty(int.MaxValue).Min();
                 var onTop = searchedToday.Count(id => rank[id] < waiting);
                 sauceSearchedBefore.UnionWith(searchedToday);
@@ -148,12 +157,13 @@ internal static class BooruDayBench
                 days.Add(new Dictionary<string, object?>
                 {
                     ["day"] = day + 1,
-                    ["http_429"] = booru.Http429 - http429Before,
+                    ["http_429"] = today.Values.Sum(l => l.Count(r => r.StatusCode == 429)),
                     ["saucenao_searches"] = searchedToday.Count,
                     ["saucenao_daily_limit"] = daily,
                     ["quota_used_fraction"] = Math.Round(searchedToday.Count / (double)daily, 4),
                     ["quota_on_highest_value_fraction"] = searchedToday.Count == 0 ? 0 : Math.Round(onTop / (double)searchedToday.Count, 4),
-                    ["repeated_lookups"] = booru.Repeated(),
+                    ["repeated_lookups"] = Repeated(booru),
+                    ["requests_by_service"] = today.ToDictionary(l => l.Key, l => l.Value.Count, StringComparer.Ordinal),
                     ["matched_by_source"] = last.Stats.MatchedBySource.OrderBy(kv => kv.Key).ToDictionary(kv => BooruAssetResult.SourceName(kv.Key), kv => kv.Value),
                     ["lookups_sent"] = looked.OrderBy(kv => kv.Key).ToDictionary(kv => kv.Key.ToString(), kv => kv.Value),
                     ["cache_hits"] = hits.OrderBy(kv => kv.Key).ToDictionary(kv => kv.Key.ToString(), kv => kv.Value),
@@ -163,6 +173,8 @@ internal static class BooruDayBench
                 });
             }
 
+            var http429 = Logs(booru).Values.Sum(l => l.Count(r => r.StatusCode == 429));
+            var repeated = Repeated(booru);
             var result = new Dictionary<string, object?>
             {
                 ["booru_day"] = new Dictionary<string, object?>
@@ -171,16 +183,20 @@ internal static class BooruDayBench
                     ["selected"] = selected.Count,
                     ["runs_per_day"] = 24,
                     ["max_run_minutes"] = config.MaxRunMinutes,
-                    ["saucenao_short_limit"] = 4,
+                    ["transport"] = "HTTP on 127.0.0.1: TestKit fake Immich and booru fakes (Danbooru, SauceNAO, IQDB), product clients via BooruClientsForConfig",
+                    ["saucenao_short_limit"] = ShortLimit,
                     ["saucenao_daily_limit"] = daily,
-                    ["http_429"] = booru.Http429,
+                    ["danbooru_reads_per_second"] = DanbooruReadsPerSecond,
+                    ["http_429"] = http429,
                     ["quota_used_fraction"] = days[0]["quota_used_fraction"],
                     ["quota_on_highest_value_fraction"] = days[0]["quota_on_highest_value_fraction"],
-                    ["repeated_lookups"] = booru.Repeated(),
+                    ["repeated_lookups"] = repeated,
                     ["matched_by_source"] = days[^1]["matched_by_source"],
                     ["cache_hits"] = days[^1]["cache_hits"],
-                    ["library_truth"] = truth.Values.GroupBy(v => v).OrderBy(g => g.Key, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Count()),
+                    ["library_truth"] = Truth(library),
                     ["days"] = days,
+                    ["run_seconds_max"] = Math.Round(runSeconds.Max(), 2),
+                    ["run_seconds_median"] = Math.Round(runSeconds.Order().ElementAt(runSeconds.Count / 2), 2),
                     ["wall_seconds"] = Math.Round(wall.Elapsed.TotalSeconds, 1),
                 },
             };
@@ -191,7 +207,7 @@ internal static class BooruDayBench
                 await File.WriteAllTextAsync(json, text, ct);
             }
 
-            return booru.Http429 == 0 && booru.Repeated() == 0 ? 0 : 1;
+            return http429 == 0 && repeated == 0 ? 0 : 1;
         }
         finally
         {
@@ -199,12 +215,48 @@ internal static class BooruDayBench
         }
     }
 
-    private static BooruPost Post(long id) => new(id, null, BooruRating.General, ["character_" + id], ["series_" + (id % 50)], ["artist_" + (id % 300)], ["1girl", "solo"], []);
+    private const int ShortLimit = 4;
 
-    // Danbooru's file identifier, not security.
-#pragma warning disable CA5351
-    private static string Md5(byte[] bytes) => Convert.ToHexStringLower(MD5.HashData(bytes));
-#pragma warning restore CA5351
+    // Danbooru does not limit reads; the fake does, above the client's own pacing (2 per second, burst 2), to show none is exceeded.
+    private const int DanbooruReadsPerSecond = 4;
+
+    private static Dictionary<string, IReadOnlyList<RecordedRequest>> Logs(BooruFakes booru) => new(StringComparer.Ordinal)
+    {
+        ["danbooru"] = booru.Danbooru.Requests.All,
+        ["saucenao"] = booru.SauceNao.Requests.All,
+        ["iqdb"] = booru.Iqdb.Requests.All,
+    };
+
+    /// <summary>Look-ups a service answered (any answer but a refusal for pace) more than once: Danbooru by URL, searches by the upload's MD5.</summary>
+    private static int Repeated(BooruFakes booru) => Logs(booru)
+        .SelectMany(l => l.Value.Where(r => r.StatusCode is >= 200 and < 500 and not 429).Select(r => l.Key + " " + (l.Key == "danbooru" ? r.Path : Md5Of(r))))
+        .GroupBy(k => k, StringComparer.Ordinal)
+        .Count(g => g.Count() > 1);
+
+    private static string Md5Of(RecordedRequest request) => request.Body is { } body && body.StartsWith("file md5=", StringComparison.Ordinal) ? body["file md5=".Length..] : "";
+
+    private static Dictionary<string, int> Truth(IllustrationLibrary library) => library.All
+        .GroupBy(p => p.OriginalOnDanbooru ? "danbooru_md5" : p.SauceNaoSimilarity >= 90 ? "saucenao" : p.IqdbSimilarity >= 90 ? "iqdb" : p.SauceNaoSimilarity >= 70 ? "review" : "unknown")
+        .OrderBy(g => g.Key, StringComparer.Ordinal)
+        .ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal);
+
+    /// <summary>Thumbnail colours whose WebP bytes all differ (the reverse-search fakes know a picture by its upload's MD5).</summary>
+    private static IEnumerable<((byte R, byte G, byte B) Colour, byte[] Webp)> DistinctThumbnails()
+    {
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        for (var n = 0; n < 1 << 15; n++)
+        {
+            // 32 levels per channel, 8 apart: lossy WebP keeps them apart; a collision is skipped anyway.
+            var colour = ((byte)(((n >> 10) & 31) * 8), (byte)(((n >> 5) & 31) * 8), (byte)((n & 31) * 8));
+            var webp = FakeThumbnails.Webp(colour);
+            if (seen.Add(Convert.ToHexString(SHA256.HashData(webp))))
+            {
+                yield return (colour, webp);
+            }
+        }
+
+        throw new InvalidOperationException("no more distinct thumbnails");
+    }
 
     private sealed class Scores : IIllustrationScores
     {
@@ -215,106 +267,5 @@ internal static class BooruDayBench
         public double? Probability(Guid assetId, string label) => label == "anime" && _values.TryGetValue(assetId, out var v) ? v : null;
 
         public string? Label(Guid assetId) => _values.ContainsKey(assetId) ? "anime" : null;
-    }
-
-    /// <summary>The booru services of the simulated day: answers by asset (found from the uploaded thumbnail), SauceNAO's windows enforced.</summary>
-    private sealed class DayFakes(TimeProvider clock, int shortLimit, int longLimit) : IBooruClientFactory, IDanbooruClient
-    {
-        private readonly List<DateTimeOffset> _window = [];
-        private readonly Dictionary<string, int> _answered = new(StringComparer.Ordinal);
-        private Dictionary<string, Guid>? _byThumbnail;
-        private DateTimeOffset? _dayStart;
-        private int _today;
-
-        public Dictionary<long, BooruPost> Posts { get; } = [];
-
-        public Dictionary<string, BooruPost> ByMd5 { get; } = new(StringComparer.Ordinal);
-
-        public Dictionary<Guid, (double Similarity, long PostId)> SauceAnswers { get; } = [];
-
-        public Dictionary<Guid, (double Similarity, long PostId)> IqdbAnswers { get; } = [];
-
-        public List<Guid> SauceSearches { get; } = [];
-
-        public int Http429 { get; private set; }
-
-        public FakeImmichState? ThumbnailOwner { get; set; }
-
-        public int Repeated() => _answered.Values.Count(n => n > 1);
-
-        public IDanbooruClient Danbooru(BooruConfig config) => this;
-
-        public IReverseImageSearch? Search(BooruSourceConfig source) => source.Source switch
-        {
-            BooruSource.SauceNao => new Engine(this, BooruSource.SauceNao),
-            BooruSource.Iqdb => new Engine(this, BooruSource.Iqdb),
-            _ => null,
-        };
-
-        public Task<BooruPost?> GetPostByMd5Async(string md5, CancellationToken ct)
-        {
-            Answered("md5:" + md5);
-            return Task.FromResult(ByMd5.GetValueOrDefault(md5));
-        }
-
-        public Task<BooruPost?> GetPostAsync(long id, CancellationToken ct)
-        {
-            Answered("post:" + id.ToString(CultureInfo.InvariantCulture));
-            return Task.FromResult(Posts.GetValueOrDefault(id));
-        }
-
-        private void Answered(string key) => _answered[key] = _answered.GetValueOrDefault(key) + 1;
-
-        private Guid AssetOf(ReadOnlyMemory<byte> upload)
-        {
-            // The fake Immich's thumbnails differ per asset colour; index them once.
-            _byThumbnail ??= ThumbnailOwner!.Assets.ToDictionary(a => Convert.ToHexString(SHA256.HashData(FakeThumbnails.Webp(a.ThumbnailColour ?? FakeThumbnails.ColourOf(a.Id)))), a => a.Id, StringComparer.Ordinal);
-            return _byThumbnail.GetValueOrDefault(Convert.ToHexString(SHA256.HashData(upload.Span)));
-        }
-
-        private ReverseSearchAnswer Sauce(Guid asset)
-        {
-            var now = clock.GetUtcNow();
-            if (_dayStart is not { } start || now >= start.AddHours(24))
-            {
-                _dayStart = now;
-                _today = 0;
-            }
-
-            _window.RemoveAll(t => t <= now.AddSeconds(-30));
-            if (_today >= longLimit || _window.Count >= shortLimit)
-            {
-                Http429++;
-                throw new BooruException(BooruSource.SauceNao, _today >= longLimit ? BooruFailure.DailyLimitReached : BooruFailure.ShortWindowExhausted, "HTTP 429");
-            }
-
-            _window.Add(now);
-            _today++;
-            SauceSearches.Add(asset);
-            Answered("saucenao:" + asset);
-            var quota = new SearchQuota(shortLimit, shortLimit - _window.Count, longLimit, longLimit - _today);
-            return SauceAnswers.TryGetValue(asset, out var a)
-                ? new ReverseSearchAnswer([new ReverseSearchMatch(BooruSource.SauceNao, a.Similarity, a.PostId, null, [new Uri($"https://danbooru.donmai.us/posts/{a.PostId}")])], quota)
-                : new ReverseSearchAnswer([], quota);
-        }
-
-        private ReverseSearchAnswer Iqdb(Guid asset)
-        {
-            Answered("iqdb:" + asset);
-            return IqdbAnswers.TryGetValue(asset, out var a)
-                ? new ReverseSearchAnswer([new ReverseSearchMatch(BooruSource.Iqdb, a.Similarity, a.PostId, null, [new Uri($"https://danbooru.donmai.us/posts/{a.PostId}")])], null)
-                : new ReverseSearchAnswer([], null);
-        }
-
-        private sealed class Engine(DayFakes owner, BooruSource source) : IReverseImageSearch
-        {
-            public BooruSource Source => source;
-
-            public Task<ReverseSearchAnswer> SearchAsync(ReadOnlyMemory<byte> image, string fileName, CancellationToken ct)
-            {
-                var asset = owner.AssetOf(image);
-                return Task.FromResult(source == BooruSource.SauceNao ? owner.Sauce(asset) : owner.Iqdb(asset));
-            }
-        }
     }
 }

@@ -3,13 +3,8 @@ using System.Net.Http.Headers;
 using System.Text;
 using ImmichAutoTag.TestKit.Http;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.WebUtilities;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace ImmichAutoTag.TestKit;
 
@@ -92,10 +87,7 @@ public sealed class FakeImmichServer : IAsyncDisposable
         var state = NewState(options);
         var routes = new FakeEndpoints(state, options).Build();
         var server = new FakeImmichServer(null, state, routes);
-        server._app = await server.ListenAsync(0, ct);
-        var address = server._app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!
-            .Addresses.First(); // non-null: Kestrel always exposes its addresses
-        server.BaseUrl = new Uri(address.TrimEnd('/') + "/");
+        (server._app, server.BaseUrl) = await LoopbackHost.StartAsync(server.HandleAsync, 0, ct);
         return server;
     }
 
@@ -108,11 +100,7 @@ public sealed class FakeImmichServer : IAsyncDisposable
         if (_app is { } app)
         {
             _app = null;
-
-            // Requests still open (held by a fault) are cut after a short grace, as a server going down does.
-            using var grace = new CancellationTokenSource(TimeSpan.FromSeconds(2));
-            await app.StopAsync(grace.Token);
-            await app.DisposeAsync();
+            await LoopbackHost.StopAsync(app);
         }
     }
 
@@ -121,28 +109,8 @@ public sealed class FakeImmichServer : IAsyncDisposable
     {
         if (_app is null && BaseUrl != InProcessBaseUrl)
         {
-            _app = await ListenAsync(BaseUrl.Port, ct);
+            (_app, _) = await LoopbackHost.StartAsync(HandleAsync, BaseUrl.Port, ct);
         }
-    }
-
-    private async Task<WebApplication> ListenAsync(int port, CancellationToken ct)
-    {
-        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
-        {
-            ApplicationName = typeof(FakeImmichServer).Assembly.GetName().Name,
-            ContentRootPath = AppContext.BaseDirectory,
-        });
-        builder.Logging.ClearProviders();
-        builder.WebHost.UseKestrel(k =>
-        {
-            k.Listen(IPAddress.Loopback, port);
-            // Bulk id lists can be large; Immich's own limit is about 10 MB.
-            k.Limits.MaxRequestBodySize = 64 * 1024 * 1024;
-        });
-        var app = builder.Build();
-        app.Run(HandleAsync);
-        await app.StartAsync(ct);
-        return app;
     }
 
     private static FakeImmichState NewState(FakeImmichOptions options) =>

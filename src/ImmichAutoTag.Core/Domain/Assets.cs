@@ -50,6 +50,12 @@ public sealed record Asset(
     /// <see cref="UpdatedAt"/>, which every tag change and metadata re-read moves. Null when not known.
     /// </summary>
     public string? Checksum { get; init; }
+
+    /// <summary>
+    /// When the asset was uploaded to Immich (its <c>createdAt</c>: "the UTC timestamp when the asset was originally
+    /// uploaded to Immich", unlike <see cref="FileCreatedAt"/>, the file's own date); null when not known.
+    /// </summary>
+    public DateTimeOffset? UploadedAt { get; init; }
 }
 
 /// <summary>An asset with the tags attached to it directly (ancestors of those tags are not listed).</summary>

@@ -1,14 +1,10 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
+using ImmichAutoTag.TestKit.Http;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.WebUtilities;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Primitives;
 
 namespace ImmichAutoTag.TestKit.Booru;
@@ -83,23 +79,7 @@ public abstract class BooruFakeServer : IAsyncDisposable
             return;
         }
 
-        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
-        {
-            ApplicationName = typeof(BooruFakeServer).Assembly.GetName().Name,
-            ContentRootPath = AppContext.BaseDirectory,
-        });
-        builder.Logging.ClearProviders();
-        builder.WebHost.UseKestrel(k =>
-        {
-            k.Listen(IPAddress.Loopback, 0);
-            k.Limits.MaxRequestBodySize = 64 * 1024 * 1024;
-        });
-        var app = builder.Build();
-        app.Run(HandleAsync);
-        await app.StartAsync(ct);
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First(); // non-null: Kestrel exposes its addresses
-        BaseUrl = new Uri(address.TrimEnd('/') + "/");
-        _app = app;
+        (_app, BaseUrl) = await LoopbackHost.StartAsync(HandleAsync, 0, ct);
     }
 
     /// <summary>A message handler that serves requests straight from this fake (the bottom of an HttpClient's chain).</summary>
@@ -111,9 +91,7 @@ public abstract class BooruFakeServer : IAsyncDisposable
         if (_app is { } app)
         {
             _app = null;
-            using var grace = new CancellationTokenSource(TimeSpan.FromSeconds(2));
-            await app.StopAsync(grace.Token);
-            await app.DisposeAsync();
+            await LoopbackHost.StopAsync(app);
         }
 
         GC.SuppressFinalize(this);

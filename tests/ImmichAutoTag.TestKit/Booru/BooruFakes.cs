@@ -56,14 +56,15 @@ public sealed class BooruFakes : IAsyncDisposable
     /// <summary>
     /// Creates the fakes; with <paramref name="listen"/> they also listen on 127.0.0.1 (a CLI process, a test over real
     /// sockets). The SauceNAO account is <see cref="SauceNaoKey"/> with <paramref name="shortLimit"/> and
-    /// <paramref name="longLimit"/>; the Danbooru account <see cref="DanbooruLogin"/>/<see cref="DanbooruApiKey"/>.
+    /// <paramref name="longLimit"/>; the Danbooru account <see cref="DanbooruLogin"/>/<see cref="DanbooruApiKey"/>, with
+    /// <paramref name="danbooruReadsPerSecond"/> reads per second before a 429 (null: unlimited).
     /// </summary>
     public static async Task<BooruFakes> StartAsync(
-        IllustrationLibrary library, TimeProvider clock, bool listen = true, int shortLimit = 4, int longLimit = 100, CancellationToken ct = default)
+        IllustrationLibrary library, TimeProvider clock, bool listen = true, int shortLimit = 4, int longLimit = 100, int? danbooruReadsPerSecond = null, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(library);
         ArgumentNullException.ThrowIfNull(clock);
-        var danbooru = new FakeDanbooru(library, new FakeDanbooruOptions { Clock = clock, Account = (DanbooruLogin, DanbooruApiKey) });
+        var danbooru = new FakeDanbooru(library, new FakeDanbooruOptions { Clock = clock, Account = (DanbooruLogin, DanbooruApiKey), ReadsPerSecond = danbooruReadsPerSecond });
         var sauceNao = new FakeSauceNao(library, new FakeSauceNaoOptions
         {
             Clock = clock,

@@ -206,7 +206,15 @@ public sealed class IllustrationLibrary
     /// 8 are SauceNAO hits at 90–99 % (ids in data, new and old URL forms in turn), 2 are SauceNAO near misses at
     /// 70–84 %, 2 are IQDB-only hits at 91–97 %, 2 are unknown everywhere.
     /// </summary>
-    public static IllustrationLibrary Synthetic(int count)
+    public static IllustrationLibrary Synthetic(int count) => Synthetic(count, null);
+
+    /// <summary>
+    /// <see cref="Synthetic(int)"/> with each picture's bytes given by <paramref name="bytes"/> (called with the picture's
+    /// number): e.g. the original and the thumbnail a fake Immich serves for the asset standing for that picture.
+    /// </summary>
+    /// <param name="count">Number of pictures.</param>
+    /// <param name="bytes">The user's file and the uploaded thumbnail of picture N; null: the default stand-ins.</param>
+    public static IllustrationLibrary Synthetic(int count, Func<int, (byte[] Original, byte[] Upload)>? bytes)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(count);
         var library = new IllustrationLibrary();
@@ -214,13 +222,14 @@ public sealed class IllustrationLibrary
         {
             var slot = i % 20;
             var spread = i * 7919 % 100 / 100.0; // 0.00–0.99, fixed per picture
+            var (original, upload) = bytes?.Invoke(i) ?? (null!, null!);
             _ = slot switch
             {
-                < 6 => library.Add(originalOnDanbooru: true, sauceNao: Math.Round(95 + (4 * spread), 2), iqdb: 95),
-                < 14 => library.Add(sauceNao: Math.Round(90 + (9 * spread), 2), sauceNaoLink: (SauceNaoLink)(slot % 3), iqdb: 90 + (int)(9 * spread)),
-                < 16 => library.Add(sauceNao: Math.Round(70 + (14 * spread), 2), iqdb: 60 + (int)(20 * spread)),
-                < 18 => library.Add(iqdb: 91 + (int)(6 * spread)),
-                _ => library.Add(),
+                < 6 => library.Add(original: original, upload: upload, originalOnDanbooru: true, sauceNao: Math.Round(95 + (4 * spread), 2), iqdb: 95),
+                < 14 => library.Add(original: original, upload: upload, sauceNao: Math.Round(90 + (9 * spread), 2), sauceNaoLink: (SauceNaoLink)(slot % 3), iqdb: 90 + (int)(9 * spread)),
+                < 16 => library.Add(original: original, upload: upload, sauceNao: Math.Round(70 + (14 * spread), 2), iqdb: 60 + (int)(20 * spread)),
+                < 18 => library.Add(original: original, upload: upload, iqdb: 91 + (int)(6 * spread)),
+                _ => library.Add(original: original, upload: upload),
             };
         }
 

@@ -43,11 +43,11 @@ public sealed class BooruEnricherTests : IDisposable
 
     private static byte[] Thumbnail(FakeAsset asset) => FakeThumbnails.Webp(asset.ThumbnailColour ?? FakeThumbnails.ColourOf(asset.Id));
 
-    private async Task<BooruTags> RunAsync(BooruConfig config, FakeLibrary? immich = null)
+    private async Task<BooruTags> RunAsync(BooruConfig config, FakeLibrary? immich = null, FiltersConfig? filters = null)
     {
         immich ??= _immich;
-        var snapshot = await new LibraryGatherer(immich.Gateway, NullLogger.Instance).GatherAsync(new HashSet<string>(), [], null, CancellationToken.None);
-        var selected = BooruSelection.Select(config, snapshot, new RunOptions(), _clip);
+        var snapshot = await new LibraryGatherer(immich.Gateway, NullLogger.Instance).GatherAsync(filters?.FilterOut.SelectMany(r => r.TagNames).ToHashSet(StringComparer.Ordinal) ?? [], [], null, CancellationToken.None);
+        var selected = BooruSelection.Select(config, snapshot, new RunOptions(), _clip, filters);
         var services = new BooruServices(_booru, SqliteBooruStore.InFolder(_folder));
         return await new BooruEnricher(config, services, immich.Gateway, _clock, NullLogger.Instance).RunAsync(selected, "http://immich owner", CancellationToken.None);
     }
@@ -75,6 +75,46 @@ public sealed class BooruEnricherTests : IDisposable
         _immich.CallsTo("downloadAsset").Should().Be(1, "the MD5 is cached by checksum");
         second.Stats.CacheHits.Should().ContainKey(BooruLookupKind.DanbooruMd5);
         second.Stats.LookedUp.Should().BeEmpty();
+    }
+
+    [Fact]
+    public async Task A_refused_answer_that_reports_the_daily_budget_spent_stops_SauceNao_for_the_run()
+    {
+        var refused = Illustration("broken.png", 0.95);
+        var next = Illustration("next.png", 0.9);
+        var last = Illustration("last.png", 0.8);
+        _booru.SauceNao.Refusals[MemoryBooruServices.Sha1(Thumbnail(refused))] = new BooruException(BooruSource.SauceNao, BooruFailure.ImageRefused, "status -3")
+        {
+            Quota = new SearchQuota(4, 3, 100, 2),
+        };
+        _booru.Iqdb.Answer(Thumbnail(next), (95, 7000005));
+        _booru.Posts.Add(MemoryBooruServices.Post(7000005));
+
+        var tags = await RunAsync(Config with { DailyBudgetMargin = 3 });
+
+        _booru.Calls.Where(c => c.Service == "SauceNao").Should().ContainSingle("the refusal said 2 searches are left, under the margin of 3");
+        tags.Stats.Stopped.Should().ContainKey(BooruSource.SauceNao).WhoseValue.Should().Contain("2 of 100");
+        _booru.Calls.Where(c => c.Service == "Iqdb").Should().HaveCount(3, "IQDB goes on");
+        tags.Results[next.Id].Verdict.Should().Be(BooruVerdict.Accepted);
+        tags.Results[last.Id].Verdict.Should().Be(BooruVerdict.Pending, "SauceNAO is still to be asked on another day");
+    }
+
+    [Fact]
+    public async Task A_429_that_reports_the_short_window_empty_waits_it_out_before_the_next_search()
+    {
+        var limited = Illustration("first.png", 0.95);
+        var after = Illustration("after.png", 0.9);
+        _booru.SauceNao.Refusals[MemoryBooruServices.Sha1(Thumbnail(limited))] = new BooruException(BooruSource.SauceNao, BooruFailure.ShortWindowExhausted, "HTTP 429", TimeSpan.FromSeconds(1))
+        {
+            Quota = new SearchQuota(4, -1, 100, 80),
+        };
+        var sauceAt = new List<DateTimeOffset>();
+        _booru.SauceNao.OnSearch = () => sauceAt.Add(_clock.GetUtcNow());
+
+        await RunAsync(Config);
+
+        sauceAt.Should().HaveCount(2, "the refused asset waits for the next run; the next one is searched once");
+        (sauceAt[1] - sauceAt[0]).Should().BeGreaterThanOrEqualTo(QuotaPolicy.ShortWindow, "the answer said no search is left in the 30 s window, whatever Retry-After said");
     }
 
     [Fact]
@@ -200,22 +240,76 @@ public sealed class BooruEnricherTests : IDisposable
     [Fact]
     public async Task Selection_takes_rules_or_the_clip_gate_orders_by_value_then_newest_and_leaves_photos_out()
     {
-        var photo = _immich.AddAsset("camera.jpg");
+        var uploads = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(T0);
+        using var immich = new FakeLibrary(uploads);
+        FakeAsset Illustration(string name, double clip)
+        {
+            uploads.Advance(TimeSpan.FromMinutes(1));
+            var asset = immich.AddAsset(name);
+            _clip.Set(asset.Id, "anime", clip);
+            return asset;
+        }
+
+        var photo = immich.AddAsset("camera.jpg");
         _clip.Set(photo.Id, "anime", 0.6);
         _clip.SetLabel(photo.Id, "photo");
         var low = Illustration("low.png", 0.3);
         var high = Illustration("high.png", 0.95);
         var older = Illustration("older.png", 0.7);
         var newer = Illustration("newer.png", 0.7);
-        var ruled = _immich.AddAsset("saved.png");
-        _immich.TagAsset(ruled, "fanart");
+        var ruled = immich.AddAsset("saved.png");
+        immich.TagAsset(ruled, "fanart");
         var config = Config with { Rules = [new RuleConfig { TagNames = ["fanart"] }] };
-        var snapshot = await new LibraryGatherer(_immich.Gateway, NullLogger.Instance).GatherAsync(new HashSet<string> { "fanart" }, [], null, CancellationToken.None);
+        var snapshot = await new LibraryGatherer(immich.Gateway, NullLogger.Instance).GatherAsync(new HashSet<string> { "fanart" }, [], null, CancellationToken.None);
 
         var selected = BooruSelection.Select(config, snapshot, new RunOptions(), _clip).Select(s => s.Asset.Id).ToList();
 
         selected.Should().Equal(high.Id, newer.Id, older.Id, ruled.Id);
         selected.Should().NotContain([photo.Id, low.Id]);
+    }
+
+    [Fact]
+    public async Task Assets_the_run_filters_leave_out_are_never_selected_so_nothing_of_them_is_sent()
+    {
+        var shared = Illustration("shared.png", 0.9);
+        var private_ = Illustration("private.png", 0.95);
+        var other = Illustration("other.png", 0.8);
+        _immich.TagAsset(private_, "private");
+        var snapshot = await new LibraryGatherer(_immich.Gateway, NullLogger.Instance).GatherAsync(new HashSet<string> { "private" }, [], null, CancellationToken.None);
+        IEnumerable<Guid> Selected(FiltersConfig? filters) => BooruSelection.Select(Config, snapshot, new RunOptions(), _clip, filters).Select(s => s.Asset.Id);
+
+        Selected(null).Should().Equal(private_.Id, shared.Id, other.Id);
+        Selected(new FiltersConfig { FilterOut = [new RuleConfig { TagNames = ["private"] }] }).Should().Equal(shared.Id, other.Id);
+        Selected(new FiltersConfig { FilterIn = [new RuleConfig { AssetIds = [shared.Id] }] }).Should().Equal(shared.Id);
+
+        var tags = await RunAsync(Config, filters: new FiltersConfig { FilterOut = [new RuleConfig { TagNames = ["private"] }] });
+
+        tags.Results.Keys.Should().NotContain(private_.Id);
+        _booru.Calls.Select(c => c.Key).Should().NotContain(MemoryBooruServices.Sha1(Thumbnail(private_))).And.NotContain(Md5Of(private_));
+        _immich.Server.Requests.All.Should().NotContain(r => r.Path.Contains(private_.Id.ToString(), StringComparison.Ordinal) && (r.OperationId == "downloadAsset" || r.OperationId == "viewAsset"));
+    }
+
+    [Fact]
+    public async Task Newest_means_the_latest_upload_to_Immich_not_the_newest_file()
+    {
+        var uploads = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(T0);
+        using var immich = new FakeLibrary(uploads);
+        var scanOfOldDrawing = immich.State.AddAsset(immich.User.Id, "scan.png", T0.AddYears(-20), "/library/scan.png");
+        uploads.Advance(TimeSpan.FromDays(1));
+        var recentFileUploadedEarlier = immich.State.AddAsset(immich.User.Id, "recent.png", T0.AddYears(-19), "/library/recent.png");
+        uploads.Advance(TimeSpan.FromDays(1));
+        var uploadedLast = immich.State.AddAsset(immich.User.Id, "old_scan.png", T0.AddYears(-30), "/library/old_scan.png");
+        foreach (var asset in new[] { scanOfOldDrawing, recentFileUploadedEarlier, uploadedLast })
+        {
+            _clip.Set(asset.Id, "anime", 0.8);
+        }
+
+        var snapshot = await new LibraryGatherer(immich.Gateway, NullLogger.Instance).GatherAsync(new HashSet<string>(), [], null, CancellationToken.None);
+        snapshot.Assets.Single(a => a.Id == uploadedLast.Id).UploadedAt.Should().Be(T0.AddDays(2), "the gateway reads Immich's createdAt");
+
+        var selected = BooruSelection.Select(Config, snapshot, new RunOptions(), _clip).Select(s => s.Asset.Id).ToList();
+
+        selected.Should().Equal([uploadedLast.Id, recentFileUploadedEarlier.Id, scanOfOldDrawing.Id], "equal values go newest upload first, whatever the files' own dates");
     }
 
     /// <summary>A CLIP outcome written by hand.</summary>

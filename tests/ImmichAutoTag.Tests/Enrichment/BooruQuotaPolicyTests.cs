@@ -135,4 +135,60 @@ public sealed class BooruQuotaPolicyTests
         miss.IsFresh(T0.AddDays(30), retry).Should().BeFalse();
         (miss with { Outcome = BooruLookupOutcome.Refused }).IsFresh(T0.AddDays(31), retry).Should().BeFalse();
     }
+
+    [Fact]
+    public void A_refusal_carrying_the_budget_teaches_it_and_the_next_decision_follows_it()
+    {
+        // A fresh state: nothing sent by us, yet the service's 429 says the short window is overdrawn and 50 are left today.
+        var shortGone = new BooruException(BooruSource.SauceNao, BooruFailure.ShortWindowExhausted, "429", TimeSpan.FromSeconds(1)) { Quota = new SearchQuota(4, -1, 100, 50) };
+        var state = QuotaPolicy.AfterFailure(new QuotaState(BooruSource.SauceNao), T0, shortGone, TimeSpan.Zero);
+
+        state.Reported.Should().Be(new SearchQuota(4, 0, 100, 50));
+        state.ReportedAt.Should().Be(T0);
+        var wait = QuotaPolicy.Decide(state, Sauce, T0.AddSeconds(2));
+        wait.Kind.Should().Be(QuotaDecisionKind.Wait);
+        wait.At.Should().Be(T0 + QuotaPolicy.ShortWindow + QuotaPolicy.Slack, "the answer's own counter outweighs a 1 s Retry-After");
+        QuotaPolicy.Decide(state, Sauce, T0 + QuotaPolicy.ShortWindow + QuotaPolicy.Slack).Kind.Should().Be(QuotaDecisionKind.Search);
+
+        // A refused image whose header reports the day spent down to the margin stops the source until the window turns.
+        var refused = new BooruException(BooruSource.SauceNao, BooruFailure.ImageRefused, "status -3") { Quota = new SearchQuota(4, 3, 100, 3) };
+        var spent = QuotaPolicy.AfterFailure(QuotaPolicy.AfterSearch(new QuotaState(BooruSource.SauceNao), T0, new SearchQuota(4, 3, 100, 10)), T0.AddMinutes(1), refused, TimeSpan.Zero);
+
+        spent.SearchesToday.Should().Be(2, "a refused image still counted as a search");
+        spent.Reported!.LongRemaining.Should().Be(3);
+        var stop = QuotaPolicy.Decide(spent, Sauce, T0.AddMinutes(2));
+        stop.Kind.Should().Be(QuotaDecisionKind.Stop);
+        stop.At.Should().Be(T0 + QuotaPolicy.LongWindow);
+    }
+
+    [Fact]
+    public void A_refusal_without_a_budget_keeps_the_learned_one()
+    {
+        var state = QuotaPolicy.AfterSearch(new QuotaState(BooruSource.SauceNao), T0, new SearchQuota(6, 5, 200, 150));
+        var refused = new BooruException(BooruSource.SauceNao, BooruFailure.ImageRefused, "HTTP 413");
+
+        QuotaPolicy.AfterFailure(state, T0.AddSeconds(10), refused, TimeSpan.Zero).Reported.Should().Be(new SearchQuota(6, 5, 200, 150));
+    }
+
+    [Fact]
+    public void A_sliding_daily_window_gives_the_budget_back_24_hours_after_each_search()
+    {
+        var pacing = QuotaPacing.SauceNao(dailyMargin: 0);
+        var state = new QuotaState(BooruSource.SauceNao);
+        for (var i = 0; i < 100; i++)
+        {
+            state = QuotaPolicy.AfterSearch(state, T0.AddMinutes(i), new SearchQuota(4, 3, 100, 99 - i));
+        }
+
+        QuotaPolicy.Decide(state, pacing, T0.AddHours(2)).Should().Match<QuotaDecision>(d => d.Kind == QuotaDecisionKind.Stop && d.At == T0 + QuotaPolicy.LongWindow);
+
+        // The next day's first search: a service whose window slides still counts the other 99 of yesterday.
+        var nextDay = T0 + QuotaPolicy.LongWindow + TimeSpan.FromSeconds(1);
+        QuotaPolicy.Decide(state, pacing, nextDay).Kind.Should().Be(QuotaDecisionKind.Search);
+        state = QuotaPolicy.AfterSearch(state, nextDay, new SearchQuota(4, 3, 100, 0));
+
+        var wait = QuotaPolicy.Decide(state, pacing, nextDay.AddSeconds(1));
+        wait.Kind.Should().Be(QuotaDecisionKind.Wait, "yesterday's second search leaves the window a minute after yesterday's first");
+        wait.At.Should().Be(T0.AddMinutes(1) + QuotaPolicy.LongWindow + QuotaPolicy.Slack);
+    }
 }

@@ -80,6 +80,12 @@ internal sealed class MemoryBooruServices : IBooruClientFactory
 
         public int Http429 { get; private set; }
 
+        /// <summary>Upload SHA-256 → the failure the service answers instead (e.g. a refused image carrying its quota).</summary>
+        public Dictionary<string, BooruException> Refusals { get; } = new(StringComparer.Ordinal);
+
+        /// <summary>Runs at the start of every search (e.g. to note the clock).</summary>
+        public Action? OnSearch { get; set; }
+
         public BooruSource Source => source;
 
         public void Answer(byte[] upload, params (double Similarity, long? DanbooruId)[] matches) =>
@@ -91,6 +97,12 @@ internal sealed class MemoryBooruServices : IBooruClientFactory
         {
             var key = Sha1(image.Span);
             owner.Calls.Add((source.ToString(), key));
+            OnSearch?.Invoke();
+            if (Refusals.TryGetValue(key, out var refusal))
+            {
+                throw refusal;
+            }
+
             var now = clock.GetUtcNow();
             SearchQuota? quota = null;
             if (shortLimit is { } limit && longLimit is { } daily)

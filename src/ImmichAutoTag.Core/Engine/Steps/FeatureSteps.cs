@@ -39,7 +39,7 @@ public static class FeatureSteps
             new AlbumDateCheckStep(config.AlbumDateConsistency),
             new AlbumSharingStep(config.AlbumPermissions),
             new ClipFeatureStep(config.Clip),
-            new Enrichment.Booru.BooruFeatureStep(config.Booru),
+            new Enrichment.Booru.BooruFeatureStep(config.Booru, config.Filters),
             .. options.AdditionalSteps,
         ];
         return (steps, outputs);

@@ -74,7 +74,7 @@ public sealed class BooruEnricher
 
         var now = _time.GetUtcNow();
         var store = _services.Store;
-        await store.ReplaceQueueAsync(scope, pending.DistinctBy(p => p.Checksum, StringComparer.Ordinal).Select(p => new BooruQueueItem(p.Checksum, p.Asset.Id, p.Value, p.Asset.FileCreatedAt, now)).ToList(), ct).ConfigureAwait(false);
+        await store.ReplaceQueueAsync(scope, pending.DistinctBy(p => p.Checksum, StringComparer.Ordinal).Select(p => new BooruQueueItem(p.Checksum, p.Asset.Id, p.Value, BooruSelection.NewestAt(p.Asset), now)).ToList(), ct).ConfigureAwait(false);
         var byChecksum = pending.ToLookup(p => p.Checksum, StringComparer.Ordinal);
         foreach (var item in await store.GetQueueAsync(scope, ct).ConfigureAwait(false))
         {

@@ -10,7 +10,9 @@ namespace ImmichAutoTag.Core.Enrichment.Booru;
 /// run fact (workflow rules and reports read it). It plans the tags below <c>booru.tag_root</c> and the review tag as
 /// owned tags: each accepted asset gets exactly its post's tags, with the source and similarity as the reason.
 /// </summary>
-public sealed class BooruFeatureStep(BooruConfig config) : IFeatureStep
+/// <param name="config">The <c>booru:</c> section.</param>
+/// <param name="filters">The run's <c>filters:</c>; assets they leave out are never looked up.</param>
+public sealed class BooruFeatureStep(BooruConfig config, FiltersConfig? filters = null) : IFeatureStep
 {
     /// <summary>The step's name (the <see cref="ChangeReason.Step"/> of its tag changes).</summary>
     public const string StepName = "booru_tags";
@@ -49,7 +51,7 @@ public sealed class BooruFeatureStep(BooruConfig config) : IFeatureStep
         ArgumentNullException.ThrowIfNull(context);
         var services = context.Options.Booru ?? throw new InvalidOperationException("booru.enabled is true but the run was composed without the booru runtime (RunOptions.Booru).");
         var clip = context.Facts.Get<ClipLabels>() is { } labels ? new ClipIllustrationScores(labels) : null;
-        var selected = BooruSelection.Select(config, context.Snapshot, context.Options, clip);
+        var selected = BooruSelection.Select(config, context.Snapshot, context.Options, clip, filters);
         var scope = $"{context.Gateway.ServerUrl} {context.Snapshot.User.Id}";
         var tags = await new BooruEnricher(config, services, context.Gateway, context.Time, context.Logger).RunAsync(selected, scope, ct).ConfigureAwait(false);
         context.Facts.Set(tags);

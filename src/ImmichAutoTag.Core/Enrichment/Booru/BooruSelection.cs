@@ -39,13 +39,21 @@ public sealed record BooruCandidateAsset(Asset Asset, string Checksum, double Va
 /// </summary>
 public static class BooruSelection
 {
-    /// <summary>The selected assets of <paramref name="snapshot"/>, ordered by value (then newest file first, then id).</summary>
-    public static IReadOnlyList<BooruCandidateAsset> Select(BooruConfig config, LibrarySnapshot snapshot, RunOptions options, IIllustrationScores? clip)
+    /// <summary>The selected assets of <paramref name="snapshot"/>, ordered by value (then newest upload first, then id).</summary>
+    /// <param name="config">The <c>booru:</c> section.</param>
+    /// <param name="snapshot">The run's library.</param>
+    /// <param name="options">The run's options (archived and hidden assets).</param>
+    /// <param name="clip">The CLIP step's labels; null when it is off.</param>
+    /// <param name="filters">The run's <c>filters:</c>: an asset filter_in leaves out of focus, or filter_out matches,
+    /// is never selected, so nothing of it (original, thumbnail) goes to a third-party service.</param>
+    public static IReadOnlyList<BooruCandidateAsset> Select(BooruConfig config, LibrarySnapshot snapshot, RunOptions options, IIllustrationScores? clip, FiltersConfig? filters = null)
     {
         ArgumentNullException.ThrowIfNull(config);
         ArgumentNullException.ThrowIfNull(snapshot);
         ArgumentNullException.ThrowIfNull(options);
         var rules = config.Rules.Count > 0 ? RuleClassifier.Compile(config.Rules) : null;
+        var filterIn = filters is { FilterIn.Count: > 0 } ? RuleClassifier.Compile(filters.FilterIn) : null;
+        var filterOut = filters is { FilterOut.Count: > 0 } ? RuleClassifier.Compile(filters.FilterOut) : null;
         var videoHalves = snapshot.Assets.Where(a => a.LivePhotoVideoId is not null).Select(a => a.LivePhotoVideoId!.Value).ToHashSet();
         var types = config.MediaTypes.Select(t => t.ToLowerInvariant() switch { "video" => AssetType.Video, _ => AssetType.Image }).ToHashSet();
         var exclude = config.ClipExcludeLabels.ToHashSet(StringComparer.Ordinal);
@@ -58,7 +66,9 @@ public static class BooruSelection
                 || !types.Contains(asset.Type)
                 || (asset.Visibility == AssetVisibility.Hidden && videoHalves.Contains(asset.Id))
                 || (!options.IncludeArchived && (asset.IsArchived || asset.Visibility == AssetVisibility.Archive))
-                || (!options.IncludeHidden && asset.Visibility == AssetVisibility.Hidden))
+                || (!options.IncludeHidden && asset.Visibility == AssetVisibility.Hidden)
+                || (filterIn is not null && !MatchesRule(filterIn, snapshot, asset))
+                || MatchesRule(filterOut, snapshot, asset, onTimeout: true))
             {
                 continue;
             }
@@ -88,10 +98,21 @@ public static class BooruSelection
             selected.Add(new BooruCandidateAsset(asset, checksum, value));
         }
 
-        return [.. selected.OrderByDescending(c => c.Value).ThenByDescending(c => c.Asset.FileCreatedAt).ThenBy(c => c.Asset.Id)];
+        return [.. selected.OrderByDescending(c => c.Value).ThenByDescending(c => NewestAt(c.Asset)).ThenBy(c => c.Asset.Id)];
     }
 
-    private static bool MatchesRule(RuleClassifier? rules, LibrarySnapshot snapshot, Asset asset)
+    /// <summary>
+    /// "Newest" for the queue: the upload to Immich (<see cref="Asset.UploadedAt"/>, Immich's <c>createdAt</c>), or the
+    /// file's creation date when the upload time is not known.
+    /// </summary>
+    public static DateTimeOffset NewestAt(Asset asset)
+    {
+        ArgumentNullException.ThrowIfNull(asset);
+        return asset.UploadedAt ?? asset.FileCreatedAt;
+    }
+
+    /// <param name="onTimeout">The answer when a pattern times out: a filter_out that cannot tell keeps the asset out.</param>
+    private static bool MatchesRule(RuleClassifier? rules, LibrarySnapshot snapshot, Asset asset, bool onTimeout = false)
     {
         if (rules is null)
         {
@@ -105,7 +126,7 @@ public static class BooruSelection
         }
         catch (System.Text.RegularExpressions.RegexMatchTimeoutException)
         {
-            return false;
+            return onTimeout;
         }
     }
 }

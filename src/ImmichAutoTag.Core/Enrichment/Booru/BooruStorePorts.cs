@@ -62,9 +62,9 @@ public sealed record BooruLookup(BooruLookupKind Kind, string Key, BooruLookupOu
 /// <param name="Checksum">Immich's checksum (the queue's key: a file, whatever its asset id).</param>
 /// <param name="AssetId">The asset it was queued for.</param>
 /// <param name="Value">How much the asset is worth looking up (higher first): its CLIP illustration probability, else 0.</param>
-/// <param name="FileCreatedAt">Newer first among equal values.</param>
+/// <param name="UploadedAt">Newer first among equal values: the upload time (<see cref="BooruSelection.NewestAt"/>).</param>
 /// <param name="QueuedAt">When it joined the queue.</param>
-public sealed record BooruQueueItem(string Checksum, Guid AssetId, double Value, DateTimeOffset FileCreatedAt, DateTimeOffset QueuedAt);
+public sealed record BooruQueueItem(string Checksum, Guid AssetId, double Value, DateTimeOffset UploadedAt, DateTimeOffset QueuedAt);
 
 /// <summary>
 /// The booru step's state between runs (the state database): cached look-ups, each service's quota state, and the

@@ -25,6 +25,12 @@ public sealed record QuotaState(BooruSource Source)
     /// <summary>Searches sent in the current daily window.</summary>
     public int SearchesToday { get; init; }
 
+    /// <summary>
+    /// The instants of the searches answered within the last 24 h, oldest first: when the service's daily window
+    /// slides (each search counts for 24 h), the budget comes back one search at a time, 24 h after each of them.
+    /// </summary>
+    public IReadOnlyList<DateTimeOffset> DaySearches { get; init; } = [];
+
     /// <summary>No search before this instant (a refusal's back-off, or the daily window's turn).</summary>
     public DateTimeOffset? PausedUntil { get; init; }
 
@@ -115,6 +121,11 @@ public static class QuotaPolicy
             aged = aged with { RecentSearches = aged.RecentSearches.Where(t => t > now - ShortWindow).ToList() };
         }
 
+        if (aged.DaySearches.Count > 0 && aged.DaySearches[0] <= now - LongWindow)
+        {
+            aged = aged with { DaySearches = aged.DaySearches.Where(t => t > now - LongWindow).ToList() };
+        }
+
         if (aged.PausedUntil is { } until && until <= now)
         {
             aged = aged with { PausedUntil = null, PauseReason = null };
@@ -147,6 +158,15 @@ public static class QuotaPolicy
         if (state.Reported is { } reported && reported.LongRemaining <= pacing.DailyMargin)
         {
             var turn = (state.DayStartedAt ?? state.ReportedAt ?? now) + LongWindow;
+
+            // A sliding daily window frees a search 24 h after each one was counted: the first instant the budget rises
+            // above the margin again comes before the fixed window's turn once the window straddles two of our days.
+            var needed = pacing.DailyMargin + 1 - Math.Max(0, reported.LongRemaining);
+            if (needed >= 1 && needed <= state.DaySearches.Count && state.DaySearches[needed - 1] + LongWindow + Slack is var slide && slide < turn)
+            {
+                turn = slide;
+            }
+
             Later(turn > now ? turn : now + MaxBackoff, string.Create(CultureInfo.InvariantCulture, $"daily budget spent: {reported.LongRemaining} of {reported.LongLimit} searches left, margin {pacing.DailyMargin}"));
         }
 
@@ -155,9 +175,10 @@ public static class QuotaPolicy
         {
             Later(state.RecentSearches[^shortLimit] + ShortWindow + Slack, string.Create(CultureInfo.InvariantCulture, $"short window: {shortLimit} searches per {ShortWindow.TotalSeconds:0} s"));
         }
-        else if (state.Reported is { ShortRemaining: <= 0 } && state.ReportedAt is { } reportedAt && state.RecentSearches.Count > 0)
+        else if (state.Reported is { ShortRemaining: <= 0 } && state.ReportedAt is { } reportedAt)
         {
-            // The service counts searches we did not send (another client on the key): wait out its window.
+            // The service counts searches we did not send (another client on the key, or a refused answer said so): wait
+            // out its window; a report older than the window adds nothing (its instant is past).
             Later(reportedAt + ShortWindow + Slack, "short window: the service reports none left");
         }
 
@@ -189,6 +210,7 @@ public static class QuotaPolicy
         return state with
         {
             RecentSearches = recent,
+            DaySearches = [.. state.DaySearches, now],
             DayStartedAt = state.DayStartedAt ?? now,
             SearchesToday = state.SearchesToday + 1,
             Reported = reported ?? state.Reported,
@@ -201,12 +223,25 @@ public static class QuotaPolicy
     /// The state after a refusal: a short-window 429 waits <c>Retry-After</c> (30 s when unsaid), doubling with each
     /// refusal in a row, plus up to <paramref name="jitter"/>; the daily limit pauses until the daily window turns;
     /// an outage backs off exponentially up to <see cref="MaxBackoff"/>; a refused key pauses for the rest of the day.
-    /// An image the service refused pauses nothing (the search counted, though).
+    /// An image the service refused pauses nothing (the search counted, though). The budget a failed answer reported
+    /// (<see cref="BooruException.Quota"/>, e.g. a 429's or a refused image's header) replaces the learned one, so the
+    /// next <see cref="Decide"/> paces by the service's own counters: none left in the short window waits it out, none
+    /// left for the day (down to the margin) stops until the daily window turns.
     /// </summary>
     public static QuotaState AfterFailure(QuotaState state, DateTimeOffset now, BooruException failure, TimeSpan jitter)
     {
         ArgumentNullException.ThrowIfNull(failure);
         state = Age(state, now);
+        if (failure.Quota is { } reported)
+        {
+            // Counters below zero (SauceNAO's answer when a window is overdrawn) mean none left.
+            state = state with
+            {
+                Reported = reported with { ShortRemaining = Math.Max(0, reported.ShortRemaining), LongRemaining = Math.Max(0, reported.LongRemaining) },
+                ReportedAt = now,
+            };
+        }
+
         var factor = 1 << Math.Min(state.ConsecutiveFailures, 7);
         TimeSpan Backoff(TimeSpan first)
         {
@@ -231,7 +266,7 @@ public static class QuotaPolicy
                 RateLimited = state.RateLimited + 1,
             },
             BooruFailure.KeyRefused => state with { PausedUntil = now + LongWindow, PauseReason = "the key was refused: check the environment variables" },
-            BooruFailure.ImageRefused => AfterSearch(state, now, null),
+            BooruFailure.ImageRefused => AfterSearch(state, now, failure.Quota is null ? null : state.Reported),
             _ => state with
             {
                 PausedUntil = now + Backoff(failure.RetryAfter ?? TimeSpan.FromSeconds(30)),

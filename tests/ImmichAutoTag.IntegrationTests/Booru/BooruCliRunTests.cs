@@ -1,0 +1,150 @@
+using System.Text;
+using ImmichAutoTag.Infrastructure.Reports;
+using ImmichAutoTag.IntegrationTests.Cli;
+using ImmichAutoTag.TestKit;
+using ImmichAutoTag.TestKit.Booru;
+using Xunit.Abstractions;
+
+namespace ImmichAutoTag.IntegrationTests.Booru;
+
+/// <summary>
+/// `immich-autotag run` with <c>booru:</c> on, over HTTP on 127.0.0.1: the fake Immich and the fake Danbooru and
+/// SauceNAO, reached by the product's own clients with the keys the command's environment holds.
+/// </summary>
+public sealed class BooruCliRunTests(ITestOutputHelper output) : IAsyncLifetime
+{
+    private static readonly DateTimeOffset T0 = new(2026, 11, 1, 12, 0, 0, TimeSpan.Zero);
+    private FakeImmichServer _immich = null!;
+    private BooruFakes _booru = null!;
+    private FakeAsset _exact = null!;
+    private FakeAsset _searched = null!;
+    private FakeAsset _review = null!;
+    private FakeAsset _photo = null!;
+    private string _key = null!;
+
+    public async Task InitializeAsync()
+    {
+        _immich = await FakeImmichServer.StartAsync();
+        var state = _immich.State;
+        var user = state.AddUser("Alice", "alice@example.com").Id;
+        _key = state.AddApiKey(user, "all");
+        _exact = state.AddAsset(user, "hu_tao.png", T0, "/library/hu_tao.png");
+        _searched = state.AddAsset(user, "rider.jpg", T0.AddHours(1), "/library/rider.jpg");
+        _review = state.AddAsset(user, "maybe.png", T0.AddHours(2), "/library/maybe.png");
+        _photo = state.AddAsset(user, "camera.jpg", T0.AddHours(3), "/library/camera.jpg");
+        var fanart = state.UpsertTag("fanart");
+        foreach (var asset in new[] { _exact, _searched, _review })
+        {
+            state.TagAsset(fanart.Id, asset.Id);
+        }
+
+        // The booru services know the three illustrations by the bytes the fake Immich serves for them.
+        var library = new IllustrationLibrary();
+        static byte[] Thumbnail(FakeAsset asset) => FakeThumbnails.Webp(FakeThumbnails.ColourOf(asset.Id));
+        library.Add(original: _exact.Original(), upload: Thumbnail(_exact), originalOnDanbooru: true);
+        library.Add(original: _searched.Original(), upload: Thumbnail(_searched), sauceNao: 94.61);
+        library.Add(original: _review.Original(), upload: Thumbnail(_review), sauceNao: 81);
+        library.Add(original: _photo.Original(), upload: Thumbnail(_photo));
+
+        // A generous SauceNAO account: the CLI paces on the real clock (30 s / short limit between searches).
+        _booru = await BooruFakes.StartAsync(library, TimeProvider.System, listen: true, shortLimit: 60, longLimit: 100);
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _booru.DisposeAsync();
+        await _immich.DisposeAsync();
+    }
+
+    private static string Latest(CliHarness cli, string file) =>
+        File.ReadAllText(Path.Combine(Directory.GetDirectories(Path.Combine(cli.Root, "logs")).Order(StringComparer.Ordinal).Last(), file));
+
+    private int BooruRequests => _booru.Danbooru.Requests.Total + _booru.SauceNao.Requests.Total + _booru.Iqdb.Requests.Total;
+
+    [Fact]
+    public async Task A_dry_run_shows_booru_tags_with_provenance_the_run_writes_them_a_second_run_looks_nothing_up_and_no_key_is_ever_written()
+    {
+        using var cli = new CliHarness()
+            .WithEnv("IMMICH_API_KEY", _key)
+            .WithEnv("SAUCENAO_API_KEY", BooruFakes.SauceNaoKey)
+            .WithEnv("DANBOORU_LOGIN", BooruFakes.DanbooruLogin)
+            .WithEnv("DANBOORU_API_KEY", BooruFakes.DanbooruApiKey)
+            .WithEnv("XDG_STATE_HOME", null)
+            .WithStateFolder();
+        var config = cli.WriteConfig($"""
+            server:
+              url: {_immich.BaseUrl}
+            booru:
+              enabled: true
+              assets:
+                rules:
+                  - tag_names: [fanart]
+              danbooru_url: {_booru.Danbooru.BaseUrl}
+              sources:
+                - source: danbooru_md5
+                - source: saucenao
+                  base_url: {_booru.SauceNao.BaseUrl}
+              tags:
+                general_top_n: 2
+            """);
+        var server = _immich.BaseUrl.AbsoluteUri.TrimEnd('/');
+
+        var dry = await cli.RunAsync("run", "--dry-run", "-c", config, "--log-level", "debug");
+        output.WriteLine("$ immich-autotag run --dry-run\n" + dry.Out);
+        dry.ExitCode.Should().Be(0, dry.ToString());
+        _immich.Requests.WriteCount.Should().Be(0, "a dry run sends no write");
+        var plan = Latest(cli, RunFolder.PlanFile);
+        output.WriteLine(plan);
+        plan.Should().Contain("# Booru: 3 asset(s) selected: 2 matched (danbooru_md5 1, saucenao 1), 1 for review, 0 not found, 0 queued");
+        plan.Should().Contain($"+ booru/character/character 0 (genshin impact) | {server}/photos/{_exact.Id} | hu_tao.png | booru: danbooru md5 exact, danbooru post 7000000");
+        plan.Should().Contain($"+ booru/rating/general | {server}/photos/{_exact.Id} | hu_tao.png | booru: danbooru md5 exact, danbooru post 7000000");
+        plan.Should().Contain($"+ booru/series/fate\u2215stay night | {server}/photos/{_searched.Id} | rider.jpg | booru: saucenao 94.6 %, danbooru post 7000001");
+        plan.Should().Contain($"+ autotag_output_booru_review | {server}/photos/{_review.Id} | maybe.png | booru: review: saucenao 81 % below the accept bar");
+        plan.Split('\n').Where(l => l.Contains(_photo.Id.ToString(), StringComparison.Ordinal)).Should().NotContain(l => l.Contains("booru", StringComparison.Ordinal), "the photo is not selected");
+        Latest(cli, RunFolder.LinksFile).Should().Contain("saucenao 81 %: <https://danbooru.donmai.us/post/show/7000002>");
+        _booru.Danbooru.Requests.Count("danbooru.md5").Should().Be(3, "one MD5 look-up per selected illustration");
+        _booru.SauceNao.Requests.Count("saucenao.search").Should().Be(2, "the exact match needs no search");
+        _booru.Danbooru.Requests.Count("danbooru.post").Should().Be(1, "the accepted SauceNAO candidate's post");
+        var lookedUp = BooruRequests;
+
+        var real = await cli.RunAsync("run", "-c", config, "--log-level", "debug");
+        output.WriteLine("$ immich-autotag run\n" + real.Out);
+        real.ExitCode.Should().Be(0, real.ToString());
+        var state = _immich.State;
+        foreach (var path in new[] { "booru/character/character 0 (genshin impact)", "booru/series/genshin impact", "booru/artist/artist 0", "booru/general/1girl", "booru/rating/general" })
+        {
+            var tag = state.FindTag(path);
+            tag.Should().NotBeNull(path);
+            state.DirectTagIdsOf(_exact.Id).Should().Contain(tag!.Id, path);
+        }
+
+        state.FindTag("booru/character")!.ParentId.Should().Be(state.FindTag("booru")!.Id, "the tags are hierarchical");
+        state.DirectTagIdsOf(_searched.Id).Should().Contain(state.FindTag("booru/rating/sensitive")!.Id);
+        state.DirectTagIdsOf(_review.Id).Should().Contain(state.FindTag("autotag_output_booru_review")!.Id);
+        state.DirectTagIdsOf(_photo.Id).Should().NotContain(state.Tags.Where(t => t.Value.StartsWith("booru/", StringComparison.Ordinal)).Select(t => t.Id));
+        BooruRequests.Should().Be(lookedUp, "the dry run's answers are cached in state.db");
+
+        _immich.Requests.Clear();
+        var again = await cli.RunAsync("run", "-c", config, "--log-level", "debug");
+        output.WriteLine("$ immich-autotag run   # again\n" + again.Out);
+        again.ExitCode.Should().Be(0, again.ToString());
+        BooruRequests.Should().Be(lookedUp, "every look-up is answered from the cache");
+        _immich.Requests.WriteCount.Should().Be(0, "converged: nothing to write");
+        Latest(cli, RunFolder.PlanFile).Split('\n').Should().NotContain(l => l.StartsWith("+ ", StringComparison.Ordinal) || l.StartsWith("- ", StringComparison.Ordinal));
+
+        // The keys reached the services (the fakes answered with matches), yet no output, log or state file holds them.
+        foreach (var secret in new[] { BooruFakes.SauceNaoKey, BooruFakes.DanbooruApiKey, _key })
+        {
+            foreach (var result in new[] { dry, real, again })
+            {
+                result.Out.Should().NotContain(secret);
+                result.Err.Should().NotContain(secret);
+            }
+
+            foreach (var file in Directory.EnumerateFiles(cli.Root, "*", SearchOption.AllDirectories).Where(f => !f.EndsWith("config.yaml", StringComparison.Ordinal)))
+            {
+                Encoding.Latin1.GetString(File.ReadAllBytes(file)).Should().NotContain(secret, file);
+            }
+        }
+    }
+}
