@@ -29,6 +29,20 @@ internal static class ConfigResolution
             return await CheckAsync(BuiltInRules.Load(context.Environment), BuiltInRules.Name, context).ConfigureAwait(false);
         }
 
+        if (location.Path is null && ResolvePath(explicitPath, context) is { } givenPath)
+        {
+            // --config names one file: "looked in" lists and the built-in rules do not apply to it.
+            var what = Directory.Exists(givenPath) ? "is a folder, not a config file" : "does not exist";
+            await context.Err.WriteLineAsync($"error: --config {givenPath} {what}.").ConfigureAwait(false);
+            if (location.Note is { } sibling)
+            {
+                await context.Err.WriteLineAsync($"note: {sibling}").ConfigureAwait(false);
+            }
+
+            await context.Err.WriteLineAsync("Write one there with 'immich-autotag config init FILE' (a commented example).").ConfigureAwait(false);
+            return null;
+        }
+
         if (location.Path is null)
         {
             await context.Err.WriteLineAsync("error: no config file found. Looked in:").ConfigureAwait(false);

@@ -51,7 +51,20 @@ public sealed class ConfigStartTests : IAsyncLifetime
         var result = await cli.RunAsync("validate", "--config", "missing.yaml");
 
         result.ExitCode.Should().Be((int)RunExitCode.ConfigInvalid, result.ToString());
-        result.Err.Should().Contain("missing.yaml").And.NotContain("using the built-in default rules");
+        result.Err.Should().Contain("missing.yaml").And.Contain("does not exist")
+            .And.NotContain("using the built-in default rules").And.NotContain("Looked in", "--config names one file, not a search");
+    }
+
+    [Fact]
+    public async Task An_explicit_config_path_that_is_a_folder_says_so()
+    {
+        using var cli = new CliHarness().WithEnv("IMMICH_URL", _server.BaseUrl.ToString()).WithEnv("IMMICH_API_KEY", _key);
+        Directory.CreateDirectory(Path.Combine(cli.Home, "configs"));
+
+        var result = await cli.RunAsync("validate", "--config", Path.Combine(cli.Home, "configs"));
+
+        result.ExitCode.Should().Be((int)RunExitCode.ConfigInvalid, result.ToString());
+        result.Err.Should().Contain("is a folder, not a config file");
     }
 
     [Fact]
