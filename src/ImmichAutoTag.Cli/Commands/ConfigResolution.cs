@@ -76,7 +76,7 @@ internal static class ConfigResolution
             await context.Err.WriteLineAsync($"warning: {note}").ConfigureAwait(false);
         }
 
-        return await CheckAsync(ConfigLoader.LoadFile(location.Path, context.Environment), location.Path, context).ConfigureAwait(false);
+        return await CheckAsync(ConfigLoader.LoadFile(location.Path, context.Environment, ScheduleProblem), location.Path, context).ConfigureAwait(false);
     }
 
     private static async Task<AutoTagConfig?> CheckAsync(ConfigLoadResult result, string source, CliContext context)
@@ -98,15 +98,12 @@ internal static class ConfigResolution
             return null;
         }
 
-        // The loader checks the schedule's shape; its values need the daemon's cron parser.
-        if (result.Config!.Schedule is { } schedule && !Daemon.CronSchedule.TryParse(schedule, out _, out var scheduleError))
-        {
-            await context.Err.WriteLineAsync($"error: {source}: schedule: {scheduleError}").ConfigureAwait(false);
-            return null;
-        }
-
         return result.Config;
     }
+
+    /// <summary>Why a config's <c>schedule</c> value is refused by the daemon's cron parser, or null.</summary>
+    private static string? ScheduleProblem(string schedule) =>
+        Daemon.CronSchedule.TryParse(schedule, out _, out var error) ? null : error;
 
     private static bool HasServerEnvironment(CliContext context) =>
         !string.IsNullOrWhiteSpace(context.Environment("IMMICH_URL")) && !string.IsNullOrWhiteSpace(context.Environment("IMMICH_API_KEY"));

@@ -164,9 +164,9 @@ internal static class ConfigKeys
 
     public static readonly BlockSpec Skip = new("skip", true, "Where in the asset stream to start.",
     [
-        I("skip_n", "Positional offset, used when no checkpoint applies.", 0) with { Minimum = 0, Field = F<SkipConfig>(s => s.SkipN) },
-        B("resume_previous", "Resume from the checkpoint of recent runs.", true) with { Field = F<SkipConfig>(s => s.ResumePrevious) },
-        I("max_items", "Stop after this many assets; null or negative = unlimited.", null) with
+        I("skip_n", "Upstream's positional offset into the asset stream. Accepted for compatibility, no effect: every run processes the whole library in one pass (a value above 0 gets a warning).", 0) with { Minimum = 0, Field = F<SkipConfig>(s => s.SkipN) },
+        B("resume_previous", "Upstream's resume from the checkpoint of recent runs. Accepted for compatibility, no effect: a run never stops half-way through the library.", true) with { Field = F<SkipConfig>(s => s.ResumePrevious) },
+        I("max_items", "Upstream's stop after this many assets (null or negative = unlimited). Accepted for compatibility, no effect: every run processes the whole library (a limit under 1000000 gets a warning); try the tool with --dry-run or filters.filter_in instead.", null) with
         {
             Nullable = true, Field = F<SkipConfig>(s => s.MaxItems),
         },

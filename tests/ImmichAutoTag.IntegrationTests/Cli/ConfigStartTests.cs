@@ -56,6 +56,26 @@ public sealed class ConfigStartTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_bad_schedule_is_reported_at_its_line_with_the_other_errors()
+    {
+        using var cli = new CliHarness();
+        var path = cli.WriteConfig(
+            "server: {url: 'http://127.0.0.1:1', api_key: k}\nenable_album_name_strip: true\n" +
+            "classification:\n" +
+            "  rules:\n" +
+            "    - album_name_patterns: ['^(2019']\n" +
+            "schedule: \"99 * * * *\"\n",
+            "bad.yaml");
+
+        var result = await cli.RunAsync("validate", "--config", path);
+
+        result.ExitCode.Should().Be((int)RunExitCode.ConfigInvalid, result.ToString());
+        result.Err.Should().Contain($"{path}:5:").And.Contain("unterminated subpattern");
+        result.Err.Should().Contain($"{path}:6:").And.Contain("99 is not a valid minute");
+        result.Err.Should().Contain($"2 error(s) in {path}");
+    }
+
+    [Fact]
     public async Task An_explicit_config_path_that_is_a_folder_says_so()
     {
         using var cli = new CliHarness().WithEnv("IMMICH_URL", _server.BaseUrl.ToString()).WithEnv("IMMICH_API_KEY", _key);
