@@ -120,7 +120,7 @@ public sealed class AutoTagRunService(
                 "Run {RunId} (dry run: {DryRun}); config {Config}; output in {Folder}",
                 output.RunId,
                 request.DryRun,
-                config.SourcePath ?? "(built-in default rules)",
+                config.SourcePath ?? "none (the built-in rules)",
                 output.Location);
 
             var preflight = await ServerPreflight.CheckAsync(gateway, NeededPermissions(config, request.DryRun), ct).ConfigureAwait(false);
