@@ -54,62 +54,39 @@ public sealed class AutoTagRunService(
             DryRun = request.DryRun,
         };
 
-        IDisposable? held;
-        try
+        using var entry = await Opening.EnterAsync("nothing was done").ConfigureAwait(false);
+        if (entry.Refusal is { } refused)
         {
-            held = runLock.TryAcquire();
-        }
-        catch (StateUnavailableException e)
-        {
-            await presenter.RefusedAsync(e.Message).ConfigureAwait(false);
-            return new RunReport(RunExitCode.Failure, pending with { Outcome = RunOutcome.Failed, ExitCode = (int)RunExitCode.Failure, Message = e.Message, FinishedAt = time.GetUtcNow() });
-        }
-
-        if (held is null)
-        {
-            var message = $"another immich-autotag run is in progress (it holds {runLock.Location}); nothing was done. Try again when it has finished.";
-            await presenter.RefusedAsync(message).ConfigureAwait(false);
-            return new RunReport(RunExitCode.Busy, pending with { Outcome = RunOutcome.Skipped, ExitCode = (int)RunExitCode.Busy, Message = message, FinishedAt = time.GetUtcNow() });
-        }
-
-        using (held)
-        {
-            IRunOutput output;
-            try
+            var outcome = refused.Code == RunExitCode.Busy ? RunOutcome.Skipped : RunOutcome.Failed;
+            var finished = pending with { Outcome = outcome, ExitCode = (int)refused.Code, Message = refused.Message, FinishedAt = time.GetUtcNow() };
+            if (refused.LockHeld)
             {
-                output = outputs.Create(time.GetLocalNow(), Environment.ProcessId);
-            }
-            catch (StateUnavailableException e)
-            {
-                await presenter.RefusedAsync(e.Message).ConfigureAwait(false);
-                var failed = pending with { Outcome = RunOutcome.Failed, ExitCode = (int)RunExitCode.Failure, Message = e.Message, FinishedAt = time.GetUtcNow() };
-                status.RunFinished(failed);
-                return new RunReport(RunExitCode.Failure, failed);
+                status.RunFinished(finished);
             }
 
-            pending = pending with { RunId = output.RunId, OutputFolder = output.Location };
-            status.RunStarted(pending);
-            var report = await RunLockedAsync(request, output, pending, ct).ConfigureAwait(false);
-            status.RunFinished(report.Status);
-            return report;
+            return new RunReport(refused.Code, finished);
         }
+
+        var output = entry.Output!; // non-null: not refused
+        pending = pending with { RunId = output.RunId, OutputFolder = output.Location };
+        status.RunStarted(pending);
+        var report = await RunLockedAsync(request, output, pending, ct).ConfigureAwait(false);
+        status.RunFinished(report.Status);
+        return report;
     }
+
+    /// <summary>The lock, output folder, log and connection, shared with <see cref="UndoService"/>.</summary>
+    private RunOpening Opening => new(runLock, outputs, presenter, connections, redactor, time);
 
     private async Task<RunReport> RunLockedAsync(RunRequest request, IRunOutput output, RunStatus pending, CancellationToken ct)
     {
         var config = request.Config;
-        await output.WriteConfigDumpAsync(redactor.ToRedactedYaml(config), CancellationToken.None).ConfigureAwait(false);
 
-        // Disposing the session at the end flushes and closes the run's log file, whatever happened.
-        using var session = presenter.Open(output);
+        // Disposing the connection at the end flushes and closes the run's log file, whatever happened.
+        using var connection = await Opening.ConnectAsync(output, config, request.DryRun, "run").ConfigureAwait(false);
+        var (session, gateway) = (connection.Session, connection.Gateway);
         var loggerFactory = session.LoggerFactory;
         var logger = loggerFactory.CreateLogger("immich-autotag");
-        using var gateway = connections.Connect(config, loggerFactory);
-        if (request.DryRun && gateway is not ReadOnlyImmichGateway)
-        {
-            // Dry run by construction: the composition root registers the read-only gateway; anything else is a wiring bug.
-            throw new InvalidOperationException("A dry run needs the read-only gateway (ReadOnlyImmichConnectionFactory); the composition root did not register it.");
-        }
 
         RunReport Done(RunExitCode code, RunOutcome outcome, string? message = null, RunCounters? counters = null) =>
             new(code, pending with { FinishedAt = time.GetUtcNow(), Outcome = outcome, ExitCode = (int)code, Message = message, Counters = counters });

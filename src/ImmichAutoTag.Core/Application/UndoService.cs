@@ -41,84 +41,57 @@ public sealed class UndoService(
     public async Task<RunExitCode> ExecuteAsync(UndoRequest request, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(request);
-        IDisposable? held;
+        using var entry = await Opening.EnterAsync("nothing was undone").ConfigureAwait(false);
+        if (entry.Refusal is { } refused)
+        {
+            return refused.Code;
+        }
+
+        var output = entry.Output!; // non-null: not refused
+        using var connection = await Opening.ConnectAsync(output, request.Config, request.DryRun, "undo").ConfigureAwait(false);
+        var (session, gateway) = (connection.Session, connection.Gateway);
+        var logger = session.LoggerFactory.CreateLogger("immich-autotag");
         try
         {
-            held = runLock.TryAcquire();
-        }
-        catch (StateUnavailableException e)
-        {
-            await presenter.RefusedAsync(e.Message).ConfigureAwait(false);
-            return RunExitCode.Failure;
-        }
-
-        if (held is null)
-        {
-            await presenter.RefusedAsync($"another immich-autotag run is in progress (it holds {runLock.Location}); nothing was undone. Try again when it has finished.").ConfigureAwait(false);
-            return RunExitCode.Busy;
-        }
-
-        using (held)
-        {
-            IRunOutput output;
-            try
+            logger.LogInformation("Undo {UndoId} of run {RunId}: {Count} recorded change(s) (dry run: {DryRun}); output in {Folder}", output.RunId, request.RunId, request.Changes.Count, request.DryRun, output.Location);
+            var preflight = await ServerPreflight.CheckAsync(gateway, NeededPermissions(request.Changes, request.DryRun), ct).ConfigureAwait(false);
+            var options = new RunOptions
             {
-                output = outputs.Create(time.GetLocalNow(), Environment.ProcessId);
-            }
-            catch (StateUnavailableException e)
-            {
-                await presenter.RefusedAsync(e.Message).ConfigureAwait(false);
-                return RunExitCode.Failure;
-            }
+                DryRun = request.DryRun,
+                Progress = session.Progress,
+                User = preflight.User,
+                QueuePauseMarker = request.DryRun ? null : markers.For(request.Config.Server.Url),
+            };
+            var result = await new RunUndoer(gateway, time, session.LoggerFactory.CreateLogger<RunUndoer>())
+                .UndoAsync(request.Changes, $"undo of run {request.RunId}", options, ct).ConfigureAwait(false);
+            session.ProgressDone();
+            await reports.WriteAsync(output, request, result, logger, CancellationToken.None).ConfigureAwait(false);
+            await PrintAsync(session, request, result, output).ConfigureAwait(false);
 
-            await output.WriteConfigDumpAsync(redactor.ToRedactedYaml(request.Config), CancellationToken.None).ConfigureAwait(false);
-            using var session = presenter.Open(output);
-            var logger = session.LoggerFactory.CreateLogger("immich-autotag");
-            using var gateway = connections.Connect(request.Config, session.LoggerFactory);
-            if (request.DryRun && gateway is not ReadOnlyImmichGateway)
+            if (result.Cancelled)
             {
-                throw new InvalidOperationException("A dry-run undo needs the read-only gateway (ReadOnlyImmichConnectionFactory); the composition root did not register it.");
-            }
-
-            try
-            {
-                logger.LogInformation("Undo {UndoId} of run {RunId}: {Count} recorded change(s) (dry run: {DryRun}); output in {Folder}", output.RunId, request.RunId, request.Changes.Count, request.DryRun, output.Location);
-                var preflight = await ServerPreflight.CheckAsync(gateway, NeededPermissions(request.Changes, request.DryRun), ct).ConfigureAwait(false);
-                var options = new RunOptions
-                {
-                    DryRun = request.DryRun,
-                    Progress = session.Progress,
-                    User = preflight.User,
-                    QueuePauseMarker = request.DryRun ? null : markers.For(request.Config.Server.Url),
-                };
-                var result = await new RunUndoer(gateway, time, session.LoggerFactory.CreateLogger<RunUndoer>())
-                    .UndoAsync(request.Changes, $"undo of run {request.RunId}", options, ct).ConfigureAwait(false);
-                session.ProgressDone();
-                await reports.WriteAsync(output, request, result, logger, CancellationToken.None).ConfigureAwait(false);
-                await PrintAsync(session, request, result, output).ConfigureAwait(false);
-
-                if (result.Cancelled)
-                {
-                    return RunExitCode.Cancelled;
-                }
-
-                return result.Errors.Count > 0 || result.Verified.StillWrong.Count > 0 ? RunExitCode.PartialFailure : RunExitCode.Success;
-            }
-            catch (OperationCanceledException) when (ct.IsCancellationRequested)
-            {
-                session.ProgressDone();
-                await session.CancelledAsync().ConfigureAwait(false);
                 return RunExitCode.Cancelled;
             }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                session.ProgressDone();
-                var (code, message) = ErrorTranslator.Translate(e);
-                await session.FailedAsync(message, e).ConfigureAwait(false);
-                return code;
-            }
+
+            return result.Errors.Count > 0 || result.Verified.StillWrong.Count > 0 ? RunExitCode.PartialFailure : RunExitCode.Success;
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            session.ProgressDone();
+            await session.CancelledAsync().ConfigureAwait(false);
+            return RunExitCode.Cancelled;
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            session.ProgressDone();
+            var (code, message) = ErrorTranslator.Translate(e);
+            await session.FailedAsync(message, e).ConfigureAwait(false);
+            return code;
         }
     }
+
+    /// <summary>The lock, output folder, log and connection, shared with <see cref="AutoTagRunService"/>.</summary>
+    private RunOpening Opening => new(runLock, outputs, presenter, connections, redactor, time);
 
     /// <summary>Reads always; writes only for the kinds of change the run recorded (a dry run needs reads only).</summary>
     public static IReadOnlyList<PermissionNeed> NeededPermissions(IReadOnlyList<AppliedChange> changes, bool dryRun)

@@ -17,11 +17,12 @@ public sealed record VerifyOutcome(int RevertedAndReapplied, IReadOnlyList<Appli
 }
 
 /// <summary>
-/// The run's one verifier: once Immich's jobs are idle it re-reads everything the run wrote — dates, album
-/// memberships and tags — and re-applies whatever the server reverted, a bounded number of times. Dates come
+/// The run's one verifier: once Immich's jobs are idle it re-reads everything the run wrote — dates, albums created,
+/// deleted and shared, album memberships and tags — and re-applies whatever the server reverted, a bounded number of times. Dates come
 /// first: a date write makes Immich re-read the asset's sidecar, which can bring back tags removed earlier
 /// (immich#23792), so tags are checked only once every date write has landed. Reads are bulk: one tag search
-/// per changed tag, one album search per changed album, dated assets by id or by one search of updated assets.
+/// per changed tag, one album search per changed album, one album listing for creations, deletions and shares, dated
+/// assets by id or by one search of updated assets.
 /// </summary>
 public sealed class ApplyVerifier(IImmichGateway gateway, WriteSession session, ILogger logger)
 {
@@ -43,8 +44,10 @@ public sealed class ApplyVerifier(IImmichGateway gateway, WriteSession session, 
         var run = new VerifyRun(assets, maxRounds, progress);
         var datesNotLanded = await VerifyDatesAsync(changes.Where(c => c.Kind == ChangeKind.DateUpdated).ToList(), run, ct);
 
-        // A deleted album has no members to check; its removals were the way to empty it.
+        // A deleted album has no members to check (its removals were the way to empty it), nor has one the server
+        // does not list after creating it (that creation is reported; the next run plans it again).
         var deleted = changes.Where(c => c.Kind == ChangeKind.AlbumDeleted && c.AlbumId is not null).Select(c => c.AlbumId!.Value).ToHashSet(); // non-null: filtered
+        deleted.UnionWith(await VerifyAlbumStateAsync(changes.Where(c => c.Kind is ChangeKind.AlbumCreated or ChangeKind.AlbumDeleted or ChangeKind.AlbumShared or ChangeKind.AlbumRoleChanged or ChangeKind.AlbumUnshared && c.AlbumId is not null).ToList(), run, ct));
         await VerifyAlbumsAsync(changes.Where(c => c.Kind is ChangeKind.AddedToAlbum or ChangeKind.RemovedFromAlbum && c.AlbumId is { } id && !deleted.Contains(id)).ToList(), run, ct);
         await VerifyTagsAsync(changes.Where(c => c.Kind is ChangeKind.Added or ChangeKind.Removed).ToList(), run, ct);
 
@@ -178,6 +181,107 @@ public sealed class ApplyVerifier(IImmichGateway gateway, WriteSession session, 
 
         run.Rounds = Math.Max(run.Rounds, rounds);
         run.Wrong.AddRange(wrong);
+    }
+
+    /// <summary>
+    /// Album creations, deletions and shares, re-read with one GET /albums per round (it lists every album of the
+    /// key's user with the users it is shared with). A deletion the server undid is sent again, and so is a share it
+    /// dropped, a role it kept or a user it still lists; a creation it does not list is reported, never sent again
+    /// (createAlbum is not idempotent: a listing that lags would make a second album). Returns the ids of the created
+    /// albums the server does not list.
+    /// </summary>
+    private async Task<IReadOnlySet<Guid>> VerifyAlbumStateAsync(List<AppliedChange> changes, VerifyRun run, CancellationToken ct)
+    {
+        if (changes.Count == 0)
+        {
+            return new HashSet<Guid>();
+        }
+
+        var albums = await ReadAlbumsAsync(ct);
+        var wrong = changes.Where(c => !InEffect(c, albums)).ToList();
+
+        // Nothing to send again for an album the server does not list (not created, or deleted by someone meanwhile).
+        var lost = wrong.Where(c => c.Kind == ChangeKind.AlbumCreated).Select(c => c.AlbumId!.Value).ToHashSet(); // non-null: filtered by the caller
+        var final = wrong.Where(c => c.Kind == ChangeKind.AlbumCreated || (c.Kind is ChangeKind.AlbumShared or ChangeKind.AlbumRoleChanged && !albums.ContainsKey(c.AlbumId!.Value))).ToList(); // non-null: filtered by the caller
+        wrong = wrong.Except(final).Where(c => !lost.Contains(c.AlbumId!.Value)).ToList(); // non-null: filtered by the caller
+        var rounds = 0;
+        while (wrong.Count > 0 && rounds < run.MaxRounds)
+        {
+            rounds++;
+            run.Reverted.UnionWith(wrong);
+            logger.LogWarning("Immich did not keep {Count} album creations, deletions or shares; sending them again (round {Round} of {Max})", wrong.Count, rounds, run.MaxRounds);
+            var outcome = await session.ApplyAsync(AlbumPlanOf(wrong, albums), run.Assets, [], failFast: false, run.Progress, ct);
+            run.Errors.AddRange(outcome.Errors);
+            albums = await ReadAlbumsAsync(ct);
+            wrong = wrong.Where(c => !InEffect(c, albums)).ToList();
+        }
+
+        run.Rounds = Math.Max(run.Rounds, rounds);
+        run.Wrong.AddRange(final);
+        run.Wrong.AddRange(wrong);
+        return lost;
+    }
+
+    private async Task<Dictionary<Guid, Album>> ReadAlbumsAsync(CancellationToken ct)
+    {
+        var albums = new Dictionary<Guid, Album>();
+        foreach (var album in await gateway.GetAlbumsAsync(ct))
+        {
+            albums.TryAdd(album.Id, album);
+        }
+
+        return albums;
+    }
+
+    /// <summary>Whether the server's album listing shows the change: the album there (or gone), the user with the role written (or gone).</summary>
+    private static bool InEffect(AppliedChange change, Dictionary<Guid, Album> albums)
+    {
+        var album = albums.GetValueOrDefault(change.AlbumId!.Value); // non-null: only album changes with an id get here
+        var member = album?.Members.FirstOrDefault(m => m.UserId == change.UserId);
+        return change.Kind switch
+        {
+            ChangeKind.AlbumCreated => album is not null,
+            ChangeKind.AlbumDeleted => album is null,
+            ChangeKind.AlbumUnshared => member is null,
+            _ => member is not null && SharingApplier.MemberOf(change.NewValue) is { } written && member.Role == written.Role,
+        };
+    }
+
+    /// <summary>The plan that makes album deletions and shares again, as the server's listing now stands.</summary>
+    private static TagPlan AlbumPlanOf(IReadOnlyList<AppliedChange> changes, Dictionary<Guid, Album> albums)
+    {
+        var planned = new List<PlannedChange>();
+        foreach (var c in changes)
+        {
+            var reason = c.Reason ?? Reapplied;
+            var albumId = c.AlbumId!.Value; // non-null: only album changes with an id get here
+            var name = c.AlbumName ?? string.Empty;
+            if (c.Kind == ChangeKind.AlbumDeleted)
+            {
+                planned.Add(new DeleteAlbum(albumId, name, reason));
+                continue;
+            }
+
+            if (c.UserId is not { } userId)
+            {
+                continue;
+            }
+
+            var member = albums.GetValueOrDefault(albumId)?.Members.FirstOrDefault(m => m.UserId == userId);
+            if (c.Kind == ChangeKind.AlbumUnshared)
+            {
+                planned.Add(new ShareAlbum(albumId, name, userId, member?.Email ?? string.Empty, ShareAction.Unshare, member?.Role, null, reason));
+            }
+            else if (SharingApplier.MemberOf(c.NewValue) is { } written)
+            {
+                // Listed with another role: its role changes; not listed: it is shared again.
+                planned.Add(member is null
+                    ? new ShareAlbum(albumId, name, userId, written.Email, ShareAction.Share, null, written.Role, reason)
+                    : new ShareAlbum(albumId, name, userId, written.Email, ShareAction.ChangeRole, member.Role, written.Role, reason));
+            }
+        }
+
+        return new TagPlan(new ChangeList(planned), new Dictionary<Guid, Classification.ClassificationStatus>()) { CreatesMissingTags = false };
     }
 
     private async Task<List<AppliedChange>> FindWrongMembersAsync(IReadOnlyList<AppliedChange> changes, CancellationToken ct)

@@ -53,7 +53,7 @@ public sealed class AutoTagEngine(IImmichGateway gateway, TimeProvider time, ILo
         // Changes Immich does not keep go through the XMP sidecars of mapped libraries; what arrives is forgotten.
         var sidecars = await NonStickingSidecars.RouteAsync(
             new SidecarRoute(watch, options.SidecarWriter, config.Sidecars, time, logger),
-            new NonStickingSidecars.Input(doesNotStick, run.Snapshot.Assets.ToDictionary(a => a.Id), p => run.Reads.OwnedTagPaths.Contains(p) || run.Reads.Owns(p), run.Unheld, applied.Verified.StillWrong),
+            new NonStickingSidecars.Input(doesNotStick, run.Snapshot.Assets.ToDictionary(a => a.Id), p => run.Reads.OwnedTagPaths.Contains(p) || run.Reads.Owns(p), run.Unheld, [.. applied.Verified.StillWrong.Where(c => c.Kind is ChangeKind.Added or ChangeKind.Removed)]),
             options.DryRun,
             skip: applied.Aborted || applied.Cancelled || watch.LostBy is not null,
             session.SettleAsync,
@@ -103,26 +103,22 @@ public sealed class AutoTagEngine(IImmichGateway gateway, TimeProvider time, ILo
     private sealed record ApplyResult(IReadOnlyList<AppliedChange> Changes, VerifyOutcome Verified, bool Aborted, bool Cancelled);
 
     /// <summary>
-    /// Gather (the union of the steps' reads), read the duplicate groups, let the steps prepare, then plan: tag ↔ album
-    /// sync, every step in order, the owned-tag diff; then hold back the date writes still pending and the tag changes
+    /// Gather (the union of the steps' reads), read the duplicate groups, let the steps prepare, then plan: the steps
+    /// that plan ahead, every step in order, the owned-tag diff; then hold back the date writes still pending and the tag changes
     /// that do not stick.
     /// </summary>
     private async Task<RunPlan> PlanAsync(AutoTagConfig config, RunOptions options, QueueGuard guard, DateTimeOffset startedAt, CancellationToken ct)
     {
         // Compile first: a broken rule should fail before a single request is sent.
         var classifier = RuleClassifier.Compile(config.Classification.Rules);
-        var sync = new TagAlbumSync(config, options);
 
         // Every feature step says what it needs read; the gatherer reads the union in one walk.
-        var (steps, outputs) = FeatureSteps.For(config, options, classifier, sync.IsSyncTag);
+        var (steps, outputs) = FeatureSteps.For(config, options, classifier);
         var reads = FeatureSteps.Reads(steps);
         var recovered = await guard.RecoverAsync(ct);
 
         var snapshot = await new LibraryGatherer(gateway, logger)
             .GatherAsync(reads.TagNames, reads.OwnedTagPaths, options.Progress, ct, reads.Owns, options.User);
-
-        // Tag ↔ album sync first: classification then sees the albums and tags the library will have.
-        var synced = sync.Plan(snapshot);
 
         // One call for every group; membership also comes with the search items, but only this lists groups whole.
         var duplicates = reads.Duplicates ? await ReadDuplicatesAsync(ct) : null;
@@ -140,24 +136,15 @@ public sealed class AutoTagEngine(IImmichGateway gateway, TimeProvider time, ILo
         var errors = snapshot.Unreadable
             .Select(u => new EngineError(EngineErrorKind.ReadAsset, $"asset {u.Id?.ToString() ?? "(no readable id)"} ({u.FileName ?? "no readable file name"}) skipped: {u.Reason}", u.Id is { } id ? [id] : [], [], startedAt))
             .ToList();
-        var noStatuses = new Dictionary<Guid, ClassificationStatus>();
         var planning = new RunPlanner(config, classifier, outputs, options, time.GetUtcNow(), e =>
         {
             errors.Add(e);
             logger.LogWarning("Skipping asset {AssetId}: {Message}", e.AssetIds.Count > 0 ? e.AssetIds[0] : Guid.Empty, e.Message);
-        }).Plan(
-            synced.Snapshot,
-            duplicates,
-            steps,
-            new StepContext(snapshot, ChangeList.Empty, users) { Facts = facts },
-            planned => TagAlbumSync.Merge(new TagPlan(planned, noStatuses), synced, snapshot.Tags).Changes,
-            options.Progress,
-            ct);
+        }).Plan(duplicates, steps, new StepContext(snapshot, ChangeList.Empty, users) { Facts = facts }, options.Progress, ct);
 
         options.Progress?.Report(new EngineProgress(EnginePhase.Evaluate, snapshot.Assets.Count, snapshot.Assets.Count));
 
-        var plan = TagAlbumSync.Merge(planning.Plan, synced, snapshot.Tags);
-        plan = plan with { Notes = [.. plan.Notes, .. UnknownRuleTags(config, snapshot.Tags)] };
+        var plan = planning.Plan with { Notes = [.. planning.Plan.Notes, .. UnknownRuleTags(config, snapshot.Tags)] };
         var scope = $"{gateway.ServerUrl} {snapshot.User.Id}";
         var pendingDates = options.PendingDateWrites is { } pendingStore ? await pendingStore.LoadAsync(scope, ct) : [];
         (plan, pendingDates) = PendingDates.Hold(plan, pendingDates, snapshot.Assets, time.GetUtcNow(), options.PendingDateWriteExpiry);

@@ -28,8 +28,9 @@ internal sealed record PlanningResult(
 }
 
 /// <summary>
-/// Turns a library snapshot into one plan: records the assets' planning state (<see cref="AssetPlanning"/>) as a run
-/// fact, lets every enabled step plan in registration order (filters → conversions → classification → date repair →
+/// Turns a library snapshot into one plan: lets the steps that plan ahead (<see cref="IFeatureStep.PlanAhead"/>,
+/// tag ↔ album sync) present the library as their changes will leave it, records the assets' planning state
+/// (<see cref="AssetPlanning"/>) on that library as a run fact, lets every enabled step plan in registration order (filters → conversions → classification → date repair →
 /// duplicates → folder albums → temporary albums → album date check → sharing → enrichment), each on the state the
 /// earlier ones left, then diffs the output tags and every step's owned tags with what each asset carries. Every
 /// decision uses the state the library will have after the apply, so the next run's evaluation finds nothing to do.
@@ -42,19 +43,27 @@ internal sealed class RunPlanner(
     DateTimeOffset now,
     Action<EngineError> reportError)
 {
-    /// <param name="snapshot">The library as the steps see it (after tag ↔ album sync's planned changes).</param>
-    /// <param name="steps">The run's steps; the enabled ones plan, in this order.</param>
+    /// <param name="steps">The run's steps; the enabled ones plan ahead (<see cref="IFeatureStep.PlanAhead"/>), then plan, in this order.</param>
     /// <param name="context">What every step plans from (the library as read, the users, the run's facts).</param>
-    /// <param name="planned">The view of the changes planned so far that a step gets as <see cref="StepContext.Planned"/>.</param>
     public PlanningResult Plan(
-        LibrarySnapshot snapshot,
         IReadOnlyList<DuplicateGroup>? duplicates,
         IReadOnlyList<IFeatureStep> steps,
         StepContext context,
-        Func<ChangeList, ChangeList> planned,
         IProgress<EngineProgress>? progress,
         CancellationToken ct)
     {
+        // Steps that plan ahead (tag ↔ album sync): the others plan on the library as their changes will leave it.
+        var snapshot = context.Snapshot;
+        var ahead = new List<PlannedAhead>();
+        foreach (var step in steps.Where(s => s.Enabled))
+        {
+            if (step.PlanAhead(context with { Snapshot = snapshot }) is { } planned)
+            {
+                ahead.Add(planned);
+                snapshot = planned.Library;
+            }
+        }
+
         var state = new AssetPlanning(config, classifier, outputs, options, now, reportError, snapshot, duplicates, progress, ct);
         context.Facts.Set(state);
 
@@ -64,7 +73,7 @@ internal sealed class RunPlanner(
         ChangeList? view = null;
         foreach (var step in steps.Where(s => s.Enabled))
         {
-            view ??= planned(new ChangeList(changes));
+            view ??= ahead.Count == 0 ? new ChangeList(changes) : Fold(ahead, new TagPlan(new ChangeList(changes), NoStatuses)).Changes;
             var plan = step.Plan(context with { Planned = view });
             stepPlans.Add(plan);
             if (plan.Changes.Count > 0)
@@ -85,10 +94,10 @@ internal sealed class RunPlanner(
         // One list for every step's changes; the appliers group it by kind.
         var tagOutputs = owned.Count == 0 ? outputs : outputs with { StepOwned = path => OwnedByAny(owned, path) };
         var tagChanges = TagPlanner.Plan(targets, tagOutputs, snapshot.Tags, statuses).Changes;
-        var result = new TagPlan(new ChangeList([.. changes, .. tagChanges]), statuses)
+        var result = Fold(ahead, new TagPlan(new ChangeList([.. changes, .. tagChanges]), statuses)
         {
             Notes = state.Notes,
-        };
+        });
         return new PlanningResult(result, evaluations, state.Assets.Count, state.Partner, state.ExcludedByVisibility, state.ExcludedByFilters, state.Groups.Count)
         {
             DuplicateCopies = state.DuplicateCopies,
@@ -96,6 +105,19 @@ internal sealed class RunPlanner(
             MotionParts = state.MotionParts,
             StepPlans = stepPlans,
         };
+    }
+
+    private static readonly IReadOnlyDictionary<Guid, ClassificationStatus> NoStatuses = new Dictionary<Guid, ClassificationStatus>();
+
+    /// <summary>Folds what the steps planned ahead into <paramref name="plan"/>, in their order.</summary>
+    private static TagPlan Fold(List<PlannedAhead> ahead, TagPlan plan)
+    {
+        foreach (var a in ahead)
+        {
+            plan = a.Fold(plan);
+        }
+
+        return plan;
     }
 
     /// <summary>

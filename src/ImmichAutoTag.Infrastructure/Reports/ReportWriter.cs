@@ -377,11 +377,20 @@ public static class ReportWriter
             sb.Append(Inv, $"{result.StartedAt:yyyy-MM-ddTHH:mm:ss.fffzzz} | kind=WARNING_ASSET_UNREADABLE_SKIPPED | asset_link={link} | name={item.FileName} | user={user} | extra={{'message': {PythonString(item.Reason)}}}\n");
         }
 
-        // Accepted by the server, then reverted by its sidecar write-back and not fixed by re-applying.
+        // Accepted by the server, then reverted (its sidecar write-back, a job, someone else) and not fixed by re-applying.
         foreach (var change in result.StillWrong)
         {
-            var kind = change.Kind == ChangeKind.Added ? "WARNING_TAG_ADDITION_REVERTED_BY_SERVER" : "WARNING_TAG_REMOVAL_REVERTED_BY_SERVER";
-            sb.Append(Inv, $"{change.At:yyyy-MM-ddTHH:mm:ss.fffzzz} | kind={kind} | asset_link={WebUrl(server, $"photos/{change.AssetId}")} | name={change.FileName} | tag={change.TagName} | user={user}\n");
+            if (change.Kind is ChangeKind.Added or ChangeKind.Removed)
+            {
+                var kind = change.Kind == ChangeKind.Added ? "WARNING_TAG_ADDITION_REVERTED_BY_SERVER" : "WARNING_TAG_REMOVAL_REVERTED_BY_SERVER";
+                sb.Append(Inv, $"{change.At:yyyy-MM-ddTHH:mm:ss.fffzzz} | kind={kind} | asset_link={WebUrl(server, $"photos/{change.AssetId}")} | name={change.FileName} | tag={change.TagName} | user={user}\n");
+                continue;
+            }
+
+            var asset = change.AssetId == Guid.Empty ? string.Empty : $" | asset_link={WebUrl(server, $"photos/{change.AssetId}")} | name={change.FileName}";
+            var album = change.AlbumId is { } albumId ? $" | album_link={WebUrl(server, $"albums/{albumId}")} | album={change.AlbumName}" : string.Empty;
+            var values = change.OldValue is null && change.NewValue is null ? string.Empty : $" | old={change.OldValue} | new={change.NewValue}";
+            sb.Append(Inv, $"{change.At:yyyy-MM-ddTHH:mm:ss.fffzzz} | kind={RevertedKind(change.Kind)}{asset}{album}{values} | user={user}\n");
         }
 
         // Changes recorded as not sticking: left out of this run's plan, or reverted again in every round.
@@ -394,6 +403,19 @@ public static class ReportWriter
 
         return sb.ToString();
     }
+
+    /// <summary>The modification report's kind of a change other than a tag's that the server did not keep.</summary>
+    private static string RevertedKind(ChangeKind kind) => kind switch
+    {
+        ChangeKind.AddedToAlbum => "WARNING_ALBUM_ADDITION_REVERTED_BY_SERVER",
+        ChangeKind.RemovedFromAlbum => "WARNING_ALBUM_REMOVAL_REVERTED_BY_SERVER",
+        ChangeKind.DateUpdated => "WARNING_DATE_UPDATE_REVERTED_BY_SERVER",
+        ChangeKind.AlbumCreated => "WARNING_ALBUM_CREATION_REVERTED_BY_SERVER",
+        ChangeKind.AlbumDeleted => "WARNING_ALBUM_DELETION_REVERTED_BY_SERVER",
+        ChangeKind.AlbumShared => "WARNING_ALBUM_SHARE_REVERTED_BY_SERVER",
+        ChangeKind.AlbumRoleChanged => "WARNING_ALBUM_ROLE_CHANGE_REVERTED_BY_SERVER",
+        _ => "WARNING_ALBUM_UNSHARE_REVERTED_BY_SERVER",
+    };
 
     /// <summary>One JSON object per applied change, for auditing and undo.</summary>
     public static string Changes(RunResult result)

@@ -1,6 +1,8 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using ImmichAutoTag.Core.Application;
+using ImmichAutoTag.Infrastructure.Runtime;
 using ImmichAutoTag.IntegrationTests.Engine;
 
 namespace ImmichAutoTag.IntegrationTests.Cli;
@@ -168,6 +170,32 @@ public sealed class UndoCliTests() : FeatureRunTestBase("- album_name_patterns: 
         Server.State.AlbumSharedWith(_family).Should().ContainKey(_dave, "the rest is reverted");
         Server.State.Albums.Should().Contain(a => a.Name == StaleTemp);
         moved.Should().NotBe(Library());
+    }
+
+    [Fact]
+    public async Task An_undo_is_refused_at_once_while_another_run_holds_the_lock_and_sends_nothing()
+    {
+        var yaml = Seed();
+        using var cli = new CliHarness().WithStateFolder();
+        var config = cli.WriteConfig(yaml);
+        var run = await cli.RunAsync("run", "--config", config, "--output", "run");
+        run.ExitCode.Should().Be(0, run.ToString());
+        var runId = OnlyRunId(cli, "run");
+        var state = Path.Combine(cli.Root, "state");
+        var after = Library();
+        Server.Requests.Clear();
+
+        CliResult refused;
+        using (ProcessLock.TryAcquire(state, ProcessLock.RunLockFile).Should().NotBeNull().And.Subject as ProcessLock)
+        {
+            refused = await cli.RunAsync("undo", Path.Combine(cli.Root, "run", runId), "--yes", "--config", config, "--output", "undo");
+        }
+
+        refused.ExitCode.Should().Be((int)RunExitCode.Busy, refused.ToString());
+        refused.Err.Should().Contain("another immich-autotag run is in progress").And.Contain("nothing was undone").And.Contain(Path.Combine(state, "run.lock"));
+        Server.Requests.Total.Should().Be(0, "a refused undo sends nothing");
+        Directory.Exists(Path.Combine(cli.Root, "undo")).Should().BeFalse("a refused undo creates no output folder");
+        Library().Should().Be(after);
     }
 
     [Fact]

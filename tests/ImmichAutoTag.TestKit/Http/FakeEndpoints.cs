@@ -507,9 +507,11 @@ internal sealed partial class FakeEndpoints(FakeImmichState state, FakeImmichOpt
         }
 
         var album = state.AddAlbumWithId(Guid.NewGuid(), call.User.Id, name!, assetIds, description ?? ""); // non-null: required
+        state.AlbumCreatedLocked(album);
         foreach (var (user, role) in shares)
         {
             album.SharedWith[user] = role;
+            state.AlbumUserAddedLocked(album.Id, user);
         }
 
         return JsonReply.Write(StatusCodes.Status201Created, w => FakeJson.WriteAlbum(w, state, album, call.User.Id));
@@ -558,6 +560,7 @@ internal sealed partial class FakeEndpoints(FakeImmichState state, FakeImmichOpt
             return ErrorReply.NoAccess("album.delete");
         }
 
+        state.AlbumDeletingLocked(album, state.AlbumAssetsLocked(album.Id));
         state.DeleteAlbumLocked(album.Id);
         return new EmptyReply(StatusCodes.Status204NoContent);
     }
@@ -654,6 +657,7 @@ internal sealed partial class FakeEndpoints(FakeImmichState state, FakeImmichOpt
         foreach (var (user, role) in shares)
         {
             album.SharedWith[user] = role;
+            state.AlbumUserAddedLocked(album.Id, user);
         }
 
         return Json(w => FakeJson.WriteAlbum(w, state, album, call.User.Id));

@@ -8,10 +8,10 @@ namespace ImmichAutoTag.Tests.Engine;
 /// <summary>The feature steps' read needs and their union, which is what the gatherer reads.</summary>
 public sealed class FeatureStepsTests
 {
-    private static ReadNeeds Reads(AutoTagConfig config, RunOptions? options = null, Func<string, bool>? isSyncTag = null)
+    private static ReadNeeds Reads(AutoTagConfig config, RunOptions? options = null)
     {
         var classifier = RuleClassifier.Compile(config.Classification.Rules);
-        var (steps, _) = FeatureSteps.For(config, options ?? new RunOptions(), classifier, isSyncTag ?? (_ => false));
+        var (steps, _) = FeatureSteps.For(config, options ?? new RunOptions(), classifier);
         return FeatureSteps.Reads(steps);
     }
 
@@ -51,14 +51,13 @@ public sealed class FeatureStepsTests
     public void Owned_tags_are_the_output_tags_and_the_sync_prefix_and_users_are_read_for_sharing_only()
     {
         var config = Config(new RuleConfig { AlbumNamePatterns = [PatternCompiler.AlbumName("x")] });
-        static bool IsSyncTag(string p) => p.StartsWith("album/", StringComparison.Ordinal);
-        var reads = Reads(config with { TagAlbumSync = new TagAlbumSyncConfig { Enabled = true } }, isSyncTag: IsSyncTag);
+        var reads = Reads(config with { TagAlbumSync = new TagAlbumSyncConfig { Enabled = true, TagPrefix = "album/" } });
 
         reads.OwnedTagPaths.Should().Contain("autotag_output_unknown");
         reads.Owns("autotag_output_unknown").Should().BeTrue();
         reads.Owns("album/Rome").Should().BeTrue();
         reads.Owns("Holiday").Should().BeFalse();
-        Reads(config, isSyncTag: IsSyncTag).Owns("album/Rome").Should().BeFalse("tag_album_sync is off, so its step reads nothing");
+        Reads(config with { TagAlbumSync = new TagAlbumSyncConfig { Enabled = false, TagPrefix = "album/" } }).Owns("album/Rome").Should().BeFalse("tag_album_sync is off, so its step reads nothing");
         reads.Users.Should().BeFalse();
         Reads(config with { AlbumPermissions = new AlbumPermissionsConfig { Enabled = true } }).Users.Should().BeTrue();
     }

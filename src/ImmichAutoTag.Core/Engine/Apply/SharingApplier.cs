@@ -71,6 +71,18 @@ internal sealed class SharingApplier(IImmichGateway gateway, ILogger logger) : I
     private static string Describe(string email, AlbumRole? role) =>
         role is { } r ? $"{email} {r.ToString().ToLowerInvariant()}" : email;
 
+    /// <summary>
+    /// The user and role a sharing change wrote, read back from its <see cref="AppliedChange.NewValue"/> ("email role",
+    /// as <see cref="Describe"/> writes it); null when it names no role.
+    /// </summary>
+    internal static (string Email, AlbumRole Role)? MemberOf(string? value)
+    {
+        var space = value?.LastIndexOf(' ') ?? -1;
+        return space > 0 && Enum.TryParse<AlbumRole>(value![(space + 1)..], ignoreCase: true, out var role) // non-null: space > 0
+            ? (value[..space], role)
+            : null;
+    }
+
     private static AppliedChange Sharing(AlbumShareChange c, ChangeKind kind, DateTimeOffset at) =>
         new(Guid.Empty, string.Empty, string.Empty, kind, at)
         {

@@ -14,13 +14,11 @@ public static class FeatureSteps
 {
     /// <summary>The steps of a run over <paramref name="config"/>, and the output tags the classification step owns.</summary>
     /// <param name="classifier">The compiled classification rules (their tag entries are read).</param>
-    /// <param name="isSyncTag">Which tag paths tag ↔ album sync owns (its prefix).</param>
-    public static (IReadOnlyList<IFeatureStep> Steps, OutputTags Outputs) For(AutoTagConfig config, RunOptions options, RuleClassifier classifier, Func<string, bool> isSyncTag)
+    public static (IReadOnlyList<IFeatureStep> Steps, OutputTags Outputs) For(AutoTagConfig config, RunOptions options, RuleClassifier classifier)
     {
         ArgumentNullException.ThrowIfNull(config);
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(classifier);
-        ArgumentNullException.ThrowIfNull(isSyncTag);
 
         var dates = new DateRepairStep(config.DuplicateProcessing, options.DuplicateDetection);
         var duplicates = new DuplicatesStep(config, options);
@@ -29,8 +27,8 @@ public static class FeatureSteps
         var outputs = OutputTags.From(config, (dates.Enabled && dates.Reads.Duplicates) || duplicates.Reads.Duplicates);
         IFeatureStep[] steps =
         [
-            // Planned by the engine before the others: they see the albums and tags the library will have.
-            new FeatureStep("tag_album_sync", "tag_album_sync", config.TagAlbumSync.Enabled, new ReadNeeds { OwnsTag = isSyncTag }),
+            // Plans ahead of the others: they see the albums and tags the library will have.
+            new TagAlbumSyncStep(config, options),
             new FiltersStep(config.Filters),
             new ConversionsStep(config.Conversions),
             new ClassificationStep(classifier, outputs),

@@ -13,7 +13,7 @@ namespace ImmichAutoTag.Core.Engine;
 /// </summary>
 /// <remarks>
 /// A run calls, for every enabled step in registration order: the gather (the union of every step's
-/// <see cref="Reads"/>), then <see cref="PrepareAsync"/>, then <see cref="Plan"/>. Facts a step computes while
+/// <see cref="Reads"/>), then <see cref="PrepareAsync"/>, then <see cref="PlanAhead"/>, then <see cref="Plan"/>. Facts a step computes while
 /// preparing (scores, look-ups) go into <see cref="StepPrepareContext.Facts"/>, where later steps and the run's result
 /// read them by type.
 /// </remarks>
@@ -46,7 +46,27 @@ public interface IFeatureStep
     /// additions and removals per asset together with every other step's, so a step never diffs tags itself.
     /// </summary>
     StepPlan Plan(StepContext context) => StepPlan.None;
+
+    /// <summary>
+    /// For a step whose changes the later steps must plan on as if they were already made (tag ↔ album sync: rules
+    /// that look at albums or tags see the synced library in the same run). Called once per run for enabled steps, in
+    /// registration order, after every step prepared and before any step plans; <see cref="StepContext.Snapshot"/> is
+    /// the library as the steps planning ahead before it left it. Null (the default): the step only plans with the
+    /// others (<see cref="Plan"/>).
+    /// </summary>
+    PlannedAhead? PlanAhead(StepContext context) => null;
 }
+
+/// <summary>What a step planned ahead of the others (<see cref="IFeatureStep.PlanAhead"/>).</summary>
+/// <param name="Library">
+/// The library as it will be once the step's changes are applied (albums and tags not yet created carry placeholder
+/// ids); the later steps plan on it.
+/// </param>
+/// <param name="Fold">
+/// Folds the step's changes and notes into a plan the other steps made: applied to the changes each later step sees
+/// as planned, and to the run's plan once every step planned.
+/// </param>
+public sealed record PlannedAhead(LibrarySnapshot Library, Func<TagPlan, TagPlan> Fold);
 
 /// <summary>What a step prepares from: the library as read, the run's services, and the facts object it writes to.</summary>
 public sealed class StepPrepareContext
@@ -95,6 +115,3 @@ public sealed record StepPlan(IReadOnlyList<PlannedChange> Changes, IReadOnlyLis
     /// </summary>
     public OwnedTagPlan? OwnedTags { get; init; }
 }
-
-/// <summary>A step described by its values; each feature's registration in <see cref="FeatureSteps"/> builds one.</summary>
-internal sealed record FeatureStep(string Name, string ConfigSection, bool Enabled, ReadNeeds Reads) : IFeatureStep;

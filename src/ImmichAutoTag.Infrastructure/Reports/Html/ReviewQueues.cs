@@ -60,11 +60,25 @@ internal static class ReviewQueues
         }
 
         queues.Add(DoesNotStick(result));
-        queues.Add(Changes("Reverted by Immich", "Immich accepted these changes, then reverted them (its sidecar write-back); re-applying did not help. The next run tries again; a change reverted again is recorded as not sticking.", result.StillWrongUnexplained, c => (c.Kind == ChangeKind.Added ? "tag added, then reverted: " : "tag removed, then back: ") + c.TagName));
+        queues.Add(Changes("Reverted by Immich", "Immich accepted these changes, then reverted them (its sidecar write-back); re-applying did not help. The next run tries again; a change reverted again is recorded as not sticking.", result.StillWrongUnexplained, Reverted));
         queues.Add(Changes("Dates not applied yet", "Immich accepted these date repairs but had not applied them when the run ended; the next run checks them again.", result.DatesNotLanded, c => $"date {c.OldValue} -> {c.NewValue} pending"));
         queues.Add(Notes("Ambiguous dates", "The file name or a duplicate gives more than one possible date; the date was left as it is.", PlanNoteKind.AmbiguousDate, result, names));
         return queues.OfType<ReviewQueue>().ToList();
     }
+
+    /// <summary>What a change the server did not keep was, in a few words.</summary>
+    private static string Reverted(AppliedChange c) => c.Kind switch
+    {
+        ChangeKind.Added => "tag added, then reverted: " + c.TagName,
+        ChangeKind.Removed => "tag removed, then back: " + c.TagName,
+        ChangeKind.AddedToAlbum => "added to album, then taken out: " + c.AlbumName,
+        ChangeKind.RemovedFromAlbum => "taken out of album, then back: " + c.AlbumName,
+        ChangeKind.DateUpdated => $"date {c.OldValue} -> {c.NewValue}, then reverted",
+        ChangeKind.AlbumCreated => "album created, then not listed: " + c.AlbumName,
+        ChangeKind.AlbumDeleted => "album deleted, then back: " + c.AlbumName,
+        ChangeKind.AlbumUnshared => $"album {c.AlbumName} unshared from {c.OldValue}, then shared again",
+        _ => $"album {c.AlbumName} shared as {c.NewValue}, then not",
+    };
 
     /// <summary>The output tags, labelled as in the links file.</summary>
     private static IEnumerable<(string Label, string Description, string? Tag)> OutputTagLabels(AutoTagConfig config)
