@@ -97,7 +97,7 @@ public sealed class AutoTagRunService(
                 "Run {RunId} (dry run: {DryRun}); config {Config}; output in {Folder}",
                 output.RunId,
                 request.DryRun,
-                config.SourcePath ?? "none (the built-in rules)",
+                config.SourcePath ?? "none",
                 output.Location);
 
             var preflight = await ServerPreflight.CheckAsync(gateway, NeededPermissions(config, request.DryRun), ct).ConfigureAwait(false);

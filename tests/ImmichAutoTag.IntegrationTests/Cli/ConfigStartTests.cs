@@ -35,7 +35,9 @@ public sealed class ConfigStartTests : IAsyncLifetime
         var result = await cli.RunAsync("run", "--output", "out");
 
         result.ExitCode.Should().Be(0, result.ToString());
-        result.Err.Split('\n').Where(l => l.Contains("built-in default rules", StringComparison.Ordinal)).Should().ContainSingle();
+        var lines = result.Err.Split('\n');
+        lines.Where(l => l.Contains("built-in default rules", StringComparison.Ordinal) && !l.StartsWith('[')).Should().ContainSingle("one notice, beside the log");
+        lines.Should().Contain(l => l.StartsWith('[') && l.Contains("config (built-in default rules)", StringComparison.Ordinal), "the run's log names the rules it used");
         result.Err.Should().Contain(Path.Combine(cli.Home, ".config", "immich_autotag", "config.yaml"), "the line says where it looked");
         var unknown = _server.State.Tags.Single(t => t.Value == "autotag_output_unknown").Id;
         _server.State.DirectTagIdsOf(loose).Should().Contain(unknown);
