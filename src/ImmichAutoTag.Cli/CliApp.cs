@@ -13,7 +13,9 @@ public static class CliApp
 
         var root = Build(context);
         var parsed = root.Parse(args);
-        var invocation = new InvocationConfiguration { Output = context.Out, Error = context.Err };
+        // Program.Main turns Ctrl-C and SIGTERM into the cancellation token itself. System.CommandLine's own handling
+        // would also end the process 2 s after the signal, cutting off a cancelled run while it writes its reports.
+        var invocation = new InvocationConfiguration { Output = context.Out, Error = context.Err, ProcessTerminationTimeout = null };
         if (parsed.Errors.Count > 0)
         {
             foreach (var error in parsed.Errors)

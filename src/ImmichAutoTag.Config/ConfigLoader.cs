@@ -10,7 +10,9 @@ public static class ConfigLoader
     // Reads the file; applies env overrides IMMICH_URL and IMMICH_API_KEY (they win over the file);
     // validates everything and returns ALL errors at once (unknown key, wrong type, invalid regex,
     // missing required key, bad URL), each with file, line, column and key path.
-    public static ConfigLoadResult LoadFile(string path, Func<string, string?> env)
+    // scheduleCheck (optional) checks the values of `schedule` (the daemon's cron parser lives in the CLI): it returns
+    // why a schedule is invalid, or null; its message is reported at the key's line and column with the other errors.
+    public static ConfigLoadResult LoadFile(string path, Func<string, string?> env, Func<string, string?>? scheduleCheck = null)
     {
         ArgumentNullException.ThrowIfNull(path);
         if (Path.GetExtension(path).Equals(".py", StringComparison.OrdinalIgnoreCase))
@@ -32,10 +34,10 @@ public static class ConfigLoader
             return Fail(path, 0, 0, $"cannot read config file: {ex.Message}");
         }
 
-        return LoadYaml(text, path, env);
+        return LoadYaml(text, path, env, scheduleCheck);
     }
 
-    public static ConfigLoadResult LoadYaml(string yaml, string fileName, Func<string, string?> env)
+    public static ConfigLoadResult LoadYaml(string yaml, string fileName, Func<string, string?> env, Func<string, string?>? scheduleCheck = null)
     {
         ArgumentNullException.ThrowIfNull(yaml);
         ArgumentNullException.ThrowIfNull(env);
@@ -92,7 +94,7 @@ public static class ConfigLoader
         }
 
         var raw = RawBlock.Read(new MapReader(root, ConfigKeys.Root, rootLoc, diag));
-        var config = new ConfigValidator(diag, env).Validate(raw, fileName);
+        var config = new ConfigValidator(diag, env, scheduleCheck).Validate(raw, fileName);
         diag.Sort();
         return new ConfigLoadResult(diag.Errors.Count == 0 ? config : null, diag.Errors, diag.Warnings);
     }

@@ -29,6 +29,20 @@ internal static class ConfigResolution
             return await CheckAsync(BuiltInRules.Load(context.Environment), BuiltInRules.Name, context).ConfigureAwait(false);
         }
 
+        if (location.Path is null && ResolvePath(explicitPath, context) is { } givenPath)
+        {
+            // --config names one file: "looked in" lists and the built-in rules do not apply to it.
+            var what = Directory.Exists(givenPath) ? "is a folder, not a config file" : "does not exist";
+            await context.Err.WriteLineAsync($"error: --config {givenPath} {what}.").ConfigureAwait(false);
+            if (location.Note is { } sibling)
+            {
+                await context.Err.WriteLineAsync($"note: {sibling}").ConfigureAwait(false);
+            }
+
+            await context.Err.WriteLineAsync("Write one there with 'immich-autotag config init FILE' (a commented example).").ConfigureAwait(false);
+            return null;
+        }
+
         if (location.Path is null)
         {
             await context.Err.WriteLineAsync("error: no config file found. Looked in:").ConfigureAwait(false);
@@ -62,7 +76,7 @@ internal static class ConfigResolution
             await context.Err.WriteLineAsync($"warning: {note}").ConfigureAwait(false);
         }
 
-        return await CheckAsync(ConfigLoader.LoadFile(location.Path, context.Environment), location.Path, context).ConfigureAwait(false);
+        return await CheckAsync(ConfigLoader.LoadFile(location.Path, context.Environment, ScheduleProblem), location.Path, context).ConfigureAwait(false);
     }
 
     private static async Task<AutoTagConfig?> CheckAsync(ConfigLoadResult result, string source, CliContext context)
@@ -84,15 +98,12 @@ internal static class ConfigResolution
             return null;
         }
 
-        // The loader checks the schedule's shape; its values need the daemon's cron parser.
-        if (result.Config!.Schedule is { } schedule && !Daemon.CronSchedule.TryParse(schedule, out _, out var scheduleError))
-        {
-            await context.Err.WriteLineAsync($"error: {source}: schedule: {scheduleError}").ConfigureAwait(false);
-            return null;
-        }
-
         return result.Config;
     }
+
+    /// <summary>Why a config's <c>schedule</c> value is refused by the daemon's cron parser, or null.</summary>
+    private static string? ScheduleProblem(string schedule) =>
+        Daemon.CronSchedule.TryParse(schedule, out _, out var error) ? null : error;
 
     private static bool HasServerEnvironment(CliContext context) =>
         !string.IsNullOrWhiteSpace(context.Environment("IMMICH_URL")) && !string.IsNullOrWhiteSpace(context.Environment("IMMICH_API_KEY"));

@@ -30,17 +30,70 @@ internal static class CronSchedule
             return false;
         }
 
+        if (OutOfRange(fields, format.Value) is { } range)
+        {
+            error = $"invalid schedule '{text}': {range}";
+            return false;
+        }
+
+        CronExpression parsed;
         try
         {
             // Unix format: Sunday is 0 or 7 and both day fields may be '*', as in crontab.
-            expression = CronExpression.Parse(string.Join(' ', fields), format.Value);
-            error = null;
-            return true;
+            parsed = CronExpression.Parse(string.Join(' ', fields), format.Value);
         }
         catch (FormatException e)
         {
             error = $"invalid schedule '{text}': {e.Message}";
             return false;
         }
+
+        // Quartz refuses to start a trigger that can never fire (31 February); say so here, with the text.
+        if (parsed.GetNextValidTimeAfter(DateTimeOffset.UtcNow) is null)
+        {
+            error = $"invalid schedule '{text}': it never fires (no such date)";
+            return false;
+        }
+
+        expression = parsed;
+        error = null;
+        return true;
+    }
+
+    // Quartz 4's Unix-format parser wraps some out-of-range numbers (a minute of 99 fires every minute) instead of
+    // refusing them, so the numbers of each field are checked against crontab's ranges first. Names (MON, JAN), L, W,
+    // # and ? are left to the parser.
+    private static readonly (string Name, int Min, int Max)[] UnixFields =
+        [("minute", 0, 59), ("hour", 0, 23), ("day of month", 1, 31), ("month", 1, 12), ("day of week", 0, 7)];
+
+    private static readonly (string Name, int Min, int Max)[] QuartzFields =
+        [("second", 0, 59), ("minute", 0, 59), ("hour", 0, 23), ("day of month", 1, 31), ("month", 1, 12), ("day of week", 1, 7), ("year", 1970, 2199)];
+
+    private static string? OutOfRange(string[] fields, CronFormat format)
+    {
+        var ranges = format == CronFormat.Unix ? UnixFields : QuartzFields;
+        for (var i = 0; i < fields.Length; i++)
+        {
+            var (name, min, max) = ranges[i];
+            foreach (var part in fields[i].Split(','))
+            {
+                var slash = part.IndexOf('/', StringComparison.Ordinal);
+                var values = slash < 0 ? part : part[..slash];
+                if (slash >= 0 && (!int.TryParse(part[(slash + 1)..], System.Globalization.CultureInfo.InvariantCulture, out var step) || step < 1 || step > max))
+                {
+                    return $"the {name} step in '{part}' must be a number from 1 to {max}";
+                }
+
+                foreach (var value in values.Split('-'))
+                {
+                    if (int.TryParse(value, System.Globalization.CultureInfo.InvariantCulture, out var number) && (number < min || number > max))
+                    {
+                        return $"{number} is not a valid {name} ({min}-{max})";
+                    }
+                }
+            }
+        }
+
+        return null;
     }
 }

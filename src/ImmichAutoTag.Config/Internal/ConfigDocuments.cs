@@ -94,9 +94,17 @@ internal static class ConfigDocuments
             |---|---|---|---|---|
 
             """);
+        // A key below one of ours is ours too: upstream has no such section to hold it.
+        var oursPrefixes = new List<string>();
         foreach (var (path, _, key) in ConfigKeys.Walk())
         {
-            var origin = key.Extension ? "ours" : "upstream";
+            var underOurs = oursPrefixes.Exists(p => path.StartsWith(p + ".", StringComparison.Ordinal) || path.StartsWith(p + "[]", StringComparison.Ordinal));
+            if (key.Extension && !underOurs)
+            {
+                oursPrefixes.Add(path);
+            }
+
+            var origin = key.Extension || underOurs ? "ours" : "upstream";
             var help = key.Help + (key.Secret ? " Secret: never written to dumps, logs or reports." : "");
             text.Append(CultureInfo.InvariantCulture, $"| `{path}` | {TypeText(key)} | {(key.HasDefault ? $"`{Yaml(key.Default)}`" : "")} | {origin} | {help.Replace("|", "\\|", StringComparison.Ordinal)} |\n");
         }

@@ -164,9 +164,9 @@ internal static class ConfigKeys
 
     public static readonly BlockSpec Skip = new("skip", true, "Where in the asset stream to start.",
     [
-        I("skip_n", "Positional offset, used when no checkpoint applies.", 0) with { Minimum = 0, Field = F<SkipConfig>(s => s.SkipN) },
-        B("resume_previous", "Resume from the checkpoint of recent runs.", true) with { Field = F<SkipConfig>(s => s.ResumePrevious) },
-        I("max_items", "Stop after this many assets; null or negative = unlimited.", null) with
+        I("skip_n", "Upstream's positional offset into the asset stream. Accepted for compatibility, no effect: every run processes the whole library in one pass (a value above 0 gets a warning).", 0) with { Minimum = 0, Field = F<SkipConfig>(s => s.SkipN) },
+        B("resume_previous", "Upstream's resume from the checkpoint of recent runs. Accepted for compatibility, no effect: a run never stops half-way through the library.", true) with { Field = F<SkipConfig>(s => s.ResumePrevious) },
+        I("max_items", "Upstream's stop after this many assets (null or negative = unlimited). Accepted for compatibility, no effect: every run processes the whole library (a limit under 1000000 gets a warning); try the tool with --dry-run or filters.filter_in instead.", null) with
         {
             Nullable = true, Field = F<SkipConfig>(s => s.MaxItems),
         },
@@ -218,10 +218,10 @@ internal static class ConfigKeys
         {
             Field = F<ConversionsConfig>(c => c.Conversions),
             Example = """
-                # Assets tagged "screenshot" go into the album of the same category and
-                # lose the source tag (mode move).
+                # Assets you tag "autotag_input_screenshot" go into the album of the same
+                # category and lose that tag (mode move removes the matched source tags).
                 - source:
-                    tag_names: [screenshot]
+                    tag_names: [autotag_input_screenshot]
                   destination:
                     album_names: [autotag_input_screenshots]
                     description: Created when no album has that name
@@ -273,12 +273,12 @@ internal static class ConfigKeys
 
     public static readonly BlockSpec DateCorrection = new("date_correction", true, "Repair asset dates from file names and duplicates.",
     [
-        B("enabled", "Run the date repair (it writes dates).", false) with { Example = "true", Field = F<DateCorrectionConfig>(d => d.Enabled) },
+        B("enabled", "Run the date repair (it writes dates).", false) with { Field = F<DateCorrectionConfig>(d => d.Enabled) },
         S("extraction_timezone", "IANA time zone for dates read from names, e.g. Europe/Madrid.", "UTC") with
         {
-            Example = "Europe/Madrid", Field = F<DateCorrectionConfig>(d => d.ExtractionTimezone),
+            Field = F<DateCorrectionConfig>(d => d.ExtractionTimezone),
         },
-        Desc(null, "Our cameras run on local time"),
+        Desc(null, "Off until you opt in (it writes asset dates)"),
     ]);
 
     public static readonly BlockSpec DuplicateProcessing = new("duplicate_processing", false,
@@ -445,7 +445,7 @@ internal static class ConfigKeys
             HasDefault = true, Default = new[] { "image", "video" }, Example = "[image, video]",
             Field = F<ClipConfig>(c => c.MediaTypes),
         },
-        Desc(null, "Every photo and video"),
+        Desc(null, "Downloaded pictures and videos"),
     ]);
 
     public static readonly BlockSpec Clip = new("clip", true,
@@ -454,7 +454,7 @@ internal static class ConfigKeys
         B("enabled", "Label assets (needs asset.view to read thumbnails). Off: no model is loaded and no thumbnail is read.", false) with { Field = F<ClipConfig>(c => c.Enabled) },
         S("model_folder", "Immich's model cache as mounted here (read-only is enough): its root (holding clip/<model_name>/), its clip/ folder or the model folder. The default is where Immich's machine-learning container mounts it.", ClipConfig.DefaultModelFolder) with
         {
-            Example = "/immich-model-cache", Field = F<ClipConfig>(c => c.ModelFolder),
+            Field = F<ClipConfig>(c => c.ModelFolder),
         },
         S("model_name", "The CLIP model's folder name in the cache (Immich's default is ViT-B-32__openai).", ClipConfig.DefaultModelName) with
         {
@@ -659,7 +659,7 @@ internal static class ConfigKeys
         },
         S("danbooru_url", "Danbooru's base URL (posts by MD5 and by id).", BooruConfig.DefaultDanbooruUrl) with
         {
-            Example = "https://testbooru.donmai.us", Field = F<BooruConfig>(c => c.DanbooruUrl),
+            Field = F<BooruConfig>(c => c.DanbooruUrl),
         },
         M("tags", BooruTags, BooruTags.Help) with { Inline = true },
         I("daily_budget_margin", "A source stops for the day when the searches it reports left today fall to this many (kept for manual searches).", 3) with

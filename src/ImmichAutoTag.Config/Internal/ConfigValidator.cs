@@ -10,7 +10,7 @@ namespace ImmichAutoTag.Config.Internal;
 /// keys that only make sense together, names that must exist). Returns null when anything is wrong, so a half-valid
 /// config can never be used.
 /// </summary>
-internal sealed class ConfigValidator(Diagnostics diag, Func<string, string?> env)
+internal sealed class ConfigValidator(Diagnostics diag, Func<string, string?> env, Func<string, string?>? scheduleCheck = null)
 {
     public const string EnvUrl = "IMMICH_URL";
     public const string EnvApiKey = "IMMICH_API_KEY";
@@ -19,7 +19,7 @@ internal sealed class ConfigValidator(Diagnostics diag, Func<string, string?> en
     {
         var checks = new Dictionary<BlockSpec, BlockCheck>(ReferenceEqualityComparer.Instance)
         {
-            [ConfigKeys.Skip] = (_, r) => CheckSkip((SkipConfig)r),
+            [ConfigKeys.Skip] = (raw, r) => CheckSkip(raw, (SkipConfig)r),
             [ConfigKeys.Rule] = (raw, r) => CheckRule(raw, (RuleConfig)r),
             [ConfigKeys.Conversion] = (raw, r) => CheckConversion(raw, (ConversionConfig)r),
             [ConfigKeys.DateCorrection] = (raw, r) => CheckDateCorrection(raw, r),
@@ -178,9 +178,27 @@ internal sealed class ConfigValidator(Diagnostics diag, Func<string, string?> en
         return url;
     }
 
-    private static SkipConfig CheckSkip(SkipConfig skip) =>
+    /// <summary>Upper bound below which a max_items is read as a real limit; upstream's template writes 1000000 for "no limit".</summary>
+    private const int UpstreamTemplateMaxItems = 1_000_000;
+
+    private SkipConfig CheckSkip(RawBlock raw, SkipConfig skip)
+    {
+        // Every run plans the whole library in one bulk pass, so upstream's positional window (kept for its slow
+        // per-asset walk) has no meaning here; a user relying on it as a safety limit must hear that it does nothing.
+        const string Instead = "every run here processes the whole library in one pass. To try the tool on a few assets use --dry-run, or filters.filter_in with asset_links";
+        if (skip.SkipN > 0)
+        {
+            diag.Warning(raw.Int("skip_n")?.Loc ?? raw.Loc.Child("skip_n"), $"skip.skip_n has no effect: {Instead}");
+        }
+
+        if (skip.MaxItems is >= 0 and < UpstreamTemplateMaxItems)
+        {
+            diag.Warning(raw.Int("max_items")?.Loc ?? raw.Loc.Child("max_items"), $"skip.max_items has no effect: {Instead}");
+        }
+
         // Upstream treats a negative limit as "unlimited", like null.
-        skip.MaxItems is < 0 ? skip with { MaxItems = null } : skip;
+        return skip.MaxItems is < 0 ? skip with { MaxItems = null } : skip;
+    }
 
     private RuleConfig CheckRule(RawBlock raw, RuleConfig rule)
     {
@@ -524,10 +542,16 @@ internal sealed class ConfigValidator(Diagnostics diag, Func<string, string?> en
             return null;
         }
 
-        // The field values are checked by the daemon's cron parser (Quartz), which the CLI runs on load.
+        // The field values are checked by the daemon's cron parser (Quartz), which the CLI passes in as scheduleCheck.
         var fields = text.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries).Length;
         if (fields is 5 or 6 or 7)
         {
+            if (scheduleCheck?.Invoke(text) is { } problem)
+            {
+                diag.Error(raw.Loc, problem);
+                return null;
+            }
+
             return text.Trim();
         }
 

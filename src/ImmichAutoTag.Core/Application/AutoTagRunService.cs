@@ -93,7 +93,12 @@ public sealed class AutoTagRunService(
 
         try
         {
-            logger.LogInformation("Run {RunId} (dry run: {DryRun}); output in {Folder}", output.RunId, request.DryRun, output.Location);
+            logger.LogInformation(
+                "Run {RunId} (dry run: {DryRun}); config {Config}; output in {Folder}",
+                output.RunId,
+                request.DryRun,
+                config.SourcePath ?? "none",
+                output.Location);
 
             var preflight = await ServerPreflight.CheckAsync(gateway, NeededPermissions(config, request.DryRun), ct).ConfigureAwait(false);
             foreach (var warning in preflight.Warnings)

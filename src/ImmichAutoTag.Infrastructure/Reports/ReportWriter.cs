@@ -347,7 +347,7 @@ public static class ReportWriter
                 sb.Append(Inv, $" | album_name={note.AlbumName}");
             }
 
-            sb.Append(Inv, $" | user={user} | extra={{'message': '{note.Message.Replace('\'', '"')}'}}\n");
+            sb.Append(Inv, $" | user={user} | extra={{'message': {PythonString(note.Message)}}}\n");
         }
 
         // Unreadable assets get their own lines below, with their links.
@@ -367,14 +367,14 @@ public static class ReportWriter
                 EngineErrorKind.WriteSidecars => "ERROR_SIDECAR_WRITE_FAILED",
                 _ => "ERROR_ASSET_SKIPPED_RECOVERABLE",
             };
-            sb.Append(Inv, $"{error.At:yyyy-MM-ddTHH:mm:ss.fffzzz} | kind={kind} | tag={string.Join(",", error.TagNames)} | user={user} | extra={{'assets': {error.AssetIds.Count}, 'message': '{error.Message.Replace('\'', '"')}'}}\n");
+            sb.Append(Inv, $"{error.At:yyyy-MM-ddTHH:mm:ss.fffzzz} | kind={kind} | tag={string.Join(",", error.TagNames)} | user={user} | extra={{'assets': {error.AssetIds.Count}, 'message': {PythonString(error.Message)}}}\n");
         }
 
         // Search items the client could not read: the asset was left alone; its link lets the user look at it.
         foreach (var item in result.Unreadable)
         {
             var link = item.Id is { } id ? WebUrl(server, $"photos/{id}") : "(no readable id)";
-            sb.Append(Inv, $"{result.StartedAt:yyyy-MM-ddTHH:mm:ss.fffzzz} | kind=WARNING_ASSET_UNREADABLE_SKIPPED | asset_link={link} | name={item.FileName} | user={user} | extra={{'message': '{item.Reason.Replace('\'', '"')}'}}\n");
+            sb.Append(Inv, $"{result.StartedAt:yyyy-MM-ddTHH:mm:ss.fffzzz} | kind=WARNING_ASSET_UNREADABLE_SKIPPED | asset_link={link} | name={item.FileName} | user={user} | extra={{'message': {PythonString(item.Reason)}}}\n");
         }
 
         // Accepted by the server, then reverted (its sidecar write-back, a job, someone else) and not fixed by re-applying.
@@ -458,7 +458,7 @@ public static class ReportWriter
                     Step = c.Reason?.Step,
                     Reason = c.Reason?.Text,
                 },
-                ChangeLineContext.Default.ChangeLine));
+                ChangeLineContext.Readable.ChangeLine));
             sb.Append('\n');
         }
 
@@ -617,6 +617,17 @@ public static class ReportWriter
         _ => "UPDATE_ASSET_DATE",
     };
 
+    /// <summary>
+    /// A message as Python's <c>repr</c> writes a string inside upstream's <c>extra={...}</c> dict: single quotes, or
+    /// double quotes when the text holds an apostrophe and no double quote; backslashes and the chosen quote escaped.
+    /// </summary>
+    internal static string PythonString(string text)
+    {
+        var quote = text.Contains('\'', StringComparison.Ordinal) && !text.Contains('"', StringComparison.Ordinal) ? '"' : '\'';
+        var escaped = text.Replace("\\", "\\\\", StringComparison.Ordinal).Replace(quote.ToString(), "\\" + quote, StringComparison.Ordinal);
+        return quote + escaped + quote;
+    }
+
     private static string NoteKind(PlanNoteKind kind) => kind switch
     {
         PlanNoteKind.AmbiguousDate => "WARNING_AMBIGUOUS_ASSET_DATE",
@@ -681,4 +692,15 @@ internal sealed record ChangeLine(
 
 [System.Text.Json.Serialization.JsonSourceGenerationOptions(DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
 [System.Text.Json.Serialization.JsonSerializable(typeof(ChangeLine))]
-internal sealed partial class ChangeLineContext : System.Text.Json.Serialization.JsonSerializerContext;
+internal sealed partial class ChangeLineContext : System.Text.Json.Serialization.JsonSerializerContext
+{
+    /// <summary>
+    /// Writes times, tag paths and file names as they read (<c>+00:00</c>, <c>∕</c>, accents) rather than as <c>\uXXXX</c>,
+    /// so <c>grep</c> finds them in the UTF-8 file; quotes and control characters are still escaped.
+    /// </summary>
+    public static ChangeLineContext Readable { get; } = new(new System.Text.Json.JsonSerializerOptions
+    {
+        DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull,
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    });
+}

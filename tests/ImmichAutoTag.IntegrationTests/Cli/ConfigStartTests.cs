@@ -35,7 +35,9 @@ public sealed class ConfigStartTests : IAsyncLifetime
         var result = await cli.RunAsync("run", "--output", "out");
 
         result.ExitCode.Should().Be(0, result.ToString());
-        result.Err.Split('\n').Where(l => l.Contains("built-in default rules", StringComparison.Ordinal)).Should().ContainSingle();
+        var lines = result.Err.Split('\n');
+        lines.Where(l => l.Contains("built-in default rules", StringComparison.Ordinal) && !l.StartsWith('[')).Should().ContainSingle("one notice, beside the log");
+        lines.Should().Contain(l => l.StartsWith('[') && l.Contains("config (built-in default rules)", StringComparison.Ordinal), "the run's log names the rules it used");
         result.Err.Should().Contain(Path.Combine(cli.Home, ".config", "immich_autotag", "config.yaml"), "the line says where it looked");
         var unknown = _server.State.Tags.Single(t => t.Value == "autotag_output_unknown").Id;
         _server.State.DirectTagIdsOf(loose).Should().Contain(unknown);
@@ -51,7 +53,40 @@ public sealed class ConfigStartTests : IAsyncLifetime
         var result = await cli.RunAsync("validate", "--config", "missing.yaml");
 
         result.ExitCode.Should().Be((int)RunExitCode.ConfigInvalid, result.ToString());
-        result.Err.Should().Contain("missing.yaml").And.NotContain("using the built-in default rules");
+        result.Err.Should().Contain("missing.yaml").And.Contain("does not exist")
+            .And.NotContain("using the built-in default rules").And.NotContain("Looked in", "--config names one file, not a search");
+    }
+
+    [Fact]
+    public async Task A_bad_schedule_is_reported_at_its_line_with_the_other_errors()
+    {
+        using var cli = new CliHarness();
+        var path = cli.WriteConfig(
+            "server: {url: 'http://127.0.0.1:1', api_key: k}\nenable_album_name_strip: true\n" +
+            "classification:\n" +
+            "  rules:\n" +
+            "    - album_name_patterns: ['^(2019']\n" +
+            "schedule: \"99 * * * *\"\n",
+            "bad.yaml");
+
+        var result = await cli.RunAsync("validate", "--config", path);
+
+        result.ExitCode.Should().Be((int)RunExitCode.ConfigInvalid, result.ToString());
+        result.Err.Should().Contain($"{path}:5:").And.Contain("unterminated subpattern");
+        result.Err.Should().Contain($"{path}:6:").And.Contain("99 is not a valid minute");
+        result.Err.Should().Contain($"2 error(s) in {path}");
+    }
+
+    [Fact]
+    public async Task An_explicit_config_path_that_is_a_folder_says_so()
+    {
+        using var cli = new CliHarness().WithEnv("IMMICH_URL", _server.BaseUrl.ToString()).WithEnv("IMMICH_API_KEY", _key);
+        Directory.CreateDirectory(Path.Combine(cli.Home, "configs"));
+
+        var result = await cli.RunAsync("validate", "--config", Path.Combine(cli.Home, "configs"));
+
+        result.ExitCode.Should().Be((int)RunExitCode.ConfigInvalid, result.ToString());
+        result.Err.Should().Contain("is a folder, not a config file");
     }
 
     [Fact]

@@ -86,6 +86,13 @@ public sealed class ConfigShapeTests
         stored.Except(dumped).Should().OnlyContain(p => ConfigKeys.Walk().Single(k => k.Path == p).Key.DumpOmitsEmpty);
     }
 
+    /// <summary>String keys whose value the loader checks (a time zone, a URL) and whose example is their default.</summary>
+    private static readonly Dictionary<string, string> CheckedStrings = new(StringComparer.Ordinal)
+    {
+        ["duplicate_processing.date_correction.extraction_timezone"] = "Europe/Madrid",
+        ["booru.danbooru_url"] = "https://testbooru.donmai.us",
+    };
+
     /// <summary>Every stored scalar key outside lists and the server, with a value other than its default.</summary>
     public static TheoryData<string, string> ScalarKeysWithAnotherValue()
     {
@@ -98,6 +105,7 @@ public sealed class ConfigShapeTests
                 KeyKind.Int => ((key.Default as int? ?? 0) + 1).ToString(System.Globalization.CultureInfo.InvariantCulture),
                 KeyKind.String when key.Choices is { } choices => choices.First(c => !Equals(c, key.Default)),
                 KeyKind.String when key.Example is { } example && !Equals(example, key.Default) && !example.Contains("album/", StringComparison.Ordinal) => example,
+                KeyKind.String when CheckedStrings.TryGetValue(path, out var valid) => valid,
                 KeyKind.String => "x_" + key.Name,
                 _ => null,
             };
@@ -233,5 +241,25 @@ public sealed class ConfigShapeTests
                 }
             }
         }
+    }
+
+    [Theory]
+    [InlineData("clip.enabled")]
+    [InlineData("booru.sources[].accept_percent")]
+    [InlineData("corrections.enabled")]
+    [InlineData("tag_album_sync.enabled")]
+    public void A_key_inside_a_section_upstream_does_not_have_is_marked_ours(string path)
+    {
+        var row = ConfigDocuments.KeyTable().Split('\n').Single(l => l.StartsWith($"| `{path}` |", StringComparison.Ordinal));
+
+        row.Split('|')[4].Trim().Should().Be("ours");
+    }
+
+    [Fact]
+    public void An_upstream_key_stays_marked_upstream()
+    {
+        var row = ConfigDocuments.KeyTable().Split('\n').Single(l => l.StartsWith("| `duplicate_processing.date_correction.enabled` |", StringComparison.Ordinal));
+
+        row.Split('|')[4].Trim().Should().Be("upstream");
     }
 }

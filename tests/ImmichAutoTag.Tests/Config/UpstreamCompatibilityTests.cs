@@ -73,7 +73,8 @@ public sealed class UpstreamCompatibilityTests
         var result = Load(UpstreamStyle);
 
         result.Errors.Should().BeEmpty();
-        result.Warnings.Should().BeEmpty();
+        result.Warnings.Select(w => (w.KeyPath, w.Line)).Should().Equal(("skip.skip_n", 7), ("skip.max_items", 9));
+        result.Warnings.Should().OnlyContain(w => w.Message.Contains("has no effect", StringComparison.Ordinal));
         result.IsValid.Should().BeTrue();
         var c = result.Config!;
         c.Server.Url.Should().Be(new Uri("http://192.168.1.40:2283/"));

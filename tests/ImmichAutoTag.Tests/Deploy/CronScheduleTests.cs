@@ -35,6 +35,15 @@ public sealed class CronScheduleTests
     [InlineData("every night")]
     [InlineData("")]
     [InlineData("0 0 2 * * * * *")]
+    [InlineData("99 * * * *")]                                  // Quartz alone would fire every minute
+    [InlineData("0 24 * * *")]
+    [InlineData("0 2 0 * *")]
+    [InlineData("0 2 * 13 *")]
+    [InlineData("0 2 * * 8")]
+    [InlineData("5-70 * * * *")]
+    [InlineData("*/0 * * * *")]
+    [InlineData("0 99 * * * ?")]
+    [InlineData("0 0 31 2 *")]                                  // 31 February: never fires
     public void Bad_schedules_are_refused_with_the_text_quoted(string schedule)
     {
         CronSchedule.TryParse(schedule, out var cron, out var error).Should().BeFalse();

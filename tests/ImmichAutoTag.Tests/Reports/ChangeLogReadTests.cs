@@ -1,3 +1,4 @@
+using ImmichAutoTag.Core.Engine;
 using ImmichAutoTag.Infrastructure.Reports;
 
 namespace ImmichAutoTag.Tests.Reports;
@@ -22,5 +23,23 @@ public sealed class ChangeLogReadTests : IDisposable
         var error = read.Should().Throw<ChangeLogException>().Which;
         error.Message.Should().StartWith($"{file}:2: not a change record: ").And.Contain(expected);
         error.Message.Should().NotContain("System.").And.NotContain("LineNumber");
+    }
+
+    [Fact]
+    public void Times_tag_paths_and_names_are_written_as_they_read_and_read_back_unchanged()
+    {
+        var at = new DateTimeOffset(2026, 11, 30, 13, 19, 6, TimeSpan.FromHours(2));
+        var change = new AppliedChange(Guid.NewGuid(), "Café \"quoted\".jpg", "booru/character/A∕B (Série)", ChangeKind.Added, at);
+        var file = Path.Combine(_folder, "changes.jsonl");
+
+        File.WriteAllText(file, ReportWriter.Changes([change]));
+
+        var text = File.ReadAllText(file);
+        text.Should().Contain("+02:00").And.Contain("A∕B (Série)").And.Contain("Café \\\"quoted\\\".jpg");
+        text.Should().NotContain("\\u002B").And.NotContain("\\u2215");
+        var back = ChangeLog.Read(file).Should().ContainSingle().Subject;
+        back.TagName.Should().Be(change.TagName);
+        back.FileName.Should().Be(change.FileName);
+        back.At.Should().Be(at);
     }
 }

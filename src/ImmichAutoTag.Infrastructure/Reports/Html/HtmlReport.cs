@@ -93,7 +93,7 @@ internal static class HtmlReport
         }
 
         Changes(sb, r);
-        sb.Append("</main>\n<footer><p class=\"meta\">The same run's text reports sit beside this file: immich_autotag_links.md, plan.txt, modification_report.txt, statistics.yaml.</p></footer>\n</body>\n</html>\n");
+        sb.Append(CultureInfo.InvariantCulture, $"</main>\n<footer><p class=\"meta\">The same run's text reports sit beside this file: {Core.Application.RunFiles.Links}, {Core.Application.RunFiles.Plan}, {Core.Application.RunFiles.ModificationReport}, {Core.Application.RunFiles.Statistics}.</p></footer>\n</body>\n</html>\n");
         return sb.ToString();
     }
 
