@@ -39,6 +39,9 @@ public sealed record AutoTagConfig
     /// <summary>CLIP style labels (<c>clip:</c>); off unless the section turns it on.</summary>
     public ClipConfig Clip { get; init; } = new();
 
+    /// <summary>User-defined when/then rules (<c>workflows:</c>); none unless the section lists some.</summary>
+    public WorkflowsConfig Workflows { get; init; } = new();
+
     /// <summary>
     /// When <c>immich-autotag daemon</c> runs, as written (5-field cron, or Quartz cron with seconds);
     /// null means the daemon's default. The validator has checked it is a valid expression.

@@ -80,7 +80,7 @@ public sealed class AutoTagEngine(IImmichGateway gateway, TimeProvider time, ILo
             logger.LogWarning("{Count} tag changes do not stick in Immich (reverted in every round of earlier runs, e.g. a read-only external library); not retried until a full pass or the file changes", held.Count);
         }
 
-        plan = PlanSteps(steps, plan, new StepContext(snapshot, plan.Changes, reads.Users ? await gateway.GetUsersAsync(ct) : []));
+        plan = PlanSteps(steps, plan, new StepContext(snapshot, plan.Changes, reads.Users ? await gateway.GetUsersAsync(ct) : []) { Statuses = plan.Statuses, Clip = clip });
 
         if (logger.IsEnabled(LogLevel.Information))
         {
@@ -207,6 +207,7 @@ public sealed class AutoTagEngine(IImmichGateway gateway, TimeProvider time, ILo
             ServerLost = watch.LostBy,
             Unreadable = snapshot.Unreadable,
             Clip = clip,
+            Workflows = steps.OfType<Workflows.WorkflowStep>().FirstOrDefault()?.Outcome,
         };
     }
 

@@ -222,6 +222,9 @@ public sealed record RunResult
     /// <summary>The CLIP step's scores and counts (per-asset label probabilities for later steps and reports); null when the step is off.</summary>
     public Enrichment.Clip.ClipLabels? Clip { get; init; }
 
+    /// <summary>The workflow step's counts and timings (rule engine share); null when no workflow rule ran.</summary>
+    public Workflows.WorkflowOutcome? Workflows { get; init; }
+
     public TimeSpan Duration => FinishedAt - StartedAt;
 }
 

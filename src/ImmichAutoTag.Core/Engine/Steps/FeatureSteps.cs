@@ -73,6 +73,8 @@ public static class FeatureSteps
             new FeatureStep("folder_albums", "album_detection_from_folders", config.AlbumDetectionFromFolders.Enabled, ReadNeeds.None),
             new FeatureStep("temporary_albums", "create_album_from_date_if_missing", true, ReadNeeds.None),
             new FeatureStep("album_date_check", "album_date_consistency", config.AlbumDateConsistency.Enabled, ReadNeeds.None),
+            // Before sharing: albums the workflows create are shared in the same run.
+            new Workflows.WorkflowStep(config.Workflows),
             new AlbumSharingStep(config.AlbumPermissions),
             new FeatureStep(
                 ClipStepName,

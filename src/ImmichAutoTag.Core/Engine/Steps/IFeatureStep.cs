@@ -36,7 +36,17 @@ public interface IFeatureStep
 /// <param name="Snapshot">The library as the gatherer read it (assets, albums with their members, tags, the key's user).</param>
 /// <param name="Planned">The changes the earlier steps planned (e.g. the albums this run creates).</param>
 /// <param name="Users">The server's users (GET /users); empty unless some step's <see cref="ReadNeeds.Users"/> asked for them.</param>
-public sealed record StepContext(LibrarySnapshot Snapshot, ChangeList Planned, IReadOnlyList<UserInfo> Users);
+public sealed record StepContext(LibrarySnapshot Snapshot, ChangeList Planned, IReadOnlyList<UserInfo> Users)
+{
+    /// <summary>Classification status of every asset the run may change (empty when the caller has none).</summary>
+    public IReadOnlyDictionary<Guid, Classification.ClassificationStatus> Statuses { get; init; } = new Dictionary<Guid, Classification.ClassificationStatus>();
+
+    /// <summary>The CLIP step's scores; null when it is off.</summary>
+    public Enrichment.Clip.ClipLabels? Clip { get; init; }
+
+    /// <summary>Asset id → booru match facts; null until the booru step provides them.</summary>
+    public IReadOnlyDictionary<Guid, Workflows.BooruMatchFacts>? Booru { get; init; }
+}
 
 /// <summary>A step's contribution to the run's plan: typed changes with their reasons, and findings that change nothing.</summary>
 public sealed record StepPlan(IReadOnlyList<PlannedChange> Changes, IReadOnlyList<PlanNote> Notes)
