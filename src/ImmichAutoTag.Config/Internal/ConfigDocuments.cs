@@ -94,9 +94,17 @@ internal static class ConfigDocuments
             |---|---|---|---|---|
 
             """);
+        // A key inside a section of ours (clip, workflows...) is ours too, whatever its own flag says.
+        var ours = new List<string>();
         foreach (var (path, _, key) in ConfigKeys.Walk())
         {
-            var origin = key.Extension ? "ours" : "upstream";
+            var inOurs = key.Extension || ours.Exists(p => path.StartsWith(p + ".", StringComparison.Ordinal) || path.StartsWith(p + "[]", StringComparison.Ordinal));
+            if (key.Extension)
+            {
+                ours.Add(path);
+            }
+
+            var origin = inOurs ? "ours" : "upstream";
             var help = key.Help + (key.Secret ? " Secret: never written to dumps, logs or reports." : "");
             text.Append(CultureInfo.InvariantCulture, $"| `{path}` | {TypeText(key)} | {(key.HasDefault ? $"`{Yaml(key.Default)}`" : "")} | {origin} | {help.Replace("|", "\\|", StringComparison.Ordinal)} |\n");
         }
