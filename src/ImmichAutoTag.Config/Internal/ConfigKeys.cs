@@ -664,7 +664,7 @@ internal static class ConfigKeys
                     favorite: false
                     archived: false
                   then:
-                    add_tags: [autotag_workflow/meme]
+                    add_tags: [autotag_workflow/archived_meme]
                     archive: true
                 # Phone screenshots from 2020 on go into one album.
                 - name: screenshots album

@@ -459,6 +459,7 @@ internal sealed class ConfigValidator(Diagnostics diag, Func<string, string?> en
             .ToHashSet(StringComparer.Ordinal);
         var outputs = new[] { config.Classification.AutotagUnknown, config.Classification.AutotagConflict }.OfType<string>().ToHashSet(StringComparer.Ordinal);
         var clipRoot = config.Clip.TagRoot + "/";
+        var written = config.Workflows.Rules.SelectMany(r => r.Then.AddTags).Select(t => t.Trim().Trim('/')).Distinct(StringComparer.Ordinal).ToList();
         var labels = config.Clip.Labels.Select(l => l.Name).ToList();
         foreach (var item in items)
         {
@@ -477,6 +478,34 @@ internal sealed class ConfigValidator(Diagnostics diag, Func<string, string?> en
             }
 
             CheckClipLabels(item.Map("when"));
+            CheckConditionTags(item.Map("when"));
+        }
+
+        // A condition that reads a tag the workflows write would see this run's result on the next run and change
+        // its mind: the library would never settle.
+        void CheckConditionTags(RawBlock? condition)
+        {
+            if (condition is null)
+            {
+                return;
+            }
+
+            foreach (var entry in condition.Strings("tags") ?? [])
+            {
+                var text = entry.Value.Trim();
+                var hit = written.FirstOrDefault(path => text.Contains('/', StringComparison.Ordinal)
+                    ? string.Equals(path, text.Trim('/'), StringComparison.Ordinal)
+                    : string.Equals(path.Split('/')[^1], text, StringComparison.Ordinal));
+                if (hit is not null)
+                {
+                    diag.Error(entry.Loc, $"tags: '{text}' names the workflow tag '{hit}'; a condition must not read what the workflows write (the next run would undo or redo it)");
+                }
+            }
+
+            foreach (var inner in (condition.Maps("all") ?? []).Concat(condition.Maps("any") ?? []).Append(condition.Map("not")))
+            {
+                CheckConditionTags(inner);
+            }
         }
 
         void CheckClipLabels(RawBlock? condition)
