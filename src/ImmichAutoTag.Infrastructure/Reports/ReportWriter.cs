@@ -375,6 +375,8 @@ public static class ReportWriter
                         ChangeKind.RemovedFromAlbum => "removed_from_album",
                         ChangeKind.AlbumDeleted => "album_deleted",
                         ChangeKind.DateUpdated => "date_updated",
+                        ChangeKind.FavoriteChanged => "favorite_changed",
+                        ChangeKind.ArchiveChanged => "visibility_changed",
                         _ => ChangeKindName(c.Kind).ToLowerInvariant(),
                     })
                 {
@@ -542,6 +544,8 @@ public static class ReportWriter
         ChangeKind.AlbumShared => "ALBUM_PERMISSION_SHARED",
         ChangeKind.AlbumRoleChanged => "ALBUM_PERMISSION_ROLE_CHANGED",
         ChangeKind.AlbumUnshared => "ALBUM_PERMISSION_REMOVED",
+        ChangeKind.FavoriteChanged => "UPDATE_ASSET_FAVORITE",
+        ChangeKind.ArchiveChanged => "UPDATE_ASSET_VISIBILITY",
         _ => "UPDATE_ASSET_DATE",
     };
 
