@@ -40,7 +40,7 @@ internal static class ConfigCommand
         if (File.Exists(target) && !force)
         {
             await context.Err.WriteLineAsync($"error: {target} already exists; nothing was written (--force overwrites it).").ConfigureAwait(false);
-            return (int)RunExitCode.Failure;
+            return (int)RunExitCode.Usage;
         }
 
         try

@@ -14,7 +14,14 @@ internal static class ConfigResolution
     public static async Task<AutoTagConfig?> LoadAsync(string? explicitPath, CliContext context)
     {
         var location = ConfigLocator.Locate(ResolvePath(explicitPath, context), context.Environment, context.Home);
-        if (location.Path is null && location.Note is null && explicitPath is null && HasServerEnvironment(context))
+
+        // The image names /config/config.yaml, whose folder always exists, so a missing file there means "no config";
+        // a folder that does not exist means the name itself is wrong, and the built-in rules would hide that.
+        var namedFolderMissing = explicitPath is null
+            && context.Environment(ConfigLocator.EnvConfig) is { Length: > 0 } envPath
+            && Path.GetDirectoryName(Path.GetFullPath(ResolvePath(envPath, context)!)) is { Length: > 0 } envFolder
+            && !Directory.Exists(envFolder);
+        if (location.Path is null && location.Note is null && explicitPath is null && !namedFolderMissing && HasServerEnvironment(context))
         {
             await context.Err.WriteLineAsync(
                 $"No config file found ({string.Join(", ", location.Searched)}): using the built-in default rules: {BuiltInRules.Summary}. " +
@@ -37,6 +44,11 @@ internal static class ConfigResolution
             if (location.Note is { } hint)
             {
                 await context.Err.WriteLineAsync($"note: {hint}").ConfigureAwait(false);
+            }
+
+            if (namedFolderMissing && fromEnvironment is not null)
+            {
+                await context.Err.WriteLineAsync($"note: the folder of {fromEnvironment} does not exist (check {ConfigLocator.EnvConfig})").ConfigureAwait(false);
             }
 
             await context.Err.WriteLineAsync(

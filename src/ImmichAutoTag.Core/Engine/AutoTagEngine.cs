@@ -1,7 +1,6 @@
 using ImmichAutoTag.Core.Classification;
 using ImmichAutoTag.Core.Configuration;
 using ImmichAutoTag.Core.Domain;
-using ImmichAutoTag.Core.Enrichment.Clip;
 using ImmichAutoTag.Core.Ports;
 using Microsoft.Extensions.Logging;
 
@@ -45,25 +44,28 @@ public sealed class AutoTagEngine(IImmichGateway gateway, TimeProvider time, ILo
         // One call for every group; membership also comes with the search items, but only this lists groups whole.
         var duplicates = reads.Duplicates ? await ReadDuplicatesAsync(ct) : null;
 
-        // CLIP labels are computed before planning: the planner takes them as owned tags, later steps read the scores.
-        ClipLabels? clip = null;
-        if (steps.Any(s => s.Enabled && s.Name == FeatureSteps.ClipStepName))
+        // IO-bound enrichment (model inference, look-ups) before any step plans; what it finds is a run fact.
+        var facts = new RunFacts();
+        foreach (var step in steps.Where(s => s.Enabled))
         {
-            var services = options.Clip ?? throw new InvalidOperationException("clip.enabled is true but the run was composed without the CLIP runtime (RunOptions.Clip).");
-            clip = await new ClipLabelStep(config.Clip, services, gateway, logger).RunAsync(snapshot, options, ct);
+            await step.PrepareAsync(
+                new StepPrepareContext { Snapshot = snapshot, Duplicates = duplicates, Facts = facts, Gateway = gateway, Options = options, Logger = logger, Time = time },
+                ct);
         }
 
+        var users = reads.Users ? await gateway.GetUsersAsync(ct) : [];
+        var stepPlans = new List<StepPlan>();
         var errors = snapshot.Unreadable
             .Select(u => new EngineError(EngineErrorKind.ReadAsset, $"asset {u.Id?.ToString() ?? "(no readable id)"} ({u.FileName ?? "no readable file name"}) skipped: {u.Reason}", u.Id is { } id ? [id] : [], [], startedAt))
             .ToList();
-        var planning = new RunPlanner(config, classifier, outputs, options, time.GetUtcNow(), e =>
+        var planner = new RunPlanner(config, classifier, outputs, options, time.GetUtcNow(), e =>
         {
             errors.Add(e);
             logger.LogWarning("Skipping asset {AssetId}: {Message}", e.AssetIds.Count > 0 ? e.AssetIds[0] : Guid.Empty, e.Message);
-        })
-        {
-            Clip = clip,
-        }.Plan(synced.Snapshot, duplicates, options.Progress, ct);
+        });
+
+        // The steps plan on the final verdicts (the workflows' conditions read them).
+        var planning = planner.Plan(synced.Snapshot, duplicates, options.Progress, planned => PlanSteps(steps, TagAlbumSync.Merge(new TagPlan(planned, new Dictionary<Guid, ClassificationStatus>()), synced, snapshot.Tags).Changes, new StepContext(snapshot, planned, users) { Facts = Verdicts(facts, planner) }, stepPlans), ct);
         var evaluations = planning.Evaluations;
 
         options.Progress?.Report(new EngineProgress(EnginePhase.Evaluate, snapshot.Assets.Count, snapshot.Assets.Count));
@@ -80,7 +82,10 @@ public sealed class AutoTagEngine(IImmichGateway gateway, TimeProvider time, ILo
             logger.LogWarning("{Count} tag changes do not stick in Immich (reverted in every round of earlier runs, e.g. a read-only external library); not retried until a full pass or the file changes", held.Count);
         }
 
-        plan = PlanSteps(steps, plan, new StepContext(snapshot, plan.Changes, reads.Users ? await gateway.GetUsersAsync(ct) : []) { Statuses = plan.Statuses, Clip = clip });
+        foreach (var planned in stepPlans.Where(p => p.Changes.Count > 0 || p.Notes.Count > 0))
+        {
+            plan = plan with { Changes = plan.Changes.Concat(planned.Changes), Notes = [.. plan.Notes, .. planned.Notes] };
+        }
 
         if (logger.IsEnabled(LogLevel.Information))
         {
@@ -206,24 +211,46 @@ public sealed class AutoTagEngine(IImmichGateway gateway, TimeProvider time, ILo
             RecoveredQueues = recovered,
             ServerLost = watch.LostBy,
             Unreadable = snapshot.Unreadable,
-            Clip = clip,
+            Facts = facts,
             Workflows = steps.OfType<Workflows.WorkflowStep>().FirstOrDefault()?.Outcome,
         };
     }
 
-    /// <summary>The steps that plan on their own add their changes and notes after the planner's phases, in registration order.</summary>
-    private static TagPlan PlanSteps(IReadOnlyList<IFeatureStep> steps, TagPlan plan, StepContext context)
+    /// <summary>
+    /// Lets every enabled step plan, in registration order, each seeing the changes planned before it; their plans
+    /// go to <paramref name="plans"/> (their changes and notes join the plan after the held changes are taken out).
+    /// Returns the steps' owned tags, which the planner diffs with the output tags.
+    /// </summary>
+    private static List<OwnedTagPlan> PlanSteps(IReadOnlyList<IFeatureStep> steps, ChangeList planned, StepContext context, List<StepPlan> plans)
     {
+        var owned = new List<OwnedTagPlan>();
         foreach (var step in steps.Where(s => s.Enabled))
         {
-            var planned = step.Plan(context with { Planned = plan.Changes });
-            if (planned.Changes.Count > 0 || planned.Notes.Count > 0)
+            var plan = step.Plan(context with { Planned = planned });
+            plans.Add(plan);
+            if (plan.Changes.Count > 0)
             {
-                plan = plan with { Changes = plan.Changes.Concat(planned.Changes), Notes = [.. plan.Notes, .. planned.Notes] };
+                planned = planned.Concat(plan.Changes);
+            }
+
+            if (plan.OwnedTags is { } tags)
+            {
+                owned.Add(tags);
             }
         }
 
-        return plan;
+        return owned;
+    }
+
+    /// <summary>The run facts with the planner's final classification verdicts added.</summary>
+    private static RunFacts Verdicts(RunFacts facts, RunPlanner planner)
+    {
+        if (planner.Verdicts is { } verdicts)
+        {
+            facts.Set(verdicts);
+        }
+
+        return facts;
     }
 
     /// <summary>Duplicates only add to a run: a key without duplicate.read still gets its output tags kept right.</summary>

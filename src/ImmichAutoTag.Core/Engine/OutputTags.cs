@@ -25,8 +25,8 @@ public sealed record OutputTags(string? Unknown, string? Conflict)
     /// <summary>Unclassified asset whose path holds several date-named folders (managed only while folder detection is on).</summary>
     public string? AlbumDetectionConflict { get; init; }
 
-    /// <summary>CLIP label tags: every tag below this root is the tool's (null while the clip step is off).</summary>
-    public string? ClipTagRoot { get; init; }
+    /// <summary>Tags the run's steps own beyond the output tags (<see cref="OwnedTagPlan.Owns"/> of each); null for none.</summary>
+    public Func<string, bool>? StepOwned { get; init; }
 
     public static OutputTags From(ClassificationConfig config)
     {
@@ -50,7 +50,6 @@ public sealed record OutputTags(string? Unknown, string? Conflict)
             DuplicateAlbumConflict = duplicatesManaged ? Normalise(dup.AutotagAlbumConflict) : null,
             AlbumDateMismatch = dates.Enabled ? Normalise(dates.AutotagAlbumDateMismatch) : null,
             AlbumDetectionConflict = config.AlbumDetectionFromFolders.Enabled ? Normalise(dup.AutotagAlbumDetectionConflict) : null,
-            ClipTagRoot = config.Clip.Enabled ? Normalise(config.Clip.TagRoot) : null,
         };
     }
 
@@ -75,7 +74,7 @@ public sealed record OutputTags(string? Unknown, string? Conflict)
             || Is(path, AlbumDetectionConflict)
             || IsFamily(path, DuplicateClassificationPrefix)
             || IsAlbumConflictFamily(path)
-            || IsClipLabel(path);
+            || (StepOwned is { } owned && owned(path));
     }
 
     public string? ClassificationConflictTagFor(Guid duplicateId) =>
@@ -95,13 +94,6 @@ public sealed record OutputTags(string? Unknown, string? Conflict)
 
         return desired;
     }
-
-    /// <summary>Whether the path is a CLIP label tag (below <see cref="ClipTagRoot"/>).</summary>
-    public bool IsClipLabel(string path) =>
-        ClipTagRoot is { } root
-        && path.Length > root.Length + 1
-        && path[root.Length] == '/'
-        && path.StartsWith(root, StringComparison.Ordinal);
 
     /// <summary>The output tag of a classification status (unknown or conflict); null for classified assets or a disabled tag.</summary>
     public string? StatusTag(ClassificationStatus status) => status switch

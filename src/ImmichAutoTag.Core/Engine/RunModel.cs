@@ -76,6 +76,9 @@ public sealed record RunOptions
 
     /// <summary>The CLIP model files and embedding store; needed only when <c>clip.enabled</c> is true.</summary>
     public Enrichment.Clip.ClipServices? Clip { get; init; }
+
+    /// <summary>Steps the host adds after the config's features (<see cref="FeatureSteps.For"/>), e.g. in tests; none by default.</summary>
+    public IReadOnlyList<IFeatureStep> AdditionalSteps { get; init; } = [];
 }
 
 /// <summary>How many assets the run saw and which of them it judged.</summary>
@@ -219,8 +222,20 @@ public sealed record RunResult
     /// </summary>
     public IReadOnlyList<UnreadableAsset> Unreadable { get; init; } = [];
 
-    /// <summary>The CLIP step's scores and counts (per-asset label probabilities for later steps and reports); null when the step is off.</summary>
-    public Enrichment.Clip.ClipLabels? Clip { get; init; }
+    /// <summary>
+    /// The CLIP step's scores and counts (per-asset label probabilities for later steps and reports); null when the
+    /// step is off. The run's <see cref="Facts"/> hold it; a result built by hand may set it directly.
+    /// </summary>
+    public Enrichment.Clip.ClipLabels? Clip
+    {
+        get => _clip ?? Facts.Get<Enrichment.Clip.ClipLabels>();
+        init => _clip = value;
+    }
+
+    /// <summary>What the run's steps computed before planning (scores, look-ups), one object per type.</summary>
+    public RunFacts Facts { get; init; } = new();
+
+    private readonly Enrichment.Clip.ClipLabels? _clip;
 
     /// <summary>The workflow step's counts and timings (rule engine share); null when no workflow rule ran.</summary>
     public Workflows.WorkflowOutcome? Workflows { get; init; }

@@ -65,8 +65,9 @@ internal sealed class RunPlanner(
     // them (its matches copy the names that hit), so one list serves every asset instead of one list each.
     private readonly List<string> _ruleAlbumNames = [];
 
-    /// <summary>The CLIP step's scores; its label tags join each asset's desired owned tags.</summary>
-    public Enrichment.Clip.ClipLabels? Clip { get; init; }
+
+    /// <summary>The final verdict of every asset the run may change, set before the steps plan (a run fact for them).</summary>
+    public ClassificationVerdicts? Verdicts { get; private set; }
 
     /// <summary>The tag leaf names the filters look at, so the gatherer reads them too.</summary>
     public static IReadOnlySet<string> FilterTagNames(FiltersConfig filters)
@@ -75,7 +76,16 @@ internal sealed class RunPlanner(
         return filters.FilterIn.Concat(filters.FilterOut).SelectMany(r => r.TagNames).ToHashSet(StringComparer.Ordinal);
     }
 
-    public PlanningResult Plan(LibrarySnapshot snapshot, IReadOnlyList<DuplicateGroup>? duplicates, IProgress<EngineProgress>? progress, CancellationToken ct)
+    /// <param name="planSteps">
+    /// Lets the steps that plan on their own plan once the phases' album and date changes are known (the list they
+    /// get); returns their owned tags, which join each asset's desired output tags.
+    /// </param>
+    public PlanningResult Plan(
+        LibrarySnapshot snapshot,
+        IReadOnlyList<DuplicateGroup>? duplicates,
+        IProgress<EngineProgress>? progress,
+        Func<ChangeList, IReadOnlyList<OwnedTagPlan>> planSteps,
+        CancellationToken ct)
     {
         var userId = snapshot.User.Id;
         // Presized: a run has one entry per asset, and growing to 100k entries costs twice the final table.
@@ -133,12 +143,16 @@ internal sealed class RunPlanner(
             }
         }
 
-        var (targets, statuses, evaluations) = TagTargets(facts, copies, drops, conflictGroups, albumConflictGroups, detectionConflicts);
+        // One list for every step's changes; the appliers group it by kind.
+        var phaseChanges = new ChangeList([.. dateUpdates, .. albumChanges.Changes, .. temporary]);
+        Verdicts = new ClassificationVerdicts(facts.Values.Where(f => f.InScope && f.Classification is not null).ToDictionary(f => f.Asset.Id, f => f.Classification!.Status)); // non-null: filtered
+        var owned = planSteps(phaseChanges);
+        var (targets, statuses, evaluations) = TagTargets(facts, copies, drops, conflictGroups, albumConflictGroups, detectionConflicts, owned);
         ReportTimedOutPatterns(snapshot, timedOutAssets);
 
-        // One list for every step's changes; the appliers group it by kind.
-        var tagChanges = TagPlanner.Plan(targets, outputs, snapshot.Tags, statuses).Changes;
-        var plan = new TagPlan(new ChangeList([.. dateUpdates, .. albumChanges.Changes, .. temporary, .. tagChanges]), statuses)
+        var tagOutputs = owned.Count == 0 ? outputs : outputs with { StepOwned = path => OwnedByAny(owned, path) };
+        var tagChanges = TagPlanner.Plan(targets, tagOutputs, snapshot.Tags, statuses).Changes;
+        var plan = new TagPlan(phaseChanges.Concat(tagChanges), statuses)
         {
             Notes = _notes,
         };
@@ -249,7 +263,8 @@ internal sealed class RunPlanner(
         Dictionary<Guid, List<Tag>> drops,
         HashSet<Guid> conflictGroups,
         HashSet<Guid> albumConflictGroups,
-        HashSet<Guid> detectionConflicts)
+        HashSet<Guid> detectionConflicts,
+        IReadOnlyList<OwnedTagPlan> owned)
     {
         var targets = new List<TagTarget>(facts.Count);
         var statuses = new Dictionary<Guid, ClassificationStatus>(facts.Count);
@@ -321,7 +336,10 @@ internal sealed class RunPlanner(
             var copied = copies.TryGetValue(f.Asset.Id, out var c) ? c : [];
             var dropped = drops.TryGetValue(f.Asset.Id, out var d) ? d : [];
             CopyReasons(f.Asset.Id, copied, dropped, ref reasons);
-            ClipLabels(f, desired, ref reasons);
+            for (var i = 0; i < owned.Count; i++)
+            {
+                StepOwnedTags(owned[i], f, ref desired, shared, ref reasons);
+            }
 
             targets.Add(new TagTarget(f.Asset.Id, f.OriginalTags, desired, copied)
             {
@@ -644,41 +662,79 @@ internal sealed class RunPlanner(
         return mismatch;
     }
 
-    // ---- CLIP labels ----
+    // ---- owned tags of the steps ----
     /// <summary>
-    /// Adds the asset's CLIP label to <paramref name="desired"/>: the chosen label's tag; an asset that could not be
-    /// scored keeps the label tags it has. Each label tag added or removed gets the label's score as its reason.
+    /// Adds the tags <paramref name="owned"/> wants on the asset to <paramref name="desired"/> (copied first when it is
+    /// the set shared by every asset of a status); an asset the step leaves alone keeps the step's tags it has. Each of
+    /// the step's tags added or removed gets the step's reason.
     /// </summary>
-    private void ClipLabels(Facts f, HashSet<string> desired, ref Dictionary<string, ChangeReason>? reasons)
+    private static void StepOwnedTags(OwnedTagPlan owned, Facts f, ref HashSet<string> desired, HashSet<string> shared, ref Dictionary<string, ChangeReason>? reasons)
     {
-        if (Clip is not { } clip || outputs.ClipTagRoot is null)
-        {
-            return;
-        }
-
         var id = f.Asset.Id;
-        var actual = f.OriginalTags.Where(t => outputs.IsClipLabel(t.Value)).Select(t => t.Value).ToList();
-        if (clip.Failures.ContainsKey(id))
+        List<string>? actual = null;
+        foreach (var t in f.OriginalTags)
         {
-            desired.UnionWith(actual);
-        }
-        else if (clip.DesiredTag(id) is { } tag)
-        {
-            desired.Add(tag);
+            if (owned.Owns(t.Value))
+            {
+                (actual ??= []).Add(t.Value);
+            }
         }
 
-        var changed = desired.Where(outputs.IsClipLabel).Except(actual, StringComparer.Ordinal).Concat(actual.Where(t => !desired.Contains(t))).ToList();
-        if (changed.Count == 0)
+        var wanted = owned.DesiredFor(id) ?? (IReadOnlyCollection<string>?)actual ?? [];
+        List<string>? changed = null;
+        foreach (var tag in wanted)
+        {
+            if (!owned.Owns(tag))
+            {
+                continue;
+            }
+
+            if (!desired.Contains(tag))
+            {
+                desired = ReferenceEquals(desired, shared) ? new HashSet<string>(shared, StringComparer.Ordinal) : desired;
+                desired.Add(tag);
+            }
+
+            if (actual is null || !actual.Contains(tag, StringComparer.Ordinal))
+            {
+                (changed ??= []).Add(tag);
+            }
+        }
+
+        if (actual is not null)
+        {
+            foreach (var tag in actual)
+            {
+                if (!desired.Contains(tag))
+                {
+                    (changed ??= []).Add(tag);
+                }
+            }
+        }
+
+        if (changed is null)
         {
             return;
         }
 
-        var reason = new ChangeReason(FeatureSteps.ClipStepName, clip.Reason(id) ?? "label");
         reasons ??= new(StringComparer.Ordinal);
         foreach (var t in changed)
         {
-            reasons[t] = reason;
+            reasons[t] = owned.ReasonFor(id, t);
         }
+    }
+
+    private static bool OwnedByAny(IReadOnlyList<OwnedTagPlan> owned, string path)
+    {
+        for (var i = 0; i < owned.Count; i++)
+        {
+            if (owned[i].Owns(path))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     /// <summary>The date period an album name stands for, parsed once per name (a library has far fewer albums than assets).</summary>

@@ -40,6 +40,13 @@ public sealed record BooruMatchFacts(
 }
 
 /// <summary>
+/// A run fact (<see cref="Engine.RunFacts"/>) the booru step sets: each asset's booru match, for the workflow rules'
+/// <c>booru</c> conditions. Absent when the booru step is off or found nothing.
+/// </summary>
+/// <param name="Matches">Asset id → its match.</param>
+public sealed record BooruMatches(IReadOnlyDictionary<Guid, BooruMatchFacts> Matches);
+
+/// <summary>
 /// One asset as the workflow rules see it (the NRules fact): the asset as read, its albums and relevant tags, its
 /// classification status this run, its duplicate group's size, its CLIP scores and its booru match. The rules'
 /// actions record themselves on the fact (<see cref="Fired"/>); the step resolves them afterwards.

@@ -1,4 +1,6 @@
+using ImmichAutoTag.Core.Classification;
 using ImmichAutoTag.Core.Configuration;
+using ImmichAutoTag.Core.Enrichment.Clip;
 using ImmichAutoTag.Core.Engine;
 
 namespace ImmichAutoTag.Core.Workflows;
@@ -40,7 +42,12 @@ public sealed class WorkflowStep : IFeatureStep
     public StepPlan Plan(StepContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
-        var outcome = _planner.Plan(context.Snapshot, new WorkflowInputs(context.Statuses, context.Clip, context.Booru), context.Planned, CancellationToken.None);
+        var facts = context.Facts;
+        var inputs = new WorkflowInputs(
+            facts.Get<ClassificationVerdicts>()?.Statuses ?? new Dictionary<Guid, ClassificationStatus>(),
+            facts.Get<ClipLabels>(),
+            facts.Get<BooruMatches>()?.Matches);
+        var outcome = _planner.Plan(context.Snapshot, inputs, context.Planned, CancellationToken.None);
         Outcome = outcome;
         return outcome.Plan;
     }

@@ -111,13 +111,27 @@ public static class ChangeLog
             }
             catch (JsonException e)
             {
-                throw new ChangeLogException($"{where}: not a change record: {e.Message}", e);
+                throw new ChangeLogException($"{where}: not a change record: {Describe(e)}", e);
             }
 
             changes.Add(ToChange(line ?? throw new ChangeLogException($"{where}: not a change record (null)"), where));
         }
 
         return changes;
+    }
+
+    /// <summary>
+    /// What is wrong with a line, in the file's own terms: System.Text.Json's messages name .NET types and count lines
+    /// from 0 within the one-line document, which only confuses a reader of changes.jsonl.
+    /// </summary>
+    private static string Describe(JsonException e)
+    {
+        var column = e.BytePositionInLine is { } b ? string.Create(CultureInfo.InvariantCulture, $" (column {b + 1})") : string.Empty;
+        // Conversion failures are the only ones whose message says "could not be converted"; the rest are syntax.
+        var wrongKind = e.Message.Contains("could not be converted", StringComparison.Ordinal);
+        return wrongKind && e.Path is { Length: > 2 } path && path.StartsWith("$.", StringComparison.Ordinal)
+            ? $"'{path[2..]}' has a value of the wrong kind{column}"
+            : $"not valid JSON{column}";
     }
 
     private static AppliedChange ToChange(ChangeLine line, string where)

@@ -55,6 +55,33 @@ public sealed class ConfigStartTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_config_named_by_the_environment_in_a_folder_that_does_not_exist_is_an_error_not_the_built_in_rules()
+    {
+        using var cli = new CliHarness().WithEnv("IMMICH_URL", _server.BaseUrl.ToString()).WithEnv("IMMICH_API_KEY", _key);
+        var named = Path.Combine(cli.Home, "no-such-folder", "config.yaml");
+        cli.WithEnv("IMMICH_AUTOTAG_CONFIG", named);
+
+        var result = await cli.RunAsync("run", "--dry-run", "--output", "out");
+
+        result.ExitCode.Should().Be((int)RunExitCode.ConfigInvalid, result.ToString());
+        result.Err.Should().Contain(named).And.Contain("does not exist").And.NotContain("using the built-in default rules");
+        _server.Requests.Total.Should().Be(0, "nothing is sent before the config is read");
+    }
+
+    [Fact]
+    public async Task A_config_named_by_the_environment_in_an_existing_folder_without_the_file_uses_the_built_in_rules_as_the_image_does()
+    {
+        using var cli = new CliHarness().WithEnv("IMMICH_URL", _server.BaseUrl.ToString()).WithEnv("IMMICH_API_KEY", _key);
+        var folder = Directory.CreateDirectory(Path.Combine(cli.Home, "config")).FullName;
+        cli.WithEnv("IMMICH_AUTOTAG_CONFIG", Path.Combine(folder, "config.yaml"));
+
+        var result = await cli.RunAsync("run", "--dry-run", "--output", "out");
+
+        result.ExitCode.Should().Be(0, result.ToString());
+        result.Err.Should().Contain("using the built-in default rules");
+    }
+
+    [Fact]
     public async Task Config_init_writes_the_commented_example_where_runs_look_first_and_it_validates()
     {
         using var cli = new CliHarness().WithEnv("IMMICH_API_KEY", "from-env");
@@ -80,7 +107,7 @@ public sealed class ConfigStartTests : IAsyncLifetime
         var mineAfterRefusal = await File.ReadAllTextAsync(path);
         var forced = await cli.RunAsync("config", "init", path, "--force");
 
-        refused.ExitCode.Should().Be((int)RunExitCode.Failure, refused.ToString());
+        refused.ExitCode.Should().Be((int)RunExitCode.Usage, refused.ToString());
         refused.Err.Should().Contain("already exists");
         mineAfterRefusal.Should().Be("# mine\n");
         forced.ExitCode.Should().Be(0, forced.ToString());

@@ -11,9 +11,6 @@ namespace ImmichAutoTag.Core.Engine;
 /// </summary>
 public static class FeatureSteps
 {
-    /// <summary>The CLIP style label step's name.</summary>
-    public const string ClipStepName = "clip_labels";
-
     /// <summary>The steps of a run over <paramref name="config"/>, and the output tags the classification step owns.</summary>
     /// <param name="classifier">The compiled classification rules (their tag entries are read).</param>
     /// <param name="isSyncTag">Which tag paths tag ↔ album sync owns (its prefix).</param>
@@ -76,13 +73,8 @@ public static class FeatureSteps
             // Before sharing: albums the workflows create are shared in the same run.
             new Workflows.WorkflowStep(config.Workflows),
             new AlbumSharingStep(config.AlbumPermissions),
-            new FeatureStep(
-                ClipStepName,
-                "clip",
-                config.Clip.Enabled,
-
-                // Labels are owned tags below the tag root; the asset rules read their tags.
-                new ReadNeeds { TagNames = ClipLabelStep.TagNames(config.Clip), OwnsTag = ClipLabelStep.OwnsTag(config.Clip), Thumbnails = true }),
+            new ClipFeatureStep(config.Clip),
+            .. options.AdditionalSteps,
         ];
         return (steps, outputs);
     }
