@@ -291,6 +291,12 @@ public sealed class ChangeGroups
         return _reasons.GetValueOrDefault((change.Kind, change.AssetId, key));
     }
 
+    /// <summary>
+    /// The reason of the planned change of <paramref name="kind"/> on <paramref name="assetId"/>; <paramref name="key"/> is
+    /// the tag path (tags), the album name (albums) or empty (dates, favourite, archive). Null when none was planned.
+    /// </summary>
+    public ChangeReason? ReasonOf(ChangeKind kind, Guid assetId, string key) => _reasons.GetValueOrDefault((kind, assetId, key));
+
     /// <summary>The sharing applier records "email role" in the new (share, re-role) or old (unshare) value.</summary>
     private static string EmailOf(AppliedChange change)
     {
