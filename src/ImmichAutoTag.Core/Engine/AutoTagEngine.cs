@@ -21,8 +21,55 @@ public sealed class AutoTagEngine(IImmichGateway gateway, TimeProvider time, ILo
         ArgumentOutOfRangeException.ThrowIfLessThan(options.ChunkSize, 1);
 
         var startedAt = time.GetUtcNow();
-        var failFast = config.Performance.FailFastOnAssetErrors;
 
+        // Before anything else: queues an interrupted earlier run left paused would hold Immich's jobs for ever.
+        var guard = new QueueGuard(gateway, options.QueuePauseMarker ?? new InMemoryQueuePauseMarker(), time, logger);
+        var run = await PlanAsync(config, options, guard, startedAt, ct);
+        LogPlan(run.Plan, options.DryRun);
+
+        // Writes go through a watch that stops the apply once the server is gone or rejects the key (revoked mid-run).
+        using var serverLost = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var watch = new ServerLossWatch(gateway, serverLost);
+        var session = new WriteSession(watch, guard, time, logger, options);
+        var failFast = config.Performance.FailFastOnAssetErrors;
+        var applied = !options.DryRun && !(failFast && run.Errors.Count > 0) && run.Plan.HasChanges
+            ? await ApplyAndVerifyAsync(run, session, watch, failFast, options, serverLost.Token, ct)
+            : new ApplyResult([], VerifyOutcome.Nothing, failFast && run.Errors.Count > 0, false);
+        if (watch.LostBy is { } lost)
+        {
+            logger.LogError("The apply stopped: {Message}", lost.Message);
+            applied = applied with { Aborted = true, Cancelled = false };
+        }
+
+        var recorded = await RememberAsync(run, applied, options);
+        return Result(config, options, run, applied, recorded, session, watch, startedAt);
+    }
+
+    /// <summary>What a run planned, with what it read and held back to plan it.</summary>
+    private sealed record RunPlan(
+        LibrarySnapshot Snapshot,
+        TagPlan Plan,
+        PlanningResult Planning,
+        OutputTags Outputs,
+        IReadOnlyList<DuplicateGroup>? Duplicates,
+        RunFacts Facts,
+        IReadOnlyList<string> RecoveredQueues,
+        string Scope,
+        IReadOnlyList<PendingDateWrite> PendingDates,
+        IReadOnlyList<NonStickingChange> NonSticking,
+        IReadOnlyList<NonStickingChange> Held,
+        List<EngineError> Errors);
+
+    /// <summary>What the apply and the verification did.</summary>
+    private sealed record ApplyResult(IReadOnlyList<AppliedChange> Changes, VerifyOutcome Verified, bool Aborted, bool Cancelled);
+
+    /// <summary>
+    /// Gather (the union of the steps' reads), read the duplicate groups, let the steps prepare, then plan: tag ↔ album
+    /// sync, every step in order, the owned-tag diff; then hold back the date writes still pending and the tag changes
+    /// that do not stick.
+    /// </summary>
+    private async Task<RunPlan> PlanAsync(AutoTagConfig config, RunOptions options, QueueGuard guard, DateTimeOffset startedAt, CancellationToken ct)
+    {
         // Compile first: a broken rule should fail before a single request is sent.
         var classifier = RuleClassifier.Compile(config.Classification.Rules);
         var sync = new TagAlbumSync(config, options);
@@ -30,9 +77,6 @@ public sealed class AutoTagEngine(IImmichGateway gateway, TimeProvider time, ILo
         // Every feature step says what it needs read; the gatherer reads the union in one walk.
         var (steps, outputs) = FeatureSteps.For(config, options, classifier, sync.IsSyncTag);
         var reads = FeatureSteps.Reads(steps);
-
-        // Before anything else: queues an interrupted earlier run left paused would hold Immich's jobs for ever.
-        var guard = new QueueGuard(gateway, options.QueuePauseMarker ?? new InMemoryQueuePauseMarker(), time, logger);
         var recovered = await guard.RecoverAsync(ct);
 
         var snapshot = await new LibraryGatherer(gateway, logger)
@@ -54,19 +98,22 @@ public sealed class AutoTagEngine(IImmichGateway gateway, TimeProvider time, ILo
         }
 
         var users = reads.Users ? await gateway.GetUsersAsync(ct) : [];
-        var stepPlans = new List<StepPlan>();
         var errors = snapshot.Unreadable
             .Select(u => new EngineError(EngineErrorKind.ReadAsset, $"asset {u.Id?.ToString() ?? "(no readable id)"} ({u.FileName ?? "no readable file name"}) skipped: {u.Reason}", u.Id is { } id ? [id] : [], [], startedAt))
             .ToList();
-        var planner = new RunPlanner(config, classifier, outputs, options, time.GetUtcNow(), e =>
+        var noStatuses = new Dictionary<Guid, ClassificationStatus>();
+        var planning = new RunPlanner(config, classifier, outputs, options, time.GetUtcNow(), e =>
         {
             errors.Add(e);
             logger.LogWarning("Skipping asset {AssetId}: {Message}", e.AssetIds.Count > 0 ? e.AssetIds[0] : Guid.Empty, e.Message);
-        });
-
-        // The steps plan on the final verdicts (the workflows' conditions read them).
-        var planning = planner.Plan(synced.Snapshot, duplicates, options.Progress, planned => PlanSteps(steps, TagAlbumSync.Merge(new TagPlan(planned, new Dictionary<Guid, ClassificationStatus>()), synced, snapshot.Tags).Changes, new StepContext(snapshot, planned, users) { Facts = Verdicts(facts, planner) }, stepPlans), ct);
-        var evaluations = planning.Evaluations;
+        }).Plan(
+            synced.Snapshot,
+            duplicates,
+            steps,
+            new StepContext(snapshot, ChangeList.Empty, users) { Facts = facts },
+            planned => TagAlbumSync.Merge(new TagPlan(planned, noStatuses), synced, snapshot.Tags).Changes,
+            options.Progress,
+            ct);
 
         options.Progress?.Report(new EngineProgress(EnginePhase.Evaluate, snapshot.Assets.Count, snapshot.Assets.Count));
 
@@ -82,11 +129,18 @@ public sealed class AutoTagEngine(IImmichGateway gateway, TimeProvider time, ILo
             logger.LogWarning("{Count} tag changes do not stick in Immich (reverted in every round of earlier runs, e.g. a read-only external library); not retried until a full pass or the file changes", held.Count);
         }
 
-        foreach (var planned in stepPlans.Where(p => p.Changes.Count > 0 || p.Notes.Count > 0))
+        // The steps' own notes (sharing's unknown users, unmatched albums) come last, as they always have.
+        var stepNotes = planning.StepPlans.SelectMany(p => p.Notes).ToList();
+        if (stepNotes.Count > 0)
         {
-            plan = plan with { Changes = plan.Changes.Concat(planned.Changes), Notes = [.. plan.Notes, .. planned.Notes] };
+            plan = plan with { Notes = [.. plan.Notes, .. stepNotes] };
         }
 
+        return new RunPlan(snapshot, plan, planning, outputs, duplicates, facts, recovered, scope, pendingDates, nonSticking, held, errors);
+    }
+
+    private void LogPlan(TagPlan plan, bool dryRun)
+    {
         if (logger.IsEnabled(LogLevel.Information))
         {
             logger.LogInformation(
@@ -100,70 +154,66 @@ public sealed class AutoTagEngine(IImmichGateway gateway, TimeProvider time, ILo
                 plan.AlbumDeletions.Count,
                 plan.SharingChanges.Count,
                 plan.DateUpdates.Count,
-                options.DryRun ? " (dry run)" : string.Empty);
+                dryRun ? " (dry run)" : string.Empty);
         }
+    }
 
-        var aborted = failFast && errors.Count > 0;
-        IReadOnlyList<AppliedChange> changes = [];
-
-        // Writes go through a watch that stops the apply once the server is gone or rejects the key (revoked mid-run).
-        using var serverLost = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        var watch = new ServerLossWatch(gateway, serverLost);
-        var session = new WriteSession(watch, guard, time, logger, options);
+    /// <summary>Applies the plan, then (unless it stopped) re-reads what it wrote and re-applies what the server reverted.</summary>
+    private async Task<ApplyResult> ApplyAndVerifyAsync(RunPlan run, WriteSession session, ServerLossWatch watch, bool failFast, RunOptions options, CancellationToken writeToken, CancellationToken ct)
+    {
+        var assetsById = run.Snapshot.Assets.ToDictionary(a => a.Id);
+        var outcome = await session.ApplyAsync(run.Plan, assetsById, run.Snapshot.Tags, failFast, options.Progress, writeToken);
+        run.Errors.AddRange(outcome.Errors);
         var verified = VerifyOutcome.Nothing;
-        var cancelled = false;
-        if (!options.DryRun && !aborted && plan.HasChanges)
+        if (!outcome.Aborted && !outcome.Cancelled && watch.LostBy is null)
         {
-            var assetsById = snapshot.Assets.ToDictionary(a => a.Id);
-            var outcome = await session.ApplyAsync(plan, assetsById, snapshot.Tags, failFast, options.Progress, serverLost.Token);
-            changes = outcome.Changes;
-            errors.AddRange(outcome.Errors);
-            aborted = outcome.Aborted;
-            cancelled = outcome.Cancelled;
-            if (!aborted && !cancelled && watch.LostBy is null)
+            try
             {
-                try
-                {
-                    verified = await new ApplyVerifier(watch, session, logger).VerifyAsync(changes, assetsById, options.MaxReapplyRounds, options.Progress, ct);
-                    errors.AddRange(verified.Errors);
-                }
-                catch (ImmichException e) when (e is ImmichUnreachableException or ImmichAuthenticationException)
-                {
-                    // Recorded by the watch: the run reports what it applied and ends with the failure's exit code.
-                    logger.LogError("Checking the applied changes failed: {Message}", e.Message);
-                }
+                verified = await new ApplyVerifier(watch, session, logger).VerifyAsync(outcome.Changes, assetsById, options.MaxReapplyRounds, options.Progress, ct);
+                run.Errors.AddRange(verified.Errors);
+            }
+            catch (ImmichException e) when (e is ImmichUnreachableException or ImmichAuthenticationException)
+            {
+                // Recorded by the watch: the run reports what it applied and ends with the failure's exit code.
+                logger.LogError("Checking the applied changes failed: {Message}", e.Message);
             }
         }
 
-        if (watch.LostBy is { } lost)
-        {
-            logger.LogError("The apply stopped: {Message}", lost.Message);
-            cancelled = false;
-            aborted = true;
-        }
+        return new ApplyResult(outcome.Changes, verified, outcome.Aborted, outcome.Cancelled);
+    }
 
+    /// <summary>Saves the date writes still pending and the tag changes that do not stick; returns the non-sticking records as they now stand.</summary>
+    private async Task<IReadOnlyList<NonStickingChange>> RememberAsync(RunPlan run, ApplyResult applied, RunOptions options)
+    {
+        var stopped = applied.Aborted || applied.Cancelled;
         if (!options.DryRun && options.PendingDateWrites is { } store)
         {
             // Also when nothing was written: writes that landed or expired since are forgotten.
-            var remembered = PendingDates.Remember(pendingDates, plan.DateUpdates, changes, verified.DatesNotLanded, aborted || cancelled);
-            await store.SaveAsync(scope, remembered, CancellationToken.None);
+            var remembered = PendingDates.Remember(run.PendingDates, run.Plan.DateUpdates, applied.Changes, applied.Verified.DatesNotLanded, stopped);
+            await store.SaveAsync(run.Scope, remembered, CancellationToken.None);
         }
 
-        var recorded = nonSticking;
+        var recorded = run.NonSticking;
         if (!options.DryRun && options.NonStickingChanges is { } records)
         {
-            recorded = NonStickingChanges.Remember(nonSticking, held, verified.StillWrong, snapshot.Assets.ToDictionary(a => a.Id), aborted || cancelled, time.GetUtcNow());
-            await records.SaveAsync(scope, recorded, CancellationToken.None);
+            recorded = NonStickingChanges.Remember(run.NonSticking, run.Held, applied.Verified.StillWrong, run.Snapshot.Assets.ToDictionary(a => a.Id), stopped, time.GetUtcNow());
+            await records.SaveAsync(run.Scope, recorded, CancellationToken.None);
         }
 
+        return recorded;
+    }
+
+    private RunResult Result(AutoTagConfig config, RunOptions options, RunPlan run, ApplyResult applied, IReadOnlyList<NonStickingChange> recorded, WriteSession session, ServerLossWatch watch, DateTimeOffset startedAt)
+    {
+        var (snapshot, planning, verified, changes) = (run.Snapshot, run.Planning, applied.Verified, applied.Changes);
         var stillWrongKeys = verified.StillWrong.Select(c => (c.AssetId, c.Kind, c.TagName)).ToHashSet();
-        var doesNotStick = held
+        var doesNotStick = run.Held
             .Concat(recorded.Where(r => r.DoesNotStick && stillWrongKeys.Contains((r.AssetId, r.Kind, r.TagName))))
             .ToList();
-        var outputTagAssets = OutputTagHolders(snapshot, outputs, changes.Except(verified.StillWrong).ToList());
+        var outputTagAssets = OutputTagHolders(snapshot, run.Outputs, changes.Except(verified.StillWrong).ToList());
 
         // What the tool judged, whether or not Immich keeps it.
-        var evaluatedOutputTags = OutputTagHolders(snapshot, outputs, [.. changes, .. held.Select(r => new AppliedChange(r.AssetId, r.FileName, r.TagName, r.Kind, r.LastSeen))]);
+        var evaluatedOutputTags = OutputTagHolders(snapshot, run.Outputs, [.. changes, .. run.Held.Select(r => new AppliedChange(r.AssetId, r.FileName, r.TagName, r.Kind, r.LastSeen))]);
         return new RunResult
         {
             StartedAt = startedAt,
@@ -176,27 +226,27 @@ public sealed class AutoTagEngine(IImmichGateway gateway, TimeProvider time, ILo
                 planning.Owned,
                 planning.Partner,
                 planning.ExcludedByVisibility,
-                evaluations.Count)
+                planning.Evaluations.Count)
             {
                 MotionParts = planning.MotionParts,
             },
             AlbumCount = snapshot.Albums.Count,
             TagCount = snapshot.Tags.Count,
             AmbiguousAssetsResolved = snapshot.AmbiguousAssetsResolved,
-            StatusCounts = plan.StatusCounts,
-            Plan = plan,
-            Evaluations = evaluations,
+            StatusCounts = run.Plan.StatusCounts,
+            Plan = run.Plan,
+            Evaluations = planning.Evaluations,
             AppliedChanges = changes,
-            Errors = errors,
-            Aborted = aborted,
-            Cancelled = cancelled,
+            Errors = run.Errors,
+            Aborted = applied.Aborted,
+            Cancelled = applied.Cancelled,
             OutputTagCounts = outputTagAssets.ToDictionary(kv => kv.Key, kv => kv.Value.Count, StringComparer.Ordinal),
             OutputTagAssets = outputTagAssets,
             ExcludedByFilters = planning.ExcludedByFilters,
-            DuplicateGroups = duplicates is null ? null : planning.DuplicateGroups,
+            DuplicateGroups = run.Duplicates is null ? null : planning.DuplicateGroups,
             DuplicateFeatures = new DuplicateFeatures(
-                duplicates is not null && config.DuplicateProcessing.CopyClassificationFromDuplicates,
-                duplicates is not null && options.AlbumPropagation && config.DuplicateProcessing.AddToAlbumOfDuplicates,
+                run.Duplicates is not null && config.DuplicateProcessing.CopyClassificationFromDuplicates,
+                run.Duplicates is not null && options.AlbumPropagation && config.DuplicateProcessing.AddToAlbumOfDuplicates,
                 planning.DuplicateCopies,
                 planning.PropagatedAssets),
             WriteMode = session.Mode,
@@ -206,51 +256,14 @@ public sealed class AutoTagEngine(IImmichGateway gateway, TimeProvider time, ILo
             StillWrong = verified.StillWrong,
             DatesNotLanded = verified.DatesNotLanded,
             DoesNotStick = doesNotStick,
-            NotRetried = held,
+            NotRetried = run.Held,
             EvaluatedOutputTagCounts = evaluatedOutputTags.ToDictionary(kv => kv.Key, kv => kv.Value.Count, StringComparer.Ordinal),
-            RecoveredQueues = recovered,
+            RecoveredQueues = run.RecoveredQueues,
             ServerLost = watch.LostBy,
             Unreadable = snapshot.Unreadable,
-            Facts = facts,
-            Workflows = steps.OfType<Workflows.WorkflowStep>().FirstOrDefault()?.Outcome,
+            Facts = run.Facts,
+            Workflows = run.Facts.Get<Workflows.WorkflowOutcome>(),
         };
-    }
-
-    /// <summary>
-    /// Lets every enabled step plan, in registration order, each seeing the changes planned before it; their plans
-    /// go to <paramref name="plans"/> (their changes and notes join the plan after the held changes are taken out).
-    /// Returns the steps' owned tags, which the planner diffs with the output tags.
-    /// </summary>
-    private static List<OwnedTagPlan> PlanSteps(IReadOnlyList<IFeatureStep> steps, ChangeList planned, StepContext context, List<StepPlan> plans)
-    {
-        var owned = new List<OwnedTagPlan>();
-        foreach (var step in steps.Where(s => s.Enabled))
-        {
-            var plan = step.Plan(context with { Planned = planned });
-            plans.Add(plan);
-            if (plan.Changes.Count > 0)
-            {
-                planned = planned.Concat(plan.Changes);
-            }
-
-            if (plan.OwnedTags is { } tags)
-            {
-                owned.Add(tags);
-            }
-        }
-
-        return owned;
-    }
-
-    /// <summary>The run facts with the planner's final classification verdicts added.</summary>
-    private static RunFacts Verdicts(RunFacts facts, RunPlanner planner)
-    {
-        if (planner.Verdicts is { } verdicts)
-        {
-            facts.Set(verdicts);
-        }
-
-        return facts;
     }
 
     /// <summary>Duplicates only add to a run: a key without duplicate.read still gets its output tags kept right.</summary>

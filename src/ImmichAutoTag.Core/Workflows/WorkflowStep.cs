@@ -39,16 +39,32 @@ public sealed class WorkflowStep : IFeatureStep
     /// <summary>The last plan's counts and timings (null before the step planned); the benchmark prints the rule engine's share.</summary>
     public WorkflowOutcome? Outcome { get; private set; }
 
+    /// <summary>The final verdicts of the in-scope assets, as the earlier steps (classification, duplicates, folder albums) left them.</summary>
+    private static Dictionary<Guid, ClassificationStatus> Verdicts(AssetPlanning? planning)
+    {
+        var statuses = new Dictionary<Guid, ClassificationStatus>();
+        foreach (var (id, asset) in planning?.Assets ?? [])
+        {
+            if (asset.InScope && asset.Classification is { } classification)
+            {
+                statuses[id] = classification.Status;
+            }
+        }
+
+        return statuses;
+    }
+
     public StepPlan Plan(StepContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
         var facts = context.Facts;
         var inputs = new WorkflowInputs(
-            facts.Get<ClassificationVerdicts>()?.Statuses ?? new Dictionary<Guid, ClassificationStatus>(),
+            facts.Get<ClassificationVerdicts>()?.Statuses ?? Verdicts(facts.Get<AssetPlanning>()),
             facts.Get<ClipLabels>(),
             facts.Get<BooruMatches>()?.Matches);
         var outcome = _planner.Plan(context.Snapshot, inputs, context.Planned, CancellationToken.None);
         Outcome = outcome;
+        facts.Set(outcome);
         return outcome.Plan;
     }
 }

@@ -167,4 +167,10 @@ public sealed class BooruException : Exception
 
     /// <summary>How long the service asked to wait (<c>Retry-After</c>), when it said.</summary>
     public TimeSpan? RetryAfter { get; }
+
+    /// <summary>
+    /// SauceNAO's budget as the failed answer reported it (status -3/-5 answers and negative counters carry it; a 429
+    /// answer does not); null otherwise.
+    /// </summary>
+    public SearchQuota? Quota { get; init; }
 }
