@@ -219,6 +219,21 @@ public sealed partial class ImmichGateway : IImmichConnection
         return CallAsync("updateQueue", async t => Map(await _client.UpdateQueueAsync(name, body, t).ConfigureAwait(false)), ct);
     }
 
+    public Task RunAssetJobAsync(IReadOnlyList<Guid> assetIds, string jobName, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(assetIds);
+        var name = jobName switch
+        {
+            AssetJobNames.RefreshMetadata => AssetJobName.RefreshMetadata,
+            _ => throw new ArgumentException($"unknown asset job '{jobName}'", nameof(jobName)),
+        };
+        var body = new AssetJobsDto { AssetIds = [.. assetIds], Name = name };
+        return CallAsync("runAssetJobs", async t => await _client.RunAssetJobsAsync(body, t).ConfigureAwait(false), ct);
+    }
+
+    public Task ScanLibraryAsync(Guid libraryId, CancellationToken ct) =>
+        CallAsync("scanLibrary", async t => await _client.ScanLibraryAsync(libraryId, t).ConfigureAwait(false), ct);
+
     public Task<byte[]> GetThumbnailAsync(Guid assetId, string size, CancellationToken ct)
     {
         var mediaSize = ParseMediaSize(size);
@@ -228,6 +243,17 @@ public sealed partial class ImmichGateway : IImmichConnection
             using var buffer = new MemoryStream();
             await file.Stream.CopyToAsync(buffer, t).ConfigureAwait(false);
             return buffer.ToArray();
+        }, ct);
+    }
+
+    public Task<TResult> ReadOriginalAsync<TResult>(Guid assetId, Func<Stream, CancellationToken, Task<TResult>> read, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(read);
+        return CallAsync("downloadAsset", async t =>
+        {
+            // The generated call reads only the headers; the body is handed over as it streams in.
+            using var file = await _client.DownloadAssetAsync(assetId, edited: false, key: null, slug: null, t).ConfigureAwait(false);
+            return await read(file.Stream, t).ConfigureAwait(false);
         }, ct);
     }
 

@@ -33,8 +33,19 @@ public static class InfrastructureServiceCollectionExtensions
         services.AddSingleton<IPendingDateWriteStore>(SqlitePendingDateWriteStore.InFolder(locations.StateFolder));
         services.AddSingleton<INonStickingChangeStore>(SqliteNonStickingChangeStore.InFolder(locations.StateFolder));
 
+        services.AddSingleton<ICorrectionStore>(SqliteCorrectionStore.InFolder(locations.StateFolder));
+
+        // Used only by a run whose config turns sidecars: on (with a path mapping).
+        services.AddSingleton<ISidecarWriter, Sidecars.XmpSidecarWriter>();
+
         // Nothing of CLIP is opened here: the model is loaded only by a run whose config turns clip: on.
-        services.AddSingleton(new ClipServices(new OnnxClipModels(), SqliteClipEmbeddingStore.InFolder(locations.StateFolder)));
+        var clipStore = SqliteClipEmbeddingStore.InFolder(locations.StateFolder);
+        services.AddSingleton(new ClipServices(new OnnxClipModels(), clipStore, clipStore));
+
+        // Nothing of booru is contacted here: the clients are built by the first run whose config turns booru: on.
+        services.AddSingleton(sp => new Core.Enrichment.Booru.BooruServices(
+            new BooruClientsForConfig(sp.GetService<Microsoft.Extensions.Logging.ILoggerFactory>() ?? Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance, sp.GetRequiredService<TimeProvider>()),
+            SqliteBooruStore.InFolder(locations.StateFolder)));
         return services;
     }
 }

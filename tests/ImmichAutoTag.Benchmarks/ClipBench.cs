@@ -20,16 +20,20 @@ namespace ImmichAutoTag.Benchmarks;
 internal static class ClipBench
 {
     public const string Usage =
-        "usage: dotnet run -c Release --project tests/ImmichAutoTag.Benchmarks -- --clip [--json FILE] [--images N] [--model-dir DIR] [--keep]";
+        "usage: dotnet run -c Release --project tests/ImmichAutoTag.Benchmarks -- --clip [--json FILE] [--images N] [--model-dir DIR] [--batches 1,8,32] [--threads 1,2] [--stored N] [--keep]\n" +
+        "       dotnet run -c Release --project tests/ImmichAutoTag.Benchmarks -- --clip --write-model DIR   (writes the demo's small colour CLIP model in Immich's layout: DIR/clip/" + ClipDemoModel.Name + ")";
 
-    private static readonly int[] Batches = [1, 8, 32];
-    private static readonly int[] ThreadCounts = [1, 2];
+    /// <summary>The child process that re-scores stored embeddings (its peak working set is the figure).</summary>
+    public const string RescoreFlag = "--clip-rescore-child";
 
     public static async Task<int> RunAsync(IReadOnlyList<string> args, TextWriter output, CancellationToken ct)
     {
         string? json = null, modelDir = null;
         var images = 64;
+        var stored100k = 100_000;
         var keep = false;
+        int[] batches = [1, 8, 32];
+        int[] threadCounts = [1, 2];
         for (var i = 0; i < args.Count; i++)
         {
             switch (args[i])
@@ -48,8 +52,23 @@ internal static class ClipBench
                 case "--keep":
                     keep = true;
                     break;
+                case "--batches" when i + 1 < args.Count && ParseList(args[i + 1], 256) is { } list:
+                    batches = list;
+                    i++;
+                    break;
+                case "--threads" when i + 1 < args.Count && ParseList(args[i + 1], 64) is { } list:
+                    threadCounts = list;
+                    i++;
+                    break;
+                case "--stored" when i + 1 < args.Count && int.TryParse(args[i + 1], NumberStyles.None, CultureInfo.InvariantCulture, out stored100k):
+                    i++;
+                    break;
+                case "--write-model" when i + 1 < args.Count:
+                    var written = ClipDemoModel.Write(args[i + 1]);
+                    await output.WriteLineAsync($"Wrote the demo's colour CLIP model to {written} (use: immich-autotag demo --clip-model-folder {args[i + 1]})");
+                    return 0;
                 default:
-                    await Console.Error.WriteLineAsync($"error: unexpected or incomplete argument '{args[i]}' (--images needs at least 32)\n{Usage}");
+                    await Console.Error.WriteLineAsync($"error: unexpected or incomplete argument '{args[i]}' (--images needs at least 32; --batches and --threads take comma-separated positive numbers)\n{Usage}");
                     return 2;
             }
         }
@@ -83,10 +102,10 @@ internal static class ClipBench
             var thumbnails = Thumbnails(images);
             var configs = new List<ClipConfigResult>();
             StageResult? stages = null;
-            foreach (var threads in ThreadCounts)
+            foreach (var threads in threadCounts)
             {
                 var loadStarted = Stopwatch.GetTimestamp();
-                using var encoder = new OnnxClipImageEncoder(model, id, new ClipRuntimeOptions(BatchSize: Batches.Max(), Threads: threads, UseCuda: false));
+                using var encoder = new OnnxClipImageEncoder(model, id, new ClipRuntimeOptions(BatchSize: batches.Max(), Threads: threads, UseCuda: false));
                 var loadSeconds = Stopwatch.GetElapsedTime(loadStarted).TotalSeconds;
                 await output.WriteLineAsync(string.Create(inv, $"threads {threads}: session loaded in {loadSeconds:F1} s"));
 
@@ -100,7 +119,7 @@ internal static class ClipBench
                 }
 
                 var preprocessMs = Stopwatch.GetElapsedTime(preprocessStarted).TotalMilliseconds / images;
-                foreach (var batch in Batches)
+                foreach (var batch in batches)
                 {
                     ct.ThrowIfCancellationRequested();
                     encoder.Run(tensor, batch, batch); // warm-up: a new shape's first run allocates and plans
@@ -127,14 +146,15 @@ internal static class ClipBench
                     return 1;
                 }
 
-                if (threads == ThreadCounts.Max())
+                if (threads == threadCounts.Max())
                 {
                     stages = new StageResult(threads, Math.Round(preprocessMs, 2), configs.Where(c => c.Threads == threads).Min(c => c.MsPerImage), Math.Round(images / pipelineSeconds, 2), Math.Round(loadSeconds, 2));
                 }
             }
 
             // End to end: thumbnails from the fake over HTTP, decode, preprocess, inference, scoring, SQLite store;
-            // at each thread count's best batch. Then the same assets again: all stored, nothing encoded.
+            // at each thread count's best batch, right after the model alone at that configuration (so the ratio of
+            // the two compares like with like on a shared machine). Then the same assets again: all stored, nothing encoded.
             var endToEnd = new List<EndToEndResult>();
             EndToEndResult? secondRun = null;
             await using (var fake = await FakeImmichServer.StartAsync(ct: ct))
@@ -143,9 +163,9 @@ internal static class ClipBench
                 var key = fake.State.AddApiKey(user, "all");
                 using var gateway = ImmichGateway.Create(new ImmichConnectionOptions(fake.BaseUrl, key));
                 var classifier = RandomClassifier(512, 8);
-                foreach (var threads in ThreadCounts)
+                foreach (var threads in threadCounts)
                 {
-                    var batch = configs.Where(c => c.Threads == threads).MaxBy(c => c.ImagesPerSecond)!.Batch; // non-null: three batches ran
+                    var batch = configs.Where(c => c.Threads == threads).MaxBy(c => c.ImagesPerSecond)!.Batch; // non-null: every batch ran
                     var assets = Enumerable.Range(0, images).Select(i => fake.State.AddAsset(user, $"e2e-{threads}-{i}.jpg", DateTimeOffset.UnixEpoch)).ToList();
                     foreach (var asset in assets)
                     {
@@ -155,24 +175,32 @@ internal static class ClipBench
 
                     var clipAssets = assets.Select(a => new ClipAsset(a.Id, a.Checksum)).ToList();
                     using var encoder = new OnnxClipImageEncoder(model, id, new ClipRuntimeOptions(BatchSize: batch, Threads: threads, UseCuda: false));
-                    encoder.Run(new float[encoder.TensorLength * batch], batch, batch); // warm-up, as for model-only
+                    var warm = new float[encoder.TensorLength * images];
+                    encoder.Run(warm, batch, batch); // warm-up, as for model-only
+                    var modelStarted = Stopwatch.GetTimestamp();
+                    encoder.Run(warm, images, batch);
+                    var modelOnly = images / Stopwatch.GetElapsedTime(modelStarted).TotalSeconds;
+                    warm = null;
                     var store = new SqliteClipEmbeddingStore(Path.Combine(root, $"e2e-{threads}.db"));
                     var pipeline = new ClipLabelPipeline(encoder, store, classifier, new ClipPipelineOptions(BatchSize: batch));
-                    var run = await EndToEndAsync(pipeline, clipAssets, gateway, batch, threads, ct);
+                    var run = await EndToEndAsync(pipeline, clipAssets, gateway, batch, threads, modelOnly, ct);
                     endToEnd.Add(run);
                     await output.WriteLineAsync(string.Create(inv,
-                        $"end to end, threads {threads}, batch {batch}: {run.ImagesPerSecond:F2} images/s ({run.Encoded} encoded; download {run.DownloadMsPerImage:F1} ms/image summed over parallel downloads, encode {run.EncodeMsPerImage:F0} ms/image, encoder waiting for thumbnails {run.WaitingMs:F0} ms in all)"));
-                    if (threads == ThreadCounts.Max())
+                        $"end to end, threads {threads}, batch {batch}: {run.ImagesPerSecond:F2} images/s = {run.RatioToModelOnly:P0} of the model alone just before ({run.ModelOnlyImagesPerSecond:F2}); per image: download {run.DownloadMsPerImage:F1} ms (summed over parallel downloads), decode + preprocess {run.PrepareMsPerImage:F1} ms (beside the model), inference {run.InferenceMsPerImage:F0} ms, store + score {run.StoreMsPerImage:F1} ms; model waited {run.WaitingMs:F0} ms in all for thumbnails"));
+                    if (threads == threadCounts.Max())
                     {
-                        secondRun = await EndToEndAsync(pipeline, clipAssets, gateway, batch, threads, ct);
+                        secondRun = await EndToEndAsync(pipeline, clipAssets, gateway, batch, threads, modelOnly, ct);
                         await output.WriteLineAsync(string.Create(inv, $"second run: {secondRun.Encoded} encoded, {secondRun.Reused} reused, {secondRun.TotalMs:F0} ms"));
                     }
                 }
             }
 
-            var stored = await StoredEmbeddingsAsync(root, 100_000, 512, ct);
-            await output.WriteLineAsync(string.Create(inv,
-                $"100k stored embeddings: {stored.FileMb:F0} MB on disk, scored from the store in {stored.Seconds:F1} s, managed heap after scoring {stored.ManagedMbAfter:F0} MB (before {stored.ManagedMbBefore:F0} MB), peak working set so far {stored.PeakWorkingSetMb:F0} MB"));
+            var stored = stored100k > 0 ? await StoredEmbeddingsAsync(root, stored100k, 512, ct) : null;
+            if (stored is not null)
+            {
+                await output.WriteLineAsync(string.Create(inv,
+                    $"{stored.Count} stored embeddings: {stored.FileMb:F0} MB on disk; a re-score-only pass in a fresh process: {stored.Reused} reused, {stored.Encoded} encoded, {stored.Seconds:F1} s, managed heap after scoring {stored.ManagedMbAfter:F0} MB (before {stored.ManagedMbBefore:F0} MB), peak working set {stored.PeakWorkingSetMb:F0} MB"));
+            }
 
             using var self = Process.GetCurrentProcess();
             self.Refresh();
@@ -193,6 +221,8 @@ internal static class ClipBench
                 string.Join(".", global::NetVips.NetVips.Version(0), global::NetVips.NetVips.Version(1), global::NetVips.NetVips.Version(2)))
             {
                 EndToEndImagesPerS = endToEnd.Max(e => e.ImagesPerSecond),
+                EndToEndToModelOnly = Math.Round(endToEnd.Max(e => e.ImagesPerSecond) / best.ImagesPerSecond, 3),
+                EndToEndToModelOnlySameConfig = endToEnd.MaxBy(e => e.ImagesPerSecond)!.RatioToModelOnly,
                 EndToEnd = endToEnd,
                 SecondRunEncoded = secondRun!.Encoded, // non-null: set on the last thread count
                 SecondRunMs = Math.Round(secondRun.TotalMs, 0),
@@ -221,7 +251,24 @@ internal static class ClipBench
         }
     }
 
-    private static async Task<EndToEndResult> EndToEndAsync(ClipLabelPipeline pipeline, List<ClipAsset> assets, ImmichGateway gateway, int batch, int threads, CancellationToken ct)
+    private static int[]? ParseList(string text, int max)
+    {
+        var parts = text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        var values = new List<int>();
+        foreach (var part in parts)
+        {
+            if (!int.TryParse(part, NumberStyles.None, CultureInfo.InvariantCulture, out var value) || value < 1 || value > max)
+            {
+                return null;
+            }
+
+            values.Add(value);
+        }
+
+        return values.Count > 0 ? [.. values.Distinct()] : null;
+    }
+
+    private static async Task<EndToEndResult> EndToEndAsync(ClipLabelPipeline pipeline, List<ClipAsset> assets, ImmichGateway gateway, int batch, int threads, double modelOnly, CancellationToken ct)
     {
         var result = await pipeline.RunAsync(assets, (id, token) => gateway.GetThumbnailAsync(id, "thumbnail", token), ct);
         if (result.Failures.Count > 0)
@@ -231,16 +278,23 @@ internal static class ClipBench
 
         var n = assets.Count;
         var t = result.Times;
+        var encoded = Math.Max(1, result.Encoded);
+        var perSecond = n / t.Total.TotalSeconds;
         return new EndToEndResult(
             batch,
             threads,
             n,
-            Math.Round(n / t.Total.TotalSeconds, 2),
+            Math.Round(perSecond, 2),
+            Math.Round(modelOnly, 2),
+            Math.Round(perSecond / modelOnly, 3),
             result.Encoded,
             result.Reused,
             Math.Round(t.Download.TotalMilliseconds / n, 1),
-            Math.Round(t.Encode.TotalMilliseconds / Math.Max(1, result.Encoded), 1),
+            Math.Round(t.Prepare.TotalMilliseconds / encoded, 1),
+            Math.Round(t.Inference.TotalMilliseconds / encoded, 1),
+            Math.Round((t.Encode - t.Inference).TotalMilliseconds / encoded, 1),
             Math.Round(t.WaitingForThumbnails.TotalMilliseconds, 0),
+            Math.Round(t.Lookup.TotalMilliseconds, 0),
             Math.Round(t.Total.TotalMilliseconds, 0));
     }
 
@@ -255,49 +309,94 @@ internal static class ClipBench
 
     /// <summary>
     /// <paramref name="count"/> random embeddings stored in SQLite, then all scored through the pipeline from the store
-    /// (no encoder call): the file size and the memory a run over that many stored assets needs.
+    /// (no encoder call) in a child process of its own, so its peak working set is that of a re-score-only run and
+    /// not the benchmark's (which held two ViT-B/32 sessions before).
     /// </summary>
     private static async Task<StoredEmbeddingsResult> StoredEmbeddingsAsync(string root, int count, int dimension, CancellationToken ct)
     {
-        var path = Path.Combine(root, "stored-100k.db");
+        var path = Path.Combine(root, "stored.db");
         var store = new SqliteClipEmbeddingStore(path);
-        var modelId = new ClipModelId("bench@stored");
         var random = new Random(3);
-        var assets = new List<ClipAsset>(count);
-        for (var start = 0; start < count; start += 5000)
+        foreach (var chunk in StoredAssets(count).Chunk(5000))
         {
-            var chunk = new Dictionary<string, float[]>(StringComparer.Ordinal);
-            for (var i = start; i < Math.Min(count, start + 5000); i++)
+            var embeddings = new Dictionary<string, float[]>(StringComparer.Ordinal);
+            foreach (var asset in chunk)
             {
-                var checksum = Convert.ToBase64String(BitConverter.GetBytes((long)i)) + "====";
-                chunk[checksum] = Enumerable.Range(0, dimension).Select(_ => (float)(random.NextDouble() - 0.5)).ToArray();
-                assets.Add(new ClipAsset(Guid.NewGuid(), checksum));
+                embeddings[asset.Checksum] = Enumerable.Range(0, dimension).Select(_ => (float)(random.NextDouble() - 0.5)).ToArray();
             }
 
-            await store.StoreAsync(modelId, chunk, ct);
+            await store.StoreAsync(StoredModel, embeddings, ct);
         }
 
+        var self = Environment.ProcessPath ?? throw new InvalidOperationException("The benchmark cannot find its own executable.");
+        var info = new ProcessStartInfo(self) { RedirectStandardOutput = true, UseShellExecute = false };
+        info.Environment.Remove("DOTNET_DiagnosticPorts");
+        if (string.Equals(Path.GetFileNameWithoutExtension(self), "dotnet", StringComparison.Ordinal))
+        {
+            info.ArgumentList.Add(typeof(ClipBench).Assembly.Location);
+        }
+
+        info.ArgumentList.Add(RescoreFlag);
+        info.ArgumentList.Add(path);
+        info.ArgumentList.Add(count.ToString(CultureInfo.InvariantCulture));
+        info.ArgumentList.Add(dimension.ToString(CultureInfo.InvariantCulture));
+        using var child = Process.Start(info) ?? throw new InvalidOperationException("The re-score process did not start.");
+        var line = await child.StandardOutput.ReadToEndAsync(ct);
+        await child.WaitForExitAsync(ct);
+        if (child.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"The re-score process failed ({child.ExitCode}): {line}");
+        }
+
+        return JsonSerializer.Deserialize<StoredEmbeddingsResult>(line, JsonReport.Options)! with
+        {
+            FileMb = Math.Round(new FileInfo(path).Length / (1024.0 * 1024.0), 0),
+        };
+    }
+
+    /// <summary>
+    /// The child of <see cref="StoredEmbeddingsAsync"/>: scores <c>count</c> assets whose embeddings are all in the
+    /// SQLite file through <see cref="ClipLabelPipeline"/> (as a run after a label change does) and prints the
+    /// figures as one JSON line.
+    /// </summary>
+    public static async Task<int> RescoreChildAsync(IReadOnlyList<string> args, CancellationToken ct)
+    {
+        var path = args[1];
+        var count = int.Parse(args[2], CultureInfo.InvariantCulture);
+        var dimension = int.Parse(args[3], CultureInfo.InvariantCulture);
+        var assets = StoredAssets(count).ToList();
         GC.Collect();
-        GC.WaitForPendingFinalizers();
         var before = GC.GetTotalMemory(forceFullCollection: true);
         var started = Stopwatch.GetTimestamp();
-        var pipeline = new ClipLabelPipeline(new NoEncoder(modelId, dimension), store, RandomClassifier(dimension, 8), new ClipPipelineOptions());
+        var pipeline = new ClipLabelPipeline(new NoEncoder(StoredModel, dimension), new SqliteClipEmbeddingStore(path), RandomClassifier(dimension, 8), new ClipPipelineOptions());
         var result = await pipeline.RunAsync(assets, (_, _) => throw new InvalidOperationException("all stored"), ct);
         var seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
         var after = GC.GetTotalMemory(forceFullCollection: true);
         GC.KeepAlive(result);
         using var self = Process.GetCurrentProcess();
         self.Refresh();
-        return new StoredEmbeddingsResult(
-            count,
-            result.Reused,
-            result.Encoded,
-            Math.Round(new FileInfo(path).Length / (1024.0 * 1024.0), 0),
-            Math.Round(seconds, 1),
-            Math.Round(before / (1024.0 * 1024.0), 0),
-            Math.Round(after / (1024.0 * 1024.0), 0),
-            Math.Round(self.PeakWorkingSet64 / (1024.0 * 1024.0), 0));
+        Console.WriteLine(JsonSerializer.Serialize(
+            new StoredEmbeddingsResult(
+                count,
+                result.Reused,
+                result.Encoded,
+                0,
+                Math.Round(seconds, 1),
+                Math.Round(before / (1024.0 * 1024.0), 0),
+                Math.Round(after / (1024.0 * 1024.0), 0),
+                Math.Round(self.PeakWorkingSet64 / (1024.0 * 1024.0), 0)),
+            OneLine));
+        return 0;
     }
+
+    private static readonly ClipModelId StoredModel = new("bench@stored");
+
+    private static readonly JsonSerializerOptions OneLine = new(JsonReport.Options) { WriteIndented = false };
+
+    private static IEnumerable<ClipAsset> StoredAssets(int count) =>
+        Enumerable.Range(0, count).Select(i => new ClipAsset(
+            new Guid(i, 0, 0, new byte[8]),
+            Convert.ToBase64String(System.Security.Cryptography.SHA256.HashData(BitConverter.GetBytes(i)).AsSpan(0, 20))));
 
     private sealed class NoEncoder(ClipModelId model, int dimension) : IClipImageEncoder
     {
@@ -390,6 +489,12 @@ internal sealed record ClipReport(
     /// <summary>Best end-to-end images/s (thumbnails from the fake over HTTP + decode + preprocess + inference + store).</summary>
     public double EndToEndImagesPerS { get; init; }
 
+    /// <summary>Best end-to-end images/s divided by best model-only images/s (both from this run).</summary>
+    public double EndToEndToModelOnly { get; init; }
+
+    /// <summary>The best end-to-end run divided by the model alone at its batch and threads, measured just before it.</summary>
+    public double EndToEndToModelOnlySameConfig { get; init; }
+
     /// <summary>End-to-end runs, one per thread count at its best batch.</summary>
     public IReadOnlyList<EndToEndResult> EndToEnd { get; init; } = [];
 
@@ -403,12 +508,33 @@ internal sealed record ClipReport(
     public StoredEmbeddingsResult? StoredEmbeddings100k { get; init; }
 }
 
-/// <param name="DownloadMsPerImage">Sum of the per-thumbnail download times over images (downloads overlap).</param>
-/// <param name="EncodeMsPerImage">Encoder calls (decode, preprocess, inference) plus scoring and storing, per encoded image.</param>
-/// <param name="WaitingMs">Total time the encoder waited for thumbnails.</param>
-internal sealed record EndToEndResult(int Batch, int Threads, int Images, double ImagesPerSecond, int Encoded, int Reused, double DownloadMsPerImage, double EncodeMsPerImage, double WaitingMs, double TotalMs);
+/// <param name="ModelOnlyImagesPerSecond">The model alone at the same batch and threads, measured just before.</param>
+/// <param name="RatioToModelOnly"><paramref name="ImagesPerSecond"/> / <paramref name="ModelOnlyImagesPerSecond"/>.</param>
+/// <param name="DownloadMsPerImage">Sum of the per-thumbnail download times over images (downloads overlap each other and the model).</param>
+/// <param name="PrepareMsPerImage">Decode + resize + crop + normalise per encoded image, on the download workers, beside the model.</param>
+/// <param name="InferenceMsPerImage">Model calls per encoded image (wall).</param>
+/// <param name="StoreMsPerImage">Copying the batch, storing embeddings in SQLite and scoring, per encoded image (the encoder stage minus the model).</param>
+/// <param name="WaitingMs">Total time the model stage waited for prepared thumbnails.</param>
+/// <param name="LookupMs">Reading stored embeddings (and scoring them).</param>
+internal sealed record EndToEndResult(
+    int Batch,
+    int Threads,
+    int Images,
+    double ImagesPerSecond,
+    double ModelOnlyImagesPerSecond,
+    double RatioToModelOnly,
+    int Encoded,
+    int Reused,
+    double DownloadMsPerImage,
+    double PrepareMsPerImage,
+    double InferenceMsPerImage,
+    double StoreMsPerImage,
+    double WaitingMs,
+    double LookupMs,
+    double TotalMs);
 
 /// <param name="FileMb">state.db size with the embeddings.</param>
+/// <param name="PeakWorkingSetMb">Peak working set of the re-score-only process (runtime, SQLite, asset list, scores).</param>
 /// <param name="ManagedMbBefore">Managed heap before scoring (after the list of assets was built).</param>
 /// <param name="ManagedMbAfter">Managed heap after scoring all of them, the scores still held.</param>
 internal sealed record StoredEmbeddingsResult(int Count, int Reused, int Encoded, double FileMb, double Seconds, double ManagedMbBefore, double ManagedMbAfter, double PeakWorkingSetMb);

@@ -13,6 +13,16 @@ if (args.Length == 3 && args[0] == FakeHost.Flag)
     return await FakeHost.RunAsync(int.Parse(args[1], CultureInfo.InvariantCulture), int.Parse(args[2], CultureInfo.InvariantCulture), cancel.Token);
 }
 
+if (args.Length == 4 && args[0] == ClipBench.RescoreFlag)
+{
+    return await ClipBench.RescoreChildAsync(args, cancel.Token);
+}
+
+if (args.Contains("--booru-day"))
+{
+    return await BooruDayBench.RunAsync(args, Console.Out, cancel.Token);
+}
+
 if (args.Contains("--clip"))
 {
     return await ClipBench.RunAsync(args, Console.Out, cancel.Token);

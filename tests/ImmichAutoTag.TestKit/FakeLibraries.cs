@@ -103,7 +103,9 @@ public sealed partial class FakeImmichState
         _assets.TryGetValue(assetId, out var asset) && asset.LibraryId is { } id && _libraries.TryGetValue(id, out var library) && library.ReadOnly;
 
     /// <summary>The tags the asset's file holds (what a metadata re-read of a read-only asset brings back).</summary>
-    private HashSet<Guid> FileTagsLocked(Guid assetId) => _fileTags.TryGetValue(assetId, out var set) ? [.. set.Where(_tags.ContainsKey)] : [];
+    /// <remarks>A sidecar with a tag property in a mounted library wins over the file's own tags (FakeSidecars.cs).</remarks>
+    private HashSet<Guid> FileTagsLocked(Guid assetId) =>
+        SidecarTagsLocked(assetId) ?? (_fileTags.TryGetValue(assetId, out var set) ? [.. set.Where(_tags.ContainsKey)] : []);
 
     /// <summary>Setup tagging of a library asset is what its file holds.</summary>
     private void RememberFileTagLocked(Guid tagId, Guid assetId)

@@ -50,6 +50,27 @@ public sealed class FakeAsset
     /// </summary>
     public (byte R, byte G, byte B)? ThumbnailColour { get; set; }
 
+    /// <summary>
+    /// The original file's bytes (<c>GET /assets/{id}/original</c>); null: 4 KiB derived from the id, so each asset's
+    /// original, and its MD5, differ.
+    /// </summary>
+    public byte[]? OriginalBytes { get; set; }
+
+    /// <summary>The bytes the fake serves as the original (see <see cref="OriginalBytes"/>).</summary>
+    public byte[] Original() => OriginalBytes ?? DefaultOriginal(Id);
+
+    private static byte[] DefaultOriginal(Guid id)
+    {
+        var seed = id.ToByteArray();
+        var bytes = new byte[4096];
+        for (var i = 0; i < bytes.Length; i++)
+        {
+            bytes[i] = (byte)(seed[i % seed.Length] ^ (i * 31));
+        }
+
+        return bytes;
+    }
+
     internal FakeAsset(Guid id, Guid ownerId)
     {
         Id = id;
@@ -115,6 +136,9 @@ public sealed class FakeLibrary
     public DateTimeOffset CreatedAt { get; }
     public DateTimeOffset UpdatedAt { get; }
     public DateTimeOffset? RefreshedAt { get; internal set; }
+
+    /// <summary>The test's folder holding the library's files (Immich reads its sidecars there); null: not mounted.</summary>
+    public string? LocalFolder { get; internal set; }
 }
 
 public sealed class FakeAlbum

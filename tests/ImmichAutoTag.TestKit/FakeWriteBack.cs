@@ -84,6 +84,10 @@ public sealed partial class FakeImmichState
             }
 
             ReleaseDateWritesLocked();
+            foreach (var id in _metadataReads.Keys.ToList())
+            {
+                _metadataReads[id] = Now;
+            }
 
             LandDueWriteBacksLocked();
         }
@@ -118,7 +122,7 @@ public sealed partial class FakeImmichState
         }
 
         // Date writes are metadata extraction jobs once their sidecar is written.
-        var jobs = _writeBacks.Count + (name == "metadataExtraction" ? _dateWrites.Count : 0);
+        var jobs = _writeBacks.Count + (name == "metadataExtraction" ? _dateWrites.Count + _metadataReads.Count : 0);
         return WriteBackPaused ? (jobs, 0) : (0, jobs);
     }
 
@@ -128,6 +132,7 @@ public sealed partial class FakeImmichState
     {
         LandAlbumRevertsLocked();
         LandDueDateWritesLocked();
+        LandMetadataReadsLocked();
         if (_writeBacks.Count == 0 || WriteBackPaused)
         {
             return;

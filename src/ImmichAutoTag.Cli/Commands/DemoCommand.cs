@@ -25,24 +25,57 @@ internal static class DemoCommand
         {
             Description = "Then undo the run (a dry run first), undo the undo, and compare the library with how it was before each.",
         };
+        var dryRun = new Option<bool>("--dry-run")
+        {
+            Description = "Plan only: write plan.txt and the reports, change nothing in the sample library.",
+        };
+        var clipFolder = new Option<string?>("--clip-model-folder")
+        {
+            Description = "Also label the sample photos with CLIP style labels (red, green, blue) from a model in Immich's cache layout: " +
+                "the cache root (holding clip/<name>/), its clip/ folder or the model folder. A small one: " +
+                "'dotnet run -c Release --project tests/ImmichAutoTag.Benchmarks -- --clip --write-model DIR'.",
+            HelpName = "DIR",
+        };
+        var clipModel = new Option<string?>("--clip-model")
+        {
+            Description = $"The model's folder name under clip/ (default: the only model there, else {ClipConfig.DefaultModelName}).",
+            HelpName = "NAME",
+        };
         var command = new Command(
             "demo",
             "Run the engine on a built-in sample library (in memory, no server needed) and show where the reports are.")
         {
-            output, verbose, undo,
+            output, verbose, undo, dryRun, clipFolder, clipModel,
         };
-        command.SetAction((parse, ct) => ExecuteAsync(context, parse.GetValue(output), parse.GetValue(verbose), parse.GetValue(undo), ct));
+        command.SetAction((parse, ct) => ExecuteAsync(
+            context,
+            new DemoOptions(parse.GetValue(output), parse.GetValue(verbose), parse.GetValue(undo), parse.GetValue(dryRun), parse.GetValue(clipFolder), parse.GetValue(clipModel)),
+            ct));
         return command;
     }
 
-    private static async Task<int> ExecuteAsync(CliContext context, string? output, bool verbose, bool undo, CancellationToken ct)
+    private sealed record DemoOptions(string? Output, bool Verbose, bool Undo, bool DryRun, string? ClipModelFolder, string? ClipModel);
+
+    private static async Task<int> ExecuteAsync(CliContext context, DemoOptions demo, CancellationToken ct)
     {
+        var (output, verbose, undo) = (demo.Output, demo.Verbose, demo.Undo);
+        if (undo && demo.DryRun)
+        {
+            await context.Err.WriteLineAsync("error: --undo undoes the demo's run, so it needs a real run: leave out --dry-run.").ConfigureAwait(false);
+            return (int)RunExitCode.Usage;
+        }
+
         var seeded = DemoLibrary.Create();
         await context.Out.WriteLineAsync(
             $"Demo library: {seeded.Assets} assets and {seeded.Albums} albums in a sample Immich kept in memory (report links use {DemoLibrary.ServerUrl})").ConfigureAwait(false);
 
         // The demo's own server and key win over anything the user's environment says.
         var yaml = DemoLibrary.ConfigYaml + $"\nserver:\n  url: {DemoLibrary.ServerUrl}\n  api_key: demo\n";
+        if (demo.ClipModelFolder is { } clipFolder)
+        {
+            yaml += DemoLibrary.ClipYaml(Path.GetFullPath(clipFolder), demo.ClipModel ?? DemoLibrary.ClipModelName(Path.GetFullPath(clipFolder)));
+        }
+
         var loaded = ConfigLoader.LoadYaml(yaml, "demo-config.yaml", _ => null);
         if (!loaded.IsValid)
         {
@@ -61,9 +94,10 @@ internal static class DemoCommand
         try
         {
             await using var services = Composition.Build(
-                context, new LogSettings(verbose), Locations.OutputRoot(output, context), state.FullName, dryRun: false, new DemoConnectionFactory(seeded.Library));
+                context, new LogSettings(verbose), Locations.OutputRoot(output, context), state.FullName, demo.DryRun, new DemoConnectionFactory(seeded.Library));
             var before = seeded.Library.Describe();
-            var report = await services.GetRequiredService<AutoTagRunService>().ExecuteAsync(Composition.Request(context, config, dryRun: false, "demo"), ct).ConfigureAwait(false);
+            var report = await services.GetRequiredService<AutoTagRunService>().ExecuteAsync(Composition.Request(context, config, demo.DryRun, "demo"), ct).ConfigureAwait(false);
+
             if (!undo || report.Code != RunExitCode.Success || report.Status.OutputFolder is not { } runFolder)
             {
                 return await ExplainAsync(context, (int)report.Code).ConfigureAwait(false);

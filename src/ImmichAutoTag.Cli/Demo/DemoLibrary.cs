@@ -27,6 +27,36 @@ internal static class DemoLibrary
           autotag_conflict: autotag_output_conflict
         """;
 
+    /// <summary>
+    /// The demo's <c>clip:</c> section: colour labels, because the sample thumbnails are coloured landscapes and the
+    /// prompts are ones both a real CLIP model and the small colour model the benchmark program writes understand.
+    /// </summary>
+    public static string ClipYaml(string modelFolder, string modelName) => $"""
+
+        clip:
+          enabled: true
+          model_folder: '{modelFolder.Replace("'", "''", StringComparison.Ordinal)}'
+          model_name: '{modelName.Replace("'", "''", StringComparison.Ordinal)}'
+          labels:
+            - name: red
+              prompts: [a red picture, a photo with a lot of red]
+            - name: green
+              prompts: [a green picture, a photo with a lot of green]
+            - name: blue
+              prompts: [a blue picture, a photo with a lot of blue]
+          min_probability_percent: 50
+          min_margin_percent: 10
+
+        """;
+
+    /// <summary>The only model folder under <c>&lt;folder&gt;/clip/</c>, else Immich's default model name.</summary>
+    public static string ClipModelName(string folder)
+    {
+        var clip = Path.Combine(folder, "clip");
+        var models = Directory.Exists(clip) ? Directory.GetDirectories(clip) : [];
+        return models.Length == 1 ? Path.GetFileName(models[0]) : Core.Configuration.ClipConfig.DefaultModelName;
+    }
+
     /// <summary>What <see cref="Create"/> put into the library.</summary>
     public sealed record Seeded(SampleImmich Library, int Assets, int Albums);
 

@@ -97,7 +97,15 @@ internal sealed class SampleImmich : IImmichConnection
     /// <summary>Adds an image taken at <paramref name="takenAt"/>, owned by <paramref name="owner"/> (default: the key's user).</summary>
     public Asset AddAsset(string fileName, DateTimeOffset takenAt, UserInfo? owner = null)
     {
-        var asset = new Asset(Guid.NewGuid(), (owner ?? Owner).Id, AssetType.Image, fileName, "/photos/" + fileName, takenAt, takenAt, takenAt, null, false, false, false, AssetVisibility.Timeline);
+        var id = Guid.NewGuid();
+
+        // Immich's checksum is the base64 SHA-1 of the original file; the demo has no file, and its picture is a
+        // function of the id, so a digest of the id of the same length stands in (CLIP's stored embeddings use it).
+        var checksum = Convert.ToBase64String(System.Security.Cryptography.SHA256.HashData(id.ToByteArray()).AsSpan(0, 20));
+        var asset = new Asset(id, (owner ?? Owner).Id, AssetType.Image, fileName, "/photos/" + fileName, takenAt, takenAt, takenAt, null, false, false, false, AssetVisibility.Timeline)
+        {
+            Checksum = checksum,
+        };
         lock (_gate)
         {
             _assets.Add(asset);
@@ -288,6 +296,15 @@ internal sealed class SampleImmich : IImmichConnection
 
     public Task<byte[]> GetThumbnailAsync(Guid assetId, string size, CancellationToken ct) =>
         Read(() => DemoThumbnails.Png(assetId), "viewAsset");
+
+    /// <summary>The demo's originals are its thumbnails' PNG bytes.</summary>
+    public async Task<TResult> ReadOriginalAsync<TResult>(Guid assetId, Func<Stream, CancellationToken, Task<TResult>> read, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(read);
+        var bytes = await Read(() => DemoThumbnails.Png(assetId), "downloadAsset").ConfigureAwait(false);
+        using var stream = new MemoryStream(bytes, writable: false);
+        return await read(stream, ct).ConfigureAwait(false);
+    }
 
     // ---- helpers; callers hold _gate ----
     private bool Matches(Asset asset, AssetQuery query) =>

@@ -157,6 +157,19 @@ internal static class RunSummary
             await output.WriteLineAsync(string.Create(inv, $"Does not stick: {result.DoesNotStick.Count} tag change(s) on {result.DoesNotStick.Select(r => r.AssetId).Distinct().Count()} asset(s) ({libraries} external librar{(libraries == 1 ? "y" : "ies")}) are reverted by Immich every time; not retried until a full pass or the file changes (listed in {folder.PathOf(RunFiles.Links)}).")).ConfigureAwait(false);
         }
 
+        if (result.Sidecars.Writes.Count > 0)
+        {
+            var sidecars = result.Sidecars.Writes;
+            await output.WriteLineAsync(result.DryRun
+                ? string.Create(inv, $"XMP sidecars: {sidecars.Count} asset(s) of mapped libraries would get their tag changes through their sidecar (dry run: nothing written).")
+                : string.Create(inv, $"XMP sidecars: {sidecars.Count(w => w.Written)} of {sidecars.Count} asset(s) written, {sidecars.Count(w => w.Arrived)} show the tags after Immich re-read them ({result.Sidecars.Arrived.Count} change(s) no longer \"does not stick\").")).ConfigureAwait(false);
+        }
+
+        if (result.Corrections.NewCorrections.Count > 0 || result.Corrections.Skipped.Count > 0)
+        {
+            await output.WriteLineAsync(string.Create(inv, $"Your corrections: {result.Corrections.NewCorrections.Count} removal(s) of what the tool added found since the last run; {result.Corrections.Skipped.Count} planned addition(s) left out (acceptance figures in {folder.PathOf(RunFiles.Links)}).")).ConfigureAwait(false);
+        }
+
         var requests = metrics.Snapshot();
         await output.WriteLineAsync(string.Create(inv, $"Requests: {requests.Values.Sum()} ({metrics.WriteRequests} writes): {string.Join(", ", requests.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => $"{kv.Key} {kv.Value}"))}")).ConfigureAwait(false);
         await output.WriteLineAsync(string.Create(inv, $"Review links: {folder.PathOf(RunFiles.Links)}")).ConfigureAwait(false);

@@ -716,6 +716,186 @@ internal static class ConfigKeys
         Desc(null, "My own rules"),
     ]);
 
+    public static readonly BlockSpec PathMapping = new("path_mapping", true, "One library folder: Immich's path prefix and where the tool sees the same folder.",
+    [
+        S("immich_path", "The prefix of the assets' originalPath in Immich (a library import path or a folder below it).") with
+        {
+            Required = true, Field = F<PathMappingConfig>(m => m.ImmichPath),
+        },
+        S("local_path", "The same folder on the tool's machine or container, mounted writable for the sidecars.") with
+        {
+            Required = true, Field = F<PathMappingConfig>(m => m.LocalPath),
+        },
+        Desc(null),
+    ]);
+
+    public static readonly BlockSpec BooruAssets = new("booru_assets", true,
+        "Which assets are looked up: those a rule matches, and (when clip: is on) those CLIP labels as an illustration; photos are left out.",
+    [
+        ML("rules", Rule, "Assets some rule matches (by tag, album or link) are looked up.") with
+        {
+            Field = F<BooruConfig>(c => c.Rules),
+            Example = """
+                # Saved pictures; with clip: on, illustration-like assets are added by the labels below.
+                - album_name_patterns: ['^Downloads', '^Fan ?art']
+                  tag_names: [fanart]
+                  asset_links: ['3f2a1b0c-9d8e-4f7a-8b6c-5d4e3f2a1b0c']
+                  description: Saved illustrations
+                """,
+        },
+        L("media_types", "Immich asset types looked up: image, video.") with
+        {
+            HasDefault = true, Default = new[] { "image" }, Example = "[image]", Field = F<BooruConfig>(c => c.MediaTypes),
+        },
+        L("clip_labels", "With clip: on, an asset whose CLIP probability for one of these labels reaches clip_min_percent is looked up too.") with
+        {
+            HasDefault = true, Default = new[] { "anime", "cartoon", "painting", "3d_render" }, Example = "[anime, cartoon, painting, 3d_render]",
+            Field = F<BooruConfig>(c => c.ClipLabels),
+        },
+        I("clip_min_percent", "Smallest CLIP probability (percent) of one of clip_labels that selects an asset; the higher it is, the earlier the asset is looked up.", 50) with
+        {
+            Minimum = 0, Maximum = 100, Field = F<BooruConfig>(c => c.ClipMinPercent),
+        },
+        L("clip_exclude_labels", "With clip: on, assets CLIP labels as one of these are never looked up, even when a rule matches them.") with
+        {
+            HasDefault = true, Default = new[] { "photo" }, Example = "[photo]", Field = F<BooruConfig>(c => c.ClipExcludeLabels),
+        },
+        Desc(null, "Illustrations"),
+    ]);
+
+    public static readonly BlockSpec BooruSourceEntry = new("booru_source", true,
+        "One look-up. danbooru_md5: Danbooru's exact match by the MD5 of the original file (needs asset.download; no similarity). saucenao, iqdb: reverse image search over the asset's small thumbnail. ascii2d: no score, candidates are only offered for review.",
+    [
+        S("source", "danbooru_md5, saucenao, iqdb or ascii2d.") with
+        {
+            Required = true, Choices = ["danbooru_md5", "saucenao", "iqdb", "ascii2d"], ChoicesIgnoreCase = true,
+            Field = F<BooruSourceConfig>(s => s.Name),
+        },
+        I("accept_percent", "A candidate at least this similar (percent) is taken: its Danbooru post becomes tags.", 90) with
+        {
+            Minimum = 0, Maximum = 100, Field = F<BooruSourceConfig>(s => s.AcceptPercent),
+        },
+        I("review_percent", "A candidate at least this similar but below accept_percent gets the review tag and a line in the links report.", 70) with
+        {
+            Minimum = 0, Maximum = 100, Field = F<BooruSourceConfig>(s => s.ReviewPercent),
+        },
+        S("base_url", "The service's base URL (a mirror or a local test server); left out: its public site.", null) with
+        {
+            Nullable = true, Field = F<BooruSourceConfig>(s => s.BaseUrl), DumpOmitsEmpty = true,
+        },
+        Desc(null),
+    ]);
+
+    public static readonly BlockSpec Sidecars = new("sidecars", true,
+        "XMP sidecars for external libraries Immich cannot write (mounted read-only there): a tag change recorded as 'does not stick' is written by the tool into the asset's sidecar (<file>.xmp, or an existing <name>.xmp) as digiKam:TagsList, lr:HierarchicalSubject and dc:subject, and Immich re-reads just those assets. Originals are never touched; only the tool's own tags are added or removed.",
+    [
+        B("enabled", "Route changes that do not stick to the sidecars of mapped libraries. Off: they are only reported.", false) with { Field = F<SidecarConfig>(c => c.Enabled) },
+        ML("path_mappings", PathMapping, "Immich path prefix -> the tool's mount of the same folder; the longest matching prefix wins. Assets outside every mapping stay reported as before.") with
+        {
+            Field = F<SidecarConfig>(c => c.PathMappings),
+            Example = """
+                - immich_path: /mnt/nas/photos
+                  local_path: /nas/photos
+                  description: The NAS share, mounted writable here
+                """,
+        },
+        S("refresh", "How Immich is asked to re-read the written sidecars: metadata (the refresh-metadata job for those assets only, needs job.create) or scan (a scan of each affected library, needs library.update and an admin key).", SidecarConfig.RefreshMetadata) with
+        {
+            Choices = [SidecarConfig.RefreshMetadata, SidecarConfig.RefreshScan], Field = F<SidecarConfig>(c => c.Refresh),
+        },
+        Desc(null, "Tags for the read-only NAS library"),
+    ]);
+
+    public static readonly BlockSpec Corrections = new("corrections", true,
+        "Learning from your corrections: a tag or album membership the tool added and you removed later is remembered (state folder) and never added to that asset again. Acceptance figures (kept vs removed, per feature and per label) go into run_statistics.yaml and the links report.",
+    [
+        B("enabled", "Remember removals of what the tool added and respect them.", true) with { Field = F<CorrectionsConfig>(c => c.Enabled) },
+        B("raise_clip_thresholds", "Opt-in: a CLIP label whose acceptance falls under min_acceptance_percent needs raise_by_percent points more probability.", false) with
+        {
+            Field = F<CorrectionsConfig>(c => c.RaiseClipThresholds),
+        },
+        I("min_acceptance_percent", "Acceptance (kept / (kept + removed), percent) under which a CLIP label's threshold is raised.", 50) with
+        {
+            Minimum = 0, Maximum = 100, Field = F<CorrectionsConfig>(c => c.MinAcceptancePercent),
+        },
+        I("min_samples", "A label is judged only once this many of its additions were kept or removed.", 10) with
+        {
+            Minimum = 0, Field = F<CorrectionsConfig>(c => c.MinSamples),
+        },
+        I("raise_by_percent", "Percentage points added to the probability a poorly accepted label needs.", 15) with
+        {
+            Minimum = 0, Maximum = 100, Field = F<CorrectionsConfig>(c => c.RaiseByPercent),
+        },
+        Desc(null, "Respect my removals"),
+    ]);
+
+    public static readonly BlockSpec BooruTags = new("booru_tags", true,
+        "Which parts of a Danbooru post become tags: <tag_root>/character/<tag>, series/, artist/, general/ and rating/<general|sensitive|questionable|explicit>. Underscores become spaces; a '/' inside a booru tag is written as '\u2215' (division slash), so it creates no tag level.",
+    [
+        B("characters", "Set character tags.", true) with { Field = F<BooruConfig>(c => c.Characters) },
+        B("series", "Set series (Danbooru copyright) tags.", true) with { Field = F<BooruConfig>(c => c.Series) },
+        B("artists", "Set artist tags.", true) with { Field = F<BooruConfig>(c => c.Artists) },
+        B("rating", "Set the rating tag.", true) with { Field = F<BooruConfig>(c => c.Rating) },
+        L("general_allow", "General tags taken only when listed here (Danbooru form, e.g. long_hair); empty: any.") with
+        {
+            HasDefault = true, Default = Array.Empty<string>(), Example = "[]", Field = F<BooruConfig>(c => c.GeneralAllow),
+        },
+        L("general_deny", "General tags never taken.") with
+        {
+            HasDefault = true, Default = Array.Empty<string>(), Example = "[commentary_request, translated]", Field = F<BooruConfig>(c => c.GeneralDeny),
+        },
+        I("general_top_n", "At most this many general tags per asset (general_allow order first, then the post's order); 0: none.", 10) with
+        {
+            Minimum = 0, Maximum = 200, Field = F<BooruConfig>(c => c.GeneralTopN),
+        },
+        Desc(null, "What a post becomes"),
+    ]);
+
+    public static readonly BlockSpec Booru = new("booru", true,
+        "Booru tags for illustrations: the Danbooru post found by the MD5 of the original or by reverse image search becomes tags below tag_root, owned by the tool. Keys come only from the environment (SAUCENAO_API_KEY, DANBOORU_LOGIN + DANBOORU_API_KEY), never from this file. Look-ups are cached in the state database and never repeated; SauceNAO's daily budget is spread over runs.",
+    [
+        B("enabled", "Look assets up (sends thumbnails of selected assets to the services listed in sources).", false) with { Field = F<BooruConfig>(c => c.Enabled) },
+        S("tag_root", "Booru tags become <tag_root>/<category>/<tag>; every tag below the root belongs to the tool.", BooruConfig.DefaultTagRoot) with
+        {
+            Field = F<BooruConfig>(c => c.TagRoot),
+        },
+        Tag("review_tag", "Tag for assets whose best candidate lies between review_percent and accept_percent", BooruConfig.DefaultReviewTag, F<BooruConfig>(c => c.ReviewTag)),
+        M("assets", BooruAssets, BooruAssets.Help) with { Inline = true },
+        ML("sources", BooruSourceEntry, "The look-ups, in order; an asset's search ends at the first accepted match. Left out: danbooru_md5, saucenao (90/70), iqdb (90/75).") with
+        {
+            HasDefault = false, Field = F<BooruConfig>(c => c.Sources),
+            Example = """
+                - source: danbooru_md5
+                - source: saucenao
+                  accept_percent: 90
+                  review_percent: 70
+                - source: iqdb
+                  accept_percent: 90
+                  review_percent: 75
+                  base_url: https://iqdb.org
+                  description: Danbooru, Gelbooru and more by image
+                """,
+        },
+        S("danbooru_url", "Danbooru's base URL (posts by MD5 and by id).", BooruConfig.DefaultDanbooruUrl) with
+        {
+            Example = "https://testbooru.donmai.us", Field = F<BooruConfig>(c => c.DanbooruUrl),
+        },
+        M("tags", BooruTags, BooruTags.Help) with { Inline = true },
+        I("daily_budget_margin", "A source stops for the day when the searches it reports left today fall to this many (kept for manual searches).", 3) with
+        {
+            Minimum = 0, Field = F<BooruConfig>(c => c.DailyBudgetMargin),
+        },
+        I("miss_retry_days", "A look-up that found nothing is tried again once it is this many days old (a hit is kept for good).", 30) with
+        {
+            Minimum = 1, Maximum = 3650, Field = F<BooruConfig>(c => c.MissRetryDays),
+        },
+        I("max_run_minutes", "A run looks up for at most this long, then plans what it found; the queue goes on at the next run.", 30) with
+        {
+            Minimum = 1, Maximum = 1440, Field = F<BooruConfig>(c => c.MaxRunMinutes),
+        },
+        Desc(null, "Booru tags"),
+    ]);
+
     public static readonly BlockSpec Root = new("root", true,
         "config.yaml for immich-autotag (the C# port). Files written for the upstream Python tool load unchanged; server.url is an addition.",
     [
@@ -741,6 +921,9 @@ internal static class ConfigKeys
         M("tag_album_sync", TagAlbumSync, TagAlbumSync.Help) with { Extension = true, Field = F<AutoTagConfig>(c => c.TagAlbumSync) },
         M("clip", Clip, Clip.Help) with { Extension = true, Field = F<AutoTagConfig>(c => c.Clip) },
         M("workflows", Workflows, Workflows.Help) with { Extension = true, Field = F<AutoTagConfig>(c => c.Workflows) },
+        M("sidecars", Sidecars, Sidecars.Help) with { Extension = true, Field = F<AutoTagConfig>(c => c.Sidecars) },
+        M("corrections", Corrections, Corrections.Help) with { Extension = true, Field = F<AutoTagConfig>(c => c.Corrections) },
+        M("booru", Booru, Booru.Help) with { Extension = true, Field = F<AutoTagConfig>(c => c.Booru) },
         I("full_pass_interval_hours", "A run skips the library walk when no asset, album, tag or config changed since the last successful run; at least this often it walks everything anyway. 0: every run is a full pass.", 24) with
         {
             Minimum = 0, RangeNote = " (0 makes every run a full pass)", Extension = true, Field = F<AutoTagConfig>(c => c.FullPassIntervalHours),

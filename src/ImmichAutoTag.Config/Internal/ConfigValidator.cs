@@ -27,9 +27,11 @@ internal sealed class ConfigValidator(Diagnostics diag, Func<string, string?> en
             [ConfigKeys.TagAlbumSync] = (raw, r) => CheckTagAlbumSync(raw, (TagAlbumSyncConfig)r),
             [ConfigKeys.Clip] = (raw, r) => CheckClip(raw, (ClipConfig)r),
             [ConfigKeys.WorkflowCondition] = (raw, r) => CheckCondition(raw, r),
-            [ConfigKeys.WorkflowBooru] = (raw, r) => CheckBooru(raw, r),
+            [ConfigKeys.WorkflowBooru] = (raw, r) => CheckWorkflowBooru(raw, r),
             [ConfigKeys.WorkflowRule] = (raw, r) => CheckWorkflowRule(raw, (WorkflowRuleConfig)r),
             [ConfigKeys.Workflows] = (raw, r) => CheckWorkflows(raw, (WorkflowsConfig)r),
+            [ConfigKeys.Sidecars] = (raw, r) => CheckSidecars(raw, (SidecarConfig)r),
+            [ConfigKeys.Booru] = (raw, r) => CheckBooru(raw, (BooruConfig)r),
         };
         var boundHere = new HashSet<BlockSpec>(ReferenceEqualityComparer.Instance) { ConfigKeys.Server };
         var server = ValidateServer(root);
@@ -42,6 +44,7 @@ internal sealed class ConfigValidator(Diagnostics diag, Func<string, string?> en
         };
         WarnWithoutRules(root, config.Classification);
         CheckWorkflowsAgainstOtherSections(root, config);
+        CheckBooruAgainstClip(root, config);
         return diag.Errors.Count == 0 && server is not null ? config : null;
     }
 
@@ -254,6 +257,32 @@ internal sealed class ConfigValidator(Diagnostics diag, Func<string, string?> en
         return permissions;
     }
 
+    /// <summary>sidecars: each mapping has an absolute Immich path and a non-empty local path; no Immich path twice.</summary>
+    private SidecarConfig CheckSidecars(RawBlock raw, SidecarConfig sidecars)
+    {
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var item in raw.Maps("path_mappings") ?? [])
+        {
+            var immich = item.String("immich_path");
+            var local = item.String("local_path");
+            if (immich is not null && (immich.Value is not { } prefix || !prefix.StartsWith('/')))
+            {
+                diag.Error(immich.Loc, $"sidecars.path_mappings: immich_path '{immich.Value}' must be an absolute path as Immich shows it (the start of the assets' originalPath, e.g. /mnt/nas/photos)");
+            }
+            else if (immich?.Value is { } p && !seen.Add(p.TrimEnd('/')))
+            {
+                diag.Error(immich.Loc, $"sidecars.path_mappings: immich_path '{p}' is mapped twice");
+            }
+
+            if (local is not null && string.IsNullOrWhiteSpace(local.Value))
+            {
+                diag.Error(local.Loc, "sidecars.path_mappings: local_path must not be empty (where the tool sees the library's folder)");
+            }
+        }
+
+        return sidecars;
+    }
+
     /// <summary>clip: non-empty folder, name and tag root; label names tag-safe and unique with prompts; known media types.</summary>
     private ClipConfig CheckClip(RawBlock raw, ClipConfig clip)
     {
@@ -362,7 +391,7 @@ internal sealed class ConfigValidator(Diagnostics diag, Func<string, string?> en
         return record;
     }
 
-    private object CheckBooru(RawBlock raw, object record)
+    private object CheckWorkflowBooru(RawBlock raw, object record)
     {
         CheckChoices(raw.Strings("ratings"), Ratings, "booru rating");
         if (raw.Int("min_similarity") is { } min && raw.Int("max_similarity") is { } max && min.Value > max.Value)
@@ -556,6 +585,127 @@ internal sealed class ConfigValidator(Diagnostics diag, Func<string, string?> en
 
         diag.Error(raw.Loc, $"'{raw.Value}' is not a day: write it as YYYY-MM-DD (e.g. 2024-07-14)");
         return null;
+    }
+
+    /// <summary>
+    /// booru: a tag root and URLs that can be used, each source once with review ≤ accept, known media types. Keys
+    /// are never read from the file: a key-like entry is refused so it cannot end up in a dump.
+    /// </summary>
+    private BooruConfig CheckBooru(RawBlock raw, BooruConfig booru)
+    {
+        var d = new BooruConfig();
+        if (raw.String("tag_root") is { } root && (root.Value is null || NonEmpty(root.Value.Trim('/')) is null))
+        {
+            diag.Error(root.Loc, "booru.tag_root must not be empty: every tag below it belongs to the tool");
+        }
+
+        var tagRoot = NonEmpty(booru.TagRoot?.Trim().Trim('/')) ?? d.TagRoot;
+        if (booru.ReviewTag is { } review && raw.String("review_tag") is { } reviewRaw
+            && (review.Trim() == tagRoot || review.Trim().StartsWith(tagRoot + "/", StringComparison.Ordinal)))
+        {
+            diag.Error(reviewRaw.Loc, $"booru.review_tag '{review}' lies below booru.tag_root '{tagRoot}': the tool would remove it as a stale booru tag; choose a tag outside the root");
+        }
+
+        string? Url(Val<string?>? value, string key)
+        {
+            if (value?.Value is not { } text)
+            {
+                return null;
+            }
+
+            if (!Uri.TryCreate(text.Trim(), UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps) || uri.UserInfo.Length > 0 || uri.Query.Length > 0)
+            {
+                // The value is not echoed: it may carry a key.
+                diag.Error(value.Loc, $"booru {key} is not a usable URL: expected http(s)://host[:port][/path] without credentials or query (keys come from the environment: SAUCENAO_API_KEY, DANBOORU_LOGIN, DANBOORU_API_KEY)");
+                return null;
+            }
+
+            return uri.AbsoluteUri.TrimEnd('/');
+        }
+
+        var danbooruUrl = Url(raw.String("danbooru_url"), "danbooru_url") ?? d.DanbooruUrl;
+        var sources = new List<BooruSourceConfig>();
+        var seen = new HashSet<ImmichAutoTag.Core.Enrichment.Booru.BooruSource>();
+        var items = raw.Maps("sources");
+        for (var i = 0; i < (items?.Count ?? 0); i++)
+        {
+            var item = items![i];
+            if (i >= booru.Sources.Count)
+            {
+                break;
+            }
+
+            var source = booru.Sources[i];
+            if (item.String("source") is { } name && !seen.Add(source.Source))
+            {
+                diag.Error(name.Loc, $"booru source '{name.Value}' is listed twice");
+                continue;
+            }
+
+            if (source.ReviewPercent > source.AcceptPercent)
+            {
+                diag.Error(item.Loc.Child("review_percent"), $"booru source '{item.String("source")?.Value}': review_percent ({source.ReviewPercent}) is above accept_percent ({source.AcceptPercent}); review must be the lower bar");
+            }
+
+            sources.Add(source with { BaseUrl = Url(item.String("base_url"), $"sources[{i}].base_url") });
+        }
+
+        if (items is { Count: 0 })
+        {
+            diag.Error(raw.Loc.Child("sources"), "booru.sources is empty: list at least one source, or leave the key out for danbooru_md5, saucenao and iqdb");
+        }
+
+        var types = new List<string>();
+        foreach (var type in raw.Map("assets")?.Strings("media_types") ?? [])
+        {
+            var t = type.Value.Trim().ToLowerInvariant();
+            if (t is "image" or "video")
+            {
+                types.Add(t);
+            }
+            else
+            {
+                diag.Error(type.Loc, $"unknown media type '{type.Value}': use image or video");
+            }
+        }
+
+        return booru with
+        {
+            TagRoot = tagRoot,
+            ReviewTag = booru.ReviewTag?.Trim(),
+            DanbooruUrl = danbooruUrl,
+            Sources = items is null ? d.Sources : sources,
+            MediaTypes = raw.Map("assets")?.Strings("media_types") is null ? d.MediaTypes : types.Distinct(StringComparer.Ordinal).ToList(),
+        };
+    }
+
+    /// <summary>booru's CLIP gate against clip:: the labels must exist; a booru root inside the CLIP root (or the reverse) would fight over tags.</summary>
+    private void CheckBooruAgainstClip(RawBlock root, AutoTagConfig config)
+    {
+        if (root.Map("booru") is not { } raw || !config.Booru.Enabled)
+        {
+            return;
+        }
+
+        var booru = config.Booru;
+        var clip = config.Clip;
+        if (booru.TagRoot == clip.TagRoot || booru.TagRoot.StartsWith(clip.TagRoot + "/", StringComparison.Ordinal) || clip.TagRoot.StartsWith(booru.TagRoot + "/", StringComparison.Ordinal))
+        {
+            diag.Error(raw.Loc.Child("tag_root"), $"booru.tag_root '{booru.TagRoot}' overlaps clip.tag_root '{clip.TagRoot}': each step owns every tag below its root; give them separate roots");
+        }
+
+        if (clip.Enabled)
+        {
+            var known = clip.Labels.Select(l => l.Name).ToHashSet(StringComparer.Ordinal);
+            foreach (var label in booru.ClipLabels.Concat(booru.ClipExcludeLabels).Where(l => !known.Contains(l)).Distinct(StringComparer.Ordinal))
+            {
+                diag.Warning(raw.Loc.Child("assets"), $"booru: CLIP label '{label}' is not in clip.labels ({string.Join(", ", known)}); it never matches");
+            }
+        }
+        else if (booru.Rules.Count == 0)
+        {
+            diag.Warning(raw.Loc.Child("assets"), "booru is on, but with clip: off and no booru.assets.rules no asset is selected: add rules (e.g. an album of saved pictures) or turn clip: on");
+        }
     }
 
     private TagAlbumSyncConfig CheckTagAlbumSync(RawBlock raw, TagAlbumSyncConfig sync)

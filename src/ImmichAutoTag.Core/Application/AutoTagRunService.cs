@@ -36,7 +36,10 @@ public sealed class AutoTagRunService(
     INonStickingChangeStore nonStickingChanges,
     IConfigRedactor redactor,
     TimeProvider time,
-    Enrichment.Clip.ClipServices? clip = null)
+    Enrichment.Clip.ClipServices? clip = null,
+    ISidecarWriter? sidecarWriter = null,
+    ICorrectionStore? corrections = null,
+    Enrichment.Booru.BooruServices? booru = null)
 {
     /// <summary>Runs once. Never throws for a run that failed: the report says how it ended.</summary>
     public async Task<RunReport> ExecuteAsync(RunRequest request, CancellationToken ct)
@@ -125,6 +128,13 @@ public sealed class AutoTagRunService(
             var capabilities = Capabilities(preflight, request, logger);
 
             var incremental = await CheckForChangesAsync(config, request, gateway, preflight.User.Id, logger, ct).ConfigureAwait(false);
+            if (incremental is { Verdict.FullPass: false } && await BooruQueuedAsync(config, $"{gateway.ServerUrl} {preflight.User.Id}", ct).ConfigureAwait(false) is { } queued)
+            {
+                // The library did not change, but the booru queue still holds look-ups a new day's budget can pay for.
+                logger.LogInformation("Full pass: {Count} assets wait in the booru queue", queued);
+                incremental = incremental with { Verdict = incremental.Verdict with { FullPass = true, Reason = $"{queued} assets wait in the booru queue" } };
+            }
+
             if (incremental is { Verdict.FullPass: false })
             {
                 var requests = gateway.Snapshot().Values.Sum();
@@ -156,6 +166,9 @@ public sealed class AutoTagRunService(
                 NonStickingRetryAfter = config.FullPassIntervalHours > 0 ? TimeSpan.FromHours(config.FullPassIntervalHours) : new RunOptions().NonStickingRetryAfter,
                 SettleDelay = request.SettleDelay ?? new RunOptions().SettleDelay,
                 Clip = config.Clip.Enabled ? clip : null,
+                SidecarWriter = config.Sidecars.Enabled ? sidecarWriter : null,
+                Corrections = corrections,
+                Booru = config.Booru.Enabled ? booru : null,
             };
             var result = await engine.RunAsync(config, options, ct).ConfigureAwait(false);
             result = result with { StaleQueuePauses = stale };
@@ -233,13 +246,38 @@ public sealed class AutoTagRunService(
             needed = [.. needed, new PermissionNeed(ImmichPermissions.AssetUpdate, "repair asset dates (PUT /assets), as duplicate_processing.date_correction.enabled asks")];
         }
 
+        if (config.Booru.Enabled && config.Booru.Sources.Any(s => s.Source != Enrichment.Booru.BooruSource.DanbooruMd5))
+        {
+            // Reverse image searches upload the asset's small thumbnail; asset.download (the MD5 look-up) is optional.
+            needed = [.. needed.Where(n => n.Permission != ImmichPermissions.AssetView), new PermissionNeed(ImmichPermissions.AssetView, "read thumbnails for booru reverse image search (GET /assets/{id}/thumbnail), as booru.sources asks")];
+        }
+
         if (config.Clip.Enabled)
         {
             // A dry run scores too (it shows the labels it would set), so it needs the thumbnails as well.
             needed = [.. needed.Where(n => n.Permission != ImmichPermissions.AssetView), new PermissionNeed(ImmichPermissions.AssetView, "read thumbnails for CLIP labels (GET /assets/{id}/thumbnail), as clip.enabled asks")];
         }
 
+        if (config.Sidecars.Enabled && !dryRun)
+        {
+            needed = string.Equals(config.Sidecars.Refresh, SidecarConfig.RefreshScan, StringComparison.Ordinal)
+                ? [.. needed, new PermissionNeed(ImmichPermissions.LibraryUpdate, "ask Immich to re-read written XMP sidecars by a library scan (POST /libraries/{id}/scan), as sidecars.refresh: scan asks")]
+                : [.. needed, new PermissionNeed(ImmichPermissions.JobCreate, "ask Immich to re-read written XMP sidecars (POST /assets/jobs refresh-metadata), as sidecars.enabled asks")];
+        }
+
         return [.. needed, .. ImmichPermissions.ForAlbumFeatures(config, dryRun).Where(n => !needed.Any(m => m.Permission == n.Permission))];
+    }
+
+    /// <summary>How many assets wait in the booru queue of <paramref name="scope"/>; null when none (or booru is off).</summary>
+    private async Task<int?> BooruQueuedAsync(AutoTagConfig config, string scope, CancellationToken ct)
+    {
+        if (!config.Booru.Enabled || booru is null)
+        {
+            return null;
+        }
+
+        var queue = await booru.Store.GetQueueAsync(scope, ct).ConfigureAwait(false);
+        return queue.Count > 0 ? queue.Count : null;
     }
 
     /// <summary>The queues an interrupted run left paused, as the marker says; a dry run only reports them.</summary>

@@ -71,8 +71,17 @@ public sealed class ReadOnlyImmichGateway(IImmichConnection inner) : IImmichConn
     /// <inheritdoc/>
     public Task<byte[]> GetThumbnailAsync(Guid assetId, string size, CancellationToken ct) => inner.GetThumbnailAsync(assetId, size, ct);
 
+    /// <summary>A read: the original is streamed as the inner gateway does.</summary>
+    public Task<TResult> ReadOriginalAsync<TResult>(Guid assetId, Func<Stream, CancellationToken, Task<TResult>> read, CancellationToken ct) => inner.ReadOriginalAsync(assetId, read, ct);
+
     /// <inheritdoc/>
     public Task UpdateAssetsAsync(AssetBulkUpdate update, CancellationToken ct) => throw Refused("update assets (PUT /assets)");
+
+    /// <inheritdoc/>
+    public Task RunAssetJobAsync(IReadOnlyList<Guid> assetIds, string jobName, CancellationToken ct) => throw Refused("queue asset jobs (POST /assets/jobs)");
+
+    /// <inheritdoc/>
+    public Task ScanLibraryAsync(Guid libraryId, CancellationToken ct) => throw Refused("scan a library (POST /libraries/{id}/scan)");
 
     /// <inheritdoc/>
     public Task<Album> CreateAlbumAsync(string name, IReadOnlyList<Guid> assetIds, CancellationToken ct) => throw Refused("create an album (POST /albums)");

@@ -41,6 +41,13 @@ public sealed record AutoTagConfig
 
     /// <summary>User-defined when/then rules (<c>workflows:</c>); none unless the section lists some.</summary>
     public WorkflowsConfig Workflows { get; init; } = new();
+    /// <summary>XMP sidecars for tag changes Immich does not keep on read-only external libraries.</summary>
+    public SidecarConfig Sidecars { get; init; } = new();
+
+    /// <summary>Learning from the user's removals of what the tool added.</summary>
+    public CorrectionsConfig Corrections { get; init; } = new();
+    /// <summary>Booru tags for illustrations (<c>booru:</c>); off unless the section turns it on.</summary>
+    public BooruConfig Booru { get; init; } = new();
 
     /// <summary>
     /// When <c>immich-autotag daemon</c> runs, as written (5-field cron, or Quartz cron with seconds);

@@ -1,6 +1,9 @@
 using ImmichAutoTag.Core.Classification;
 using ImmichAutoTag.Core.Configuration;
 using ImmichAutoTag.Core.Domain;
+using ImmichAutoTag.Core.Engine.Corrections;
+using ImmichAutoTag.Core.Engine.Sidecars;
+using ImmichAutoTag.Core.Enrichment.Clip;
 using ImmichAutoTag.Core.Ports;
 using Microsoft.Extensions.Logging;
 
@@ -42,7 +45,40 @@ public sealed class AutoTagEngine(IImmichGateway gateway, TimeProvider time, ILo
         }
 
         var recorded = await RememberAsync(run, applied, options);
-        return Result(config, options, run, applied, recorded, session, watch, startedAt);
+        var stillWrongKeys = applied.Verified.StillWrong.Select(c => (c.AssetId, c.Kind, c.TagName)).ToHashSet();
+        var doesNotStick = run.Held
+            .Concat(recorded.Where(r => r.DoesNotStick && stillWrongKeys.Contains((r.AssetId, r.Kind, r.TagName))))
+            .ToList();
+
+        // Changes Immich does not keep go through the XMP sidecars of mapped libraries; what arrives is forgotten.
+        var sidecars = await NonStickingSidecars.RouteAsync(
+            new SidecarRoute(watch, options.SidecarWriter, config.Sidecars, time, logger),
+            new NonStickingSidecars.Input(doesNotStick, run.Snapshot.Assets.ToDictionary(a => a.Id), p => run.Reads.OwnedTagPaths.Contains(p) || run.Reads.Owns(p), run.Unheld, applied.Verified.StillWrong),
+            options.DryRun,
+            skip: applied.Aborted || applied.Cancelled || watch.LostBy is not null,
+            session.SettleAsync,
+            options.MaxReapplyRounds,
+            ct);
+        (recorded, doesNotStick, var held) = sidecars.Forget(recorded, doesNotStick, run.Held);
+        run = run with { Held = held };
+        applied = applied with
+        {
+            Changes = [.. applied.Changes, .. sidecars.Outcome.Applied],
+            Verified = applied.Verified with { StillWrong = sidecars.Forget(applied.Verified.StillWrong) },
+        };
+        run.Errors.AddRange(sidecars.Outcome.Errors);
+        if (!options.DryRun && options.NonStickingChanges is { } records)
+        {
+            await records.SaveAsync(run.Scope, recorded, CancellationToken.None);
+        }
+
+        var learned = await run.Corrections.FinishAsync(
+            applied.Changes,
+            applied.Verified.StillWrong,
+            options.DryRun,
+            verified: applied.Changes.Count > 0 && !applied.Aborted && !applied.Cancelled && watch.LostBy is null,
+            CancellationToken.None);
+        return Result(config, options, run, applied, doesNotStick, session, watch, startedAt) with { Sidecars = sidecars.Outcome, Corrections = learned };
     }
 
     /// <summary>What a run planned, with what it read and held back to plan it.</summary>
@@ -58,7 +94,10 @@ public sealed class AutoTagEngine(IImmichGateway gateway, TimeProvider time, ILo
         IReadOnlyList<PendingDateWrite> PendingDates,
         IReadOnlyList<NonStickingChange> NonSticking,
         IReadOnlyList<NonStickingChange> Held,
-        List<EngineError> Errors);
+        List<EngineError> Errors,
+        ReadNeeds Reads,
+        TagPlan Unheld,
+        CorrectionRun Corrections);
 
     /// <summary>What the apply and the verification did.</summary>
     private sealed record ApplyResult(IReadOnlyList<AppliedChange> Changes, VerifyOutcome Verified, bool Aborted, bool Cancelled);
@@ -123,6 +162,7 @@ public sealed class AutoTagEngine(IImmichGateway gateway, TimeProvider time, ILo
         var pendingDates = options.PendingDateWrites is { } pendingStore ? await pendingStore.LoadAsync(scope, ct) : [];
         (plan, pendingDates) = PendingDates.Hold(plan, pendingDates, snapshot.Assets, time.GetUtcNow(), options.PendingDateWriteExpiry);
         var nonSticking = options.NonStickingChanges is { } nonStickingStore ? await nonStickingStore.LoadAsync(scope, ct) : [];
+        var unheld = plan;
         (plan, var held) = NonStickingChanges.Hold(plan, nonSticking, snapshot.Assets, options.RetryNonStickingChanges, time.GetUtcNow(), options.NonStickingRetryAfter);
         if (held.Count > 0)
         {
@@ -136,7 +176,11 @@ public sealed class AutoTagEngine(IImmichGateway gateway, TimeProvider time, ILo
             plan = plan with { Notes = [.. plan.Notes, .. stepNotes] };
         }
 
-        return new RunPlan(snapshot, plan, planning, outputs, duplicates, facts, recovered, scope, pendingDates, nonSticking, held, errors);
+        // What the user took away again is not added again (corrections:), whichever step plans it.
+        var corrections = await CorrectionRun.StartAsync(options.Corrections, config.Corrections, scope, snapshot, reads, time.GetUtcNow(), logger, ct);
+        plan = corrections.Filter(plan, facts.Get<ClipLabels>(), config.Clip, logger);
+
+        return new RunPlan(snapshot, plan, planning, outputs, duplicates, facts, recovered, scope, pendingDates, nonSticking, held, errors, reads, unheld, corrections);
     }
 
     private void LogPlan(TagPlan plan, bool dryRun)
@@ -182,7 +226,7 @@ public sealed class AutoTagEngine(IImmichGateway gateway, TimeProvider time, ILo
         return new ApplyResult(outcome.Changes, verified, outcome.Aborted, outcome.Cancelled);
     }
 
-    /// <summary>Saves the date writes still pending and the tag changes that do not stick; returns the non-sticking records as they now stand.</summary>
+    /// <summary>Saves the date writes still pending; returns the non-sticking records as they now stand (saved once the sidecar route ran).</summary>
     private async Task<IReadOnlyList<NonStickingChange>> RememberAsync(RunPlan run, ApplyResult applied, RunOptions options)
     {
         var stopped = applied.Aborted || applied.Cancelled;
@@ -194,22 +238,17 @@ public sealed class AutoTagEngine(IImmichGateway gateway, TimeProvider time, ILo
         }
 
         var recorded = run.NonSticking;
-        if (!options.DryRun && options.NonStickingChanges is { } records)
+        if (!options.DryRun && options.NonStickingChanges is not null)
         {
             recorded = NonStickingChanges.Remember(run.NonSticking, run.Held, applied.Verified.StillWrong, run.Snapshot.Assets.ToDictionary(a => a.Id), stopped, time.GetUtcNow());
-            await records.SaveAsync(run.Scope, recorded, CancellationToken.None);
         }
 
         return recorded;
     }
 
-    private RunResult Result(AutoTagConfig config, RunOptions options, RunPlan run, ApplyResult applied, IReadOnlyList<NonStickingChange> recorded, WriteSession session, ServerLossWatch watch, DateTimeOffset startedAt)
+    private RunResult Result(AutoTagConfig config, RunOptions options, RunPlan run, ApplyResult applied, IReadOnlyList<NonStickingChange> doesNotStick, WriteSession session, ServerLossWatch watch, DateTimeOffset startedAt)
     {
         var (snapshot, planning, verified, changes) = (run.Snapshot, run.Planning, applied.Verified, applied.Changes);
-        var stillWrongKeys = verified.StillWrong.Select(c => (c.AssetId, c.Kind, c.TagName)).ToHashSet();
-        var doesNotStick = run.Held
-            .Concat(recorded.Where(r => r.DoesNotStick && stillWrongKeys.Contains((r.AssetId, r.Kind, r.TagName))))
-            .ToList();
         var outputTagAssets = OutputTagHolders(snapshot, run.Outputs, changes.Except(verified.StillWrong).ToList());
 
         // What the tool judged, whether or not Immich keeps it.

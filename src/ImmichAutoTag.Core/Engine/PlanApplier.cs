@@ -76,6 +76,9 @@ public enum EngineErrorKind
 
     /// <summary>An asset's search item could not be read; the asset was skipped (see <see cref="RunResult.Unreadable"/>).</summary>
     ReadAsset,
+
+    /// <summary>An XMP sidecar could not be written, or Immich could not be asked to re-read it (see <see cref="Sidecars.SidecarRoute"/>).</summary>
+    WriteSidecars,
 }
 
 /// <summary>A failed step; <see cref="AssetIds"/> are the assets it left unchanged.</summary>

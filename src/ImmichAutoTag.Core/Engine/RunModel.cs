@@ -77,6 +77,14 @@ public sealed record RunOptions
     /// <summary>The CLIP model files and embedding store; needed only when <c>clip.enabled</c> is true.</summary>
     public Enrichment.Clip.ClipServices? Clip { get; init; }
 
+    /// <summary>Writes XMP sidecars for changes that do not stick (<c>sidecars:</c>); null: they stay reported only.</summary>
+    public ISidecarWriter? SidecarWriter { get; init; }
+
+    /// <summary>Where the tool's additions and the user's removals of them are kept (<c>corrections:</c>); null: no learning.</summary>
+    public ICorrectionStore? Corrections { get; init; }
+    /// <summary>The booru service clients and state store; needed only when <c>booru.enabled</c> is true.</summary>
+    public Enrichment.Booru.BooruServices? Booru { get; init; }
+
     /// <summary>Steps the host adds after the config's features (<see cref="FeatureSteps.For"/>), e.g. in tests; none by default.</summary>
     public IReadOnlyList<IFeatureStep> AdditionalSteps { get; init; } = [];
 }
@@ -239,6 +247,11 @@ public sealed record RunResult
 
     /// <summary>The workflow step's counts and timings (rule engine share); null when no workflow rule ran.</summary>
     public Workflows.WorkflowOutcome? Workflows { get; init; }
+    /// <summary>What the sidecar route wrote (or would write, in a dry run) for changes that do not stick, and what arrived.</summary>
+    public Sidecars.SidecarOutcome Sidecars { get; init; } = Engine.Sidecars.SidecarOutcome.None;
+
+    /// <summary>What the correction memory found, left out of the plan and counts (acceptance figures); empty without it.</summary>
+    public Corrections.CorrectionOutcome Corrections { get; init; } = Engine.Corrections.CorrectionOutcome.None;
 
     public TimeSpan Duration => FinishedAt - StartedAt;
 }

@@ -79,6 +79,12 @@ internal sealed class ServerLossWatch(IImmichGateway inner, CancellationTokenSou
 
     public Task<byte[]> GetThumbnailAsync(Guid assetId, string size, CancellationToken ct) => Watch(inner.GetThumbnailAsync(assetId, size, ct));
 
+    public Task RunAssetJobAsync(IReadOnlyList<Guid> assetIds, string jobName, CancellationToken ct) => Watch(inner.RunAssetJobAsync(assetIds, jobName, ct));
+
+    public Task ScanLibraryAsync(Guid libraryId, CancellationToken ct) => Watch(inner.ScanLibraryAsync(libraryId, ct));
+    public Task<TResult> ReadOriginalAsync<TResult>(Guid assetId, Func<Stream, CancellationToken, Task<TResult>> read, CancellationToken ct) =>
+        Watch(inner.ReadOriginalAsync(assetId, read, ct));
+
     private async Task Watch(Task call)
     {
         try

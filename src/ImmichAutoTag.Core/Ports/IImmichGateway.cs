@@ -86,4 +86,35 @@ public interface IImmichGateway
 
     /// <summary>size: thumbnail, preview, fullsize or original.</summary>
     Task<byte[]> GetThumbnailAsync(Guid assetId, string size, CancellationToken ct);
+
+    /// <summary>
+    /// Streams the asset's original file (<c>GET /assets/{id}/original</c>, permission <c>asset.download</c>) into
+    /// <paramref name="read"/> as it arrives, without buffering it whole or writing a file; the stream is closed when
+    /// <paramref name="read"/> returns. A missing permission surfaces as <see cref="ImmichPermissionException"/>.
+    /// </summary>
+    Task<TResult> ReadOriginalAsync<TResult>(Guid assetId, Func<Stream, CancellationToken, Task<TResult>> read, CancellationToken ct);
+
+    /// <summary>
+    /// Queues an asset job (<c>POST /assets/jobs</c> <c>runAssetJobs</c>, permission <c>job.create</c>) for the assets,
+    /// e.g. <see cref="AssetJobNames.RefreshMetadata"/>, which re-reads each asset's file and XMP sidecar. Immich answers
+    /// 204 at once and runs the jobs later.
+    /// </summary>
+    /// <exception cref="NotSupportedException">The connection cannot queue jobs (the default for connections that predate it).</exception>
+    Task RunAssetJobAsync(IReadOnlyList<Guid> assetIds, string jobName, CancellationToken ct) =>
+        throw new NotSupportedException($"{GetType().Name} cannot queue Immich asset jobs");
+
+    /// <summary>
+    /// Queues a scan of an external library (<c>POST /libraries/{id}/scan</c> <c>scanLibrary</c>, permission
+    /// <c>library.update</c>, admin only). Immich answers 204 at once and scans later.
+    /// </summary>
+    /// <exception cref="NotSupportedException">The connection cannot queue scans.</exception>
+    Task ScanLibraryAsync(Guid libraryId, CancellationToken ct) =>
+        throw new NotSupportedException($"{GetType().Name} cannot queue Immich library scans");
+}
+
+/// <summary>Immich's <c>AssetJobName</c> values the tool queues.</summary>
+public static class AssetJobNames
+{
+    /// <summary>Re-read the asset's metadata from its file and XMP sidecar.</summary>
+    public const string RefreshMetadata = "refresh-metadata";
 }

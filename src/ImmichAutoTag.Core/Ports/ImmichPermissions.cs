@@ -8,6 +8,7 @@ public static class ImmichPermissions
     public const string AssetStatistics = "asset.statistics";
     public const string AssetUpdate = "asset.update";
     public const string AssetView = "asset.view";
+    public const string AssetDownload = "asset.download";
     public const string AlbumRead = "album.read";
     public const string AlbumCreate = "album.create";
     public const string AlbumDelete = "album.delete";
@@ -24,6 +25,8 @@ public static class ImmichPermissions
     public const string UserRead = "user.read";
     public const string QueueRead = "queue.read";
     public const string QueueUpdate = "queue.update";
+    public const string JobCreate = "job.create";
+    public const string LibraryUpdate = "library.update";
 
     /// <summary>What a run needs to read the library and keep its output tags right.</summary>
     public static IReadOnlyList<PermissionNeed> ForRun { get; } =

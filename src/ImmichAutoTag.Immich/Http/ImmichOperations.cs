@@ -44,10 +44,15 @@ internal static class ImmichOperations
         new("deleteTag", HttpMethod.Delete, "/tags/{id}", "tag.delete", false),
         new("getAssetDuplicates", HttpMethod.Get, "/duplicates", "duplicate.read", true),
         new("viewAsset", HttpMethod.Get, "/assets/{id}/thumbnail", "asset.view", true),
+        new("downloadAsset", HttpMethod.Get, "/assets/{id}/original", "asset.download", true),
         new("getQueues", HttpMethod.Get, "/queues", "queue.read", true),
 
         // Setting isPaused to a fixed value is idempotent, so a retry is safe.
         new("updateQueue", HttpMethod.Put, "/queues/{name}", "queue.update", true),
+
+        // A second refresh or scan after a lost answer only re-reads the same files again.
+        new("runAssetJobs", HttpMethod.Post, "/assets/jobs", "job.create", true),
+        new("scanLibrary", HttpMethod.Post, "/libraries/{id}/scan", "library.update", true),
     ];
 
     public static ImmichOperation Get(string operationId) =>

@@ -25,7 +25,18 @@ public sealed class ClipImagePreprocessor(ClipPreprocessConfig config)
     /// one <c>[3, size, size]</c> slice of the model's <c>[N, 3, size, size]</c> input.
     /// </summary>
     /// <exception cref="ClipImageException">The bytes are not an image libvips can decode.</exception>
-    public void Preprocess(ReadOnlySpan<byte> encoded, Span<float> destination)
+    public void Preprocess(ReadOnlySpan<byte> encoded, Span<float> destination) => Decode(encoded.ToArray(), destination);
+
+    /// <inheritdoc cref="Preprocess(ReadOnlySpan{byte}, Span{float})"/>
+    /// <remarks>Bytes that are a whole array (a downloaded thumbnail) go to libvips without a copy.</remarks>
+    public void Preprocess(ReadOnlyMemory<byte> encoded, Span<float> destination) =>
+        Decode(
+            System.Runtime.InteropServices.MemoryMarshal.TryGetArray(encoded, out var segment) && segment.Offset == 0 && segment.Count == segment.Array!.Length
+                ? segment.Array
+                : encoded.ToArray(),
+            destination);
+
+    private void Decode(byte[] encoded, Span<float> destination)
     {
         if (destination.Length < TensorLength)
         {
@@ -35,7 +46,7 @@ public sealed class ClipImagePreprocessor(ClipPreprocessConfig config)
         byte[] pixels;
         try
         {
-            using var decoded = Image.NewFromBuffer(encoded.ToArray(), access: Enums.Access.Sequential, failOn: Enums.FailOn.Error);
+            using var decoded = Image.NewFromBuffer(encoded, access: Enums.Access.Sequential, failOn: Enums.FailOn.Error);
             using var rgb = ToRgb8(decoded);
             using var sized = Resize(rgb);
             pixels = sized.WriteToMemory<byte>();

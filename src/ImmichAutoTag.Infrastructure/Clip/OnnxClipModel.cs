@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.InteropServices;
 using ImmichAutoTag.Core.Enrichment.Clip;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -35,7 +36,7 @@ public sealed record ClipStageTimes(long Images, long Failed, TimeSpan Preproces
 /// Immich's <c>embedding</c>) are read from the model; preprocessing from <c>visual/preprocess_cfg.json</c>. Outputs
 /// are L2-normalised (Immich's exports already normalise; a model that does not still compares correctly).
 /// </summary>
-public sealed class OnnxClipImageEncoder : IClipImageEncoder, IDisposable
+public sealed class OnnxClipImageEncoder : IClipImagePreparer, IDisposable
 {
     private readonly InferenceSession session;
     private readonly ClipImagePreprocessor preprocessor;
@@ -62,7 +63,8 @@ public sealed class OnnxClipImageEncoder : IClipImageEncoder, IDisposable
         Model = id;
         var config = model.ReadPreprocessConfig();
         preprocessor = new ClipImagePreprocessor(config);
-        session = OnnxSessions.Open(model.VisualModel, options, logger ?? NullLogger.Instance);
+        session = OnnxSessions.Open(model.VisualModel, options, logger ?? NullLogger.Instance, out var provider);
+        Provider = provider;
         try
         {
             var (name, input) = OnnxSessions.SingleInput(session, model.VisualModel);
@@ -92,6 +94,9 @@ public sealed class OnnxClipImageEncoder : IClipImageEncoder, IDisposable
 
     /// <inheritdoc />
     public int Dimension { get; }
+
+    /// <summary>The ONNX Runtime execution provider the model runs on: <c>CUDAExecutionProvider</c> or <c>CPUExecutionProvider</c>.</summary>
+    public string Provider { get; }
 
     /// <summary>Side of the square input, pixels.</summary>
     public int InputSize { get; }
@@ -143,6 +148,62 @@ public sealed class OnnxClipImageEncoder : IClipImageEncoder, IDisposable
 
     /// <summary>Preprocesses one image into <paramref name="destination"/> (see <see cref="ClipImagePreprocessor.Preprocess"/>).</summary>
     public void Preprocess(ReadOnlySpan<byte> encoded, Span<float> destination) => preprocessor.Preprocess(encoded, destination);
+
+    /// <inheritdoc />
+    public int PreparedLength => preprocessor.TensorLength;
+
+    /// <inheritdoc />
+    public string? Prepare(ReadOnlyMemory<byte> image, Span<float> destination)
+    {
+        var started = Stopwatch.GetTimestamp();
+        try
+        {
+            preprocessor.Preprocess(image, destination);
+            AddTimes(0, 0, Stopwatch.GetTimestamp() - started, 0);
+            return null;
+        }
+        catch (ClipImageException e)
+        {
+            AddTimes(0, 1, Stopwatch.GetTimestamp() - started, 0);
+            return e.Message;
+        }
+    }
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<float[]>> EncodePreparedAsync(ReadOnlyMemory<float> prepared, int count, CancellationToken ct)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(count);
+        if (prepared.Length < count * TensorLength)
+        {
+            throw new ArgumentException($"{count} prepared images need {count * TensorLength} floats; {prepared.Length} given.", nameof(prepared));
+        }
+
+        return Task.Run<IReadOnlyList<float[]>>(
+            () =>
+            {
+                var one = TensorLength;
+                var results = new float[count][];
+                var output = new float[Math.Min(batch, Math.Max(count, 1)) * Dimension];
+                for (var start = 0; start < count; start += batch)
+                {
+                    ct.ThrowIfCancellationRequested();
+                    var n = Math.Min(batch, count - start);
+                    var started = Stopwatch.GetTimestamp();
+
+                    // The model reads the caller's buffer in place (no copy): ONNX Runtime wraps managed memory.
+                    RunBatch(MemoryMarshal.AsMemory(prepared.Slice(start * one, n * one)), n, output.AsSpan(0, n * Dimension));
+                    for (var i = 0; i < n; i++)
+                    {
+                        results[start + i] = output.AsSpan(i * Dimension, Dimension).ToArray();
+                    }
+
+                    AddTimes(n, 0, 0, Stopwatch.GetTimestamp() - started);
+                }
+
+                return results;
+            },
+            ct);
+    }
 
     /// <summary>Floats one preprocessed image occupies.</summary>
     public int TensorLength => preprocessor.TensorLength;
@@ -349,14 +410,25 @@ internal static class OnnxSessions
 {
     public const string Cuda = "CUDAExecutionProvider";
 
-    public static InferenceSession Open(string path, ClipRuntimeOptions options, ILogger logger)
+    public const string Cpu = "CPUExecutionProvider";
+
+    /// <summary>
+    /// Opens <paramref name="path"/> on CUDA when <see cref="ClipRuntimeOptions.UseCuda"/> asks for it and ONNX Runtime
+    /// offers it (<paramref name="availableProviders"/>: ONNX Runtime's list unless a test gives one), else on CPU.
+    /// Logs which provider runs and, when CUDA was asked for but not used, why.
+    /// </summary>
+    public static InferenceSession Open(string path, ClipRuntimeOptions options, ILogger logger, IReadOnlyCollection<string>? availableProviders = null) =>
+        Open(path, options, logger, out _, availableProviders);
+
+    /// <inheritdoc cref="Open(string, ClipRuntimeOptions, ILogger, IReadOnlyCollection{string}?)"/>
+    public static InferenceSession Open(string path, ClipRuntimeOptions options, ILogger logger, out string provider, IReadOnlyCollection<string>? availableProviders = null)
     {
         if (!File.Exists(path))
         {
             throw new ClipModelException($"{path}: file not found.");
         }
 
-        var session = new SessionOptions
+        using var session = new SessionOptions
         {
             IntraOpNumThreads = options.Threads,
             InterOpNumThreads = 1,
@@ -365,20 +437,7 @@ internal static class OnnxSessions
         };
         try
         {
-            var provider = "CPUExecutionProvider";
-            if (options.UseCuda && OrtEnv.Instance().GetAvailableProviders().Contains(Cuda, StringComparer.Ordinal))
-            {
-                try
-                {
-                    session.AppendExecutionProvider_CUDA();
-                    provider = Cuda;
-                }
-                catch (OnnxRuntimeException e)
-                {
-                    logger.LogWarning("CLIP: CUDA execution provider listed but not usable ({Reason}); running on CPU", e.Message);
-                }
-            }
-
+            provider = ChooseProvider(session, options, logger, availableProviders ?? OrtEnv.Instance().GetAvailableProviders());
             var opened = new InferenceSession(path, session);
             logger.LogInformation("CLIP: loaded {Model} on {Provider} with {Threads} threads", path, provider, options.Threads);
             return opened;
@@ -387,9 +446,35 @@ internal static class OnnxSessions
         {
             throw new ClipModelException($"{path}: ONNX Runtime cannot load it ({e.Message}).", e);
         }
-        finally
+    }
+
+    /// <summary>Appends the CUDA provider to <paramref name="session"/> when asked for and usable; returns the provider that will run.</summary>
+    private static string ChooseProvider(SessionOptions session, ClipRuntimeOptions options, ILogger logger, IReadOnlyCollection<string> available)
+    {
+        if (!options.UseCuda)
         {
-            session.Dispose();
+            logger.LogInformation("CLIP: CUDA not asked for; running on {Provider}", Cpu);
+            return Cpu;
+        }
+
+        if (!available.Contains(Cuda, StringComparer.Ordinal))
+        {
+            logger.LogInformation(
+                "CLIP: CUDA execution provider not available (ONNX Runtime offers {Providers}; the GPU build of ONNX Runtime and the CUDA libraries are needed); running on {Provider}",
+                string.Join(", ", available),
+                Cpu);
+            return Cpu;
+        }
+
+        try
+        {
+            session.AppendExecutionProvider_CUDA();
+            return Cuda;
+        }
+        catch (Exception e) when (e is OnnxRuntimeException or EntryPointNotFoundException or DllNotFoundException)
+        {
+            logger.LogWarning("CLIP: CUDA execution provider listed but not usable ({Reason}); running on {Provider}", e.Message, Cpu);
+            return Cpu;
         }
     }
 

@@ -6,8 +6,9 @@ namespace ImmichAutoTag.Infrastructure.Clip;
 
 /// <summary>
 /// <see cref="IClipModels"/> over Immich's model cache: finds <c>clip/&lt;model_name&gt;/</c>, computes the model id,
-/// loads the text tower and tokenizer at once and the image tower on the first image (a run whose assets are all
-/// stored never loads it). ONNX Runtime on CPU, CUDA when its provider is available.
+/// and loads each tower on its first use: the text tower and tokenizer on the first prompt, the image tower on the
+/// first image, so a run whose prompts and assets are all stored loads neither. ONNX Runtime on CPU, CUDA when its
+/// provider is available (the log says which ran).
 /// </summary>
 public sealed class OnnxClipModels : IClipModels
 {
@@ -22,9 +23,13 @@ public sealed class OnnxClipModels : IClipModels
             var model = ClipModelFolder.Locate(folder, config.ModelName);
             var id = model.ComputeId();
             var options = new ClipRuntimeOptions(config.BatchSize, config.Threads);
-            var text = new OnnxClipTextEncoder(model, id, options, logger);
+            if (!File.Exists(model.TextualModel))
+            {
+                throw new ClipModelException($"{model.TextualModel}: file not found.");
+            }
+
             logger.LogInformation("CLIP model {Model} from {Folder}", id, model.Directory);
-            return new Session(model, id, options, text, logger);
+            return new Session(model, id, options, logger);
         }
         catch (ClipModelException e)
         {
@@ -32,9 +37,10 @@ public sealed class OnnxClipModels : IClipModels
         }
     }
 
-    private sealed class Session(ClipModelFolder model, ClipModelId id, ClipRuntimeOptions options, OnnxClipTextEncoder text, ILogger logger) : IClipModelSession
+    private sealed class Session(ClipModelFolder model, ClipModelId id, ClipRuntimeOptions options, ILogger logger) : IClipModelSession
     {
         private readonly LazyImages images = new(model, id, options, logger);
+        private readonly LazyText text = new(model, id, options, logger);
 
         public ClipModelId Model => id;
 
@@ -51,8 +57,39 @@ public sealed class OnnxClipModels : IClipModels
         }
     }
 
+    /// <summary>The text tower and its tokenizer, loaded on the first call.</summary>
+    private sealed class LazyText(ClipModelFolder model, ClipModelId id, ClipRuntimeOptions options, ILogger logger) : IClipTextEncoder, IDisposable
+    {
+        private readonly Lock gate = new();
+        private OnnxClipTextEncoder? encoder;
+
+        public ClipModelId Model => id;
+
+        public Task<IReadOnlyList<float[]>> EncodeTextsAsync(IReadOnlyList<string> texts, CancellationToken ct) => Encoder.EncodeTextsAsync(texts, ct);
+
+        public void Dispose() => encoder?.Dispose();
+
+        private OnnxClipTextEncoder Encoder
+        {
+            get
+            {
+                lock (gate)
+                {
+                    try
+                    {
+                        return encoder ??= new OnnxClipTextEncoder(model, id, options, logger);
+                    }
+                    catch (ClipModelException e)
+                    {
+                        throw new ClipUnavailableException($"CLIP model '{model.Name}': {e.Message}", e);
+                    }
+                }
+            }
+        }
+    }
+
     /// <summary>The image tower, loaded on the first call.</summary>
-    private sealed class LazyImages(ClipModelFolder model, ClipModelId id, ClipRuntimeOptions options, ILogger logger) : IClipImageEncoder, IDisposable
+    private sealed class LazyImages(ClipModelFolder model, ClipModelId id, ClipRuntimeOptions options, ILogger logger) : IClipImagePreparer, IDisposable
     {
         private readonly Lock gate = new();
         private OnnxClipImageEncoder? encoder;
@@ -65,6 +102,13 @@ public sealed class OnnxClipModels : IClipModels
 
         public Task<IReadOnlyList<ClipImageEncoding>> EncodeImagesAsync(IReadOnlyList<ReadOnlyMemory<byte>> images, CancellationToken ct) =>
             Encoder.EncodeImagesAsync(images, ct);
+
+        public int PreparedLength => Encoder.PreparedLength;
+
+        public string? Prepare(ReadOnlyMemory<byte> image, Span<float> destination) => Encoder.Prepare(image, destination);
+
+        public Task<IReadOnlyList<float[]>> EncodePreparedAsync(ReadOnlyMemory<float> prepared, int count, CancellationToken ct) =>
+            Encoder.EncodePreparedAsync(prepared, count, ct);
 
         public void Dispose() => encoder?.Dispose();
 

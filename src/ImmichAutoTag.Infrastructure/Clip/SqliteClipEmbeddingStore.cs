@@ -7,10 +7,20 @@ namespace ImmichAutoTag.Infrastructure.Clip;
 /// <summary>
 /// <see cref="IClipEmbeddingStore"/> in the state folder's SQLite file, table <c>clip_embedding</c>: one row per
 /// (model id, asset checksum) with the embedding as a little-endian float32 blob (2 KiB for D = 512, so 100,000
-/// assets take about 210 MB on disk). Rows are never dropped by a label change: scoring reads them again.
+/// assets take about 210 MB on disk). Rows are never dropped by a label change: scoring reads them again. Label
+/// prompt embeddings live beside them in <c>clip_text_embedding</c>, one row per (model id, prompt text).
 /// </summary>
-public sealed class SqliteClipEmbeddingStore(string databasePath) : IClipEmbeddingStore
+public sealed class SqliteClipEmbeddingStore(string databasePath) : IClipEmbeddingStore, IClipTextEmbeddingStore
 {
+    private const string TextSchema = """
+        CREATE TABLE IF NOT EXISTS clip_text_embedding (
+          model_id TEXT NOT NULL,
+          prompt TEXT NOT NULL,
+          dimension INTEGER NOT NULL,
+          embedding BLOB NOT NULL,
+          PRIMARY KEY (model_id, prompt)) WITHOUT ROWID
+        """;
+
     private const string Schema = """
         CREATE TABLE IF NOT EXISTS clip_embedding (
           model_id TEXT NOT NULL,
@@ -76,26 +86,15 @@ public sealed class SqliteClipEmbeddingStore(string databasePath) : IClipEmbeddi
         }
 
         await using var connection = await OpenAsync(ct).ConfigureAwait(false);
-        await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(ct).ConfigureAwait(false);
-        await using var upsert = connection.CreateCommand();
-        upsert.Transaction = transaction;
-        upsert.CommandText = """
-            INSERT INTO clip_embedding (model_id, checksum, dimension, embedding) VALUES ($model, $checksum, $dimension, $embedding)
+        await UpsertAsync(
+            connection,
+            """
+            INSERT INTO clip_embedding (model_id, checksum, dimension, embedding) VALUES ($model, $key, $dimension, $embedding)
             ON CONFLICT (model_id, checksum) DO UPDATE SET dimension = excluded.dimension, embedding = excluded.embedding
-            """;
-        upsert.Parameters.AddWithValue("$model", model.Value);
-        var checksumParameter = upsert.Parameters.Add("$checksum", SqliteType.Text);
-        var dimensionParameter = upsert.Parameters.Add("$dimension", SqliteType.Integer);
-        var embeddingParameter = upsert.Parameters.Add("$embedding", SqliteType.Blob);
-        foreach (var (checksum, embedding) in embeddings)
-        {
-            checksumParameter.Value = checksum;
-            dimensionParameter.Value = embedding.Length;
-            embeddingParameter.Value = ToBlob(embedding);
-            await upsert.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
-        }
-
-        await transaction.CommitAsync(ct).ConfigureAwait(false);
+            """,
+            model,
+            embeddings,
+            ct).ConfigureAwait(false);
     }
 
     /// <inheritdoc />
@@ -106,6 +105,82 @@ public sealed class SqliteClipEmbeddingStore(string databasePath) : IClipEmbeddi
         command.CommandText = "SELECT COUNT(*) FROM clip_embedding WHERE model_id = $model";
         command.Parameters.AddWithValue("$model", model.Value);
         return (long)(await command.ExecuteScalarAsync(ct).ConfigureAwait(false) ?? 0L);
+    }
+
+    /// <inheritdoc />
+    public async Task<IReadOnlyDictionary<string, float[]>> GetTextAsync(ClipModelId model, IReadOnlyCollection<string> prompts, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(prompts);
+        var found = new Dictionary<string, float[]>(StringComparer.Ordinal);
+        if (prompts.Count == 0)
+        {
+            return found;
+        }
+
+        // A label set has tens of prompts: one query for all of the model's rows is simpler than binding each.
+        var wanted = prompts.ToHashSet(StringComparer.Ordinal);
+        await using var connection = await StateDatabase.OpenAsync(databasePath, TextSchema, ct).ConfigureAwait(false);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT prompt, dimension, embedding FROM clip_text_embedding WHERE model_id = $model";
+        command.Parameters.AddWithValue("$model", model.Value);
+        await using var reader = await command.ExecuteReaderAsync(ct).ConfigureAwait(false);
+        while (await reader.ReadAsync(ct).ConfigureAwait(false))
+        {
+            var prompt = reader.GetString(0);
+            var blob = (byte[])reader.GetValue(2);
+            if (wanted.Contains(prompt) && blob.Length == reader.GetInt32(1) * sizeof(float))
+            {
+                found[prompt] = FromBlob(blob);
+            }
+        }
+
+        return found;
+    }
+
+    /// <inheritdoc />
+    public async Task StoreTextAsync(ClipModelId model, IReadOnlyDictionary<string, float[]> embeddings, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(embeddings);
+        if (embeddings.Count == 0)
+        {
+            return;
+        }
+
+        await using var connection = await StateDatabase.OpenAsync(databasePath, TextSchema, ct).ConfigureAwait(false);
+        await UpsertAsync(
+            connection,
+            """
+            INSERT INTO clip_text_embedding (model_id, prompt, dimension, embedding) VALUES ($model, $key, $dimension, $embedding)
+            ON CONFLICT (model_id, prompt) DO UPDATE SET dimension = excluded.dimension, embedding = excluded.embedding
+            """,
+            model,
+            embeddings,
+            ct).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Writes <paramref name="embeddings"/> (key → embedding) of <paramref name="model"/> in one transaction through
+    /// <paramref name="upsertSql"/>, which binds <c>$model</c>, <c>$key</c>, <c>$dimension</c> and <c>$embedding</c>.
+    /// </summary>
+    private static async Task UpsertAsync(SqliteConnection connection, string upsertSql, ClipModelId model, IReadOnlyDictionary<string, float[]> embeddings, CancellationToken ct)
+    {
+        await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(ct).ConfigureAwait(false);
+        await using var upsert = connection.CreateCommand();
+        upsert.Transaction = transaction;
+        upsert.CommandText = upsertSql;
+        upsert.Parameters.AddWithValue("$model", model.Value);
+        var keyParameter = upsert.Parameters.Add("$key", SqliteType.Text);
+        var dimensionParameter = upsert.Parameters.Add("$dimension", SqliteType.Integer);
+        var embeddingParameter = upsert.Parameters.Add("$embedding", SqliteType.Blob);
+        foreach (var (key, embedding) in embeddings)
+        {
+            keyParameter.Value = key;
+            dimensionParameter.Value = embedding.Length;
+            embeddingParameter.Value = ToBlob(embedding);
+            await upsert.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+        }
+
+        await transaction.CommitAsync(ct).ConfigureAwait(false);
     }
 
     private static byte[] ToBlob(float[] embedding)

@@ -77,6 +77,8 @@ public static class ReportWriter
         }
         sb.Append('\n');
         AppendDoesNotStick(sb, server, result);
+        LearningReports.AppendLinks(sb, server, result, WebUrl);
+        AppendBooruReview(sb, server, result);
         if (result.DryRun)
         {
             sb.Append("Dry run: the counts are what the library will hold once the plan in plan.txt is applied.\n");
@@ -97,6 +99,39 @@ public static class ReportWriter
         }
 
         return false;
+    }
+
+    /// <summary>
+    /// The booru review section: each asset whose best candidate lies between a source's review and accept bars, with
+    /// its link, the review tag, and every candidate's links and similarity, so a human can decide.
+    /// </summary>
+    private static void AppendBooruReview(StringBuilder sb, Uri server, RunResult result)
+    {
+        if (result.Facts.Get<Core.Enrichment.Booru.BooruTags>() is not { } booru)
+        {
+            return;
+        }
+
+        var reviews = booru.Results.Values.Where(r => r.Verdict == Core.Enrichment.Booru.BooruVerdict.Review).OrderBy(r => r.AssetId).ToList();
+        if (reviews.Count == 0)
+        {
+            return;
+        }
+
+        var tag = booru.ReviewTag is { } t ? string.Create(Inv, $" [{t}]({TagUrl(server, t)})") : string.Empty;
+        sb.Append(Inv, $"## Booru: for review ({reviews.Count} assets){tag}\n\n");
+        sb.Append("No candidate reached its source's accept bar; these did reach the review bar. Tag the asset yourself, or raise or lower the bars in booru.sources.\n\n");
+        foreach (var review in reviews)
+        {
+            sb.Append(Inv, $"- [{review.AssetId}]({WebUrl(server, $"photos/{review.AssetId}")})\n");
+            foreach (var candidate in review.ReviewCandidates)
+            {
+                var links = string.Join(", ", candidate.Urls.Select(u => $"<{u.AbsoluteUri}>"));
+                sb.Append(Inv, $"  - {Core.Enrichment.Booru.BooruAssetResult.Describe(candidate.Source, candidate.SimilarityPercent)}: {links}\n");
+            }
+        }
+
+        sb.Append('\n');
     }
 
     /// <summary>
@@ -130,7 +165,9 @@ public static class ReportWriter
 
     /// <summary>" | clip anime 93% (next photo 4%)" for a CLIP label tag, else empty.</summary>
     private static string ClipReason(RunResult result, Guid assetId, string tag) =>
-        result.Clip is { } clip && clip.IsLabelTag(tag) && clip.Reason(assetId) is { } reason ? " | " + reason : string.Empty;
+        result.Clip is { } clip && clip.IsLabelTag(tag) && clip.Reason(assetId) is { } reason ? " | " + reason
+        : result.Facts.Get<Core.Enrichment.Booru.BooruTags>() is { } booru && booru.Owns(tag) && booru.DesiredFor(assetId) is { } wish ? " | booru: " + wish.Reason
+        : string.Empty;
 
     public static string Plan(Uri server, RunResult result)
     {
@@ -151,6 +188,17 @@ public static class ReportWriter
         if (result.Clip is { } clipLabels)
         {
             sb.Append(Inv, $"# CLIP {clipLabels.Model}: {clipLabels.Selected} asset(s) selected, {clipLabels.Encoded} encoded, {clipLabels.Reused} stored embedding(s) reused, {clipLabels.Failures.Count} not scored; labels: {string.Join(", ", clipLabels.Counts().Select(c => $"{c.Label} {c.Assets}"))}\n");
+        }
+
+        if (result.Facts.Get<Core.Enrichment.Booru.BooruTags>() is { } booruTags)
+        {
+            var stats = booruTags.Stats;
+            var verdicts = booruTags.Results.Values.GroupBy(r => r.Verdict).ToDictionary(g => g.Key, g => g.Count());
+            sb.Append(Inv, $"# Booru: {stats.Selected} asset(s) selected: {verdicts.GetValueOrDefault(Core.Enrichment.Booru.BooruVerdict.Accepted)} matched ({string.Join(", ", stats.MatchedBySource.OrderBy(kv => kv.Key).Select(kv => $"{Core.Enrichment.Booru.BooruAssetResult.SourceName(kv.Key)} {kv.Value}"))}), {verdicts.GetValueOrDefault(Core.Enrichment.Booru.BooruVerdict.Review)} for review, {verdicts.GetValueOrDefault(Core.Enrichment.Booru.BooruVerdict.NotFound)} not found, {stats.Pending} queued; {stats.LookedUp.Values.Sum()} look-up(s) sent, {stats.CacheHits.Values.Sum()} answered from the cache\n");
+            foreach (var (source, why) in stats.Stopped)
+            {
+                sb.Append(Inv, $"# Booru: {Core.Enrichment.Booru.BooruAssetResult.SourceName(source)} stopped: {why}\n");
+            }
         }
 
         var dup = result.DuplicateFeatures;
@@ -327,6 +375,7 @@ public static class ReportWriter
                 EngineErrorKind.RemoveFromAlbums => "ERROR_REMOVE_ASSET_FROM_ALBUM_FAILED",
                 EngineErrorKind.DeleteAlbums => "ERROR_DELETE_ALBUM_FAILED",
                 EngineErrorKind.ShareAlbums => "ERROR_ALBUM_PERMISSION_FAILED",
+                EngineErrorKind.WriteSidecars => "ERROR_SIDECAR_WRITE_FAILED",
                 _ => "ERROR_ASSET_SKIPPED_RECOVERABLE",
             };
             sb.Append(Inv, $"{error.At:yyyy-MM-ddTHH:mm:ss.fffzzz} | kind={kind} | tag={string.Join(",", error.TagNames)} | user={user} | extra={{'assets': {error.AssetIds.Count}, 'message': '{error.Message.Replace('\'', '"')}'}}\n");
@@ -501,6 +550,7 @@ public static class ReportWriter
             sb.Append(Inv, $"  {Quote(tag)}: {count}\n");
         }
 
+        LearningReports.AppendStatistics(sb, result, Quote);
         sb.Append(Inv, $"errors: {result.Errors.Count}\n");
         sb.Append(Inv, $"aborted: {(result.Aborted ? "true" : "false")}\n");
         sb.Append(Inv, $"cancelled: {(result.Cancelled ? "true" : "false")}\n");

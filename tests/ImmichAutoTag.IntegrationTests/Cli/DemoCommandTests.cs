@@ -1,3 +1,6 @@
+using System.Text.RegularExpressions;
+using ImmichAutoTag.TestKit.Clip;
+
 namespace ImmichAutoTag.IntegrationTests.Cli;
 
 public sealed class DemoCommandTests
@@ -31,5 +34,42 @@ public sealed class DemoCommandTests
             .And.Contain("Library after undoing the undo, compared with after the run: equal")
             .And.MatchRegex(@"Undo of run \d{8}_\d{6}_PID\d+: (\d+) change\(s\) sent, reverting \1 of \1; 0 left alone");
         Directory.GetDirectories(Path.Combine(cli.Root, "out")).Should().HaveCount(4, "the run, the dry-run undo, the undo and the undo of the undo each have a folder");
+    }
+
+    [Fact]
+    public async Task Demo_dry_run_with_a_clip_model_plans_one_colour_label_per_photo_with_its_score_and_sends_no_write()
+    {
+        using var cli = new CliHarness();
+        var models = Path.Combine(cli.Root, "models");
+        ClipDemoModel.Write(models);
+
+        var result = await cli.RunAsync("demo", "--dry-run", "--clip-model-folder", models, "--output", "out");
+
+        result.ExitCode.Should().Be(0, result.ToString());
+        result.Out.Should().Contain("(0 writes)");
+        var runFolder = Directory.GetDirectories(Path.Combine(cli.Root, "out")).Single();
+        (await File.ReadAllTextAsync(Path.Combine(runFolder, "immich_autotag_full_output.log"))).Should().Contain("CLIP: loaded").And.Contain("on CPUExecutionProvider");
+        var plan = await File.ReadAllTextAsync(Path.Combine(runFolder, "plan.txt"));
+        var header = Regex.Match(plan, @"# CLIP colour-demo@[0-9a-f]{16}: (\d+) asset\(s\) selected, \1 encoded, 0 stored embedding\(s\) reused, 0 not scored; labels: red (\d+), green (\d+), blue (\d+)");
+        header.Success.Should().BeTrue(plan);
+        var labelled = int.Parse(header.Groups[2].Value, System.Globalization.CultureInfo.InvariantCulture)
+            + int.Parse(header.Groups[3].Value, System.Globalization.CultureInfo.InvariantCulture)
+            + int.Parse(header.Groups[4].Value, System.Globalization.CultureInfo.InvariantCulture);
+        labelled.Should().BeGreaterThan(0);
+        var lines = Regex.Matches(plan, @"^\+ autotag_clip/style/(\w+) \| \S+/photos/([0-9a-f-]{36}) \| \S+ \| clip (\w+) \d+(\.\d)?%", RegexOptions.Multiline);
+        lines.Should().HaveCount(labelled, "each labelled photo gets one label tag");
+        lines.Should().OnlyContain(m => m.Groups[1].Value == m.Groups[3].Value, "the tag is the label the score names");
+        lines.Select(m => m.Groups[2].Value).Should().OnlyHaveUniqueItems();
+    }
+
+    [Fact]
+    public async Task Demo_refuses_undo_with_dry_run()
+    {
+        using var cli = new CliHarness();
+
+        var result = await cli.RunAsync("demo", "--dry-run", "--undo", "--output", "out");
+
+        result.ExitCode.Should().Be(2);
+        result.Err.Should().Contain("--undo").And.Contain("--dry-run");
     }
 }

@@ -82,6 +82,8 @@ public sealed class ClipLabelRunTests : IAsyncLifetime
         second.ExitCode.Should().Be(0, second.ToString());
         _server.Requests.WriteCount.Should().Be(0, "a second run plans nothing");
         _server.Requests.Count(ViewAsset).Should().Be(0, "a second run encodes nothing");
+        (await LogAsync(cli, "second")).Should().Contain("label prompts: 0 encoded, 3 stored embedding(s) reused")
+            .And.NotContain("CLIP: loaded", "neither tower is loaded when every prompt and image embedding is stored");
         var secondPlan = await PlanAsync(cli, "second");
         secondPlan.Should().Contain("0 encoded, 4 stored embedding(s) reused");
         secondPlan.Should().NotContain($"+ {Root}").And.NotContain($"- {Root}");
@@ -109,6 +111,7 @@ public sealed class ClipLabelRunTests : IAsyncLifetime
         var rescored = await cli.RunAsync("run", "--config", changed, "--output", "rescored");
         rescored.ExitCode.Should().Be(0, rescored.ToString());
         _server.Requests.Count(ViewAsset).Should().Be(0, "a new label set is scored from the stored embeddings");
+        (await LogAsync(cli, "rescored")).Should().Contain("label prompts: 0 encoded, 3 stored embedding(s) reused", "the new set regroups prompts already embedded");
         var plan = await PlanAsync(cli, "rescored");
         plan.Should().Contain("3 asset(s) selected, 0 encoded, 3 stored embedding(s) reused").And.Contain("labels: warm 1, cool 2");
         plan.Should().MatchRegex($@"- {Root}/green \| \S+/photos/{green} \| green\.jpg \| clip cool \d+(\.\d)?%");
@@ -232,6 +235,9 @@ public sealed class ClipLabelRunTests : IAsyncLifetime
 
     private bool HasTag(Guid asset, string path) =>
         _server.State.FindTag(path) is { } tag && _server.State.DirectTagIdsOf(asset).Contains(tag.Id);
+
+    private static Task<string> LogAsync(CliHarness cli, string output) =>
+        File.ReadAllTextAsync(Path.Combine(Directory.GetDirectories(Path.Combine(cli.Root, output)).Single(), "immich_autotag_full_output.log"));
 
     private static Task<string> PlanAsync(CliHarness cli, string output) =>
         File.ReadAllTextAsync(Path.Combine(Directory.GetDirectories(Path.Combine(cli.Root, output)).Single(), "plan.txt"));

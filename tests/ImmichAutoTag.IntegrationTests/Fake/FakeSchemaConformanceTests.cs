@@ -154,8 +154,11 @@ public sealed partial class FakeSchemaConformanceTests : FakeServerTest
             "deleteAlbum" => await SendAsync(HttpMethod.Delete, $"albums/{s.Album.Id}"),
             "getAssetDuplicates" => await SendAsync(HttpMethod.Get, "duplicates"),
             "viewAsset" => await SendAsync(HttpMethod.Get, $"assets/{s.Tagged.Id}/thumbnail?size=preview"),
+            "downloadAsset" => await SendAsync(HttpMethod.Get, $"assets/{s.Tagged.Id}/original"),
             "getQueues" => await SendAsync(HttpMethod.Get, "queues"),
             "getAllLibraries" => await SendAsync(HttpMethod.Get, "libraries"),
+            "runAssetJobs" => await SendAsync(HttpMethod.Post, "assets/jobs", new { assetIds = new[] { s.Tagged.Id }, name = "refresh-metadata" }),
+            "scanLibrary" => await SendAsync(HttpMethod.Post, $"libraries/{Server.State.Libraries[0].Id}/scan"),
             "updateQueue" => await SendAsync(HttpMethod.Put, "queues/sidecar", new { isPaused = true }),
             "searchUsers" => await SendAsync(HttpMethod.Get, "users"),
             "addUsersToAlbum" => await SendAsync(HttpMethod.Put, $"albums/{s.Album.Id}/users", new { albumUsers = new[] { new { userId = s.Carol.Id, role = "editor" } } }),
@@ -177,6 +180,11 @@ public sealed partial class FakeSchemaConformanceTests : FakeServerTest
             if (operationId == "viewAsset")
             {
                 contentType!.MediaType.Should().Be("image/jpeg");
+                body.Should().NotBeEmpty();
+            }
+            else if (operationId == "downloadAsset")
+            {
+                contentType!.MediaType.Should().Be("application/octet-stream", "the spec documents the original as application/octet-stream");
                 body.Should().NotBeEmpty();
             }
             else

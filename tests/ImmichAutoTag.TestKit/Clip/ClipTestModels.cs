@@ -356,7 +356,7 @@ public static class ClipTokenizerData
     /// <summary>The id a one-letter word (e.g. "r") gets from <see cref="WriteByteTokenizerJson"/>: its byte symbol with <c>&lt;/w&gt;</c>.</summary>
     public static int ByteTokenizerWordId(char letter) => 256 + ByteSymbols().IndexOf(letter.ToString());
 
-    private static string WriteTokenizerJson(string path, string[] merges)
+    internal static string WriteTokenizerJson(string path, string[] merges)
     {
         var symbols = ByteSymbols();
         var vocab = new List<string>(symbols);

@@ -62,9 +62,12 @@ internal sealed partial class FakeEndpoints(FakeImmichState state, FakeImmichOpt
         new("PUT", ["tags", "assets"], "bulkTagAssets", "tag.asset", true, BulkTagAssets),
         new("GET", ["duplicates"], "getAssetDuplicates", "duplicate.read", true, Duplicates),
         new("GET", ["libraries"], "getAllLibraries", "library.read", true, GetAllLibraries) { AdminOnly = true },
+        new("POST", ["assets", "jobs"], "runAssetJobs", "job.create", true, RunAssetJobs),
+        new("POST", ["libraries", "{id}", "scan"], "scanLibrary", "library.update", true, ScanLibrary) { AdminOnly = true },
         new("GET", ["queues"], "getQueues", "queue.read", true, GetQueues) { AdminOnly = true },
         new("PUT", ["queues", "{name}"], "updateQueue", "queue.update", true, UpdateQueue) { AdminOnly = true },
         new("GET", ["assets", "{id}", "thumbnail"], "viewAsset", "asset.view", true, ViewAsset),
+        new("GET", ["assets", "{id}", "original"], "downloadAsset", "asset.download", true, DownloadAsset),
         new("GET", ["assets", "{id}"], "getAssetInfo", "asset.read", true, GetAssetInfo),
         new("GET", ["albums", "{id}"], "getAlbumInfo", "album.read", true, GetAlbumInfo),
         new("DELETE", ["albums", "{id}"], "deleteAlbum", "album.delete", true, DeleteAlbum),
@@ -251,6 +254,17 @@ internal sealed partial class FakeEndpoints(FakeImmichState state, FakeImmichOpt
         return size is "" or "thumbnail"
             ? new BytesReply("image/webp", FakeThumbnails.Webp(colour))
             : new BytesReply("image/jpeg", FakeThumbnails.Jpeg(colour));
+    }
+
+    private Reply DownloadAsset(Call call)
+    {
+        var asset = state.FindAsset(call.PathId);
+        if (asset is null || !state.CanReadAsset(call.User.Id, asset))
+        {
+            return ErrorReply.NoAccess("asset.download");
+        }
+
+        return new BytesReply("application/octet-stream", asset.Original());
     }
 
     private Reply UpdateAssets(Call call)
@@ -884,6 +898,45 @@ internal sealed partial class FakeEndpoints(FakeImmichState state, FakeImmichOpt
 
         w.WriteEndArray();
     });
+
+    private Reply RunAssetJobs(Call call)
+    {
+        var ids = call.Body.UuidArray("assetIds", required: true);
+        var name = call.Body.Enum("name", "refresh-faces", "refresh-metadata", "regenerate-thumbnail", "transcode-video");
+        if (name is null && !call.Body.Has("name"))
+        {
+            call.Body.Errors.Add("name must be one of the following values: refresh-faces, refresh-metadata, regenerate-thumbnail, transcode-video");
+        }
+
+        if (Invalid(call) is { } invalid)
+        {
+            return invalid;
+        }
+
+        // Immich checks asset.update access to every asset before queueing anything.
+        if (ids!.Exists(id => state.FindAsset(id) is not { } asset || asset.OwnerId != call.User.Id)) // non-null: required
+        {
+            return ErrorReply.NoAccess("asset.update");
+        }
+
+        if (name == "refresh-metadata")
+        {
+            state.QueueMetadataReadsLocked(ids);
+        }
+
+        return new EmptyReply(StatusCodes.Status204NoContent);
+    }
+
+    private Reply ScanLibrary(Call call)
+    {
+        if (!state.IsLibraryLocked(call.PathId))
+        {
+            return ErrorReply.BadRequest("Library not found");
+        }
+
+        state.ScanLibraryLocked(call.PathId);
+        return new EmptyReply(StatusCodes.Status204NoContent);
+    }
 
     private Reply UpdateQueue(Call call)
     {

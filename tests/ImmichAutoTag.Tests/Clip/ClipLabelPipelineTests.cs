@@ -96,6 +96,33 @@ public sealed class ClipLabelPipelineTests
         maxHeld.Should().BeLessThanOrEqualTo((3 * options.BatchSize) + options.Downloads);
     }
 
+    [Fact]
+    public async Task A_preparing_encoder_prepares_on_the_download_side_and_gets_only_prepared_batches()
+    {
+        var encoder = new PreparingAxisEncoder(3);
+        var store = new MemoryStore();
+        var assets = Enumerable.Range(0, 50).Select(i => new ClipAsset(Guid.NewGuid(), $"p{i}")).ToList();
+        var bad = assets[7];
+        var axis = assets.ToDictionary(a => a.AssetId, a => (byte)(int.Parse(a.Checksum[1..], System.Globalization.CultureInfo.InvariantCulture) % 3));
+        Task<byte[]> Fetch(Guid id, CancellationToken ct) => Task.FromResult(id == bad.AssetId ? Array.Empty<byte>() : new[] { axis[id] });
+
+        var result = await new ClipLabelPipeline(encoder, store, Classifier("a", "b", "c"), new ClipPipelineOptions(BatchSize: 8, Downloads: 3))
+            .RunAsync(assets, Fetch, CancellationToken.None);
+
+        result.Encoded.Should().Be(49);
+        result.Failures.Should().ContainSingle().Which.Should().Be(new KeyValuePair<Guid, string>(bad.AssetId, "cannot decode image: empty"));
+        result.Scores.Should().HaveCount(49);
+        result.Scores[assets[4].AssetId].Label.Should().Be("b");
+        result.Scores[assets[5].AssetId].Label.Should().Be("c");
+        encoder.Prepared.Should().Be(50);
+        encoder.BytesCalls.Should().Be(0, "a preparing encoder is only given prepared input");
+        encoder.Batches.Should().OnlyContain(n => n >= 1 && n <= 8);
+        encoder.Batches.Sum().Should().Be(49);
+        (await store.CountAsync(Model, CancellationToken.None)).Should().Be(49);
+        encoder.MaxHeld.Should().BeLessThanOrEqualTo((3 * 8) + 3, "two batches wait in the channel, one is being encoded, and each download holds one more");
+        result.Times.Prepare.Should().BeGreaterThan(TimeSpan.Zero);
+    }
+
     private static void InterlockedMax(ref int target, int value)
     {
         int current;
@@ -125,6 +152,61 @@ public sealed class ClipLabelPipelineTests
             var results = images.Select(i => i.Length == 0 ? ClipImageEncoding.Failed("cannot decode image: empty") : ClipImageEncoding.Of(Axis(i.Span[0], dimension))).ToList();
             OnBatch?.Invoke(images.Count);
             return results;
+        }
+    }
+
+    /// <summary>
+    /// The axis encoder as an <see cref="IClipImagePreparer"/>: preparing writes the axis into the first float; counts
+    /// prepares, byte-encoding calls, batch sizes and distinct buffers seen.
+    /// </summary>
+    private sealed class PreparingAxisEncoder(int dimension) : IClipImagePreparer
+    {
+        private int prepared;
+        private int held;
+        private int maxHeld;
+
+        public ClipModelId Model => ClipLabelPipelineTests.Model;
+
+        public int Dimension => dimension;
+
+        public int PreparedLength => 4;
+
+        public int Prepared => prepared;
+
+        public int BytesCalls { get; private set; }
+
+        public List<int> Batches { get; } = [];
+
+        /// <summary>Most images prepared and not yet through the model at any time.</summary>
+        public int MaxHeld => maxHeld;
+
+        public string? Prepare(ReadOnlyMemory<byte> image, Span<float> destination)
+        {
+            Interlocked.Increment(ref prepared);
+            if (image.Length == 0)
+            {
+                return "cannot decode image: empty";
+            }
+
+            destination.Clear();
+            destination[0] = image.Span[0];
+            InterlockedMax(ref maxHeld, Interlocked.Increment(ref held));
+            return null;
+        }
+
+        public Task<IReadOnlyList<float[]>> EncodePreparedAsync(ReadOnlyMemory<float> input, int count, CancellationToken ct)
+        {
+            Batches.Add(count);
+            Interlocked.Add(ref held, -count);
+            input.Length.Should().Be(count * PreparedLength);
+            var result = Enumerable.Range(0, count).Select(i => Axis((int)input.Span[i * PreparedLength], dimension)).ToList();
+            return Task.FromResult<IReadOnlyList<float[]>>(result);
+        }
+
+        public Task<IReadOnlyList<ClipImageEncoding>> EncodeImagesAsync(IReadOnlyList<ReadOnlyMemory<byte>> images, CancellationToken ct)
+        {
+            BytesCalls++;
+            throw new InvalidOperationException("not used when preparing");
         }
     }
 

@@ -120,6 +120,91 @@ public sealed class OnnxClipModelTests : IClassFixture<OnnxClipModelTests.Cache>
         act.Should().Throw<ClipModelException>().WithMessage("*visual*model.onnx*input 'image'*expected float[N, 3, 224, 224]*");
     }
 
+    [Fact]
+    public async Task Prepared_images_give_the_same_embeddings_as_encoding_from_bytes_and_a_bad_image_gets_a_reason()
+    {
+        using var encoder = new OnnxClipImageEncoder(ClipModelFolder.Locate(cache.Root, "Tiny__dynamic"), new ClipRuntimeOptions(2, 1, false));
+        var images = new[] { (320, 240), (200, 300), (90, 90) }.Select(s => Webp(ClipImagePreprocessorTests.Pattern(s.Item1, s.Item2), s.Item1, s.Item2)).ToArray();
+        var fromBytes = await encoder.EncodeImagesAsync(images, CancellationToken.None);
+
+        var prepared = new float[images.Length * encoder.PreparedLength];
+        for (var i = 0; i < images.Length; i++)
+        {
+            encoder.Prepare(images[i], prepared.AsSpan(i * encoder.PreparedLength, encoder.PreparedLength)).Should().BeNull();
+        }
+
+        var embeddings = await encoder.EncodePreparedAsync(prepared, images.Length, CancellationToken.None);
+
+        embeddings.Should().HaveCount(3);
+        for (var i = 0; i < images.Length; i++)
+        {
+            embeddings[i].Should().Equal(fromBytes[i].Embedding!, (x, y) => Math.Abs(x - y) < 1e-5, "three images at batch 2 run as two model calls, in order");
+        }
+
+        encoder.Prepare("<html>502</html>"u8.ToArray(), new float[encoder.PreparedLength]).Should().StartWith("cannot decode image");
+    }
+
+    [Fact]
+    public void Without_cuda_in_onnx_runtime_the_model_runs_on_cpu_and_the_log_says_why_and_which_provider_ran()
+    {
+        var path = ClipModelFolder.Locate(cache.Root, "Tiny__dynamic").VisualModel;
+        var log = new LineLogger();
+
+        using var session = OnnxSessions.Open(path, new ClipRuntimeOptions(1, 1, UseCuda: true), log, out var provider, availableProviders: ["CPUExecutionProvider"]);
+
+        provider.Should().Be("CPUExecutionProvider");
+        log.Lines.Should().Contain(l => l.StartsWith("Information: CLIP: CUDA execution provider not available (ONNX Runtime offers CPUExecutionProvider", StringComparison.Ordinal));
+        log.Lines.Should().Contain($"Information: CLIP: loaded {path} on CPUExecutionProvider with 1 threads");
+    }
+
+    [Fact]
+    public void Cuda_listed_but_unusable_falls_back_to_cpu_with_a_warning()
+    {
+        var path = ClipModelFolder.Locate(cache.Root, "Tiny__dynamic").VisualModel;
+        var log = new LineLogger();
+        var realProviders = Microsoft.ML.OnnxRuntime.OrtEnv.Instance().GetAvailableProviders();
+        if (realProviders.Contains("CUDAExecutionProvider"))
+        {
+            return; // a GPU build of ONNX Runtime accepts the provider: the fallback cannot be provoked there
+        }
+
+        // The CPU build of ONNX Runtime refuses the CUDA provider even when told it is listed.
+        using var session = OnnxSessions.Open(path, new ClipRuntimeOptions(1, 1, UseCuda: true), log, out var provider, availableProviders: ["CUDAExecutionProvider", "CPUExecutionProvider"]);
+
+        provider.Should().Be("CPUExecutionProvider");
+        log.Lines.Should().Contain(l => l.StartsWith("Warning: CLIP: CUDA execution provider listed but not usable (", StringComparison.Ordinal) && l.EndsWith("); running on CPUExecutionProvider", StringComparison.Ordinal));
+        log.Lines.Should().Contain($"Information: CLIP: loaded {path} on CPUExecutionProvider with 1 threads");
+        session.Run(new Microsoft.ML.OnnxRuntime.RunOptions(), ["image"], [Microsoft.ML.OnnxRuntime.OrtValue.CreateTensorValueFromMemory(new float[3 * 224 * 224], [1, 3, 224, 224])], ["embedding"]).Should().HaveCount(1, "the session works on CPU");
+    }
+
+    [Fact]
+    public void The_encoder_reports_the_provider_it_runs_on_as_onnx_runtime_offers_it()
+    {
+        var log = new LineLogger();
+        using var encoder = new OnnxClipImageEncoder(ClipModelFolder.Locate(cache.Root, "Tiny__dynamic"), new ClipRuntimeOptions(1, 1, UseCuda: true), log);
+        var cuda = Microsoft.ML.OnnxRuntime.OrtEnv.Instance().GetAvailableProviders().Contains("CUDAExecutionProvider");
+
+        log.Lines.Should().Contain(l => l.Contains($" on {encoder.Provider} with 1 threads", StringComparison.Ordinal));
+        if (!cuda)
+        {
+            encoder.Provider.Should().Be("CPUExecutionProvider");
+            log.Lines.Should().Contain(l => l.Contains("CUDA execution provider not available", StringComparison.Ordinal));
+        }
+    }
+
+    private sealed class LineLogger : Microsoft.Extensions.Logging.ILogger
+    {
+        public System.Collections.Concurrent.ConcurrentQueue<string> Lines { get; } = new();
+
+        public IDisposable? BeginScope<TState>(TState state)
+            where TState : notnull => null;
+
+        public bool IsEnabled(Microsoft.Extensions.Logging.LogLevel logLevel) => true;
+
+        public void Log<TState>(Microsoft.Extensions.Logging.LogLevel logLevel, Microsoft.Extensions.Logging.EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+            Lines.Enqueue($"{logLevel}: {formatter(state, exception)}");
+    }
+
     private static ReadOnlyMemory<byte> Webp(byte[] pixels, int width, int height)
     {
         using var image = Image.NewFromMemory(pixels, width, height, 3, Enums.BandFormat.Uchar);

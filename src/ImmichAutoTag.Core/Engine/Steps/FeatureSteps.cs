@@ -43,6 +43,7 @@ public static class FeatureSteps
             new Workflows.WorkflowStep(config.Workflows),
             new AlbumSharingStep(config.AlbumPermissions),
             new ClipFeatureStep(config.Clip),
+            new Enrichment.Booru.BooruFeatureStep(config.Booru),
             .. options.AdditionalSteps,
         ];
         return (steps, outputs);

@@ -38,24 +38,16 @@ public sealed class ClipLabelStep(ClipConfig config, ClipServices services, IImm
         var selected = Select(snapshot, options);
         using var model = services.Models.Open(config, logger);
         var labels = config.Labels.Select(l => new ClipLabel(l.Name, l.Prompts)).ToList();
-        var prompts = labels.SelectMany(l => l.Prompts).ToList();
-        var embedded = await model.Text.EncodeTextsAsync(prompts, ct).ConfigureAwait(false);
-        var perLabel = new List<IReadOnlyList<float[]>>(labels.Count);
-        var next = 0;
-        foreach (var label in labels)
-        {
-            perLabel.Add(embedded.Skip(next).Take(label.Prompts.Count).ToList());
-            next += label.Prompts.Count;
-        }
-
-        var classifier = new ZeroShotClassifier(labels, perLabel, new ZeroShotDecisionRule(config.MinProbabilityPercent / 100.0, config.MinMarginPercent / 100.0));
+        var prompts = await ClipPromptEmbeddings.EmbedAsync(labels, model.Text, services.TextStore, ct).ConfigureAwait(false);
+        logger.LogInformation("CLIP {Model}: label prompts: {Encoded} encoded, {Reused} stored embedding(s) reused", model.Model, prompts.Encoded, prompts.Reused);
+        var classifier = new ZeroShotClassifier(labels, prompts.PerLabel, new ZeroShotDecisionRule(config.MinProbabilityPercent / 100.0, config.MinMarginPercent / 100.0));
         var pipeline = new ClipLabelPipeline(model.Images, services.Store, classifier, new ClipPipelineOptions(config.BatchSize));
         var result = await pipeline.RunAsync(selected, (id, token) => gateway.GetThumbnailAsync(id, "thumbnail", token), ct).ConfigureAwait(false);
         var outcome = new ClipLabels(model.Model, config.TagRoot, classifier.Labels, selected.Select(a => a.AssetId).ToList(), result);
         if (logger.IsEnabled(LogLevel.Information))
         {
             logger.LogInformation(
-                "CLIP {Model}: {Selected} assets selected, {Encoded} encoded, {Reused} stored embeddings reused, {Failed} not scored; labels: {Counts} ({Seconds:0.0} s: download {Download:0.0} s, encode {Encode:0.0} s, waiting for thumbnails {Waiting:0.0} s)",
+                "CLIP {Model}: {Selected} assets selected, {Encoded} encoded, {Reused} stored embeddings reused, {Failed} not scored; labels: {Counts} ({Seconds:0.0} s: download {Download:0.0} s, decode + preprocess {Prepare:0.0} s beside the model, model {Inference:0.0} s, waiting for thumbnails {Waiting:0.0} s)",
                 model.Model,
                 selected.Count,
                 result.Encoded,
@@ -64,7 +56,8 @@ public sealed class ClipLabelStep(ClipConfig config, ClipServices services, IImm
                 string.Join(", ", outcome.Counts().Select(c => $"{c.Label} {c.Assets}")),
                 result.Times.Total.TotalSeconds,
                 result.Times.Download.TotalSeconds,
-                result.Times.Encode.TotalSeconds,
+                result.Times.Prepare.TotalSeconds,
+                result.Times.Inference.TotalSeconds,
                 result.Times.WaitingForThumbnails.TotalSeconds);
         }
 

@@ -4,8 +4,8 @@ using Microsoft.Extensions.Logging;
 namespace ImmichAutoTag.Core.Enrichment.Clip;
 
 /// <summary>
-/// An opened CLIP model: its id, its text tower and its image tower. The image tower may be loaded on first use, so a
-/// run whose assets are all stored already never loads it. Disposing releases both towers.
+/// An opened CLIP model: its id, its text tower and its image tower. Either tower may be loaded on first use, so a
+/// run whose prompts and assets are all stored already loads neither. Disposing releases both towers.
 /// </summary>
 public interface IClipModelSession : IDisposable
 {
@@ -30,10 +30,11 @@ public interface IClipModels
     IClipModelSession Open(ClipConfig config, ILogger logger);
 }
 
-/// <summary>What the CLIP step needs from outside Core: the model files and the embedding store.</summary>
+/// <summary>What the CLIP step needs from outside Core: the model files and the embedding stores.</summary>
 /// <param name="Models">Opens the configured model.</param>
 /// <param name="Store">Image embeddings kept between runs (state.db).</param>
-public sealed record ClipServices(IClipModels Models, IClipEmbeddingStore Store);
+/// <param name="TextStore">Label prompt embeddings kept between runs (state.db); null encodes the prompts on every run.</param>
+public sealed record ClipServices(IClipModels Models, IClipEmbeddingStore Store, IClipTextEmbeddingStore? TextStore = null);
 
 /// <summary>The CLIP model cannot be used: the message says which folder, file or key and why. Nothing was changed.</summary>
 public sealed class ClipUnavailableException : Exception

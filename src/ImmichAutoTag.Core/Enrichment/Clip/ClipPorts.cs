@@ -69,3 +69,40 @@ public interface IClipEmbeddingStore
     /// <summary>How many embeddings are stored for <paramref name="model"/>.</summary>
     Task<long> CountAsync(ClipModelId model, CancellationToken ct);
 }
+
+/// <summary>
+/// An image tower whose work splits in two: decoding and preprocessing (CPU only, thread-safe, any number at once)
+/// apart from the model call. <see cref="ClipLabelPipeline"/> then prepares the next thumbnails while the model runs
+/// on the current batch instead of one after the other.
+/// </summary>
+public interface IClipImagePreparer : IClipImageEncoder
+{
+    /// <summary>Floats one prepared image occupies (3 × size × size for CLIP's <c>[N, 3, size, size]</c> input).</summary>
+    int PreparedLength { get; }
+
+    /// <summary>
+    /// Decodes <paramref name="image"/> (Immich's thumbnail bytes) and writes the model's input for it into
+    /// <paramref name="destination"/> (<see cref="PreparedLength"/> floats). Returns null on success, else why the
+    /// image cannot be used (for example "cannot decode image: …"); never throws for bad image bytes.
+    /// </summary>
+    string? Prepare(ReadOnlyMemory<byte> image, Span<float> destination);
+
+    /// <summary>
+    /// Runs the model on <paramref name="count"/> prepared images laid out one after another in
+    /// <paramref name="prepared"/>; returns <paramref name="count"/> embeddings (dimension <see cref="IClipImageEncoder.Dimension"/>, L2-normalised).
+    /// </summary>
+    Task<IReadOnlyList<float[]>> EncodePreparedAsync(ReadOnlyMemory<float> prepared, int count, CancellationToken ct);
+}
+
+/// <summary>
+/// Label prompt (text) embeddings kept between runs, keyed by <see cref="ClipModelId"/> and the exact prompt text: a
+/// run whose label set is unchanged never runs the text tower, and a changed set encodes only its new prompts.
+/// </summary>
+public interface IClipTextEmbeddingStore
+{
+    /// <summary>The stored embeddings of those of <paramref name="prompts"/> known for <paramref name="model"/> (prompt → embedding).</summary>
+    Task<IReadOnlyDictionary<string, float[]>> GetTextAsync(ClipModelId model, IReadOnlyCollection<string> prompts, CancellationToken ct);
+
+    /// <summary>Stores (or replaces) prompt embeddings for <paramref name="model"/>, in one transaction.</summary>
+    Task StoreTextAsync(ClipModelId model, IReadOnlyDictionary<string, float[]> embeddings, CancellationToken ct);
+}

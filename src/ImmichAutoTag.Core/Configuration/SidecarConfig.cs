@@ -1,0 +1,57 @@
+namespace ImmichAutoTag.Core.Configuration;
+
+/// <summary>
+/// XMP sidecars for external libraries (<c>sidecars:</c>). Immich cannot keep tag changes on a library mounted
+/// read-only: it cannot write the asset's sidecar, and its next metadata read brings back the file's tags. When the
+/// tool can reach the library's files through a <see cref="PathMappings"/> entry, a tag change recorded as "does not
+/// stick" is written into the asset's XMP sidecar instead, and Immich is asked to re-read just those assets.
+/// </summary>
+public sealed record SidecarConfig
+{
+    /// <summary>Whether changes that do not stick go the sidecar way; off (the default) leaves them reported only.</summary>
+    public bool Enabled { get; init; }
+
+    /// <summary>Immich's path prefix of a library → where the tool sees the same folder; longest prefix wins.</summary>
+    public IReadOnlyList<PathMappingConfig> PathMappings { get; init; } = [];
+
+    /// <summary>How Immich is asked to re-read the written sidecars: <see cref="RefreshMetadata"/> or <see cref="RefreshScan"/>.</summary>
+    public string Refresh { get; init; } = RefreshMetadata;
+
+    /// <summary>Queue Immich's refresh-metadata job for the written assets only (<c>POST /assets/jobs</c>, permission job.create).</summary>
+    public const string RefreshMetadata = "metadata";
+
+    /// <summary>Queue a scan of each affected library (<c>POST /libraries/{id}/scan</c>, permission library.update, admin only).</summary>
+    public const string RefreshScan = "scan";
+}
+
+/// <summary>One library folder as Immich sees it and as the tool sees it (e.g. <c>/mnt/nas/photos</c> → <c>/nas/photos</c>).</summary>
+public sealed record PathMappingConfig
+{
+    /// <summary>The prefix of the assets' <c>originalPath</c> in Immich (an import path of the library or a folder below it).</summary>
+    public string ImmichPath { get; init; } = string.Empty;
+
+    /// <summary>The same folder on the tool's machine or container (mounted writable for the sidecars).</summary>
+    public string LocalPath { get; init; } = string.Empty;
+}
+
+/// <summary>
+/// Learning from the user's corrections (<c>corrections:</c>): a tag or album membership the tool added and the user
+/// later removed is remembered and never added to that asset again, per feature step.
+/// </summary>
+public sealed record CorrectionsConfig
+{
+    /// <summary>Whether removals by the user are remembered and respected (needs the state folder).</summary>
+    public bool Enabled { get; init; } = true;
+
+    /// <summary>Opt-in: a CLIP label whose acceptance falls under <see cref="MinAcceptancePercent"/> needs a higher probability.</summary>
+    public bool RaiseClipThresholds { get; init; }
+
+    /// <summary>The acceptance (kept ÷ (kept + removed), percent) under which a CLIP label's threshold is raised.</summary>
+    public int MinAcceptancePercent { get; init; } = 50;
+
+    /// <summary>A label is judged only once this many of its additions were kept or removed.</summary>
+    public int MinSamples { get; init; } = 10;
+
+    /// <summary>How many percentage points a poorly accepted label's probability threshold is raised.</summary>
+    public int RaiseByPercent { get; init; } = 15;
+}

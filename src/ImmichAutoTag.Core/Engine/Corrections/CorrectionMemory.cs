@@ -1,0 +1,256 @@
+using ImmichAutoTag.Core.Configuration;
+using ImmichAutoTag.Core.Domain;
+using ImmichAutoTag.Core.Enrichment.Clip;
+using ImmichAutoTag.Core.Ports;
+
+namespace ImmichAutoTag.Core.Engine.Corrections;
+
+/// <summary>Kept versus removed additions of one label (a tag path or an album name) of one step.</summary>
+/// <param name="Step">The feature step (<c>ChangeReason.Step</c>).</param>
+/// <param name="Label">The tag path or album name; null for the step's total.</param>
+/// <param name="Kept">Additions still in place.</param>
+/// <param name="Removed">Additions the user removed.</param>
+public sealed record AcceptanceFigure(string Step, string? Label, int Kept, int Removed)
+{
+    /// <summary>Kept ÷ (kept + removed), in percent; null when nothing was judged yet.</summary>
+    public double? AcceptancePercent => Kept + Removed == 0 ? null : 100.0 * Kept / (Kept + Removed);
+}
+
+/// <summary>What the correction memory did in a run.</summary>
+/// <param name="NewCorrections">Removals by the user found by this run.</param>
+/// <param name="Skipped">Planned additions left out because the user had removed them before.</param>
+/// <param name="Figures">Per step (label null) and per label: kept versus removed, after this run.</param>
+/// <param name="RaisedClipLabels">CLIP labels whose threshold was raised (opt-in), with the probability in percent they needed.</param>
+public sealed record CorrectionOutcome(
+    IReadOnlyList<UserCorrection> NewCorrections,
+    IReadOnlyList<PlannedChange> Skipped,
+    IReadOnlyList<AcceptanceFigure> Figures,
+    IReadOnlyDictionary<string, int> RaisedClipLabels)
+{
+    public static CorrectionOutcome None { get; } = new([], [], [], new Dictionary<string, int>());
+}
+
+/// <summary>
+/// Learning from the user's corrections. Every tag and album membership a run added and Immich kept is remembered with
+/// the step that planned it. A later run that finds one gone — the tag and the album still exist, the asset is still
+/// there, and the tool did not take it away itself (its own removals, e.g. an output tag that became false, drop the
+/// record when they are applied) — records it as the user's correction, and from then on every step's plan to add
+/// it to that asset again is left out. A whole tag or album deleted is a reset, not a correction: its records are
+/// forgotten. Kept versus removed per step and per label are the acceptance figures; with
+/// <see cref="CorrectionsConfig.RaiseClipThresholds"/> a CLIP label accepted too rarely needs a higher probability.
+/// </summary>
+public sealed class CorrectionMemory
+{
+    private readonly CorrectionsConfig _config;
+    private readonly Dictionary<(Guid, AdditionKind, string), ToolAddition> _additions = [];
+    private readonly Dictionary<(Guid, AdditionKind, string), UserCorrection> _corrections = [];
+    private readonly List<UserCorrection> _found = [];
+
+    private CorrectionMemory(CorrectionsConfig config, CorrectionState state)
+    {
+        _config = config;
+        foreach (var a in state.Additions)
+        {
+            _additions[Key(a)] = a;
+        }
+
+        foreach (var c in state.Corrections)
+        {
+            _corrections[Key(c.Addition)] = c;
+        }
+    }
+
+    /// <summary>
+    /// The memory after comparing the recorded additions with the library as the walk read it.
+    /// </summary>
+    /// <param name="isRead">Whether the walk read who carries a tag path (a tag it did not read says nothing).</param>
+    public static CorrectionMemory Detect(CorrectionsConfig config, CorrectionState state, LibrarySnapshot snapshot, Func<string, bool> isRead, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        ArgumentNullException.ThrowIfNull(state);
+        ArgumentNullException.ThrowIfNull(snapshot);
+        ArgumentNullException.ThrowIfNull(isRead);
+        var memory = new CorrectionMemory(config, state);
+        var assets = snapshot.Assets.Select(a => a.Id).ToHashSet();
+        var tags = snapshot.Tags.Select(t => t.Value).ToHashSet(StringComparer.Ordinal);
+        var albums = snapshot.Albums.Select(a => a.Id.ToString("D")).ToHashSet(StringComparer.Ordinal);
+        foreach (var (key, addition) in memory._additions.ToList())
+        {
+            if (!assets.Contains(addition.AssetId))
+            {
+                // Deleted, trashed or no longer the user's: nothing to learn.
+                memory._additions.Remove(key);
+                continue;
+            }
+
+            bool gone;
+            if (addition.Kind == AdditionKind.Tag)
+            {
+                if (!tags.Contains(addition.Target))
+                {
+                    memory._additions.Remove(key);
+                    continue;
+                }
+
+                if (!isRead(addition.Target))
+                {
+                    continue;
+                }
+
+                gone = !snapshot.TagsOf(addition.AssetId).Any(t => string.Equals(t.Value, addition.Target, StringComparison.Ordinal));
+            }
+            else
+            {
+                if (!albums.Contains(addition.Target))
+                {
+                    memory._additions.Remove(key);
+                    continue;
+                }
+
+                gone = !snapshot.AlbumsOf(addition.AssetId).Any(a => string.Equals(a.Id.ToString("D"), addition.Target, StringComparison.Ordinal));
+            }
+
+            if (gone)
+            {
+                memory._additions.Remove(key);
+                var correction = new UserCorrection(addition, now);
+                memory._corrections[key] = correction;
+                memory._found.Add(correction);
+            }
+        }
+
+        return memory;
+    }
+
+    /// <summary>Removals by the user this run found.</summary>
+    public IReadOnlyList<UserCorrection> Found => _found;
+
+    /// <summary>
+    /// The plan without the additions the user corrected before, and (opt-in) without CLIP label additions whose
+    /// probability is under their raised threshold. Album creations keep their members: a new album has no history.
+    /// </summary>
+    public (TagPlan Plan, IReadOnlyList<PlannedChange> Skipped, IReadOnlyDictionary<string, int> Raised) Filter(TagPlan plan, ClipLabels? clip, ClipConfig clipConfig)
+    {
+        ArgumentNullException.ThrowIfNull(plan);
+        ArgumentNullException.ThrowIfNull(clipConfig);
+        var raised = RaisedClipThresholds(clip, clipConfig);
+        var skipped = new List<PlannedChange>();
+        var kept = plan.Changes.Without(c =>
+        {
+            var drop = c switch
+            {
+                AddTag a => _corrections.ContainsKey((a.AssetId, AdditionKind.Tag, a.TagPath)) || BelowRaised(a, clip, raised),
+                AddAlbumMember m => _corrections.ContainsKey((m.AssetId, AdditionKind.Album, m.AlbumId.ToString("D"))),
+                _ => false,
+            };
+            if (drop)
+            {
+                skipped.Add(c);
+            }
+
+            return drop;
+        });
+        return skipped.Count == 0 ? (plan, skipped, raised) : (plan with { Changes = kept }, skipped, raised);
+    }
+
+    /// <summary>
+    /// Takes in what the run changed: additions Immich kept are remembered with their step, the tool's own removals
+    /// forget theirs (they are not corrections), a deleted album forgets its members.
+    /// </summary>
+    /// <param name="applied">Every change the server accepted (re-applied and sidecar ones included).</param>
+    /// <param name="stillWrong">Accepted changes Immich did not keep.</param>
+    public void Record(IReadOnlyList<AppliedChange> applied, IReadOnlyList<AppliedChange> stillWrong)
+    {
+        ArgumentNullException.ThrowIfNull(applied);
+        ArgumentNullException.ThrowIfNull(stillWrong);
+        var notKept = stillWrong.Select(c => (c.AssetId, c.Kind, c.TagName, c.AlbumId)).ToHashSet();
+        foreach (var change in applied.Where(c => !notKept.Contains((c.AssetId, c.Kind, c.TagName, c.AlbumId))))
+        {
+            var step = change.Reason?.Step ?? "unknown";
+            switch (change.Kind)
+            {
+                case ChangeKind.Added:
+                    Remember(new ToolAddition(change.AssetId, AdditionKind.Tag, change.TagName, change.TagName, step, change.At));
+                    break;
+                case ChangeKind.AddedToAlbum when change.AlbumId is { } album:
+                    Remember(new ToolAddition(change.AssetId, AdditionKind.Album, album.ToString("D"), change.AlbumName ?? album.ToString("D"), step, change.At));
+                    break;
+                case ChangeKind.Removed:
+                    _additions.Remove((change.AssetId, AdditionKind.Tag, change.TagName));
+                    break;
+                case ChangeKind.RemovedFromAlbum when change.AlbumId is { } album:
+                    _additions.Remove((change.AssetId, AdditionKind.Album, album.ToString("D")));
+                    break;
+                case ChangeKind.AlbumDeleted when change.AlbumId is { } album:
+                    foreach (var key in _additions.Keys.Where(k => k.Item2 == AdditionKind.Album && k.Item3 == album.ToString("D")).ToList())
+                    {
+                        _additions.Remove(key);
+                    }
+
+                    break;
+            }
+        }
+
+        void Remember(ToolAddition addition)
+        {
+            // Added again (a correction the user took back by hand is no longer one).
+            _corrections.Remove(Key(addition));
+            _additions[Key(addition)] = addition;
+        }
+    }
+
+    /// <summary>The state to save: additions and corrections in a stable order.</summary>
+    public CorrectionState State => new(
+        [.. _additions.Values.OrderBy(a => a.AssetId).ThenBy(a => a.Kind).ThenBy(a => a.Target, StringComparer.Ordinal)],
+        [.. _corrections.Values.OrderBy(c => c.Addition.AssetId).ThenBy(c => c.Addition.Kind).ThenBy(c => c.Addition.Target, StringComparer.Ordinal)]);
+
+    /// <summary>Per step (label null, first) and per label: kept versus removed, steps and labels in ordinal order.</summary>
+    public IReadOnlyList<AcceptanceFigure> Figures()
+    {
+        var rows = _additions.Values.Select(a => (a.Step, a.Label, Kept: 1, Removed: 0))
+            .Concat(_corrections.Values.Select(c => (c.Addition.Step, c.Addition.Label, Kept: 0, Removed: 1)))
+            .ToList();
+        var figures = new List<AcceptanceFigure>();
+        foreach (var step in rows.GroupBy(r => r.Step).OrderBy(g => g.Key, StringComparer.Ordinal))
+        {
+            figures.Add(new AcceptanceFigure(step.Key, null, step.Sum(r => r.Kept), step.Sum(r => r.Removed)));
+            figures.AddRange(step.GroupBy(r => r.Label).OrderBy(g => g.Key, StringComparer.Ordinal)
+                .Select(g => new AcceptanceFigure(step.Key, g.Key, g.Sum(r => r.Kept), g.Sum(r => r.Removed))));
+        }
+
+        return figures;
+    }
+
+    /// <summary>CLIP label tag path → the probability (percent) it needs now, for labels accepted too rarely (opt-in).</summary>
+    private Dictionary<string, int> RaisedClipThresholds(ClipLabels? clip, ClipConfig clipConfig)
+    {
+        var raised = new Dictionary<string, int>(StringComparer.Ordinal);
+        if (!_config.RaiseClipThresholds || clip is null)
+        {
+            return raised;
+        }
+
+        foreach (var figure in Figures().Where(f => f.Step == ClipFeatureStep.StepName && f.Label is not null && clip.IsLabelTag(f.Label)))
+        {
+            if (figure.Kept + figure.Removed >= _config.MinSamples && figure.AcceptancePercent < _config.MinAcceptancePercent)
+            {
+                raised[figure.Label!] = Math.Min(100, clipConfig.MinProbabilityPercent + _config.RaiseByPercent); // non-null: filtered
+            }
+        }
+
+        return raised;
+    }
+
+    private static bool BelowRaised(AddTag addition, ClipLabels? clip, Dictionary<string, int> raised)
+    {
+        if (clip is null || !raised.TryGetValue(addition.TagPath, out var needed) || addition.Reason.Step != ClipFeatureStep.StepName)
+        {
+            return false;
+        }
+
+        var label = addition.TagPath[(addition.TagPath.LastIndexOf('/') + 1)..];
+        return clip.Probability(addition.AssetId, label) is not { } p || p * 100 < needed;
+    }
+
+    private static (Guid, AdditionKind, string) Key(ToolAddition a) => (a.AssetId, a.Kind, a.Target);
+}

@@ -1,0 +1,92 @@
+using ImmichAutoTag.Core.Configuration;
+using ImmichAutoTag.Core.Enrichment.Clip;
+using ImmichAutoTag.Core.Ports;
+using Microsoft.Extensions.Logging;
+
+namespace ImmichAutoTag.Core.Engine.Corrections;
+
+/// <summary>
+/// One run's use of the <see cref="CorrectionMemory"/>: load and compare with the walk, filter the plan, take in what
+/// was applied and save. Inactive (a pass-through) without a store or with <c>corrections.enabled: false</c>.
+/// </summary>
+public sealed class CorrectionRun
+{
+    private readonly ICorrectionStore? _store;
+    private readonly string _scope;
+    private readonly CorrectionMemory? _memory;
+    private IReadOnlyList<PlannedChange> _skipped = [];
+    private IReadOnlyDictionary<string, int> _raised = new Dictionary<string, int>();
+
+    private CorrectionRun(ICorrectionStore? store, string scope, CorrectionMemory? memory)
+    {
+        _store = store;
+        _scope = scope;
+        _memory = memory;
+    }
+
+    /// <summary>Loads the scope's memory and compares it with the walk.</summary>
+    /// <param name="reads">What the walk read: only tags whose holders it read can show a removal.</param>
+    public static async Task<CorrectionRun> StartAsync(
+        ICorrectionStore? store, CorrectionsConfig config, string scope, LibrarySnapshot snapshot, ReadNeeds reads, DateTimeOffset now, ILogger logger, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        ArgumentNullException.ThrowIfNull(reads);
+        if (store is null || !config.Enabled)
+        {
+            return new CorrectionRun(null, scope, null);
+        }
+
+        var leaves = reads.TagNames;
+        bool IsRead(string path) =>
+            reads.OwnedTagPaths.Contains(path, StringComparer.Ordinal) || reads.Owns(path)
+            || leaves.Contains(path) || leaves.Contains(path[(path.LastIndexOf('/') + 1)..]);
+
+        var memory = CorrectionMemory.Detect(config, await store.LoadAsync(scope, ct), snapshot, IsRead, now);
+        if (memory.Found.Count > 0)
+        {
+            logger.LogInformation("{Count} tags or album memberships the tool had added were removed since; they are not added to those assets again", memory.Found.Count);
+        }
+
+        return new CorrectionRun(store, scope, memory);
+    }
+
+    /// <summary>The plan without what the user corrected (see <see cref="CorrectionMemory.Filter"/>).</summary>
+    public TagPlan Filter(TagPlan plan, ClipLabels? clip, ClipConfig clipConfig, ILogger logger)
+    {
+        ArgumentNullException.ThrowIfNull(plan);
+        if (_memory is null)
+        {
+            return plan;
+        }
+
+        (plan, _skipped, _raised) = _memory.Filter(plan, clip, clipConfig);
+        if (_skipped.Count > 0)
+        {
+            logger.LogInformation("{Count} planned additions left out: the user had removed them before (or their CLIP label is accepted too rarely)", _skipped.Count);
+        }
+
+        return plan;
+    }
+
+    /// <summary>Takes in the run's verified changes and saves; a dry run saves nothing.</summary>
+    /// <param name="verified">Whether verification ran (an apply cut short is not recorded: what Immich kept is unknown).</param>
+    public async Task<CorrectionOutcome> FinishAsync(IReadOnlyList<AppliedChange> applied, IReadOnlyList<AppliedChange> stillWrong, bool dryRun, bool verified, CancellationToken ct)
+    {
+        if (_memory is null || _store is null)
+        {
+            return CorrectionOutcome.None;
+        }
+
+        if (!dryRun)
+        {
+            if (verified)
+            {
+                _memory.Record(applied, stillWrong);
+            }
+
+            await _store.SaveAsync(_scope, _memory.State, ct);
+        }
+
+        return new CorrectionOutcome(_memory.Found, _skipped, _memory.Figures(), _raised);
+    }
+}

@@ -1,0 +1,250 @@
+using ImmichAutoTag.Core.Configuration;
+using ImmichAutoTag.Core.Domain;
+using ImmichAutoTag.Core.Ports;
+using Microsoft.Extensions.Logging;
+
+namespace ImmichAutoTag.Core.Engine.Sidecars;
+
+/// <summary>One asset's sidecar edit and what came of it.</summary>
+/// <param name="AssetId">The asset (Immich <c>id</c>).</param>
+/// <param name="FileName">Its original file name, for reports.</param>
+/// <param name="SidecarFile">The sidecar written (or that would be, in a dry run: null); null when the write failed.</param>
+/// <param name="Added">Tag paths the sidecar was given.</param>
+/// <param name="Removed">The tool's tag paths taken out of it.</param>
+/// <param name="Arrived">Whether Immich showed the intended tags after its re-read.</param>
+/// <param name="Error">Why the sidecar could not be written or re-read; null otherwise.</param>
+public sealed record SidecarWrite(Guid AssetId, string FileName, string? SidecarFile, IReadOnlyList<string> Added, IReadOnlyList<string> Removed, bool Arrived, string? Error)
+{
+    /// <summary>Whether the sidecar now says what the edit asked (written, or already so); false in a dry run and on a write error.</summary>
+    public bool Written { get; init; }
+}
+
+/// <summary>What the sidecar route did in a run.</summary>
+/// <param name="Writes">Per asset: the sidecar edit (planned only, in a dry run) and its result.</param>
+/// <param name="Arrived">The "does not stick" records whose change Immich now shows: they are forgotten.</param>
+/// <param name="Applied">The arrived changes, as applied changes (for changes.jsonl and the reports), reason kept.</param>
+/// <param name="Unmapped">Records of assets outside every path mapping (or of tags the tool does not own): reported as before.</param>
+/// <param name="Errors">Sidecars that could not be written, refreshes that could not be queued.</param>
+public sealed record SidecarOutcome(
+    IReadOnlyList<SidecarWrite> Writes,
+    IReadOnlyList<NonStickingChange> Arrived,
+    IReadOnlyList<AppliedChange> Applied,
+    IReadOnlyList<NonStickingChange> Unmapped,
+    IReadOnlyList<EngineError> Errors)
+{
+    public static SidecarOutcome None { get; } = new([], [], [], [], []);
+}
+
+/// <summary>
+/// Carries tag changes Immich does not keep (recorded as "does not stick": an external library mounted read-only,
+/// where Immich cannot write the sidecar) through the asset's XMP sidecar instead: the tool writes the sidecar on its
+/// own mount of the library (<see cref="PathMappings"/>), asks Immich to re-read only those assets
+/// (<c>refresh-metadata</c>, or a scan of their libraries) and checks, after Immich's jobs ran, that each asset
+/// shows the tags. Only the tool's own tags are written or removed. A dry run writes no file and sends no request
+/// that writes; it lists what it would write.
+/// </summary>
+public sealed class SidecarRoute(IImmichGateway gateway, ISidecarWriter? writer, SidecarConfig config, TimeProvider time, ILogger logger)
+{
+    private readonly PathMappings _mappings = new(config.PathMappings);
+
+    /// <summary>Whether the route is configured (enabled, with at least one mapping, and a writer composed).</summary>
+    public bool Active => config.Enabled && !_mappings.IsEmpty && writer is not null;
+
+    /// <param name="records">"Does not stick" records to carry (held by this run, or confirmed by it).</param>
+    /// <param name="assets">Every asset the walk read, by id.</param>
+    /// <param name="owns">Whether a tag path belongs to the tool: other tags are never written or removed.</param>
+    /// <param name="reasonOf">The reason of the planned change a record stands for, when the run planned it.</param>
+    /// <param name="settle">Waits for Immich's jobs; true when its queues were seen idle.</param>
+    /// <param name="maxRounds">How many times the re-read is waited for before a change is reported as not arrived.</param>
+    public async Task<SidecarOutcome> RouteAsync(
+        IReadOnlyList<NonStickingChange> records,
+        IReadOnlyDictionary<Guid, Asset> assets,
+        Func<string, bool> owns,
+        Func<NonStickingChange, ChangeReason?> reasonOf,
+        bool dryRun,
+        Func<CancellationToken, Task<bool>> settle,
+        int maxRounds,
+        CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(records);
+        ArgumentNullException.ThrowIfNull(assets);
+        ArgumentNullException.ThrowIfNull(owns);
+        ArgumentNullException.ThrowIfNull(reasonOf);
+        ArgumentNullException.ThrowIfNull(settle);
+        if (!Active || records.Count == 0)
+        {
+            return SidecarOutcome.None with { Unmapped = records };
+        }
+
+        var unmapped = new List<NonStickingChange>();
+        var targets = new List<(Asset Asset, string File, List<NonStickingChange> Records)>();
+        foreach (var group in records.Where(r => r.DoesNotStick).GroupBy(r => r.AssetId))
+        {
+            var file = assets.TryGetValue(group.Key, out var asset) ? _mappings.Map(asset.OriginalPath) : null;
+            var carried = group.Where(r => owns(r.TagName)).ToList();
+            unmapped.AddRange(file is null ? group : group.Except(carried));
+            if (file is not null && carried.Count > 0)
+            {
+                targets.Add((asset!, file, carried)); // non-null: file is set only for a known asset
+            }
+        }
+
+        if (targets.Count == 0)
+        {
+            return SidecarOutcome.None with { Unmapped = unmapped };
+        }
+
+        if (dryRun)
+        {
+            logger.LogInformation("Dry run: {Count} assets' tag changes would go to their XMP sidecars", targets.Count);
+            return new SidecarOutcome([.. targets.Select(t => Write(t.Asset, null, t.Records, false, null))], [], [], unmapped, []);
+        }
+
+        var errors = new List<EngineError>();
+        var written = new List<(Asset Asset, string Sidecar, List<NonStickingChange> Records)>();
+        var writes = new List<SidecarWrite>();
+        foreach (var (asset, file, carried) in targets)
+        {
+            ct.ThrowIfCancellationRequested();
+            SidecarWriteResult result;
+            try
+            {
+                // The tags Immich shows now are what the file holds: a new sidecar property must keep them.
+                var current = await gateway.GetAssetAsync(asset.Id, ct);
+                result = await writer!.WriteAsync( // non-null: Active checked it
+                    new SidecarEdit(
+                        asset.Id,
+                        file,
+                        [.. carried.Where(r => r.Kind == ChangeKind.Added).Select(r => r.TagName)],
+                        [.. carried.Where(r => r.Kind == ChangeKind.Removed).Select(r => r.TagName)],
+                        [.. current.Tags.Select(t => t.Value)]),
+                    ct);
+            }
+            catch (ImmichException e) when (e is not (ImmichUnreachableException or ImmichAuthenticationException))
+            {
+                result = new SidecarWriteResult(null, false, $"reading the asset's tags failed: {e.Message}");
+            }
+
+            if (result.Error is { } error)
+            {
+                logger.LogWarning("Sidecar of {File} not written: {Error}", asset.OriginalFileName, error);
+                errors.Add(new EngineError(EngineErrorKind.WriteSidecars, $"{asset.OriginalFileName}: {error}", [asset.Id], [.. carried.Select(r => r.TagName)], time.GetUtcNow()));
+                writes.Add(Write(asset, result.SidecarFile, carried, false, error));
+                continue;
+            }
+
+            written.Add((asset, result.SidecarFile!, carried)); // non-null: no error means a sidecar was chosen
+        }
+
+        if (written.Count == 0)
+        {
+            return new SidecarOutcome(writes, [], [], unmapped, errors);
+        }
+
+        logger.LogInformation("Wrote the XMP sidecars of {Count} assets; asking Immich to re-read them ({Refresh})", written.Count, config.Refresh);
+        var refreshError = await RefreshAsync(written.Select(w => w.Asset).ToList(), ct);
+        if (refreshError is not null)
+        {
+            errors.Add(refreshError);
+            writes.AddRange(written.Select(w => Write(w.Asset, w.Sidecar, w.Records, false, refreshError.Message) with { Written = true }));
+            return new SidecarOutcome(writes, [], [], unmapped, errors);
+        }
+
+        var arrived = await VerifyAsync(written, settle, maxRounds, ct);
+        var applied = new List<AppliedChange>();
+        var arrivedRecords = new List<NonStickingChange>();
+        foreach (var (asset, sidecar, carried) in written)
+        {
+            var ok = arrived.Contains(asset.Id);
+            writes.Add(Write(asset, sidecar, carried, ok, ok ? null : "Immich did not show the sidecar's tags after re-reading it") with { Written = true });
+            if (!ok)
+            {
+                continue;
+            }
+
+            arrivedRecords.AddRange(carried);
+            applied.AddRange(carried.Select(r => new AppliedChange(r.AssetId, asset.OriginalFileName, r.TagName, r.Kind, time.GetUtcNow())
+            {
+                NewValue = sidecar,
+                Reason = reasonOf(r) is { } reason
+                    ? reason with { Text = $"{reason.Text} (through the XMP sidecar)" }
+                    : new ChangeReason(StepName, "does not stick in Immich; written to the XMP sidecar"),
+            }));
+        }
+
+        var missing = written.Count - arrived.Count;
+        if (missing > 0)
+        {
+            logger.LogWarning("{Count} assets did not show their sidecar's tags after Immich re-read them", missing);
+        }
+
+        return new SidecarOutcome(writes, arrivedRecords, applied, unmapped, errors);
+    }
+
+    /// <summary>The reason step of a sidecar change whose planned reason is unknown.</summary>
+    public const string StepName = "sidecar";
+
+    private static SidecarWrite Write(Asset asset, string? sidecar, List<NonStickingChange> records, bool arrived, string? error) => new(
+        asset.Id,
+        asset.OriginalFileName,
+        sidecar,
+        [.. records.Where(r => r.Kind == ChangeKind.Added).Select(r => r.TagName)],
+        [.. records.Where(r => r.Kind == ChangeKind.Removed).Select(r => r.TagName)],
+        arrived,
+        error);
+
+    /// <summary>Queues Immich's re-read of the written assets; an error when it refused.</summary>
+    private async Task<EngineError?> RefreshAsync(IReadOnlyList<Asset> assets, CancellationToken ct)
+    {
+        try
+        {
+            if (string.Equals(config.Refresh, SidecarConfig.RefreshScan, StringComparison.Ordinal))
+            {
+                foreach (var library in assets.Select(a => a.LibraryId).OfType<Guid>().Distinct())
+                {
+                    await gateway.ScanLibraryAsync(library, CancellationToken.None);
+                }
+            }
+            else
+            {
+                foreach (var chunk in assets.Select(a => a.Id).Chunk(1000))
+                {
+                    await gateway.RunAssetJobAsync(chunk, AssetJobNames.RefreshMetadata, CancellationToken.None);
+                }
+            }
+
+            return null;
+        }
+        catch (ImmichException e) when (e is not (ImmichUnreachableException or ImmichAuthenticationException))
+        {
+            logger.LogError("Asking Immich to re-read the written sidecars failed: {Message}", e.Message);
+            return new EngineError(EngineErrorKind.WriteSidecars, $"the sidecars were written but Immich could not be asked to re-read them ({config.Refresh}): {e.Message}", [.. assets.Select(a => a.Id)], [], time.GetUtcNow());
+        }
+    }
+
+    /// <summary>The written assets that show every added tag and none of the removed ones, after Immich's jobs ran.</summary>
+    private async Task<HashSet<Guid>> VerifyAsync(List<(Asset Asset, string Sidecar, List<NonStickingChange> Records)> written, Func<CancellationToken, Task<bool>> settle, int maxRounds, CancellationToken ct)
+    {
+        var arrived = new HashSet<Guid>();
+        for (var round = 0; round <= maxRounds && arrived.Count < written.Count; round++)
+        {
+            var idle = await settle(ct);
+            foreach (var (asset, _, records) in written.Where(w => !arrived.Contains(w.Asset.Id)))
+            {
+                var tags = (await gateway.GetAssetAsync(asset.Id, ct)).Tags.Select(t => t.Value).ToHashSet(StringComparer.Ordinal);
+                if (records.All(r => r.Kind == ChangeKind.Added ? tags.Contains(r.TagName) : !tags.Contains(r.TagName)))
+                {
+                    arrived.Add(asset.Id);
+                }
+            }
+
+            if (idle)
+            {
+                // Immich's jobs have run: what has not arrived now will not arrive by waiting.
+                break;
+            }
+        }
+
+        return arrived;
+    }
+}

@@ -1,0 +1,489 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using ImmichAutoTag.Core.Configuration;
+using ImmichAutoTag.Core.Engine;
+using ImmichAutoTag.Core.Ports;
+using Microsoft.Extensions.Logging;
+
+namespace ImmichAutoTag.Core.Enrichment.Booru;
+
+/// <summary>
+/// The booru step's computing part. For the selected assets, highest value first, it asks the configured sources in
+/// order: Danbooru by the MD5 of the original (streamed from Immich and hashed on the fly, no temporary file), then
+/// the reverse image searches over the small thumbnail, each named Danbooru post fetched by id. Every answer is cached
+/// by Immich checksum or MD5 the moment it arrives (finds for good, misses until <c>miss_retry_days</c>), so no look-up
+/// is ever sent twice; every service is paced by <see cref="QuotaPolicy"/> from its state in the store; assets whose
+/// sources are out of budget stay in the persistent queue for the next run.
+/// </summary>
+public sealed class BooruEnricher
+{
+    private readonly BooruConfig _config;
+    private readonly BooruServices _services;
+    private readonly IImmichGateway _gateway;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly Dictionary<(BooruLookupKind, string), BooruLookup> _cache = [];
+    private readonly Dictionary<BooruLookupKind, int> _lookedUp = [];
+    private readonly Dictionary<BooruLookupKind, int> _cacheHits = [];
+    private readonly Dictionary<BooruSource, string> _stopped = [];
+    private readonly Dictionary<BooruSource, QuotaState> _quota = [];
+    private readonly Dictionary<BooruSource, IReverseImageSearch?> _searches = [];
+    private readonly List<string> _failures = [];
+    private readonly TimeSpan _missRetry;
+    private IDanbooruClient? _danbooru;
+    private string? _noDownload;
+    private DateTimeOffset _deadline;
+
+    /// <summary>Creates the step's computing part for one run.</summary>
+    public BooruEnricher(BooruConfig config, BooruServices services, IImmichGateway gateway, TimeProvider time, ILogger logger)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        ArgumentNullException.ThrowIfNull(services);
+        _config = config;
+        _services = services;
+        _gateway = gateway;
+        _time = time;
+        _logger = logger;
+        _missRetry = TimeSpan.FromDays(config.MissRetryDays);
+    }
+
+    /// <summary>
+    /// Looks the selected assets up (cache first, then the services until the run's time or the budgets end) and
+    /// returns every selected asset's result. Service failures never end the run: the asset stays queued.
+    /// </summary>
+    /// <param name="selected">The assets to look up, highest value first (<see cref="BooruSelection.Select"/>).</param>
+    /// <param name="scope">The queue's scope: the server URL and the user.</param>
+    public async Task<BooruTags> RunAsync(IReadOnlyList<BooruCandidateAsset> selected, string scope, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(selected);
+        _deadline = _time.GetUtcNow() + TimeSpan.FromMinutes(_config.MaxRunMinutes);
+        Danbooru(); // builds the clients for this config before any search client is asked for
+        await PreloadAsync(selected, ct).ConfigureAwait(false);
+
+        var results = new Dictionary<Guid, BooruAssetResult>(selected.Count);
+        var pending = new List<BooruCandidateAsset>();
+        foreach (var candidate in selected)
+        {
+            var result = await ResolveAsync(candidate, network: false, ct).ConfigureAwait(false);
+            results[candidate.Asset.Id] = result;
+            if (result.Verdict == BooruVerdict.Pending)
+            {
+                pending.Add(candidate);
+            }
+        }
+
+        var now = _time.GetUtcNow();
+        var store = _services.Store;
+        await store.ReplaceQueueAsync(scope, pending.DistinctBy(p => p.Checksum, StringComparer.Ordinal).Select(p => new BooruQueueItem(p.Checksum, p.Asset.Id, p.Value, p.Asset.FileCreatedAt, now)).ToList(), ct).ConfigureAwait(false);
+        var byChecksum = pending.ToLookup(p => p.Checksum, StringComparer.Ordinal);
+        foreach (var item in await store.GetQueueAsync(scope, ct).ConfigureAwait(false))
+        {
+            if (_time.GetUtcNow() >= _deadline || AllStopped())
+            {
+                break;
+            }
+
+            ct.ThrowIfCancellationRequested();
+            var candidates = byChecksum[item.Checksum].ToList();
+            if (candidates.Count == 0)
+            {
+                continue;
+            }
+
+            var result = await ResolveAsync(candidates[0], network: true, ct).ConfigureAwait(false);
+            foreach (var c in candidates)
+            {
+                results[c.Asset.Id] = result with { AssetId = c.Asset.Id };
+            }
+
+            if (result.Verdict != BooruVerdict.Pending)
+            {
+                await store.RemoveFromQueueAsync(scope, item.Checksum, ct).ConfigureAwait(false);
+            }
+        }
+
+        if (_time.GetUtcNow() >= _deadline)
+        {
+            _logger.LogInformation("booru: the run's look-up time (max_run_minutes {Minutes}) is used up; the queue goes on at the next run", _config.MaxRunMinutes);
+        }
+
+        var stats = new BooruRunStats
+        {
+            Selected = selected.Count,
+            LookedUp = new Dictionary<BooruLookupKind, int>(_lookedUp),
+            CacheHits = new Dictionary<BooruLookupKind, int>(_cacheHits),
+            MatchedBySource = results.Values.Where(r => r.Verdict == BooruVerdict.Accepted).GroupBy(r => r.Source!.Value).ToDictionary(g => g.Key, g => g.Count()),
+            Pending = results.Values.Count(r => r.Verdict == BooruVerdict.Pending),
+            Stopped = _noDownload is null ? new Dictionary<BooruSource, string>(_stopped) : new Dictionary<BooruSource, string>(_stopped) { [BooruSource.DanbooruMd5] = _noDownload },
+            Failures = [.. _failures],
+        };
+        LogSummary(stats, results.Values);
+        return new BooruTags(_config, results, stats);
+    }
+
+    /// <summary>Reads every cached look-up the selection may need: MD5s and searches by checksum, then posts by MD5 and id.</summary>
+    private async Task PreloadAsync(IReadOnlyList<BooruCandidateAsset> selected, CancellationToken ct)
+    {
+        var checksums = selected.Select(s => s.Checksum).Distinct(StringComparer.Ordinal).ToList();
+        var searchKinds = _config.Sources.Select(s => KindOf(s.Source)).Where(k => k != BooruLookupKind.DanbooruMd5).ToList();
+        var first = checksums.SelectMany(c => searchKinds.Append(BooruLookupKind.OriginalMd5).Select(k => (k, c))).ToList();
+        await LoadAsync(first, ct).ConfigureAwait(false);
+        var md5s = _cache.Values.Where(l => l.Kind == BooruLookupKind.OriginalMd5 && l.Md5 is not null).Select(l => (BooruLookupKind.DanbooruMd5, l.Md5!));
+        var posts = _cache.Values.SelectMany(l => l.Matches).Where(m => m.DanbooruPostId is not null)
+            .Select(m => (BooruLookupKind.DanbooruPost, m.DanbooruPostId!.Value.ToString(CultureInfo.InvariantCulture)));
+        await LoadAsync(md5s.Concat(posts).Distinct().ToList(), ct).ConfigureAwait(false);
+    }
+
+    private async Task LoadAsync(IReadOnlyCollection<(BooruLookupKind Kind, string Key)> keys, CancellationToken ct)
+    {
+        if (keys.Count == 0)
+        {
+            return;
+        }
+
+        foreach (var (key, lookup) in await _services.Store.GetLookupsAsync(keys, ct).ConfigureAwait(false))
+        {
+            _cache[key] = lookup;
+        }
+    }
+
+    /// <summary>
+    /// The asset's result from the cache and, when <paramref name="network"/>, from the services: the first accepted
+    /// post in source order, else the review candidates, else not found; pending while a source is still to be asked.
+    /// </summary>
+    private async Task<BooruAssetResult> ResolveAsync(BooruCandidateAsset candidate, bool network, CancellationToken ct)
+    {
+        var reviews = new List<BooruCandidate>();
+        var pending = false;
+        string? md5 = null;
+        foreach (var source in _config.Sources)
+        {
+            if (source.Source == BooruSource.DanbooruMd5)
+            {
+                md5 = await Md5Async(candidate, network, ct).ConfigureAwait(false);
+                if (md5 is null)
+                {
+                    // Without asset.download the source is skipped, not waited for.
+                    pending |= _noDownload is null;
+                    continue;
+                }
+
+                var exact = await LookupAsync(BooruLookupKind.DanbooruMd5, md5, network, async t =>
+                {
+                    var post = await Danbooru().GetPostByMd5Async(md5, t).ConfigureAwait(false);
+                    return (post is null ? BooruLookupOutcome.NotFound : BooruLookupOutcome.Found, post, (IReadOnlyList<ReverseSearchMatch>)[], (SearchQuota?)null);
+                }, ct).ConfigureAwait(false);
+                if (exact is null)
+                {
+                    pending = true;
+                }
+                else if (exact.Post is { } post)
+                {
+                    return new BooruAssetResult(candidate.Asset.Id, candidate.Checksum, BooruVerdict.Accepted, BooruSource.DanbooruMd5, null, post, [], md5);
+                }
+
+                continue;
+            }
+
+            if (Search(source) is not { } search)
+            {
+                continue;
+            }
+
+            var answer = await LookupAsync(KindOf(source.Source), candidate.Checksum, network, async t =>
+            {
+                var thumbnail = await _gateway.GetThumbnailAsync(candidate.Asset.Id, "thumbnail", t).ConfigureAwait(false);
+                var found = await search.SearchAsync(thumbnail, "thumbnail.webp", t).ConfigureAwait(false);
+                return (found.Matches.Count > 0 ? BooruLookupOutcome.Found : BooruLookupOutcome.NotFound, (BooruPost?)null, found.Matches, found.Quota);
+            }, ct).ConfigureAwait(false);
+            if (answer is null)
+            {
+                pending = true;
+                continue;
+            }
+
+            foreach (var match in answer.Matches.OrderByDescending(m => m.SimilarityPercent ?? -1))
+            {
+                var similarity = match.SimilarityPercent;
+                if (source.Source != BooruSource.Ascii2d && similarity >= source.AcceptPercent && match.DanbooruPostId is { } id)
+                {
+                    var byId = await LookupAsync(BooruLookupKind.DanbooruPost, id.ToString(CultureInfo.InvariantCulture), network, async t =>
+                    {
+                        var post = await Danbooru().GetPostAsync(id, t).ConfigureAwait(false);
+                        return (post is null ? BooruLookupOutcome.NotFound : BooruLookupOutcome.Found, post, (IReadOnlyList<ReverseSearchMatch>)[], (SearchQuota?)null);
+                    }, ct).ConfigureAwait(false);
+                    if (byId is null)
+                    {
+                        pending = true;
+                        break;
+                    }
+
+                    if (byId.Post is { } post)
+                    {
+                        return new BooruAssetResult(candidate.Asset.Id, candidate.Checksum, BooruVerdict.Accepted, source.Source, similarity, post, [], md5);
+                    }
+                }
+
+                // ASCII2D has no score; a Gelbooru-only or deleted post cannot become tags: a human decides.
+                if (source.Source == BooruSource.Ascii2d || similarity >= source.ReviewPercent)
+                {
+                    reviews.Add(new BooruCandidate(match.Source, similarity, match.DanbooruPostId, match.Urls));
+                }
+            }
+        }
+
+        var verdict = pending ? BooruVerdict.Pending : reviews.Count > 0 ? BooruVerdict.Review : BooruVerdict.NotFound;
+        return new BooruAssetResult(candidate.Asset.Id, candidate.Checksum, verdict, null, null, null, [.. reviews.OrderByDescending(r => r.SimilarityPercent ?? -1)], md5);
+    }
+
+    /// <summary>
+    /// The MD5 of the asset's original: cached by checksum, else streamed from <c>GET /assets/{id}/original</c> and
+    /// hashed as it arrives. Null when not known yet (no network, or the download failed: retried next run).
+    /// </summary>
+    private async Task<string?> Md5Async(BooruCandidateAsset candidate, bool network, CancellationToken ct)
+    {
+        var key = (BooruLookupKind.OriginalMd5, candidate.Checksum);
+        if (_cache.TryGetValue(key, out var known) && known.Md5 is { } cached)
+        {
+            Count(_cacheHits, BooruLookupKind.OriginalMd5, !network);
+            return cached;
+        }
+
+        if (!network || _noDownload is not null)
+        {
+            return null;
+        }
+
+        try
+        {
+            // MD5 is Danbooru's file identifier here, not a security measure.
+#pragma warning disable CA5351
+            var hash = await _gateway.ReadOriginalAsync(candidate.Asset.Id, (stream, t) => MD5.HashDataAsync(stream, t).AsTask(), ct).ConfigureAwait(false);
+#pragma warning restore CA5351
+            var md5 = Convert.ToHexStringLower(hash);
+            var lookup = new BooruLookup(BooruLookupKind.OriginalMd5, candidate.Checksum, BooruLookupOutcome.Found, _time.GetUtcNow()) { Md5 = md5 };
+            await SaveAsync(lookup, ct).ConfigureAwait(false);
+            return md5;
+        }
+        catch (ImmichPermissionException e)
+        {
+            _noDownload = $"the API key lacks 'asset.download' (needed to stream originals for the MD5 look-up): danbooru_md5 is skipped ({e.Message})";
+            _logger.LogWarning("booru: {Message}", _noDownload);
+            return null;
+        }
+        catch (ImmichException e) when (e is not (ImmichUnreachableException or ImmichAuthenticationException))
+        {
+            Fail($"asset {candidate.Asset.Id}: original not read for the MD5 look-up: {e.Message}");
+            return null;
+        }
+    }
+
+    private delegate Task<(BooruLookupOutcome Outcome, BooruPost? Post, IReadOnlyList<ReverseSearchMatch> Matches, SearchQuota? Quota)> Call(CancellationToken ct);
+
+    /// <summary>
+    /// One look-up: the cached answer when fresh; else, when <paramref name="network"/>, the service's answer within
+    /// its budget (waiting for its window when the wait is short), stored at once. Null when not answered.
+    /// </summary>
+    private async Task<BooruLookup?> LookupAsync(BooruLookupKind kind, string key, bool network, Call call, CancellationToken ct)
+    {
+        var now = _time.GetUtcNow();
+        if (_cache.TryGetValue((kind, key), out var cached) && cached.IsFresh(now, _missRetry))
+        {
+            Count(_cacheHits, kind, !network);
+            return cached;
+        }
+
+        var service = ServiceOf(kind);
+        if (!network || _stopped.ContainsKey(service))
+        {
+            return null;
+        }
+
+        if (!await WaitForBudgetAsync(service, ct).ConfigureAwait(false))
+        {
+            return null;
+        }
+
+        try
+        {
+            var (outcome, post, matches, quota) = await call(ct).ConfigureAwait(false);
+            await AfterCallAsync(service, q => QuotaPolicy.AfterSearch(q, _time.GetUtcNow(), quota), ct).ConfigureAwait(false);
+            Count(_lookedUp, kind, true);
+            var lookup = new BooruLookup(kind, key, outcome, _time.GetUtcNow()) { Post = post, Matches = matches };
+            await SaveAsync(lookup, ct).ConfigureAwait(false);
+            return lookup;
+        }
+        catch (BooruException e)
+        {
+            await AfterCallAsync(service, q => QuotaPolicy.AfterFailure(q, _time.GetUtcNow(), e, Jitter()), ct).ConfigureAwait(false);
+            if (e.Failure == BooruFailure.ImageRefused)
+            {
+                Count(_lookedUp, kind, true);
+                var refused = new BooruLookup(kind, key, BooruLookupOutcome.Refused, _time.GetUtcNow());
+                await SaveAsync(refused, ct).ConfigureAwait(false);
+                return refused;
+            }
+
+            Fail($"{BooruAssetResult.SourceName(service)}: {e.Message}");
+            if (e.Failure is BooruFailure.KeyRefused or BooruFailure.Blocked)
+            {
+                Stop(service, e.Failure == BooruFailure.KeyRefused
+                    ? $"the service refused the key or login ({e.Message}); check SAUCENAO_API_KEY / DANBOORU_LOGIN and DANBOORU_API_KEY"
+                    : $"blocked ({e.Message})");
+            }
+
+            return null;
+        }
+        catch (ImmichException e) when (e is not (ImmichUnreachableException or ImmichAuthenticationException))
+        {
+            // The thumbnail could not be read: this asset waits, the others go on.
+            Fail($"thumbnail not read for a {BooruAssetResult.SourceName(service)} search: {e.Message}");
+            return null;
+        }
+    }
+
+    /// <summary>Waits for the service's budget when the wait is short and within the run's time; false: not in this run.</summary>
+    private async Task<bool> WaitForBudgetAsync(BooruSource service, CancellationToken ct)
+    {
+        var state = await QuotaAsync(service, ct).ConfigureAwait(false);
+        var decision = QuotaPolicy.Decide(state, PacingOf(service), _time.GetUtcNow());
+        if (decision.Kind == QuotaDecisionKind.Stop || (decision.Kind == QuotaDecisionKind.Wait && decision.At >= _deadline))
+        {
+            Stop(service, string.Create(CultureInfo.InvariantCulture, $"{decision.Reason}; next search after {decision.At:yyyy-MM-dd HH:mm:ss} UTC"));
+            return false;
+        }
+
+        if (decision.Kind == QuotaDecisionKind.Wait)
+        {
+            var wait = decision.At - _time.GetUtcNow();
+            if (wait > TimeSpan.Zero)
+            {
+                await Task.Delay(wait, _time, ct).ConfigureAwait(false);
+            }
+        }
+
+        return true;
+    }
+
+    private async Task<QuotaState> QuotaAsync(BooruSource service, CancellationToken ct)
+    {
+        if (!_quota.TryGetValue(service, out var state))
+        {
+            state = await _services.Store.GetQuotaAsync(service, ct).ConfigureAwait(false);
+            _quota[service] = state;
+        }
+
+        return state;
+    }
+
+    private async Task AfterCallAsync(BooruSource service, Func<QuotaState, QuotaState> update, CancellationToken ct)
+    {
+        var state = update(await QuotaAsync(service, ct).ConfigureAwait(false));
+        _quota[service] = state;
+
+        // Stored at once: a restart must not forget searches it already spent.
+        await _services.Store.SaveQuotaAsync(state, CancellationToken.None).ConfigureAwait(false);
+    }
+
+    private async Task SaveAsync(BooruLookup lookup, CancellationToken ct)
+    {
+        _cache[(lookup.Kind, lookup.Key)] = lookup;
+        await _services.Store.SaveLookupAsync(lookup, CancellationToken.None).ConfigureAwait(false);
+        ct.ThrowIfCancellationRequested();
+    }
+
+    private QuotaPacing PacingOf(BooruSource service) => service switch
+    {
+        BooruSource.SauceNao => QuotaPacing.SauceNao(_config.DailyBudgetMargin),
+        BooruSource.DanbooruMd5 => QuotaPacing.Danbooru,
+        _ => QuotaPacing.Polite,
+    };
+
+    /// <summary>Up to 5 s of jitter, so clients that were refused together do not return together.</summary>
+    private static TimeSpan Jitter() => TimeSpan.FromMilliseconds(Random.Shared.Next(0, 5000));
+
+    private IDanbooruClient Danbooru() => _danbooru ??= _services.Clients.Danbooru(_config);
+
+    private IReverseImageSearch? Search(BooruSourceConfig source)
+    {
+        if (!_searches.TryGetValue(source.Source, out var search))
+        {
+            search = _services.Clients.Search(source);
+            _searches[source.Source] = search;
+            if (search is null)
+            {
+                _logger.LogWarning("booru: no client for source {Source}; it is skipped", BooruAssetResult.SourceName(source.Source));
+            }
+        }
+
+        return search;
+    }
+
+    private bool AllStopped() => _config.Sources.All(s => s.Source == BooruSource.DanbooruMd5
+        ? _noDownload is not null || _stopped.ContainsKey(BooruSource.DanbooruMd5)
+        : _stopped.ContainsKey(s.Source) || Search(s) is null);
+
+    private void Stop(BooruSource service, string reason)
+    {
+        if (_stopped.TryAdd(service, reason))
+        {
+            _logger.LogWarning("booru: {Source} stops for this run: {Reason}", BooruAssetResult.SourceName(service), reason);
+        }
+    }
+
+    private void Fail(string message)
+    {
+        _failures.Add(message);
+        if (_failures.Count <= 20)
+        {
+            _logger.LogWarning("booru: {Message}", message);
+        }
+    }
+
+    private static void Count(Dictionary<BooruLookupKind, int> counts, BooruLookupKind kind, bool counted)
+    {
+        if (counted)
+        {
+            counts[kind] = counts.GetValueOrDefault(kind) + 1;
+        }
+    }
+
+    private void LogSummary(BooruRunStats stats, IEnumerable<BooruAssetResult> results)
+    {
+        if (!_logger.IsEnabled(LogLevel.Information))
+        {
+            return;
+        }
+
+        var all = results.ToList();
+        _logger.LogInformation(
+            "booru: {Selected} assets selected: {Accepted} matched ({BySource}), {Review} for review, {NotFound} not found, {Pending} still queued; {LookedUp} look-ups sent, {Hits} answered from the cache",
+            stats.Selected,
+            all.Count(r => r.Verdict == BooruVerdict.Accepted),
+            string.Join(", ", stats.MatchedBySource.Select(kv => $"{BooruAssetResult.SourceName(kv.Key)} {kv.Value}")),
+            all.Count(r => r.Verdict == BooruVerdict.Review),
+            all.Count(r => r.Verdict == BooruVerdict.NotFound),
+            stats.Pending,
+            stats.LookedUp.Values.Sum(),
+            stats.CacheHits.Values.Sum());
+    }
+
+    /// <summary>The cache kind of a source's look-ups.</summary>
+    public static BooruLookupKind KindOf(BooruSource source) => source switch
+    {
+        BooruSource.DanbooruMd5 => BooruLookupKind.DanbooruMd5,
+        BooruSource.SauceNao => BooruLookupKind.SauceNao,
+        BooruSource.Iqdb => BooruLookupKind.Iqdb,
+        BooruSource.Ascii2d => BooruLookupKind.Ascii2d,
+        _ => throw new ArgumentOutOfRangeException(nameof(source), source, null),
+    };
+
+    /// <summary>The service a look-up goes to (posts by id are Danbooru's, paced with its MD5 look-ups).</summary>
+    private static BooruSource ServiceOf(BooruLookupKind kind) => kind switch
+    {
+        BooruLookupKind.SauceNao => BooruSource.SauceNao,
+        BooruLookupKind.Iqdb => BooruSource.Iqdb,
+        BooruLookupKind.Ascii2d => BooruSource.Ascii2d,
+        _ => BooruSource.DanbooruMd5,
+    };
+}

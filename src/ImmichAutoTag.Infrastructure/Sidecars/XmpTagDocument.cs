@@ -1,0 +1,191 @@
+using System.Text;
+using XmpCore;
+using XmpCore.Options;
+
+namespace ImmichAutoTag.Infrastructure.Sidecars;
+
+/// <summary>
+/// The tag properties of an XMP packet, read and changed through Adobe's XMP Core (the XmpCore port): digiKam's
+/// <c>digiKam:TagsList</c> (an <c>rdf:Seq</c> of <c>a/b/c</c> paths), Lightroom's <c>lr:hierarchicalSubject</c> (an
+/// <c>rdf:Bag</c> of <c>a|b|c</c> paths; exiftool calls it HierarchicalSubject) and Dublin Core's <c>dc:subject</c>
+/// (an <c>rdf:Bag</c> of flat keywords: the leaves). Every other property, of any namespace, is left as parsed: the
+/// packet is re-serialised by XMP Core, which keeps each property's value, type and qualifiers but not the original
+/// layout (attribute order, indentation).
+/// </summary>
+public sealed class XmpTagDocument
+{
+    /// <summary>digiKam's namespace (<c>digiKam:TagsList</c>).</summary>
+    public const string DigiKamNamespace = "http://www.digikam.org/ns/1.0/";
+
+    /// <summary>Lightroom's namespace (<c>lr:hierarchicalSubject</c>).</summary>
+    public const string LightroomNamespace = "http://ns.adobe.com/lightroom/1.0/";
+
+    /// <summary>Dublin Core (<c>dc:subject</c>).</summary>
+    public const string DublinCoreNamespace = "http://purl.org/dc/elements/1.1/";
+
+    private const string TagsList = "TagsList";
+    private const string HierarchicalSubject = "hierarchicalSubject";
+    private const string Subject = "subject";
+
+    private static readonly ParseOptions Parsing = new() { OmitNormalization = true, DisallowDoctype = true };
+
+    private readonly IXmpMeta _meta;
+    private readonly bool _packetWrapper;
+
+    static XmpTagDocument()
+    {
+        // The registry is process-wide; registering a known namespace again is harmless.
+        XmpMetaFactory.SchemaRegistry.RegisterNamespace(DigiKamNamespace, "digiKam");
+        XmpMetaFactory.SchemaRegistry.RegisterNamespace(LightroomNamespace, "lr");
+    }
+
+    private XmpTagDocument(IXmpMeta meta, bool packetWrapper)
+    {
+        _meta = meta;
+        _packetWrapper = packetWrapper;
+    }
+
+    /// <summary>An empty packet, for a sidecar that does not exist yet.</summary>
+    public static XmpTagDocument Create() => new(XmpMetaFactory.Create(), packetWrapper: true);
+
+    /// <summary>Parses a sidecar's bytes.</summary>
+    /// <exception cref="XmpException">Not a well-formed XMP packet (the message says why).</exception>
+    public static XmpTagDocument Parse(byte[] bytes)
+    {
+        ArgumentNullException.ThrowIfNull(bytes);
+        var head = Encoding.UTF8.GetString(bytes, 0, Math.Min(bytes.Length, 256));
+        return new XmpTagDocument(XmpMetaFactory.ParseFromBuffer(bytes, Parsing), head.Contains("<?xpacket", StringComparison.Ordinal));
+    }
+
+    /// <summary>The <c>digiKam:TagsList</c> entries, in order; null when the property is absent.</summary>
+    public IReadOnlyList<string>? DigiKamTags => Items(DigiKamNamespace, TagsList);
+
+    /// <summary>The <c>lr:hierarchicalSubject</c> entries (<c>|</c>-separated); null when absent.</summary>
+    public IReadOnlyList<string>? LightroomTags => Items(LightroomNamespace, HierarchicalSubject);
+
+    /// <summary>The <c>dc:subject</c> keywords; null when absent.</summary>
+    public IReadOnlyList<string>? Subjects => Items(DublinCoreNamespace, Subject);
+
+    /// <summary>
+    /// The tags as Immich reads them from a sidecar: <c>digiKam:TagsList</c> when present, else
+    /// <c>lr:hierarchicalSubject</c> with <c>|</c> turned into <c>/</c>, else the <c>dc:subject</c> keywords; null when
+    /// none of the three is present (Immich then keeps the tags of the file itself).
+    /// </summary>
+    public IReadOnlyList<string>? ImmichTags =>
+        DigiKamTags ?? LightroomTags?.Select(t => t.Replace('|', '/')).ToList() ?? Subjects;
+
+    /// <summary>
+    /// Makes the three tag properties carry every path of <paramref name="add"/> and none of <paramref name="remove"/>
+    /// (full <c>a/b/c</c> paths). A property that is absent is created and first given <paramref name="seed"/> (the
+    /// tags Immich shows for the asset now, which a new property would otherwise hide). Entries the edit does not
+    /// name are kept in their order; a <c>dc:subject</c> leaf is removed only when no remaining path ends in it.
+    /// </summary>
+    /// <returns>Whether anything changed.</returns>
+    public bool Apply(IReadOnlyList<string> add, IReadOnlyList<string> remove, IReadOnlyList<string> seed)
+    {
+        ArgumentNullException.ThrowIfNull(add);
+        ArgumentNullException.ThrowIfNull(remove);
+        ArgumentNullException.ThrowIfNull(seed);
+        var removed = remove.Where(r => !add.Contains(r, StringComparer.Ordinal)).ToHashSet(StringComparer.Ordinal);
+        var changed = false;
+
+        changed |= Edit(DigiKamNamespace, TagsList, ordered: true, seed, add, removed);
+        static string Bar(string path) => path.Replace('/', '|');
+        changed |= Edit(LightroomNamespace, HierarchicalSubject, ordered: false, [.. seed.Select(Bar)], [.. add.Select(Bar)], removed.Select(Bar).ToHashSet(StringComparer.Ordinal));
+
+        // Leaves: a flat keyword may stand for several paths (People/Alice and Pets/Alice), so it goes only with the last.
+        var kept = (DigiKamTags ?? []).ToHashSet(StringComparer.Ordinal);
+        var leaves = add.Select(Leaf).Distinct(StringComparer.Ordinal).ToList();
+        var goneLeaves = removed.Select(Leaf).Where(l => !kept.Any(p => Leaf(p) == l)).ToHashSet(StringComparer.Ordinal);
+        changed |= Edit(DublinCoreNamespace, Subject, ordered: false, [.. seed.Select(Leaf).Distinct(StringComparer.Ordinal)], leaves, goneLeaves);
+        return changed;
+    }
+
+    /// <summary>The packet as bytes (UTF-8), with an <c>xpacket</c> wrapper when the parsed one had one.</summary>
+    public byte[] Serialize() => XmpMetaFactory.SerializeToBuffer(_meta, new SerializeOptions
+    {
+        OmitPacketWrapper = !_packetWrapper,
+        UseCompactFormat = true,
+        Padding = 0,
+    });
+
+    /// <summary>
+    /// Every property other than the three tag properties, as (namespace, path, value, options, language), in XMP
+    /// Core's order: what must be equal before and after an edit. Schema nodes (one per namespace) are left out: a
+    /// namespace used only by tag properties comes and goes with them.
+    /// </summary>
+    public IReadOnlyList<string> OtherProperties() =>
+    [
+        .. _meta.Properties
+            .Where(p => !string.IsNullOrEmpty(p.Path) && !IsTagProperty(p.Path))
+            .Select(p => $"{p.Namespace}\u0001{p.Path}\u0001{p.Value}\u0001{p.Options}\u0001{p.Language}"),
+    ];
+
+    private static bool IsTagProperty(string? path) =>
+        path is not null && (path.StartsWith("digiKam:TagsList", StringComparison.Ordinal)
+            || path.StartsWith("lr:hierarchicalSubject", StringComparison.Ordinal)
+            || path.StartsWith("dc:subject", StringComparison.Ordinal));
+
+    private static string Leaf(string path) => path[(path.LastIndexOf('/') + 1)..];
+
+    private List<string>? Items(string ns, string name)
+    {
+        if (!_meta.DoesPropertyExist(ns, name))
+        {
+            return null;
+        }
+
+        var count = _meta.CountArrayItems(ns, name);
+        var items = new List<string>(count);
+        for (var i = 1; i <= count; i++)
+        {
+            items.Add(_meta.GetArrayItem(ns, name, i).Value ?? string.Empty);
+        }
+
+        return items;
+    }
+
+    private bool Edit(string ns, string name, bool ordered, IReadOnlyList<string> seed, IReadOnlyList<string> add, HashSet<string> remove)
+    {
+        var options = new PropertyOptions { IsArray = true, IsArrayOrdered = ordered };
+        var existing = Items(ns, name);
+        if (existing is null)
+        {
+            // Absent: Immich shows the file's own tags (the seed); a new property must carry them too, or it hides them.
+            if (add.Count == 0 && !seed.Any(remove.Contains))
+            {
+                return false;
+            }
+
+            _meta.SetProperty(ns, name, null, options);
+            foreach (var item in seed.Where(s => !remove.Contains(s)).Concat(add).Distinct(StringComparer.Ordinal))
+            {
+                _meta.AppendArrayItem(ns, name, options, item, null);
+            }
+
+            return true;
+        }
+
+        var wanted = add.Where(a => !existing.Contains(a, StringComparer.Ordinal)).Distinct(StringComparer.Ordinal).ToList();
+        if (wanted.Count == 0 && !existing.Any(remove.Contains))
+        {
+            return false;
+        }
+
+        // From the end, so earlier indexes stay valid (XMP arrays are 1-based).
+        for (var i = existing.Count; i >= 1; i--)
+        {
+            if (remove.Contains(existing[i - 1]))
+            {
+                _meta.DeleteArrayItem(ns, name, i);
+            }
+        }
+
+        foreach (var item in wanted)
+        {
+            _meta.AppendArrayItem(ns, name, options, item, null);
+        }
+
+        return true;
+    }
+}

@@ -1,0 +1,81 @@
+using ImmichAutoTag.Infrastructure.Reports;
+using ImmichAutoTag.TestKit;
+using Xunit.Abstractions;
+
+namespace ImmichAutoTag.IntegrationTests.Cli;
+
+/// <summary>
+/// `run` with <c>sidecars:</c> on a read-only external library the tool reaches through a path mapping (a temporary
+/// folder as the mount): the first run finds the changes reverted (exit 8), the second confirms they do not stick
+/// and writes them into the assets' XMP sidecars; Immich re-reads those assets and the tags arrive (exit 0).
+/// </summary>
+public sealed class SidecarCliTests(ITestOutputHelper output) : IAsyncLifetime
+{
+    private const string Unknown = "autotag_output_unknown";
+    private static readonly DateTimeOffset T0 = new(2019, 7, 10, 12, 0, 0, TimeSpan.Zero);
+    private FakeImmichServer _server = null!;
+    private Guid _user;
+    private string _key = null!;
+
+    public async Task InitializeAsync()
+    {
+        _server = await FakeImmichServer.StartAsync();
+        _user = _server.State.AddUser("Alice", "alice@example.com").Id;
+        _key = _server.State.AddApiKey(_user, "all");
+    }
+
+    public async Task DisposeAsync() => await _server.DisposeAsync();
+
+    private static string Read(CliHarness cli, string file) =>
+        File.ReadAllText(Path.Combine(Directory.GetDirectories(Path.Combine(cli.Root, "logs")).Order(StringComparer.Ordinal).Last(), file));
+
+    [Fact]
+    public async Task A_read_only_library_asset_goes_from_does_not_stick_to_tagged_through_its_sidecar()
+    {
+        using var cli = new CliHarness().WithEnv("IMMICH_API_KEY", _key).WithEnv("IMMICH_AUTOTAG_STATE", null).WithEnv("XDG_STATE_HOME", null).WithStateFolder();
+        var mount = Path.Combine(cli.Root, "nas");
+        var state = _server.State;
+        var nas = state.AddExternalLibrary(_user, "NAS", "/mnt/nas", readOnly: true);
+        state.MountLibrary(nas.Id, mount);
+        var photo = state.AddLibraryAsset(nas.Id, "NAS_0.jpg", T0);
+        var file = state.LocalFileOf(photo.Id)!;
+        Directory.CreateDirectory(Path.GetDirectoryName(file)!);
+        File.WriteAllBytes(file, [0xFF, 0xD8, 0xFF, 0xD9]);
+        var config = cli.WriteConfig($"""
+            server:
+              url: {_server.BaseUrl}
+            enable_album_name_strip: true
+            classification:
+              rules:
+                - album_name_patterns: ['^\d{"{4}"}']
+            sidecars:
+              enabled: true
+              path_mappings:
+                - immich_path: /mnt/nas
+                  local_path: {mount}
+            """);
+
+        var first = await cli.RunAsync("run", "-c", config);
+        output.WriteLine("$ immich-autotag run   # first\n" + first.Out);
+        first.ExitCode.Should().Be(8, first.ToString());
+        File.Exists(file + ".xmp").Should().BeFalse("one run is not enough to call a change 'does not stick'");
+
+        var second = await cli.RunAsync("run", "-c", config);
+        output.WriteLine("$ immich-autotag run   # second\n" + second.Out);
+        second.ExitCode.Should().Be(0, second.ToString());
+        second.Out.Should().Contain("XMP sidecars: 1 of 1 asset(s) written, 1 show the tags after Immich re-read them");
+        second.Out.Should().NotContain("Does not stick:");
+        state.DirectTagIdsOf(photo.Id).Should().Contain(state.FindTag(Unknown)!.Id);
+        FakeImmichState.ReadSidecarTags(File.ReadAllBytes(file + ".xmp")).Should().Equal([Unknown]);
+        var links = Read(cli, RunFolder.LinksFile);
+        output.WriteLine(links[links.IndexOf("## Written to XMP sidecars", StringComparison.Ordinal)..]);
+        links.Should().Contain($"- [NAS_0.jpg]({_server.BaseUrl.AbsoluteUri.TrimEnd('/')}/photos/{photo.Id}): +{Unknown} (arrived; {file}.xmp)");
+        Read(cli, RunFolder.StatisticsFile).Should().Contain("sidecars:\n  assets_written: 1\n  assets_planned: 1\n  changes_arrived: 1\n");
+        Read(cli, RunFolder.ChangesFile).Should().Contain("through the XMP sidecar");
+
+        _server.Requests.Clear();
+        var third = await cli.RunAsync("run", "-c", config);
+        third.ExitCode.Should().Be(0, third.ToString());
+        _server.Requests.WriteCount.Should().Be(0, "converged: the tag is in Immich and the sidecar");
+    }
+}

@@ -1,0 +1,183 @@
+using ImmichAutoTag.Config;
+using ImmichAutoTag.Core.Configuration;
+using ImmichAutoTag.Core.Engine;
+using ImmichAutoTag.Core.Ports;
+using ImmichAutoTag.Immich;
+using ImmichAutoTag.Infrastructure;
+using ImmichAutoTag.Infrastructure.Sidecars;
+using ImmichAutoTag.TestKit;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace ImmichAutoTag.IntegrationTests.Sidecars;
+
+/// <summary>
+/// A read-only external library whose files the tool reaches through a path mapping (a temporary folder stands for
+/// the mount): changes recorded as "does not stick" go into the assets' XMP sidecars, Immich (the fake) re-reads
+/// just those assets and the run checks the tags arrived. On a virtual clock: no real waits.
+/// </summary>
+public sealed class SidecarRouteRunTests : IAsyncLifetime
+{
+    private const string Unknown = "autotag_output_unknown";
+    private const string ImmichRoot = "/mnt/nas";
+    private static readonly DateTimeOffset Now = new(2026, 6, 1, 12, 0, 0, TimeSpan.Zero);
+
+    private readonly VirtualClock _clock = new(Now);
+    private readonly string _folder = Path.Combine(Path.GetTempPath(), $"sidecar-route-{Guid.NewGuid():N}");
+    private FakeImmichServer _server = null!;
+    private Guid _user;
+    private string _key = null!;
+
+    public async Task InitializeAsync()
+    {
+        Directory.CreateDirectory(_folder);
+        _server = await FakeImmichServer.StartAsync(new FakeImmichOptions { Clock = _clock });
+        _user = _server.State.AddUser("Alice", "alice@example.com").Id;
+        _key = _server.State.AddApiKey(_user, "all");
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _server.DisposeAsync();
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        Directory.Delete(_folder, recursive: true);
+    }
+
+    private string StateFile => Path.Combine(_folder, "state.db");
+
+    private string Mount => Path.Combine(_folder, "nas");
+
+    private sealed record Library(Guid LibraryId, Guid Uploaded, Guid[] Loose, Guid Stale);
+
+    /// <summary>Three read-only assets that need the unknown tag and one in a rule album whose file carries it; the originals exist in the mount.</summary>
+    private Library Seed()
+    {
+        var state = _server.State;
+        var nas = state.AddExternalLibrary(_user, "NAS", ImmichRoot, readOnly: true);
+        state.MountLibrary(nas.Id, Mount);
+        var uploaded = state.AddAsset(_user, "UPLOAD.jpg", Now.AddDays(-30)).Id;
+        var loose = Enumerable.Range(0, 3).Select(i => state.AddLibraryAsset(nas.Id, $"NAS_{i}.jpg", Now.AddDays(-20 + i)).Id).ToArray();
+        var stale = state.AddLibraryAsset(nas.Id, "NAS_TRIP.jpg", Now.AddDays(-10)).Id;
+        state.AddAlbum(_user, "2026-05 Trip", [stale]);
+        state.TagAsset(state.UpsertTag(Unknown).Id, stale);
+        foreach (var id in loose.Append(stale))
+        {
+            var file = state.LocalFileOf(id)!;
+            Directory.CreateDirectory(Path.GetDirectoryName(file)!);
+            File.WriteAllBytes(file, [0xFF, 0xD8, 0xFF, 0xD9]);
+        }
+
+        return new Library(nas.Id, uploaded, loose, stale);
+    }
+
+    private async Task<RunResult> RunAsync(bool sidecars = true, bool dryRun = false, string mappedPrefix = ImmichRoot)
+    {
+        using var gateway = ImmichGateway.Create(new ImmichConnectionOptions(_server.BaseUrl, _key));
+        var config = new AutoTagConfig
+        {
+            Server = new ServerConfig(_server.BaseUrl, _key),
+            Classification = new ClassificationConfig { Rules = [new RuleConfig { AlbumNamePatterns = [PatternCompiler.AlbumName(@"^\d{4}-\d{2}")] }] },
+            Sidecars = new SidecarConfig { Enabled = sidecars, PathMappings = [new PathMappingConfig { ImmichPath = mappedPrefix, LocalPath = Mount }] },
+        };
+        var options = new RunOptions
+        {
+            DryRun = dryRun,
+            NonStickingChanges = new SqliteNonStickingChangeStore(StateFile),
+            SidecarWriter = new XmpSidecarWriter(),
+        };
+        var engine = new AutoTagEngine(dryRun ? new Core.Application.ReadOnlyImmichGateway(gateway) : gateway, _clock, NullLogger<AutoTagEngine>.Instance);
+        return await engine.RunAsync(config, options, CancellationToken.None);
+    }
+
+    private async Task<IReadOnlyList<NonStickingChange>> RecordsAsync()
+    {
+        using var gateway = ImmichGateway.Create(new ImmichConnectionOptions(_server.BaseUrl, _key));
+        return await new SqliteNonStickingChangeStore(StateFile).LoadAsync($"{gateway.ServerUrl} {_user}", CancellationToken.None);
+    }
+
+    private bool HasUnknown(Guid asset) =>
+        _server.State.FindTag(Unknown) is { } tag && _server.State.DirectTagIdsOf(asset).Contains(tag.Id);
+
+    private IEnumerable<string> Sidecars() => Directory.EnumerateFiles(Mount, "*.xmp", SearchOption.AllDirectories);
+
+    [Fact]
+    public async Task A_change_confirmed_as_not_sticking_goes_through_the_sidecar_and_arrives()
+    {
+        var lib = Seed();
+
+        var first = await RunAsync();
+        first.StillWrong.Should().HaveCount(4, "one run is not enough to tell a read-only library from a slow server");
+        first.Sidecars.Writes.Should().BeEmpty();
+        Sidecars().Should().BeEmpty();
+
+        _clock.Advance(TimeSpan.FromHours(1));
+        _server.Requests.Clear();
+        var second = await RunAsync();
+
+        second.Sidecars.Writes.Should().HaveCount(4).And.OnlyContain(w => w.Arrived && w.Error == null);
+        second.Sidecars.Unmapped.Should().BeEmpty();
+        second.Sidecars.Arrived.Should().HaveCount(4);
+        second.DoesNotStick.Should().BeEmpty("every change arrived through its sidecar");
+        second.StillWrongUnexplained.Should().BeEmpty();
+        second.Errors.Should().BeEmpty();
+        _server.Requests.Count("runAssetJobs").Should().Be(1, "one refresh-metadata job for the four written assets");
+        _server.State.MetadataReads.Should().Be(4, "only the written assets are re-read");
+        lib.Loose.Should().OnlyContain(a => HasUnknown(a));
+        HasUnknown(lib.Stale).Should().BeFalse("the sidecar's empty tag list replaces the file's tag");
+        HasUnknown(lib.Uploaded).Should().BeTrue();
+        second.AppliedChanges.Where(c => c.NewValue is { } v && v.EndsWith(".xmp", StringComparison.Ordinal))
+            .Should().HaveCount(4).And.OnlyContain(c => c.Reason != null && c.Reason.Text.Contains("through the XMP sidecar", StringComparison.Ordinal));
+        (await RecordsAsync()).Should().BeEmpty("changes that arrived lose their record");
+
+        foreach (var id in lib.Loose)
+        {
+            FakeImmichState.ReadSidecarTags(File.ReadAllBytes(_server.State.SidecarOf(id)!)).Should().Equal([Unknown]);
+            _server.State.SidecarOf(id).Should().Be(_server.State.LocalFileOf(id) + ".xmp");
+        }
+
+        File.ReadAllBytes(_server.State.LocalFileOf(lib.Loose[0])!).Should().Equal([0xFF, 0xD8, 0xFF, 0xD9], "originals are never touched");
+
+        // Converged: the next run plans nothing and Immich keeps the tags through its own re-reads.
+        _clock.Advance(TimeSpan.FromHours(1));
+        _server.Requests.Clear();
+        var third = await RunAsync();
+        third.Plan.HasChanges.Should().BeFalse();
+        _server.Requests.WriteCount.Should().Be(0);
+        third.DoesNotStick.Should().BeEmpty();
+        third.OutputTagCounts[Unknown].Should().Be(4, "the uploaded asset and the three loose read-only ones");
+    }
+
+    [Fact]
+    public async Task A_dry_run_writes_no_sidecar_and_sends_no_write()
+    {
+        Seed();
+        await RunAsync(sidecars: false);
+        _clock.Advance(TimeSpan.FromHours(1));
+        var confirmed = await RunAsync(sidecars: false);
+        confirmed.DoesNotStick.Should().HaveCount(4);
+
+        _clock.Advance(TimeSpan.FromHours(1));
+        _server.Requests.Clear();
+        var dry = await RunAsync(dryRun: true);
+
+        _server.Requests.WriteCount.Should().Be(0);
+        _server.Requests.Count("runAssetJobs").Should().Be(0);
+        Sidecars().Should().BeEmpty();
+        dry.Sidecars.Writes.Should().HaveCount(4).And.OnlyContain(w => w.SidecarFile == null && !w.Arrived);
+        dry.DoesNotStick.Should().HaveCount(4, "a dry run changes nothing, so they still do not stick");
+    }
+
+    [Fact]
+    public async Task Without_a_mapping_for_the_library_the_changes_stay_reported_as_before()
+    {
+        Seed();
+        await RunAsync(mappedPrefix: "/mnt/other");
+        _clock.Advance(TimeSpan.FromHours(1));
+        var second = await RunAsync(mappedPrefix: "/mnt/other");
+
+        second.DoesNotStick.Should().HaveCount(4);
+        second.Sidecars.Writes.Should().BeEmpty();
+        second.Sidecars.Unmapped.Should().HaveCount(4);
+        Sidecars().Should().BeEmpty();
+        _server.Requests.Count("runAssetJobs").Should().Be(0);
+    }
+}
