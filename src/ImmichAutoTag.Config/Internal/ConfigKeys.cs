@@ -514,9 +514,13 @@ internal static class ConfigKeys
     ]);
 
     public static readonly BlockSpec WorkflowBooru = new("workflow_booru", true,
-        "The asset's booru match (from the booru step); every key written must hold, and an asset without a match never matches.",
+        "The asset's booru result (from the booru step this run); every key written must hold. Without verdicts, an asset without a match (accepted, or candidates to review) never matches.",
     [
-        L("ratings", "The post's rating is one of: general, sensitive, questionable, explicit (or g, s, q, e).") with
+        L("verdicts", "The booru step's verdict is one of: accepted, review (candidates between a source's review and accept bars), not_found. Left out: accepted or review.") with
+        {
+            Field = F<WorkflowBooruConditionConfig>(b => b.Verdicts), DumpOmitsEmpty = true,
+        },
+        L("ratings", "The accepted post's rating is one of: general, sensitive, questionable, explicit (or g, s, q, e).") with
         {
             Field = F<WorkflowBooruConditionConfig>(b => b.Ratings), DumpOmitsEmpty = true,
         },
@@ -529,7 +533,7 @@ internal static class ConfigKeys
             Field = F<WorkflowBooruConditionConfig>(b => b.Copyrights), DumpOmitsEmpty = true,
         },
         L("artists", "The post has one of these artist tags.") with { Field = F<WorkflowBooruConditionConfig>(b => b.Artists), DumpOmitsEmpty = true },
-        I("min_similarity", "The match is at least this similar, in percent (an exact MD5 match counts as 100).") with
+        I("min_similarity", "The match is at least this similar, in percent: the accepted candidate (an exact MD5 match counts as 100), or a review's best candidate.") with
         {
             Minimum = 0, Maximum = 100, Nullable = true, Field = F<WorkflowBooruConditionConfig>(b => b.MinSimilarity), DumpOmitsEmpty = true,
         },
@@ -700,11 +704,11 @@ internal static class ConfigKeys
                     booru: {artists: [example_artist]}
                   then:
                     favorite: true
-                # Weak booru matches and duplicates wait for a look.
+                # Weak booru matches (candidates below the accept bar) and duplicates wait for a look.
                 - name: review queue
                   when:
                     any:
-                      - booru: {max_similarity: 80}
+                      - booru: {verdicts: [review], max_similarity: 80}
                       - in_duplicate_group: true
                         min_duplicates: 3
                     not: {tags: [reviewed]}

@@ -369,6 +369,7 @@ internal sealed class ConfigValidator(Diagnostics diag, Func<string, string?> en
     // ---- workflows ----
     private static readonly string[] MediaTypes = ["image", "video", "audio", "other"];
     private static readonly string[] Statuses = ["classified", "unclassified", "conflict"];
+    private static readonly string[] Verdicts = ["accepted", "review", "not_found"];
     private static readonly string[] Ratings = ["general", "sensitive", "questionable", "explicit", "g", "s", "q", "e"];
 
     /// <summary>A condition's choice lists and days; each bad value is an error at its position.</summary>
@@ -394,6 +395,7 @@ internal sealed class ConfigValidator(Diagnostics diag, Func<string, string?> en
     private object CheckWorkflowBooru(RawBlock raw, object record)
     {
         CheckChoices(raw.Strings("ratings"), Ratings, "booru rating");
+        CheckChoices(raw.Strings("verdicts"), Verdicts, "booru verdict");
         if (raw.Int("min_similarity") is { } min && raw.Int("max_similarity") is { } max && min.Value > max.Value)
         {
             diag.Error(max.Loc, $"max_similarity {max.Value} is below min_similarity {min.Value}: no asset could match");

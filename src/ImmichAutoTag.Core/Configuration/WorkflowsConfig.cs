@@ -112,10 +112,16 @@ public sealed record WorkflowClipConditionConfig
     public int? MaxPercent { get; init; }
 }
 
-/// <summary>Facts of the asset's booru match; every key written must hold. An asset without a match never matches.</summary>
+/// <summary>
+/// Facts of the asset's booru result (the booru step's); every key written must hold. Without <see cref="Verdicts"/>,
+/// an asset without a match (accepted, or candidates to review) never matches.
+/// </summary>
 public sealed record WorkflowBooruConditionConfig
 {
-    /// <summary>The post's rating is one of these: general, sensitive, questionable, explicit.</summary>
+    /// <summary>The booru step's verdict is one of these: accepted, review, not_found; empty: accepted or review.</summary>
+    public IReadOnlyList<string> Verdicts { get; init; } = [];
+
+    /// <summary>The accepted post's rating is one of these: general, sensitive, questionable, explicit.</summary>
     public IReadOnlyList<string> Ratings { get; init; } = [];
 
     /// <summary>The post has one of these character tags (Danbooru spelling).</summary>
@@ -127,7 +133,7 @@ public sealed record WorkflowBooruConditionConfig
     /// <summary>The post has one of these artist tags.</summary>
     public IReadOnlyList<string> Artists { get; init; } = [];
 
-    /// <summary>The match's similarity is at least this (percent); an exact MD5 match counts as 100.</summary>
+    /// <summary>The match's similarity is at least this (percent): the accepted candidate's (an exact MD5 match counts as 100), or a review's best candidate's.</summary>
     public int? MinSimilarity { get; init; }
 
     /// <summary>The match's similarity is at most this (percent).</summary>

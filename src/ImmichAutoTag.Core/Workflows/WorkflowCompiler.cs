@@ -180,8 +180,9 @@ public sealed class WorkflowCompiler
 
     private static IEnumerable<Expression> BooruConditions(WorkflowBooruConditionConfig b, ParameterExpression f)
     {
-        // A booru condition with no key still asks for a match: every key then narrows it.
-        yield return Expression.NotEqual(Expression.Property(f, nameof(WorkflowFact.Booru)), Expression.Constant(null, typeof(BooruMatchFacts)));
+        // A booru condition with no key still asks for a match (accepted, or candidates to review): every key then narrows it.
+        var verdicts = b.Verdicts.Count > 0 ? b.Verdicts.Select(Verdict).Distinct().ToArray() : [BooruVerdict.Accepted, BooruVerdict.Review];
+        yield return Call(nameof(WorkflowFact.BooruVerdictIs), f, Expression.Constant(verdicts));
         if (b.Ratings.Count > 0)
         {
             yield return Call(nameof(WorkflowFact.BooruRated), f, Expression.Constant(b.Ratings.Select(Rating).ToArray()));
@@ -228,6 +229,15 @@ public sealed class WorkflowCompiler
         "unclassified" => ClassificationStatus.Unclassified,
         "conflict" => ClassificationStatus.Conflict,
         _ => throw new ArgumentException($"unknown classification status '{text}'", nameof(text)),
+    };
+
+    /// <summary>A booru verdict as written in config (accepted, review, not_found).</summary>
+    public static BooruVerdict Verdict(string text) => text.Trim().ToLowerInvariant() switch
+    {
+        "accepted" => BooruVerdict.Accepted,
+        "review" => BooruVerdict.Review,
+        "not_found" => BooruVerdict.NotFound,
+        _ => throw new ArgumentException($"unknown booru verdict '{text}'", nameof(text)),
     };
 
     /// <summary>A booru rating as written in config (general, sensitive, questionable, explicit, or g/s/q/e).</summary>

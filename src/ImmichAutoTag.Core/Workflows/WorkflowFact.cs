@@ -7,48 +7,9 @@ using ImmichAutoTag.Core.Enrichment.Clip;
 namespace ImmichAutoTag.Core.Workflows;
 
 /// <summary>
-/// The booru facts of one asset a workflow condition can test: the matched Danbooru post's rating and tags, and how
-/// sure the match is. Built by the booru step from a <see cref="BooruPost"/> and the <see cref="ReverseSearchMatch"/>
-/// that led to it (or an exact MD5 look-up, which counts as 100 % similar).
-/// </summary>
-/// <param name="Rating">The post's rating.</param>
-/// <param name="Characters">Character tags (Danbooru spelling, e.g. <c>hu_tao_(genshin_impact)</c>).</param>
-/// <param name="Copyrights">Copyright (series) tags.</param>
-/// <param name="Artists">Artist tags.</param>
-/// <param name="SimilarityPercent">0–100; null when the source gives none (ASCII2D).</param>
-/// <param name="Source">Where the match came from.</param>
-public sealed record BooruMatchFacts(
-    BooruRating Rating,
-    IReadOnlyList<string> Characters,
-    IReadOnlyList<string> Copyrights,
-    IReadOnlyList<string> Artists,
-    double? SimilarityPercent,
-    BooruSource Source)
-{
-    /// <summary>The facts of <paramref name="post"/>, found by <paramref name="match"/>, or by its MD5 when <paramref name="match"/> is null (100 %).</summary>
-    public static BooruMatchFacts From(BooruPost post, ReverseSearchMatch? match)
-    {
-        ArgumentNullException.ThrowIfNull(post);
-        return new BooruMatchFacts(
-            post.Rating,
-            post.Characters,
-            post.Copyrights,
-            post.Artists,
-            match is null ? 100 : match.SimilarityPercent,
-            match?.Source ?? BooruSource.DanbooruMd5);
-    }
-}
-
-/// <summary>
-/// A run fact (<see cref="Engine.RunFacts"/>) the booru step sets: each asset's booru match, for the workflow rules'
-/// <c>booru</c> conditions. Absent when the booru step is off or found nothing.
-/// </summary>
-/// <param name="Matches">Asset id → its match.</param>
-public sealed record BooruMatches(IReadOnlyDictionary<Guid, BooruMatchFacts> Matches);
-
-/// <summary>
 /// One asset as the workflow rules see it (the NRules fact): the asset as read, its albums and relevant tags, its
-/// classification status this run, its duplicate group's size, its CLIP scores and its booru match. The rules'
+/// classification status this run, its duplicate group's size, its CLIP scores (the CLIP step's <see cref="ClipLabels"/>)
+/// and its booru result (the booru step's <see cref="BooruTags"/>). The rules'
 /// actions record themselves on the fact (<see cref="Fired"/>); the step resolves them afterwards.
 /// </summary>
 public sealed class WorkflowFact
@@ -87,8 +48,11 @@ public sealed class WorkflowFact
     /// <summary>The CLIP softmax over the label set; null when the asset was not scored this run.</summary>
     public ZeroShotResult? Clip { get; init; }
 
-    /// <summary>The booru match; null when the asset has none.</summary>
-    public BooruMatchFacts? Booru { get; init; }
+    /// <summary>
+    /// The booru step's result for the asset (<see cref="BooruTags.Results"/>); null when the step is off, did not
+    /// select the asset, or its look-ups are still pending.
+    /// </summary>
+    public BooruAssetResult? Booru { get; init; }
 
     /// <summary>Indexes (in <c>workflows.rules</c>) of the rules whose condition held, in firing order.</summary>
     public IReadOnlyList<int> Fired => _fired ?? (IReadOnlyList<int>)[];
@@ -182,14 +146,21 @@ public sealed class WorkflowFact
         return false;
     }
 
-    /// <summary>The booru match has one of <paramref name="ratings"/>.</summary>
+    /// <summary>The booru step's verdict for the asset is one of <paramref name="verdicts"/>.</summary>
+    public static bool BooruVerdictIs(WorkflowFact fact, BooruVerdict[] verdicts)
+    {
+        ArgumentNullException.ThrowIfNull(fact);
+        return fact.Booru is { } b && Array.IndexOf(verdicts, b.Verdict) >= 0;
+    }
+
+    /// <summary>The accepted post has one of <paramref name="ratings"/> (no post, no rating).</summary>
     public static bool BooruRated(WorkflowFact fact, BooruRating[] ratings)
     {
         ArgumentNullException.ThrowIfNull(fact);
-        return fact.Booru is { } b && Array.IndexOf(ratings, b.Rating) >= 0;
+        return fact.Booru is { Rating: { } rating } && Array.IndexOf(ratings, rating) >= 0;
     }
 
-    /// <summary>The booru match's <paramref name="kind"/> tags (characters, copyrights, artists) include one of <paramref name="names"/>.</summary>
+    /// <summary>The accepted post's <paramref name="kind"/> tags (characters, copyrights, artists) include one of <paramref name="names"/>.</summary>
     public static bool BooruHas(WorkflowFact fact, BooruTagKind kind, string[] names)
     {
         ArgumentNullException.ThrowIfNull(fact);
@@ -202,7 +173,7 @@ public sealed class WorkflowFact
         var tags = kind switch
         {
             BooruTagKind.Character => b.Characters,
-            BooruTagKind.Copyright => b.Copyrights,
+            BooruTagKind.Copyright => b.Series,
             _ => b.Artists,
         };
         foreach (var tag in tags)
@@ -216,11 +187,27 @@ public sealed class WorkflowFact
         return false;
     }
 
-    /// <summary>The booru match's similarity lies in [<paramref name="min"/>, <paramref name="max"/>] percent; a match without a score never does.</summary>
+    /// <summary>
+    /// How similar the asset's booru match is, in percent: the accepted candidate's similarity (an exact Danbooru MD5
+    /// match counts as 100), or for a review the best candidate's; null without a match or when the source gives no
+    /// score (ASCII2D).
+    /// </summary>
+    public static double? Similarity(BooruAssetResult result)
+    {
+        ArgumentNullException.ThrowIfNull(result);
+        return result.Verdict switch
+        {
+            BooruVerdict.Accepted => result.SimilarityPercent ?? (result.Source == BooruSource.DanbooruMd5 ? 100 : null),
+            BooruVerdict.Review when result.ReviewCandidates.Count > 0 => result.ReviewCandidates[0].SimilarityPercent,
+            _ => null,
+        };
+    }
+
+    /// <summary>The booru match's similarity (<see cref="Similarity"/>) lies in [<paramref name="min"/>, <paramref name="max"/>] percent; a match without a score never does.</summary>
     public static bool BooruSimilarity(WorkflowFact fact, double min, double max)
     {
         ArgumentNullException.ThrowIfNull(fact);
-        return fact.Booru is { SimilarityPercent: { } s } && s >= min && s <= max;
+        return fact.Booru is { } b && Similarity(b) is { } s && s >= min && s <= max;
     }
 }
 

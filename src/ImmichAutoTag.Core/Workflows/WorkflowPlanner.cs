@@ -3,6 +3,7 @@ using ImmichAutoTag.Core.Classification;
 using ImmichAutoTag.Core.Configuration;
 using ImmichAutoTag.Core.Domain;
 using ImmichAutoTag.Core.Engine;
+using ImmichAutoTag.Core.Enrichment.Booru;
 using ImmichAutoTag.Core.Enrichment.Clip;
 
 namespace ImmichAutoTag.Core.Workflows;
@@ -10,14 +11,14 @@ namespace ImmichAutoTag.Core.Workflows;
 /// <summary>What the workflow rules see besides the library: this run's verdicts and enrichment results.</summary>
 /// <param name="Statuses">Classification status of every asset the run may change (the assets the rules are tested on).</param>
 /// <param name="Clip">The CLIP step's scores; null when it is off.</param>
-/// <param name="Booru">Asset id → its booru match; null until the booru step provides them.</param>
+/// <param name="Booru">The booru step's results (<see cref="BooruTags.Results"/>), asset id → result; null when it is off.</param>
 public sealed record WorkflowInputs(
     IReadOnlyDictionary<Guid, ClassificationStatus> Statuses,
     ClipLabels? Clip = null,
-    IReadOnlyDictionary<Guid, BooruMatchFacts>? Booru = null);
+    IReadOnlyDictionary<Guid, BooruAssetResult>? Booru = null);
 
 /// <summary>The workflow step's plan and where its time went (the benchmark prints the rule engine's share).</summary>
-/// <param name="Plan">Changes (each with the rule that asked for it) and notes.</param>
+/// <param name="Plan">Changes (each with the rule that asked for it), notes, and the workflow tags each asset should carry (<see cref="StepPlan.OwnedTags"/>).</param>
 /// <param name="Facts">Assets the rules were tested on.</param>
 /// <param name="Fired">Rule activations (one per rule and asset whose condition held).</param>
 /// <param name="Compile">Building and compiling the NRules rule set.</param>
@@ -31,7 +32,8 @@ public sealed record WorkflowOutcome(StepPlan Plan, int Facts, int Fired, TimeSp
 /// <list type="number">
 /// <item>Fired rules are ordered by <c>priority</c> (highest first), then by their place in <c>workflows.rules</c>.</item>
 /// <item>Tags: the first rule in that order that adds or removes a tag decides it. Tags the workflows add are the
-/// tool's own: an asset that carries one no fired rule adds any more loses it, so a changed rule converges.</item>
+/// tool's own (<see cref="StepPlan.OwnedTags"/>): an asset that carries one no fired rule adds any more loses it, so a
+/// changed rule converges.</item>
 /// <item>Albums: every fired rule's albums are joined (adding never conflicts); an asset already in an album of
 /// that name is left alone.</item>
 /// <item>Favourite and archive: the first rule in that order that sets the flag decides; no fired rule, no change.</item>
@@ -46,7 +48,7 @@ public sealed class WorkflowPlanner
     private readonly WorkflowsConfig _config;
     private readonly HashSet<string> _owned;
     private readonly ChangeReason[] _reasons;
-    private readonly ChangeReason _noLongerWanted = new(StepName, "no workflow rule adds it any more");
+    private static readonly ChangeReason NoLongerWanted = new(StepName, "no workflow rule adds it any more");
 
     public WorkflowPlanner(WorkflowsConfig config)
     {
@@ -118,12 +120,7 @@ public sealed class WorkflowPlanner
 
         var changes = new List<PlannedChange>();
         var notes = new List<PlanNote>();
-        var tagsByPath = new Dictionary<string, Tag>(StringComparer.Ordinal);
-        foreach (var tag in snapshot.Tags)
-        {
-            tagsByPath.TryAdd(tag.Value, tag);
-        }
-
+        var tags = new WorkflowTags(this, facts.Count);
         var albumWishes = new Dictionary<string, List<(Guid Asset, ChangeReason Reason)>>(StringComparer.Ordinal);
         var fired = 0;
         var order = new List<int>();
@@ -133,7 +130,7 @@ public sealed class WorkflowPlanner
             order.Clear();
             order.AddRange(fact.Fired);
             order.Sort((a, b) => _config.Rules[b].Priority != _config.Rules[a].Priority ? _config.Rules[b].Priority.CompareTo(_config.Rules[a].Priority) : a.CompareTo(b));
-            PlanTags(fact, order, tagsByPath, changes);
+            tags.Decide(fact.Asset.Id, order);
             if (order.Count == 0)
             {
                 continue;
@@ -155,7 +152,7 @@ public sealed class WorkflowPlanner
 
         PlanAlbums(snapshot, planned, albumWishes, changes, notes);
         total.Stop();
-        return new WorkflowOutcome(new StepPlan(changes, notes), facts.Count, fired, compile.Elapsed, engine.Elapsed, total.Elapsed);
+        return new WorkflowOutcome(new StepPlan(changes, notes) { OwnedTags = _owned.Count > 0 ? tags : null }, facts.Count, fired, compile.Elapsed, engine.Elapsed, total.Elapsed);
     }
 
     /// <summary>One fact per asset with a verdict this run (the assets the run may change).</summary>
@@ -183,60 +180,60 @@ public sealed class WorkflowPlanner
                 Status = status,
                 DuplicateCount = asset.DuplicateId is { } g ? duplicates.GetValueOrDefault(g) : 0,
                 Clip = inputs.Clip is { } clip && clip.Scores.TryGetValue(asset.Id, out var score) ? score : null,
-                Booru = inputs.Booru is { } booru && booru.TryGetValue(asset.Id, out var match) ? match : null,
+                // Pending look-ups have no say yet: the rules see no booru result until they finish.
+                Booru = inputs.Booru is { } booru && booru.TryGetValue(asset.Id, out var result) && result.Verdict != BooruVerdict.Pending ? result : null,
             });
         }
 
         return facts;
     }
 
-    private void PlanTags(WorkflowFact fact, List<int> order, Dictionary<string, Tag> tagsByPath, List<PlannedChange> changes)
+    /// <summary>
+    /// The workflow tags each asset the rules were tested on should carry: per tag, the first rule (priority, then
+    /// file order) that adds or removes it decides; a tag no fired rule adds is not wanted. Assets the rules were not
+    /// tested on keep theirs.
+    /// </summary>
+    private sealed class WorkflowTags(WorkflowPlanner planner, int capacity) : OwnedTagPlan(StepName)
     {
-        Dictionary<string, (bool Add, int Rule)>? decided = null;
-        foreach (var index in order)
+        // Null value: tested, no rule decided a tag (most assets of a rerun): nothing allocated for them.
+        private readonly Dictionary<Guid, Dictionary<string, (bool Add, int Rule)>?> _decided = new(capacity);
+
+        public void Decide(Guid assetId, List<int> order)
         {
-            var then = _config.Rules[index].Then;
-            foreach (var tag in then.AddTags)
+            Dictionary<string, (bool Add, int Rule)>? decided = null;
+            foreach (var index in order)
             {
-                (decided ??= new(StringComparer.Ordinal)).TryAdd(TagPath(tag), (true, index));
+                var then = planner._config.Rules[index].Then;
+                foreach (var tag in then.AddTags)
+                {
+                    (decided ??= new(StringComparer.Ordinal)).TryAdd(TagPath(tag), (true, index));
+                }
+
+                foreach (var tag in then.RemoveTags)
+                {
+                    (decided ??= new(StringComparer.Ordinal)).TryAdd(TagPath(tag), (false, index));
+                }
             }
 
-            foreach (var tag in then.RemoveTags)
-            {
-                (decided ??= new(StringComparer.Ordinal)).TryAdd(TagPath(tag), (false, index));
-            }
+            _decided[assetId] = decided;
         }
 
-        var id = fact.Asset.Id;
-        foreach (var tag in fact.Tags)
+        public override bool Owns(string path) => planner._owned.Contains(path);
+
+        public override IReadOnlyCollection<string>? DesiredFor(Guid assetId)
         {
-            if (!_owned.Contains(tag.Value))
+            if (!_decided.TryGetValue(assetId, out var decided))
             {
-                continue;
+                return null;
             }
 
-            if (decided is null || !decided.TryGetValue(tag.Value, out var d))
-            {
-                changes.Add(new RemoveTag(id, tag.Id, tag.Value, _noLongerWanted));
-            }
-            else if (!d.Add)
-            {
-                changes.Add(new RemoveTag(id, tag.Id, tag.Value, _reasons[d.Rule]));
-            }
+            return decided is null ? [] : decided.Where(d => d.Value.Add).Select(d => d.Key).ToList();
         }
 
-        if (decided is null)
-        {
-            return;
-        }
-
-        foreach (var (path, (add, rule)) in decided)
-        {
-            if (add && !fact.Tags.Any(t => string.Equals(t.Value, path, StringComparison.Ordinal)))
-            {
-                changes.Add(new AddTag(id, path, tagsByPath.TryGetValue(path, out var existing) ? existing.Id : null, _reasons[rule]));
-            }
-        }
+        public override ChangeReason ReasonFor(Guid assetId, string path) =>
+            _decided.TryGetValue(assetId, out var decided) && decided is not null && decided.TryGetValue(path, out var d)
+                ? planner._reasons[d.Rule]
+                : NoLongerWanted;
     }
 
     private void PlanFlags(WorkflowFact fact, List<int> order, List<PlannedChange> changes)

@@ -1,5 +1,6 @@
 using ImmichAutoTag.Core.Classification;
 using ImmichAutoTag.Core.Configuration;
+using ImmichAutoTag.Core.Enrichment.Booru;
 using ImmichAutoTag.Core.Enrichment.Clip;
 using ImmichAutoTag.Core.Engine;
 
@@ -7,7 +8,9 @@ namespace ImmichAutoTag.Core.Workflows;
 
 /// <summary>
 /// <c>workflows:</c> as one feature step: it reads the tags its conditions name and the tags it adds (its own), and
-/// plans after classification, on each in-scope asset's verdict and enrichment results (<see cref="WorkflowPlanner"/>).
+/// plans after classification, on each in-scope asset's verdict and the enrichment steps' run facts: the CLIP step's
+/// <see cref="ClipLabels"/> and the booru step's <see cref="BooruTags"/> (<see cref="WorkflowPlanner"/>). Its tags are
+/// owned tags (<see cref="StepPlan.OwnedTags"/>); albums, favourite and archive changes are planned changes.
 /// </summary>
 public sealed class WorkflowStep : IFeatureStep
 {
@@ -61,7 +64,7 @@ public sealed class WorkflowStep : IFeatureStep
         var inputs = new WorkflowInputs(
             facts.Get<ClassificationVerdicts>()?.Statuses ?? Verdicts(facts.Get<AssetPlanning>()),
             facts.Get<ClipLabels>(),
-            facts.Get<BooruMatches>()?.Matches);
+            facts.Get<BooruTags>()?.Results);
         var outcome = _planner.Plan(context.Snapshot, inputs, context.Planned, CancellationToken.None);
         Outcome = outcome;
         facts.Set(outcome);

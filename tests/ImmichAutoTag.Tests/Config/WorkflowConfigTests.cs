@@ -63,6 +63,7 @@ public sealed class WorkflowConfigTests
     [InlineData("        classification: [unknown]\n", 10, "unknown classification status 'unknown'")]
     [InlineData("        taken_from: '2024-13-01'\n", 10, "'2024-13-01' is not a day")]
     [InlineData("        any:\n          - not:\n              booru: {ratings: [nsfw]}\n", 12, "unknown booru rating 'nsfw'")]
+    [InlineData("        booru: {verdicts: [accepted, reveiw]}\n", 10, "unknown booru verdict 'reveiw'")]
     [InlineData("        album_name_patterns: ['(unclosed']\n", 10, "invalid regex")]
     [InlineData("        colour: red\n", 10, "unknown key 'colour'")]
     public void A_bad_condition_is_an_error_at_its_position(string condition, int line, string message)

@@ -59,8 +59,42 @@ public sealed class WorkflowPlannerTests
         public LibrarySnapshot Snapshot() =>
             new(Me, Assets, Albums, Tags, AlbumsOf, TagsOf, 0);
 
-        public WorkflowOutcome Plan(WorkflowsConfig config, ClipLabels? clip = null, IReadOnlyDictionary<Guid, BooruMatchFacts>? booru = null, ChangeList? planned = null) =>
+        public WorkflowOutcome Plan(WorkflowsConfig config, ClipLabels? clip = null, IReadOnlyDictionary<Guid, BooruAssetResult>? booru = null, ChangeList? planned = null) =>
             new WorkflowPlanner(config).Plan(Snapshot(), new WorkflowInputs(Statuses, clip, booru), planned ?? ChangeList.Empty, CancellationToken.None);
+
+        /// <summary>
+        /// The step's planned changes, then the tag additions and removals its owned tags ask for, diffed against each
+        /// asset's tags as the run's planner does (the whole-run path is covered by the engine tests).
+        /// </summary>
+        public List<PlannedChange> Changes(WorkflowOutcome outcome)
+        {
+            var changes = outcome.Plan.Changes.ToList();
+            if (outcome.Plan.OwnedTags is not { } owned)
+            {
+                return changes;
+            }
+
+            foreach (var asset in Assets)
+            {
+                var has = TagsOf.GetValueOrDefault(asset.Id) ?? [];
+                if (owned.DesiredFor(asset.Id) is not { } desired)
+                {
+                    continue;
+                }
+
+                foreach (var path in desired.Where(p => owned.Owns(p) && !has.Any(t => t.Value == p)))
+                {
+                    changes.Add(new AddTag(asset.Id, path, Tags.FirstOrDefault(t => t.Value == path)?.Id, owned.ReasonFor(asset.Id, path)));
+                }
+
+                foreach (var tag in has.Where(t => owned.Owns(t.Value) && !desired.Contains(t.Value)))
+                {
+                    changes.Add(new RemoveTag(asset.Id, tag.Id, tag.Value, owned.ReasonFor(asset.Id, tag.Value)));
+                }
+            }
+
+            return changes;
+        }
     }
 
     [Fact]
@@ -73,7 +107,7 @@ public sealed class WorkflowPlannerTests
 
         var outcome = lib.Plan(config);
 
-        var add = outcome.Plan.Changes.Should().ContainSingle().Subject.Should().BeOfType<AddTag>().Subject;
+        var add = lib.Changes(outcome).Should().ContainSingle().Subject.Should().BeOfType<AddTag>().Subject;
         add.AssetId.Should().Be(meme.Id);
         add.TagPath.Should().Be("wf/funny");
         add.TagId.Should().BeNull("the tag does not exist yet and is created");
@@ -92,7 +126,7 @@ public sealed class WorkflowPlannerTests
         var stale = lib.Add(NewAsset(), tags: [owned]);
         var config = Rules("workflows:\n  rules:\n    - name: memes\n      when: {tags: [meme]}\n      then: {add_tags: [wf/flagged]}\n");
 
-        var changes = lib.Plan(config).Plan.Changes;
+        var changes = lib.Changes(lib.Plan(config));
 
         var removal = changes.Should().ContainSingle().Subject.Should().BeOfType<RemoveTag>().Subject;
         removal.AssetId.Should().Be(stale.Id);
@@ -126,7 +160,7 @@ public sealed class WorkflowPlannerTests
                   then: {add_to_albums: [Screenshots]}
             """);
 
-        var changes = lib.Plan(config).Plan.Changes;
+        var changes = lib.Changes(lib.Plan(config));
 
         changes.OfType<AddAlbumMember>().Select(c => c.AssetId).Should().BeEquivalentTo([screenshot.Id, dcim.Id], "the 2023 one is too old, the video is a video, and one is already in the album");
         changes.OfType<AddAlbumMember>().Should().OnlyContain(c => c.AlbumId == inAlbum.Id);
@@ -140,7 +174,7 @@ public sealed class WorkflowPlannerTests
         lib.Add(NewAsset());
         const string Rule = "  rules:\n    - name: all\n      when: {media_types: [image]}\n      then: {add_to_albums: [New]}\n";
 
-        lib.Plan(Rules("workflows:\n" + Rule)).Plan.Changes.Should().ContainSingle().Which.Should().BeOfType<CreateAlbum>().Which.AssetIds.Should().HaveCount(2);
+        lib.Changes(lib.Plan(Rules("workflows:\n" + Rule))).Should().ContainSingle().Which.Should().BeOfType<CreateAlbum>().Which.AssetIds.Should().HaveCount(2);
 
         var forbidden = lib.Plan(Rules("workflows:\n  create_missing_albums: false\n" + Rule)).Plan;
         forbidden.Changes.Should().BeEmpty();
@@ -168,7 +202,7 @@ public sealed class WorkflowPlannerTests
                   then: {favorite: true}
             """);
 
-        var changes = lib.Plan(config).Plan.Changes;
+        var changes = lib.Changes(lib.Plan(config));
 
         changes.OfType<AddTag>().Should().ContainSingle().Which.TagPath.Should().Be("wf/x", "the higher-priority rule removes the review tag, so it is not added");
         changes.OfType<SetFavorite>().Should().BeEmpty("the higher-priority rule wants it not to be a favourite, which it is not");
@@ -184,7 +218,7 @@ public sealed class WorkflowPlannerTests
                   when: {tags: [meme]}
                   then: {favorite: false}
             """);
-        var set = lib.Plan(reversed).Plan.Changes.OfType<SetFavorite>().Should().ContainSingle().Subject;
+        var set = lib.Changes(lib.Plan(reversed)).OfType<SetFavorite>().Should().ContainSingle().Subject;
         set.AssetId.Should().Be(both.Id);
         set.IsFavorite.Should().BeTrue("on equal priority the rule listed first wins");
         set.Reason.Text.Should().Be("rule 'first'");
@@ -199,7 +233,7 @@ public sealed class WorkflowPlannerTests
         lib.Add(NewAsset(visibility: AssetVisibility.Hidden), tags: [Meme]);
         var config = Rules("workflows:\n  allow_archive: true\n  rules:\n    - name: out\n      when: {tags: [meme], archived: false}\n      then: {archive: true}\n");
 
-        lib.Plan(config).Plan.Changes.Should().ContainSingle().Which.Should().Be(new SetArchived(timeline.Id, true, new ChangeReason("workflows", "rule 'out'")));
+        lib.Changes(lib.Plan(config)).Should().ContainSingle().Which.Should().Be(new SetArchived(timeline.Id, true, new ChangeReason("workflows", "rule 'out'")));
     }
 
     [Fact]
@@ -214,7 +248,7 @@ public sealed class WorkflowPlannerTests
         lib.Assets.Add(outOfScope); // no verdict: the run may not change it, and it does not count
         var config = Rules("workflows:\n  rules:\n    - name: dup\n      when: {classification: [unclassified], in_duplicate_group: true, min_duplicates: 2}\n      then: {add_tags: [wf/dup]}\n    - name: three\n      when: {min_duplicates: 3}\n      then: {add_tags: [wf/three]}\n");
 
-        lib.Plan(config).Plan.Changes.Should().ContainSingle().Which.Should().BeOfType<AddTag>().Which.AssetId.Should().Be(a.Id);
+        lib.Changes(lib.Plan(config)).Should().ContainSingle().Which.Should().BeOfType<AddTag>().Which.AssetId.Should().Be(a.Id);
     }
 
     [Fact]
@@ -232,25 +266,30 @@ public sealed class WorkflowPlannerTests
         var clip = new ClipLabels(new ClipModelId("m"), "style", ["photo", "anime"], [anime.Id, photo.Id], new ClipPipelineResult(scores, 2, 0, new Dictionary<Guid, string>(), new ClipPipelineTimes(default, default, default, default, default)));
         var config = Rules("clip:\n  labels: [{name: photo, prompts: [a]}, {name: anime, prompts: [b]}]\nworkflows:\n  rules:\n    - name: anime\n      when: {clip_label: {label: anime, min_percent: 80}}\n      then: {add_tags: [wf/anime]}\n    - name: unsure\n      when: {clip_label: {label: anime, min_percent: 20, max_percent: 50}}\n      then: {add_tags: [wf/unsure]}\n");
 
-        var adds = lib.Plan(config, clip).Plan.Changes.OfType<AddTag>().Select(c => (c.AssetId, c.TagPath)).ToList();
+        var adds = lib.Changes(lib.Plan(config, clip)).OfType<AddTag>().Select(c => (c.AssetId, c.TagPath)).ToList();
 
         adds.Should().BeEquivalentTo([(anime.Id, "wf/anime"), (photo.Id, "wf/unsure")]);
     }
 
     [Fact]
-    public void Booru_facts_are_conditions()
+    public void Booru_results_are_conditions_with_a_review_judged_by_its_best_candidate_and_pending_look_ups_having_no_say()
     {
         var lib = new Library();
         var exact = lib.Add(NewAsset());
         var weak = lib.Add(NewAsset());
         var explicitOne = lib.Add(NewAsset());
-        lib.Add(NewAsset()); // no match
+        var notFound = lib.Add(NewAsset());
+        var pending = lib.Add(NewAsset());
+        lib.Add(NewAsset()); // not selected by the booru step
         var post = new BooruPost(1, null, BooruRating.General, ["hu_tao_(genshin_impact)"], ["genshin_impact"], ["some_artist"], [], []);
-        var booru = new Dictionary<Guid, BooruMatchFacts>
+        var booru = new Dictionary<Guid, BooruAssetResult>
         {
-            [exact.Id] = BooruMatchFacts.From(post, null),
-            [weak.Id] = BooruMatchFacts.From(post with { Characters = [] }, new ReverseSearchMatch(BooruSource.SauceNao, 62.5, 1, null, [])),
-            [explicitOne.Id] = BooruMatchFacts.From(post with { Rating = BooruRating.Explicit, Copyrights = ["other"] }, new ReverseSearchMatch(BooruSource.Iqdb, 95, 2, null, [])),
+            [exact.Id] = new(exact.Id, "c1", BooruVerdict.Accepted, BooruSource.DanbooruMd5, null, post, []),
+            [weak.Id] = new(weak.Id, "c2", BooruVerdict.Review, null, null, null,
+                [new BooruCandidate(BooruSource.SauceNao, 62.5, 2, []), new BooruCandidate(BooruSource.Iqdb, 55, 3, [])]),
+            [explicitOne.Id] = new(explicitOne.Id, "c3", BooruVerdict.Accepted, BooruSource.Iqdb, 95, post with { Rating = BooruRating.Explicit, Copyrights = ["other"] }, []),
+            [notFound.Id] = new(notFound.Id, "c4", BooruVerdict.NotFound, null, null, null, []),
+            [pending.Id] = new(pending.Id, "c5", BooruVerdict.Pending, null, null, null, []),
         };
         var config = Rules("""
             workflows:
@@ -267,16 +306,26 @@ public sealed class WorkflowPlannerTests
                 - name: character
                   when: {booru: {characters: ['hu_tao_(genshin_impact)'], artists: [some_artist]}}
                   then: {add_tags: [wf/hu_tao]}
+                - name: any match
+                  when: {booru: {}}
+                  then: {add_tags: [wf/matched]}
+                - name: nothing found
+                  when: {booru: {verdicts: [not_found]}}
+                  then: {add_tags: [wf/no_match]}
             """);
 
-        var adds = lib.Plan(config, booru: booru).Plan.Changes.OfType<AddTag>().Select(c => (c.AssetId, c.TagPath)).ToList();
+        var adds = lib.Changes(lib.Plan(config, booru: booru)).OfType<AddTag>().Select(c => (c.AssetId, c.TagPath)).ToList();
 
         adds.Should().BeEquivalentTo([
             (exact.Id, "wf/anime/genshin_impact"),
             (exact.Id, "wf/hu_tao"),
+            (exact.Id, "wf/matched"),
             (weak.Id, "wf/review"),
+            (weak.Id, "wf/matched"),
             (explicitOne.Id, "wf/nsfw"),
             (explicitOne.Id, "wf/hu_tao"),
+            (explicitOne.Id, "wf/matched"),
+            (notFound.Id, "wf/no_match"),
         ]);
     }
 
