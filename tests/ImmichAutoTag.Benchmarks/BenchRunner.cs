@@ -120,7 +120,7 @@ internal static class BenchRunner
         if (options.WorkflowRules > 0 && RuleEngineMilliseconds(Path.Combine(root, "logs")) is { } engineMs)
         {
             await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
-                $"{scenario.Name}: workflow rule engine {engineMs:0} ms of {cpuUsed.TotalMilliseconds:0} ms CPU ({engineMs / cpuUsed.TotalMilliseconds * 100:0.0} %)"));
+                $"{scenario.Name}: workflow rule engine {engineMs:0} ms CPU of the run's {cpuUsed.TotalMilliseconds:0} ms CPU ({engineMs / cpuUsed.TotalMilliseconds * 100:0.0} %)"));
         }
 
         var stats = await fake.AskAsync<RequestStats>("take", ct);
@@ -258,11 +258,11 @@ internal static class BenchRunner
           autotag_conflict: {BenchLibrary.ConflictTag}
         """;
 
-    /// <summary>The workflow step's time ("rule engine N ms") from the newest run folder's plan.txt; null when absent.</summary>
+    /// <summary>The workflow step's CPU time ("rule engine N ms, M ms CPU") from the newest run folder's plan.txt; null when absent.</summary>
     private static double? RuleEngineMilliseconds(string logs)
     {
         var newest = Directory.Exists(logs) ? Directory.GetDirectories(logs).Select(d => Path.Combine(d, "plan.txt")).Where(File.Exists).OrderByDescending(File.GetLastWriteTimeUtc).FirstOrDefault() : null;
-        var match = newest is null ? null : System.Text.RegularExpressions.Regex.Match(File.ReadAllText(newest), "rule engine ([0-9]+) ms");
+        var match = newest is null ? null : System.Text.RegularExpressions.Regex.Match(File.ReadAllText(newest), "rule engine [0-9]+ ms, ([0-9]+) ms CPU");
         return match is { Success: true } ? double.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture) : null;
     }
 

@@ -23,8 +23,12 @@ public sealed record WorkflowInputs(
 /// <param name="Fired">Rule activations (one per rule and asset whose condition held).</param>
 /// <param name="Compile">Building and compiling the NRules rule set.</param>
 /// <param name="Engine">Inserting the facts and firing (NRules).</param>
-/// <param name="Total">The whole step, facts and resolution included.</param>
-public sealed record WorkflowOutcome(StepPlan Plan, int Facts, int Fired, TimeSpan Compile, TimeSpan Engine, TimeSpan Total);
+/// <param name="Total">The whole step, facts and resolution included (wall clock).</param>
+/// <param name="Cpu">
+/// The process's CPU time (user and kernel, every thread) while the step ran: on a busy machine the wall clock
+/// counts other processes' turns, this does not. Nothing else of the run works while the step plans.
+/// </param>
+public sealed record WorkflowOutcome(StepPlan Plan, int Facts, int Fired, TimeSpan Compile, TimeSpan Engine, TimeSpan Total, TimeSpan Cpu = default);
 
 /// <summary>
 /// Plans the workflow rules' actions. The rules are compiled into NRules (<see cref="WorkflowCompiler"/>) and fired
@@ -104,6 +108,7 @@ public sealed class WorkflowPlanner
         ArgumentNullException.ThrowIfNull(inputs);
         ArgumentNullException.ThrowIfNull(planned);
         var total = Stopwatch.StartNew();
+        var cpu = Environment.CpuUsage.TotalTime;
         if (!_config.Enabled || _config.Rules.Count == 0)
         {
             return new WorkflowOutcome(StepPlan.None, 0, 0, TimeSpan.Zero, TimeSpan.Zero, total.Elapsed);
@@ -152,7 +157,7 @@ public sealed class WorkflowPlanner
 
         PlanAlbums(snapshot, planned, albumWishes, changes, notes);
         total.Stop();
-        return new WorkflowOutcome(new StepPlan(changes, notes) { OwnedTags = _owned.Count > 0 ? tags : null }, facts.Count, fired, compile.Elapsed, engine.Elapsed, total.Elapsed);
+        return new WorkflowOutcome(new StepPlan(changes, notes) { OwnedTags = _owned.Count > 0 ? tags : null }, facts.Count, fired, compile.Elapsed, engine.Elapsed, total.Elapsed, Environment.CpuUsage.TotalTime - cpu);
     }
 
     /// <summary>One fact per asset with a verdict this run (the assets the run may change).</summary>

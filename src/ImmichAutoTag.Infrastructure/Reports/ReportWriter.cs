@@ -178,7 +178,7 @@ public static class ReportWriter
         if (result.Workflows is { } workflows)
         {
             var flags = plan.Changes.Groups.FlagUpdates;
-            sb.Append(Inv, $"# Workflows: {workflows.Facts} asset(s) tested, {workflows.Fired} rule activation(s), {flags.Count(f => f.Kind == ChangeKind.FavoriteChanged)} favourite change(s), {flags.Count(f => f.Kind == ChangeKind.ArchiveChanged)} archive change(s); rule engine {workflows.Total.TotalMilliseconds:0} ms (compile {workflows.Compile.TotalMilliseconds:0} ms, NRules insert and fire {workflows.Engine.TotalMilliseconds:0} ms)\n");
+            sb.Append(Inv, $"# Workflows: {workflows.Facts} asset(s) tested, {workflows.Fired} rule activation(s), {flags.Count(f => f.Kind == ChangeKind.FavoriteChanged)} favourite change(s), {flags.Count(f => f.Kind == ChangeKind.ArchiveChanged)} archive change(s); rule engine {workflows.Total.TotalMilliseconds:0} ms, {workflows.Cpu.TotalMilliseconds:0} ms CPU (compile {workflows.Compile.TotalMilliseconds:0} ms, NRules insert and fire {workflows.Engine.TotalMilliseconds:0} ms)\n");
         }
         if (result.StaleQueuePauses.Count > 0)
         {

@@ -101,4 +101,104 @@ public sealed class WorkflowRunTests() : FeatureRunTestBase(Rules, SecondPlanIsE
         HasTag(a, "holiday").Should().BeTrue("the workflows never touch a tag they do not add");
         HasTag(a, "meme").Should().BeTrue();
     }
+
+    [Fact]
+    public async Task Undo_puts_favourite_flags_and_archive_moves_back_a_dry_run_undo_sends_nothing_and_a_flag_changed_since_is_left_alone()
+    {
+        var meme = Asset("meme.jpg");
+        Tag("meme", meme);
+        var bare = Asset("IMG_1.jpg");
+        var other = Asset("IMG_2.jpg");
+        using var cli = new ImmichAutoTag.IntegrationTests.Cli.CliHarness().WithStateFolder();
+        var config = cli.WriteConfig(Config("""
+            workflows:
+              allow_favorite: true
+              allow_archive: true
+              rules:
+                - name: memes out of the timeline
+                  when: {tags: [meme]}
+                  then: {archive: true}
+                - name: unclassified favourites
+                  when: {classification: [unclassified]}
+                  then: {favorite: true}
+            """));
+        var run = await cli.RunAsync("run", "--config", config, "--output", "run");
+        run.ExitCode.Should().Be(0, run.ToString());
+        Server.State.Assets.Single(a => a.Id == meme).Visibility.Should().Be("archive");
+        Server.State.Assets.Where(a => a.Id == bare || a.Id == other).Should().OnlyContain(a => a.IsFavorite);
+        var runId = Path.GetFileName(Directory.GetDirectories(Path.Combine(cli.Root, "run")).Single());
+
+        // The user takes one favourite back by hand: the undo must leave that asset alone.
+        Server.State.SetFavorite(other, false);
+        Server.Requests.Clear();
+        var dry = await cli.RunAsync("undo", runId, "--config", config, "--output", "run");
+
+        dry.ExitCode.Should().Be(0, dry.ToString());
+        Server.Requests.WriteCount.Should().Be(0, "an undo without --yes is a dry run");
+        dry.Out.Should().Contain("would revert: move meme.jpg back to the timeline")
+            .And.Contain("would revert: unmark IMG_1.jpg as favourite again")
+            .And.NotContain("would revert: unmark IMG_2.jpg");
+        Server.State.Assets.Single(a => a.Id == meme).Visibility.Should().Be("archive");
+
+        var undo = await cli.RunAsync("undo", runId, "--yes", "--config", config, "--output", "run");
+
+        undo.ExitCode.Should().Be(0, undo.ToString());
+        undo.Out.Should().Contain("left alone: favourite flag of IMG_2.jpg set to true: the favourite flag changed again since (it is off)");
+        Server.State.Assets.Single(a => a.Id == meme).Visibility.Should().Be("timeline");
+        Server.State.Assets.Single(a => a.Id == bare).IsFavorite.Should().BeFalse();
+        Server.State.Assets.Single(a => a.Id == other).IsFavorite.Should().BeFalse();
+    }
+
+    /// <summary>The yaml of the docs page's worked example under <paramref name="heading"/>, and the text block after it (its plan), if any.</summary>
+    private static (string Yaml, string? Plan) DocsExample(string heading)
+    {
+        var dir = new DirectoryInfo(AppContext.BaseDirectory);
+        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "ImmichAutoTag.sln")))
+        {
+            dir = dir.Parent;
+        }
+
+        var page = File.ReadAllText(Path.Combine(dir?.FullName ?? throw new InvalidOperationException("repository root not found"), "docs", "workflows.md")).ReplaceLineEndings("\n");
+        var section = page[page.IndexOf("### " + heading + "\n", StringComparison.Ordinal)..];
+        var next = section.IndexOf("\n### ", 4, StringComparison.Ordinal);
+        section = next < 0 ? section : section[..next];
+        static string? Block(string text, string lang)
+        {
+            var start = text.IndexOf("```" + lang + "\n", StringComparison.Ordinal);
+            return start < 0 ? null : text[(start + lang.Length + 4)..text.IndexOf("\n```", start + 3, StringComparison.Ordinal)];
+        }
+
+        return (Block(section, "yaml")!, Block(section, "text"));
+    }
+
+    /// <summary>Links carry the fake's port and random asset ids, the rule engine's line its times: the page writes them as &lt;link&gt; and N.</summary>
+    private static string Masked(string text) =>
+        System.Text.RegularExpressions.Regex.Replace(
+            System.Text.RegularExpressions.Regex.Replace(text, @"http://[0-9.:]+/photos/[0-9a-f-]{36}", "<link>"),
+            @"\d+ ms", "N ms");
+
+    [Fact]
+    public async Task The_screenshots_example_of_the_docs_page_plans_what_the_page_shows_and_converges()
+    {
+        var at = new DateTimeOffset(2024, 5, 1, 10, 15, 0, TimeSpan.Zero);
+        var phone = Asset("Screenshot_20240501-101500.png", at, "/photos/phone/Screenshot_20240501-101500.png");
+        Asset("scr_0001.png", at, "/photos/desktop/scr_0001.png");
+        Asset("capture.png", at, "/photos/desktop/screenshots/capture.png");
+        Asset("Screenshot_20190704.png", T0, "/photos/phone/Screenshot_20190704.png");
+        Asset("IMG_0001.jpg", at, "/photos/phone/IMG_0001.jpg");
+        var (yaml, shown) = DocsExample("Screenshots into an album");
+        var workflows = yaml[yaml.IndexOf("workflows:", StringComparison.Ordinal)..];
+
+        var runs = await RunThriceAsync(Config(workflows));
+
+        shown.Should().NotBeNull("the page shows this example's plan");
+        var plan = Masked(runs.Plan);
+        foreach (var line in shown!.Split('\n'))
+        {
+            plan.Should().Contain(line + "\n");
+        }
+
+        var album = Server.State.Albums.Single(a => a.Name == "Screenshots");
+        Server.State.AlbumAssetIds(album.Id).Should().HaveCount(3).And.Contain(phone);
+    }
 }
