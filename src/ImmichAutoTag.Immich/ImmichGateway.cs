@@ -131,6 +131,8 @@ public sealed partial class ImmichGateway : IImmichConnection
             DateTimeOriginal = update.DateTimeOriginal,
             DuplicateId = update.DuplicateId?.ToString(),
             Description = update.Description,
+            IsFavorite = update.IsFavorite,
+            Visibility = update.Visibility is { } visibility ? Map(visibility) : null,
         };
         return CallAsync("updateAssets", async t => await _client.UpdateAssetsAsync(body, t).ConfigureAwait(false), ct);
     }

@@ -8,10 +8,11 @@ namespace ImmichAutoTag.Benchmarks;
 /// <param name="Verbose">Print the CLI's own output for every scenario.</param>
 /// <param name="Keep">Keep the temporary folder with the CLI's run folders (logs, plans, reports) for inspection.</param>
 /// <param name="AllocationTypes">Print this many types with the most sampled allocation bytes per scenario (0: do not sample).</param>
-internal sealed record BenchOptions(int Assets, string? JsonPath, bool Check, int Seed, bool Verbose, bool Keep, int AllocationTypes = 0)
+/// <param name="WorkflowRules">Generated workflow rules added to the config (0: none).</param>
+internal sealed record BenchOptions(int Assets, string? JsonPath, bool Check, int Seed, bool Verbose, bool Keep, int AllocationTypes = 0, int WorkflowRules = 0)
 {
     public const string Usage =
-        "usage: dotnet run -c Release --project tests/ImmichAutoTag.Benchmarks -- --assets N [--json FILE] [--check] [--seed S] [--keep] [--allocation-types N] [-v]";
+        "usage: dotnet run -c Release --project tests/ImmichAutoTag.Benchmarks -- --assets N [--json FILE] [--check] [--seed S] [--keep] [--allocation-types N] [--workflow-rules N] [-v]";
 
     /// <summary>Rerun requests allowed above the floor before <c>--check</c> fails.</summary>
     public const int RerunSlack = 10;
@@ -23,6 +24,7 @@ internal sealed record BenchOptions(int Assets, string? JsonPath, bool Check, in
         bool check = false, verbose = false, keep = false;
         var seed = 42;
         var allocationTypes = 0;
+        var workflowRules = 0;
         error = null;
         for (var i = 0; i < args.Count; i++)
         {
@@ -31,6 +33,7 @@ internal sealed record BenchOptions(int Assets, string? JsonPath, bool Check, in
                 case "--assets" when i + 1 < args.Count && int.TryParse(args[i + 1], NumberStyles.None, CultureInfo.InvariantCulture, out assets) && assets > 0:
                 case "--seed" when i + 1 < args.Count && int.TryParse(args[i + 1], NumberStyles.None, CultureInfo.InvariantCulture, out seed):
                 case "--allocation-types" when i + 1 < args.Count && int.TryParse(args[i + 1], NumberStyles.None, CultureInfo.InvariantCulture, out allocationTypes):
+                case "--workflow-rules" when i + 1 < args.Count && int.TryParse(args[i + 1], NumberStyles.None, CultureInfo.InvariantCulture, out workflowRules):
                     i++;
                     break;
                 case "--json" when i + 1 < args.Count:
@@ -51,6 +54,6 @@ internal sealed record BenchOptions(int Assets, string? JsonPath, bool Check, in
             }
         }
 
-        return new BenchOptions(assets, json, check, seed, verbose, keep, allocationTypes);
+        return new BenchOptions(assets, json, check, seed, verbose, keep, allocationTypes, workflowRules);
     }
 }

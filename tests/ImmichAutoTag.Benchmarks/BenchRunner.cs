@@ -34,7 +34,7 @@ internal static class BenchRunner
             await output.WriteLineAsync(string.Create(inv,
                 $"Library: {options.Assets} assets, {fake.Ready.Albums} albums, built in {fake.Ready.BuildSeconds:F1} s (fake ready after {Stopwatch.GetElapsedTime(started).TotalSeconds:F1} s)"));
             var config = Path.Combine(root, "config.yaml");
-            await File.WriteAllTextAsync(config, Config(fake.Ready.Url, fake.Ready.ApiKey), ct);
+            await File.WriteAllTextAsync(config, Config(fake.Ready.Url, fake.Ready.ApiKey) + WorkflowRules(options.WorkflowRules), ct);
 
             var runs = new List<ScenarioResult>();
             foreach (var scenario in Scenarios)
@@ -116,6 +116,12 @@ internal static class BenchRunner
         var allocatedUsed = GC.GetTotalAllocatedBytes(precise: true) - allocated;
         var gen2Used = GC.CollectionCount(2) - gen2;
         var topTypes = sampler?.Stop(options.AllocationTypes);
+
+        if (options.WorkflowRules > 0 && RuleEngineMilliseconds(Path.Combine(root, "logs")) is { } engineMs)
+        {
+            await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
+                $"{scenario.Name}: workflow rule engine {engineMs:0} ms CPU of the run's {cpuUsed.TotalMilliseconds:0} ms CPU ({engineMs / cpuUsed.TotalMilliseconds * 100:0.0} %)"));
+        }
 
         var stats = await fake.AskAsync<RequestStats>("take", ct);
         var after = await fake.AskAsync<LibraryFacts>("inspect", ct);
@@ -204,6 +210,39 @@ internal static class BenchRunner
         return failures.Count == 0 ? 0 : 1;
     }
 
+    /// <summary>
+    /// <paramref name="count"/> generated workflow rules, cycling through the kinds of condition (file name, folder,
+    /// album, media type, dates, classification, duplicates, favourite, nested any/not); each adds its own tag.
+    /// </summary>
+    internal static string WorkflowRules(int count)
+    {
+        if (count == 0)
+        {
+            return string.Empty;
+        }
+
+        string[] conditions =
+        [
+            "{file_name_patterns: ['^IMG_1']}",
+            "{folder_patterns: ['/2019']}",
+            "{album_name_patterns: ['^2020']}",
+            "{media_types: [video]}",
+            "{taken_from: '2021-01-01', taken_to: '2021-06-30'}",
+            "{classification: [conflict]}",
+            "{in_duplicate_group: true}",
+            "{favorite: true, media_types: [image]}",
+            "{any: [{file_name_patterns: ['5\\.jpg$']}, {not: {media_types: [image]}}]}",
+            "{all: [{classification: [unclassified]}, {file_name_patterns: ['7']}]}",
+        ];
+        var text = new StringBuilder("\nworkflows:\n  rules:\n");
+        for (var i = 0; i < count; i++)
+        {
+            text.Append(CultureInfo.InvariantCulture, $"    - name: rule {i}\n      when: {conditions[i % conditions.Length]}\n      then: {{add_tags: [bench_workflow/rule_{i}]}}\n");
+        }
+
+        return text.ToString();
+    }
+
     private static string Config(string url, string apiKey) => $"""
         server:
           url: {url}
@@ -218,6 +257,14 @@ internal static class BenchRunner
           autotag_unknown: {BenchLibrary.UnknownTag}
           autotag_conflict: {BenchLibrary.ConflictTag}
         """;
+
+    /// <summary>The workflow step's CPU time ("rule engine N ms, M ms CPU") from the newest run folder's plan.txt; null when absent.</summary>
+    private static double? RuleEngineMilliseconds(string logs)
+    {
+        var newest = Directory.Exists(logs) ? Directory.GetDirectories(logs).Select(d => Path.Combine(d, "plan.txt")).Where(File.Exists).OrderByDescending(File.GetLastWriteTimeUtc).FirstOrDefault() : null;
+        var match = newest is null ? null : System.Text.RegularExpressions.Regex.Match(File.ReadAllText(newest), "rule engine [0-9]+ ms, ([0-9]+) ms CPU");
+        return match is { Success: true } ? double.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture) : null;
+    }
 
     private static string Table(IReadOnlyList<ScenarioResult> runs)
     {

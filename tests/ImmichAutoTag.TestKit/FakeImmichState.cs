@@ -317,6 +317,15 @@ public sealed partial class FakeImmichState
         }
     }
 
+    /// <summary>The user sets or clears an asset's favourite flag (as the web app does).</summary>
+    public void SetFavorite(Guid assetId, bool favorite)
+    {
+        lock (_gate)
+        {
+            RequireAsset(assetId).IsFavorite = favorite;
+        }
+    }
+
     public Guid AddDuplicateGroup(IEnumerable<Guid> assetIds) => AddDuplicateGroupWithId(Guid.NewGuid(), assetIds);
 
     internal Guid AddDuplicateGroupWithId(Guid id, IEnumerable<Guid> assetIds)

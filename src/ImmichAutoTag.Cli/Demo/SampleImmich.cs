@@ -201,7 +201,14 @@ internal sealed class SampleImmich : IImmichConnection
         foreach (var id in update.Ids)
         {
             var asset = AssetById(id);
-            var changed = asset with { UpdatedAt = _time.GetUtcNow(), DuplicateId = update.DuplicateId ?? asset.DuplicateId };
+            var changed = asset with
+            {
+                UpdatedAt = _time.GetUtcNow(),
+                DuplicateId = update.DuplicateId ?? asset.DuplicateId,
+                IsFavorite = update.IsFavorite ?? asset.IsFavorite,
+                Visibility = update.Visibility ?? asset.Visibility,
+                IsArchived = update.Visibility is { } visibility ? visibility == AssetVisibility.Archive : asset.IsArchived,
+            };
             if (update.DateTimeOriginal is { } date && DateTimeOffset.TryParse(date, System.Globalization.CultureInfo.InvariantCulture, out var taken))
             {
                 changed = changed with { FileCreatedAt = taken, LocalDateTime = taken };

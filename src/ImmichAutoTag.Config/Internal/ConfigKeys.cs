@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using System.Linq.Expressions;
 using System.Reflection;
 using ImmichAutoTag.Core.Configuration;
@@ -497,6 +498,228 @@ internal static class ConfigKeys
         Desc(null, "Style labels"),
     ]);
 
+    public static readonly BlockSpec WorkflowClipLabel = new("workflow_clip_label", true,
+        "The CLIP probability of one label lies within bounds (the asset must have been scored by the clip step this run).",
+    [
+        S("label", "A label of clip.labels (e.g. anime).") with { Required = true, Field = F<WorkflowClipConditionConfig>(c => c.Label) },
+        I("min_percent", "Smallest probability, in percent.") with
+        {
+            Minimum = 0, Maximum = 100, Nullable = true, Field = F<WorkflowClipConditionConfig>(c => c.MinPercent), DumpOmitsEmpty = true,
+        },
+        I("max_percent", "Largest probability, in percent.") with
+        {
+            Minimum = 0, Maximum = 100, Nullable = true, Field = F<WorkflowClipConditionConfig>(c => c.MaxPercent), DumpOmitsEmpty = true,
+        },
+        Desc(null),
+    ]);
+
+    public static readonly BlockSpec WorkflowBooru = new("workflow_booru", true,
+        "The asset's booru result (from the booru step this run); every key written must hold. Without verdicts, an asset without a match (accepted, or candidates to review) never matches.",
+    [
+        L("verdicts", "The booru step's verdict is one of: accepted, review (candidates between a source's review and accept bars), not_found. Left out: accepted or review.") with
+        {
+            Field = F<WorkflowBooruConditionConfig>(b => b.Verdicts), DumpOmitsEmpty = true,
+        },
+        L("ratings", "The accepted post's rating is one of: general, sensitive, questionable, explicit (or g, s, q, e).") with
+        {
+            Field = F<WorkflowBooruConditionConfig>(b => b.Ratings), DumpOmitsEmpty = true,
+        },
+        L("characters", "The post has one of these character tags (Danbooru spelling, e.g. hu_tao_(genshin_impact)).") with
+        {
+            Field = F<WorkflowBooruConditionConfig>(b => b.Characters), DumpOmitsEmpty = true,
+        },
+        L("copyrights", "The post has one of these copyright (series) tags.") with
+        {
+            Field = F<WorkflowBooruConditionConfig>(b => b.Copyrights), DumpOmitsEmpty = true,
+        },
+        L("artists", "The post has one of these artist tags.") with { Field = F<WorkflowBooruConditionConfig>(b => b.Artists), DumpOmitsEmpty = true },
+        I("min_similarity", "The match is at least this similar, in percent: the accepted candidate (an exact MD5 match counts as 100), or a review's best candidate.") with
+        {
+            Minimum = 0, Maximum = 100, Nullable = true, Field = F<WorkflowBooruConditionConfig>(b => b.MinSimilarity), DumpOmitsEmpty = true,
+        },
+        I("max_similarity", "The match is at most this similar, in percent (a match without a score never matches).") with
+        {
+            Minimum = 0, Maximum = 100, Nullable = true, Field = F<WorkflowBooruConditionConfig>(b => b.MaxSimilarity), DumpOmitsEmpty = true,
+        },
+        Desc(null),
+    ]);
+
+    public static readonly BlockSpec WorkflowCondition = Recursive("workflow_condition", true,
+        "A condition over one asset. Every key written must hold (AND); all, any and not nest conditions. A condition with no key holds for every asset.",
+        self =>
+        [
+            ML("all", self, "Every one of these conditions holds.") with { Field = F<WorkflowConditionConfig>(c => c.All), DumpOmitsEmpty = true },
+            ML("any", self, "At least one of these conditions holds.") with { Field = F<WorkflowConditionConfig>(c => c.Any), DumpOmitsEmpty = true },
+            M("not", self, "This condition does not hold.") with { Field = F<WorkflowConditionConfig>(c => c.Not), DumpOmitsEmpty = true },
+            L("album_name_patterns", "The asset is in an album whose name one of these regexes (Python syntax) matches at its start.") with
+            {
+                Field = F<WorkflowConditionConfig>(c => c.AlbumNamePatterns), Pattern = PatternKind.AlbumName, DumpOmitsEmpty = true,
+            },
+            L("tags", "The asset carries one of these tags: a leaf name, or a full path with '/'.") with
+            {
+                Field = F<WorkflowConditionConfig>(c => c.Tags), DumpOmitsEmpty = true,
+            },
+            L("media_types", "The asset's type is one of: image, video, audio, other.") with
+            {
+                Field = F<WorkflowConditionConfig>(c => c.MediaTypes), DumpOmitsEmpty = true,
+            },
+            S("taken_from", "First local capture day, YYYY-MM-DD, inclusive.") with
+            {
+                SchemaPattern = "^[0-9]{4}-[0-9]{2}-[0-9]{2}$", Field = F<WorkflowConditionConfig>(c => c.TakenFrom), DumpOmitsEmpty = true,
+            },
+            S("taken_to", "Last local capture day, YYYY-MM-DD, inclusive.") with
+            {
+                SchemaPattern = "^[0-9]{4}-[0-9]{2}-[0-9]{2}$", Field = F<WorkflowConditionConfig>(c => c.TakenTo), DumpOmitsEmpty = true,
+            },
+            L("file_name_patterns", "Case-insensitive regexes (Python syntax) searched in the file name.") with
+            {
+                Field = F<WorkflowConditionConfig>(c => c.FileNamePatterns), Pattern = PatternKind.PathSearch, DumpOmitsEmpty = true,
+            },
+            L("folder_patterns", "Case-insensitive regexes (Python syntax) searched in the folder part of the original path.") with
+            {
+                Field = F<WorkflowConditionConfig>(c => c.FolderPatterns), Pattern = PatternKind.PathSearch, DumpOmitsEmpty = true,
+            },
+            NB("favorite", "The asset is a favourite (true) or not (false).") with { Field = F<WorkflowConditionConfig>(c => c.Favorite) },
+            NB("archived", "The asset is archived (true) or not (false).") with { Field = F<WorkflowConditionConfig>(c => c.Archived) },
+            NB("in_duplicate_group", "The asset shares an Immich duplicate group with another asset of the run (true) or not (false).") with
+            {
+                Field = F<WorkflowConditionConfig>(c => c.InDuplicateGroup),
+            },
+            I("min_duplicates", "Its duplicate group holds at least this many of the run's assets.") with
+            {
+                Minimum = 2, Maximum = 1000000, Nullable = true, Field = F<WorkflowConditionConfig>(c => c.MinDuplicates), DumpOmitsEmpty = true,
+            },
+            L("classification", "The asset's classification status this run is one of: classified, unclassified, conflict.") with
+            {
+                Field = F<WorkflowConditionConfig>(c => c.Classification), DumpOmitsEmpty = true,
+            },
+            M("clip_label", WorkflowClipLabel, WorkflowClipLabel.Help) with { Field = F<WorkflowConditionConfig>(c => c.ClipLabel), DumpOmitsEmpty = true },
+            M("booru", WorkflowBooru, WorkflowBooru.Help) with { Field = F<WorkflowConditionConfig>(c => c.Booru), DumpOmitsEmpty = true },
+            Desc(null),
+        ]);
+
+    public static readonly BlockSpec WorkflowActions = new("workflow_actions", true, "What to do with each asset the condition holds for; at least one action.",
+    [
+        L("add_tags", "Tags to add (full paths, created when missing). The workflows own them: an asset no rule gives one to any more loses it.") with
+        {
+            Field = F<WorkflowActionsConfig>(a => a.AddTags), DumpOmitsEmpty = true,
+        },
+        L("remove_tags", "Tags to take off: only tags some workflow rule adds (the tool's own).") with
+        {
+            Field = F<WorkflowActionsConfig>(a => a.RemoveTags), DumpOmitsEmpty = true,
+        },
+        L("add_to_albums", "Albums to add the asset to, by name (created when missing and workflows.create_missing_albums allows it).") with
+        {
+            Field = F<WorkflowActionsConfig>(a => a.AddToAlbums), DumpOmitsEmpty = true,
+        },
+        NB("favorite", "Mark as favourite (true) or not (false); needs workflows.allow_favorite.") with { Field = F<WorkflowActionsConfig>(a => a.Favorite) },
+        NB("archive", "Archive (true) or bring back to the timeline (false); needs workflows.allow_archive. Hidden and locked assets are never moved.") with
+        {
+            Field = F<WorkflowActionsConfig>(a => a.Archive),
+        },
+        Desc(null),
+    ]);
+
+    public static readonly BlockSpec WorkflowRule = new("workflow_rule", true, "One named when/then rule.",
+    [
+        S("name", "Unique name; the plan, reports and changes.jsonl show it as the reason of each change.") with
+        {
+            Required = true, Field = F<WorkflowRuleConfig>(r => r.Name),
+        },
+        I("priority", "When two rules disagree about one tag, favourite flag or archive state of an asset, the higher priority wins (then the rule listed first).", 0) with
+        {
+            Minimum = -1000, Maximum = 1000, Field = F<WorkflowRuleConfig>(r => r.Priority),
+        },
+        M("when", WorkflowCondition, "The condition.") with { Required = true, Field = F<WorkflowRuleConfig>(r => r.When) },
+        M("then", WorkflowActions, WorkflowActions.Help) with { Required = true, Field = F<WorkflowRuleConfig>(r => r.Then) },
+        Desc(F<WorkflowRuleConfig>(r => r.Description)),
+    ]);
+
+    public static readonly BlockSpec Workflows = new("workflows", true,
+        "User-defined when/then rules, compiled into an NRules rule set each run and tested on every asset the run may change, after classification. Their changes go through the same plan, dry run and reports as the rest (the reason names the rule).",
+    [
+        B("enabled", "Run the rules.", true) with
+        {
+            Example = "false  # the example rules below are off; true runs them", Field = F<WorkflowsConfig>(w => w.Enabled),
+        },
+        B("allow_favorite", "Let then.favorite change favourite flags (PUT /assets, needs asset.update).", false) with
+        {
+            Field = F<WorkflowsConfig>(w => w.AllowFavorite),
+        },
+        B("allow_archive", "Let then.archive move assets between the timeline and the archive (PUT /assets, needs asset.update).", false) with
+        {
+            Field = F<WorkflowsConfig>(w => w.AllowArchive),
+        },
+        B("create_missing_albums", "then.add_to_albums creates an album when none has that name.", true) with
+        {
+            Field = F<WorkflowsConfig>(w => w.CreateMissingAlbums),
+        },
+        ML("rules", WorkflowRule, "The rules, in order (the order breaks priority ties).") with
+        {
+            Field = F<WorkflowsConfig>(w => w.Rules),
+            Example = """
+                # Memes leave the timeline: tagged meme, or in a meme album, and not a favourite
+                # (archive needs allow_archive: true).
+                - name: memes out of the timeline
+                  when:
+                    any:
+                      - tags: [meme]
+                      - album_name_patterns: ['^Memes']
+                    favorite: false
+                    archived: false
+                  then:
+                    add_tags: [autotag_workflow/archived_meme]
+                    archive: true
+                # Phone screenshots from 2020 on go into one album.
+                - name: screenshots album
+                  when:
+                    media_types: [image]
+                    file_name_patterns: ['^screenshot', '^scr_']
+                    folder_patterns: ['/screenshots']
+                    taken_from: '2020-01-01'
+                    taken_to: '2030-12-31'
+                    description: Screenshot file names
+                  then:
+                    add_to_albums: [Screenshots]
+                    description: Created when missing
+                # Anime pictures by series, from the booru match (needs the booru step).
+                - name: anime by series
+                  priority: 10
+                  when:
+                    all:
+                      - clip_label: {label: anime, min_percent: 60, max_percent: 100, description: CLIP is sure enough}
+                      - booru:
+                          ratings: [general, sensitive]
+                          copyrights: [genshin_impact]
+                          characters: [hu_tao_(genshin_impact)]
+                          min_similarity: 90
+                          description: A close match
+                    classification: [unclassified]
+                  then:
+                    add_tags: [autotag_workflow/anime/genshin_impact]
+                    remove_tags: [autotag_workflow/review]
+                # Pictures by artists you follow become favourites (needs allow_favorite: true).
+                - name: favourite artists
+                  when:
+                    booru: {artists: [example_artist]}
+                  then:
+                    favorite: true
+                # Weak booru matches (candidates below the accept bar) and duplicates wait for a look.
+                - name: review queue
+                  when:
+                    any:
+                      - booru: {verdicts: [review], max_similarity: 80}
+                      - in_duplicate_group: true
+                        min_duplicates: 3
+                    not: {tags: [reviewed]}
+                  then:
+                    add_tags: [autotag_workflow/review]
+                  description: Look at these by hand
+                """,
+        },
+        Desc(null, "My own rules"),
+    ]);
+
     public static readonly BlockSpec PathMapping = new("path_mapping", true, "One library folder: Immich's path prefix and where the tool sees the same folder.",
     [
         S("immich_path", "The prefix of the assets' originalPath in Immich (a library import path or a folder below it).") with
@@ -701,6 +924,7 @@ internal static class ConfigKeys
         },
         M("tag_album_sync", TagAlbumSync, TagAlbumSync.Help) with { Extension = true, Field = F<AutoTagConfig>(c => c.TagAlbumSync) },
         M("clip", Clip, Clip.Help) with { Extension = true, Field = F<AutoTagConfig>(c => c.Clip) },
+        M("workflows", Workflows, Workflows.Help) with { Extension = true, Field = F<AutoTagConfig>(c => c.Workflows) },
         M("sidecars", Sidecars, Sidecars.Help) with { Extension = true, Field = F<AutoTagConfig>(c => c.Sidecars) },
         M("corrections", Corrections, Corrections.Help) with { Extension = true, Field = F<AutoTagConfig>(c => c.Corrections) },
         M("booru", Booru, Booru.Help) with { Extension = true, Field = F<AutoTagConfig>(c => c.Booru) },
@@ -734,6 +958,7 @@ internal static class ConfigKeys
         var problems = new List<string>();
         var claimed = notFromKeys.Select(p => (p.DeclaringType, p.Name)).ToHashSet();
         var records = new List<Type>();
+        var visited = new HashSet<(BlockSpec, Type)>();
         Visit(root, rootRecord, "");
         foreach (var record in records.Distinct())
         {
@@ -750,6 +975,12 @@ internal static class ConfigKeys
 
         void Visit(BlockSpec block, Type record, string prefix)
         {
+            // A block nested in itself binds to the same record again: checked once.
+            if (!visited.Add((block, record)))
+            {
+                return;
+            }
+
             records.Add(record);
             foreach (var key in block.Keys)
             {
@@ -787,18 +1018,61 @@ internal static class ConfigKeys
     /// <summary>Every key path, list items written as <c>[]</c> (e.g. <c>classification.rules[].tag_names</c>).</summary>
     public static IReadOnlyList<string> AllPaths() => [.. Walk().Select(k => k.Path)];
 
-    /// <summary>Every key with its path and the block it belongs to, depth first in file order.</summary>
-    public static IEnumerable<(string Path, BlockSpec Block, KeySpec Key)> Walk() => Walk(Root, "");
-
-    private static IEnumerable<(string Path, BlockSpec Block, KeySpec Key)> Walk(BlockSpec block, string prefix)
+    /// <summary>
+    /// The descriptor path (as <see cref="AllPaths"/> lists it) of a key written at <paramref name="path"/> in a file:
+    /// inside a block nested in itself the nesting folds away (<c>workflows.rules[].when.any[].tags</c> is
+    /// <c>workflows.rules[].when.tags</c>). A path the descriptor does not know comes back unchanged.
+    /// </summary>
+    public static string DescriptorPath(string path)
     {
+        ArgumentNullException.ThrowIfNull(path);
+        var seen = new List<(BlockSpec Block, string Prefix)> { (Root, "") };
+        var block = Root;
+        var prefix = "";
+        var result = path;
+        foreach (var segment in path.Split('.'))
+        {
+            var item = segment.EndsWith("[]", StringComparison.Ordinal);
+            if (block.Find(item ? segment[..^2] : segment) is not { } key)
+            {
+                return path;
+            }
+
+            result = (prefix.Length == 0 ? key.Name : $"{prefix}.{key.Name}") + (item ? "[]" : "");
+            prefix = result;
+            if (key.Child is { } child)
+            {
+                var index = seen.FindIndex(s => ReferenceEquals(s.Block, child));
+                if (index >= 0)
+                {
+                    prefix = seen[index].Prefix;
+                }
+                else
+                {
+                    seen.Add((child, result));
+                }
+
+                block = child;
+            }
+        }
+
+        return result;
+    }
+
+    /// <summary>Every key with its path and the block it belongs to, depth first in file order.</summary>
+    /// <remarks>A block nested in itself (a condition's all/any/not) is listed once: the walk does not enter it again.</remarks>
+    public static IEnumerable<(string Path, BlockSpec Block, KeySpec Key)> Walk() => Walk(Root, "", ImmutableStack<BlockSpec>.Empty);
+
+    private static IEnumerable<(string Path, BlockSpec Block, KeySpec Key)> Walk(BlockSpec block, string prefix, ImmutableStack<BlockSpec> enclosing)
+    {
+        var path0 = enclosing.Push(block);
         foreach (var key in block.Keys)
         {
             var path = prefix.Length == 0 ? key.Name : $"{prefix}.{key.Name}";
             yield return (path, block, key);
-            if (key.Child is { } child)
+            if (key.Child is { } child && !path0.Any(b => ReferenceEquals(b, child)))
             {
-                foreach (var inner in Walk(child, key.Kind == KeyKind.MapList ? path + "[]" : path))
+                foreach (var inner in Walk(child, key.Kind == KeyKind.MapList ? path + "[]" : path, path0))
                 {
                     yield return inner;
                 }
@@ -845,6 +1119,21 @@ internal static class ConfigKeys
     internal static KeySpec L(string name, string help) => new(name, KeyKind.StringList, help) { Nullable = true };
 
     internal static KeySpec M(string name, BlockSpec child, string help) => new(name, KeyKind.Map, help, child) { Nullable = true };
+
+    /// <summary>A bool that is left unset (null) unless written: a condition or action that applies only when given.</summary>
+    internal static KeySpec NB(string name, string help) => new(name, KeyKind.Bool, help) { DumpOmitsEmpty = true };
+
+    /// <summary>
+    /// A block whose keys may hold the block itself (nested conditions): <paramref name="keys"/> receives the block,
+    /// so the shape is still described once. Walks stop where a block repeats on its own path.
+    /// </summary>
+    internal static BlockSpec Recursive(string name, bool strict, string help, Func<BlockSpec, IEnumerable<KeySpec>> keys)
+    {
+        var list = new List<KeySpec>();
+        var block = new BlockSpec(name, strict, help, list);
+        list.AddRange(keys(block));
+        return block;
+    }
 
     internal static KeySpec ML(string name, BlockSpec child, string help) =>
         new(name, KeyKind.MapList, help, child) { Nullable = true, HasDefault = true, Default = Array.Empty<string>() };

@@ -26,6 +26,10 @@ internal sealed class ConfigValidator(Diagnostics diag, Func<string, string?> en
             [ConfigKeys.AlbumPermissions] = (raw, r) => CheckPermissions(raw, (AlbumPermissionsConfig)r),
             [ConfigKeys.TagAlbumSync] = (raw, r) => CheckTagAlbumSync(raw, (TagAlbumSyncConfig)r),
             [ConfigKeys.Clip] = (raw, r) => CheckClip(raw, (ClipConfig)r),
+            [ConfigKeys.WorkflowCondition] = (raw, r) => CheckCondition(raw, r),
+            [ConfigKeys.WorkflowBooru] = (raw, r) => CheckWorkflowBooru(raw, r),
+            [ConfigKeys.WorkflowRule] = (raw, r) => CheckWorkflowRule(raw, (WorkflowRuleConfig)r),
+            [ConfigKeys.Workflows] = (raw, r) => CheckWorkflows(raw, (WorkflowsConfig)r),
             [ConfigKeys.Sidecars] = (raw, r) => CheckSidecars(raw, (SidecarConfig)r),
             [ConfigKeys.Booru] = (raw, r) => CheckBooru(raw, (BooruConfig)r),
         };
@@ -39,6 +43,7 @@ internal sealed class ConfigValidator(Diagnostics diag, Func<string, string?> en
             SourcePath = sourcePath,
         };
         WarnWithoutRules(root, config.Classification);
+        CheckWorkflowsAgainstOtherSections(root, config);
         CheckBooruAgainstClip(root, config);
         return diag.Errors.Count == 0 && server is not null ? config : null;
     }
@@ -377,6 +382,229 @@ internal sealed class ConfigValidator(Diagnostics diag, Func<string, string?> en
             Labels = raw.Maps("labels") is null ? d.Labels : labels,
             MediaTypes = raw.Map("assets")?.Strings("media_types") is null ? d.MediaTypes : types.Distinct(StringComparer.Ordinal).ToList(),
         };
+    }
+
+    // ---- workflows ----
+    private static readonly string[] MediaTypes = ["image", "video", "audio", "other"];
+    private static readonly string[] Statuses = ["classified", "unclassified", "conflict"];
+    private static readonly string[] Verdicts = ["accepted", "review", "not_found"];
+    private static readonly string[] Ratings = ["general", "sensitive", "questionable", "explicit", "g", "s", "q", "e"];
+
+    /// <summary>A condition's choice lists and days; each bad value is an error at its position.</summary>
+    private object CheckCondition(RawBlock raw, object record)
+    {
+        CheckChoices(raw.Strings("media_types"), MediaTypes, "media type");
+        CheckChoices(raw.Strings("classification"), Statuses, "classification status");
+        DateOnly? from = Day(raw.String("taken_from"));
+        DateOnly? to = Day(raw.String("taken_to"));
+        if (from is { } f && to is { } t && f > t && raw.String("taken_to") is { } toVal)
+        {
+            diag.Error(toVal.Loc, $"taken_to {t:yyyy-MM-dd} is before taken_from {f:yyyy-MM-dd}: no asset could match");
+        }
+
+        if (raw.Map("clip_label") is { } clip && clip.Int("min_percent") is { } min && clip.Int("max_percent") is { } max && min.Value > max.Value)
+        {
+            diag.Error(max.Loc, $"max_percent {max.Value} is below min_percent {min.Value}: no asset could match");
+        }
+
+        return record;
+    }
+
+    private object CheckWorkflowBooru(RawBlock raw, object record)
+    {
+        CheckChoices(raw.Strings("ratings"), Ratings, "booru rating");
+        CheckChoices(raw.Strings("verdicts"), Verdicts, "booru verdict");
+        if (raw.Int("min_similarity") is { } min && raw.Int("max_similarity") is { } max && min.Value > max.Value)
+        {
+            diag.Error(max.Loc, $"max_similarity {max.Value} is below min_similarity {min.Value}: no asset could match");
+        }
+
+        return record;
+    }
+
+    private WorkflowRuleConfig CheckWorkflowRule(RawBlock raw, WorkflowRuleConfig rule)
+    {
+        if (raw.String("name") is { } name && string.IsNullOrWhiteSpace(name.Value))
+        {
+            diag.Error(name.Loc, "a workflow rule's name must not be empty (reports show it as the reason of its changes)");
+        }
+
+        if (raw.Map("then") is { } then)
+        {
+            string[] actions = ["add_tags", "remove_tags", "add_to_albums", "favorite", "archive"];
+            var written = actions.Count(a => then.Value(a) is not null && then.Strings(a) is not { Count: 0 });
+            if (written == 0 && !actions.Any(then.IsInvalid))
+            {
+                diag.Error(then.Loc, "a workflow rule needs at least one action: add_tags, remove_tags, add_to_albums, favorite or archive");
+            }
+
+            foreach (var key in new[] { "add_tags", "remove_tags", "add_to_albums" })
+            {
+                foreach (var v in then.Strings(key) ?? [])
+                {
+                    if (string.IsNullOrWhiteSpace(v.Value.Trim('/')))
+                    {
+                        diag.Error(v.Loc, $"{key} entries must not be empty");
+                    }
+                }
+            }
+        }
+
+        return rule with { Name = rule.Name.Trim() };
+    }
+
+    /// <summary>Unique rule names; favourite and archive actions only where allowed; removals only of the workflows' own tags.</summary>
+    private WorkflowsConfig CheckWorkflows(RawBlock raw, WorkflowsConfig workflows)
+    {
+        var items = raw.Maps("rules") ?? [];
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        var owned = items.SelectMany(r => r.Map("then")?.Strings("add_tags") ?? []).Select(t => t.Value.Trim().Trim('/')).ToHashSet(StringComparer.Ordinal);
+        foreach (var item in items)
+        {
+            if (item.String("name") is { Value: { } n } name && n.Trim().Length > 0 && !names.Add(n.Trim()))
+            {
+                diag.Error(name.Loc, $"workflow rule '{n.Trim()}' is listed twice: names must be unique (reports tell rules apart by them)");
+            }
+
+            if (item.Map("then") is not { } then)
+            {
+                continue;
+            }
+
+            // Rules that never run change nothing: the permissions matter once they are on (the example shows them off).
+            if (then.Bool("favorite") is { } fav && workflows.Enabled && !workflows.AllowFavorite)
+            {
+                diag.Error(fav.Loc, "then.favorite changes your favourites: set workflows.allow_favorite: true to allow it");
+            }
+
+            if (then.Bool("archive") is { } archive && workflows.Enabled && !workflows.AllowArchive)
+            {
+                diag.Error(archive.Loc, "then.archive moves assets out of (or into) the timeline: set workflows.allow_archive: true to allow it");
+            }
+
+            foreach (var tag in then.Strings("remove_tags") ?? [])
+            {
+                if (!owned.Contains(tag.Value.Trim().Trim('/')))
+                {
+                    diag.Error(tag.Loc, $"remove_tags: '{tag.Value}' is not a tag the workflows add; a workflow removes only tags the tool owns (its own add_tags)");
+                }
+            }
+        }
+
+        return workflows;
+    }
+
+    /// <summary>Workflow tags must not be another section's input or output: the run would never converge, or would take a user's tag away.</summary>
+    private void CheckWorkflowsAgainstOtherSections(RawBlock root, AutoTagConfig config)
+    {
+        if (root.Map("workflows")?.Maps("rules") is not { } items)
+        {
+            return;
+        }
+
+        var inputs = config.Classification.Rules.Concat(config.Filters.FilterIn).Concat(config.Filters.FilterOut).Concat(config.Conversions.Conversions.Select(c => c.Source))
+            .SelectMany(r => r.TagNames)
+            .Concat(config.Conversions.Conversions.SelectMany(c => c.DestinationTagNames))
+            .ToHashSet(StringComparer.Ordinal);
+        var outputs = new[] { config.Classification.AutotagUnknown, config.Classification.AutotagConflict }.OfType<string>().ToHashSet(StringComparer.Ordinal);
+        var clipRoot = config.Clip.TagRoot + "/";
+        var written = config.Workflows.Rules.SelectMany(r => r.Then.AddTags).Select(t => t.Trim().Trim('/')).Distinct(StringComparer.Ordinal).ToList();
+        var labels = config.Clip.Labels.Select(l => l.Name).ToList();
+        foreach (var item in items)
+        {
+            foreach (var tag in item.Map("then")?.Strings("add_tags") ?? [])
+            {
+                var path = tag.Value.Trim().Trim('/');
+                var leaf = path.Split('/')[^1];
+                if (inputs.Contains(path) || inputs.Contains(leaf))
+                {
+                    diag.Error(tag.Loc, $"add_tags: '{path}' is a tag classification, filters or conversions read or write; workflows run after them, so a workflow tag must be a tag of its own (e.g. autotag_workflow/{leaf})");
+                }
+                else if (outputs.Contains(path) || path.StartsWith(clipRoot, StringComparison.Ordinal))
+                {
+                    diag.Error(tag.Loc, $"add_tags: '{path}' is an output tag of another feature (classification or clip); give the workflow a tag of its own");
+                }
+            }
+
+            CheckClipLabels(item.Map("when"));
+            CheckConditionTags(item.Map("when"));
+        }
+
+        // A condition that reads a tag the workflows write would see this run's result on the next run and change
+        // its mind: the library would never settle.
+        void CheckConditionTags(RawBlock? condition)
+        {
+            if (condition is null)
+            {
+                return;
+            }
+
+            foreach (var entry in condition.Strings("tags") ?? [])
+            {
+                var text = entry.Value.Trim();
+                var hit = written.FirstOrDefault(path => text.Contains('/', StringComparison.Ordinal)
+                    ? string.Equals(path, text.Trim('/'), StringComparison.Ordinal)
+                    : string.Equals(path.Split('/')[^1], text, StringComparison.Ordinal));
+                if (hit is not null)
+                {
+                    diag.Error(entry.Loc, $"tags: '{text}' names the workflow tag '{hit}'; a condition must not read what the workflows write (the next run would undo or redo it)");
+                }
+            }
+
+            foreach (var inner in (condition.Maps("all") ?? []).Concat(condition.Maps("any") ?? []).Append(condition.Map("not")))
+            {
+                CheckConditionTags(inner);
+            }
+        }
+
+        void CheckClipLabels(RawBlock? condition)
+        {
+            if (condition is null)
+            {
+                return;
+            }
+
+            if (condition.Map("clip_label")?.String("label") is { Value: { } label } l)
+            {
+                // With clip off no asset is scored and the condition never holds (docs/workflows.md says so).
+                if (!labels.Contains(label, StringComparer.Ordinal))
+                {
+                    diag.Error(l.Loc, $"clip_label '{label}' is not a label of clip.labels{Suggest.Hint(label, labels)}");
+                }
+            }
+
+            foreach (var inner in (condition.Maps("all") ?? []).Concat(condition.Maps("any") ?? []).Append(condition.Map("not")))
+            {
+                CheckClipLabels(inner);
+            }
+        }
+    }
+
+    private void CheckChoices(IReadOnlyList<Val<string>>? values, string[] choices, string what)
+    {
+        foreach (var v in values ?? [])
+        {
+            if (!choices.Contains(v.Value.Trim().ToLowerInvariant(), StringComparer.Ordinal))
+            {
+                diag.Error(v.Loc, $"unknown {what} '{v.Value}': expected {string.Join(", ", choices.Take(4))}{Suggest.Hint(v.Value, choices)}");
+            }
+        }
+    }
+
+    private DateOnly? Day(Val<string?>? raw)
+    {
+        if (raw is null)
+        {
+            return null;
+        }
+
+        if (raw.Value is { } text && DateOnly.TryParseExact(text.Trim(), "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var day))
+        {
+            return day;
+        }
+
+        diag.Error(raw.Loc, $"'{raw.Value}' is not a day: write it as YYYY-MM-DD (e.g. 2024-07-14)");
+        return null;
     }
 
     /// <summary>

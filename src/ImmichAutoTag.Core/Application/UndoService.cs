@@ -173,6 +173,8 @@ public sealed class UndoService(
             ChangeKind.DateUpdated => $"date of {asset} set to {change.NewValue}",
             ChangeKind.AlbumShared => $"album '{change.AlbumName}' shared with {change.NewValue}",
             ChangeKind.AlbumRoleChanged => $"role in album '{change.AlbumName}' changed from {change.OldValue} to {change.NewValue}",
+            ChangeKind.FavoriteChanged => $"favourite flag of {asset} set to {change.NewValue}",
+            ChangeKind.ArchiveChanged => $"{asset} moved to the {change.NewValue}",
             _ => $"album '{change.AlbumName}' no longer shared with {change.OldValue}",
         };
     }

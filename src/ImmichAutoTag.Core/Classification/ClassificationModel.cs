@@ -49,3 +49,10 @@ public sealed record AssetClassification(ClassificationStatus Status, IReadOnlyL
         return new AssetClassification(status, matches);
     }
 }
+
+/// <summary>
+/// A run fact (<see cref="Engine.RunFacts"/>): the final classification status of every asset the run may change,
+/// set by the planner before the feature steps plan (the workflow rules' conditions read it).
+/// </summary>
+/// <param name="Statuses">Asset id → status; assets out of scope (partners', filtered, timed out, motion parts) are absent.</param>
+public sealed record ClassificationVerdicts(IReadOnlyDictionary<Guid, ClassificationStatus> Statuses);

@@ -39,6 +39,8 @@ public sealed record AutoTagConfig
     /// <summary>CLIP style labels (<c>clip:</c>); off unless the section turns it on.</summary>
     public ClipConfig Clip { get; init; } = new();
 
+    /// <summary>User-defined when/then rules (<c>workflows:</c>); none unless the section lists some.</summary>
+    public WorkflowsConfig Workflows { get; init; } = new();
     /// <summary>XMP sidecars for tag changes Immich does not keep on read-only external libraries.</summary>
     public SidecarConfig Sidecars { get; init; } = new();
 

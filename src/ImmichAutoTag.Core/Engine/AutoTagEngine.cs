@@ -288,6 +288,7 @@ public sealed class AutoTagEngine(IImmichGateway gateway, TimeProvider time, ILo
             ServerLost = watch.LostBy,
             Unreadable = snapshot.Unreadable,
             Facts = run.Facts,
+            Workflows = run.Facts.Get<Workflows.WorkflowOutcome>(),
         };
     }
 

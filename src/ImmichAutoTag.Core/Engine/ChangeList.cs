@@ -72,6 +72,18 @@ public sealed record SetDate(Guid AssetId, DateTimeOffset OldDate, DateTimeOffse
     public override ChangeKind Kind => ChangeKind.DateUpdated;
 }
 
+/// <summary>Set or clear an asset's favourite flag (PUT /assets, field <c>isFavorite</c>).</summary>
+public sealed record SetFavorite(Guid AssetId, bool IsFavorite, ChangeReason Reason) : PlannedChange(Reason)
+{
+    public override ChangeKind Kind => ChangeKind.FavoriteChanged;
+}
+
+/// <summary>Move an asset to the archive or back to the timeline (PUT /assets, field <c>visibility</c>).</summary>
+public sealed record SetArchived(Guid AssetId, bool Archived, ChangeReason Reason) : PlannedChange(Reason)
+{
+    public override ChangeKind Kind => ChangeKind.ArchiveChanged;
+}
+
 /// <summary>
 /// Share an album with a user, change the user's role, or stop sharing it (album users: PUT/PATCH/DELETE
 /// /albums/{id}/user(s)). <see cref="AlbumId"/> is <see cref="Guid.Empty"/> for an album this run creates.
@@ -152,6 +164,7 @@ public sealed class ChangeGroups
         var deletions = new List<AlbumDeletion>();
         var sharing = new List<AlbumShareChange>();
         var dates = new List<DateUpdate>();
+        var flags = new List<AssetFlagUpdate>();
         foreach (var change in changes)
         {
             switch (change)
@@ -203,6 +216,14 @@ public sealed class ChangeGroups
                     dates.Add(new DateUpdate(d.AssetId, d.OldDate, d.NewDate, d.NewValue, d.Source));
                     _reasons.TryAdd((ChangeKind.DateUpdated, d.AssetId, string.Empty), d.Reason);
                     break;
+                case SetFavorite f:
+                    flags.Add(new AssetFlagUpdate(f.AssetId, ChangeKind.FavoriteChanged, f.IsFavorite));
+                    _reasons.TryAdd((ChangeKind.FavoriteChanged, f.AssetId, string.Empty), f.Reason);
+                    break;
+                case SetArchived a:
+                    flags.Add(new AssetFlagUpdate(a.AssetId, ChangeKind.ArchiveChanged, a.Archived));
+                    _reasons.TryAdd((ChangeKind.ArchiveChanged, a.AssetId, string.Empty), a.Reason);
+                    break;
                 default:
                     throw new InvalidOperationException($"No applier for {change.GetType().Name}");
             }
@@ -220,6 +241,7 @@ public sealed class ChangeGroups
         AlbumDeletions = deletions;
         SharingChanges = sharing;
         DateUpdates = dates;
+        FlagUpdates = flags.DistinctBy(f => (f.AssetId, f.Kind)).ToList();
     }
 
     /// <summary>Tag paths that do not exist yet and are needed for additions, in ordinal order.</summary>
@@ -249,6 +271,9 @@ public sealed class ChangeGroups
 
     public IReadOnlyList<DateUpdate> DateUpdates { get; }
 
+    /// <summary>Favourite and archive changes, one per asset and kind.</summary>
+    public IReadOnlyList<AssetFlagUpdate> FlagUpdates { get; }
+
     /// <summary>
     /// The reason of the planned change an accepted change carries out; null for a change no step planned (a
     /// re-applied one). Album-level changes (create, delete, sharing) have <see cref="Guid.Empty"/> as asset.
@@ -259,12 +284,18 @@ public sealed class ChangeGroups
         var key = change.Kind switch
         {
             ChangeKind.Added or ChangeKind.Removed => change.TagName,
-            ChangeKind.DateUpdated => string.Empty,
+            ChangeKind.DateUpdated or ChangeKind.FavoriteChanged or ChangeKind.ArchiveChanged => string.Empty,
             ChangeKind.AlbumShared or ChangeKind.AlbumRoleChanged or ChangeKind.AlbumUnshared => change.AlbumName + "\n" + EmailOf(change),
             _ => change.AlbumName ?? string.Empty,
         };
         return _reasons.GetValueOrDefault((change.Kind, change.AssetId, key));
     }
+
+    /// <summary>
+    /// The reason of the planned change of <paramref name="kind"/> on <paramref name="assetId"/>; <paramref name="key"/> is
+    /// the tag path (tags), the album name (albums) or empty (dates, favourite, archive). Null when none was planned.
+    /// </summary>
+    public ChangeReason? ReasonOf(ChangeKind kind, Guid assetId, string key) => _reasons.GetValueOrDefault((kind, assetId, key));
 
     /// <summary>The sharing applier records "email role" in the new (share, re-role) or old (unshare) value.</summary>
     private static string EmailOf(AppliedChange change)
@@ -304,3 +335,7 @@ public sealed class ChangeGroups
         }
     }
 }
+
+/// <summary>One asset's favourite flag (<see cref="ChangeKind.FavoriteChanged"/>) or archive state (<see cref="ChangeKind.ArchiveChanged"/>) to set.</summary>
+/// <param name="Value">The new favourite flag, or true for archived (false: back to the timeline).</param>
+public sealed record AssetFlagUpdate(Guid AssetId, ChangeKind Kind, bool Value);

@@ -32,6 +32,12 @@ public enum ChangeKind
 
     /// <summary>An album stopped being shared with a user (<see cref="AppliedChange.OldValue"/> = "email role").</summary>
     AlbumUnshared,
+
+    /// <summary>The asset's favourite flag was set or cleared (<see cref="AppliedChange.OldValue"/> → <see cref="AppliedChange.NewValue"/>, "true"/"false"); TagName is empty.</summary>
+    FavoriteChanged,
+
+    /// <summary>The asset was archived or brought back to the timeline (<see cref="AppliedChange.NewValue"/> "archive" or "timeline"); TagName is empty.</summary>
+    ArchiveChanged,
 }
 
 /// <summary>One change the server accepted.</summary>
@@ -64,6 +70,9 @@ public enum EngineErrorKind
     RemoveFromAlbums,
     DeleteAlbums,
     ShareAlbums,
+
+    /// <summary>Setting favourite flags or archiving (PUT /assets) failed.</summary>
+    UpdateAssets,
 
     /// <summary>An asset's search item could not be read; the asset was skipped (see <see cref="RunResult.Unreadable"/>).</summary>
     ReadAsset,
@@ -99,6 +108,7 @@ public sealed class PlanApplier
         _appliers =
         [
             new DateApplier(gateway, logger),
+            new AssetFlagApplier(gateway, logger),
             new AlbumCreationApplier(gateway, additions, logger),
             additions,
             new AlbumRemovalApplier(gateway, logger),

@@ -245,6 +245,8 @@ public sealed record RunResult
 
     private readonly Enrichment.Clip.ClipLabels? _clip;
 
+    /// <summary>The workflow step's counts and timings (rule engine share); null when no workflow rule ran.</summary>
+    public Workflows.WorkflowOutcome? Workflows { get; init; }
     /// <summary>What the sidecar route wrote (or would write, in a dry run) for changes that do not stick, and what arrived.</summary>
     public Sidecars.SidecarOutcome Sidecars { get; init; } = Engine.Sidecars.SidecarOutcome.None;
 

@@ -25,4 +25,10 @@ public sealed record AssetBulkUpdate(IReadOnlyList<Guid> Ids)
     public string? DateTimeOriginal { get; init; }
     public Guid? DuplicateId { get; init; }
     public string? Description { get; init; }
+
+    /// <summary>The favourite flag to set (<c>isFavorite</c>); null leaves it.</summary>
+    public bool? IsFavorite { get; init; }
+
+    /// <summary>The visibility to set (<c>visibility</c>); null leaves it.</summary>
+    public Domain.AssetVisibility? Visibility { get; init; }
 }

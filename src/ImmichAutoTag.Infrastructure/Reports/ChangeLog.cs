@@ -41,6 +41,8 @@ public static class ChangeLog
         ["ALBUM_PERMISSION_ROLE_CHANGED"] = ChangeKind.AlbumRoleChanged,
         ["ALBUM_PERMISSION_REMOVED"] = ChangeKind.AlbumUnshared,
         ["UPDATE_ASSET_DATE"] = ChangeKind.DateUpdated,
+        ["UPDATE_ASSET_FAVORITE"] = ChangeKind.FavoriteChanged,
+        ["UPDATE_ASSET_VISIBILITY"] = ChangeKind.ArchiveChanged,
     };
 
     private static readonly Dictionary<string, ChangeKind> Actions = new(StringComparer.Ordinal)
@@ -52,6 +54,8 @@ public static class ChangeLog
         ["removed_from_album"] = ChangeKind.RemovedFromAlbum,
         ["album_deleted"] = ChangeKind.AlbumDeleted,
         ["date_updated"] = ChangeKind.DateUpdated,
+        ["favorite_changed"] = ChangeKind.FavoriteChanged,
+        ["visibility_changed"] = ChangeKind.ArchiveChanged,
     };
 
     /// <summary>
@@ -140,7 +144,7 @@ public static class ChangeLog
             throw new ChangeLogException($"{where}: 'time' is not a date: '{line.Time}'");
         }
 
-        var needsAsset = kind is ChangeKind.Added or ChangeKind.Removed or ChangeKind.AddedToAlbum or ChangeKind.RemovedFromAlbum or ChangeKind.DateUpdated;
+        var needsAsset = kind is ChangeKind.Added or ChangeKind.Removed or ChangeKind.AddedToAlbum or ChangeKind.RemovedFromAlbum or ChangeKind.DateUpdated or ChangeKind.FavoriteChanged or ChangeKind.ArchiveChanged;
         if (needsAsset && line.AssetId == Guid.Empty)
         {
             throw new ChangeLogException($"{where}: 'asset_id' is missing");
@@ -151,7 +155,7 @@ public static class ChangeLog
             throw new ChangeLogException($"{where}: 'tag' is missing");
         }
 
-        if (kind is not (ChangeKind.Added or ChangeKind.Removed or ChangeKind.DateUpdated) && line.AlbumId is null)
+        if (kind is not (ChangeKind.Added or ChangeKind.Removed or ChangeKind.DateUpdated or ChangeKind.FavoriteChanged or ChangeKind.ArchiveChanged) && line.AlbumId is null)
         {
             throw new ChangeLogException($"{where}: 'album_id' is missing");
         }

@@ -175,6 +175,11 @@ public static class ReportWriter
         var plan = result.Plan;
         sb.Append(Inv, $"# Plan{(result.DryRun ? " (dry run: nothing was sent)" : string.Empty)}: {plan.TagsToCreate.Count} tag(s) to create, {plan.AdditionCount} addition(s), {plan.RemovalCount} removal(s), {plan.AlbumAdditionCount} album addition(s), {plan.DateUpdates.Count} date repair(s)\n");
         sb.Append(Inv, $"# Album changes: {plan.AlbumsToCreate.Count} album(s) to create, {plan.AlbumRemovalCount} album removal(s), {plan.SharingChanges.Count} sharing change(s), {plan.AlbumDeletions.Count} temporary album(s) to delete, {plan.AlbumsToCreate.Sum(c => c.AssetIds.Count)} asset(s) in new albums\n");
+        if (result.Workflows is { } workflows)
+        {
+            var flags = plan.Changes.Groups.FlagUpdates;
+            sb.Append(Inv, $"# Workflows: {workflows.Facts} asset(s) tested, {workflows.Fired} rule activation(s), {flags.Count(f => f.Kind == ChangeKind.FavoriteChanged)} favourite change(s), {flags.Count(f => f.Kind == ChangeKind.ArchiveChanged)} archive change(s); rule engine {workflows.Total.TotalMilliseconds:0} ms, {workflows.Cpu.TotalMilliseconds:0} ms CPU (compile {workflows.Compile.TotalMilliseconds:0} ms, NRules insert and fire {workflows.Engine.TotalMilliseconds:0} ms)\n");
+        }
         if (result.StaleQueuePauses.Count > 0)
         {
             sb.Append(Inv, $"# Queues an earlier run paused and did not resume: {string.Join(", ", result.StaleQueuePauses)}. A dry run leaves them paused; the next real run resumes them.\n");
@@ -212,7 +217,7 @@ public static class ReportWriter
         {
             foreach (var id in ids)
             {
-                var why = dup.Copies.TryGetValue(id, out var copied) && copied.Contains(tag, StringComparer.Ordinal) ? " | copied from a duplicate" : ClipReason(result, id, tag);
+                var why = dup.Copies.TryGetValue(id, out var copied) && copied.Contains(tag, StringComparer.Ordinal) ? " | copied from a duplicate" : ClipReason(result, id, tag) + WorkflowReason(plan, ChangeKind.Added, id, tag);
                 sb.Append(Inv, $"+ {tag} | {WebUrl(server, $"photos/{id}")} | {names.GetValueOrDefault(id)}{why}\n");
             }
         }
@@ -222,7 +227,7 @@ public static class ReportWriter
             var tag = plan.TagPaths.GetValueOrDefault(tagId, tagId.ToString());
             foreach (var id in ids)
             {
-                sb.Append(Inv, $"- {tag} | {WebUrl(server, $"photos/{id}")} | {names.GetValueOrDefault(id)}{ClipReason(result, id, tag)}\n");
+                sb.Append(Inv, $"- {tag} | {WebUrl(server, $"photos/{id}")} | {names.GetValueOrDefault(id)}{ClipReason(result, id, tag)}{WorkflowReason(plan, ChangeKind.Removed, id, tag)}\n");
             }
         }
 
@@ -230,7 +235,7 @@ public static class ReportWriter
         {
             foreach (var id in addition.AssetIds)
             {
-                var why = dup.Propagated.Contains(id) ? " | album of its duplicates" : string.Empty;
+                var why = dup.Propagated.Contains(id) ? " | album of its duplicates" : WorkflowReason(plan, ChangeKind.AddedToAlbum, id, addition.AlbumName);
                 sb.Append(Inv, $"album+ {addition.AlbumName} | {WebUrl(server, $"albums/{addition.AlbumId}")} | {WebUrl(server, $"photos/{id}")} | {names.GetValueOrDefault(id)}{why}\n");
             }
         }
@@ -267,6 +272,12 @@ public static class ReportWriter
             };
             var link = c.AlbumId == Guid.Empty ? "(new album)" : WebUrl(server, $"albums/{c.AlbumId}");
             sb.Append(Inv, $"{what} | {c.AlbumName} | {link} | rule {c.Rule}\n");
+        }
+
+        foreach (var flag in plan.Changes.Groups.FlagUpdates)
+        {
+            var what = flag.Kind == ChangeKind.FavoriteChanged ? (flag.Value ? "favorite+" : "favorite-") : (flag.Value ? "archive" : "unarchive");
+            sb.Append(Inv, $"{what} | {WebUrl(server, $"photos/{flag.AssetId}")} | {names.GetValueOrDefault(flag.AssetId)}{WorkflowReason(plan, flag.Kind, flag.AssetId, string.Empty)}\n");
         }
 
         foreach (var update in plan.DateUpdates)
@@ -446,6 +457,8 @@ public static class ReportWriter
                         ChangeKind.RemovedFromAlbum => "removed_from_album",
                         ChangeKind.AlbumDeleted => "album_deleted",
                         ChangeKind.DateUpdated => "date_updated",
+                        ChangeKind.FavoriteChanged => "favorite_changed",
+                        ChangeKind.ArchiveChanged => "visibility_changed",
                         _ => ChangeKindName(c.Kind).ToLowerInvariant(),
                     })
                 {
@@ -603,6 +616,10 @@ public static class ReportWriter
         sb.Append(Inv, $"- [{label}]({TagUrl(server, tag)}) ({evaluated} assets{(missing > 0 ? $"; {missing} of them do not keep the tag in Immich, see Does not stick" : string.Empty)})\n");
     }
 
+    /// <summary>" | workflows: rule 'name'" for a change a workflow rule planned; empty for the other steps' changes.</summary>
+    private static string WorkflowReason(TagPlan plan, ChangeKind kind, Guid assetId, string key) =>
+        plan.Changes.Groups.ReasonOf(kind, assetId, key) is { Step: Core.Workflows.WorkflowPlanner.StepName } reason ? $" | {reason}" : string.Empty;
+
     private static string ChangeKindName(ChangeKind kind) => kind switch
     {
         ChangeKind.Added => "ADD_TAG_TO_ASSET",
@@ -614,6 +631,8 @@ public static class ReportWriter
         ChangeKind.AlbumShared => "ALBUM_PERMISSION_SHARED",
         ChangeKind.AlbumRoleChanged => "ALBUM_PERMISSION_ROLE_CHANGED",
         ChangeKind.AlbumUnshared => "ALBUM_PERMISSION_REMOVED",
+        ChangeKind.FavoriteChanged => "UPDATE_ASSET_FAVORITE",
+        ChangeKind.ArchiveChanged => "UPDATE_ASSET_VISIBILITY",
         _ => "UPDATE_ASSET_DATE",
     };
 

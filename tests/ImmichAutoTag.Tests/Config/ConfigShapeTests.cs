@@ -25,6 +25,8 @@ public sealed class ConfigShapeTests
         album_permissions:
           user_groups: [{name: g, members: [m@example.net]}]
           selection_rules: [{name: r, keyword: k, groups: [g]}]
+        workflows:
+          rules: [{name: w, when: {tags: [x]}, then: {add_tags: [y]}}]
         """;
 
     public static TheoryData<string> GeneratedFiles => [ConfigDocuments.SchemaPath, ConfigDocuments.ExamplePath, ConfigDocuments.KeyTablePath];
@@ -220,7 +222,9 @@ public sealed class ConfigShapeTests
         stream.Load(new StringReader(yaml));
         var paths = new HashSet<string>(StringComparer.Ordinal);
         Collect(stream.Documents[0].RootNode, "", paths);
-        return paths;
+
+        // Keys inside nested workflow conditions are the condition's keys.
+        return paths.Select(ConfigKeys.DescriptorPath).ToHashSet(StringComparer.Ordinal);
 
         static void Collect(YamlNode node, string prefix, HashSet<string> paths)
         {

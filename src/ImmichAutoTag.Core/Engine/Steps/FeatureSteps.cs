@@ -37,6 +37,8 @@ public static class FeatureSteps
             new FolderAlbumsStep(config.AlbumDetectionFromFolders),
             new TemporaryAlbumsStep(config),
             new AlbumDateCheckStep(config.AlbumDateConsistency),
+            // Before sharing: albums the workflows create are shared in the same run.
+            new Workflows.WorkflowStep(config.Workflows),
             new AlbumSharingStep(config.AlbumPermissions),
             new ClipFeatureStep(config.Clip),
             new Enrichment.Booru.BooruFeatureStep(config.Booru, config.Filters),

@@ -42,7 +42,8 @@ public sealed record UndoPlan(TagPlan Plan, IReadOnlyList<UndoRevert> Reverts, I
 /// the run set. Anything else moved on since (the user or a later run changed it again) and is left alone, with the
 /// reason. The inverse of an album creation is the album's deletion (recorded with the assets it held, so undoing the
 /// undo brings them back); the inverse of a deletion creates an album of the same name with the assets
-/// the run took out of it. Tags the run created are kept (Immich would bring a deleted tag back from the sidecars).
+/// the run took out of it. A favourite flag or an archive move goes back to the recorded old value while the asset
+/// still shows the value the run set. Tags the run created are kept (Immich would bring a deleted tag back from the sidecars).
 /// </summary>
 public static class UndoPlanner
 {
@@ -64,6 +65,8 @@ public static class UndoPlanner
         var deletions = new List<AlbumDeletion>();
         var dates = new List<DateUpdate>();
         var sharing = new List<AlbumShareChange>();
+        var flags = new List<PlannedChange>();
+        var flagReason = new ChangeReason("undo", source);
         var albums = state.Albums.ToDictionary(a => a.Id);
 
         // A change recorded twice (a re-apply round) is one target: the last record says what the run left.
@@ -154,6 +157,12 @@ public static class UndoPlanner
                 case ChangeKind.AlbumShared or ChangeKind.AlbumRoleChanged or ChangeKind.AlbumUnshared when c.AlbumId is { } album:
                     UndoSharing(c, album);
                     break;
+                case ChangeKind.FavoriteChanged:
+                    UndoFavorite(c);
+                    break;
+                case ChangeKind.ArchiveChanged:
+                    UndoArchive(c);
+                    break;
                 default:
                     break;
             }
@@ -192,6 +201,7 @@ public static class UndoPlanner
         planned.AddRange(deletions.Select(d => new DeleteAlbum(d.AlbumId, d.AlbumName, reason) { AssetIds = d.AssetIds }));
         planned.AddRange(dates.Select(d => new SetDate(d.AssetId, d.OldDate, d.NewDate, d.NewValue, d.Source, reason)));
         planned.AddRange(sharing.Select(c => new ShareAlbum(c.AlbumId, c.AlbumName, c.UserId, c.Email, c.Action, c.OldRole, c.NewRole, reason)));
+        planned.AddRange(flags);
         var plan = new TagPlan(new ChangeList(planned), new Dictionary<Guid, Classification.ClassificationStatus>());
         return new UndoPlan(plan, reverts, skipped);
 
@@ -355,6 +365,55 @@ public static class UndoPlanner
             reverts.Add(new UndoRevert(c, $"set the date of {Name(c)} back to {value}"));
         }
 
+        // The favourite flag goes back to the recorded old value while the asset still shows the value the run set.
+        void UndoFavorite(AppliedChange c)
+        {
+            if (AssetGone(c))
+            {
+                return;
+            }
+
+            if (!bool.TryParse(c.OldValue, out var old) || !bool.TryParse(c.NewValue, out var set))
+            {
+                skipped.Add(new UndoSkip(c, "the record lacks the old or the new favourite flag"));
+                return;
+            }
+
+            if (state.Assets[c.AssetId].IsFavorite != set)
+            {
+                skipped.Add(new UndoSkip(c, $"the favourite flag changed again since (it is {(set ? "off" : "on")})"));
+                return;
+            }
+
+            flags.Add(new SetFavorite(c.AssetId, old, flagReason));
+            reverts.Add(new UndoRevert(c, $"{(old ? "mark" : "unmark")} {Name(c)} as favourite again"));
+        }
+
+        // Archive ↔ timeline only: an asset hidden or locked since is not the run's move any more.
+        void UndoArchive(AppliedChange c)
+        {
+            if (AssetGone(c))
+            {
+                return;
+            }
+
+            if (Visibility(c.OldValue) is not { } old || Visibility(c.NewValue) is not { } set)
+            {
+                skipped.Add(new UndoSkip(c, "the record lacks the old or the new visibility"));
+                return;
+            }
+
+            var now = state.Assets[c.AssetId].Visibility;
+            if (now != set)
+            {
+                skipped.Add(new UndoSkip(c, $"the asset moved since (it is in the {now.ToString().ToLowerInvariant()} now)"));
+                return;
+            }
+
+            flags.Add(new SetArchived(c.AssetId, old == AssetVisibility.Archive, flagReason));
+            reverts.Add(new UndoRevert(c, $"move {Name(c)} back to the {c.OldValue}"));
+        }
+
         void UndoSharing(AppliedChange c, Guid albumId)
         {
             if (deleting.Contains(albumId))
@@ -413,6 +472,14 @@ public static class UndoPlanner
             }
         }
     }
+
+    /// <summary>An archive record's value: "archive" or "timeline" (see <see cref="ChangeKind.ArchiveChanged"/>); null for anything else.</summary>
+    private static AssetVisibility? Visibility(string? value) => value switch
+    {
+        "archive" => AssetVisibility.Archive,
+        "timeline" => AssetVisibility.Timeline,
+        _ => null,
+    };
 
     private static IReadOnlySet<Guid> Holders(UndoState state, Guid tagId) =>
         state.TagHolders.TryGetValue(tagId, out var holders) ? holders : new HashSet<Guid>();

@@ -1,0 +1,258 @@
+using System.Globalization;
+using System.Linq.Expressions;
+using System.Reflection;
+using ImmichAutoTag.Core.Classification;
+using ImmichAutoTag.Core.Configuration;
+using ImmichAutoTag.Core.Domain;
+using ImmichAutoTag.Core.Enrichment.Booru;
+using NRules;
+using NRules.RuleModel;
+using NRules.RuleModel.Builders;
+
+namespace ImmichAutoTag.Core.Workflows;
+
+/// <summary>
+/// Turns <c>workflows.rules</c> into an NRules rule set with the rule model builders: one rule per workflow rule, one
+/// pattern over <see cref="WorkflowFact"/>, one alpha condition per key of the top-level <c>when</c> map (NRules shares
+/// equal conditions between rules), and an action that records the rule on the fact. The session factory is
+/// compiled once per run; <see cref="Fire"/> inserts the run's facts and fires.
+/// </summary>
+public sealed class WorkflowCompiler
+{
+    private const string FactName = "asset";
+
+    private static readonly MethodInfo FireMethod = typeof(WorkflowFact).GetMethod(nameof(WorkflowFact.Fire))!; // non-null: a public method of ours
+
+    private readonly ISessionFactory _factory;
+
+    private WorkflowCompiler(ISessionFactory factory, IReadOnlyList<IRuleDefinition> definitions)
+    {
+        _factory = factory;
+        Definitions = definitions;
+    }
+
+    /// <summary>The NRules rule definitions, in <c>workflows.rules</c> order.</summary>
+    public IReadOnlyList<IRuleDefinition> Definitions { get; }
+
+    /// <summary>Builds and compiles the rule set of <paramref name="config"/>.</summary>
+    /// <exception cref="ArgumentException">A condition the config loader should have refused (an unknown media type, rating or status, a bad date).</exception>
+    public static WorkflowCompiler Compile(WorkflowsConfig config)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        var definitions = new List<IRuleDefinition>(config.Rules.Count);
+        for (var i = 0; i < config.Rules.Count; i++)
+        {
+            definitions.Add(Build(config.Rules[i], i));
+        }
+
+        var factory = new RuleCompiler().Compile(definitions);
+        return new WorkflowCompiler(factory, definitions);
+    }
+
+    /// <summary>Inserts <paramref name="facts"/> into a new session and fires every rule whose condition holds.</summary>
+    public void Fire(IReadOnlyCollection<WorkflowFact> facts, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(facts);
+        var session = _factory.CreateSession();
+        session.InsertAll(facts);
+        session.Fire(ct);
+    }
+
+    private static IRuleDefinition Build(WorkflowRuleConfig rule, int index)
+    {
+        var builder = new RuleBuilder();
+        builder.Name(rule.Name);
+        builder.Priority(rule.Priority);
+        var pattern = builder.LeftHandSide().Pattern(typeof(WorkflowFact), FactName);
+        var fact = pattern.Declaration.ToParameterExpression();
+        foreach (var condition in Conditions(rule.When, fact))
+        {
+            pattern.Condition(Expression.Lambda(condition, fact));
+        }
+
+        var context = Expression.Parameter(typeof(IContext), "ctx");
+        var action = Expression.Call(fact, FireMethod, Expression.Constant(index));
+        builder.RightHandSide().Action(Expression.Lambda(action, context, fact));
+        return builder.Build();
+    }
+
+    /// <summary>One expression per key written in <paramref name="c"/>; all of them must hold.</summary>
+    private static List<Expression> Conditions(WorkflowConditionConfig c, ParameterExpression f)
+    {
+        var list = new List<Expression>();
+        var asset = Expression.Property(f, nameof(WorkflowFact.Asset));
+        if (c.AlbumNamePatterns.Count > 0)
+        {
+            list.Add(Call(nameof(WorkflowFact.InAlbum), f, Expression.Constant(c.AlbumNamePatterns.ToArray())));
+        }
+
+        if (c.Tags.Count > 0)
+        {
+            list.Add(Call(nameof(WorkflowFact.HasTag), f, Expression.Constant(c.Tags.ToArray())));
+        }
+
+        if (c.MediaTypes.Count > 0)
+        {
+            var type = Expression.Property(asset, nameof(Asset.Type));
+            list.Add(Or(c.MediaTypes.Select(t => (Expression)Expression.Equal(type, Expression.Constant(MediaType(t))))));
+        }
+
+        var day = Expression.Property(f, nameof(WorkflowFact.LocalDay));
+        if (c.TakenFrom is { } from)
+        {
+            list.Add(Expression.GreaterThanOrEqual(day, Expression.Constant(Day(from))));
+        }
+
+        if (c.TakenTo is { } to)
+        {
+            list.Add(Expression.LessThanOrEqual(day, Expression.Constant(Day(to))));
+        }
+
+        if (c.FileNamePatterns.Count > 0)
+        {
+            list.Add(Call(nameof(WorkflowFact.FileNameMatches), f, Expression.Constant(c.FileNamePatterns.ToArray())));
+        }
+
+        if (c.FolderPatterns.Count > 0)
+        {
+            list.Add(Call(nameof(WorkflowFact.FolderMatches), f, Expression.Constant(c.FolderPatterns.ToArray())));
+        }
+
+        if (c.Favorite is { } favorite)
+        {
+            list.Add(Expression.Equal(Expression.Property(asset, nameof(Asset.IsFavorite)), Expression.Constant(favorite)));
+        }
+
+        if (c.Archived is { } archived)
+        {
+            list.Add(Expression.Equal(Call(nameof(WorkflowFact.IsArchived), f), Expression.Constant(archived)));
+        }
+
+        var duplicates = Expression.Property(f, nameof(WorkflowFact.DuplicateCount));
+        if (c.InDuplicateGroup is { } inGroup)
+        {
+            list.Add(inGroup ? Expression.GreaterThan(duplicates, Expression.Constant(1)) : Expression.LessThanOrEqual(duplicates, Expression.Constant(1)));
+        }
+
+        if (c.MinDuplicates is { } min)
+        {
+            list.Add(Expression.GreaterThanOrEqual(duplicates, Expression.Constant(min)));
+        }
+
+        if (c.Classification.Count > 0)
+        {
+            var status = Expression.Property(f, nameof(WorkflowFact.Status));
+            list.Add(Or(c.Classification.Select(s => (Expression)Expression.Equal(status, Expression.Constant(Status(s), typeof(ClassificationStatus?))))));
+        }
+
+        if (c.ClipLabel is { } clip)
+        {
+            list.Add(Call(
+                nameof(WorkflowFact.ClipScore),
+                f,
+                Expression.Constant(clip.Label),
+                Expression.Constant((clip.MinPercent ?? 0) / 100.0),
+                Expression.Constant((clip.MaxPercent ?? 100) / 100.0)));
+        }
+
+        if (c.Booru is { } booru)
+        {
+            list.AddRange(BooruConditions(booru, f));
+        }
+
+        if (c.All.Count > 0)
+        {
+            list.Add(And(c.All.Select(a => And(Conditions(a, f)))));
+        }
+
+        if (c.Any.Count > 0)
+        {
+            list.Add(Or(c.Any.Select(a => And(Conditions(a, f)))));
+        }
+
+        if (c.Not is { } not)
+        {
+            list.Add(Expression.Not(And(Conditions(not, f))));
+        }
+
+        return list;
+    }
+
+    private static IEnumerable<Expression> BooruConditions(WorkflowBooruConditionConfig b, ParameterExpression f)
+    {
+        // A booru condition with no key still asks for a match (accepted, or candidates to review): every key then narrows it.
+        var verdicts = b.Verdicts.Count > 0 ? b.Verdicts.Select(Verdict).Distinct().ToArray() : [BooruVerdict.Accepted, BooruVerdict.Review];
+        yield return Call(nameof(WorkflowFact.BooruVerdictIs), f, Expression.Constant(verdicts));
+        if (b.Ratings.Count > 0)
+        {
+            yield return Call(nameof(WorkflowFact.BooruRated), f, Expression.Constant(b.Ratings.Select(Rating).ToArray()));
+        }
+
+        foreach (var (kind, names) in new[] { (BooruTagKind.Character, b.Characters), (BooruTagKind.Copyright, b.Copyrights), (BooruTagKind.Artist, b.Artists) })
+        {
+            if (names.Count > 0)
+            {
+                yield return Call(nameof(WorkflowFact.BooruHas), f, Expression.Constant(kind), Expression.Constant(names.ToArray()));
+            }
+        }
+
+        if (b.MinSimilarity is not null || b.MaxSimilarity is not null)
+        {
+            yield return Call(nameof(WorkflowFact.BooruSimilarity), f, Expression.Constant((double)(b.MinSimilarity ?? 0)), Expression.Constant((double)(b.MaxSimilarity ?? 100)));
+        }
+    }
+
+    private static MethodCallExpression Call(string method, params Expression[] args) =>
+        Expression.Call(typeof(WorkflowFact).GetMethod(method, BindingFlags.Public | BindingFlags.Static)!, args); // non-null: our own helpers, named by nameof
+
+    /// <summary>AND of <paramref name="parts"/>; true when there are none (an empty condition holds for every asset).</summary>
+    private static Expression And(IEnumerable<Expression> parts) =>
+        parts.Aggregate((Expression?)null, (acc, e) => acc is null ? e : Expression.AndAlso(acc, e)) ?? Expression.Constant(true);
+
+    private static Expression Or(IEnumerable<Expression> parts) =>
+        parts.Aggregate((Expression?)null, (acc, e) => acc is null ? e : Expression.OrElse(acc, e)) ?? Expression.Constant(false);
+
+    /// <summary>An Immich asset type as written in config (image, video, audio, other).</summary>
+    public static AssetType MediaType(string text) => text.Trim().ToLowerInvariant() switch
+    {
+        "image" => AssetType.Image,
+        "video" => AssetType.Video,
+        "audio" => AssetType.Audio,
+        "other" => AssetType.Other,
+        _ => throw new ArgumentException($"unknown media type '{text}'", nameof(text)),
+    };
+
+    /// <summary>A classification status as written in config (classified, unclassified, conflict).</summary>
+    public static ClassificationStatus Status(string text) => text.Trim().ToLowerInvariant() switch
+    {
+        "classified" => ClassificationStatus.Classified,
+        "unclassified" => ClassificationStatus.Unclassified,
+        "conflict" => ClassificationStatus.Conflict,
+        _ => throw new ArgumentException($"unknown classification status '{text}'", nameof(text)),
+    };
+
+    /// <summary>A booru verdict as written in config (accepted, review, not_found).</summary>
+    public static BooruVerdict Verdict(string text) => text.Trim().ToLowerInvariant() switch
+    {
+        "accepted" => BooruVerdict.Accepted,
+        "review" => BooruVerdict.Review,
+        "not_found" => BooruVerdict.NotFound,
+        _ => throw new ArgumentException($"unknown booru verdict '{text}'", nameof(text)),
+    };
+
+    /// <summary>A booru rating as written in config (general, sensitive, questionable, explicit, or g/s/q/e).</summary>
+    public static BooruRating Rating(string text) => text.Trim().ToLowerInvariant() switch
+    {
+        "general" or "g" => BooruRating.General,
+        "sensitive" or "s" => BooruRating.Sensitive,
+        "questionable" or "q" => BooruRating.Questionable,
+        "explicit" or "e" => BooruRating.Explicit,
+        _ => throw new ArgumentException($"unknown booru rating '{text}'", nameof(text)),
+    };
+
+    /// <summary>A day written as YYYY-MM-DD.</summary>
+    public static DateOnly Day(string text) =>
+        DateOnly.TryParseExact(text.Trim(), "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var day)
+            ? day
+            : throw new ArgumentException($"'{text}' is not a day written as YYYY-MM-DD", nameof(text));
+}

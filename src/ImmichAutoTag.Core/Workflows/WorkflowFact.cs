@@ -1,0 +1,220 @@
+using ImmichAutoTag.Core.Classification;
+using ImmichAutoTag.Core.Configuration;
+using ImmichAutoTag.Core.Domain;
+using ImmichAutoTag.Core.Enrichment.Booru;
+using ImmichAutoTag.Core.Enrichment.Clip;
+
+namespace ImmichAutoTag.Core.Workflows;
+
+/// <summary>
+/// One asset as the workflow rules see it (the NRules fact): the asset as read, its albums and relevant tags, its
+/// classification status this run, its duplicate group's size, its CLIP scores (the CLIP step's <see cref="ClipLabels"/>)
+/// and its booru result (the booru step's <see cref="BooruTags"/>). The rules'
+/// actions record themselves on the fact (<see cref="Fired"/>); the step resolves them afterwards.
+/// </summary>
+public sealed class WorkflowFact
+{
+    private List<int>? _fired;
+
+    /// <param name="asset">The asset as the search returned it.</param>
+    /// <param name="albums">Its albums (the tool's temporary albums included).</param>
+    /// <param name="tags">Its relevant tags as read (rule inputs and owned tags).</param>
+    public WorkflowFact(Asset asset, IReadOnlyList<Album> albums, IReadOnlyList<Tag> tags)
+    {
+        ArgumentNullException.ThrowIfNull(asset);
+        ArgumentNullException.ThrowIfNull(albums);
+        ArgumentNullException.ThrowIfNull(tags);
+        Asset = asset;
+        Albums = albums;
+        Tags = tags;
+        LocalDay = DateOnly.FromDateTime(asset.LocalDateTime.DateTime);
+    }
+
+    public Asset Asset { get; }
+
+    public IReadOnlyList<Album> Albums { get; }
+
+    public IReadOnlyList<Tag> Tags { get; }
+
+    /// <summary>The local capture day (Immich's <c>localDateTime</c>).</summary>
+    public DateOnly LocalDay { get; }
+
+    /// <summary>The classification verdict this run; null when the asset got none (a timed-out pattern).</summary>
+    public ClassificationStatus? Status { get; init; }
+
+    /// <summary>How many of the run's assets share the asset's duplicate group (0 when it is in none).</summary>
+    public int DuplicateCount { get; init; }
+
+    /// <summary>The CLIP softmax over the label set; null when the asset was not scored this run.</summary>
+    public ZeroShotResult? Clip { get; init; }
+
+    /// <summary>
+    /// The booru step's result for the asset (<see cref="BooruTags.Results"/>); null when the step is off, did not
+    /// select the asset, or its look-ups are still pending.
+    /// </summary>
+    public BooruAssetResult? Booru { get; init; }
+
+    /// <summary>Indexes (in <c>workflows.rules</c>) of the rules whose condition held, in firing order.</summary>
+    public IReadOnlyList<int> Fired => _fired ?? (IReadOnlyList<int>)[];
+
+    /// <summary>Called by a rule's action: the rule at <paramref name="ruleIndex"/> holds for this asset.</summary>
+    public void Fire(int ruleIndex) => (_fired ??= []).Add(ruleIndex);
+
+    // ---- condition helpers: the compiled rules call these (one static method per kind of condition) ----
+
+    /// <summary>Some album name matches one of <paramref name="patterns"/> at its start.</summary>
+    public static bool InAlbum(WorkflowFact fact, CompiledPattern[] patterns)
+    {
+        ArgumentNullException.ThrowIfNull(fact);
+        ArgumentNullException.ThrowIfNull(patterns);
+        foreach (var album in fact.Albums)
+        {
+            foreach (var p in patterns)
+            {
+                if (p.IsMatch(album.Name))
+                {
+                    return true;
+                }
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>The asset carries a tag one of <paramref name="entries"/> names (leaf name, or full path with '/').</summary>
+    public static bool HasTag(WorkflowFact fact, string[] entries)
+    {
+        ArgumentNullException.ThrowIfNull(fact);
+        ArgumentNullException.ThrowIfNull(entries);
+        foreach (var tag in fact.Tags)
+        {
+            foreach (var e in entries)
+            {
+                if (RuleClassifier.TagEntryMatches(e, tag))
+                {
+                    return true;
+                }
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>The file name matches one of <paramref name="patterns"/> (searched anywhere).</summary>
+    public static bool FileNameMatches(WorkflowFact fact, CompiledPattern[] patterns)
+    {
+        ArgumentNullException.ThrowIfNull(fact);
+        ArgumentNullException.ThrowIfNull(patterns);
+        return Array.Exists(patterns, p => p.IsMatch(fact.Asset.OriginalFileName));
+    }
+
+    /// <summary>The folder part of the original path matches one of <paramref name="patterns"/> (searched anywhere).</summary>
+    public static bool FolderMatches(WorkflowFact fact, CompiledPattern[] patterns)
+    {
+        ArgumentNullException.ThrowIfNull(fact);
+        ArgumentNullException.ThrowIfNull(patterns);
+        var path = fact.Asset.OriginalPath;
+        var cut = Math.Max(path.LastIndexOf('/'), path.LastIndexOf('\\'));
+        var folder = cut < 0 ? string.Empty : path[..cut];
+        return Array.Exists(patterns, p => p.IsMatch(folder));
+    }
+
+    /// <summary>Whether the asset is archived (Immich 3's <c>visibility</c>, or the older <c>isArchived</c>).</summary>
+    public static bool IsArchived(WorkflowFact fact)
+    {
+        ArgumentNullException.ThrowIfNull(fact);
+        return fact.Asset.Visibility == AssetVisibility.Archive || fact.Asset.IsArchived;
+    }
+
+    /// <summary>The probability of <paramref name="label"/> lies in [<paramref name="min"/>, <paramref name="max"/>] (0–1).</summary>
+    public static bool ClipScore(WorkflowFact fact, string label, double min, double max)
+    {
+        ArgumentNullException.ThrowIfNull(fact);
+        if (fact.Clip is not { } clip)
+        {
+            return false;
+        }
+
+        foreach (var p in clip.Probabilities)
+        {
+            if (string.Equals(p.Label, label, StringComparison.Ordinal))
+            {
+                return p.Probability >= min && p.Probability <= max;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>The booru step's verdict for the asset is one of <paramref name="verdicts"/>.</summary>
+    public static bool BooruVerdictIs(WorkflowFact fact, BooruVerdict[] verdicts)
+    {
+        ArgumentNullException.ThrowIfNull(fact);
+        return fact.Booru is { } b && Array.IndexOf(verdicts, b.Verdict) >= 0;
+    }
+
+    /// <summary>The accepted post has one of <paramref name="ratings"/> (no post, no rating).</summary>
+    public static bool BooruRated(WorkflowFact fact, BooruRating[] ratings)
+    {
+        ArgumentNullException.ThrowIfNull(fact);
+        return fact.Booru is { Rating: { } rating } && Array.IndexOf(ratings, rating) >= 0;
+    }
+
+    /// <summary>The accepted post's <paramref name="kind"/> tags (characters, copyrights, artists) include one of <paramref name="names"/>.</summary>
+    public static bool BooruHas(WorkflowFact fact, BooruTagKind kind, string[] names)
+    {
+        ArgumentNullException.ThrowIfNull(fact);
+        ArgumentNullException.ThrowIfNull(names);
+        if (fact.Booru is not { } b)
+        {
+            return false;
+        }
+
+        var tags = kind switch
+        {
+            BooruTagKind.Character => b.Characters,
+            BooruTagKind.Copyright => b.Series,
+            _ => b.Artists,
+        };
+        foreach (var tag in tags)
+        {
+            if (Array.IndexOf(names, tag) >= 0)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>
+    /// How similar the asset's booru match is, in percent: the accepted candidate's similarity (an exact Danbooru MD5
+    /// match counts as 100), or for a review the best candidate's; null without a match or when the source gives no
+    /// score (ASCII2D).
+    /// </summary>
+    public static double? Similarity(BooruAssetResult result)
+    {
+        ArgumentNullException.ThrowIfNull(result);
+        return result.Verdict switch
+        {
+            BooruVerdict.Accepted => result.SimilarityPercent ?? (result.Source == BooruSource.DanbooruMd5 ? 100 : null),
+            BooruVerdict.Review when result.ReviewCandidates.Count > 0 => result.ReviewCandidates[0].SimilarityPercent,
+            _ => null,
+        };
+    }
+
+    /// <summary>The booru match's similarity (<see cref="Similarity"/>) lies in [<paramref name="min"/>, <paramref name="max"/>] percent; a match without a score never does.</summary>
+    public static bool BooruSimilarity(WorkflowFact fact, double min, double max)
+    {
+        ArgumentNullException.ThrowIfNull(fact);
+        return fact.Booru is { } b && Similarity(b) is { } s && s >= min && s <= max;
+    }
+}
+
+/// <summary>Which tag list of a booru post a condition looks at.</summary>
+public enum BooruTagKind
+{
+    Character,
+    Copyright,
+    Artist,
+}

@@ -1,0 +1,73 @@
+using ImmichAutoTag.Core.Classification;
+using ImmichAutoTag.Core.Configuration;
+using ImmichAutoTag.Core.Enrichment.Booru;
+using ImmichAutoTag.Core.Enrichment.Clip;
+using ImmichAutoTag.Core.Engine;
+
+namespace ImmichAutoTag.Core.Workflows;
+
+/// <summary>
+/// <c>workflows:</c> as one feature step: it reads the tags its conditions name and the tags it adds (its own), and
+/// plans after classification, on each in-scope asset's verdict and the enrichment steps' run facts: the CLIP step's
+/// <see cref="ClipLabels"/> and the booru step's <see cref="BooruTags"/> (<see cref="WorkflowPlanner"/>). Its tags are
+/// owned tags (<see cref="StepPlan.OwnedTags"/>); albums, favourite and archive changes are planned changes.
+/// </summary>
+public sealed class WorkflowStep : IFeatureStep
+{
+    private readonly WorkflowPlanner _planner;
+
+    public WorkflowStep(WorkflowsConfig config)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        _planner = new WorkflowPlanner(config);
+        Enabled = config.Enabled && config.Rules.Count > 0;
+        var owned = WorkflowPlanner.OwnedTags(config);
+        var ownedSet = owned.ToHashSet(StringComparer.Ordinal);
+        Reads = new ReadNeeds
+        {
+            TagNames = WorkflowPlanner.ConditionTags(config),
+            OwnedTagPaths = owned,
+            OwnsTag = ownedSet.Contains,
+        };
+    }
+
+    public string Name => WorkflowPlanner.StepName;
+
+    public string ConfigSection => "workflows";
+
+    public bool Enabled { get; }
+
+    public ReadNeeds Reads { get; }
+
+    /// <summary>The last plan's counts and timings (null before the step planned); the benchmark prints the rule engine's share.</summary>
+    public WorkflowOutcome? Outcome { get; private set; }
+
+    /// <summary>The final verdicts of the in-scope assets, as the earlier steps (classification, duplicates, folder albums) left them.</summary>
+    private static Dictionary<Guid, ClassificationStatus> Verdicts(AssetPlanning? planning)
+    {
+        var statuses = new Dictionary<Guid, ClassificationStatus>();
+        foreach (var (id, asset) in planning?.Assets ?? [])
+        {
+            if (asset.InScope && asset.Classification is { } classification)
+            {
+                statuses[id] = classification.Status;
+            }
+        }
+
+        return statuses;
+    }
+
+    public StepPlan Plan(StepContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var facts = context.Facts;
+        var inputs = new WorkflowInputs(
+            facts.Get<ClassificationVerdicts>()?.Statuses ?? Verdicts(facts.Get<AssetPlanning>()),
+            facts.Get<ClipLabels>(),
+            facts.Get<BooruTags>()?.Results);
+        var outcome = _planner.Plan(context.Snapshot, inputs, context.Planned, CancellationToken.None);
+        Outcome = outcome;
+        facts.Set(outcome);
+        return outcome.Plan;
+    }
+}

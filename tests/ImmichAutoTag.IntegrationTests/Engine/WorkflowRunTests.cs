@@ -1,0 +1,204 @@
+namespace ImmichAutoTag.IntegrationTests.Engine;
+
+/// <summary>
+/// workflows: through the whole CLI against the fake: the dry run shows each change with the rule that asked for it and
+/// sends no write, the real run applies tags, albums, favourites and archiving in bulk, changes.jsonl names the
+/// rule, and the second run plans nothing.
+/// </summary>
+public sealed class WorkflowRunTests() : FeatureRunTestBase(Rules, SecondPlanIsEmpty)
+{
+    private const string Rules = """
+        - tag_names: [meme]
+        - album_name_patterns: ['^\d{4}']
+        """;
+
+    private const string Workflows = """
+        workflows:
+          allow_favorite: true
+          allow_archive: true
+          rules:
+            - name: memes out of the timeline
+              when: {tags: [meme]}
+              then: {add_tags: [autotag_workflow/archived_meme], archive: true}
+            - name: screenshots album
+              when:
+                file_name_patterns: ['^screenshot']
+                not: {media_types: [video]}
+              then: {add_to_albums: [Screenshots]}
+            - name: unclassified review
+              when: {classification: [unclassified]}
+              then: {add_tags: [autotag_workflow/review], favorite: true}
+            - name: screenshots are never favourites
+              priority: 10
+              when: {file_name_patterns: ['^screenshot']}
+              then: {favorite: false, remove_tags: [autotag_workflow/review]}
+        """;
+
+    private static void SecondPlanIsEmpty(string plan)
+    {
+        plan.Should().StartWith("# Plan: 0 tag(s) to create, 0 addition(s), 0 removal(s), 0 album addition(s), 0 date repair(s)");
+        plan.Should().Contain("0 favourite change(s), 0 archive change(s)");
+    }
+
+    [Fact]
+    public async Task Rules_plan_apply_and_converge_with_their_names_as_reasons()
+    {
+        var meme = Asset("meme.jpg");
+        Tag("meme", meme);
+        var shot = Asset("Screenshot_1.png");
+        var bare = Asset("IMG_1.jpg");
+        var dated = Asset("IMG_2.jpg");
+        Server.State.AddAlbum(User, "2019 Trip", [dated]);
+
+        var runs = await RunThriceAsync(Config(Workflows), afterDryRun: () =>
+        {
+            Server.State.Albums.Should().NotContain(a => a.Name == "Screenshots", "a dry run creates nothing");
+            HasTag(meme, "autotag_workflow/archived_meme").Should().BeFalse();
+        });
+
+        runs.Plan.Should().Contain($"+ autotag_workflow/archived_meme | {Link(meme)} | meme.jpg | workflows: rule 'memes out of the timeline'");
+        runs.Plan.Should().Contain($"archive | {Link(meme)} | meme.jpg | workflows: rule 'memes out of the timeline'");
+        runs.Plan.Should().Contain($"+ autotag_workflow/review | {Link(bare)} | IMG_1.jpg | workflows: rule 'unclassified review'");
+        runs.Plan.Should().Contain($"favorite+ | {Link(bare)} | IMG_1.jpg | workflows: rule 'unclassified review'");
+        runs.Plan.Should().Contain("create album Screenshots | rule 'screenshots album' | 1 asset(s)");
+        runs.Plan.Should().NotContain($"favorite+ | {Link(shot)}", "the higher-priority rule keeps screenshots out of the favourites");
+        runs.Plan.Should().NotContain($"+ autotag_workflow/review | {Link(shot)}", "the higher-priority rule removes the review tag");
+        runs.Plan.Should().NotContain($"| {Link(dated)} | IMG_2.jpg | workflows", "a classified asset matches none of the rules");
+        runs.Plan.Should().Contain("# Workflows: 4 asset(s) tested");
+
+        HasTag(meme, "autotag_workflow/archived_meme").Should().BeTrue();
+        Server.State.Assets.Single(a => a.Id == meme).Visibility.Should().Be("archive");
+        Server.State.Assets.Single(a => a.Id == bare).IsFavorite.Should().BeTrue();
+        Server.State.Assets.Single(a => a.Id == shot).IsFavorite.Should().BeFalse();
+        var album = Server.State.Albums.Single(a => a.Name == "Screenshots");
+        Server.State.AlbumAssetIds(album.Id).Should().BeEquivalentTo([shot]);
+        runs.FirstRunCalls("updateAssets").Should().Be(2, "one bulk call for the favourites, one for the archive");
+
+        var byRule = runs.Changes.Where(c => c.TryGetProperty("step", out var s) && s.GetString() == "workflows").ToList();
+        byRule.Should().Contain(c => c.GetProperty("kind").GetString() == "UPDATE_ASSET_VISIBILITY" && c.GetProperty("reason").GetString() == "rule 'memes out of the timeline'");
+        byRule.Should().Contain(c => c.GetProperty("kind").GetString() == "UPDATE_ASSET_FAVORITE" && c.GetProperty("reason").GetString() == "rule 'unclassified review'");
+        byRule.Should().Contain(c => c.GetProperty("kind").GetString() == "ADD_TAG_TO_ASSET" && c.GetProperty("tag").GetString() == "autotag_workflow/review");
+    }
+
+    [Fact]
+    public async Task A_tag_no_rule_gives_any_more_is_taken_off_and_other_tags_are_left_alone()
+    {
+        var a = Asset("a.jpg");
+        Tag("meme", a);
+        Tag("autotag_workflow/review", a);
+        Tag("holiday", a);
+
+        var runs = await RunTwiceAsync(Config("""
+            workflows:
+              rules:
+                - name: unclassified review
+                  when: {classification: [unclassified]}
+                  then: {add_tags: [autotag_workflow/review]}
+            """));
+
+        runs.Plan.Should().Contain($"- autotag_workflow/review | {Link(a)} | a.jpg | workflows: no workflow rule adds it any more");
+        HasTag(a, "autotag_workflow/review").Should().BeFalse();
+        HasTag(a, "holiday").Should().BeTrue("the workflows never touch a tag they do not add");
+        HasTag(a, "meme").Should().BeTrue();
+    }
+
+    [Fact]
+    public async Task Undo_puts_favourite_flags_and_archive_moves_back_a_dry_run_undo_sends_nothing_and_a_flag_changed_since_is_left_alone()
+    {
+        var meme = Asset("meme.jpg");
+        Tag("meme", meme);
+        var bare = Asset("IMG_1.jpg");
+        var other = Asset("IMG_2.jpg");
+        using var cli = new ImmichAutoTag.IntegrationTests.Cli.CliHarness().WithStateFolder();
+        var config = cli.WriteConfig(Config("""
+            workflows:
+              allow_favorite: true
+              allow_archive: true
+              rules:
+                - name: memes out of the timeline
+                  when: {tags: [meme]}
+                  then: {archive: true}
+                - name: unclassified favourites
+                  when: {classification: [unclassified]}
+                  then: {favorite: true}
+            """));
+        var run = await cli.RunAsync("run", "--config", config, "--output", "run");
+        run.ExitCode.Should().Be(0, run.ToString());
+        Server.State.Assets.Single(a => a.Id == meme).Visibility.Should().Be("archive");
+        Server.State.Assets.Where(a => a.Id == bare || a.Id == other).Should().OnlyContain(a => a.IsFavorite);
+        var runId = Path.GetFileName(Directory.GetDirectories(Path.Combine(cli.Root, "run")).Single());
+
+        // The user takes one favourite back by hand: the undo must leave that asset alone.
+        Server.State.SetFavorite(other, false);
+        Server.Requests.Clear();
+        var dry = await cli.RunAsync("undo", runId, "--config", config, "--output", "run");
+
+        dry.ExitCode.Should().Be(0, dry.ToString());
+        Server.Requests.WriteCount.Should().Be(0, "an undo without --yes is a dry run");
+        dry.Out.Should().Contain("would revert: move meme.jpg back to the timeline")
+            .And.Contain("would revert: unmark IMG_1.jpg as favourite again")
+            .And.NotContain("would revert: unmark IMG_2.jpg");
+        Server.State.Assets.Single(a => a.Id == meme).Visibility.Should().Be("archive");
+
+        var undo = await cli.RunAsync("undo", runId, "--yes", "--config", config, "--output", "run");
+
+        undo.ExitCode.Should().Be(0, undo.ToString());
+        undo.Out.Should().Contain("left alone: favourite flag of IMG_2.jpg set to true: the favourite flag changed again since (it is off)");
+        Server.State.Assets.Single(a => a.Id == meme).Visibility.Should().Be("timeline");
+        Server.State.Assets.Single(a => a.Id == bare).IsFavorite.Should().BeFalse();
+        Server.State.Assets.Single(a => a.Id == other).IsFavorite.Should().BeFalse();
+    }
+
+    /// <summary>The yaml of the docs page's worked example under <paramref name="heading"/>, and the text block after it (its plan), if any.</summary>
+    private static (string Yaml, string? Plan) DocsExample(string heading)
+    {
+        var dir = new DirectoryInfo(AppContext.BaseDirectory);
+        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "ImmichAutoTag.sln")))
+        {
+            dir = dir.Parent;
+        }
+
+        var page = File.ReadAllText(Path.Combine(dir?.FullName ?? throw new InvalidOperationException("repository root not found"), "docs", "workflows.md")).ReplaceLineEndings("\n");
+        var section = page[page.IndexOf("### " + heading + "\n", StringComparison.Ordinal)..];
+        var next = section.IndexOf("\n### ", 4, StringComparison.Ordinal);
+        section = next < 0 ? section : section[..next];
+        static string? Block(string text, string lang)
+        {
+            var start = text.IndexOf("```" + lang + "\n", StringComparison.Ordinal);
+            return start < 0 ? null : text[(start + lang.Length + 4)..text.IndexOf("\n```", start + 3, StringComparison.Ordinal)];
+        }
+
+        return (Block(section, "yaml")!, Block(section, "text"));
+    }
+
+    /// <summary>Links carry the fake's port and random asset ids, the rule engine's line its times: the page writes them as &lt;link&gt; and N.</summary>
+    private static string Masked(string text) =>
+        System.Text.RegularExpressions.Regex.Replace(
+            System.Text.RegularExpressions.Regex.Replace(text, @"http://[0-9.:]+/photos/[0-9a-f-]{36}", "<link>"),
+            @"\d+ ms", "N ms");
+
+    [Fact]
+    public async Task The_screenshots_example_of_the_docs_page_plans_what_the_page_shows_and_converges()
+    {
+        var at = new DateTimeOffset(2024, 5, 1, 10, 15, 0, TimeSpan.Zero);
+        var phone = Asset("Screenshot_20240501-101500.png", at, "/photos/phone/Screenshot_20240501-101500.png");
+        Asset("scr_0001.png", at, "/photos/desktop/scr_0001.png");
+        Asset("capture.png", at, "/photos/desktop/screenshots/capture.png");
+        Asset("Screenshot_20190704.png", T0, "/photos/phone/Screenshot_20190704.png");
+        Asset("IMG_0001.jpg", at, "/photos/phone/IMG_0001.jpg");
+        var (yaml, shown) = DocsExample("Screenshots into an album");
+        var workflows = yaml[yaml.IndexOf("workflows:", StringComparison.Ordinal)..];
+
+        var runs = await RunThriceAsync(Config(workflows));
+
+        shown.Should().NotBeNull("the page shows this example's plan");
+        var plan = Masked(runs.Plan);
+        foreach (var line in shown!.Split('\n'))
+        {
+            plan.Should().Contain(line + "\n");
+        }
+
+        var album = Server.State.Albums.Single(a => a.Name == "Screenshots");
+        Server.State.AlbumAssetIds(album.Id).Should().HaveCount(3).And.Contain(phone);
+    }
+}

@@ -1,0 +1,112 @@
+using static ImmichAutoTag.Tests.Config.ConfigTestHelpers;
+
+namespace ImmichAutoTag.Tests.Config;
+
+public sealed class WorkflowConfigTests
+{
+    [Fact]
+    public void Without_the_section_there_are_no_rules()
+    {
+        var config = Load(Minimal).Config!;
+        config.Workflows.Rules.Should().BeEmpty();
+        config.Workflows.Enabled.Should().BeTrue();
+        config.Workflows.AllowFavorite.Should().BeFalse();
+        config.Workflows.AllowArchive.Should().BeFalse();
+    }
+
+    [Fact]
+    public void Nested_conditions_and_actions_are_read_into_the_records()
+    {
+        var result = Load(Minimal + """
+
+            workflows:
+              allow_archive: true
+              rules:
+                - name: ' memes '
+                  priority: 5
+                  when:
+                    any:
+                      - tags: [meme, Pics/Memes]
+                      - all:
+                          - file_name_patterns: ['^IMG']
+                          - not: {media_types: [video]}
+                    taken_from: '2020-01-01'
+                    classification: [unclassified, conflict]
+                    booru: {ratings: [e], min_similarity: 70}
+                  then:
+                    add_tags: [wf/funny]
+                    add_to_albums: [Memes]
+                    archive: true
+            """);
+
+        result.Errors.Should().BeEmpty();
+        var rule = result.Config!.Workflows.Rules.Should().ContainSingle().Subject;
+        rule.Name.Should().Be("memes");
+        rule.Priority.Should().Be(5);
+        rule.When.Any.Should().HaveCount(2);
+        rule.When.Any[0].Tags.Should().Equal("meme", "Pics/Memes");
+        rule.When.Any[1].All[0].FileNamePatterns.Single().Written.Should().Be("^IMG");
+        rule.When.Any[1].All[1].Not!.MediaTypes.Should().Equal("video");
+        rule.When.TakenFrom.Should().Be("2020-01-01");
+        rule.When.Classification.Should().Equal("unclassified", "conflict");
+        rule.When.Booru!.Ratings.Should().Equal("e");
+        rule.When.Booru.MinSimilarity.Should().Be(70);
+        rule.When.Favorite.Should().BeNull("a condition key left out does not apply");
+        rule.Then.AddTags.Should().Equal("wf/funny");
+        rule.Then.AddToAlbums.Should().Equal("Memes");
+        rule.Then.Archive.Should().BeTrue();
+        rule.Then.Favorite.Should().BeNull();
+    }
+
+    [Theory]
+    [InlineData("        media_types: [picture]\n", 10, "unknown media type 'picture'")]
+    [InlineData("        classification: [unknown]\n", 10, "unknown classification status 'unknown'")]
+    [InlineData("        taken_from: '2024-13-01'\n", 10, "'2024-13-01' is not a day")]
+    [InlineData("        any:\n          - not:\n              booru: {ratings: [nsfw]}\n", 12, "unknown booru rating 'nsfw'")]
+    [InlineData("        booru: {verdicts: [accepted, reveiw]}\n", 10, "unknown booru verdict 'reveiw'")]
+    [InlineData("        album_name_patterns: ['(unclosed']\n", 10, "invalid regex")]
+    [InlineData("        colour: red\n", 10, "unknown key 'colour'")]
+    public void A_bad_condition_is_an_error_at_its_position(string condition, int line, string message)
+    {
+        var error = SingleError(Minimal + "\nworkflows:\n  rules:\n    - name: r\n      when:\n" + condition + "      then:\n        add_tags: [wf/x]\n");
+        error.ToString().Should().Contain(message);
+        error.Line.Should().Be(line);
+        error.File.Should().Be(FileName);
+    }
+
+    [Theory]
+    [InlineData("    - name: a\n      when: {}\n      then: {add_tags: [wf/x]}\n    - name: a\n      when: {}\n      then: {add_tags: [wf/y]}\n", "listed twice")]
+    [InlineData("    - name: a\n      when: {}\n      then: {}\n", "needs at least one action")]
+    [InlineData("    - name: a\n      when: {}\n      then: {favorite: true}\n", "allow_favorite")]
+    [InlineData("    - name: a\n      when: {}\n      then: {archive: true}\n", "allow_archive")]
+    [InlineData("    - name: a\n      when: {}\n      then: {remove_tags: [people/mum]}\n", "not a tag the workflows add")]
+    [InlineData("    - name: a\n      then: {add_tags: [wf/x]}\n", "missing required key 'when'")]
+    [InlineData("    - name: a\n      when: {tags: [x]}\n      then: {add_tags: [meme]}\n", "workflows run after them")]
+    [InlineData("    - name: a\n      when: {clip_label: {label: sketch}}\n      then: {add_tags: [wf/x]}\n", "not a label of clip.labels")]
+    [InlineData("    - name: a\n      when: {not: {tags: [x]}}\n      then: {add_tags: [wf/x]}\n", "must not read what the workflows write")]
+    public void A_bad_rule_is_an_error(string rules, string message)
+    {
+        var yaml = Minimal + "\nclassification:\n  rules:\n    - tag_names: [meme]\nworkflows:\n  rules:\n" + rules;
+        SingleError(yaml).ToString().Should().Contain(message);
+    }
+
+    [Fact]
+    public void Actions_that_change_favourites_or_visibility_load_when_allowed()
+    {
+        var result = Load(Minimal + "\nworkflows:\n  allow_favorite: true\n  allow_archive: true\n  rules:\n    - name: a\n      when: {favorite: false}\n      then: {favorite: true, archive: false}\n");
+        result.Errors.Should().BeEmpty();
+        result.Config!.Workflows.Rules[0].Then.Favorite.Should().BeTrue();
+        result.Config.Workflows.Rules[0].Then.Archive.Should().BeFalse();
+        result.Config.Workflows.Rules[0].When.Favorite.Should().BeFalse();
+    }
+
+    [Fact]
+    public void The_dump_writes_nested_conditions_back()
+    {
+        var config = Load(Minimal + "\nworkflows:\n  rules:\n    - name: a\n      when:\n        not: {any: [{tags: [x]}, {media_types: [video]}]}\n      then: {add_tags: [wf/y]}\n").Config!;
+        var dumped = ImmichAutoTag.Config.ConfigWriter.ToRedactedYaml(config);
+        var reloaded = Load(dumped).Config!;
+        reloaded.Workflows.Rules[0].When.Not!.Any[1].MediaTypes.Should().Equal("video");
+        reloaded.Workflows.Rules[0].When.Not!.Any[0].Tags.Should().Equal("x");
+    }
+}

@@ -1,0 +1,345 @@
+using ImmichAutoTag.Config;
+using ImmichAutoTag.Core.Classification;
+using ImmichAutoTag.Core.Configuration;
+using ImmichAutoTag.Core.Domain;
+using ImmichAutoTag.Core.Engine;
+using ImmichAutoTag.Core.Enrichment.Booru;
+using ImmichAutoTag.Core.Enrichment.Clip;
+using ImmichAutoTag.Core.Workflows;
+
+namespace ImmichAutoTag.Tests.Workflows;
+
+public sealed class WorkflowPlannerTests
+{
+    private static readonly UserInfo Me = new(Guid.NewGuid(), "me", "me@example.net");
+
+    private static readonly Tag Meme = new(Guid.NewGuid(), "meme", "meme", null);
+
+    private static WorkflowsConfig Rules(string yaml)
+    {
+        var result = ConfigLoader.LoadYaml("server: {url: 'http://x', api_key: k}\n" + yaml, "config.yaml", _ => null);
+        result.Errors.Should().BeEmpty();
+        return result.Config!.Workflows;
+    }
+
+    private static Asset NewAsset(string file = "IMG_1.jpg", string folder = "/photos/2024", AssetType type = AssetType.Image, bool favorite = false, AssetVisibility visibility = AssetVisibility.Timeline, Guid? duplicate = null, string day = "2024-07-14") =>
+        new(Guid.NewGuid(), Me.Id, type, file, $"{folder}/{file}", DateTimeOffset.Parse(day + "T10:00:00Z", System.Globalization.CultureInfo.InvariantCulture), DateTimeOffset.Parse(day + "T12:00:00Z", System.Globalization.CultureInfo.InvariantCulture), DateTimeOffset.UnixEpoch, duplicate, false, visibility == AssetVisibility.Archive, favorite, visibility);
+
+    private sealed class Library
+    {
+        public List<Asset> Assets { get; } = [];
+
+        public List<Album> Albums { get; } = [];
+
+        public List<Tag> Tags { get; } = [Meme];
+
+        public Dictionary<Guid, IReadOnlyList<Album>> AlbumsOf { get; } = [];
+
+        public Dictionary<Guid, IReadOnlyList<Tag>> TagsOf { get; } = [];
+
+        public Dictionary<Guid, ClassificationStatus> Statuses { get; } = [];
+
+        public Asset Add(Asset asset, ClassificationStatus status = ClassificationStatus.Classified, Tag[]? tags = null, Album[]? albums = null)
+        {
+            Assets.Add(asset);
+            Statuses[asset.Id] = status;
+            if (tags is not null)
+            {
+                TagsOf[asset.Id] = tags;
+            }
+
+            if (albums is not null)
+            {
+                AlbumsOf[asset.Id] = albums;
+            }
+
+            return asset;
+        }
+
+        public LibrarySnapshot Snapshot() =>
+            new(Me, Assets, Albums, Tags, AlbumsOf, TagsOf, 0);
+
+        public WorkflowOutcome Plan(WorkflowsConfig config, ClipLabels? clip = null, IReadOnlyDictionary<Guid, BooruAssetResult>? booru = null, ChangeList? planned = null) =>
+            new WorkflowPlanner(config).Plan(Snapshot(), new WorkflowInputs(Statuses, clip, booru), planned ?? ChangeList.Empty, CancellationToken.None);
+
+        /// <summary>
+        /// The step's planned changes, then the tag additions and removals its owned tags ask for, diffed against each
+        /// asset's tags as the run's planner does (the whole-run path is covered by the engine tests).
+        /// </summary>
+        public List<PlannedChange> Changes(WorkflowOutcome outcome)
+        {
+            var changes = outcome.Plan.Changes.ToList();
+            if (outcome.Plan.OwnedTags is not { } owned)
+            {
+                return changes;
+            }
+
+            foreach (var asset in Assets)
+            {
+                var has = TagsOf.GetValueOrDefault(asset.Id) ?? [];
+                if (owned.DesiredFor(asset.Id) is not { } desired)
+                {
+                    continue;
+                }
+
+                foreach (var path in desired.Where(p => owned.Owns(p) && !has.Any(t => t.Value == p)))
+                {
+                    changes.Add(new AddTag(asset.Id, path, Tags.FirstOrDefault(t => t.Value == path)?.Id, owned.ReasonFor(asset.Id, path)));
+                }
+
+                foreach (var tag in has.Where(t => owned.Owns(t.Value) && !desired.Contains(t.Value)))
+                {
+                    changes.Add(new RemoveTag(asset.Id, tag.Id, tag.Value, owned.ReasonFor(asset.Id, tag.Value)));
+                }
+            }
+
+            return changes;
+        }
+    }
+
+    [Fact]
+    public void A_rule_tags_the_assets_its_condition_holds_for_and_names_itself_as_the_reason()
+    {
+        var lib = new Library();
+        var meme = lib.Add(NewAsset(), tags: [Meme]);
+        lib.Add(NewAsset());
+        var config = Rules("workflows:\n  rules:\n    - name: memes\n      when: {tags: [meme]}\n      then: {add_tags: [wf/funny]}\n");
+
+        var outcome = lib.Plan(config);
+
+        var add = lib.Changes(outcome).Should().ContainSingle().Subject.Should().BeOfType<AddTag>().Subject;
+        add.AssetId.Should().Be(meme.Id);
+        add.TagPath.Should().Be("wf/funny");
+        add.TagId.Should().BeNull("the tag does not exist yet and is created");
+        add.Reason.Should().Be(new ChangeReason("workflows", "rule 'memes'"));
+        outcome.Facts.Should().Be(2);
+        outcome.Fired.Should().Be(1);
+    }
+
+    [Fact]
+    public void An_asset_that_already_has_the_result_plans_nothing_and_a_stale_workflow_tag_is_removed()
+    {
+        var lib = new Library();
+        var owned = new Tag(Guid.NewGuid(), "flagged", "wf/flagged", null);
+        lib.Tags.Add(owned);
+        lib.Add(NewAsset(), tags: [Meme, owned]);
+        var stale = lib.Add(NewAsset(), tags: [owned]);
+        var config = Rules("workflows:\n  rules:\n    - name: memes\n      when: {tags: [meme]}\n      then: {add_tags: [wf/flagged]}\n");
+
+        var changes = lib.Changes(lib.Plan(config));
+
+        var removal = changes.Should().ContainSingle().Subject.Should().BeOfType<RemoveTag>().Subject;
+        removal.AssetId.Should().Be(stale.Id);
+        removal.TagId.Should().Be(owned.Id);
+        removal.Reason.Text.Should().Be("no workflow rule adds it any more");
+    }
+
+    [Fact]
+    public void Conditions_combine_with_all_any_and_not()
+    {
+        var lib = new Library();
+        var screenshot = lib.Add(NewAsset("Screenshot_2024.png", "/phone/Screenshots"));
+        lib.Add(NewAsset("Screenshot_2023.png", "/phone/Screenshots", day: "2023-01-02"));
+        lib.Add(NewAsset("Screenshot_video.mp4", "/phone/Screenshots", AssetType.Video));
+        var inAlbum = new Album(Guid.NewGuid(), "Screenshots", 1, Me.Id, false);
+        lib.Albums.Add(inAlbum);
+        lib.Add(NewAsset("screenshot_x.png", "/phone"), albums: [inAlbum]);
+        var dcim = lib.Add(NewAsset("IMG_2.jpg", "/DCIM/screens"));
+        var config = Rules("""
+            workflows:
+              rules:
+                - name: screens
+                  when:
+                    all:
+                      - any:
+                          - file_name_patterns: ['^screenshot']
+                          - folder_patterns: ['dcim/screens$']
+                      - not: {media_types: [video]}
+                    taken_from: '2024-01-01'
+                    taken_to: '2024-12-31'
+                  then: {add_to_albums: [Screenshots]}
+            """);
+
+        var changes = lib.Changes(lib.Plan(config));
+
+        changes.OfType<AddAlbumMember>().Select(c => c.AssetId).Should().BeEquivalentTo([screenshot.Id, dcim.Id], "the 2023 one is too old, the video is a video, and one is already in the album");
+        changes.OfType<AddAlbumMember>().Should().OnlyContain(c => c.AlbumId == inAlbum.Id);
+    }
+
+    [Fact]
+    public void A_missing_album_is_created_once_unless_forbidden()
+    {
+        var lib = new Library();
+        lib.Add(NewAsset());
+        lib.Add(NewAsset());
+        const string Rule = "  rules:\n    - name: all\n      when: {media_types: [image]}\n      then: {add_to_albums: [New]}\n";
+
+        lib.Changes(lib.Plan(Rules("workflows:\n" + Rule))).Should().ContainSingle().Which.Should().BeOfType<CreateAlbum>().Which.AssetIds.Should().HaveCount(2);
+
+        var forbidden = lib.Plan(Rules("workflows:\n  create_missing_albums: false\n" + Rule)).Plan;
+        forbidden.Changes.Should().BeEmpty();
+        forbidden.Notes.Should().ContainSingle().Which.Message.Should().Contain("create_missing_albums is false");
+    }
+
+    [Fact]
+    public void Conflicting_actions_are_resolved_by_priority_then_by_order()
+    {
+        var lib = new Library();
+        var both = lib.Add(NewAsset(favorite: false), tags: [Meme]);
+        var config = Rules("""
+            workflows:
+              allow_favorite: true
+              rules:
+                - name: low
+                  when: {tags: [meme]}
+                  then: {add_tags: [wf/review], favorite: true}
+                - name: high
+                  priority: 5
+                  when: {media_types: [image]}
+                  then: {add_tags: [wf/x], remove_tags: [wf/review], favorite: false}
+                - name: also low
+                  when: {tags: [meme]}
+                  then: {favorite: true}
+            """);
+
+        var changes = lib.Changes(lib.Plan(config));
+
+        changes.OfType<AddTag>().Should().ContainSingle().Which.TagPath.Should().Be("wf/x", "the higher-priority rule removes the review tag, so it is not added");
+        changes.OfType<SetFavorite>().Should().BeEmpty("the higher-priority rule wants it not to be a favourite, which it is not");
+
+        var reversed = Rules("""
+            workflows:
+              allow_favorite: true
+              rules:
+                - name: first
+                  when: {tags: [meme]}
+                  then: {favorite: true}
+                - name: second
+                  when: {tags: [meme]}
+                  then: {favorite: false}
+            """);
+        var set = lib.Changes(lib.Plan(reversed)).OfType<SetFavorite>().Should().ContainSingle().Subject;
+        set.AssetId.Should().Be(both.Id);
+        set.IsFavorite.Should().BeTrue("on equal priority the rule listed first wins");
+        set.Reason.Text.Should().Be("rule 'first'");
+    }
+
+    [Fact]
+    public void Archive_moves_timeline_assets_only_and_only_when_they_are_not_there_yet()
+    {
+        var lib = new Library();
+        var timeline = lib.Add(NewAsset(), tags: [Meme]);
+        lib.Add(NewAsset(visibility: AssetVisibility.Archive), tags: [Meme]);
+        lib.Add(NewAsset(visibility: AssetVisibility.Hidden), tags: [Meme]);
+        var config = Rules("workflows:\n  allow_archive: true\n  rules:\n    - name: out\n      when: {tags: [meme], archived: false}\n      then: {archive: true}\n");
+
+        lib.Changes(lib.Plan(config)).Should().ContainSingle().Which.Should().Be(new SetArchived(timeline.Id, true, new ChangeReason("workflows", "rule 'out'")));
+    }
+
+    [Fact]
+    public void Classification_status_and_duplicate_group_facts_are_conditions()
+    {
+        var lib = new Library();
+        var group = Guid.NewGuid();
+        var a = lib.Add(NewAsset(duplicate: group), ClassificationStatus.Unclassified);
+        lib.Add(NewAsset(duplicate: group), ClassificationStatus.Classified);
+        lib.Add(NewAsset(), ClassificationStatus.Unclassified);
+        var outOfScope = NewAsset(duplicate: group);
+        lib.Assets.Add(outOfScope); // no verdict: the run may not change it, and it does not count
+        var config = Rules("workflows:\n  rules:\n    - name: dup\n      when: {classification: [unclassified], in_duplicate_group: true, min_duplicates: 2}\n      then: {add_tags: [wf/dup]}\n    - name: three\n      when: {min_duplicates: 3}\n      then: {add_tags: [wf/three]}\n");
+
+        lib.Changes(lib.Plan(config)).Should().ContainSingle().Which.Should().BeOfType<AddTag>().Which.AssetId.Should().Be(a.Id);
+    }
+
+    [Fact]
+    public void Clip_label_scores_are_conditions()
+    {
+        var lib = new Library();
+        var anime = lib.Add(NewAsset());
+        var photo = lib.Add(NewAsset());
+        lib.Add(NewAsset()); // not scored
+        var scores = new Dictionary<Guid, ZeroShotResult>
+        {
+            [anime.Id] = new([new LabelProbability("anime", 0.9), new LabelProbability("photo", 0.1)], "anime", 0.8),
+            [photo.Id] = new([new LabelProbability("photo", 0.7), new LabelProbability("anime", 0.3)], "photo", 0.4),
+        };
+        var clip = new ClipLabels(new ClipModelId("m"), "style", ["photo", "anime"], [anime.Id, photo.Id], new ClipPipelineResult(scores, 2, 0, new Dictionary<Guid, string>(), new ClipPipelineTimes(default, default, default, default, default)));
+        var config = Rules("clip:\n  labels: [{name: photo, prompts: [a]}, {name: anime, prompts: [b]}]\nworkflows:\n  rules:\n    - name: anime\n      when: {clip_label: {label: anime, min_percent: 80}}\n      then: {add_tags: [wf/anime]}\n    - name: unsure\n      when: {clip_label: {label: anime, min_percent: 20, max_percent: 50}}\n      then: {add_tags: [wf/unsure]}\n");
+
+        var adds = lib.Changes(lib.Plan(config, clip)).OfType<AddTag>().Select(c => (c.AssetId, c.TagPath)).ToList();
+
+        adds.Should().BeEquivalentTo([(anime.Id, "wf/anime"), (photo.Id, "wf/unsure")]);
+    }
+
+    [Fact]
+    public void Booru_results_are_conditions_with_a_review_judged_by_its_best_candidate_and_pending_look_ups_having_no_say()
+    {
+        var lib = new Library();
+        var exact = lib.Add(NewAsset());
+        var weak = lib.Add(NewAsset());
+        var explicitOne = lib.Add(NewAsset());
+        var notFound = lib.Add(NewAsset());
+        var pending = lib.Add(NewAsset());
+        lib.Add(NewAsset()); // not selected by the booru step
+        var post = new BooruPost(1, null, BooruRating.General, ["hu_tao_(genshin_impact)"], ["genshin_impact"], ["some_artist"], [], []);
+        var booru = new Dictionary<Guid, BooruAssetResult>
+        {
+            [exact.Id] = new(exact.Id, "c1", BooruVerdict.Accepted, BooruSource.DanbooruMd5, null, post, []),
+            [weak.Id] = new(weak.Id, "c2", BooruVerdict.Review, null, null, null,
+                [new BooruCandidate(BooruSource.SauceNao, 62.5, 2, []), new BooruCandidate(BooruSource.Iqdb, 55, 3, [])]),
+            [explicitOne.Id] = new(explicitOne.Id, "c3", BooruVerdict.Accepted, BooruSource.Iqdb, 95, post with { Rating = BooruRating.Explicit, Copyrights = ["other"] }, []),
+            [notFound.Id] = new(notFound.Id, "c4", BooruVerdict.NotFound, null, null, null, []),
+            [pending.Id] = new(pending.Id, "c5", BooruVerdict.Pending, null, null, null, []),
+        };
+        var config = Rules("""
+            workflows:
+              rules:
+                - name: series
+                  when: {booru: {copyrights: [genshin_impact], ratings: [g, sensitive], min_similarity: 90}}
+                  then: {add_tags: [wf/anime/genshin_impact]}
+                - name: review
+                  when: {booru: {max_similarity: 80}}
+                  then: {add_tags: [wf/review]}
+                - name: nsfw
+                  when: {booru: {ratings: [explicit]}}
+                  then: {add_tags: [wf/nsfw]}
+                - name: character
+                  when: {booru: {characters: ['hu_tao_(genshin_impact)'], artists: [some_artist]}}
+                  then: {add_tags: [wf/hu_tao]}
+                - name: any match
+                  when: {booru: {}}
+                  then: {add_tags: [wf/matched]}
+                - name: nothing found
+                  when: {booru: {verdicts: [not_found]}}
+                  then: {add_tags: [wf/no_match]}
+            """);
+
+        var adds = lib.Changes(lib.Plan(config, booru: booru)).OfType<AddTag>().Select(c => (c.AssetId, c.TagPath)).ToList();
+
+        adds.Should().BeEquivalentTo([
+            (exact.Id, "wf/anime/genshin_impact"),
+            (exact.Id, "wf/hu_tao"),
+            (exact.Id, "wf/matched"),
+            (weak.Id, "wf/review"),
+            (weak.Id, "wf/matched"),
+            (explicitOne.Id, "wf/nsfw"),
+            (explicitOne.Id, "wf/hu_tao"),
+            (explicitOne.Id, "wf/matched"),
+            (notFound.Id, "wf/no_match"),
+        ]);
+    }
+
+    [Fact]
+    public void The_rules_are_nrules_rules_built_with_the_rule_model()
+    {
+        var config = Rules("workflows:\n  rules:\n    - name: a\n      priority: 3\n      when: {tags: [x], media_types: [image]}\n      then: {add_tags: [wf/a]}\n");
+
+        var compiled = WorkflowCompiler.Compile(config);
+
+        var rule = compiled.Definitions.Should().ContainSingle().Subject;
+        rule.Name.Should().Be("a");
+        rule.Priority.Should().Be(3);
+        rule.LeftHandSide.ChildElements.Should().ContainSingle().Which.Should().BeOfType<NRules.RuleModel.PatternElement>()
+            .Which.Expressions.Should().HaveCount(2, "each key of the condition map is its own alpha condition");
+    }
+}
