@@ -67,12 +67,31 @@ public sealed class XmpTagDocument
     public IReadOnlyList<string>? Subjects => Items(DublinCoreNamespace, Subject);
 
     /// <summary>
-    /// The tags as Immich reads them from a sidecar: <c>digiKam:TagsList</c> when present, else
-    /// <c>lr:hierarchicalSubject</c> with <c>|</c> turned into <c>/</c>, else the <c>dc:subject</c> keywords; null when
-    /// none of the three is present (Immich then keeps the tags of the file itself).
+    /// The tags as Immich 3.1 reads them from this sidecar alone (<c>MetadataService.getTagList</c> over exiftool's
+    /// TagsList, HierarchicalSubject, Keywords): <c>digiKam:TagsList</c> when non-empty, else
+    /// <c>lr:hierarchicalSubject</c> converted by <see cref="FromHierarchical"/>, else the <c>dc:subject</c> keywords
+    /// (exiftool's MWG Keywords); null when none of the three has an entry. exiftool reports an empty list as an
+    /// empty string, which Immich skips, so an empty property does not stop the search; but a property the sidecar
+    /// has, even empty, hides the original's value of it (the sidecar's values win property by property).
     /// </summary>
     public IReadOnlyList<string>? ImmichTags =>
-        DigiKamTags ?? LightroomTags?.Select(t => t.Replace('|', '/')).ToList() ?? Subjects;
+        NonEmpty(DigiKamTags) ?? NonEmpty(LightroomTags?.Select(FromHierarchical).ToList()) ?? NonEmpty(Subjects);
+
+    /// <summary>Immich's reading of an <c>lr:hierarchicalSubject</c> entry: levels split at <c>|</c>, a <c>/</c> inside a level kept as <c>|</c>, levels joined with <c>/</c>.</summary>
+    public static string FromHierarchical(string entry)
+    {
+        ArgumentNullException.ThrowIfNull(entry);
+        return string.Join('/', entry.Split('|').Select(level => level.Replace('/', '|')));
+    }
+
+    /// <summary>The inverse of <see cref="FromHierarchical"/>: an Immich tag path (<c>a/b|c</c>) as an <c>lr:hierarchicalSubject</c> entry (<c>a|b/c</c>).</summary>
+    public static string ToHierarchical(string path)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        return string.Join('|', path.Split('/').Select(level => level.Replace('|', '/')));
+    }
+
+    private static IReadOnlyList<string>? NonEmpty(IReadOnlyList<string>? items) => items is { Count: > 0 } ? items : null;
 
     /// <summary>
     /// Makes the three tag properties carry every path of <paramref name="add"/> and none of <paramref name="remove"/>
@@ -90,8 +109,7 @@ public sealed class XmpTagDocument
         var changed = false;
 
         changed |= Edit(DigiKamNamespace, TagsList, ordered: true, seed, add, removed);
-        static string Bar(string path) => path.Replace('/', '|');
-        changed |= Edit(LightroomNamespace, HierarchicalSubject, ordered: false, [.. seed.Select(Bar)], [.. add.Select(Bar)], removed.Select(Bar).ToHashSet(StringComparer.Ordinal));
+        changed |= Edit(LightroomNamespace, HierarchicalSubject, ordered: false, [.. seed.Select(ToHierarchical)], [.. add.Select(ToHierarchical)], removed.Select(ToHierarchical).ToHashSet(StringComparer.Ordinal));
 
         // Leaves: a flat keyword may stand for several paths (People/Alice and Pets/Alice), so it goes only with the last.
         var kept = (DigiKamTags ?? []).ToHashSet(StringComparer.Ordinal);
