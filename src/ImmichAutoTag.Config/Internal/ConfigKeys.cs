@@ -585,9 +585,13 @@ internal static class ConfigKeys
     ]);
 
     public static readonly BlockSpec Corrections = new("corrections", true,
-        "Learning from your corrections: a tag or album membership the tool added and you removed later is remembered (state folder) and never added to that asset again. Acceptance figures (kept vs removed, per feature and per label) go into run_statistics.yaml and the links report.",
+        "Learning from your corrections: a suggestion the tool added (a CLIP label, a booru tag, a workflow or conversion output, an album membership) that you removed later is remembered (state folder) and never added to that asset again. The autotag_output_* status tags are not suggestions: every run keeps them true unless include_status_tags says otherwise. Acceptance figures (kept vs removed, per feature and per label) go into run_statistics.yaml and the links report.",
     [
         B("enabled", "Remember removals of what the tool added and respect them.", true) with { Field = F<CorrectionsConfig>(c => c.Enabled) },
+        B("include_status_tags", "Also respect removals of the tool's status tags (autotag_output_* and the other output tags this config names). Off: they are status markers every run keeps true, as upstream does; only suggestions (CLIP labels, booru tags, workflow and conversion outputs, album memberships) are remembered.", false) with
+        {
+            Field = F<CorrectionsConfig>(c => c.IncludeStatusTags),
+        },
         B("raise_clip_thresholds", "Opt-in: a CLIP label whose acceptance falls under min_acceptance_percent needs raise_by_percent points more probability.", false) with
         {
             Field = F<CorrectionsConfig>(c => c.RaiseClipThresholds),

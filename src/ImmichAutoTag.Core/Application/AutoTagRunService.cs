@@ -389,8 +389,8 @@ public sealed class AutoTagRunService(
         result.Assets.Evaluated,
         result.StatusCounts.GetValueOrDefault(Classification.ClassificationStatus.Unclassified),
         result.StatusCounts.GetValueOrDefault(Classification.ClassificationStatus.Conflict),
-        result.AppliedChanges.Count(c => c.Kind == ChangeKind.Added),
-        result.AppliedChanges.Count(c => c.Kind == ChangeKind.Removed),
+        result.KeptTagLinks(ChangeKind.Added),
+        result.KeptTagLinks(ChangeKind.Removed),
         result.Errors.Count,
         gateway.Snapshot().Values.Sum(),
         gateway.WriteRequests);

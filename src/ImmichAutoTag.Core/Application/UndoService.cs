@@ -1,6 +1,7 @@
 using System.Globalization;
 using ImmichAutoTag.Core.Configuration;
 using ImmichAutoTag.Core.Engine;
+using ImmichAutoTag.Core.Engine.Corrections;
 using ImmichAutoTag.Core.Engine.Undo;
 using ImmichAutoTag.Core.Ports;
 using ImmichAutoTag.Core.Preflight;
@@ -35,7 +36,9 @@ public sealed class UndoService(
     IRunPresenter presenter,
     IQueuePauseMarkerFactory markers,
     IConfigRedactor redactor,
-    TimeProvider time)
+    TimeProvider time,
+    ICorrectionStore? corrections = null,
+    IRunStatusSink? status = null)
 {
     /// <summary>Undoes once; never throws for an undo that failed: the exit code says how it ended.</summary>
     public async Task<RunExitCode> ExecuteAsync(UndoRequest request, CancellationToken ct)
@@ -71,52 +74,77 @@ public sealed class UndoService(
                 return RunExitCode.Failure;
             }
 
-            await output.WriteConfigDumpAsync(redactor.ToRedactedYaml(request.Config), CancellationToken.None).ConfigureAwait(false);
-            using var session = presenter.Open(output);
-            var logger = session.LoggerFactory.CreateLogger("immich-autotag");
-            using var gateway = connections.Connect(request.Config, session.LoggerFactory);
-            if (request.DryRun && gateway is not ReadOnlyImmichGateway)
+            var started = new RunStatus { RunId = output.RunId, Pid = Environment.ProcessId, Trigger = "undo", StartedAt = time.GetUtcNow(), Outcome = RunOutcome.Running, DryRun = request.DryRun, OutputFolder = output.Location, Message = $"undo of run {request.RunId}" };
+            var code = await UndoLockedAsync(request, output, ct).ConfigureAwait(false);
+            status?.UndoFinished(started with
             {
-                throw new InvalidOperationException("A dry-run undo needs the read-only gateway (ReadOnlyImmichConnectionFactory); the composition root did not register it.");
+                FinishedAt = time.GetUtcNow(),
+                ExitCode = (int)code,
+                Outcome = code switch
+                {
+                    RunExitCode.Success => RunOutcome.Success,
+                    RunExitCode.PartialFailure => RunOutcome.PartialFailure,
+                    RunExitCode.Cancelled => RunOutcome.Cancelled,
+                    _ => RunOutcome.Failed,
+                },
+            });
+            return code;
+        }
+    }
+
+    private async Task<RunExitCode> UndoLockedAsync(UndoRequest request, IRunOutput output, CancellationToken ct)
+    {
+        await output.WriteConfigDumpAsync(redactor.ToRedactedYaml(request.Config), CancellationToken.None).ConfigureAwait(false);
+        using var session = presenter.Open(output);
+        var logger = session.LoggerFactory.CreateLogger("immich-autotag");
+        using var gateway = connections.Connect(request.Config, session.LoggerFactory);
+        if (request.DryRun && gateway is not ReadOnlyImmichGateway)
+        {
+            throw new InvalidOperationException("A dry-run undo needs the read-only gateway (ReadOnlyImmichConnectionFactory); the composition root did not register it.");
+        }
+
+        try
+        {
+            logger.LogInformation("Undo {UndoId} of run {RunId}: {Count} recorded change(s) (dry run: {DryRun}); output in {Folder}", output.RunId, request.RunId, request.Changes.Count, request.DryRun, output.Location);
+            var preflight = await ServerPreflight.CheckAsync(gateway, NeededPermissions(request.Changes, request.DryRun), ct).ConfigureAwait(false);
+            var options = new RunOptions
+            {
+                DryRun = request.DryRun,
+                Progress = session.Progress,
+                User = preflight.User,
+                QueuePauseMarker = request.DryRun ? null : markers.For(request.Config.Server.Url),
+            };
+            var result = await new RunUndoer(gateway, time, session.LoggerFactory.CreateLogger<RunUndoer>())
+                .UndoAsync(request.Changes, $"undo of run {request.RunId}", options, ct).ConfigureAwait(false);
+            session.ProgressDone();
+            if (!request.DryRun && corrections is not null && request.Config.Corrections.Enabled)
+            {
+                // The undo's removals are the tool's own, not the user's corrections: the next run may add them again.
+                await CorrectionRun.ForgetUndoneAsync(corrections, request.Config, $"{gateway.ServerUrl} {result.User.Id}", result.Applied, result.Verified.StillWrong, CancellationToken.None).ConfigureAwait(false);
             }
 
-            try
-            {
-                logger.LogInformation("Undo {UndoId} of run {RunId}: {Count} recorded change(s) (dry run: {DryRun}); output in {Folder}", output.RunId, request.RunId, request.Changes.Count, request.DryRun, output.Location);
-                var preflight = await ServerPreflight.CheckAsync(gateway, NeededPermissions(request.Changes, request.DryRun), ct).ConfigureAwait(false);
-                var options = new RunOptions
-                {
-                    DryRun = request.DryRun,
-                    Progress = session.Progress,
-                    User = preflight.User,
-                    QueuePauseMarker = request.DryRun ? null : markers.For(request.Config.Server.Url),
-                };
-                var result = await new RunUndoer(gateway, time, session.LoggerFactory.CreateLogger<RunUndoer>())
-                    .UndoAsync(request.Changes, $"undo of run {request.RunId}", options, ct).ConfigureAwait(false);
-                session.ProgressDone();
-                await reports.WriteAsync(output, request, result, logger, CancellationToken.None).ConfigureAwait(false);
-                await PrintAsync(session, request, result, output).ConfigureAwait(false);
+            await reports.WriteAsync(output, request, result, logger, CancellationToken.None).ConfigureAwait(false);
+            await PrintAsync(session, request, result, output).ConfigureAwait(false);
 
-                if (result.Cancelled)
-                {
-                    return RunExitCode.Cancelled;
-                }
-
-                return result.Errors.Count > 0 || result.Verified.StillWrong.Count > 0 ? RunExitCode.PartialFailure : RunExitCode.Success;
-            }
-            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            if (result.Cancelled)
             {
-                session.ProgressDone();
-                await session.CancelledAsync().ConfigureAwait(false);
                 return RunExitCode.Cancelled;
             }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                session.ProgressDone();
-                var (code, message) = ErrorTranslator.Translate(e);
-                await session.FailedAsync(message, e).ConfigureAwait(false);
-                return code;
-            }
+
+            return result.Errors.Count > 0 || result.Verified.StillWrong.Count > 0 ? RunExitCode.PartialFailure : RunExitCode.Success;
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            session.ProgressDone();
+            await session.CancelledAsync().ConfigureAwait(false);
+            return RunExitCode.Cancelled;
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            session.ProgressDone();
+            var (code, message) = ErrorTranslator.Translate(e);
+            await session.FailedAsync(message, e).ConfigureAwait(false);
+            return code;
         }
     }
 

@@ -43,6 +43,13 @@ public sealed record CorrectionsConfig
     /// <summary>Whether removals by the user are remembered and respected (needs the state folder).</summary>
     public bool Enabled { get; init; } = true;
 
+    /// <summary>
+    /// Whether removals of the tool's status tags (<see cref="Engine.Corrections.StatusTags"/>: <c>autotag_output_*</c> and the other
+    /// output tags the config names) are corrections too. Off (the default): they are status markers every run keeps
+    /// true, as upstream immich-autotag does; only suggestions are remembered.
+    /// </summary>
+    public bool IncludeStatusTags { get; init; }
+
     /// <summary>Opt-in: a CLIP label whose acceptance falls under <see cref="MinAcceptancePercent"/> needs a higher probability.</summary>
     public bool RaiseClipThresholds { get; init; }
 
