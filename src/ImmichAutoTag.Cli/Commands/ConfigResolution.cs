@@ -29,6 +29,21 @@ internal static class ConfigResolution
             return await CheckAsync(BuiltInRules.Load(context.Environment), BuiltInRules.Name, context).ConfigureAwait(false);
         }
 
+        if (location.Path is null && ResolvePath(explicitPath, context) is { } explicitFile)
+        {
+            // --config names one file: say what is wrong with it rather than list places the user did not ask about.
+            await context.Err.WriteLineAsync(Directory.Exists(explicitFile)
+                ? $"error: --config {explicitFile} is a folder; name the config file in it (e.g. {Path.Combine(explicitFile, "config.yaml")})"
+                : $"error: config file not found: {explicitFile}").ConfigureAwait(false);
+            if (location.Note is { } explicitHint)
+            {
+                await context.Err.WriteLineAsync($"note: {explicitHint}").ConfigureAwait(false);
+            }
+
+            await context.Err.WriteLineAsync($"Write one there with 'immich-autotag config init {explicitFile}' (a commented example to edit).").ConfigureAwait(false);
+            return null;
+        }
+
         if (location.Path is null)
         {
             await context.Err.WriteLineAsync("error: no config file found. Looked in:").ConfigureAwait(false);

@@ -445,7 +445,7 @@ internal static class ConfigKeys
             HasDefault = true, Default = new[] { "image", "video" }, Example = "[image, video]",
             Field = F<ClipConfig>(c => c.MediaTypes),
         },
-        Desc(null, "Every photo and video"),
+        Desc(null, "Downloaded pictures and videos"),
     ]);
 
     public static readonly BlockSpec Clip = new("clip", true,
@@ -454,7 +454,7 @@ internal static class ConfigKeys
         B("enabled", "Label assets (needs asset.view to read thumbnails). Off: no model is loaded and no thumbnail is read.", false) with { Field = F<ClipConfig>(c => c.Enabled) },
         S("model_folder", "Immich's model cache as mounted here (read-only is enough): its root (holding clip/<model_name>/), its clip/ folder or the model folder. The default is where Immich's machine-learning container mounts it.", ClipConfig.DefaultModelFolder) with
         {
-            Example = "/immich-model-cache", Field = F<ClipConfig>(c => c.ModelFolder),
+            Example = ClipConfig.DefaultModelFolder, Field = F<ClipConfig>(c => c.ModelFolder),
         },
         S("model_name", "The CLIP model's folder name in the cache (Immich's default is ViT-B-32__openai).", ClipConfig.DefaultModelName) with
         {
@@ -660,7 +660,7 @@ internal static class ConfigKeys
         },
         S("danbooru_url", "Danbooru's base URL (posts by MD5 and by id).", BooruConfig.DefaultDanbooruUrl) with
         {
-            Example = "https://testbooru.donmai.us", Field = F<BooruConfig>(c => c.DanbooruUrl),
+            Example = BooruConfig.DefaultDanbooruUrl, Field = F<BooruConfig>(c => c.DanbooruUrl),
         },
         M("tags", BooruTags, BooruTags.Help) with { Inline = true },
         I("daily_budget_margin", "A source stops for the day when the searches it reports left today fall to this many (kept for manual searches).", 3) with

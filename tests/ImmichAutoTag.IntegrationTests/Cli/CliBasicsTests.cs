@@ -91,6 +91,21 @@ public sealed class CliBasicsTests
     }
 
     [Fact]
+    public async Task Validate_says_which_named_config_file_is_missing_or_is_a_folder()
+    {
+        using var cli = new CliHarness();
+        var missing = Path.Combine(cli.Root, "nope.yaml");
+
+        var result = await cli.RunAsync("validate", "--config", missing);
+        result.ExitCode.Should().Be(3, result.ToString());
+        result.Err.Should().Contain($"error: config file not found: {missing}").And.NotContain("Looked in");
+
+        var folder = await cli.RunAsync("validate", "--config", cli.Root);
+        folder.ExitCode.Should().Be(3, folder.ToString());
+        folder.Err.Should().Contain($"error: --config {cli.Root} is a folder");
+    }
+
+    [Fact]
     public async Task Validate_names_a_config_yml_beside_the_missing_config_yaml()
     {
         using var cli = new CliHarness();

@@ -143,7 +143,7 @@ public sealed class UndoCliTests() : FeatureRunTestBase("- album_name_patterns: 
         var run = await cli.RunAsync("run", "--config", config, "--output", "run");
         run.ExitCode.Should().Be(0, run.ToString());
         HasTag(stray, Unknown).Should().BeTrue();
-        var undo = await cli.RunAsync("undo", OnlyRunId(cli, "run"), "--yes", "--config", config, "--output", "undo");
+        var undo = await cli.RunAsync("undo", Path.Combine(cli.Root, "run", OnlyRunId(cli, "run")), "--yes", "--config", config, "--output", "undo");
         undo.ExitCode.Should().Be(0, undo.ToString());
         HasTag(stray, Unknown).Should().BeFalse();
 

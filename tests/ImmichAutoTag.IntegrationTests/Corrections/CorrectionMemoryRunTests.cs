@@ -124,8 +124,10 @@ public sealed class CorrectionMemoryRunTests(ITestOutputHelper output) : IAsyncL
         second.AppliedChanges.Should().ContainSingle(c => c.AssetId == a && c.TagName == Unknown && c.Kind == ChangeKind.Added, "every run keeps autotag_output_* true");
         HasUnknown(a).Should().BeTrue();
 
-        // A correction of it remembered while opted in is dropped once the option is off again.
-        await RunAsync(Config());
+        // A correction of it remembered while opted in is dropped once the option is off again. Opted in, the next
+        // addition is remembered (the one before was not), so it is taken away once more first.
+        _server.State.UntagAsset(UnknownTag, a);
+        (await RunAsync(Config())).AppliedChanges.Should().ContainSingle(c => c.AssetId == a && c.TagName == Unknown);
         _server.State.UntagAsset(UnknownTag, a);
         (await RunAsync(Config())).Corrections.NewCorrections.Should().ContainSingle();
         HasUnknown(a).Should().BeFalse("opted in, the removal is respected");
