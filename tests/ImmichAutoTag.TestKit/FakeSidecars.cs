@@ -96,19 +96,29 @@ public sealed partial class FakeImmichState
         }
     }
 
-    /// <summary>The tags Immich reads from a sidecar alone, by the order above; null when no tag property is non-empty.</summary>
+    /// <summary>
+    /// The tags Immich takes from a sidecar whatever the original holds, by the order above: the first non-empty tag
+    /// property; empty when all three are there but empty; null when a property the sidecar lacks comes first (the
+    /// original's value of it decides).
+    /// </summary>
     public static IReadOnlyList<string>? ReadSidecarTags(byte[] xmp)
     {
         var read = ReadTagProperties(xmp);
-        return NonEmpty(read.TagsList) ?? NonEmpty(read.Hierarchical?.Select(FromHierarchical).ToList()) ?? NonEmpty(read.Keywords);
+        foreach (var property in new[] { read.TagsList, read.Hierarchical?.Select(FromHierarchical).ToList(), read.Keywords })
+        {
+            if (property is null || property.Count > 0)
+            {
+                return property;
+            }
+        }
+
+        return [];
     }
 
     /// <summary>Immich's conversion of an lr:hierarchicalSubject entry (<c>getTagList</c>): levels by <c>|</c>, a <c>/</c> inside a level kept as <c>|</c>.</summary>
     public static string FromHierarchical(string entry) => string.Join('/', entry.Split('|').Select(level => level.Replace('/', '|')));
 
     private sealed record TagProperties(List<string>? TagsList, List<string>? Hierarchical, List<string>? Keywords);
-
-    private static List<string>? NonEmpty(List<string>? items) => items is { Count: > 0 } ? items : null;
 
     private static TagProperties ReadTagProperties(byte[] xmp)
     {

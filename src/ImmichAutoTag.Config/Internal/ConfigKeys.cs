@@ -660,7 +660,7 @@ internal static class ConfigKeys
         },
         S("danbooru_url", "Danbooru's base URL (posts by MD5 and by id).", BooruConfig.DefaultDanbooruUrl) with
         {
-            Example = BooruConfig.DefaultDanbooruUrl, Field = F<BooruConfig>(c => c.DanbooruUrl),
+            Example = "https://testbooru.donmai.us", Field = F<BooruConfig>(c => c.DanbooruUrl),
         },
         M("tags", BooruTags, BooruTags.Help) with { Inline = true },
         I("daily_budget_margin", "A source stops for the day when the searches it reports left today fall to this many (kept for manual searches).", 3) with

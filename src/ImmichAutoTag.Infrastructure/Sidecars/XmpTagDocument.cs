@@ -67,15 +67,28 @@ public sealed class XmpTagDocument
     public IReadOnlyList<string>? Subjects => Items(DublinCoreNamespace, Subject);
 
     /// <summary>
-    /// The tags as Immich 3.1 reads them from this sidecar alone (<c>MetadataService.getTagList</c> over exiftool's
-    /// TagsList, HierarchicalSubject, Keywords): <c>digiKam:TagsList</c> when non-empty, else
-    /// <c>lr:hierarchicalSubject</c> converted by <see cref="FromHierarchical"/>, else the <c>dc:subject</c> keywords
-    /// (exiftool's MWG Keywords); null when none of the three has an entry. exiftool reports an empty list as an
-    /// empty string, which Immich skips, so an empty property does not stop the search; but a property the sidecar
-    /// has, even empty, hides the original's value of it (the sidecar's values win property by property).
+    /// The tags Immich 3.1 takes from this sidecar whatever the original holds (<c>MetadataService.getTagList</c> over
+    /// exiftool's TagsList, HierarchicalSubject, Keywords): the first of <c>digiKam:TagsList</c>,
+    /// <c>lr:hierarchicalSubject</c> (converted by <see cref="FromHierarchical"/>) and <c>dc:subject</c> (exiftool's MWG
+    /// Keywords) that has entries; empty when all three are there but empty; null when a property the sidecar lacks
+    /// comes first, since the original's value of it then decides. exiftool reports an empty list as an empty string,
+    /// which Immich skips, but a property the sidecar has, even empty, hides the original's value of it.
     /// </summary>
-    public IReadOnlyList<string>? ImmichTags =>
-        NonEmpty(DigiKamTags) ?? NonEmpty(LightroomTags?.Select(FromHierarchical).ToList()) ?? NonEmpty(Subjects);
+    public IReadOnlyList<string>? ImmichTags
+    {
+        get
+        {
+            foreach (var property in new[] { DigiKamTags, LightroomTags?.Select(FromHierarchical).ToList(), Subjects })
+            {
+                if (property is null || property.Count > 0)
+                {
+                    return property;
+                }
+            }
+
+            return [];
+        }
+    }
 
     /// <summary>Immich's reading of an <c>lr:hierarchicalSubject</c> entry: levels split at <c>|</c>, a <c>/</c> inside a level kept as <c>|</c>, levels joined with <c>/</c>.</summary>
     public static string FromHierarchical(string entry)
@@ -91,7 +104,6 @@ public sealed class XmpTagDocument
         return string.Join('|', path.Split('/').Select(level => level.Replace('|', '/')));
     }
 
-    private static IReadOnlyList<string>? NonEmpty(IReadOnlyList<string>? items) => items is { Count: > 0 } ? items : null;
 
     /// <summary>
     /// Makes the three tag properties carry every path of <paramref name="add"/> and none of <paramref name="remove"/>
