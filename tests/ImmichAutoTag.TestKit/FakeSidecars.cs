@@ -97,22 +97,15 @@ public sealed partial class FakeImmichState
     }
 
     /// <summary>
-    /// The tags Immich takes from a sidecar whatever the original holds, by the order above: the first non-empty tag
-    /// property; empty when all three are there but empty; null when a property the sidecar lacks comes first (the
-    /// original's value of it decides).
+    /// The tags Immich reads from a sidecar of an original that holds no tags, by the order above: the first tag
+    /// property with entries; empty when the sidecar has tag properties but all are empty; null when it has none.
+    /// (With tags in the original, a property the sidecar lacks takes the original's value: see the extraction.)
     /// </summary>
     public static IReadOnlyList<string>? ReadSidecarTags(byte[] xmp)
     {
         var read = ReadTagProperties(xmp);
-        foreach (var property in new[] { read.TagsList, read.Hierarchical?.Select(FromHierarchical).ToList(), read.Keywords })
-        {
-            if (property is null || property.Count > 0)
-            {
-                return property;
-            }
-        }
-
-        return [];
+        List<string>?[] properties = [read.TagsList, read.Hierarchical?.Select(FromHierarchical).ToList(), read.Keywords];
+        return properties.FirstOrDefault(p => p is { Count: > 0 }) ?? (properties.Any(p => p is not null) ? [] : null);
     }
 
     /// <summary>Immich's conversion of an lr:hierarchicalSubject entry (<c>getTagList</c>): levels by <c>|</c>, a <c>/</c> inside a level kept as <c>|</c>.</summary>
