@@ -231,8 +231,14 @@ public sealed partial class ImmichGateway : IImmichConnection
         return CallAsync("runAssetJobs", async t => await _client.RunAssetJobsAsync(body, t).ConfigureAwait(false), ct);
     }
 
-    public Task ScanLibraryAsync(Guid libraryId, CancellationToken ct) =>
-        CallAsync("scanLibrary", async t => await _client.ScanLibraryAsync(libraryId, t).ConfigureAwait(false), ct);
+    public Task StartSidecarDiscoveryAsync(CancellationToken ct)
+    {
+        var body = new QueueCommandDto { Command = QueueCommand.Start, Force = false };
+        // Deprecated since Immich 2.4, yet 3.1 has no other call that starts a queue's job (PUT /queues/{name} only pauses).
+#pragma warning disable CS0612
+        return CallAsync("runQueueCommandLegacy", async t => await _client.RunQueueCommandLegacyAsync(ParseQueueName("sidecar"), body, t).ConfigureAwait(false), ct);
+#pragma warning restore CS0612
+    }
 
     public Task<byte[]> GetThumbnailAsync(Guid assetId, string size, CancellationToken ct)
     {

@@ -42,6 +42,7 @@ public sealed partial class FakeImmichState
         {
             asset.LibraryId = libraryId;
             library.RefreshedAt = Now;
+            SidecarCheckLocked(asset.Id); // the import's sidecar discovery (LibraryService.queuePostSyncJobs)
             Version++;
         }
 
@@ -103,9 +104,9 @@ public sealed partial class FakeImmichState
         _assets.TryGetValue(assetId, out var asset) && asset.LibraryId is { } id && _libraries.TryGetValue(id, out var library) && library.ReadOnly;
 
     /// <summary>The tags the asset's file holds (what a metadata re-read of a read-only asset brings back).</summary>
-    /// <remarks>A sidecar with a tag property in a mounted library wins over the file's own tags (FakeSidecars.cs).</remarks>
+    /// <remarks>The sidecar Immich has on record, in a mounted library, is merged over the file's tags (FakeSidecars.cs).</remarks>
     private HashSet<Guid> FileTagsLocked(Guid assetId) =>
-        SidecarTagsLocked(assetId) ?? (_fileTags.TryGetValue(assetId, out var set) ? [.. set.Where(_tags.ContainsKey)] : []);
+        MergedTagsLocked(assetId, _fileTags.TryGetValue(assetId, out var set) ? [.. set.Where(_tags.ContainsKey)] : []);
 
     /// <summary>Setup tagging of a library asset is what its file holds.</summary>
     private void RememberFileTagLocked(Guid tagId, Guid assetId)

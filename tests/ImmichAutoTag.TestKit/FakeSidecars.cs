@@ -3,29 +3,56 @@ using XmpCore;
 namespace ImmichAutoTag.TestKit;
 
 /// <summary>
-/// What Immich does with XMP sidecars on a metadata read: the asset's file is <c>originalPath</c>, its sidecar
-/// <c>&lt;file&gt;.xmp</c> or else <c>&lt;name&gt;.xmp</c>, and the tags of a read are, by value (created when missing),
-/// <c>digiKam:TagsList</c> when the sidecar has it, else <c>lr:hierarchicalSubject</c> with <c>|</c> as separator,
-/// else <c>dc:subject</c>; a sidecar with none of them (or no sidecar) leaves the file's own tags. The fake reads
-/// sidecars only for libraries a test mounted on a folder (<see cref="MountLibrary"/>), where the library's files
-/// are: <c>POST /assets/jobs</c> (<c>refresh-metadata</c>) and <c>POST /libraries/{id}/scan</c> queue a metadata
-/// read (a <c>metadataExtraction</c> job, landing after <see cref="SidecarDelay"/>), and the write-back re-read of a
-/// read-only library reads the sidecar too. Immich itself never writes into a read-only library.
+/// What Immich 3.1 does with XMP sidecars (read from its server source, <c>MetadataService</c>, <c>JobService</c>,
+/// <c>LibraryService</c>), for libraries a test mounted on a folder (<see cref="MountLibrary"/>):
+/// <list type="bullet">
+/// <item>Immich keeps one sidecar record per asset (its <c>asset_file</c> row of type sidecar). Only the sidecar
+/// check (<c>handleSidecarCheck</c>) looks for files on disk: the recorded path if it still exists, else
+/// <c>&lt;file&gt;.xmp</c>, else <c>&lt;name&gt;.xmp</c>; none found drops the record. It runs when a library imports
+/// an asset, when a scan finds an original whose modification time changed, and for the sidecar queue's
+/// "discover" (assets without a record) or "sync" (every asset) — <c>PUT /jobs/sidecar</c>. After each check,
+/// skipped or not, Immich queues a metadata extraction of the asset (<c>JobService.onDone</c>).</item>
+/// <item>A tag change over the API queues the sidecar write-back (<c>handleSidecarWrite</c>): it writes the
+/// recorded path, or <c>&lt;file&gt;.xmp</c>, and records that path when the asset had no record — even when the
+/// write failed, as it does on a read-only mount. Then it queues a metadata extraction.</item>
+/// <item>A metadata extraction (<c>handleMetadataExtraction</c>, also queued by <c>POST /assets/jobs</c>
+/// <c>refresh-metadata</c>) reads the original and the RECORDED sidecar only (<c>getExifTags</c>: a new sidecar Immich
+/// has no record of is not read). Sidecar values win property by property over the file's. The tags are
+/// (<c>getTagList</c>) <c>TagsList</c> (digiKam:TagsList) if non-empty, else <c>HierarchicalSubject</c>
+/// (lr:hierarchicalSubject; each level's <c>/</c> becomes <c>|</c>, then <c>|</c> between levels becomes <c>/</c>),
+/// else <c>Keywords</c> (exiftool's MWG composite, which reads dc:subject in a sidecar). exiftool reports an empty
+/// list as an empty string, which counts as absent for that step but still hides the file's value of that property.</item>
+/// <item>A library scan does not look at sidecars of assets whose original did not change (<c>checkExistingAsset</c>
+/// compares the original's modification time only).</item>
+/// </list>
+/// The file's own tags (what a test's setup gave the asset) stand for all three properties of the original — the
+/// strictest case for a sidecar writer, which has to override each one. Immich never writes into a read-only library;
+/// a writable library's sidecar is Immich's own copy of the tags, so the fake reads sidecars of read-only libraries only.
 /// </summary>
 public sealed partial class FakeImmichState
 {
     private readonly Dictionary<Guid, DateTimeOffset> _metadataReads = [];
-    private readonly Dictionary<Guid, DateTime> _sidecarSeen = [];
+    private readonly Dictionary<Guid, string> _sidecarRecords = [];
 
-    /// <summary>Metadata reads (refresh jobs and scans) that landed.</summary>
+    /// <summary>Metadata extractions that landed (refresh-metadata jobs, sidecar checks' follow-ups).</summary>
     public int MetadataReads { get; private set; }
 
-    /// <summary>The library's files are in <paramref name="folder"/> (the test's temporary folder as the mounted library).</summary>
+    /// <summary>Sidecar checks run (library import, sidecar discovery or sync).</summary>
+    public int SidecarChecks { get; private set; }
+
+    /// <summary>
+    /// The library's files are in <paramref name="folder"/> (the test's temporary folder as the mounted library). Its
+    /// assets are checked for sidecars now, as the import that brought them in did.
+    /// </summary>
     public void MountLibrary(Guid libraryId, string folder)
     {
         lock (_gate)
         {
             (_libraries.TryGetValue(libraryId, out var library) ? library : throw new KeyNotFoundException($"no library {libraryId}")).LocalFolder = folder;
+            foreach (var asset in _assets.Values.Where(a => a.LibraryId == libraryId).ToList())
+            {
+                SidecarCheckLocked(asset.Id);
+            }
         }
     }
 
@@ -38,35 +65,68 @@ public sealed partial class FakeImmichState
         }
     }
 
-    /// <summary>The sidecar Immich would read for the asset (an existing <c>&lt;file&gt;.xmp</c>, else an existing <c>&lt;name&gt;.xmp</c>); null when none.</summary>
+    /// <summary>The sidecar Immich has on record for the asset (whether or not the file exists); null when none.</summary>
     public string? SidecarOf(Guid assetId)
     {
         lock (_gate)
         {
-            return SidecarLocked(assetId);
+            return _sidecarRecords.GetValueOrDefault(assetId);
         }
     }
 
-    /// <summary>The tags Immich reads from a sidecar's XMP, by the order above; null when it holds no tag property.</summary>
+    /// <summary>Immich forgets the asset's sidecar record (as a sidecar check that finds no file does).</summary>
+    public void ForgetSidecarRecord(Guid assetId)
+    {
+        lock (_gate)
+        {
+            _sidecarRecords.Remove(assetId);
+        }
+    }
+
+    /// <summary>
+    /// The sidecar queue's "start" (<c>PUT /jobs/sidecar</c>, Administration → Jobs → Sidecar metadata): a sidecar
+    /// check of every asset without a record ("discover"), or of every asset (<paramref name="force"/>, "sync"), each
+    /// followed by a metadata extraction.
+    /// </summary>
+    public void RunSidecarDiscovery(bool force)
+    {
+        lock (_gate)
+        {
+            StartSidecarQueueLocked(force);
+        }
+    }
+
+    /// <summary>
+    /// The tags Immich reads from a sidecar of an original that holds no tags, by the order above: the first tag
+    /// property with entries; empty when the sidecar has tag properties but all are empty; null when it has none.
+    /// (With tags in the original, a property the sidecar lacks takes the original's value: see the extraction.)
+    /// </summary>
     public static IReadOnlyList<string>? ReadSidecarTags(byte[] xmp)
     {
-        var meta = XmpMetaFactory.ParseFromBuffer(xmp);
-        List<string>? Items(string ns, string name)
-        {
-            if (!meta.DoesPropertyExist(ns, name))
-            {
-                return null;
-            }
-
-            return [.. Enumerable.Range(1, meta.CountArrayItems(ns, name)).Select(i => meta.GetArrayItem(ns, name, i).Value)];
-        }
-
-        return Items("http://www.digikam.org/ns/1.0/", "TagsList")
-            ?? Items("http://ns.adobe.com/lightroom/1.0/", "hierarchicalSubject")?.Select(t => t.Replace('|', '/')).ToList()
-            ?? Items("http://purl.org/dc/elements/1.1/", "subject");
+        var read = ReadTagProperties(xmp);
+        List<string>?[] properties = [read.TagsList, read.Hierarchical?.Select(FromHierarchical).ToList(), read.Keywords];
+        return properties.FirstOrDefault(p => p is { Count: > 0 }) ?? (properties.Any(p => p is not null) ? [] : null);
     }
 
-    /// <summary>POST /assets/jobs refresh-metadata: a metadata read of each asset is queued.</summary>
+    /// <summary>Immich's conversion of an lr:hierarchicalSubject entry (<c>getTagList</c>): levels by <c>|</c>, a <c>/</c> inside a level kept as <c>|</c>.</summary>
+    public static string FromHierarchical(string entry) => string.Join('/', entry.Split('|').Select(level => level.Replace('/', '|')));
+
+    private sealed record TagProperties(List<string>? TagsList, List<string>? Hierarchical, List<string>? Keywords);
+
+    private static TagProperties ReadTagProperties(byte[] xmp)
+    {
+        var meta = XmpMetaFactory.ParseFromBuffer(xmp);
+        List<string>? Items(string ns, string name) => meta.DoesPropertyExist(ns, name)
+            ? [.. Enumerable.Range(1, meta.CountArrayItems(ns, name)).Select(i => meta.GetArrayItem(ns, name, i).Value)]
+            : null;
+
+        return new TagProperties(
+            Items("http://www.digikam.org/ns/1.0/", "TagsList"),
+            Items("http://ns.adobe.com/lightroom/1.0/", "hierarchicalSubject"),
+            Items("http://purl.org/dc/elements/1.1/", "subject"));
+    }
+
+    /// <summary>POST /assets/jobs refresh-metadata: a metadata extraction of each asset is queued.</summary>
     internal void QueueMetadataReadsLocked(IEnumerable<Guid> assetIds)
     {
         LandDueWriteBacksLocked();
@@ -76,17 +136,26 @@ public sealed partial class FakeImmichState
         }
     }
 
-    /// <summary>POST /libraries/{id}/scan: assets whose sidecar changed since it was last read are read again.</summary>
-    internal void ScanLibraryLocked(Guid libraryId)
+    /// <summary>POST /libraries/{id}/scan: originals are re-checked by modification time only, so sidecars are not looked at.</summary>
+    internal void ScanLibraryLocked(Guid libraryId) => _libraries[libraryId].RefreshedAt = Now;
+
+    /// <summary>PUT /jobs/sidecar start: discover (assets without a record) or sync (all); each check queues an extraction.</summary>
+    internal void StartSidecarQueueLocked(bool force)
     {
-        var library = _libraries[libraryId];
-        library.RefreshedAt = Now;
-        foreach (var asset in _assets.Values.Where(a => a.LibraryId == libraryId && !a.IsTrashed))
+        LandDueWriteBacksLocked();
+        foreach (var asset in _assets.Values.Where(a => force || !_sidecarRecords.ContainsKey(a.Id)).ToList())
         {
-            if (SidecarLocked(asset.Id) is { } sidecar && (!_sidecarSeen.TryGetValue(asset.Id, out var seen) || File.GetLastWriteTimeUtc(sidecar) > seen))
-            {
-                _metadataReads[asset.Id] = Now + SidecarDelay;
-            }
+            SidecarCheckLocked(asset.Id);
+            _metadataReads[asset.Id] = Now + SidecarDelay;
+        }
+    }
+
+    /// <summary>The write-back job of a tag change: with no record, Immich records <c>&lt;file&gt;.xmp</c>, written or not.</summary>
+    internal void RecordWriteBackSidecarLocked(Guid assetId)
+    {
+        if (!_sidecarRecords.ContainsKey(assetId) && LocalFileLocked(assetId) is { } file)
+        {
+            _sidecarRecords[assetId] = file + ".xmp";
         }
     }
 
@@ -94,7 +163,27 @@ public sealed partial class FakeImmichState
 
     internal bool IsLibraryLocked(Guid libraryId) => _libraries.ContainsKey(libraryId);
 
-    /// <summary>Lands the metadata reads that are due (and not held by a paused queue).</summary>
+    /// <summary>Immich's sidecar check of one asset: the recorded path if it exists, else <c>&lt;file&gt;.xmp</c>, else <c>&lt;name&gt;.xmp</c>.</summary>
+    private void SidecarCheckLocked(Guid assetId)
+    {
+        if (LocalFileLocked(assetId) is not { } file)
+        {
+            return;
+        }
+
+        SidecarChecks++;
+        string?[] candidates = [_sidecarRecords.GetValueOrDefault(assetId), file + ".xmp", Path.ChangeExtension(file, ".xmp")];
+        if (candidates.FirstOrDefault(c => c is not null && File.Exists(c)) is { } found)
+        {
+            _sidecarRecords[assetId] = found;
+        }
+        else
+        {
+            _sidecarRecords.Remove(assetId);
+        }
+    }
+
+    /// <summary>Lands the metadata extractions that are due (and not held by a paused queue).</summary>
     private void LandMetadataReadsLocked()
     {
         if (_metadataReads.Count == 0 || WriteBackPaused)
@@ -146,27 +235,38 @@ public sealed partial class FakeImmichState
             : null;
     }
 
-    private string? SidecarLocked(Guid assetId)
+    /// <summary>
+    /// The tags a metadata extraction gives the asset: the recorded sidecar's properties over the file's, property by
+    /// property, then the first non-empty of TagsList, HierarchicalSubject, Keywords.
+    /// </summary>
+    private HashSet<Guid> MergedTagsLocked(Guid assetId, HashSet<Guid> own)
     {
-        if (LocalFileLocked(assetId) is not { } file)
+        if (!_sidecarRecords.TryGetValue(assetId, out var sidecar) || !File.Exists(sidecar))
         {
-            return null;
+            // exiftool cannot read a recorded sidecar that is not there: Immich gets no sidecar values.
+            return own;
         }
 
-        var named = Path.ChangeExtension(file, ".xmp");
-        return File.Exists(file + ".xmp") ? file + ".xmp" : File.Exists(named) ? named : null;
-    }
-
-    /// <summary>The tags a metadata read finds in the asset's sidecar (created by value when missing); null: no sidecar tags.</summary>
-    private HashSet<Guid>? SidecarTagsLocked(Guid assetId)
-    {
-        if (SidecarLocked(assetId) is not { } sidecar)
+        var read = ReadTagProperties(File.ReadAllBytes(sidecar));
+        foreach (var fromSidecar in new[] { read.TagsList, read.Hierarchical?.Select(FromHierarchical).ToList(), read.Keywords })
         {
-            return null;
+            if (fromSidecar is null)
+            {
+                // The sidecar lacks the property: the file's value of it counts (its tags, when it has any).
+                if (own.Count > 0)
+                {
+                    return own;
+                }
+
+                continue;
+            }
+
+            if (fromSidecar.Count > 0)
+            {
+                return [.. fromSidecar.Where(t => t.Trim('/').Length > 0).Select(t => UpsertTagLocked(t, Guid.NewGuid).Id)];
+            }
         }
 
-        _sidecarSeen[assetId] = File.GetLastWriteTimeUtc(sidecar);
-        var tags = ReadSidecarTags(File.ReadAllBytes(sidecar));
-        return tags is null ? null : [.. tags.Where(t => t.Trim('/').Length > 0).Select(t => UpsertTagLocked(t, Guid.NewGuid).Id)];
+        return [];
     }
 }

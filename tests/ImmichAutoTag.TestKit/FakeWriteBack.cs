@@ -151,7 +151,12 @@ public sealed partial class FakeImmichState
             landed.UpdatedAt = job.Due;
             Version++;
 
-            // On a read-only library the sidecar was never written: the re-read finds the file's own tags.
+            // On a read-only library the sidecar was never written (but is on record now): the re-read finds the file's own tags.
+            if (OnReadOnlyLibraryLocked(assetId))
+            {
+                RecordWriteBackSidecarLocked(assetId);
+            }
+
             var snapshot = OnReadOnlyLibraryLocked(assetId) ? FileTagsLocked(assetId) : job.Snapshot;
             if (snapshot is null)
             {

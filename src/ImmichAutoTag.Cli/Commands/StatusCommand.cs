@@ -45,7 +45,7 @@ internal static class StatusCommand
                 await context.Out.WriteLineAsync(string.Create(inv, $"running: {c.RunId} since {c.StartedAt:O}")).ConfigureAwait(false);
             }
 
-            foreach (var (label, run) in new[] { ("last run", status.LastRun), ("last success", status.LastSuccess) })
+            foreach (var (label, run) in new[] { ("last run", status.LastRun), ("last success", status.LastSuccess), ("last undo", status.LastUndo) })
             {
                 if (run is not null)
                 {

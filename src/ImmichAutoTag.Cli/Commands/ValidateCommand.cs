@@ -20,11 +20,42 @@ internal static class ValidateCommand
                 return (int)RunExitCode.ConfigInvalid;
             }
 
+            if (loaded.Clip.Enabled && ClipModelProblem(loaded.Clip) is { } problem)
+            {
+                await context.Err.WriteLineAsync($"error: {loaded.SourcePath}: clip.model_folder: {problem}").ConfigureAwait(false);
+                await context.Err.WriteLineAsync($"1 error(s) in {loaded.SourcePath}").ConfigureAwait(false);
+                return (int)RunExitCode.ConfigInvalid;
+            }
+
             await context.Out.WriteLineAsync(
                 $"Read {loaded.SourcePath}: valid ({loaded.Classification.Rules.Count} classification rule(s), server {Core.Configuration.UrlRedaction.Redact(loaded.Server.Url)}).")
                 .ConfigureAwait(false);
             return (int)RunExitCode.Success;
         });
         return command;
+    }
+
+    /// <summary>
+    /// With <c>clip.enabled</c>, the model a run would open: <c>clip.model_name</c> under <c>clip.model_folder</c> with
+    /// both towers (<c>visual/model.onnx</c>, <c>textual/model.onnx</c>); what is wrong, or null when both are there.
+    /// </summary>
+    private static string? ClipModelProblem(Core.Configuration.ClipConfig clip)
+    {
+        if (!Directory.Exists(clip.ModelFolder))
+        {
+            return $"the folder {clip.ModelFolder} does not exist (mount Immich's model cache volume there, read-only is enough, or point clip.model_folder at it)";
+        }
+
+        try
+        {
+            var model = Infrastructure.Clip.ClipModelFolder.Locate(clip.ModelFolder, clip.ModelName);
+            return File.Exists(model.TextualModel)
+                ? null
+                : $"CLIP model '{clip.ModelName}' in {model.Directory} has no textual/model.onnx (Immich downloads both towers on first use of smart search; run a smart search once, or copy the model folder whole)";
+        }
+        catch (Infrastructure.Clip.ClipModelException e)
+        {
+            return e.Message;
+        }
     }
 }

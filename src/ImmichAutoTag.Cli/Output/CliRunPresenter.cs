@@ -114,8 +114,9 @@ internal static class RunSummary
         }
         else
         {
-            var added = result.AppliedChanges.Count(c => c.Kind == ChangeKind.Added);
-            var removed = result.AppliedChanges.Count(c => c.Kind == ChangeKind.Removed);
+            // Only what Immich kept: a reverted change is counted on the "Immich reverted changes" line instead.
+            var added = result.KeptTagLinks(ChangeKind.Added);
+            var removed = result.KeptTagLinks(ChangeKind.Removed);
             await output.WriteLineAsync(string.Create(inv, $"Changes: {added} tag link(s) added, {removed} removed, {result.Errors.Count} error(s){(result.Cancelled ? "; interrupted, the rest of the plan was not started" : string.Empty)}.")).ConfigureAwait(false);
             var albums = result.AppliedChanges.Count(c => c.Kind == ChangeKind.AddedToAlbum);
             var dates = result.AppliedChanges.Count(c => c.Kind == ChangeKind.DateUpdated);

@@ -791,7 +791,7 @@ internal static class ConfigKeys
     ]);
 
     public static readonly BlockSpec Sidecars = new("sidecars", true,
-        "XMP sidecars for external libraries Immich cannot write (mounted read-only there): a tag change recorded as 'does not stick' is written by the tool into the asset's sidecar (<file>.xmp, or an existing <name>.xmp) as digiKam:TagsList, lr:HierarchicalSubject and dc:subject, and Immich re-reads just those assets. Originals are never touched; only the tool's own tags are added or removed.",
+        "XMP sidecars for external libraries Immich cannot write (mounted read-only there): a tag change recorded as 'does not stick' is written by the tool into the asset's sidecar (<file>.xmp, or an existing <name>.xmp) as digiKam:TagsList, lr:HierarchicalSubject and dc:subject, and Immich re-reads just those assets (refresh-metadata; a library scan would not: it re-reads only originals that changed). Originals are never touched; only the tool's own tags are added or removed.",
     [
         B("enabled", "Route changes that do not stick to the sidecars of mapped libraries. Off: they are only reported.", false) with { Field = F<SidecarConfig>(c => c.Enabled) },
         ML("path_mappings", PathMapping, "Immich path prefix -> the tool's mount of the same folder; the longest matching prefix wins. Assets outside every mapping stay reported as before.") with
@@ -803,17 +803,18 @@ internal static class ConfigKeys
                   description: The NAS share, mounted writable here
                 """,
         },
-        S("refresh", "How Immich is asked to re-read the written sidecars: metadata (the refresh-metadata job for those assets only, needs job.create) or scan (a scan of each affected library, needs library.update and an admin key).", SidecarConfig.RefreshMetadata) with
-        {
-            Choices = [SidecarConfig.RefreshMetadata, SidecarConfig.RefreshScan], Field = F<SidecarConfig>(c => c.Refresh),
-        },
+        B("discover", "Immich re-reads the written assets with its refresh-metadata job, which reads only the sidecar Immich has on record for an asset. When a sidecar the tool created is not read (Immich had none on record), start Immich's sidecar discovery (admin key) and check again; the discovery re-reads every asset of the server that has no sidecar on record, which takes Immich hours on a large library. Off: such assets are reported, with the discovery to run by hand.", true) with { Field = F<SidecarConfig>(c => c.Discover) },
         Desc(null, "Tags for the read-only NAS library"),
     ]);
 
     public static readonly BlockSpec Corrections = new("corrections", true,
-        "Learning from your corrections: a tag or album membership the tool added and you removed later is remembered (state folder) and never added to that asset again. Acceptance figures (kept vs removed, per feature and per label) go into run_statistics.yaml and the links report.",
+        "Learning from your corrections: a suggestion the tool added (a CLIP label, a booru tag, a workflow or conversion output, an album membership) that you removed later is remembered (state folder) and never added to that asset again. The autotag_output_* status tags are not suggestions: every run keeps them true unless include_status_tags says otherwise. Acceptance figures (kept vs removed, per feature and per label) go into run_statistics.yaml and the links report.",
     [
         B("enabled", "Remember removals of what the tool added and respect them.", true) with { Field = F<CorrectionsConfig>(c => c.Enabled) },
+        B("include_status_tags", "Also respect removals of the tool's status tags (autotag_output_* and the other output tags this config names). Off: they are status markers every run keeps true, as upstream does; only suggestions (CLIP labels, booru tags, workflow and conversion outputs, album memberships) are remembered.", false) with
+        {
+            Field = F<CorrectionsConfig>(c => c.IncludeStatusTags),
+        },
         B("raise_clip_thresholds", "Opt-in: a CLIP label whose acceptance falls under min_acceptance_percent needs raise_by_percent points more probability.", false) with
         {
             Field = F<CorrectionsConfig>(c => c.RaiseClipThresholds),

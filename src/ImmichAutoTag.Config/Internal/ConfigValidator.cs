@@ -301,6 +301,29 @@ internal sealed class ConfigValidator(Diagnostics diag, Func<string, string?> en
         return sidecars;
     }
 
+    /// <summary>
+    /// A tag root is an Immich tag path (<c>a/b</c>): an empty level (<c>a//b</c>) would name a tag with an empty name,
+    /// so it is an error; a leading or trailing <c>/</c> is dropped (Immich's tag paths have none), with a warning
+    /// saying so.
+    /// </summary>
+    private void CheckTagRootSlashes(RawBlock raw, string section)
+    {
+        if (raw.String("tag_root") is not { Value: { } value } root || value.Trim().Trim('/').Length == 0)
+        {
+            return;
+        }
+
+        var trimmed = value.Trim();
+        if (trimmed.Trim('/').Contains("//", StringComparison.Ordinal))
+        {
+            diag.Error(root.Loc, $"{section}.tag_root '{value}' has an empty level ('//'): write the tag path with single slashes, e.g. '{string.Join('/', trimmed.Split('/', StringSplitOptions.RemoveEmptyEntries))}'");
+        }
+        else if (trimmed.StartsWith('/') || trimmed.EndsWith('/'))
+        {
+            diag.Warning(root.Loc, $"{section}.tag_root '{value}' is read as '{trimmed.Trim('/')}': Immich tag paths have no leading or trailing '/'");
+        }
+    }
+
     /// <summary>clip: non-empty folder, name and tag root; label names tag-safe and unique with prompts; known media types.</summary>
     private ClipConfig CheckClip(RawBlock raw, ClipConfig clip)
     {
@@ -318,6 +341,7 @@ internal sealed class ConfigValidator(Diagnostics diag, Func<string, string?> en
             }
         }
 
+        CheckTagRootSlashes(raw, "clip");
         var labels = new List<ClipLabelConfig>();
         var seen = new HashSet<string>(StringComparer.Ordinal);
         foreach (var item in raw.Maps("labels") ?? [])
@@ -619,6 +643,7 @@ internal sealed class ConfigValidator(Diagnostics diag, Func<string, string?> en
             diag.Error(root.Loc, "booru.tag_root must not be empty: every tag below it belongs to the tool");
         }
 
+        CheckTagRootSlashes(raw, "booru");
         var tagRoot = NonEmpty(booru.TagRoot?.Trim().Trim('/')) ?? d.TagRoot;
         if (booru.ReviewTag is { } review && raw.String("review_tag") is { } reviewRaw
             && (review.Trim() == tagRoot || review.Trim().StartsWith(tagRoot + "/", StringComparison.Ordinal)))

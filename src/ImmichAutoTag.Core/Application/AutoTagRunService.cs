@@ -242,9 +242,9 @@ public sealed class AutoTagRunService(
 
         if (config.Sidecars.Enabled && !dryRun)
         {
-            needed = string.Equals(config.Sidecars.Refresh, SidecarConfig.RefreshScan, StringComparison.Ordinal)
-                ? [.. needed, new PermissionNeed(ImmichPermissions.LibraryUpdate, "ask Immich to re-read written XMP sidecars by a library scan (POST /libraries/{id}/scan), as sidecars.refresh: scan asks")]
-                : [.. needed, new PermissionNeed(ImmichPermissions.JobCreate, "ask Immich to re-read written XMP sidecars (POST /assets/jobs refresh-metadata), as sidecars.enabled asks")];
+            // The sidecar discovery (PUT /jobs/sidecar) needs the same permission plus an admin key; it is asked for
+            // only when a new sidecar was not read, and a refusal then is reported with what to do.
+            needed = [.. needed, new PermissionNeed(ImmichPermissions.JobCreate, "ask Immich to re-read written XMP sidecars (POST /assets/jobs refresh-metadata), as sidecars.enabled asks")];
         }
 
         return [.. needed, .. ImmichPermissions.ForAlbumFeatures(config, dryRun).Where(n => !needed.Any(m => m.Permission == n.Permission))];
@@ -371,8 +371,8 @@ public sealed class AutoTagRunService(
         result.Assets.Evaluated,
         result.StatusCounts.GetValueOrDefault(Classification.ClassificationStatus.Unclassified),
         result.StatusCounts.GetValueOrDefault(Classification.ClassificationStatus.Conflict),
-        result.AppliedChanges.Count(c => c.Kind == ChangeKind.Added),
-        result.AppliedChanges.Count(c => c.Kind == ChangeKind.Removed),
+        result.KeptTagLinks(ChangeKind.Added),
+        result.KeptTagLinks(ChangeKind.Removed),
         result.Errors.Count,
         gateway.Snapshot().Values.Sum(),
         gateway.WriteRequests);

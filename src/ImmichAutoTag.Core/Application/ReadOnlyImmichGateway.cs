@@ -81,7 +81,7 @@ public sealed class ReadOnlyImmichGateway(IImmichConnection inner) : IImmichConn
     public Task RunAssetJobAsync(IReadOnlyList<Guid> assetIds, string jobName, CancellationToken ct) => throw Refused("queue asset jobs (POST /assets/jobs)");
 
     /// <inheritdoc/>
-    public Task ScanLibraryAsync(Guid libraryId, CancellationToken ct) => throw Refused("scan a library (POST /libraries/{id}/scan)");
+    public Task StartSidecarDiscoveryAsync(CancellationToken ct) => throw Refused("start Immich's sidecar discovery (PUT /jobs/sidecar)");
 
     /// <inheritdoc/>
     public Task<Album> CreateAlbumAsync(string name, IReadOnlyList<Guid> assetIds, CancellationToken ct) => throw Refused("create an album (POST /albums)");

@@ -56,6 +56,14 @@ public interface IRunStatusSink
 
     /// <summary>Records a finished (or skipped) run as the last run.</summary>
     void RunFinished(RunStatus run);
+
+    /// <summary>
+    /// Records a finished undo (<c>Trigger</c> "undo") among the recent runs and as the last undo; it does not become the
+    /// last run, so health (which judges scheduled runs) does not depend on it.
+    /// </summary>
+    void UndoFinished(RunStatus undo)
+    {
+    }
 }
 
 /// <summary>Creates the place a run's reports and log go to (a folder per run).</summary>

@@ -1,6 +1,7 @@
 using System.Globalization;
 using ImmichAutoTag.Core.Configuration;
 using ImmichAutoTag.Core.Engine;
+using ImmichAutoTag.Core.Engine.Corrections;
 using ImmichAutoTag.Core.Engine.Undo;
 using ImmichAutoTag.Core.Ports;
 using ImmichAutoTag.Core.Preflight;
@@ -35,7 +36,9 @@ public sealed class UndoService(
     IRunPresenter presenter,
     IQueuePauseMarkerFactory markers,
     IConfigRedactor redactor,
-    TimeProvider time)
+    TimeProvider time,
+    ICorrectionStore? corrections = null,
+    IRunStatusSink? status = null)
 {
     /// <summary>Undoes once; never throws for an undo that failed: the exit code says how it ended.</summary>
     public async Task<RunExitCode> ExecuteAsync(UndoRequest request, CancellationToken ct)
@@ -48,6 +51,25 @@ public sealed class UndoService(
         }
 
         var output = entry.Output!; // non-null: not refused
+        var started = new RunStatus { RunId = output.RunId, Pid = Environment.ProcessId, Trigger = "undo", StartedAt = time.GetUtcNow(), Outcome = RunOutcome.Running, DryRun = request.DryRun, OutputFolder = output.Location, Message = $"undo of run {request.RunId}" };
+        var code = await UndoOpenedAsync(request, output, ct).ConfigureAwait(false);
+        status?.UndoFinished(started with
+        {
+            FinishedAt = time.GetUtcNow(),
+            ExitCode = (int)code,
+            Outcome = code switch
+            {
+                RunExitCode.Success => RunOutcome.Success,
+                RunExitCode.PartialFailure => RunOutcome.PartialFailure,
+                RunExitCode.Cancelled => RunOutcome.Cancelled,
+                _ => RunOutcome.Failed,
+            },
+        });
+        return code;
+    }
+
+    private async Task<RunExitCode> UndoOpenedAsync(UndoRequest request, IRunOutput output, CancellationToken ct)
+    {
         using var connection = await Opening.ConnectAsync(output, request.Config, request.DryRun, "undo").ConfigureAwait(false);
         var (session, gateway) = (connection.Session, connection.Gateway);
         var logger = session.LoggerFactory.CreateLogger("immich-autotag");
@@ -65,6 +87,12 @@ public sealed class UndoService(
             var result = await new RunUndoer(gateway, time, session.LoggerFactory.CreateLogger<RunUndoer>())
                 .UndoAsync(request.Changes, $"undo of run {request.RunId}", options, ct).ConfigureAwait(false);
             session.ProgressDone();
+            if (!request.DryRun && corrections is not null && request.Config.Corrections.Enabled)
+            {
+                // The undo's removals are the tool's own, not the user's corrections: the next run may add them again.
+                await CorrectionRun.ForgetUndoneAsync(corrections, request.Config, $"{gateway.ServerUrl} {result.User.Id}", result.Applied, result.Verified.StillWrong, CancellationToken.None).ConfigureAwait(false);
+            }
+
             await reports.WriteAsync(output, request, result, logger, CancellationToken.None).ConfigureAwait(false);
             await PrintAsync(session, request, result, output).ConfigureAwait(false);
 

@@ -14,14 +14,14 @@ public sealed record SidecarConfig
     /// <summary>Immich's path prefix of a library → where the tool sees the same folder; longest prefix wins.</summary>
     public IReadOnlyList<PathMappingConfig> PathMappings { get; init; } = [];
 
-    /// <summary>How Immich is asked to re-read the written sidecars: <see cref="RefreshMetadata"/> or <see cref="RefreshScan"/>.</summary>
-    public string Refresh { get; init; } = RefreshMetadata;
-
-    /// <summary>Queue Immich's refresh-metadata job for the written assets only (<c>POST /assets/jobs</c>, permission job.create).</summary>
-    public const string RefreshMetadata = "metadata";
-
-    /// <summary>Queue a scan of each affected library (<c>POST /libraries/{id}/scan</c>, permission library.update, admin only).</summary>
-    public const string RefreshScan = "scan";
+    /// <summary>
+    /// Whether, when a sidecar the tool created did not reach Immich through <c>refresh-metadata</c> (Immich reads only
+    /// the sidecar it has on record, and had none for the asset), the tool starts Immich's sidecar discovery
+    /// (<c>PUT /jobs/sidecar</c>, admin key) and checks again. The discovery checks every asset Immich has no sidecar on
+    /// record for, in the whole server, and re-reads each one's metadata: on a large library that is hours of work for
+    /// Immich. Off: such assets are reported as not arrived, with the discovery to run by hand.
+    /// </summary>
+    public bool Discover { get; init; } = true;
 }
 
 /// <summary>One library folder as Immich sees it and as the tool sees it (e.g. <c>/mnt/nas/photos</c> → <c>/nas/photos</c>).</summary>
@@ -42,6 +42,13 @@ public sealed record CorrectionsConfig
 {
     /// <summary>Whether removals by the user are remembered and respected (needs the state folder).</summary>
     public bool Enabled { get; init; } = true;
+
+    /// <summary>
+    /// Whether removals of the tool's status tags (<see cref="Engine.Corrections.StatusTags"/>: <c>autotag_output_*</c> and the other
+    /// output tags the config names) are corrections too. Off (the default): they are status markers every run keeps
+    /// true, as upstream immich-autotag does; only suggestions are remembered.
+    /// </summary>
+    public bool IncludeStatusTags { get; init; }
 
     /// <summary>Opt-in: a CLIP label whose acceptance falls under <see cref="MinAcceptancePercent"/> needs a higher probability.</summary>
     public bool RaiseClipThresholds { get; init; }

@@ -164,7 +164,7 @@ public sealed class AutoTagEngine(IImmichGateway gateway, TimeProvider time, ILo
         }
 
         // What the user took away again is not added again (corrections:), whichever step plans it.
-        var corrections = await CorrectionRun.StartAsync(options.Corrections, config.Corrections, scope, snapshot, reads, time.GetUtcNow(), logger, ct);
+        var corrections = await CorrectionRun.StartAsync(options.Corrections, config.Corrections, scope, snapshot, reads, time.GetUtcNow(), logger, StatusTags.Of(config), ct);
         plan = corrections.Filter(plan, facts.Get<ClipLabels>(), config.Clip, logger);
 
         return new RunPlan(snapshot, plan, planning, outputs, duplicates, facts, recovered, scope, pendingDates, nonSticking, held, errors, reads, unheld, corrections);

@@ -203,6 +203,17 @@ public sealed record RunResult
     /// <summary>The part of <see cref="DoesNotStick"/> this run left out of its plan (not retried).</summary>
     public IReadOnlyList<NonStickingChange> NotRetried { get; init; } = [];
 
+    /// <summary>
+    /// Tag links of <paramref name="kind"/> (<see cref="ChangeKind.Added"/> or <see cref="ChangeKind.Removed"/>) the run
+    /// changed and Immich kept: each (asset, tag) once, even when a re-apply or the sidecar route sent it again, and
+    /// none that is still wrong (reverted by Immich).
+    /// </summary>
+    public int KeptTagLinks(ChangeKind kind)
+    {
+        var reverted = StillWrong.Where(c => c.Kind == kind).Select(c => (c.AssetId, c.TagName)).ToHashSet();
+        return AppliedChanges.Where(c => c.Kind == kind).Select(c => (c.AssetId, c.TagName)).Distinct().Count(k => !reverted.Contains(k));
+    }
+
     /// <summary>Still-wrong changes that are not (yet) recorded as "does not stick": the run's real failures.</summary>
     public IReadOnlyList<AppliedChange> StillWrongUnexplained =>
         DoesNotStick.Count == 0

@@ -81,7 +81,7 @@ internal sealed class ServerLossWatch(IImmichGateway inner, CancellationTokenSou
 
     public Task RunAssetJobAsync(IReadOnlyList<Guid> assetIds, string jobName, CancellationToken ct) => Watch(inner.RunAssetJobAsync(assetIds, jobName, ct));
 
-    public Task ScanLibraryAsync(Guid libraryId, CancellationToken ct) => Watch(inner.ScanLibraryAsync(libraryId, ct));
+    public Task StartSidecarDiscoveryAsync(CancellationToken ct) => Watch(inner.StartSidecarDiscoveryAsync(ct));
     public Task<TResult> ReadOriginalAsync<TResult>(Guid assetId, Func<Stream, CancellationToken, Task<TResult>> read, CancellationToken ct) =>
         Watch(inner.ReadOriginalAsync(assetId, read, ct));
 

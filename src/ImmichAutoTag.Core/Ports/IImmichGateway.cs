@@ -95,21 +95,27 @@ public interface IImmichGateway
     Task<TResult> ReadOriginalAsync<TResult>(Guid assetId, Func<Stream, CancellationToken, Task<TResult>> read, CancellationToken ct);
 
     /// <summary>
-    /// Queues an asset job (<c>POST /assets/jobs</c> <c>runAssetJobs</c>, permission <c>job.create</c>) for the assets,
-    /// e.g. <see cref="AssetJobNames.RefreshMetadata"/>, which re-reads each asset's file and XMP sidecar. Immich answers
-    /// 204 at once and runs the jobs later.
+    /// Queues an asset job (<c>POST /assets/jobs</c> <c>runAssetJobs</c>, permission <c>job.create</c>, and
+    /// <c>asset.update</c> access to each asset) for the assets, e.g. <see cref="AssetJobNames.RefreshMetadata"/>, which
+    /// re-reads each asset's file and the XMP sidecar Immich has on record for it (not a new one it does not know of;
+    /// see <see cref="StartSidecarDiscoveryAsync"/>). Immich answers 204 at once and runs the jobs later.
     /// </summary>
     /// <exception cref="NotSupportedException">The connection cannot queue jobs (the default for connections that predate it).</exception>
     Task RunAssetJobAsync(IReadOnlyList<Guid> assetIds, string jobName, CancellationToken ct) =>
         throw new NotSupportedException($"{GetType().Name} cannot queue Immich asset jobs");
 
     /// <summary>
-    /// Queues a scan of an external library (<c>POST /libraries/{id}/scan</c> <c>scanLibrary</c>, permission
-    /// <c>library.update</c>, admin only). Immich answers 204 at once and scans later.
+    /// Starts Immich's sidecar discovery (<c>PUT /jobs/sidecar</c> <c>{command: start, force: false}</c>,
+    /// <c>runQueueCommandLegacy</c>, permission <c>job.create</c>, admin only; deprecated since Immich 2.4 but the only
+    /// call that starts it): Immich runs its sidecar check (<c>MetadataService.handleSidecarCheck</c>) on every asset it
+    /// has no sidecar on record for, and a metadata extraction after each. This is the only way Immich learns of a
+    /// sidecar that appeared next to an asset it had none for: <c>refresh-metadata</c> reads only the recorded sidecar,
+    /// and a library scan re-checks only originals whose modification time changed. Answers 400 ("Job is already
+    /// running") while the sidecar queue is busy.
     /// </summary>
-    /// <exception cref="NotSupportedException">The connection cannot queue scans.</exception>
-    Task ScanLibraryAsync(Guid libraryId, CancellationToken ct) =>
-        throw new NotSupportedException($"{GetType().Name} cannot queue Immich library scans");
+    /// <exception cref="NotSupportedException">The connection cannot start queues.</exception>
+    Task StartSidecarDiscoveryAsync(CancellationToken ct) =>
+        throw new NotSupportedException($"{GetType().Name} cannot start Immich's sidecar discovery");
 }
 
 /// <summary>Immich's <c>AssetJobName</c> values the tool queues.</summary>

@@ -17,7 +17,14 @@ public sealed record SidecarEdit(Guid AssetId, string OriginalFile, IReadOnlyLis
 /// <param name="SidecarFile">The sidecar written or found up to date; null when the write failed before one was chosen.</param>
 /// <param name="Changed">Whether the file was (re)written; false when it already said what the edit asks.</param>
 /// <param name="Error">Why the sidecar could not be written (unreadable XMP, no permission, original missing); null on success.</param>
-public sealed record SidecarWriteResult(string? SidecarFile, bool Changed, string? Error);
+public sealed record SidecarWriteResult(string? SidecarFile, bool Changed, string? Error)
+{
+    /// <summary>
+    /// Whether the sidecar file did not exist before this write: Immich cannot have it on record yet (only its sidecar
+    /// check, or its own write-back to that path, records one), so <c>refresh-metadata</c> may not read it.
+    /// </summary>
+    public bool Created { get; init; }
+}
 
 /// <summary>
 /// Writes the tool's tags into an asset's XMP sidecar next to its original, merging into an existing sidecar without

@@ -50,9 +50,11 @@ internal static class ImmichOperations
         // Setting isPaused to a fixed value is idempotent, so a retry is safe.
         new("updateQueue", HttpMethod.Put, "/queues/{name}", "queue.update", true),
 
-        // A second refresh or scan after a lost answer only re-reads the same files again.
+        // A second refresh after a lost answer only re-reads the same files again.
         new("runAssetJobs", HttpMethod.Post, "/assets/jobs", "job.create", true),
-        new("scanLibrary", HttpMethod.Post, "/libraries/{id}/scan", "library.update", true),
+
+        // Starting a queue twice is refused while it runs ("Job is already running"): no blind retry.
+        new("runQueueCommandLegacy", HttpMethod.Put, "/jobs/{name}", "job.create", false),
     ];
 
     public static ImmichOperation Get(string operationId) =>

@@ -481,8 +481,8 @@ public static class ReportWriter
     public static string Statistics(string runId, Uri server, RunResult result, IReadOnlyDictionary<string, long> requests, long writeRequests)
     {
         var sb = new StringBuilder();
-        var added = result.AppliedChanges.Count(c => c.Kind == ChangeKind.Added);
-        var removed = result.AppliedChanges.Count(c => c.Kind == ChangeKind.Removed);
+        var added = result.KeptTagLinks(ChangeKind.Added);
+        var removed = result.KeptTagLinks(ChangeKind.Removed);
         sb.Append(Inv, $"run_id: {runId}\n");
         sb.Append(Inv, $"server: {Quote(server.ToString())}\n");
         sb.Append(Inv, $"user: {Quote(result.User.Email)}\n");

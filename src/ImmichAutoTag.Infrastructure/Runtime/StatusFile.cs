@@ -64,6 +64,12 @@ public sealed class StatusFile(string stateFolder) : IRunStatusSink
         LastSuccess = run.Outcome == RunOutcome.Success ? run : s.LastSuccess,
         RecentRuns = [.. s.RecentRuns.Append(run).TakeLast(RecentRunsKept)],
     });
+
+    public void UndoFinished(RunStatus undo) => Update(s => s with
+    {
+        LastUndo = undo,
+        RecentRuns = [.. s.RecentRuns.Append(undo).TakeLast(RecentRunsKept)],
+    });
 }
 
 public sealed record StatusDocument
@@ -78,6 +84,9 @@ public sealed record StatusDocument
     public RunStatus? LastRun { get; init; }
 
     public RunStatus? LastSuccess { get; init; }
+
+    /// <summary>The last <c>undo</c> (kept apart from <see cref="LastRun"/>: health judges runs, not undos).</summary>
+    public RunStatus? LastUndo { get; init; }
 
     /// <summary>The last runs, oldest first.</summary>
     public IReadOnlyList<RunStatus> RecentRuns { get; init; } = [];

@@ -46,7 +46,8 @@ public sealed class XmpSidecarWriter : ISidecarWriter
         {
             XmpTagDocument document;
             IReadOnlyList<string> before;
-            if (File.Exists(sidecar))
+            var existed = File.Exists(sidecar);
+            if (existed)
             {
                 document = XmpTagDocument.Parse(await File.ReadAllBytesAsync(sidecar, ct).ConfigureAwait(false));
                 before = document.OtherProperties();
@@ -70,7 +71,7 @@ public sealed class XmpSidecarWriter : ISidecarWriter
             }
 
             await WriteAtomicallyAsync(sidecar, bytes, ct).ConfigureAwait(false);
-            return new SidecarWriteResult(sidecar, true, null);
+            return new SidecarWriteResult(sidecar, true, null) { Created = !existed };
         }
         catch (XmpException e)
         {

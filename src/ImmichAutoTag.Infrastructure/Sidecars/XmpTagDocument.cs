@@ -67,12 +67,43 @@ public sealed class XmpTagDocument
     public IReadOnlyList<string>? Subjects => Items(DublinCoreNamespace, Subject);
 
     /// <summary>
-    /// The tags as Immich reads them from a sidecar: <c>digiKam:TagsList</c> when present, else
-    /// <c>lr:hierarchicalSubject</c> with <c>|</c> turned into <c>/</c>, else the <c>dc:subject</c> keywords; null when
-    /// none of the three is present (Immich then keeps the tags of the file itself).
+    /// The tags Immich 3.1 takes from this sidecar whatever the original holds (<c>MetadataService.getTagList</c> over
+    /// exiftool's TagsList, HierarchicalSubject, Keywords): the first of <c>digiKam:TagsList</c>,
+    /// <c>lr:hierarchicalSubject</c> (converted by <see cref="FromHierarchical"/>) and <c>dc:subject</c> (exiftool's MWG
+    /// Keywords) that has entries; empty when all three are there but empty; null when a property the sidecar lacks
+    /// comes first, since the original's value of it then decides. exiftool reports an empty list as an empty string,
+    /// which Immich skips, but a property the sidecar has, even empty, hides the original's value of it.
     /// </summary>
-    public IReadOnlyList<string>? ImmichTags =>
-        DigiKamTags ?? LightroomTags?.Select(t => t.Replace('|', '/')).ToList() ?? Subjects;
+    public IReadOnlyList<string>? ImmichTags
+    {
+        get
+        {
+            foreach (var property in new[] { DigiKamTags, LightroomTags?.Select(FromHierarchical).ToList(), Subjects })
+            {
+                if (property is null || property.Count > 0)
+                {
+                    return property;
+                }
+            }
+
+            return [];
+        }
+    }
+
+    /// <summary>Immich's reading of an <c>lr:hierarchicalSubject</c> entry: levels split at <c>|</c>, a <c>/</c> inside a level kept as <c>|</c>, levels joined with <c>/</c>.</summary>
+    public static string FromHierarchical(string entry)
+    {
+        ArgumentNullException.ThrowIfNull(entry);
+        return string.Join('/', entry.Split('|').Select(level => level.Replace('/', '|')));
+    }
+
+    /// <summary>The inverse of <see cref="FromHierarchical"/>: an Immich tag path (<c>a/b|c</c>) as an <c>lr:hierarchicalSubject</c> entry (<c>a|b/c</c>).</summary>
+    public static string ToHierarchical(string path)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        return string.Join('|', path.Split('/').Select(level => level.Replace('|', '/')));
+    }
+
 
     /// <summary>
     /// Makes the three tag properties carry every path of <paramref name="add"/> and none of <paramref name="remove"/>
@@ -90,8 +121,7 @@ public sealed class XmpTagDocument
         var changed = false;
 
         changed |= Edit(DigiKamNamespace, TagsList, ordered: true, seed, add, removed);
-        static string Bar(string path) => path.Replace('/', '|');
-        changed |= Edit(LightroomNamespace, HierarchicalSubject, ordered: false, [.. seed.Select(Bar)], [.. add.Select(Bar)], removed.Select(Bar).ToHashSet(StringComparer.Ordinal));
+        changed |= Edit(LightroomNamespace, HierarchicalSubject, ordered: false, [.. seed.Select(ToHierarchical)], [.. add.Select(ToHierarchical)], removed.Select(ToHierarchical).ToHashSet(StringComparer.Ordinal));
 
         // Leaves: a flat keyword may stand for several paths (People/Alice and Pets/Alice), so it goes only with the last.
         var kept = (DigiKamTags ?? []).ToHashSet(StringComparer.Ordinal);

@@ -62,6 +62,50 @@ public sealed class CliBasicsTests
     }
 
     [Fact]
+    public async Task Validate_checks_the_clip_model_folder_when_clip_is_on()
+    {
+        using var cli = new CliHarness();
+        var cache = Path.Combine(cli.Root, "cache");
+        string Config(string folder) => cli.WriteConfig(ValidConfig + $"\nclip:\n  enabled: true\n  model_folder: {folder}\n");
+
+        var missing = await cli.RunAsync("validate", "--config", Config(Path.Combine(cli.Root, "nowhere")));
+        missing.ExitCode.Should().Be(3, missing.ToString());
+        missing.Err.Should().Contain($"clip.model_folder: the folder {Path.Combine(cli.Root, "nowhere")} does not exist");
+
+        var model = Path.Combine(cache, "clip", "ViT-B-32__openai");
+        Directory.CreateDirectory(Path.Combine(model, "visual"));
+        var empty = await cli.RunAsync("validate", "--config", Config(cache));
+        empty.ExitCode.Should().Be(3, empty.ToString());
+        empty.Err.Should().Contain("clip.model_folder: CLIP model 'ViT-B-32__openai' not found: no visual/model.onnx in");
+
+        File.WriteAllBytes(Path.Combine(model, "visual", "model.onnx"), [0]);
+        var halfway = await cli.RunAsync("validate", "--config", Config(cache));
+        halfway.ExitCode.Should().Be(3, halfway.ToString());
+        halfway.Err.Should().Contain("has no textual/model.onnx");
+
+        Directory.CreateDirectory(Path.Combine(model, "textual"));
+        File.WriteAllBytes(Path.Combine(model, "textual", "model.onnx"), [0]);
+        var whole = await cli.RunAsync("validate", "--config", Config(cache));
+        whole.ExitCode.Should().Be(0, whole.ToString());
+        whole.Out.Should().Contain("valid");
+    }
+
+    [Fact]
+    public async Task Validate_says_which_named_config_file_is_missing_or_is_a_folder()
+    {
+        using var cli = new CliHarness();
+        var missing = Path.Combine(cli.Root, "nope.yaml");
+
+        var result = await cli.RunAsync("validate", "--config", missing);
+        result.ExitCode.Should().Be(3, result.ToString());
+        result.Err.Should().Contain($"error: --config {missing} does not exist").And.NotContain("Looked in");
+
+        var folder = await cli.RunAsync("validate", "--config", cli.Root);
+        folder.ExitCode.Should().Be(3, folder.ToString());
+        folder.Err.Should().Contain($"error: --config {cli.Root} is a folder");
+    }
+
+    [Fact]
     public async Task Validate_names_a_config_yml_beside_the_missing_config_yaml()
     {
         using var cli = new CliHarness();

@@ -135,6 +135,32 @@ public sealed class UndoCliTests() : FeatureRunTestBase("- album_name_patterns: 
     }
 
     [Fact]
+    public async Task Additions_an_undo_took_away_are_no_corrections_and_the_undo_shows_in_status()
+    {
+        var stray = Asset("stray.jpg");
+        using var cli = new CliHarness().WithStateFolder();
+
+        // Opted in so that the status tag is remembered as an addition: the undo's removal must still not count.
+        var config = cli.WriteConfig(Config("corrections:\n  include_status_tags: true"));
+        var run = await cli.RunAsync("run", "--config", config, "--output", "run");
+        run.ExitCode.Should().Be(0, run.ToString());
+        HasTag(stray, Unknown).Should().BeTrue();
+        var undo = await cli.RunAsync("undo", Path.Combine(cli.Root, "run", OnlyRunId(cli, "run")), "--yes", "--config", config, "--output", "undo");
+        undo.ExitCode.Should().Be(0, undo.ToString());
+        HasTag(stray, Unknown).Should().BeFalse();
+
+        var next = await cli.RunAsync("run", "--config", config, "--output", "next");
+        next.ExitCode.Should().Be(0, next.ToString());
+        next.Out.Should().NotContain("Your corrections", "the undo's removal was the tool's own");
+        HasTag(stray, Unknown).Should().BeTrue("the next run plans the addition again");
+
+        var status = await cli.RunAsync("status");
+        status.ExitCode.Should().Be(0, status.ToString());
+        status.Out.Should().Contain($"last undo: {OnlyRunId(cli, "undo")} success (exit 0)")
+            .And.Contain($"last run: {OnlyRunId(cli, "next")} success");
+    }
+
+    [Fact]
     public async Task Targets_changed_since_the_run_are_left_alone_and_reported()
     {
         var yaml = Seed();

@@ -15,7 +15,9 @@ namespace ImmichAutoTag.IntegrationTests.Corrections;
 /// <summary>
 /// Learning from the user's corrections over the fake: what the tool added and the user removed is never added to
 /// that asset again, across restarts (a new store on the same state file for every run); the tool's own removals
-/// and a deleted tag are not corrections; the acceptance figures count kept versus removed per step and label.
+/// and a deleted tag are not corrections; the acceptance figures count kept versus removed per step and label. The
+/// output tag these tests correct is a status tag, which corrections leave alone by default: the tests of the
+/// mechanics opt in (<c>include_status_tags</c>); the default is tested on its own.
 /// </summary>
 public sealed class CorrectionMemoryRunTests(ITestOutputHelper output) : IAsyncLifetime
 {
@@ -42,11 +44,11 @@ public sealed class CorrectionMemoryRunTests(ITestOutputHelper output) : IAsyncL
         File.Delete(_stateFile);
     }
 
-    private AutoTagConfig Config(bool enabled = true, bool tempAlbums = false) => new()
+    private AutoTagConfig Config(bool enabled = true, bool tempAlbums = false, bool includeStatusTags = true) => new()
     {
         Server = new ServerConfig(_server.BaseUrl, _key),
         Classification = new ClassificationConfig { Rules = [new RuleConfig { AlbumNamePatterns = [PatternCompiler.AlbumName(@"^\d{4}-\d{2}")] }] },
-        Corrections = new CorrectionsConfig { Enabled = enabled },
+        Corrections = new CorrectionsConfig { Enabled = enabled, IncludeStatusTags = includeStatusTags },
         CreateAlbumFromDateIfMissing = tempAlbums,
     };
 
@@ -102,6 +104,37 @@ public sealed class CorrectionMemoryRunTests(ITestOutputHelper output) : IAsyncL
         links.Should().Contain("| classification | **all** | 1 | 1 | 50 % |").And.Contain($"| classification | {Unknown} | 1 | 1 | 50 % |");
         statistics.Should().Contain("acceptance:\n  \"classification\":\n    kept: 1\n    removed: 1\n    acceptance_percent: 50\n")
             .And.Contain($"      \"{Unknown}\": {{kept: 1, removed: 1, acceptance_percent: 50}}\n");
+    }
+
+    [Fact]
+    public async Task By_default_a_status_tag_the_user_removed_comes_back_and_is_no_correction()
+    {
+        var a = _server.State.AddAsset(_user, "A.jpg", Now.AddDays(-3)).Id;
+        var config = Config(includeStatusTags: false);
+
+        var first = await RunAsync(config);
+        first.AppliedChanges.Should().ContainSingle(c => c.AssetId == a && c.TagName == Unknown);
+        first.Corrections.Figures.Should().BeEmpty("a status tag is not a suggestion: it has no acceptance figure");
+
+        _server.State.UntagAsset(UnknownTag, a);
+        var second = await RunAsync(config);
+
+        second.Corrections.NewCorrections.Should().BeEmpty();
+        second.Corrections.Skipped.Should().BeEmpty();
+        second.AppliedChanges.Should().ContainSingle(c => c.AssetId == a && c.TagName == Unknown && c.Kind == ChangeKind.Added, "every run keeps autotag_output_* true");
+        HasUnknown(a).Should().BeTrue();
+
+        // A correction of it remembered while opted in is dropped once the option is off again. Opted in, the next
+        // addition is remembered (the one before was not), so it is taken away once more first.
+        _server.State.UntagAsset(UnknownTag, a);
+        (await RunAsync(Config())).AppliedChanges.Should().ContainSingle(c => c.AssetId == a && c.TagName == Unknown);
+        _server.State.UntagAsset(UnknownTag, a);
+        (await RunAsync(Config())).Corrections.NewCorrections.Should().ContainSingle();
+        HasUnknown(a).Should().BeFalse("opted in, the removal is respected");
+        var back = await RunAsync(config);
+        back.AppliedChanges.Should().ContainSingle(c => c.AssetId == a && c.TagName == Unknown && c.Kind == ChangeKind.Added);
+        using var gateway = ImmichGateway.Create(new ImmichConnectionOptions(_server.BaseUrl, _key));
+        (await new SqliteCorrectionStore(_stateFile).LoadAsync($"{gateway.ServerUrl} {_user}", CancellationToken.None)).Corrections.Should().BeEmpty();
     }
 
     [Fact]

@@ -159,6 +159,7 @@ public sealed partial class FakeSchemaConformanceTests : FakeServerTest
             "getAllLibraries" => await SendAsync(HttpMethod.Get, "libraries"),
             "runAssetJobs" => await SendAsync(HttpMethod.Post, "assets/jobs", new { assetIds = new[] { s.Tagged.Id }, name = "refresh-metadata" }),
             "scanLibrary" => await SendAsync(HttpMethod.Post, $"libraries/{Server.State.Libraries[0].Id}/scan"),
+            "runQueueCommandLegacy" => await SendAsync(HttpMethod.Put, "jobs/sidecar", new { command = "start", force = false }),
             "updateQueue" => await SendAsync(HttpMethod.Put, "queues/sidecar", new { isPaused = true }),
             "searchUsers" => await SendAsync(HttpMethod.Get, "users"),
             "addUsersToAlbum" => await SendAsync(HttpMethod.Put, $"albums/{s.Album.Id}/users", new { albumUsers = new[] { new { userId = s.Carol.Id, role = "editor" } } }),

@@ -69,14 +69,14 @@ public sealed class SidecarRouteRunTests : IAsyncLifetime
         return new Library(nas.Id, uploaded, loose, stale);
     }
 
-    private async Task<RunResult> RunAsync(bool sidecars = true, bool dryRun = false, string mappedPrefix = ImmichRoot)
+    private async Task<RunResult> RunAsync(bool sidecars = true, bool dryRun = false, string mappedPrefix = ImmichRoot, bool discover = true)
     {
         using var gateway = ImmichGateway.Create(new ImmichConnectionOptions(_server.BaseUrl, _key));
         var config = new AutoTagConfig
         {
             Server = new ServerConfig(_server.BaseUrl, _key),
             Classification = new ClassificationConfig { Rules = [new RuleConfig { AlbumNamePatterns = [PatternCompiler.AlbumName(@"^\d{4}-\d{2}")] }] },
-            Sidecars = new SidecarConfig { Enabled = sidecars, PathMappings = [new PathMappingConfig { ImmichPath = mappedPrefix, LocalPath = Mount }] },
+            Sidecars = new SidecarConfig { Enabled = sidecars, Discover = discover, PathMappings = [new PathMappingConfig { ImmichPath = mappedPrefix, LocalPath = Mount }] },
         };
         var options = new RunOptions
         {
@@ -179,5 +179,68 @@ public sealed class SidecarRouteRunTests : IAsyncLifetime
         second.Sidecars.Unmapped.Should().HaveCount(4);
         Sidecars().Should().BeEmpty();
         _server.Requests.Count("runAssetJobs").Should().Be(0);
+    }
+
+    /// <summary>
+    /// Changes confirmed as not sticking while sidecars were off, then an admin's sidecar sync (which drops the records
+    /// Immich's write-back made for sidecars that do not exist): the next run's changes are held, not sent through the
+    /// API, so no write-back records a sidecar for them again.
+    /// </summary>
+    private async Task<Library> HeldWithoutSidecarRecordsAsync()
+    {
+        var lib = Seed();
+        await RunAsync(sidecars: false);
+        _clock.Advance(TimeSpan.FromHours(1));
+        (await RunAsync(sidecars: false)).DoesNotStick.Should().HaveCount(4);
+        foreach (var id in lib.Loose.Append(lib.Stale))
+        {
+            _server.State.SidecarOf(id).Should().Be(_server.State.LocalFileOf(id) + ".xmp", "the failed write-back recorded it");
+        }
+
+        _server.State.RunSidecarDiscovery(force: true);
+        foreach (var id in lib.Loose.Append(lib.Stale))
+        {
+            _server.State.SidecarOf(id).Should().BeNull("the sync found no file");
+        }
+
+        _clock.Advance(TimeSpan.FromHours(1));
+        _server.Requests.Clear();
+        return lib;
+    }
+
+    [Fact]
+    public async Task A_new_sidecar_Immich_has_no_record_of_arrives_through_its_sidecar_discovery()
+    {
+        var lib = await HeldWithoutSidecarRecordsAsync();
+
+        var third = await RunAsync();
+
+        _server.Requests.Count("runAssetJobs").Should().Be(1, "refresh-metadata first");
+        _server.Requests.Count("runQueueCommandLegacy").Should().Be(1, "then one discovery for the sidecars it did not read");
+        third.Sidecars.Writes.Should().HaveCount(4).And.OnlyContain(w => w.Arrived && w.Error == null);
+        third.Errors.Should().BeEmpty();
+        third.DoesNotStick.Should().BeEmpty();
+        lib.Loose.Should().OnlyContain(a => HasUnknown(a));
+        HasUnknown(lib.Stale).Should().BeFalse();
+        foreach (var id in lib.Loose)
+        {
+            _server.State.SidecarOf(id).Should().Be(_server.State.LocalFileOf(id) + ".xmp");
+        }
+    }
+
+    [Fact]
+    public async Task With_discover_off_a_new_sidecar_Immich_has_no_record_of_is_reported_with_what_to_do()
+    {
+        var lib = await HeldWithoutSidecarRecordsAsync();
+
+        var third = await RunAsync(discover: false);
+
+        _server.Requests.Count("runAssetJobs").Should().Be(1);
+        _server.Requests.Count("runQueueCommandLegacy").Should().Be(0);
+        third.Sidecars.Writes.Should().HaveCount(4).And.OnlyContain(w => w.Written && !w.Arrived
+            && w.Error!.Contains("Administration → Jobs → Sidecar metadata → Discover", StringComparison.Ordinal));
+        third.DoesNotStick.Should().HaveCount(4, "nothing arrived");
+        lib.Loose.Should().NotContain(a => HasUnknown(a));
+        Sidecars().Should().HaveCount(4, "the sidecars are written; Immich only has to discover them");
     }
 }

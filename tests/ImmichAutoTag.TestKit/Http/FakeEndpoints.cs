@@ -64,6 +64,7 @@ internal sealed partial class FakeEndpoints(FakeImmichState state, FakeImmichOpt
         new("GET", ["libraries"], "getAllLibraries", "library.read", true, GetAllLibraries) { AdminOnly = true },
         new("POST", ["assets", "jobs"], "runAssetJobs", "job.create", true, RunAssetJobs),
         new("POST", ["libraries", "{id}", "scan"], "scanLibrary", "library.update", true, ScanLibrary) { AdminOnly = true },
+        new("PUT", ["jobs", "{name}"], "runQueueCommandLegacy", "job.create", true, RunQueueCommand) { AdminOnly = true },
         new("GET", ["queues"], "getQueues", "queue.read", true, GetQueues) { AdminOnly = true },
         new("PUT", ["queues", "{name}"], "updateQueue", "queue.update", true, UpdateQueue) { AdminOnly = true },
         new("GET", ["assets", "{id}", "thumbnail"], "viewAsset", "asset.view", true, ViewAsset),
@@ -940,6 +941,60 @@ internal sealed partial class FakeEndpoints(FakeImmichState state, FakeImmichOpt
 
         state.ScanLibraryLocked(call.PathId);
         return new EmptyReply(StatusCodes.Status204NoContent);
+    }
+
+    /// <summary>
+    /// PUT /jobs/{name} (deprecated since 2.4, still the only way to start a queue's "all assets" job): only the
+    /// sidecar queue's start is modelled (discover, or sync with force); Immich answers 400 while the queue is active.
+    /// </summary>
+    private Reply RunQueueCommand(Call call)
+    {
+        var command = call.Body.Enum("command", "start", "pause", "resume", "empty", "clear-failed");
+        var force = call.Body.Bool("force");
+        if (!FakeImmichState.QueueNames.Contains(call.PathName, StringComparer.Ordinal))
+        {
+            call.Body.Errors.Add($"name must be one of the following values: {string.Join(", ", FakeImmichState.QueueNames)}");
+        }
+
+        if (command is null && !call.Body.Has("command"))
+        {
+            call.Body.Errors.Add("command must be one of the following values: start, pause, resume, empty, clear-failed");
+        }
+
+        if (Invalid(call) is { } invalid)
+        {
+            return invalid;
+        }
+
+        if (call.PathName != "sidecar" || command != "start")
+        {
+            throw new NotSupportedException($"the fake models only PUT /jobs/sidecar start, not {command} of {call.PathName}");
+        }
+
+        if (state.QueueLoadLocked("sidecar").Active > 0)
+        {
+            return ErrorReply.BadRequest("Job is already running");
+        }
+
+        state.StartSidecarQueueLocked(force ?? false);
+        return Json(w =>
+        {
+            var (waiting, active) = state.QueueLoadLocked("sidecar");
+            w.WriteStartObject();
+            w.WriteStartObject("jobCounts");
+            w.WriteNumber("active", active);
+            w.WriteNumber("completed", 0);
+            w.WriteNumber("delayed", 0);
+            w.WriteNumber("failed", 0);
+            w.WriteNumber("paused", 0);
+            w.WriteNumber("waiting", waiting);
+            w.WriteEndObject();
+            w.WriteStartObject("queueStatus");
+            w.WriteBoolean("isActive", active > 0);
+            w.WriteBoolean("isPaused", state.QueuePausedLocked("sidecar"));
+            w.WriteEndObject();
+            w.WriteEndObject();
+        });
     }
 
     private Reply UpdateQueue(Call call)

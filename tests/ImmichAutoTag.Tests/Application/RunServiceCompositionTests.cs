@@ -18,7 +18,7 @@ public sealed class RunServiceCompositionTests : IDisposable
         nameof(IImmichGateway.UpdateAlbumUserAsync), nameof(IImmichGateway.RemoveUserFromAlbumAsync), nameof(IImmichGateway.UpsertTagsAsync),
         nameof(IImmichGateway.BulkTagAssetsAsync), nameof(IImmichGateway.TagAssetsAsync), nameof(IImmichGateway.UntagAssetsAsync),
         nameof(IImmichGateway.DeleteTagAsync), nameof(IImmichGateway.SetQueuePausedAsync), nameof(IImmichGateway.RunAssetJobAsync),
-        nameof(IImmichGateway.ScanLibraryAsync),
+        nameof(IImmichGateway.StartSidecarDiscoveryAsync),
     ];
 
     private readonly DirectoryInfo _root = Directory.CreateTempSubdirectory("immich-autotag-composition-");

@@ -66,10 +66,24 @@ public sealed class ClipConfigTests
     [InlineData("clip:\n  batch_size: 0\n", "batch_size")]
     [InlineData("clip:\n  tag_root: '/'\n", "clip.tag_root must not be empty")]
     [InlineData("clip:\n  modle_folder: /m\n", "did you mean 'model_folder'")]
+    [InlineData("clip:\n  tag_root: 'style//anime'\n", "clip.tag_root 'style//anime' has an empty level ('//'): write the tag path with single slashes, e.g. 'style/anime'")]
+    [InlineData("booru:\n  tag_root: '/booru//x/'\n", "booru.tag_root '/booru//x/' has an empty level ('//')")]
     public void Mistakes_are_reported_with_their_place(string section, string message)
     {
         var result = Load(Minimal + "\n" + section);
         result.Config.Should().BeNull();
         result.Errors.Should().Contain(e => e.Message.Contains(message, StringComparison.Ordinal) && e.Line > 5, string.Join("\n", result.Errors));
+    }
+
+    [Theory]
+    [InlineData("clip", "/style/", "style")]
+    [InlineData("booru", "booru/", "booru")]
+    public void A_tag_root_with_a_leading_or_trailing_slash_is_normalised_with_a_warning_at_its_place(string section, string written, string read)
+    {
+        var result = Load(Minimal + $"\n{section}:\n  tag_root: '{written}'\n");
+        result.Errors.Should().BeEmpty(string.Join("\n", result.Errors));
+        (section == "clip" ? result.Config!.Clip.TagRoot : result.Config!.Booru.TagRoot).Should().Be(read);
+        result.Warnings.Should().ContainSingle(w => w.Message.Contains($"{section}.tag_root '{written}' is read as '{read}'", StringComparison.Ordinal))
+            .Which.Line.Should().BeGreaterThan(5);
     }
 }

@@ -31,7 +31,8 @@ public sealed record CorrectionOutcome(
 }
 
 /// <summary>
-/// Learning from the user's corrections. Every tag and album membership a run added and Immich kept is remembered with
+/// Learning from the user's corrections. Every suggestion (a tag that is not a status tag, see <see cref="StatusTags"/>,
+/// unless <see cref="CorrectionsConfig.IncludeStatusTags"/>) and album membership a run added and Immich kept is remembered with
 /// the step that planned it. A later run that finds one gone — the tag and the album still exist, the asset is still
 /// there, and the tool did not take it away itself (its own removals, e.g. an output tag that became false, drop the
 /// record when they are applied) — records it as the user's correction, and from then on every step's plan to add
@@ -42,35 +43,53 @@ public sealed record CorrectionOutcome(
 public sealed class CorrectionMemory
 {
     private readonly CorrectionsConfig _config;
+    private readonly Func<string, bool> _ignored;
     private readonly Dictionary<(Guid, AdditionKind, string), ToolAddition> _additions = [];
     private readonly Dictionary<(Guid, AdditionKind, string), UserCorrection> _corrections = [];
     private readonly List<UserCorrection> _found = [];
 
-    private CorrectionMemory(CorrectionsConfig config, CorrectionState state)
+    private CorrectionMemory(CorrectionsConfig config, CorrectionState state, Func<string, bool> isStatusTag)
     {
         _config = config;
-        foreach (var a in state.Additions)
+
+        // Status tags are markers every run keeps true, not suggestions: unless the config opts in, they are neither
+        // remembered nor respected (records of them from an opted-in past are dropped).
+        _ignored = config.IncludeStatusTags ? _ => false : isStatusTag;
+        foreach (var a in state.Additions.Where(a => !Ignored(a)))
         {
             _additions[Key(a)] = a;
         }
 
-        foreach (var c in state.Corrections)
+        foreach (var c in state.Corrections.Where(c => !Ignored(c.Addition)))
         {
             _corrections[Key(c.Addition)] = c;
         }
     }
 
+    /// <summary>An empty memory, or one loaded from <paramref name="state"/> without comparing it with a library.</summary>
+    /// <param name="isStatusTag">Whether a tag path is a status tag (<see cref="StatusTags.Of"/>).</param>
+    public static CorrectionMemory Load(CorrectionsConfig config, CorrectionState state, Func<string, bool> isStatusTag)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        ArgumentNullException.ThrowIfNull(state);
+        ArgumentNullException.ThrowIfNull(isStatusTag);
+        return new CorrectionMemory(config, state, isStatusTag);
+    }
+
+    private bool Ignored(ToolAddition addition) => addition.Kind == AdditionKind.Tag && _ignored(addition.Target);
+
     /// <summary>
     /// The memory after comparing the recorded additions with the library as the walk read it.
     /// </summary>
     /// <param name="isRead">Whether the walk read who carries a tag path (a tag it did not read says nothing).</param>
-    public static CorrectionMemory Detect(CorrectionsConfig config, CorrectionState state, LibrarySnapshot snapshot, Func<string, bool> isRead, DateTimeOffset now)
+    /// <param name="isStatusTag">Whether a tag path is a status tag (<see cref="StatusTags.Of"/>); null: none is.</param>
+    public static CorrectionMemory Detect(CorrectionsConfig config, CorrectionState state, LibrarySnapshot snapshot, Func<string, bool> isRead, DateTimeOffset now, Func<string, bool>? isStatusTag = null)
     {
         ArgumentNullException.ThrowIfNull(config);
         ArgumentNullException.ThrowIfNull(state);
         ArgumentNullException.ThrowIfNull(snapshot);
         ArgumentNullException.ThrowIfNull(isRead);
-        var memory = new CorrectionMemory(config, state);
+        var memory = new CorrectionMemory(config, state, isStatusTag ?? (_ => false));
         var assets = snapshot.Assets.Select(a => a.Id).ToHashSet();
         var tags = snapshot.Tags.Select(t => t.Value).ToHashSet(StringComparer.Ordinal);
         var albums = snapshot.Albums.Select(a => a.Id.ToString("D")).ToHashSet(StringComparer.Ordinal);
@@ -169,7 +188,7 @@ public sealed class CorrectionMemory
             var step = change.Reason?.Step ?? "unknown";
             switch (change.Kind)
             {
-                case ChangeKind.Added:
+                case ChangeKind.Added when !_ignored(change.TagName):
                     Remember(new ToolAddition(change.AssetId, AdditionKind.Tag, change.TagName, change.TagName, step, change.At));
                     break;
                 case ChangeKind.AddedToAlbum when change.AlbumId is { } album:

@@ -26,8 +26,9 @@ public sealed class CorrectionRun
 
     /// <summary>Loads the scope's memory and compares it with the walk.</summary>
     /// <param name="reads">What the walk read: only tags whose holders it read can show a removal.</param>
+    /// <param name="isStatusTag">Whether a tag path is a status tag (<see cref="StatusTags.Of"/>); null: none is.</param>
     public static async Task<CorrectionRun> StartAsync(
-        ICorrectionStore? store, CorrectionsConfig config, string scope, LibrarySnapshot snapshot, ReadNeeds reads, DateTimeOffset now, ILogger logger, CancellationToken ct)
+        ICorrectionStore? store, CorrectionsConfig config, string scope, LibrarySnapshot snapshot, ReadNeeds reads, DateTimeOffset now, ILogger logger, Func<string, bool>? isStatusTag, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(config);
         ArgumentNullException.ThrowIfNull(reads);
@@ -41,7 +42,7 @@ public sealed class CorrectionRun
             reads.OwnedTagPaths.Contains(path, StringComparer.Ordinal) || reads.Owns(path)
             || leaves.Contains(path) || leaves.Contains(path[(path.LastIndexOf('/') + 1)..]);
 
-        var memory = CorrectionMemory.Detect(config, await store.LoadAsync(scope, ct), snapshot, IsRead, now);
+        var memory = CorrectionMemory.Detect(config, await store.LoadAsync(scope, ct), snapshot, IsRead, now, isStatusTag);
         if (memory.Found.Count > 0)
         {
             logger.LogInformation("{Count} tags or album memberships the tool had added were removed since; they are not added to those assets again", memory.Found.Count);
@@ -66,6 +67,23 @@ public sealed class CorrectionRun
         }
 
         return plan;
+    }
+
+    /// <summary>
+    /// After an undo: the additions it took away were removed by the tool, not by the user, so they are forgotten
+    /// (not recorded as corrections by the next run, which may plan them again). Additions the undo put back are not
+    /// remembered as the tool's: the undo restores what the user had.
+    /// </summary>
+    /// <param name="applied">The undo's changes the server accepted.</param>
+    /// <param name="stillWrong">Those Immich did not keep.</param>
+    public static async Task ForgetUndoneAsync(ICorrectionStore store, AutoTagConfig config, string scope, IReadOnlyList<AppliedChange> applied, IReadOnlyList<AppliedChange> stillWrong, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        ArgumentNullException.ThrowIfNull(config);
+        ArgumentNullException.ThrowIfNull(applied);
+        var memory = CorrectionMemory.Load(config.Corrections, await store.LoadAsync(scope, ct), StatusTags.Of(config));
+        memory.Record([.. applied.Where(c => c.Kind is ChangeKind.Removed or ChangeKind.RemovedFromAlbum)], stillWrong);
+        await store.SaveAsync(scope, memory.State, ct);
     }
 
     /// <summary>Takes in the run's verified changes and saves; a dry run saves nothing.</summary>

@@ -102,6 +102,7 @@ public sealed class SidecarRoute(IImmichGateway gateway, ISidecarWriter? writer,
 
         var errors = new List<EngineError>();
         var written = new List<(Asset Asset, string Sidecar, List<NonStickingChange> Records)>();
+        var created = new HashSet<Guid>();
         var writes = new List<SidecarWrite>();
         foreach (var (asset, file, carried) in targets)
         {
@@ -134,6 +135,10 @@ public sealed class SidecarRoute(IImmichGateway gateway, ISidecarWriter? writer,
             }
 
             written.Add((asset, result.SidecarFile!, carried)); // non-null: no error means a sidecar was chosen
+            if (result.Created)
+            {
+                created.Add(asset.Id);
+            }
         }
 
         if (written.Count == 0)
@@ -141,7 +146,7 @@ public sealed class SidecarRoute(IImmichGateway gateway, ISidecarWriter? writer,
             return new SidecarOutcome(writes, [], [], unmapped, errors);
         }
 
-        logger.LogInformation("Wrote the XMP sidecars of {Count} assets; asking Immich to re-read them ({Refresh})", written.Count, config.Refresh);
+        logger.LogInformation("Wrote the XMP sidecars of {Count} assets; asking Immich to re-read them (refresh-metadata)", written.Count);
         var refreshError = await RefreshAsync(written.Select(w => w.Asset).ToList(), ct);
         if (refreshError is not null)
         {
@@ -151,12 +156,27 @@ public sealed class SidecarRoute(IImmichGateway gateway, ISidecarWriter? writer,
         }
 
         var arrived = await VerifyAsync(written, settle, maxRounds, ct);
+        var unknown = written.Where(w => !arrived.Contains(w.Asset.Id) && created.Contains(w.Asset.Id)).ToList();
+        if (unknown.Count > 0)
+        {
+            var (found, discoveryError) = await DiscoverAsync(unknown, settle, maxRounds, ct);
+            arrived.UnionWith(found);
+            if (discoveryError is not null)
+            {
+                errors.Add(discoveryError);
+            }
+        }
         var applied = new List<AppliedChange>();
         var arrivedRecords = new List<NonStickingChange>();
         foreach (var (asset, sidecar, carried) in written)
         {
             var ok = arrived.Contains(asset.Id);
-            writes.Add(Write(asset, sidecar, carried, ok, ok ? null : "Immich did not show the sidecar's tags after re-reading it") with { Written = true });
+            var why = !created.Contains(asset.Id)
+                ? "Immich did not show the sidecar's tags after re-reading it"
+                : config.Discover
+                    ? "Immich did not show the new sidecar's tags, not even after its sidecar discovery"
+                    : "Immich has no record of the new sidecar (sidecars.discover is off): run Administration → Jobs → Sidecar metadata → Discover, then the tool again";
+            writes.Add(Write(asset, sidecar, carried, ok, ok ? null : why) with { Written = true });
             if (!ok)
             {
                 continue;
@@ -193,24 +213,19 @@ public sealed class SidecarRoute(IImmichGateway gateway, ISidecarWriter? writer,
         arrived,
         error);
 
-    /// <summary>Queues Immich's re-read of the written assets; an error when it refused.</summary>
+    /// <summary>
+    /// Queues Immich's re-read of the written assets (<c>POST /assets/jobs</c> refresh-metadata, in chunks of 1000):
+    /// Immich's <c>MetadataService.handleMetadataExtraction</c> reads the original and the sidecar it has on record.
+    /// A library scan would not do: <c>LibraryService.handleSyncAssets</c> re-checks only originals whose modification
+    /// time changed. An error when Immich refused.
+    /// </summary>
     private async Task<EngineError?> RefreshAsync(IReadOnlyList<Asset> assets, CancellationToken ct)
     {
         try
         {
-            if (string.Equals(config.Refresh, SidecarConfig.RefreshScan, StringComparison.Ordinal))
+            foreach (var chunk in assets.Select(a => a.Id).Chunk(1000))
             {
-                foreach (var library in assets.Select(a => a.LibraryId).OfType<Guid>().Distinct())
-                {
-                    await gateway.ScanLibraryAsync(library, CancellationToken.None);
-                }
-            }
-            else
-            {
-                foreach (var chunk in assets.Select(a => a.Id).Chunk(1000))
-                {
-                    await gateway.RunAssetJobAsync(chunk, AssetJobNames.RefreshMetadata, CancellationToken.None);
-                }
+                await gateway.RunAssetJobAsync(chunk, AssetJobNames.RefreshMetadata, CancellationToken.None);
             }
 
             return null;
@@ -218,8 +233,39 @@ public sealed class SidecarRoute(IImmichGateway gateway, ISidecarWriter? writer,
         catch (ImmichException e) when (e is not (ImmichUnreachableException or ImmichAuthenticationException))
         {
             logger.LogError("Asking Immich to re-read the written sidecars failed: {Message}", e.Message);
-            return new EngineError(EngineErrorKind.WriteSidecars, $"the sidecars were written but Immich could not be asked to re-read them ({config.Refresh}): {e.Message}", [.. assets.Select(a => a.Id)], [], time.GetUtcNow());
+            return new EngineError(EngineErrorKind.WriteSidecars, $"the sidecars were written but Immich could not be asked to re-read them (refresh-metadata): {e.Message}", [.. assets.Select(a => a.Id)], [], time.GetUtcNow());
         }
+    }
+
+    /// <summary>
+    /// New sidecars Immich did not read: it had no sidecar on record for those assets (its write-back records
+    /// <c>&lt;file&gt;.xmp</c> after a failed write, but a later sidecar check that found no file drops the record).
+    /// Only its sidecar check (<c>MetadataService.handleSidecarCheck</c>) records a sidecar found on disk, and only the
+    /// sidecar queue's discovery runs it on demand, for every asset without a record, each followed by a metadata
+    /// extraction (<c>JobService.onDone</c>). Started once per run, when <see cref="SidecarConfig.Discover"/> allows.
+    /// </summary>
+    private async Task<(HashSet<Guid> Arrived, EngineError? Error)> DiscoverAsync(List<(Asset Asset, string Sidecar, List<NonStickingChange> Records)> unknown, Func<CancellationToken, Task<bool>> settle, int maxRounds, CancellationToken ct)
+    {
+        var ids = unknown.Select(u => u.Asset.Id).ToList();
+        if (!config.Discover)
+        {
+            logger.LogWarning("{Count} new sidecars were not read by Immich, which has none on record for those assets; sidecars.discover is off, so run Administration → Jobs → Sidecar metadata → Discover by hand", ids.Count);
+            return ([], null);
+        }
+
+        logger.LogInformation("{Count} new sidecars were not read by Immich (it has none on record for those assets): starting its sidecar discovery, which re-reads every asset without a sidecar on record", ids.Count);
+        try
+        {
+            await gateway.StartSidecarDiscoveryAsync(CancellationToken.None);
+        }
+        catch (ImmichException e) when (e is not (ImmichUnreachableException or ImmichAuthenticationException))
+        {
+            var hint = e is ImmichPermissionException ? " (it needs an admin API key with job.create)" : string.Empty;
+            logger.LogError("Starting Immich's sidecar discovery failed: {Message}", e.Message);
+            return ([], new EngineError(EngineErrorKind.WriteSidecars, $"Immich has no record of {ids.Count} new sidecar(s) and its sidecar discovery could not be started{hint}: {e.Message}; run Administration → Jobs → Sidecar metadata → Discover, then the tool again", ids, [], time.GetUtcNow()));
+        }
+
+        return (await VerifyAsync(unknown, settle, maxRounds, ct), null);
     }
 
     /// <summary>The written assets that show every added tag and none of the removed ones, after Immich's jobs ran.</summary>
