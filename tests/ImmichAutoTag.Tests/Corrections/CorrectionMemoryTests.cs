@@ -113,4 +113,23 @@ public sealed class CorrectionMemoryTests
         on.Skipped.Should().ContainSingle().Which.Should().BeOfType<AddTag>().Which.AssetId.Should().Be(assets[10].Id, "62 % is under the raised 65 %");
         on.Plan.Changes.Should().ContainSingle().Which.Should().BeOfType<AddTag>().Which.AssetId.Should().Be(assets[11].Id);
     }
+
+    [Theory]
+    [InlineData(true, 1)]
+    [InlineData(false, 0)]
+    public void A_correction_lasts_while_its_tag_exists_and_is_forgotten_when_the_tag_is_deleted_as_a_whole(bool tagStillExists, int leftOut)
+    {
+        var asset = NewAsset();
+        var booru = NewTag("booru/character/alice");
+        var addition = new ToolAddition(asset.Id, AdditionKind.Tag, booru.Value, booru.Value, "booru", Now.AddDays(-2));
+        var state = new CorrectionState([], [new UserCorrection(addition, Now.AddDays(-1))]);
+        var snapshot = Snapshot([asset], tagStillExists ? [booru] : [], []);
+
+        var memory = CorrectionMemory.Detect(new CorrectionsConfig(), state, snapshot, _ => true, Now);
+        var plan = new TagPlan(new ChangeList([new AddTag(asset.Id, booru.Value, tagStillExists ? booru.Id : null, new ChangeReason("booru", "saucenao 95%"))]), new Dictionary<Guid, ClassificationStatus>());
+        var (_, skipped, _) = memory.Filter(plan, null, new ClipConfig());
+
+        skipped.Should().HaveCount(leftOut);
+        memory.State.Corrections.Should().HaveCount(leftOut, "what is saved for the next run is what this run kept");
+    }
 }

@@ -138,6 +138,18 @@ public sealed class CorrectionMemory
             }
         }
 
+        // A tag or album deleted as a whole resets what was learned about it (README, corrections): the user removed
+        // the thing itself, not the tool's suggestion on one asset. An asset that is gone takes its records along.
+        foreach (var (key, correction) in memory._corrections.ToList())
+        {
+            var addition = correction.Addition;
+            var targetExists = addition.Kind == AdditionKind.Tag ? tags.Contains(addition.Target) : albums.Contains(addition.Target);
+            if (!targetExists || !assets.Contains(addition.AssetId))
+            {
+                memory._corrections.Remove(key);
+            }
+        }
+
         return memory;
     }
 
