@@ -68,6 +68,18 @@ public sealed class BooruQuotaPolicyTests
     }
 
     [Fact]
+    public void A_refused_key_pauses_nothing_so_a_fixed_key_works_on_the_next_run()
+    {
+        var state = QuotaPolicy.AfterSearch(new QuotaState(BooruSource.SauceNao), T0, new SearchQuota(4, 3, 100, 90));
+        var refused = new BooruException(BooruSource.SauceNao, BooruFailure.KeyRefused, "no API access");
+
+        var after = QuotaPolicy.AfterFailure(state, T0.AddMinutes(1), refused, TimeSpan.Zero);
+
+        after.PausedUntil.Should().Be(state.PausedUntil);
+        QuotaPolicy.Decide(after, Sauce, T0.AddHours(1)).Kind.Should().Be(QuotaDecisionKind.Search);
+    }
+
+    [Fact]
     public void A_429_backs_off_by_retry_after_doubling_with_jitter_and_counts()
     {
         var state = QuotaPolicy.AfterSearch(new QuotaState(BooruSource.SauceNao), T0, new SearchQuota(4, 3, 100, 90));

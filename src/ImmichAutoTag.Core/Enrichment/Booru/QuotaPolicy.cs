@@ -265,7 +265,9 @@ public static class QuotaPolicy
                 Reported = state.Reported is { } r ? r with { LongRemaining = 0 } : null,
                 RateLimited = state.RateLimited + 1,
             },
-            BooruFailure.KeyRefused => state with { PausedUntil = now + LongWindow, PauseReason = "the key was refused: check the environment variables" },
+            // The run stops asking this source (BooruEnricher.Stop); no pause is kept, so the next run tries once more
+            // and a key the user has fixed in the environment works at once instead of a day later.
+            BooruFailure.KeyRefused => state,
             BooruFailure.ImageRefused => AfterSearch(state, now, failure.Quota is null ? null : state.Reported),
             _ => state with
             {
