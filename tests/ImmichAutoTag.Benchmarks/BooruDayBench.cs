@@ -95,7 +95,7 @@ internal static class BooruDayBench
         var folder = Directory.CreateTempSubdirectory("booru-day-").FullName;
         try
         {
-            var store = SqliteBooruStore.InFolder(folder);
+            var store = new TimedStore(SqliteBooruStore.InFolder(folder));
             var config = new BooruConfig
             {
                 Enabled = true,
@@ -195,6 +195,9 @@ internal static class BooruDayBench
                     ["cache_hits"] = days[^1]["cache_hits"],
                     ["library_truth"] = Truth(library),
                     ["days"] = days,
+                    ["store_seconds_by_operation"] = store.Seconds(),
+                    ["store_calls_by_operation"] = store.Calls(),
+                    ["cpu_seconds"] = Math.Round(Process.GetCurrentProcess().TotalProcessorTime.TotalSeconds, 1),
                     ["run_seconds_max"] = Math.Round(runSeconds.Max(), 2),
                     ["run_seconds_median"] = Math.Round(runSeconds.Order().ElementAt(runSeconds.Count / 2), 2),
                     ["wall_seconds"] = Math.Round(wall.Elapsed.TotalSeconds, 1),
@@ -267,5 +270,45 @@ internal static class BooruDayBench
         public double? Probability(Guid assetId, string label) => label == "anime" && _values.TryGetValue(assetId, out var v) ? v : null;
 
         public string? Label(Guid assetId) => _values.ContainsKey(assetId) ? "anime" : null;
+    }
+
+    /// <summary>The store, timed per operation: where the step's time goes besides HTTP (wall time, any load).</summary>
+    private sealed class TimedStore(IBooruStore inner) : IBooruStore
+    {
+        private readonly Dictionary<string, (int Calls, TimeSpan Time)> _spent = new(StringComparer.Ordinal);
+
+        public Dictionary<string, double> Seconds() => _spent.OrderBy(kv => kv.Key, StringComparer.Ordinal).ToDictionary(kv => kv.Key, kv => Math.Round(kv.Value.Time.TotalSeconds, 2), StringComparer.Ordinal);
+
+        public Dictionary<string, int> Calls() => _spent.OrderBy(kv => kv.Key, StringComparer.Ordinal).ToDictionary(kv => kv.Key, kv => kv.Value.Calls, StringComparer.Ordinal);
+
+        public Task<IReadOnlyDictionary<(BooruLookupKind Kind, string Key), BooruLookup>> GetLookupsAsync(IReadOnlyCollection<(BooruLookupKind Kind, string Key)> keys, CancellationToken ct) => TimeAsync("get_lookups", () => inner.GetLookupsAsync(keys, ct));
+
+        public Task SaveLookupAsync(BooruLookup lookup, QuotaState? quota, CancellationToken ct) => TimeAsync("save_lookup", async () => { await inner.SaveLookupAsync(lookup, quota, ct); return 0; });
+
+        public Task<QuotaState> GetQuotaAsync(BooruSource source, CancellationToken ct) => TimeAsync("get_quota", () => inner.GetQuotaAsync(source, ct));
+
+        public Task SaveQuotaAsync(QuotaState state, CancellationToken ct) => TimeAsync("save_quota", async () => { await inner.SaveQuotaAsync(state, ct); return 0; });
+
+        public Task<IReadOnlyList<BooruQueueItem>> GetQueueAsync(string scope, CancellationToken ct) => TimeAsync("get_queue", () => inner.GetQueueAsync(scope, ct));
+
+        public Task ReplaceQueueAsync(string scope, IReadOnlyList<BooruQueueItem> items, CancellationToken ct) => TimeAsync("replace_queue", async () => { await inner.ReplaceQueueAsync(scope, items, ct); return 0; });
+
+        public Task RemoveFromQueueAsync(string scope, IReadOnlyCollection<string> checksums, CancellationToken ct) => TimeAsync("remove_from_queue", async () => { await inner.RemoveFromQueueAsync(scope, checksums, ct); return 0; });
+
+        public Task ReleaseAsync() => TimeAsync("release", async () => { await inner.ReleaseAsync(); return 0; });
+
+        private async Task<T> TimeAsync<T>(string name, Func<Task<T>> call)
+        {
+            var watch = Stopwatch.StartNew();
+            try
+            {
+                return await call();
+            }
+            finally
+            {
+                var (calls, time) = _spent.GetValueOrDefault(name);
+                _spent[name] = (calls + 1, time + watch.Elapsed);
+            }
+        }
     }
 }

@@ -12,7 +12,8 @@ namespace ImmichAutoTag.Cli.Commands;
 /// <summary>
 /// Reads status.json for people and health checks (the cron image's HEALTHCHECK). Healthy means: a
 /// status exists and the last run did not fail outright. A partial failure stays healthy, since the
-/// next run retries it and restarting the container would not help.
+/// next run retries it and restarting the container would not help; except one that needs the user (an outside
+/// service refused its key), which stays unhealthy until a run ends without it.
 /// </summary>
 internal static class StatusCommand
 {
@@ -54,8 +55,9 @@ internal static class StatusCommand
             }
 
             await WriteHistoryAsync(context, folder).ConfigureAwait(false);
-            var healthy = status.LastRun is not { Outcome: RunOutcome.Failed };
-            await context.Out.WriteLineAsync(healthy ? "healthy" : "unhealthy: the last run failed").ConfigureAwait(false);
+            // A refused service key does not heal with the next run: report it until a run ends without it.
+            var healthy = status.LastRun is not { Outcome: RunOutcome.Failed } && status.LastRun?.NeedsAttention is null;
+            await context.Out.WriteLineAsync(healthy ? "healthy" : status.LastRun?.NeedsAttention is { } attention ? $"unhealthy: {attention}" : "unhealthy: the last run failed").ConfigureAwait(false);
             return (int)(healthy ? RunExitCode.Success : RunExitCode.Failure);
         });
         return command;

@@ -107,6 +107,14 @@ internal static class RunSummary
                 await output.WriteLineAsync(string.Create(inv, $"Dry run: would make {plan.SharingChanges.Count} album sharing change(s).")).ConfigureAwait(false);
             }
 
+            if (result.Facts.Get<Core.Enrichment.Booru.BooruTags>()?.Stats is { } booru)
+            {
+                // The look-ups are reads, but they go to outside services: say which kind of dry run this was.
+                await output.WriteLineAsync(booru.DryRunWithoutLookups
+                    ? string.Create(inv, $"Dry run: booru sent nothing to its services (booru.dry_run_lookups is off); {booru.CacheHits.Values.Sum()} cached answer(s) used, {booru.Pending} asset(s) left for a real run to look up.")
+                    : string.Create(inv, $"Dry run: booru sent {booru.LookedUp.Values.Sum()} look-up(s) to its services (booru.dry_run_lookups is on); their answers are cached and reused by the real run.")).ConfigureAwait(false);
+            }
+
             if (result.StaleQueuePauses.Count > 0)
             {
                 await output.WriteLineAsync(string.Create(inv, $"Warning: an earlier run paused the Immich queues {string.Join(", ", result.StaleQueuePauses)} and did not resume them. A dry run leaves them paused; the next real run resumes them.")).ConfigureAwait(false);
@@ -150,6 +158,11 @@ internal static class RunSummary
             {
                 await output.WriteLineAsync(string.Create(inv, $"Warning: tags were written in {result.WriteWaves} wave(s) because {reason}.")).ConfigureAwait(false);
             }
+        }
+
+        foreach (var (source, why) in result.Facts.Get<Core.Enrichment.Booru.BooruTags>()?.Stats.KeyRefused ?? new Dictionary<Core.Enrichment.Booru.BooruSource, string>())
+        {
+            await output.WriteLineAsync(string.Create(inv, $"Warning: booru: {Core.Enrichment.Booru.BooruAssetResult.SourceName(source)} refused the key from the environment; it was not used this run. {why}")).ConfigureAwait(false);
         }
 
         if (result.DoesNotStick.Count > 0)

@@ -231,6 +231,7 @@ internal static class ConfigDocuments
                 bool b => b,
                 int i => i,
                 string s => s,
+                IEnumerable<string> items => new JsonArray([.. items.Select(i => (JsonNode?)i)]),
                 _ => new JsonArray(),
             };
         }
@@ -286,6 +287,9 @@ internal static class ConfigDocuments
         string s when s.Length > 0 && s.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-' or '.')
             && !char.IsAsciiDigit(s[0]) && s is not ("true" or "false" or "yes" or "no" or "on" or "off" or "null") => s,
         string s => JsonSerializer.Serialize(s, JsonOptions),
+
+        // A list default is written out: "[]" for a non-empty one would tell the reader the wrong default.
+        IEnumerable<string> items => "[" + string.Join(", ", items.Select(Yaml)) + "]",
         _ => "[]",
     };
 

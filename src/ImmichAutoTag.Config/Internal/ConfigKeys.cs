@@ -898,6 +898,10 @@ internal static class ConfigKeys
         {
             Minimum = 1, Maximum = 1440, Field = F<BooruConfig>(c => c.MaxRunMinutes),
         },
+        B("dry_run_lookups", "Let a dry run send look-ups (it then uploads thumbnails and spends the daily budget like a real run; the answers are cached and reused by the real run). Off: a dry run uses only cached answers and reports how many assets a real run would look up.", false) with
+        {
+            Field = F<BooruConfig>(c => c.DryRunLookups),
+        },
         Desc(null, "Booru tags"),
     ]);
 

@@ -190,6 +190,15 @@ public sealed class AutoTagRunService(
             // Changes recorded as "does not stick" are a known, reported state of the library, not a failure of this
             // run: a scheduled run gets a stable exit code instead of 8 for ever.
             var unexplained = result.StillWrongUnexplained.Count;
+            var refused = result.Errors.Where(e => e.Kind == EngineErrorKind.ServiceKeyRefused).Select(e => e.Message).ToList();
+            if (refused.Count > 0)
+            {
+                // Retrying does not help: the key in the environment must change. Health checks must see it.
+                var attention = string.Join(" ", refused);
+                var report = Done(RunExitCode.PartialFailure, RunOutcome.PartialFailure, $"{attention} {result.Errors.Count} error(s), {unexplained} change(s) reverted by Immich; see {RunFiles.ModificationReport}", counters);
+                return report with { Status = report.Status with { NeedsAttention = attention } };
+            }
+
             if (result.Errors.Count > 0 || unexplained > 0)
             {
                 return Done(RunExitCode.PartialFailure, RunOutcome.PartialFailure, $"{result.Errors.Count} error(s), {unexplained} change(s) reverted by Immich; see {RunFiles.ModificationReport}", counters);

@@ -37,6 +37,12 @@ public sealed record RunStatus
 
     public string? Message { get; init; }
 
+    /// <summary>
+    /// Set when the run finished but cannot get better by itself: an outside service refused the key from the
+    /// environment. <c>status</c> reports the state unhealthy with this text until a run ends without it.
+    /// </summary>
+    public string? NeedsAttention { get; init; }
+
     public RunCounters? Counters { get; init; }
 }
 

@@ -79,6 +79,12 @@ public sealed record BooruConfig
     /// <summary>A run stops looking up (and plans what it has) after this many minutes; the queue goes on next run.</summary>
     public int MaxRunMinutes { get; init; } = 30;
 
+    /// <summary>
+    /// Whether a dry run sends look-ups to the services (uploads thumbnails, spends the daily budget). Off: a dry run
+    /// uses only answers already cached and reports how many assets a real run would look up.
+    /// </summary>
+    public bool DryRunLookups { get; init; }
+
     /// <summary>The default order: Danbooru by MD5 (free, exact), then SauceNAO, then IQDB.</summary>
     public static IReadOnlyList<BooruSourceConfig> DefaultSources { get; } =
     [

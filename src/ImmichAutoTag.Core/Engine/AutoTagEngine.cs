@@ -72,6 +72,18 @@ public sealed class AutoTagEngine(IImmichGateway gateway, TimeProvider time, ILo
             await records.SaveAsync(run.Scope, recorded, CancellationToken.None);
         }
 
+        // A refused key is not an asset's failure (so it never stops the apply), but the run is not a clean success
+        // either: the feature did nothing and will do nothing until the key is fixed.
+        if (run.Facts.Get<Enrichment.Booru.BooruTags>() is { } booru)
+        {
+            run.Errors.AddRange(booru.Stats.KeyRefused.Select(kv => new EngineError(
+                EngineErrorKind.ServiceKeyRefused,
+                $"booru: {Enrichment.Booru.BooruAssetResult.SourceName(kv.Key)} refused the key from the environment; its look-ups did not run: {kv.Value}",
+                [],
+                [],
+                time.GetUtcNow())));
+        }
+
         var learned = await run.Corrections.FinishAsync(
             applied.Changes,
             applied.Verified.StillWrong,

@@ -79,6 +79,9 @@ public enum EngineErrorKind
 
     /// <summary>An XMP sidecar could not be written, or Immich could not be asked to re-read it (see <see cref="Sidecars.SidecarRoute"/>).</summary>
     WriteSidecars,
+
+    /// <summary>An outside service (a booru source) refused the key or login from the environment; its look-ups did not run.</summary>
+    ServiceKeyRefused,
 }
 
 /// <summary>A failed step; <see cref="AssetIds"/> are the assets it left unchanged.</summary>

@@ -86,6 +86,7 @@ public sealed class BooruCliRunTests(ITestOutputHelper output) : IAsyncLifetime
                   base_url: {_booru.SauceNao.BaseUrl}
               tags:
                 general_top_n: 2
+              dry_run_lookups: true
             """);
         var server = _immich.BaseUrl.AbsoluteUri.TrimEnd('/');
 
@@ -93,6 +94,7 @@ public sealed class BooruCliRunTests(ITestOutputHelper output) : IAsyncLifetime
         output.WriteLine("$ immich-autotag run --dry-run\n" + dry.Out);
         dry.ExitCode.Should().Be(0, dry.ToString());
         _immich.Requests.WriteCount.Should().Be(0, "a dry run sends no write");
+        dry.Out.Should().Contain("Dry run: booru sent 6 look-up(s) to its services (booru.dry_run_lookups is on)");
         var plan = Latest(cli, RunFolder.PlanFile);
         output.WriteLine(plan);
         plan.Should().Contain("# Booru: 3 asset(s) selected: 2 matched (danbooru_md5 1, saucenao 1), 1 for review, 0 not found, 0 queued");
@@ -118,7 +120,31 @@ public sealed class BooruCliRunTests(ITestOutputHelper output) : IAsyncLifetime
             state.DirectTagIdsOf(_exact.Id).Should().Contain(tag!.Id, path);
         }
 
-        state.FindTag("booru/character")!.ParentId.Should().Be(state.FindTag("booru")!.Id, "the tags are hierarchical");
+        // Hierarchical by parent id, not only by name: every booru tag's parent chain, followed by id on the server,
+        // spells its path segment by segment and ends at the root tag `booru`, which has no parent.
+        var byId = state.Tags.ToDictionary(t => t.Id);
+        var booruTags = state.Tags.Where(t => t.Value.StartsWith("booru/", StringComparison.Ordinal)).ToList();
+        booruTags.Select(t => t.Value).Should().Contain(["booru/character", "booru/series", "booru/artist", "booru/general", "booru/rating", "booru/character/character 0 (genshin impact)", "booru/series/fate\u2215stay night"]);
+        foreach (var tag in booruTags)
+        {
+            var names = new List<string>();
+            for (FakeTag? at = tag; at is not null; at = at.ParentId is { } parent ? byId.GetValueOrDefault(parent) : null)
+            {
+                at.Name.Should().NotContain("/", "a tag's own name is one segment of its path");
+                names.Insert(0, at.Name);
+                if (at.ParentId is { } missing && !byId.ContainsKey(missing))
+                {
+                    names.Insert(0, "<missing parent " + missing + ">");
+                }
+            }
+
+            string.Join('/', names).Should().Be(tag.Value, $"tag {tag.Value} sits under its parent tags by parentId");
+            names[0].Should().Be("booru");
+        }
+
+        state.FindTag("booru")!.ParentId.Should().BeNull("the configured root is a top-level tag");
+        state.FindTag("booru/character/character 0 (genshin impact)")!.ParentId.Should().Be(state.FindTag("booru/character")!.Id);
+        state.FindTag("booru/character")!.ParentId.Should().Be(state.FindTag("booru")!.Id);
         state.DirectTagIdsOf(_searched.Id).Should().Contain(state.FindTag("booru/rating/sensitive")!.Id);
         state.DirectTagIdsOf(_review.Id).Should().Contain(state.FindTag("autotag_output_booru_review")!.Id);
         state.DirectTagIdsOf(_photo.Id).Should().NotContain(state.Tags.Where(t => t.Value.StartsWith("booru/", StringComparison.Ordinal)).Select(t => t.Id));
@@ -146,5 +172,91 @@ public sealed class BooruCliRunTests(ITestOutputHelper output) : IAsyncLifetime
                 Encoding.Latin1.GetString(File.ReadAllBytes(file)).Should().NotContain(secret, file);
             }
         }
+    }
+
+    private string Config(CliHarness cli, string extra = "") => cli.WriteConfig($"""
+        server:
+          url: {_immich.BaseUrl}
+        booru:
+          enabled: true
+          assets:
+            rules:
+              - tag_names: [fanart]
+          danbooru_url: {_booru.Danbooru.BaseUrl}
+          sources:
+            - source: danbooru_md5
+            - source: saucenao
+              base_url: {_booru.SauceNao.BaseUrl}
+        {extra}
+        """);
+
+    private CliHarness Harness(string sauceNaoKey, string danbooruKey) => new CliHarness()
+        .WithEnv("IMMICH_API_KEY", _key)
+        .WithEnv("SAUCENAO_API_KEY", sauceNaoKey)
+        .WithEnv("DANBOORU_LOGIN", BooruFakes.DanbooruLogin)
+        .WithEnv("DANBOORU_API_KEY", danbooruKey)
+        .WithEnv("XDG_STATE_HOME", null)
+        .WithStateFolder();
+
+    [Fact]
+    public async Task A_dry_run_sends_nothing_to_the_booru_services_unless_configured_and_says_so_the_real_run_looks_up()
+    {
+        using var cli = Harness(BooruFakes.SauceNaoKey, BooruFakes.DanbooruApiKey);
+        var config = Config(cli);
+
+        var dry = await cli.RunAsync("run", "--dry-run", "-c", config);
+        output.WriteLine("$ immich-autotag run --dry-run\n" + dry.Out);
+        dry.ExitCode.Should().Be(0, dry.ToString());
+        BooruRequests.Should().Be(0, "booru.dry_run_lookups is off by default: no thumbnail or MD5 leaves the machine");
+        _immich.Requests.Count("downloadAsset").Should().Be(0, "no original is read for an MD5 that is not sent");
+        dry.Out.Should().Contain("Dry run: booru sent nothing to its services (booru.dry_run_lookups is off); 0 cached answer(s) used, 3 asset(s) left for a real run to look up.");
+        var plan = Latest(cli, RunFolder.PlanFile);
+        plan.Should().Contain("# Booru: 3 asset(s) selected: 0 matched, 0 for review, 0 not found, 3 queued; 0 look-up(s) sent, 0 answered from the cache; dry run: nothing was sent to the booru services (booru.dry_run_lookups is off), a real run looks up the 3 queued asset(s)");
+        plan.Should().NotContain("+ booru/");
+
+        var real = await cli.RunAsync("run", "-c", config);
+        real.ExitCode.Should().Be(0, real.ToString());
+        _booru.Danbooru.Requests.Count("danbooru.md5").Should().Be(3, "the real run looks the three illustrations up");
+        _immich.State.DirectTagIdsOf(_exact.Id).Should().Contain(_immich.State.FindTag("booru/rating/general")!.Id);
+    }
+
+    [Fact]
+    public async Task Refused_keys_end_the_run_as_partial_name_the_service_and_the_variable_keep_status_unhealthy_and_never_show_the_keys()
+    {
+        const string WrongSauce = "wrong-saucenao-key-5f1c", WrongDanbooru = "wrong-danbooru-key-9e2a";
+        using var cli = Harness(WrongSauce, WrongDanbooru);
+        var config = Config(cli);
+
+        var run = await cli.RunAsync("run", "-c", config);
+        output.WriteLine("$ immich-autotag run   # wrong keys\n" + run.Out + run.Err);
+        run.ExitCode.Should().Be(8, "a run whose look-ups were all refused is not a clean success");
+        run.Out.Should().Contain("Warning: booru: danbooru_md5 refused the key from the environment").And.Contain("DANBOORU_API_KEY");
+        run.Out.Should().Contain("Warning: booru: saucenao refused the key from the environment").And.Contain("SAUCENAO_API_KEY");
+        Latest(cli, RunFolder.PlanFile).Should().Contain("# Booru: 3 asset(s) selected: 0 matched, ");
+        _booru.Danbooru.Requests.Count("danbooru.md5").Should().Be(1, "the source stops at the first refusal");
+        _booru.SauceNao.Requests.Count("saucenao.search").Should().Be(1, "the source stops at the first refusal");
+
+        var status = await cli.RunAsync("status");
+        output.WriteLine("$ immich-autotag status\n" + status.Out);
+        status.ExitCode.Should().Be(1, "a refused key does not heal by itself: health checks must see it");
+        status.Out.Should().Contain("unhealthy: booru: danbooru_md5 refused the key from the environment").And.Contain("saucenao refused the key");
+
+        foreach (var secret in new[] { WrongSauce, WrongDanbooru })
+        {
+            (run.Out + run.Err + status.Out + status.Err).Should().NotContain(secret);
+            foreach (var file in Directory.EnumerateFiles(cli.Root, "*", SearchOption.AllDirectories).Where(f => !f.EndsWith("config.yaml", StringComparison.Ordinal)))
+            {
+                Encoding.Latin1.GetString(File.ReadAllBytes(file)).Should().NotContain(secret, file);
+            }
+        }
+
+        // The user fixes the environment: the next run looks up at once and the state is healthy again.
+        cli.WithEnv("SAUCENAO_API_KEY", BooruFakes.SauceNaoKey).WithEnv("DANBOORU_API_KEY", BooruFakes.DanbooruApiKey);
+        var again = await cli.RunAsync("run", "-c", config);
+        again.ExitCode.Should().Be(0, again.ToString());
+        _immich.State.DirectTagIdsOf(_exact.Id).Should().Contain(_immich.State.FindTag("booru/rating/general")!.Id);
+        var healthy = await cli.RunAsync("status");
+        healthy.ExitCode.Should().Be(0, healthy.ToString());
+        healthy.Out.Should().Contain("healthy");
     }
 }

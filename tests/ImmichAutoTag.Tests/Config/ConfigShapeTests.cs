@@ -74,6 +74,50 @@ public sealed class ConfigShapeTests
     }
 
     [Fact]
+    public void The_reference_table_and_the_schema_show_each_list_default_as_it_is()
+    {
+        // A non-empty list default once rendered as "[]": a user believed booru.assets.clip_labels was empty.
+        var table = ConfigDocuments.KeyTable().Split('\n');
+        var defaults = new List<string>();
+        void Collect(System.Text.Json.Nodes.JsonNode? node)
+        {
+            if (node is System.Text.Json.Nodes.JsonObject map)
+            {
+                foreach (var (name, child) in map)
+                {
+                    if (name == "default" && child is System.Text.Json.Nodes.JsonArray array)
+                    {
+                        defaults.Add(string.Join(",", array.Select(a => a!.GetValue<string>())));
+                    }
+
+                    Collect(child);
+                }
+            }
+            else if (node is System.Text.Json.Nodes.JsonArray array)
+            {
+                foreach (var child in array)
+                {
+                    Collect(child);
+                }
+            }
+        }
+
+        Collect(System.Text.Json.Nodes.JsonNode.Parse(ConfigDocuments.Schema()));
+        var lists = ConfigKeys.Walk().Where(k => k.Key.HasDefault && k.Key.Default is string[]).ToList();
+        lists.Select(k => k.Path).Should().Contain(["booru.assets.clip_labels", "booru.assets.clip_exclude_labels", "booru.assets.media_types", "clip.assets.media_types"]);
+        foreach (var (path, _, key) in lists)
+        {
+            var items = (string[])key.Default!;
+            var row = table.Single(l => l.StartsWith($"| `{path}` |", StringComparison.Ordinal));
+            row.Split(" | ")[2].Replace("\"", "", StringComparison.Ordinal).Should().Be($"`[{string.Join(", ", items)}]`", path);
+            defaults.Should().Contain(string.Join(",", items), path);
+        }
+
+        table.Single(l => l.StartsWith("| `booru.assets.clip_labels` |", StringComparison.Ordinal)).Should().Contain("`[anime, cartoon, painting, \"3d_render\"]`");
+        table.Single(l => l.StartsWith("| `booru.assets.clip_exclude_labels` |", StringComparison.Ordinal)).Should().Contain("`[photo]`");
+    }
+
+    [Fact]
     public void Every_stored_key_of_the_example_survives_the_dump()
     {
         var example = Load(File.ReadAllText(Path.Combine(RepoRoot(), ConfigDocuments.ExamplePath)));

@@ -43,7 +43,7 @@ public sealed class BooruStepRunTests : IDisposable
         booru.SauceNao.Answer(FakeThumbnails.Webp(FakeThumbnails.ColourOf(review.Id)), (81, 7000003));
         var config = TestConfig() with
         {
-            Booru = new BooruConfig { Enabled = true, Rules = [new RuleConfig { TagNames = ["fanart"] }], GeneralTopN = 1 },
+            Booru = new BooruConfig { Enabled = true, Rules = [new RuleConfig { TagNames = ["fanart"] }], GeneralTopN = 1, DryRunLookups = true },
         };
         RunOptions Options(bool dryRun) => new() { DryRun = dryRun, Booru = new BooruServices(booru, SqliteBooruStore.InFolder(_folder)) };
         Task<RunResult> Run(bool dryRun) => new AutoTagEngine(dryRun ? new ReadOnlyImmichGateway(immich.Gateway) : immich.Gateway, clock, NullLogger<AutoTagEngine>.Instance)
@@ -87,5 +87,42 @@ public sealed class BooruStepRunTests : IDisposable
         second.Plan.Changes.Should().NotContain(c => c.Reason.Step == BooruFeatureStep.StepName);
         immich.WriteCalls.Should().Be(0);
         booru.Calls.Should().HaveCount(looked, "nothing is looked up again");
+    }
+
+    [Fact]
+    public async Task By_default_a_dry_run_sends_no_look_up_and_reads_no_original_but_uses_the_answers_a_real_run_cached()
+    {
+        using var immich = new FakeLibrary();
+        var exact = immich.AddAsset("hu_tao.png");
+        var other = immich.AddAsset("other.png");
+        immich.TagAsset(exact, "fanart");
+        var clock = new VirtualClock(Start);
+        var booru = new MemoryBooruServices(clock);
+#pragma warning disable CA5351 // Danbooru's file id, not security
+        booru.Posts.Add(MemoryBooruServices.Post(7000001, Convert.ToHexStringLower(MD5.HashData(exact.Original()))));
+#pragma warning restore CA5351
+        var config = TestConfig() with { Booru = new BooruConfig { Enabled = true, Rules = [new RuleConfig { TagNames = ["fanart"] }] } };
+        RunOptions Options(bool dryRun) => new() { DryRun = dryRun, Booru = new BooruServices(booru, SqliteBooruStore.InFolder(_folder)) };
+        Task<RunResult> Run(bool dryRun) => new AutoTagEngine(dryRun ? new ReadOnlyImmichGateway(immich.Gateway) : immich.Gateway, clock, NullLogger<AutoTagEngine>.Instance)
+            .RunAsync(config, Options(dryRun), CancellationToken.None);
+
+        var dry = await Run(dryRun: true);
+
+        booru.Calls.Should().BeEmpty("booru.dry_run_lookups is off by default");
+        immich.CallsTo("downloadAsset").Should().Be(0, "no original is read for an MD5 that would not be sent");
+        dry.Facts.Get<BooruTags>()!.Stats.Should().Match<BooruRunStats>(s => s.DryRunWithoutLookups && s.Pending == 1 && s.LookedUp.Count == 0);
+        dry.Plan.Changes.Should().NotContain(c => c.Reason.Step == BooruFeatureStep.StepName);
+        ReportWriter.Plan(immich.Gateway.ServerUrl, dry).Should().Contain("1 queued; 0 look-up(s) sent, 0 answered from the cache; dry run: nothing was sent to the booru services (booru.dry_run_lookups is off), a real run looks up the 1 queued asset(s)");
+
+        await Run(dryRun: false);
+        var looked = booru.Calls.Count;
+        looked.Should().BePositive();
+        immich.TagAsset(other, "fanart");
+
+        // The next dry run plans from the cache for the looked-up asset and sends nothing for the new one.
+        var again = await Run(dryRun: true);
+        booru.Calls.Should().HaveCount(looked);
+        again.Facts.Get<BooruTags>()!.Results[exact.Id].Verdict.Should().Be(BooruVerdict.Accepted);
+        again.Facts.Get<BooruTags>()!.Results[other.Id].Verdict.Should().Be(BooruVerdict.Pending);
     }
 }

@@ -46,7 +46,7 @@ public sealed class WorkflowBooruRunTests : IDisposable
         booru.SauceNao.Answer(FakeThumbnails.Webp(FakeThumbnails.ColourOf(review.Id)), (81, 7000003));
         var config = TestConfig() with
         {
-            Booru = new BooruConfig { Enabled = true, Rules = [new RuleConfig { TagNames = ["fanart"] }], GeneralTopN = 1 },
+            Booru = new BooruConfig { Enabled = true, Rules = [new RuleConfig { TagNames = ["fanart"] }], GeneralTopN = 1, DryRunLookups = true },
             Workflows = new WorkflowsConfig
             {
                 Rules =

@@ -26,16 +26,27 @@ public sealed class BooruEnricher
     private readonly Dictionary<BooruLookupKind, int> _lookedUp = [];
     private readonly Dictionary<BooruLookupKind, int> _cacheHits = [];
     private readonly Dictionary<BooruSource, string> _stopped = [];
+    private readonly Dictionary<BooruSource, string> _keyRefused = [];
     private readonly Dictionary<BooruSource, QuotaState> _quota = [];
     private readonly Dictionary<BooruSource, IReverseImageSearch?> _searches = [];
     private readonly List<string> _failures = [];
     private readonly TimeSpan _missRetry;
     private IDanbooruClient? _danbooru;
     private string? _noDownload;
+    private readonly bool _lookups;
     private DateTimeOffset _deadline;
 
     /// <summary>Creates the step's computing part for one run.</summary>
-    public BooruEnricher(BooruConfig config, BooruServices services, IImmichGateway gateway, TimeProvider time, ILogger logger)
+    /// <param name="config">The <c>booru:</c> section.</param>
+    /// <param name="services">The service clients and the state store.</param>
+    /// <param name="gateway">Immich, for originals (MD5) and thumbnails (searches).</param>
+    /// <param name="time">The clock that paces the services and bounds the run (<c>max_run_minutes</c>).</param>
+    /// <param name="logger">Where the summary and warnings go.</param>
+    /// <param name="lookups">
+    /// False: nothing is sent to the services and nothing is downloaded; only cached answers are used and the queue is
+    /// left as it is (a dry run with <c>booru.dry_run_lookups</c> off).
+    /// </param>
+    public BooruEnricher(BooruConfig config, BooruServices services, IImmichGateway gateway, TimeProvider time, ILogger logger, bool lookups = true)
     {
         ArgumentNullException.ThrowIfNull(config);
         ArgumentNullException.ThrowIfNull(services);
@@ -45,6 +56,7 @@ public sealed class BooruEnricher
         _time = time;
         _logger = logger;
         _missRetry = TimeSpan.FromDays(config.MissRetryDays);
+        _lookups = lookups;
     }
 
     /// <summary>
@@ -56,6 +68,18 @@ public sealed class BooruEnricher
     public async Task<BooruTags> RunAsync(IReadOnlyList<BooruCandidateAsset> selected, string scope, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(selected);
+        try
+        {
+            return await LookUpAsync(selected, scope, ct).ConfigureAwait(false);
+        }
+        finally
+        {
+            await _services.Store.ReleaseAsync().ConfigureAwait(false);
+        }
+    }
+
+    private async Task<BooruTags> LookUpAsync(IReadOnlyList<BooruCandidateAsset> selected, string scope, CancellationToken ct)
+    {
         _deadline = _time.GetUtcNow() + TimeSpan.FromMinutes(_config.MaxRunMinutes);
         Danbooru(); // builds the clients for this config before any search client is asked for
         await PreloadAsync(selected, ct).ConfigureAwait(false);
@@ -74,9 +98,54 @@ public sealed class BooruEnricher
 
         var now = _time.GetUtcNow();
         var store = _services.Store;
+        if (!_lookups)
+        {
+            return Finish(selected, results);
+        }
+
         await store.ReplaceQueueAsync(scope, pending.DistinctBy(p => p.Checksum, StringComparer.Ordinal).Select(p => new BooruQueueItem(p.Checksum, p.Asset.Id, p.Value, BooruSelection.NewestAt(p.Asset), now)).ToList(), ct).ConfigureAwait(false);
         var byChecksum = pending.ToLookup(p => p.Checksum, StringComparer.Ordinal);
-        foreach (var item in await store.GetQueueAsync(scope, ct).ConfigureAwait(false))
+        var finished = new List<string>();
+        try
+        {
+            await LookUpQueueAsync(scope, byChecksum, results, finished, ct).ConfigureAwait(false);
+        }
+        finally
+        {
+            // Taken off the queue in one commit; a crash before it only makes the next run resolve them from the cache.
+            await store.RemoveFromQueueAsync(scope, finished, CancellationToken.None).ConfigureAwait(false);
+        }
+
+        if (_time.GetUtcNow() >= _deadline)
+        {
+            _logger.LogInformation("booru: the run's look-up time (max_run_minutes {Minutes}) is used up; the queue goes on at the next run", _config.MaxRunMinutes);
+        }
+
+        return Finish(selected, results);
+    }
+
+    private BooruTags Finish(IReadOnlyList<BooruCandidateAsset> selected, Dictionary<Guid, BooruAssetResult> results)
+    {
+        var stats = new BooruRunStats
+        {
+            Selected = selected.Count,
+            LookedUp = new Dictionary<BooruLookupKind, int>(_lookedUp),
+            CacheHits = new Dictionary<BooruLookupKind, int>(_cacheHits),
+            MatchedBySource = results.Values.Where(r => r.Verdict == BooruVerdict.Accepted).GroupBy(r => r.Source!.Value).ToDictionary(g => g.Key, g => g.Count()),
+            Pending = results.Values.Count(r => r.Verdict == BooruVerdict.Pending),
+            Stopped = _noDownload is null ? new Dictionary<BooruSource, string>(_stopped) : new Dictionary<BooruSource, string>(_stopped) { [BooruSource.DanbooruMd5] = _noDownload },
+            Failures = [.. _failures],
+            KeyRefused = new Dictionary<BooruSource, string>(_keyRefused),
+            DryRunWithoutLookups = !_lookups,
+        };
+        LogSummary(stats, results.Values);
+        return new BooruTags(_config, results, stats);
+    }
+
+    /// <summary>Looks the queue up, highest value first, until the run's time or every source's budget ends.</summary>
+    private async Task LookUpQueueAsync(string scope, ILookup<string, BooruCandidateAsset> byChecksum, Dictionary<Guid, BooruAssetResult> results, List<string> finished, CancellationToken ct)
+    {
+        foreach (var item in await _services.Store.GetQueueAsync(scope, ct).ConfigureAwait(false))
         {
             if (_time.GetUtcNow() >= _deadline || AllStopped())
             {
@@ -98,27 +167,9 @@ public sealed class BooruEnricher
 
             if (result.Verdict != BooruVerdict.Pending)
             {
-                await store.RemoveFromQueueAsync(scope, item.Checksum, ct).ConfigureAwait(false);
+                finished.Add(item.Checksum);
             }
         }
-
-        if (_time.GetUtcNow() >= _deadline)
-        {
-            _logger.LogInformation("booru: the run's look-up time (max_run_minutes {Minutes}) is used up; the queue goes on at the next run", _config.MaxRunMinutes);
-        }
-
-        var stats = new BooruRunStats
-        {
-            Selected = selected.Count,
-            LookedUp = new Dictionary<BooruLookupKind, int>(_lookedUp),
-            CacheHits = new Dictionary<BooruLookupKind, int>(_cacheHits),
-            MatchedBySource = results.Values.Where(r => r.Verdict == BooruVerdict.Accepted).GroupBy(r => r.Source!.Value).ToDictionary(g => g.Key, g => g.Count()),
-            Pending = results.Values.Count(r => r.Verdict == BooruVerdict.Pending),
-            Stopped = _noDownload is null ? new Dictionary<BooruSource, string>(_stopped) : new Dictionary<BooruSource, string>(_stopped) { [BooruSource.DanbooruMd5] = _noDownload },
-            Failures = [.. _failures],
-        };
-        LogSummary(stats, results.Values);
-        return new BooruTags(_config, results, stats);
     }
 
     /// <summary>Reads every cached look-up the selection may need: MD5s and searches by checksum, then posts by MD5 and id.</summary>
@@ -262,7 +313,7 @@ public sealed class BooruEnricher
 #pragma warning restore CA5351
             var md5 = Convert.ToHexStringLower(hash);
             var lookup = new BooruLookup(BooruLookupKind.OriginalMd5, candidate.Checksum, BooruLookupOutcome.Found, _time.GetUtcNow()) { Md5 = md5 };
-            await SaveAsync(lookup, ct).ConfigureAwait(false);
+            await SaveAsync(lookup, null, ct).ConfigureAwait(false);
             return md5;
         }
         catch (ImmichPermissionException e)
@@ -307,24 +358,32 @@ public sealed class BooruEnricher
         try
         {
             var (outcome, post, matches, quota) = await call(ct).ConfigureAwait(false);
-            await AfterCallAsync(service, q => QuotaPolicy.AfterSearch(q, _time.GetUtcNow(), quota), ct).ConfigureAwait(false);
+            var learned = await AfterCallAsync(service, q => QuotaPolicy.AfterSearch(q, _time.GetUtcNow(), quota), ct).ConfigureAwait(false);
             Count(_lookedUp, kind, true);
             var lookup = new BooruLookup(kind, key, outcome, _time.GetUtcNow()) { Post = post, Matches = matches };
-            await SaveAsync(lookup, ct).ConfigureAwait(false);
+            await SaveAsync(lookup, learned, ct).ConfigureAwait(false);
             return lookup;
         }
         catch (BooruException e)
         {
-            await AfterCallAsync(service, q => QuotaPolicy.AfterFailure(q, _time.GetUtcNow(), e, Jitter()), ct).ConfigureAwait(false);
+            var learned = await AfterCallAsync(service, q => QuotaPolicy.AfterFailure(q, _time.GetUtcNow(), e, Jitter()), ct).ConfigureAwait(false);
             if (e.Failure == BooruFailure.ImageRefused)
             {
                 Count(_lookedUp, kind, true);
                 var refused = new BooruLookup(kind, key, BooruLookupOutcome.Refused, _time.GetUtcNow());
-                await SaveAsync(refused, ct).ConfigureAwait(false);
+                await SaveAsync(refused, learned, ct).ConfigureAwait(false);
                 return refused;
             }
 
+            // No answer to keep: the quota state alone is stored (a restart must not forget a pause it learned).
+            await _services.Store.SaveQuotaAsync(learned, CancellationToken.None).ConfigureAwait(false);
+
             Fail($"{BooruAssetResult.SourceName(service)}: {e.Message}");
+            if (e.Failure == BooruFailure.KeyRefused)
+            {
+                _keyRefused.TryAdd(service, e.Message);
+            }
+
             if (e.Failure is BooruFailure.KeyRefused or BooruFailure.Blocked)
             {
                 Stop(service, e.Failure == BooruFailure.KeyRefused
@@ -376,19 +435,22 @@ public sealed class BooruEnricher
         return state;
     }
 
-    private async Task AfterCallAsync(BooruSource service, Func<QuotaState, QuotaState> update, CancellationToken ct)
+    /// <summary>The service's quota state after a call; the caller stores it at once, with the answer when there is one.</summary>
+    private async Task<QuotaState> AfterCallAsync(BooruSource service, Func<QuotaState, QuotaState> update, CancellationToken ct)
     {
         var state = update(await QuotaAsync(service, ct).ConfigureAwait(false));
         _quota[service] = state;
-
-        // Stored at once: a restart must not forget searches it already spent.
-        await _services.Store.SaveQuotaAsync(state, CancellationToken.None).ConfigureAwait(false);
+        return state;
     }
 
-    private async Task SaveAsync(BooruLookup lookup, CancellationToken ct)
+    /// <summary>
+    /// Caches and stores an answer at once, with the quota state it taught in the same commit: a restart must forget
+    /// neither the answer nor the searches it spent.
+    /// </summary>
+    private async Task SaveAsync(BooruLookup lookup, QuotaState? quota, CancellationToken ct)
     {
         _cache[(lookup.Kind, lookup.Key)] = lookup;
-        await _services.Store.SaveLookupAsync(lookup, CancellationToken.None).ConfigureAwait(false);
+        await _services.Store.SaveLookupAsync(lookup, quota, CancellationToken.None).ConfigureAwait(false);
         ct.ThrowIfCancellationRequested();
     }
 
@@ -457,15 +519,33 @@ public sealed class BooruEnricher
 
         var all = results.ToList();
         _logger.LogInformation(
-            "booru: {Selected} assets selected: {Accepted} matched ({BySource}), {Review} for review, {NotFound} not found, {Pending} still queued; {LookedUp} look-ups sent, {Hits} answered from the cache",
+            "booru: {Selected} assets selected: {Accepted} matched{BySource}, {Review} for review, {NotFound} not found, {Pending} still queued; {LookedUp} look-ups sent, {Hits} answered from the cache{DryRun}",
             stats.Selected,
             all.Count(r => r.Verdict == BooruVerdict.Accepted),
-            string.Join(", ", stats.MatchedBySource.Select(kv => $"{BooruAssetResult.SourceName(kv.Key)} {kv.Value}")),
+            BySourceText(stats),
             all.Count(r => r.Verdict == BooruVerdict.Review),
             all.Count(r => r.Verdict == BooruVerdict.NotFound),
             stats.Pending,
             stats.LookedUp.Values.Sum(),
-            stats.CacheHits.Values.Sum());
+            stats.CacheHits.Values.Sum(),
+            DryRunText(stats));
+    }
+
+    /// <summary>" (saucenao 3, iqdb 1)" after the matched count; empty when nothing matched.</summary>
+    public static string BySourceText(BooruRunStats stats)
+    {
+        ArgumentNullException.ThrowIfNull(stats);
+        return stats.MatchedBySource.Count == 0 ? string.Empty
+            : " (" + string.Join(", ", stats.MatchedBySource.OrderBy(kv => kv.Key).Select(kv => string.Create(CultureInfo.InvariantCulture, $"{BooruAssetResult.SourceName(kv.Key)} {kv.Value}"))) + ")";
+    }
+
+    /// <summary>What a dry run without look-ups did not do, for the summary line; empty otherwise.</summary>
+    public static string DryRunText(BooruRunStats stats)
+    {
+        ArgumentNullException.ThrowIfNull(stats);
+        return stats.DryRunWithoutLookups
+            ? string.Create(CultureInfo.InvariantCulture, $"; dry run: nothing was sent to the booru services (booru.dry_run_lookups is off), a real run looks up the {stats.Pending} queued asset(s)")
+            : string.Empty;
     }
 
     /// <summary>The cache kind of a source's look-ups.</summary>

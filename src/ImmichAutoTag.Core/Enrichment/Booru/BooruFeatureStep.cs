@@ -53,7 +53,8 @@ public sealed class BooruFeatureStep(BooruConfig config, FiltersConfig? filters 
         var clip = context.Facts.Get<ClipLabels>() is { } labels ? new ClipIllustrationScores(labels) : null;
         var selected = BooruSelection.Select(config, context.Snapshot, context.Options, clip, filters);
         var scope = $"{context.Gateway.ServerUrl} {context.Snapshot.User.Id}";
-        var tags = await new BooruEnricher(config, services, context.Gateway, context.Time, context.Logger).RunAsync(selected, scope, ct).ConfigureAwait(false);
+        var lookups = !context.Options.DryRun || config.DryRunLookups;
+        var tags = await new BooruEnricher(config, services, context.Gateway, context.Time, context.Logger, lookups).RunAsync(selected, scope, ct).ConfigureAwait(false);
         context.Facts.Set(tags);
     }
 

@@ -75,8 +75,11 @@ public interface IBooruStore
     /// <summary>The cached look-ups among <paramref name="keys"/> (absent keys were never looked up).</summary>
     Task<IReadOnlyDictionary<(BooruLookupKind Kind, string Key), BooruLookup>> GetLookupsAsync(IReadOnlyCollection<(BooruLookupKind Kind, string Key)> keys, CancellationToken ct);
 
-    /// <summary>Stores (or replaces) one look-up, right after its answer, so a stopped run loses nothing it paid for.</summary>
-    Task SaveLookupAsync(BooruLookup lookup, CancellationToken ct);
+    /// <summary>
+    /// Stores (or replaces) one look-up, right after its answer, so a stopped run loses nothing it paid for; with
+    /// <paramref name="quota"/>, the quota state the answer taught is stored in the same transaction (one commit).
+    /// </summary>
+    Task SaveLookupAsync(BooruLookup lookup, QuotaState? quota, CancellationToken ct);
 
     /// <summary>The quota state of <paramref name="source"/>; a fresh state when none is stored.</summary>
     Task<QuotaState> GetQuotaAsync(BooruSource source, CancellationToken ct);
@@ -90,8 +93,17 @@ public interface IBooruStore
     /// <summary>Makes the queue of <paramref name="scope"/> exactly <paramref name="items"/>, keeping each remaining item's first <see cref="BooruQueueItem.QueuedAt"/>.</summary>
     Task ReplaceQueueAsync(string scope, IReadOnlyList<BooruQueueItem> items, CancellationToken ct);
 
-    /// <summary>Takes one file off the queue of <paramref name="scope"/> (its look-ups are finished).</summary>
-    Task RemoveFromQueueAsync(string scope, string checksum, CancellationToken ct);
+    /// <summary>
+    /// Takes files off the queue of <paramref name="scope"/> (their look-ups are finished), in one transaction. A
+    /// removal a crash loses costs nothing: the next run finds the file's answers in the cache and drops it.
+    /// </summary>
+    Task RemoveFromQueueAsync(string scope, IReadOnlyCollection<string> checksums, CancellationToken ct);
+
+    /// <summary>
+    /// Ends the run's use of the store: a store that keeps its database open between calls closes it here, so
+    /// nothing holds the state file between runs. The next call opens it again.
+    /// </summary>
+    Task ReleaseAsync();
 }
 
 /// <summary>Builds the service clients for a run's <c>booru:</c> config (keys from the environment, never the config).</summary>

@@ -25,6 +25,18 @@ public sealed record BooruRunStats
 
     /// <summary>Look-ups that failed this run (service errors, unreadable originals), each with the asset and why.</summary>
     public IReadOnlyList<string> Failures { get; init; } = [];
+
+    /// <summary>
+    /// Services that refused the key or login from the environment this run (HTTP 401/403, or SauceNAO answering as
+    /// a guest), with the service's message and what to fix; never the key itself. The run ends as a partial failure.
+    /// </summary>
+    public IReadOnlyDictionary<BooruSource, string> KeyRefused { get; init; } = new Dictionary<BooruSource, string>();
+
+    /// <summary>
+    /// True when this was a dry run that sent no look-up (<c>booru.dry_run_lookups</c> off): pending assets were not
+    /// looked up because of the dry run, and a real run would look them up.
+    /// </summary>
+    public bool DryRunWithoutLookups { get; init; }
 }
 
 /// <summary>
