@@ -105,6 +105,35 @@ public sealed class MidRunSurpriseTests
     }
 
     [Fact]
+    public async Task A_server_down_at_the_output_tag_creation_stops_the_run_with_4_one_error_line_and_reports()
+    {
+        // The first write after the queue pauses is the output tags' upsert (PUT /api/tags).
+        await using var library = await FaultLibrary.StartAsync();
+        using var cli = FaultMatrixTests.Harness();
+        var held = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        library.Server.Faults.HangWhere((method, path, _) => method == "PUT" && path.TrimEnd('/').EndsWith("/tags", StringComparison.Ordinal), _ => held.TrySetResult());
+
+        var run = cli.RunAsync("run", "--config", cli.WriteConfig(library.Config()), "--output", "stopped");
+        if (await Task.WhenAny(held.Task, run) == run)
+        {
+            Assert.Fail("the run ended before it created its output tags: " + await run);
+        }
+
+        await library.Server.StopListeningAsync();
+        library.Server.Faults.Clear();
+        var stopped = await run;
+        await library.Server.ListenAgainAsync();
+
+        stopped.ExitCode.Should().Be((int)RunExitCode.ServerUnreachable, stopped.ToString());
+        stopped.Err.Should().Contain("did not answer").And.Contain("The run stopped");
+        stopped.Out.Should().NotContain("   at ", "a server that went away is one error line, not stack traces");
+        FaultMatrixTests.LastRunExitCode(cli).Should().Be(4);
+        var folder = Directory.GetDirectories(Path.Combine(cli.Root, "stopped")).Single();
+        File.Exists(Path.Combine(folder, "modification_report.txt")).Should().BeTrue("the reports say what was (not) applied");
+        File.Exists(Path.Combine(folder, "plan.txt")).Should().BeTrue();
+    }
+
+    [Fact]
     public async Task A_server_rolled_back_mid_apply_to_an_unsupported_version_is_refused_by_the_next_run_with_7_and_no_write()
     {
         await using var library = await FaultLibrary.StartAsync();
