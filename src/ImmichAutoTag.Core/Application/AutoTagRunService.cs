@@ -215,8 +215,10 @@ public sealed class AutoTagRunService(
             await session.CancelledAsync().ConfigureAwait(false);
             return Done(RunExitCode.Cancelled, RunOutcome.Cancelled, Cancelled);
         }
-        catch (Exception e) when (e is not OperationCanceledException)
+        catch (Exception e)
         {
+            // Also a cancellation that did not come from the caller (a timeout inside a call): it ends the run with
+            // its error line and a recorded outcome instead of escaping as a crash.
             session.ProgressDone();
             var (code, message) = ErrorTranslator.Translate(e);
             await session.FailedAsync(message, e).ConfigureAwait(false);
