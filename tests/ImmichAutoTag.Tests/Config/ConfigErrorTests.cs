@@ -46,9 +46,9 @@ public sealed class ConfigErrorTests
         result.Config.Should().BeNull();
         result.Errors.Select(e => (e.Line, e.KeyPath.Split('.')[^1])).Should().BeEquivalentTo(new[]
         {
-            (8, "autotag_unknown"),
-            (9, "autotag_conflict"),
-            (13, "autotag_album_conflict"),
+            (7, "autotag_unknown"),
+            (8, "autotag_conflict"),
+            (12, "autotag_album_conflict"),
         });
         result.Errors[1].Message.Should().Contain("'meme'").And.Contain("classification rules");
         result.Errors[2].Message.Should().Contain("album_date_consistency.autotag_album_date_mismatch");
