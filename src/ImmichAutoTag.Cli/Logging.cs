@@ -20,6 +20,9 @@ internal static class Logging
 
     private const string Template = "[{Timestamp:HH:mm:ss} {Level:u3}] {Message:lj}{NewLine}{Exception}";
 
+    // Without -v a console line names the exception in one line; the stack trace goes to the run's log file only.
+    private const string ShortTemplate = "[{Timestamp:HH:mm:ss} {Level:u3}] {Message:lj}{" + ExceptionSummary.Property + ":l}{NewLine}";
+
     /// <param name="logFile">The run's full log; it always records Debug and above, whatever the console shows.</param>
     public static ILoggerFactory Create(CliContext context, LogSettings settings, string? logFile = null) =>
         new SerilogLoggerFactory(CreateLogger(context, settings, logFile), dispose: true);
@@ -38,9 +41,10 @@ internal static class Logging
         // JSON lines on the console are for log collectors (docker logs, Loki); the run folder's file stays readable text.
         ITextFormatter console = json
             ? new Serilog.Formatting.Json.JsonFormatter(renderMessage: true, formatProvider: CultureInfo.InvariantCulture)
-            : new MessageTemplateTextFormatter(Template, CultureInfo.InvariantCulture);
+            : new MessageTemplateTextFormatter(level <= LogEventLevel.Debug ? Template : ShortTemplate, CultureInfo.InvariantCulture);
         var configuration = new LoggerConfiguration()
             .MinimumLevel.Debug()
+            .Enrich.With<ExceptionSummary>()
             .MinimumLevel.Override("System.Net.Http", LogEventLevel.Warning)
             .MinimumLevel.Override("Quartz", LogEventLevel.Warning)
             .MinimumLevel.Override("Microsoft.Hosting", LogEventLevel.Warning)
@@ -108,6 +112,23 @@ internal sealed class WriterSink(TextWriter writer, ITextFormatter formatter) : 
         {
             formatter.Format(logEvent, writer);
             writer.Flush();
+        }
+    }
+}
+
+/// <summary>Adds the logged exception's type and message as one property, for console lines that leave out the stack trace.</summary>
+internal sealed class ExceptionSummary : ILogEventEnricher
+{
+    /// <summary>The property's name in the console's output template.</summary>
+    public const string Property = "ExceptionSummary";
+
+    public void Enrich(LogEvent logEvent, ILogEventPropertyFactory propertyFactory)
+    {
+        ArgumentNullException.ThrowIfNull(logEvent);
+        ArgumentNullException.ThrowIfNull(propertyFactory);
+        if (logEvent.Exception is { } ex)
+        {
+            logEvent.AddPropertyIfAbsent(propertyFactory.CreateProperty(Property, $" ({ex.GetType().Name}: {ex.Message.ReplaceLineEndings(" ")})"));
         }
     }
 }

@@ -70,6 +70,12 @@ public static class ConfigLoader
             return Fail(fileName, (int)at.Line, (int)at.Column, "YAML syntax error: unexpected end or malformed structure (unclosed [ or { ?)");
         }
 
+        foreach (var document in stream.Documents)
+        {
+            // PyYAML, upstream's loader, applies `<<` merge keys, so an upstream config may share parts through them.
+            YamlMergeKeys.Apply(document.RootNode);
+        }
+
         var rootLoc = new Loc(1, 1, "");
         YamlMappingNode root;
         if (stream.Documents.Count == 0 || MapReader.IsNull(stream.Documents[0].RootNode))

@@ -92,9 +92,18 @@ internal static class RunSummary
         if (result.DryRun)
         {
             await output.WriteLineAsync(string.Create(inv, $"Dry run: would create {plan.TagsToCreate.Count} tag(s), add {plan.AdditionCount} and remove {plan.RemovalCount} tag link(s); nothing was sent. Plan: {folder.PathOf(RunFiles.Plan)}")).ConfigureAwait(false);
-            if (plan.AlbumAdditionCount > 0 || plan.DateUpdates.Count > 0)
+            // Members of albums the run creates join too, so they count as additions to albums.
+            var albumAdditions = plan.AlbumAdditionCount + plan.AlbumsToCreate.Sum(c => c.AssetIds.Count);
+            if (albumAdditions > 0 || plan.DateUpdates.Count > 0)
             {
-                await output.WriteLineAsync(string.Create(inv, $"Dry run: would also add {plan.AlbumAdditionCount} asset(s) to albums and repair {plan.DateUpdates.Count} date(s).")).ConfigureAwait(false);
+                await output.WriteLineAsync(string.Create(inv, $"Dry run: would also add {albumAdditions} asset(s) to albums and repair {plan.DateUpdates.Count} date(s).")).ConfigureAwait(false);
+            }
+
+            var flags = plan.Changes.Groups.FlagUpdates;
+            if (flags.Count > 0)
+            {
+                // Archiving hides a photo from the timeline: a user checking a dry run must see it on the console.
+                await output.WriteLineAsync(string.Create(inv, $"Dry run: would favourite {flags.Count(f => f.Kind == ChangeKind.FavoriteChanged && f.Value)} and unfavourite {flags.Count(f => f.Kind == ChangeKind.FavoriteChanged && !f.Value)} asset(s), archive {flags.Count(f => f.Kind == ChangeKind.ArchiveChanged && f.Value)} and bring {flags.Count(f => f.Kind == ChangeKind.ArchiveChanged && !f.Value)} back to the timeline.")).ConfigureAwait(false);
             }
 
             if (plan.AlbumsToCreate.Count > 0 || plan.AlbumRemovalCount > 0 || plan.AlbumDeletions.Count > 0)
@@ -131,6 +140,13 @@ internal static class RunSummary
             if (albums > 0 || dates > 0)
             {
                 await output.WriteLineAsync(string.Create(inv, $"Also: {albums} asset(s) added to albums, {dates} date(s) repaired.")).ConfigureAwait(false);
+            }
+
+            var favourites = result.AppliedChanges.Where(c => c.Kind == ChangeKind.FavoriteChanged).ToList();
+            var archive = result.AppliedChanges.Where(c => c.Kind == ChangeKind.ArchiveChanged).ToList();
+            if (favourites.Count > 0 || archive.Count > 0)
+            {
+                await output.WriteLineAsync(string.Create(inv, $"Assets: {favourites.Count(c => c.NewValue == "true")} favourited, {favourites.Count(c => c.NewValue != "true")} unfavourited, {archive.Count(c => c.NewValue == "archive")} archived, {archive.Count(c => c.NewValue != "archive")} back to the timeline.")).ConfigureAwait(false);
             }
 
             var created = result.AppliedChanges.Count(c => c.Kind == ChangeKind.AlbumCreated);

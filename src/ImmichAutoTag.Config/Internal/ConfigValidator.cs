@@ -44,6 +44,7 @@ internal sealed class ConfigValidator(Diagnostics diag, Func<string, string?> en
         };
         WarnWithoutRules(root, config.Classification);
         CheckWorkflowsAgainstOtherSections(root, config);
+        CheckOutputTags(root, config);
         CheckBooruAgainstClip(root, config);
         return diag.Errors.Count == 0 && server is not null ? config : null;
     }
@@ -516,6 +517,49 @@ internal sealed class ConfigValidator(Diagnostics diag, Func<string, string?> en
         }
 
         return workflows;
+    }
+
+    /// <summary>
+    /// The status tags (<c>autotag_unknown</c>, <c>autotag_conflict</c>, the duplicate and album-date tags) are kept true
+    /// on every run: added where the status holds and taken off everywhere else. One that names a tag a rule, filter or
+    /// conversion reads (or another status tag) would be taken off the user's assets and flip-flop the classification.
+    /// </summary>
+    private void CheckOutputTags(RawBlock root, AutoTagConfig config)
+    {
+        var inputs = config.Classification.Rules.Concat(config.Filters.FilterIn).Concat(config.Filters.FilterOut).Concat(config.Conversions.Conversions.Select(c => c.Source))
+            .SelectMany(r => r.TagNames)
+            .Concat(config.Conversions.Conversions.SelectMany(c => c.DestinationTagNames))
+            .Select(t => t.Trim().Trim('/'))
+            .ToHashSet(StringComparer.Ordinal);
+        var keys = new (string Block, string Key, string? Effective)[]
+        {
+            ("classification", "autotag_unknown", config.Classification.AutotagUnknown),
+            ("classification", "autotag_conflict", config.Classification.AutotagConflict),
+            ("duplicate_processing", "autotag_album_conflict", config.DuplicateProcessing.AutotagAlbumConflict),
+            ("duplicate_processing", "autotag_classification_conflict", config.DuplicateProcessing.AutotagClassificationConflict),
+            ("duplicate_processing", "autotag_album_detection_conflict", config.DuplicateProcessing.AutotagAlbumDetectionConflict),
+            ("album_date_consistency", "autotag_album_date_mismatch", config.AlbumDateConsistency.AutotagAlbumDateMismatch),
+        };
+        foreach (var (block, key, _) in keys)
+        {
+            // Only a name the file writes is reported: the defaults never collide with each other.
+            if (root.Map(block)?.String(key) is not { Value: { } written } value)
+            {
+                continue;
+            }
+
+            var path = written.Trim().Trim('/');
+            var leaf = path.Split('/')[^1];
+            var other = keys.FirstOrDefault(k => k.Key != key && k.Effective is { } e && e.Trim().Trim('/') == path);
+            if (inputs.Contains(path) || inputs.Contains(leaf))
+            {
+                diag.Error(value.Loc, $"{key}: '{path}' is a tag classification rules, filters or conversions read or write; a status tag is taken off every asset the status does not hold for, so it must be a tag of its own (e.g. autotag_output_{leaf})");
+            }
+            else if (other.Key is not null)
+            {
+                diag.Error(value.Loc, $"{key}: '{path}' is also {other.Block}.{other.Key}; each status tag needs a name of its own, or the two statuses undo each other");
+            }
+        }
     }
 
     /// <summary>Workflow tags must not be another section's input or output: the run would never converge, or would take a user's tag away.</summary>

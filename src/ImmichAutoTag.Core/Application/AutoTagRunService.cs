@@ -107,6 +107,14 @@ public sealed class AutoTagRunService(
             }
 
             logger.LogInformation("Connected to Immich {Version} at {Url:l} as {User}", preflight.Version, gateway.ServerUrl, preflight.User.Email);
+            if (request.DryRun && ImmichPermissions.Missing(preflight.ApiKey.Permissions, NeededPermissions(config, dryRun: false)) is { Count: > 0 } realRunLacks)
+            {
+                // A dry run is how a new setup is checked: name now what the real run would stop on (exit 6).
+                logger.LogWarning(
+                    "A dry run only reads, but the real run needs more: the API key lacks {Missing}. Edit the key in Immich (Account Settings > API Keys) before the real run.",
+                    string.Join("; ", realRunLacks.Select(m => $"'{m.Permission}' to {m.Purpose}")));
+            }
+
             var capabilities = Capabilities(preflight, request, logger);
 
             var incremental = await CheckForChangesAsync(config, request, gateway, preflight.User.Id, logger, ct).ConfigureAwait(false);
@@ -216,8 +224,10 @@ public sealed class AutoTagRunService(
             await session.CancelledAsync().ConfigureAwait(false);
             return Done(RunExitCode.Cancelled, RunOutcome.Cancelled, Cancelled);
         }
-        catch (Exception e) when (e is not OperationCanceledException)
+        catch (Exception e)
         {
+            // Also a cancellation that did not come from the caller (a timeout inside a call): it ends the run with
+            // its error line and a recorded outcome instead of escaping as a crash.
             session.ProgressDone();
             var (code, message) = ErrorTranslator.Translate(e);
             await session.FailedAsync(message, e).ConfigureAwait(false);

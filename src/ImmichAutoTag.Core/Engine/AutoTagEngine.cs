@@ -187,16 +187,18 @@ public sealed class AutoTagEngine(IImmichGateway gateway, TimeProvider time, ILo
         if (logger.IsEnabled(LogLevel.Information))
         {
             logger.LogInformation(
-                "Plan: {Create} tags to create, {Add} additions, {Remove} removals, {Albums} album additions, {NewAlbums} albums to create, {AlbumRemovals} album removals, {AlbumDeletions} temporary albums to delete, {Sharing} sharing changes, {Dates} date repairs{DryRun}",
+                "Plan: {Create} tags to create, {Add} additions, {Remove} removals, {Albums} album additions, {NewAlbums} albums to create ({NewMembers} assets join them), {AlbumRemovals} album removals, {AlbumDeletions} temporary albums to delete, {Sharing} sharing changes, {Dates} date repairs, {Flags} favourite or archive changes{DryRun}",
                 plan.TagsToCreate.Count,
                 plan.AdditionCount,
                 plan.RemovalCount,
                 plan.AlbumAdditionCount,
                 plan.AlbumsToCreate.Count,
+                plan.AlbumsToCreate.Sum(c => c.AssetIds.Count),
                 plan.AlbumRemovalCount,
                 plan.AlbumDeletions.Count,
                 plan.SharingChanges.Count,
                 plan.DateUpdates.Count,
+                plan.Changes.Groups.FlagUpdates.Count,
                 dryRun ? " (dry run)" : string.Empty);
         }
     }

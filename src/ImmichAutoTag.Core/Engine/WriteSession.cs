@@ -78,9 +78,9 @@ public sealed class WriteSession(IImmichGateway gateway, QueueGuard guard, TimeP
 
                 // After a stop the run reports what it wrote and verifies nothing, so it need not wait for the
                 // queues either; reading them with the stopped token would throw instead of reporting.
-                if (!outcome.Cancelled)
+                if (!outcome.Cancelled && !await WaitAfterWriteAsync(async () => QueuesSeenIdle = await guard.WaitUntilIdleAsync(canRead: true, options.SettleDelay, options.MaxSettleWait, ct), ct))
                 {
-                    QueuesSeenIdle = await guard.WaitUntilIdleAsync(canRead: true, options.SettleDelay, options.MaxSettleWait, ct);
+                    outcome = outcome with { Cancelled = true };
                 }
 
                 return outcome;
@@ -115,14 +115,14 @@ public sealed class WriteSession(IImmichGateway gateway, QueueGuard guard, TimeP
             }
 
             // Later waves only remove by tag id, so the tags created in the first wave need not be re-read.
-            if (_canRead)
+            var waited = _canRead
+                ? await WaitAfterWriteAsync(async () => QueuesSeenIdle = await guard.WaitUntilIdleAsync(canRead: true, options.SettleDelay, options.MaxSettleWait, ct), ct)
+                : await WaitAfterWriteAsync(() => ObserveAsync(outcome.Changes, assets, writtenAt, ct), ct);
+            QueuesSeenIdle &= _canRead;
+            if (!waited)
             {
-                QueuesSeenIdle = await guard.WaitUntilIdleAsync(canRead: true, options.SettleDelay, options.MaxSettleWait, ct);
-            }
-            else
-            {
-                QueuesSeenIdle = false;
-                await ObserveAsync(outcome.Changes, assets, writtenAt, ct);
+                cancelled = true;
+                break;
             }
 
             if (aborted)
@@ -132,6 +132,26 @@ public sealed class WriteSession(IImmichGateway gateway, QueueGuard guard, TimeP
         }
 
         return new ApplyOutcome(changes, errors, aborted, cancelled);
+    }
+
+    /// <summary>
+    /// Waits for Immich's write-back after a write. A stop request, or a server that went away meanwhile, ends the wait
+    /// instead of throwing, so the run still reports (and records in changes.jsonl) what it wrote. Returns false when
+    /// the wait was cut short by <paramref name="ct"/>; other failures only mean the result is checked without the wait.
+    /// </summary>
+    private async Task<bool> WaitAfterWriteAsync(Func<Task> wait, CancellationToken ct)
+    {
+        try
+        {
+            await wait();
+            return true;
+        }
+        catch (Exception e) when (e is ImmichException or OperationCanceledException)
+        {
+            QueuesSeenIdle = false;
+            logger.LogWarning("Stopped waiting for Immich to finish the writes: {Message}", e.Message);
+            return !ct.IsCancellationRequested;
+        }
     }
 
     private async Task ObserveAsync(IReadOnlyList<AppliedChange> written, IReadOnlyDictionary<Guid, Asset> assets, DateTimeOffset writtenAt, CancellationToken ct)

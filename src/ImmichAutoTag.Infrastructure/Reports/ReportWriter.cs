@@ -212,7 +212,7 @@ public static class ReportWriter
             sb.Append(Inv, $"create tag {tag}\n");
         }
 
-        var names = result.Evaluations.ToDictionary(e => e.Asset.Id, e => e.Asset.OriginalFileName);
+        var names = result.Evaluations.ToDictionary(e => e.Asset.Id, e => Field(e.Asset.OriginalFileName));
         foreach (var (tag, ids) in plan.Additions.OrderBy(kv => kv.Key, StringComparer.Ordinal))
         {
             foreach (var id in ids)
@@ -236,16 +236,16 @@ public static class ReportWriter
             foreach (var id in addition.AssetIds)
             {
                 var why = dup.Propagated.Contains(id) ? " | album of its duplicates" : WorkflowReason(plan, ChangeKind.AddedToAlbum, id, addition.AlbumName);
-                sb.Append(Inv, $"album+ {addition.AlbumName} | {WebUrl(server, $"albums/{addition.AlbumId}")} | {WebUrl(server, $"photos/{id}")} | {names.GetValueOrDefault(id)}{why}\n");
+                sb.Append(Inv, $"album+ {Field(addition.AlbumName)} | {WebUrl(server, $"albums/{addition.AlbumId}")} | {WebUrl(server, $"photos/{id}")} | {names.GetValueOrDefault(id)}{why}\n");
             }
         }
 
         foreach (var creation in plan.AlbumsToCreate)
         {
-            sb.Append(Inv, $"create album {creation.AlbumName} | {creation.Reason} | {creation.AssetIds.Count} asset(s)\n");
+            sb.Append(Inv, $"create album {Field(creation.AlbumName)} | {creation.Reason} | {creation.AssetIds.Count} asset(s)\n");
             foreach (var id in creation.AssetIds)
             {
-                sb.Append(Inv, $"album+ {creation.AlbumName} | (new album) | {WebUrl(server, $"photos/{id}")} | {names.GetValueOrDefault(id)}\n");
+                sb.Append(Inv, $"album+ {Field(creation.AlbumName)} | (new album) | {WebUrl(server, $"photos/{id}")} | {names.GetValueOrDefault(id)}\n");
             }
         }
 
@@ -253,13 +253,13 @@ public static class ReportWriter
         {
             foreach (var id in removal.AssetIds)
             {
-                sb.Append(Inv, $"album- {removal.AlbumName} | {WebUrl(server, $"albums/{removal.AlbumId}")} | {WebUrl(server, $"photos/{id}")} | {names.GetValueOrDefault(id)}\n");
+                sb.Append(Inv, $"album- {Field(removal.AlbumName)} | {WebUrl(server, $"albums/{removal.AlbumId}")} | {WebUrl(server, $"photos/{id}")} | {names.GetValueOrDefault(id)}\n");
             }
         }
 
         foreach (var deletion in plan.AlbumDeletions)
         {
-            sb.Append(Inv, $"delete album {deletion.AlbumName} | {WebUrl(server, $"albums/{deletion.AlbumId}")} | {deletion.Reason}\n");
+            sb.Append(Inv, $"delete album {Field(deletion.AlbumName)} | {WebUrl(server, $"albums/{deletion.AlbumId}")} | {deletion.Reason}\n");
         }
 
         foreach (var c in plan.SharingChanges)
@@ -271,7 +271,7 @@ public static class ReportWriter
                 _ => $"share- {c.Email} (was {Role(c.OldRole)})",
             };
             var link = c.AlbumId == Guid.Empty ? "(new album)" : WebUrl(server, $"albums/{c.AlbumId}");
-            sb.Append(Inv, $"{what} | {c.AlbumName} | {link} | rule {c.Rule}\n");
+            sb.Append(Inv, $"{what} | {Field(c.AlbumName)} | {link} | rule {c.Rule}\n");
         }
 
         foreach (var flag in plan.Changes.Groups.FlagUpdates)
@@ -287,14 +287,14 @@ public static class ReportWriter
 
         foreach (var record in result.NotRetried)
         {
-            sb.Append(Inv, $"held {(record.Kind == ChangeKind.Added ? "+" : "-")} {record.TagName} | {WebUrl(server, $"photos/{record.AssetId}")} | {record.FileName} | does not stick (reverted in {record.Runs} runs)\n");
+            sb.Append(Inv, $"held {(record.Kind == ChangeKind.Added ? "+" : "-")} {record.TagName} | {WebUrl(server, $"photos/{record.AssetId}")} | {Field(record.FileName)} | does not stick (reverted in {record.Runs} runs)\n");
         }
 
         foreach (var note in plan.Notes)
         {
             if (note.AssetId == Guid.Empty)
             {
-                sb.Append(Inv, $"note {NoteKind(note.Kind)} | {note.AlbumName} | {note.Message}\n");
+                sb.Append(Inv, $"note {NoteKind(note.Kind)} | {Field(note.AlbumName)} | {note.Message}\n");
             }
             else
             {
@@ -318,7 +318,7 @@ public static class ReportWriter
             // Album-level changes (create, delete, sharing) concern no asset.
             if (change.AssetId != Guid.Empty)
             {
-                sb.Append(Inv, $" | asset_link={WebUrl(server, $"photos/{change.AssetId}")} | name={change.FileName}");
+                sb.Append(Inv, $" | asset_link={WebUrl(server, $"photos/{change.AssetId}")} | name={Field(change.FileName)}");
             }
 
             if (change.TagName.Length > 0)
@@ -328,7 +328,7 @@ public static class ReportWriter
 
             if (change.AlbumId is { } albumId)
             {
-                sb.Append(Inv, $" | album_link={WebUrl(server, $"albums/{albumId}")} | album_name={change.AlbumName}");
+                sb.Append(Inv, $" | album_link={WebUrl(server, $"albums/{albumId}")} | album_name={Field(change.AlbumName)}");
             }
 
             if (change.OldValue is not null)
@@ -355,7 +355,7 @@ public static class ReportWriter
 
             if (note.AlbumName is not null)
             {
-                sb.Append(Inv, $" | album_name={note.AlbumName}");
+                sb.Append(Inv, $" | album_name={Field(note.AlbumName)}");
             }
 
             sb.Append(Inv, $" | user={user} | extra={{'message': {PythonString(note.Message)}}}\n");
@@ -385,7 +385,7 @@ public static class ReportWriter
         foreach (var item in result.Unreadable)
         {
             var link = item.Id is { } id ? WebUrl(server, $"photos/{id}") : "(no readable id)";
-            sb.Append(Inv, $"{result.StartedAt:yyyy-MM-ddTHH:mm:ss.fffzzz} | kind=WARNING_ASSET_UNREADABLE_SKIPPED | asset_link={link} | name={item.FileName} | user={user} | extra={{'message': {PythonString(item.Reason)}}}\n");
+            sb.Append(Inv, $"{result.StartedAt:yyyy-MM-ddTHH:mm:ss.fffzzz} | kind=WARNING_ASSET_UNREADABLE_SKIPPED | asset_link={link} | name={Field(item.FileName)} | user={user} | extra={{'message': {PythonString(item.Reason)}}}\n");
         }
 
         // Accepted by the server, then reverted (its sidecar write-back, a job, someone else) and not fixed by re-applying.
@@ -394,12 +394,12 @@ public static class ReportWriter
             if (change.Kind is ChangeKind.Added or ChangeKind.Removed)
             {
                 var kind = change.Kind == ChangeKind.Added ? "WARNING_TAG_ADDITION_REVERTED_BY_SERVER" : "WARNING_TAG_REMOVAL_REVERTED_BY_SERVER";
-                sb.Append(Inv, $"{change.At:yyyy-MM-ddTHH:mm:ss.fffzzz} | kind={kind} | asset_link={WebUrl(server, $"photos/{change.AssetId}")} | name={change.FileName} | tag={change.TagName} | user={user}\n");
+                sb.Append(Inv, $"{change.At:yyyy-MM-ddTHH:mm:ss.fffzzz} | kind={kind} | asset_link={WebUrl(server, $"photos/{change.AssetId}")} | name={Field(change.FileName)} | tag={change.TagName} | user={user}\n");
                 continue;
             }
 
-            var asset = change.AssetId == Guid.Empty ? string.Empty : $" | asset_link={WebUrl(server, $"photos/{change.AssetId}")} | name={change.FileName}";
-            var album = change.AlbumId is { } albumId ? $" | album_link={WebUrl(server, $"albums/{albumId}")} | album={change.AlbumName}" : string.Empty;
+            var asset = change.AssetId == Guid.Empty ? string.Empty : $" | asset_link={WebUrl(server, $"photos/{change.AssetId}")} | name={Field(change.FileName)}";
+            var album = change.AlbumId is { } albumId ? $" | album_link={WebUrl(server, $"albums/{albumId}")} | album={Field(change.AlbumName)}" : string.Empty;
             var values = change.OldValue is null && change.NewValue is null ? string.Empty : $" | old={change.OldValue} | new={change.NewValue}";
             sb.Append(Inv, $"{change.At:yyyy-MM-ddTHH:mm:ss.fffzzz} | kind={RevertedKind(change.Kind)}{asset}{album}{values} | user={user}\n");
         }
@@ -409,7 +409,7 @@ public static class ReportWriter
         {
             var kind = record.Kind == ChangeKind.Added ? "WARNING_TAG_ADDITION_DOES_NOT_STICK" : "WARNING_TAG_REMOVAL_DOES_NOT_STICK";
             var library = record.LibraryId is { } id ? $" | library_id={id} | library_link={WebUrl(server, $"admin/library-management/{id}")}" : string.Empty;
-            sb.Append(Inv, $"{result.FinishedAt:yyyy-MM-ddTHH:mm:ss.fffzzz} | kind={kind} | asset_link={WebUrl(server, $"photos/{record.AssetId}")} | name={record.FileName} | tag={record.TagName}{library} | user={user} | extra={{'runs': {record.Runs}, 'first_seen': '{record.FirstSeen:O}', 'last_seen': '{record.LastSeen:O}'}}\n");
+            sb.Append(Inv, $"{result.FinishedAt:yyyy-MM-ddTHH:mm:ss.fffzzz} | kind={kind} | asset_link={WebUrl(server, $"photos/{record.AssetId}")} | name={Field(record.FileName)} | tag={record.TagName}{library} | user={user} | extra={{'runs': {record.Runs}, 'first_seen': '{record.FirstSeen:O}', 'last_seen': '{record.LastSeen:O}'}}\n");
         }
 
         return sb.ToString();
@@ -532,6 +532,11 @@ public static class ReportWriter
         sb.Append(Inv, $"  album_users_added: {result.AppliedChanges.Count(c => c.Kind == ChangeKind.AlbumShared)}\n");
         sb.Append(Inv, $"  album_roles_changed: {result.AppliedChanges.Count(c => c.Kind == ChangeKind.AlbumRoleChanged)}\n");
         sb.Append(Inv, $"  album_users_removed: {result.AppliedChanges.Count(c => c.Kind == ChangeKind.AlbumUnshared)}\n");
+        sb.Append(Inv, $"  planned_new_album_members: {result.Plan.AlbumsToCreate.Sum(c => c.AssetIds.Count)}\n");
+        sb.Append(Inv, $"  planned_favorite_changes: {result.Plan.Changes.Groups.FlagUpdates.Count(f => f.Kind == ChangeKind.FavoriteChanged)}\n");
+        sb.Append(Inv, $"  planned_archive_changes: {result.Plan.Changes.Groups.FlagUpdates.Count(f => f.Kind == ChangeKind.ArchiveChanged)}\n");
+        sb.Append(Inv, $"  favorites_changed: {result.AppliedChanges.Count(c => c.Kind == ChangeKind.FavoriteChanged)}\n");
+        sb.Append(Inv, $"  archive_changed: {result.AppliedChanges.Count(c => c.Kind == ChangeKind.ArchiveChanged)}\n");
         sb.Append(Inv, $"  reverted_and_reapplied: {result.RevertedAndReapplied}\n");
         sb.Append(Inv, $"  still_wrong: {result.StillWrong.Count}\n");
         sb.Append(Inv, $"  does_not_stick: {result.DoesNotStick.Count}\n");
@@ -643,8 +648,74 @@ public static class ReportWriter
     internal static string PythonString(string text)
     {
         var quote = text.Contains('\'', StringComparison.Ordinal) && !text.Contains('"', StringComparison.Ordinal) ? '"' : '\'';
-        var escaped = text.Replace("\\", "\\\\", StringComparison.Ordinal).Replace(quote.ToString(), "\\" + quote, StringComparison.Ordinal);
-        return quote + escaped + quote;
+        var escaped = new StringBuilder(text.Length + 2).Append(quote);
+        foreach (var ch in text)
+        {
+            if (ch == '\\' || ch == quote)
+            {
+                escaped.Append('\\').Append(ch);
+            }
+            else if (!AppendControl(escaped, ch))
+            {
+                escaped.Append(ch);
+            }
+        }
+
+        return escaped.Append(quote).ToString();
+    }
+
+    /// <summary>
+    /// A name (file, album) as one field of a line-per-change text report: Immich allows <c>|</c>, tabs and line breaks
+    /// in <c>originalFileName</c> and album names, which would split a change over two lines or shift its fields. They
+    /// are written as <c>\|</c>, <c>\t</c>, <c>\n</c>, <c>\r</c> or <c>\xNN</c>, and a backslash as <c>\\</c>;
+    /// any other name is written as it is.
+    /// </summary>
+    internal static string Field(string? name)
+    {
+        if (string.IsNullOrEmpty(name) || !name.Any(ch => ch is '|' or '\\' || char.IsControl(ch)))
+        {
+            return name ?? string.Empty;
+        }
+
+        var sb = new StringBuilder(name.Length + 8);
+        foreach (var ch in name)
+        {
+            if (ch is '|' or '\\')
+            {
+                sb.Append('\\').Append(ch);
+            }
+            else if (!AppendControl(sb, ch))
+            {
+                sb.Append(ch);
+            }
+        }
+
+        return sb.ToString();
+    }
+
+    /// <summary>Appends a control character as Python's <c>repr</c> writes it; false for any other character.</summary>
+    private static bool AppendControl(StringBuilder sb, char ch)
+    {
+        switch (ch)
+        {
+            case '\n':
+                sb.Append("\\n");
+                return true;
+            case '\r':
+                sb.Append("\\r");
+                return true;
+            case '\t':
+                sb.Append("\\t");
+                return true;
+            default:
+                if (!char.IsControl(ch))
+                {
+                    return false;
+                }
+
+                sb.Append(CultureInfo.InvariantCulture, $"\\x{(int)ch:x2}");
+                return true;
+        }
     }
 
     private static string NoteKind(PlanNoteKind kind) => kind switch

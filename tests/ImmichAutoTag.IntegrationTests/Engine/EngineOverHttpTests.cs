@@ -225,6 +225,10 @@ public sealed class EngineOverHttpTests : IAsyncLifetime
         dry.ExitCode.Should().Be(0, dry.ToString());
         real.ExitCode.Should().Be((int)RunExitCode.PermissionDenied, real.ToString());
         real.Err.Should().Contain("'tag.create'").And.Contain("'tag.asset'");
+
+        // A dry run is how a new setup is checked, so it names what the real run would stop on.
+        var dryOutput = dry.Out + dry.Err;
+        dryOutput.Should().Contain("the real run needs").And.Contain("'tag.create'").And.Contain("'tag.asset'");
     }
 
     private static async Task<string> ReadSharedAsync(string path)

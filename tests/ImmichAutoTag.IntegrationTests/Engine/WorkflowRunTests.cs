@@ -122,11 +122,26 @@ public sealed class WorkflowRunTests() : FeatureRunTestBase(Rules, SecondPlanIsE
                   when: {classification: [unclassified]}
                   then: {favorite: true}
             """));
+        // The console names every kind of write: archiving hides photos from the timeline.
+        var preview = await cli.RunAsync("run", "--dry-run", "--config", config, "--output", "preview");
+        preview.ExitCode.Should().Be(0, preview.ToString());
+        var planned = File.ReadAllLines(Path.Combine(Directory.GetDirectories(Path.Combine(cli.Root, "preview")).Single(), "plan.txt"));
+        var toFavourite = planned.Count(l => l.StartsWith("favorite+ |", StringComparison.Ordinal));
+        var toArchive = planned.Count(l => l.StartsWith("archive |", StringComparison.Ordinal));
+        (toFavourite, toArchive).Should().NotBe((0, 0));
+        preview.Out.Should().Contain($"Dry run: would favourite {toFavourite} and unfavourite 0 asset(s), archive {toArchive} and bring 0 back to the timeline.");
+
         var run = await cli.RunAsync("run", "--config", config, "--output", "run");
         run.ExitCode.Should().Be(0, run.ToString());
         Server.State.Assets.Single(a => a.Id == meme).Visibility.Should().Be("archive");
         Server.State.Assets.Where(a => a.Id == bare || a.Id == other).Should().OnlyContain(a => a.IsFavorite);
         var runId = Path.GetFileName(Directory.GetDirectories(Path.Combine(cli.Root, "run")).Single());
+        var favourited = Server.State.Assets.Count(a => a.IsFavorite);
+        var archived = Server.State.Assets.Count(a => a.Visibility == "archive");
+        run.Out.Should().Contain($"Assets: {favourited} favourited, 0 unfavourited, {archived} archived, 0 back to the timeline.");
+        var statistics = File.ReadAllText(Path.Combine(cli.Root, "run", runId, "run_statistics.yaml"));
+        statistics.Should().Contain($"  favorites_changed: {favourited}\n").And.Contain($"  archive_changed: {archived}\n")
+            .And.Contain($"  planned_favorite_changes: {toFavourite}\n");
 
         // The user takes one favourite back by hand: the undo must leave that asset alone.
         Server.State.SetFavorite(other, false);

@@ -105,6 +105,65 @@ public sealed class MidRunSurpriseTests
     }
 
     [Fact]
+    public async Task A_server_down_at_the_output_tag_creation_stops_the_run_with_4_one_error_line_and_reports()
+    {
+        // The first write after the queue pauses is the output tags' upsert (PUT /api/tags).
+        await using var library = await FaultLibrary.StartAsync();
+        using var cli = FaultMatrixTests.Harness();
+        var held = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        library.Server.Faults.HangWhere((method, path, _) => method == "PUT" && path.TrimEnd('/').EndsWith("/tags", StringComparison.Ordinal), _ => held.TrySetResult());
+
+        var run = cli.RunAsync("run", "--config", cli.WriteConfig(library.Config()), "--output", "stopped");
+        if (await Task.WhenAny(held.Task, run) == run)
+        {
+            Assert.Fail("the run ended before it created its output tags: " + await run);
+        }
+
+        await library.Server.StopListeningAsync();
+        library.Server.Faults.Clear();
+        var stopped = await run;
+        await library.Server.ListenAgainAsync();
+
+        stopped.ExitCode.Should().Be((int)RunExitCode.ServerUnreachable, stopped.ToString());
+        stopped.Err.Should().Contain("did not answer").And.Contain("The run stopped");
+        stopped.Out.Should().NotContain("   at ", "a server that went away is one error line, not stack traces");
+        FaultMatrixTests.LastRunExitCode(cli).Should().Be(4);
+        var folder = Directory.GetDirectories(Path.Combine(cli.Root, "stopped")).Single();
+        File.Exists(Path.Combine(folder, "modification_report.txt")).Should().BeTrue("the reports say what was (not) applied");
+        File.Exists(Path.Combine(folder, "plan.txt")).Should().BeTrue();
+    }
+
+    [Fact]
+    public async Task A_server_gone_after_the_writes_while_the_run_waits_for_its_queues_ends_with_4_and_changes_jsonl()
+    {
+        // The wait for Immich's write-back reads the queues after the last write; the server goes away right then.
+        await using var library = await FaultLibrary.StartAsync();
+        using var cli = FaultMatrixTests.Harness();
+        var held = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var log = library.Server.Requests;
+        library.Server.Faults.HangWhere(
+            (method, path, _) => method == "GET" && path.TrimEnd('/').EndsWith("/queues", StringComparison.Ordinal)
+                && log.All.Any(r => r.IsWrite && r.Method == "PUT" && r.Path.Contains("/tags/assets", StringComparison.Ordinal)),
+            _ => held.TrySetResult());
+
+        var run = cli.RunAsync("run", "--config", cli.WriteConfig(library.Config()), "--output", "stopped");
+        if (await Task.WhenAny(held.Task, run) == run)
+        {
+            Assert.Fail("the run ended before it waited for its queues: " + await run);
+        }
+
+        await library.Server.StopListeningAsync();
+        library.Server.Faults.Clear();
+        var stopped = await run;
+        await library.Server.ListenAgainAsync();
+
+        stopped.ExitCode.Should().Be((int)RunExitCode.ServerUnreachable, stopped.ToString());
+        var folder = Directory.GetDirectories(Path.Combine(cli.Root, "stopped")).Single();
+        File.Exists(Path.Combine(folder, "modification_report.txt")).Should().BeTrue(stopped.ToString());
+        File.ReadAllLines(Path.Combine(folder, "changes.jsonl")).Should().NotBeEmpty("what was applied is recorded, so undo can revert it");
+    }
+
+    [Fact]
     public async Task A_server_rolled_back_mid_apply_to_an_unsupported_version_is_refused_by_the_next_run_with_7_and_no_write()
     {
         await using var library = await FaultLibrary.StartAsync();

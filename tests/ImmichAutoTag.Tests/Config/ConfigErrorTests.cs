@@ -29,6 +29,32 @@ public sealed class ConfigErrorTests
     }
 
     [Fact]
+    public void A_status_tag_named_like_a_rule_tag_or_another_status_tag_is_an_error_at_its_key()
+    {
+        // Status tags are taken off every asset the status does not hold for: the rule's own tag would go too.
+        var result = Load(Minimal + """
+
+            classification:
+              autotag_unknown: People/Alice
+              autotag_conflict: meme
+              rules:
+                - tag_names: [meme, People/Alice]
+            duplicate_processing:
+              autotag_album_conflict: autotag_output_album_date_mismatch
+            """);
+
+        result.Config.Should().BeNull();
+        result.Errors.Select(e => (e.Line, e.KeyPath.Split('.')[^1])).Should().BeEquivalentTo(new[]
+        {
+            (7, "autotag_unknown"),
+            (8, "autotag_conflict"),
+            (12, "autotag_album_conflict"),
+        });
+        result.Errors[1].Message.Should().Contain("'meme'").And.Contain("classification rules");
+        result.Errors[2].Message.Should().Contain("album_date_consistency.autotag_album_date_mismatch");
+    }
+
+    [Fact]
     public void Unknown_top_level_key_without_close_match_has_no_suggestion()
     {
         var d = SingleError(Minimal + "\nwibble: 3\n");

@@ -107,6 +107,30 @@ public sealed class UpstreamCompatibilityTests
     }
 
     [Fact]
+    public void Yaml_merge_keys_apply_as_in_pyyaml_and_explicit_keys_win()
+    {
+        // PyYAML, upstream's loader, applies `<<` merge keys; a config that shares rule parts through them must load.
+        var result = Load(Minimal + """
+
+            classification:
+              rules:
+                - &base
+                  tag_names: [meme]
+                  album_name_patterns: ['^Memes']
+                - <<: *base
+                  album_name_patterns: ['^Screens']
+                - {<<: *base}
+            """);
+
+        result.Errors.Should().BeEmpty();
+        var rules = result.Config!.Classification.Rules;
+        rules.Should().HaveCount(3);
+        rules[1].TagNames.Should().Equal("meme");
+        rules[1].AlbumNamePatterns.Select(p => p.Written).Should().Equal("^Screens");
+        rules[2].AlbumNamePatterns.Select(p => p.Written).Should().Equal("^Memes");
+    }
+
+    [Fact]
     public void Omitted_blocks_get_upstream_defaults()
     {
         var c = Load(Minimal).Config!;
