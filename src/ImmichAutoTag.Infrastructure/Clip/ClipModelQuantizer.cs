@@ -160,7 +160,7 @@ public static class ClipModelQuantizer
         model.MetadataProps.Add(new StringStringEntryProto
         {
             Key = "immich_autotag_quantization",
-            Value = string.Create(CultureInfo.InvariantCulture, $"int8 dynamic, per-column symmetric 7-bit weights, scheme {Version}"),
+            Value = string.Create(CultureInfo.InvariantCulture, $"int8 dynamic, per-column symmetric weights in -{weightRange}..{weightRange}, scheme {Version}"),
         });
         return new ClipQuantizeResult(nodes, quantised.Count, weights);
     }
