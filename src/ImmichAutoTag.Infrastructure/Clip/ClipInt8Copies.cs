@@ -30,8 +30,8 @@ public sealed class ClipInt8Copies(string folder)
         Path.Combine(Folder, string.Create(CultureInfo.InvariantCulture, $"{Safe(source.Value)}.int8-v{ClipModelQuantizer.Version}.onnx"));
 
     /// <summary>
-    /// The path of the int8 copy of <paramref name="model"/>'s image tower, made now when it does not exist (seconds
-    /// for ViT-B/32; about twice the source file's size in memory while it runs).
+    /// The path of the int8 copy of <paramref name="model"/>'s image tower, made now when it does not exist (about 7 s
+    /// for ViT-B/32 on two cores; the whole float model is held in memory while it runs).
     /// </summary>
     /// <exception cref="ClipModelException">The source cannot be read or quantised, or the folder cannot be written (the message names the file).</exception>
     public string Ensure(ClipModelFolder model, ClipModelId source, ILogger logger)
