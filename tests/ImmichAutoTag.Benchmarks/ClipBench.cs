@@ -21,7 +21,7 @@ namespace ImmichAutoTag.Benchmarks;
 internal static class ClipBench
 {
     public const string Usage =
-        "usage: dotnet run -c Release --project tests/ImmichAutoTag.Benchmarks -- --clip [--json FILE] [--images N] [--model-dir DIR] [--batches 1,8,32] [--threads 1,2] [--stored N] [--stored-only] [--keep] [--ort KEY=VALUE]... [--ort-level basic|extended|all] [--ort-dump FILE] [--vips-concurrency N]\n" +
+        "usage: dotnet run -c Release --project tests/ImmichAutoTag.Benchmarks -- --clip [--json FILE] [--images N] [--model-dir DIR] [--batches 1,8,32] [--threads 1,2] [--stored N] [--stored-only] [--keep] [--ort KEY=VALUE]... [--ort-level basic|extended|all] [--ort-dump FILE] [--vips-concurrency N] [--precision fp32|int8]\n" +
         "       dotnet run -c Release --project tests/ImmichAutoTag.Benchmarks -- --clip --write-model DIR   (writes the demo's small colour CLIP model in Immich's layout: DIR/clip/" + ClipDemoModel.Name + ")";
 
     /// <summary>The child process that re-scores stored embeddings (its peak working set is the figure).</summary>
@@ -34,6 +34,7 @@ internal static class ClipBench
         var stored100k = 100_000;
         var keep = false;
         var storedOnly = false;
+        var int8 = false;
         var ortEntries = new List<(string Key, string Value)>();
         GraphOptimizationLevel? ortLevel = null;
         string? ortDump = null;
@@ -74,6 +75,9 @@ internal static class ClipBench
                     break;
                 case "--stored-only":
                     storedOnly = true;
+                    break;
+                case "--precision" when i + 1 < args.Count && args[i + 1] is "fp32" or "int8":
+                    int8 = args[++i] == "int8";
                     break;
                 case "--batches" when i + 1 < args.Count && ParseList(args[i + 1], 256) is { } list:
                     batches = list;
@@ -127,6 +131,19 @@ internal static class ClipBench
             }
 
             var id = model.ComputeId();
+            double? quantizeSeconds = null;
+            var floatModel = model;
+            if (int8)
+            {
+                // The copy a run with clip.precision: int8 makes, here in the bench's temporary folder.
+                var started = Stopwatch.GetTimestamp();
+                var copy = new ClipInt8Copies(Path.Combine(root, "clip-int8")).Ensure(model, id, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance);
+                quantizeSeconds = Math.Round(Stopwatch.GetElapsedTime(started).TotalSeconds, 1);
+                model = model with { VisualModel = copy };
+                id = ClipInt8Copies.IdOf(id);
+                await output.WriteLineAsync(string.Create(inv, $"int8 copy made in {quantizeSeconds:F1} s: {new FileInfo(copy).Length / 1e6:F0} MB"));
+            }
+
             Action<SessionOptions>? tune = ortEntries.Count == 0 && ortLevel is null && ortDump is null ? null : session =>
             {
                 foreach (var (key, value) in ortEntries)
@@ -150,6 +167,13 @@ internal static class ClipBench
             }
 
             var thumbnails = Thumbnails(images);
+            var agreement = int8 ? Agreement(floatModel, model, thumbnails, batches.Max(), threadCounts.Max(), tune) : null;
+            if (agreement is not null)
+            {
+                await output.WriteLineAsync(string.Create(inv,
+                    $"int8 vs fp32 on {agreement.Images} thumbnails: cosine min {agreement.MinCosine:F5}, mean {agreement.MeanCosine:F5}; same nearest of {agreement.Labels} random label vectors for {agreement.SameTopLabel}/{agreement.Images}; fp32 embeddings of different thumbnails: mean cosine {agreement.Fp32MeanCosineBetweenImages:F4}"));
+            }
+
             var configs = new List<ClipConfigResult>();
             StageResult? stages = null;
             foreach (var threads in threadCounts)
@@ -277,6 +301,9 @@ internal static class ClipBench
                 SecondRunEncoded = secondRun!.Encoded, // non-null: set on the last thread count
                 SecondRunMs = Math.Round(secondRun.TotalMs, 0),
                 StoredEmbeddings100k = stored,
+                Precision = int8 ? "int8" : "fp32",
+                QuantizeSeconds = quantizeSeconds,
+                Int8Agreement = agreement,
             };
             await output.WriteLineAsync();
             await output.WriteLineAsync(Table(report));
@@ -482,6 +509,51 @@ internal static class ClipBench
     }
 
     /// <summary>Distinct WebP pictures the size of Immich's thumbnails (250 px on the short side).</summary>
+    // Encodes the thumbnails with both towers and compares the embeddings (both L2-normalised by the encoder).
+    private static Int8Agreement Agreement(ClipModelFolder fp32, ClipModelFolder int8, ReadOnlyMemory<byte>[] thumbnails, int batch, int threads, Action<SessionOptions>? tune)
+    {
+        float[][] Encode(ClipModelFolder folder)
+        {
+            using var encoder = new OnnxClipImageEncoder(folder, new ClipModelId("agreement"), new ClipRuntimeOptions(batch, threads, UseCuda: false) { Tune = tune });
+            return [.. encoder.EncodeImagesAsync(thumbnails, CancellationToken.None).GetAwaiter().GetResult().Select(e => e.Embedding ?? throw new InvalidOperationException(e.Error))];
+        }
+
+        var a = Encode(fp32);
+        var b = Encode(int8);
+        static double Dot(float[] x, float[] y)
+        {
+            var sum = 0.0;
+            for (var i = 0; i < x.Length; i++)
+            {
+                sum += (double)x[i] * y[i];
+            }
+
+            return sum;
+        }
+
+        var cosines = a.Zip(b, Dot).ToArray();
+        var random = new Random(14);
+        const int labels = 8;
+        var vectors = Enumerable.Range(0, labels).Select(_ =>
+        {
+            var v = Enumerable.Range(0, a[0].Length).Select(_ => (float)((random.NextDouble() * 2) - 1)).ToArray();
+            var norm = (float)Math.Sqrt(Dot(v, v));
+            return v.Select(x => x / norm).ToArray();
+        }).ToArray();
+        int Top(float[] e) => Enumerable.Range(0, labels).MaxBy(l => Dot(vectors[l], e));
+        var between = new List<double>();
+        for (var i = 0; i < a.Length; i++)
+        {
+            for (var j = i + 1; j < a.Length; j++)
+            {
+                between.Add(Dot(a[i], a[j]));
+            }
+        }
+
+        return new Int8Agreement(a.Length, Math.Round(cosines.Min(), 5), Math.Round(cosines.Average(), 5), labels,
+            Enumerable.Range(0, a.Length).Count(i => Top(a[i]) == Top(b[i])), Math.Round(between.Average(), 4));
+    }
+
     private static ReadOnlyMemory<byte>[] Thumbnails(int count)
     {
         var result = new ReadOnlyMemory<byte>[count];
@@ -579,6 +651,15 @@ internal sealed record ClipReport(
 
     /// <summary>100,000 stored embeddings: disk and memory.</summary>
     public StoredEmbeddingsResult? StoredEmbeddings100k { get; init; }
+
+    /// <summary><c>fp32</c> (the model file as it is) or <c>int8</c> (the copy <c>clip.precision: int8</c> makes).</summary>
+    public string Precision { get; init; } = "fp32";
+
+    /// <summary>Seconds to make the int8 copy (null for fp32).</summary>
+    public double? QuantizeSeconds { get; init; }
+
+    /// <summary>int8 against fp32 on the same thumbnails (null for fp32).</summary>
+    public Int8Agreement? Int8Agreement { get; init; }
 }
 
 /// <param name="ModelOnlyImagesPerSecond">The model alone at the same batch and threads, measured just before.</param>
@@ -618,3 +699,12 @@ internal sealed record StoredEmbeddingsResult(int Count, int Reused, int Encoded
     /// <summary>The machine's 1-minute load average when the re-score ended.</summary>
     public double? LoadAverage { get; init; }
 }
+
+/// <summary>How close the int8 copy's embeddings are to the float model's, on the benchmark's thumbnails.</summary>
+/// <param name="Images">Thumbnails compared.</param>
+/// <param name="MinCosine">Smallest cosine similarity between a thumbnail's int8 and fp32 embeddings.</param>
+/// <param name="MeanCosine">Mean of those cosine similarities.</param>
+/// <param name="Labels">Random unit vectors standing in for label embeddings (a random-weight model has no meaningful labels).</param>
+/// <param name="SameTopLabel">Thumbnails whose nearest label vector is the same for both.</param>
+/// <param name="Fp32MeanCosineBetweenImages">Mean cosine between fp32 embeddings of different thumbnails: how far apart images are at all.</param>
+internal sealed record Int8Agreement(int Images, double MinCosine, double MeanCosine, int Labels, int SameTopLabel, double Fp32MeanCosineBetweenImages);

@@ -49,6 +49,13 @@ public sealed record ClipConfig
     /// <summary>Threads ONNX Runtime uses inside one model call.</summary>
     public int Threads { get; init; } = 2;
 
+    /// <summary>
+    /// Numeric precision of the image tower: <see cref="ClipPrecision.Fp32"/> runs Immich's file as it is;
+    /// <see cref="ClipPrecision.Int8"/> runs an int8 copy the tool makes once in its state folder (faster on CPU,
+    /// embeddings slightly different, stored under their own model id).
+    /// </summary>
+    public ClipPrecision Precision { get; init; } = ClipPrecision.Fp32;
+
     /// <summary>The default label set: photo, anime/manga, 3D render, cartoon, painting, screenshot, document, meme.</summary>
     public static IReadOnlyList<ClipLabelConfig> DefaultLabels { get; } =
     [
@@ -61,6 +68,19 @@ public sealed record ClipConfig
         new("document", ["a scanned document", "a photo of a document", "a page of text"]),
         new("meme", ["a meme", "an internet meme with text", "a funny meme image"]),
     ];
+}
+
+/// <summary>Numeric precision of the CLIP image tower (<c>clip.precision</c>).</summary>
+public enum ClipPrecision
+{
+    /// <summary>32-bit floats: Immich's model file as it is.</summary>
+    Fp32,
+
+    /// <summary>
+    /// int8 weights for the matrix products, activations quantised per call by ONNX Runtime (dynamic quantisation);
+    /// the copy is made from Immich's file once and kept in the tool's state folder.
+    /// </summary>
+    Int8,
 }
 
 /// <summary>One label of <see cref="ClipConfig.Labels"/>: its name (the last part of the tag) and its prompts.</summary>

@@ -20,8 +20,20 @@ public sealed record ClipModelFolder(string Name, string Directory)
     /// <summary>Immich's default CLIP model.</summary>
     public const string DefaultModelName = "ViT-B-32__openai";
 
-    /// <summary><c>visual/model.onnx</c>: the image tower.</summary>
-    public string VisualModel => Path.Combine(Directory, "visual", "model.onnx");
+    private readonly string? visualModel;
+
+    /// <summary>
+    /// The image tower loaded: <c>visual/model.onnx</c>, or another file with the same inputs and outputs (the int8
+    /// copy in the tool's state folder) when set.
+    /// </summary>
+    public string VisualModel
+    {
+        get => visualModel ?? SourceVisualModel;
+        init => visualModel = value;
+    }
+
+    /// <summary><c>visual/model.onnx</c>: Immich's image tower (the source of the model id and of an int8 copy).</summary>
+    public string SourceVisualModel => Path.Combine(Directory, "visual", "model.onnx");
 
     /// <summary><c>visual/preprocess_cfg.json</c>: size, mean, std, interpolation, resize_mode (open_clip's preprocess config).</summary>
     public string PreprocessConfig => Path.Combine(Directory, "visual", "preprocess_cfg.json");
@@ -151,7 +163,7 @@ public sealed record ClipModelFolder(string Name, string Directory)
     /// </summary>
     public ClipModelId ComputeId()
     {
-        using var stream = File.OpenRead(VisualModel);
+        using var stream = File.OpenRead(SourceVisualModel);
         var hash = SHA256.HashData(stream);
         return new ClipModelId(string.Create(CultureInfo.InvariantCulture, $"{Name}@{Convert.ToHexStringLower(hash)[..16]}"));
     }

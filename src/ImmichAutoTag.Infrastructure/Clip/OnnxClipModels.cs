@@ -8,9 +8,12 @@ namespace ImmichAutoTag.Infrastructure.Clip;
 /// <see cref="IClipModels"/> over Immich's model cache: finds <c>clip/&lt;model_name&gt;/</c>, computes the model id,
 /// and loads each tower on its first use: the text tower and tokenizer on the first prompt, the image tower on the
 /// first image, so a run whose prompts and assets are all stored loads neither. ONNX Runtime on CPU, CUDA when its
-/// provider is available (the log says which ran).
+/// provider is available (the log says which ran). With <c>clip.precision: int8</c> the image tower is an int8 copy
+/// made once in <paramref name="int8Folder"/> (see <see cref="ClipInt8Copies"/>) and embeddings carry the copy's
+/// model id; the text tower stays as Immich ships it.
 /// </summary>
-public sealed class OnnxClipModels : IClipModels
+/// <param name="int8Folder">Where int8 copies are kept (the state folder's <c>clip-int8/</c>); null refuses int8.</param>
+public sealed class OnnxClipModels(string? int8Folder = null) : IClipModels
 {
     /// <inheritdoc />
     public IClipModelSession Open(ClipConfig config, ILogger logger)
@@ -21,15 +24,23 @@ public sealed class OnnxClipModels : IClipModels
         try
         {
             var model = ClipModelFolder.Locate(folder, config.ModelName);
-            var id = model.ComputeId();
+            var source = model.ComputeId();
             var options = new ClipRuntimeOptions(config.BatchSize, config.Threads);
             if (!File.Exists(model.TextualModel))
             {
                 throw new ClipModelException($"{model.TextualModel}: file not found.");
             }
 
+            ClipInt8Copies? int8 = null;
+            var id = source;
+            if (config.Precision == ClipPrecision.Int8)
+            {
+                int8 = new ClipInt8Copies(int8Folder ?? throw new ClipModelException("clip.precision int8 needs a state folder for the int8 copy, and this run has none."));
+                id = ClipInt8Copies.IdOf(source);
+            }
+
             logger.LogInformation("CLIP model {Model} from {Folder}", id, model.Directory);
-            return new Session(model, id, options, logger);
+            return new Session(model, id, options, logger, int8 is null ? null : () => model with { VisualModel = int8.Ensure(model, source, logger) });
         }
         catch (ClipModelException e)
         {
@@ -37,9 +48,9 @@ public sealed class OnnxClipModels : IClipModels
         }
     }
 
-    private sealed class Session(ClipModelFolder model, ClipModelId id, ClipRuntimeOptions options, ILogger logger) : IClipModelSession
+    private sealed class Session(ClipModelFolder model, ClipModelId id, ClipRuntimeOptions options, ILogger logger, Func<ClipModelFolder>? int8) : IClipModelSession
     {
-        private readonly LazyImages images = new(model, id, options, logger);
+        private readonly LazyImages images = new(model, id, options, logger, int8);
         private readonly LazyText text = new(model, id, options, logger);
 
         public ClipModelId Model => id;
@@ -88,8 +99,8 @@ public sealed class OnnxClipModels : IClipModels
         }
     }
 
-    /// <summary>The image tower, loaded on the first call.</summary>
-    private sealed class LazyImages(ClipModelFolder model, ClipModelId id, ClipRuntimeOptions options, ILogger logger) : IClipImagePreparer, IDisposable
+    /// <summary>The image tower, loaded on the first call (the int8 copy made first when <paramref name="int8"/> is set and it does not exist).</summary>
+    private sealed class LazyImages(ClipModelFolder model, ClipModelId id, ClipRuntimeOptions options, ILogger logger, Func<ClipModelFolder>? int8) : IClipImagePreparer, IDisposable
     {
         private readonly Lock gate = new();
         private OnnxClipImageEncoder? encoder;
@@ -120,7 +131,7 @@ public sealed class OnnxClipModels : IClipModels
                 {
                     try
                     {
-                        return encoder ??= new OnnxClipImageEncoder(model, id, options, logger);
+                        return encoder ??= new OnnxClipImageEncoder(int8?.Invoke() ?? model, id, options, logger);
                     }
                     catch (ClipModelException e)
                     {

@@ -180,6 +180,88 @@ public sealed class ClipLabelRunTests : IAsyncLifetime
         _server.Requests.Count(ViewAsset).Should().Be(0);
     }
 
+    [Fact]
+    public async Task Assets_left_out_by_filters_are_never_encoded()
+    {
+        var kept = Asset("kept.jpg", Red);
+        var filteredOut = Asset("private.jpg", Green);
+        Tag("private", filteredOut);
+        var other = Asset("other.jpg", Blue);
+        using var cli = new CliHarness();
+        var filterOut = cli.WriteConfig(Config(RgbLabels) + """
+
+            filters:
+              filter_out:
+                - tag_names: [private]
+            """, "out.yaml");
+        _server.Requests.Clear();
+        var run = await cli.RunAsync("run", "--dry-run", "--config", filterOut, "--output", "out");
+        run.ExitCode.Should().Be(0, run.ToString());
+        (await PlanAsync(cli, "out")).Should().Contain("2 asset(s) selected, 2 encoded");
+        ThumbnailReads(filteredOut).Should().Be(0, "filter_out keeps the asset away from every step, the model included");
+        ThumbnailReads(kept).Should().Be(1);
+        ThumbnailReads(other).Should().Be(1);
+
+        var focus = cli.WriteConfig(Config(RgbLabels) + $$"""
+
+            filters:
+              filter_in:
+                - asset_links: ['{{_server.BaseUrl.AbsoluteUri.TrimEnd('/')}}/photos/{{kept}}']
+            """, "in.yaml");
+        _server.Requests.Clear();
+        var focused = await cli.RunAsync("run", "--dry-run", "--config", focus, "--output", "in");
+        focused.ExitCode.Should().Be(0, focused.ToString());
+        (await PlanAsync(cli, "in")).Should().Contain("1 asset(s) selected, 0 encoded, 1 stored embedding(s) reused");
+        _server.Requests.All.Count(r => r.Path.Contains("/thumbnail", StringComparison.Ordinal)).Should().Be(0, "a focused run reads no other asset's thumbnail");
+    }
+
+    [Fact]
+    public async Task Int8_precision_labels_from_a_quantised_copy_made_once_in_the_state_folder_with_embeddings_kept_apart()
+    {
+        var red = Asset("red.jpg", Red);
+        var green = Asset("green.jpg", Green);
+        using var cli = new CliHarness().WithStateFolder();
+        var fp32 = cli.WriteConfig(Config(RgbLabels), "fp32.yaml");
+        var int8 = cli.WriteConfig(Config(RgbLabels).Replace("  enabled: true", "  enabled: true\n  precision: int8", StringComparison.Ordinal), "int8.yaml");
+        var modelFiles = Directory.GetFiles(_models, "*", SearchOption.AllDirectories).ToDictionary(f => f, File.GetLastWriteTimeUtc);
+
+        var first = await cli.RunAsync("run", "--dry-run", "--config", fp32, "--output", "fp32");
+        first.ExitCode.Should().Be(0, first.ToString());
+        _server.Requests.Clear();
+        var quantised = await cli.RunAsync("run", "--dry-run", "--config", int8, "--output", "int8");
+        quantised.ExitCode.Should().Be(0, quantised.ToString());
+        var plan = await PlanAsync(cli, "int8");
+        plan.Should().Contain("+int8").And.Contain("2 asset(s) selected, 2 encoded, 0 stored embedding(s) reused",
+            "fp32 embeddings are stored under another model id and never reused for int8");
+        plan.Should().MatchRegex($@"\+ {Root}/red \| \S+/photos/{red} \| red\.jpg \| clip red");
+        plan.Should().MatchRegex($@"\+ {Root}/green \| \S+/photos/{green} \| green\.jpg \| clip green");
+        var copies = Directory.GetFiles(Path.Combine(cli.Root, "state", "clip-int8"), "*.onnx");
+        copies.Should().ContainSingle();
+        (await LogAsync(cli, "int8")).Should().Contain("quantised");
+        var made = File.GetLastWriteTimeUtc(copies[0]);
+
+        var again = await cli.RunAsync("run", "--dry-run", "--config", int8, "--output", "int8-again");
+        again.ExitCode.Should().Be(0, again.ToString());
+        (await PlanAsync(cli, "int8-again")).Should().Contain("2 asset(s) selected, 0 encoded, 2 stored embedding(s) reused");
+        var back = await cli.RunAsync("run", "--dry-run", "--config", fp32, "--output", "fp32-again");
+        back.ExitCode.Should().Be(0, back.ToString());
+        (await PlanAsync(cli, "fp32-again")).Should().Contain("2 asset(s) selected, 0 encoded, 2 stored embedding(s) reused").And.NotContain("+int8");
+
+        // A third int8 run that must encode (a new asset) loads the image tower again from the same copy.
+        Asset("blue.jpg", Blue);
+        var third = await cli.RunAsync("run", "--dry-run", "--config", int8, "--output", "int8-third");
+        third.ExitCode.Should().Be(0, third.ToString());
+        (await PlanAsync(cli, "int8-third")).Should().Contain("3 asset(s) selected, 1 encoded, 2 stored embedding(s) reused");
+        (await LogAsync(cli, "int8-third")).Should().Contain("reused").And.NotContain("quantised in");
+        Directory.GetFiles(Path.Combine(cli.Root, "state", "clip-int8"), "*.onnx").Should().Equal(copies);
+        File.GetLastWriteTimeUtc(copies[0]).Should().Be(made, "the copy is made once and reused");
+        Directory.GetFiles(_models, "*", SearchOption.AllDirectories).ToDictionary(f => f, File.GetLastWriteTimeUtc)
+            .Should().BeEquivalentTo(modelFiles, "Immich's model files are only read");
+    }
+
+    private int ThumbnailReads(Guid asset) =>
+        _server.Requests.All.Count(r => r.Path.Contains($"/assets/{asset}/thumbnail", StringComparison.Ordinal));
+
     private const string RgbLabels = """
             - name: red
               prompts: [r]

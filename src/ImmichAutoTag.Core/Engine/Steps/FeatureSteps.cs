@@ -40,7 +40,7 @@ public static class FeatureSteps
             // Before sharing: albums the workflows create are shared in the same run.
             new Workflows.WorkflowStep(config.Workflows),
             new AlbumSharingStep(config.AlbumPermissions),
-            new ClipFeatureStep(config.Clip),
+            new ClipFeatureStep(config.Clip, config.Filters),
             new Enrichment.Booru.BooruFeatureStep(config.Booru, config.Filters),
             .. options.AdditionalSteps,
         ];

@@ -9,7 +9,9 @@ namespace ImmichAutoTag.Core.Enrichment.Clip;
 /// <see cref="ClipLabels"/> as a run fact (later steps gate on the scores, reports show them); it plans one owned
 /// label tag per asset below <c>clip.tag_root</c>, with the score as the reason.
 /// </summary>
-public sealed class ClipFeatureStep(ClipConfig config) : IFeatureStep
+/// <param name="config">The <c>clip:</c> section.</param>
+/// <param name="filters">The run's <c>filters:</c>; assets they leave out are never encoded (their thumbnails are not read).</param>
+public sealed class ClipFeatureStep(ClipConfig config, FiltersConfig? filters = null) : IFeatureStep
 {
     /// <summary>The step's name (the <see cref="ChangeReason.Step"/> of its label changes).</summary>
     public const string StepName = "clip_labels";
@@ -33,7 +35,7 @@ public sealed class ClipFeatureStep(ClipConfig config) : IFeatureStep
     {
         ArgumentNullException.ThrowIfNull(context);
         var services = context.Options.Clip ?? throw new InvalidOperationException("clip.enabled is true but the run was composed without the CLIP runtime (RunOptions.Clip).");
-        var labels = await new ClipLabelStep(config, services, context.Gateway, context.Logger).RunAsync(context.Snapshot, context.Options, ct).ConfigureAwait(false);
+        var labels = await new ClipLabelStep(config, services, context.Gateway, context.Logger, filters).RunAsync(context.Snapshot, context.Options, ct).ConfigureAwait(false);
         context.Facts.Set(labels);
     }
 

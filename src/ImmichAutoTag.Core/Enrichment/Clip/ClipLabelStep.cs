@@ -12,7 +12,12 @@ namespace ImmichAutoTag.Core.Enrichment.Clip;
 /// and scores every selected asset through <see cref="ClipLabelPipeline"/> (stored embeddings first, then thumbnails
 /// downloaded while the model runs). The planner turns the result into owned label tags.
 /// </summary>
-public sealed class ClipLabelStep(ClipConfig config, ClipServices services, IImmichGateway gateway, ILogger logger)
+/// <param name="config">The <c>clip:</c> section.</param>
+/// <param name="services">Model and stores.</param>
+/// <param name="gateway">Reads thumbnails.</param>
+/// <param name="logger">Progress and failures.</param>
+/// <param name="filters">The run's <c>filters:</c>: an asset filter_in leaves out of focus, or filter_out matches, is never selected.</param>
+public sealed class ClipLabelStep(ClipConfig config, ClipServices services, IImmichGateway gateway, ILogger logger, FiltersConfig? filters = null)
 {
     /// <summary>The tag entries <c>clip.assets.rules</c> look at (the gatherer reads their holders).</summary>
     public static IReadOnlySet<string> TagNames(ClipConfig config)
@@ -76,6 +81,8 @@ public sealed class ClipLabelStep(ClipConfig config, ClipServices services, IImm
     internal List<ClipAsset> Select(LibrarySnapshot snapshot, RunOptions options)
     {
         var rules = config.Rules.Count > 0 ? RuleClassifier.Compile(config.Rules) : null;
+        var filterIn = filters is { FilterIn.Count: > 0 } ? RuleClassifier.Compile(filters.FilterIn) : null;
+        var filterOut = filters is { FilterOut.Count: > 0 } ? RuleClassifier.Compile(filters.FilterOut) : null;
         var videoHalves = snapshot.Assets.Where(a => a.LivePhotoVideoId is not null).Select(a => a.LivePhotoVideoId!.Value).ToHashSet();
         var types = config.MediaTypes.Select(t => t.ToLowerInvariant() switch { "video" => AssetType.Video, _ => AssetType.Image }).ToHashSet();
         var selected = new List<ClipAsset>();
@@ -91,25 +98,31 @@ public sealed class ClipLabelStep(ClipConfig config, ClipServices services, IImm
                 continue;
             }
 
-            if (rules is not null)
+            var facts = (rules ?? filterIn ?? filterOut) is null ? null
+                : new AssetFacts(asset.Id, snapshot.TagsOf(asset.Id), snapshot.AlbumsOf(asset.Id).Select(a => a.Name).ToList());
+            if ((filterIn is not null && !Matches(filterIn, facts!, onTimeout: false))
+                || (filterOut is not null && Matches(filterOut, facts!, onTimeout: true))
+                || (rules is not null && !Matches(rules, facts!, onTimeout: false)))
             {
-                var facts = new AssetFacts(asset.Id, snapshot.TagsOf(asset.Id), snapshot.AlbumsOf(asset.Id).Select(a => a.Name).ToList());
-                try
-                {
-                    if (rules.Classify(facts).Matches.Count == 0)
-                    {
-                        continue;
-                    }
-                }
-                catch (System.Text.RegularExpressions.RegexMatchTimeoutException)
-                {
-                    continue;
-                }
+                continue;
             }
 
             selected.Add(new ClipAsset(asset.Id, checksum));
         }
 
         return selected;
+    }
+
+    /// <param name="onTimeout">The answer when a pattern times out: a filter_out that cannot tell keeps the asset out.</param>
+    private static bool Matches(RuleClassifier rules, AssetFacts facts, bool onTimeout)
+    {
+        try
+        {
+            return rules.Classify(facts).Matches.Count > 0;
+        }
+        catch (System.Text.RegularExpressions.RegexMatchTimeoutException)
+        {
+            return onTimeout;
+        }
     }
 }

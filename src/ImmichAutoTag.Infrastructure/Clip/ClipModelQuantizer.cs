@@ -1,0 +1,319 @@
+using System.Buffers.Binary;
+using System.Globalization;
+using Google.Protobuf;
+using Onnx;
+
+namespace ImmichAutoTag.Infrastructure.Clip;
+
+/// <summary>
+/// Makes an int8 copy of an ONNX image tower with dynamic quantisation, the scheme ONNX Runtime's own
+/// <c>quantize_dynamic</c> uses for transformers: every <c>MatMul</c> whose second input is a constant float matrix,
+/// and every <c>Gemm</c> (alpha 1, no transposed A) with a constant weight and a constant 1-D bias or none, becomes one
+/// <c>com.microsoft.DynamicQuantizeMatMul</c> with int8 weights and one scale per output column (symmetric, zero point 0).
+/// Activations are quantised to uint8 by ONNX Runtime at run time, per call. Everything else (patch convolution,
+/// LayerNorm, Softmax, attention's activation × activation products) stays float. The ONNX file is read and written
+/// with OnnxSharp's generated ONNX protobuf classes.
+/// </summary>
+/// <remarks>
+/// Weights use 7 bits (−63..63), ONNX Runtime's <c>reduce_range</c>: on x86 CPUs without VNNI the uint8 × int8
+/// kernel adds pairs of products in 16 bits, which full-range weights can saturate.
+/// </remarks>
+public static class ClipModelQuantizer
+{
+    /// <summary>
+    /// Version of the quantisation scheme; part of the cached copy's file name and of the model id, so a change in the
+    /// scheme never reuses an older copy or mixes its embeddings with the new ones.
+    /// </summary>
+    public const int Version = 1;
+
+    /// <summary>Largest absolute int8 weight (7-bit range, see remarks).</summary>
+    internal const int WeightRange = 63;
+
+    private const string MicrosoftDomain = "com.microsoft";
+    private const int FloatType = 1;
+    private const int Int8Type = 3;
+
+    /// <summary>
+    /// Reads the float model <paramref name="source"/> and writes its int8 copy to <paramref name="destination"/>
+    /// (through a temporary file beside it, renamed at the end, so a half-written copy is never found).
+    /// </summary>
+    /// <returns>What was quantised.</returns>
+    /// <exception cref="ClipModelException">The file cannot be read or parsed, keeps its weights in external files, or has no weight matrix to quantise.</exception>
+    public static ClipQuantizeResult Quantize(string source, string destination)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(source);
+        ArgumentException.ThrowIfNullOrWhiteSpace(destination);
+        ModelProto model;
+        try
+        {
+            using var stream = File.OpenRead(source);
+            model = ModelProto.Parser.ParseFrom(stream);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidProtocolBufferException)
+        {
+            throw new ClipModelException($"{source}: cannot read the ONNX model to quantise ({e.Message}).", e);
+        }
+
+        var result = Quantize(model, source);
+        var directory = Path.GetDirectoryName(Path.GetFullPath(destination))!;
+        Directory.CreateDirectory(directory);
+        var temporary = Path.Combine(directory, $".{Path.GetFileName(destination)}.{Environment.ProcessId}.tmp");
+        try
+        {
+            using (var output = File.Create(temporary))
+            {
+                model.WriteTo(output);
+            }
+
+            File.Move(temporary, destination, overwrite: true);
+        }
+        finally
+        {
+            File.Delete(temporary);
+        }
+
+        return result;
+    }
+
+    /// <summary>Quantises <paramref name="model"/> in place (see the type's summary).</summary>
+    internal static ClipQuantizeResult Quantize(ModelProto model, string source, int weightRange = WeightRange)
+    {
+        var graph = model.Graph ?? throw new ClipModelException($"{source}: the model has no graph.");
+        var initializers = new Dictionary<string, TensorProto>(StringComparer.Ordinal);
+        foreach (var tensor in graph.Initializer)
+        {
+            initializers[tensor.Name] = tensor;
+        }
+
+        var quantised = new Dictionary<string, (string Weight, string Scale, string Zero, int Columns)>(StringComparer.Ordinal);
+        var added = new List<TensorProto>();
+        long weights = 0;
+        var nodes = 0;
+        for (var i = 0; i < graph.Node.Count; i++)
+        {
+            var node = graph.Node[i];
+            if (node.Domain is not ("" or "ai.onnx") || !TryMatch(node, initializers, out var weightName, out var transpose, out var biasName))
+            {
+                continue;
+            }
+
+            var key = weightName + (transpose ? "^T" : "");
+            if (!quantised.TryGetValue(key, out var q))
+            {
+                var tensor = initializers[weightName];
+                var (int8, scales, rows, columns) = QuantizeColumns(tensor, transpose, weightRange, source);
+                var prefix = weightName + (transpose ? "_t" : "") + "_int8";
+                q = (prefix, prefix + "_scale", prefix + "_zero_point", columns);
+                added.Add(Tensor(q.Weight, Int8Type, [rows, columns], int8));
+                added.Add(Tensor(q.Scale, FloatType, [columns], FloatBytes(scales)));
+                added.Add(Tensor(q.Zero, Int8Type, [columns], new byte[columns]));
+                quantised[key] = q;
+                weights += (long)rows * columns;
+            }
+
+            var replacement = new NodeProto
+            {
+                Name = (node.Name.Length > 0 ? node.Name : node.Output[0]) + "_int8",
+                OpType = "DynamicQuantizeMatMul",
+                Domain = MicrosoftDomain,
+            };
+            replacement.Input.Add(node.Input[0]);
+            replacement.Input.Add(q.Weight);
+            replacement.Input.Add(q.Scale);
+            replacement.Input.Add(q.Zero);
+            if (biasName is not null)
+            {
+                replacement.Input.Add(biasName);
+            }
+
+            replacement.Output.Add(node.Output[0]);
+            graph.Node[i] = replacement;
+            nodes++;
+        }
+
+        if (nodes == 0)
+        {
+            throw new ClipModelException($"{source}: no MatMul or Gemm with a constant float weight matrix found; nothing to quantise to int8.");
+        }
+
+        // Float weights now read by no node (and no graph output) are dropped; shared ones stay.
+        var used = new HashSet<string>(graph.Node.SelectMany(AllInputs), StringComparer.Ordinal);
+        used.UnionWith(graph.Output.Select(o => o.Name));
+        var removed = 0;
+        for (var i = graph.Initializer.Count - 1; i >= 0; i--)
+        {
+            var name = graph.Initializer[i].Name;
+            if (!used.Contains(name) && quantised.Keys.Any(k => k == name || k == name + "^T"))
+            {
+                graph.Initializer.RemoveAt(i);
+                RemoveInput(graph, name);
+                removed++;
+            }
+        }
+
+        graph.Initializer.Add(added);
+        if (!model.OpsetImport.Any(o => o.Domain == MicrosoftDomain))
+        {
+            model.OpsetImport.Add(new OperatorSetIdProto { Domain = MicrosoftDomain, Version = 1 });
+        }
+
+        model.MetadataProps.Add(new StringStringEntryProto
+        {
+            Key = "immich_autotag_quantization",
+            Value = string.Create(CultureInfo.InvariantCulture, $"int8 dynamic, per-column symmetric weights in -{weightRange}..{weightRange}, scheme {Version}"),
+        });
+        return new ClipQuantizeResult(nodes, quantised.Count, weights);
+    }
+
+    private static bool TryMatch(NodeProto node, Dictionary<string, TensorProto> initializers, out string weight, out bool transpose, out string? bias)
+    {
+        weight = "";
+        transpose = false;
+        bias = null;
+        if (node.Input.Count < 2 || node.Output.Count != 1 || initializers.ContainsKey(node.Input[0])
+            || !initializers.TryGetValue(node.Input[1], out var b) || b.DataType != FloatType || b.Dims.Count != 2)
+        {
+            return false;
+        }
+
+        weight = node.Input[1];
+        switch (node.OpType)
+        {
+            case "MatMul" when node.Input.Count == 2:
+                return true;
+            case "Gemm":
+                if (Int(node, "transA", 0) != 0 || Float(node, "alpha", 1) != 1)
+                {
+                    return false;
+                }
+
+                transpose = Int(node, "transB", 0) != 0;
+                if (node.Input.Count > 2 && node.Input[2].Length > 0)
+                {
+                    var columns = transpose ? b.Dims[0] : b.Dims[1];
+                    if (Float(node, "beta", 1) != 1 || !initializers.TryGetValue(node.Input[2], out var c)
+                        || c.DataType != FloatType || c.Dims.Count != 1 || c.Dims[0] != columns)
+                    {
+                        return false;
+                    }
+
+                    bias = node.Input[2];
+                }
+
+                return true;
+            default:
+                return false;
+        }
+    }
+
+    private static (byte[] Int8, float[] Scales, int Rows, int Columns) QuantizeColumns(TensorProto tensor, bool transpose, int range, string source)
+    {
+        var values = ReadFloats(tensor, source);
+        var (rows, columns) = ((int)tensor.Dims[0], (int)tensor.Dims[1]);
+        if (transpose)
+        {
+            (rows, columns) = (columns, rows);
+        }
+
+        // Element (r, c) of the matrix as MatMul sees it (K × N).
+        float At(int r, int c) => transpose ? values[(c * rows) + r] : values[(r * columns) + c];
+        var scales = new float[columns];
+        for (var r = 0; r < rows; r++)
+        {
+            for (var c = 0; c < columns; c++)
+            {
+                scales[c] = Math.Max(scales[c], Math.Abs(At(r, c)));
+            }
+        }
+
+        for (var c = 0; c < columns; c++)
+        {
+            scales[c] = scales[c] > 0 && float.IsFinite(scales[c]) ? scales[c] / range : 1f;
+        }
+
+        var int8 = new byte[rows * columns];
+        for (var r = 0; r < rows; r++)
+        {
+            for (var c = 0; c < columns; c++)
+            {
+                var q = Math.Clamp(MathF.Round(At(r, c) / scales[c], MidpointRounding.ToEven), -range, range);
+                int8[(r * columns) + c] = unchecked((byte)(sbyte)q);
+            }
+        }
+
+        return (int8, scales, rows, columns);
+    }
+
+    private static float[] ReadFloats(TensorProto tensor, string source)
+    {
+        if (tensor.DataLocation == TensorProto.Types.DataLocation.External)
+        {
+            throw new ClipModelException($"{source}: weight '{tensor.Name}' is kept in an external data file; int8 quantisation supports single-file models only.");
+        }
+
+        var count = checked((int)(tensor.Dims[0] * tensor.Dims[1]));
+        if (tensor.FloatData.Count == count)
+        {
+            return [.. tensor.FloatData];
+        }
+
+        var raw = tensor.RawData.Span;
+        if (raw.Length != count * 4)
+        {
+            throw new ClipModelException($"{source}: weight '{tensor.Name}' holds {raw.Length} bytes, expected {count * 4}.");
+        }
+
+        var values = new float[count];
+        for (var i = 0; i < count; i++)
+        {
+            values[i] = BinaryPrimitives.ReadSingleLittleEndian(raw[(i * 4)..]);
+        }
+
+        return values;
+    }
+
+    private static byte[] FloatBytes(float[] values)
+    {
+        var bytes = new byte[values.Length * 4];
+        for (var i = 0; i < values.Length; i++)
+        {
+            BinaryPrimitives.WriteSingleLittleEndian(bytes.AsSpan(i * 4), values[i]);
+        }
+
+        return bytes;
+    }
+
+    private static TensorProto Tensor(string name, int type, long[] dims, byte[] raw)
+    {
+        var tensor = new TensorProto { Name = name, DataType = type, RawData = ByteString.CopyFrom(raw) };
+        tensor.Dims.Add(dims);
+        return tensor;
+    }
+
+    private static IEnumerable<string> AllInputs(NodeProto node) =>
+        node.Input.Concat(node.Attribute.Where(a => a.G is not null).SelectMany(a => a.G.Node.SelectMany(AllInputs)))
+            .Concat(node.Attribute.SelectMany(a => a.Graphs).SelectMany(g => g.Node.SelectMany(AllInputs)));
+
+    private static void RemoveInput(GraphProto graph, string name)
+    {
+        for (var i = graph.Input.Count - 1; i >= 0; i--)
+        {
+            if (graph.Input[i].Name == name)
+            {
+                graph.Input.RemoveAt(i);
+            }
+        }
+    }
+
+    private static long Int(NodeProto node, string name, long fallback) =>
+        node.Attribute.FirstOrDefault(a => a.Name == name) is { } a ? a.I : fallback;
+
+    private static float Float(NodeProto node, string name, float fallback) =>
+        node.Attribute.FirstOrDefault(a => a.Name == name) is { } a ? a.F : fallback;
+}
+
+/// <summary>What <see cref="ClipModelQuantizer.Quantize(string, string)"/> changed.</summary>
+/// <param name="Nodes">MatMul/Gemm nodes replaced by <c>DynamicQuantizeMatMul</c>.</param>
+/// <param name="Matrices">Distinct weight matrices quantised.</param>
+/// <param name="Weights">Weights now stored as int8.</param>
+public sealed record ClipQuantizeResult(int Nodes, int Matrices, long Weights);
