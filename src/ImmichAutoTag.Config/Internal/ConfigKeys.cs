@@ -933,6 +933,10 @@ internal static class ConfigKeys
         {
             Minimum = 0, RangeNote = " (0 makes every run a full pass)", Extension = true, Field = F<AutoTagConfig>(c => c.FullPassIntervalHours),
         },
+        I("keep_runs", "How many run folders the output folder keeps (one per run, dry runs and undos included): each run deletes the oldest folders the tool created beyond this many, its own included; folders it did not create are never touched. An undo needs the run's folder. 0: keep every one.", AutoTagConfig.DefaultKeepRuns) with
+        {
+            Minimum = 0, RangeNote = " (0 keeps every run folder)", Extension = true, Field = F<AutoTagConfig>(c => c.KeepRuns),
+        },
         S("schedule", "When `immich-autotag daemon` runs: standard 5-field cron (minute hour day month weekday) or Quartz cron with seconds (6-7 fields). --schedule and CRON_SCHEDULE override it; null means the daemon's default.", null) with
         {
             Nullable = true, Extension = true, Example = "\"0 2 * * *\"", Field = F<AutoTagConfig>(c => c.Schedule), DumpOmitsEmpty = true,

@@ -45,6 +45,8 @@ internal sealed class ConfigValidator(Diagnostics diag, Func<string, string?> en
         WarnWithoutRules(root, config.Classification);
         CheckWorkflowsAgainstOtherSections(root, config);
         CheckBooruAgainstClip(root, config);
+        WarnAboutOwnTagRoot(root, "clip", config.Clip.Enabled, config.Clip.TagRoot, ClipConfig.DefaultTagRoot);
+        WarnAboutOwnTagRoot(root, "booru", config.Booru.Enabled, config.Booru.TagRoot, BooruConfig.DefaultTagRoot);
         return diag.Errors.Count == 0 && server is not null ? config : null;
     }
 
@@ -725,6 +727,20 @@ internal sealed class ConfigValidator(Diagnostics diag, Func<string, string?> en
     }
 
     /// <summary>booru's CLIP gate against clip:: the labels must exist; a booru root inside the CLIP root (or the reverse) would fight over tags.</summary>
+    /// <summary>
+    /// A step's tag root other than the default may already hold the user's own tags (e.g. digiKam's <c>People</c>):
+    /// the run never removes a tag below it that the tool did not add, and names them; the warning says so up front.
+    /// </summary>
+    private void WarnAboutOwnTagRoot(RawBlock root, string section, bool enabled, string tagRoot, string defaultRoot)
+    {
+        if (!enabled || string.Equals(tagRoot, defaultRoot, StringComparison.Ordinal) || root.Map(section) is not { } raw || raw.String("tag_root") is not { } written)
+        {
+            return;
+        }
+
+        diag.Warning(written.Loc, $"{section}.tag_root '{tagRoot}' is not the default '{defaultRoot}': if it already holds tags of your own (e.g. a digiKam tree), they stay: the tool only ever removes tags below the root that it added itself, and each run names the others it leaves alone. A root of its own keeps the tool's tags apart from yours");
+    }
+
     private void CheckBooruAgainstClip(RawBlock root, AutoTagConfig config)
     {
         if (root.Map("booru") is not { } raw || !config.Booru.Enabled)

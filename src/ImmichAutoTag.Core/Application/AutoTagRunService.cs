@@ -39,7 +39,8 @@ public sealed class AutoTagRunService(
     Enrichment.Clip.ClipServices? clip = null,
     ISidecarWriter? sidecarWriter = null,
     ICorrectionStore? corrections = null,
-    Enrichment.Booru.BooruServices? booru = null)
+    Enrichment.Booru.BooruServices? booru = null,
+    IRootTagLinkStore? rootTagLinks = null)
 {
     /// <summary>Runs once. Never throws for a run that failed: the report says how it ended.</summary>
     public async Task<RunReport> ExecuteAsync(RunRequest request, CancellationToken ct)
@@ -100,6 +101,7 @@ public sealed class AutoTagRunService(
                 config.SourcePath ?? "none",
                 output.Location);
 
+            Prune(output, config.KeepRuns, logger);
             var preflight = await ServerPreflight.CheckAsync(gateway, NeededPermissions(config, request.DryRun), ct).ConfigureAwait(false);
             foreach (var warning in preflight.Warnings)
             {
@@ -144,6 +146,7 @@ public sealed class AutoTagRunService(
                 QueuePauseMarker = request.DryRun ? null : marker,
                 PendingDateWrites = pendingDateWrites,
                 NonStickingChanges = nonStickingChanges,
+                RootTagLinks = rootTagLinks,
                 RetryNonStickingChanges = incremental?.Verdict.Scheduled == true,
                 NonStickingRetryAfter = config.FullPassIntervalHours > 0 ? TimeSpan.FromHours(config.FullPassIntervalHours) : new RunOptions().NonStickingRetryAfter,
                 SettleDelay = request.SettleDelay ?? new RunOptions().SettleDelay,
@@ -213,6 +216,21 @@ public sealed class AutoTagRunService(
             var (code, message) = ErrorTranslator.Translate(e);
             await session.FailedAsync(message, e).ConfigureAwait(false);
             return Done(code, RunOutcome.Failed, message);
+        }
+    }
+
+    /// <summary>Deletes the oldest run folders beyond <c>keep_runs</c> (a daemon on a short schedule would fill the disk).</summary>
+    private void Prune(IRunOutput output, int keep, ILogger logger)
+    {
+        var pruned = outputs.Prune(output, keep);
+        if (pruned.Deleted.Count > 0)
+        {
+            logger.LogInformation("Deleted {Count} old run folder(s) beyond keep_runs {Keep}, the oldest {Oldest}", pruned.Deleted.Count, keep, pruned.Deleted[0]);
+        }
+
+        foreach (var failed in pruned.Failed)
+        {
+            logger.LogWarning("Could not delete the old run folder {Failure}", failed);
         }
     }
 

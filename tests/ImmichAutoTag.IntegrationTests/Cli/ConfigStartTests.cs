@@ -87,6 +87,19 @@ public sealed class ConfigStartTests : IAsyncLifetime
 
         result.ExitCode.Should().Be((int)RunExitCode.ConfigInvalid, result.ToString());
         result.Err.Should().Contain("is a folder, not a config file");
+        result.Err.Should().Contain($"immich-autotag config init {Path.Combine(cli.Home, "configs", "config.yaml")}'").And.NotContain("config init FILE");
+    }
+
+    [Fact]
+    public async Task An_explicit_config_path_that_does_not_exist_names_that_path_in_the_config_init_hint()
+    {
+        using var cli = new CliHarness().WithEnv("IMMICH_URL", _server.BaseUrl.ToString()).WithEnv("IMMICH_API_KEY", _key);
+        var missing = Path.Combine(cli.Home, "mine.yaml");
+
+        var result = await cli.RunAsync("validate", "--config", missing);
+
+        result.ExitCode.Should().Be((int)RunExitCode.ConfigInvalid, result.ToString());
+        result.Err.Should().Contain($"'immich-autotag config init {missing}'").And.NotContain("config init FILE");
     }
 
     [Fact]
