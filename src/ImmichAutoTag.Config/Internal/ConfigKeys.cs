@@ -461,7 +461,7 @@ internal static class ConfigKeys
         {
             Field = F<ClipConfig>(c => c.ModelName),
         },
-        S("tag_root", "Labels become <tag_root>/<label>; every tag below the root belongs to the tool (labels of an earlier model or label set are removed).", ClipConfig.DefaultTagRoot) with
+        S("tag_root", "Labels become <tag_root>/<label>. Below the root the tool removes only the tags it added itself (labels of an earlier model or label set); tags of yours below it are left alone.", ClipConfig.DefaultTagRoot) with
         {
             Field = F<ClipConfig>(c => c.TagRoot),
         },
@@ -860,7 +860,7 @@ internal static class ConfigKeys
         "Booru tags for illustrations: the Danbooru post found by the MD5 of the original or by reverse image search becomes tags below tag_root, owned by the tool. Keys come only from the environment (SAUCENAO_API_KEY, DANBOORU_LOGIN + DANBOORU_API_KEY), never from this file. Look-ups are cached in the state database and never repeated; SauceNAO's daily budget is spread over runs.",
     [
         B("enabled", "Look assets up (sends thumbnails of selected assets to the services listed in sources).", false) with { Field = F<BooruConfig>(c => c.Enabled) },
-        S("tag_root", "Booru tags become <tag_root>/<category>/<tag>; every tag below the root belongs to the tool.", BooruConfig.DefaultTagRoot) with
+        S("tag_root", "Booru tags become <tag_root>/<category>/<tag>. Below the root the tool removes only the tags it added itself; tags of yours below it are left alone.", BooruConfig.DefaultTagRoot) with
         {
             Field = F<BooruConfig>(c => c.TagRoot),
         },

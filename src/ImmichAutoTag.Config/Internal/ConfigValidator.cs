@@ -140,6 +140,11 @@ internal sealed class ConfigValidator(Diagnostics diag, Func<string, string?> en
             {
                 Missing(s, "api_key", "missing required key 'api_key' (or set IMMICH_API_KEY)");
             }
+            else if (apiKeyVal is not null && string.Equals(apiKey, PlaceholderApiKey, StringComparison.OrdinalIgnoreCase))
+            {
+                // The example config's placeholder: every run would fail with 401 at the server.
+                diag.Warning(apiKeyVal.Loc, $"server.api_key is the example's placeholder '{apiKey}': Immich will refuse it; put your API key there (Account Settings → API Keys) or set IMMICH_API_KEY");
+            }
         }
 
         return ok && url is not null && apiKey is not null ? new ServerConfig(url, apiKey) : null;
@@ -277,9 +282,20 @@ internal sealed class ConfigValidator(Diagnostics diag, Func<string, string?> en
         return permissions;
     }
 
-    /// <summary>sidecars: each mapping has an absolute Immich path and a non-empty local path; no Immich path twice.</summary>
+    /// <summary>The <c>server.api_key</c> value of the example config (rules/config.example.yaml).</summary>
+    public const string PlaceholderApiKey = "CHANGE_ME";
+
+    /// <summary>
+    /// sidecars: each mapping has an absolute Immich path and a non-empty local path (a relative one warns: it depends
+    /// on the working directory); no Immich path twice; on without any mapping warns (nothing would be routed).
+    /// </summary>
     private SidecarConfig CheckSidecars(RawBlock raw, SidecarConfig sidecars)
     {
+        if (sidecars.Enabled && (raw.Maps("path_mappings") ?? []).Count == 0)
+        {
+            diag.Warning(raw.Loc, "sidecars is on, but without path_mappings no change goes through a sidecar: map each read-only library's Immich path to where the tool sees the same folder");
+        }
+
         var seen = new HashSet<string>(StringComparer.Ordinal);
         foreach (var item in raw.Maps("path_mappings") ?? [])
         {
@@ -297,6 +313,10 @@ internal sealed class ConfigValidator(Diagnostics diag, Func<string, string?> en
             if (local is not null && string.IsNullOrWhiteSpace(local.Value))
             {
                 diag.Error(local.Loc, "sidecars.path_mappings: local_path must not be empty (where the tool sees the library's folder)");
+            }
+            else if (local?.Value is { } localPath && !Path.IsPathRooted(localPath))
+            {
+                diag.Warning(local.Loc, $"sidecars.path_mappings: local_path '{localPath}' is relative: it is read from the working directory of each run (a daemon's may differ); write an absolute path");
             }
         }
 

@@ -161,7 +161,9 @@ public sealed class AutoTagRunService(
 
             // Reports are written even when a stop request cut the apply short: they say what was applied.
             var canViewAssets = ImmichPermissions.Missing(preflight.ApiKey.Permissions, [new PermissionNeed(ImmichPermissions.AssetView, string.Empty)]).Count == 0;
-            await reports.WriteAsync(new RunReportInput(output, config, result, gateway, gateway.Snapshot(), gateway.WriteRequests, canViewAssets), logger, CancellationToken.None).ConfigureAwait(false);
+            var runRequests = gateway.Snapshot();
+            result = result with { RunRequests = runRequests };
+            await reports.WriteAsync(new RunReportInput(output, config, result, gateway, runRequests, gateway.WriteRequests, canViewAssets), logger, CancellationToken.None).ConfigureAwait(false);
             await session.SummaryAsync(result, gateway, output).ConfigureAwait(false);
             foreach (var error in result.Errors)
             {
@@ -392,6 +394,6 @@ public sealed class AutoTagRunService(
         result.KeptTagLinks(ChangeKind.Added),
         result.KeptTagLinks(ChangeKind.Removed),
         result.Errors.Count,
-        gateway.Snapshot().Values.Sum(),
+        (result.RunRequests ?? gateway.Snapshot()).Values.Sum(),
         gateway.WriteRequests);
 }

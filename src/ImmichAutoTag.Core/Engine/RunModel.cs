@@ -242,6 +242,12 @@ public sealed record RunResult
     public IReadOnlyList<string> StaleQueuePauses { get; init; } = [];
 
     /// <summary>
+    /// Requests per Immich operation when the run's reports were written (what <c>run_statistics.yaml</c> and
+    /// <c>status.json</c> count); null when not taken. Requests after it (report.html's thumbnails) come on top.
+    /// </summary>
+    public IReadOnlyDictionary<string, int>? RunRequests { get; init; }
+
+    /// <summary>
     /// Assets whose search item could not be read (each also an <see cref="EngineErrorKind.ReadAsset"/> error):
     /// skipped by this run, reported with their links.
     /// </summary>
