@@ -250,9 +250,11 @@ public sealed class AutoTagEngine(IImmichGateway gateway, TimeProvider time, ILo
     private RunResult Result(AutoTagConfig config, RunOptions options, RunPlan run, ApplyResult applied, IReadOnlyList<NonStickingChange> doesNotStick, WriteSession session, ServerLossWatch watch, DateTimeOffset startedAt)
     {
         var (snapshot, planning, verified, changes) = (run.Snapshot, run.Planning, applied.Verified, applied.Changes);
-        // A dry run counts the library as its plan would leave it (what the links file and statistics promise).
+        // A dry run counts the library as its plan would leave it (what the links file and statistics promise); its
+        // report grids keep showing the assets tagged now (their thumbnails are what a dry run may read).
         var planned = options.DryRun ? PlannedTagChanges(run.Plan, startedAt) : [];
-        var outputTagAssets = OutputTagHolders(snapshot, run.Outputs, options.DryRun ? planned : changes.Except(verified.StillWrong).ToList());
+        var outputTagAssets = OutputTagHolders(snapshot, run.Outputs, changes.Except(verified.StillWrong).ToList());
+        var outputTagCounts = options.DryRun ? OutputTagHolders(snapshot, run.Outputs, planned) : outputTagAssets;
 
         // What the tool judged, whether or not Immich keeps it.
         var evaluatedOutputTags = OutputTagHolders(snapshot, run.Outputs, [.. changes, .. planned, .. run.Held.Select(r => new AppliedChange(r.AssetId, r.FileName, r.TagName, r.Kind, r.LastSeen))]);
@@ -282,7 +284,7 @@ public sealed class AutoTagEngine(IImmichGateway gateway, TimeProvider time, ILo
             Errors = run.Errors,
             Aborted = applied.Aborted,
             Cancelled = applied.Cancelled,
-            OutputTagCounts = outputTagAssets.ToDictionary(kv => kv.Key, kv => kv.Value.Count, StringComparer.Ordinal),
+            OutputTagCounts = outputTagCounts.ToDictionary(kv => kv.Key, kv => kv.Value.Count, StringComparer.Ordinal),
             OutputTagAssets = outputTagAssets,
             ExcludedByFilters = planning.ExcludedByFilters,
             DuplicateGroups = run.Duplicates is null ? null : planning.DuplicateGroups,

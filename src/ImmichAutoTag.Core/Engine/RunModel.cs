@@ -168,7 +168,8 @@ public sealed record RunResult
 
     /// <summary>
     /// Enabled output tag path → the assets carrying it after the run, in the walk's order (fileCreatedAt, id);
-    /// in a dry run: once its plan is applied. <see cref="OutputTagCounts"/> counts these sets.
+    /// in a dry run: before (the report's grids show what is tagged now). <see cref="OutputTagCounts"/> counts these
+    /// sets, except in a dry run, where it counts the library once the plan is applied.
     /// </summary>
     public IReadOnlyDictionary<string, IReadOnlyList<Guid>> OutputTagAssets { get; init; } = new Dictionary<string, IReadOnlyList<Guid>>();
 
@@ -245,7 +246,7 @@ public sealed record RunResult
     /// Requests per Immich operation when the run's reports were written (what <c>run_statistics.yaml</c> and
     /// <c>status.json</c> count); null when not taken. Requests after it (report.html's thumbnails) come on top.
     /// </summary>
-    public IReadOnlyDictionary<string, int>? RunRequests { get; init; }
+    public IReadOnlyDictionary<string, long>? RunRequests { get; init; }
 
     /// <summary>
     /// Assets whose search item could not be read (each also an <see cref="EngineErrorKind.ReadAsset"/> error):

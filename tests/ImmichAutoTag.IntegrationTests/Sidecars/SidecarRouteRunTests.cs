@@ -170,7 +170,7 @@ public sealed class SidecarRouteRunTests : IAsyncLifetime
         foreach (var w in dry.Sidecars.Writes)
         {
             plan.Should().Contain($"; goes through the XMP sidecar {w.SidecarFile} (dry run: not written)");
-            ReportWriter.Links(_server.BaseUrl, new AutoTagConfig(), dry).Should().Contain($"(would be written; {w.SidecarFile})");
+            ReportWriter.Links(_server.BaseUrl, new AutoTagConfig { Server = new ServerConfig(_server.BaseUrl, "k") }, dry).Should().Contain($"(would be written; {w.SidecarFile})");
         }
     }
 
