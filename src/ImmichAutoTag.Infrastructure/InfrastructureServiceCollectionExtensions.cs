@@ -36,6 +36,7 @@ public static class InfrastructureServiceCollectionExtensions
         services.AddSingleton<IRunStateStore>(new StateStoreErrors(SqliteRunStateStore.InFolder(locations.StateFolder)));
         services.AddSingleton<IPendingDateWriteStore>(SqlitePendingDateWriteStore.InFolder(locations.StateFolder));
         services.AddSingleton<INonStickingChangeStore>(SqliteNonStickingChangeStore.InFolder(locations.StateFolder));
+        services.AddSingleton<IRootTagLinkStore>(SqliteRootTagLinkStore.InFolder(locations.StateFolder));
 
         services.AddSingleton<ICorrectionStore>(SqliteCorrectionStore.InFolder(locations.StateFolder));
 

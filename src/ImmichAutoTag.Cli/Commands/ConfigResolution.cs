@@ -39,7 +39,15 @@ internal static class ConfigResolution
                 await context.Err.WriteLineAsync($"note: {sibling}").ConfigureAwait(false);
             }
 
-            await context.Err.WriteLineAsync("Write one there with 'immich-autotag config init FILE' (a commented example).").ConfigureAwait(false);
+            if (!Directory.Exists(givenPath))
+            {
+                await context.Err.WriteLineAsync($"Write one there with 'immich-autotag config init {Quote(givenPath)}' (a commented example).").ConfigureAwait(false);
+            }
+            else
+            {
+                await context.Err.WriteLineAsync($"Write one in it with 'immich-autotag config init {Quote(Path.Combine(givenPath, "config.yaml"))}' (a commented example) and pass that file.").ConfigureAwait(false);
+            }
+
             return null;
         }
 
@@ -110,4 +118,8 @@ internal static class ConfigResolution
 
     private static string? ResolvePath(string? path, CliContext context) =>
         path is null || Path.IsPathRooted(path) ? path : Path.GetFullPath(Path.Combine(context.WorkingDirectory, path));
+
+    /// <summary>A path as the user would type it in a shell: quoted when it holds a space or a quote.</summary>
+    private static string Quote(string path) =>
+        path.IndexOfAny([' ', '\'', '"', '$', '`']) < 0 ? path : "'" + path.Replace("'", "'\\''", StringComparison.Ordinal) + "'";
 }

@@ -11,9 +11,9 @@ namespace ImmichAutoTag.Cli.Commands;
 
 /// <summary>
 /// Reads status.json for people and health checks (the cron image's HEALTHCHECK). Healthy means: a
-/// status exists and the last run did not fail outright. A partial failure stays healthy, since the
-/// next run retries it and restarting the container would not help; except one that needs the user (an outside
-/// service refused its key), which stays unhealthy until a run ends without it.
+/// run finished (or a daemon waits for its first one), the last run did not fail outright, and the last runs did not
+/// all end with a partial failure. One partial failure stays healthy, since the next run retries it. An outside
+/// service that refused its key keeps the status unhealthy until a run ends without it.
 /// </summary>
 internal static class StatusCommand
 {
@@ -31,7 +31,9 @@ internal static class StatusCommand
             var status = StatusFile.Read(path);
             if (status is null)
             {
-                await context.Err.WriteLineAsync($"unhealthy: no status at {path} (no run has started with this state folder yet)").ConfigureAwait(false);
+                await context.Err.WriteLineAsync(File.Exists(path)
+                    ? $"unhealthy: {path} is not readable (damaged or not a status file); move it aside: the next run writes a new one"
+                    : $"unhealthy: no status at {path} (no run has started with this state folder yet)").ConfigureAwait(false);
                 return (int)RunExitCode.Failure;
             }
 
@@ -55,12 +57,46 @@ internal static class StatusCommand
             }
 
             await WriteHistoryAsync(context, folder).ConfigureAwait(false);
-            // A refused service key does not heal with the next run: report it until a run ends without it.
-            var healthy = status.LastRun is not { Outcome: RunOutcome.Failed } && status.LastRun?.NeedsAttention is null;
-            await context.Out.WriteLineAsync(healthy ? "healthy" : status.LastRun?.NeedsAttention is { } attention ? $"unhealthy: {attention}" : "unhealthy: the last run failed").ConfigureAwait(false);
-            return (int)(healthy ? RunExitCode.Success : RunExitCode.Failure);
+            var problem = Health(status);
+            await context.Out.WriteLineAsync(problem is null ? "healthy" : "unhealthy: " + problem).ConfigureAwait(false);
+            return (int)(problem is null ? RunExitCode.Success : RunExitCode.Failure);
         });
         return command;
+    }
+
+    /// <summary>Partial failures (exit 8) in a row after which the state is unhealthy: the next run is not fixing them.</summary>
+    public const int PartialFailuresInARow = 3;
+
+    /// <summary>
+    /// Why the state is unhealthy; null when healthy. Unhealthy: the last run failed; the last
+    /// <see cref="PartialFailuresInARow"/> runs all ended with a partial failure; or no run finished yet and no daemon
+    /// is waiting for its first one.
+    /// </summary>
+    internal static string? Health(StatusDocument status)
+    {
+        if (status.LastRun is null)
+        {
+            return status.Current is not null || status.Daemon is { State: not "stopped" }
+                ? null
+                : "no run has finished with this state folder yet";
+        }
+
+        if (status.LastRun.Outcome == RunOutcome.Failed)
+        {
+            return "the last run failed";
+        }
+
+        // A refused service key does not heal with the next run: report it until a run ends without it.
+        if (status.LastRun.NeedsAttention is { } attention)
+        {
+            return attention;
+        }
+
+        // Undos are no scheduled runs: health judges the runs only.
+        var runs = status.RecentRuns.Where(r => r.Trigger != "undo").TakeLast(PartialFailuresInARow).ToList();
+        return runs.Count == PartialFailuresInARow && runs.TrueForAll(r => r.Outcome == RunOutcome.PartialFailure)
+            ? string.Create(CultureInfo.InvariantCulture, $"the last {PartialFailuresInARow} runs ended with a partial failure (exit 8): see their {RunFiles.ModificationReport}")
+            : null;
     }
 
     /// <summary>The trend of the last runs from state.db; a missing or unreadable file only leaves it out.</summary>

@@ -27,6 +27,15 @@ internal static class ValidateCommand
                 return (int)RunExitCode.ConfigInvalid;
             }
 
+            if (loaded.Sidecars.Enabled)
+            {
+                // The run would warn per asset and exit 8; the mount is missing before any asset is read.
+                foreach (var mapping in loaded.Sidecars.PathMappings.Where(m => Path.IsPathRooted(m.LocalPath) && !Directory.Exists(m.LocalPath)))
+                {
+                    await context.Err.WriteLineAsync($"warning: {loaded.SourcePath}: sidecars.path_mappings: local_path {mapping.LocalPath} (for {mapping.ImmichPath}) does not exist here: mount the library there, writable, or fix the mapping; until then its assets' sidecars cannot be written").ConfigureAwait(false);
+                }
+            }
+
             await context.Out.WriteLineAsync(
                 $"Read {loaded.SourcePath}: valid ({loaded.Classification.Rules.Count} classification rule(s), server {Core.Configuration.UrlRedaction.Redact(loaded.Server.Url)}).")
                 .ConfigureAwait(false);

@@ -59,10 +59,10 @@ internal static class DaemonHost
             var next = await DaemonRunner.NextRunAsync(scheduler).ConfigureAwait(false);
             status.Update(s => s with { Daemon = new DaemonStatus(Environment.ProcessId, DateTimeOffset.UtcNow, settings.Timing.Description, "idle", next) });
             logger.LogInformation(
-                "Daemon started (schedule {Timing}{OnStart}); next run at {Next}; state in {State}, output in {Output}",
+                "Daemon started (schedule {Timing}{OnStart}); next run {Next:l}; state in {State}, output in {Output}",
                 settings.Timing.Description,
                 settings.Timing.RunOnStart ? ", and once now" : string.Empty,
-                next?.ToLocalTime().ToString("yyyy-MM-dd HH:mm:ss zzz", System.Globalization.CultureInfo.InvariantCulture) ?? "-",
+                DaemonRunner.DescribeNext(next, DateTimeOffset.UtcNow),
                 settings.StateFolder,
                 settings.OutputRoot);
 

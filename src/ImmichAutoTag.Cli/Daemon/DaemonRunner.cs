@@ -63,12 +63,16 @@ internal sealed class DaemonRunner(CliContext context, DaemonSettings settings, 
 
             var next = scheduler is null ? null : await NextRunAsync(scheduler).ConfigureAwait(false);
             status.Update(s => s with { Daemon = s.Daemon is null ? null : s.Daemon with { State = "idle", NextRunAt = next } });
-            logger.LogInformation(
-                "Run {RunId} ended: {Outcome} (exit {Code}); next run at {Next}",
-                report.Status.RunId ?? "-",
-                report.Status.Outcome,
-                (int)report.Code,
-                next?.ToLocalTime().ToString("yyyy-MM-dd HH:mm:ss zzz", System.Globalization.CultureInfo.InvariantCulture) ?? "-");
+            var outcome = report.Status.Outcome.ToString().ToLowerInvariant();
+            if (report.Status.RunId is { } runId)
+            {
+                logger.LogInformation("Run {RunId} ended: {Outcome:l} (exit {Code}); next run {Next:l}", runId, outcome, (int)report.Code, DescribeNext(next, DateTimeOffset.UtcNow));
+            }
+            else
+            {
+                // No run folder: the run never started (an invalid config, or another run held the lock).
+                logger.LogInformation("No run started: {Reason:l} ({Outcome:l}, exit {Code}); next run {Next:l}", report.Status.Message ?? outcome, outcome, (int)report.Code, DescribeNext(next, DateTimeOffset.UtcNow));
+            }
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
@@ -76,6 +80,17 @@ internal sealed class DaemonRunner(CliContext context, DaemonSettings settings, 
             logger.LogError(e, "The scheduled run failed unexpectedly");
         }
     }
+
+    /// <summary>
+    /// "at 2026-11-30 02:00:00 +01:00", or "now" when the next firing is not in the future (a run on start, or a
+    /// loop's next run, comes due while the line is written); "-" when there is none.
+    /// </summary>
+    public static string DescribeNext(DateTimeOffset? next, DateTimeOffset now) => next switch
+    {
+        null => "-",
+        { } at when at <= now => "now",
+        { } at => "at " + at.ToLocalTime().ToString("yyyy-MM-dd HH:mm:ss zzz", System.Globalization.CultureInfo.InvariantCulture),
+    };
 
     public static async Task<DateTimeOffset?> NextRunAsync(IScheduler scheduler)
     {

@@ -193,6 +193,18 @@ internal static class RunSummary
             await output.WriteLineAsync(result.DryRun
                 ? string.Create(inv, $"XMP sidecars: {sidecars.Count} asset(s) of mapped libraries would get their tag changes through their sidecar (dry run: nothing written).")
                 : string.Create(inv, $"XMP sidecars: {sidecars.Count(w => w.Written)} of {sidecars.Count} asset(s) written, {sidecars.Count(w => w.Arrived)} show the tags after Immich re-read them ({result.Sidecars.Arrived.Count} change(s) no longer \"does not stick\").")).ConfigureAwait(false);
+            if (result.DryRun)
+            {
+                foreach (var w in sidecars.Where(w => w.SidecarFile is not null).Take(SidecarLines))
+                {
+                    await output.WriteLineAsync($"  would write {w.SidecarFile}: {string.Join(", ", w.Added.Select(t => "+" + t).Concat(w.Removed.Select(t => "-" + t)))}").ConfigureAwait(false);
+                }
+
+                if (sidecars.Count > SidecarLines)
+                {
+                    await output.WriteLineAsync(string.Create(inv, $"  … and {sidecars.Count - SidecarLines} more (every one is in {folder.PathOf(RunFiles.Links)})")).ConfigureAwait(false);
+                }
+            }
         }
 
         if (result.Corrections.NewCorrections.Count > 0 || result.Corrections.Skipped.Count > 0)
@@ -200,9 +212,15 @@ internal static class RunSummary
             await output.WriteLineAsync(string.Create(inv, $"Your corrections: {result.Corrections.NewCorrections.Count} removal(s) of what the tool added found since the last run; {result.Corrections.Skipped.Count} planned addition(s) left out (acceptance figures in {folder.PathOf(RunFiles.Links)}).")).ConfigureAwait(false);
         }
 
-        var requests = metrics.Snapshot();
-        await output.WriteLineAsync(string.Create(inv, $"Requests: {requests.Values.Sum()} ({metrics.WriteRequests} writes): {string.Join(", ", requests.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => $"{kv.Key} {kv.Value}"))}")).ConfigureAwait(false);
+        // The run's own requests, as run_statistics.yaml and status.json count them; report.html's thumbnails on top.
+        var all = metrics.Snapshot();
+        var requests = result.RunRequests ?? all;
+        var report = all.Values.Sum() - requests.Values.Sum();
+        await output.WriteLineAsync(string.Create(inv, $"Requests: {requests.Values.Sum()} ({metrics.WriteRequests} writes): {string.Join(", ", requests.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => $"{kv.Key} {kv.Value}"))}{(report > 0 ? $"; then {report} for report.html's thumbnails" : string.Empty)}")).ConfigureAwait(false);
         await output.WriteLineAsync(string.Create(inv, $"Review links: {folder.PathOf(RunFiles.Links)}")).ConfigureAwait(false);
         await output.WriteLineAsync(string.Create(inv, $"Report with thumbnails and progress: {folder.PathOf(RunFiles.HtmlReport)}")).ConfigureAwait(false);
     }
+
+    /// <summary>How many sidecar paths a dry run prints; the links report lists every one.</summary>
+    private const int SidecarLines = 10;
 }

@@ -461,7 +461,7 @@ internal static class ConfigKeys
         {
             Field = F<ClipConfig>(c => c.ModelName),
         },
-        S("tag_root", "Labels become <tag_root>/<label>; every tag below the root belongs to the tool (labels of an earlier model or label set are removed).", ClipConfig.DefaultTagRoot) with
+        S("tag_root", "Labels become <tag_root>/<label>. Below the root the tool removes only the tags it added itself (labels of an earlier model or label set); tags of yours below it are left alone.", ClipConfig.DefaultTagRoot) with
         {
             Field = F<ClipConfig>(c => c.TagRoot),
         },
@@ -865,7 +865,7 @@ internal static class ConfigKeys
         "Booru tags for illustrations: the Danbooru post found by the MD5 of the original or by reverse image search becomes tags below tag_root, owned by the tool. Keys come only from the environment (SAUCENAO_API_KEY, DANBOORU_LOGIN + DANBOORU_API_KEY), never from this file. Look-ups are cached in the state database and never repeated; SauceNAO's daily budget is spread over runs.",
     [
         B("enabled", "Look assets up (sends thumbnails of selected assets to the services listed in sources).", false) with { Field = F<BooruConfig>(c => c.Enabled) },
-        S("tag_root", "Booru tags become <tag_root>/<category>/<tag>; every tag below the root belongs to the tool.", BooruConfig.DefaultTagRoot) with
+        S("tag_root", "Booru tags become <tag_root>/<category>/<tag>. Below the root the tool removes only the tags it added itself; tags of yours below it are left alone.", BooruConfig.DefaultTagRoot) with
         {
             Field = F<BooruConfig>(c => c.TagRoot),
         },
@@ -941,6 +941,10 @@ internal static class ConfigKeys
         I("full_pass_interval_hours", "A run skips the library walk when no asset, album, tag or config changed since the last successful run; at least this often it walks everything anyway. 0: every run is a full pass.", 24) with
         {
             Minimum = 0, RangeNote = " (0 makes every run a full pass)", Extension = true, Field = F<AutoTagConfig>(c => c.FullPassIntervalHours),
+        },
+        I("keep_runs", "How many run folders the output folder keeps (one per run, dry runs and undos included): each run deletes the oldest folders the tool created beyond this many, its own included; folders it did not create are never touched. An undo needs the run's folder. 0: keep every one.", AutoTagConfig.DefaultKeepRuns) with
+        {
+            Minimum = 0, RangeNote = " (0 keeps every run folder)", Extension = true, Field = F<AutoTagConfig>(c => c.KeepRuns),
         },
         S("schedule", "When `immich-autotag daemon` runs: standard 5-field cron (minute hour day month weekday) or Quartz cron with seconds (6-7 fields). --schedule and CRON_SCHEDULE override it; null means the daemon's default.", null) with
         {

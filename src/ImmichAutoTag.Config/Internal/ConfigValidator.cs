@@ -46,6 +46,8 @@ internal sealed class ConfigValidator(Diagnostics diag, Func<string, string?> en
         CheckWorkflowsAgainstOtherSections(root, config);
         CheckOutputTags(root, config);
         CheckBooruAgainstClip(root, config);
+        WarnAboutOwnTagRoot(root, "clip", config.Clip.Enabled, config.Clip.TagRoot, ClipConfig.DefaultTagRoot);
+        WarnAboutOwnTagRoot(root, "booru", config.Booru.Enabled, config.Booru.TagRoot, BooruConfig.DefaultTagRoot);
         return diag.Errors.Count == 0 && server is not null ? config : null;
     }
 
@@ -138,6 +140,11 @@ internal sealed class ConfigValidator(Diagnostics diag, Func<string, string?> en
             if (apiKey is null && (!s.Has("api_key") || apiKeyVal is not null))
             {
                 Missing(s, "api_key", "missing required key 'api_key' (or set IMMICH_API_KEY)");
+            }
+            else if (apiKeyVal is not null && string.Equals(apiKey, PlaceholderApiKey, StringComparison.OrdinalIgnoreCase))
+            {
+                // The example config's placeholder: every run would fail with 401 at the server.
+                diag.Warning(apiKeyVal.Loc, $"server.api_key is the example's placeholder '{apiKey}': Immich will refuse it; put your API key there (Account Settings → API Keys) or set IMMICH_API_KEY");
             }
         }
 
@@ -276,9 +283,20 @@ internal sealed class ConfigValidator(Diagnostics diag, Func<string, string?> en
         return permissions;
     }
 
-    /// <summary>sidecars: each mapping has an absolute Immich path and a non-empty local path; no Immich path twice.</summary>
+    /// <summary>The <c>server.api_key</c> value of the example config (rules/config.example.yaml).</summary>
+    public const string PlaceholderApiKey = "CHANGE_ME";
+
+    /// <summary>
+    /// sidecars: each mapping has an absolute Immich path and a non-empty local path (a relative one warns: it depends
+    /// on the working directory); no Immich path twice; on without any mapping warns (nothing would be routed).
+    /// </summary>
     private SidecarConfig CheckSidecars(RawBlock raw, SidecarConfig sidecars)
     {
+        if (sidecars.Enabled && (raw.Maps("path_mappings") ?? []).Count == 0)
+        {
+            diag.Warning(raw.Loc, "sidecars is on, but without path_mappings no change goes through a sidecar: map each read-only library's Immich path to where the tool sees the same folder");
+        }
+
         var seen = new HashSet<string>(StringComparer.Ordinal);
         foreach (var item in raw.Maps("path_mappings") ?? [])
         {
@@ -296,6 +314,10 @@ internal sealed class ConfigValidator(Diagnostics diag, Func<string, string?> en
             if (local is not null && string.IsNullOrWhiteSpace(local.Value))
             {
                 diag.Error(local.Loc, "sidecars.path_mappings: local_path must not be empty (where the tool sees the library's folder)");
+            }
+            else if (local?.Value is { } localPath && !Path.IsPathRooted(localPath))
+            {
+                diag.Warning(local.Loc, $"sidecars.path_mappings: local_path '{localPath}' is relative: it is read from the working directory of each run (a daemon's may differ); write an absolute path");
             }
         }
 
@@ -769,6 +791,20 @@ internal sealed class ConfigValidator(Diagnostics diag, Func<string, string?> en
     }
 
     /// <summary>booru's CLIP gate against clip:: the labels must exist; a booru root inside the CLIP root (or the reverse) would fight over tags.</summary>
+    /// <summary>
+    /// A step's tag root other than the default may already hold the user's own tags (e.g. digiKam's <c>People</c>):
+    /// the run never removes a tag below it that the tool did not add, and names them; the warning says so up front.
+    /// </summary>
+    private void WarnAboutOwnTagRoot(RawBlock root, string section, bool enabled, string tagRoot, string defaultRoot)
+    {
+        if (!enabled || string.Equals(tagRoot, defaultRoot, StringComparison.Ordinal) || root.Map(section) is not { } raw || raw.String("tag_root") is not { } written)
+        {
+            return;
+        }
+
+        diag.Warning(written.Loc, $"{section}.tag_root '{tagRoot}' is not the default '{defaultRoot}': if it already holds tags of your own (e.g. a digiKam tree), they stay: the tool only ever removes tags below the root that it added itself, and each run names the others it leaves alone. A root of its own keeps the tool's tags apart from yours");
+    }
+
     private void CheckBooruAgainstClip(RawBlock root, AutoTagConfig config)
     {
         if (root.Map("booru") is not { } raw || !config.Booru.Enabled)

@@ -39,7 +39,8 @@ public sealed class AutoTagRunService(
     Enrichment.Clip.ClipServices? clip = null,
     ISidecarWriter? sidecarWriter = null,
     ICorrectionStore? corrections = null,
-    Enrichment.Booru.BooruServices? booru = null)
+    Enrichment.Booru.BooruServices? booru = null,
+    IRootTagLinkStore? rootTagLinks = null)
 {
     /// <summary>Runs once. Never throws for a run that failed: the report says how it ended.</summary>
     public async Task<RunReport> ExecuteAsync(RunRequest request, CancellationToken ct)
@@ -100,6 +101,7 @@ public sealed class AutoTagRunService(
                 config.SourcePath ?? "none",
                 output.Location);
 
+            Prune(output, config.KeepRuns, logger);
             var preflight = await ServerPreflight.CheckAsync(gateway, NeededPermissions(config, request.DryRun), ct).ConfigureAwait(false);
             foreach (var warning in preflight.Warnings)
             {
@@ -152,6 +154,7 @@ public sealed class AutoTagRunService(
                 QueuePauseMarker = request.DryRun ? null : marker,
                 PendingDateWrites = pendingDateWrites,
                 NonStickingChanges = nonStickingChanges,
+                RootTagLinks = rootTagLinks,
                 RetryNonStickingChanges = incremental?.Verdict.Scheduled == true,
                 NonStickingRetryAfter = config.FullPassIntervalHours > 0 ? TimeSpan.FromHours(config.FullPassIntervalHours) : new RunOptions().NonStickingRetryAfter,
                 SettleDelay = request.SettleDelay ?? new RunOptions().SettleDelay,
@@ -166,7 +169,9 @@ public sealed class AutoTagRunService(
 
             // Reports are written even when a stop request cut the apply short: they say what was applied.
             var canViewAssets = ImmichPermissions.Missing(preflight.ApiKey.Permissions, [new PermissionNeed(ImmichPermissions.AssetView, string.Empty)]).Count == 0;
-            await reports.WriteAsync(new RunReportInput(output, config, result, gateway, gateway.Snapshot(), gateway.WriteRequests, canViewAssets), logger, CancellationToken.None).ConfigureAwait(false);
+            var runRequests = gateway.Snapshot();
+            result = result with { RunRequests = runRequests };
+            await reports.WriteAsync(new RunReportInput(output, config, result, gateway, runRequests, gateway.WriteRequests, canViewAssets), logger, CancellationToken.None).ConfigureAwait(false);
             await session.SummaryAsync(result, gateway, output).ConfigureAwait(false);
             foreach (var error in result.Errors)
             {
@@ -232,6 +237,21 @@ public sealed class AutoTagRunService(
             var (code, message) = ErrorTranslator.Translate(e);
             await session.FailedAsync(message, e).ConfigureAwait(false);
             return Done(code, RunOutcome.Failed, message);
+        }
+    }
+
+    /// <summary>Deletes the oldest run folders beyond <c>keep_runs</c> (a daemon on a short schedule would fill the disk).</summary>
+    private void Prune(IRunOutput output, int keep, ILogger logger)
+    {
+        var pruned = outputs.Prune(output, keep);
+        if (pruned.Deleted.Count > 0)
+        {
+            logger.LogInformation("Deleted {Count} old run folder(s) beyond keep_runs {Keep}, the oldest {Oldest}", pruned.Deleted.Count, keep, pruned.Deleted[0]);
+        }
+
+        foreach (var failed in pruned.Failed)
+        {
+            logger.LogWarning("Could not delete the old run folder {Failure}", failed);
         }
     }
 
@@ -393,6 +413,6 @@ public sealed class AutoTagRunService(
         result.KeptTagLinks(ChangeKind.Added),
         result.KeptTagLinks(ChangeKind.Removed),
         result.Errors.Count,
-        gateway.Snapshot().Values.Sum(),
+        (result.RunRequests ?? gateway.Snapshot()).Values.Sum(),
         gateway.WriteRequests);
 }

@@ -74,6 +74,21 @@ public interface IRunOutputs
     /// <param name="processId">The process id, part of the id.</param>
     /// <exception cref="StateUnavailableException">The output folder cannot be created (a file, no permission, a read-only mount).</exception>
     IRunOutput Create(DateTimeOffset localStart, int processId);
+
+    /// <summary>
+    /// Deletes the oldest run folders beyond <paramref name="keep"/> (<paramref name="current"/> counted and never
+    /// deleted); only folders the tool created are candidates. Never throws for a folder it could not delete.
+    /// </summary>
+    /// <returns>The folders deleted, and those that could not be (with why).</returns>
+    RunPruning Prune(IRunOutput current, int keep) => RunPruning.None;
+}
+
+/// <summary>What <see cref="IRunOutputs.Prune"/> did.</summary>
+/// <param name="Deleted">The run folders deleted (absolute paths), oldest first.</param>
+/// <param name="Failed">Folders that could not be deleted, with the reason.</param>
+public sealed record RunPruning(IReadOnlyList<string> Deleted, IReadOnlyList<string> Failed)
+{
+    public static RunPruning None { get; } = new([], []);
 }
 
 /// <summary>One run's output place.</summary>

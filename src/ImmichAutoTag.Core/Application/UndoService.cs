@@ -2,6 +2,7 @@ using System.Globalization;
 using ImmichAutoTag.Core.Configuration;
 using ImmichAutoTag.Core.Engine;
 using ImmichAutoTag.Core.Engine.Corrections;
+using ImmichAutoTag.Core.Engine.Sidecars;
 using ImmichAutoTag.Core.Engine.Undo;
 using ImmichAutoTag.Core.Ports;
 using ImmichAutoTag.Core.Preflight;
@@ -38,7 +39,8 @@ public sealed class UndoService(
     IConfigRedactor redactor,
     TimeProvider time,
     ICorrectionStore? corrections = null,
-    IRunStatusSink? status = null)
+    IRunStatusSink? status = null,
+    ISidecarWriter? sidecarWriter = null)
 {
     /// <summary>Undoes once; never throws for an undo that failed: the exit code says how it ended.</summary>
     public async Task<RunExitCode> ExecuteAsync(UndoRequest request, CancellationToken ct)
@@ -76,7 +78,13 @@ public sealed class UndoService(
         try
         {
             logger.LogInformation("Undo {UndoId} of run {RunId}: {Count} recorded change(s) (dry run: {DryRun}); output in {Folder}", output.RunId, request.RunId, request.Changes.Count, request.DryRun, output.Location);
-            var preflight = await ServerPreflight.CheckAsync(gateway, NeededPermissions(request.Changes, request.DryRun), ct).ConfigureAwait(false);
+            var needs = NeededPermissions(request.Changes, request.DryRun);
+            if (!request.DryRun && request.Config.Sidecars.Enabled && sidecarWriter is not null && request.Changes.Any(c => c.Kind is ChangeKind.Added or ChangeKind.Removed))
+            {
+                needs = [.. needs, new PermissionNeed(ImmichPermissions.JobCreate, "ask Immich to re-read the XMP sidecars an undo writes (POST /assets/jobs refresh-metadata), as sidecars.enabled asks")];
+            }
+
+            var preflight = await ServerPreflight.CheckAsync(gateway, needs, ct).ConfigureAwait(false);
             var options = new RunOptions
             {
                 DryRun = request.DryRun,
@@ -84,7 +92,9 @@ public sealed class UndoService(
                 User = preflight.User,
                 QueuePauseMarker = request.DryRun ? null : markers.For(request.Config.Server.Url),
             };
-            var result = await new RunUndoer(gateway, time, session.LoggerFactory.CreateLogger<RunUndoer>())
+            var undoLogger = session.LoggerFactory.CreateLogger<RunUndoer>();
+            var sidecars = new SidecarRoute(gateway, request.Config.Sidecars.Enabled ? sidecarWriter : null, request.Config.Sidecars, time, undoLogger);
+            var result = await new RunUndoer(gateway, time, undoLogger, sidecars)
                 .UndoAsync(request.Changes, $"undo of run {request.RunId}", options, ct).ConfigureAwait(false);
             session.ProgressDone();
             if (!request.DryRun && corrections is not null && request.Config.Corrections.Enabled)
@@ -94,7 +104,7 @@ public sealed class UndoService(
             }
 
             await reports.WriteAsync(output, request, result, logger, CancellationToken.None).ConfigureAwait(false);
-            await PrintAsync(session, request, result, output).ConfigureAwait(false);
+            await PrintAsync(session, request, result, output, logger).ConfigureAwait(false);
 
             if (result.Cancelled)
             {
@@ -164,26 +174,90 @@ public sealed class UndoService(
         return needs;
     }
 
-    private static async Task PrintAsync(IRunSession session, UndoRequest request, UndoResult result, IRunOutput output)
+    private static async Task PrintAsync(IRunSession session, UndoRequest request, UndoResult result, IRunOutput output, ILogger logger)
     {
         var inv = CultureInfo.InvariantCulture;
         var undo = result.Undo;
+        var plan = output.PathOf(RunFiles.Plan);
+
+        // The console gets counts per kind and the first few lines; plan.txt has every one (-v logs every one too).
+        if (undo.Reverts.Count > 0)
+        {
+            await session.NoticeAsync((request.DryRun ? "would revert: " : "reverting: ") + CountsByKind(undo.Reverts.Select(r => r.Change))).ConfigureAwait(false);
+        }
+
         foreach (var revert in undo.Reverts)
+        {
+            logger.LogDebug("{Verb}: {Action}", request.DryRun ? "Would revert" : "Revert", revert.Action);
+        }
+
+        foreach (var revert in undo.Reverts.Take(ConsoleLines))
         {
             await session.NoticeAsync((request.DryRun ? "would revert: " : "revert: ") + revert.Action).ConfigureAwait(false);
         }
 
-        foreach (var skip in undo.Skipped)
+        if (undo.Reverts.Count > ConsoleLines)
+        {
+            await session.NoticeAsync(string.Create(inv, $"… and {undo.Reverts.Count - ConsoleLines:N0} more to revert (every one is in {plan})")).ConfigureAwait(false);
+        }
+
+        foreach (var skip in undo.Skipped.Take(ConsoleLines))
         {
             await session.NoticeAsync($"left alone: {Describe(skip.Change)}: {skip.Reason}").ConfigureAwait(false);
+        }
+
+        if (undo.Skipped.Count > ConsoleLines)
+        {
+            await session.NoticeAsync(string.Create(inv, $"… and {undo.Skipped.Count - ConsoleLines:N0} more left alone (every one is in {plan})")).ConfigureAwait(false);
         }
 
         var summary = request.DryRun
             ? string.Create(inv, $"Dry run: would revert {undo.Reverts.Count} of the {request.Changes.Count} change(s) of run {request.RunId}; {undo.Skipped.Count} moved on since and would be left alone. Nothing was changed. Run 'immich-autotag undo {request.RunId} --yes' to revert.")
             : string.Create(inv, $"Undo of run {request.RunId}: {result.Applied.Count} change(s) sent, reverting {undo.Reverts.Count} of {request.Changes.Count}; {undo.Skipped.Count} left alone (moved on since); {result.Errors.Count} error(s), {result.Verified.StillWrong.Count} reverted by Immich. This undo is run {output.RunId} (undo it to restore the run).");
+        if (result.Sidecars.Writes.Count > 0)
+        {
+            var writes = result.Sidecars.Writes;
+            await session.NoticeAsync(string.Create(inv, $"XMP sidecars: {writes.Count(w => w.Written)} of {writes.Count} asset(s) written, {writes.Count(w => w.Arrived)} show the reverted tags after Immich re-read them (Immich did not keep the change through its API: it went through the XMP sidecar)")).ConfigureAwait(false);
+            foreach (var failed in writes.Where(w => !w.Arrived))
+            {
+                await session.NoticeAsync($"not reverted through the sidecar: {failed.FileName}: {failed.Error}").ConfigureAwait(false);
+            }
+        }
+
         await session.NoticeAsync(summary).ConfigureAwait(false);
-        await session.NoticeAsync($"Undo plan: {output.PathOf(RunFiles.Plan)}").ConfigureAwait(false);
+        await session.NoticeAsync($"Undo plan: {plan}").ConfigureAwait(false);
     }
+
+    /// <summary>How many "revert" and "left alone" lines the console gets; the rest are counted and are in plan.txt.</summary>
+    public const int ConsoleLines = 20;
+
+    /// <summary>"3 tag additions, 1 album creation": the recorded changes per kind, most frequent first.</summary>
+    public static string CountsByKind(IEnumerable<AppliedChange> changes)
+    {
+        ArgumentNullException.ThrowIfNull(changes);
+        return string.Join(", ", changes
+            .GroupBy(c => c.Kind)
+            .OrderByDescending(g => g.Count())
+            .ThenBy(g => g.Key)
+            .Select(g => string.Create(CultureInfo.InvariantCulture, $"{g.Count():N0} {KindName(g.Key)}{(g.Count() == 1 ? string.Empty : "s")}")));
+    }
+
+    private static string KindName(ChangeKind kind) => kind switch
+    {
+        ChangeKind.Added => "tag addition",
+        ChangeKind.Removed => "tag removal",
+        ChangeKind.AddedToAlbum => "album addition",
+        ChangeKind.RemovedFromAlbum => "album removal",
+        ChangeKind.AlbumCreated => "album creation",
+        ChangeKind.AlbumDeleted => "album deletion",
+        ChangeKind.DateUpdated => "date change",
+        ChangeKind.AlbumShared => "album share",
+        ChangeKind.AlbumRoleChanged => "album role change",
+        ChangeKind.AlbumUnshared => "album unshare",
+        ChangeKind.FavoriteChanged => "favourite change",
+        ChangeKind.ArchiveChanged => "archive change",
+        _ => kind.ToString(),
+    };
 
     /// <summary>One recorded change in a few words, for the "left alone" lines.</summary>
     public static string Describe(AppliedChange change)

@@ -61,6 +61,15 @@ public sealed record AutoTagConfig
     /// </summary>
     public int FullPassIntervalHours { get; init; } = 24;
 
+    /// <summary>
+    /// How many run folders the output folder keeps: a run deletes the oldest folders the tool created (named by
+    /// run id, holding the tool's log or config dump) beyond this many, its own included. 0 keeps every one.
+    /// </summary>
+    public int KeepRuns { get; init; } = DefaultKeepRuns;
+
+    /// <summary>The default of <see cref="KeepRuns"/>: about four days of a daemon on a 30-minute schedule.</summary>
+    public const int DefaultKeepRuns = 200;
+
     /// <summary>Where the config came from, for messages and the effective-config dump.</summary>
     public string? SourcePath { get; init; }
 }

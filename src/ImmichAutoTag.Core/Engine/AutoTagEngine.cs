@@ -84,6 +84,12 @@ public sealed class AutoTagEngine(IImmichGateway gateway, TimeProvider time, ILo
                 time.GetUtcNow())));
         }
 
+        if (!options.DryRun && options.RootTagLinks is { } rootLinks && RootTagOwnership.Roots(config) is { Count: > 0 } roots)
+        {
+            var (added, removed) = RootTagOwnership.Changes(applied.Changes, applied.Verified.StillWrong, roots);
+            await rootLinks.UpdateAsync(run.Scope, added, removed, CancellationToken.None);
+        }
+
         var learned = await run.Corrections.FinishAsync(
             applied.Changes,
             applied.Verified.StillWrong,
@@ -179,6 +185,14 @@ public sealed class AutoTagEngine(IImmichGateway gateway, TimeProvider time, ILo
         var corrections = await CorrectionRun.StartAsync(options.Corrections, config.Corrections, scope, snapshot, reads, time.GetUtcNow(), logger, StatusTags.Of(config), ct);
         plan = corrections.Filter(plan, facts.Get<ClipLabels>(), config.Clip, logger);
 
+        // Below a tag root only the links the tool added are its own to remove; the user's are left alone.
+        var roots = RootTagOwnership.Roots(config);
+        if (options.RootTagLinks is { } rootLinks && roots.Count > 0)
+        {
+            (plan, var leftAlone) = RootTagOwnership.Guard(plan, roots, await rootLinks.LoadAsync(scope, ct));
+            RootTagOwnership.Warn(leftAlone, roots, logger);
+        }
+
         return new RunPlan(snapshot, plan, planning, outputs, duplicates, facts, recovered, scope, pendingDates, nonSticking, held, errors, reads, unheld, corrections);
     }
 
@@ -250,10 +264,14 @@ public sealed class AutoTagEngine(IImmichGateway gateway, TimeProvider time, ILo
     private RunResult Result(AutoTagConfig config, RunOptions options, RunPlan run, ApplyResult applied, IReadOnlyList<NonStickingChange> doesNotStick, WriteSession session, ServerLossWatch watch, DateTimeOffset startedAt)
     {
         var (snapshot, planning, verified, changes) = (run.Snapshot, run.Planning, applied.Verified, applied.Changes);
+        // A dry run counts the library as its plan would leave it (what the links file and statistics promise); its
+        // report grids keep showing the assets tagged now (their thumbnails are what a dry run may read).
+        var planned = options.DryRun ? PlannedTagChanges(run.Plan, startedAt) : [];
         var outputTagAssets = OutputTagHolders(snapshot, run.Outputs, changes.Except(verified.StillWrong).ToList());
+        var outputTagCounts = options.DryRun ? OutputTagHolders(snapshot, run.Outputs, planned) : outputTagAssets;
 
         // What the tool judged, whether or not Immich keeps it.
-        var evaluatedOutputTags = OutputTagHolders(snapshot, run.Outputs, [.. changes, .. run.Held.Select(r => new AppliedChange(r.AssetId, r.FileName, r.TagName, r.Kind, r.LastSeen))]);
+        var evaluatedOutputTags = OutputTagHolders(snapshot, run.Outputs, [.. changes, .. planned, .. run.Held.Select(r => new AppliedChange(r.AssetId, r.FileName, r.TagName, r.Kind, r.LastSeen))]);
         return new RunResult
         {
             StartedAt = startedAt,
@@ -280,7 +298,7 @@ public sealed class AutoTagEngine(IImmichGateway gateway, TimeProvider time, ILo
             Errors = run.Errors,
             Aborted = applied.Aborted,
             Cancelled = applied.Cancelled,
-            OutputTagCounts = outputTagAssets.ToDictionary(kv => kv.Key, kv => kv.Value.Count, StringComparer.Ordinal),
+            OutputTagCounts = outputTagCounts.ToDictionary(kv => kv.Key, kv => kv.Value.Count, StringComparer.Ordinal),
             OutputTagAssets = outputTagAssets,
             ExcludedByFilters = planning.ExcludedByFilters,
             DuplicateGroups = run.Duplicates is null ? null : planning.DuplicateGroups,
@@ -353,6 +371,26 @@ public sealed class AutoTagEngine(IImmichGateway gateway, TimeProvider time, ILo
     }
 
     /// <summary>Who carries each output tag after the run: the walk's holders, plus what was added, minus what was removed.</summary>
+    /// <summary>The plan's tag additions and removals as changes (no file names: only asset and tag are needed to count).</summary>
+    private static List<AppliedChange> PlannedTagChanges(TagPlan plan, DateTimeOffset at)
+    {
+        var changes = new List<AppliedChange>(plan.AdditionCount + plan.RemovalCount);
+        foreach (var (path, ids) in plan.Additions)
+        {
+            changes.AddRange(ids.Select(id => new AppliedChange(id, string.Empty, path, ChangeKind.Added, at)));
+        }
+
+        foreach (var (tagId, ids) in plan.Removals)
+        {
+            if (plan.TagPaths.TryGetValue(tagId, out var path))
+            {
+                changes.AddRange(ids.Select(id => new AppliedChange(id, string.Empty, path, ChangeKind.Removed, at)));
+            }
+        }
+
+        return changes;
+    }
+
     private static Dictionary<string, IReadOnlyList<Guid>> OutputTagHolders(LibrarySnapshot snapshot, OutputTags outputs, IReadOnlyList<AppliedChange> changes)
     {
         var holders = new Dictionary<string, IReadOnlyList<Guid>>(StringComparer.Ordinal);

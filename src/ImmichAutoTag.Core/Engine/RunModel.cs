@@ -62,6 +62,12 @@ public sealed record RunOptions
     /// </summary>
     public INonStickingChangeStore? NonStickingChanges { get; init; }
 
+    /// <summary>
+    /// The tag links the tool added below its tag roots: only those are removed (<see cref="RootTagOwnership"/>). Null:
+    /// every tag below a root is the tool's.
+    /// </summary>
+    public IRootTagLinkStore? RootTagLinks { get; init; }
+
     /// <summary>A full pass: changes recorded as not sticking are tried again (a change that sticks then loses its record).</summary>
     public bool RetryNonStickingChanges { get; init; }
 
@@ -157,12 +163,13 @@ public sealed record RunResult
     /// </summary>
     public Ports.ImmichException? ServerLost { get; init; }
 
-    /// <summary>Enabled output tag path → assets carrying it after the run (as planned, in a dry run: before).</summary>
+    /// <summary>Enabled output tag path → assets carrying it after the run; in a dry run: once its plan is applied.</summary>
     public required IReadOnlyDictionary<string, int> OutputTagCounts { get; init; }
 
     /// <summary>
     /// Enabled output tag path → the assets carrying it after the run, in the walk's order (fileCreatedAt, id);
-    /// in a dry run: before. <see cref="OutputTagCounts"/> counts these sets.
+    /// in a dry run: before (the report's grids show what is tagged now). <see cref="OutputTagCounts"/> counts these
+    /// sets, except in a dry run, where it counts the library once the plan is applied.
     /// </summary>
     public IReadOnlyDictionary<string, IReadOnlyList<Guid>> OutputTagAssets { get; init; } = new Dictionary<string, IReadOnlyList<Guid>>();
 
@@ -234,6 +241,12 @@ public sealed record RunResult
     /// write, so it reports them and leaves the resuming to the next real run.
     /// </summary>
     public IReadOnlyList<string> StaleQueuePauses { get; init; } = [];
+
+    /// <summary>
+    /// Requests per Immich operation when the run's reports were written (what <c>run_statistics.yaml</c> and
+    /// <c>status.json</c> count); null when not taken. Requests after it (report.html's thumbnails) come on top.
+    /// </summary>
+    public IReadOnlyDictionary<string, long>? RunRequests { get; init; }
 
     /// <summary>
     /// Assets whose search item could not be read (each also an <see cref="EngineErrorKind.ReadAsset"/> error):

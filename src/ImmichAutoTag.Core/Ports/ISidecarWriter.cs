@@ -35,4 +35,7 @@ public interface ISidecarWriter
 {
     /// <summary>Applies <paramref name="edit"/>; never throws for a file problem (see <see cref="SidecarWriteResult.Error"/>).</summary>
     Task<SidecarWriteResult> WriteAsync(SidecarEdit edit, CancellationToken ct);
+
+    /// <summary>The sidecar a write for <paramref name="originalFile"/> would go to (only looks at the files; a dry run lists it).</summary>
+    string SidecarFor(string originalFile) => originalFile + ".xmp";
 }

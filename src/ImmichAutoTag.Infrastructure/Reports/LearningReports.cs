@@ -39,7 +39,7 @@ internal static class LearningReports
         }
 
         sb.Append("## Acceptance of the tool's additions\n\n");
-        sb.Append("What the tool added and you kept, versus what you removed again (never added to that asset again). Per feature step, then per label.\n\n");
+        sb.Append("What the tool added and you kept (still there at a later run), versus what you removed again (never added to that asset again); this run's own additions count from the next run on. Per feature step, then per label.\n\n");
         sb.Append("| step | label | kept | removed | acceptance |\n| --- | --- | ---: | ---: | ---: |\n");
         foreach (var f in figures)
         {

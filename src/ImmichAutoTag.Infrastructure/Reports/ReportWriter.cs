@@ -285,9 +285,13 @@ public static class ReportWriter
             sb.Append(Inv, $"date {update.OldDate:O} -> {update.NewValue} | {WebUrl(server, $"photos/{update.AssetId}")} | {names.GetValueOrDefault(update.AssetId)} | from {update.Source}\n");
         }
 
+        var sidecarOf = result.Sidecars.Writes.Where(w => w.SidecarFile is not null).GroupBy(w => w.AssetId).ToDictionary(g => g.Key, g => g.First().SidecarFile!);
         foreach (var record in result.NotRetried)
         {
-            sb.Append(Inv, $"held {(record.Kind == ChangeKind.Added ? "+" : "-")} {record.TagName} | {WebUrl(server, $"photos/{record.AssetId}")} | {Field(record.FileName)} | does not stick (reverted in {record.Runs} runs)\n");
+            var sidecar = sidecarOf.TryGetValue(record.AssetId, out var file)
+                ? $"; goes through the XMP sidecar {file}{(result.DryRun ? " (dry run: not written)" : string.Empty)}"
+                : string.Empty;
+            sb.Append(Inv, $"held {(record.Kind == ChangeKind.Added ? "+" : "-")} {record.TagName} | {WebUrl(server, $"photos/{record.AssetId}")} | {Field(record.FileName)} | does not stick (reverted in {record.Runs} runs){sidecar}\n");
         }
 
         foreach (var note in plan.Notes)

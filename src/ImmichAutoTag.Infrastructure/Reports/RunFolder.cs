@@ -4,7 +4,7 @@ using ImmichAutoTag.Core.Application;
 namespace ImmichAutoTag.Infrastructure.Reports;
 
 /// <summary>The per-run output folder <c>&lt;output&gt;/&lt;run id&gt;/</c>; run ids sort by start time.</summary>
-public sealed record RunFolder(string RunId, string Path) : IRunOutput
+public sealed partial record RunFolder(string RunId, string Path) : IRunOutput
 {
     public const string LinksFile = RunFiles.Links;
     public const string ModificationReportFile = RunFiles.ModificationReport;
@@ -29,6 +29,28 @@ public sealed record RunFolder(string RunId, string Path) : IRunOutput
         Directory.CreateDirectory(candidate);
         return new RunFolder(System.IO.Path.GetFileName(candidate), candidate);
     }
+
+    /// <summary>Whether <paramref name="name"/> has the shape of a run id: <c>yyyyMMdd_HHmmss_PID&lt;n&gt;</c>, maybe with a <c>_&lt;n&gt;</c> suffix.</summary>
+    public static bool IsRunId(string? name) => name is not null && RunIdPattern().IsMatch(name);
+
+    /// <summary>Run ids by start time: the time stamp, then the process id and the suffix as numbers.</summary>
+    public static IComparer<string> IdOrder { get; } = Comparer<string>.Create((a, b) =>
+    {
+        static (string Stamp, long Pid, int Suffix) Parts(string id)
+        {
+            var m = RunIdPattern().Match(id);
+            return m.Success
+                ? (m.Groups[1].Value, long.Parse(m.Groups[2].Value, CultureInfo.InvariantCulture), m.Groups[3].Success ? int.Parse(m.Groups[3].Value, CultureInfo.InvariantCulture) : 1)
+                : (id, 0, 0);
+        }
+
+        var (x, y) = (Parts(a), Parts(b));
+        var byStamp = string.CompareOrdinal(x.Stamp, y.Stamp);
+        return byStamp != 0 ? byStamp : x.Pid != y.Pid ? x.Pid.CompareTo(y.Pid) : x.Suffix.CompareTo(y.Suffix);
+    });
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"^(\d{8}_\d{6})_PID(\d{1,10})(?:_(\d{1,6}))?$", System.Text.RegularExpressions.RegexOptions.CultureInvariant)]
+    private static partial System.Text.RegularExpressions.Regex RunIdPattern();
 
     public string File(string name) => System.IO.Path.Combine(Path, name);
 

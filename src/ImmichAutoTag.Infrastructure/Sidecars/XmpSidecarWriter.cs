@@ -28,6 +28,9 @@ public sealed class XmpSidecarWriter : ISidecarWriter
     }
 
     /// <inheritdoc/>
+    public string SidecarFor(string originalFile) => SidecarOf(originalFile);
+
+    /// <inheritdoc/>
     public async Task<SidecarWriteResult> WriteAsync(SidecarEdit edit, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(edit);

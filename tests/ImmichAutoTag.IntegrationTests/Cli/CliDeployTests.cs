@@ -227,4 +227,39 @@ public sealed class CliDeployTests : IAsyncLifetime
         bad.ExitCode.Should().Be(1, bad.ToString());
         bad.Out.Should().Contain("failed").And.Contain("last success:");
     }
+
+    [Fact]
+    public async Task Status_is_unhealthy_for_an_empty_or_damaged_file_and_after_partial_failures_in_a_row()
+    {
+        using var cli = new CliHarness();
+        var state = Directory.CreateDirectory(Path.Combine(cli.Root, "state")).FullName;
+        var path = Path.Combine(state, StatusFile.FileName);
+
+        await File.WriteAllTextAsync(path, "{}");
+        var empty = await cli.RunAsync("status", "--state", state);
+        empty.ExitCode.Should().Be(1, empty.ToString());
+        empty.Out.Should().Contain("unhealthy: no run has finished with this state folder yet");
+
+        await File.WriteAllTextAsync(path, "{\"daemon\": 5, ");
+        var damaged = await cli.RunAsync("status", "--state", state);
+        damaged.ExitCode.Should().Be(1, damaged.ToString());
+        damaged.Err.Should().Contain($"{path} is not readable").And.NotContain("no run has started");
+
+        File.Delete(path);
+        var file = new StatusFile(state);
+        file.Update(s => s with { Daemon = new DaemonStatus(1, DateTimeOffset.UtcNow, "0 2 * * *", "idle", DateTimeOffset.UtcNow.AddHours(3)) });
+        (await cli.RunAsync("status", "--state", state)).ExitCode.Should().Be(0, "a daemon waits for its first run");
+
+        RunStatus Run(RunOutcome outcome, string trigger = "daemon") => new() { RunId = "r", Pid = 1, Trigger = trigger, StartedAt = DateTimeOffset.UtcNow, FinishedAt = DateTimeOffset.UtcNow, Outcome = outcome, ExitCode = outcome == RunOutcome.Success ? 0 : 8 };
+        file.RunFinished(Run(RunOutcome.PartialFailure));
+        file.RunFinished(Run(RunOutcome.PartialFailure));
+        file.UndoFinished(Run(RunOutcome.Success, "undo"));
+        (await cli.RunAsync("status", "--state", state)).ExitCode.Should().Be(0, "two partial failures in a row: the next run may still fix them");
+        file.RunFinished(Run(RunOutcome.PartialFailure));
+        var three = await cli.RunAsync("status", "--state", state);
+        three.ExitCode.Should().Be(1, three.ToString());
+        three.Out.Should().Contain("unhealthy: the last 3 runs ended with a partial failure (exit 8)");
+        file.RunFinished(Run(RunOutcome.Success));
+        (await cli.RunAsync("status", "--state", state)).ExitCode.Should().Be(0);
+    }
 }

@@ -87,6 +87,34 @@ public sealed class ConfigStartTests : IAsyncLifetime
 
         result.ExitCode.Should().Be((int)RunExitCode.ConfigInvalid, result.ToString());
         result.Err.Should().Contain("is a folder, not a config file");
+        result.Err.Should().Contain($"immich-autotag config init {Path.Combine(cli.Home, "configs", "config.yaml")}'").And.NotContain("config init FILE");
+    }
+
+    [Fact]
+    public async Task Validate_warns_when_a_sidecar_mapping_points_at_a_folder_that_is_not_there()
+    {
+        using var cli = new CliHarness();
+        var missing = Path.Combine(cli.Root, "nas-not-mounted");
+        var path = cli.WriteConfig(
+            "server: {url: 'http://127.0.0.1:1', api_key: k}\nenable_album_name_strip: true\n" +
+            $"sidecars:\n  enabled: true\n  path_mappings:\n    - immich_path: /mnt/nas\n      local_path: {missing}\n    - immich_path: /mnt/other\n      local_path: {cli.Root}\n");
+
+        var result = await cli.RunAsync("validate", "--config", path);
+
+        result.ExitCode.Should().Be(0, result.ToString());
+        result.Err.Should().Contain($"sidecars.path_mappings: local_path {missing} (for /mnt/nas) does not exist here").And.NotContain("(for /mnt/other)");
+    }
+
+    [Fact]
+    public async Task An_explicit_config_path_that_does_not_exist_names_that_path_in_the_config_init_hint()
+    {
+        using var cli = new CliHarness().WithEnv("IMMICH_URL", _server.BaseUrl.ToString()).WithEnv("IMMICH_API_KEY", _key);
+        var missing = Path.Combine(cli.Home, "mine.yaml");
+
+        var result = await cli.RunAsync("validate", "--config", missing);
+
+        result.ExitCode.Should().Be((int)RunExitCode.ConfigInvalid, result.ToString());
+        result.Err.Should().Contain($"'immich-autotag config init {missing}'").And.NotContain("config init FILE");
     }
 
     [Fact]

@@ -77,6 +77,12 @@ public sealed partial class HtmlReportRunTests : IAsyncLifetime
         html.Should().NotContain(key, "the API key never goes into a report");
         html.Should().Contain($"content=\"{HtmlReport.ContentSecurityPolicy}\"");
 
+        // The console's request total is run_statistics.yaml's; the thumbnails come after it, named as such.
+        var total = Regex.Match(await File.ReadAllTextAsync(LastRunFile(cli, "run_statistics.yaml")), @"requests:\n  total: (\d+)\n").Groups[1].Value;
+        total.Should().NotBeEmpty();
+        run.Out.Should().Contain($"Requests: {total} (").And.Contain($"; then {HtmlReport.GridSize} for report.html's thumbnails");
+        (int.Parse(total, System.Globalization.CultureInfo.InvariantCulture) + HtmlReport.GridSize).Should().Be(_server.Requests.All.Count, "every request the run sent is counted once: the run's, then the report's");
+
         // The next run shows the same assets from the state folder's thumbnail cache: no request for them.
         var rerun = await cli.RunAsync("run", "--config", cli.WriteConfig(Config(key)));
         rerun.ExitCode.Should().Be(0, rerun.ToString());

@@ -30,6 +30,80 @@ public sealed class SidecarCliTests(ITestOutputHelper output) : IAsyncLifetime
         File.ReadAllText(Path.Combine(Directory.GetDirectories(Path.Combine(cli.Root, "logs")).Order(StringComparer.Ordinal).Last(), file));
 
     [Fact]
+    public async Task An_undo_takes_the_tools_entries_out_of_the_sidecar_it_wrote_and_keeps_the_users()
+    {
+        using var cli = new CliHarness().WithEnv("IMMICH_API_KEY", _key).WithEnv("IMMICH_AUTOTAG_STATE", null).WithEnv("XDG_STATE_HOME", null).WithStateFolder();
+        var (config, photo, file) = ReadOnlyLibrary(cli);
+        (await cli.RunAsync("run", "-c", config)).ExitCode.Should().Be(8);
+        var second = await cli.RunAsync("run", "-c", config);
+        second.ExitCode.Should().Be(0, second.ToString());
+        var sidecar = file + ".xmp";
+        FakeImmichState.ReadSidecarTags(File.ReadAllBytes(sidecar)).Should().Equal([Unknown]);
+        var runId = Path.GetFileName(Directory.GetDirectories(Path.Combine(cli.Root, "logs")).Order(StringComparer.Ordinal).Last());
+
+        var preview = await cli.RunAsync("undo", runId, "-c", config);
+        output.WriteLine("$ immich-autotag undo RUN\n" + preview.Out);
+        preview.ExitCode.Should().Be(0, preview.ToString());
+        preview.Out.Split('\n').Count(l => l.StartsWith("would revert: remove tag", StringComparison.Ordinal)).Should().Be(1, "the API try Immich reverted and the sidecar change are one target");
+
+        var undo = await cli.RunAsync("undo", runId, "-c", config, "--yes");
+        output.WriteLine("$ immich-autotag undo RUN --yes\n" + undo.Out);
+        undo.ExitCode.Should().Be(0, undo.ToString());
+        _server.State.DirectTagIdsOf(photo.Id).Should().NotContain(_server.State.FindTag(Unknown)!.Id, "the undo reached Immich through the sidecar");
+        FakeImmichState.ReadSidecarTags(File.ReadAllBytes(sidecar)).Should().BeEmpty("the tool's own entry is gone from the sidecar it wrote");
+        undo.Out.Should().Contain("through the XMP sidecar");
+    }
+
+    [Fact]
+    public async Task An_undo_through_the_sidecar_leaves_the_users_own_entries()
+    {
+        using var cli = new CliHarness().WithEnv("IMMICH_API_KEY", _key).WithEnv("IMMICH_AUTOTAG_STATE", null).WithEnv("XDG_STATE_HOME", null).WithStateFolder();
+        var (config, photo, file) = ReadOnlyLibrary(cli);
+        (await cli.RunAsync("run", "-c", config)).ExitCode.Should().Be(8);
+        (await cli.RunAsync("run", "-c", config)).ExitCode.Should().Be(0);
+        var runId = Path.GetFileName(Directory.GetDirectories(Path.Combine(cli.Root, "logs")).Order(StringComparer.Ordinal).Last());
+
+        // The user adds a keyword of their own to the sidecar (digiKam), and Immich reads it.
+        var sidecar = file + ".xmp";
+        var text = File.ReadAllText(sidecar);
+        File.WriteAllText(sidecar, text.Replace($"<rdf:li>{Unknown}</rdf:li>", $"<rdf:li>{Unknown}</rdf:li><rdf:li>Holiday</rdf:li>", StringComparison.Ordinal));
+        FakeImmichState.ReadSidecarTags(File.ReadAllBytes(sidecar)).Should().BeEquivalentTo([Unknown, "Holiday"]);
+
+        var undo = await cli.RunAsync("undo", runId, "-c", config, "--yes");
+        output.WriteLine("$ immich-autotag undo RUN --yes\n" + undo.Out);
+        undo.ExitCode.Should().Be(0, undo.ToString());
+        FakeImmichState.ReadSidecarTags(File.ReadAllBytes(sidecar)).Should().Equal(["Holiday"]);
+        _server.State.DirectTagIdsOf(photo.Id).Should().NotContain(_server.State.FindTag(Unknown)!.Id);
+    }
+
+    /// <summary>One asset of a read-only external library the tool mounts under the harness root, and a config that routes it through sidecars.</summary>
+    private (string Config, FakeAsset Photo, string File) ReadOnlyLibrary(CliHarness cli)
+    {
+        var mount = Path.Combine(cli.Root, "nas");
+        var state = _server.State;
+        var nas = state.AddExternalLibrary(_user, "NAS", "/mnt/nas", readOnly: true);
+        state.MountLibrary(nas.Id, mount);
+        var photo = state.AddLibraryAsset(nas.Id, "NAS_0.jpg", T0);
+        var file = state.LocalFileOf(photo.Id)!;
+        Directory.CreateDirectory(Path.GetDirectoryName(file)!);
+        File.WriteAllBytes(file, [0xFF, 0xD8, 0xFF, 0xD9]);
+        var config = cli.WriteConfig($"""
+            server:
+              url: {_server.BaseUrl}
+            enable_album_name_strip: true
+            classification:
+              rules:
+                - album_name_patterns: ['^\d{"{4}"}']
+            sidecars:
+              enabled: true
+              path_mappings:
+                - immich_path: /mnt/nas
+                  local_path: {mount}
+            """);
+        return (config, photo, file);
+    }
+
+    [Fact]
     public async Task A_read_only_library_asset_goes_from_does_not_stick_to_tagged_through_its_sidecar()
     {
         using var cli = new CliHarness().WithEnv("IMMICH_API_KEY", _key).WithEnv("IMMICH_AUTOTAG_STATE", null).WithEnv("XDG_STATE_HOME", null).WithStateFolder();

@@ -199,6 +199,32 @@ public sealed class UndoCliTests() : FeatureRunTestBase("- album_name_patterns: 
     }
 
     [Fact]
+    public async Task A_large_undo_prints_counts_and_the_first_lines_and_leaves_the_full_list_to_its_plan()
+    {
+        var count = UndoService.ConsoleLines + 7;
+        for (var i = 0; i < count; i++)
+        {
+            Asset($"loose_{i:D2}.jpg");
+        }
+
+        using var cli = new CliHarness().WithStateFolder();
+        var config = cli.WriteConfig(Config());
+        var run = await cli.RunAsync("run", "--config", config, "--output", "run");
+        run.ExitCode.Should().Be(0, run.ToString());
+        var runId = OnlyRunId(cli, "run");
+
+        var dry = await cli.RunAsync("undo", Path.Combine(cli.Root, "run", runId), "--config", config, "--output", "undo");
+
+        dry.ExitCode.Should().Be(0, dry.ToString());
+        dry.Out.Should().Contain($"would revert: {count} tag additions");
+        var lines = dry.Out.Split('\n');
+        lines.Count(l => l.StartsWith("would revert: remove tag", StringComparison.Ordinal)).Should().Be(UndoService.ConsoleLines);
+        dry.Out.Should().Contain($"… and {count - UndoService.ConsoleLines} more to revert (every one is in ");
+        var plan = await File.ReadAllLinesAsync(Path.Combine(cli.Root, "undo", OnlyRunId(cli, "undo"), "plan.txt"));
+        plan.Count(l => l.StartsWith("revert | ", StringComparison.Ordinal)).Should().Be(count, "plan.txt lists every one");
+    }
+
+    [Fact]
     public async Task An_undo_is_refused_at_once_while_another_run_holds_the_lock_and_sends_nothing()
     {
         var yaml = Seed();

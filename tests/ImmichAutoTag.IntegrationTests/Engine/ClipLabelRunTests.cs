@@ -44,7 +44,7 @@ public sealed class ClipLabelRunTests : IAsyncLifetime
         var green = Asset("green.jpg", Green);
         var blue = Asset("blue.mp4", Blue, type: "VIDEO");
         Tag("holiday", red1);
-        Tag($"{Root}/anime", green); // a label of an earlier label set: the tool's, replaced
+        Tag($"{Root}/anime", green); // below the root, but the tool never added it: the user's, left alone
         Tag("autotag_clip/stylesheet", green); // shares the root's text but is not below it: the user's
         using var cli = new CliHarness();
         var config = cli.WriteConfig(Config(RgbLabels));
@@ -60,7 +60,8 @@ public sealed class ClipLabelRunTests : IAsyncLifetime
         plan.Should().Contain("# CLIP ViT-B-32__openai@").And.Contain("4 asset(s) selected, 4 encoded, 0 stored embedding(s) reused, 0 not scored; labels: red 2, green 1, blue 1");
         plan.Should().MatchRegex($@"\+ {Root}/red \| \S+/photos/{red1} \| red1\.jpg \| clip red 100% \(next \w+ \d+(\.\d)?%\)");
         plan.Should().MatchRegex($@"\+ {Root}/blue \| \S+/photos/{blue} \| blue\.mp4 \| clip blue 100%");
-        plan.Should().MatchRegex($@"- {Root}/anime \| \S+/photos/{green} \| green\.jpg \| clip green 100%");
+        plan.Should().NotContain($"- {Root}/anime");
+        (dry.Out + dry.Err).Should().Contain($"The tag root '{Root}' holds 1 tag link(s) the tool did not add (e.g. {Root}/anime): they are left alone");
         plan.Should().NotContain("holiday").And.NotContain("stylesheet");
 
         _server.Requests.Clear();
@@ -73,7 +74,7 @@ public sealed class ClipLabelRunTests : IAsyncLifetime
         HasTag(red2, $"{Root}/red").Should().BeTrue();
         HasTag(green, $"{Root}/green").Should().BeTrue();
         HasTag(blue, $"{Root}/blue").Should().BeTrue();
-        HasTag(green, $"{Root}/anime").Should().BeFalse("a label the tool set under an earlier label set is replaced");
+        HasTag(green, $"{Root}/anime").Should().BeTrue("a tag below the root that the tool did not add is the user's");
         HasTag(red1, "holiday").Should().BeTrue("user tags are never touched");
         HasTag(green, "autotag_clip/stylesheet").Should().BeTrue("only tags below the root are the tool's");
 

@@ -4,6 +4,7 @@ using ImmichAutoTag.Core.Engine;
 using ImmichAutoTag.Core.Ports;
 using ImmichAutoTag.Immich;
 using ImmichAutoTag.Infrastructure;
+using ImmichAutoTag.Infrastructure.Reports;
 using ImmichAutoTag.Infrastructure.Sidecars;
 using ImmichAutoTag.TestKit;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -162,8 +163,15 @@ public sealed class SidecarRouteRunTests : IAsyncLifetime
         _server.Requests.WriteCount.Should().Be(0);
         _server.Requests.Count("runAssetJobs").Should().Be(0);
         Sidecars().Should().BeEmpty();
-        dry.Sidecars.Writes.Should().HaveCount(4).And.OnlyContain(w => w.SidecarFile == null && !w.Arrived);
+        dry.Sidecars.Writes.Should().HaveCount(4).And.OnlyContain(w => !w.Arrived && !w.Written);
+        dry.Sidecars.Writes.Select(w => w.SidecarFile).Should().BeEquivalentTo(dry.Sidecars.Writes.Select(w => _server.State.LocalFileOf(w.AssetId) + ".xmp"), "the dry run lists the sidecars it would write");
         dry.DoesNotStick.Should().HaveCount(4, "a dry run changes nothing, so they still do not stick");
+        var plan = ReportWriter.Plan(_server.BaseUrl, dry);
+        foreach (var w in dry.Sidecars.Writes)
+        {
+            plan.Should().Contain($"; goes through the XMP sidecar {w.SidecarFile} (dry run: not written)");
+            ReportWriter.Links(_server.BaseUrl, new AutoTagConfig { Server = new ServerConfig(_server.BaseUrl, "k") }, dry).Should().Contain($"(would be written; {w.SidecarFile})");
+        }
     }
 
     [Fact]

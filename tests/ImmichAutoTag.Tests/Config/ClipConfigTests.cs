@@ -86,4 +86,22 @@ public sealed class ClipConfigTests
         result.Warnings.Should().ContainSingle(w => w.Message.Contains($"{section}.tag_root '{written}' is read as '{read}'", StringComparison.Ordinal))
             .Which.Line.Should().BeGreaterThan(5);
     }
+
+    [Theory]
+    [InlineData("clip")]
+    [InlineData("booru")]
+    public void A_tag_root_of_the_users_choice_warns_that_tags_the_tool_did_not_add_below_it_stay(string section)
+    {
+        string Yaml(string? root) =>
+            $"\n{section}:\n  enabled: true\n"
+            + (section == "clip" ? "  model_folder: /cache\n" : "  assets:\n    rules:\n      - tag_names: [fanart]\n")
+            + (root is null ? string.Empty : $"  tag_root: {root}\n");
+
+        var result = Load(Minimal + Yaml("People"));
+        result.Errors.Should().BeEmpty(string.Join("\n", result.Errors));
+        result.Warnings.Should().ContainSingle(w => w.Message.Contains($"{section}.tag_root 'People' is not the default", StringComparison.Ordinal) && w.Message.Contains("only ever removes tags below the root that it added itself", StringComparison.Ordinal))
+            .Which.Line.Should().BeGreaterThan(5);
+
+        Load(Minimal + Yaml(null)).Warnings.Should().NotContain(w => w.Message.Contains("is not the default", StringComparison.Ordinal));
+    }
 }

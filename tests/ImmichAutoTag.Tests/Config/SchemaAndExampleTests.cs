@@ -15,8 +15,13 @@ public sealed class SchemaAndExampleTests
         var result = ConfigLoader.LoadFile(RulesFile("config.example.yaml"), ConfigTestHelpers.NoEnv);
 
         result.Errors.Should().BeEmpty();
-        result.Warnings.Should().BeEmpty();
+        result.Warnings.Should().ContainSingle("only its placeholder API key, which the user must replace, is worth a warning")
+            .Which.Message.Should().StartWith("server.api_key is the example's placeholder 'CHANGE_ME'");
         result.IsValid.Should().BeTrue();
+
+        var withKey = ConfigLoader.LoadFile(RulesFile("config.example.yaml"), ConfigTestHelpers.Env(("IMMICH_API_KEY", "a-real-key")));
+        withKey.Errors.Should().BeEmpty();
+        withKey.Warnings.Should().BeEmpty();
     }
 
     [Fact]

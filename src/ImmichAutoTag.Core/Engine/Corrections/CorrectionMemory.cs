@@ -48,6 +48,9 @@ public sealed class CorrectionMemory
     private readonly Dictionary<(Guid, AdditionKind, string), UserCorrection> _corrections = [];
     private readonly List<UserCorrection> _found = [];
 
+    /// <summary>When this run compared the memory with the library; additions made since are not judged yet.</summary>
+    private DateTimeOffset? _judgedAt;
+
     private CorrectionMemory(CorrectionsConfig config, CorrectionState state, Func<string, bool> isStatusTag)
     {
         _config = config;
@@ -89,7 +92,7 @@ public sealed class CorrectionMemory
         ArgumentNullException.ThrowIfNull(state);
         ArgumentNullException.ThrowIfNull(snapshot);
         ArgumentNullException.ThrowIfNull(isRead);
-        var memory = new CorrectionMemory(config, state, isStatusTag ?? (_ => false));
+        var memory = new CorrectionMemory(config, state, isStatusTag ?? (_ => false)) { _judgedAt = now };
         var assets = snapshot.Assets.Select(a => a.Id).ToHashSet();
         var tags = snapshot.Tags.Select(t => t.Value).ToHashSet(StringComparer.Ordinal);
         var albums = snapshot.Albums.Select(a => a.Id.ToString("D")).ToHashSet(StringComparer.Ordinal);
@@ -238,7 +241,8 @@ public sealed class CorrectionMemory
     /// <summary>Per step (label null, first) and per label: kept versus removed, steps and labels in ordinal order.</summary>
     public IReadOnlyList<AcceptanceFigure> Figures()
     {
-        var rows = _additions.Values.Select(a => (a.Step, a.Label, Kept: 1, Removed: 0))
+        // "Kept" means the user had a chance to remove it: an addition counts once a later run found it still there.
+        var rows = _additions.Values.Where(a => _judgedAt is not { } judged || a.AddedAt < judged).Select(a => (a.Step, a.Label, Kept: 1, Removed: 0))
             .Concat(_corrections.Values.Select(c => (c.Addition.Step, c.Addition.Label, Kept: 0, Removed: 1)))
             .ToList();
         var figures = new List<AcceptanceFigure>();

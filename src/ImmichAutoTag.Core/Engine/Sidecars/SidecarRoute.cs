@@ -8,7 +8,7 @@ namespace ImmichAutoTag.Core.Engine.Sidecars;
 /// <summary>One asset's sidecar edit and what came of it.</summary>
 /// <param name="AssetId">The asset (Immich <c>id</c>).</param>
 /// <param name="FileName">Its original file name, for reports.</param>
-/// <param name="SidecarFile">The sidecar written (or that would be, in a dry run: null); null when the write failed.</param>
+/// <param name="SidecarFile">The sidecar written (in a dry run: the one that would be); null when the write failed before one was chosen.</param>
 /// <param name="Added">Tag paths the sidecar was given.</param>
 /// <param name="Removed">The tool's tag paths taken out of it.</param>
 /// <param name="Arrived">Whether Immich showed the intended tags after its re-read.</param>
@@ -97,7 +97,7 @@ public sealed class SidecarRoute(IImmichGateway gateway, ISidecarWriter? writer,
         if (dryRun)
         {
             logger.LogInformation("Dry run: {Count} assets' tag changes would go to their XMP sidecars", targets.Count);
-            return new SidecarOutcome([.. targets.Select(t => Write(t.Asset, null, t.Records, false, null))], [], [], unmapped, []);
+            return new SidecarOutcome([.. targets.Select(t => Write(t.Asset, writer!.SidecarFor(t.File), t.Records, false, null))], [], [], unmapped, []); // non-null: Active checked it
         }
 
         var errors = new List<EngineError>();

@@ -1,4 +1,5 @@
 using ImmichAutoTag.Core.Domain;
+using ImmichAutoTag.Core.Engine.Sidecars;
 using ImmichAutoTag.Core.Ports;
 using Microsoft.Extensions.Logging;
 
@@ -17,15 +18,22 @@ public sealed record UndoResult(
     IReadOnlyList<AppliedChange> Applied,
     IReadOnlyList<EngineError> Errors,
     VerifyOutcome Verified,
-    bool Cancelled);
+    bool Cancelled)
+{
+    /// <summary>The inverse tag changes Immich did not keep that went through the assets' XMP sidecars instead (none when sidecars are off).</summary>
+    public SidecarOutcome Sidecars { get; init; } = SidecarOutcome.None;
+}
 
 /// <summary>
 /// The undo use case, on the run's own path: read what the recorded changes touch, plan the inverse changes
 /// (<see cref="UndoPlanner"/>), apply them with the run's <see cref="WriteSession"/> (paused write-back queues or waves)
 /// and verify them with the run's <see cref="ApplyVerifier"/>. A dry run gets a read-only gateway and stops after the
 /// plan. Reads: the owner's assets (one search walk), tags, albums, one search per recorded tag and album.
+/// An inverse tag change Immich does not keep (an asset of a read-only external library whose sidecar holds the run's
+/// tag) goes through the asset's XMP sidecar as a run's does (<paramref name="sidecars"/>): only the tags the run
+/// changed are taken out of (or put back into) the sidecar, every other entry stays.
 /// </summary>
-public sealed class RunUndoer(IImmichGateway gateway, TimeProvider time, ILogger logger)
+public sealed class RunUndoer(IImmichGateway gateway, TimeProvider time, ILogger logger, SidecarRoute? sidecars = null)
 {
     /// <summary>Reverts <paramref name="changes"/>, a run's recorded changes in their order.</summary>
     /// <param name="source">Names the undo in the plan (e.g. "undo of run 20261130_054500_PID42").</param>
@@ -60,7 +68,50 @@ public sealed class RunUndoer(IImmichGateway gateway, TimeProvider time, ILogger
         var verified = outcome.Cancelled
             ? VerifyOutcome.Nothing
             : await new ApplyVerifier(gateway, session, logger).VerifyAsync(outcome.Changes, state.Assets, options.MaxReapplyRounds, options.Progress, ct);
-        return new UndoResult(user, undo, outcome.Changes, [.. outcome.Errors, .. verified.Errors], verified, outcome.Cancelled);
+        var routed = outcome.Cancelled || sidecars is not { Active: true }
+            ? SidecarOutcome.None
+            : await RouteAsync(sidecars, changes, verified, state, session, options, ct);
+        if (routed.Arrived.Count == 0)
+        {
+            return new UndoResult(user, undo, outcome.Changes, [.. outcome.Errors, .. verified.Errors, .. routed.Errors], verified, outcome.Cancelled) { Sidecars = routed };
+        }
+
+        var arrived = routed.Arrived.Select(r => (r.AssetId, r.Kind, r.TagName)).ToHashSet();
+        bool Arrived(AppliedChange c) => arrived.Contains((c.AssetId, c.Kind, c.TagName));
+        verified = verified with { StillWrong = [.. verified.StillWrong.Where(c => !Arrived(c))] };
+
+        // The API change Immich reverted is replaced by the one that arrived through the sidecar.
+        return new UndoResult(user, undo, [.. outcome.Changes.Where(c => !Arrived(c)), .. routed.Applied], [.. outcome.Errors, .. verified.Errors, .. routed.Errors], verified, outcome.Cancelled) { Sidecars = routed };
+    }
+
+    /// <summary>
+    /// The inverse tag changes still wrong after the re-apply rounds, as "does not stick" records for the sidecar route;
+    /// the route writes only the tags the undone run changed.
+    /// </summary>
+    private async Task<SidecarOutcome> RouteAsync(SidecarRoute route, IReadOnlyList<AppliedChange> recorded, VerifyOutcome verified, UndoState state, WriteSession session, RunOptions options, CancellationToken ct)
+    {
+        var stillWrong = verified.StillWrong.Where(c => c.Kind is ChangeKind.Added or ChangeKind.Removed && state.Assets.ContainsKey(c.AssetId)).ToList();
+        if (stillWrong.Count == 0)
+        {
+            return SidecarOutcome.None;
+        }
+
+        var now = time.GetUtcNow();
+        var records = stillWrong
+            .Select(c => new NonStickingChange(c.AssetId, state.Assets[c.AssetId].LibraryId, c.Kind, c.TagName, c.FileName, state.Assets[c.AssetId].Checksum, now, now, NonStickingChange.RunsToConfirm))
+            .ToList();
+        var runTags = recorded.Where(c => c.Kind is ChangeKind.Added or ChangeKind.Removed).Select(c => c.TagName).ToHashSet(StringComparer.Ordinal);
+        var reasons = stillWrong.ToDictionary(c => (c.AssetId, c.Kind, c.TagName), c => c.Reason);
+        logger.LogInformation("{Count} reverted tag change(s) did not stick in Immich: writing them to the assets' XMP sidecars", records.Count);
+        return await route.RouteAsync(
+            records,
+            state.Assets,
+            runTags.Contains,
+            r => reasons.GetValueOrDefault((r.AssetId, r.Kind, r.TagName)),
+            options.DryRun,
+            session.SettleAsync,
+            options.MaxReapplyRounds,
+            ct);
     }
 
     private async Task<UndoState> ReadStateAsync(IReadOnlyList<AppliedChange> changes, UserInfo? known, CancellationToken ct)

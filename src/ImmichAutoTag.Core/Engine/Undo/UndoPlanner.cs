@@ -489,7 +489,9 @@ public static class UndoPlanner
 
     private static string Name(AppliedChange c) => c.FileName.Length > 0 ? c.FileName : c.AssetId.ToString();
 
-    private static string? Email(AppliedChange c) => Split(c.NewValue).Email ?? Split(c.OldValue).Email;
+    /// <summary>The user a sharing record concerns; null for other kinds (a tag change's value is e.g. the sidecar it went through).</summary>
+    private static string? Email(AppliedChange c) =>
+        c.Kind is ChangeKind.AlbumShared or ChangeKind.AlbumRoleChanged or ChangeKind.AlbumUnshared ? Split(c.NewValue).Email ?? Split(c.OldValue).Email : null;
 
     private static string Role(AlbumRole role) => role.ToString().ToLowerInvariant();
 

@@ -1,0 +1,103 @@
+using System.Globalization;
+using ImmichAutoTag.Core.Configuration;
+using ImmichAutoTag.Core.Ports;
+using Microsoft.Extensions.Logging;
+
+namespace ImmichAutoTag.Core.Engine;
+
+/// <summary>
+/// Who owns a tag below a step's tag root (<c>booru.tag_root</c>, <c>clip.tag_root</c>): the tool owns a link (asset,
+/// tag) only when it added it itself (recorded in <see cref="IRootTagLinkStore"/>). A planned removal of any other
+/// link below a root — a tree the user had before pointing a root at it (digiKam's <c>People/Alice</c>), or a tag the
+/// user added there later — is taken out of the plan and reported. Without a store every tag below a root is the
+/// tool's, as before.
+/// </summary>
+public static class RootTagOwnership
+{
+    /// <summary>The roots of the enabled steps that own every tag below them.</summary>
+    public static IReadOnlyList<string> Roots(AutoTagConfig config)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        var roots = new List<string>();
+        if (config.Booru.Enabled)
+        {
+            roots.Add(config.Booru.TagRoot);
+        }
+
+        if (config.Clip.Enabled)
+        {
+            roots.Add(config.Clip.TagRoot);
+        }
+
+        return roots;
+    }
+
+    /// <summary>The root <paramref name="path"/> lies below, or null.</summary>
+    public static string? RootOf(IReadOnlyList<string> roots, string path)
+    {
+        ArgumentNullException.ThrowIfNull(roots);
+        ArgumentNullException.ThrowIfNull(path);
+        foreach (var root in roots)
+        {
+            if (path.Length > root.Length + 1 && path.StartsWith(root, StringComparison.Ordinal) && path[root.Length] == '/')
+            {
+                return root;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>
+    /// <paramref name="plan"/> without the removals of links below a root the tool did not add, and those removals.
+    /// </summary>
+    public static (TagPlan Plan, IReadOnlyList<RemoveTag> LeftAlone) Guard(TagPlan plan, IReadOnlyList<string> roots, IReadOnlySet<(Guid AssetId, string TagPath)> added)
+    {
+        ArgumentNullException.ThrowIfNull(plan);
+        ArgumentNullException.ThrowIfNull(roots);
+        ArgumentNullException.ThrowIfNull(added);
+        if (roots.Count == 0)
+        {
+            return (plan, []);
+        }
+
+        var leftAlone = plan.Changes.OfKind<RemoveTag>()
+            .Where(r => RootOf(roots, r.TagPath) is not null && !added.Contains((r.AssetId, r.TagPath)))
+            .ToList();
+        if (leftAlone.Count == 0)
+        {
+            return (plan, []);
+        }
+
+        var drop = leftAlone.ToHashSet();
+        return (plan with { Changes = plan.Changes.Without(c => c is RemoveTag r && drop.Contains(r)) }, leftAlone);
+    }
+
+    /// <summary>One warning per root: how many of the user's links below it are left alone, with a few examples.</summary>
+    public static void Warn(IReadOnlyList<RemoveTag> leftAlone, IReadOnlyList<string> roots, ILogger logger)
+    {
+        ArgumentNullException.ThrowIfNull(leftAlone);
+        ArgumentNullException.ThrowIfNull(logger);
+        foreach (var group in leftAlone.GroupBy(r => RootOf(roots, r.TagPath)!))
+        {
+            var examples = string.Join(", ", group.Select(r => r.TagPath).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).Take(5));
+            logger.LogWarning(
+                "The tag root '{Root}' holds {Count} tag link(s) the tool did not add (e.g. {Examples}): they are left alone. Only tags the tool added below its root are ever removed; choose a root of its own to keep its tags apart from yours",
+                group.Key,
+                group.Count().ToString(CultureInfo.InvariantCulture),
+                examples);
+        }
+    }
+
+    /// <summary>The links below a root that the run added (and Immich kept) and removed.</summary>
+    public static (List<(Guid, string)> Added, List<(Guid, string)> Removed) Changes(IReadOnlyList<AppliedChange> applied, IReadOnlyList<AppliedChange> stillWrong, IReadOnlyList<string> roots)
+    {
+        ArgumentNullException.ThrowIfNull(applied);
+        ArgumentNullException.ThrowIfNull(stillWrong);
+        var reverted = stillWrong.Select(c => (c.AssetId, c.Kind, c.TagName)).ToHashSet();
+        var kept = applied.Where(c => c.Kind is ChangeKind.Added or ChangeKind.Removed && RootOf(roots, c.TagName) is not null && !reverted.Contains((c.AssetId, c.Kind, c.TagName))).ToList();
+        return (
+            [.. kept.Where(c => c.Kind == ChangeKind.Added).Select(c => (c.AssetId, c.TagName)).Distinct()],
+            [.. kept.Where(c => c.Kind == ChangeKind.Removed).Select(c => (c.AssetId, c.TagName)).Distinct()]);
+    }
+}
