@@ -579,6 +579,14 @@ internal static class ConfigKeys
             {
                 Field = F<WorkflowConditionConfig>(c => c.FolderPatterns), Pattern = PatternKind.PathSearch, DumpOmitsEmpty = true,
             },
+            L("camera_make_patterns", "Case-insensitive regexes (Python syntax) searched in the camera make (EXIF Make, Immich exifInfo.make); an asset without one never matches. Rules that use it make the asset walk ask for EXIF data.") with
+            {
+                Field = F<WorkflowConditionConfig>(c => c.CameraMakePatterns), Pattern = PatternKind.PathSearch, DumpOmitsEmpty = true,
+            },
+            L("camera_model_patterns", "Case-insensitive regexes (Python syntax) searched in the camera model (EXIF Model, Immich exifInfo.model); an asset without one never matches. Rules that use it make the asset walk ask for EXIF data.") with
+            {
+                Field = F<WorkflowConditionConfig>(c => c.CameraModelPatterns), Pattern = PatternKind.PathSearch, DumpOmitsEmpty = true,
+            },
             NB("favorite", "The asset is a favourite (true) or not (false).") with { Field = F<WorkflowConditionConfig>(c => c.Favorite) },
             NB("archived", "The asset is archived (true) or not (false).") with { Field = F<WorkflowConditionConfig>(c => c.Archived) },
             NB("in_duplicate_group", "The asset shares an Immich duplicate group with another asset of the run (true) or not (false).") with

@@ -119,6 +119,22 @@ public sealed class WorkflowFact
         return Array.Exists(patterns, p => p.IsMatch(folder));
     }
 
+    /// <summary>The camera make (<c>exifInfo.make</c>) matches one of <paramref name="patterns"/> (searched anywhere); an asset without one never does.</summary>
+    public static bool CameraMakeMatches(WorkflowFact fact, CompiledPattern[] patterns)
+    {
+        ArgumentNullException.ThrowIfNull(fact);
+        ArgumentNullException.ThrowIfNull(patterns);
+        return fact.Asset.CameraMake is { Length: > 0 } make && Array.Exists(patterns, p => p.IsMatch(make));
+    }
+
+    /// <summary>The camera model (<c>exifInfo.model</c>) matches one of <paramref name="patterns"/> (searched anywhere); an asset without one never does.</summary>
+    public static bool CameraModelMatches(WorkflowFact fact, CompiledPattern[] patterns)
+    {
+        ArgumentNullException.ThrowIfNull(fact);
+        ArgumentNullException.ThrowIfNull(patterns);
+        return fact.Asset.CameraModel is { Length: > 0 } model && Array.Exists(patterns, p => p.IsMatch(model));
+    }
+
     /// <summary>Whether the asset is archived (Immich 3's <c>visibility</c>, or the older <c>isArchived</c>).</summary>
     public static bool IsArchived(WorkflowFact fact)
     {
