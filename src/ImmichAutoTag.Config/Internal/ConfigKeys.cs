@@ -690,6 +690,13 @@ internal static class ConfigKeys
                   then:
                     add_to_albums: [Screenshots]
                     description: Created when missing
+                # iPhone pictures get a tag of their own (the camera as Immich read it from EXIF).
+                - name: iphone pictures
+                  when:
+                    camera_make_patterns: ['^apple$']
+                    camera_model_patterns: ['^iphone']
+                  then:
+                    add_tags: [autotag_workflow/camera/iphone]
                 # Anime pictures by series, from the booru match (needs the booru step).
                 - name: anime by series
                   priority: 10
