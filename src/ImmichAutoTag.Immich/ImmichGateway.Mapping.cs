@@ -41,6 +41,8 @@ public sealed partial class ImmichGateway
         LibraryId = dto.LibraryId,
         Checksum = dto.Checksum,
         UploadedAt = dto.CreatedAt,
+        CameraMake = dto.ExifInfo?.Make,
+        CameraModel = dto.ExifInfo?.Model,
     };
 
     private static AssetDetail MapDetail(Dto.AssetResponseDto dto) =>
@@ -128,6 +130,7 @@ public sealed partial class ImmichGateway
         Type = query.Type is { } type ? Map(type) : null,
         Visibility = query.Visibility is { } visibility ? Map(visibility) : null,
         WithDeleted = query.WithDeleted ? true : null,
+        WithExif = query.WithExif ? true : null,
     };
 
     private static Dto.BulkIdsDto Ids(IReadOnlyList<Guid> ids)

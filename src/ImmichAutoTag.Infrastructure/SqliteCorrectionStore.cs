@@ -50,27 +50,37 @@ public sealed class SqliteCorrectionStore(string databasePath) : ICorrectionStor
         return new CorrectionState(additions, corrections);
     }
 
+    /// <remarks>
+    /// Writes only the difference with what the file holds: rows no longer in <paramref name="state"/> are deleted, new
+    /// or changed rows written, equal rows left alone. A run that changes nothing (a rerun) then writes nothing, where
+    /// rewriting every row cost a large library tens of thousands of inserts per run (one per tag a step added).
+    /// </remarks>
     public async Task SaveAsync(string scope, CorrectionState state, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(state);
         await using var connection = await OpenAsync(ct).ConfigureAwait(false);
         await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(ct).ConfigureAwait(false);
-        foreach (var table in new[] { "tool_additions", "user_corrections" })
-        {
-            await using var delete = connection.CreateCommand();
-            delete.Transaction = transaction;
-            delete.CommandText = $"DELETE FROM {table} WHERE scope = $scope";
-            delete.Parameters.AddWithValue("$scope", scope);
-            await delete.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
-        }
-
-        // One prepared command per table, reused: a first run on a large library records an addition per asset.
-        await InsertAllAsync("tool_additions", state.Additions.Select(a => (a, (DateTimeOffset?)null))).ConfigureAwait(false);
-        await InsertAllAsync("user_corrections", state.Corrections.Select(c => (c.Addition, (DateTimeOffset?)c.RemovedAt))).ConfigureAwait(false);
+        await SyncAsync("tool_additions", state.Additions.Select(a => Row(a, null))).ConfigureAwait(false);
+        await SyncAsync("user_corrections", state.Corrections.Select(c => Row(c.Addition, c.RemovedAt))).ConfigureAwait(false);
         await transaction.CommitAsync(ct).ConfigureAwait(false);
 
-        async Task InsertAllAsync(string table, IEnumerable<(ToolAddition Addition, DateTimeOffset? RemovedAt)> rows)
+        async Task SyncAsync(string table, IEnumerable<StoredRow> rows)
         {
+            var stored = new Dictionary<(string Asset, string Kind, string Target), StoredRow>();
+            await using (var select = connection.CreateCommand())
+            {
+                select.Transaction = transaction;
+                select.CommandText = $"SELECT asset_id, kind, target, label, step, added_at, removed_at FROM {table} WHERE scope = $scope";
+                select.Parameters.AddWithValue("$scope", scope);
+                await using var reader = await select.ExecuteReaderAsync(ct).ConfigureAwait(false);
+                while (await reader.ReadAsync(ct).ConfigureAwait(false))
+                {
+                    var row = new StoredRow(reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetString(4), reader.GetString(5), reader.IsDBNull(6) ? null : reader.GetString(6));
+                    stored[row.Key] = row;
+                }
+            }
+
+            // One prepared command per kind of write, reused: a first run on a large library records an addition per asset.
             await using var insert = connection.CreateCommand();
             insert.Transaction = transaction;
             insert.CommandText = $"""
@@ -78,20 +88,61 @@ public sealed class SqliteCorrectionStore(string databasePath) : ICorrectionStor
                 VALUES ($scope, $asset, $kind, $target, $label, $step, $added, $removed)
                 """;
             var parameters = Columns.Select(name => insert.Parameters.Add(name, SqliteType.Text)).ToArray();
-            foreach (var (addition, removedAt) in rows)
+            foreach (var row in rows)
             {
+                if (stored.Remove(row.Key, out var old) && old == row)
+                {
+                    continue;
+                }
+
                 parameters[0].Value = scope;
-                parameters[1].Value = addition.AssetId.ToString("D");
-                parameters[2].Value = addition.Kind == AdditionKind.Album ? AlbumKind : TagKind;
-                parameters[3].Value = addition.Target;
-                parameters[4].Value = addition.Label;
-                parameters[5].Value = addition.Step;
-                parameters[6].Value = StateDatabase.Format(addition.AddedAt);
-                parameters[7].Value = removedAt is { } removed ? StateDatabase.Format(removed) : DBNull.Value;
+                parameters[1].Value = row.Asset;
+                parameters[2].Value = row.Kind;
+                parameters[3].Value = row.Target;
+                parameters[4].Value = row.Label;
+                parameters[5].Value = row.Step;
+                parameters[6].Value = row.Added;
+                parameters[7].Value = row.Removed is { } removed ? removed : DBNull.Value;
                 await insert.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+            }
+
+            if (stored.Count == 0)
+            {
+                return;
+            }
+
+            // What is left was stored and is no longer in the state.
+            await using var delete = connection.CreateCommand();
+            delete.Transaction = transaction;
+            delete.CommandText = $"DELETE FROM {table} WHERE scope = $scope AND asset_id = $asset AND kind = $kind AND target = $target";
+            var keys = KeyColumns.Select(name => delete.Parameters.Add(name, SqliteType.Text)).ToArray();
+            foreach (var (asset, kind, target) in stored.Keys)
+            {
+                keys[0].Value = scope;
+                keys[1].Value = asset;
+                keys[2].Value = kind;
+                keys[3].Value = target;
+                await delete.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
             }
         }
     }
+
+    /// <summary>A row as the file stores it (text columns), so a stored row and a state row compare equal when the file would not change.</summary>
+    private static StoredRow Row(ToolAddition a, DateTimeOffset? removedAt) => new(
+        a.AssetId.ToString("D"),
+        a.Kind == AdditionKind.Album ? AlbumKind : TagKind,
+        a.Target,
+        a.Label,
+        a.Step,
+        StateDatabase.Format(a.AddedAt),
+        removedAt is { } removed ? StateDatabase.Format(removed) : null);
+
+    private sealed record StoredRow(string Asset, string Kind, string Target, string Label, string Step, string Added, string? Removed)
+    {
+        public (string Asset, string Kind, string Target) Key => (Asset, Kind, Target);
+    }
+
+    private static readonly string[] KeyColumns = ["$scope", "$asset", "$kind", "$target"];
 
     private static readonly string[] Columns = ["$scope", "$asset", "$kind", "$target", "$label", "$step", "$added", "$removed"];
 

@@ -64,6 +64,18 @@ internal sealed class BenchLibrary
             .WithDuplicateGroups((int)Math.Round(assets * 0.01), 2)
             .WithPartnerAssets(partnerId, Math.Max(3, assets / 200))
             .Build();
+
+        // Four cameras and files without EXIF make/model, in turn: what a camera condition (--workflow-camera) reads.
+        (string Make, string Model)?[] cameras = [("Apple", "iPhone 13 Pro"), ("samsung", "SM-G991B"), ("SONY", "ILCE-7M3"), ("Canon", "Canon EOS R6"), null];
+        var index = 0;
+        foreach (var id in summary.AssetIds)
+        {
+            if (cameras[index++ % cameras.Length] is { } camera)
+            {
+                state.SetCamera(id, camera.Make, camera.Model);
+            }
+        }
+
         return new BenchLibrary(state, ownerId, partnerId, summary, seed);
     }
 

@@ -9,10 +9,11 @@ namespace ImmichAutoTag.Benchmarks;
 /// <param name="Keep">Keep the temporary folder with the CLI's run folders (logs, plans, reports) for inspection.</param>
 /// <param name="AllocationTypes">Print this many types with the most sampled allocation bytes per scenario (0: do not sample).</param>
 /// <param name="WorkflowRules">Generated workflow rules added to the config (0: none).</param>
-internal sealed record BenchOptions(int Assets, string? JsonPath, bool Check, int Seed, bool Verbose, bool Keep, int AllocationTypes = 0, int WorkflowRules = 0)
+/// <param name="WorkflowCamera">Add one more workflow rule with a camera make/model condition (the walk then asks for EXIF data).</param>
+internal sealed record BenchOptions(int Assets, string? JsonPath, bool Check, int Seed, bool Verbose, bool Keep, int AllocationTypes = 0, int WorkflowRules = 0, bool WorkflowCamera = false)
 {
     public const string Usage =
-        "usage: dotnet run -c Release --project tests/ImmichAutoTag.Benchmarks -- --assets N [--json FILE] [--check] [--seed S] [--keep] [--allocation-types N] [--workflow-rules N] [-v]";
+        "usage: dotnet run -c Release --project tests/ImmichAutoTag.Benchmarks -- --assets N [--json FILE] [--check] [--seed S] [--keep] [--allocation-types N] [--workflow-rules N] [--workflow-camera] [-v]";
 
     /// <summary>Rerun requests allowed above the floor before <c>--check</c> fails.</summary>
     public const int RerunSlack = 10;
@@ -21,7 +22,7 @@ internal sealed record BenchOptions(int Assets, string? JsonPath, bool Check, in
     {
         var assets = 1000;
         string? json = null;
-        bool check = false, verbose = false, keep = false;
+        bool check = false, verbose = false, keep = false, camera = false;
         var seed = 42;
         var allocationTypes = 0;
         var workflowRules = 0;
@@ -45,6 +46,9 @@ internal sealed record BenchOptions(int Assets, string? JsonPath, bool Check, in
                 case "--keep":
                     keep = true;
                     break;
+                case "--workflow-camera":
+                    camera = true;
+                    break;
                 case "-v" or "--verbose":
                     verbose = true;
                     break;
@@ -54,6 +58,6 @@ internal sealed record BenchOptions(int Assets, string? JsonPath, bool Check, in
             }
         }
 
-        return new BenchOptions(assets, json, check, seed, verbose, keep, allocationTypes, workflowRules);
+        return new BenchOptions(assets, json, check, seed, verbose, keep, allocationTypes, workflowRules, camera);
     }
 }

@@ -34,7 +34,7 @@ internal static class BenchRunner
             await output.WriteLineAsync(string.Create(inv,
                 $"Library: {options.Assets} assets, {fake.Ready.Albums} albums, built in {fake.Ready.BuildSeconds:F1} s (fake ready after {Stopwatch.GetElapsedTime(started).TotalSeconds:F1} s)"));
             var config = Path.Combine(root, "config.yaml");
-            await File.WriteAllTextAsync(config, Config(fake.Ready.Url, fake.Ready.ApiKey) + WorkflowRules(options.WorkflowRules), ct);
+            await File.WriteAllTextAsync(config, Config(fake.Ready.Url, fake.Ready.ApiKey) + WorkflowRules(options.WorkflowRules, options.WorkflowCamera), ct);
 
             var runs = new List<ScenarioResult>();
             foreach (var scenario in Scenarios)
@@ -117,7 +117,7 @@ internal static class BenchRunner
         var gen2Used = GC.CollectionCount(2) - gen2;
         var topTypes = sampler?.Stop(options.AllocationTypes);
 
-        if (options.WorkflowRules > 0 && RuleEngineMilliseconds(Path.Combine(root, "logs")) is { } engineMs)
+        if ((options.WorkflowRules > 0 || options.WorkflowCamera) && RuleEngineMilliseconds(Path.Combine(root, "logs")) is { } engineMs)
         {
             await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
                 $"{scenario.Name}: workflow rule engine {engineMs:0} ms CPU of the run's {cpuUsed.TotalMilliseconds:0} ms CPU ({engineMs / cpuUsed.TotalMilliseconds * 100:0.0} %)"));
@@ -213,10 +213,11 @@ internal static class BenchRunner
     /// <summary>
     /// <paramref name="count"/> generated workflow rules, cycling through the kinds of condition (file name, folder,
     /// album, media type, dates, classification, duplicates, favourite, nested any/not); each adds its own tag.
+    /// <paramref name="camera"/> adds one more rule on the camera make and model.
     /// </summary>
-    internal static string WorkflowRules(int count)
+    internal static string WorkflowRules(int count, bool camera = false)
     {
-        if (count == 0)
+        if (count == 0 && !camera)
         {
             return string.Empty;
         }
@@ -238,6 +239,11 @@ internal static class BenchRunner
         for (var i = 0; i < count; i++)
         {
             text.Append(CultureInfo.InvariantCulture, $"    - name: rule {i}\n      when: {conditions[i % conditions.Length]}\n      then: {{add_tags: [bench_workflow/rule_{i}]}}\n");
+        }
+
+        if (camera)
+        {
+            text.Append("    - name: phone camera\n      when: {camera_make_patterns: ['^apple$', '^samsung$'], camera_model_patterns: ['iphone|^sm-']}\n      then: {add_tags: [bench_workflow/phone]}\n");
         }
 
         return text.ToString();

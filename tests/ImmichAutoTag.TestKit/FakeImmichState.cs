@@ -326,6 +326,17 @@ public sealed partial class FakeImmichState
         }
     }
 
+    /// <summary>The camera that took the asset, as metadata extraction stores it (exifInfo.make and exifInfo.model; null: no such EXIF field).</summary>
+    public void SetCamera(Guid assetId, string? make, string? model)
+    {
+        lock (_gate)
+        {
+            var asset = RequireAsset(assetId);
+            asset.CameraMake = make;
+            asset.CameraModel = model;
+        }
+    }
+
     public Guid AddDuplicateGroup(IEnumerable<Guid> assetIds) => AddDuplicateGroupWithId(Guid.NewGuid(), assetIds);
 
     internal Guid AddDuplicateGroupWithId(Guid id, IEnumerable<Guid> assetIds)

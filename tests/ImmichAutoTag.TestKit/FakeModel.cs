@@ -101,6 +101,12 @@ public sealed class FakeAsset
     public string Checksum { get; internal set; } = "";
     public string? TimeZone { get; internal set; }
 
+    /// <summary>EXIF Make as Immich stores it (exifInfo.make); null when the file has none.</summary>
+    public string? CameraMake { get; internal set; }
+
+    /// <summary>EXIF Model as Immich stores it (exifInfo.model); null when the file has none.</summary>
+    public string? CameraModel { get; internal set; }
+
     /// <summary>Size of the original file in bytes (exifInfo.fileSizeInByte); counts towards the owner's quotaUsageInBytes.</summary>
     public long FileSizeInByte { get; internal set; }
 

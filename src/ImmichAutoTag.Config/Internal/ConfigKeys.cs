@@ -584,6 +584,14 @@ internal static class ConfigKeys
             {
                 Field = F<WorkflowConditionConfig>(c => c.FolderPatterns), Pattern = PatternKind.PathSearch, DumpOmitsEmpty = true,
             },
+            L("camera_make_patterns", "Case-insensitive regexes (Python syntax) searched in the camera make (EXIF Make, Immich exifInfo.make); an asset without one never matches. Rules that use it make the asset walk ask for EXIF data.") with
+            {
+                Field = F<WorkflowConditionConfig>(c => c.CameraMakePatterns), Pattern = PatternKind.PathSearch, DumpOmitsEmpty = true,
+            },
+            L("camera_model_patterns", "Case-insensitive regexes (Python syntax) searched in the camera model (EXIF Model, Immich exifInfo.model); an asset without one never matches. Rules that use it make the asset walk ask for EXIF data.") with
+            {
+                Field = F<WorkflowConditionConfig>(c => c.CameraModelPatterns), Pattern = PatternKind.PathSearch, DumpOmitsEmpty = true,
+            },
             NB("favorite", "The asset is a favourite (true) or not (false).") with { Field = F<WorkflowConditionConfig>(c => c.Favorite) },
             NB("archived", "The asset is archived (true) or not (false).") with { Field = F<WorkflowConditionConfig>(c => c.Archived) },
             NB("in_duplicate_group", "The asset shares an Immich duplicate group with another asset of the run (true) or not (false).") with
@@ -687,6 +695,13 @@ internal static class ConfigKeys
                   then:
                     add_to_albums: [Screenshots]
                     description: Created when missing
+                # iPhone pictures get a tag of their own (the camera as Immich read it from EXIF).
+                - name: iphone pictures
+                  when:
+                    camera_make_patterns: ['^apple$']
+                    camera_model_patterns: ['^iphone']
+                  then:
+                    add_tags: [autotag_workflow/camera/iphone]
                 # Anime pictures by series, from the booru match (needs the booru step).
                 - name: anime by series
                   priority: 10

@@ -77,6 +77,12 @@ public sealed record WorkflowConditionConfig
     /// <summary>Case-insensitive patterns searched in the folder part of <c>originalPath</c>.</summary>
     public IReadOnlyList<CompiledPattern> FolderPatterns { get; init; } = [];
 
+    /// <summary>Case-insensitive patterns searched in the camera make (Immich <c>exifInfo.make</c>); an asset without one never matches.</summary>
+    public IReadOnlyList<CompiledPattern> CameraMakePatterns { get; init; } = [];
+
+    /// <summary>Case-insensitive patterns searched in the camera model (Immich <c>exifInfo.model</c>); an asset without one never matches.</summary>
+    public IReadOnlyList<CompiledPattern> CameraModelPatterns { get; init; } = [];
+
     /// <summary>The asset's favourite flag is this (<c>isFavorite</c>).</summary>
     public bool? Favorite { get; init; }
 

@@ -56,6 +56,15 @@ public sealed record Asset(
     /// uploaded to Immich", unlike <see cref="FileCreatedAt"/>, the file's own date); null when not known.
     /// </summary>
     public DateTimeOffset? UploadedAt { get; init; }
+
+    /// <summary>
+    /// The camera make (Immich's <c>exifInfo.make</c>, from the file's EXIF Make); null when the file has none or the
+    /// search did not ask for EXIF data (<c>withExif</c>, see <see cref="Ports.AssetQuery.WithExif"/>).
+    /// </summary>
+    public string? CameraMake { get; init; }
+
+    /// <summary>The camera model (Immich's <c>exifInfo.model</c>, EXIF Model); null as for <see cref="CameraMake"/>.</summary>
+    public string? CameraModel { get; init; }
 }
 
 /// <summary>An asset with the tags attached to it directly (ancestors of those tags are not listed).</summary>

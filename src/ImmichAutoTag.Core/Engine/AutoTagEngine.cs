@@ -136,7 +136,7 @@ public sealed class AutoTagEngine(IImmichGateway gateway, TimeProvider time, ILo
         var recovered = await guard.RecoverAsync(ct);
 
         var snapshot = await new LibraryGatherer(gateway, logger)
-            .GatherAsync(reads.TagNames, reads.OwnedTagPaths, options.Progress, ct, reads.Owns, options.User);
+            .GatherAsync(reads.TagNames, reads.OwnedTagPaths, options.Progress, ct, reads.Owns, options.User, reads.Exif);
 
         // One call for every group; membership also comes with the search items, but only this lists groups whole.
         var duplicates = reads.Duplicates ? await ReadDuplicatesAsync(ct) : null;

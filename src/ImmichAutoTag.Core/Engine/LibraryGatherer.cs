@@ -33,19 +33,21 @@ public sealed class LibraryGatherer(IImmichGateway gateway, ILogger logger)
     /// <param name="ruleTagNames">Tag entries the rules look for: leaf names, and full paths where they contain '/'.</param>
     /// <param name="outputTagPaths">Full paths of the enabled output tags.</param>
     /// <param name="isOutputTag">Also relevant: output tags named by pattern (the per-duplicate-group families).</param>
+    /// <param name="withExif">Whether the walk asks for EXIF data (camera make and model); only when a step needs it, as it makes every page larger.</param>
     public async Task<LibrarySnapshot> GatherAsync(
         IReadOnlySet<string> ruleTagNames,
         IReadOnlyCollection<string> outputTagPaths,
         IProgress<EngineProgress>? progress,
         CancellationToken ct,
         Func<string, bool>? isOutputTag = null,
-        UserInfo? knownUser = null)
+        UserInfo? knownUser = null,
+        bool withExif = false)
     {
         ArgumentNullException.ThrowIfNull(ruleTagNames);
         ArgumentNullException.ThrowIfNull(outputTagPaths);
 
         var user = knownUser ?? await gateway.GetMyUserAsync(ct);
-        var (assets, unreadable) = await WalkAssetsAsync(progress, ct);
+        var (assets, unreadable) = await WalkAssetsAsync(withExif, progress, ct);
         var known = new HashSet<Guid>(assets.Count);
         foreach (var asset in assets)
         {
@@ -86,14 +88,14 @@ public sealed class LibraryGatherer(IImmichGateway gateway, ILogger logger)
         };
     }
 
-    private async Task<(List<Asset> Assets, List<UnreadableAsset> Unreadable)> WalkAssetsAsync(IProgress<EngineProgress>? progress, CancellationToken ct)
+    private async Task<(List<Asset> Assets, List<UnreadableAsset> Unreadable)> WalkAssetsAsync(bool withExif, IProgress<EngineProgress>? progress, CancellationToken ct)
     {
         var assets = new List<Asset>();
         var unreadable = new List<UnreadableAsset>();
 
         // Offset paging can repeat an asset whose date changed during the walk; keep the first copy.
         var seen = new HashSet<Guid>();
-        await foreach (var page in gateway.SearchAssetsAsync(AssetQuery.All with { PageSize = 1000 }, ct))
+        await foreach (var page in gateway.SearchAssetsAsync(AssetQuery.All with { PageSize = 1000, WithExif = withExif }, ct))
         {
             foreach (var asset in page)
             {

@@ -13,6 +13,12 @@ public sealed record AssetQuery
     public AssetVisibility? Visibility { get; init; }
     public bool WithDeleted { get; init; }
 
+    /// <summary>
+    /// Ask for each item's <c>exifInfo</c> (<c>withExif</c>), so <see cref="Domain.Asset.CameraMake"/> and
+    /// <see cref="Domain.Asset.CameraModel"/> are filled; it makes every item several hundred bytes larger.
+    /// </summary>
+    public bool WithExif { get; init; }
+
     /// <summary>1..1000; Immich's own default is 250, a full walk should use the maximum.</summary>
     public int PageSize { get; init; } = 1000;
 

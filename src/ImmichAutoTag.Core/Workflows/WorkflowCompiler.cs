@@ -16,6 +16,12 @@ namespace ImmichAutoTag.Core.Workflows;
 /// pattern over <see cref="WorkflowFact"/>, one alpha condition per key of the top-level <c>when</c> map (NRules shares
 /// equal conditions between rules), and an action that records the rule on the fact. The session factory is
 /// compiled once per run; <see cref="Fire"/> inserts the run's facts and fires.
+/// <para>
+/// The same condition expressions are also compiled into one plain delegate that says whether any rule could fire for
+/// a fact. Only those facts go into the NRules session: most assets of a large library match no rule, and NRules'
+/// working memory (alpha memories, tuples, activations) costs far more per fact than the delegate does. A fact left
+/// out is one for which no rule fires, so the outcome is the same.
+/// </para>
 /// </summary>
 public sealed class WorkflowCompiler
 {
@@ -24,11 +30,13 @@ public sealed class WorkflowCompiler
     private static readonly MethodInfo FireMethod = typeof(WorkflowFact).GetMethod(nameof(WorkflowFact.Fire))!; // non-null: a public method of ours
 
     private readonly ISessionFactory _factory;
+    private readonly Func<WorkflowFact, bool> _anyRuleHolds;
 
-    private WorkflowCompiler(ISessionFactory factory, IReadOnlyList<IRuleDefinition> definitions)
+    private WorkflowCompiler(ISessionFactory factory, IReadOnlyList<IRuleDefinition> definitions, Func<WorkflowFact, bool> anyRuleHolds)
     {
         _factory = factory;
         Definitions = definitions;
+        _anyRuleHolds = anyRuleHolds;
     }
 
     /// <summary>The NRules rule definitions, in <c>workflows.rules</c> order.</summary>
@@ -46,16 +54,43 @@ public sealed class WorkflowCompiler
         }
 
         var factory = new RuleCompiler().Compile(definitions);
-        return new WorkflowCompiler(factory, definitions);
+        return new WorkflowCompiler(factory, definitions, AnyRuleHolds(config));
     }
 
-    /// <summary>Inserts <paramref name="facts"/> into a new session and fires every rule whose condition holds.</summary>
-    public void Fire(IReadOnlyCollection<WorkflowFact> facts, CancellationToken ct)
+    /// <summary>
+    /// Inserts those of <paramref name="facts"/> some rule's condition holds for into a new session and fires every
+    /// rule whose condition holds.
+    /// </summary>
+    /// <returns>How many facts went into the session.</returns>
+    public int Fire(IReadOnlyCollection<WorkflowFact> facts, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(facts);
+        var candidates = new List<WorkflowFact>();
+        foreach (var fact in facts)
+        {
+            if (_anyRuleHolds(fact))
+            {
+                candidates.Add(fact);
+            }
+        }
+
+        if (candidates.Count == 0)
+        {
+            return 0;
+        }
+
         var session = _factory.CreateSession();
-        session.InsertAll(facts);
+        session.InsertAll(candidates);
         session.Fire(ct);
+        return candidates.Count;
+    }
+
+    /// <summary>Whether some rule's whole condition holds for <paramref name="fact"/> (OR over the rules of the AND of each rule's conditions).</summary>
+    private static Func<WorkflowFact, bool> AnyRuleHolds(WorkflowsConfig config)
+    {
+        var fact = Expression.Parameter(typeof(WorkflowFact), FactName);
+        var body = Or(config.Rules.Select(r => And(Conditions(r.When, fact))));
+        return Expression.Lambda<Func<WorkflowFact, bool>>(body, fact).Compile();
     }
 
     private static IRuleDefinition Build(WorkflowRuleConfig rule, int index)
@@ -116,6 +151,16 @@ public sealed class WorkflowCompiler
         if (c.FolderPatterns.Count > 0)
         {
             list.Add(Call(nameof(WorkflowFact.FolderMatches), f, Expression.Constant(c.FolderPatterns.ToArray())));
+        }
+
+        if (c.CameraMakePatterns.Count > 0)
+        {
+            list.Add(Call(nameof(WorkflowFact.CameraMakeMatches), f, Expression.Constant(c.CameraMakePatterns.ToArray())));
+        }
+
+        if (c.CameraModelPatterns.Count > 0)
+        {
+            list.Add(Call(nameof(WorkflowFact.CameraModelMatches), f, Expression.Constant(c.CameraModelPatterns.ToArray())));
         }
 
         if (c.Favorite is { } favorite)

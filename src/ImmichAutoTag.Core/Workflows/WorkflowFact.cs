@@ -15,6 +15,7 @@ namespace ImmichAutoTag.Core.Workflows;
 public sealed class WorkflowFact
 {
     private List<int>? _fired;
+    private string? _folder;
 
     /// <param name="asset">The asset as the search returned it.</param>
     /// <param name="albums">Its albums (the tool's temporary albums included).</param>
@@ -35,6 +36,22 @@ public sealed class WorkflowFact
     public IReadOnlyList<Album> Albums { get; }
 
     public IReadOnlyList<Tag> Tags { get; }
+
+    /// <summary>The folder part of <c>originalPath</c> (up to the last '/' or '\\'), cut once per fact: several rules may test it.</summary>
+    public string Folder
+    {
+        get
+        {
+            if (_folder is null)
+            {
+                var path = Asset.OriginalPath;
+                var cut = Math.Max(path.LastIndexOf('/'), path.LastIndexOf('\\'));
+                _folder = cut < 0 ? string.Empty : path[..cut];
+            }
+
+            return _folder;
+        }
+    }
 
     /// <summary>The local capture day (Immich's <c>localDateTime</c>).</summary>
     public DateOnly LocalDay { get; }
@@ -67,14 +84,13 @@ public sealed class WorkflowFact
     {
         ArgumentNullException.ThrowIfNull(fact);
         ArgumentNullException.ThrowIfNull(patterns);
-        foreach (var album in fact.Albums)
+        // Indexed loops: a foreach over the IReadOnlyList would allocate an enumerator per asset and rule.
+        var albums = fact.Albums;
+        for (var i = 0; i < albums.Count; i++)
         {
-            foreach (var p in patterns)
+            if (AnyMatch(patterns, albums[i].Name))
             {
-                if (p.IsMatch(album.Name))
-                {
-                    return true;
-                }
+                return true;
             }
         }
 
@@ -86,8 +102,10 @@ public sealed class WorkflowFact
     {
         ArgumentNullException.ThrowIfNull(fact);
         ArgumentNullException.ThrowIfNull(entries);
-        foreach (var tag in fact.Tags)
+        var tags = fact.Tags;
+        for (var i = 0; i < tags.Count; i++)
         {
+            var tag = tags[i];
             foreach (var e in entries)
             {
                 if (RuleClassifier.TagEntryMatches(e, tag))
@@ -105,7 +123,7 @@ public sealed class WorkflowFact
     {
         ArgumentNullException.ThrowIfNull(fact);
         ArgumentNullException.ThrowIfNull(patterns);
-        return Array.Exists(patterns, p => p.IsMatch(fact.Asset.OriginalFileName));
+        return AnyMatch(patterns, fact.Asset.OriginalFileName);
     }
 
     /// <summary>The folder part of the original path matches one of <paramref name="patterns"/> (searched anywhere).</summary>
@@ -113,10 +131,37 @@ public sealed class WorkflowFact
     {
         ArgumentNullException.ThrowIfNull(fact);
         ArgumentNullException.ThrowIfNull(patterns);
-        var path = fact.Asset.OriginalPath;
-        var cut = Math.Max(path.LastIndexOf('/'), path.LastIndexOf('\\'));
-        var folder = cut < 0 ? string.Empty : path[..cut];
-        return Array.Exists(patterns, p => p.IsMatch(folder));
+        return AnyMatch(patterns, fact.Folder);
+    }
+
+    /// <summary>Whether one of <paramref name="patterns"/> matches <paramref name="text"/>; a loop, not a lambda: the rules call it for every asset.</summary>
+    private static bool AnyMatch(CompiledPattern[] patterns, string text)
+    {
+        foreach (var p in patterns)
+        {
+            if (p.IsMatch(text))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>The camera make (<c>exifInfo.make</c>) matches one of <paramref name="patterns"/> (searched anywhere); an asset without one never does.</summary>
+    public static bool CameraMakeMatches(WorkflowFact fact, CompiledPattern[] patterns)
+    {
+        ArgumentNullException.ThrowIfNull(fact);
+        ArgumentNullException.ThrowIfNull(patterns);
+        return fact.Asset.CameraMake is { Length: > 0 } make && AnyMatch(patterns, make);
+    }
+
+    /// <summary>The camera model (<c>exifInfo.model</c>) matches one of <paramref name="patterns"/> (searched anywhere); an asset without one never does.</summary>
+    public static bool CameraModelMatches(WorkflowFact fact, CompiledPattern[] patterns)
+    {
+        ArgumentNullException.ThrowIfNull(fact);
+        ArgumentNullException.ThrowIfNull(patterns);
+        return fact.Asset.CameraModel is { Length: > 0 } model && AnyMatch(patterns, model);
     }
 
     /// <summary>Whether the asset is archived (Immich 3's <c>visibility</c>, or the older <c>isArchived</c>).</summary>

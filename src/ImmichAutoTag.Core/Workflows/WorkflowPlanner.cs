@@ -28,7 +28,11 @@ public sealed record WorkflowInputs(
 /// The process's CPU time (user and kernel, every thread) while the step ran: on a busy machine the wall clock
 /// counts other processes' turns, this does not. Nothing else of the run works while the step plans.
 /// </param>
-public sealed record WorkflowOutcome(StepPlan Plan, int Facts, int Fired, TimeSpan Compile, TimeSpan Engine, TimeSpan Total, TimeSpan Cpu = default);
+public sealed record WorkflowOutcome(StepPlan Plan, int Facts, int Fired, TimeSpan Compile, TimeSpan Engine, TimeSpan Total, TimeSpan Cpu = default)
+{
+    /// <summary>Facts inserted into the NRules session: those some rule's condition holds for (the others cannot fire a rule).</summary>
+    public int Inserted { get; init; }
+}
 
 /// <summary>
 /// Plans the workflow rules' actions. The rules are compiled into NRules (<see cref="WorkflowCompiler"/>) and fired
@@ -52,6 +56,10 @@ public sealed class WorkflowPlanner
     private readonly WorkflowsConfig _config;
     private readonly HashSet<string> _owned;
     private readonly ChangeReason[] _reasons;
+    private readonly Comparison<int> _byPriority;
+
+    // Compiled on the first plan and kept: a daemon plans with the same rules run after run.
+    private WorkflowCompiler? _compiled;
     private static readonly ChangeReason NoLongerWanted = new(StepName, "no workflow rule adds it any more");
 
     public WorkflowPlanner(WorkflowsConfig config)
@@ -60,6 +68,7 @@ public sealed class WorkflowPlanner
         _config = config;
         _owned = OwnedTags(config).ToHashSet(StringComparer.Ordinal);
         _reasons = config.Rules.Select(r => new ChangeReason(StepName, $"rule '{r.Name}'")).ToArray();
+        _byPriority = (a, b) => _config.Rules[b].Priority != _config.Rules[a].Priority ? _config.Rules[b].Priority.CompareTo(_config.Rules[a].Priority) : a.CompareTo(b);
     }
 
     /// <summary>Full paths of the tags the workflows add (and therefore own), in file order.</summary>
@@ -91,6 +100,17 @@ public sealed class WorkflowPlanner
         }
     }
 
+    /// <summary>Whether some enabled rule looks at the camera make or model, so the asset walk must ask for EXIF data.</summary>
+    public static bool NeedsExif(WorkflowsConfig config)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        return config.Enabled && config.Rules.Any(r => UsesCamera(r.When));
+
+        static bool UsesCamera(WorkflowConditionConfig c) =>
+            c.CameraMakePatterns.Count > 0 || c.CameraModelPatterns.Count > 0
+            || c.All.Any(UsesCamera) || c.Any.Any(UsesCamera) || (c.Not is { } n && UsesCamera(n));
+    }
+
     /// <summary>A tag as the workflows write it: its full path without leading or trailing '/'.</summary>
     public static string TagPath(string entry)
     {
@@ -115,12 +135,12 @@ public sealed class WorkflowPlanner
         }
 
         var compile = Stopwatch.StartNew();
-        var compiled = WorkflowCompiler.Compile(_config);
+        var compiled = _compiled ??= WorkflowCompiler.Compile(_config);
         compile.Stop();
 
         var facts = Facts(snapshot, inputs);
         var engine = Stopwatch.StartNew();
-        compiled.Fire(facts, ct);
+        var inserted = compiled.Fire(facts, ct);
         engine.Stop();
 
         var changes = new List<PlannedChange>();
@@ -134,7 +154,11 @@ public sealed class WorkflowPlanner
             fired += fact.Fired.Count;
             order.Clear();
             order.AddRange(fact.Fired);
-            order.Sort((a, b) => _config.Rules[b].Priority != _config.Rules[a].Priority ? _config.Rules[b].Priority.CompareTo(_config.Rules[a].Priority) : a.CompareTo(b));
+            if (order.Count > 1)
+            {
+                order.Sort(_byPriority);
+            }
+
             tags.Decide(fact.Asset.Id, order);
             if (order.Count == 0)
             {
@@ -157,7 +181,10 @@ public sealed class WorkflowPlanner
 
         PlanAlbums(snapshot, planned, albumWishes, changes, notes);
         total.Stop();
-        return new WorkflowOutcome(new StepPlan(changes, notes) { OwnedTags = _owned.Count > 0 ? tags : null }, facts.Count, fired, compile.Elapsed, engine.Elapsed, total.Elapsed, Environment.CpuUsage.TotalTime - cpu);
+        return new WorkflowOutcome(new StepPlan(changes, notes) { OwnedTags = _owned.Count > 0 ? tags : null }, facts.Count, fired, compile.Elapsed, engine.Elapsed, total.Elapsed, Environment.CpuUsage.TotalTime - cpu)
+        {
+            Inserted = inserted,
+        };
     }
 
     /// <summary>One fact per asset with a verdict this run (the assets the run may change).</summary>
@@ -201,9 +228,41 @@ public sealed class WorkflowPlanner
     private sealed class WorkflowTags(WorkflowPlanner planner, int capacity) : OwnedTagPlan(StepName)
     {
         // Null value: tested, no rule decided a tag (most assets of a rerun): nothing allocated for them.
-        private readonly Dictionary<Guid, Dictionary<string, (bool Add, int Rule)>?> _decided = new(capacity);
+        private readonly Dictionary<Guid, Decision?> _decided = new(capacity);
+
+        // Assets whose fired rules are the same set get the same decision: built once per set (a bit per rule), not per asset.
+        private readonly Dictionary<ulong, Decision?> _bySet = [];
 
         public void Decide(Guid assetId, List<int> order)
+        {
+            if (order.Count == 0)
+            {
+                _decided[assetId] = null;
+                return;
+            }
+
+            if (planner._config.Rules.Count > 64)
+            {
+                _decided[assetId] = Build(order);
+                return;
+            }
+
+            var set = 0UL;
+            foreach (var index in order)
+            {
+                set |= 1UL << index;
+            }
+
+            if (!_bySet.TryGetValue(set, out var decision))
+            {
+                decision = Build(order);
+                _bySet[set] = decision;
+            }
+
+            _decided[assetId] = decision;
+        }
+
+        private Decision? Build(List<int> order)
         {
             Dictionary<string, (bool Add, int Rule)>? decided = null;
             foreach (var index in order)
@@ -220,7 +279,7 @@ public sealed class WorkflowPlanner
                 }
             }
 
-            _decided[assetId] = decided;
+            return decided is null ? null : new Decision(decided, decided.Where(d => d.Value.Add).Select(d => d.Key).ToList());
         }
 
         public override bool Owns(string path) => planner._owned.Contains(path);
@@ -232,31 +291,52 @@ public sealed class WorkflowPlanner
                 return null;
             }
 
-            return decided is null ? [] : decided.Where(d => d.Value.Add).Select(d => d.Key).ToList();
+            return decided is null ? [] : decided.Desired;
         }
 
         public override ChangeReason ReasonFor(Guid assetId, string path) =>
-            _decided.TryGetValue(assetId, out var decided) && decided is not null && decided.TryGetValue(path, out var d)
+            _decided.TryGetValue(assetId, out var decided) && decided is not null && decided.Tags.TryGetValue(path, out var d)
                 ? planner._reasons[d.Rule]
                 : NoLongerWanted;
     }
 
+    /// <summary>The workflow tags one set of fired rules decides (path → add or remove, deciding rule) and the paths it adds.</summary>
+    private sealed record Decision(Dictionary<string, (bool Add, int Rule)> Tags, IReadOnlyCollection<string> Desired);
+
     private void PlanFlags(WorkflowFact fact, List<int> order, List<PlannedChange> changes)
     {
-        var asset = fact.Asset;
-        if (_config.AllowFavorite && order.Select(i => (Rule: i, Value: _config.Rules[i].Then.Favorite)).FirstOrDefault(x => x.Value is not null) is { Value: { } favorite } f
-            && asset.IsFavorite != favorite)
+        if (!_config.AllowFavorite && !_config.AllowArchive)
         {
-            changes.Add(new SetFavorite(asset.Id, favorite, _reasons[f.Rule]));
+            return;
+        }
+
+        var asset = fact.Asset;
+        if (_config.AllowFavorite && First(order, r => r.Then.Favorite) is ({ } favorite, var byRule) && asset.IsFavorite != favorite)
+        {
+            changes.Add(new SetFavorite(asset.Id, favorite, _reasons[byRule]));
         }
 
         // Hidden and locked assets are never moved: their visibility is not the timeline/archive choice.
         if (_config.AllowArchive && asset.Visibility is AssetVisibility.Timeline or AssetVisibility.Archive
-            && order.Select(i => (Rule: i, Value: _config.Rules[i].Then.Archive)).FirstOrDefault(x => x.Value is not null) is { Value: { } archive } a
+            && First(order, r => r.Then.Archive) is ({ } archive, var archiveRule)
             && WorkflowFact.IsArchived(fact) != archive)
         {
-            changes.Add(new SetArchived(asset.Id, archive, _reasons[a.Rule]));
+            changes.Add(new SetArchived(asset.Id, archive, _reasons[archiveRule]));
         }
+    }
+
+    /// <summary>The first rule in <paramref name="order"/> that sets the flag <paramref name="flag"/> reads, and its index; (null, -1) when none does.</summary>
+    private (bool? Value, int Rule) First(List<int> order, Func<WorkflowRuleConfig, bool?> flag)
+    {
+        foreach (var index in order)
+        {
+            if (flag(_config.Rules[index]) is { } value)
+            {
+                return (value, index);
+            }
+        }
+
+        return (null, -1);
     }
 
     private void PlanAlbums(

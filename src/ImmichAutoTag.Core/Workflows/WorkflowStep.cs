@@ -28,6 +28,7 @@ public sealed class WorkflowStep : IFeatureStep
             TagNames = WorkflowPlanner.ConditionTags(config),
             OwnedTagPaths = owned,
             OwnsTag = ownedSet.Contains,
+            Exif = WorkflowPlanner.NeedsExif(config),
         };
     }
 

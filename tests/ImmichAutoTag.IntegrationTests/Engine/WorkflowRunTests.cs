@@ -65,6 +65,7 @@ public sealed class WorkflowRunTests() : FeatureRunTestBase(Rules, SecondPlanIsE
         runs.Plan.Should().NotContain($"+ autotag_workflow/review | {Link(shot)}", "the higher-priority rule removes the review tag");
         runs.Plan.Should().NotContain($"| {Link(dated)} | IMG_2.jpg | workflows", "a classified asset matches none of the rules");
         runs.Plan.Should().Contain("# Workflows: 4 asset(s) tested");
+        runs.FirstRequests.Where(r => r.OperationId == "searchAssets").Should().OnlyContain(r => r.Body == null || !r.Body.Contains("withExif", StringComparison.Ordinal), "no rule names the camera, so the walk asks for no EXIF data");
 
         HasTag(meme, "autotag_workflow/archived_meme").Should().BeTrue();
         Server.State.Assets.Single(a => a.Id == meme).Visibility.Should().Be("archive");
@@ -78,6 +79,37 @@ public sealed class WorkflowRunTests() : FeatureRunTestBase(Rules, SecondPlanIsE
         byRule.Should().Contain(c => c.GetProperty("kind").GetString() == "UPDATE_ASSET_VISIBILITY" && c.GetProperty("reason").GetString() == "rule 'memes out of the timeline'");
         byRule.Should().Contain(c => c.GetProperty("kind").GetString() == "UPDATE_ASSET_FAVORITE" && c.GetProperty("reason").GetString() == "rule 'unclassified review'");
         byRule.Should().Contain(c => c.GetProperty("kind").GetString() == "ADD_TAG_TO_ASSET" && c.GetProperty("tag").GetString() == "autotag_workflow/review");
+    }
+
+    [Fact]
+    public async Task The_camera_example_of_the_docs_page_reads_the_exif_data_the_walk_asks_for_and_converges()
+    {
+        var phone = Asset("IMG_1.jpg");
+        Server.State.SetCamera(phone, "Apple", "iPhone 13 Pro");
+        var tablet = Asset("IMG_2.jpg");
+        Server.State.SetCamera(tablet, "Apple", "iPad Air (5th generation)");
+        var sony = Asset("DSC_3.jpg");
+        Server.State.SetCamera(sony, "SONY", "ILCE-7M3");
+        var scan = Asset("scan.jpg");
+
+        var (yaml, _) = DocsExample("Pictures by camera");
+        var runs = await RunThriceAsync(Config(yaml[yaml.IndexOf("workflows:", StringComparison.Ordinal)..]), afterDryRun: () => HasTag(phone, "autotag_workflow/camera/iphone").Should().BeFalse("a dry run changes nothing"));
+
+        runs.Plan.Should().Contain($"+ autotag_workflow/camera/iphone | {Link(phone)} | IMG_1.jpg | workflows: rule 'iphone pictures'");
+        runs.Plan.Should().Contain($"+ autotag_workflow/camera/mirrorless | {Link(sony)} | DSC_3.jpg | workflows: rule 'mirrorless'");
+        runs.Plan.Should().Contain("create album iPhone | rule 'iphone pictures' | 1 asset(s)");
+        runs.Plan.Should().NotContain($"| {Link(tablet)} | IMG_2.jpg | workflows", "an iPad is made by Apple but is no iPhone");
+        runs.Plan.Should().NotContain($"| {Link(scan)} | scan.jpg | workflows", "an asset without EXIF make or model matches no camera condition");
+
+        HasTag(phone, "autotag_workflow/camera/iphone").Should().BeTrue();
+        HasTag(sony, "autotag_workflow/camera/mirrorless").Should().BeTrue();
+        HasTag(tablet, "autotag_workflow/camera/iphone").Should().BeFalse();
+        Server.State.AlbumAssetIds(Server.State.Albums.Single(a => a.Name == "iPhone").Id).Should().BeEquivalentTo([phone]);
+
+        var searches = runs.FirstRequests.Where(r => r.OperationId == "searchAssets").ToList();
+        var walk = searches.Where(r => r.Body is { } b && !b.Contains("tagIds", StringComparison.Ordinal) && !b.Contains("albumIds", StringComparison.Ordinal)).ToList();
+        walk.Should().NotBeEmpty().And.OnlyContain(r => r.Body!.Contains("\"withExif\":true", StringComparison.Ordinal), "the walk asks for EXIF data because a rule names the camera");
+        searches.Except(walk).Should().OnlyContain(r => !r.Body!.Contains("withExif", StringComparison.Ordinal), "membership searches read ids only and need no EXIF data");
     }
 
     [Fact]

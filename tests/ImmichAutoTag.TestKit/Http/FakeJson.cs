@@ -113,7 +113,19 @@ internal static class FakeJson
         w.WriteNumber("exifImageWidth", 4032);
         w.WriteNumber("exifImageHeight", 3024);
         w.WriteNumber("fileSizeInByte", a.FileSizeInByte);
-        foreach (var name in (string[])["make", "model", "lensModel", "city", "state", "country", "orientation", "projectionType", "exposureTime"])
+        foreach (var (name, value) in (ReadOnlySpan<(string, string?)>)[("make", a.CameraMake), ("model", a.CameraModel)])
+        {
+            if (value is null)
+            {
+                w.WriteNull(name);
+            }
+            else
+            {
+                w.WriteString(name, value);
+            }
+        }
+
+        foreach (var name in (string[])["lensModel", "city", "state", "country", "orientation", "projectionType", "exposureTime"])
         {
             w.WriteNull(name);
         }

@@ -31,6 +31,8 @@ public sealed class WorkflowConfigTests
                           - file_name_patterns: ['^IMG']
                           - not: {media_types: [video]}
                     taken_from: '2020-01-01'
+                    camera_make_patterns: ['^apple$']
+                    camera_model_patterns: ['iphone 1[0-5]']
                     classification: [unclassified, conflict]
                     booru: {ratings: [e], min_similarity: 70}
                   then:
@@ -52,6 +54,8 @@ public sealed class WorkflowConfigTests
         rule.When.Booru!.Ratings.Should().Equal("e");
         rule.When.Booru.MinSimilarity.Should().Be(70);
         rule.When.Favorite.Should().BeNull("a condition key left out does not apply");
+        rule.When.CameraMakePatterns.Should().ContainSingle().Which.IsMatch("Apple").Should().BeTrue("the patterns are case-insensitive");
+        rule.When.CameraModelPatterns.Should().ContainSingle().Which.IsMatch("iPhone 13 Pro").Should().BeTrue("the pattern is searched anywhere");
         rule.Then.AddTags.Should().Equal("wf/funny");
         rule.Then.AddToAlbums.Should().Equal("Memes");
         rule.Then.Archive.Should().BeTrue();
@@ -65,6 +69,7 @@ public sealed class WorkflowConfigTests
     [InlineData("        any:\n          - not:\n              booru: {ratings: [nsfw]}\n", 12, "unknown booru rating 'nsfw'")]
     [InlineData("        booru: {verdicts: [accepted, reveiw]}\n", 10, "unknown booru verdict 'reveiw'")]
     [InlineData("        album_name_patterns: ['(unclosed']\n", 10, "invalid regex")]
+    [InlineData("        camera_make_patterns: [apple]\n        camera_model_patterns: ['iphone[']\n", 11, "invalid regex")]
     [InlineData("        colour: red\n", 10, "unknown key 'colour'")]
     public void A_bad_condition_is_an_error_at_its_position(string condition, int line, string message)
     {

@@ -342,4 +342,100 @@ public sealed class WorkflowPlannerTests
         rule.LeftHandSide.ChildElements.Should().ContainSingle().Which.Should().BeOfType<NRules.RuleModel.PatternElement>()
             .Which.Expressions.Should().HaveCount(2, "each key of the condition map is its own alpha condition");
     }
+
+    [Fact]
+    public void Camera_make_and_model_patterns_match_the_exif_fields_case_insensitively_and_an_asset_without_them_never_matches()
+    {
+        var lib = new Library();
+        var iphone = lib.Add(NewAsset("IMG_1.jpg") with { CameraMake = "Apple", CameraModel = "iPhone 13 Pro" });
+        lib.Add(NewAsset("IMG_2.jpg") with { CameraMake = "Apple", CameraModel = "iPad Air" });
+        lib.Add(NewAsset("DSC_3.jpg") with { CameraMake = "SONY", CameraModel = "ILCE-7M3" });
+        lib.Add(NewAsset("scan.jpg"));
+        var config = Rules("""
+            workflows:
+              rules:
+                - name: phones
+                  when: {camera_make_patterns: ['^apple$'], camera_model_patterns: ['iphone']}
+                  then: {add_tags: [camera/phone]}
+                - name: not sony
+                  when: {not: {camera_make_patterns: ['sony']}}
+                  then: {add_tags: [camera/other]}
+            """);
+
+        WorkflowPlanner.NeedsExif(config).Should().BeTrue("a rule names the camera");
+        var changes = lib.Changes(lib.Plan(config)).OfType<AddTag>().ToList();
+
+        changes.Where(c => c.TagPath == "camera/phone").Select(c => c.AssetId).Should().Equal(iphone.Id);
+        changes.Where(c => c.TagPath == "camera/other").Should().HaveCount(3, "the iPhone, the iPad and the scan without EXIF are not made by Sony");
+    }
+
+    [Fact]
+    public void Rules_without_camera_conditions_do_not_ask_for_exif_data()
+    {
+        var config = Rules("workflows:\n  rules:\n    - name: memes\n      when: {any: [{tags: [meme]}, {not: {media_types: [video]}}]}\n      then: {add_tags: [wf/x]}\n");
+
+        WorkflowPlanner.NeedsExif(config).Should().BeFalse();
+        new WorkflowStep(config).Reads.Exif.Should().BeFalse();
+        WorkflowPlanner.NeedsExif(Rules("workflows:\n  rules:\n    - name: c\n      when: {all: [{any: [{camera_model_patterns: [x]}]}]}\n      then: {add_tags: [wf/x]}\n"))
+            .Should().BeTrue("a nested camera condition needs EXIF data too");
+    }
+
+    [Fact]
+    public void Assets_no_rule_holds_for_stay_out_of_the_rule_session_and_lose_their_stale_workflow_tags()
+    {
+        var lib = new Library();
+        var owned = new Tag(Guid.NewGuid(), "funny", "wf/funny", null);
+        lib.Tags.Add(owned);
+        var memes = Enumerable.Range(0, 3).Select(_ => lib.Add(NewAsset(), tags: [Meme])).ToList();
+        var stale = lib.Add(NewAsset(), tags: [owned]);
+        for (var i = 0; i < 20; i++)
+        {
+            lib.Add(NewAsset($"IMG_{i}.jpg"));
+        }
+
+        var config = Rules("workflows:\n  rules:\n    - name: memes\n      when: {tags: [meme]}\n      then: {add_tags: [wf/funny]}\n    - name: favourites\n      when: {favorite: true}\n      then: {add_tags: [wf/fav]}\n");
+
+        var outcome = lib.Plan(config);
+
+        outcome.Facts.Should().Be(24, "every asset the run may change is tested");
+        outcome.Inserted.Should().Be(3, "only the memes satisfy a rule, so only they go into the NRules session");
+        outcome.Fired.Should().Be(3);
+        var changes = lib.Changes(outcome);
+        changes.OfType<AddTag>().Select(c => c.AssetId).Should().BeEquivalentTo(memes.Select(m => m.Id));
+        changes.OfType<AddTag>().Should().OnlyContain(c => c.Reason == new ChangeReason("workflows", "rule 'memes'"));
+        changes.OfType<RemoveTag>().Should().ContainSingle().Which.AssetId.Should().Be(stale.Id);
+    }
+
+    [Fact]
+    public void Assets_with_the_same_fired_rules_get_equal_decisions_and_a_plan_made_twice_is_the_same()
+    {
+        var lib = new Library();
+        var both = Enumerable.Range(0, 4).Select(i => lib.Add(NewAsset($"IMG_{i}.jpg", favorite: true), tags: [Meme])).ToList();
+        var memeOnly = lib.Add(NewAsset("IMG_9.jpg"), tags: [Meme]);
+        var config = Rules("""
+            workflows:
+              rules:
+                - name: memes
+                  when: {tags: [meme]}
+                  then: {add_tags: [wf/a], remove_tags: [wf/b]}
+                - name: favourites
+                  priority: 2
+                  when: {favorite: true}
+                  then: {add_tags: [wf/b]}
+            """);
+        var planner = new WorkflowPlanner(config);
+
+        List<PlannedChange> Plan() => lib.Changes(planner.Plan(lib.Snapshot(), new WorkflowInputs(lib.Statuses), ChangeList.Empty, CancellationToken.None));
+        var first = Plan();
+        var second = Plan();
+
+        second.Should().BeEquivalentTo(first, "the compiled rules are reused and give the same plan");
+        foreach (var asset in both)
+        {
+            first.OfType<AddTag>().Where(c => c.AssetId == asset.Id).Select(c => (c.TagPath, c.Reason.Text)).Should().BeEquivalentTo(
+                [("wf/a", "rule 'memes'"), ("wf/b", "rule 'favourites'")], "the higher-priority rule adds wf/b, which the other would remove");
+        }
+
+        first.OfType<AddTag>().Where(c => c.AssetId == memeOnly.Id).Select(c => c.TagPath).Should().Equal("wf/a");
+    }
 }

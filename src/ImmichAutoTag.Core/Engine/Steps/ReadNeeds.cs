@@ -29,6 +29,12 @@ public sealed record ReadNeeds
     /// <summary>Asset thumbnails (GET /assets/{id}/thumbnail, needs <c>asset.view</c>), for assets not yet embedded.</summary>
     public bool Thumbnails { get; init; }
 
+    /// <summary>
+    /// EXIF data of every asset (the walk's <c>withExif</c>: camera make and model); it makes each page of the walk
+    /// larger, so only a step whose config needs it asks.
+    /// </summary>
+    public bool Exif { get; init; }
+
     /// <summary>Whether a tag path is owned by any step of the union.</summary>
     public bool Owns(string path) => OwnsTag?.Invoke(path) ?? false;
 
@@ -46,6 +52,7 @@ public sealed record ReadNeeds
             Duplicates = all.Exists(n => n.Duplicates),
             Users = all.Exists(n => n.Users),
             Thumbnails = all.Exists(n => n.Thumbnails),
+            Exif = all.Exists(n => n.Exif),
         };
     }
 }
