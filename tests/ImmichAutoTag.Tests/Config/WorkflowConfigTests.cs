@@ -112,8 +112,8 @@ public sealed class WorkflowConfigTests
         var result = Load(Minimal + "\nworkflows:\n  allow_favorite: true\n  allow_archive: true\n  rules:\n    - name: a\n      when: {tags: [meme], archived: false, favorite: false}\n      then: {add_tags: [wf/y], archive: true, favorite: true}\n    - name: b\n      when: {tags: [meme], archived: true}\n      then: {add_tags: [wf/z], archive: true}\n");
 
         result.Errors.Should().BeEmpty();
-        result.Warnings.Select(w => (w.Line, w.KeyPath.Split('.')[^1])).Should().BeEquivalentTo(new[] { (12, "archive"), (12, "favorite") });
-        result.Warnings.Should().OnlyContain(w => w.Message.Contains("takes its tags back", StringComparison.Ordinal));
+        result.Warnings.Where(w => w.Message.Contains("takes its tags back", StringComparison.Ordinal))
+            .Select(w => (w.Line, w.KeyPath.Split('.')[^1])).Should().BeEquivalentTo(new[] { (12, "archive"), (12, "favorite") });
     }
 
     [Fact]
