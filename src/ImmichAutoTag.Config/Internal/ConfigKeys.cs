@@ -679,14 +679,14 @@ internal static class ConfigKeys
                       - tags: [meme]
                       - album_name_patterns: ['^Memes']
                     favorite: false
-                    archived: false
                   then:
                     add_tags: [autotag_workflow/archived_meme]
                     archive: true
-                # Phone screenshots from 2020 on go into one album.
+                # Phone screenshots from 2020 on, still in the timeline, go into one album.
                 - name: screenshots album
                   when:
                     media_types: [image]
+                    archived: false
                     file_name_patterns: ['^screenshot', '^scr_']
                     folder_patterns: ['/screenshots']
                     taken_from: '2020-01-01'

@@ -495,6 +495,19 @@ internal sealed class ConfigValidator(Diagnostics diag, Func<string, string?> en
                     }
                 }
             }
+
+            // An action that makes the rule's own condition false flips every run: the next run finds the condition
+            // false and takes the rule's tags and albums back.
+            var when = raw.Map("when");
+            if (then.Bool("archive") is { Value: var archive } archiveVal && when?.Bool("archived") is { Value: var archived } && archived != archive)
+            {
+                diag.Warning(archiveVal.Loc, $"then.archive: {(archive ? "true" : "false")} makes the rule's own `archived: {(archived ? "true" : "false")}` false, so the next run takes its tags back; leave `archived` out of `when` (a favourite, or undo, keeps an asset out)");
+            }
+
+            if (then.Bool("favorite") is { Value: var favourite } favouriteVal && when?.Bool("favorite") is { Value: var isFavourite } && isFavourite != favourite)
+            {
+                diag.Warning(favouriteVal.Loc, $"then.favorite: {(favourite ? "true" : "false")} makes the rule's own `favorite: {(isFavourite ? "true" : "false")}` false, so the next run takes its tags back; leave `favorite` out of `when`");
+            }
         }
 
         return rule with { Name = rule.Name.Trim() };

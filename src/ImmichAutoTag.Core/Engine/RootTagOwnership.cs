@@ -6,11 +6,12 @@ using Microsoft.Extensions.Logging;
 namespace ImmichAutoTag.Core.Engine;
 
 /// <summary>
-/// Who owns a tag below a step's tag root (<c>booru.tag_root</c>, <c>clip.tag_root</c>): the tool owns a link (asset,
-/// tag) only when it added it itself (recorded in <see cref="IRootTagLinkStore"/>). A planned removal of any other
-/// link below a root — a tree the user had before pointing a root at it (digiKam's <c>People/Alice</c>), or a tag the
-/// user added there later — is taken out of the plan and reported. Without a store every tag below a root is the
-/// tool's, as before.
+/// Who owns a tag below a step's tag root (<c>booru.tag_root</c>, <c>clip.tag_root</c>), or a tag a workflow rule
+/// adds (<c>workflows.rules[].then.add_tags</c>, which may name a tag the user already has): the tool owns a link
+/// (asset, tag) only when it added it itself (recorded in <see cref="IRootTagLinkStore"/>). A planned removal of any
+/// other such link — a tree the user had before pointing a root at it (digiKam's <c>People/Alice</c>), a tag the user
+/// added there later, or the user's own links of a tag a workflow also adds — is taken out of the plan and reported.
+/// Without a store every such tag is the tool's, as before.
 /// </summary>
 public static class RootTagOwnership
 {
@@ -29,17 +30,24 @@ public static class RootTagOwnership
             roots.Add(config.Clip.TagRoot);
         }
 
+        if (config.Workflows.Enabled)
+        {
+            // A workflow tag is its own root: the tag itself (and nothing below it) is guarded.
+            roots.AddRange(config.Workflows.Rules.SelectMany(r => r.Then.AddTags).Select(t => t.Trim().Trim('/')).Where(t => t.Length > 0).Distinct(StringComparer.Ordinal));
+        }
+
         return roots;
     }
 
-    /// <summary>The root <paramref name="path"/> lies below, or null.</summary>
+    /// <summary>The root <paramref name="path"/> is or lies below, or null.</summary>
     public static string? RootOf(IReadOnlyList<string> roots, string path)
     {
         ArgumentNullException.ThrowIfNull(roots);
         ArgumentNullException.ThrowIfNull(path);
         foreach (var root in roots)
         {
-            if (path.Length > root.Length + 1 && path.StartsWith(root, StringComparison.Ordinal) && path[root.Length] == '/')
+            if (string.Equals(path, root, StringComparison.Ordinal)
+                || (path.Length > root.Length + 1 && path.StartsWith(root, StringComparison.Ordinal) && path[root.Length] == '/'))
             {
                 return root;
             }
@@ -82,7 +90,7 @@ public static class RootTagOwnership
         {
             var examples = string.Join(", ", group.Select(r => r.TagPath).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).Take(5));
             logger.LogWarning(
-                "The tag root '{Root}' holds {Count} tag link(s) the tool did not add (e.g. {Examples}): they are left alone. Only tags the tool added below its root are ever removed; choose a root of its own to keep its tags apart from yours",
+                "The tag root '{Root}' holds {Count} tag link(s) the tool did not add (e.g. {Examples}): they are left alone. Only tags the tool added below its root (or as a workflow's tag) are ever removed; choose a root or workflow tag of its own to keep its tags apart from yours",
                 group.Key,
                 group.Count().ToString(CultureInfo.InvariantCulture),
                 examples);

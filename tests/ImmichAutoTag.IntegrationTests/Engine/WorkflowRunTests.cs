@@ -113,25 +113,62 @@ public sealed class WorkflowRunTests() : FeatureRunTestBase(Rules, SecondPlanIsE
     }
 
     [Fact]
-    public async Task A_tag_no_rule_gives_any_more_is_taken_off_and_other_tags_are_left_alone()
+    public async Task A_tag_the_workflows_added_and_no_rule_gives_any_more_is_taken_off_and_other_tags_are_left_alone()
     {
         var a = Asset("a.jpg");
-        Tag("meme", a);
-        Tag("autotag_workflow/review", a);
         Tag("holiday", a);
-
-        var runs = await RunTwiceAsync(Config("""
+        using var cli = new ImmichAutoTag.IntegrationTests.Cli.CliHarness().WithStateFolder();
+        var config = cli.WriteConfig(Config("""
             workflows:
               rules:
                 - name: unclassified review
                   when: {classification: [unclassified]}
                   then: {add_tags: [autotag_workflow/review]}
             """));
+        var first = await cli.RunAsync("run", "--config", config, "--output", "first");
+        first.ExitCode.Should().Be(0, first.ToString());
+        HasTag(a, "autotag_workflow/review").Should().BeTrue();
 
-        runs.Plan.Should().Contain($"- autotag_workflow/review | {Link(a)} | a.jpg | workflows: no workflow rule adds it any more");
+        // The user classifies the asset: the rule no longer holds, so the tag the workflow added goes.
+        Tag("meme", a);
+        var second = await cli.RunAsync("run", "--config", config, "--output", "second");
+
+        second.ExitCode.Should().Be(0, second.ToString());
+        File.ReadAllText(Path.Combine(Directory.GetDirectories(Path.Combine(cli.Root, "second")).Single(), "plan.txt"))
+            .Should().Contain($"- autotag_workflow/review | {Link(a)} | a.jpg | workflows: no workflow rule adds it any more");
         HasTag(a, "autotag_workflow/review").Should().BeFalse();
         HasTag(a, "holiday").Should().BeTrue("the workflows never touch a tag they do not add");
         HasTag(a, "meme").Should().BeTrue();
+    }
+
+    [Fact]
+    public async Task A_workflow_tag_the_user_already_has_is_added_where_the_rule_holds_and_never_taken_off_the_users_assets()
+    {
+        // The user's own tag, on an asset no rule matches; a rule adds the same tag to memes.
+        var mine = Asset("IMG_20190704_101010.jpg");
+        Tag("People/Alice", mine);
+        Tag("meme", mine);
+        var meme = Asset("scr_0001.png");
+        Tag("meme", meme);
+        using var cli = new ImmichAutoTag.IntegrationTests.Cli.CliHarness().WithStateFolder();
+        var config = cli.WriteConfig(Config("""
+            workflows:
+              rules:
+                - name: alice likes memes
+                  when: {tags: [meme], file_name_patterns: ['^scr_']}
+                  then: {add_tags: ['People/Alice']}
+            """));
+
+        var run = await cli.RunAsync("run", "--config", config, "--output", "first");
+        var again = await cli.RunAsync("run", "--config", config, "--output", "second");
+
+        run.ExitCode.Should().Be(0, run.ToString());
+        HasTag(meme, "People/Alice").Should().BeTrue();
+        HasTag(mine, "People/Alice").Should().BeTrue("the tool never added that link, so it is the user's");
+        (run.Out + run.Err).Should().Contain("'People/Alice' holds 1 tag link(s) the tool did not add");
+        again.ExitCode.Should().Be(0, again.ToString());
+        HasTag(mine, "People/Alice").Should().BeTrue();
+        HasTag(meme, "People/Alice").Should().BeTrue();
     }
 
     [Fact]

@@ -106,6 +106,17 @@ public sealed class WorkflowConfigTests
     }
 
     [Fact]
+    public void An_action_that_makes_the_rules_own_condition_false_is_warned_about_at_the_action()
+    {
+        // Archiving an asset the rule selected as "not archived" switches the rule off: the next run takes its tag back.
+        var result = Load(Minimal + "\nworkflows:\n  allow_favorite: true\n  allow_archive: true\n  rules:\n    - name: a\n      when: {tags: [meme], archived: false, favorite: false}\n      then: {add_tags: [wf/y], archive: true, favorite: true}\n    - name: b\n      when: {tags: [meme], archived: true}\n      then: {add_tags: [wf/z], archive: true}\n");
+
+        result.Errors.Should().BeEmpty();
+        result.Warnings.Where(w => w.Message.Contains("takes its tags back", StringComparison.Ordinal))
+            .Select(w => (w.Line, w.KeyPath.Split('.')[^1])).Should().BeEquivalentTo(new[] { (12, "archive"), (12, "favorite") });
+    }
+
+    [Fact]
     public void The_dump_writes_nested_conditions_back()
     {
         var config = Load(Minimal + "\nworkflows:\n  rules:\n    - name: a\n      when:\n        not: {any: [{tags: [x]}, {media_types: [video]}]}\n      then: {add_tags: [wf/y]}\n").Config!;
