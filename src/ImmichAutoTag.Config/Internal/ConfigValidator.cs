@@ -554,6 +554,12 @@ internal sealed class ConfigValidator(Diagnostics diag, Func<string, string?> en
         return workflows;
     }
 
+    /// <summary>The tag names classification rules, filters and conversions read or write, as written in the config.</summary>
+    private static IEnumerable<string> TagsOtherSectionsRead(AutoTagConfig config) =>
+        config.Classification.Rules.Concat(config.Filters.FilterIn).Concat(config.Filters.FilterOut).Concat(config.Conversions.Conversions.Select(c => c.Source))
+            .SelectMany(r => r.TagNames)
+            .Concat(config.Conversions.Conversions.SelectMany(c => c.DestinationTagNames));
+
     /// <summary>
     /// The status tags (<c>autotag_unknown</c>, <c>autotag_conflict</c>, the duplicate and album-date tags) are kept true
     /// on every run: added where the status holds and taken off everywhere else. One that names a tag a rule, filter or
@@ -561,11 +567,7 @@ internal sealed class ConfigValidator(Diagnostics diag, Func<string, string?> en
     /// </summary>
     private void CheckOutputTags(RawBlock root, AutoTagConfig config)
     {
-        var inputs = config.Classification.Rules.Concat(config.Filters.FilterIn).Concat(config.Filters.FilterOut).Concat(config.Conversions.Conversions.Select(c => c.Source))
-            .SelectMany(r => r.TagNames)
-            .Concat(config.Conversions.Conversions.SelectMany(c => c.DestinationTagNames))
-            .Select(t => t.Trim().Trim('/'))
-            .ToHashSet(StringComparer.Ordinal);
+        var inputs = TagsOtherSectionsRead(config).Select(t => t.Trim().Trim('/')).ToHashSet(StringComparer.Ordinal);
         var keys = new (string Block, string Key, string? Effective)[]
         {
             ("classification", "autotag_unknown", config.Classification.AutotagUnknown),
@@ -605,10 +607,7 @@ internal sealed class ConfigValidator(Diagnostics diag, Func<string, string?> en
             return;
         }
 
-        var inputs = config.Classification.Rules.Concat(config.Filters.FilterIn).Concat(config.Filters.FilterOut).Concat(config.Conversions.Conversions.Select(c => c.Source))
-            .SelectMany(r => r.TagNames)
-            .Concat(config.Conversions.Conversions.SelectMany(c => c.DestinationTagNames))
-            .ToHashSet(StringComparer.Ordinal);
+        var inputs = TagsOtherSectionsRead(config).ToHashSet(StringComparer.Ordinal);
         var outputs = new[] { config.Classification.AutotagUnknown, config.Classification.AutotagConflict }.OfType<string>().ToHashSet(StringComparer.Ordinal);
         var clipRoot = config.Clip.TagRoot + "/";
         var written = config.Workflows.Rules.SelectMany(r => r.Then.AddTags).Select(t => t.Trim().Trim('/')).Distinct(StringComparer.Ordinal).ToList();
