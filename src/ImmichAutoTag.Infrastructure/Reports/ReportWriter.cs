@@ -345,7 +345,15 @@ public static class ReportWriter
                 sb.Append(Inv, $" | new_value={change.NewValue}");
             }
 
-            sb.Append(Inv, $" | user={user}\n");
+            sb.Append(Inv, $" | user={user}");
+
+            // Upstream's `extra` dict carries what a line's fixed fields cannot: here, which step and rule made it.
+            if (change.Reason is { } reason)
+            {
+                sb.Append(Inv, $" | extra={{'step': {PythonString(reason.Step)}, 'reason': {PythonString(reason.Text)}}}");
+            }
+
+            sb.Append('\n');
         }
 
         // Findings are events too (upstream logs ALBUM_DATE_MISMATCH, CLASSIFICATION_CONFLICT...); stamped with the run's end.

@@ -79,6 +79,18 @@ public sealed class WorkflowRunTests() : FeatureRunTestBase(Rules, SecondPlanIsE
         byRule.Should().Contain(c => c.GetProperty("kind").GetString() == "UPDATE_ASSET_VISIBILITY" && c.GetProperty("reason").GetString() == "rule 'memes out of the timeline'");
         byRule.Should().Contain(c => c.GetProperty("kind").GetString() == "UPDATE_ASSET_FAVORITE" && c.GetProperty("reason").GetString() == "rule 'unclassified review'");
         byRule.Should().Contain(c => c.GetProperty("kind").GetString() == "ADD_TAG_TO_ASSET" && c.GetProperty("tag").GetString() == "autotag_workflow/review");
+
+        // The modification report names the rule too, in upstream's `extra` dict, for every kind a rule makes.
+        var reportLines = runs.Report.Split('\n');
+        reportLines.Should().Contain(l => l.Contains("kind=UPDATE_ASSET_VISIBILITY", StringComparison.Ordinal) && l.Contains($"asset_link={Link(meme)}", StringComparison.Ordinal)
+            && l.EndsWith("| extra={'step': 'workflows', 'reason': \"rule 'memes out of the timeline'\"}", StringComparison.Ordinal));
+        reportLines.Should().Contain(l => l.Contains("kind=ADD_TAG_TO_ASSET", StringComparison.Ordinal) && l.Contains($"asset_link={Link(bare)}", StringComparison.Ordinal) && l.Contains("tag=autotag_workflow/review", StringComparison.Ordinal)
+            && l.EndsWith("| extra={'step': 'workflows', 'reason': \"rule 'unclassified review'\"}", StringComparison.Ordinal));
+
+        // report.html counts the favourite and archive changes beside the others.
+        var favourites = Server.State.Assets.Count(a => a.IsFavorite);
+        runs.File("report.html").Should().Contain($"<tr><th scope=\"row\">Favourite set or cleared</th><td class=\"n\">{favourites}</td><td class=\"n\">{favourites}</td></tr>")
+            .And.Contain("<tr><th scope=\"row\">Archived or back to the timeline</th><td class=\"n\">1</td><td class=\"n\">1</td></tr>");
     }
 
     [Fact]
