@@ -181,6 +181,12 @@ public sealed class AutoTagEngine(IImmichGateway gateway, TimeProvider time, ILo
             plan = plan with { Notes = [.. plan.Notes, .. stepNotes] };
         }
 
+        // A rule whose album can never be filled does nothing: say so where the user looks, not only in the reports.
+        foreach (var note in stepNotes.Where(n => n.Kind == PlanNoteKind.AlbumNotFound))
+        {
+            logger.LogWarning("{Message}", note.Message);
+        }
+
         // What the user took away again is not added again (corrections:), whichever step plans it.
         var corrections = await CorrectionRun.StartAsync(options.Corrections, config.Corrections, scope, snapshot, reads, time.GetUtcNow(), logger, StatusTags.Of(config), ct);
         plan = corrections.Filter(plan, facts.Get<ClipLabels>(), config.Clip, logger);

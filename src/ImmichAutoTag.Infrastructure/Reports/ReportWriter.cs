@@ -743,6 +743,7 @@ public static class ReportWriter
         PlanNoteKind.MissingSyncAlbum => "WARNING_SYNC_ALBUM_MISSING",
         PlanNoteKind.PendingDateWrite => "DATE_WRITE_PENDING",
         PlanNoteKind.UnknownRuleTag => "WARNING_UNKNOWN_RULE_TAG",
+        PlanNoteKind.AlbumNotFound => "WARNING_ALBUM_NOT_FOUND",
         _ => "CLASSIFICATION_CONFLICT",
     };
 

@@ -1,3 +1,5 @@
+using ImmichAutoTag.IntegrationTests.Cli;
+
 namespace ImmichAutoTag.IntegrationTests.Engine;
 
 /// <summary>
@@ -91,6 +93,52 @@ public sealed class WorkflowRunTests() : FeatureRunTestBase(Rules, SecondPlanIsE
         var favourites = Server.State.Assets.Count(a => a.IsFavorite);
         runs.File("report.html").Should().Contain($"<tr><th scope=\"row\">Favourite set or cleared</th><td class=\"n\">{favourites}</td><td class=\"n\">{favourites}</td></tr>")
             .And.Contain("<tr><th scope=\"row\">Archived or back to the timeline</th><td class=\"n\">1</td><td class=\"n\">1</td></tr>");
+    }
+
+    [Fact]
+    public async Task A_key_that_cannot_do_what_the_rules_ask_stops_before_the_first_write_and_the_dry_run_names_the_same_permissions()
+    {
+        var meme = Asset("meme.jpg");
+        Tag("meme", meme);
+        Asset("Screenshot_1.png");
+        Asset("IMG_1.jpg");
+        Key = Server.State.AddApiKey(User, "user.read", "asset.read", "album.read", "tag.read", "tag.create", "tag.asset", "duplicate.read");
+        using var cli = new CliHarness();
+        var config = cli.WriteConfig(Config(Workflows));
+
+        var dry = await cli.RunAsync("run", "--dry-run", "--config", config);
+        var result = await cli.RunAsync("run", "--config", config);
+
+        result.ExitCode.Should().Be((int)ImmichAutoTag.Core.Application.RunExitCode.PermissionDenied, result.ToString());
+        result.Err.Should().Contain("'asset.update' to set favourites or archive assets (PUT /assets), as workflow rule(s) 'memes out of the timeline', 'unclassified review', 'screenshots are never favourites' ask")
+            .And.Contain("'albumAsset.create'").And.Contain("'album.create'").And.Contain("'screenshots album'");
+        Server.Requests.WriteCount.Should().Be(0, "the run stops before its first write, not after the tags");
+        dry.ExitCode.Should().Be(0, dry.ToString());
+        dry.Err.Should().Contain("the real run needs more").And.Contain("'asset.update'").And.Contain("'album.create'");
+    }
+
+    [Fact]
+    public async Task Additions_to_an_existing_album_name_their_rule_and_a_missing_album_the_rule_may_not_create_is_warned_about()
+    {
+        var alice = Asset("alice.jpg");
+        Tag("Alice", alice);
+        var random = Server.State.AddAlbum(User, "Random stuff");
+
+        var runs = await RunThriceAsync(Config("""
+            workflows:
+              create_missing_albums: false
+              rules:
+                - name: a
+                  when: {tags: [Alice]}
+                  then: {add_to_albums: [Does not exist, Random stuff]}
+            """));
+
+        runs.Plan.Should().Contain($"album+ Random stuff | {Server.BaseUrl.AbsoluteUri.TrimEnd('/')}/albums/{random.Id} | {Link(alice)} | alice.jpg | workflows: rule 'a'");
+        const string Missing = "workflows: no album is named 'Does not exist' and workflows.create_missing_albums is false; 1 assets not added (rule 'a')";
+        runs.Plan.Should().Contain("note WARNING_ALBUM_NOT_FOUND | ").And.Contain(Missing);
+        runs.First.Err.Should().Contain(Missing, "the console says the rule's album is never filled");
+        Server.State.AlbumAssetIds(random.Id).Should().BeEquivalentTo([alice]);
+        Server.State.Albums.Should().NotContain(a => a.Name == "Does not exist");
     }
 
     [Fact]
