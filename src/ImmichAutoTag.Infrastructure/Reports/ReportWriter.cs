@@ -242,7 +242,7 @@ public static class ReportWriter
 
         foreach (var creation in plan.AlbumsToCreate)
         {
-            sb.Append(Inv, $"create album {Field(creation.AlbumName)} | {creation.Reason} | {creation.AssetIds.Count} asset(s)\n");
+            sb.Append(Inv, $"create album {Field(creation.AlbumName)} | {Field(creation.Reason)} | {creation.AssetIds.Count} asset(s)\n");
             foreach (var id in creation.AssetIds)
             {
                 sb.Append(Inv, $"album+ {Field(creation.AlbumName)} | (new album) | {WebUrl(server, $"photos/{id}")} | {names.GetValueOrDefault(id)}\n");
@@ -635,7 +635,7 @@ public static class ReportWriter
 
     /// <summary>" | workflows: rule 'name'" for a change a workflow rule planned; empty for the other steps' changes.</summary>
     private static string WorkflowReason(TagPlan plan, ChangeKind kind, Guid assetId, string key) =>
-        plan.Changes.Groups.ReasonOf(kind, assetId, key) is { Step: Core.Workflows.WorkflowPlanner.StepName } reason ? $" | {reason}" : string.Empty;
+        plan.Changes.Groups.ReasonOf(kind, assetId, key) is { Step: Core.Workflows.WorkflowPlanner.StepName } reason ? $" | {Field(reason.ToString())}" : string.Empty;
 
     private static string ChangeKindName(ChangeKind kind) => kind switch
     {

@@ -142,6 +142,24 @@ public sealed class WorkflowRunTests() : FeatureRunTestBase(Rules, SecondPlanIsE
     }
 
     [Fact]
+    public async Task A_rule_name_with_a_bar_or_a_line_break_stays_one_field_of_one_plan_line()
+    {
+        var meme = Asset("meme.jpg");
+        Tag("meme", meme);
+
+        var runs = await RunThriceAsync(Config("""
+            workflows:
+              rules:
+                - name: "it's | a\nrule"
+                  when: {tags: [meme]}
+                  then: {add_tags: [autotag_workflow/q1], add_to_albums: [Memes]}
+            """));
+
+        runs.Plan.Should().Contain($"+ autotag_workflow/q1 | {Link(meme)} | meme.jpg | workflows: rule 'it's \\| a\\nrule'\n");
+        runs.Plan.Should().Contain("create album Memes | rule 'it's \\| a\\nrule' | 1 asset(s)\n");
+    }
+
+    [Fact]
     public async Task The_camera_example_of_the_docs_page_reads_the_exif_data_the_walk_asks_for_and_converges()
     {
         var phone = Asset("IMG_1.jpg");
