@@ -169,6 +169,31 @@ public sealed class ClipLabelRunTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_prompt_that_embeds_to_zero_is_a_config_error_naming_label_and_prompt_and_nothing_is_written()
+    {
+        // The colour model's text tower maps every token but r, g and b to zero: this prompt has no direction.
+        Asset("red.jpg", Red);
+        using var cli = new CliHarness();
+        var config = cli.WriteConfig(Config("""
+                - name: red
+                  prompts: [r, a red picture]
+                - name: green
+                  prompts: [g]
+            """));
+        _server.Requests.Clear();
+
+        var run = await cli.RunAsync("run", "--config", config, "--output", "out");
+        var again = await cli.RunAsync("run", "--config", config, "--output", "again");
+
+        run.ExitCode.Should().Be(3, run.ToString());
+        (run.Out + run.Err).Should().Contain("label 'red', prompt 'a red picture'").And.Contain("zero").And.NotContain("Unexpected");
+        _server.Requests.WriteCount.Should().Be(0);
+        _server.Requests.Count(ViewAsset).Should().Be(0, "the label set is checked before any thumbnail is read");
+        again.ExitCode.Should().Be(3, "the unusable embedding was not stored for the next run to trust: " + again);
+        (again.Out + again.Err).Should().Contain("prompt 'a red picture'");
+    }
+
+    [Fact]
     public async Task A_key_without_asset_view_is_refused_before_anything_is_read()
     {
         Asset("red.jpg", Red);
