@@ -352,6 +352,9 @@ public sealed class OnnxClipTextEncoder : IClipTextEncoder, IDisposable
     /// <summary>The tokenizer in use.</summary>
     public ClipTokenizer Tokenizer => tokenizer;
 
+    /// <summary>The embedding dimension D, read from the model's output shape.</summary>
+    public int Dimension => dimension;
+
     /// <inheritdoc />
     public Task<IReadOnlyList<float[]>> EncodeTextsAsync(IReadOnlyList<string> texts, CancellationToken ct)
     {

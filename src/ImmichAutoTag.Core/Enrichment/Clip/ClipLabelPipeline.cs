@@ -118,6 +118,13 @@ public sealed class ClipLabelPipeline(IClipImageEncoder encoder, IClipEmbeddingS
         }
 
         var lookup = Stopwatch.GetElapsedTime(lookupStarted);
+        if (missing.Count > 0 && encoder.Dimension != classifier.Dimension)
+        {
+            // Before any download: towers of two different models (a half-updated cache) cannot be compared.
+            throw new ClipUnavailableException(
+                $"CLIP model {encoder.Model}: the image tower's embeddings have {encoder.Dimension} dimensions but the label prompts' (text tower) {classifier.Dimension}; the two towers are not of one model.");
+        }
+
         var times = missing.Count == 0 ? default : await EncodeMissingAsync(missing, fetchThumbnail, failures, (checksum, embedding) => Score(checksum, embedding), ct).ConfigureAwait(false);
 
         // A failure of the one downloaded asset stands for every asset with its checksum.
@@ -143,6 +150,12 @@ public sealed class ClipLabelPipeline(IClipImageEncoder encoder, IClipEmbeddingS
 
         void Score(string checksum, ReadOnlySpan<float> embedding)
         {
+            if (embedding.Length != classifier.Dimension)
+            {
+                throw new ClipUnavailableException(
+                    $"CLIP model {encoder.Model}: its stored image embeddings have {embedding.Length} dimensions but the label prompts' (text tower) {classifier.Dimension}; the two towers are not of one model.");
+            }
+
             var result = classifier.Classify(embedding);
             foreach (var id in byChecksum[checksum])
             {
