@@ -21,7 +21,7 @@ namespace ImmichAutoTag.Benchmarks;
 internal static class ClipBench
 {
     public const string Usage =
-        "usage: dotnet run -c Release --project tests/ImmichAutoTag.Benchmarks -- --clip [--json FILE] [--images N] [--model-dir DIR] [--batches 1,8,32] [--threads 1,2] [--stored N] [--stored-only] [--keep] [--ort KEY=VALUE]... [--ort-level basic|extended|all] [--ort-dump FILE] [--vips-concurrency N] [--precision fp32|int8]\n" +
+        "usage: dotnet run -c Release --project tests/ImmichAutoTag.Benchmarks -- --clip [--json FILE] [--images N] [--model-dir DIR] [--batches 1,8,32] [--threads 1,2] [--stored N] [--stored-only] [--keep] [--ort KEY=VALUE]... [--ort-level basic|extended|all] [--ort-dump FILE] [--vips-concurrency N] [--prepare-workers N] [--precision fp32|int8]\n" +
         "       dotnet run -c Release --project tests/ImmichAutoTag.Benchmarks -- --clip --write-model DIR   (writes the demo's small colour CLIP model in Immich's layout: DIR/clip/" + ClipDemoModel.Name + ")";
 
     /// <summary>The child process that re-scores stored embeddings (its peak working set is the figure).</summary>
@@ -35,6 +35,7 @@ internal static class ClipBench
         var keep = false;
         var storedOnly = false;
         var int8 = false;
+        int? prepareWorkers = null;
         var ortEntries = new List<(string Key, string Value)>();
         GraphOptimizationLevel? ortLevel = null;
         string? ortDump = null;
@@ -67,7 +68,13 @@ internal static class ClipBench
                     i++;
                     break;
                 case "--vips-concurrency" when i + 1 < args.Count && int.TryParse(args[i + 1], NumberStyles.None, CultureInfo.InvariantCulture, out var vipsThreads) && vipsThreads >= 1:
+                    // The variable too: the preprocessor keeps libvips at one thread unless it is set.
+                    Environment.SetEnvironmentVariable("VIPS_CONCURRENCY", vipsThreads.ToString(CultureInfo.InvariantCulture));
                     global::NetVips.NetVips.Concurrency = vipsThreads;
+                    i++;
+                    break;
+                case "--prepare-workers" when i + 1 < args.Count && int.TryParse(args[i + 1], NumberStyles.None, CultureInfo.InvariantCulture, out var workers) && workers >= 1:
+                    prepareWorkers = workers;
                     i++;
                     break;
                 case "--ort-dump" when i + 1 < args.Count:
@@ -186,6 +193,8 @@ internal static class ClipBench
                 // Preprocessing once per image (single thread), timed; the tensors feed the model-only runs.
                 var one = encoder.TensorLength;
                 var tensor = new float[images * one];
+                encoder.Preprocess(thumbnails[0].Span, tensor.AsSpan(0, one)); // warm-up: libvips loads its codecs once
+                var preprocessCpu = ProcessCpu();
                 var preprocessStarted = Stopwatch.GetTimestamp();
                 for (var i = 0; i < images; i++)
                 {
@@ -193,6 +202,7 @@ internal static class ClipBench
                 }
 
                 var preprocessMs = Stopwatch.GetElapsedTime(preprocessStarted).TotalMilliseconds / images;
+                var preprocessCpuMs = (ProcessCpu() - preprocessCpu).TotalMilliseconds / images;
                 foreach (var batch in batches)
                 {
                     ct.ThrowIfCancellationRequested();
@@ -222,7 +232,11 @@ internal static class ClipBench
 
                 if (threads == threadCounts.Max())
                 {
-                    stages = new StageResult(threads, Math.Round(preprocessMs, 2), configs.Where(c => c.Threads == threads).Min(c => c.MsPerImage), Math.Round(images / pipelineSeconds, 2), Math.Round(loadSeconds, 2));
+                    stages = new StageResult(threads, Math.Round(preprocessMs, 2), configs.Where(c => c.Threads == threads).Min(c => c.MsPerImage), Math.Round(images / pipelineSeconds, 2), Math.Round(loadSeconds, 2))
+                    {
+                        PreprocessCpuMsPerImage = Math.Round(preprocessCpuMs, 2),
+                        InferenceCpuMsPerImage = configs.Where(c => c.Threads == threads).MinBy(c => c.MsPerImage)!.CpuMsPerImage,
+                    };
                 }
             }
 
@@ -251,16 +265,18 @@ internal static class ClipBench
                     using var encoder = new OnnxClipImageEncoder(model, id, new ClipRuntimeOptions(BatchSize: batch, Threads: threads, UseCuda: false) { Tune = tune });
                     var warm = new float[encoder.TensorLength * images];
                     encoder.Run(warm, batch, batch); // warm-up, as for model-only
+                    var modelCpu = ProcessCpu();
                     var modelStarted = Stopwatch.GetTimestamp();
                     encoder.Run(warm, images, batch);
                     var modelOnly = images / Stopwatch.GetElapsedTime(modelStarted).TotalSeconds;
+                    var modelCpuMs = (ProcessCpu() - modelCpu).TotalMilliseconds / images;
                     warm = null;
                     var store = new SqliteClipEmbeddingStore(Path.Combine(root, $"e2e-{threads}.db"));
-                    var pipeline = new ClipLabelPipeline(encoder, store, classifier, new ClipPipelineOptions(BatchSize: batch));
-                    var run = await EndToEndAsync(pipeline, clipAssets, gateway, batch, threads, modelOnly, ct);
+                    var pipeline = new ClipLabelPipeline(encoder, store, classifier, new ClipPipelineOptions(BatchSize: batch, PrepareWorkers: prepareWorkers ?? threads));
+                    var run = await EndToEndAsync(pipeline, clipAssets, gateway, batch, threads, modelOnly, ct) with { ModelOnlyCpuMsPerImage = Math.Round(modelCpuMs, 1) };
                     endToEnd.Add(run);
                     await output.WriteLineAsync(string.Create(inv,
-                        $"end to end, threads {threads}, batch {batch}: {run.ImagesPerSecond:F2} images/s = {run.RatioToModelOnly:P0} of the model alone just before ({run.ModelOnlyImagesPerSecond:F2}); per image: download {run.DownloadMsPerImage:F1} ms (summed over parallel downloads), decode + preprocess {run.PrepareMsPerImage:F1} ms (beside the model), inference {run.InferenceMsPerImage:F0} ms, store + score {run.StoreMsPerImage:F1} ms; model waited {run.WaitingMs:F0} ms in all for thumbnails"));
+                        $"end to end, threads {threads}, batch {batch}: {run.ImagesPerSecond:F2} images/s = {run.RatioToModelOnly:P0} of the model alone just before ({run.ModelOnlyImagesPerSecond:F2}); CPU ms/image {run.CpuMsPerImage:F0} (model alone {run.ModelOnlyCpuMsPerImage:F0}); per image: download {run.DownloadMsPerImage:F1} ms (summed over parallel downloads), decode + preprocess {run.PrepareMsPerImage:F1} ms (summed over {prepareWorkers ?? threads} workers; {run.PreparePhaseMsPerImage:F1} ms wall between model calls), inference {run.InferenceMsPerImage:F0} ms, store + score {run.StoreMsPerImage:F1} ms; model waited {run.WaitingMs:F0} ms in all for thumbnails"));
                     if (threads == threadCounts.Max())
                     {
                         secondRun = await EndToEndAsync(pipeline, clipAssets, gateway, batch, threads, modelOnly, ct);
@@ -362,7 +378,9 @@ internal static class ClipBench
 
     private static async Task<EndToEndResult> EndToEndAsync(ClipLabelPipeline pipeline, List<ClipAsset> assets, ImmichGateway gateway, int batch, int threads, double modelOnly, CancellationToken ct)
     {
+        var cpu = ProcessCpu();
         var result = await pipeline.RunAsync(assets, (id, token) => gateway.GetThumbnailAsync(id, "thumbnail", token), ct);
+        var cpuMs = (ProcessCpu() - cpu).TotalMilliseconds;
         if (result.Failures.Count > 0)
         {
             throw new InvalidOperationException("end to end: " + string.Join("; ", result.Failures.Values.Take(3)));
@@ -384,10 +402,21 @@ internal static class ClipBench
             Math.Round(t.Download.TotalMilliseconds / n, 1),
             Math.Round(t.Prepare.TotalMilliseconds / encoded, 1),
             Math.Round(t.Inference.TotalMilliseconds / encoded, 1),
-            Math.Round((t.Encode - t.Inference).TotalMilliseconds / encoded, 1),
+            Math.Round((t.Encode - t.Inference - t.PreparePhase).TotalMilliseconds / encoded, 1),
             Math.Round(t.WaitingForThumbnails.TotalMilliseconds, 0),
             Math.Round(t.Lookup.TotalMilliseconds, 0),
-            Math.Round(t.Total.TotalMilliseconds, 0));
+            Math.Round(t.Total.TotalMilliseconds, 0))
+        {
+            PreparePhaseMsPerImage = Math.Round(t.PreparePhase.TotalMilliseconds / encoded, 1),
+            CpuMsPerImage = Math.Round(cpuMs / n, 1),
+        };
+    }
+
+    /// <summary>CPU time of this process so far (user + system, all threads; the in-process fake Immich included).</summary>
+    private static TimeSpan ProcessCpu()
+    {
+        using var process = Process.GetCurrentProcess();
+        return process.TotalProcessorTime;
     }
 
     /// <summary>A label set of <paramref name="labels"/> random unit vectors: scoring costs what a real set costs.</summary>
@@ -593,6 +622,8 @@ internal static class ClipBench
         text.AppendLine();
         text.AppendLine(string.Create(inv,
             $"Best model-only: {r.ModelOnlyImagesPerS:F2} images/s (batch {r.BestBatch}, {r.BestThreads} threads). Stages ({r.Stages.Threads} threads): decode + preprocess {r.Stages.PreprocessMsPerImage:F1} ms/image (one thread), inference {r.Stages.InferenceMsPerImage:F0} ms/image; decode + preprocess + inference from in-memory thumbnails, sequential: {r.Stages.InMemoryPipelineImagesPerS:F2} images/s."));
+        text.AppendLine(string.Create(inv,
+            $"CPU ms per image: decode + preprocess {r.Stages.PreprocessCpuMsPerImage:F1}, model {r.Stages.InferenceCpuMsPerImage:F0}; end to end {string.Join(", ", r.EndToEnd.Select(e => $"{e.CpuMsPerImage:F0} at {e.Threads} thread(s) (model alone just before {e.ModelOnlyCpuMsPerImage:F0})"))}. End to end / model only: {r.EndToEndToModelOnly:P0} (best of each), {r.EndToEndToModelOnlySameConfig:P0} (same configuration, measured just before)."));
         text.Append(string.Create(inv,
             $"Peak working set {r.PeakWorkingSetMb:F0} MB. Load average (1 min) at start: {r.LoadAverage?.ToString("F1", inv) ?? "n/a"} on {r.Cores} cores (a busy machine slows every figure). libvips {r.Libvips}."));
         return text.ToString();
@@ -613,7 +644,14 @@ internal sealed record ClipConfigResult(int Batch, int Threads, int Images, doub
 /// <param name="InferenceMsPerImage">Best model-only ms per image at this thread count.</param>
 /// <param name="InMemoryPipelineImagesPerS">Decode + preprocess + inference from thumbnail bytes in memory, one after the other (no download, no overlap).</param>
 /// <param name="SessionLoadSeconds">Creating the ONNX Runtime session (graph optimisation included).</param>
-internal sealed record StageResult(int Threads, double PreprocessMsPerImage, double InferenceMsPerImage, double InMemoryPipelineImagesPerS, double SessionLoadSeconds);
+internal sealed record StageResult(int Threads, double PreprocessMsPerImage, double InferenceMsPerImage, double InMemoryPipelineImagesPerS, double SessionLoadSeconds)
+{
+    /// <summary>Process CPU ms per image of that decode + preprocess loop (one thread; libvips as configured).</summary>
+    public double PreprocessCpuMsPerImage { get; init; }
+
+    /// <summary>Process CPU ms per image of the model alone at this thread count's fastest batch.</summary>
+    public double InferenceCpuMsPerImage { get; init; }
+}
 
 /// <param name="ModelOnlyImagesPerS">Best model-only images/s over the configurations.</param>
 internal sealed record ClipReport(
@@ -665,9 +703,9 @@ internal sealed record ClipReport(
 /// <param name="ModelOnlyImagesPerSecond">The model alone at the same batch and threads, measured just before.</param>
 /// <param name="RatioToModelOnly"><paramref name="ImagesPerSecond"/> / <paramref name="ModelOnlyImagesPerSecond"/>.</param>
 /// <param name="DownloadMsPerImage">Sum of the per-thumbnail download times over images (downloads overlap each other and the model).</param>
-/// <param name="PrepareMsPerImage">Decode + resize + crop + normalise per encoded image, on the download workers, beside the model.</param>
+/// <param name="PrepareMsPerImage">Decode + resize + crop + normalise per encoded image, summed over the workers that prepare a batch between model calls.</param>
 /// <param name="InferenceMsPerImage">Model calls per encoded image (wall).</param>
-/// <param name="StoreMsPerImage">Copying the batch, storing embeddings in SQLite and scoring, per encoded image (the encoder stage minus the model).</param>
+/// <param name="StoreMsPerImage">The encoder stage minus the model and the preparing, per encoded image: mostly waiting for the previous batch's SQLite store.</param>
 /// <param name="WaitingMs">Total time the model stage waited for prepared thumbnails.</param>
 /// <param name="LookupMs">Reading stored embeddings (and scoring them).</param>
 internal sealed record EndToEndResult(
@@ -685,7 +723,17 @@ internal sealed record EndToEndResult(
     double StoreMsPerImage,
     double WaitingMs,
     double LookupMs,
-    double TotalMs);
+    double TotalMs)
+{
+    /// <summary>Wall ms per encoded image spent preparing batches between model calls (on the model's path).</summary>
+    public double PreparePhaseMsPerImage { get; init; }
+
+    /// <summary>Process CPU ms per image of the whole end-to-end pass (the in-process fake Immich serving thumbnails included).</summary>
+    public double CpuMsPerImage { get; init; }
+
+    /// <summary>Process CPU ms per image of the model alone just before, at the same batch and threads.</summary>
+    public double ModelOnlyCpuMsPerImage { get; init; }
+}
 
 /// <param name="FileMb">state.db size with the embeddings.</param>
 /// <param name="PeakWorkingSetMb">Peak working set of the re-score-only process (runtime, SQLite, asset list, scores).</param>

@@ -4,18 +4,19 @@ using NetVips;
 namespace ImmichAutoTag.TestKit;
 
 /// <summary>
-/// Real thumbnail bytes for the fake, made with libvips: a 250 × 188 image (Immich's thumbnails are 250 px on the
-/// short side; this keeps the long side small so tests stay fast) of one colour with a soft diagonal gradient, so
-/// decoding and resizing have real work. WebP as Immich's <c>thumbnail</c> size, JPEG as its <c>preview</c>. Cached per
+/// Real thumbnail bytes for the fake, made with libvips: a 333 × 250 image (Immich 3.1's default <c>thumbnail</c> is a
+/// WebP 250 px on the short side; a 4:3 photo gives 333 × 250) of one colour with a soft diagonal gradient, so
+/// decoding and resizing have real work. (A short side under CLIP's 224 px would make preprocessing enlarge, which
+/// real thumbnails never need, and cost about twice as much.) WebP as Immich's <c>thumbnail</c> size, JPEG as its <c>preview</c>. Cached per
 /// colour.
 /// </summary>
 public static class FakeThumbnails
 {
     /// <summary>Width of the generated images, pixels.</summary>
-    public const int Width = 250;
+    public const int Width = 333;
 
     /// <summary>Height of the generated images, pixels.</summary>
-    public const int Height = 188;
+    public const int Height = 250;
 
     private static readonly ConcurrentDictionary<(byte, byte, byte, bool), byte[]> Cache = new();
 

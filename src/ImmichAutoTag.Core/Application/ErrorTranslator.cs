@@ -18,6 +18,7 @@ public static class ErrorTranslator
         ReadOnlyGatewayException e => (RunExitCode.Failure, e.Message),
         Enrichment.Clip.ClipUnavailableException e => (RunExitCode.ConfigInvalid, e.Message),
         Engine.Corrections.StatusTagNotOwnedException e => (RunExitCode.ConfigInvalid, e.Message),
+        Enrichment.Clip.ClipLabelSetException e => (RunExitCode.ConfigInvalid, e.Message),
         _ => (RunExitCode.Failure, $"Unexpected error: {exception.GetType().Name}: {exception.Message}"),
     };
 }

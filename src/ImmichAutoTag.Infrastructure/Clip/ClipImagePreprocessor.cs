@@ -13,6 +13,17 @@ namespace ImmichAutoTag.Infrastructure.Clip;
 /// </summary>
 public sealed class ClipImagePreprocessor(ClipPreprocessConfig config)
 {
+    // libvips runs each image's pipeline on one thread (process-wide; libvips' own VIPS_CONCURRENCY variable still
+    // wins): thumbnails are small, the CLIP pipeline decodes several at once between model calls, and libvips' worker
+    // threads would only add threads to cores the model uses. The process uses libvips for nothing else.
+    static ClipImagePreprocessor()
+    {
+        if (string.IsNullOrEmpty(Environment.GetEnvironmentVariable("VIPS_CONCURRENCY")))
+        {
+            NetVips.NetVips.Concurrency = 1;
+        }
+    }
+
     /// <summary>Floats one image occupies: 3 × size × size.</summary>
     public int TensorLength => 3 * config.Size * config.Size;
 

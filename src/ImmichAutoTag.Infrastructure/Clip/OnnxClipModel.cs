@@ -22,6 +22,14 @@ public sealed record ClipRuntimeOptions(int BatchSize = 8, int Threads = 2, bool
         ArgumentOutOfRangeException.ThrowIfLessThan(Threads, 1);
     }
 
+    /// <summary>
+    /// Whether ONNX Runtime's intra-op threads spin-wait for work between parallel sections
+    /// (<c>session.intra_op.allow_spinning</c>). Off by default: the pipeline decodes thumbnails between model calls
+    /// on the same cores, and threads spinning after a call would take those cores from the decoding (measured in
+    /// docs/clip.md).
+    /// </summary>
+    public bool AllowSpinning { get; init; }
+
     /// <summary>Extra ONNX Runtime session settings applied last (the benchmark's A/B knobs).</summary>
     internal Action<SessionOptions>? Tune { get; init; }
 }
@@ -344,6 +352,9 @@ public sealed class OnnxClipTextEncoder : IClipTextEncoder, IDisposable
     /// <summary>The tokenizer in use.</summary>
     public ClipTokenizer Tokenizer => tokenizer;
 
+    /// <summary>The embedding dimension D, read from the model's output shape.</summary>
+    public int Dimension => dimension;
+
     /// <inheritdoc />
     public Task<IReadOnlyList<float[]>> EncodeTextsAsync(IReadOnlyList<string> texts, CancellationToken ct)
     {
@@ -440,6 +451,7 @@ internal static class OnnxSessions
         };
         try
         {
+            session.AddSessionConfigEntry("session.intra_op.allow_spinning", options.AllowSpinning ? "1" : "0");
             options.Tune?.Invoke(session);
             provider = ChooseProvider(session, options, logger, availableProviders ?? OrtEnv.Instance().GetAvailableProviders());
             var opened = new InferenceSession(path, session);

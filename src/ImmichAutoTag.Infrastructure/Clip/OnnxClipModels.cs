@@ -48,12 +48,19 @@ public sealed class OnnxClipModels(string? int8Folder = null) : IClipModels
         }
     }
 
-    private sealed class Session(ClipModelFolder model, ClipModelId id, ClipRuntimeOptions options, ILogger logger, Func<ClipModelFolder>? int8) : IClipModelSession
+    private sealed class Session : IClipModelSession
     {
-        private readonly LazyImages images = new(model, id, options, logger, int8);
-        private readonly LazyText text = new(model, id, options, logger);
+        private readonly LazyImages images;
+        private readonly LazyText text;
 
-        public ClipModelId Model => id;
+        public Session(ClipModelFolder model, ClipModelId id, ClipRuntimeOptions options, ILogger logger, Func<ClipModelFolder>? int8)
+        {
+            Model = id;
+            text = new LazyText(model, id, options, logger);
+            images = new LazyImages(model, id, options, logger, int8, text);
+        }
+
+        public ClipModelId Model { get; }
 
         public IClipTextEncoder Text => text;
 
@@ -75,6 +82,9 @@ public sealed class OnnxClipModels(string? int8Folder = null) : IClipModels
         private OnnxClipTextEncoder? encoder;
 
         public ClipModelId Model => id;
+
+        /// <summary>The text tower's embedding dimension once it is loaded; null before.</summary>
+        public int? LoadedDimension => encoder?.Dimension;
 
         public Task<IReadOnlyList<float[]>> EncodeTextsAsync(IReadOnlyList<string> texts, CancellationToken ct) => Encoder.EncodeTextsAsync(texts, ct);
 
@@ -100,7 +110,7 @@ public sealed class OnnxClipModels(string? int8Folder = null) : IClipModels
     }
 
     /// <summary>The image tower, loaded on the first call (the int8 copy made first when <paramref name="int8"/> is set and it does not exist).</summary>
-    private sealed class LazyImages(ClipModelFolder model, ClipModelId id, ClipRuntimeOptions options, ILogger logger, Func<ClipModelFolder>? int8) : IClipImagePreparer, IDisposable
+    private sealed class LazyImages(ClipModelFolder model, ClipModelId id, ClipRuntimeOptions options, ILogger logger, Func<ClipModelFolder>? int8, LazyText text) : IClipImagePreparer, IDisposable
     {
         private readonly Lock gate = new();
         private OnnxClipImageEncoder? encoder;
@@ -131,7 +141,21 @@ public sealed class OnnxClipModels(string? int8Folder = null) : IClipModels
                 {
                     try
                     {
-                        return encoder ??= new OnnxClipImageEncoder(int8?.Invoke() ?? model, id, options, logger);
+                        if (encoder is null)
+                        {
+                            var loaded = new OnnxClipImageEncoder(int8?.Invoke() ?? model, id, options, logger);
+                            if (text.LoadedDimension is { } textDimension && textDimension != loaded.Dimension)
+                            {
+                                // Towers of two models (a copied or half-updated cache): their embeddings cannot be compared.
+                                loaded.Dispose();
+                                throw new ClipModelException(
+                                    $"{model.SourceVisualModel} gives {loaded.Dimension}-dimension embeddings but {model.TextualModel} gives {textDimension}: the two towers are not of one model.");
+                            }
+
+                            encoder = loaded;
+                        }
+
+                        return encoder;
                     }
                     catch (ClipModelException e)
                     {

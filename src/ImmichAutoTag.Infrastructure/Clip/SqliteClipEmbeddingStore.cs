@@ -5,36 +5,60 @@ using Microsoft.Data.Sqlite;
 namespace ImmichAutoTag.Infrastructure.Clip;
 
 /// <summary>
-/// <see cref="IClipEmbeddingStore"/> in the state folder's SQLite file, table <c>clip_embedding</c>: one row per
-/// (model id, asset checksum) with the embedding as a little-endian float32 blob (2 KiB for D = 512, so 100,000
-/// assets take about 210 MB on disk). Rows are never dropped by a label change: scoring reads them again. Label
-/// prompt embeddings live beside them in <c>clip_text_embedding</c>, one row per (model id, prompt text).
+/// <see cref="IClipEmbeddingStore"/> in the state folder's <c>clip.db</c> (SQLite), table <c>clip_embedding</c>: one
+/// row per (model id, asset checksum) with the embedding as a little-endian float32 blob. Label prompt embeddings
+/// live beside them in <c>clip_text_embedding</c>, one row per (model id, prompt text). Rows are never dropped by a
+/// label change: scoring reads them again.
 /// </summary>
+/// <remarks>
+/// A file of its own with 16 KiB pages: a 512-dimension row is about 2.1 KB, and in <c>state.db</c>'s 4 KiB pages one
+/// such row took a page (earlier versions kept them there in a WITHOUT ROWID table: about 1 KB in the leaf and the
+/// rest in an overflow page, 4.7 KB per row); here seven rows share a page (about 2.4 KB per row with the key index). The
+/// first use of a state folder from an earlier version moves its rows from <c>state.db</c> into <c>clip.db</c>,
+/// then drops the old tables and compacts <c>state.db</c>.
+/// </remarks>
+/// <param name="databasePath">The SQLite file (<c>clip.db</c> in the state folder; created when missing).</param>
 public sealed class SqliteClipEmbeddingStore(string databasePath) : IClipEmbeddingStore, IClipTextEmbeddingStore
 {
-    private const string TextSchema = """
-        CREATE TABLE IF NOT EXISTS clip_text_embedding (
-          model_id TEXT NOT NULL,
-          prompt TEXT NOT NULL,
-          dimension INTEGER NOT NULL,
-          embedding BLOB NOT NULL,
-          PRIMARY KEY (model_id, prompt)) WITHOUT ROWID
-        """;
+    /// <summary>The file's name in the state folder.</summary>
+    public const string FileName = "clip.db";
 
+    // page_size takes effect only while the file is empty, that is before the first table.
     private const string Schema = """
+        PRAGMA page_size = 16384;
         CREATE TABLE IF NOT EXISTS clip_embedding (
           model_id TEXT NOT NULL,
           checksum TEXT NOT NULL,
           dimension INTEGER NOT NULL,
           embedding BLOB NOT NULL,
-          PRIMARY KEY (model_id, checksum)) WITHOUT ROWID
+          PRIMARY KEY (model_id, checksum));
+        CREATE TABLE IF NOT EXISTS clip_text_embedding (
+          model_id TEXT NOT NULL,
+          prompt TEXT NOT NULL,
+          dimension INTEGER NOT NULL,
+          embedding BLOB NOT NULL,
+          PRIMARY KEY (model_id, prompt));
         """;
+
+    private static readonly string[] LegacyTables = ["clip_embedding", "clip_text_embedding"];
+
+    // One move per file at a time within the process; the run lock keeps other processes out.
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, SemaphoreSlim> Moves = new(StringComparer.Ordinal);
 
     // SQLite allows 32766 host parameters; far fewer keep each statement small.
     private const int LookupChunk = 500;
 
-    /// <summary>The store in <c>state.db</c> of <paramref name="stateFolder"/>.</summary>
-    public static SqliteClipEmbeddingStore InFolder(string stateFolder) => new(Path.Combine(stateFolder, SqliteRunStateStore.FileName));
+    private volatile bool moved;
+
+    /// <summary>The store in <c>clip.db</c> of <paramref name="stateFolder"/>, taking over the embeddings an earlier version kept in its <c>state.db</c>.</summary>
+    public static SqliteClipEmbeddingStore InFolder(string stateFolder) =>
+        new(Path.Combine(stateFolder, FileName)) { LegacyDatabase = Path.Combine(stateFolder, SqliteRunStateStore.FileName) };
+
+    /// <summary>
+    /// The <c>state.db</c> whose <c>clip_embedding</c> and <c>clip_text_embedding</c> tables (versions before
+    /// <c>clip.db</c>) are moved into this store on first use; null: none.
+    /// </summary>
+    public string? LegacyDatabase { get; init; }
 
     /// <inheritdoc />
     public async Task<IReadOnlyDictionary<string, float[]>> GetAsync(ClipModelId model, IReadOnlyCollection<string> checksums, CancellationToken ct)
@@ -232,7 +256,7 @@ public sealed class SqliteClipEmbeddingStore(string databasePath) : IClipEmbeddi
 
         // A label set has tens of prompts: one query for all of the model's rows is simpler than binding each.
         var wanted = prompts.ToHashSet(StringComparer.Ordinal);
-        await using var connection = await StateDatabase.OpenAsync(databasePath, TextSchema, ct).ConfigureAwait(false);
+        await using var connection = await OpenAsync(ct).ConfigureAwait(false);
         await using var command = connection.CreateCommand();
         command.CommandText = "SELECT prompt, dimension, embedding FROM clip_text_embedding WHERE model_id = $model";
         command.Parameters.AddWithValue("$model", model.Value);
@@ -259,7 +283,7 @@ public sealed class SqliteClipEmbeddingStore(string databasePath) : IClipEmbeddi
             return;
         }
 
-        await using var connection = await StateDatabase.OpenAsync(databasePath, TextSchema, ct).ConfigureAwait(false);
+        await using var connection = await OpenAsync(ct).ConfigureAwait(false);
         await UpsertAsync(
             connection,
             """
@@ -323,7 +347,93 @@ public sealed class SqliteClipEmbeddingStore(string databasePath) : IClipEmbeddi
         return MemoryMarshal.Cast<byte, float>(blob).ToArray();
     }
 
-    private Task<SqliteConnection> OpenAsync(CancellationToken ct) => StateDatabase.OpenAsync(databasePath, Schema, ct);
+    private async Task<SqliteConnection> OpenAsync(CancellationToken ct)
+    {
+        if (!moved && LegacyDatabase is not null)
+        {
+            await MoveLegacyRowsAsync(LegacyDatabase, ct).ConfigureAwait(false);
+        }
+
+        return await StateDatabase.OpenAsync(databasePath, Schema, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Copies the rows of <paramref name="legacy"/>'s CLIP tables into this file (a row already here wins), commits,
+    /// then drops those tables from <paramref name="legacy"/> and compacts it. Interrupted anywhere, the next open
+    /// finishes it: rows are copied before they are dropped.
+    /// </summary>
+    private async Task MoveLegacyRowsAsync(string legacy, CancellationToken ct)
+    {
+        var gate = Moves.GetOrAdd(Path.GetFullPath(databasePath), _ => new SemaphoreSlim(1, 1));
+        await gate.WaitAsync(ct).ConfigureAwait(false);
+        try
+        {
+            if (moved)
+            {
+                return;
+            }
+
+            var tables = File.Exists(legacy) ? await LegacyTablesAsync(legacy, ct).ConfigureAwait(false) : [];
+            if (tables.Count > 0)
+            {
+                await using (var connection = await StateDatabase.OpenAsync(databasePath, Schema, ct).ConfigureAwait(false))
+                {
+                    await using var attach = connection.CreateCommand();
+                    attach.CommandText = "ATTACH DATABASE $legacy AS legacy";
+                    attach.Parameters.AddWithValue("$legacy", legacy);
+                    await attach.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+                    await using (var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(ct).ConfigureAwait(false))
+                    {
+                        foreach (var (table, key) in tables)
+                        {
+                            await using var copy = connection.CreateCommand();
+                            copy.Transaction = transaction;
+
+                            // In key order, so the new table's rows and its key index fill their pages in order.
+                            copy.CommandText = $"INSERT OR IGNORE INTO main.{table} (model_id, {key}, dimension, embedding) SELECT model_id, {key}, dimension, embedding FROM legacy.{table} ORDER BY model_id, {key}";
+                            await copy.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+                        }
+
+                        await transaction.CommitAsync(ct).ConfigureAwait(false);
+                    }
+
+                    await using var detach = connection.CreateCommand();
+                    detach.CommandText = "DETACH DATABASE legacy";
+                    await detach.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+                }
+
+                await using var old = await StateDatabase.OpenAsync(legacy, string.Join(";\n", tables.Select(t => $"DROP TABLE IF EXISTS {t.Table}")), ct).ConfigureAwait(false);
+                await using var vacuum = old.CreateCommand();
+
+                // Gives the dropped tables' pages back to the file system (hundreds of MB at 100k assets).
+                vacuum.CommandText = "VACUUM";
+                await vacuum.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+            }
+
+            moved = true;
+        }
+        finally
+        {
+            gate.Release();
+        }
+    }
+
+    private static async Task<List<(string Table, string Key)>> LegacyTablesAsync(string legacy, CancellationToken ct)
+    {
+        var found = new List<(string, string)>();
+        await using var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = legacy, Pooling = false, Mode = SqliteOpenMode.ReadOnly }.ToString());
+        await connection.OpenAsync(ct).ConfigureAwait(false);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT name FROM sqlite_master WHERE type = 'table' AND name IN ('clip_embedding', 'clip_text_embedding')";
+        await using var reader = await command.ExecuteReaderAsync(ct).ConfigureAwait(false);
+        while (await reader.ReadAsync(ct).ConfigureAwait(false))
+        {
+            var table = reader.GetString(0);
+            found.Add((table, table == LegacyTables[0] ? "checksum" : "prompt"));
+        }
+
+        return found;
+    }
 }
 
 /// <summary>How <see cref="SqliteClipEmbeddingStore.VisitAsync"/> reads the table.</summary>

@@ -169,6 +169,55 @@ public sealed class ClipLabelRunTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_prompt_that_embeds_to_zero_is_a_config_error_naming_label_and_prompt_and_nothing_is_written()
+    {
+        // The colour model's text tower maps every token but r, g and b to zero: this prompt has no direction.
+        Asset("red.jpg", Red);
+        using var cli = new CliHarness();
+        var config = cli.WriteConfig(Config("""
+                - name: red
+                  prompts: [r, a red picture]
+                - name: green
+                  prompts: [g]
+            """));
+        _server.Requests.Clear();
+
+        var run = await cli.RunAsync("run", "--config", config, "--output", "out");
+        var again = await cli.RunAsync("run", "--config", config, "--output", "again");
+
+        run.ExitCode.Should().Be(3, run.ToString());
+        (run.Out + run.Err).Should().Contain("label 'red', prompt 'a red picture'").And.Contain("zero").And.NotContain("Unexpected");
+        _server.Requests.WriteCount.Should().Be(0);
+        _server.Requests.Count(ViewAsset).Should().Be(0, "the label set is checked before any thumbnail is read");
+        again.ExitCode.Should().Be(3, "the unusable embedding was not stored for the next run to trust: " + again);
+        (again.Out + again.Err).Should().Contain("prompt 'a red picture'");
+    }
+
+    [Fact]
+    public async Task Towers_of_different_embedding_sizes_are_a_config_error_naming_both_files_before_any_download()
+    {
+        // The colour model's 3-d text tower beside an image tower that gives 4 dimensions: towers of two models.
+        var visual = Path.Combine(_models, "clip", "ViT-B-32__openai", "visual", "model.onnx");
+        new OnnxModelWriter()
+            .Input("image", OnnxModelWriter.Float, "batch", 3, 224, 224)
+            .FloatInitializer("w", [3, 4], [1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0])
+            .Node("ReduceMean", ["image"], ["means"], OnnxModelWriter.Attr.Ints("axes", 2, 3), OnnxModelWriter.Attr.Int("keepdims", 0))
+            .Node("MatMul", ["means", "w"], ["embedding"])
+            .Output("embedding", OnnxModelWriter.Float, "batch", 4)
+            .Save(visual);
+        Asset("red.jpg", Red);
+        using var cli = new CliHarness();
+        _server.Requests.Clear();
+
+        var run = await cli.RunAsync("run", "--config", cli.WriteConfig(Config(RgbLabels)), "--output", "out");
+
+        run.ExitCode.Should().Be(3, run.ToString());
+        (run.Out + run.Err).Should().Contain(visual).And.Contain(Path.Combine("textual", "model.onnx")).And.Contain("not of one model").And.NotContain("Unexpected");
+        _server.Requests.Count(ViewAsset).Should().Be(0, "the towers are compared before any thumbnail is read");
+        _server.Requests.WriteCount.Should().Be(0);
+    }
+
+    [Fact]
     public async Task A_key_without_asset_view_is_refused_before_anything_is_read()
     {
         Asset("red.jpg", Red);

@@ -54,7 +54,7 @@ public sealed class ClipEmbeddingStoreTests : IDisposable
         var many = Enumerable.Range(0, 1200).ToDictionary(i => $"sum{i}", i => new float[] { i, -i, i * 0.5f });
         await writer.StoreAsync(ModelA, many, CancellationToken.None);
         await writer.StoreAsync(ModelB, new Dictionary<string, float[]> { ["sum1"] = [9, 9, 9], ["onlyB"] = [1, 1, 1] }, CancellationToken.None);
-        await using (var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(folder, "state.db")};Pooling=False"))
+        await using (var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(folder, "clip.db")};Pooling=False"))
         {
             await connection.OpenAsync();
             await using var damage = connection.CreateCommand();
@@ -66,7 +66,7 @@ public sealed class ClipEmbeddingStoreTests : IDisposable
         // Every other stored checksum, the damaged one, one of the other model's and one nobody stored.
         var wanted = many.Keys.Where((_, i) => i % 2 == 1).Append("onlyB").Append("unknown").ToHashSet(StringComparer.Ordinal);
         var seen = new Dictionary<string, float[]>(StringComparer.Ordinal);
-        var store = new SqliteClipEmbeddingStore(Path.Combine(folder, "state.db")) { ScanMode = Enum.Parse<ClipStoreScanMode>(mode) };
+        var store = new SqliteClipEmbeddingStore(Path.Combine(folder, "clip.db")) { ScanMode = Enum.Parse<ClipStoreScanMode>(mode) };
 
         var visited = await store.VisitAsync(ModelA, wanted, (checksum, embedding) => seen.Add(checksum, embedding.ToArray()), CancellationToken.None);
 
@@ -78,6 +78,99 @@ public sealed class ClipEmbeddingStoreTests : IDisposable
             seen[checksum].Should().Equal(embedding);
         }
     }
+
+    [Fact]
+    public async Task A_state_folder_of_an_earlier_version_keeps_its_embeddings_in_clip_db_and_state_db_shrinks()
+    {
+        // state.db as earlier versions wrote it: both CLIP tables WITHOUT ROWID, beside the run history's tables.
+        var stateDb = Path.Combine(folder, "state.db");
+        var embeddings = Enumerable.Range(0, 300).ToDictionary(i => $"sum{i}", i => Enumerable.Range(0, 512).Select(d => (float)Math.Sin(i + (d * 0.01))).ToArray());
+        await using (var old = Open(stateDb))
+        {
+            Execute(old, """
+                CREATE TABLE clip_embedding (model_id TEXT NOT NULL, checksum TEXT NOT NULL, dimension INTEGER NOT NULL, embedding BLOB NOT NULL, PRIMARY KEY (model_id, checksum)) WITHOUT ROWID;
+                CREATE TABLE clip_text_embedding (model_id TEXT NOT NULL, prompt TEXT NOT NULL, dimension INTEGER NOT NULL, embedding BLOB NOT NULL, PRIMARY KEY (model_id, prompt)) WITHOUT ROWID;
+                CREATE TABLE other_feature (id INTEGER PRIMARY KEY, note TEXT NOT NULL);
+                INSERT INTO other_feature (note) VALUES ('kept');
+                """);
+            foreach (var (checksum, embedding) in embeddings)
+            {
+                Execute(old, "INSERT INTO clip_embedding VALUES ($m, $k, 512, $e)", ("$m", ModelA.Value), ("$k", checksum), ("$e", Blob(embedding)));
+            }
+
+            Execute(old, "INSERT INTO clip_text_embedding VALUES ($m, 'a photo', 3, $e)", ("$m", ModelA.Value), ("$e", Blob([1, 2, 3])));
+        }
+
+        var before = new FileInfo(stateDb).Length;
+        var store = SqliteClipEmbeddingStore.InFolder(folder);
+
+        var found = await store.GetAsync(ModelA, embeddings.Keys.ToArray(), CancellationToken.None);
+        var prompts = await store.GetTextAsync(ModelA, ["a photo"], CancellationToken.None);
+
+        found.Should().HaveCount(300);
+        found["sum42"].Select(BitConverter.SingleToInt32Bits).Should().Equal(embeddings["sum42"].Select(BitConverter.SingleToInt32Bits), "moved bit for bit");
+        prompts["a photo"].Should().Equal(1, 2, 3);
+        await using (var state = Open(stateDb))
+        {
+            Scalar(state, "SELECT group_concat(name) FROM sqlite_master WHERE type = 'table'").Should().Be("other_feature", "only the CLIP tables leave state.db");
+            Scalar(state, "SELECT note FROM other_feature").Should().Be("kept");
+        }
+
+        new FileInfo(stateDb).Length.Should().BeLessThan(before / 10, "state.db gives the moved rows' pages back");
+        await using (var clip = Open(Path.Combine(folder, "clip.db")))
+        {
+            Scalar(clip, "PRAGMA page_size").Should().Be(16384L);
+        }
+
+        // A later store over the same folder (the next run) finds everything in place and moves nothing again.
+        await SqliteClipEmbeddingStore.InFolder(folder).StoreAsync(ModelA, new Dictionary<string, float[]> { ["new"] = [5, 6] }, CancellationToken.None);
+        (await SqliteClipEmbeddingStore.InFolder(folder).CountAsync(ModelA, CancellationToken.None)).Should().Be(301);
+    }
+
+    [Fact]
+    public async Task A_stored_512_dimension_embedding_takes_under_2_6_KB_on_disk()
+    {
+        // Measured with 4 KiB pages and WITHOUT ROWID (earlier versions): 4.7 KB per row; the float32 data is 2,048 bytes.
+        var store = SqliteClipEmbeddingStore.InFolder(folder);
+        var random = new Random(5);
+        for (var chunk = 0; chunk < 4; chunk++)
+        {
+            var rows = Enumerable.Range(0, 500).ToDictionary(
+                i => Convert.ToBase64String(System.Security.Cryptography.SHA256.HashData(BitConverter.GetBytes((chunk * 500) + i)).AsSpan(0, 20)),
+                _ => Enumerable.Range(0, 512).Select(_ => (float)random.NextDouble()).ToArray());
+            await store.StoreAsync(ModelA, rows, CancellationToken.None);
+        }
+
+        (new FileInfo(Path.Combine(folder, "clip.db")).Length / 2000.0).Should().BeLessThan(2600);
+    }
+
+    private static Microsoft.Data.Sqlite.SqliteConnection Open(string path)
+    {
+        var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={path};Pooling=False");
+        connection.Open();
+        return connection;
+    }
+
+    private static void Execute(Microsoft.Data.Sqlite.SqliteConnection connection, string sql, params (string Name, object Value)[] parameters)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        foreach (var (name, value) in parameters)
+        {
+            command.Parameters.AddWithValue(name, value);
+        }
+
+        command.ExecuteNonQuery();
+    }
+
+    private static object? Scalar(Microsoft.Data.Sqlite.SqliteConnection connection, string sql)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        return command.ExecuteScalar();
+    }
+
+    private static byte[] Blob(float[] values) => System.Runtime.InteropServices.MemoryMarshal.AsBytes(values.AsSpan()).ToArray();
 
     [Fact]
     public async Task The_default_visit_of_a_store_reads_through_its_lookups()

@@ -97,7 +97,7 @@ public sealed class ClipLabelPipelineTests
     }
 
     [Fact]
-    public async Task A_preparing_encoder_prepares_on_the_download_side_and_gets_only_prepared_batches()
+    public async Task A_preparing_encoder_gets_only_prepared_batches_prepared_between_its_model_calls()
     {
         var encoder = new PreparingAxisEncoder(3);
         var store = new MemoryStore();
@@ -119,7 +119,8 @@ public sealed class ClipLabelPipelineTests
         encoder.Batches.Should().OnlyContain(n => n >= 1 && n <= 8);
         encoder.Batches.Sum().Should().Be(49);
         (await store.CountAsync(Model, CancellationToken.None)).Should().Be(49);
-        encoder.MaxHeld.Should().BeLessThanOrEqualTo((3 * 8) + 3, "two batches wait in the channel, one is being encoded, and each download holds one more");
+        encoder.MaxHeld.Should().BeLessThanOrEqualTo(8, "a batch is prepared right before its model call");
+        encoder.PreparedDuringModelCall.Should().Be(0, "decoding never runs beside the model, whose threads use every core");
         result.Times.Prepare.Should().BeGreaterThan(TimeSpan.Zero);
     }
 
@@ -180,9 +181,20 @@ public sealed class ClipLabelPipelineTests
         /// <summary>Most images prepared and not yet through the model at any time.</summary>
         public int MaxHeld => maxHeld;
 
+        /// <summary>Prepare calls made while a model call was running.</summary>
+        public int PreparedDuringModelCall => preparedDuringModelCall;
+
+        private int inModel;
+        private int preparedDuringModelCall;
+
         public string? Prepare(ReadOnlyMemory<byte> image, Span<float> destination)
         {
             Interlocked.Increment(ref prepared);
+            if (Volatile.Read(ref inModel) != 0)
+            {
+                Interlocked.Increment(ref preparedDuringModelCall);
+            }
+
             if (image.Length == 0)
             {
                 return "cannot decode image: empty";
@@ -194,13 +206,18 @@ public sealed class ClipLabelPipelineTests
             return null;
         }
 
-        public Task<IReadOnlyList<float[]>> EncodePreparedAsync(ReadOnlyMemory<float> input, int count, CancellationToken ct)
+        public async Task<IReadOnlyList<float[]>> EncodePreparedAsync(ReadOnlyMemory<float> input, int count, CancellationToken ct)
         {
+            Volatile.Write(ref inModel, 1);
             Batches.Add(count);
             Interlocked.Add(ref held, -count);
             input.Length.Should().Be(count * PreparedLength);
             var result = Enumerable.Range(0, count).Select(i => Axis((int)input.Span[i * PreparedLength], dimension)).ToList();
-            return Task.FromResult<IReadOnlyList<float[]>>(result);
+
+            // The model "runs" a while, so a download finishing meanwhile would show a decode beside it.
+            await Task.Delay(2, ct);
+            Volatile.Write(ref inModel, 0);
+            return result;
         }
 
         public Task<IReadOnlyList<ClipImageEncoding>> EncodeImagesAsync(IReadOnlyList<ReadOnlyMemory<byte>> images, CancellationToken ct)

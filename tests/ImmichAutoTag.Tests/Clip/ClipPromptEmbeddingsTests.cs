@@ -62,6 +62,27 @@ public sealed class ClipPromptEmbeddingsTests : IDisposable
         result.PerLabel[1][0].Should().Equal(CountingTextEncoder.EmbeddingOf("y"));
     }
 
+    [Fact]
+    public async Task Prompts_that_embed_to_zero_or_not_finite_are_refused_by_label_and_prompt_and_never_stored()
+    {
+        ClipLabel[] labels = [new("photo", ["a photo", "zero"]), new("anime", ["nan"]), new("meme", ["a meme"])];
+        var text = new CountingTextEncoder(Model) { Override = { ["zero"] = [0, 0, 0], ["nan"] = [float.NaN, 1, 1] } };
+        var store = SqliteClipEmbeddingStore.InFolder(folder);
+
+        var act = () => ClipPromptEmbeddings.EmbedAsync(labels, text, store, CancellationToken.None);
+
+        (await act.Should().ThrowAsync<ClipLabelSetException>())
+            .WithMessage("clip.labels: label 'photo', prompt 'zero'; label 'anime', prompt 'nan': the text tower of ViT-B-32__openai@0123456789abcdef embeds each to a zero (or not finite) vector*");
+        (await store.GetTextAsync(Model, ["a photo", "zero", "nan", "a meme"], CancellationToken.None)).Should().BeEmpty("nothing of a refused label set is stored");
+
+        // A zero embedding stored by an earlier version is refused the same way, not trusted.
+        await store.StoreTextAsync(Model, new Dictionary<string, float[]> { ["zero"] = [0, 0, 0] }, CancellationToken.None);
+        var fine = new CountingTextEncoder(Model);
+        var stored = () => ClipPromptEmbeddings.EmbedAsync([new("photo", ["zero"])], fine, store, CancellationToken.None);
+        (await stored.Should().ThrowAsync<ClipLabelSetException>()).WithMessage("*label 'photo', prompt 'zero'*");
+        fine.Calls.Should().Be(0);
+    }
+
     /// <summary>Embedding = (length, first char, last char) of the prompt; counts calls and the texts encoded.</summary>
     private sealed class CountingTextEncoder(ClipModelId model) : IClipTextEncoder
     {
@@ -71,13 +92,16 @@ public sealed class ClipPromptEmbeddingsTests : IDisposable
 
         public List<string> Encoded { get; } = [];
 
+        /// <summary>Prompt → the embedding to return instead.</summary>
+        public Dictionary<string, float[]> Override { get; } = [];
+
         public static float[] EmbeddingOf(string text) => [text.Length, text[0], text[^1]];
 
         public Task<IReadOnlyList<float[]>> EncodeTextsAsync(IReadOnlyList<string> texts, CancellationToken ct)
         {
             Calls++;
             Encoded.AddRange(texts);
-            return Task.FromResult<IReadOnlyList<float[]>>(texts.Select(EmbeddingOf).ToList());
+            return Task.FromResult<IReadOnlyList<float[]>>(texts.Select(t => Override.GetValueOrDefault(t) ?? EmbeddingOf(t)).ToList());
         }
     }
 }

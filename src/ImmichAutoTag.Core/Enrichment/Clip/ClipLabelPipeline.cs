@@ -5,8 +5,12 @@ namespace ImmichAutoTag.Core.Enrichment.Clip;
 
 /// <summary>How the pipeline runs.</summary>
 /// <param name="BatchSize">Images per encoder call.</param>
-/// <param name="Downloads">Thumbnails downloaded at once.</param>
-public sealed record ClipPipelineOptions(int BatchSize = 8, int Downloads = 4);
+/// <param name="Downloads">Thumbnails downloaded at once (network waits; they run beside the model).</param>
+/// <param name="PrepareWorkers">
+/// Thumbnails decoded and preprocessed at once, between two model calls (with an <see cref="IClipImagePreparer"/>);
+/// the model's thread count (<c>clip.threads</c>) uses the cores the model itself uses.
+/// </param>
+public sealed record ClipPipelineOptions(int BatchSize = 8, int Downloads = 4, int PrepareWorkers = 2);
 
 /// <summary>What one pass of the pipeline did.</summary>
 /// <param name="Scores">Asset id → its zero-shot result; assets in <paramref name="Failures"/> are missing.</param>
@@ -24,16 +28,20 @@ public sealed record ClipPipelineResult(
 /// <summary>Wall time per stage of one pass.</summary>
 /// <param name="Lookup">Reading stored embeddings and scoring them.</param>
 /// <param name="Download">Sum over thumbnails of the time each download took (downloads overlap, so this can exceed the wall time).</param>
-/// <param name="Encode">Encoder calls (inference; decoding and preprocessing too when they are not prepared apart), scoring and storing.</param>
+/// <param name="Encode">Encoder calls (inference and decoding + preprocessing), and waiting for the previous batch's store.</param>
 /// <param name="WaitingForThumbnails">Time the encoder stage waited for the next thumbnail.</param>
 /// <param name="Total">The whole pass.</param>
 public sealed record ClipPipelineTimes(TimeSpan Lookup, TimeSpan Download, TimeSpan Encode, TimeSpan WaitingForThumbnails, TimeSpan Total)
 {
     /// <summary>
-    /// Sum over thumbnails of decoding + preprocessing done beside the model (with an <see cref="IClipImagePreparer"/>;
-    /// zero otherwise, where it is part of <see cref="Encode"/>). Overlaps the model calls.
+    /// Sum over thumbnails of decoding + preprocessing done apart from the model calls (with an
+    /// <see cref="IClipImagePreparer"/>; zero otherwise, where it is part of <see cref="Encode"/>). Several
+    /// thumbnails are prepared at once, so this can exceed <see cref="PreparePhase"/>.
     /// </summary>
     public TimeSpan Prepare { get; init; }
+
+    /// <summary>Wall time between model calls spent preparing their batches (part of <see cref="Encode"/>).</summary>
+    public TimeSpan PreparePhase { get; init; }
 
     /// <summary>Time inside encoder calls (the model, plus decoding and preprocessing for an encoder that does not prepare apart).</summary>
     public TimeSpan Inference { get; init; }
@@ -42,10 +50,12 @@ public sealed record ClipPipelineTimes(TimeSpan Lookup, TimeSpan Download, TimeS
 /// <summary>
 /// Scores assets with CLIP, encoding each image once ever: stored embeddings (by checksum and model id) are streamed
 /// from the store and scored row by row; the others are downloaded while the model runs — a bounded channel between a few
-/// concurrent thumbnail downloads and the encoder, so at most about two batches of thumbnails are held — then encoded,
-/// scored and stored batch by batch. With an <see cref="IClipImagePreparer"/> the download workers also decode and
-/// preprocess, so that CPU work overlaps the model call of the previous batch instead of preceding it. Embeddings are not kept after scoring, so memory grows only with the per-asset
-/// scores (a few label probabilities each), not with the embeddings, at 100k assets too.
+/// concurrent thumbnail downloads and the encoder, so at most about three batches of thumbnails are held — then
+/// decoded, encoded, scored and stored batch by batch. With an <see cref="IClipImagePreparer"/> a batch is decoded
+/// and preprocessed by <see cref="ClipPipelineOptions.PrepareWorkers"/> workers right before its model call, not
+/// beside the previous one: on a machine whose cores the model already uses, decoding beside it slowed each call by
+/// more than the decode took (see docs/clip.md). Embeddings are not kept after scoring, so memory grows only with the
+/// per-asset scores (a few label probabilities each), not with the embeddings, at 100k assets too.
 /// </summary>
 public sealed class ClipLabelPipeline(IClipImageEncoder encoder, IClipEmbeddingStore store, ZeroShotClassifier classifier, ClipPipelineOptions options)
 {
@@ -62,6 +72,7 @@ public sealed class ClipLabelPipeline(IClipImageEncoder encoder, IClipEmbeddingS
         ArgumentNullException.ThrowIfNull(fetchThumbnail);
         ArgumentOutOfRangeException.ThrowIfLessThan(options.BatchSize, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(options.Downloads, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.PrepareWorkers, 1);
         var started = Stopwatch.GetTimestamp();
 
         // Assets with the same file (same checksum) share one embedding.
@@ -107,6 +118,13 @@ public sealed class ClipLabelPipeline(IClipImageEncoder encoder, IClipEmbeddingS
         }
 
         var lookup = Stopwatch.GetElapsedTime(lookupStarted);
+        if (missing.Count > 0 && encoder.Dimension != classifier.Dimension)
+        {
+            // Before any download: towers of two different models (a half-updated cache) cannot be compared.
+            throw new ClipUnavailableException(
+                $"CLIP model {encoder.Model}: the image tower's embeddings have {encoder.Dimension} dimensions but the label prompts' (text tower) {classifier.Dimension}; the two towers are not of one model.");
+        }
+
         var times = missing.Count == 0 ? default : await EncodeMissingAsync(missing, fetchThumbnail, failures, (checksum, embedding) => Score(checksum, embedding), ct).ConfigureAwait(false);
 
         // A failure of the one downloaded asset stands for every asset with its checksum.
@@ -126,11 +144,18 @@ public sealed class ClipLabelPipeline(IClipImageEncoder encoder, IClipEmbeddingS
             new ClipPipelineTimes(lookup, times.Download, times.Encode, times.Waiting, Stopwatch.GetElapsedTime(started))
             {
                 Prepare = times.Prepare,
+                PreparePhase = times.PreparePhase,
                 Inference = times.Inference,
             });
 
         void Score(string checksum, ReadOnlySpan<float> embedding)
         {
+            if (embedding.Length != classifier.Dimension)
+            {
+                throw new ClipUnavailableException(
+                    $"CLIP model {encoder.Model}: its stored image embeddings have {embedding.Length} dimensions but the label prompts' (text tower) {classifier.Dimension}; the two towers are not of one model.");
+            }
+
             var result = classifier.Classify(embedding);
             foreach (var id in byChecksum[checksum])
             {
@@ -146,8 +171,8 @@ public sealed class ClipLabelPipeline(IClipImageEncoder encoder, IClipEmbeddingS
         Action<string, float[]> score,
         CancellationToken ct)
     {
-        // Bounded: downloads (and, with a preparing encoder, decoding + preprocessing) wait while two batches are
-        // waiting for the model, so at most about 2 × batch + downloads images are held at once.
+        // Bounded: downloads wait while two batches of thumbnail bytes are waiting for the model, so at most about
+        // 3 × batch + downloads thumbnails (tens of KB each) are held at once, plus one batch of model input.
         var preparer = encoder as IClipImagePreparer;
         var channel = Channel.CreateBounded<Item>(new BoundedChannelOptions(2 * options.BatchSize)
         {
@@ -155,9 +180,10 @@ public sealed class ClipLabelPipeline(IClipImageEncoder encoder, IClipEmbeddingS
             FullMode = BoundedChannelFullMode.Wait,
         });
         var failureLock = new object();
-        var buffers = new TensorPool(preparer?.PreparedLength ?? 0);
-        long downloadTicks = 0, prepareTicks = 0;
+        long downloadTicks = 0, prepareTicks = 0, preparePhaseTicks = 0;
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
+
+        // Downloading is waiting on the network, not CPU work: it runs beside the model. Decoding is not (see below).
         var producer = Task.Run(
             async () =>
             {
@@ -181,25 +207,7 @@ public sealed class ClipLabelPipeline(IClipImageEncoder encoder, IClipEmbeddingS
                             Interlocked.Add(ref downloadTicks, Stopwatch.GetTimestamp() - fetchStarted);
                         }
 
-                        if (preparer is null)
-                        {
-                            await channel.Writer.WriteAsync(new Item(asset, bytes, null), token).ConfigureAwait(false);
-                            return;
-                        }
-
-                        // Decoded and preprocessed here, on the download's worker, while the model runs on an earlier batch.
-                        var prepareStarted = Stopwatch.GetTimestamp();
-                        var tensor = buffers.Rent();
-                        var error = preparer.Prepare(bytes, tensor);
-                        Interlocked.Add(ref prepareTicks, Stopwatch.GetTimestamp() - prepareStarted);
-                        if (error is not null)
-                        {
-                            buffers.Return(tensor);
-                            Fail(asset, error);
-                            return;
-                        }
-
-                        await channel.Writer.WriteAsync(new Item(asset, null, tensor), token).ConfigureAwait(false);
+                        await channel.Writer.WriteAsync(new Item(asset, bytes), token).ConfigureAwait(false);
                     }).ConfigureAwait(false);
                     channel.Writer.Complete();
                 }
@@ -225,13 +233,26 @@ public sealed class ClipLabelPipeline(IClipImageEncoder encoder, IClipEmbeddingS
                 if (batch.Count > 0)
                 {
                     var encodeStarted = Stopwatch.GetTimestamp();
-                    var (fresh, inference) = preparer is null
-                        ? await EncodeBatchAsync(batch, failures, failureLock, stop.Token).ConfigureAwait(false)
-                        : await EncodePreparedBatchAsync(preparer, batch, input!, buffers, stop.Token).ConfigureAwait(false);
+                    Dictionary<string, float[]> fresh;
+                    long inference;
+                    if (preparer is null)
+                    {
+                        (fresh, inference) = await EncodeBatchAsync(batch, failures, failureLock, stop.Token).ConfigureAwait(false);
+                    }
+                    else
+                    {
+                        var phaseStarted = Stopwatch.GetTimestamp();
+                        var ready = Prepare(preparer, batch, input!, ref prepareTicks, Fail, stop.Token);
+                        preparePhaseTicks += Stopwatch.GetTimestamp() - phaseStarted;
+                        (fresh, inference) = ready.Count == 0
+                            ? ([], 0)
+                            : await EncodePreparedBatchAsync(preparer, ready, input!, stop.Token).ConfigureAwait(false);
+                    }
+
                     inferenceTicks += inference;
 
-                    // Storing and scoring a batch runs while the model works on the next one (one store at a time,
-                    // in batch order); only its wait, if any, is on the model's path.
+                    // Storing and scoring a batch (mostly waiting for SQLite's commit) runs while the model works on
+                    // the next one (one store at a time, in batch order); only its wait, if any, is on the model's path.
                     if (pendingStore is not null)
                     {
                         encoded += await pendingStore.ConfigureAwait(false);
@@ -277,7 +298,8 @@ public sealed class ClipLabelPipeline(IClipImageEncoder encoder, IClipEmbeddingS
             Stopwatch.GetElapsedTime(0, encodeTicks),
             Stopwatch.GetElapsedTime(0, waitTicks),
             Stopwatch.GetElapsedTime(0, prepareTicks),
-            Stopwatch.GetElapsedTime(0, inferenceTicks));
+            Stopwatch.GetElapsedTime(0, inferenceTicks),
+            Stopwatch.GetElapsedTime(0, preparePhaseTicks));
 
         void Fail(ClipAsset asset, string reason)
         {
@@ -286,6 +308,49 @@ public sealed class ClipLabelPipeline(IClipImageEncoder encoder, IClipEmbeddingS
                 failures[asset.AssetId] = reason;
             }
         }
+    }
+
+    /// <summary>
+    /// Decodes and preprocesses <paramref name="batch"/> into <paramref name="input"/>, up to
+    /// <see cref="ClipPipelineOptions.PrepareWorkers"/> thumbnails at once, between two model calls rather than beside
+    /// them: the model keeps every core busy with threads that wait for each other at each layer, so one decoding
+    /// beside it slows a whole call by more than the decode costs. Returns the prepared items, in input order.
+    /// </summary>
+    private List<Item> Prepare(IClipImagePreparer preparer, List<Item> batch, float[] input, ref long prepareTicks, Action<ClipAsset, string> fail, CancellationToken ct)
+    {
+        var length = preparer.PreparedLength;
+        var errors = new string?[batch.Count];
+        long ticks = 0;
+        Parallel.For(
+            0,
+            batch.Count,
+            new ParallelOptions { MaxDegreeOfParallelism = options.PrepareWorkers, CancellationToken = ct },
+            i =>
+            {
+                var started = Stopwatch.GetTimestamp();
+                errors[i] = preparer.Prepare(batch[i].Bytes, input.AsSpan(i * length, length));
+                Interlocked.Add(ref ticks, Stopwatch.GetTimestamp() - started);
+            });
+        prepareTicks += ticks;
+        var ready = new List<Item>(batch.Count);
+        for (var i = 0; i < batch.Count; i++)
+        {
+            if (errors[i] is { } error)
+            {
+                fail(batch[i].Asset, error);
+                continue;
+            }
+
+            if (ready.Count != i)
+            {
+                // Close the gap a failed thumbnail left, so the model gets the prepared images one after another.
+                input.AsSpan(i * length, length).CopyTo(input.AsSpan(ready.Count * length, length));
+            }
+
+            ready.Add(batch[i]);
+        }
+
+        return ready;
     }
 
     /// <summary>Fills <paramref name="batch"/> up to <paramref name="size"/>; false once the channel is finished.</summary>
@@ -315,7 +380,7 @@ public sealed class ClipLabelPipeline(IClipImageEncoder encoder, IClipEmbeddingS
         CancellationToken ct)
     {
         var started = Stopwatch.GetTimestamp();
-        var results = await encoder.EncodeImagesAsync(batch.Select(b => (ReadOnlyMemory<byte>)b.Bytes!).ToArray(), ct).ConfigureAwait(false);
+        var results = await encoder.EncodeImagesAsync(batch.Select(b => (ReadOnlyMemory<byte>)b.Bytes).ToArray(), ct).ConfigureAwait(false);
         var inference = Stopwatch.GetTimestamp() - started;
         var fresh = new Dictionary<string, float[]>(batch.Count, StringComparer.Ordinal);
         for (var i = 0; i < batch.Count; i++)
@@ -338,25 +403,17 @@ public sealed class ClipLabelPipeline(IClipImageEncoder encoder, IClipEmbeddingS
 
     private static async Task<(Dictionary<string, float[]> Fresh, long InferenceTicks)> EncodePreparedBatchAsync(
         IClipImagePreparer preparer,
-        List<Item> batch,
+        List<Item> ready,
         float[] input,
-        TensorPool buffers,
         CancellationToken ct)
     {
-        var length = preparer.PreparedLength;
-        for (var i = 0; i < batch.Count; i++)
-        {
-            batch[i].Prepared!.AsSpan().CopyTo(input.AsSpan(i * length, length));
-            buffers.Return(batch[i].Prepared!);
-        }
-
         var started = Stopwatch.GetTimestamp();
-        var embeddings = await preparer.EncodePreparedAsync(input.AsMemory(0, batch.Count * length), batch.Count, ct).ConfigureAwait(false);
+        var embeddings = await preparer.EncodePreparedAsync(input.AsMemory(0, ready.Count * preparer.PreparedLength), ready.Count, ct).ConfigureAwait(false);
         var inference = Stopwatch.GetTimestamp() - started;
-        var fresh = new Dictionary<string, float[]>(batch.Count, StringComparer.Ordinal);
-        for (var i = 0; i < batch.Count; i++)
+        var fresh = new Dictionary<string, float[]>(ready.Count, StringComparer.Ordinal);
+        for (var i = 0; i < ready.Count; i++)
         {
-            fresh[batch[i].Asset.Checksum] = embeddings[i];
+            fresh[ready[i].Asset.Checksum] = embeddings[i];
         }
 
         return (fresh, inference);
@@ -373,18 +430,8 @@ public sealed class ClipLabelPipeline(IClipImageEncoder encoder, IClipEmbeddingS
         return fresh.Count;
     }
 
-    /// <summary>A downloaded thumbnail: its bytes, or (with a preparing encoder) the model input made from them.</summary>
-    private readonly record struct Item(ClipAsset Asset, byte[]? Bytes, float[]? Prepared);
+    /// <summary>A downloaded thumbnail.</summary>
+    private readonly record struct Item(ClipAsset Asset, byte[] Bytes);
 
-    private readonly record struct EncodeTimes(int Encoded, TimeSpan Download, TimeSpan Encode, TimeSpan Waiting, TimeSpan Prepare, TimeSpan Inference);
-
-    /// <summary>Reuses prepared-image buffers (600 KB each for 224 px), so a long run allocates only about as many as are in flight.</summary>
-    private sealed class TensorPool(int length)
-    {
-        private readonly System.Collections.Concurrent.ConcurrentBag<float[]> free = [];
-
-        public float[] Rent() => free.TryTake(out var buffer) ? buffer : new float[length];
-
-        public void Return(float[] buffer) => free.Add(buffer);
-    }
+    private readonly record struct EncodeTimes(int Encoded, TimeSpan Download, TimeSpan Encode, TimeSpan Waiting, TimeSpan Prepare, TimeSpan Inference, TimeSpan PreparePhase);
 }

@@ -36,6 +36,7 @@ public sealed class ClipLabelStep(ClipConfig config, ClipServices services, IImm
 
     /// <summary>Scores the selected assets of <paramref name="snapshot"/>.</summary>
     /// <exception cref="ClipUnavailableException">The model cannot be opened (nothing was changed).</exception>
+    /// <exception cref="ClipLabelSetException">The label set cannot be used with the model: the message names the label and prompt (nothing was changed).</exception>
     public async Task<ClipLabels> RunAsync(LibrarySnapshot snapshot, RunOptions options, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(snapshot);
@@ -45,8 +46,19 @@ public sealed class ClipLabelStep(ClipConfig config, ClipServices services, IImm
         var labels = config.Labels.Select(l => new ClipLabel(l.Name, l.Prompts)).ToList();
         var prompts = await ClipPromptEmbeddings.EmbedAsync(labels, model.Text, services.TextStore, ct).ConfigureAwait(false);
         logger.LogInformation("CLIP {Model}: label prompts: {Encoded} encoded, {Reused} stored embedding(s) reused", model.Model, prompts.Encoded, prompts.Reused);
-        var classifier = new ZeroShotClassifier(labels, prompts.PerLabel, new ZeroShotDecisionRule(config.MinProbabilityPercent / 100.0, config.MinMarginPercent / 100.0));
-        var pipeline = new ClipLabelPipeline(model.Images, services.Store, classifier, new ClipPipelineOptions(config.BatchSize));
+        ZeroShotClassifier classifier;
+        try
+        {
+            classifier = new ZeroShotClassifier(labels, prompts.PerLabel, new ZeroShotDecisionRule(config.MinProbabilityPercent / 100.0, config.MinMarginPercent / 100.0));
+        }
+        catch (ArgumentException e)
+        {
+            // The label set as configured does not work with this model (labels whose prompts cancel out, a repeated
+            // label): a config problem, reported before anything is written.
+            throw new ClipLabelSetException($"clip.labels: {e.Message.Replace(" (Parameter 'labels')", string.Empty, StringComparison.Ordinal).Replace(" (Parameter 'promptEmbeddings')", string.Empty, StringComparison.Ordinal)}", e);
+        }
+
+        var pipeline = new ClipLabelPipeline(model.Images, services.Store, classifier, new ClipPipelineOptions(config.BatchSize, PrepareWorkers: config.Threads));
         var result = await pipeline.RunAsync(selected, (id, token) => gateway.GetThumbnailAsync(id, "thumbnail", token), ct).ConfigureAwait(false);
         var outcome = new ClipLabels(model.Model, config.TagRoot, classifier.Labels, selected.Select(a => a.AssetId).ToList(), result);
         if (logger.IsEnabled(LogLevel.Information))

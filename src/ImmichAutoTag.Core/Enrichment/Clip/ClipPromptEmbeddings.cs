@@ -18,6 +18,10 @@ public static class ClipPromptEmbeddings
     /// <param name="text">The text tower; called at most once, only for prompts not in <paramref name="store"/>.</param>
     /// <param name="store">Prompt embeddings kept between runs; null keeps nothing.</param>
     /// <param name="ct">Cancels the lookup and the encoding.</param>
+    /// <exception cref="ClipLabelSetException">
+    /// A prompt embeds to a zero or non-finite vector (stored or freshly encoded): it names every such label and prompt.
+    /// Nothing is stored then.
+    /// </exception>
     public static async Task<ClipPromptEmbeddingSet> EmbedAsync(IReadOnlyList<ClipLabel> labels, IClipTextEncoder text, IClipTextEmbeddingStore? store, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(labels);
@@ -44,13 +48,78 @@ public static class ClipPromptEmbeddings
                 known[missing[i]] = encoded[i];
             }
 
+            // Checked before storing: an unusable embedding must not be kept for the next run.
+            ThrowIfUnusable(labels, known, text.Model);
             if (store is not null)
             {
                 await store.StoreTextAsync(text.Model, fresh, ct).ConfigureAwait(false);
             }
         }
 
+        ThrowIfUnusable(labels, known, text.Model);
         var perLabel = labels.Select(l => (IReadOnlyList<float[]>)l.Prompts.Select(p => known[p]).ToList()).ToList();
         return new ClipPromptEmbeddingSet(perLabel, missing.Count, reused);
+    }
+
+    /// <summary>
+    /// A prompt whose embedding is all zeros or not finite (for example a prompt made only of tokens the text tower
+    /// maps to nothing) has no direction to compare images with; the label set cannot be used as configured.
+    /// </summary>
+    private static void ThrowIfUnusable(IReadOnlyList<ClipLabel> labels, Dictionary<string, float[]> known, ClipModelId model)
+    {
+        var bad = new List<string>();
+        foreach (var label in labels)
+        {
+            foreach (var prompt in label.Prompts.Distinct(StringComparer.Ordinal))
+            {
+                if (known.TryGetValue(prompt, out var embedding) && !Usable(embedding))
+                {
+                    bad.Add($"label '{label.Name}', prompt '{prompt}'");
+                }
+            }
+        }
+
+        if (bad.Count > 0)
+        {
+            throw new ClipLabelSetException(
+                $"clip.labels: {string.Join("; ", bad)}: the text tower of {model} embeds {(bad.Count == 1 ? "it" : "each")} to a zero (or not finite) vector, so it cannot be compared with images. Reword {(bad.Count == 1 ? "that prompt" : "those prompts")} or remove {(bad.Count == 1 ? "it" : "them")}.");
+        }
+    }
+
+    private static bool Usable(float[] embedding)
+    {
+        double sum = 0;
+        foreach (var v in embedding)
+        {
+            sum += (double)v * v;
+        }
+
+        return embedding.Length > 0 && sum > 0 && double.IsFinite(sum);
+    }
+}
+
+/// <summary>
+/// The configured label set (<c>clip.labels</c>) cannot be used with the model: a prompt embeds to nothing, a label's
+/// prompts cancel out, a label repeats. The message names the label and prompt. A config error: the run stops before
+/// anything is written.
+/// </summary>
+public sealed class ClipLabelSetException : Exception
+{
+    /// <summary>Creates the exception with the message a user sees.</summary>
+    public ClipLabelSetException(string message)
+        : base(message)
+    {
+    }
+
+    /// <summary>Creates the exception with the message a user sees and its cause.</summary>
+    public ClipLabelSetException(string message, Exception innerException)
+        : base(message, innerException)
+    {
+    }
+
+    /// <summary>Creates the exception with a generic message.</summary>
+    public ClipLabelSetException()
+        : base("The CLIP label set cannot be used.")
+    {
     }
 }

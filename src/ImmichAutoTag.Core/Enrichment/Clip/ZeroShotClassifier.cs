@@ -72,7 +72,7 @@ public sealed class ZeroShotClassifier
                 }
             }
 
-            labelVectors[i] = Normalised(sum, $"the prompts of label '{labels[i].Name}' (they cancel out)");
+            labelVectors[i] = Normalised(sum, $"label '{labels[i].Name}': the mean embedding of its prompts {string.Join(", ", labels[i].Prompts.Select(p => $"'{p}'"))} (they cancel out)");
         }
 
         this.rule = rule;
