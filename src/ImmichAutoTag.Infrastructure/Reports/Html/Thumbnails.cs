@@ -63,6 +63,13 @@ internal static class Thumbnails
 
         async Task FetchOneAsync(Guid id, CancellationToken token)
         {
+            // The loop's own cancellation may reach a worker only after it took its next asset: the flag stops it.
+            if (Volatile.Read(ref unreachable))
+            {
+                Interlocked.Increment(ref failed);
+                return;
+            }
+
             try
             {
                 var bytes = await gateway.GetThumbnailAsync(id, "thumbnail", token).ConfigureAwait(false);
@@ -78,7 +85,7 @@ internal static class Thumbnails
             catch (ImmichUnreachableException)
             {
                 Interlocked.Increment(ref failed);
-                unreachable = true;
+                Volatile.Write(ref unreachable, true);
                 await gone.CancelAsync().ConfigureAwait(false);
             }
             catch (ImmichException)
