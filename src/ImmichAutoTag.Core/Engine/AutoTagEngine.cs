@@ -187,10 +187,7 @@ public sealed class AutoTagEngine(IImmichGateway gateway, TimeProvider time, ILo
 
         // Below a tag root only the links the tool added are its own to remove; the user's are left alone.
         var roots = RootTagOwnership.Roots(config);
-        // Their record is read only when the plan removes a tag below a root (a rerun removes none): it holds a row
-        // per link the tool added, tens of thousands in a large library.
-        if (options.RootTagLinks is { } rootLinks && roots.Count > 0
-            && plan.Changes.OfKind<RemoveTag>().Any(r => RootTagOwnership.RootOf(roots, r.TagPath) is not null))
+        if (options.RootTagLinks is { } rootLinks && roots.Count > 0)
         {
             (plan, var leftAlone) = RootTagOwnership.Guard(plan, roots, await rootLinks.LoadAsync(scope, ct));
             RootTagOwnership.Warn(leftAlone, roots, logger);
