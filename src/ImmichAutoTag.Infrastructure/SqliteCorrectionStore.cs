@@ -17,25 +17,40 @@ public sealed class SqliteCorrectionStore(string databasePath) : ICorrectionStor
         await using var connection = await OpenAsync(ct).ConfigureAwait(false);
         var additions = new List<ToolAddition>();
         var corrections = new List<UserCorrection>();
-        await using (var command = connection.CreateCommand())
+
+        // One query per table, each in its primary key's order (no sort needed). A large library has a row per
+        // asset and tag a step added, so each row is read with as few allocations as it takes: a tag's label is its
+        // path (the same string is reused), and an instant equal to the row before's is not parsed again.
+        var (lastText, lastAt) = (string.Empty, default(DateTimeOffset));
+        DateTimeOffset Instant(string text)
         {
-            command.CommandText = """
-                SELECT asset_id, kind, target, label, step, added_at, removed_at FROM tool_additions WHERE scope = $scope
-                UNION ALL
-                SELECT asset_id, kind, target, label, step, added_at, removed_at FROM user_corrections WHERE scope = $scope
-                ORDER BY asset_id, kind, target
+            if (!string.Equals(text, lastText, StringComparison.Ordinal))
+            {
+                (lastText, lastAt) = (text, StateDatabase.Parse(text));
+            }
+
+            return lastAt;
+        }
+
+        foreach (var table in (string[])["tool_additions", "user_corrections"])
+        {
+            await using var command = connection.CreateCommand();
+            command.CommandText = $"""
+                SELECT asset_id, kind, target, CASE WHEN label = target THEN NULL ELSE label END, step, added_at, removed_at
+                FROM {table} WHERE scope = $scope ORDER BY asset_id, kind, target
                 """;
             command.Parameters.AddWithValue("$scope", scope);
             await using var reader = await command.ExecuteReaderAsync(ct).ConfigureAwait(false);
             while (await reader.ReadAsync(ct).ConfigureAwait(false))
             {
+                var target = reader.GetString(2);
                 var addition = new ToolAddition(
                     Guid.Parse(reader.GetString(0)),
                     reader.GetString(1) == AlbumKind ? AdditionKind.Album : AdditionKind.Tag,
-                    reader.GetString(2),
-                    reader.GetString(3),
+                    target,
+                    reader.IsDBNull(3) ? target : reader.GetString(3),
                     reader.GetString(4),
-                    StateDatabase.Parse(reader.GetString(5)));
+                    Instant(reader.GetString(5)));
                 if (reader.IsDBNull(6))
                 {
                     additions.Add(addition);

@@ -1,5 +1,6 @@
 using ImmichAutoTag.Core.Classification;
 using ImmichAutoTag.Core.Configuration;
+using System.Runtime.CompilerServices;
 using ImmichAutoTag.Core.Domain;
 
 namespace ImmichAutoTag.Core.Engine;
@@ -133,8 +134,10 @@ internal sealed class RunPlanner(
         var evaluations = new List<AssetEvaluation>(facts.Count);
 
         // Most assets want exactly their status tag: they share one set per status (never changed once built),
-        // so a 100k library does not build 100k equal sets. An asset that wants more gets its own copy below.
+        // so a 100k library does not build 100k equal sets. An asset that wants more gets its own copy below, or a
+        // set shared with every asset whose status set and step wishes are the same (SharedSets).
         var byStatus = new Dictionary<ClassificationStatus, HashSet<string>>();
+        var sharedSets = new Dictionary<SharedSetKey, HashSet<string>>();
         foreach (var f in facts.Values)
         {
             if (!f.InScope || f.Classification is not { } classification)
@@ -149,6 +152,7 @@ internal sealed class RunPlanner(
             }
 
             var desired = shared;
+            var isShared = true;
 
             // Made only for the few assets a step other than classification tags: a rerun allocates none.
             Dictionary<string, ChangeReason>? reasons = null;
@@ -158,7 +162,8 @@ internal sealed class RunPlanner(
                 {
                     if (!desired.Contains(tag))
                     {
-                        desired = ReferenceEquals(desired, shared) ? new HashSet<string>(shared, StringComparer.Ordinal) : desired;
+                        desired = isShared ? new HashSet<string>(desired, StringComparer.Ordinal) : desired;
+                        isShared = false;
                         desired.Add(tag);
                     }
 
@@ -171,7 +176,7 @@ internal sealed class RunPlanner(
             CopyReasons(state, f.Asset.Id, copied, dropped, ref reasons);
             for (var i = 0; i < owned.Count; i++)
             {
-                StepOwnedTags(owned[i], f, ref desired, shared, ref reasons);
+                StepOwnedTags(owned[i], f, ref desired, ref isShared, sharedSets, ref reasons);
             }
 
             targets.Add(new TagTarget(f.Asset.Id, f.OriginalTags, desired, copied)
@@ -212,50 +217,81 @@ internal sealed class RunPlanner(
 
     /// <summary>
     /// Adds the tags <paramref name="owned"/> wants on the asset to <paramref name="desired"/> (copied first when it is
-    /// the set shared by every asset of a status); an asset the step leaves alone keeps the step's tags it has. Each of
-    /// the step's tags added or removed gets the step's reason.
+    /// <paramref name="isShared"/>, a set other assets use too); an asset the step leaves alone keeps the step's tags it
+    /// has. Each of the step's tags added or removed gets the step's reason.
     /// </summary>
-    private static void StepOwnedTags(OwnedTagPlan owned, PlannedAsset f, ref HashSet<string> desired, HashSet<string> shared, ref Dictionary<string, ChangeReason>? reasons)
+    /// <remarks>
+    /// Runs for every in-scope asset and step, so it allocates nothing for an asset whose tags are right: the step's
+    /// tags it carries are looked up in place, and when the step gives the same wish list instance to many assets
+    /// (<see cref="OwnedTagPlan.SharesDesiredCollections"/>) those with the same set so far share the resulting set
+    /// (<paramref name="sharedSets"/>) instead of each copying it.
+    /// </remarks>
+    private static void StepOwnedTags(OwnedTagPlan owned, PlannedAsset f, ref HashSet<string> desired, ref bool isShared, Dictionary<SharedSetKey, HashSet<string>> sharedSets, ref Dictionary<string, ChangeReason>? reasons)
     {
         var id = f.Asset.Id;
-        List<string>? actual = null;
-        foreach (var t in f.OriginalTags)
+        var actual = f.OriginalTags;
+        var wanted = owned.DesiredFor(id);
+        if (wanted is null)
         {
-            if (owned.Owns(t.Value))
+            // Left alone: the step's tags the asset carries stay wanted, and nothing changes.
+            for (var i = 0; i < actual.Count; i++)
             {
-                (actual ??= []).Add(t.Value);
+                var tag = actual[i].Value;
+                if (owned.Owns(tag) && !desired.Contains(tag))
+                {
+                    Add(ref desired, ref isShared, tag);
+                }
+            }
+
+            return;
+        }
+
+        if (isShared && owned.SharesDesiredCollections)
+        {
+            var key = new SharedSetKey(desired, wanted);
+            if (!sharedSets.TryGetValue(key, out var joined))
+            {
+                joined = desired;
+                foreach (var tag in wanted)
+                {
+                    if (owned.Owns(tag) && !joined.Contains(tag))
+                    {
+                        joined = ReferenceEquals(joined, desired) ? new HashSet<string>(desired, StringComparer.Ordinal) : joined;
+                        joined.Add(tag);
+                    }
+                }
+
+                sharedSets[key] = joined;
+            }
+
+            desired = joined;
+        }
+        else
+        {
+            foreach (var tag in wanted)
+            {
+                if (owned.Owns(tag) && !desired.Contains(tag))
+                {
+                    Add(ref desired, ref isShared, tag);
+                }
             }
         }
 
-        var wanted = owned.DesiredFor(id) ?? (IReadOnlyCollection<string>?)actual ?? [];
         List<string>? changed = null;
         foreach (var tag in wanted)
         {
-            if (!owned.Owns(tag))
-            {
-                continue;
-            }
-
-            if (!desired.Contains(tag))
-            {
-                desired = ReferenceEquals(desired, shared) ? new HashSet<string>(shared, StringComparer.Ordinal) : desired;
-                desired.Add(tag);
-            }
-
-            if (actual is null || !actual.Contains(tag, StringComparer.Ordinal))
+            if (owned.Owns(tag) && !Carries(actual, tag))
             {
                 (changed ??= []).Add(tag);
             }
         }
 
-        if (actual is not null)
+        for (var i = 0; i < actual.Count; i++)
         {
-            foreach (var tag in actual)
+            var tag = actual[i].Value;
+            if (owned.Owns(tag) && !desired.Contains(tag))
             {
-                if (!desired.Contains(tag))
-                {
-                    (changed ??= []).Add(tag);
-                }
+                (changed ??= []).Add(tag);
             }
         }
 
@@ -269,6 +305,43 @@ internal sealed class RunPlanner(
         {
             reasons[t] = owned.ReasonFor(id, t);
         }
+
+        static void Add(ref HashSet<string> desired, ref bool isShared, string tag)
+        {
+            if (isShared)
+            {
+                desired = new HashSet<string>(desired, StringComparer.Ordinal);
+                isShared = false;
+            }
+
+            desired.Add(tag);
+        }
+    }
+
+    private static bool Carries(IReadOnlyList<Tag> tags, string path)
+    {
+        for (var i = 0; i < tags.Count; i++)
+        {
+            if (string.Equals(tags[i].Value, path, StringComparison.Ordinal))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>A desired set shared by several assets and a step's wish list instance, compared by reference: the key of a set built from both.</summary>
+    private readonly struct SharedSetKey(HashSet<string> desired, IReadOnlyCollection<string> wanted) : IEquatable<SharedSetKey>
+    {
+        private readonly HashSet<string> _desired = desired;
+        private readonly IReadOnlyCollection<string> _wanted = wanted;
+
+        public bool Equals(SharedSetKey other) => ReferenceEquals(_desired, other._desired) && ReferenceEquals(_wanted, other._wanted);
+
+        public override bool Equals(object? obj) => obj is SharedSetKey other && Equals(other);
+
+        public override int GetHashCode() => HashCode.Combine(RuntimeHelpers.GetHashCode(_desired), RuntimeHelpers.GetHashCode(_wanted));
     }
 
     private static bool OwnedByAny(List<OwnedTagPlan> owned, string path)

@@ -284,6 +284,10 @@ public sealed class WorkflowPlanner
 
         public override bool Owns(string path) => planner._owned.Contains(path);
 
+        /// <inheritdoc/>
+        /// <remarks>One desired list per set of fired rules (<see cref="Decision"/>), never changed once built.</remarks>
+        public override bool SharesDesiredCollections => true;
+
         public override IReadOnlyCollection<string>? DesiredFor(Guid assetId)
         {
             if (!_decided.TryGetValue(assetId, out var decided))

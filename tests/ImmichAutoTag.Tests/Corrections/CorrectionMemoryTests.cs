@@ -5,6 +5,7 @@ using ImmichAutoTag.Core.Engine;
 using ImmichAutoTag.Core.Engine.Corrections;
 using ImmichAutoTag.Core.Enrichment.Clip;
 using ImmichAutoTag.Core.Ports;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace ImmichAutoTag.Tests.Corrections;
 
@@ -131,5 +132,78 @@ public sealed class CorrectionMemoryTests
 
         skipped.Should().HaveCount(leftOut);
         memory.State.Corrections.Should().HaveCount(leftOut, "what is saved for the next run is what this run kept");
+    }
+
+    [Fact]
+    public async Task A_run_that_finds_and_records_nothing_saves_nothing_and_any_change_is_saved()
+    {
+        var assets = Enumerable.Range(0, 3).Select(_ => NewAsset()).ToList();
+        var wf = NewTag("wf/x");
+        var status = NewTag("autotag_output_unknown");
+        var state = new CorrectionState(
+            [.. assets.Select(a => new ToolAddition(a.Id, AdditionKind.Tag, wf.Value, wf.Value, "workflows", Now.AddDays(-1)))],
+            [new UserCorrection(new ToolAddition(assets[0].Id, AdditionKind.Album, Guid.NewGuid().ToString("D"), "Gone album", "workflows", Now.AddDays(-3)), Now.AddDays(-2))]);
+        var carriedByAll = assets.ToDictionary(a => a.Id, _ => (IReadOnlyList<Tag>)[wf]);
+        var reads = new ReadNeeds { OwnedTagPaths = [wf.Value] };
+        var config = new CorrectionsConfig { Enabled = true };
+
+        // Every addition is still there, but the correction's album no longer exists: it is forgotten, a change to save.
+        var store = new CountingStore(state);
+        var run = await CorrectionRun.StartAsync(store, config, "s", Snapshot(assets, [wf], carriedByAll), reads, Now, NullLogger.Instance, null, CancellationToken.None);
+        await run.FinishAsync([], [], dryRun: false, verified: true, CancellationToken.None);
+        store.Saves.Should().Be(1, "the correction of an album that no longer exists was forgotten");
+
+        // The saved state again, same library: nothing found, nothing recorded, nothing to save.
+        var rerun = await CorrectionRun.StartAsync(store, config, "s", Snapshot(assets, [wf], carriedByAll), reads, Now, NullLogger.Instance, null, CancellationToken.None);
+        var outcome = await rerun.FinishAsync([], [], dryRun: false, verified: true, CancellationToken.None);
+        store.Saves.Should().Be(1, "a rerun that changed nothing writes nothing");
+        outcome.Figures.Should().Equal(new AcceptanceFigure("workflows", null, 3, 0), new AcceptanceFigure("workflows", wf.Value, 3, 0));
+
+        // The user took the tag off one asset: found, saved.
+        var removed = carriedByAll.Where(kv => kv.Key != assets[1].Id).ToDictionary(kv => kv.Key, kv => kv.Value);
+        var found = await CorrectionRun.StartAsync(store, config, "s", Snapshot(assets, [wf], removed), reads, Now, NullLogger.Instance, null, CancellationToken.None);
+        await found.FinishAsync([], [], dryRun: false, verified: true, CancellationToken.None);
+        store.Saves.Should().Be(2);
+        store.State.Corrections.Should().ContainSingle().Which.Addition.AssetId.Should().Be(assets[1].Id);
+
+        // A run that recorded an addition saves; one whose only change is a removal of a tag it never recorded does not.
+        var recorded = await CorrectionRun.StartAsync(store, config, "s", Snapshot(assets, [wf, status], removed), reads, Now, NullLogger.Instance, null, CancellationToken.None);
+        await recorded.FinishAsync([new AppliedChange(assets[2].Id, "a.jpg", "other", ChangeKind.Removed, Now)], [], dryRun: false, verified: true, CancellationToken.None);
+        store.Saves.Should().Be(2);
+        var added = await CorrectionRun.StartAsync(store, config, "s", Snapshot(assets, [wf, status], removed), reads, Now, NullLogger.Instance, null, CancellationToken.None);
+        await added.FinishAsync([new AppliedChange(assets[2].Id, "a.jpg", "wf/y", ChangeKind.Added, Now) { Reason = new ChangeReason("workflows", "rule") }], [], dryRun: false, verified: true, CancellationToken.None);
+        store.Saves.Should().Be(3);
+        store.State.Additions.Should().HaveCount(3);
+    }
+
+    [Fact]
+    public void A_status_tag_record_dropped_on_load_makes_the_state_one_to_save()
+    {
+        var asset = NewAsset();
+        var status = NewTag("autotag_output_unknown");
+        var state = new CorrectionState([new ToolAddition(asset.Id, AdditionKind.Tag, status.Value, status.Value, "classification", Now.AddDays(-1))], []);
+        var snapshot = Snapshot([asset], [status], new() { [asset.Id] = [status] });
+
+        CorrectionMemory.Detect(new CorrectionsConfig { IncludeStatusTags = true }, state, snapshot, _ => true, Now, _ => true).Changed.Should().BeFalse();
+        var dropped = CorrectionMemory.Detect(new CorrectionsConfig(), state, snapshot, _ => true, Now, _ => true);
+        dropped.Changed.Should().BeTrue("the record of a status tag is dropped from the saved state unless opted in");
+        dropped.State.Additions.Should().BeEmpty();
+    }
+
+    /// <summary>Keeps one scope's state in memory and counts the saves.</summary>
+    private sealed class CountingStore(CorrectionState state) : ICorrectionStore
+    {
+        public CorrectionState State { get; private set; } = state;
+
+        public int Saves { get; private set; }
+
+        public Task<CorrectionState> LoadAsync(string scope, CancellationToken ct) => Task.FromResult(State);
+
+        public Task SaveAsync(string scope, CorrectionState state, CancellationToken ct)
+        {
+            Saves++;
+            State = state;
+            return Task.CompletedTask;
+        }
     }
 }

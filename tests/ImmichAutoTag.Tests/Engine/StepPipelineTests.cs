@@ -48,6 +48,38 @@ public sealed class StepPipelineTests
     }
 
     [Fact]
+    public async Task Assets_given_the_same_wish_list_instance_share_nothing_another_step_adds_to_one_of_them()
+    {
+        using var immich = new FakeLibrary();
+        var red = immich.AddAsset("red.jpg");
+        var carries = immich.AddAsset("carries.jpg");
+        var stale = immich.AddAsset("stale.jpg");
+        var bare = immich.AddAsset("bare.jpg");
+        immich.TagAsset(carries, $"{Shared}/x");
+        immich.TagAsset(stale, $"{Shared}/old");
+        var sharing = new SharingStep([red.Id, carries.Id, stale.Id, bare.Id]);
+        var scorer = new Scorer(new Dictionary<string, string?> { ["red.jpg"] = "red" });
+        var options = new RunOptions { AdditionalSteps = [sharing, scorer, new Labeller()] };
+
+        var result = await RunAsync(immich, options: options);
+
+        // One list instance for all four: the set built from it is shared, and the labeller's tag on red stays red's.
+        immich.TagPathsOf(red).Should().BeEquivalentTo([Unknown, $"{Shared}/x", $"{Root}/red"]);
+        immich.TagPathsOf(carries).Should().BeEquivalentTo([Unknown, $"{Shared}/x"]);
+        immich.TagPathsOf(stale).Should().BeEquivalentTo([Unknown, $"{Shared}/x"], "the step's stale tag goes");
+        immich.TagPathsOf(bare).Should().BeEquivalentTo([Unknown, $"{Shared}/x"]);
+        var sharedChanges = result.Plan.Changes.Where(c => c.Reason.Step == SharingStep.StepName).ToList();
+        sharedChanges.OfType<AddTag>().Select(c => c.AssetId).Should().BeEquivalentTo([red.Id, stale.Id, bare.Id]);
+        sharedChanges.OfType<RemoveTag>().Should().ContainSingle().Which.Should().Match<RemoveTag>(c => c.AssetId == stale.Id && c.TagPath == $"{Shared}/old");
+
+        immich.ResetCounters();
+        var second = await RunAsync(immich, options: new RunOptions { AdditionalSteps = [new SharingStep([red.Id, carries.Id, stale.Id, bare.Id]), new Scorer(scorer.Labels), new Labeller()] });
+
+        second.Plan.HasChanges.Should().BeFalse();
+        immich.WriteCalls.Should().Be(0);
+    }
+
+    [Fact]
     public async Task A_step_that_fails_to_prepare_ends_the_run_before_anything_is_written()
     {
         using var immich = new FakeLibrary();
@@ -131,6 +163,41 @@ public sealed class StepPipelineTests
             }
 
             return StepPlan.None with { OwnedTags = sets };
+        }
+    }
+
+    private const string Shared = "shared";
+
+    /// <summary>Owns the tags below <see cref="Shared"/> and wants <c>shared/x</c> on the listed assets, handing all of them one list instance.</summary>
+    private sealed class SharingStep(IReadOnlyList<Guid> assets) : IFeatureStep
+    {
+        public const string StepName = "sharing";
+
+        public string Name => StepName;
+
+        public string ConfigSection => StepName;
+
+        public bool Enabled => true;
+
+        public ReadNeeds Reads { get; } = new() { OwnsTag = Owns };
+
+        private static bool Owns(string path) => path.StartsWith(Shared + "/", StringComparison.Ordinal);
+
+        public Task PrepareAsync(StepPrepareContext context, CancellationToken ct) => Task.CompletedTask;
+
+        public StepPlan Plan(StepContext context) => StepPlan.None with { OwnedTags = new Wishes(assets.ToHashSet()) };
+
+        private sealed class Wishes(HashSet<Guid> assets) : OwnedTagPlan(StepName)
+        {
+            private readonly IReadOnlyCollection<string> _one = [$"{Shared}/x"];
+
+            public override bool SharesDesiredCollections => true;
+
+            public override bool Owns(string path) => SharingStep.Owns(path);
+
+            public override IReadOnlyCollection<string>? DesiredFor(Guid assetId) => assets.Contains(assetId) ? _one : null;
+
+            public override ChangeReason ReasonFor(Guid assetId, string path) => new(StepName, "one list for all");
         }
     }
 

@@ -51,6 +51,9 @@ public sealed class CorrectionMemory
     /// <summary>When this run compared the memory with the library; additions made since are not judged yet.</summary>
     private DateTimeOffset? _judgedAt;
 
+    /// <summary>Whether <see cref="State"/> differs from the state the memory was loaded from (see <see cref="Changed"/>).</summary>
+    private bool _changed;
+
     private CorrectionMemory(CorrectionsConfig config, CorrectionState state, Func<string, bool> isStatusTag)
     {
         _config = config;
@@ -58,14 +61,36 @@ public sealed class CorrectionMemory
         // Status tags are markers every run keeps true, not suggestions: unless the config opts in, they are neither
         // remembered nor respected (records of them from an opted-in past are dropped).
         _ignored = config.IncludeStatusTags ? _ => false : isStatusTag;
-        foreach (var a in state.Additions.Where(a => !Ignored(a)))
+        _additions.EnsureCapacity(state.Additions.Count);
+        foreach (var a in state.Additions)
         {
-            _additions[Key(a)] = a;
+            if (Ignored(a))
+            {
+                _changed = true;
+                continue;
+            }
+
+            // A later record of the same key wins, as it always did; the saved state then has one row less.
+            if (!_additions.TryAdd(Key(a), a))
+            {
+                _additions[Key(a)] = a;
+                _changed = true;
+            }
         }
 
-        foreach (var c in state.Corrections.Where(c => !Ignored(c.Addition)))
+        foreach (var c in state.Corrections)
         {
-            _corrections[Key(c.Addition)] = c;
+            if (Ignored(c.Addition))
+            {
+                _changed = true;
+                continue;
+            }
+
+            if (!_corrections.TryAdd(Key(c.Addition), c))
+            {
+                _corrections[Key(c.Addition)] = c;
+                _changed = true;
+            }
         }
     }
 
@@ -102,6 +127,7 @@ public sealed class CorrectionMemory
             {
                 // Deleted, trashed or no longer the user's: nothing to learn.
                 memory._additions.Remove(key);
+                memory._changed = true;
                 continue;
             }
 
@@ -111,6 +137,7 @@ public sealed class CorrectionMemory
                 if (!tags.Contains(addition.Target))
                 {
                     memory._additions.Remove(key);
+                    memory._changed = true;
                     continue;
                 }
 
@@ -119,13 +146,14 @@ public sealed class CorrectionMemory
                     continue;
                 }
 
-                gone = !snapshot.TagsOf(addition.AssetId).Any(t => string.Equals(t.Value, addition.Target, StringComparison.Ordinal));
+                gone = !Carries(snapshot.TagsOf(addition.AssetId), addition.Target);
             }
             else
             {
                 if (!albums.Contains(addition.Target))
                 {
                     memory._additions.Remove(key);
+                    memory._changed = true;
                     continue;
                 }
 
@@ -135,6 +163,7 @@ public sealed class CorrectionMemory
             if (gone)
             {
                 memory._additions.Remove(key);
+                memory._changed = true;
                 var correction = new UserCorrection(addition, now);
                 memory._corrections[key] = correction;
                 memory._found.Add(correction);
@@ -150,10 +179,25 @@ public sealed class CorrectionMemory
             if (!targetExists || !assets.Contains(addition.AssetId))
             {
                 memory._corrections.Remove(key);
+                memory._changed = true;
             }
         }
 
         return memory;
+    }
+
+    /// <summary>Whether <paramref name="tags"/> holds the path <paramref name="path"/>; a loop, not a lambda: it runs for every recorded tag addition.</summary>
+    private static bool Carries(IReadOnlyList<Tag> tags, string path)
+    {
+        for (var i = 0; i < tags.Count; i++)
+        {
+            if (string.Equals(tags[i].Value, path, StringComparison.Ordinal))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     /// <summary>Removals by the user this run found.</summary>
@@ -210,15 +254,15 @@ public sealed class CorrectionMemory
                     Remember(new ToolAddition(change.AssetId, AdditionKind.Album, album.ToString("D"), change.AlbumName ?? album.ToString("D"), step, change.At));
                     break;
                 case ChangeKind.Removed:
-                    _additions.Remove((change.AssetId, AdditionKind.Tag, change.TagName));
+                    _changed |= _additions.Remove((change.AssetId, AdditionKind.Tag, change.TagName));
                     break;
                 case ChangeKind.RemovedFromAlbum when change.AlbumId is { } album:
-                    _additions.Remove((change.AssetId, AdditionKind.Album, album.ToString("D")));
+                    _changed |= _additions.Remove((change.AssetId, AdditionKind.Album, album.ToString("D")));
                     break;
                 case ChangeKind.AlbumDeleted when change.AlbumId is { } album:
                     foreach (var key in _additions.Keys.Where(k => k.Item2 == AdditionKind.Album && k.Item3 == album.ToString("D")).ToList())
                     {
-                        _additions.Remove(key);
+                        _changed |= _additions.Remove(key);
                     }
 
                     break;
@@ -230,8 +274,16 @@ public sealed class CorrectionMemory
             // Added again (a correction the user took back by hand is no longer one).
             _corrections.Remove(Key(addition));
             _additions[Key(addition)] = addition;
+            _changed = true;
         }
     }
+
+    /// <summary>
+    /// Whether <see cref="State"/> differs from the state the memory was loaded from: an addition or correction found,
+    /// forgotten, recorded or dropped (a status tag's record without opt-in). False for a run that changed nothing
+    /// (a rerun), which then has nothing to save.
+    /// </summary>
+    public bool Changed => _changed;
 
     /// <summary>The state to save: additions and corrections in a stable order.</summary>
     public CorrectionState State => new(
@@ -242,18 +294,41 @@ public sealed class CorrectionMemory
     public IReadOnlyList<AcceptanceFigure> Figures()
     {
         // "Kept" means the user had a chance to remove it: an addition counts once a later run found it still there.
-        var rows = _additions.Values.Where(a => _judgedAt is not { } judged || a.AddedAt < judged).Select(a => (a.Step, a.Label, Kept: 1, Removed: 0))
-            .Concat(_corrections.Values.Select(c => (c.Addition.Step, c.Addition.Label, Kept: 0, Removed: 1)))
-            .ToList();
-        var figures = new List<AcceptanceFigure>();
-        foreach (var step in rows.GroupBy(r => r.Step).OrderBy(g => g.Key, StringComparer.Ordinal))
+        // Counted in place, not grouped: a large library has an addition per asset and tag.
+        var counts = new Dictionary<string, Dictionary<string, (int Kept, int Removed)>>(StringComparer.Ordinal);
+        foreach (var a in _additions.Values)
         {
-            figures.Add(new AcceptanceFigure(step.Key, null, step.Sum(r => r.Kept), step.Sum(r => r.Removed)));
-            figures.AddRange(step.GroupBy(r => r.Label).OrderBy(g => g.Key, StringComparer.Ordinal)
-                .Select(g => new AcceptanceFigure(step.Key, g.Key, g.Sum(r => r.Kept), g.Sum(r => r.Removed))));
+            if (_judgedAt is not { } judged || a.AddedAt < judged)
+            {
+                Count(a.Step, a.Label, kept: 1, removed: 0);
+            }
+        }
+
+        foreach (var c in _corrections.Values)
+        {
+            Count(c.Addition.Step, c.Addition.Label, kept: 0, removed: 1);
+        }
+
+        var figures = new List<AcceptanceFigure>();
+        foreach (var (step, labels) in counts.OrderBy(s => s.Key, StringComparer.Ordinal))
+        {
+            figures.Add(new AcceptanceFigure(step, null, labels.Values.Sum(v => v.Kept), labels.Values.Sum(v => v.Removed)));
+            figures.AddRange(labels.OrderBy(l => l.Key, StringComparer.Ordinal).Select(l => new AcceptanceFigure(step, l.Key, l.Value.Kept, l.Value.Removed)));
         }
 
         return figures;
+
+        void Count(string step, string label, int kept, int removed)
+        {
+            if (!counts.TryGetValue(step, out var labels))
+            {
+                labels = new Dictionary<string, (int Kept, int Removed)>(StringComparer.Ordinal);
+                counts[step] = labels;
+            }
+
+            ref var count = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(labels, label, out _);
+            count = (count.Kept + kept, count.Removed + removed);
+        }
     }
 
     /// <summary>CLIP label tag path → the probability (percent) it needs now, for labels accepted too rarely (opt-in).</summary>

@@ -102,7 +102,12 @@ public sealed class CorrectionRun
                 _memory.Record(applied, stillWrong);
             }
 
-            await _store.SaveAsync(_scope, _memory.State, ct);
+            // A rerun that found and recorded nothing would write back what it loaded: for a large library that is
+            // tens of thousands of rows sorted, formatted and compared for no change.
+            if (_memory.Changed)
+            {
+                await _store.SaveAsync(_scope, _memory.State, ct);
+            }
         }
 
         return new CorrectionOutcome(_memory.Found, _skipped, _memory.Figures(), _raised);

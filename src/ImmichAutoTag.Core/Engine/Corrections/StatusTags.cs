@@ -50,9 +50,24 @@ public static class StatusTags
         var prefixes = new[] { d.AutotagClassificationConflictPrefix }.OfType<string>().Where(p => p.Length > 0).ToList();
         return path =>
         {
-            var leaf = path[(path.LastIndexOf('/') + 1)..];
+            // A span, not a substring: the corrections memory asks this for every recorded addition of every run.
+            var leaf = path.AsSpan(path.LastIndexOf('/') + 1);
             return named.Contains(path) || leaf.StartsWith(Prefix, StringComparison.Ordinal)
-                || prefixes.Exists(p => path.StartsWith(p, StringComparison.Ordinal));
+                || StartsWithAny(path, prefixes);
         };
+    }
+
+    /// <summary>A loop, not a lambda: a lambda capturing <paramref name="path"/> would be allocated on every call.</summary>
+    private static bool StartsWithAny(string path, List<string> prefixes)
+    {
+        foreach (var p in prefixes)
+        {
+            if (path.StartsWith(p, StringComparison.Ordinal))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 }

@@ -36,6 +36,13 @@ public abstract class OwnedTagPlan
 
     /// <summary>Why the asset gains or loses <paramref name="path"/> (plan.txt and changes.jsonl show it).</summary>
     public abstract ChangeReason ReasonFor(Guid assetId, string path);
+
+    /// <summary>
+    /// True when <see cref="DesiredFor"/> hands the same collection instance, never changed afterwards, to every asset
+    /// that should carry the same tags (e.g. one list per set of fired rules): the run then builds one desired set per
+    /// such instance instead of one per asset. False (the default) makes no such promise.
+    /// </summary>
+    public virtual bool SharesDesiredCollections => false;
 }
 
 /// <summary>
