@@ -62,11 +62,12 @@ public sealed class WorkflowPlanner
     private WorkflowCompiler? _compiled;
     private static readonly ChangeReason NoLongerWanted = new(StepName, "no workflow rule adds it any more");
 
-    public WorkflowPlanner(WorkflowsConfig config)
+    /// <param name="retired">Workflow tags the tool added that no rule adds any more: owned too, wanted on no asset (taken off).</param>
+    public WorkflowPlanner(WorkflowsConfig config, IReadOnlyCollection<string>? retired = null)
     {
         ArgumentNullException.ThrowIfNull(config);
         _config = config;
-        _owned = OwnedTags(config).ToHashSet(StringComparer.Ordinal);
+        _owned = OwnedTags(config).Concat(retired ?? []).ToHashSet(StringComparer.Ordinal);
         _reasons = config.Rules.Select(r => new ChangeReason(StepName, $"rule '{r.Name}'")).ToArray();
         _byPriority = (a, b) => _config.Rules[b].Priority != _config.Rules[a].Priority ? _config.Rules[b].Priority.CompareTo(_config.Rules[a].Priority) : a.CompareTo(b);
     }
@@ -131,7 +132,20 @@ public sealed class WorkflowPlanner
         var cpu = Environment.CpuUsage.TotalTime;
         if (!_config.Enabled || _config.Rules.Count == 0)
         {
-            return new WorkflowOutcome(StepPlan.None, 0, 0, TimeSpan.Zero, TimeSpan.Zero, total.Elapsed);
+            // No rule left: only the retired tags the tool added are taken off the assets the run may change.
+            if (!_config.Enabled || _owned.Count == 0)
+            {
+                return new WorkflowOutcome(StepPlan.None, 0, 0, TimeSpan.Zero, TimeSpan.Zero, total.Elapsed);
+            }
+
+            var none = new WorkflowTags(this, inputs.Statuses.Count);
+            var noRule = new List<int>();
+            foreach (var id in inputs.Statuses.Keys)
+            {
+                none.Decide(id, noRule);
+            }
+
+            return new WorkflowOutcome(StepPlan.None with { OwnedTags = none }, inputs.Statuses.Count, 0, TimeSpan.Zero, TimeSpan.Zero, total.Elapsed);
         }
 
         var compile = Stopwatch.StartNew();

@@ -16,12 +16,18 @@ public sealed class WorkflowStep : IFeatureStep
 {
     private readonly WorkflowPlanner _planner;
 
-    public WorkflowStep(WorkflowsConfig config)
+    /// <param name="retired">
+    /// Tags the workflows added on earlier runs that no rule adds any more (<see cref="RootTagOwnership.RetiredWorkflowTags"/>):
+    /// the step reads their holders and takes them off the assets it tests (only the links the tool added: the run's
+    /// ownership guard leaves the user's own). With no rule left, the step runs for them alone.
+    /// </param>
+    public WorkflowStep(WorkflowsConfig config, IReadOnlyCollection<string>? retired = null)
     {
         ArgumentNullException.ThrowIfNull(config);
-        _planner = new WorkflowPlanner(config);
-        Enabled = config.Enabled && config.Rules.Count > 0;
-        var owned = WorkflowPlanner.OwnedTags(config);
+        retired ??= [];
+        _planner = new WorkflowPlanner(config, retired);
+        Enabled = config.Enabled && (config.Rules.Count > 0 || retired.Count > 0);
+        var owned = WorkflowPlanner.OwnedTags(config).Concat(retired).Distinct(StringComparer.Ordinal).ToList();
         var ownedSet = owned.ToHashSet(StringComparer.Ordinal);
         Reads = new ReadNeeds
         {
