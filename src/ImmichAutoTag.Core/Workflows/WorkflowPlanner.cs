@@ -32,6 +32,9 @@ public sealed record WorkflowOutcome(StepPlan Plan, int Facts, int Fired, TimeSp
 {
     /// <summary>Facts inserted into the NRules session: those some rule's condition holds for (the others cannot fire a rule).</summary>
     public int Inserted { get; init; }
+
+    /// <summary>Assets on which a condition pattern ran out of its time-out, with those patterns: the workflows left them unchanged.</summary>
+    public IReadOnlyList<(Asset Asset, IReadOnlyList<CompiledPattern> Patterns)> TimedOut { get; init; } = [];
 }
 
 /// <summary>
@@ -163,9 +166,17 @@ public sealed class WorkflowPlanner
         var albumWishes = new Dictionary<string, List<(Guid Asset, ChangeReason Reason)>>(StringComparer.Ordinal);
         var fired = 0;
         var order = new List<int>();
+        List<(Asset, IReadOnlyList<CompiledPattern>)>? timedOut = null;
         foreach (var fact in facts)
         {
             fired += fact.Fired.Count;
+            if (fact.TimedOut is { } patterns)
+            {
+                // Not decided: the asset keeps its workflow tags, albums and flags as they are (DesiredFor is null).
+                (timedOut ??= []).Add((fact.Asset, patterns));
+                continue;
+            }
+
             order.Clear();
             order.AddRange(fact.Fired);
             if (order.Count > 1)
@@ -198,6 +209,7 @@ public sealed class WorkflowPlanner
         return new WorkflowOutcome(new StepPlan(changes, notes) { OwnedTags = _owned.Count > 0 ? tags : null }, facts.Count, fired, compile.Elapsed, engine.Elapsed, total.Elapsed, Environment.CpuUsage.TotalTime - cpu)
         {
             Inserted = inserted,
+            TimedOut = timedOut ?? [],
         };
     }
 

@@ -15,6 +15,7 @@ namespace ImmichAutoTag.Core.Workflows;
 public sealed class WorkflowStep : IFeatureStep
 {
     private readonly WorkflowPlanner _planner;
+    private readonly WorkflowsConfig _config;
 
     /// <param name="retired">
     /// Tags the workflows added on earlier runs that no rule adds any more (<see cref="RootTagOwnership.RetiredWorkflowTags"/>):
@@ -25,6 +26,8 @@ public sealed class WorkflowStep : IFeatureStep
     {
         ArgumentNullException.ThrowIfNull(config);
         retired ??= [];
+        config = WorkflowPatterns.WithTimeout(config);
+        _config = config;
         _planner = new WorkflowPlanner(config, retired);
         Enabled = config.Enabled && (config.Rules.Count > 0 || retired.Count > 0);
         var owned = WorkflowPlanner.OwnedTags(config).Concat(retired).Distinct(StringComparer.Ordinal).ToList();
@@ -75,6 +78,21 @@ public sealed class WorkflowStep : IFeatureStep
         var outcome = _planner.Plan(context.Snapshot, inputs, context.Planned, CancellationToken.None);
         Outcome = outcome;
         facts.Set(outcome);
+        if (outcome.TimedOut.Count > 0 && facts.Get<AssetPlanning>() is { } planning)
+        {
+            // One bad asset never stops the run: each is reported (exit code 8) with the rules it was left out of.
+            foreach (var (asset, patterns) in outcome.TimedOut)
+            {
+                var what = string.Join("; ", patterns.Select(p => $"pattern '{p.Written}' of rule {string.Join(", ", WorkflowPatterns.RulesUsing(_config, p).Select(n => $"'{n}'"))}"));
+                planning.ReportError(new EngineError(
+                    EngineErrorKind.Classify,
+                    $"workflows: {what} ran longer than workflows.match_timeout_ms ({_config.MatchTimeoutMs} ms) on asset {asset.Id} ({asset.OriginalFileName}); the workflows left this asset unchanged",
+                    [asset.Id],
+                    [],
+                    planning.Now));
+            }
+        }
+
         return outcome.Plan;
     }
 }
