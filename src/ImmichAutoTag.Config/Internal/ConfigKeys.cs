@@ -669,7 +669,7 @@ internal static class ConfigKeys
         },
         I("match_timeout_ms", "How long one condition pattern may run on one asset (milliseconds). Only patterns with look-arounds, backreferences or atomic groups can run long; one that runs out of time leaves that asset unchanged by the workflows this run and is reported (exit code 8).", WorkflowsConfig.DefaultMatchTimeoutMs) with
         {
-            Minimum = 1, Field = F<WorkflowsConfig>(w => w.MatchTimeoutMs),
+            Minimum = 1, Maximum = 60000, Field = F<WorkflowsConfig>(w => w.MatchTimeoutMs),
         },
         ML("rules", WorkflowRule, "The rules, in order (the order breaks priority ties).") with
         {
