@@ -140,6 +140,12 @@ public sealed class AutoTagEngine(IImmichGateway gateway, TimeProvider time, ILo
         var linkScope = user is null ? null : $"{gateway.ServerUrl} {user.Id}";
         var links = options.RootTagLinks is { } linkStore && linkScope is not null ? await linkStore.LoadAsync(linkScope, ct) : null;
         var retired = links is null ? [] : RootTagOwnership.RetiredWorkflowTags(config, links);
+        if (retired.Count > 0)
+        {
+            // A tag another step owns (a status tag, a sync tag) is that step's to keep or remove, never a retired workflow tag.
+            var others = FeatureSteps.Reads(FeatureSteps.For(config, options, classifier).Steps);
+            retired = [.. retired.Where(p => !others.Owns(p) && !others.OwnedTagPaths.Contains(p, StringComparer.Ordinal))];
+        }
 
         // Every feature step says what it needs read; the gatherer reads the union in one walk.
         var (steps, outputs) = FeatureSteps.For(config, options, classifier, retired);

@@ -70,10 +70,11 @@ public static class RootTagOwnership
         var current = config.Workflows.Rules.SelectMany(r => r.Then.AddTags).Select(t => t.Trim().Trim('/')).ToHashSet(StringComparer.Ordinal);
         var paths = new HashSet<string>(StringComparer.Ordinal);
         var seen = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var (_, path) in links)
+        foreach (var (asset, path) in links)
         {
-            // Most links share a few paths: each path is judged once.
-            if (seen.Add(path) && !current.Contains(path) && RootOf(stepRoots, path) is null)
+            // Most links share a few paths: each path is judged once. A link without an asset is no workflow's: it
+            // marks a tag the tool created for another feature (a status tag).
+            if (asset != Guid.Empty && seen.Add(path) && !current.Contains(path) && RootOf(stepRoots, path) is null)
             {
                 paths.Add(path);
             }
