@@ -22,8 +22,8 @@ public static class PatternCompiler
         TryAlbumName(pattern, timeout ?? CompiledPattern.DefaultMatchTimeout, out var error) ?? throw new ArgumentException(error, nameof(pattern));
 
     /// <summary>
-    /// A folder-path pattern, searched anywhere in the path and case-insensitive, bounded by <paramref name="timeout"/>
-    /// per match (default <see cref="CompiledPattern.DefaultMatchTimeout"/>).
+    /// A folder-path pattern, searched anywhere in the path and case-insensitive; on the linear-time engine where it
+    /// supports the pattern, else bounded by <paramref name="timeout"/> per match (default <see cref="CompiledPattern.DefaultMatchTimeout"/>).
     /// </summary>
     /// <exception cref="ArgumentException">Python (or the translation) refuses the pattern; the message says why.</exception>
     public static CompiledPattern PathSearch(string pattern, TimeSpan? timeout = null) =>
@@ -67,7 +67,16 @@ public static class PatternCompiler
 
         try
         {
-            return new CompiledPattern(pattern, source, new Regex(source, RegexOptions.IgnoreCase | RegexOptions.CultureInvariant, timeout));
+            // Like album names: the linear-time engine where it can (a nested quantifier such as '^(a+)+$' on a long
+            // file name cannot run away), the backtracking one bounded by the time-out only where it must.
+            try
+            {
+                return new CompiledPattern(pattern, source, new Regex(source, RegexOptions.IgnoreCase | RegexOptions.CultureInvariant | RegexOptions.NonBacktracking, Regex.InfiniteMatchTimeout));
+            }
+            catch (NotSupportedException)
+            {
+                return new CompiledPattern(pattern, source, new Regex(source, RegexOptions.IgnoreCase | RegexOptions.CultureInvariant, timeout));
+            }
         }
         catch (ArgumentException ex)
         {

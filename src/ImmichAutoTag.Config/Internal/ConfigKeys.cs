@@ -653,19 +653,23 @@ internal static class ConfigKeys
     [
         B("enabled", "Run the rules.", true) with
         {
-            Example = "false  # the example rules below are off; true runs them", Field = F<WorkflowsConfig>(w => w.Enabled),
+            Example = "false  # the example rules below are off; true runs them (their clip_label and booru conditions need clip and booru on)", Field = F<WorkflowsConfig>(w => w.Enabled),
         },
         B("allow_favorite", "Let then.favorite change favourite flags (PUT /assets, needs asset.update).", false) with
         {
-            Field = F<WorkflowsConfig>(w => w.AllowFavorite),
+            Example = "true  # the example rule 'favourite artists' sets favourites", Field = F<WorkflowsConfig>(w => w.AllowFavorite),
         },
         B("allow_archive", "Let then.archive move assets between the timeline and the archive (PUT /assets, needs asset.update).", false) with
         {
-            Field = F<WorkflowsConfig>(w => w.AllowArchive),
+            Example = "true  # the example rule 'memes out of the timeline' archives", Field = F<WorkflowsConfig>(w => w.AllowArchive),
         },
         B("create_missing_albums", "then.add_to_albums creates an album when none has that name.", true) with
         {
             Field = F<WorkflowsConfig>(w => w.CreateMissingAlbums),
+        },
+        I("match_timeout_ms", "How long one condition pattern may run on one asset (milliseconds). Only patterns with look-arounds, backreferences or atomic groups can run long; one that runs out of time leaves that asset unchanged by the workflows this run and is reported (exit code 8).", WorkflowsConfig.DefaultMatchTimeoutMs) with
+        {
+            Minimum = 1, Maximum = 60000, Field = F<WorkflowsConfig>(w => w.MatchTimeoutMs),
         },
         ML("rules", WorkflowRule, "The rules, in order (the order breaks priority ties).") with
         {

@@ -10,7 +10,7 @@ namespace ImmichAutoTag.Config.Internal;
 /// keys that only make sense together, names that must exist). Returns null when anything is wrong, so a half-valid
 /// config can never be used.
 /// </summary>
-internal sealed class ConfigValidator(Diagnostics diag, Func<string, string?> env, Func<string, string?>? scheduleCheck = null)
+internal sealed partial class ConfigValidator(Diagnostics diag, Func<string, string?> env, Func<string, string?>? scheduleCheck = null)
 {
     public const string EnvUrl = "IMMICH_URL";
     public const string EnvApiKey = "IMMICH_API_KEY";
@@ -44,6 +44,7 @@ internal sealed class ConfigValidator(Diagnostics diag, Func<string, string?> en
         };
         WarnWithoutRules(root, config.Classification);
         CheckWorkflowsAgainstOtherSections(root, config);
+        WarnAboutConversionAlbumsTheSyncReads(root, config);
         CheckOutputTags(root, config);
         CheckBooruAgainstClip(root, config);
         WarnAboutOwnTagRoot(root, "clip", config.Clip.Enabled, config.Clip.TagRoot, ClipConfig.DefaultTagRoot);
@@ -496,6 +497,16 @@ internal sealed class ConfigValidator(Diagnostics diag, Func<string, string?> en
                 }
             }
 
+            // The first rule to name a tag decides it, so a rule naming one tag twice would silently add it.
+            var adds = (then.Strings("add_tags") ?? []).Select(t => t.Value.Trim().Trim('/')).ToHashSet(StringComparer.Ordinal);
+            foreach (var tag in then.Strings("remove_tags") ?? [])
+            {
+                if (adds.Contains(tag.Value.Trim().Trim('/')))
+                {
+                    diag.Error(tag.Loc, $"remove_tags: '{tag.Value.Trim()}' is also in this rule's add_tags; a rule cannot both add and remove one tag (to take it off some assets, give that case a rule of its own with a higher priority)");
+                }
+            }
+
             // An action that makes the rule's own condition false flips every run: the next run finds the condition
             // false and takes the rule's tags and albums back.
             var when = raw.Map("when");
@@ -599,6 +610,46 @@ internal sealed class ConfigValidator(Diagnostics diag, Func<string, string?> en
         }
     }
 
+    /// <summary>Whether <paramref name="pattern"/> matches <paramref name="name"/>; a pattern that runs out of time counts as no match (validation must not fail on it).</summary>
+    private static bool MatchesOrFalse(CompiledPattern pattern, string name)
+    {
+        try
+        {
+            return pattern.IsMatch(name);
+        }
+        catch (System.Text.RegularExpressions.RegexMatchTimeoutException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>The names of the tool's temporary albums (<c>YYYY-MM-DD-autotag-temp-unclassified</c>), which only the tool fills and empties.</summary>
+    [System.Text.RegularExpressions.GeneratedRegex(@"^\d{4}-\d{2}-\d{2}-autotag-temp-unclassified$", System.Text.RegularExpressions.RegexOptions.CultureInvariant)]
+    private static partial System.Text.RegularExpressions.Regex TemporaryAlbumName();
+
+    /// <summary>
+    /// An album a conversion creates that tag ↔ album sync (album → tag) would tag: the sync plans before the
+    /// conversions, so it tags the album's assets only on the next run.
+    /// </summary>
+    private void WarnAboutConversionAlbumsTheSyncReads(RawBlock root, AutoTagConfig config)
+    {
+        if (!config.Conversions.Enabled || config.TagAlbumSync is not { Enabled: true, Direction: not SyncDirection.TagToAlbum } sync || root.Map("conversions")?.Maps("conversions") is not { } items)
+        {
+            return;
+        }
+
+        foreach (var item in items)
+        {
+            foreach (var album in item.Map("destination")?.Strings("album_names") ?? [])
+            {
+                if (sync.AlbumNamePatterns.FirstOrDefault(p => MatchesOrFalse(p, album.Value)) is { } synced)
+                {
+                    diag.Warning(album.Loc, $"album '{album.Value}' matches tag_album_sync.album_name_patterns '{synced.Written}': the sync plans before the conversions, so it gives the album's new assets the tag '{sync.TagPrefix}{album.Value}' only on the next run");
+                }
+            }
+        }
+    }
+
     /// <summary>Workflow tags must not be another section's input or output: the run would never converge, or would take a user's tag away.</summary>
     private void CheckWorkflowsAgainstOtherSections(RawBlock root, AutoTagConfig config)
     {
@@ -630,6 +681,80 @@ internal sealed class ConfigValidator(Diagnostics diag, Func<string, string?> en
 
             CheckClipLabels(item.Map("when"));
             CheckConditionTags(item.Map("when"));
+            CheckDisabledFeatures(item.Map("when"));
+            CheckAlbums(item.Map("then")?.Strings("add_to_albums") ?? []);
+            CheckSyncTags(item.Map("then")?.Strings("add_tags") ?? []);
+        }
+
+        // A condition on a feature that is off never holds: the rule silently never fires.
+        void CheckDisabledFeatures(RawBlock? condition)
+        {
+            if (condition is null || !config.Workflows.Enabled)
+            {
+                return;
+            }
+
+            if (condition.Map("clip_label") is { } clip && !config.Clip.Enabled)
+            {
+                diag.Warning(clip.Loc, "clip_label needs clip.enabled: true: with CLIP off no asset is scored, so this condition never holds");
+            }
+
+            if (condition.Map("booru") is { } booru && !config.Booru.Enabled)
+            {
+                diag.Warning(booru.Loc, "booru needs booru.enabled: true: with the booru step off no asset has a booru result, so this condition never holds");
+            }
+
+            foreach (var inner in (condition.Maps("all") ?? []).Concat(condition.Maps("any") ?? []).Append(condition.Map("not")))
+            {
+                CheckDisabledFeatures(inner);
+            }
+        }
+
+        // Albums other steps own or read: a workflow album must not make the run undo itself.
+        void CheckAlbums(IReadOnlyList<Val<string>> albums)
+        {
+            foreach (var album in albums)
+            {
+                var name = album.Value;
+                if (TemporaryAlbumName().IsMatch(name))
+                {
+                    diag.Error(album.Loc, $"add_to_albums: '{name}' is named like the tool's temporary albums (YYYY-MM-DD-autotag-temp-unclassified): the tool takes classified assets out of those and deletes them when empty, so the workflow and the temporary albums would undo each other on every run");
+                    continue;
+                }
+
+                if (!config.Workflows.Enabled)
+                {
+                    continue;
+                }
+
+                if (config.Classification.Rules.SelectMany(r => r.AlbumNamePatterns).FirstOrDefault(p => MatchesOrFalse(p, name)) is { } rule)
+                {
+                    diag.Warning(album.Loc, $"add_to_albums: '{name}' matches the classification album pattern '{rule.Written}': workflows run after classification, so the assets this rule adds are classified by that album only on the next run, which then changes their output tags (and takes back what rules reading `classification` did); name an album no classification pattern matches, or expect two runs to settle");
+                }
+
+                if (config.TagAlbumSync is { Enabled: true, Direction: not SyncDirection.TagToAlbum } sync && sync.AlbumNamePatterns.FirstOrDefault(p => MatchesOrFalse(p, name)) is { } synced)
+                {
+                    diag.Warning(album.Loc, $"add_to_albums: '{name}' matches tag_album_sync.album_name_patterns '{synced.Written}': the sync plans before the workflows, so it gives these assets the tag '{sync.TagPrefix}{name}' only on the next run");
+                }
+            }
+        }
+
+        // Workflow tags below the sync's prefix become albums only on the next run (the sync plans first).
+        void CheckSyncTags(IReadOnlyList<Val<string>> tags)
+        {
+            if (!config.Workflows.Enabled || config.TagAlbumSync is not { Enabled: true, Direction: not SyncDirection.AlbumToTag } sync)
+            {
+                return;
+            }
+
+            foreach (var tag in tags)
+            {
+                var path = tag.Value.Trim().Trim('/');
+                if (path.Length > sync.TagPrefix.Length && path.StartsWith(sync.TagPrefix, StringComparison.Ordinal))
+                {
+                    diag.Warning(tag.Loc, $"add_tags: '{path}' lies below tag_album_sync.tag_prefix '{sync.TagPrefix}': the sync plans before the workflows, so the album '{path[sync.TagPrefix.Length..]}' gets these assets only on the next run; give the workflow a tag outside the prefix and an add_to_albums of its own");
+                }
+            }
         }
 
         // A condition that reads a tag the workflows write would see this run's result on the next run and change

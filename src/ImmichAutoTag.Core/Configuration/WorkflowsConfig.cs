@@ -19,6 +19,16 @@ public sealed record WorkflowsConfig
     /// <summary>Whether <c>then.add_to_albums</c> creates an album no album of the key's user is named like.</summary>
     public bool CreateMissingAlbums { get; init; } = true;
 
+    /// <summary>
+    /// How long one condition pattern may run on one asset's name, path or album name, in milliseconds. Only patterns
+    /// with look-arounds, backreferences or atomic groups run on the backtracking engine and can take that long; one
+    /// that does leaves the asset unchanged by the workflows this run and is reported (exit code 8).
+    /// </summary>
+    public int MatchTimeoutMs { get; init; } = DefaultMatchTimeoutMs;
+
+    /// <summary>The default of <see cref="MatchTimeoutMs"/>: far above what a backtracking pattern needs on a file name, even on a busy machine.</summary>
+    public const int DefaultMatchTimeoutMs = 1000;
+
     /// <summary>The rules, in file order (the order breaks priority ties).</summary>
     public IReadOnlyList<WorkflowRuleConfig> Rules { get; init; } = [];
 }

@@ -84,7 +84,7 @@ public sealed class AutoTagEngine(IImmichGateway gateway, TimeProvider time, ILo
                 time.GetUtcNow())));
         }
 
-        if (!options.DryRun && options.RootTagLinks is { } rootLinks && RootTagOwnership.Roots(config) is { Count: > 0 } roots)
+        if (!options.DryRun && options.RootTagLinks is { } rootLinks && run.Roots is { Count: > 0 } roots)
         {
             var (added, removed) = RootTagOwnership.Changes(applied.Changes, applied.Verified.StillWrong, roots);
             await rootLinks.UpdateAsync(run.Scope, added, removed, CancellationToken.None);
@@ -125,7 +125,11 @@ public sealed class AutoTagEngine(IImmichGateway gateway, TimeProvider time, ILo
         List<EngineError> Errors,
         ReadNeeds Reads,
         TagPlan Unheld,
-        CorrectionRun Corrections);
+        CorrectionRun Corrections)
+    {
+        /// <summary>The tag roots whose links the tool records (<see cref="RootTagOwnership.Roots(AutoTagConfig, IReadOnlyCollection{string})"/>), retired workflow tags included.</summary>
+        public IReadOnlyList<string> Roots { get; init; } = [];
+    }
 
     /// <summary>What the apply and the verification did.</summary>
     private sealed record ApplyResult(IReadOnlyList<AppliedChange> Changes, VerifyOutcome Verified, bool Aborted, bool Cancelled);
@@ -140,13 +144,26 @@ public sealed class AutoTagEngine(IImmichGateway gateway, TimeProvider time, ILo
         // Compile first: a broken rule should fail before a single request is sent.
         var classifier = RuleClassifier.Compile(config.Classification.Rules);
 
+        // The links the tool added below its roots (read before the walk: workflow tags no rule adds any more are
+        // read and taken off like the others); the scope needs the key's user, which the walk would ask for anyway.
+        var user = options.RootTagLinks is not null && options.User is null ? await gateway.GetMyUserAsync(ct) : options.User;
+        var linkScope = user is null ? null : $"{gateway.ServerUrl} {user.Id}";
+        var links = options.RootTagLinks is { } linkStore && linkScope is not null ? await linkStore.LoadAsync(linkScope, ct) : null;
+        var retired = links is null ? [] : RootTagOwnership.RetiredWorkflowTags(config, links);
+        if (retired.Count > 0)
+        {
+            // A tag another step owns (a status tag, a sync tag) is that step's to keep or remove, never a retired workflow tag.
+            var others = FeatureSteps.Reads(FeatureSteps.For(config, options, classifier).Steps);
+            retired = [.. retired.Where(p => !others.Owns(p) && !others.OwnedTagPaths.Contains(p, StringComparer.Ordinal))];
+        }
+
         // Every feature step says what it needs read; the gatherer reads the union in one walk.
-        var (steps, outputs) = FeatureSteps.For(config, options, classifier);
+        var (steps, outputs) = FeatureSteps.For(config, options, classifier, retired);
         var reads = FeatureSteps.Reads(steps);
         var recovered = await guard.RecoverAsync(ct);
 
         var snapshot = await new LibraryGatherer(gateway, logger)
-            .GatherAsync(reads.TagNames, reads.OwnedTagPaths, options.Progress, ct, reads.Owns, options.User, reads.Exif);
+            .GatherAsync(reads.TagNames, reads.OwnedTagPaths, options.Progress, ct, reads.Owns, user, reads.Exif);
 
         // One call for every group; membership also comes with the search items, but only this lists groups whole.
         var duplicates = reads.Duplicates ? await ReadDuplicatesAsync(ct) : null;
@@ -202,10 +219,10 @@ public sealed class AutoTagEngine(IImmichGateway gateway, TimeProvider time, ILo
         plan = corrections.Filter(plan, facts.Get<ClipLabels>(), config.Clip, logger);
 
         // Below a tag root only the links the tool added are its own to remove; the user's are left alone.
-        var roots = RootTagOwnership.Roots(config);
+        var roots = RootTagOwnership.Roots(config, retired);
         if (options.RootTagLinks is { } rootLinks && roots.Count > 0)
         {
-            (plan, var leftAlone) = RootTagOwnership.Guard(plan, roots, await rootLinks.LoadAsync(scope, ct));
+            (plan, var leftAlone) = RootTagOwnership.Guard(plan, roots, links is not null && linkScope == scope ? links : await rootLinks.LoadAsync(scope, ct));
             RootTagOwnership.Warn(leftAlone, roots, logger);
         }
 
@@ -213,10 +230,10 @@ public sealed class AutoTagEngine(IImmichGateway gateway, TimeProvider time, ILo
         if (options.RootTagLinks is { } statusLinks && StatusTags.Named(config).Any(n => !n.Path[(n.Path.LastIndexOf('/') + 1)..].StartsWith("autotag_", StringComparison.Ordinal)))
         {
             var names = snapshot.Assets.ToDictionary(a => a.Id, a => a.OriginalFileName);
-            StatusTagGuard.Check(config, plan, snapshot.Tags, await statusLinks.LoadAsync(scope, ct), id => names.GetValueOrDefault(id));
+            StatusTagGuard.Check(config, plan, snapshot.Tags, links is not null && linkScope == scope ? links : await statusLinks.LoadAsync(scope, ct), id => names.GetValueOrDefault(id));
         }
 
-        return new RunPlan(snapshot, plan, planning, outputs, duplicates, facts, recovered, scope, pendingDates, nonSticking, held, errors, reads, unheld, corrections);
+        return new RunPlan(snapshot, plan, planning, outputs, duplicates, facts, recovered, scope, pendingDates, nonSticking, held, errors, reads, unheld, corrections) { Roots = roots };
     }
 
     private void LogPlan(TagPlan plan, bool dryRun)

@@ -39,6 +39,50 @@ public static class RootTagOwnership
         return roots;
     }
 
+    /// <summary>
+    /// <see cref="Roots(AutoTagConfig)"/> plus the retired workflow tags (<see cref="RetiredWorkflowTags"/>): the tool's
+    /// links of those are still its own to remove, the user's links of them are still left alone.
+    /// </summary>
+    public static IReadOnlyList<string> Roots(AutoTagConfig config, IReadOnlyCollection<string> retired)
+    {
+        ArgumentNullException.ThrowIfNull(retired);
+        var roots = Roots(config);
+        return retired.Count == 0 ? roots : [.. roots, .. retired.Where(r => !roots.Contains(r, StringComparer.Ordinal))];
+    }
+
+    /// <summary>
+    /// The tags a workflow rule added (recorded in <paramref name="links"/>) that no rule adds any more: the rule was
+    /// renamed, changed or deleted. Every recorded link lies below a root; one below neither the CLIP nor the booru
+    /// root (as configured, or their defaults) was a workflow's tag. Empty while <c>workflows.enabled</c> is false:
+    /// switched off, the workflows change nothing, like the CLIP and booru steps when off.
+    /// </summary>
+    /// <returns>Full tag paths, ordinal order.</returns>
+    public static IReadOnlyList<string> RetiredWorkflowTags(AutoTagConfig config, IReadOnlySet<(Guid AssetId, string TagPath)> links)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        ArgumentNullException.ThrowIfNull(links);
+        if (!config.Workflows.Enabled || links.Count == 0)
+        {
+            return [];
+        }
+
+        string[] stepRoots = [config.Clip.TagRoot, ClipConfig.DefaultTagRoot, config.Booru.TagRoot, BooruConfig.DefaultTagRoot];
+        var current = config.Workflows.Rules.SelectMany(r => r.Then.AddTags).Select(t => t.Trim().Trim('/')).ToHashSet(StringComparer.Ordinal);
+        var paths = new HashSet<string>(StringComparer.Ordinal);
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var (asset, path) in links)
+        {
+            // Most links share a few paths: each path is judged once. A link without an asset is no workflow's: it
+            // marks a tag the tool created for another feature (a status tag).
+            if (asset != Guid.Empty && seen.Add(path) && !current.Contains(path) && RootOf(stepRoots, path) is null)
+            {
+                paths.Add(path);
+            }
+        }
+
+        return [.. paths.Order(StringComparer.Ordinal)];
+    }
+
     /// <summary>The root <paramref name="path"/> is or lies below, or null.</summary>
     public static string? RootOf(IReadOnlyList<string> roots, string path)
     {

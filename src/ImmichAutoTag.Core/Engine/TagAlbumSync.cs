@@ -36,7 +36,27 @@ internal sealed class TagAlbumSync(AutoTagConfig config, RunOptions options)
         _sync.Enabled && path.Length > _sync.TagPrefix.Length && path.StartsWith(_sync.TagPrefix, StringComparison.Ordinal);
 
     /// <summary>A sync tag that names no temporary album: the only kind the sync acts on.</summary>
-    private bool IsSyncedTag(string path) => IsSyncTag(path) && !TemporaryAlbums.IsTemporary(path[_sync.TagPrefix.Length..]);
+    private bool IsSyncedTag(string path) => IsSyncTag(path) && !TemporaryAlbums.IsTemporary(AlbumName(path));
+
+    /// <summary>
+    /// Stands for '/' inside an album name in its sync tag (U+2215 DIVISION SLASH, as the booru step writes '/' inside
+    /// a name): Immich splits a tag value on '/' into levels, so album "AC/DC live" would otherwise become the tag
+    /// "AC" with a child "DC live".
+    /// </summary>
+    public const char SlashInName = '\u2215';
+
+    /// <summary>The album a sync tag names: the rest of its path after the prefix (deeper levels joined by '/'), with <see cref="SlashInName"/> read as '/'.</summary>
+    private string AlbumName(string tagPath) => tagPath[_sync.TagPrefix.Length..].Replace(SlashInName, '/');
+
+    /// <summary>
+    /// The sync tag of an album: prefix + name, a '/' in the name written as <see cref="SlashInName"/>; a tag of the
+    /// nested form that already exists (the user's own tree, synced tag → album) is kept.
+    /// </summary>
+    private string TagPathOf(string albumName, Dictionary<string, Tag> existingTags)
+    {
+        var nested = _sync.TagPrefix + albumName;
+        return !albumName.Contains('/', StringComparison.Ordinal) || existingTags.ContainsKey(nested) ? nested : _sync.TagPrefix + albumName.Replace('/', SlashInName);
+    }
 
     /// <summary>The reason a creation the sync asks for carries in the plan.</summary>
     public const string CreationReason = "tag_album_sync";
@@ -73,7 +93,7 @@ internal sealed class TagAlbumSync(AutoTagConfig config, RunOptions options)
             {
                 foreach (var tag in snapshot.TagsOf(id).Where(t => IsSyncedTag(t.Value)))
                 {
-                    var name = tag.Value[_sync.TagPrefix.Length..];
+                    var name = AlbumName(tag.Value);
                     (carriers.TryGetValue(name, out var list) ? list : carriers[name] = []).Add(id);
                 }
             }
@@ -127,7 +147,7 @@ internal sealed class TagAlbumSync(AutoTagConfig config, RunOptions options)
             if (_sync.Remove && _sync.Direction == SyncDirection.TagToAlbum)
             {
                 // Only albums whose sync tag exists are synced; an asset of the user in one without the tag leaves it.
-                var syncTagNames = snapshot.Tags.Where(t => IsSyncedTag(t.Value)).Select(t => t.Value[_sync.TagPrefix.Length..]).ToHashSet(StringComparer.Ordinal);
+                var syncTagNames = snapshot.Tags.Where(t => IsSyncedTag(t.Value)).Select(t => AlbumName(t.Value)).ToHashSet(StringComparer.Ordinal);
                 var tagged = carriers.ToDictionary(kv => kv.Key, kv => kv.Value.ToHashSet(), StringComparer.Ordinal);
                 foreach (var album in snapshot.Albums.Where(a => a.OwnerId == userId && syncTagNames.Contains(a.Name) && ownAlbums[a.Name].Count() == 1).OrderBy(a => a.Name, StringComparer.Ordinal))
                 {
@@ -155,7 +175,7 @@ internal sealed class TagAlbumSync(AutoTagConfig config, RunOptions options)
             foreach (var id in assets)
             {
                 var albums = AlbumsOf(id);
-                var wanted = albums.Where(Matches).Select(a => _sync.TagPrefix + a.Name).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
+                var wanted = albums.Where(Matches).Select(a => TagPathOf(a.Name, existingTags)).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
                 var tags = TagsOf(id);
                 foreach (var path in wanted.Where(p => !tags.Exists(t => string.Equals(t.Value, p, StringComparison.Ordinal))))
                 {
@@ -174,7 +194,7 @@ internal sealed class TagAlbumSync(AutoTagConfig config, RunOptions options)
                     // A tag of a matching album of the user that the asset is no longer in goes.
                     foreach (var tag in tags.Where(t => IsSyncedTag(t.Value) && snapshot.Tags.Contains(t)).ToList())
                     {
-                        var name = tag.Value[_sync.TagPrefix.Length..];
+                        var name = AlbumName(tag.Value);
                         var synced = ownAlbums[name].Where(Matches).ToList();
                         if (synced.Count > 0 && !albums.Exists(a => synced.Exists(s => s.Id == a.Id)))
                         {

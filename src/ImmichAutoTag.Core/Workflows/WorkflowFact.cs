@@ -16,6 +16,7 @@ public sealed class WorkflowFact
 {
     private List<int>? _fired;
     private string? _folder;
+    private List<CompiledPattern>? _timedOut;
 
     /// <param name="asset">The asset as the search returned it.</param>
     /// <param name="albums">Its albums (the tool's temporary albums included).</param>
@@ -74,6 +75,13 @@ public sealed class WorkflowFact
     /// <summary>Indexes (in <c>workflows.rules</c>) of the rules whose condition held, in firing order.</summary>
     public IReadOnlyList<int> Fired => _fired ?? (IReadOnlyList<int>)[];
 
+    /// <summary>
+    /// Patterns that ran longer than their match time-out on this asset (null: none). The rules' outcome for the
+    /// asset cannot be trusted then (a <c>not:</c> would turn the failed match into a hit), so the step leaves the
+    /// asset as it is and reports it.
+    /// </summary>
+    public IReadOnlyList<CompiledPattern>? TimedOut => _timedOut;
+
     /// <summary>Called by a rule's action: the rule at <paramref name="ruleIndex"/> holds for this asset.</summary>
     public void Fire(int ruleIndex) => (_fired ??= []).Add(ruleIndex);
 
@@ -88,7 +96,7 @@ public sealed class WorkflowFact
         var albums = fact.Albums;
         for (var i = 0; i < albums.Count; i++)
         {
-            if (AnyMatch(patterns, albums[i].Name))
+            if (AnyMatch(fact, patterns, albums[i].Name))
             {
                 return true;
             }
@@ -123,7 +131,7 @@ public sealed class WorkflowFact
     {
         ArgumentNullException.ThrowIfNull(fact);
         ArgumentNullException.ThrowIfNull(patterns);
-        return AnyMatch(patterns, fact.Asset.OriginalFileName);
+        return AnyMatch(fact, patterns, fact.Asset.OriginalFileName);
     }
 
     /// <summary>The folder part of the original path matches one of <paramref name="patterns"/> (searched anywhere).</summary>
@@ -131,17 +139,44 @@ public sealed class WorkflowFact
     {
         ArgumentNullException.ThrowIfNull(fact);
         ArgumentNullException.ThrowIfNull(patterns);
-        return AnyMatch(patterns, fact.Folder);
+        return AnyMatch(fact, patterns, fact.Folder);
     }
 
     /// <summary>Whether one of <paramref name="patterns"/> matches <paramref name="text"/>; a loop, not a lambda: the rules call it for every asset.</summary>
-    private static bool AnyMatch(CompiledPattern[] patterns, string text)
+    /// <remarks>
+    /// A pattern that runs out of its match time-out (only backtracking ones can) counts as no match and is recorded
+    /// on the fact (<see cref="TimedOut"/>); it is not tried again on this fact (the pre-check and NRules test the
+    /// same conditions).
+    /// </remarks>
+    private static bool AnyMatch(WorkflowFact fact, CompiledPattern[] patterns, string text)
     {
         foreach (var p in patterns)
         {
-            if (p.IsMatch(text))
+            if (p.IsLinearTime)
             {
-                return true;
+                if (p.IsMatch(text))
+                {
+                    return true;
+                }
+
+                continue;
+            }
+
+            if (fact._timedOut is { } failed && failed.Contains(p))
+            {
+                continue;
+            }
+
+            try
+            {
+                if (p.IsMatch(text))
+                {
+                    return true;
+                }
+            }
+            catch (System.Text.RegularExpressions.RegexMatchTimeoutException)
+            {
+                (fact._timedOut ??= []).Add(p);
             }
         }
 
@@ -153,7 +188,7 @@ public sealed class WorkflowFact
     {
         ArgumentNullException.ThrowIfNull(fact);
         ArgumentNullException.ThrowIfNull(patterns);
-        return fact.Asset.CameraMake is { Length: > 0 } make && AnyMatch(patterns, make);
+        return fact.Asset.CameraMake is { Length: > 0 } make && AnyMatch(fact, patterns, make);
     }
 
     /// <summary>The camera model (<c>exifInfo.model</c>) matches one of <paramref name="patterns"/> (searched anywhere); an asset without one never does.</summary>
@@ -161,7 +196,7 @@ public sealed class WorkflowFact
     {
         ArgumentNullException.ThrowIfNull(fact);
         ArgumentNullException.ThrowIfNull(patterns);
-        return fact.Asset.CameraModel is { Length: > 0 } model && AnyMatch(patterns, model);
+        return fact.Asset.CameraModel is { Length: > 0 } model && AnyMatch(fact, patterns, model);
     }
 
     /// <summary>Whether the asset is archived (Immich 3's <c>visibility</c>, or the older <c>isArchived</c>).</summary>

@@ -32,6 +32,9 @@ public sealed record WorkflowOutcome(StepPlan Plan, int Facts, int Fired, TimeSp
 {
     /// <summary>Facts inserted into the NRules session: those some rule's condition holds for (the others cannot fire a rule).</summary>
     public int Inserted { get; init; }
+
+    /// <summary>Assets on which a condition pattern ran out of its time-out, with those patterns: the workflows left them unchanged.</summary>
+    public IReadOnlyList<(Asset Asset, IReadOnlyList<CompiledPattern> Patterns)> TimedOut { get; init; } = [];
 }
 
 /// <summary>
@@ -62,11 +65,12 @@ public sealed class WorkflowPlanner
     private WorkflowCompiler? _compiled;
     private static readonly ChangeReason NoLongerWanted = new(StepName, "no workflow rule adds it any more");
 
-    public WorkflowPlanner(WorkflowsConfig config)
+    /// <param name="retired">Workflow tags the tool added that no rule adds any more: owned too, wanted on no asset (taken off).</param>
+    public WorkflowPlanner(WorkflowsConfig config, IReadOnlyCollection<string>? retired = null)
     {
         ArgumentNullException.ThrowIfNull(config);
         _config = config;
-        _owned = OwnedTags(config).ToHashSet(StringComparer.Ordinal);
+        _owned = OwnedTags(config).Concat(retired ?? []).ToHashSet(StringComparer.Ordinal);
         _reasons = config.Rules.Select(r => new ChangeReason(StepName, $"rule '{r.Name}'")).ToArray();
         _byPriority = (a, b) => _config.Rules[b].Priority != _config.Rules[a].Priority ? _config.Rules[b].Priority.CompareTo(_config.Rules[a].Priority) : a.CompareTo(b);
     }
@@ -131,7 +135,20 @@ public sealed class WorkflowPlanner
         var cpu = Environment.CpuUsage.TotalTime;
         if (!_config.Enabled || _config.Rules.Count == 0)
         {
-            return new WorkflowOutcome(StepPlan.None, 0, 0, TimeSpan.Zero, TimeSpan.Zero, total.Elapsed);
+            // No rule left: only the retired tags the tool added are taken off the assets the run may change.
+            if (!_config.Enabled || _owned.Count == 0)
+            {
+                return new WorkflowOutcome(StepPlan.None, 0, 0, TimeSpan.Zero, TimeSpan.Zero, total.Elapsed);
+            }
+
+            var none = new WorkflowTags(this, inputs.Statuses.Count);
+            var noRule = new List<int>();
+            foreach (var id in inputs.Statuses.Keys)
+            {
+                none.Decide(id, noRule);
+            }
+
+            return new WorkflowOutcome(StepPlan.None with { OwnedTags = none }, inputs.Statuses.Count, 0, TimeSpan.Zero, TimeSpan.Zero, total.Elapsed);
         }
 
         var compile = Stopwatch.StartNew();
@@ -149,9 +166,17 @@ public sealed class WorkflowPlanner
         var albumWishes = new Dictionary<string, List<(Guid Asset, ChangeReason Reason)>>(StringComparer.Ordinal);
         var fired = 0;
         var order = new List<int>();
+        List<(Asset, IReadOnlyList<CompiledPattern>)>? timedOut = null;
         foreach (var fact in facts)
         {
             fired += fact.Fired.Count;
+            if (fact.TimedOut is { } patterns)
+            {
+                // Not decided: the asset keeps its workflow tags, albums and flags as they are (DesiredFor is null).
+                (timedOut ??= []).Add((fact.Asset, patterns));
+                continue;
+            }
+
             order.Clear();
             order.AddRange(fact.Fired);
             if (order.Count > 1)
@@ -184,6 +209,7 @@ public sealed class WorkflowPlanner
         return new WorkflowOutcome(new StepPlan(changes, notes) { OwnedTags = _owned.Count > 0 ? tags : null }, facts.Count, fired, compile.Elapsed, engine.Elapsed, total.Elapsed, Environment.CpuUsage.TotalTime - cpu)
         {
             Inserted = inserted,
+            TimedOut = timedOut ?? [],
         };
     }
 

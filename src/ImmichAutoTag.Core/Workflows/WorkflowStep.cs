@@ -15,13 +15,22 @@ namespace ImmichAutoTag.Core.Workflows;
 public sealed class WorkflowStep : IFeatureStep
 {
     private readonly WorkflowPlanner _planner;
+    private readonly WorkflowsConfig _config;
 
-    public WorkflowStep(WorkflowsConfig config)
+    /// <param name="retired">
+    /// Tags the workflows added on earlier runs that no rule adds any more (<see cref="RootTagOwnership.RetiredWorkflowTags"/>):
+    /// the step reads their holders and takes them off the assets it tests (only the links the tool added: the run's
+    /// ownership guard leaves the user's own). With no rule left, the step runs for them alone.
+    /// </param>
+    public WorkflowStep(WorkflowsConfig config, IReadOnlyCollection<string>? retired = null)
     {
         ArgumentNullException.ThrowIfNull(config);
-        _planner = new WorkflowPlanner(config);
-        Enabled = config.Enabled && config.Rules.Count > 0;
-        var owned = WorkflowPlanner.OwnedTags(config);
+        retired ??= [];
+        config = WorkflowPatterns.WithTimeout(config);
+        _config = config;
+        _planner = new WorkflowPlanner(config, retired);
+        Enabled = config.Enabled && (config.Rules.Count > 0 || retired.Count > 0);
+        var owned = WorkflowPlanner.OwnedTags(config).Concat(retired).Distinct(StringComparer.Ordinal).ToList();
         var ownedSet = owned.ToHashSet(StringComparer.Ordinal);
         Reads = new ReadNeeds
         {
@@ -69,6 +78,21 @@ public sealed class WorkflowStep : IFeatureStep
         var outcome = _planner.Plan(context.Snapshot, inputs, context.Planned, CancellationToken.None);
         Outcome = outcome;
         facts.Set(outcome);
+        if (outcome.TimedOut.Count > 0 && facts.Get<AssetPlanning>() is { } planning)
+        {
+            // One bad asset never stops the run: each is reported (exit code 8) with the rules it was left out of.
+            foreach (var (asset, patterns) in outcome.TimedOut)
+            {
+                var what = string.Join("; ", patterns.Select(p => $"pattern '{p.Written}' of rule {string.Join(", ", WorkflowPatterns.RulesUsing(_config, p).Select(n => $"'{n}'"))}"));
+                planning.ReportError(new EngineError(
+                    EngineErrorKind.Classify,
+                    $"workflows: {what} ran longer than workflows.match_timeout_ms ({_config.MatchTimeoutMs} ms) on asset {asset.Id} ({asset.OriginalFileName}); the workflows left this asset unchanged",
+                    [asset.Id],
+                    [],
+                    planning.Now));
+            }
+        }
+
         return outcome.Plan;
     }
 }

@@ -207,4 +207,26 @@ public sealed class SharingAndSyncRunTests() : FeatureRunTestBase("- tag_names: 
         var dry = await cli.RunAsync("run", "--dry-run", "--config", config);
         dry.ExitCode.Should().Be(0, "a dry run only reads: " + dry);
     }
+
+    [Fact]
+    public async Task A_slash_in_a_synced_album_name_stays_inside_one_tag_level_and_the_sync_converges()
+    {
+        var live = Asset("IMG_1.jpg");
+        Server.State.AddAlbum(User, "2019 AC/DC live", [live]);
+
+        var runs = await RunThriceAsync(Config("""
+            tag_album_sync:
+              enabled: true
+              direction: both
+              tag_prefix: album/
+              album_name_patterns: ['^2019']
+            """));
+
+        // Immich splits a tag value on '/': the name's own slash is written as U+2215, so no stray "album/2019 AC" level.
+        runs.Plan.Should().Contain("create tag album/2019 AC\u2215DC live");
+        HasTag(live, "album/2019 AC\u2215DC live").Should().BeTrue();
+        Server.State.FindTag("album/2019 AC").Should().BeNull("the album name's slash is no tag level");
+        Server.State.Albums.Should().ContainSingle(a => a.Name.StartsWith("2019", StringComparison.Ordinal), "tag → album reads the tag back as the same album, not a new one");
+        runs.SecondPlan.Should().Contain("0 tag(s) to create, 0 addition(s), 0 removal(s), 0 album addition(s)");
+    }
 }

@@ -363,4 +363,85 @@ public sealed class WorkflowRunTests() : FeatureRunTestBase(Rules, SecondPlanIsE
         var album = Server.State.Albums.Single(a => a.Name == "Screenshots");
         Server.State.AlbumAssetIds(album.Id).Should().HaveCount(3).And.Contain(phone);
     }
+
+    private static string PlanOf(ImmichAutoTag.IntegrationTests.Cli.CliHarness cli, string output) =>
+        File.ReadAllText(Path.Combine(Directory.GetDirectories(Path.Combine(cli.Root, output)).Single(), "plan.txt"));
+
+    private const string NothingPlanned = "# Plan: 0 tag(s) to create, 0 addition(s), 0 removal(s), 0 album addition(s), 0 date repair(s)";
+
+    [Fact]
+    public async Task A_workflow_tag_no_rule_adds_any_more_is_taken_off_where_the_tool_added_it_while_the_users_own_links_stay()
+    {
+        var shot = Asset("scr_1.png");
+        var mine = Asset("IMG_20190704_101010.jpg");
+        Tag("meme", mine);
+        Tag("autotag_workflow/old", mine);
+        using var cli = new ImmichAutoTag.IntegrationTests.Cli.CliHarness().WithStateFolder();
+        string Rule(string tag) => Config($$"""
+            workflows:
+              rules:
+                - name: screenshots
+                  when: {file_name_patterns: ['^scr_']}
+                  then: {add_tags: [{{tag}}]}
+            """);
+
+        (await cli.RunAsync("run", "--config", cli.WriteConfig(Rule("autotag_workflow/old")), "--output", "first")).ExitCode.Should().Be(0);
+        HasTag(shot, "autotag_workflow/old").Should().BeTrue();
+
+        // The rule's tag is renamed: the old tag goes where the tool added it; the user's own link of it stays.
+        var renamed = cli.WriteConfig(Rule("autotag_workflow/new"));
+        var dry = await cli.RunAsync("run", "--dry-run", "--config", renamed, "--output", "dry");
+        dry.ExitCode.Should().Be(0, dry.ToString());
+        PlanOf(cli, "dry").Should().Contain($"- autotag_workflow/old | {Link(shot)} | scr_1.png | workflows: no workflow rule adds it any more")
+            .And.NotContain($"- autotag_workflow/old | {Link(mine)}");
+        HasTag(shot, "autotag_workflow/old").Should().BeTrue("a dry run changes nothing");
+        (await cli.RunAsync("run", "--config", renamed, "--output", "second")).ExitCode.Should().Be(0);
+        HasTag(shot, "autotag_workflow/old").Should().BeFalse();
+        HasTag(shot, "autotag_workflow/new").Should().BeTrue();
+        HasTag(mine, "autotag_workflow/old").Should().BeTrue("the tool never added that link");
+        (await cli.RunAsync("run", "--config", renamed, "--output", "third")).ExitCode.Should().Be(0);
+        PlanOf(cli, "third").Should().StartWith(NothingPlanned);
+
+        // Switched off, the workflows change nothing (like CLIP and booru when off).
+        (await cli.RunAsync("run", "--config", cli.WriteConfig(Config("workflows:\n  enabled: false")), "--output", "off")).ExitCode.Should().Be(0);
+        HasTag(shot, "autotag_workflow/new").Should().BeTrue();
+
+        // Every rule deleted (here the whole section): the tags the tool added go, the user's stay; then nothing to do.
+        var none = cli.WriteConfig(Config());
+        (await cli.RunAsync("run", "--config", none, "--output", "gone")).ExitCode.Should().Be(0);
+        PlanOf(cli, "gone").Should().Contain($"- autotag_workflow/new | {Link(shot)} | scr_1.png | workflows: no workflow rule adds it any more");
+        HasTag(shot, "autotag_workflow/new").Should().BeFalse();
+        HasTag(mine, "autotag_workflow/old").Should().BeTrue();
+        (await cli.RunAsync("run", "--config", none, "--output", "after")).ExitCode.Should().Be(0);
+        PlanOf(cli, "after").Should().StartWith(NothingPlanned);
+    }
+
+    [Fact]
+    public async Task A_condition_pattern_that_runs_out_of_time_on_one_asset_is_reported_with_rule_and_asset_and_the_others_are_planned()
+    {
+        // The backtracking example of .NET's regex guidance, inside a look-ahead (so it cannot run on the linear engine).
+        var slow = Asset(new string('1', 40) + "!.jpg");
+        var shot = Asset("scr_1.png");
+        using var cli = new ImmichAutoTag.IntegrationTests.Cli.CliHarness().WithStateFolder();
+        var config = cli.WriteConfig(Config("""
+            workflows:
+              match_timeout_ms: 50
+              rules:
+                - name: dollar names
+                  when: {file_name_patterns: ['(?=^[0-9A-Z]([-.\w]*[0-9A-Z])*\$$)']}
+                  then: {add_tags: [autotag_workflow/dollar]}
+                - name: screenshots
+                  when: {file_name_patterns: ['^scr_']}
+                  then: {add_tags: [autotag_workflow/shot]}
+            """));
+
+        var run = await cli.RunAsync("run", "--config", config, "--output", "first");
+
+        run.ExitCode.Should().Be(8, "one asset failed, the run went on: " + run);
+        (run.Out + run.Err).Should().Contain("rule 'dollar names'").And.Contain("ran longer than workflows.match_timeout_ms (50 ms)")
+            .And.Contain($"on asset {slow} ({new string('1', 40)}!.jpg)").And.NotContain("RuleLhsExpressionEvaluationException");
+        HasTag(shot, "autotag_workflow/shot").Should().BeTrue("one bad asset never stops the run for the others");
+        HasTag(slow, "autotag_workflow/dollar").Should().BeFalse();
+        HasTag(slow, "autotag_workflow/shot").Should().BeFalse();
+    }
 }

@@ -25,6 +25,21 @@ public sealed class SchemaAndExampleTests
     }
 
     [Fact]
+    public void The_example_workflows_validate_when_switched_on_as_its_comment_says()
+    {
+        var text = File.ReadAllText(RulesFile("config.example.yaml"));
+        var on = text.Replace("  enabled: false  # the example rules below are off", "  enabled: true  # the example rules below are off", StringComparison.Ordinal);
+        on.Should().NotBe(text, "the example switches its workflows off with that comment");
+
+        var result = ConfigLoader.LoadYaml(on, "config.example.yaml", ConfigTestHelpers.Env(("IMMICH_API_KEY", "a-real-key")));
+
+        result.Errors.Should().BeEmpty();
+        result.Warnings.Should().OnlyContain(
+            w => w.Message.StartsWith("clip_label needs clip.enabled", StringComparison.Ordinal) || w.Message.StartsWith("booru needs booru.enabled", StringComparison.Ordinal),
+            "the comment says the clip_label and booru conditions need those steps on");
+    }
+
+    [Fact]
     public void Example_config_uses_every_key()
     {
         var yaml = new YamlStream();

@@ -125,4 +125,81 @@ public sealed class WorkflowConfigTests
         reloaded.Workflows.Rules[0].When.Not!.Any[1].MediaTypes.Should().Equal("video");
         reloaded.Workflows.Rules[0].When.Not!.Any[0].Tags.Should().Equal("x");
     }
+
+    [Fact]
+    public void What_cannot_converge_in_one_run_is_refused_or_warned_about_at_its_position()
+    {
+        var yaml = Minimal + """
+
+            classification:
+              rules:
+                - album_name_patterns: ['^\d{4}-']
+            tag_album_sync:
+              enabled: true
+              direction: both
+              tag_prefix: 'album/'
+              album_name_patterns: ['^Best']
+            workflows:
+              allow_archive: true
+              rules:
+                - name: inbox
+                  when: {classification: [unclassified], clip_label: {label: anime, min_percent: 50}}
+                  then: {add_to_albums: ['2099-01-01 Inbox', 'Best pics'], add_tags: ['album/Best videos']}
+                - name: temp
+                  when: {any: [{booru: {ratings: [explicit]}}]}
+                  then: {add_to_albums: ['2024-05-01-autotag-temp-unclassified']}
+                - name: both
+                  when: {media_types: [video]}
+                  then: {add_tags: [wf/y], remove_tags: [wf/y]}
+            conversions:
+              conversions:
+                - source: {tag_names: [fanart]}
+                  destination: {album_names: ['Best art']}
+            """;
+
+        var result = Load(yaml);
+
+        result.Errors.Select(e => (e.File, e.Line, Fragment(e.Message))).Should().BeEquivalentTo(new[]
+        {
+            (FileName, 22, "named like the tool's temporary albums"),
+            (FileName, 25, "is also in this rule's add_tags"),
+        });
+        result.Warnings.Select(w => (w.File, w.Line, Fragment(w.Message))).Should().BeEquivalentTo(new[]
+        {
+            (FileName, 18, "clip_label needs clip.enabled: true"),
+            (FileName, 21, "booru needs booru.enabled: true"),
+            (FileName, 19, "matches the classification album pattern '^\\d{4}-'"),
+            (FileName, 19, "matches tag_album_sync.album_name_patterns '^Best'"),
+            (FileName, 19, "lies below tag_album_sync.tag_prefix 'album/'"),
+            (FileName, 29, "matches tag_album_sync.album_name_patterns '^Best'"),
+        });
+        result.Errors.Concat(result.Warnings).Should().OnlyContain(d => d.Column > 0);
+
+        static string Fragment(string message) => new[]
+        {
+            "named like the tool's temporary albums", "is also in this rule's add_tags", "clip_label needs clip.enabled: true",
+            "booru needs booru.enabled: true", "matches the classification album pattern '^\\d{4}-'", "matches tag_album_sync.album_name_patterns '^Best'",
+            "lies below tag_album_sync.tag_prefix 'album/'",
+        }.FirstOrDefault(f => message.Contains(f, StringComparison.Ordinal)) ?? message;
+    }
+
+    [Fact]
+    public void Switched_off_workflows_are_not_warned_about_features_that_are_off()
+    {
+        var result = Load(Minimal + "\nworkflows:\n  enabled: false\n  rules:\n    - name: a\n      when: {booru: {ratings: [explicit]}}\n      then: {add_tags: [wf/y]}\n");
+
+        result.Errors.Should().BeEmpty();
+        result.Warnings.Should().NotContain(w => w.Message.Contains("booru needs", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void A_backtracking_condition_pattern_gets_the_configured_time_out_and_a_nested_quantifier_runs_on_the_linear_engine()
+    {
+        var config = Load(Minimal + "\nworkflows:\n  match_timeout_ms: 250\n  rules:\n    - name: a\n      when: {file_name_patterns: ['^(a+)+$', '(?=x)y']}\n      then: {add_tags: [wf/y]}\n").Config!;
+        var patterns = config.Workflows.Rules[0].When.FileNamePatterns;
+
+        config.Workflows.MatchTimeoutMs.Should().Be(250);
+        patterns[0].IsLinearTime.Should().BeTrue("'^(a+)+$' on a 240-character file name used to end the run");
+        patterns[1].IsLinearTime.Should().BeFalse("a look-ahead needs the backtracking engine");
+    }
 }
