@@ -21,12 +21,13 @@ public sealed class BooruCliRunTests(ITestOutputHelper output) : IAsyncLifetime
     private FakeAsset _review = null!;
     private FakeAsset _photo = null!;
     private string _key = null!;
+    private Guid _user;
 
     public async Task InitializeAsync()
     {
         _immich = await FakeImmichServer.StartAsync();
         var state = _immich.State;
-        var user = state.AddUser("Alice", "alice@example.com").Id;
+        var user = _user = state.AddUser("Alice", "alice@example.com").Id;
         _key = state.AddApiKey(user, "all");
         _exact = state.AddAsset(user, "hu_tao.png", T0, "/library/hu_tao.png");
         _searched = state.AddAsset(user, "rider.jpg", T0.AddHours(1), "/library/rider.jpg");
@@ -258,5 +259,39 @@ public sealed class BooruCliRunTests(ITestOutputHelper output) : IAsyncLifetime
         var healthy = await cli.RunAsync("status");
         healthy.ExitCode.Should().Be(0, healthy.ToString());
         healthy.Out.Should().Contain("healthy");
+    }
+    [Fact]
+    public async Task A_source_skipped_for_a_missing_permission_never_takes_accepted_booru_tags_off()
+    {
+        // Run 1, full key: hu_tao.png gets its post's tags from the exact MD5 match.
+        using (var first = Harness(BooruFakes.SauceNaoKey, BooruFakes.DanbooruApiKey))
+        {
+            var run = await first.RunAsync("run", "-c", Config(first));
+            run.ExitCode.Should().Be(0, run.ToString());
+        }
+
+        var tagged = _immich.State.DirectTagIdsOf(_exact.Id).Select(id => _immich.State.Tags.Single(t => t.Id == id).Value)
+            .Where(v => v.StartsWith("booru/", StringComparison.Ordinal)).ToList();
+        tagged.Should().Contain("booru/rating/general");
+
+        // Run 2, a new state folder (lost volume, new install) and a key re-created without asset.download: the MD5
+        // source is skipped, SauceNAO has no match for the picture. Nothing answered "no match" for danbooru_md5.
+        var permissions = _immich.ServedOperations.Select(o => o.Permission).OfType<string>().Distinct(StringComparer.Ordinal)
+            .Where(p => p != "asset.download").ToArray();
+        var limited = _immich.State.AddApiKey(_user, permissions);
+        using var second = Harness(BooruFakes.SauceNaoKey, BooruFakes.DanbooruApiKey).WithEnv("IMMICH_API_KEY", limited);
+        _immich.Requests.Clear();
+        var skipped = await second.RunAsync("run", "-c", Config(second));
+        output.WriteLine("$ immich-autotag run   # key without asset.download, fresh state\n" + skipped.Out + skipped.Err);
+        skipped.ExitCode.Should().Be(0, skipped.ToString());
+        (skipped.Out + skipped.Err).Should().Contain("asset.download").And.Contain("danbooru_md5 is skipped");
+        var plan = Latest(second, RunFolder.PlanFile);
+        plan.Split('\n').Should().NotContain(l => l.StartsWith("- booru/", StringComparison.Ordinal), "a source that was not asked is not a \"no match\"");
+        plan.Should().NotContain("no booru match");
+        plan.Should().Contain("# Booru: 3 asset(s) selected: 1 matched (saucenao 1), 0 for review, 0 not found, 2 queued",
+            "hu_tao.png and maybe.png wait for danbooru_md5: neither is \"not found\" nor a review that would replace booru tags");
+        _immich.Requests.Count("untagAssets").Should().Be(0);
+        _immich.State.DirectTagIdsOf(_exact.Id).Select(id => _immich.State.Tags.Single(t => t.Id == id).Value)
+            .Where(v => v.StartsWith("booru/", StringComparison.Ordinal)).Should().BeEquivalentTo(tagged, "the accepted tags stay");
     }
 }

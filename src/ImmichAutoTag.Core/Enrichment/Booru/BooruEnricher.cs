@@ -214,8 +214,9 @@ public sealed class BooruEnricher
                 md5 = await Md5Async(candidate, network, ct).ConfigureAwait(false);
                 if (md5 is null)
                 {
-                    // Without asset.download the source is skipped, not waited for.
-                    pending |= _noDownload is null;
+                    // Not asked (no MD5 yet, or no asset.download): a source that did not answer must never make the
+                    // plan take the asset's booru tags off, so the asset stays pending (queued, its tags kept).
+                    pending = true;
                     continue;
                 }
 
@@ -238,6 +239,7 @@ public sealed class BooruEnricher
 
             if (Search(source) is not { } search)
             {
+                pending = true;
                 continue;
             }
 
