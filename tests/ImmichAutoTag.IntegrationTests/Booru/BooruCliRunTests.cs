@@ -294,4 +294,44 @@ public sealed class BooruCliRunTests(ITestOutputHelper output) : IAsyncLifetime
         _immich.State.DirectTagIdsOf(_exact.Id).Select(id => _immich.State.Tags.Single(t => t.Id == id).Value)
             .Where(v => v.StartsWith("booru/", StringComparison.Ordinal)).Should().BeEquivalentTo(tagged, "the accepted tags stay");
     }
+    [Fact]
+    public async Task A_booru_service_that_refuses_connections_stops_for_the_run_once_named_and_leaves_the_assets_queued()
+    {
+        // A port nothing listens on: every connection is refused at once.
+        var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        var down = $"http://127.0.0.1:{((System.Net.IPEndPoint)listener.LocalEndpoint).Port}/";
+        listener.Stop();
+        using var cli = Harness(BooruFakes.SauceNaoKey, BooruFakes.DanbooruApiKey);
+        var config = cli.WriteConfig($"""
+            server:
+              url: {_immich.BaseUrl}
+            booru:
+              enabled: true
+              assets:
+                rules:
+                  - tag_names: [fanart]
+              danbooru_url: {down}
+              sources:
+                - source: danbooru_md5
+                - source: saucenao
+                  base_url: {down}
+            """);
+
+        var run = await cli.RunAsync("run", "-c", config);
+        output.WriteLine("$ immich-autotag run   # booru services down\n" + run.Out + run.Err);
+        run.ExitCode.Should().Be(0, run.ToString());
+        var log = run.Out + run.Err;
+        foreach (var source in new[] { "danbooru_md5", "saucenao" })
+        {
+            log.Split('\n').Count(l => l.Contains($"booru: {source} stops for this run", StringComparison.Ordinal)).Should().Be(1, $"{source} is stopped once, by name");
+        }
+
+        log.Split('\n').Where(l => l.Contains("stops for this run", StringComparison.Ordinal)).Should().OnlyContain(l => l.Contains(down, StringComparison.Ordinal), "the message names the URL that did not answer");
+        var plan = Latest(cli, RunFolder.PlanFile);
+        plan.Should().Contain("# Booru: 3 asset(s) selected: 0 matched, 0 for review, 0 not found, 3 queued; 0 look-up(s) sent, 0 answered from the cache; 2 look-up(s) got no answer",
+            "one look-up per source failed, the source stopped, and every asset waits for the next run");
+        _immich.Requests.Count("downloadAsset").Should().Be(1, "the MD5 source stops after the first asset's look-up");
+        _immich.State.Tags.Should().NotContain(t => t.Value.StartsWith("booru", StringComparison.Ordinal));
+    }
 }
