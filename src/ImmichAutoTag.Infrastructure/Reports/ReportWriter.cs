@@ -567,6 +567,8 @@ public static class ReportWriter
             sb.Append(Inv, $"  fallback_reason: {Quote(reason)}\n");
         }
 
+        sb.Append(Inv, $"  queues_paused_by_this_run: [{string.Join(", ", result.PausedQueues.Select(Quote))}]\n");
+        sb.Append(Inv, $"  queues_paused_by_others: [{string.Join(", ", result.QueuesPausedByOthers.Select(Quote))}]\n");
         sb.Append(Inv, $"  queues_resumed_from_earlier_run: [{string.Join(", ", result.RecoveredQueues.Select(Quote))}]\n");
         sb.Append(Inv, $"  queues_left_paused_by_earlier_run: [{string.Join(", ", result.StaleQueuePauses.Select(Quote))}]\n");
         sb.Append("output_tags:\n");
