@@ -267,6 +267,11 @@ public sealed class AutoTagRunService(
             needed = [.. needed, new PermissionNeed(ImmichPermissions.AssetUpdate, "repair asset dates (PUT /assets), as duplicate_processing.date_correction.enabled asks")];
         }
 
+        if (!dryRun)
+        {
+            needed = [.. needed, .. WorkflowPermissions(config.Workflows).Where(n => !needed.Any(m => m.Permission == n.Permission))];
+        }
+
         if (config.Booru.Enabled && config.Booru.Sources.Any(s => s.Source != Enrichment.Booru.BooruSource.DanbooruMd5))
         {
             // Reverse image searches upload the asset's small thumbnail; asset.download (the MD5 look-up) is optional.
@@ -287,6 +292,38 @@ public sealed class AutoTagRunService(
         }
 
         return [.. needed, .. ImmichPermissions.ForAlbumFeatures(config, dryRun).Where(n => !needed.Any(m => m.Permission == n.Permission))];
+    }
+
+    /// <summary>
+    /// What the workflow actions the config writes need: favourite and archive changes go through PUT /assets
+    /// (<c>asset.update</c>), album additions through PUT /albums/{id}/assets (<c>albumAsset.create</c>) and missing
+    /// albums through POST /albums (<c>album.create</c>). Asked for explicitly, so a key without them stops the run
+    /// before its first write rather than failing half-way (x-immich-permission of those operations in the spec).
+    /// </summary>
+    private static IEnumerable<PermissionNeed> WorkflowPermissions(Configuration.WorkflowsConfig workflows)
+    {
+        if (!workflows.Enabled || workflows.Rules.Count == 0)
+        {
+            yield break;
+        }
+
+        var flags = workflows.Rules.Where(r => (r.Then.Favorite is not null && workflows.AllowFavorite) || (r.Then.Archive is not null && workflows.AllowArchive)).Select(r => r.Name).ToList();
+        if (flags.Count > 0)
+        {
+            yield return new PermissionNeed(ImmichPermissions.AssetUpdate, $"set favourites or archive assets (PUT /assets), as workflow rule(s) {Names(flags)} ask");
+        }
+
+        var albums = workflows.Rules.Where(r => r.Then.AddToAlbums.Count > 0).Select(r => r.Name).ToList();
+        if (albums.Count > 0)
+        {
+            yield return new PermissionNeed(ImmichPermissions.AlbumAssetCreate, $"add assets to albums (PUT /albums/{{id}}/assets), as workflow rule(s) {Names(albums)} ask");
+            if (workflows.CreateMissingAlbums)
+            {
+                yield return new PermissionNeed(ImmichPermissions.AlbumCreate, $"create missing albums (POST /albums), as workflow rule(s) {Names(albums)} ask with workflows.create_missing_albums");
+            }
+        }
+
+        static string Names(IReadOnlyList<string> names) => string.Join(", ", names.Take(3).Select(n => $"'{n}'")) + (names.Count > 3 ? $" and {names.Count - 3} more" : string.Empty);
     }
 
     /// <summary>How many assets wait in the booru queue of <paramref name="scope"/>; null when none (or booru is off).</summary>

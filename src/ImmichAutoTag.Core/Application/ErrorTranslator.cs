@@ -17,6 +17,7 @@ public static class ErrorTranslator
         ImmichException e => (RunExitCode.ServerError, e.Message),
         ReadOnlyGatewayException e => (RunExitCode.Failure, e.Message),
         Enrichment.Clip.ClipUnavailableException e => (RunExitCode.ConfigInvalid, e.Message),
+        Engine.Corrections.StatusTagNotOwnedException e => (RunExitCode.ConfigInvalid, e.Message),
         _ => (RunExitCode.Failure, $"Unexpected error: {exception.GetType().Name}: {exception.Message}"),
     };
 }

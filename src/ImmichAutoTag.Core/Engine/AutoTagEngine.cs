@@ -90,6 +90,16 @@ public sealed class AutoTagEngine(IImmichGateway gateway, TimeProvider time, ILo
             await rootLinks.UpdateAsync(run.Scope, added, removed, CancellationToken.None);
         }
 
+        if (!options.DryRun && options.RootTagLinks is { } createdLinks)
+        {
+            // A status tag the run created is the tool's: later runs may take it off assets (see StatusTagGuard).
+            var added = applied.Changes.Where(c => c.Kind == ChangeKind.Added).Select(c => c.TagName).ToHashSet(StringComparer.Ordinal);
+            if (StatusTagGuard.Created(config, run.Plan.TagsToCreate.Where(added.Contains)) is { Count: > 0 } created)
+            {
+                await createdLinks.UpdateAsync(run.Scope, created, [], CancellationToken.None);
+            }
+        }
+
         var learned = await run.Corrections.FinishAsync(
             applied.Changes,
             applied.Verified.StillWrong,
@@ -181,6 +191,12 @@ public sealed class AutoTagEngine(IImmichGateway gateway, TimeProvider time, ILo
             plan = plan with { Notes = [.. plan.Notes, .. stepNotes] };
         }
 
+        // A rule whose album can never be filled does nothing: say so where the user looks, not only in the reports.
+        foreach (var note in stepNotes.Where(n => n.Kind == PlanNoteKind.AlbumNotFound))
+        {
+            logger.LogWarning("{Message}", note.Message);
+        }
+
         // What the user took away again is not added again (corrections:), whichever step plans it.
         var corrections = await CorrectionRun.StartAsync(options.Corrections, config.Corrections, scope, snapshot, reads, time.GetUtcNow(), logger, StatusTags.Of(config), ct);
         plan = corrections.Filter(plan, facts.Get<ClipLabels>(), config.Clip, logger);
@@ -191,6 +207,13 @@ public sealed class AutoTagEngine(IImmichGateway gateway, TimeProvider time, ILo
         {
             (plan, var leftAlone) = RootTagOwnership.Guard(plan, roots, await rootLinks.LoadAsync(scope, ct));
             RootTagOwnership.Warn(leftAlone, roots, logger);
+        }
+
+        // A status tag named after a tag the user already had would strip it from the user's assets: refuse first.
+        if (options.RootTagLinks is { } statusLinks && StatusTags.Named(config).Any(n => !n.Path[(n.Path.LastIndexOf('/') + 1)..].StartsWith("autotag_", StringComparison.Ordinal)))
+        {
+            var names = snapshot.Assets.ToDictionary(a => a.Id, a => a.OriginalFileName);
+            StatusTagGuard.Check(config, plan, snapshot.Tags, await statusLinks.LoadAsync(scope, ct), id => names.GetValueOrDefault(id));
         }
 
         return new RunPlan(snapshot, plan, planning, outputs, duplicates, facts, recovered, scope, pendingDates, nonSticking, held, errors, reads, unheld, corrections);

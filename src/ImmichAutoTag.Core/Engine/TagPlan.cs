@@ -128,6 +128,9 @@ public enum PlanNoteKind
     /// <summary>A rule's tag entry (leaf name, or full path with '/') matches no tag on the server.</summary>
     UnknownRuleTag,
 
+    /// <summary>A workflow rule adds to an album no album is named like, and workflows.create_missing_albums is false.</summary>
+    AlbumNotFound,
+
     /// <summary>tag_album_sync: several albums of the user carry the name a tag maps to; none is used.</summary>
     AmbiguousSyncAlbum,
 

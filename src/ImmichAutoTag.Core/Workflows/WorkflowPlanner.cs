@@ -374,7 +374,8 @@ public sealed class WorkflowPlanner
             }
             else
             {
-                notes.Add(new PlanNote(PlanNoteKind.AmbiguousAlbum, wanted[0].Asset, $"workflows: no album is named '{name}' and workflows.create_missing_albums is false; {wanted.Count} assets not added", name));
+                var rules = string.Join(", ", wanted.Select(w => w.Reason.Text).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal));
+                notes.Add(new PlanNote(PlanNoteKind.AlbumNotFound, wanted[0].Asset, $"workflows: no album is named '{name}' and workflows.create_missing_albums is false; {wanted.Count} assets not added ({rules})", name));
             }
         }
     }

@@ -242,7 +242,7 @@ public static class ReportWriter
 
         foreach (var creation in plan.AlbumsToCreate)
         {
-            sb.Append(Inv, $"create album {Field(creation.AlbumName)} | {creation.Reason} | {creation.AssetIds.Count} asset(s)\n");
+            sb.Append(Inv, $"create album {Field(creation.AlbumName)} | {Field(creation.Reason)} | {creation.AssetIds.Count} asset(s)\n");
             foreach (var id in creation.AssetIds)
             {
                 sb.Append(Inv, $"album+ {Field(creation.AlbumName)} | (new album) | {WebUrl(server, $"photos/{id}")} | {names.GetValueOrDefault(id)}\n");
@@ -345,7 +345,15 @@ public static class ReportWriter
                 sb.Append(Inv, $" | new_value={change.NewValue}");
             }
 
-            sb.Append(Inv, $" | user={user}\n");
+            sb.Append(Inv, $" | user={user}");
+
+            // Upstream's `extra` dict carries what a line's fixed fields cannot: here, which step and rule made it.
+            if (change.Reason is { } reason)
+            {
+                sb.Append(Inv, $" | extra={{'step': {PythonString(reason.Step)}, 'reason': {PythonString(reason.Text)}}}");
+            }
+
+            sb.Append('\n');
         }
 
         // Findings are events too (upstream logs ALBUM_DATE_MISMATCH, CLASSIFICATION_CONFLICT...); stamped with the run's end.
@@ -629,7 +637,7 @@ public static class ReportWriter
 
     /// <summary>" | workflows: rule 'name'" for a change a workflow rule planned; empty for the other steps' changes.</summary>
     private static string WorkflowReason(TagPlan plan, ChangeKind kind, Guid assetId, string key) =>
-        plan.Changes.Groups.ReasonOf(kind, assetId, key) is { Step: Core.Workflows.WorkflowPlanner.StepName } reason ? $" | {reason}" : string.Empty;
+        plan.Changes.Groups.ReasonOf(kind, assetId, key) is { Step: Core.Workflows.WorkflowPlanner.StepName } reason ? $" | {Field(reason.ToString())}" : string.Empty;
 
     private static string ChangeKindName(ChangeKind kind) => kind switch
     {
@@ -737,6 +745,7 @@ public static class ReportWriter
         PlanNoteKind.MissingSyncAlbum => "WARNING_SYNC_ALBUM_MISSING",
         PlanNoteKind.PendingDateWrite => "DATE_WRITE_PENDING",
         PlanNoteKind.UnknownRuleTag => "WARNING_UNKNOWN_RULE_TAG",
+        PlanNoteKind.AlbumNotFound => "WARNING_ALBUM_NOT_FOUND",
         _ => "CLASSIFICATION_CONFLICT",
     };
 

@@ -24,6 +24,38 @@ public sealed class FeatureRunTests() : FeatureRunTestBase(Rules, SecondPlanIsEm
         plan.Should().StartWith("# Plan: 0 tag(s) to create, 0 addition(s), 0 removal(s), 0 album addition(s), 0 date repair(s)");
 
     [Fact]
+    public async Task A_status_tag_named_after_a_users_own_tag_stops_the_run_before_any_write_and_one_the_tool_created_is_kept_true()
+    {
+        var classified = Asset("classified.jpg");
+        var bare = Asset("bare.jpg");
+        Tag("meme", classified);
+        Tag("People/Alice", classified);
+        using var cli = new CliHarness().WithStateFolder();
+        var users = cli.WriteConfig(Config().Replace("classification:\n", "classification:\n  autotag_unknown: People/Alice\n", StringComparison.Ordinal));
+
+        var dry = await cli.RunAsync("run", "--dry-run", "--config", users);
+        var real = await cli.RunAsync("run", "--config", users);
+
+        foreach (var result in new[] { dry, real })
+        {
+            result.ExitCode.Should().Be((int)ImmichAutoTag.Core.Application.RunExitCode.ConfigInvalid, result.ToString());
+            result.Err.Should().Contain("classification.autotag_unknown names 'People/Alice', a tag that was on the server before this tool created it; the run would take it off 1 asset(s) (e.g. classified.jpg)");
+        }
+
+        Server.Requests.WriteCount.Should().Be(0, "the config is refused before the first write");
+        HasTag(classified, "People/Alice").Should().BeTrue();
+
+        // A status tag the tool created itself is its own: taken off an asset once the asset is classified.
+        var own = cli.WriteConfig(Config().Replace("classification:\n", "classification:\n  autotag_unknown: todo\n", StringComparison.Ordinal), "own.yaml");
+        (await cli.RunAsync("run", "--config", own)).ExitCode.Should().Be(0);
+        HasTag(bare, "todo").Should().BeTrue();
+        Tag("meme", bare);
+        var second = await cli.RunAsync("run", "--config", own);
+        second.ExitCode.Should().Be(0, second.ToString());
+        HasTag(bare, "todo").Should().BeFalse("the tool created 'todo', so keeping it true takes it off a classified asset");
+    }
+
+    [Fact]
     public async Task A_single_classification_tag_is_copied_to_the_untagged_duplicate_by_default()
     {
         var tagged = Asset("a.jpg");

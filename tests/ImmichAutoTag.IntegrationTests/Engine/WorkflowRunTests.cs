@@ -1,3 +1,5 @@
+using ImmichAutoTag.IntegrationTests.Cli;
+
 namespace ImmichAutoTag.IntegrationTests.Engine;
 
 /// <summary>
@@ -79,6 +81,82 @@ public sealed class WorkflowRunTests() : FeatureRunTestBase(Rules, SecondPlanIsE
         byRule.Should().Contain(c => c.GetProperty("kind").GetString() == "UPDATE_ASSET_VISIBILITY" && c.GetProperty("reason").GetString() == "rule 'memes out of the timeline'");
         byRule.Should().Contain(c => c.GetProperty("kind").GetString() == "UPDATE_ASSET_FAVORITE" && c.GetProperty("reason").GetString() == "rule 'unclassified review'");
         byRule.Should().Contain(c => c.GetProperty("kind").GetString() == "ADD_TAG_TO_ASSET" && c.GetProperty("tag").GetString() == "autotag_workflow/review");
+
+        // The modification report names the rule too, in upstream's `extra` dict, for every kind a rule makes.
+        var reportLines = runs.Report.Split('\n');
+        reportLines.Should().Contain(l => l.Contains("kind=UPDATE_ASSET_VISIBILITY", StringComparison.Ordinal) && l.Contains($"asset_link={Link(meme)}", StringComparison.Ordinal)
+            && l.EndsWith("| extra={'step': 'workflows', 'reason': \"rule 'memes out of the timeline'\"}", StringComparison.Ordinal));
+        reportLines.Should().Contain(l => l.Contains("kind=ADD_TAG_TO_ASSET", StringComparison.Ordinal) && l.Contains($"asset_link={Link(bare)}", StringComparison.Ordinal) && l.Contains("tag=autotag_workflow/review", StringComparison.Ordinal)
+            && l.EndsWith("| extra={'step': 'workflows', 'reason': \"rule 'unclassified review'\"}", StringComparison.Ordinal));
+
+        // report.html counts the favourite and archive changes beside the others.
+        var favourites = Server.State.Assets.Count(a => a.IsFavorite);
+        runs.File("report.html").Should().Contain($"<tr><th scope=\"row\">Favourite set or cleared</th><td class=\"n\">{favourites}</td><td class=\"n\">{favourites}</td></tr>")
+            .And.Contain("<tr><th scope=\"row\">Archived or back to the timeline</th><td class=\"n\">1</td><td class=\"n\">1</td></tr>");
+    }
+
+    [Fact]
+    public async Task A_key_that_cannot_do_what_the_rules_ask_stops_before_the_first_write_and_the_dry_run_names_the_same_permissions()
+    {
+        var meme = Asset("meme.jpg");
+        Tag("meme", meme);
+        Asset("Screenshot_1.png");
+        Asset("IMG_1.jpg");
+        Key = Server.State.AddApiKey(User, "user.read", "asset.read", "album.read", "tag.read", "tag.create", "tag.asset", "duplicate.read");
+        using var cli = new CliHarness();
+        var config = cli.WriteConfig(Config(Workflows));
+
+        var dry = await cli.RunAsync("run", "--dry-run", "--config", config);
+        var result = await cli.RunAsync("run", "--config", config);
+
+        result.ExitCode.Should().Be((int)ImmichAutoTag.Core.Application.RunExitCode.PermissionDenied, result.ToString());
+        result.Err.Should().Contain("'asset.update' to set favourites or archive assets (PUT /assets), as workflow rule(s) 'memes out of the timeline', 'unclassified review', 'screenshots are never favourites' ask")
+            .And.Contain("'albumAsset.create'").And.Contain("'album.create'").And.Contain("'screenshots album'");
+        Server.Requests.WriteCount.Should().Be(0, "the run stops before its first write, not after the tags");
+        dry.ExitCode.Should().Be(0, dry.ToString());
+        dry.Err.Should().Contain("the real run needs more").And.Contain("'asset.update'").And.Contain("'album.create'");
+    }
+
+    [Fact]
+    public async Task Additions_to_an_existing_album_name_their_rule_and_a_missing_album_the_rule_may_not_create_is_warned_about()
+    {
+        var alice = Asset("alice.jpg");
+        Tag("Alice", alice);
+        var random = Server.State.AddAlbum(User, "Random stuff");
+
+        var runs = await RunThriceAsync(Config("""
+            workflows:
+              create_missing_albums: false
+              rules:
+                - name: a
+                  when: {tags: [Alice]}
+                  then: {add_to_albums: [Does not exist, Random stuff]}
+            """));
+
+        runs.Plan.Should().Contain($"album+ Random stuff | {Server.BaseUrl.AbsoluteUri.TrimEnd('/')}/albums/{random.Id} | {Link(alice)} | alice.jpg | workflows: rule 'a'");
+        const string Missing = "workflows: no album is named 'Does not exist' and workflows.create_missing_albums is false; 1 assets not added (rule 'a')";
+        runs.Plan.Should().Contain("note WARNING_ALBUM_NOT_FOUND | ").And.Contain(Missing);
+        runs.First.Err.Should().Contain(Missing, "the console says the rule's album is never filled");
+        Server.State.AlbumAssetIds(random.Id).Should().BeEquivalentTo([alice]);
+        Server.State.Albums.Should().NotContain(a => a.Name == "Does not exist");
+    }
+
+    [Fact]
+    public async Task A_rule_name_with_a_bar_or_a_line_break_stays_one_field_of_one_plan_line()
+    {
+        var meme = Asset("meme.jpg");
+        Tag("meme", meme);
+
+        var runs = await RunThriceAsync(Config("""
+            workflows:
+              rules:
+                - name: "it's | a\nrule"
+                  when: {tags: [meme]}
+                  then: {add_tags: [autotag_workflow/q1], add_to_albums: [Memes]}
+            """));
+
+        runs.Plan.Should().Contain($"+ autotag_workflow/q1 | {Link(meme)} | meme.jpg | workflows: rule 'it's \\| a\\nrule'\n");
+        runs.Plan.Should().Contain("create album Memes | rule 'it's \\| a\\nrule' | 1 asset(s)\n");
     }
 
     [Fact]

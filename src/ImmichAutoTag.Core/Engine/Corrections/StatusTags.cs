@@ -15,6 +15,27 @@ public static class StatusTags
     /// <summary>The prefix upstream gives every status tag.</summary>
     public const string Prefix = "autotag_output_";
 
+    /// <summary>
+    /// The status tags <paramref name="config"/> names, each with its config key (<c>classification.autotag_unknown</c>
+    /// …); features that are off and keys set to null are left out. The conflict prefix family is not named here.
+    /// </summary>
+    public static IReadOnlyList<(string Key, string Path)> Named(AutoTagConfig config)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        var d = config.DuplicateProcessing;
+        var named = new (string Key, string? Path)[]
+        {
+            ("classification.autotag_unknown", config.Classification.AutotagUnknown),
+            ("classification.autotag_conflict", config.Classification.AutotagConflict),
+            ("duplicate_processing.autotag_album_conflict", d.AutotagAlbumConflict),
+            ("duplicate_processing.autotag_classification_conflict", d.AutotagClassificationConflict),
+            ("duplicate_processing.autotag_album_detection_conflict", d.AutotagAlbumDetectionConflict),
+            ("album_date_consistency.autotag_album_date_mismatch", config.AlbumDateConsistency.AutotagAlbumDateMismatch),
+            ("booru.review_tag", config.Booru.Enabled ? config.Booru.ReviewTag : null),
+        };
+        return [.. named.Where(n => !string.IsNullOrEmpty(n.Path)).Select(n => (n.Key, n.Path!))];
+    }
+
     /// <summary>Whether a tag path (<c>a/b/c</c>) is one of <paramref name="config"/>'s status tags.</summary>
     public static Func<string, bool> Of(AutoTagConfig config)
     {

@@ -235,6 +235,8 @@ internal static class HtmlReport
             ("Temporary album deleted", plan.AlbumDeletions.Count, Applied(ChangeKind.AlbumDeleted)),
             ("Album sharing change", plan.SharingChanges.Count, Applied(ChangeKind.AlbumShared, ChangeKind.AlbumRoleChanged, ChangeKind.AlbumUnshared)),
             ("Asset date repaired", plan.DateUpdates.Count, Applied(ChangeKind.DateUpdated)),
+            ("Favourite set or cleared", plan.Changes.Groups.FlagUpdates.Count(f => f.Kind == ChangeKind.FavoriteChanged), Applied(ChangeKind.FavoriteChanged)),
+            ("Archived or back to the timeline", plan.Changes.Groups.FlagUpdates.Count(f => f.Kind == ChangeKind.ArchiveChanged), Applied(ChangeKind.ArchiveChanged)),
         };
         sb.Append("<div class=\"scroll\"><table id=\"changes-table\">\n<thead><tr><th scope=\"col\">Kind</th><th scope=\"col\" class=\"n\">Planned</th><th scope=\"col\" class=\"n\">Applied</th></tr></thead>\n<tbody>\n");
         foreach (var (kind, planned, applied) in rows)
@@ -243,6 +245,13 @@ internal static class HtmlReport
         }
 
         sb.Append("</tbody></table></div>\n");
+        if (!r.DryRun && r.StillWrong.Count > 0)
+        {
+            // Immich may take an accepted change back afterwards (a read-only library's sidecar, its own jobs); the
+            // console's "still wrong" figure counts those, so say why Applied can be higher than what stayed.
+            sb.Append(Inv, $"<p class=\"note\">Applied counts what Immich accepted; {r.StillWrong.Count} of those changes were found taken back when the run checked what Immich kept.</p>\n");
+        }
+
         if (r.Errors.Count > 0 || r.StillWrongUnexplained.Count > 0)
         {
             sb.Append(Inv, $"<p><strong>{r.Errors.Count} error(s), {r.StillWrongUnexplained.Count} change(s) reverted by Immich</strong>: see modification_report.txt beside this file.</p>\n");

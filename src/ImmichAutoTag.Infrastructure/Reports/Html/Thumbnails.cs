@@ -44,7 +44,24 @@ internal static class Thumbnails
         var fresh = new ConcurrentDictionary<Guid, byte[]>();
         var missing = assetIds.Where(id => !cached.ContainsKey(id)).ToList();
         var failed = 0;
-        await Parallel.ForEachAsync(missing, new ParallelOptions { MaxDegreeOfParallelism = Parallelism, CancellationToken = ct }, async (id, token) =>
+
+        // A server that does not answer fails every request only after its retries: one such answer ends the
+        // fetching, so a report written after the server went away costs no more than the requests in flight.
+        using var gone = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var unreachable = false;
+        try
+        {
+            await Parallel.ForEachAsync(missing, new ParallelOptions { MaxDegreeOfParallelism = Parallelism, CancellationToken = gone.Token }, async (id, token) =>
+            {
+                await FetchOneAsync(id, token).ConfigureAwait(false);
+            }).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (unreachable && !ct.IsCancellationRequested)
+        {
+            failed = missing.Count - fresh.Count;
+        }
+
+        async Task FetchOneAsync(Guid id, CancellationToken token)
         {
             try
             {
@@ -58,11 +75,17 @@ internal static class Thumbnails
                     Interlocked.Increment(ref failed);
                 }
             }
+            catch (ImmichUnreachableException)
+            {
+                Interlocked.Increment(ref failed);
+                unreachable = true;
+                await gone.CancelAsync().ConfigureAwait(false);
+            }
             catch (ImmichException)
             {
                 Interlocked.Increment(ref failed);
             }
-        }).ConfigureAwait(false);
+        }
 
         if (cache is not null)
         {
