@@ -349,6 +349,8 @@ public sealed class AutoTagEngine(IImmichGateway gateway, TimeProvider time, ILo
                 planning.PropagatedAssets),
             WriteMode = session.Mode,
             WriteFallbackReason = session.FallbackReason,
+            PausedQueues = session.PausedQueues,
+            QueuesPausedByOthers = session.QueuesPausedByOthers,
             WriteWaves = session.Waves,
             RevertedAndReapplied = verified.RevertedAndReapplied,
             StillWrong = verified.StillWrong,

@@ -73,9 +73,23 @@ public sealed class QueueGuard(IImmichGateway gateway, IQueuePauseMarker marker,
         var running = QueueNames.WriteBack
             .Where(name => queues.Any(q => string.Equals(q.Name, name, StringComparison.Ordinal) && !q.IsPaused))
             .ToList();
+
+        // This state folder's own pauses were resumed by RecoverAsync before the run began, so a write-back queue that
+        // is paused now was paused by someone else: another run of the tool (with another state folder), one that died,
+        // or an admin. Which one cannot be told from the server, so it is said, not silently resumed.
+        var pausedByOthers = QueueNames.WriteBack
+            .Where(name => queues.Any(q => string.Equals(q.Name, name, StringComparison.Ordinal) && q.IsPaused))
+            .ToList();
+        if (pausedByOthers.Count > 0)
+        {
+            logger.LogWarning(
+                "The Immich queues {Queues} are paused, and not by a run with this state folder: another run of this tool with another state folder is active, or one died before it resumed them, or an admin paused them. While metadataExtraction is paused, Immich reads no dates or places from new uploads. If no other run is active, resume them in Immich (Administration > Job Queues). Use one state folder per Immich server",
+                pausedByOthers);
+        }
+
         if (running.Count == 0)
         {
-            return new PauseAttempt([], CanRead: true, null);
+            return new PauseAttempt([], CanRead: true, null) { PausedByOthers = pausedByOthers };
         }
 
         // Written first: if the process dies right after a pause, the next run still knows what to resume.
@@ -115,7 +129,7 @@ public sealed class QueueGuard(IImmichGateway gateway, IQueuePauseMarker marker,
         }
 
         logger.LogInformation("Paused the Immich queues {Queues} while tags are written", paused);
-        return new PauseAttempt(paused, CanRead: true, null);
+        return new PauseAttempt(paused, CanRead: true, null) { PausedByOthers = pausedByOthers };
     }
 
     /// <summary>
@@ -197,4 +211,8 @@ public sealed class QueueGuard(IImmichGateway gateway, IQueuePauseMarker marker,
 /// Outcome of <see cref="QueueGuard.TryPauseAsync"/>: <see cref="Paused"/> is null when the queues could not
 /// be paused, with <see cref="Reason"/> saying why.
 /// </summary>
-public sealed record PauseAttempt(IReadOnlyList<string>? Paused, bool CanRead, string? Reason);
+public sealed record PauseAttempt(IReadOnlyList<string>? Paused, bool CanRead, string? Reason)
+{
+    /// <summary>Write-back queues that were already paused when the run came to write (not by this state folder's runs).</summary>
+    public IReadOnlyList<string> PausedByOthers { get; init; } = [];
+}

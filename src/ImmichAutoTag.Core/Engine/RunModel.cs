@@ -185,6 +185,12 @@ public sealed record RunResult
     /// <summary>How the writes were protected from Immich's sidecar write-back.</summary>
     public WriteMode WriteMode { get; init; } = WriteMode.None;
 
+    /// <summary>The write-back queues the run paused around its writes and resumed (empty when none were running, or none were paused).</summary>
+    public IReadOnlyList<string> PausedQueues { get; init; } = [];
+
+    /// <summary>Write-back queues that were paused before the run wrote, not by a run with this state folder (warned about).</summary>
+    public IReadOnlyList<string> QueuesPausedByOthers { get; init; } = [];
+
     /// <summary>Why the run wrote in waves instead of pausing the queues; null otherwise.</summary>
     public string? WriteFallbackReason { get; init; }
 

@@ -22,6 +22,12 @@ public sealed class WriteSession(IImmichGateway gateway, QueueGuard guard, TimeP
 
     public WriteMode Mode { get; private set; } = WriteMode.None;
 
+    /// <summary>The write-back queues this run paused (and resumed) around its writes; empty when it paused none.</summary>
+    public IReadOnlyList<string> PausedQueues { get; private set; } = [];
+
+    /// <summary>Write-back queues found paused before the run paused anything: not this state folder's (see <see cref="QueueGuard"/>).</summary>
+    public IReadOnlyList<string> QueuesPausedByOthers { get; private set; } = [];
+
     /// <summary>Why waves were used instead of paused queues; null when the queues were paused.</summary>
     public string? FallbackReason { get; private set; }
 
@@ -61,6 +67,8 @@ public sealed class WriteSession(IImmichGateway gateway, QueueGuard guard, TimeP
         {
             var attempt = await guard.TryPauseAsync(ct);
             _canRead = attempt.CanRead;
+            PausedQueues = attempt.Paused ?? [];
+            QueuesPausedByOthers = attempt.PausedByOthers;
             if (attempt.Paused is { } paused)
             {
                 _canPause = true;

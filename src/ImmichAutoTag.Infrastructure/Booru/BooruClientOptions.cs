@@ -120,6 +120,18 @@ public sealed record BooruRetryOptions
 
     /// <summary>First back-off; it doubles on each retry, with jitter, unless the service's <c>Retry-After</c> says longer.</summary>
     public TimeSpan BaseDelay { get; init; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>
+    /// Attempts in a row without an answer (connection refused or reset, time-out) after which the client's circuit
+    /// breaker opens and the booru step stops the source for the run; at least 2.
+    /// </summary>
+    public int BreakAfterFailures { get; init; } = 3;
+
+    /// <summary>The window in which those attempts must all have failed (Polly's sampling duration).</summary>
+    public TimeSpan BreakSamplingDuration { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How long the open breaker refuses calls before one trial attempt (a daemon's next run tries again).</summary>
+    public TimeSpan BreakDuration { get; init; } = TimeSpan.FromSeconds(30);
 }
 
 /// <summary>Danbooru (<c>https://danbooru.donmai.us</c>, or <c>https://testbooru.donmai.us</c>, or a fake).</summary>

@@ -4,6 +4,7 @@ using ImmichAutoTag.Core.Enrichment.Booru;
 using Microsoft.Extensions.Http.Resilience;
 using Microsoft.Extensions.Logging;
 using Polly;
+using Polly.CircuitBreaker;
 using Polly.Timeout;
 
 namespace ImmichAutoTag.Infrastructure.Booru;
@@ -48,12 +49,30 @@ internal static class BooruHttp
             });
         }
 
+        // Inside the retries, so it counts attempts: a service that does not answer (connection refused, reset, time-outs)
+        // several times in a row opens the breaker and the next attempt fails at once with BrokenCircuitException,
+        // which SendAsync reports as BooruFailure.Unreachable and the booru step stops the source for the run.
+        // Answers, even 5xx ones, are not counted: they are the retries' and the quota's business.
+        builder.AddCircuitBreaker(new HttpCircuitBreakerStrategyOptions
+        {
+            FailureRatio = 1.0,
+            MinimumThroughput = Math.Max(2, options.BreakAfterFailures),
+            SamplingDuration = options.BreakSamplingDuration,
+            BreakDuration = options.BreakDuration,
+            ShouldHandle = args => ValueTask.FromResult(args.Outcome.Exception is HttpRequestException or TimeoutRejectedException),
+            OnOpened = args =>
+            {
+                logger.LogDebug("{Service}: circuit breaker opened for {BreakMs:F0} ms after {Failures} failed attempts in a row", service, args.BreakDuration.TotalMilliseconds, options.BreakAfterFailures);
+                return default;
+            },
+        });
         builder.AddTimeout(new HttpTimeoutStrategyOptions { Timeout = options.AttemptTimeout });
     }
 
     /// <summary>
     /// Sends <paramref name="request"/> and reads the whole answer. Connection failures and time-outs that outlived the
-    /// retries become <see cref="BooruFailure.Unavailable"/>; the caller's cancellation stays an
+    /// retries become <see cref="BooruFailure.Unavailable"/>, an open circuit breaker (the service did not answer
+    /// several attempts in a row) <see cref="BooruFailure.Unreachable"/>; the caller's cancellation stays an
     /// <see cref="OperationCanceledException"/>.
     /// </summary>
     public static async Task<(HttpResponseMessage Response, byte[] Body)> SendAsync(
@@ -68,6 +87,12 @@ internal static class BooruHttp
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
             throw;
+        }
+        catch (BrokenCircuitException ex)
+        {
+            var site = request.RequestUri is { } uri ? Core.Configuration.UrlRedaction.Redact(new Uri(uri.GetLeftPart(UriPartial.Authority) + "/")).AbsoluteUri : "(unknown URL)";
+            var why = ex.InnerException is { } inner ? $"{inner.GetType().Name}: {inner.Message}" : "no answer";
+            throw new BooruException(source, BooruFailure.Unreachable, $"{source} at {site} did not answer several attempts in a row ({why})", inner: null);
         }
         catch (Exception ex) when (ex is HttpRequestException or TimeoutRejectedException or OperationCanceledException or IOException)
         {

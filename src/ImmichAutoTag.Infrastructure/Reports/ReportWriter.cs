@@ -194,7 +194,7 @@ public static class ReportWriter
         {
             var stats = booruTags.Stats;
             var verdicts = booruTags.Results.Values.GroupBy(r => r.Verdict).ToDictionary(g => g.Key, g => g.Count());
-            sb.Append(Inv, $"# Booru: {stats.Selected} asset(s) selected: {verdicts.GetValueOrDefault(Core.Enrichment.Booru.BooruVerdict.Accepted)} matched{Core.Enrichment.Booru.BooruEnricher.BySourceText(stats)}, {verdicts.GetValueOrDefault(Core.Enrichment.Booru.BooruVerdict.Review)} for review, {verdicts.GetValueOrDefault(Core.Enrichment.Booru.BooruVerdict.NotFound)} not found, {stats.Pending} queued; {stats.LookedUp.Values.Sum()} look-up(s) sent, {stats.CacheHits.Values.Sum()} answered from the cache{Core.Enrichment.Booru.BooruEnricher.DryRunText(stats)}\n");
+            sb.Append(Inv, $"# Booru: {stats.Selected} asset(s) selected: {verdicts.GetValueOrDefault(Core.Enrichment.Booru.BooruVerdict.Accepted)} matched{Core.Enrichment.Booru.BooruEnricher.BySourceText(stats)}, {verdicts.GetValueOrDefault(Core.Enrichment.Booru.BooruVerdict.Review)} for review, {verdicts.GetValueOrDefault(Core.Enrichment.Booru.BooruVerdict.NotFound)} not found, {stats.Pending} queued; {stats.LookedUp.Values.Sum()} look-up(s) sent, {stats.CacheHits.Values.Sum()} answered from the cache{Core.Enrichment.Booru.BooruEnricher.FailedText(stats)}{Core.Enrichment.Booru.BooruEnricher.DryRunText(stats)}\n");
             foreach (var (source, why) in stats.Stopped)
             {
                 sb.Append(Inv, $"# Booru: {Core.Enrichment.Booru.BooruAssetResult.SourceName(source)} stopped: {why}\n");
@@ -575,6 +575,8 @@ public static class ReportWriter
             sb.Append(Inv, $"  fallback_reason: {Quote(reason)}\n");
         }
 
+        sb.Append(Inv, $"  queues_paused_by_this_run: [{string.Join(", ", result.PausedQueues.Select(Quote))}]\n");
+        sb.Append(Inv, $"  queues_paused_by_others: [{string.Join(", ", result.QueuesPausedByOthers.Select(Quote))}]\n");
         sb.Append(Inv, $"  queues_resumed_from_earlier_run: [{string.Join(", ", result.RecoveredQueues.Select(Quote))}]\n");
         sb.Append(Inv, $"  queues_left_paused_by_earlier_run: [{string.Join(", ", result.StaleQueuePauses.Select(Quote))}]\n");
         sb.Append("output_tags:\n");

@@ -31,6 +31,7 @@ public sealed class XmpTagDocument
 
     private readonly IXmpMeta _meta;
     private readonly bool _packetWrapper;
+    private readonly bool _byteOrderMark;
 
     static XmpTagDocument()
     {
@@ -39,13 +40,14 @@ public sealed class XmpTagDocument
         XmpMetaFactory.SchemaRegistry.RegisterNamespace(LightroomNamespace, "lr");
     }
 
-    private XmpTagDocument(IXmpMeta meta, bool packetWrapper)
+    private XmpTagDocument(IXmpMeta meta, bool packetWrapper, bool byteOrderMark = false)
     {
         _meta = meta;
         _packetWrapper = packetWrapper;
+        _byteOrderMark = byteOrderMark;
     }
 
-    /// <summary>An empty packet, for a sidecar that does not exist yet.</summary>
+    /// <summary>An empty packet, for a sidecar that does not exist yet (written without a byte order mark).</summary>
     public static XmpTagDocument Create() => new(XmpMetaFactory.Create(), packetWrapper: true);
 
     /// <summary>Parses a sidecar's bytes.</summary>
@@ -54,7 +56,7 @@ public sealed class XmpTagDocument
     {
         ArgumentNullException.ThrowIfNull(bytes);
         var head = Encoding.UTF8.GetString(bytes, 0, Math.Min(bytes.Length, 256));
-        return new XmpTagDocument(XmpMetaFactory.ParseFromBuffer(bytes, Parsing), head.Contains("<?xpacket", StringComparison.Ordinal));
+        return new XmpTagDocument(XmpMetaFactory.ParseFromBuffer(bytes, Parsing), head.Contains("<?xpacket", StringComparison.Ordinal), bytes.AsSpan().StartsWith(Utf8Bom));
     }
 
     /// <summary>The <c>digiKam:TagsList</c> entries, in order; null when the property is absent.</summary>
@@ -131,13 +133,24 @@ public sealed class XmpTagDocument
         return changed;
     }
 
-    /// <summary>The packet as bytes (UTF-8), with an <c>xpacket</c> wrapper when the parsed one had one.</summary>
-    public byte[] Serialize() => XmpMetaFactory.SerializeToBuffer(_meta, new SerializeOptions
+    /// <summary>
+    /// The packet as bytes (UTF-8), with an <c>xpacket</c> wrapper when the parsed one had one, and a UTF-8 byte order
+    /// mark only when the parsed file began with one: a rewritten sidecar keeps its file's choice, a new one has none
+    /// (the packet's own <c>begin="\uFEFF"</c> attribute carries the encoding; a BOM before it is unusual for <c>.xmp</c>).
+    /// </summary>
+    public byte[] Serialize()
     {
-        OmitPacketWrapper = !_packetWrapper,
-        UseCompactFormat = true,
-        Padding = 0,
-    });
+        var bytes = XmpMetaFactory.SerializeToBuffer(_meta, new SerializeOptions
+        {
+            OmitPacketWrapper = !_packetWrapper,
+            UseCompactFormat = true,
+            Padding = 0,
+        });
+        var body = bytes.AsSpan().StartsWith(Utf8Bom) ? bytes.AsSpan(Utf8Bom.Length) : bytes.AsSpan();
+        return _byteOrderMark ? [.. Utf8Bom, .. body] : body.ToArray();
+    }
+
+    private static ReadOnlySpan<byte> Utf8Bom => [0xEF, 0xBB, 0xBF];
 
     /// <summary>
     /// Every property other than the three tag properties, as (namespace, path, value, options, language), in XMP

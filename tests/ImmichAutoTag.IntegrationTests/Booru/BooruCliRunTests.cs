@@ -21,12 +21,13 @@ public sealed class BooruCliRunTests(ITestOutputHelper output) : IAsyncLifetime
     private FakeAsset _review = null!;
     private FakeAsset _photo = null!;
     private string _key = null!;
+    private Guid _user;
 
     public async Task InitializeAsync()
     {
         _immich = await FakeImmichServer.StartAsync();
         var state = _immich.State;
-        var user = state.AddUser("Alice", "alice@example.com").Id;
+        var user = _user = state.AddUser("Alice", "alice@example.com").Id;
         _key = state.AddApiKey(user, "all");
         _exact = state.AddAsset(user, "hu_tao.png", T0, "/library/hu_tao.png");
         _searched = state.AddAsset(user, "rider.jpg", T0.AddHours(1), "/library/rider.jpg");
@@ -258,5 +259,79 @@ public sealed class BooruCliRunTests(ITestOutputHelper output) : IAsyncLifetime
         var healthy = await cli.RunAsync("status");
         healthy.ExitCode.Should().Be(0, healthy.ToString());
         healthy.Out.Should().Contain("healthy");
+    }
+    [Fact]
+    public async Task A_source_skipped_for_a_missing_permission_never_takes_accepted_booru_tags_off()
+    {
+        // Run 1, full key: hu_tao.png gets its post's tags from the exact MD5 match.
+        using (var first = Harness(BooruFakes.SauceNaoKey, BooruFakes.DanbooruApiKey))
+        {
+            var run = await first.RunAsync("run", "-c", Config(first));
+            run.ExitCode.Should().Be(0, run.ToString());
+        }
+
+        var tagged = _immich.State.DirectTagIdsOf(_exact.Id).Select(id => _immich.State.Tags.Single(t => t.Id == id).Value)
+            .Where(v => v.StartsWith("booru/", StringComparison.Ordinal)).ToList();
+        tagged.Should().Contain("booru/rating/general");
+
+        // Run 2, a new state folder (lost volume, new install) and a key re-created without asset.download: the MD5
+        // source is skipped, SauceNAO has no match for the picture. Nothing answered "no match" for danbooru_md5.
+        var permissions = _immich.ServedOperations.Select(o => o.Permission).OfType<string>().Distinct(StringComparer.Ordinal)
+            .Where(p => p != "asset.download").ToArray();
+        var limited = _immich.State.AddApiKey(_user, permissions);
+        using var second = Harness(BooruFakes.SauceNaoKey, BooruFakes.DanbooruApiKey).WithEnv("IMMICH_API_KEY", limited);
+        _immich.Requests.Clear();
+        var skipped = await second.RunAsync("run", "-c", Config(second));
+        output.WriteLine("$ immich-autotag run   # key without asset.download, fresh state\n" + skipped.Out + skipped.Err);
+        skipped.ExitCode.Should().Be(0, skipped.ToString());
+        (skipped.Out + skipped.Err).Should().Contain("asset.download").And.Contain("danbooru_md5 is skipped");
+        var plan = Latest(second, RunFolder.PlanFile);
+        plan.Split('\n').Should().NotContain(l => l.StartsWith("- booru/", StringComparison.Ordinal), "a source that was not asked is not a \"no match\"");
+        plan.Should().NotContain("no booru match");
+        plan.Should().Contain("# Booru: 3 asset(s) selected: 1 matched (saucenao 1), 0 for review, 0 not found, 2 queued",
+            "hu_tao.png and maybe.png wait for danbooru_md5: neither is \"not found\" nor a review that would replace booru tags");
+        _immich.Requests.Count("untagAssets").Should().Be(0);
+        _immich.State.DirectTagIdsOf(_exact.Id).Select(id => _immich.State.Tags.Single(t => t.Id == id).Value)
+            .Where(v => v.StartsWith("booru/", StringComparison.Ordinal)).Should().BeEquivalentTo(tagged, "the accepted tags stay");
+    }
+    [Fact]
+    public async Task A_booru_service_that_refuses_connections_stops_for_the_run_once_named_and_leaves_the_assets_queued()
+    {
+        // A port nothing listens on: every connection is refused at once.
+        var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        var down = $"http://127.0.0.1:{((System.Net.IPEndPoint)listener.LocalEndpoint).Port}/";
+        listener.Stop();
+        using var cli = Harness(BooruFakes.SauceNaoKey, BooruFakes.DanbooruApiKey);
+        var config = cli.WriteConfig($"""
+            server:
+              url: {_immich.BaseUrl}
+            booru:
+              enabled: true
+              assets:
+                rules:
+                  - tag_names: [fanart]
+              danbooru_url: {down}
+              sources:
+                - source: danbooru_md5
+                - source: saucenao
+                  base_url: {down}
+            """);
+
+        var run = await cli.RunAsync("run", "-c", config);
+        output.WriteLine("$ immich-autotag run   # booru services down\n" + run.Out + run.Err);
+        run.ExitCode.Should().Be(0, run.ToString());
+        var log = run.Out + run.Err;
+        foreach (var source in new[] { "danbooru_md5", "saucenao" })
+        {
+            log.Split('\n').Count(l => l.Contains($"booru: {source} stops for this run", StringComparison.Ordinal)).Should().Be(1, $"{source} is stopped once, by name");
+        }
+
+        log.Split('\n').Where(l => l.Contains("stops for this run", StringComparison.Ordinal)).Should().OnlyContain(l => l.Contains(down, StringComparison.Ordinal), "the message names the URL that did not answer");
+        var plan = Latest(cli, RunFolder.PlanFile);
+        plan.Should().Contain("# Booru: 3 asset(s) selected: 0 matched, 0 for review, 0 not found, 3 queued; 0 look-up(s) sent, 0 answered from the cache; 2 look-up(s) got no answer",
+            "one look-up per source failed, the source stopped, and every asset waits for the next run");
+        _immich.Requests.Count("downloadAsset").Should().Be(1, "the MD5 source stops after the first asset's look-up");
+        _immich.State.Tags.Should().NotContain(t => t.Value.StartsWith("booru", StringComparison.Ordinal));
     }
 }

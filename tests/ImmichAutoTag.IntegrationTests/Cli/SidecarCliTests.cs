@@ -73,6 +73,7 @@ public sealed class SidecarCliTests(ITestOutputHelper output) : IAsyncLifetime
         output.WriteLine("$ immich-autotag undo RUN --yes\n" + undo.Out);
         undo.ExitCode.Should().Be(0, undo.ToString());
         FakeImmichState.ReadSidecarTags(File.ReadAllBytes(sidecar)).Should().Equal(["Holiday"]);
+        File.ReadAllBytes(sidecar).Take(3).Should().NotEqual(new byte[] { 0xEF, 0xBB, 0xBF }, "the user's sidecar had no byte order mark, and the rewrite adds none");
         _server.State.DirectTagIdsOf(photo.Id).Should().NotContain(_server.State.FindTag(Unknown)!.Id);
     }
 
@@ -107,27 +108,8 @@ public sealed class SidecarCliTests(ITestOutputHelper output) : IAsyncLifetime
     public async Task A_read_only_library_asset_goes_from_does_not_stick_to_tagged_through_its_sidecar()
     {
         using var cli = new CliHarness().WithEnv("IMMICH_API_KEY", _key).WithEnv("IMMICH_AUTOTAG_STATE", null).WithEnv("XDG_STATE_HOME", null).WithStateFolder();
-        var mount = Path.Combine(cli.Root, "nas");
+        var (config, photo, file) = ReadOnlyLibrary(cli);
         var state = _server.State;
-        var nas = state.AddExternalLibrary(_user, "NAS", "/mnt/nas", readOnly: true);
-        state.MountLibrary(nas.Id, mount);
-        var photo = state.AddLibraryAsset(nas.Id, "NAS_0.jpg", T0);
-        var file = state.LocalFileOf(photo.Id)!;
-        Directory.CreateDirectory(Path.GetDirectoryName(file)!);
-        File.WriteAllBytes(file, [0xFF, 0xD8, 0xFF, 0xD9]);
-        var config = cli.WriteConfig($"""
-            server:
-              url: {_server.BaseUrl}
-            enable_album_name_strip: true
-            classification:
-              rules:
-                - album_name_patterns: ['^\d{"{4}"}']
-            sidecars:
-              enabled: true
-              path_mappings:
-                - immich_path: /mnt/nas
-                  local_path: {mount}
-            """);
 
         var first = await cli.RunAsync("run", "-c", config);
         output.WriteLine("$ immich-autotag run   # first\n" + first.Out);
@@ -141,6 +123,7 @@ public sealed class SidecarCliTests(ITestOutputHelper output) : IAsyncLifetime
         second.Out.Should().NotContain("Does not stick:");
         state.DirectTagIdsOf(photo.Id).Should().Contain(state.FindTag(Unknown)!.Id);
         FakeImmichState.ReadSidecarTags(File.ReadAllBytes(file + ".xmp")).Should().Equal([Unknown]);
+        File.ReadAllBytes(file + ".xmp").Take(3).Should().NotEqual(new byte[] { 0xEF, 0xBB, 0xBF }, "a new sidecar is written without a byte order mark");
         var links = Read(cli, RunFolder.LinksFile);
         output.WriteLine(links[links.IndexOf("## Written to XMP sidecars", StringComparison.Ordinal)..]);
         links.Should().Contain($"- [NAS_0.jpg]({_server.BaseUrl.AbsoluteUri.TrimEnd('/')}/photos/{photo.Id}): +{Unknown} (arrived; {file}.xmp)");

@@ -198,7 +198,31 @@ public sealed class WriteBackRaceTests : IAsyncLifetime
         ShouldBeExactlyAsPlanned(lib);
         var ops = _server.Requests.All.Select(r => r.OperationId).ToList();
         ops.IndexOf("updateQueue").Should().BeLessThan(ops.IndexOf("searchAssets"));
-        Stats(cli).Should().Contain("queues_resumed_from_earlier_run: [\"sidecar\", \"metadataExtraction\"]");
+        Stats(cli).Should().Contain("queues_resumed_from_earlier_run: [\"sidecar\", \"metadataExtraction\"]")
+            .And.Contain("queues_paused_by_others: []");
+    }
+
+    [Fact]
+    public async Task Queues_paused_without_this_state_folders_marker_are_warned_about_with_the_fix_and_not_claimed_in_the_statistics()
+    {
+        var lib = Seed(_server.State, _user, _t0);
+        using var cli = Cli(_server.State.AddApiKey(_user, "all"));
+        var config = cli.WriteConfig(ConfigYaml(_server.BaseUrl, "from-env"));
+
+        // A run with another state folder died mid-apply: the queues are paused, the marker lies in that other folder.
+        _server.State.SetQueuePaused("sidecar", true);
+        _server.State.SetQueuePaused("metadataExtraction", true);
+
+        var result = await cli.RunAsync("run", "--config", config);
+
+        result.ExitCode.Should().Be(0, result.ToString());
+        ShouldBeExactlyAsPlanned(lib);
+        var warnings = (result.Out + result.Err).Split('\n').Where(l => l.Contains("are paused, and not by a run with this state folder", StringComparison.Ordinal)).ToList();
+        warnings.Should().ContainSingle("said once per run").Which.Should().Contain("sidecar").And.Contain("metadataExtraction")
+            .And.Contain("Administration > Job Queues").And.Contain("one state folder per Immich server");
+        Stats(cli).Should().Contain("queues_paused_by_this_run: []")
+            .And.Contain("queues_paused_by_others: [\"sidecar\", \"metadataExtraction\"]");
+        _server.Requests.Count("updateQueue").Should().Be(0, "another run may still be writing: its pause is not ours to lift");
     }
 
     [Fact]

@@ -3,6 +3,7 @@ using ImmichAutoTag.Core.Enrichment.Booru;
 using ImmichAutoTag.Infrastructure.Booru;
 using ImmichAutoTag.TestKit.Booru;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using ImmichAutoTag.TestKit;
 using Microsoft.Extensions.Time.Testing;
 
@@ -168,6 +169,28 @@ public sealed class DanbooruClientTests
 
         (await host.Danbooru.GetPostByMd5Async(exact.OriginalMd5, CancellationToken.None)).Should().NotBeNull();
         host.Fakes.Danbooru.Requests.All.Select(r => r.StatusCode).Should().Equal(0, 200);
+    }
+
+    [Fact]
+    public async Task A_service_that_refuses_connections_opens_the_breaker_and_is_reported_unreachable_with_its_url()
+    {
+        var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        var down = new Uri($"http://127.0.0.1:{((System.Net.IPEndPoint)listener.LocalEndpoint).Port}/");
+        listener.Stop();
+        var logs = new LogLines();
+        var retry = new BooruRetryOptions { BaseDelay = TimeSpan.FromMilliseconds(10), MaxRetries = 3 };
+        await using var services = new ServiceCollection()
+            .AddLogging(b => b.SetMinimumLevel(LogLevel.Trace).AddProvider(logs))
+            .AddBooruClients(new BooruClientOptions { Danbooru = new DanbooruOptions { BaseUrl = down, Retry = retry } })
+            .BuildServiceProvider();
+        var client = services.GetRequiredService<DanbooruClient>();
+
+        var ex = await client.GetPostByMd5Async(new string('0', 32), CancellationToken.None).FailsWith(BooruFailure.Unreachable);
+        ex.Message.Should().Contain(down.AbsoluteUri).And.Contain("did not answer");
+        logs.Lines.Count(l => l.Contains("Retrying a Danbooru request", StringComparison.Ordinal)).Should().Be(3, "three refused attempts open the breaker; the fourth is not sent");
+        (await client.GetPostAsync(1, CancellationToken.None).FailsWith(BooruFailure.Unreachable)).Message.Should().Contain(down.AbsoluteUri);
+        logs.Lines.Count(l => l.Contains("Retrying a Danbooru request", StringComparison.Ordinal)).Should().Be(3, "while the breaker is open nothing is sent or retried");
     }
 
     [Fact]

@@ -135,6 +135,12 @@ public sealed partial class DockerFilesTests
         var environment = ((YamlMappingNode)service["environment"]).Children.ToDictionary(kv => kv.Key.ToString(), kv => kv.Value.ToString());
         environment["IMMICH_API_KEY"].Should().StartWith("${IMMICH_API_KEY", "the key comes from .env, never from the file");
         environment.Should().ContainKey(DaemonCommand.ScheduleVariable);
+        foreach (var secret in new[] { "SAUCENAO_API_KEY", "DANBOORU_LOGIN", "DANBOORU_API_KEY" })
+        {
+            environment[secret].Should().StartWith("${" + secret, "booru keys set in .env reach the container, never written in the file");
+        }
+
+        File.ReadAllText(path).Should().Contain("model-cache:/cache:ro", "the CLIP model cache mount is there to switch on");
         var mounts = ((YamlSequenceNode)service["volumes"]).Select(v => v.ToString().Split(':')[1]).ToList();
         mounts.Should().BeEquivalentTo(["/config", "/logs", "/state"]);
         var network = ((YamlMappingNode)((YamlMappingNode)root["networks"]).Children.Values.Single());

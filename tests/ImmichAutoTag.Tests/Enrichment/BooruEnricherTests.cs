@@ -233,7 +233,9 @@ public sealed class BooruEnricherTests : IDisposable
             .RunAsync(BooruSelection.Select(Config, snapshot, new RunOptions(), _clip), "scope", CancellationToken.None);
 
         tags.Stats.Stopped[BooruSource.DanbooruMd5].Should().Contain("asset.download");
-        tags.Results[asset.Id].Verdict.Should().Be(BooruVerdict.Review);
+        tags.Results[asset.Id].Verdict.Should().Be(BooruVerdict.Pending, "danbooru_md5 was not asked: no verdict may take booru tags off yet");
+        tags.Results[asset.Id].ReviewCandidates.Should().ContainSingle(c => c.Source == BooruSource.SauceNao, "the search that answered is kept");
+        tags.DesiredFor(asset.Id).Should().BeNull("a pending asset keeps the booru tags it has");
         _booru.Calls.Select(c => c.Service).Should().NotContain("danbooru md5");
     }
 

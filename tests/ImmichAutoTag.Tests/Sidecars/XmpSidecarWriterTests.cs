@@ -191,6 +191,29 @@ public sealed class XmpSidecarWriterTests : IDisposable
         FakeImmichState.ReadSidecarTags(File.ReadAllBytes(sidecar)).Should().Equal(tagsBefore);
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_rewritten_sidecar_keeps_its_files_byte_order_mark_choice_and_a_new_one_has_none(bool userBom)
+    {
+        byte[] bom = [0xEF, 0xBB, 0xBF];
+        var fresh = Original("fresh");
+        await new XmpSidecarWriter().WriteAsync(Edit(fresh, ["autotag_output_unknown"], [], []), CancellationToken.None);
+        File.ReadAllBytes(fresh + ".xmp").Take(3).Should().NotEqual(bom, "a new sidecar starts with the packet, not a BOM");
+
+        var original = Original("user");
+        var sidecar = original + ".xmp";
+        await File.WriteAllTextAsync(sidecar, DigiKam, new System.Text.UTF8Encoding(userBom));
+        var before = File.ReadAllBytes(sidecar);
+        before.Take(3).SequenceEqual(bom).Should().Be(userBom);
+
+        var result = await new XmpSidecarWriter().WriteAsync(Edit(original, ["autotag_output_unknown"], [], []), CancellationToken.None);
+
+        result.Changed.Should().BeTrue();
+        File.ReadAllBytes(sidecar).Take(3).SequenceEqual(bom).Should().Be(userBom, "the file keeps the encoding preamble it had");
+        FakeImmichState.ReadSidecarTags(File.ReadAllBytes(sidecar)).Should().Contain("autotag_output_unknown");
+    }
+
     [Fact]
     public async Task A_new_sidecar_keeps_the_tags_immich_shows_and_a_removal_of_a_file_tag_writes_an_empty_list()
     {

@@ -25,6 +25,7 @@ public sealed class BooruEnricher
     private readonly Dictionary<(BooruLookupKind, string), BooruLookup> _cache = [];
     private readonly Dictionary<BooruLookupKind, int> _lookedUp = [];
     private readonly Dictionary<BooruLookupKind, int> _cacheHits = [];
+    private readonly Dictionary<BooruLookupKind, int> _failed = [];
     private readonly Dictionary<BooruSource, string> _stopped = [];
     private readonly Dictionary<BooruSource, string> _keyRefused = [];
     private readonly Dictionary<BooruSource, QuotaState> _quota = [];
@@ -131,6 +132,7 @@ public sealed class BooruEnricher
             Selected = selected.Count,
             LookedUp = new Dictionary<BooruLookupKind, int>(_lookedUp),
             CacheHits = new Dictionary<BooruLookupKind, int>(_cacheHits),
+            Failed = new Dictionary<BooruLookupKind, int>(_failed),
             MatchedBySource = results.Values.Where(r => r.Verdict == BooruVerdict.Accepted).GroupBy(r => r.Source!.Value).ToDictionary(g => g.Key, g => g.Count()),
             Pending = results.Values.Count(r => r.Verdict == BooruVerdict.Pending),
             Stopped = _noDownload is null ? new Dictionary<BooruSource, string>(_stopped) : new Dictionary<BooruSource, string>(_stopped) { [BooruSource.DanbooruMd5] = _noDownload },
@@ -214,8 +216,9 @@ public sealed class BooruEnricher
                 md5 = await Md5Async(candidate, network, ct).ConfigureAwait(false);
                 if (md5 is null)
                 {
-                    // Without asset.download the source is skipped, not waited for.
-                    pending |= _noDownload is null;
+                    // Not asked (no MD5 yet, or no asset.download): a source that did not answer must never make the
+                    // plan take the asset's booru tags off, so the asset stays pending (queued, its tags kept).
+                    pending = true;
                     continue;
                 }
 
@@ -238,6 +241,7 @@ public sealed class BooruEnricher
 
             if (Search(source) is not { } search)
             {
+                pending = true;
                 continue;
             }
 
@@ -377,6 +381,14 @@ public sealed class BooruEnricher
 
             // No answer to keep: the quota state alone is stored (a restart must not forget a pause it learned).
             await _services.Store.SaveQuotaAsync(learned, CancellationToken.None).ConfigureAwait(false);
+            Count(_failed, kind, true);
+            if (e.Failure == BooruFailure.Unreachable)
+            {
+                // Said once, by Stop; the assets stay queued for the next run.
+                _failures.Add($"{BooruAssetResult.SourceName(service)}: {e.Message}");
+                Stop(service, $"{e.Message}; its assets stay queued for the next run");
+                return null;
+            }
 
             Fail($"{BooruAssetResult.SourceName(service)}: {e.Message}");
             if (e.Failure == BooruFailure.KeyRefused)
@@ -519,7 +531,7 @@ public sealed class BooruEnricher
 
         var all = results.ToList();
         _logger.LogInformation(
-            "booru: {Selected} assets selected: {Accepted} matched{BySource}, {Review} for review, {NotFound} not found, {Pending} still queued; {LookedUp} look-ups sent, {Hits} answered from the cache{DryRun}",
+            "booru: {Selected} assets selected: {Accepted} matched{BySource}, {Review} for review, {NotFound} not found, {Pending} still queued; {LookedUp} look-ups sent, {Hits} answered from the cache{Failed}{DryRun}",
             stats.Selected,
             all.Count(r => r.Verdict == BooruVerdict.Accepted),
             BySourceText(stats),
@@ -528,6 +540,7 @@ public sealed class BooruEnricher
             stats.Pending,
             stats.LookedUp.Values.Sum(),
             stats.CacheHits.Values.Sum(),
+            FailedText(stats),
             DryRunText(stats));
     }
 
@@ -537,6 +550,14 @@ public sealed class BooruEnricher
         ArgumentNullException.ThrowIfNull(stats);
         return stats.MatchedBySource.Count == 0 ? string.Empty
             : " (" + string.Join(", ", stats.MatchedBySource.OrderBy(kv => kv.Key).Select(kv => string.Create(CultureInfo.InvariantCulture, $"{BooruAssetResult.SourceName(kv.Key)} {kv.Value}"))) + ")";
+    }
+
+    /// <summary>"; 3 look-up(s) got no answer" (service errors, unreachable services) for the summary line; empty when none failed.</summary>
+    public static string FailedText(BooruRunStats stats)
+    {
+        ArgumentNullException.ThrowIfNull(stats);
+        var failed = stats.Failed.Values.Sum();
+        return failed == 0 ? string.Empty : string.Create(CultureInfo.InvariantCulture, $"; {failed} look-up(s) got no answer");
     }
 
     /// <summary>What a dry run without look-ups did not do, for the summary line; empty otherwise.</summary>

@@ -128,6 +128,12 @@ public enum BooruFailure
 
     /// <summary>Time-outs, connection failures and 5xx after the client's own retries.</summary>
     Unavailable,
+
+    /// <summary>
+    /// The service did not answer several attempts in a row (connection refused or reset, time-outs) and the client's
+    /// circuit breaker opened: the service is down or the URL is wrong; the source stops for the run, its assets stay queued.
+    /// </summary>
+    Unreachable,
 }
 
 /// <summary>A failed booru service call. Its message names the service and URL without any key or login (never logged).</summary>

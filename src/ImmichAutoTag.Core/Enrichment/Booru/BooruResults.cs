@@ -14,7 +14,11 @@ public enum BooruVerdict
     /// <summary>Every configured source was asked and none named a usable match.</summary>
     NotFound,
 
-    /// <summary>Some sources are still to be asked (their budget is spent for now, or the run's time ran out): the asset stays queued.</summary>
+    /// <summary>
+    /// Some sources did not answer yet (their budget is spent for now, the run's time ran out, the service is down, or
+    /// the source was skipped, e.g. <c>danbooru_md5</c> without <c>asset.download</c>) and none accepted a post: the
+    /// asset stays queued and keeps the booru tags it has, since a source that was not asked is not a "no match".
+    /// </summary>
     Pending,
 }
 

@@ -14,6 +14,9 @@ public sealed record BooruRunStats
     /// <summary>Look-ups answered from the cache this run, per kind.</summary>
     public IReadOnlyDictionary<BooruLookupKind, int> CacheHits { get; init; } = new Dictionary<BooruLookupKind, int>();
 
+    /// <summary>Look-ups tried this run that got no answer (service errors after retries, unreachable services), per kind.</summary>
+    public IReadOnlyDictionary<BooruLookupKind, int> Failed { get; init; } = new Dictionary<BooruLookupKind, int>();
+
     /// <summary>Assets with an accepted post, per source that found it.</summary>
     public IReadOnlyDictionary<BooruSource, int> MatchedBySource { get; init; } = new Dictionary<BooruSource, int>();
 

@@ -268,6 +268,9 @@ public static class QuotaPolicy
             // The run stops asking this source (BooruEnricher.Stop); no pause is kept, so the next run tries once more
             // and a key the user has fixed in the environment works at once instead of a day later.
             BooruFailure.KeyRefused => state,
+
+            // Same for a service that is down: the run stops asking it, and the next run tries once more at once.
+            BooruFailure.Unreachable => state,
             BooruFailure.ImageRefused => AfterSearch(state, now, failure.Quota is null ? null : state.Reported),
             _ => state with
             {
