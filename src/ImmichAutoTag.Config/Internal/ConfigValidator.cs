@@ -682,8 +682,44 @@ internal sealed partial class ConfigValidator(Diagnostics diag, Func<string, str
             CheckClipLabels(item.Map("when"));
             CheckConditionTags(item.Map("when"));
             CheckDisabledFeatures(item.Map("when"));
+            CheckEmptyConditions(item.Map("when"));
             CheckAlbums(item.Map("then")?.Strings("add_to_albums") ?? []);
             CheckSyncTags(item.Map("then")?.Strings("add_tags") ?? []);
+        }
+
+        // A list written empty (or null: its entries commented out) would read as "no condition" and hold for every
+        // asset: the docs' meme rule with its any: commented out would archive the whole library.
+        void CheckEmptyConditions(RawBlock? condition)
+        {
+            if (condition is null)
+            {
+                return;
+            }
+
+            foreach (var key in condition.Spec.Keys.Where(k => k.Kind is KeyKind.StringList or KeyKind.MapList || k.Name == "not"))
+            {
+                if (condition.KeyLoc(key.Name) is not { } at || condition.IsInvalid(key.Name))
+                {
+                    continue;
+                }
+
+                var empty = condition.Value(key.Name) switch
+                {
+                    null => true,
+                    System.Collections.ICollection list => list.Count == 0,
+                    RawBlock map => !map.Spec.Keys.Any(k => map.Has(k.Name)),
+                    _ => false,
+                };
+                if (empty)
+                {
+                    diag.Error(at, $"{key.Name} is empty (or all its entries are commented out): a condition with nothing in it cannot hold or fail as meant; fill it or remove the key");
+                }
+            }
+
+            foreach (var inner in (condition.Maps("all") ?? []).Concat(condition.Maps("any") ?? []).Append(condition.Map("not")).Append(condition.Map("booru")).Append(condition.Map("clip_label")))
+            {
+                CheckEmptyConditions(inner);
+            }
         }
 
         // A condition on a feature that is off never holds: the rule silently never fires.

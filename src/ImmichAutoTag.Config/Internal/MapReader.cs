@@ -74,6 +74,9 @@ internal sealed class MapReader
         return _entries.ContainsKey(key);
     }
 
+    /// <summary>Where the key is written (its key scalar), with the key's path; null when the file does not write it.</summary>
+    public Loc? KeyLoc(string key) => _entries.TryGetValue(key, out var entry) ? At(entry.Key, Loc.Child(key)) : null;
+
     /// <summary>Keys whose value (or an item of it) had the wrong type and was already reported.</summary>
     public IReadOnlySet<string> Invalid => _invalid;
 

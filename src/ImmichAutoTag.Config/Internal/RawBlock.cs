@@ -54,6 +54,9 @@ internal sealed class RawBlock
     /// <summary>Whether the file writes the key (even as null or with a wrong type).</summary>
     public bool Has(string key) => _reader.Has(key);
 
+    /// <summary>Where the file writes the key; null when it does not.</summary>
+    public Loc? KeyLoc(string key) => _reader.KeyLoc(key);
+
     /// <summary>True when the key had a type, range or choice error; checks that depend on its value then stay quiet.</summary>
     public bool IsInvalid(string key) => _reader.Invalid.Contains(key);
 

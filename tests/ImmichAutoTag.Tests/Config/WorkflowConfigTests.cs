@@ -71,6 +71,16 @@ public sealed class WorkflowConfigTests
     [InlineData("        album_name_patterns: ['(unclosed']\n", 10, "invalid regex")]
     [InlineData("        camera_make_patterns: [apple]\n        camera_model_patterns: ['iphone[']\n", 11, "invalid regex")]
     [InlineData("        colour: red\n", 10, "unknown key 'colour'")]
+    [InlineData("        any:\n        # - tags: [meme]\n        favorite: false\n", 10, "any is empty (or all its entries are commented out)")]
+    [InlineData("        any: []\n", 10, "any is empty")]
+    [InlineData("        all: []\n", 10, "all is empty")]
+    [InlineData("        not:\n        #  tags: [keep]\n        media_types: [image]\n", 10, "not is empty")]
+    [InlineData("        not: {}\n", 10, "not is empty")]
+    [InlineData("        tags: []\n", 10, "tags is empty")]
+    [InlineData("        file_name_patterns: []\n", 10, "file_name_patterns is empty")]
+    [InlineData("        media_types: []\n", 10, "media_types is empty")]
+    [InlineData("        classification: []\n", 10, "classification is empty")]
+    [InlineData("        any:\n          - tags: [meme]\n          - booru: {characters: []}\n", 12, "characters is empty")]
     public void A_bad_condition_is_an_error_at_its_position(string condition, int line, string message)
     {
         var error = SingleError(Minimal + "\nworkflows:\n  rules:\n    - name: r\n      when:\n" + condition + "      then:\n        add_tags: [wf/x]\n");
