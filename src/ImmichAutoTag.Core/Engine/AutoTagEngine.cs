@@ -227,7 +227,7 @@ public sealed class AutoTagEngine(IImmichGateway gateway, TimeProvider time, ILo
         }
 
         // A status tag named after a tag the user already had would strip it from the user's assets: refuse first.
-        if (options.RootTagLinks is { } statusLinks && StatusTags.Named(config).Any(n => !n.Path[(n.Path.LastIndexOf('/') + 1)..].StartsWith("autotag_", StringComparison.Ordinal)))
+        if (options.RootTagLinks is { } statusLinks && StatusTagGuard.Checked(config).Count > 0)
         {
             var names = snapshot.Assets.ToDictionary(a => a.Id, a => a.OriginalFileName);
             StatusTagGuard.Check(config, plan, snapshot.Tags, links is not null && linkScope == scope ? links : await statusLinks.LoadAsync(scope, ct), id => names.GetValueOrDefault(id));

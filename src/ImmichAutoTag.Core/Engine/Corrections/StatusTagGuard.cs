@@ -20,6 +20,13 @@ public static class StatusTagGuard
     public static readonly Guid CreatedMarker = Guid.Empty;
 
     /// <summary>
+    /// The named status tags the check applies to: those whose leaf does not start with <c>autotag_</c>. Empty for an
+    /// upstream config, so a run need not load the created-tag markers for it.
+    /// </summary>
+    public static IReadOnlyList<(string Key, string Path)> Checked(AutoTagConfig config) =>
+        [.. StatusTags.Named(config).Where(n => !n.Path[(n.Path.LastIndexOf('/') + 1)..].StartsWith("autotag_", StringComparison.Ordinal))];
+
+    /// <summary>
     /// Throws <see cref="StatusTagNotOwnedException"/> when a named status tag existed on the server before the tool
     /// created it, is not an <c>autotag_</c> name, and <paramref name="plan"/> takes it off at least one asset.
     /// </summary>
@@ -34,10 +41,9 @@ public static class StatusTagGuard
         ArgumentNullException.ThrowIfNull(links);
         ArgumentNullException.ThrowIfNull(fileNames);
         var problems = new List<string>();
-        foreach (var (key, path) in StatusTags.Named(config))
+        foreach (var (key, path) in Checked(config))
         {
-            var leaf = path[(path.LastIndexOf('/') + 1)..];
-            if (leaf.StartsWith("autotag_", StringComparison.Ordinal) || links.Contains((CreatedMarker, path)))
+            if (links.Contains((CreatedMarker, path)))
             {
                 continue;
             }
