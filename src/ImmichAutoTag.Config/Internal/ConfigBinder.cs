@@ -86,11 +86,28 @@ internal sealed class ConfigBinder(
                     return IsNullable(field);
                 }
 
+                if (key.TagPath is { } use && TagPaths.Problem(text, use) is { } tagProblem)
+                {
+                    diag.Error(s.Loc, tagProblem);
+                    return false;
+                }
+
                 var type = Nullable.GetUnderlyingType(field.PropertyType) ?? field.PropertyType;
                 // The reader has checked the choice; tag_to_album names SyncDirection.TagToAlbum.
                 converted = type.IsEnum ? Enum.Parse(type, text.Replace("_", "", StringComparison.Ordinal), ignoreCase: true) : text;
                 return true;
             case IReadOnlyList<Val<string>> strings:
+                if (key.TagPath is { } pathUse)
+                {
+                    foreach (var item in strings)
+                    {
+                        if (TagPaths.Problem(item.Value, pathUse) is { } itemProblem)
+                        {
+                            diag.Error(item.Loc, itemProblem);
+                        }
+                    }
+                }
+
                 converted = key.Pattern is { } kind ? Patterns(strings, kind) : strings.Select(v => v.Value).ToList();
                 return true;
             case RawBlock child:

@@ -92,6 +92,9 @@ internal sealed record KeySpec(string Name, KeyKind Kind, string Help, BlockSpec
     /// <summary>A string list whose items are patterns, carried compiled (the field holds <see cref="CompiledPattern"/>s).</summary>
     public PatternKind? Pattern { get; init; }
 
+    /// <summary>The string, or each item of the list, is an Immich tag path; the loader refuses empty or space-padded levels (see <see cref="TagPaths"/>).</summary>
+    public TagPathUse? TagPath { get; init; }
+
     /// <summary>
     /// Reads the key's value from the record its block lands in, as the YAML value it stands for (enum members in
     /// snake_case, patterns as written, a URL as text); for a map or list: the child record(s). Null when the key
@@ -127,7 +130,7 @@ internal static class ConfigKeys
     [
         L("tag_names", "Exact, case-sensitive tag names; an entry with '/' is a full tag path.") with
         {
-            Field = F<RuleConfig>(r => r.TagNames), DumpOmitsEmpty = true,
+            Field = F<RuleConfig>(r => r.TagNames), DumpOmitsEmpty = true, TagPath = TagPathUse.Read,
         },
         L("album_name_patterns", "Regular expressions (Python syntax) matched at the START of album names.") with
         {
@@ -195,7 +198,7 @@ internal static class ConfigKeys
         },
         L("tag_names", "Tags to add (created when missing).") with
         {
-            Field = F<ConversionConfig>(c => c.DestinationTagNames), DumpOmitsEmpty = true,
+            Field = F<ConversionConfig>(c => c.DestinationTagNames), DumpOmitsEmpty = true, TagPath = TagPathUse.Written,
         },
         Desc(null),
     ]);
@@ -287,7 +290,7 @@ internal static class ConfigKeys
     [
         Tag("autotag_album_conflict", "Duplicates disagree on their album", "autotag_output_duplicate_asset_album_conflict", F<DuplicateProcessingConfig>(d => d.AutotagAlbumConflict)),
         Tag("autotag_classification_conflict", "Duplicates disagree on their classification tags", "autotag_output_duplicate_asset_classification_conflict", F<DuplicateProcessingConfig>(d => d.AutotagClassificationConflict)),
-        Tag("autotag_classification_conflict_prefix", "Prefix of the per-group conflict tag (prefix + group id)", "autotag_output_duplicate_asset_classification_conflict_", F<DuplicateProcessingConfig>(d => d.AutotagClassificationConflictPrefix)),
+        Tag("autotag_classification_conflict_prefix", "Prefix of the per-group conflict tag (prefix + group id)", "autotag_output_duplicate_asset_classification_conflict_", F<DuplicateProcessingConfig>(d => d.AutotagClassificationConflictPrefix)) with { TagPath = TagPathUse.Prefix },
         Tag("autotag_album_detection_conflict", "Several date folders could name the album", "autotag_output_album_detection_conflict", F<DuplicateProcessingConfig>(d => d.AutotagAlbumDetectionConflict)),
         B("copy_classification_from_duplicates", "Copy a lone classification tag to the members of a duplicate group that have none (changes your tags, as the Python tool always did); false turns it off.", true) with
         {
@@ -396,7 +399,7 @@ internal static class ConfigKeys
         B("enabled", "Synchronise tags and albums.", false) with { Field = F<TagAlbumSyncConfig>(t => t.Enabled) },
         S("tag_prefix", "Tag <prefix>X stands for album X (the rest of the tag path is the album name).", "album/") with
         {
-            Example = "\"album/\"", Field = F<TagAlbumSyncConfig>(t => t.TagPrefix),
+            Example = "\"album/\"", Field = F<TagAlbumSyncConfig>(t => t.TagPrefix), TagPath = TagPathUse.Prefix,
         },
         S("direction", "Which way membership is copied.", "tag_to_album") with
         {
@@ -1173,7 +1176,7 @@ internal static class ConfigKeys
 
     /// <summary>The name of a tag the tool maintains.</summary>
     private static KeySpec Tag(string name, string help, string @default, PropertyInfo field) =>
-        new(name, KeyKind.String, help + TagHelpSuffix) { HasDefault = true, Default = @default, Nullable = true, NonEmpty = true, Field = field };
+        new(name, KeyKind.String, help + TagHelpSuffix) { HasDefault = true, Default = @default, Nullable = true, NonEmpty = true, Field = field, TagPath = TagPathUse.Written };
 
     /// <summary>Free text accepted on every block; stored only where the record has a place for it.</summary>
     private static KeySpec Desc(PropertyInfo? field, string? example = null) =>

@@ -327,8 +327,8 @@ internal sealed partial class ConfigValidator(Diagnostics diag, Func<string, str
 
     /// <summary>
     /// A tag root is an Immich tag path (<c>a/b</c>): an empty level (<c>a//b</c>) would name a tag with an empty name,
-    /// so it is an error; a leading or trailing <c>/</c> is dropped (Immich's tag paths have none), with a warning
-    /// saying so.
+    /// so it is an error, and so is a level with spaces around it (a tag named " a " next to "a"); a leading or trailing
+    /// <c>/</c> is dropped (Immich's tag paths have none), with a warning saying so.
     /// </summary>
     private void CheckTagRootSlashes(RawBlock raw, string section)
     {
@@ -341,6 +341,10 @@ internal sealed partial class ConfigValidator(Diagnostics diag, Func<string, str
         if (trimmed.Trim('/').Contains("//", StringComparison.Ordinal))
         {
             diag.Error(root.Loc, $"{section}.tag_root '{value}' has an empty level ('//'): write the tag path with single slashes, e.g. '{string.Join('/', trimmed.Split('/', StringSplitOptions.RemoveEmptyEntries))}'");
+        }
+        else if (TagPaths.Problem(trimmed.Trim('/'), TagPathUse.Written) is { } padded)
+        {
+            diag.Error(root.Loc, $"{section}.tag_root: {padded}");
         }
         else if (trimmed.StartsWith('/') || trimmed.EndsWith('/'))
         {

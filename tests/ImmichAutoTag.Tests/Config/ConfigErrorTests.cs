@@ -55,6 +55,71 @@ public sealed class ConfigErrorTests
     }
 
     [Fact]
+    public void Empty_or_space_padded_tag_path_levels_outside_workflows_are_errors_at_each_value()
+    {
+        // Immich splits a tag value on '/' and creates every level as written (U2).
+        var yaml = Minimal + """
+
+            classification:
+              autotag_unknown: 'unknown / here'
+              autotag_conflict: '/lead/trail/'
+              rules:
+                - tag_names: [meme, '', ' meme ', 'a//b', '/People/Alice/', 'with space/x']
+            conversions:
+              enabled: true
+              conversions:
+                - source: {tag_names: [x]}
+                  destination: {tag_names: ['out/', 'fine/tag']}
+            duplicate_processing:
+              autotag_classification_conflict_prefix: 'dups/'
+            clip:
+              tag_root: 'autotag_clip/ style'
+            """;
+        var lines = yaml.Split('\n');
+        (int Line, int Column) At(int line, string value) => (line, lines[line - 1].IndexOf(value, StringComparison.Ordinal) + 1);
+
+        var result = Load(yaml);
+
+        result.Config.Should().BeNull();
+        result.Errors.Select(e => (e.Line, e.Column)).Should().BeEquivalentTo(new[]
+        {
+            At(7, "'unknown / here'"),
+            At(8, "'/lead/trail/'"),
+            At(10, "''"),
+            At(10, "' meme '"),
+            At(10, "'a//b'"),
+            At(15, "'out/'"),
+            At(19, "'autotag_clip/ style'"),
+        }, string.Join("\n", result.Errors));
+        var byLine = result.Errors.ToLookup(e => e.Line, e => e.Message);
+        byLine[7].Single().Should().Contain("the level 'unknown ' starts or ends with a space").And.Contain("write 'unknown/here'");
+        byLine[8].Single().Should().Contain("has an empty level (a leading, trailing or doubled '/')").And.Contain("write 'lead/trail'");
+        byLine[10].Should().Contain("tag name must not be empty: it matches no tag")
+            .And.Contain(m => m.Contains("' meme '", StringComparison.Ordinal) && m.Contains("matches only a tag named with those spaces", StringComparison.Ordinal) && m.Contains("write 'meme'", StringComparison.Ordinal))
+            .And.Contain(m => m.Contains("'a//b' has an empty level (a doubled '/'), so it never matches a tag; write 'a/b'", StringComparison.Ordinal));
+        byLine[15].Single().Should().Contain("'out/'").And.Contain("Immich would create a tag with an empty name");
+        byLine[19].Single().Should().StartWith("clip.tag_root: ").And.Contain("write 'autotag_clip/style'");
+    }
+
+    [Fact]
+    public void Well_formed_tag_paths_pass_including_a_prefix_ending_in_a_slash_and_read_paths_with_outer_slashes()
+    {
+        var result = Load(Minimal + """
+
+            classification:
+              autotag_unknown: autotag_output/unknown here
+              rules:
+                - tag_names: [meme, /People/Alice/, 'with space/x y']
+            duplicate_processing:
+              autotag_classification_conflict_prefix: 'dups/group '
+            tag_album_sync:
+              tag_prefix: album/
+            """);
+
+        result.Errors.Should().BeEmpty(string.Join("\n", result.Errors));
+    }
+
+    [Fact]
     public void Unknown_top_level_key_without_close_match_has_no_suggestion()
     {
         var d = SingleError(Minimal + "\nwibble: 3\n");
