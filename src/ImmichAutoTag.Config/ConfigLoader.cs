@@ -1,4 +1,5 @@
 using ImmichAutoTag.Config.Internal;
+using ImmichAutoTag.Core.Configuration;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 
@@ -12,7 +13,9 @@ public static class ConfigLoader
     // missing required key, bad URL), each with file, line, column and key path.
     // scheduleCheck (optional) checks the values of `schedule` (the daemon's cron parser lives in the CLI): it returns
     // why a schedule is invalid, or null; its message is reported at the key's line and column with the other errors.
-    public static ConfigLoadResult LoadFile(string path, Func<string, string?> env, Func<string, string?>? scheduleCheck = null)
+    // clipModelCheck (optional, `validate` passes it) looks for the CLIP model a run would open when clip is on; its
+    // problem is reported at clip.model_name or clip.model_folder.
+    public static ConfigLoadResult LoadFile(string path, Func<string, string?> env, Func<string, string?>? scheduleCheck = null, Func<ClipConfig, ClipModelProblem?>? clipModelCheck = null)
     {
         ArgumentNullException.ThrowIfNull(path);
         if (Path.GetExtension(path).Equals(".py", StringComparison.OrdinalIgnoreCase))
@@ -34,10 +37,10 @@ public static class ConfigLoader
             return Fail(path, 0, 0, $"cannot read config file: {ex.Message}");
         }
 
-        return LoadYaml(text, path, env, scheduleCheck);
+        return LoadYaml(text, path, env, scheduleCheck, clipModelCheck);
     }
 
-    public static ConfigLoadResult LoadYaml(string yaml, string fileName, Func<string, string?> env, Func<string, string?>? scheduleCheck = null)
+    public static ConfigLoadResult LoadYaml(string yaml, string fileName, Func<string, string?> env, Func<string, string?>? scheduleCheck = null, Func<ClipConfig, ClipModelProblem?>? clipModelCheck = null)
     {
         ArgumentNullException.ThrowIfNull(yaml);
         ArgumentNullException.ThrowIfNull(env);
@@ -60,7 +63,15 @@ public static class ConfigLoader
                     + " ('^\\d{4}' keeps every backslash as written) or double each backslash (\"^\\\\d{4}\")";
             }
 
-            return Fail(fileName, (int)ex.Start.Line, (int)ex.Start.Column, $"YAML syntax error: {short_}");
+            var (line, column) = ((int)ex.Start.Line, (int)ex.Start.Column);
+            if (short_.Contains("tab", StringComparison.OrdinalIgnoreCase) && IndentingTab(yaml, line) is { } tab)
+            {
+                // YamlDotNet places this error at the start of the enclosing mapping (often 1:1); the tab is what to fix.
+                (line, column) = tab;
+                short_ = short_.TrimEnd('.') + ". YAML indents with spaces only: replace the tab with spaces";
+            }
+
+            return Fail(fileName, line, column, $"YAML syntax error: {short_}");
         }
         catch (InvalidOperationException)
         {
@@ -100,9 +111,30 @@ public static class ConfigLoader
         }
 
         var raw = RawBlock.Read(new MapReader(root, ConfigKeys.Root, rootLoc, diag));
-        var config = new ConfigValidator(diag, env, scheduleCheck).Validate(raw, fileName);
+        var config = new ConfigValidator(diag, env, scheduleCheck, clipModelCheck).Validate(raw, fileName);
         diag.Sort();
         return new ConfigLoadResult(diag.Errors.Count == 0 ? config : null, diag.Errors, diag.Warnings);
+    }
+
+    /// <summary>
+    /// The 1-based line and column of the first tab in the indentation of a non-blank line, from line
+    /// <paramref name="fromLine"/> on; null when there is none.
+    /// </summary>
+    private static (int Line, int Column)? IndentingTab(string yaml, int fromLine)
+    {
+        var lines = yaml.Split('\n');
+        for (var i = Math.Max(fromLine, 1) - 1; i < lines.Length; i++)
+        {
+            var text = lines[i].TrimEnd('\r');
+            var indent = text.Length - text.TrimStart(' ', '\t').Length;
+            var tab = text.IndexOf('\t', StringComparison.Ordinal);
+            if (indent < text.Length && tab >= 0 && tab < indent)
+            {
+                return (i + 1, tab + 1);
+            }
+        }
+
+        return null;
     }
 
     private static ConfigLoadResult Fail(string file, int line, int column, string message) =>
@@ -115,3 +147,8 @@ public static class ConfigLoader
         return message.StartsWith("(Line:", StringComparison.Ordinal) && idx >= 0 ? message[(idx + 3)..] : message;
     }
 }
+
+/// <summary>What is wrong with the CLIP model a config names (see <see cref="ConfigLoader.LoadFile"/>'s clipModelCheck).</summary>
+/// <param name="Message">What is missing, where, and how to get it.</param>
+/// <param name="AboutModelName">The folder exists but holds no usable model of that name: reported at <c>clip.model_name</c> when the file sets it.</param>
+public sealed record ClipModelProblem(string Message, bool AboutModelName);

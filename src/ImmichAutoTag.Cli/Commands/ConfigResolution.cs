@@ -11,7 +11,8 @@ internal static class ConfigResolution
     /// and IMMICH_API_KEY are set and no --config was given — the built-in default rules, said in one line.
     /// Null after printing the problems.
     /// </summary>
-    public static async Task<AutoTagConfig?> LoadAsync(string? explicitPath, CliContext context)
+    /// <param name="clipModelCheck">Also look for the CLIP model a run would open (`validate`); its problem is an error at its key.</param>
+    public static async Task<AutoTagConfig?> LoadAsync(string? explicitPath, CliContext context, Func<ClipConfig, ClipModelProblem?>? clipModelCheck = null)
     {
         var location = ConfigLocator.Locate(ResolvePath(explicitPath, context), context.Environment, context.Home);
 
@@ -84,7 +85,7 @@ internal static class ConfigResolution
             await context.Err.WriteLineAsync($"warning: {note}").ConfigureAwait(false);
         }
 
-        return await CheckAsync(ConfigLoader.LoadFile(location.Path, context.Environment, ScheduleProblem), location.Path, context).ConfigureAwait(false);
+        return await CheckAsync(ConfigLoader.LoadFile(location.Path, context.Environment, ScheduleProblem, clipModelCheck), location.Path, context).ConfigureAwait(false);
     }
 
     private static async Task<AutoTagConfig?> CheckAsync(ConfigLoadResult result, string source, CliContext context)

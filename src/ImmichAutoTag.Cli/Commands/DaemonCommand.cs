@@ -9,7 +9,7 @@ namespace ImmichAutoTag.Cli.Commands;
 internal static class DaemonCommand
 {
     /// <summary>The variable upstream's cron container reads; the cron image sets it.</summary>
-    public const string ScheduleVariable = "CRON_SCHEDULE";
+    public const string ScheduleVariable = DaemonEnvironment.ScheduleVariable;
 
     public static Command Create(CliContext context)
     {
@@ -36,6 +36,12 @@ internal static class DaemonCommand
         options.AddTo(command);
         command.SetAction(async (parse, ct) =>
         {
+            if (DaemonEnvironment.TimeZoneProblem(context.Environment) is { } zone)
+            {
+                await context.Err.WriteLineAsync($"error: {zone}.").ConfigureAwait(false);
+                return (int)RunExitCode.ConfigInvalid;
+            }
+
             var (timing, code) = await ResolveTimingAsync(context, parse.GetValue(schedule), parse.GetValue(loop), parse.GetValue(runOnStart), null, withConfig: false).ConfigureAwait(false);
             if (code is not null)
             {

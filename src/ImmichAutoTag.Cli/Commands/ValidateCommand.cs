@@ -1,4 +1,6 @@
 using System.CommandLine;
+using ImmichAutoTag.Cli.Daemon;
+using ImmichAutoTag.Config;
 using ImmichAutoTag.Core.Application;
 
 namespace ImmichAutoTag.Cli.Commands;
@@ -14,16 +16,21 @@ internal static class ValidateCommand
         };
         command.SetAction(async (parse, _) =>
         {
-            var loaded = await ConfigResolution.LoadAsync(parse.GetValue(config), context).ConfigureAwait(false);
-            if (loaded is null)
+            // The daemon's environment is checked too (a container's settings), with the config's errors: all at once.
+            string[] environment = [.. new[] { DaemonEnvironment.ScheduleProblem(context.Environment), DaemonEnvironment.TimeZoneProblem(context.Environment) }.OfType<string>()];
+            var loaded = await ConfigResolution.LoadAsync(parse.GetValue(config), context, ValidateClipModel).ConfigureAwait(false);
+            foreach (var problem in environment)
             {
-                return (int)RunExitCode.ConfigInvalid;
+                await context.Err.WriteLineAsync($"error: {problem}").ConfigureAwait(false);
             }
 
-            if (loaded.Clip.Enabled && ClipModelProblem(loaded.Clip) is { } problem)
+            if (environment.Length > 0)
             {
-                await context.Err.WriteLineAsync($"error: {loaded.SourcePath}: clip.model_folder: {problem}").ConfigureAwait(false);
-                await context.Err.WriteLineAsync($"1 error(s) in {loaded.SourcePath}").ConfigureAwait(false);
+                await context.Err.WriteLineAsync($"{environment.Length} error(s) in the environment the daemon reads; nothing was sent to the server.").ConfigureAwait(false);
+            }
+
+            if (loaded is null || environment.Length > 0)
+            {
                 return (int)RunExitCode.ConfigInvalid;
             }
 
@@ -48,11 +55,16 @@ internal static class ValidateCommand
     /// With <c>clip.enabled</c>, the model a run would open: <c>clip.model_name</c> under <c>clip.model_folder</c> with
     /// both towers (<c>visual/model.onnx</c>, <c>textual/model.onnx</c>); what is wrong, or null when both are there.
     /// </summary>
-    private static string? ClipModelProblem(Core.Configuration.ClipConfig clip)
+    private static ClipModelProblem? ValidateClipModel(Core.Configuration.ClipConfig clip)
     {
+        if (!clip.Enabled)
+        {
+            return null;
+        }
+
         if (!Directory.Exists(clip.ModelFolder))
         {
-            return $"the folder {clip.ModelFolder} does not exist (mount Immich's model cache volume there, read-only is enough, or point clip.model_folder at it)";
+            return new($"the folder {clip.ModelFolder} does not exist (mount Immich's model cache volume there, read-only is enough, or point clip.model_folder at it)", AboutModelName: false);
         }
 
         try
@@ -60,11 +72,11 @@ internal static class ValidateCommand
             var model = Infrastructure.Clip.ClipModelFolder.Locate(clip.ModelFolder, clip.ModelName);
             return File.Exists(model.TextualModel)
                 ? null
-                : $"CLIP model '{clip.ModelName}' in {model.Directory} has no textual/model.onnx (Immich downloads both towers on first use of smart search; run a smart search once, or copy the model folder whole)";
+                : new($"CLIP model '{clip.ModelName}' in {model.Directory} has no textual/model.onnx (Immich downloads both towers on first use of smart search; run a smart search once, or copy the model folder whole)", AboutModelName: true);
         }
         catch (Infrastructure.Clip.ClipModelException e)
         {
-            return e.Message;
+            return new(e.Message, AboutModelName: true);
         }
     }
 }

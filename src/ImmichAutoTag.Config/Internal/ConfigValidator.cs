@@ -10,7 +10,7 @@ namespace ImmichAutoTag.Config.Internal;
 /// keys that only make sense together, names that must exist). Returns null when anything is wrong, so a half-valid
 /// config can never be used.
 /// </summary>
-internal sealed partial class ConfigValidator(Diagnostics diag, Func<string, string?> env, Func<string, string?>? scheduleCheck = null)
+internal sealed partial class ConfigValidator(Diagnostics diag, Func<string, string?> env, Func<string, string?>? scheduleCheck = null, Func<ClipConfig, ClipModelProblem?>? clipModelCheck = null)
 {
     public const string EnvUrl = "IMMICH_URL";
     public const string EnvApiKey = "IMMICH_API_KEY";
@@ -47,6 +47,7 @@ internal sealed partial class ConfigValidator(Diagnostics diag, Func<string, str
         WarnAboutConversionAlbumsTheSyncReads(root, config);
         CheckOutputTags(root, config);
         CheckBooruAgainstClip(root, config);
+        CheckClipModel(root, config.Clip);
         WarnAboutOwnTagRoot(root, "clip", config.Clip.Enabled, config.Clip.TagRoot, ClipConfig.DefaultTagRoot);
         WarnAboutOwnTagRoot(root, "booru", config.Booru.Enabled, config.Booru.TagRoot, BooruConfig.DefaultTagRoot);
         return diag.Errors.Count == 0 && server is not null ? config : null;
@@ -259,9 +260,9 @@ internal sealed partial class ConfigValidator(Diagnostics diag, Func<string, str
     {
         // Upstream requires both keys; a left-out one keeps the record's default, the least surprising value an
         // upstream template would give it: repair off (it writes dates), zone UTC.
-        if (raw.String("extraction_timezone") is { } tz && (tz.Value is null || !TimeZoneInfo.TryFindSystemTimeZoneById(tz.Value, out _)))
+        if (raw.String("extraction_timezone") is { } tz && (tz.Value is null ? "unknown time zone '': expected an IANA id such as UTC or Europe/Madrid" : TimeZones.Problem(tz.Value)) is { } problem)
         {
-            diag.Error(tz.Loc, $"unknown time zone '{tz.Value}': expected an IANA id such as UTC or Europe/Madrid");
+            diag.Error(tz.Loc, problem);
         }
 
         return record;
@@ -1043,6 +1044,21 @@ internal sealed partial class ConfigValidator(Diagnostics diag, Func<string, str
         var at = root.Map("classification") is { } raw ? raw.Loc.Child("rules") : root.Loc.Child("classification");
         var unknown = classification.AutotagUnknown ?? "no unknown tag (autotag_unknown is null)";
         diag.Warning(at, $"no classification rules: no asset can be classified, so every asset would become unclassified ({unknown}). Add rules under classification.rules (see rules/config.example.yaml)");
+    }
+
+    /// <summary>The CLIP model a run would open, when clip is on and the caller looks (`validate`), at the key to fix.</summary>
+    private void CheckClipModel(RawBlock root, ClipConfig clip)
+    {
+        if (clipModelCheck is null || !clip.Enabled || diag.Errors.Count > 0 || clipModelCheck(clip) is not { } problem)
+        {
+            return;
+        }
+
+        var block = root.Map("clip");
+        var folder = block?.String("model_folder");
+        var name = block?.String("model_name");
+        var at = (problem.AboutModelName ? name ?? folder : folder)?.Loc ?? block?.Loc.Child("model_folder") ?? root.Loc.Child("clip");
+        diag.Error(at, problem.Message);
     }
 
     private string? ValidateSchedule(Val<string?>? raw)

@@ -101,7 +101,7 @@ public sealed class BadInputCorpusTests : IAsyncLifetime
     [
         // ---- config files: syntax, types, keys, values, regexes (nothing is sent to the server) ----
         Yaml("YAML syntax: a mapping value where none may be", "server:\n  url: {url}\n  api_key: {key}\nclassification: rules: [a]\n", "{config}:4:", "error"),
-        Yaml("YAML syntax: a tab in the indentation", "server:\n\turl: {url}\n", "{config}:1:1", "invalid tab as indentation"),
+        Yaml("YAML syntax: a tab in the indentation", "server:\n\turl: {url}\n", "{config}:2:1", "invalid tab as indentation. YAML indents with spaces only: replace the tab with spaces"),
         Yaml("YAML syntax: an unclosed quote", "server:\n  url: '{url}\n  api_key: {key}\n", "{config}:"),
         Yaml("YAML syntax: a list item where a mapping key is", ValidYaml + "\n- stray\n", "{config}:"),
         Yaml("wrong type: a bool written as a word", ValidYaml.Replace("enable_album_name_strip: true", "enable_album_name_strip: maybe", StringComparison.Ordinal), "{config}:4:26", "enable_album_name_strip", "expected bool"),

@@ -68,15 +68,19 @@ public sealed class CliBasicsTests
         var cache = Path.Combine(cli.Root, "cache");
         string Config(string folder) => cli.WriteConfig(ValidConfig + $"\nclip:\n  enabled: true\n  model_folder: {folder}\n");
 
+        // The value of model_folder: its line and column, like every other config error.
+        var at = $"config.yaml:{ValidConfig.Split('\n').Length + 3}:17: clip.model_folder: ";
+
         var missing = await cli.RunAsync("validate", "--config", Config(Path.Combine(cli.Root, "nowhere")));
         missing.ExitCode.Should().Be(3, missing.ToString());
-        missing.Err.Should().Contain($"clip.model_folder: the folder {Path.Combine(cli.Root, "nowhere")} does not exist");
+        missing.Err.Should().Contain($"{at}the folder {Path.Combine(cli.Root, "nowhere")} does not exist")
+            .And.Contain("1 error(s) in").And.Contain("nothing was sent to the server");
 
         var model = Path.Combine(cache, "clip", "ViT-B-32__openai");
         Directory.CreateDirectory(Path.Combine(model, "visual"));
         var empty = await cli.RunAsync("validate", "--config", Config(cache));
         empty.ExitCode.Should().Be(3, empty.ToString());
-        empty.Err.Should().Contain("clip.model_folder: CLIP model 'ViT-B-32__openai' not found: no visual/model.onnx in");
+        empty.Err.Should().Contain($"{at}CLIP model 'ViT-B-32__openai' not found: no visual/model.onnx in");
 
         File.WriteAllBytes(Path.Combine(model, "visual", "model.onnx"), [0]);
         var halfway = await cli.RunAsync("validate", "--config", Config(cache));
@@ -85,9 +89,54 @@ public sealed class CliBasicsTests
 
         Directory.CreateDirectory(Path.Combine(model, "textual"));
         File.WriteAllBytes(Path.Combine(model, "textual", "model.onnx"), [0]);
+        var named = await cli.RunAsync("validate", "--config", cli.WriteConfig(ValidConfig + $"\nclip:\n  enabled: true\n  model_folder: {cache}\n  model_name: ViT-L-14__openai\n"));
+        named.ExitCode.Should().Be(3, named.ToString());
+        named.Err.Should().Contain($"config.yaml:{ValidConfig.Split('\n').Length + 4}:15: clip.model_name: CLIP model 'ViT-L-14__openai' not found", "a model name that is not there is pointed at where it is written");
+
         var whole = await cli.RunAsync("validate", "--config", Config(cache));
         whole.ExitCode.Should().Be(0, whole.ToString());
         whole.Out.Should().Contain("valid");
+    }
+
+    [Fact]
+    public async Task Validate_checks_the_daemons_CRON_SCHEDULE_and_TZ_with_the_config()
+    {
+        using var cli = new CliHarness();
+        var config = cli.WriteConfig(ValidConfig);
+
+        cli.WithEnv("CRON_SCHEDULE", "0 2 * *").WithEnv("TZ", "Europe/Madird");
+        var bad = await cli.RunAsync("validate", "--config", config);
+
+        bad.ExitCode.Should().Be(3, bad.ToString());
+        bad.Out.Should().NotContain("valid");
+        bad.Err.Should().Contain("error: CRON_SCHEDULE (environment): ")
+            .And.Contain("error: TZ (environment): unknown time zone 'Europe/Madird'").And.Contain("(did you mean 'Europe/Madrid'?)")
+            .And.Contain("2 error(s) in the environment the daemon reads; nothing was sent to the server.");
+
+        // Both kinds at once: the config's own errors come with the environment's.
+        var both = await cli.RunAsync("validate", "--config", cli.WriteConfig(ValidConfig.Replace("port: 2283", "port: many", StringComparison.Ordinal), "both.yaml"));
+        both.ExitCode.Should().Be(3, both.ToString());
+        both.Err.Should().Contain("both.yaml:3:").And.Contain("CRON_SCHEDULE (environment)");
+
+        cli.WithEnv("CRON_SCHEDULE", "0 2 * * *").WithEnv("TZ", ":Europe/Madrid");
+        var good = await cli.RunAsync("validate", "--config", config);
+        good.ExitCode.Should().Be(0, good.ToString());
+        good.Out.Should().Contain("valid");
+    }
+
+    [Theory]
+    [InlineData("Mars/Olympus")]
+    [InlineData("Europe/Madird")]
+    public async Task The_daemon_refuses_an_unknown_TZ_instead_of_running_in_UTC_and_sends_nothing(string zone)
+    {
+        using var cli = new CliHarness();
+        cli.WithEnv("TZ", zone);
+
+        var result = await cli.RunAsync("daemon", "--config", cli.WriteConfig(ValidConfig), "--schedule", "0 2 * * *");
+
+        result.ExitCode.Should().Be(3, result.ToString());
+        result.Err.Should().Contain($"error: TZ (environment): unknown time zone '{zone}'").And.Contain("the schedule would run in UTC");
+        result.Out.Should().NotContain("next run");
     }
 
     [Fact]

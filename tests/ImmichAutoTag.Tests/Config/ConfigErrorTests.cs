@@ -371,6 +371,20 @@ public sealed class ConfigErrorTests
         d.Column.Should().BeGreaterThan(0);
     }
 
+    [Theory]
+    [InlineData("server:\n  url: http://x\nworkflows:\n  rules:\n\t- name: a\n", 5, 1)]
+    [InlineData("server:\n  url: http://x\nclassification:\n  rules:\n    - tag_names: [a]\n  \t  album_name_patterns: [b]\n", 6, 3)]
+    public void A_tab_in_the_indentation_is_reported_at_the_tab_not_at_the_start_of_the_file(string yaml, int line, int column)
+    {
+        // YamlDotNet places "invalid tab as indentation" at the enclosing mapping's start (1:1 for the root).
+        var result = Load(yaml);
+
+        result.Config.Should().BeNull();
+        var d = result.Errors.Should().ContainSingle().Subject;
+        d.Message.Should().StartWith("YAML syntax error").And.Contain("tab").And.Contain("replace the tab with spaces");
+        (d.Line, d.Column).Should().Be((line, column), d.ToString());
+    }
+
     [Fact]
     public void Duplicate_key_is_reported_with_position()
     {
