@@ -4,17 +4,20 @@ using ImmichAutoTag.Core.Application;
 
 namespace ImmichAutoTag.Cli.Commands;
 
-/// <summary>`config init [FILE]`: writes the commented example config (rules/config.example.yaml, built into the tool).</summary>
+/// <summary>`config init [FILE|FOLDER]`: writes the commented example config (rules/config.example.yaml, built into the tool).</summary>
 internal static class ConfigCommand
 {
     /// <summary>The manifest name of the embedded example (see the project file).</summary>
     public const string ExampleResource = "config.example.yaml";
 
+    /// <summary>The file name written into a folder given as FILE.</summary>
+    public const string DefaultFileName = "config.yaml";
+
     public static Command Create(CliContext context)
     {
         var file = new Argument<string?>("FILE")
         {
-            Description = $"Where to write it (default: ${ConfigLocator.EnvConfig} if set, else the user config file ~/.config/immich_autotag/config.yaml, where runs look first).",
+            Description = $"Where to write it: a file, or a folder to write {DefaultFileName} into (default: ${ConfigLocator.EnvConfig} if set, else the user config file ~/.config/immich_autotag/config.yaml, where runs look first).",
             Arity = ArgumentArity.ZeroOrOne,
         };
         var force = new Option<bool>("--force") { Description = "Overwrite the file if it exists." };
@@ -37,6 +40,12 @@ internal static class ConfigCommand
         var target = file is { Length: > 0 }
             ? Path.GetFullPath(Path.Combine(context.WorkingDirectory, file))
             : ConfigLocator.Locate(null, context.Environment, context.Home).Searched[0];
+        if (Directory.Exists(target) || (file is { Length: > 0 } && Path.EndsInDirectorySeparator(file)))
+        {
+            // A folder (say the /config volume): the example goes into it under the name runs look for there.
+            target = Path.Combine(target, DefaultFileName);
+        }
+
         if (File.Exists(target) && !force)
         {
             await context.Err.WriteLineAsync($"error: {target} already exists; nothing was written (--force overwrites it).").ConfigureAwait(false);

@@ -178,6 +178,26 @@ public sealed class ConfigStartTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Config_init_given_a_folder_writes_config_yaml_into_it_and_never_overwrites_it()
+    {
+        using var cli = new CliHarness();
+        var folder = Directory.CreateDirectory(Path.Combine(cli.Root, "volume")).FullName;
+        var expected = Path.Combine(folder, "config.yaml");
+
+        var init = await cli.RunAsync("config", "init", folder);
+        var again = await cli.RunAsync("config", "init", folder);
+        var fresh = await cli.RunAsync("config", "init", Path.Combine(cli.Root, "new") + Path.DirectorySeparatorChar);
+
+        init.ExitCode.Should().Be(0, init.ToString());
+        init.Out.Should().Contain($"Wrote {expected}.");
+        (await File.ReadAllTextAsync(expected)).Should().Contain("classification:");
+        again.ExitCode.Should().Be((int)RunExitCode.Usage, again.ToString());
+        again.Err.Should().Contain($"error: {expected} already exists");
+        fresh.ExitCode.Should().Be(0, fresh.ToString());
+        File.Exists(Path.Combine(cli.Root, "new", "config.yaml")).Should().BeTrue(fresh.ToString());
+    }
+
+    [Fact]
     public void The_built_in_rules_load_without_a_file_when_the_environment_names_the_server()
     {
         var loaded = BuiltInRules.Load(name => name switch { "IMMICH_URL" => "http://photos.lan:2283", "IMMICH_API_KEY" => "k", _ => null });
