@@ -684,53 +684,9 @@ public static class ReportWriter
     /// are written as <c>\|</c>, <c>\t</c>, <c>\n</c>, <c>\r</c> or <c>\xNN</c>, and a backslash as <c>\\</c>;
     /// any other name is written as it is.
     /// </summary>
-    internal static string Field(string? name)
-    {
-        if (string.IsNullOrEmpty(name) || !name.Any(ch => ch is '|' or '\\' || char.IsControl(ch)))
-        {
-            return name ?? string.Empty;
-        }
+    internal static string Field(string? name) => ReportText.Field(name);
 
-        var sb = new StringBuilder(name.Length + 8);
-        foreach (var ch in name)
-        {
-            if (ch is '|' or '\\')
-            {
-                sb.Append('\\').Append(ch);
-            }
-            else if (!AppendControl(sb, ch))
-            {
-                sb.Append(ch);
-            }
-        }
-
-        return sb.ToString();
-    }
-
-    /// <summary>Appends a control character as Python's <c>repr</c> writes it; false for any other character.</summary>
-    private static bool AppendControl(StringBuilder sb, char ch)
-    {
-        switch (ch)
-        {
-            case '\n':
-                sb.Append("\\n");
-                return true;
-            case '\r':
-                sb.Append("\\r");
-                return true;
-            case '\t':
-                sb.Append("\\t");
-                return true;
-            default:
-                if (!char.IsControl(ch))
-                {
-                    return false;
-                }
-
-                sb.Append(CultureInfo.InvariantCulture, $"\\x{(int)ch:x2}");
-                return true;
-        }
-    }
+    private static bool AppendControl(StringBuilder sb, char ch) => ReportText.AppendControl(sb, ch);
 
     private static string NoteKind(PlanNoteKind kind) => kind switch
     {

@@ -298,14 +298,14 @@ public sealed class WorkflowRunTests() : FeatureRunTestBase(Rules, SecondPlanIsE
         dry.ExitCode.Should().Be(0, dry.ToString());
         Server.Requests.WriteCount.Should().Be(0, "an undo without --yes is a dry run");
         dry.Out.Should().Contain("would revert: move meme.jpg back to the timeline")
-            .And.Contain("would revert: unmark IMG_1.jpg as favourite again")
-            .And.NotContain("would revert: unmark IMG_2.jpg");
+            .And.Contain("would revert: take IMG_1.jpg out of the favourites (it was not one before)")
+            .And.NotContain("would revert: take IMG_2.jpg");
         Server.State.Assets.Single(a => a.Id == meme).Visibility.Should().Be("archive");
 
         var undo = await cli.RunAsync("undo", runId, "--yes", "--config", config, "--output", "run");
 
         undo.ExitCode.Should().Be(0, undo.ToString());
-        undo.Out.Should().Contain("left alone: favourite flag of IMG_2.jpg set to true: the favourite flag changed again since (it is off)");
+        undo.Out.Should().Contain("left alone: IMG_2.jpg marked as favourite: the favourite flag changed again since (it is off)");
         Server.State.Assets.Single(a => a.Id == meme).Visibility.Should().Be("timeline");
         Server.State.Assets.Single(a => a.Id == bare).IsFavorite.Should().BeFalse();
         Server.State.Assets.Single(a => a.Id == other).IsFavorite.Should().BeFalse();

@@ -88,13 +88,13 @@ public static class UndoPlanner
             var id = c.AlbumId!.Value; // non-null: filtered
             if (!albums.TryGetValue(id, out var album))
             {
-                skipped.Add(new UndoSkip(c, $"album '{c.AlbumName}' no longer exists"));
+                skipped.Add(new UndoSkip(c, $"album '{Esc(c.AlbumName)}' no longer exists"));
                 continue;
             }
 
             if (!string.Equals(album.Name, c.AlbumName, StringComparison.Ordinal))
             {
-                skipped.Add(new UndoSkip(c, $"album '{c.AlbumName}' was renamed to '{album.Name}' since; kept"));
+                skipped.Add(new UndoSkip(c, $"album '{Esc(c.AlbumName)}' was renamed to '{Esc(album.Name)}' since; kept"));
                 continue;
             }
 
@@ -102,13 +102,13 @@ public static class UndoPlanner
             var others = Members(state, id).Count(m => !putIn.Contains(m));
             if (others > 0)
             {
-                skipped.Add(new UndoSkip(c, string.Create(CultureInfo.InvariantCulture, $"album '{album.Name}' holds {others} asset(s) the run did not put in; kept (the run's assets are taken out)")));
+                skipped.Add(new UndoSkip(c, string.Create(CultureInfo.InvariantCulture, $"album '{Esc(album.Name)}' holds {others} asset(s) the run did not put in; kept (the run's assets are taken out)")));
                 continue;
             }
 
             deleting.Add(id);
             deletions.Add(new AlbumDeletion(id, album.Name, source) { AssetIds = [.. Members(state, id)] });
-            reverts.Add(new UndoRevert(c, $"delete album '{album.Name}'"));
+            reverts.Add(new UndoRevert(c, $"delete album '{Esc(album.Name)}'"));
         }
 
         // Albums the run deleted: created again, with the assets the run took out of them, unless the name is taken again.
@@ -119,20 +119,20 @@ public static class UndoPlanner
             var name = c.AlbumName ?? string.Empty;
             if (albums.ContainsKey(id))
             {
-                skipped.Add(new UndoSkip(c, $"album '{name}' exists (it was not deleted after all)"));
+                skipped.Add(new UndoSkip(c, $"album '{Esc(name)}' exists (it was not deleted after all)"));
                 continue;
             }
 
             if (state.Albums.Any(a => a.OwnerId == state.UserId && string.Equals(a.Name, name, StringComparison.Ordinal)))
             {
-                skipped.Add(new UndoSkip(c, $"an album named '{name}' exists again; not created a second time"));
+                skipped.Add(new UndoSkip(c, $"an album named '{Esc(name)}' exists again; not created a second time"));
                 continue;
             }
 
             var assets = latest.Where(r => r.Kind == ChangeKind.RemovedFromAlbum && r.AlbumId == id && state.Assets.ContainsKey(r.AssetId)).Select(r => r.AssetId).Distinct().ToList();
             recreated.Add(id);
             creations.Add(new AlbumCreation(name, assets, source));
-            reverts.Add(new UndoRevert(c, string.Create(CultureInfo.InvariantCulture, $"create album '{name}' again with {assets.Count} asset(s)")));
+            reverts.Add(new UndoRevert(c, string.Create(CultureInfo.InvariantCulture, $"create album '{Esc(name)}' again with {assets.Count} asset(s)")));
         }
 
         foreach (var c in latest)
@@ -221,7 +221,7 @@ public static class UndoPlanner
             var tag = state.Tags.FirstOrDefault(t => string.Equals(t.Value, c.TagName, StringComparison.Ordinal));
             if (tag is null)
             {
-                skipped.Add(new UndoSkip(c, $"tag '{c.TagName}' no longer exists"));
+                skipped.Add(new UndoSkip(c, $"tag '{Esc(c.TagName)}' no longer exists"));
             }
 
             return tag;
@@ -236,13 +236,13 @@ public static class UndoPlanner
 
             if (!Holders(state, tag.Id).Contains(c.AssetId))
             {
-                skipped.Add(new UndoSkip(c, $"tag '{c.TagName}' is no longer on the asset"));
+                skipped.Add(new UndoSkip(c, $"tag '{Esc(c.TagName)}' is no longer on the asset"));
                 return;
             }
 
             ChangeGroups.AddOnce(removals, tag.Id, c.AssetId);
             tagPaths[tag.Id] = tag.Value;
-            reverts.Add(new UndoRevert(c, $"remove tag '{c.TagName}' from {Name(c)}"));
+            reverts.Add(new UndoRevert(c, $"remove tag '{Esc(c.TagName)}' from {Name(c)}"));
         }
 
         void UndoTagRemoval(AppliedChange c)
@@ -254,12 +254,12 @@ public static class UndoPlanner
 
             if (Holders(state, tag.Id).Contains(c.AssetId))
             {
-                skipped.Add(new UndoSkip(c, $"the asset carries tag '{c.TagName}' again"));
+                skipped.Add(new UndoSkip(c, $"the asset carries tag '{Esc(c.TagName)}' again"));
                 return;
             }
 
             ChangeGroups.AddOnce(additions, tag.Value, c.AssetId);
-            reverts.Add(new UndoRevert(c, $"add tag '{c.TagName}' to {Name(c)}"));
+            reverts.Add(new UndoRevert(c, $"add tag '{Esc(c.TagName)}' to {Name(c)}"));
         }
 
         void UndoAlbumAddition(AppliedChange c, Guid album)
@@ -269,11 +269,11 @@ public static class UndoPlanner
                 if (Members(state, album).Contains(c.AssetId))
                 {
                     // Leaves with the album; the deletion records it as taken out, so undoing the undo puts it back.
-                    reverts.Add(new UndoRevert(c, $"take {Name(c)} out of album '{c.AlbumName}' (deleted)"));
+                    reverts.Add(new UndoRevert(c, $"take {Name(c)} out of album '{Esc(c.AlbumName)}' (deleted)"));
                 }
                 else
                 {
-                    skipped.Add(new UndoSkip(c, $"the asset is no longer in album '{c.AlbumName}'"));
+                    skipped.Add(new UndoSkip(c, $"the asset is no longer in album '{Esc(c.AlbumName)}'"));
                 }
 
                 return;
@@ -283,7 +283,7 @@ public static class UndoPlanner
             {
                 if (!created.Contains(album))
                 {
-                    skipped.Add(new UndoSkip(c, $"album '{c.AlbumName}' no longer exists"));
+                    skipped.Add(new UndoSkip(c, $"album '{Esc(c.AlbumName)}' no longer exists"));
                 }
 
                 return;
@@ -291,12 +291,12 @@ public static class UndoPlanner
 
             if (!Members(state, album).Contains(c.AssetId))
             {
-                skipped.Add(new UndoSkip(c, $"the asset is no longer in album '{c.AlbumName}'"));
+                skipped.Add(new UndoSkip(c, $"the asset is no longer in album '{Esc(c.AlbumName)}'"));
                 return;
             }
 
             ChangeGroups.AddOnce(albumRemovals, album, c.AssetId);
-            reverts.Add(new UndoRevert(c, $"take {Name(c)} out of album '{c.AlbumName}'"));
+            reverts.Add(new UndoRevert(c, $"take {Name(c)} out of album '{Esc(c.AlbumName)}'"));
         }
 
         void UndoAlbumRemoval(AppliedChange c, Guid album)
@@ -308,7 +308,7 @@ public static class UndoPlanner
                 {
                     if (state.Assets.ContainsKey(c.AssetId))
                     {
-                        reverts.Add(new UndoRevert(c, $"put {Name(c)} back into album '{c.AlbumName}' (created again)"));
+                        reverts.Add(new UndoRevert(c, $"put {Name(c)} back into album '{Esc(c.AlbumName)}' (created again)"));
                     }
                     else
                     {
@@ -326,18 +326,18 @@ public static class UndoPlanner
 
             if (!albums.ContainsKey(album))
             {
-                skipped.Add(new UndoSkip(c, $"album '{c.AlbumName}' no longer exists"));
+                skipped.Add(new UndoSkip(c, $"album '{Esc(c.AlbumName)}' no longer exists"));
                 return;
             }
 
             if (Members(state, album).Contains(c.AssetId))
             {
-                skipped.Add(new UndoSkip(c, $"the asset is in album '{c.AlbumName}' again"));
+                skipped.Add(new UndoSkip(c, $"the asset is in album '{Esc(c.AlbumName)}' again"));
                 return;
             }
 
             ChangeGroups.AddOnce(albumAdditions, album, c.AssetId);
-            reverts.Add(new UndoRevert(c, $"put {Name(c)} back into album '{c.AlbumName}'"));
+            reverts.Add(new UndoRevert(c, $"put {Name(c)} back into album '{Esc(c.AlbumName)}'"));
         }
 
         void UndoDate(AppliedChange c)
@@ -386,7 +386,7 @@ public static class UndoPlanner
             }
 
             flags.Add(new SetFavorite(c.AssetId, old, flagReason));
-            reverts.Add(new UndoRevert(c, $"{(old ? "mark" : "unmark")} {Name(c)} as favourite again"));
+            reverts.Add(new UndoRevert(c, old ? $"mark {Name(c)} as favourite again" : $"take {Name(c)} out of the favourites (it was not one before)"));
         }
 
         // Archive ↔ timeline only: an asset hidden or locked since is not the run's move any more.
@@ -426,7 +426,7 @@ public static class UndoPlanner
             {
                 if (!created.Contains(albumId))
                 {
-                    skipped.Add(new UndoSkip(c, $"album '{c.AlbumName}' no longer exists"));
+                    skipped.Add(new UndoSkip(c, $"album '{Esc(c.AlbumName)}' no longer exists"));
                 }
 
                 return;
@@ -438,7 +438,7 @@ public static class UndoPlanner
             var userId = c.UserId ?? state.Users.FirstOrDefault(u => string.Equals(u.Email, email, StringComparison.OrdinalIgnoreCase))?.Id;
             if (userId is not { } user)
             {
-                skipped.Add(new UndoSkip(c, $"user '{email}' no longer exists"));
+                skipped.Add(new UndoSkip(c, $"user '{Esc(email)}' no longer exists"));
                 return;
             }
 
@@ -446,28 +446,28 @@ public static class UndoPlanner
             switch (c.Kind)
             {
                 case ChangeKind.AlbumShared when member is null:
-                    skipped.Add(new UndoSkip(c, $"album '{album.Name}' is no longer shared with {email}"));
+                    skipped.Add(new UndoSkip(c, $"album '{Esc(album.Name)}' is no longer shared with {email}"));
                     break;
                 case ChangeKind.AlbumShared when member.Role != newRole:
-                    skipped.Add(new UndoSkip(c, $"{email}'s role in album '{album.Name}' changed since"));
+                    skipped.Add(new UndoSkip(c, $"{email}'s role in album '{Esc(album.Name)}' changed since"));
                     break;
                 case ChangeKind.AlbumShared:
                     sharing.Add(new AlbumShareChange(albumId, album.Name, user, email ?? string.Empty, ShareAction.Unshare, newRole, null, source));
-                    reverts.Add(new UndoRevert(c, $"stop sharing album '{album.Name}' with {email}"));
+                    reverts.Add(new UndoRevert(c, $"stop sharing album '{Esc(album.Name)}' with {email}"));
                     break;
                 case ChangeKind.AlbumRoleChanged when member is null || member.Role != newRole || oldRole is null:
-                    skipped.Add(new UndoSkip(c, $"{email}'s access to album '{album.Name}' changed since"));
+                    skipped.Add(new UndoSkip(c, $"{email}'s access to album '{Esc(album.Name)}' changed since"));
                     break;
                 case ChangeKind.AlbumRoleChanged:
                     sharing.Add(new AlbumShareChange(albumId, album.Name, user, email ?? string.Empty, ShareAction.ChangeRole, newRole, oldRole, source));
-                    reverts.Add(new UndoRevert(c, $"make {email} {Role(oldRole ?? AlbumRole.Viewer)} of album '{album.Name}' again"));
+                    reverts.Add(new UndoRevert(c, $"make {email} {Role(oldRole ?? AlbumRole.Viewer)} of album '{Esc(album.Name)}' again"));
                     break;
                 case ChangeKind.AlbumUnshared when member is not null:
-                    skipped.Add(new UndoSkip(c, $"album '{album.Name}' is shared with {email} again"));
+                    skipped.Add(new UndoSkip(c, $"album '{Esc(album.Name)}' is shared with {email} again"));
                     break;
                 default:
                     sharing.Add(new AlbumShareChange(albumId, album.Name, user, email ?? string.Empty, ShareAction.Share, null, oldRole ?? AlbumRole.Viewer, source));
-                    reverts.Add(new UndoRevert(c, $"share album '{album.Name}' with {email} ({Role(oldRole ?? AlbumRole.Viewer)}) again"));
+                    reverts.Add(new UndoRevert(c, $"share album '{Esc(album.Name)}' with {email} ({Role(oldRole ?? AlbumRole.Viewer)}) again"));
                     break;
             }
         }
@@ -487,7 +487,33 @@ public static class UndoPlanner
     private static IReadOnlySet<Guid> Members(UndoState state, Guid albumId) =>
         state.AlbumMembers.TryGetValue(albumId, out var members) ? members : new HashSet<Guid>();
 
-    private static string Name(AppliedChange c) => c.FileName.Length > 0 ? c.FileName : c.AssetId.ToString();
+    /// <summary>One recorded change in a few words, for the "left alone" lines and logs; names are escaped as one field.</summary>
+    public static string Describe(AppliedChange change)
+    {
+        ArgumentNullException.ThrowIfNull(change);
+        var asset = Name(change);
+        return change.Kind switch
+        {
+            ChangeKind.Added => $"tag '{Esc(change.TagName)}' added to {asset}",
+            ChangeKind.Removed => $"tag '{Esc(change.TagName)}' removed from {asset}",
+            ChangeKind.AddedToAlbum => $"{asset} put into album '{Esc(change.AlbumName)}'",
+            ChangeKind.RemovedFromAlbum => $"{asset} taken out of album '{Esc(change.AlbumName)}'",
+            ChangeKind.AlbumCreated => $"album '{Esc(change.AlbumName)}' created",
+            ChangeKind.AlbumDeleted => $"album '{Esc(change.AlbumName)}' deleted",
+            ChangeKind.DateUpdated => $"date of {asset} set to {change.NewValue}",
+            ChangeKind.AlbumShared => $"album '{Esc(change.AlbumName)}' shared with {change.NewValue}",
+            ChangeKind.AlbumRoleChanged => $"role in album '{Esc(change.AlbumName)}' changed from {change.OldValue} to {change.NewValue}",
+            ChangeKind.FavoriteChanged => string.Equals(change.NewValue, bool.TrueString, StringComparison.OrdinalIgnoreCase) ? $"{asset} marked as favourite" : $"{asset} taken out of the favourites",
+            ChangeKind.ArchiveChanged => $"{asset} moved to the {change.NewValue}",
+            _ => $"album '{Esc(change.AlbumName)}' no longer shared with {change.OldValue}",
+        };
+    }
+
+    /// <summary>The asset as the plan's lines name it: its file name, escaped as one field (<see cref="ReportText.Field"/>), or its id.</summary>
+    private static string Name(AppliedChange c) => c.FileName.Length > 0 ? ReportText.Field(c.FileName) : c.AssetId.ToString();
+
+    /// <summary>A tag, album or user name inside a plan line; Immich allows '|' and line breaks in them.</summary>
+    private static string Esc(string? name) => ReportText.Field(name);
 
     /// <summary>The user a sharing record concerns; null for other kinds (a tag change's value is e.g. the sidecar it went through).</summary>
     private static string? Email(AppliedChange c) =>
