@@ -106,6 +106,13 @@ public sealed class UndoService(
             await reports.WriteAsync(output, request, result, logger, CancellationToken.None).ConfigureAwait(false);
             await PrintAsync(session, request, result, output, logger).ConfigureAwait(false);
 
+            if (result.ServerLost is { } lost)
+            {
+                var (code, reason) = ErrorTranslator.Translate(lost);
+                await session.FailedAsync($"{reason} The undo stopped: {result.NotDone().Count} revert(s) not done; run 'immich-autotag undo {request.RunId} --yes' again once the server answers to revert the rest.", lost).ConfigureAwait(false);
+                return code;
+            }
+
             if (result.Cancelled)
             {
                 return RunExitCode.Cancelled;
@@ -213,19 +220,35 @@ public sealed class UndoService(
 
         var summary = request.DryRun
             ? string.Create(inv, $"Dry run: would revert {undo.Reverts.Count} of the {request.Changes.Count} change(s) of run {request.RunId}; {undo.Skipped.Count} moved on since and would be left alone. Nothing was changed. Run 'immich-autotag undo {request.RunId} --yes' to revert.")
-            : string.Create(inv, $"Undo of run {request.RunId}: {result.Applied.Count} change(s) sent, reverting {undo.Reverts.Count} of {request.Changes.Count}; {undo.Skipped.Count} left alone (moved on since); {result.Errors.Count} error(s), {result.Verified.StillWrong.Count} reverted by Immich. This undo is run {output.RunId} (undo it to restore the run).");
+            : result.Interrupted
+                ? string.Create(inv, $"{Interrupted(request, result)} {undo.Skipped.Count} left alone (moved on since); {result.Errors.Count} error(s). This undo is run {output.RunId} (undo it to restore what it reverted).")
+                : string.Create(inv, $"Undo of run {request.RunId}: {result.Applied.Count} change(s) sent, reverting {undo.Reverts.Count} of {request.Changes.Count}; {undo.Skipped.Count} left alone (moved on since); {result.Errors.Count} error(s), {result.Verified.StillWrong.Count} reverted by Immich. This undo is run {output.RunId} (undo it to restore the run).");
         if (result.Sidecars.Writes.Count > 0)
         {
             var writes = result.Sidecars.Writes;
             await session.NoticeAsync(string.Create(inv, $"XMP sidecars: {writes.Count(w => w.Written)} of {writes.Count} asset(s) written, {writes.Count(w => w.Arrived)} show the reverted tags after Immich re-read them (Immich did not keep the change through its API: it went through the XMP sidecar)")).ConfigureAwait(false);
             foreach (var failed in writes.Where(w => !w.Arrived))
             {
-                await session.NoticeAsync($"not reverted through the sidecar: {failed.FileName}: {failed.Error}").ConfigureAwait(false);
+                await session.NoticeAsync($"not reverted through the sidecar: {ReportText.Field(failed.FileName)}: {failed.Error}").ConfigureAwait(false);
             }
         }
 
         await session.NoticeAsync(summary).ConfigureAwait(false);
         await session.NoticeAsync($"Undo plan: {plan}").ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// What an interrupted undo did and did not do, and how to finish it: "Undo of run X interrupted (a stop request):
+    /// 1 of 89 revert(s) done, 88 not done (listed in plan.txt); run '… undo X --yes' again to revert the rest".
+    /// </summary>
+    public static string Interrupted(UndoRequest request, UndoResult result)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(result);
+        var reverts = result.Undo.Reverts.Count;
+        var notDone = result.NotDone().Count;
+        var why = result.ServerLost is not null ? "the server stopped answering or refused the key" : "a stop request";
+        return string.Create(CultureInfo.InvariantCulture, $"Undo of run {request.RunId} interrupted ({why}): {reverts - notDone} of {reverts} revert(s) done, {notDone} not done (listed in {RunFiles.Plan} as 'not done'). Run 'immich-autotag undo {request.RunId} --yes' again to revert the rest: what this undo reverted is then left alone.");
     }
 
     /// <summary>How many "revert" and "left alone" lines the console gets; the rest are counted and are in plan.txt.</summary>
@@ -259,25 +282,6 @@ public sealed class UndoService(
         _ => kind.ToString(),
     };
 
-    /// <summary>One recorded change in a few words, for the "left alone" lines.</summary>
-    public static string Describe(AppliedChange change)
-    {
-        ArgumentNullException.ThrowIfNull(change);
-        var asset = change.FileName.Length > 0 ? change.FileName : change.AssetId.ToString();
-        return change.Kind switch
-        {
-            ChangeKind.Added => $"tag '{change.TagName}' added to {asset}",
-            ChangeKind.Removed => $"tag '{change.TagName}' removed from {asset}",
-            ChangeKind.AddedToAlbum => $"{asset} put into album '{change.AlbumName}'",
-            ChangeKind.RemovedFromAlbum => $"{asset} taken out of album '{change.AlbumName}'",
-            ChangeKind.AlbumCreated => $"album '{change.AlbumName}' created",
-            ChangeKind.AlbumDeleted => $"album '{change.AlbumName}' deleted",
-            ChangeKind.DateUpdated => $"date of {asset} set to {change.NewValue}",
-            ChangeKind.AlbumShared => $"album '{change.AlbumName}' shared with {change.NewValue}",
-            ChangeKind.AlbumRoleChanged => $"role in album '{change.AlbumName}' changed from {change.OldValue} to {change.NewValue}",
-            ChangeKind.FavoriteChanged => $"favourite flag of {asset} set to {change.NewValue}",
-            ChangeKind.ArchiveChanged => $"{asset} moved to the {change.NewValue}",
-            _ => $"album '{change.AlbumName}' no longer shared with {change.OldValue}",
-        };
-    }
+    /// <summary>One recorded change in a few words, for the "left alone" lines (names escaped, see <see cref="UndoPlanner.Describe"/>).</summary>
+    public static string Describe(AppliedChange change) => UndoPlanner.Describe(change);
 }

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using ImmichAutoTag.Core.Application;
+using ImmichAutoTag.Core.Engine;
 using ImmichAutoTag.Core.Engine.Undo;
 using Microsoft.Extensions.Logging;
 
@@ -52,7 +53,17 @@ public sealed class UndoReportSink : IUndoReportSink
 
         foreach (var error in result.Errors)
         {
-            sb.Append(inv, $"error | {error.Kind} | {error.Message}\n");
+            sb.Append(inv, $"error | {error.Kind} | {ReportText.Field(error.Message)}\n");
+        }
+
+        if (!request.DryRun && result.Interrupted)
+        {
+            // The reverts above are the plan; after a stop, these are the ones the server did not get.
+            sb.Append(inv, $"# {UndoService.Interrupted(request, result)}\n");
+            foreach (var revert in result.NotDone())
+            {
+                sb.Append(inv, $"not done | {UndoService.Describe(revert.Change)} | {revert.Action}\n");
+            }
         }
 
         return sb.ToString();

@@ -4,6 +4,7 @@ using System.Text.Json;
 using ImmichAutoTag.Core.Application;
 using ImmichAutoTag.Infrastructure.Runtime;
 using ImmichAutoTag.IntegrationTests.Engine;
+using ImmichAutoTag.TestKit;
 
 namespace ImmichAutoTag.IntegrationTests.Cli;
 
@@ -222,6 +223,121 @@ public sealed class UndoCliTests() : FeatureRunTestBase("- album_name_patterns: 
         dry.Out.Should().Contain($"… and {count - UndoService.ConsoleLines} more to revert (every one is in ");
         var plan = await File.ReadAllLinesAsync(Path.Combine(cli.Root, "undo", OnlyRunId(cli, "undo"), "plan.txt"));
         plan.Count(l => l.StartsWith("revert | ", StringComparison.Ordinal)).Should().Be(count, "plan.txt lists every one");
+    }
+
+    /// <summary>Writes other than the queue pauses recorded so far (a request is recorded once it is served).</summary>
+    private int ServedWrites() => Server.Requests.All.Count(r => r.IsWrite && r.OperationId != "updateQueue");
+
+    [Fact]
+    public async Task An_undo_stopped_mid_way_says_what_was_and_was_not_reverted_and_the_same_undo_again_finishes_it()
+    {
+        var yaml = Seed();
+        using var cli = new CliHarness().WithStateFolder();
+        var config = cli.WriteConfig(yaml);
+        var before = Library();
+        var run = await cli.RunAsync("run", "--config", config, "--output", "run");
+        run.ExitCode.Should().Be(0, run.ToString());
+        var runId = OnlyRunId(cli, "run");
+        var after = Library();
+
+        // Ctrl-C once the first revert was written: the request being served is finished, none is started after it.
+        using var stop = new CancellationTokenSource();
+        Server.Requests.Clear();
+        Server.BeforeServe = _ =>
+        {
+            if (ServedWrites() >= 1)
+            {
+                stop.Cancel();
+            }
+        };
+        var stopped = await cli.RunAsync(stop.Token, "undo", Path.Combine(cli.Root, "run", runId), "--yes", "--config", config, "--output", "undo");
+        Server.BeforeServe = null;
+
+        stopped.ExitCode.Should().Be((int)RunExitCode.Cancelled, stopped.ToString());
+        var summary = System.Text.RegularExpressions.Regex.Match(stopped.Out, $@"Undo of run {runId} interrupted \(a stop request\): (\d+) of (\d+) revert\(s\) done, (\d+) not done");
+        summary.Success.Should().BeTrue(stopped.ToString());
+        var (done, planned, notDone) = (int.Parse(summary.Groups[1].Value, CultureInfo.InvariantCulture), int.Parse(summary.Groups[2].Value, CultureInfo.InvariantCulture), int.Parse(summary.Groups[3].Value, CultureInfo.InvariantCulture));
+        done.Should().BeGreaterThan(0, stopped.ToString());
+        notDone.Should().BeGreaterThan(0, stopped.ToString());
+        (done + notDone).Should().Be(planned);
+        stopped.Out.Should().Contain($"Run 'immich-autotag undo {runId} --yes' again to revert the rest");
+        var plan = await File.ReadAllLinesAsync(Path.Combine(cli.Root, "undo", OnlyRunId(cli, "undo"), "plan.txt"));
+        plan.Should().Contain(l => l.StartsWith("# Undo of run " + runId + " interrupted", StringComparison.Ordinal));
+        plan.Count(l => l.StartsWith("not done | ", StringComparison.Ordinal)).Should().Be(notDone, "plan.txt lists every revert the server did not get");
+        Library().Should().NotBe(before).And.NotBe(after, "part of the run was reverted");
+
+        var rest = await cli.RunAsync("undo", Path.Combine(cli.Root, "run", runId), "--yes", "--config", config, "--output", "undo2");
+
+        rest.ExitCode.Should().Be(0, rest.ToString());
+        rest.Out.Should().NotContain("interrupted");
+        Library().Should().Be(before, "the same undo again reverts the rest " + rest);
+    }
+
+    [Fact]
+    public async Task An_undo_that_loses_the_server_mid_way_stops_with_4_and_a_summary_and_the_same_undo_again_finishes_it()
+    {
+        var yaml = Seed();
+        using var cli = new CliHarness().WithStateFolder()
+            .WithConnection(o => o with { Timeout = TimeSpan.FromSeconds(3), RetryBaseDelay = TimeSpan.FromMilliseconds(20) });
+        var config = cli.WriteConfig(yaml);
+        var before = Library();
+        var run = await cli.RunAsync("run", "--config", config, "--output", "run");
+        run.ExitCode.Should().Be(0, run.ToString());
+        var runId = OnlyRunId(cli, "run");
+
+        // The server goes down while it holds the undo's second write.
+        var writes = 0;
+        var held = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        Server.Faults.HangWhere(
+            (method, path, body) => new RecordedRequest("", method, path, body, 0).IsWrite && !path.Contains("/queues", StringComparison.Ordinal) && Interlocked.Increment(ref writes) == 2,
+            _ => held.TrySetResult());
+        var undo = cli.RunAsync("undo", Path.Combine(cli.Root, "run", runId), "--yes", "--config", config, "--output", "undo");
+        if (await Task.WhenAny(held.Task, undo) == undo)
+        {
+            Assert.Fail("the undo ended before its second write: " + await undo);
+        }
+
+        await Server.StopListeningAsync();
+        Server.Faults.Clear();
+        var stopped = await undo;
+        await Server.ListenAgainAsync();
+
+        stopped.ExitCode.Should().Be((int)RunExitCode.ServerUnreachable, stopped.ToString());
+        stopped.Out.Should().Contain($"Undo of run {runId} interrupted (the server stopped answering or refused the key): ");
+        stopped.Err.Should().Contain("The undo stopped: ").And.Contain($"run 'immich-autotag undo {runId} --yes' again once the server answers");
+        stopped.Out.Should().NotContain("   at ", "a server that went away is one error line, not stack traces");
+        (await File.ReadAllLinesAsync(Path.Combine(cli.Root, "undo", OnlyRunId(cli, "undo"), "plan.txt"))).Should().Contain(l => l.StartsWith("not done | ", StringComparison.Ordinal));
+
+        var rest = await cli.RunAsync("undo", Path.Combine(cli.Root, "run", runId), "--yes", "--config", config, "--output", "undo2");
+
+        rest.ExitCode.Should().Be(0, rest.ToString());
+        Library().Should().Be(before, "the same undo again reverts the rest " + rest);
+    }
+
+    [Fact]
+    public async Task Names_with_line_breaks_tabs_and_pipes_are_escaped_in_the_undos_plan_and_console_lines()
+    {
+        var broken = Asset("new\nline\ttab.jpg");
+        var piped = Asset("weird | name | with pipes.jpg");
+        Asset("plain.jpg");
+        using var cli = new CliHarness().WithStateFolder();
+        var config = cli.WriteConfig(Config());
+        var run = await cli.RunAsync("run", "--config", config, "--output", "run");
+        run.ExitCode.Should().Be(0, run.ToString());
+        HasTag(broken, Unknown).Should().BeTrue();
+
+        // The user untags one of them: its line is a "left alone" one.
+        Server.State.UntagAsset(Server.State.FindTag(Unknown)!.Id, piped);
+        var dry = await cli.RunAsync("undo", Path.Combine(cli.Root, "run", OnlyRunId(cli, "run")), "--config", config, "--output", "undo");
+
+        dry.ExitCode.Should().Be(0, dry.ToString());
+        dry.Out.Should().Contain("would revert: remove tag 'autotag_output_unknown' from new\\nline\\ttab.jpg\n")
+            .And.Contain("left alone: tag 'autotag_output_unknown' added to weird \\| name \\| with pipes.jpg: ")
+            .And.NotContain("new\nline").And.NotContain("weird | name");
+        var plan = await File.ReadAllLinesAsync(Path.Combine(cli.Root, "undo", OnlyRunId(cli, "undo"), "plan.txt"));
+        plan.Where(l => !l.StartsWith('#')).Should().HaveCount(3, "one line per recorded change")
+            .And.OnlyContain(l => System.Text.RegularExpressions.Regex.Split(l, @"(?<!\\) \| ").Length == 3, "three fields per line: " + string.Join("\n", plan));
+        plan.Should().Contain("revert | tag 'autotag_output_unknown' added to new\\nline\\ttab.jpg | remove tag 'autotag_output_unknown' from new\\nline\\ttab.jpg");
     }
 
     [Fact]

@@ -22,6 +22,42 @@ public sealed record UndoResult(
 {
     /// <summary>The inverse tag changes Immich did not keep that went through the assets' XMP sidecars instead (none when sidecars are off).</summary>
     public SidecarOutcome Sidecars { get; init; } = SidecarOutcome.None;
+
+    /// <summary>
+    /// The failure that stopped the apply because the server went away or stopped accepting the key (see
+    /// <see cref="ServerLossWatch"/>); null when it answered throughout. No further write was started after it.
+    /// </summary>
+    public ImmichException? ServerLost { get; init; }
+
+    /// <summary>The apply stopped before its end: a stop request (<see cref="Cancelled"/>) or a lost server (<see cref="ServerLost"/>).</summary>
+    public bool Interrupted => Cancelled || ServerLost is not null;
+
+    /// <summary>
+    /// The planned reverts whose inverse change the server did not accept in this undo: after an interrupted apply,
+    /// what is still to do (an undo of the same run again does it; what this one reverted is then left alone).
+    /// A revert counts as done when an applied change of its inverse kind names the same asset and tag, album or user.
+    /// </summary>
+    public IReadOnlyList<UndoRevert> NotDone()
+    {
+        var done = Applied.Select(a => Key(a.Kind, a)).ToHashSet();
+        return [.. Undo.Reverts.Where(r => !done.Contains(Key(Inverse(r.Change.Kind), r.Change)))];
+    }
+
+    private static (ChangeKind, Guid, string, string?, Guid?) Key(ChangeKind kind, AppliedChange c) =>
+        (kind, c.AssetId, c.TagName, c.AlbumName, kind is ChangeKind.AlbumShared or ChangeKind.AlbumUnshared or ChangeKind.AlbumRoleChanged ? c.UserId : null);
+
+    private static ChangeKind Inverse(ChangeKind kind) => kind switch
+    {
+        ChangeKind.Added => ChangeKind.Removed,
+        ChangeKind.Removed => ChangeKind.Added,
+        ChangeKind.AddedToAlbum => ChangeKind.RemovedFromAlbum,
+        ChangeKind.RemovedFromAlbum => ChangeKind.AddedToAlbum,
+        ChangeKind.AlbumCreated => ChangeKind.AlbumDeleted,
+        ChangeKind.AlbumDeleted => ChangeKind.AlbumCreated,
+        ChangeKind.AlbumShared => ChangeKind.AlbumUnshared,
+        ChangeKind.AlbumUnshared => ChangeKind.AlbumShared,
+        _ => kind,
+    };
 }
 
 /// <summary>
@@ -55,7 +91,7 @@ public sealed class RunUndoer(IImmichGateway gateway, TimeProvider time, ILogger
         logger.LogInformation("Undo plan: {Reverts} change(s) to revert, {Skipped} left alone (moved on since){DryRun}", undo.Reverts.Count, undo.Skipped.Count, options.DryRun ? " (dry run)" : string.Empty);
         foreach (var skip in undo.Skipped)
         {
-            logger.LogWarning("Left alone: {Kind} {Asset} {Target}: {Reason}", skip.Change.Kind, skip.Change.FileName, skip.Change.TagName.Length > 0 ? skip.Change.TagName : skip.Change.AlbumName, skip.Reason);
+            logger.LogWarning("Left alone: {Change}: {Reason}", UndoPlanner.Describe(skip.Change), skip.Reason);
         }
 
         if (options.DryRun || !undo.Plan.HasChanges)
@@ -63,8 +99,18 @@ public sealed class RunUndoer(IImmichGateway gateway, TimeProvider time, ILogger
             return new UndoResult(user, undo, [], [], VerifyOutcome.Nothing, false);
         }
 
-        var session = new WriteSession(gateway, guard, time, logger, options);
-        var outcome = await session.ApplyAsync(undo.Plan, state.Assets, state.Tags, failFast: false, options.Progress, ct);
+        // Writes go through a watch that stops the apply once the server is gone or rejects the key, as a run's do:
+        // the undo then reports what it reverted instead of failing one bulk call after another.
+        using var serverLost = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var watch = new ServerLossWatch(gateway, serverLost);
+        var session = new WriteSession(watch, guard, time, logger, options);
+        var outcome = await session.ApplyAsync(undo.Plan, state.Assets, state.Tags, failFast: false, options.Progress, serverLost.Token);
+        if (watch.LostBy is { } lost)
+        {
+            logger.LogError("The undo stopped: {Message}", lost.Message);
+            return new UndoResult(user, undo, outcome.Changes, outcome.Errors, VerifyOutcome.Nothing, false) { ServerLost = lost };
+        }
+
         var verified = outcome.Cancelled
             ? VerifyOutcome.Nothing
             : await new ApplyVerifier(gateway, session, logger).VerifyAsync(outcome.Changes, state.Assets, options.MaxReapplyRounds, options.Progress, ct);
