@@ -121,6 +121,6 @@ internal static class ConfigResolution
         path is null || Path.IsPathRooted(path) ? path : Path.GetFullPath(Path.Combine(context.WorkingDirectory, path));
 
     /// <summary>A path as the user would type it in a shell: quoted when it holds a space or a quote.</summary>
-    private static string Quote(string path) =>
+    internal static string Quote(string path) =>
         path.IndexOfAny([' ', '\'', '"', '$', '`']) < 0 ? path : "'" + path.Replace("'", "'\\''", StringComparison.Ordinal) + "'";
 }

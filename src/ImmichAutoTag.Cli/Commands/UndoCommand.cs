@@ -69,15 +69,30 @@ internal static class UndoCommand
                 outputRoot,
                 Locations.StateFolder(parse.GetValue(options.State), context),
                 dryRun);
-            return await ExecuteAsync(services, loaded, Path.GetFileName(id.TrimEnd('/', '\\')), changes, dryRun, ct).ConfigureAwait(false);
+            // The hints repeat where this undo looked and wrote, so the command they print reaches the same run and server.
+            var command = new List<string> { "immich-autotag", "undo", ConfigResolution.Quote(id) };
+            foreach (var (name, value) in new[] { ("--config", parse.GetValue(options.Config)), ("--output", parse.GetValue(options.Output)), ("--state", parse.GetValue(options.State)) })
+            {
+                if (value is { Length: > 0 })
+                {
+                    command.Add($"{name} {ConfigResolution.Quote(value)}");
+                }
+            }
+
+            command.Add("--yes");
+            var request = new UndoRequest(loaded, Path.GetFileName(id.TrimEnd('/', '\\')), changes, dryRun) { Command = string.Join(' ', command) };
+            return await ExecuteAsync(services, request, ct).ConfigureAwait(false);
         });
         return command;
     }
 
     /// <summary>Runs the undo service of <paramref name="services"/> (the demo passes its own, on its in-memory library).</summary>
-    public static async Task<int> ExecuteAsync(IServiceProvider services, AutoTagConfig config, string runId, IReadOnlyList<Core.Engine.AppliedChange> changes, bool dryRun, CancellationToken ct)
+    public static async Task<int> ExecuteAsync(IServiceProvider services, AutoTagConfig config, string runId, IReadOnlyList<Core.Engine.AppliedChange> changes, bool dryRun, CancellationToken ct) =>
+        await ExecuteAsync(services, new UndoRequest(config, runId, changes, dryRun), ct).ConfigureAwait(false);
+
+    private static async Task<int> ExecuteAsync(IServiceProvider services, UndoRequest request, CancellationToken ct)
     {
-        var code = await services.GetRequiredService<UndoService>().ExecuteAsync(new UndoRequest(config, runId, changes, dryRun), ct).ConfigureAwait(false);
+        var code = await services.GetRequiredService<UndoService>().ExecuteAsync(request, ct).ConfigureAwait(false);
         return (int)code;
     }
 }

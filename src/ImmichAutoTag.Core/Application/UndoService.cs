@@ -15,7 +15,18 @@ namespace ImmichAutoTag.Core.Application;
 /// <param name="RunId">The run being undone, for messages and the undo's plan.</param>
 /// <param name="Changes">The run's recorded changes (its changes.jsonl), in their order.</param>
 /// <param name="DryRun">Print what would be reverted; send no write. The composition root must register the read-only gateway.</param>
-public sealed record UndoRequest(AutoTagConfig Config, string RunId, IReadOnlyList<AppliedChange> Changes, bool DryRun);
+public sealed record UndoRequest(AutoTagConfig Config, string RunId, IReadOnlyList<AppliedChange> Changes, bool DryRun)
+{
+    /// <summary>
+    /// The command that reverts for real, as the user would type it: the run as given and the options that say where
+    /// (config, output and state folders), then <c>--yes</c>. The hints print it, so copying it reaches the same run,
+    /// server, lock and correction memory. Null: <c>immich-autotag undo RUN_ID --yes</c>.
+    /// </summary>
+    public string? Command { get; init; }
+
+    /// <summary>The command the hints print (see <see cref="Command"/>).</summary>
+    public string RevertCommand => Command ?? $"immich-autotag undo {RunId} --yes";
+}
 
 /// <summary>Writes an undo's own run folder: its plan (what it reverts, what it leaves alone and why) and its changes.jsonl.</summary>
 public interface IUndoReportSink
@@ -109,7 +120,7 @@ public sealed class UndoService(
             if (result.ServerLost is { } lost)
             {
                 var (code, reason) = ErrorTranslator.Translate(lost);
-                await session.FailedAsync($"{reason} The undo stopped: {result.NotDone().Count} revert(s) not done; run 'immich-autotag undo {request.RunId} --yes' again once the server answers to revert the rest.", lost).ConfigureAwait(false);
+                await session.FailedAsync($"{reason} The undo stopped: {result.NotDone().Count} revert(s) not done; run '{request.RevertCommand}' again once the server answers to revert the rest.", lost).ConfigureAwait(false);
                 return code;
             }
 
@@ -219,7 +230,7 @@ public sealed class UndoService(
         }
 
         var summary = request.DryRun
-            ? string.Create(inv, $"Dry run: would revert {undo.Reverts.Count} of the {request.Changes.Count} change(s) of run {request.RunId}; {undo.Skipped.Count} moved on since and would be left alone. Nothing was changed. Run 'immich-autotag undo {request.RunId} --yes' to revert.")
+            ? string.Create(inv, $"Dry run: would revert {undo.Reverts.Count} of the {request.Changes.Count} change(s) of run {request.RunId}; {undo.Skipped.Count} moved on since and would be left alone. Nothing was changed. Run '{request.RevertCommand}' to revert.")
             : result.Interrupted
                 ? string.Create(inv, $"{Interrupted(request, result)} {undo.Skipped.Count} left alone (moved on since); {result.Errors.Count} error(s). This undo is run {output.RunId} (undo it to restore what it reverted).")
                 : string.Create(inv, $"Undo of run {request.RunId}: {result.Applied.Count} change(s) sent, reverting {undo.Reverts.Count} of {request.Changes.Count}; {undo.Skipped.Count} left alone (moved on since); {result.Errors.Count} error(s), {result.Verified.StillWrong.Count} reverted by Immich. This undo is run {output.RunId} (undo it to restore the run).");
@@ -248,7 +259,7 @@ public sealed class UndoService(
         var reverts = result.Undo.Reverts.Count;
         var notDone = result.NotDone().Count;
         var why = result.ServerLost is not null ? "the server stopped answering or refused the key" : "a stop request";
-        return string.Create(CultureInfo.InvariantCulture, $"Undo of run {request.RunId} interrupted ({why}): {reverts - notDone} of {reverts} revert(s) done, {notDone} not done (listed in {RunFiles.Plan} as 'not done'). Run 'immich-autotag undo {request.RunId} --yes' again to revert the rest: what this undo reverted is then left alone.");
+        return string.Create(CultureInfo.InvariantCulture, $"Undo of run {request.RunId} interrupted ({why}): {reverts - notDone} of {reverts} revert(s) done, {notDone} not done (listed in {RunFiles.Plan} as 'not done'). Run '{request.RevertCommand}' again to revert the rest: what this undo reverted is then left alone.");
     }
 
     /// <summary>How many "revert" and "left alone" lines the console gets; the rest are counted and are in plan.txt.</summary>

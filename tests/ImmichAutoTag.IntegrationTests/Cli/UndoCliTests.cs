@@ -120,7 +120,7 @@ public sealed class UndoCliTests() : FeatureRunTestBase("- album_name_patterns: 
             .And.Contain("would revert: stop sharing album '2018-01-01 family' with bob@example.com")
             .And.Contain("would revert: make carol@example.com editor of album '2018-01-01 family' again")
             .And.Contain("would revert: share album '2018-01-01 family' with dave@example.com (viewer) again")
-            .And.Contain("Nothing was changed. Run 'immich-autotag undo " + runId + " --yes' to revert.");
+            .And.Contain($"Nothing was changed. Run 'immich-autotag undo {runId} --config {config} --output run --yes' to revert.", "the hint repeats where the undo looked (W2)");
         Library().Should().Be(after);
 
         Server.Requests.Clear();
@@ -184,6 +184,7 @@ public sealed class UndoCliTests() : FeatureRunTestBase("- album_name_patterns: 
         var undo = await cli.RunAsync("undo", Path.Combine(cli.Root, "run", runId), "--yes", "--config", config, "--output", "undo");
 
         undo.ExitCode.Should().Be(0, undo.ToString());
+        (undo.Out + undo.Err).Should().NotContain("Left alone:", "each moved-on change is printed once, as a 'left alone:' line (W2)");
         undo.Out.Should().Contain("left alone: tag 'autotag_output_unknown' added to stray.jpg: tag 'autotag_output_unknown' is no longer on the asset")
             .And.Contain($"left alone: album '{TempDay}' created: album '{TempDay}' holds 1 asset(s) the run did not put in; kept")
             .And.Contain("left alone: tag 'autotag_output_unknown' removed from meme.jpg: the asset carries tag 'autotag_output_unknown' again")
@@ -260,7 +261,7 @@ public sealed class UndoCliTests() : FeatureRunTestBase("- album_name_patterns: 
         done.Should().BeGreaterThan(0, stopped.ToString());
         notDone.Should().BeGreaterThan(0, stopped.ToString());
         (done + notDone).Should().Be(planned);
-        stopped.Out.Should().Contain($"Run 'immich-autotag undo {runId} --yes' again to revert the rest");
+        stopped.Out.Should().Contain($"Run 'immich-autotag undo {Path.Combine(cli.Root, "run", runId)} --config {config} --output undo --yes' again to revert the rest");
         var plan = await File.ReadAllLinesAsync(Path.Combine(cli.Root, "undo", OnlyRunId(cli, "undo"), "plan.txt"));
         plan.Should().Contain(l => l.StartsWith("# Undo of run " + runId + " interrupted", StringComparison.Ordinal));
         plan.Count(l => l.StartsWith("not done | ", StringComparison.Ordinal)).Should().Be(notDone, "plan.txt lists every revert the server did not get");
@@ -304,7 +305,7 @@ public sealed class UndoCliTests() : FeatureRunTestBase("- album_name_patterns: 
 
         stopped.ExitCode.Should().Be((int)RunExitCode.ServerUnreachable, stopped.ToString());
         stopped.Out.Should().Contain($"Undo of run {runId} interrupted (the server stopped answering or refused the key): ");
-        stopped.Err.Should().Contain("The undo stopped: ").And.Contain($"run 'immich-autotag undo {runId} --yes' again once the server answers");
+        stopped.Err.Should().Contain("The undo stopped: ").And.Contain($"run 'immich-autotag undo {Path.Combine(cli.Root, "run", runId)} --config {config} --output undo --yes' again once the server answers");
         stopped.Out.Should().NotContain("   at ", "a server that went away is one error line, not stack traces");
         (await File.ReadAllLinesAsync(Path.Combine(cli.Root, "undo", OnlyRunId(cli, "undo"), "plan.txt"))).Should().Contain(l => l.StartsWith("not done | ", StringComparison.Ordinal));
 

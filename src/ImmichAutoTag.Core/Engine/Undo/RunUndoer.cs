@@ -91,7 +91,8 @@ public sealed class RunUndoer(IImmichGateway gateway, TimeProvider time, ILogger
         logger.LogInformation("Undo plan: {Reverts} change(s) to revert, {Skipped} left alone (moved on since){DryRun}", undo.Reverts.Count, undo.Skipped.Count, options.DryRun ? " (dry run)" : string.Empty);
         foreach (var skip in undo.Skipped)
         {
-            logger.LogWarning("Left alone: {Change}: {Reason}", UndoPlanner.Describe(skip.Change), skip.Reason);
+            // The console gets the first few as notices (UndoService); the log gets every one at debug level, as the reverts.
+            logger.LogDebug("Left alone: {Change}: {Reason}", UndoPlanner.Describe(skip.Change), skip.Reason);
         }
 
         if (options.DryRun || !undo.Plan.HasChanges)
