@@ -334,6 +334,7 @@ public sealed partial class ImmichGateway : IImmichConnection
             >= 300 and < 400 => new ImmichApiException(operationId, ex.StatusCode, $"a redirect to {Header(ex, "Location") ?? "(no Location)"} instead of an answer from {_displayUrl}. Immich's API never redirects: a reverse proxy sends its login page or another address. Check server.url (the address of Immich itself, without /api) and let the proxy pass API requests that carry an x-api-key"),
             >= 200 and < 300 => new ImmichApiException(operationId, ex.StatusCode, Unreadable(ex, type, html)),
             _ when html => new ImmichApiException(operationId, ex.StatusCode, $"an HTML page{Title(ex.Response)} instead of Immich's JSON error, from {_displayUrl}: a reverse proxy or another web server answered. Check server.url (the address of Immich itself, without /api) and that Immich is running behind the proxy"),
+            404 when operationId == "pingServer" => new ImmichApiException(operationId, ex.StatusCode, $"{message}. Is this an Immich server? {_displayUrl} has no GET /api/server/ping, which every Immich answers: check server.url (the address of Immich itself, e.g. http://host:2283, without /api) and its port"),
             _ => new ImmichApiException(operationId, ex.StatusCode, message),
         };
     }
@@ -375,6 +376,12 @@ public sealed partial class ImmichGateway : IImmichConnection
                 SocketError.HostNotFound or SocketError.TryAgain or SocketError.NoData => "host name not found (check the URL)",
                 _ => socket.Message,
             };
+        }
+
+        if (ex.InnerException is System.Security.Authentication.AuthenticationException tls)
+        {
+            // .NET's own text ends in "see inner exception", which the user cannot see without -v.
+            return $"the TLS (https) handshake failed: {tls.Message} If the server speaks plain http on this port, write server.url with http://; otherwise check the port and the server's certificate";
         }
 
         return ex.Message;

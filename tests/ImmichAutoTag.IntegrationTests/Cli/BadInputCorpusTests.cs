@@ -169,6 +169,8 @@ public sealed class BadInputCorpusTests : IAsyncLifetime
         },
         Answer("a 500 with Immich's error body", "GET", "/api/tags", new RawAnswer(500, "application/json", "{\"message\":\"Internal server error\",\"statusCode\":500}"), 7, "getAllTags", "500"),
         Answer("a 403 naming a permission", "GET", "/api/albums", new RawAnswer(403, "application/json", "{\"message\":\"Missing required permission: album.read\",\"error\":\"Forbidden\",\"statusCode\":403}"), 6, "album.read"),
+        Answer("not an Immich server: a plain 404 to the ping", "GET", "/api/server/ping", new RawAnswer(404, "text/plain", "No route for GET /api/server/ping"), 7, "{url}", "404 to pingServer", "Is this an Immich server?", "without /api"),
+        new(Server, "an https URL on a plain http port", 4, "{https-url}", "the TLS (https) handshake failed", "write server.url with http://") { Yaml = ValidYaml.Replace("{url}", "{https-url}", StringComparison.Ordinal), NeverSays = ["{key}", "see inner exception"] },
         Answer("the URL points at the web app, not the API (404 HTML)", "GET", "/api/server/ping", new RawAnswer(404, "text/html", "<html><body>Not found</body></html>"), 7, "{url}", "404 to pingServer", "an HTML page", "without /api"),
     ];
 
@@ -190,7 +192,7 @@ public sealed class BadInputCorpusTests : IAsyncLifetime
         using var cli = new CliHarness().WithStateFolder();
         var config = Path.Combine(cli.Root, "config.yaml");
         Directory.CreateDirectory(config + ".d");
-        string Fill(string text) => text.Replace("{config}", config, StringComparison.Ordinal).Replace("{url}", url, StringComparison.Ordinal).Replace("{key}", _key, StringComparison.Ordinal);
+        string Fill(string text) => text.Replace("{config}", config, StringComparison.Ordinal).Replace("{https-url}", "https" + url["http".Length..], StringComparison.Ordinal).Replace("{url}", url, StringComparison.Ordinal).Replace("{key}", _key, StringComparison.Ordinal);
         await File.WriteAllTextAsync(config, Fill(input.Yaml ?? ValidYaml));
         foreach (var (variable, value) in input.Env)
         {
