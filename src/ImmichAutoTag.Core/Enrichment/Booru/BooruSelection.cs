@@ -46,14 +46,15 @@ public static class BooruSelection
     /// <param name="clip">The CLIP step's labels; null when it is off.</param>
     /// <param name="filters">The run's <c>filters:</c>: an asset filter_in leaves out of focus, or filter_out matches,
     /// is never selected, so nothing of it (original, thumbnail) goes to a third-party service.</param>
-    public static IReadOnlyList<BooruCandidateAsset> Select(BooruConfig config, LibrarySnapshot snapshot, RunOptions options, IIllustrationScores? clip, FiltersConfig? filters = null)
+    /// <param name="toolTags">The run's enrichment roots (<see cref="ToolTagRoots.Of"/>): plain tag entries do not match tags below them.</param>
+    public static IReadOnlyList<BooruCandidateAsset> Select(BooruConfig config, LibrarySnapshot snapshot, RunOptions options, IIllustrationScores? clip, FiltersConfig? filters = null, ToolTagRoots? toolTags = null)
     {
         ArgumentNullException.ThrowIfNull(config);
         ArgumentNullException.ThrowIfNull(snapshot);
         ArgumentNullException.ThrowIfNull(options);
-        var rules = config.Rules.Count > 0 ? RuleClassifier.Compile(config.Rules) : null;
-        var filterIn = filters is { FilterIn.Count: > 0 } ? RuleClassifier.Compile(filters.FilterIn) : null;
-        var filterOut = filters is { FilterOut.Count: > 0 } ? RuleClassifier.Compile(filters.FilterOut) : null;
+        var rules = config.Rules.Count > 0 ? RuleClassifier.Compile(config.Rules, toolTags) : null;
+        var filterIn = filters is { FilterIn.Count: > 0 } ? RuleClassifier.Compile(filters.FilterIn, toolTags) : null;
+        var filterOut = filters is { FilterOut.Count: > 0 } ? RuleClassifier.Compile(filters.FilterOut, toolTags) : null;
         var videoHalves = snapshot.Assets.Where(a => a.LivePhotoVideoId is not null).Select(a => a.LivePhotoVideoId!.Value).ToHashSet();
         var types = config.MediaTypes.Select(t => t.ToLowerInvariant() switch { "video" => AssetType.Video, _ => AssetType.Image }).ToHashSet();
         var exclude = config.ClipExcludeLabels.ToHashSet(StringComparer.Ordinal);
