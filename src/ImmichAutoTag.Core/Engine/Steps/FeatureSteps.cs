@@ -42,7 +42,7 @@ public static class FeatureSteps
             new Workflows.WorkflowStep(config.Workflows, retiredWorkflowTags),
             new AlbumSharingStep(config.AlbumPermissions),
             new ClipFeatureStep(config.Clip, config.Filters, ToolTagRoots.Of(config)),
-            new Enrichment.Booru.BooruFeatureStep(config.Booru, config.Filters, ToolTagRoots.Of(config)),
+            new Enrichment.Booru.BooruFeatureStep(config.Booru, config.Filters, ToolTagRoots.Of(config), config.Clip.Enabled),
             .. options.AdditionalSteps,
         ];
         return (steps, outputs);

@@ -14,7 +14,8 @@ namespace ImmichAutoTag.Core.Enrichment.Booru;
 /// <param name="config">The <c>booru:</c> section.</param>
 /// <param name="filters">The run's <c>filters:</c>; assets they leave out are never looked up.</param>
 /// <param name="toolTags">The run's enrichment roots (<see cref="ToolTagRoots.Of"/>): plain tag entries of the asset rules do not match tags below them.</param>
-public sealed class BooruFeatureStep(BooruConfig config, FiltersConfig? filters = null, ToolTagRoots? toolTags = null) : IFeatureStep
+/// <param name="clipOn">Whether the CLIP step runs: its gate selects assets, and the walk then reads EXIF so that camera photos stay out (<see cref="BooruSelection"/>).</param>
+public sealed class BooruFeatureStep(BooruConfig config, FiltersConfig? filters = null, ToolTagRoots? toolTags = null, bool clipOn = false) : IFeatureStep
 {
     /// <summary>The step's name (the <see cref="ChangeReason.Step"/> of its tag changes).</summary>
     public const string StepName = "booru_tags";
@@ -35,6 +36,7 @@ public sealed class BooruFeatureStep(BooruConfig config, FiltersConfig? filters 
         OwnedTagPaths = config.ReviewTag is { } review ? [review] : [],
         OwnsTag = path => Owns(config, path),
         Thumbnails = true,
+        Exif = clipOn && config.ClipLabels.Count > 0,
     };
 
     /// <summary>Whether a tag path is the step's: below <see cref="BooruConfig.TagRoot"/>, or the review tag.</summary>

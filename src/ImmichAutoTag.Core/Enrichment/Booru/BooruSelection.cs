@@ -35,7 +35,10 @@ public sealed record BooruCandidateAsset(Asset Asset, string Checksum, double Va
 /// Which assets the booru step looks up, highest value first: own assets the run may change (visibility as
 /// classification), of a selected media type, with a checksum, never a hidden Live/Motion Photo video half; selected
 /// by a <c>booru.assets.rules</c> rule or by the CLIP gate (a <c>clip_labels</c> probability of at least
-/// <c>clip_min_percent</c>), and not labelled as one of <c>clip_exclude_labels</c> (photos).
+/// <c>clip_min_percent</c>), and not labelled as one of <c>clip_exclude_labels</c> (photos). The CLIP gate never
+/// selects a camera photo (EXIF make or model present, Immich's <c>exifInfo.make</c>/<c>model</c>): a zero-shot label
+/// is wrong for a share of personal photos, and each such mistake would send a private picture to a third party;
+/// only a rule selects one.
 /// </summary>
 public static class BooruSelection
 {
@@ -91,7 +94,7 @@ public static class BooruSelection
                 byClip = value > 0 && value >= gate;
             }
 
-            if (!byClip && !MatchesRule(rules, snapshot, asset))
+            if (!MatchesRule(rules, snapshot, asset) && (!byClip || IsCameraPhoto(asset)))
             {
                 continue;
             }
@@ -111,6 +114,9 @@ public static class BooruSelection
         ArgumentNullException.ThrowIfNull(asset);
         return asset.UploadedAt ?? asset.FileCreatedAt;
     }
+
+    /// <summary>Whether the file names the camera that took it (EXIF Make or Model): a photo, whatever CLIP thinks of it.</summary>
+    private static bool IsCameraPhoto(Asset asset) => !string.IsNullOrWhiteSpace(asset.CameraMake) || !string.IsNullOrWhiteSpace(asset.CameraModel);
 
     /// <param name="onTimeout">The answer when a pattern times out: a filter_out that cannot tell keeps the asset out.</param>
     private static bool MatchesRule(RuleClassifier? rules, LibrarySnapshot snapshot, Asset asset, bool onTimeout = false)
