@@ -46,6 +46,7 @@ internal sealed partial class ConfigValidator(Diagnostics diag, Func<string, str
         CheckWorkflowsAgainstOtherSections(root, config);
         WarnAboutConversionAlbumsTheSyncReads(root, config);
         CheckOutputTags(root, config);
+        CheckWritesBelowEnrichmentRoots(root, config);
         CheckBooruAgainstClip(root, config);
         CheckClipModel(root, config.Clip);
         WarnAboutOwnTagRoot(root, "clip", config.Clip.Enabled, config.Clip.TagRoot, ClipConfig.DefaultTagRoot);
@@ -611,6 +612,68 @@ internal sealed partial class ConfigValidator(Diagnostics diag, Func<string, str
             else if (other.Key is not null)
             {
                 diag.Error(value.Loc, $"{key}: '{path}' is also {other.Block}.{other.Key}; each status tag needs a name of its own, or the two statuses undo each other");
+            }
+        }
+    }
+
+    /// <summary>
+    /// Tags other sections write must not lie below the CLIP or booru tag roots, nor be a status tag: the enrichment
+    /// step takes off every tag below its root that is not its own verdict, and the classification keeps every status
+    /// tag true, so the other section's tag would be added and taken off again on every run.
+    /// </summary>
+    private void CheckWritesBelowEnrichmentRoots(RawBlock root, AutoTagConfig config)
+    {
+        var roots = new List<(string Prefix, string Section)> { (ClipConfig.DefaultTagRoot.Trim('/') + "/", "clip.tag_root") };
+        if (config.Clip.Enabled && !string.IsNullOrWhiteSpace(config.Clip.TagRoot))
+        {
+            roots.Add((config.Clip.TagRoot.Trim().Trim('/') + "/", "clip.tag_root"));
+        }
+
+        if (config.Booru.Enabled && !string.IsNullOrWhiteSpace(config.Booru.TagRoot))
+        {
+            roots.Add((config.Booru.TagRoot.Trim().Trim('/') + "/", "booru.tag_root"));
+        }
+
+        string? Owner(string path) =>
+            roots.FirstOrDefault(r => path.Length > r.Prefix.Length && path.StartsWith(r.Prefix, StringComparison.Ordinal)) is { Section: not null } hit
+                ? $"lies below {hit.Section} '{hit.Prefix[..^1]}'; that step takes off every tag below its root that is not its own verdict"
+                : null;
+
+        var statusTags = new (string Key, string? Effective)[]
+        {
+            ("classification.autotag_unknown", config.Classification.AutotagUnknown),
+            ("classification.autotag_conflict", config.Classification.AutotagConflict),
+            ("duplicate_processing.autotag_album_conflict", config.DuplicateProcessing.AutotagAlbumConflict),
+            ("duplicate_processing.autotag_classification_conflict", config.DuplicateProcessing.AutotagClassificationConflict),
+            ("duplicate_processing.autotag_album_detection_conflict", config.DuplicateProcessing.AutotagAlbumDetectionConflict),
+            ("album_date_consistency.autotag_album_date_mismatch", config.AlbumDateConsistency.AutotagAlbumDateMismatch),
+        };
+        foreach (var item in root.Map("conversions")?.Maps("conversions") ?? [])
+        {
+            foreach (var tag in item.Map("destination")?.Strings("tag_names") ?? [])
+            {
+                var path = tag.Value.Trim().Trim('/');
+                if (Owner(path) is { } why)
+                {
+                    diag.Error(tag.Loc, $"conversions: destination tag '{path}' {why}, so the conversion and that step would undo each other on every run; give the conversion a tag of its own");
+                }
+                else if (statusTags.FirstOrDefault(k => k.Effective is { } e && e.Trim().Trim('/') == path) is { Key: { } key })
+                {
+                    diag.Error(tag.Loc, $"conversions: destination tag '{path}' is the status tag {key}, which the run keeps true (adds it where the status holds, takes it off everywhere else), so the conversion and the status would undo each other on every run; give the conversion a tag of its own");
+                }
+            }
+        }
+
+        if (root.Map("tag_album_sync")?.String("tag_prefix") is { Value: { } written } prefix && config.TagAlbumSync is { Enabled: true } && Owner(written.Trim().Trim('/') + "/x") is { } prefixWhy)
+        {
+            diag.Error(prefix.Loc, $"tag_album_sync.tag_prefix '{written}' {prefixWhy}, so the sync's tags would be taken off again on every run; choose a prefix of its own");
+        }
+
+        foreach (var (block, key) in new[] { ("classification", "autotag_unknown"), ("classification", "autotag_conflict"), ("duplicate_processing", "autotag_album_conflict"), ("duplicate_processing", "autotag_classification_conflict"), ("duplicate_processing", "autotag_album_detection_conflict"), ("album_date_consistency", "autotag_album_date_mismatch") })
+        {
+            if (root.Map(block)?.String(key) is { Value: { } status } value && Owner(status.Trim().Trim('/')) is { } why)
+            {
+                diag.Error(value.Loc, $"{key}: '{status}' {why}, so the status tag would be added and taken off again on every run; a status tag must be a tag of its own (e.g. autotag_output_...)");
             }
         }
     }

@@ -9,7 +9,9 @@ namespace ImmichAutoTag.Core.Classification;
 /// The classification rules compiled once per run into matching delegates. Upstream semantics: a rule
 /// hits when any of its criteria hits (exact, case-sensitive tag leaf names; album-name regexes anchored
 /// at the start only, like Python's re.match; asset ids from links). A tag entry containing '/' is a full
-/// tag path (Immich's tag <c>value</c>, e.g. <c>Source/Screenshots</c>) and matches only that tag.
+/// tag path (Immich's tag <c>value</c>, e.g. <c>Source/Screenshots</c>) and matches only that tag. A plain entry never
+/// matches a tag below the tool's enrichment roots (<see cref="ToolTagRoots"/>): those are the model's or a booru
+/// site's guesses, not the user's tags.
 /// </summary>
 public sealed class RuleClassifier
 {
@@ -48,15 +50,15 @@ public sealed class RuleClassifier
     /// <summary>
     /// Whether a rule's tag entry names <paramref name="tag"/>: an entry with '/' is compared with the full path
     /// (Immich's <c>value</c>, leading and trailing '/' ignored), a plain entry with the leaf name (<c>name</c>),
-    /// as upstream does. Case-sensitive.
+    /// as upstream does, unless the tag lies below one of <paramref name="toolTags"/>' roots. Case-sensitive.
     /// </summary>
-    public static bool TagEntryMatches(string entry, Tag tag)
+    public static bool TagEntryMatches(string entry, Tag tag, ToolTagRoots? toolTags = null)
     {
         ArgumentNullException.ThrowIfNull(entry);
         ArgumentNullException.ThrowIfNull(tag);
         return IsPath(entry)
             ? string.Equals(tag.Value, entry.Trim('/'), StringComparison.Ordinal)
-            : string.Equals(tag.Name, entry, StringComparison.Ordinal);
+            : string.Equals(tag.Name, entry, StringComparison.Ordinal) && !(toolTags ?? ToolTagRoots.None).Covers(tag.Value);
     }
 
     private static bool IsPath(string entry) => entry.Contains('/', StringComparison.Ordinal);
@@ -64,15 +66,18 @@ public sealed class RuleClassifier
     public int RuleCount => _rules.Count;
 
     /// <summary>Builds the matching delegates; the album-name patterns arrive compiled (see <see cref="CompiledPattern"/>).</summary>
-    public static RuleClassifier Compile(IReadOnlyList<RuleConfig> rules)
+    /// <param name="rules">The rules, in config order.</param>
+    /// <param name="toolTags">The run's enrichment roots (<see cref="ToolTagRoots.Of"/>): plain entries do not match tags below them; null for none.</param>
+    public static RuleClassifier Compile(IReadOnlyList<RuleConfig> rules, ToolTagRoots? toolTags = null)
     {
         ArgumentNullException.ThrowIfNull(rules);
+        toolTags ??= ToolTagRoots.None;
         var compiled = new List<Func<AssetFacts, RuleMatch?>>(rules.Count);
         var allTags = new HashSet<string>(StringComparer.Ordinal);
         var timedOut = new ConcurrentDictionary<PatternTimeout, bool>();
         for (var i = 0; i < rules.Count; i++)
         {
-            compiled.Add(CompileRule(i, rules[i], timedOut));
+            compiled.Add(CompileRule(i, rules[i], toolTags, timedOut));
             allTags.UnionWith(rules[i].TagNames);
         }
 
@@ -112,7 +117,7 @@ public sealed class RuleClassifier
             : AssetClassification.From(more);
     }
 
-    private static Func<AssetFacts, RuleMatch?> CompileRule(int index, RuleConfig rule, ConcurrentDictionary<PatternTimeout, bool> timedOut)
+    private static Func<AssetFacts, RuleMatch?> CompileRule(int index, RuleConfig rule, ToolTagRoots toolTags, ConcurrentDictionary<PatternTimeout, bool> timedOut)
     {
         var tagNames = rule.TagNames.Where(e => !IsPath(e)).ToHashSet(StringComparer.Ordinal);
         var tagPaths = rule.TagNames.Where(IsPath).Select(e => e.Trim('/')).ToHashSet(StringComparer.Ordinal);
@@ -161,7 +166,7 @@ public sealed class RuleClassifier
                 {
                     var tag = assetTags[i];
                     // A leaf-name hit is recorded by name (upstream), a path hit by path: both identify what matched.
-                    if (tagNames.Contains(tag.Name))
+                    if (tagNames.Contains(tag.Name) && !toolTags.Covers(tag.Value))
                     {
                         (tags ??= []).Add(tag.Name);
                     }

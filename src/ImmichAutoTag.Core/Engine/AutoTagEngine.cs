@@ -142,7 +142,7 @@ public sealed class AutoTagEngine(IImmichGateway gateway, TimeProvider time, ILo
     private async Task<RunPlan> PlanAsync(AutoTagConfig config, RunOptions options, QueueGuard guard, DateTimeOffset startedAt, CancellationToken ct)
     {
         // Compile first: a broken rule should fail before a single request is sent.
-        var classifier = RuleClassifier.Compile(config.Classification.Rules);
+        var classifier = RuleClassifier.Compile(config.Classification.Rules, ToolTagRoots.Of(config));
 
         // The links the tool added below its roots (read before the walk: workflow tags no rule adds any more are
         // read and taken off like the others); the scope needs the key's user, which the walk would ask for anyway.
@@ -389,8 +389,9 @@ public sealed class AutoTagEngine(IImmichGateway gateway, TimeProvider time, ILo
         var created = config.Conversions.Enabled
             ? config.Conversions.Conversions.SelectMany(c => c.DestinationTagNames).ToHashSet(StringComparer.Ordinal)
             : [];
+        var toolTags = ToolTagRoots.Of(config);
         bool Exists(string entry) =>
-            tags.Any(t => RuleClassifier.TagEntryMatches(entry, t))
+            tags.Any(t => RuleClassifier.TagEntryMatches(entry, t, toolTags))
             || created.Any(path => RuleClassifier.TagEntryMatches(entry, new Tag(Guid.Empty, path.Split('/')[^1], path, null)));
 
         var entries = config.Classification.Rules.Select((r, i) => (Key: $"classification.rules[{i}].tag_names", r.TagNames))
@@ -401,8 +402,11 @@ public sealed class AutoTagEngine(IImmichGateway gateway, TimeProvider time, ILo
         {
             foreach (var entry in names.Where(e => !Exists(e)))
             {
+                var toolTag = entry.Contains('/', StringComparison.Ordinal) ? null : tags.FirstOrDefault(t => string.Equals(t.Name, entry, StringComparison.Ordinal) && toolTags.Covers(t.Value));
                 var message = entry.Contains('/', StringComparison.Ordinal)
                     ? $"{key}: no tag with the path '{entry}' exists on the server (an entry with '/' is a full tag path)"
+                    : toolTag is not null
+                    ? $"{key}: no tag of yours is named '{entry}'; '{toolTag.Value}' is the tool's own CLIP label or booru tag, which a plain entry does not match (write its full path to use it)"
                     : $"{key}: no tag named '{entry}' exists on the server (a plain entry is compared with each tag's leaf name; write a hierarchical tag as its full path, e.g. 'Parent/Child')";
                 logger.LogWarning("{Message}", message);
                 notes.Add(new PlanNote(PlanNoteKind.UnknownRuleTag, Guid.Empty, message));

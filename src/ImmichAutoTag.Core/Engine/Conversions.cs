@@ -23,16 +23,19 @@ internal sealed class Conversions
     private readonly AlbumChanges _albums;
     private readonly Func<string, bool> _isFilteredAlbum;
     private readonly Action<PlanNoteKind, Guid, string, string?> _note;
+    private readonly ToolTagRoots _toolTags;
 
     public Conversions(
         ConversionsConfig config,
         IReadOnlyList<Tag> allTags,
         AlbumChanges albums,
         Func<string, bool> isFilteredAlbum,
-        Action<PlanNoteKind, Guid, string, string?> note)
+        Action<PlanNoteKind, Guid, string, string?> note,
+        ToolTagRoots? toolTags = null)
     {
+        _toolTags = toolTags ?? ToolTagRoots.None;
         _conversions = config.Enabled
-            ? config.Conversions.Select(c => (c, RuleClassifier.Compile([c.Source]))).ToList()
+            ? config.Conversions.Select(c => (c, RuleClassifier.Compile([c.Source], _toolTags))).ToList()
             : [];
         foreach (var tag in allTags)
         {
@@ -111,7 +114,8 @@ internal sealed class Conversions
             }
 
             var matched = match.Matches.SelectMany(m => m.MatchedTagNames).ToHashSet(StringComparer.Ordinal);
-            foreach (var tag in tags.Where(t => (matched.Contains(t.Name) || matched.Contains(t.Value)) && !config.DestinationTagNames.Contains(t.Value, StringComparer.Ordinal)).ToList())
+            // A CLIP label or booru tag is never moved away, even when a source names it by path: its step would put it back.
+            foreach (var tag in tags.Where(t => (matched.Contains(t.Name) || matched.Contains(t.Value)) && !_toolTags.Covers(t.Value) && !config.DestinationTagNames.Contains(t.Value, StringComparer.Ordinal)).ToList())
             {
                 tags.Remove(tag);
                 if (!copies.Remove(tag.Value))

@@ -321,8 +321,8 @@ internal sealed class TagAlbumSync(AutoTagConfig config, RunOptions options)
         }
 
         // Filters judged on the library as read: filter_out keeps an asset out of every change, filter_in focuses.
-        _filterIn ??= config.Filters.FilterIn.Count > 0 ? RuleClassifier.Compile(config.Filters.FilterIn) : null;
-        _filterOut ??= config.Filters.FilterOut.Count > 0 ? RuleClassifier.Compile(config.Filters.FilterOut) : null;
+        _filterIn ??= config.Filters.FilterIn.Count > 0 ? RuleClassifier.Compile(config.Filters.FilterIn, ToolTagRoots.Of(config)) : null;
+        _filterOut ??= config.Filters.FilterOut.Count > 0 ? RuleClassifier.Compile(config.Filters.FilterOut, ToolTagRoots.Of(config)) : null;
         var facts = new AssetFacts(asset.Id, snapshot.TagsOf(asset.Id), snapshot.AlbumsOf(asset.Id).Select(a => a.Name).ToList());
         try
         {

@@ -56,6 +56,65 @@ public sealed class FeatureRunTests() : FeatureRunTestBase(Rules, SecondPlanIsEm
     }
 
     [Fact]
+    public async Task A_CLIP_label_with_a_rules_leaf_name_neither_classifies_nor_is_copied_to_a_duplicate_nor_moved_by_a_conversion()
+    {
+        // The default label set has `meme`, and so has upstream's default rule: the label is the model's guess.
+        const string label = "autotag_clip/style/meme";
+        var labelled = Asset("labelled.jpg");
+        var twin = Asset("twin.jpg");
+        var users = Asset("users.jpg");
+        Tag(label, labelled);
+        Tag("meme", users);
+        Server.State.AddDuplicateGroup([labelled, twin]);
+
+        var runs = await RunThriceAsync(Config("""
+            conversions:
+              conversions:
+                - source: {tag_names: [meme]}
+                  destination: {album_names: [autotag_input_meme], tag_names: [autotag_input_meme]}
+                  mode: move
+            """));
+
+        HasTag(labelled, Unknown).Should().BeTrue("a CLIP label is not the user's 'meme' tag");
+        HasTag(labelled, label).Should().BeTrue("the label is the CLIP step's: no other step takes it off");
+        HasTag(twin, label).Should().BeFalse("each duplicate gets its own label from its own picture, never a copy");
+        HasTag(twin, Unknown).Should().BeTrue();
+        HasTag(labelled, "autotag_input_meme").Should().BeFalse("the conversion's source is the user's 'meme' tag");
+        HasTag(users, "autotag_input_meme").Should().BeTrue("the user's own tag still converts");
+        HasTag(users, Unknown).Should().BeFalse();
+        var album = Server.State.Albums.Should().ContainSingle(a => a.Name == "autotag_input_meme").Subject;
+        Server.State.AlbumAssetIds(album.Id).Should().BeEquivalentTo([users]);
+        runs.Plan.Should().NotContain("| copied from a duplicate").And.Contain("(0 asset(s) get a tag copied from a duplicate)");
+    }
+
+    [Fact]
+    public async Task A_rule_that_names_a_CLIP_label_by_its_full_path_classifies_by_it()
+    {
+        const string label = "autotag_clip/style/meme";
+        var labelled = Asset("labelled.jpg");
+        var twin = Asset("twin.jpg");
+        Tag(label, labelled);
+        Server.State.AddDuplicateGroup([labelled, twin]);
+
+        var runs = await RunThriceAsync(Config(rules: $"- tag_names: [{label}]"));
+
+        HasTag(labelled, Unknown).Should().BeFalse("an entry with '/' is an explicit choice of that tag");
+        HasTag(twin, label).Should().BeFalse("a label is never copied between duplicates: the CLIP step would take the copy off again");
+        HasTag(twin, Unknown).Should().BeTrue();
+        runs.Plan.Should().NotContain("| copied from a duplicate").And.Contain("(0 asset(s) get a tag copied from a duplicate)");
+    }
+
+    [Fact]
+    public async Task A_rule_entry_that_only_a_CLIP_label_carries_is_reported_as_naming_none_of_the_users_tags()
+    {
+        Tag("autotag_clip/style/screenshot", Asset("a.jpg"));
+
+        var runs = await RunThriceAsync(Config(rules: "- tag_names: [screenshot]"));
+
+        runs.First.ToString().Should().Contain("classification.rules[0].tag_names: no tag of yours is named 'screenshot'; 'autotag_clip/style/screenshot' is the tool's own CLIP label or booru tag");
+    }
+
+    [Fact]
     public async Task A_single_classification_tag_is_copied_to_the_untagged_duplicate_by_default()
     {
         var tagged = Asset("a.jpg");

@@ -56,6 +56,37 @@ public sealed class RuleClassifierTests
         Classify(Facts([RootTag("memes")]), Tags("meme")).Status.Should().Be(ClassificationStatus.Unclassified);
     }
 
+    [Theory]
+    [InlineData(false, false, "autotag_clip/style", "booru/general")]
+    [InlineData(true, false, "autotag_clip/style", "my_labels", "booru/general")]
+    [InlineData(false, true, "autotag_clip/style", "booru/general")]
+    public void A_plain_entry_never_matches_a_tag_below_the_tools_enrichment_roots(bool clipOn, bool booruOn, params string[] parents)
+    {
+        var config = new AutoTagConfig
+        {
+            Server = new ServerConfig(new Uri("http://h:1/"), "key"),
+            Clip = new ClipConfig { Enabled = clipOn, TagRoot = clipOn ? "my_labels" : ClipConfig.DefaultTagRoot },
+            Booru = new BooruConfig { Enabled = booruOn },
+        };
+        var roots = ToolTagRoots.Of(config);
+        foreach (var parent in parents)
+        {
+            var guess = ChildTag(parent, "meme");
+            var covered = parent != "booru/general" || booruOn;
+            var classifier = RuleClassifier.Compile([Tags("meme")], roots);
+
+            classifier.Classify(Facts([guess])).Status.Should().Be(covered ? ClassificationStatus.Unclassified : ClassificationStatus.Classified, parent);
+            RuleClassifier.TagEntryMatches("meme", guess, roots).Should().Be(!covered, parent);
+            RuleClassifier.Compile([Tags(guess.Value)], roots).Classify(Facts([guess])).Status.Should().Be(ClassificationStatus.Classified, "a full path is an explicit choice");
+            classifier.Classify(Facts([guess, RootTag("meme")])).Matches.Should().ContainSingle().Which.MatchedTagNames.Should().HaveCount(covered ? 1 : 2, "the user's own 'meme' still matches");
+        }
+
+        roots.Covers("autotag_clip/style").Should().BeFalse("the root itself is no label");
+        roots.Covers("autotag_clip/styles/meme").Should().BeFalse("only paths below the root, not beside it");
+        RuleClassifier.Compile([Tags("meme")]).Classify(Facts([ChildTag("autotag_clip/style", "meme")])).Status
+            .Should().Be(ClassificationStatus.Classified, "without roots (rule sets outside a run) upstream's leaf match is unchanged");
+    }
+
     [Fact]
     public void A_plain_entry_matches_the_leaf_name_and_an_entry_with_a_slash_the_full_path()
     {

@@ -120,6 +120,50 @@ public sealed class ConfigErrorTests
     }
 
     [Fact]
+    public void Tags_other_sections_write_below_the_CLIP_or_booru_root_or_onto_a_status_tag_are_errors_at_their_entry()
+    {
+        // The CLIP and booru steps take off every tag below their root that is not their verdict, and the run keeps
+        // status tags true: a conversion's or the sync's tag there would be added and taken off on every run.
+        var result = Load(Minimal + """
+
+            conversions:
+              conversions:
+                - source: {tag_names: [fanart]}
+                  destination: {tag_names: [autotag_clip/style/blau, autotag_output_conflict, fanart_mine, booru/general/mine]}
+                  mode: copy
+            classification:
+              autotag_unknown: autotag_clip/style/unknown
+              rules:
+                - tag_names: [fanart]
+            booru:
+              enabled: true
+            tag_album_sync:
+              enabled: true
+              tag_prefix: booru/albums/
+            """);
+
+        result.Config.Should().BeNull();
+        var errors = result.Errors.Select(e => (e.Line, e.Message)).ToList();
+        errors.Should().HaveCount(5, string.Join("\n", result.Errors));
+        errors.Where(e => e.Line == 9).Select(e => e.Message).Should().SatisfyRespectively(
+            m => m.Should().Contain("destination tag 'autotag_clip/style/blau' lies below clip.tag_root 'autotag_clip/style'"),
+            m => m.Should().Contain("destination tag 'autotag_output_conflict' is the status tag classification.autotag_conflict"),
+            m => m.Should().Contain("destination tag 'booru/general/mine' lies below booru.tag_root 'booru'"));
+        errors.Should().Contain(e => e.Line == 12 && e.Message.Contains("autotag_unknown: 'autotag_clip/style/unknown' lies below clip.tag_root", StringComparison.Ordinal));
+        errors.Should().Contain(e => e.Line == 19 && e.Message.Contains("tag_album_sync.tag_prefix 'booru/albums/' lies below booru.tag_root 'booru'", StringComparison.Ordinal));
+        result.Errors.Should().NotContain(e => e.Message.Contains("fanart_mine", StringComparison.Ordinal));
+
+        // With booru off, a tag tree named like its root is the user's own.
+        Load(Minimal + """
+
+            conversions:
+              conversions:
+                - source: {tag_names: [fanart]}
+                  destination: {tag_names: [booru/general/mine]}
+            """).Errors.Should().BeEmpty();
+    }
+
+    [Fact]
     public void Unknown_top_level_key_without_close_match_has_no_suggestion()
     {
         var d = SingleError(Minimal + "\nwibble: 3\n");

@@ -292,6 +292,29 @@ public sealed class BooruEnricherTests : IDisposable
     }
 
     [Fact]
+    public async Task The_CLIP_gate_never_selects_a_camera_photo_only_a_rule_does()
+    {
+        // A zero-shot label is wrong for a share of personal photos (a night shot called "painting"); the EXIF camera
+        // says what the file is, and each mistake would send a private picture to SauceNAO and IQDB.
+        var phone = Illustration("IMG_20190704_101010.jpg", 0.9);
+        _immich.State.SetCamera(phone.Id, "Apple", "iPhone 12 Pro");
+        var modelOnly = Illustration("DSC_0001.JPG", 0.9);
+        _immich.State.SetCamera(modelOnly.Id, null, "ILCE-7M3");
+        var drawing = Illustration("fanart.png", 0.9);
+        var ruled = Illustration("scan_of_drawing.jpg", 0.9);
+        _immich.State.SetCamera(ruled.Id, "Canon", "CanoScan");
+        _immich.TagAsset(ruled, "fanart");
+        var config = Config with { Rules = [new RuleConfig { TagNames = ["fanart"] }] };
+
+        var walked = await new LibraryGatherer(_immich.Gateway, NullLogger.Instance).GatherAsync(new HashSet<string> { "fanart" }, [], null, CancellationToken.None, withExif: true);
+        var selected = BooruSelection.Select(config, walked, new RunOptions(), _clip).Select(s => s.Asset.Id).ToList();
+
+        selected.Should().BeEquivalentTo([drawing.Id, ruled.Id], "a rule is the user's explicit choice; the CLIP gate alone never picks a camera photo");
+        new BooruFeatureStep(config, clipOn: true).Reads.Exif.Should().BeTrue("the walk must read the camera for the gate to see it");
+        new BooruFeatureStep(config).Reads.Exif.Should().BeFalse("without CLIP there is no gate, and no page of the walk needs to grow");
+    }
+
+    [Fact]
     public async Task Newest_means_the_latest_upload_to_Immich_not_the_newest_file()
     {
         var uploads = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(T0);

@@ -51,8 +51,9 @@ internal sealed class AssetPlanning
         Duplicates = duplicates;
         Progress = progress;
         Cancellation = ct;
-        FilterIn = config.Filters.FilterIn.Count > 0 ? RuleClassifier.Compile(config.Filters.FilterIn) : null;
-        FilterOut = config.Filters.FilterOut.Count > 0 ? RuleClassifier.Compile(config.Filters.FilterOut) : null;
+        ToolTags = ToolTagRoots.Of(config);
+        FilterIn = config.Filters.FilterIn.Count > 0 ? RuleClassifier.Compile(config.Filters.FilterIn, ToolTags) : null;
+        FilterOut = config.Filters.FilterOut.Count > 0 ? RuleClassifier.Compile(config.Filters.FilterOut, ToolTags) : null;
         Albums = new AlbumChanges(snapshot.Albums, snapshot.User.Id);
 
         // Presized: a run has one entry per asset, and growing to 100k entries costs twice the final table.
@@ -113,6 +114,9 @@ internal sealed class AssetPlanning
     public IProgress<EngineProgress>? Progress { get; }
 
     public CancellationToken Cancellation { get; }
+
+    /// <summary>The run's enrichment roots: their tags are the tool's guesses, never the user's classification tags.</summary>
+    public ToolTagRoots ToolTags { get; }
 
     /// <summary>filters.filter_in compiled; null when there is none.</summary>
     public RuleClassifier? FilterIn { get; }

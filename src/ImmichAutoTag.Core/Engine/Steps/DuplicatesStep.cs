@@ -110,7 +110,14 @@ internal sealed class DuplicatesStep(AutoTagConfig config, RunOptions options) :
                 return;
             }
 
-            var tag = members.SelectMany(m => m.Tags).First(t => string.Equals(t.Name, name, StringComparison.Ordinal) || string.Equals(t.Value, name, StringComparison.Ordinal));
+            var tag = members.SelectMany(m => m.Tags).First(t => string.Equals(t.Value, name, StringComparison.Ordinal) || (string.Equals(t.Name, name, StringComparison.Ordinal) && !state.ToolTags.Covers(t.Value)));
+            if (state.ToolTags.Covers(tag.Value))
+            {
+                // A CLIP label or booru tag a rule names by its full path: the enrichment step gives each member its
+                // own, from its own picture; a copy would be taken off again by that step on the next run.
+                return;
+            }
+
             foreach (var m in members.Where(m => m.InScope && Key(m).Length == 0))
             {
                 m.EditableTags.Add(tag);

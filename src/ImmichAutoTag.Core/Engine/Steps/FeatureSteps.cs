@@ -41,8 +41,8 @@ public static class FeatureSteps
             // Before sharing: albums the workflows create are shared in the same run.
             new Workflows.WorkflowStep(config.Workflows, retiredWorkflowTags),
             new AlbumSharingStep(config.AlbumPermissions),
-            new ClipFeatureStep(config.Clip, config.Filters),
-            new Enrichment.Booru.BooruFeatureStep(config.Booru, config.Filters),
+            new ClipFeatureStep(config.Clip, config.Filters, ToolTagRoots.Of(config)),
+            new Enrichment.Booru.BooruFeatureStep(config.Booru, config.Filters, ToolTagRoots.Of(config), config.Clip.Enabled),
             .. options.AdditionalSteps,
         ];
         return (steps, outputs);

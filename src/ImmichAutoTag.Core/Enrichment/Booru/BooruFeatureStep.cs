@@ -1,3 +1,4 @@
+using ImmichAutoTag.Core.Classification;
 using ImmichAutoTag.Core.Configuration;
 using ImmichAutoTag.Core.Engine;
 using ImmichAutoTag.Core.Enrichment.Clip;
@@ -12,7 +13,9 @@ namespace ImmichAutoTag.Core.Enrichment.Booru;
 /// </summary>
 /// <param name="config">The <c>booru:</c> section.</param>
 /// <param name="filters">The run's <c>filters:</c>; assets they leave out are never looked up.</param>
-public sealed class BooruFeatureStep(BooruConfig config, FiltersConfig? filters = null) : IFeatureStep
+/// <param name="toolTags">The run's enrichment roots (<see cref="ToolTagRoots.Of"/>): plain tag entries of the asset rules do not match tags below them.</param>
+/// <param name="clipOn">Whether the CLIP step runs: its gate selects assets, and the walk then reads EXIF so that camera photos stay out (<see cref="BooruSelection"/>).</param>
+public sealed class BooruFeatureStep(BooruConfig config, FiltersConfig? filters = null, ToolTagRoots? toolTags = null, bool clipOn = false) : IFeatureStep
 {
     /// <summary>The step's name (the <see cref="ChangeReason.Step"/> of its tag changes).</summary>
     public const string StepName = "booru_tags";
@@ -33,6 +36,7 @@ public sealed class BooruFeatureStep(BooruConfig config, FiltersConfig? filters 
         OwnedTagPaths = config.ReviewTag is { } review ? [review] : [],
         OwnsTag = path => Owns(config, path),
         Thumbnails = true,
+        Exif = clipOn && config.ClipLabels.Count > 0,
     };
 
     /// <summary>Whether a tag path is the step's: below <see cref="BooruConfig.TagRoot"/>, or the review tag.</summary>
@@ -51,7 +55,7 @@ public sealed class BooruFeatureStep(BooruConfig config, FiltersConfig? filters 
         ArgumentNullException.ThrowIfNull(context);
         var services = context.Options.Booru ?? throw new InvalidOperationException("booru.enabled is true but the run was composed without the booru runtime (RunOptions.Booru).");
         var clip = context.Facts.Get<ClipLabels>() is { } labels ? new ClipIllustrationScores(labels) : null;
-        var selected = BooruSelection.Select(config, context.Snapshot, context.Options, clip, filters);
+        var selected = BooruSelection.Select(config, context.Snapshot, context.Options, clip, filters, toolTags);
         var scope = $"{context.Gateway.ServerUrl} {context.Snapshot.User.Id}";
         var lookups = !context.Options.DryRun || config.DryRunLookups;
         var tags = await new BooruEnricher(config, services, context.Gateway, context.Time, context.Logger, lookups).RunAsync(selected, scope, ct).ConfigureAwait(false);

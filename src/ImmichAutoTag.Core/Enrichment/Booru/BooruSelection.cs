@@ -35,7 +35,10 @@ public sealed record BooruCandidateAsset(Asset Asset, string Checksum, double Va
 /// Which assets the booru step looks up, highest value first: own assets the run may change (visibility as
 /// classification), of a selected media type, with a checksum, never a hidden Live/Motion Photo video half; selected
 /// by a <c>booru.assets.rules</c> rule or by the CLIP gate (a <c>clip_labels</c> probability of at least
-/// <c>clip_min_percent</c>), and not labelled as one of <c>clip_exclude_labels</c> (photos).
+/// <c>clip_min_percent</c>), and not labelled as one of <c>clip_exclude_labels</c> (photos). The CLIP gate never
+/// selects a camera photo (EXIF make or model present, Immich's <c>exifInfo.make</c>/<c>model</c>): a zero-shot label
+/// is wrong for a share of personal photos, and each such mistake would send a private picture to a third party;
+/// only a rule selects one.
 /// </summary>
 public static class BooruSelection
 {
@@ -46,14 +49,15 @@ public static class BooruSelection
     /// <param name="clip">The CLIP step's labels; null when it is off.</param>
     /// <param name="filters">The run's <c>filters:</c>: an asset filter_in leaves out of focus, or filter_out matches,
     /// is never selected, so nothing of it (original, thumbnail) goes to a third-party service.</param>
-    public static IReadOnlyList<BooruCandidateAsset> Select(BooruConfig config, LibrarySnapshot snapshot, RunOptions options, IIllustrationScores? clip, FiltersConfig? filters = null)
+    /// <param name="toolTags">The run's enrichment roots (<see cref="ToolTagRoots.Of"/>): plain tag entries do not match tags below them.</param>
+    public static IReadOnlyList<BooruCandidateAsset> Select(BooruConfig config, LibrarySnapshot snapshot, RunOptions options, IIllustrationScores? clip, FiltersConfig? filters = null, ToolTagRoots? toolTags = null)
     {
         ArgumentNullException.ThrowIfNull(config);
         ArgumentNullException.ThrowIfNull(snapshot);
         ArgumentNullException.ThrowIfNull(options);
-        var rules = config.Rules.Count > 0 ? RuleClassifier.Compile(config.Rules) : null;
-        var filterIn = filters is { FilterIn.Count: > 0 } ? RuleClassifier.Compile(filters.FilterIn) : null;
-        var filterOut = filters is { FilterOut.Count: > 0 } ? RuleClassifier.Compile(filters.FilterOut) : null;
+        var rules = config.Rules.Count > 0 ? RuleClassifier.Compile(config.Rules, toolTags) : null;
+        var filterIn = filters is { FilterIn.Count: > 0 } ? RuleClassifier.Compile(filters.FilterIn, toolTags) : null;
+        var filterOut = filters is { FilterOut.Count: > 0 } ? RuleClassifier.Compile(filters.FilterOut, toolTags) : null;
         var videoHalves = snapshot.Assets.Where(a => a.LivePhotoVideoId is not null).Select(a => a.LivePhotoVideoId!.Value).ToHashSet();
         var types = config.MediaTypes.Select(t => t.ToLowerInvariant() switch { "video" => AssetType.Video, _ => AssetType.Image }).ToHashSet();
         var exclude = config.ClipExcludeLabels.ToHashSet(StringComparer.Ordinal);
@@ -90,7 +94,7 @@ public static class BooruSelection
                 byClip = value > 0 && value >= gate;
             }
 
-            if (!byClip && !MatchesRule(rules, snapshot, asset))
+            if (!MatchesRule(rules, snapshot, asset) && (!byClip || IsCameraPhoto(asset)))
             {
                 continue;
             }
@@ -110,6 +114,9 @@ public static class BooruSelection
         ArgumentNullException.ThrowIfNull(asset);
         return asset.UploadedAt ?? asset.FileCreatedAt;
     }
+
+    /// <summary>Whether the file names the camera that took it (EXIF Make or Model): a photo, whatever CLIP thinks of it.</summary>
+    private static bool IsCameraPhoto(Asset asset) => !string.IsNullOrWhiteSpace(asset.CameraMake) || !string.IsNullOrWhiteSpace(asset.CameraModel);
 
     /// <param name="onTimeout">The answer when a pattern times out: a filter_out that cannot tell keeps the asset out.</param>
     private static bool MatchesRule(RuleClassifier? rules, LibrarySnapshot snapshot, Asset asset, bool onTimeout = false)

@@ -1,3 +1,4 @@
+using ImmichAutoTag.Core.Classification;
 using ImmichAutoTag.Core.Configuration;
 using ImmichAutoTag.Core.Engine;
 
@@ -11,7 +12,8 @@ namespace ImmichAutoTag.Core.Enrichment.Clip;
 /// </summary>
 /// <param name="config">The <c>clip:</c> section.</param>
 /// <param name="filters">The run's <c>filters:</c>; assets they leave out are never encoded (their thumbnails are not read).</param>
-public sealed class ClipFeatureStep(ClipConfig config, FiltersConfig? filters = null) : IFeatureStep
+/// <param name="toolTags">The run's enrichment roots (<see cref="ToolTagRoots.Of"/>): plain tag entries of the asset rules do not match tags below them.</param>
+public sealed class ClipFeatureStep(ClipConfig config, FiltersConfig? filters = null, ToolTagRoots? toolTags = null) : IFeatureStep
 {
     /// <summary>The step's name (the <see cref="ChangeReason.Step"/> of its label changes).</summary>
     public const string StepName = "clip_labels";
@@ -35,7 +37,7 @@ public sealed class ClipFeatureStep(ClipConfig config, FiltersConfig? filters = 
     {
         ArgumentNullException.ThrowIfNull(context);
         var services = context.Options.Clip ?? throw new InvalidOperationException("clip.enabled is true but the run was composed without the CLIP runtime (RunOptions.Clip).");
-        var labels = await new ClipLabelStep(config, services, context.Gateway, context.Logger, filters).RunAsync(context.Snapshot, context.Options, ct).ConfigureAwait(false);
+        var labels = await new ClipLabelStep(config, services, context.Gateway, context.Logger, filters, toolTags).RunAsync(context.Snapshot, context.Options, ct).ConfigureAwait(false);
         context.Facts.Set(labels);
     }
 

@@ -17,7 +17,8 @@ namespace ImmichAutoTag.Core.Enrichment.Clip;
 /// <param name="gateway">Reads thumbnails.</param>
 /// <param name="logger">Progress and failures.</param>
 /// <param name="filters">The run's <c>filters:</c>: an asset filter_in leaves out of focus, or filter_out matches, is never selected.</param>
-public sealed class ClipLabelStep(ClipConfig config, ClipServices services, IImmichGateway gateway, ILogger logger, FiltersConfig? filters = null)
+/// <param name="toolTags">The run's enrichment roots (<see cref="ToolTagRoots.Of"/>): plain tag entries do not match tags below them.</param>
+public sealed class ClipLabelStep(ClipConfig config, ClipServices services, IImmichGateway gateway, ILogger logger, FiltersConfig? filters = null, ToolTagRoots? toolTags = null)
 {
     /// <summary>The tag entries <c>clip.assets.rules</c> look at (the gatherer reads their holders).</summary>
     public static IReadOnlySet<string> TagNames(ClipConfig config)
@@ -92,9 +93,9 @@ public sealed class ClipLabelStep(ClipConfig config, ClipServices services, IImm
     /// </summary>
     internal List<ClipAsset> Select(LibrarySnapshot snapshot, RunOptions options)
     {
-        var rules = config.Rules.Count > 0 ? RuleClassifier.Compile(config.Rules) : null;
-        var filterIn = filters is { FilterIn.Count: > 0 } ? RuleClassifier.Compile(filters.FilterIn) : null;
-        var filterOut = filters is { FilterOut.Count: > 0 } ? RuleClassifier.Compile(filters.FilterOut) : null;
+        var rules = config.Rules.Count > 0 ? RuleClassifier.Compile(config.Rules, toolTags) : null;
+        var filterIn = filters is { FilterIn.Count: > 0 } ? RuleClassifier.Compile(filters.FilterIn, toolTags) : null;
+        var filterOut = filters is { FilterOut.Count: > 0 } ? RuleClassifier.Compile(filters.FilterOut, toolTags) : null;
         var videoHalves = snapshot.Assets.Where(a => a.LivePhotoVideoId is not null).Select(a => a.LivePhotoVideoId!.Value).ToHashSet();
         var types = config.MediaTypes.Select(t => t.ToLowerInvariant() switch { "video" => AssetType.Video, _ => AssetType.Image }).ToHashSet();
         var selected = new List<ClipAsset>();
