@@ -116,6 +116,12 @@ public sealed record ClipModelFolder(string Name, string Directory)
             {
                 foreach (var candidate in System.IO.Directory.EnumerateDirectories(parent))
                 {
+                    // The cache's own clip/ folder is listed through its models, not as one.
+                    if (parent == folder && string.Equals(Path.GetFileName(candidate), "clip", StringComparison.Ordinal))
+                    {
+                        continue;
+                    }
+
                     if (File.Exists(Path.Combine(candidate, "visual", "model.onnx"))
                         || System.IO.Directory.EnumerateDirectories(candidate).Any(d => File.Exists(Path.Combine(d, "visual", "model.onnx"))))
                     {

@@ -171,6 +171,29 @@ public sealed class ClipLabelRunTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_prompt_the_model_cuts_is_warned_about_by_validate_and_the_run_and_an_asset_not_scored_is_named_by_its_file()
+    {
+        Asset("red.jpg", Red);
+        var broken = _server.State.AddAsset(_user, "broken.jpg", T0);
+        broken.ThumbnailBytes = [1, 2, 3, 4]; // not an image: decoding fails for this asset only
+        using var cli = new CliHarness();
+        var longPrompt = string.Join(' ', Enumerable.Repeat("r", 100));
+        var config = cli.WriteConfig(Config(RgbLabels.Replace("prompts: [r]", $"prompts: [r, '{longPrompt}']", StringComparison.Ordinal)));
+        const string Cut = "clip.labels: label 'red', prompt 'r r r";
+
+        var validate = await cli.RunAsync("validate", "--config", config);
+        validate.ExitCode.Should().Be(0, validate.ToString());
+        validate.Err.Should().Contain(Cut).And.MatchRegex(@"prompt 'r r r[^']*': 1\d\d tokens, but the model reads 77 \(its context length");
+
+        var dry = await cli.RunAsync("run", "--dry-run", "--config", config, "--output", "dry");
+        dry.ExitCode.Should().Be(0, dry.ToString());
+        var output = dry.Out + dry.Err;
+        output.Should().Contain(Cut).And.MatchRegex(@"prompt 'r r r[^']*': 1\d\d tokens, but the model reads 77 \(its context length");
+        output.Should().MatchRegex($@"CLIP: asset broken\.jpg \(\S+/photos/{broken.Id}\) not scored: ");
+        (await PlanAsync(cli, "dry")).Should().Contain("1 not scored");
+    }
+
+    [Fact]
     public async Task Without_clip_a_run_sends_the_same_requests_as_with_clip_off_and_leaves_label_tags_alone()
     {
         var red = Asset("red.jpg", Red);

@@ -56,7 +56,7 @@ public sealed class ClipFeatureStep(ClipConfig config, FiltersConfig? filters = 
 
         if (_previousRoots.Count > 0)
         {
-            context.Logger.LogInformation("CLIP: clip.tag_root is now '{Root}': the labels the tool added below {Previous} are taken off", config.TagRoot, string.Join(", ", _previousRoots.Select(r => $"'{r}'")));
+            context.Logger.LogInformation("CLIP: clip.tag_root is now '{Root:l}': the labels the tool added below {Previous:l} are taken off", config.TagRoot, string.Join(", ", _previousRoots.Select(r => $"'{r}'")));
         }
 
         var labels = await new ClipLabelStep(config, services, context.Gateway, context.Logger, filters).RunAsync(context.Snapshot, context.Options, ct).ConfigureAwait(false);

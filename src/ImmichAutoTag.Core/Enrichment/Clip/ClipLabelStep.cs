@@ -49,7 +49,7 @@ public sealed class ClipLabelStep(ClipConfig config, ClipServices services, IImm
         var labels = config.Labels.Select(l => new ClipLabel(l.Name, l.Prompts)).ToList();
         foreach (var warning in ClipPromptChecks.TooLong(labels, model.MeasurePrompt))
         {
-            logger.LogWarning("{Warning}", warning);
+            logger.LogWarning("{Warning:l}", warning);
         }
 
         var prompts = await ClipPromptEmbeddings.EmbedAsync(labels, model.Text, services.TextStore, ct).ConfigureAwait(false);
@@ -93,7 +93,7 @@ public sealed class ClipLabelStep(ClipConfig config, ClipServices services, IImm
             var web = gateway.ServerUrl.AbsoluteUri.TrimEnd('/');
             foreach (var (id, reason) in result.Failures.OrderBy(f => names.GetValueOrDefault(f.Key), StringComparer.Ordinal).Take(MaxFailuresLogged))
             {
-                logger.LogWarning("CLIP: asset {FileName} ({Link}) not scored: {Reason}", names.GetValueOrDefault(id, "?"), $"{web}/photos/{id}", reason);
+                logger.LogWarning("CLIP: asset {FileName:l} ({Link:l}) not scored: {Reason:l}", names.GetValueOrDefault(id, "?"), $"{web}/photos/{id}", reason);
             }
 
             if (result.Failures.Count > MaxFailuresLogged)
