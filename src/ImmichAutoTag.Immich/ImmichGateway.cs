@@ -246,10 +246,47 @@ public sealed partial class ImmichGateway : IImmichConnection
         return CallAsync("viewAsset", async t =>
         {
             using var file = await _client.ViewAssetAsync(assetId, mediaSize, t).ConfigureAwait(false);
-            using var buffer = new MemoryStream();
-            await file.Stream.CopyToAsync(buffer, t).ConfigureAwait(false);
-            return buffer.ToArray();
+            return await ReadBodyAsync(file, t).ConfigureAwait(false);
         }, ct);
+    }
+
+    /// <summary>
+    /// The whole body of a binary answer. With a <c>Content-Length</c> (Immich sends one for the files it serves) the
+    /// body is read straight into an array of that size: one copy instead of a growing buffer's several plus the
+    /// final one.
+    /// </summary>
+    private static async Task<byte[]> ReadBodyAsync(FileResponse file, CancellationToken ct)
+    {
+        if (ContentLength(file.Headers) is { } length and > 0 and <= MaxPresizedBody)
+        {
+            // HttpClient ends a Content-Length body at that length, or fails when it is cut short.
+            var body = new byte[length];
+            await file.Stream.ReadExactlyAsync(body, ct).ConfigureAwait(false);
+            return body;
+        }
+
+        using var buffer = new MemoryStream();
+        await file.Stream.CopyToAsync(buffer, ct).ConfigureAwait(false);
+        return buffer.ToArray();
+    }
+
+    /// <summary>Bodies up to this size are read into an array of their announced length (thumbnails are tens of KB).</summary>
+    private const long MaxPresizedBody = 64L * 1024 * 1024;
+
+    private static long? ContentLength(IReadOnlyDictionary<string, IEnumerable<string>> headers)
+    {
+        foreach (var (name, values) in headers)
+        {
+            if (string.Equals(name, "Content-Length", StringComparison.OrdinalIgnoreCase))
+            {
+                foreach (var value in values)
+                {
+                    return long.TryParse(value, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var length) ? length : null;
+                }
+            }
+        }
+
+        return null;
     }
 
     public Task<TResult> ReadOriginalAsync<TResult>(Guid assetId, Func<Stream, CancellationToken, Task<TResult>> read, CancellationToken ct)

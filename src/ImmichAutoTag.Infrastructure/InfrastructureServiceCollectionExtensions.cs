@@ -45,7 +45,7 @@ public static class InfrastructureServiceCollectionExtensions
 
         // Nothing of CLIP is opened here: the model is loaded only by a run whose config turns clip: on.
         var clipStore = SqliteClipEmbeddingStore.InFolder(locations.StateFolder);
-        services.AddSingleton(new ClipServices(new OnnxClipModels(Path.Combine(locations.StateFolder, "clip-int8")), clipStore, clipStore));
+        services.AddSingleton(new ClipServices(new OnnxClipModels(Path.Combine(locations.StateFolder, "clip-int8")), clipStore, clipStore, clipStore));
 
         // Nothing of booru is contacted here: the clients are built by the first run whose config turns booru: on.
         services.AddSingleton(sp => new Core.Enrichment.Booru.BooruServices(

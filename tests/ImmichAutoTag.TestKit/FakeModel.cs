@@ -51,6 +51,13 @@ public sealed class FakeAsset
     public (byte R, byte G, byte B)? ThumbnailColour { get; set; }
 
     /// <summary>
+    /// The exact bytes served for <c>size=thumbnail</c> (WebP, as Immich's); null: the picture of
+    /// <see cref="ThumbnailColour"/>. The benchmark serves textured thumbnails with it, whose decoding costs what a
+    /// photo's does.
+    /// </summary>
+    public byte[]? ThumbnailBytes { get; set; }
+
+    /// <summary>
     /// The original file's bytes (<c>GET /assets/{id}/original</c>); null: 4 KiB derived from the id, so each asset's
     /// original, and its MD5, differ.
     /// </summary>

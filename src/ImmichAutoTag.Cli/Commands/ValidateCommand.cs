@@ -34,6 +34,15 @@ internal static class ValidateCommand
                 return (int)RunExitCode.ConfigInvalid;
             }
 
+            if (loaded.Clip.Enabled)
+            {
+                // The run warns the same way at its start; here before anything is encoded.
+                foreach (var warning in LongPrompts(loaded.Clip))
+                {
+                    await context.Err.WriteLineAsync($"warning: {loaded.SourcePath}: {warning}").ConfigureAwait(false);
+                }
+            }
+
             if (loaded.Sidecars.Enabled)
             {
                 // The run would warn per asset and exit 8; the mount is missing before any asset is read.
@@ -49,6 +58,23 @@ internal static class ValidateCommand
             return (int)RunExitCode.Success;
         });
         return command;
+    }
+
+    /// <summary>Prompts longer than the model's context length (read with the model's own tokenizer); none when it cannot be read.</summary>
+    private static IReadOnlyList<string> LongPrompts(Core.Configuration.ClipConfig clip)
+    {
+        try
+        {
+            var tokenizer = Infrastructure.Clip.ClipTokenizer.Load(Infrastructure.Clip.ClipModelFolder.Locate(clip.ModelFolder, clip.ModelName));
+            return Core.Enrichment.Clip.ClipPromptChecks.TooLong(
+                clip.Labels.Select(l => new Core.Enrichment.Clip.ClipLabel(l.Name, l.Prompts)),
+                p => new Core.Enrichment.Clip.ClipPromptLength(tokenizer.CountTokens(p), tokenizer.ContextLength));
+        }
+        catch (Exception e) when (e is Infrastructure.Clip.ClipModelException or IOException or UnauthorizedAccessException or System.Text.Json.JsonException)
+        {
+            // A tokenizer the run cannot read is reported when the run loads the text tower.
+            return [];
+        }
     }
 
     /// <summary>

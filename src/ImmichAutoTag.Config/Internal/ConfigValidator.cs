@@ -354,6 +354,41 @@ internal sealed partial class ConfigValidator(Diagnostics diag, Func<string, str
         }
     }
 
+    /// <summary>
+    /// Prompts the model cannot tell apart (CLIP's tokenizer reads text in lower case with runs of whitespace as one
+    /// space): two labels with the same prompts always score alike, so neither can ever lead by the margin; a prompt
+    /// shared by two labels pulls both alike; a prompt repeated in one label counts once.
+    /// </summary>
+    private void WarnAboutSharedPrompts(RawBlock item, string label, IReadOnlyList<Val<string>> prompts, Dictionary<string, string> promptOwners, Dictionary<string, string> promptSets)
+    {
+        static string Normalised(string prompt) => string.Join(' ', prompt.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries)).ToLowerInvariant();
+        var normalised = prompts.Select(p => (Text: Normalised(p.Value), p.Value, p.Loc)).ToList();
+        var set = string.Join("\n", normalised.Select(n => n.Text).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal));
+        if (promptSets.TryGetValue(set, out var twin))
+        {
+            diag.Warning(item.Loc.Child("prompts"), $"label '{label}' has the same prompts as label '{twin}' (the model reads them in lower case): the two always score alike, so neither can lead the other by clip.min_margin_percent and neither is ever given; reword one or merge them");
+            return;
+        }
+
+        promptSets[set] = label;
+        var own = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var (normal, original, loc) in normalised)
+        {
+            if (!own.Add(normal))
+            {
+                diag.Warning(loc, $"prompt '{original.Trim()}' is listed twice in label '{label}' (the model reads prompts in lower case): it counts once");
+            }
+            else if (promptOwners.TryGetValue(normal, out var other))
+            {
+                diag.Warning(loc, $"prompt '{original.Trim()}' of label '{label}' is also a prompt of label '{other}' (the model reads prompts in lower case): it pulls both labels alike; give each label prompts of its own");
+            }
+            else
+            {
+                promptOwners[normal] = label;
+            }
+        }
+    }
+
     /// <summary>clip: non-empty folder, name and tag root; label names tag-safe and unique with prompts; known media types.</summary>
     private ClipConfig CheckClip(RawBlock raw, ClipConfig clip)
     {
@@ -374,6 +409,8 @@ internal sealed partial class ConfigValidator(Diagnostics diag, Func<string, str
         CheckTagRootSlashes(raw, "clip");
         var labels = new List<ClipLabelConfig>();
         var seen = new HashSet<string>(StringComparer.Ordinal);
+        var promptOwners = new Dictionary<string, string>(StringComparer.Ordinal);
+        var promptSets = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var item in raw.Maps("labels") ?? [])
         {
             var name = item.String("name");
@@ -401,6 +438,7 @@ internal sealed partial class ConfigValidator(Diagnostics diag, Func<string, str
             if (text is not null && cleaned.Count > 0)
             {
                 labels.Add(new ClipLabelConfig(text, cleaned));
+                WarnAboutSharedPrompts(item, text, prompts!, promptOwners, promptSets);
             }
         }
 

@@ -149,16 +149,18 @@ public sealed class AutoTagEngine(IImmichGateway gateway, TimeProvider time, ILo
         var user = options.RootTagLinks is not null && options.User is null ? await gateway.GetMyUserAsync(ct) : options.User;
         var linkScope = user is null ? null : $"{gateway.ServerUrl} {user.Id}";
         var links = options.RootTagLinks is { } linkStore && linkScope is not null ? await linkStore.LoadAsync(linkScope, ct) : null;
+        // Labels the tool added below an earlier clip.tag_root are the CLIP step's to take off (V11).
+        var previousClipRoots = await Enrichment.Clip.ClipTagRoots.PreviousAsync(config, options.Clip?.TagRoots, linkScope, links, ct);
         var retired = links is null ? [] : RootTagOwnership.RetiredWorkflowTags(config, links);
         if (retired.Count > 0)
         {
             // A tag another step owns (a status tag, a sync tag) is that step's to keep or remove, never a retired workflow tag.
-            var others = FeatureSteps.Reads(FeatureSteps.For(config, options, classifier).Steps);
+            var others = FeatureSteps.Reads(FeatureSteps.For(config, options, classifier, previousClipTagRoots: previousClipRoots).Steps);
             retired = [.. retired.Where(p => !others.Owns(p) && !others.OwnedTagPaths.Contains(p, StringComparer.Ordinal))];
         }
 
         // Every feature step says what it needs read; the gatherer reads the union in one walk.
-        var (steps, outputs) = FeatureSteps.For(config, options, classifier, retired);
+        var (steps, outputs) = FeatureSteps.For(config, options, classifier, retired, previousClipRoots);
         var reads = FeatureSteps.Reads(steps);
         var recovered = await guard.RecoverAsync(ct);
 
@@ -219,7 +221,7 @@ public sealed class AutoTagEngine(IImmichGateway gateway, TimeProvider time, ILo
         plan = corrections.Filter(plan, facts.Get<ClipLabels>(), config.Clip, logger);
 
         // Below a tag root only the links the tool added are its own to remove; the user's are left alone.
-        var roots = RootTagOwnership.Roots(config, retired);
+        var roots = RootTagOwnership.Roots(config, [.. retired, .. previousClipRoots]);
         if (options.RootTagLinks is { } rootLinks && roots.Count > 0)
         {
             (plan, var leftAlone) = RootTagOwnership.Guard(plan, roots, links is not null && linkScope == scope ? links : await rootLinks.LoadAsync(scope, ct));

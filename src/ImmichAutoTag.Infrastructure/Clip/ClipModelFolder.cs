@@ -88,8 +88,54 @@ public sealed record ClipModelFolder(string Name, string Directory)
             }
         }
 
+        var found = ModelsIn(root);
+        var hint = found.Count > 0
+            ? $"Models found in {root}: {string.Join(", ", found)}; set clip.model_name to one of them (Immich's smart search setting names the model it uses)."
+            : "No CLIP model was found there either: mount Immich's model cache volume and point the model folder at it.";
         throw new ClipModelException(
-            $"CLIP model '{modelName}' not found: no visual/model.onnx in {string.Join(", ", candidates)} (mount Immich's model cache volume and point the model folder at it).");
+            $"CLIP model '{modelName}' not found: no visual/model.onnx in {string.Join(", ", candidates)}. {hint}");
+    }
+
+    /// <summary>
+    /// The names of the models in <paramref name="folder"/> laid out as <see cref="Locate"/> reads them: folders of
+    /// <c>clip/</c> (or of the folder itself) holding <c>visual/model.onnx</c>, directly or in one revision subfolder.
+    /// </summary>
+    /// <returns>Model names, ordinal order; empty when the folder does not exist or holds none.</returns>
+    public static IReadOnlyList<string> ModelsIn(string folder)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(folder);
+        var names = new SortedSet<string>(StringComparer.Ordinal);
+        foreach (var parent in new[] { Path.Combine(folder, "clip"), folder })
+        {
+            if (!System.IO.Directory.Exists(parent))
+            {
+                continue;
+            }
+
+            try
+            {
+                foreach (var candidate in System.IO.Directory.EnumerateDirectories(parent))
+                {
+                    // The cache's own clip/ folder is listed through its models, not as one.
+                    if (parent == folder && string.Equals(Path.GetFileName(candidate), "clip", StringComparison.Ordinal))
+                    {
+                        continue;
+                    }
+
+                    if (File.Exists(Path.Combine(candidate, "visual", "model.onnx"))
+                        || System.IO.Directory.EnumerateDirectories(candidate).Any(d => File.Exists(Path.Combine(d, "visual", "model.onnx"))))
+                    {
+                        names.Add(Path.GetFileName(candidate));
+                    }
+                }
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // Listing is only a hint for the error message: an unreadable folder lists nothing.
+            }
+        }
+
+        return [.. names];
     }
 
     /// <summary>Reads <c>visual/preprocess_cfg.json</c>.</summary>

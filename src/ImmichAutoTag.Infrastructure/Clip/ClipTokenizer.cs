@@ -168,6 +168,16 @@ public sealed partial class ClipTokenizer
         return kept + 2;
     }
 
+    /// <summary>
+    /// Tokens of <paramref name="text"/> with start and end of text, not cut to <see cref="ContextLength"/>: a prompt
+    /// whose count exceeds the context length loses its end when it is encoded.
+    /// </summary>
+    public int CountTokens(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        return tokenizer.EncodeToIds(Clean(text)).Count + 2;
+    }
+
     // Immich's clean_text: runs of whitespace become one space, ends trimmed.
     private static string Clean(string text) => Whitespace().Replace(text, " ").Trim();
 

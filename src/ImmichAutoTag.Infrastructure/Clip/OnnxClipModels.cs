@@ -52,11 +52,24 @@ public sealed class OnnxClipModels(string? int8Folder = null) : IClipModels
     {
         private readonly LazyImages images;
         private readonly LazyText text;
+        private readonly Lazy<ClipTokenizer?> tokenizer;
 
         public Session(ClipModelFolder model, ClipModelId id, ClipRuntimeOptions options, ILogger logger, Func<ClipModelFolder>? int8)
         {
             Model = id;
             text = new LazyText(model, id, options, logger);
+            tokenizer = new Lazy<ClipTokenizer?>(() =>
+            {
+                try
+                {
+                    return ClipTokenizer.Load(model);
+                }
+                catch (Exception e) when (e is ClipModelException or IOException or UnauthorizedAccessException or System.Text.Json.JsonException)
+                {
+                    // Only for the length check: the text tower reports a broken tokenizer when it loads.
+                    return null;
+                }
+            });
             images = new LazyImages(model, id, options, logger, int8, text);
         }
 
@@ -67,6 +80,9 @@ public sealed class OnnxClipModels(string? int8Folder = null) : IClipModels
         public IClipImageEncoder Images => images;
 
         public bool ImagesLoaded => images.Loaded;
+
+        public ClipPromptLength? MeasurePrompt(string prompt) =>
+            tokenizer.Value is { } t ? new ClipPromptLength(t.CountTokens(prompt), t.ContextLength) : null;
 
         public void Dispose()
         {

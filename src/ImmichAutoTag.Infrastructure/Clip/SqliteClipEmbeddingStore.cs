@@ -18,7 +18,7 @@ namespace ImmichAutoTag.Infrastructure.Clip;
 /// then drops the old tables and compacts <c>state.db</c>.
 /// </remarks>
 /// <param name="databasePath">The SQLite file (<c>clip.db</c> in the state folder; created when missing).</param>
-public sealed class SqliteClipEmbeddingStore(string databasePath) : IClipEmbeddingStore, IClipTextEmbeddingStore
+public sealed class SqliteClipEmbeddingStore(string databasePath) : IClipEmbeddingStore, IClipTextEmbeddingStore, IClipTagRootStore
 {
     /// <summary>The file's name in the state folder.</summary>
     public const string FileName = "clip.db";
@@ -38,6 +38,10 @@ public sealed class SqliteClipEmbeddingStore(string databasePath) : IClipEmbeddi
           dimension INTEGER NOT NULL,
           embedding BLOB NOT NULL,
           PRIMARY KEY (model_id, prompt));
+        CREATE TABLE IF NOT EXISTS clip_tag_root (
+          scope TEXT NOT NULL,
+          tag_root TEXT NOT NULL,
+          PRIMARY KEY (scope, tag_root));
         """;
 
     private static readonly string[] LegacyTables = ["clip_embedding", "clip_text_embedding"];
@@ -293,6 +297,37 @@ public sealed class SqliteClipEmbeddingStore(string databasePath) : IClipEmbeddi
             model,
             embeddings,
             ct).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    public async Task<IReadOnlyList<string>> LoadTagRootsAsync(string scope, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(scope);
+        await using var connection = await OpenAsync(ct).ConfigureAwait(false);
+        await using var select = connection.CreateCommand();
+        select.CommandText = "SELECT tag_root FROM clip_tag_root WHERE scope = $scope ORDER BY tag_root";
+        select.Parameters.AddWithValue("$scope", scope);
+        var roots = new List<string>();
+        await using var reader = await select.ExecuteReaderAsync(ct).ConfigureAwait(false);
+        while (await reader.ReadAsync(ct).ConfigureAwait(false))
+        {
+            roots.Add(reader.GetString(0));
+        }
+
+        return roots;
+    }
+
+    /// <inheritdoc />
+    public async Task RememberTagRootAsync(string scope, string tagRoot, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(scope);
+        ArgumentException.ThrowIfNullOrWhiteSpace(tagRoot);
+        await using var connection = await OpenAsync(ct).ConfigureAwait(false);
+        await using var insert = connection.CreateCommand();
+        insert.CommandText = "INSERT OR IGNORE INTO clip_tag_root (scope, tag_root) VALUES ($scope, $root)";
+        insert.Parameters.AddWithValue("$scope", scope);
+        insert.Parameters.AddWithValue("$root", tagRoot);
+        await insert.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
     }
 
     /// <summary>

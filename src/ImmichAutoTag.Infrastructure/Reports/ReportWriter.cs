@@ -227,7 +227,7 @@ public static class ReportWriter
             var tag = plan.TagPaths.GetValueOrDefault(tagId, tagId.ToString());
             foreach (var id in ids)
             {
-                sb.Append(Inv, $"- {tag} | {WebUrl(server, $"photos/{id}")} | {names.GetValueOrDefault(id)}{ClipReason(result, id, tag)}{WorkflowReason(plan, ChangeKind.Removed, id, tag)}\n");
+                sb.Append(Inv, $"- {tag} | {WebUrl(server, $"photos/{id}")} | {names.GetValueOrDefault(id)}{ClipReason(result, id, tag)}{WorkflowReason(plan, ChangeKind.Removed, id, tag)}{EarlierClipRootReason(result, plan, id, tag)}\n");
             }
         }
 
@@ -636,6 +636,12 @@ public static class ReportWriter
     }
 
     /// <summary>" | workflows: rule 'name'" for a change a workflow rule planned; empty for the other steps' changes.</summary>
+    // A label the CLIP step takes off below an earlier clip.tag_root (the current labels' reasons are their scores).
+    private static string EarlierClipRootReason(RunResult result, TagPlan plan, Guid assetId, string tag) =>
+        result.Clip is { } clip && !clip.IsLabelTag(tag) && plan.Changes.Groups.ReasonOf(ChangeKind.Removed, assetId, tag) is { Step: Core.Enrichment.Clip.ClipFeatureStep.StepName } reason
+            ? $" | {Field(reason.ToString())}"
+            : string.Empty;
+
     private static string WorkflowReason(TagPlan plan, ChangeKind kind, Guid assetId, string key) =>
         plan.Changes.Groups.ReasonOf(kind, assetId, key) is { Step: Core.Workflows.WorkflowPlanner.StepName } reason ? $" | {Field(reason.ToString())}" : string.Empty;
 

@@ -131,6 +131,69 @@ public sealed class ClipLabelRunTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_changed_tag_root_takes_the_tools_labels_off_the_old_root_and_leaves_the_users_own()
+    {
+        const string NewRoot = "autotag_clip/v2";
+        var red = Asset("red.jpg", Red);
+        var green = Asset("green.jpg", Green);
+        using var cli = new CliHarness();
+        var first = await cli.RunAsync("run", "--config", cli.WriteConfig(Config(RgbLabels)), "--output", "first");
+        first.ExitCode.Should().Be(0, first.ToString());
+        HasTag(red, $"{Root}/red").Should().BeTrue();
+        HasTag(green, $"{Root}/green").Should().BeTrue();
+        Tag($"{Root}/blue", red); // the user's own link below the old root: never the tool's to remove
+
+        var moved = cli.WriteConfig(Config(RgbLabels).Replace("  enabled: true\n", $"  enabled: true\n  tag_root: {NewRoot}\n", StringComparison.Ordinal), "moved.yaml");
+        _server.Requests.Clear();
+        var dry = await cli.RunAsync("run", "--dry-run", "--config", moved, "--output", "dry");
+        dry.ExitCode.Should().Be(0, dry.ToString());
+        _server.Requests.WriteCount.Should().Be(0);
+        _server.Requests.Count(ViewAsset).Should().Be(0, "the labels come from the stored embeddings");
+        var plan = await PlanAsync(cli, "dry");
+        plan.Should().MatchRegex($@"- {Root}/red \| \S+/photos/{red} \| red\.jpg \| clip_labels: label of the earlier tag root '{Root}' \(clip\.tag_root is now '{NewRoot}'\)");
+        plan.Should().Contain($"- {Root}/green |").And.Contain($"+ {NewRoot}/red |").And.Contain($"+ {NewRoot}/green |");
+        plan.Should().NotContain($"- {Root}/blue", "the user added that link");
+        (dry.Out + dry.Err).Should().Contain($"clip.tag_root is now '{NewRoot}'");
+
+        var run = await cli.RunAsync("run", "--config", moved, "--output", "moved");
+        run.ExitCode.Should().Be(0, run.ToString());
+        HasTag(red, $"{Root}/red").Should().BeFalse();
+        HasTag(green, $"{Root}/green").Should().BeFalse();
+        HasTag(red, $"{NewRoot}/red").Should().BeTrue();
+        HasTag(green, $"{NewRoot}/green").Should().BeTrue();
+        HasTag(red, $"{Root}/blue").Should().BeTrue("the user's own link stays");
+
+        _server.Requests.Clear();
+        var again = await cli.RunAsync("run", "--config", moved, "--output", "again");
+        again.ExitCode.Should().Be(0, again.ToString());
+        _server.Requests.WriteCount.Should().Be(0, "the move is done in one run");
+        (again.Out + again.Err).Should().NotContain("is now", "no label of the tool is left below the old root");
+    }
+
+    [Fact]
+    public async Task A_prompt_the_model_cuts_is_warned_about_by_validate_and_the_run_and_an_asset_not_scored_is_named_by_its_file()
+    {
+        Asset("red.jpg", Red);
+        var broken = _server.State.AddAsset(_user, "broken.jpg", T0);
+        broken.ThumbnailBytes = [1, 2, 3, 4]; // not an image: decoding fails for this asset only
+        using var cli = new CliHarness();
+        var longPrompt = string.Join(' ', Enumerable.Repeat("r", 100));
+        var config = cli.WriteConfig(Config(RgbLabels.Replace("prompts: [r]", $"prompts: [r, '{longPrompt}']", StringComparison.Ordinal)));
+        const string Cut = "clip.labels: label 'red', prompt 'r r r";
+
+        var validate = await cli.RunAsync("validate", "--config", config);
+        validate.ExitCode.Should().Be(0, validate.ToString());
+        validate.Err.Should().Contain(Cut).And.MatchRegex(@"prompt 'r r r[^']*': 1\d\d tokens, but the model reads 77 \(its context length");
+
+        var dry = await cli.RunAsync("run", "--dry-run", "--config", config, "--output", "dry");
+        dry.ExitCode.Should().Be(0, dry.ToString());
+        var output = dry.Out + dry.Err;
+        output.Should().Contain(Cut).And.MatchRegex(@"prompt 'r r r[^']*': 1\d\d tokens, but the model reads 77 \(its context length");
+        output.Should().MatchRegex($@"CLIP: asset broken\.jpg \(\S+/photos/{broken.Id}\) not scored: ");
+        (await PlanAsync(cli, "dry")).Should().Contain("1 not scored");
+    }
+
+    [Fact]
     public async Task Without_clip_a_run_sends_the_same_requests_as_with_clip_off_and_leaves_label_tags_alone()
     {
         var red = Asset("red.jpg", Red);

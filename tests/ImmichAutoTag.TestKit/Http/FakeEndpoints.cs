@@ -253,7 +253,7 @@ internal sealed partial class FakeEndpoints(FakeImmichState state, FakeImmichOpt
 
         var colour = asset.ThumbnailColour ?? FakeThumbnails.ColourOf(asset.Id);
         return size is "" or "thumbnail"
-            ? new BytesReply("image/webp", FakeThumbnails.Webp(colour))
+            ? new BytesReply("image/webp", asset.ThumbnailBytes ?? FakeThumbnails.Webp(colour))
             : new BytesReply("image/jpeg", FakeThumbnails.Jpeg(colour));
     }
 

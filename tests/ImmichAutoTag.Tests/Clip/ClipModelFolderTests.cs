@@ -39,6 +39,29 @@ public sealed class ClipModelFolderTests : IDisposable
     }
 
     [Fact]
+    public void A_missing_model_lists_the_models_the_folder_holds()
+    {
+        MakeModel(Path.Combine(root, "clip", "colour-demo"));
+        MakeModel(Path.Combine(root, "clip", "ViT-L-14__openai", "rev1"));
+        Directory.CreateDirectory(Path.Combine(root, "clip", "empty", "visual"));
+
+        var act = () => ClipModelFolder.Locate(root, "ViT-B-32__openai");
+
+        act.Should().Throw<ClipModelException>()
+            .WithMessage("*'ViT-B-32__openai' not found*Models found in*: ViT-L-14__openai, colour-demo; set clip.model_name to one of them*");
+        ClipModelFolder.ModelsIn(root).Should().Equal("ViT-L-14__openai", "colour-demo");
+        ClipModelFolder.ModelsIn(Path.Combine(root, "nowhere")).Should().BeEmpty();
+    }
+
+    [Fact]
+    public void A_folder_without_any_model_says_so()
+    {
+        var act = () => ClipModelFolder.Locate(root, "ViT-B-32__openai");
+
+        act.Should().Throw<ClipModelException>().WithMessage("*not found*No CLIP model was found there either*");
+    }
+
+    [Fact]
     public void Preprocessing_and_context_length_come_from_the_files()
     {
         var model = ClipModelFolder.Locate(MakeModel(Path.Combine(root, "m")));

@@ -104,4 +104,31 @@ public sealed class ClipConfigTests
 
         Load(Minimal + Yaml(null)).Warnings.Should().NotContain(w => w.Message.Contains("is not the default", StringComparison.Ordinal));
     }
+
+    [Fact]
+    public void Prompts_the_model_cannot_tell_apart_are_warned_about_at_their_place()
+    {
+        var result = Load(Minimal + """
+
+            clip:
+              model_folder: /m
+              labels:
+                - name: red
+                  prompts: [a red picture, red]
+                - name: Red
+                  prompts: [' RED ', A  red picture]
+                - name: warm
+                  prompts: [a warm picture, A warm picture, red]
+                - name: cold
+                  prompts: [a cold picture]
+            """);
+
+        result.Errors.Should().BeEmpty(string.Join("\n", result.Errors));
+        var warnings = result.Warnings.Select(w => $"{w.Line}:{w.Message}").ToList();
+        warnings.Should().ContainSingle(w => w.Contains("label 'Red' has the same prompts as label 'red'", StringComparison.Ordinal) && w.Contains("neither is ever given", StringComparison.Ordinal));
+        result.Warnings.Should().ContainSingle(w => w.Message.Contains("prompt 'A warm picture' is listed twice in label 'warm'", StringComparison.Ordinal))
+            .Which.Line.Should().Be(result.Warnings.Single(w => w.Message.Contains("prompt 'red' of label 'warm' is also a prompt of label 'red'", StringComparison.Ordinal)).Line);
+        warnings.Should().NotContain(w => w.Contains("'cold'", StringComparison.Ordinal));
+        result.Config!.Clip.Labels.Should().HaveCount(4, "warnings change nothing");
+    }
 }

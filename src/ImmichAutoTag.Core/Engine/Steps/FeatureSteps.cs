@@ -15,7 +15,8 @@ public static class FeatureSteps
     /// <summary>The steps of a run over <paramref name="config"/>, and the output tags the classification step owns.</summary>
     /// <param name="classifier">The compiled classification rules (their tag entries are read).</param>
     /// <param name="retiredWorkflowTags">Workflow tags the tool added that no rule adds any more (<see cref="RootTagOwnership.RetiredWorkflowTags"/>): the workflow step takes them off.</param>
-    public static (IReadOnlyList<IFeatureStep> Steps, OutputTags Outputs) For(AutoTagConfig config, RunOptions options, RuleClassifier classifier, IReadOnlyCollection<string>? retiredWorkflowTags = null)
+    /// <param name="previousClipTagRoots">Earlier <c>clip.tag_root</c> values with labels the tool added (<see cref="ClipTagRoots.PreviousAsync"/>): the CLIP step takes them off.</param>
+    public static (IReadOnlyList<IFeatureStep> Steps, OutputTags Outputs) For(AutoTagConfig config, RunOptions options, RuleClassifier classifier, IReadOnlyCollection<string>? retiredWorkflowTags = null, IReadOnlyList<string>? previousClipTagRoots = null)
     {
         ArgumentNullException.ThrowIfNull(config);
         ArgumentNullException.ThrowIfNull(options);
@@ -41,7 +42,7 @@ public static class FeatureSteps
             // Before sharing: albums the workflows create are shared in the same run.
             new Workflows.WorkflowStep(config.Workflows, retiredWorkflowTags),
             new AlbumSharingStep(config.AlbumPermissions),
-            new ClipFeatureStep(config.Clip, config.Filters, ToolTagRoots.Of(config)),
+            new ClipFeatureStep(config.Clip, config.Filters, previousClipTagRoots, ToolTagRoots.Of(config)),
             new Enrichment.Booru.BooruFeatureStep(config.Booru, config.Filters, ToolTagRoots.Of(config), config.Clip.Enabled),
             .. options.AdditionalSteps,
         ];

@@ -27,6 +27,9 @@ public sealed class ClipLabelStep(ClipConfig config, ClipServices services, IImm
         return config.Rules.SelectMany(r => r.TagNames).ToHashSet(StringComparer.Ordinal);
     }
 
+    /// <summary>Assets not scored that are named one by one in the log; the rest are counted.</summary>
+    private const int MaxFailuresLogged = 20;
+
     /// <summary>Whether a path is one of the step's label tags (below <see cref="ClipConfig.TagRoot"/>).</summary>
     public static Func<string, bool> OwnsTag(ClipConfig config)
     {
@@ -45,6 +48,11 @@ public sealed class ClipLabelStep(ClipConfig config, ClipServices services, IImm
         var selected = Select(snapshot, options);
         using var model = services.Models.Open(config, logger);
         var labels = config.Labels.Select(l => new ClipLabel(l.Name, l.Prompts)).ToList();
+        foreach (var warning in ClipPromptChecks.TooLong(labels, model.MeasurePrompt))
+        {
+            logger.LogWarning("{Warning:l}", warning);
+        }
+
         var prompts = await ClipPromptEmbeddings.EmbedAsync(labels, model.Text, services.TextStore, ct).ConfigureAwait(false);
         logger.LogInformation("CLIP {Model}: label prompts: {Encoded} encoded, {Reused} stored embedding(s) reused", model.Model, prompts.Encoded, prompts.Reused);
         ZeroShotClassifier classifier;
@@ -79,9 +87,20 @@ public sealed class ClipLabelStep(ClipConfig config, ClipServices services, IImm
                 result.Times.WaitingForThumbnails.TotalSeconds);
         }
 
-        foreach (var (id, reason) in result.Failures.Take(20))
+        if (result.Failures.Count > 0)
         {
-            logger.LogWarning("CLIP: asset {AssetId} not scored: {Reason}", id, reason);
+            // Named as the plan names assets (file name and web link), so the user can open the one that failed.
+            var names = snapshot.Assets.Where(a => result.Failures.ContainsKey(a.Id)).ToDictionary(a => a.Id, a => a.OriginalFileName);
+            var web = gateway.ServerUrl.AbsoluteUri.TrimEnd('/');
+            foreach (var (id, reason) in result.Failures.OrderBy(f => names.GetValueOrDefault(f.Key), StringComparer.Ordinal).Take(MaxFailuresLogged))
+            {
+                logger.LogWarning("CLIP: asset {FileName:l} ({Link:l}) not scored: {Reason:l}", names.GetValueOrDefault(id, "?"), $"{web}/photos/{id}", reason);
+            }
+
+            if (result.Failures.Count > MaxFailuresLogged)
+            {
+                logger.LogWarning("CLIP: {More} more asset(s) not scored (the first {Shown} are listed above)", result.Failures.Count - MaxFailuresLogged, MaxFailuresLogged);
+            }
         }
 
         return outcome;
