@@ -746,6 +746,7 @@ public static class ReportWriter
         PlanNoteKind.PendingDateWrite => "DATE_WRITE_PENDING",
         PlanNoteKind.UnknownRuleTag => "WARNING_UNKNOWN_RULE_TAG",
         PlanNoteKind.AlbumNotFound => "WARNING_ALBUM_NOT_FOUND",
+        PlanNoteKind.WorkflowUnsettled => "WARNING_WORKFLOW_UNSETTLED",
         _ => "CLASSIFICATION_CONFLICT",
     };
 
