@@ -47,6 +47,13 @@ public sealed record WorkflowOutcome(StepPlan Plan, int Facts, int Fired, TimeSp
     /// decided the asset, or an action of it changed the asset in an earlier pass.
     /// </summary>
     public IReadOnlyList<int> Activations { get; init; } = [];
+
+    /// <summary>The rules' names, in <c>workflows.rules</c> order (the same order as <see cref="Activations"/>).</summary>
+    public IReadOnlyList<string> Rules { get; init; } = [];
+
+    /// <summary>Each rule's name with the number of assets it acted on (<see cref="Activations"/>), in file order.</summary>
+    public IEnumerable<(string Rule, int Assets)> RuleActivations() =>
+        Rules.Select((name, i) => (name, i < Activations.Count ? Activations[i] : 0));
 }
 
 /// <summary>
@@ -83,6 +90,7 @@ public sealed class WorkflowPlanner
     // Compiled on the first plan and kept: a daemon plans with the same rules run after run.
     private WorkflowCompiler? _compiled;
     private static readonly ChangeReason NoLongerWanted = new(StepName, "no workflow rule adds it any more");
+    private readonly Dictionary<string, ChangeReason> _noLongerHolds;
 
     /// <param name="retired">Workflow tags the tool added that no rule adds any more: owned too, wanted on no asset (taken off).</param>
     public WorkflowPlanner(WorkflowsConfig config, IReadOnlyCollection<string>? retired = null)
@@ -91,6 +99,17 @@ public sealed class WorkflowPlanner
         _config = config;
         _owned = OwnedTags(config).Concat(retired ?? []).ToHashSet(StringComparer.Ordinal);
         _reasons = config.Rules.Select(r => new ChangeReason(StepName, $"rule '{r.Name}'")).ToArray();
+
+        // A tag some rule still adds, taken off an asset that rule no longer holds for, names that rule.
+        _noLongerHolds = config.Rules
+            .SelectMany(r => r.Then.AddTags.Select(t => (Path: TagPath(t), r.Name)))
+            .GroupBy(x => x.Path, StringComparer.Ordinal)
+            .ToDictionary(
+                g => g.Key,
+                g => g.Select(x => $"'{x.Name}'").Distinct(StringComparer.Ordinal).ToList() is { Count: 1 } one
+                    ? new ChangeReason(StepName, $"rule {one[0]} no longer holds for this asset")
+                    : new ChangeReason(StepName, $"rules {string.Join(", ", g.Select(x => $"'{x.Name}'").Distinct(StringComparer.Ordinal))} no longer hold for this asset"),
+                StringComparer.Ordinal);
         _byPriority = (a, b) => _config.Rules[b].Priority != _config.Rules[a].Priority ? _config.Rules[b].Priority.CompareTo(_config.Rules[a].Priority) : a.CompareTo(b);
     }
 
@@ -215,6 +234,7 @@ public sealed class WorkflowPlanner
             TimedOut = resolution.TimedOut,
             Passes = passes,
             Activations = resolution.Activations,
+            Rules = [.. _config.Rules.Select(r => r.Name)],
         };
     }
 
@@ -543,7 +563,7 @@ public sealed class WorkflowPlanner
         public override ChangeReason ReasonFor(Guid assetId, string path) =>
             _decided.TryGetValue(assetId, out var decided) && decided is not null && decided.Tags.TryGetValue(path, out var d)
                 ? planner._reasons[d.Rule]
-                : NoLongerWanted;
+                : planner._noLongerHolds.GetValueOrDefault(path, NoLongerWanted);
     }
 
     /// <summary>The workflow tags one set of fired rules decides (path → add or remove, deciding rule) and the paths it adds.</summary>

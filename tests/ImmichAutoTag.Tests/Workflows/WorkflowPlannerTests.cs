@@ -131,7 +131,7 @@ public sealed class WorkflowPlannerTests
         var removal = changes.Should().ContainSingle().Subject.Should().BeOfType<RemoveTag>().Subject;
         removal.AssetId.Should().Be(stale.Id);
         removal.TagId.Should().Be(owned.Id);
-        removal.Reason.Text.Should().Be("no workflow rule adds it any more");
+        removal.Reason.Text.Should().Be("rule 'memes' no longer holds for this asset", "the rule still adds the tag elsewhere");
     }
 
     [Fact]
