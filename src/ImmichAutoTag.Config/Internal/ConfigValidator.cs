@@ -850,6 +850,11 @@ internal sealed partial class ConfigValidator(Diagnostics diag, Func<string, str
                     diag.Warning(album.Loc, $"add_to_albums: '{name}' matches the classification album pattern '{rule.Written}': workflows run after classification, so the assets this rule adds are classified by that album only on the next run, which then changes their output tags (and takes back what rules reading `classification` did); name an album no classification pattern matches, or expect two runs to settle");
                 }
 
+                if (config.Filters.FilterOut.SelectMany(r => r.AlbumNamePatterns).FirstOrDefault(p => MatchesOrFalse(p, name)) is { } protectedBy)
+                {
+                    diag.Warning(album.Loc, $"add_to_albums: '{name}' matches the filters.filter_out album pattern '{protectedBy.Written}': albums filter_out matches never receive assets, so this rule adds nothing to it (each run notes the assets left out)");
+                }
+
                 if (config.TagAlbumSync is { Enabled: true, Direction: not SyncDirection.TagToAlbum } sync && sync.AlbumNamePatterns.FirstOrDefault(p => MatchesOrFalse(p, name)) is { } synced)
                 {
                     diag.Warning(album.Loc, $"add_to_albums: '{name}' matches tag_album_sync.album_name_patterns '{synced.Written}': the sync plans before the workflows, so it gives these assets the tag '{sync.TagPrefix}{name}' only on the next run");

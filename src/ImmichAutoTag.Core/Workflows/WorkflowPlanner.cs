@@ -164,7 +164,8 @@ public sealed class WorkflowPlanner
     /// <param name="snapshot">The library as read.</param>
     /// <param name="inputs">This run's verdicts and enrichment results.</param>
     /// <param name="planned">The changes the earlier steps planned (albums they create are not created twice).</param>
-    public WorkflowOutcome Plan(LibrarySnapshot snapshot, WorkflowInputs inputs, ChangeList planned, CancellationToken ct)
+    /// <param name="protectedAlbum">Whether <c>filters.filter_out</c> matches an album name: such an album never receives assets (null: none is protected).</param>
+    public WorkflowOutcome Plan(LibrarySnapshot snapshot, WorkflowInputs inputs, ChangeList planned, CancellationToken ct, Func<string, bool>? protectedAlbum = null)
     {
         ArgumentNullException.ThrowIfNull(snapshot);
         ArgumentNullException.ThrowIfNull(inputs);
@@ -198,7 +199,7 @@ public sealed class WorkflowPlanner
         var inserted = compiled.Fire(facts, ct);
         engine.Stop();
 
-        var resolution = new Resolution(this, facts.Count);
+        var resolution = new Resolution(this, facts.Count, protectedAlbum);
         var next = new List<WorkflowFact>();
         foreach (var fact in facts)
         {
@@ -227,6 +228,7 @@ public sealed class WorkflowPlanner
         var notes = new List<PlanNote>();
         PlanAlbums(snapshot, planned, resolution.AlbumWishes, changes, notes);
         notes.AddRange(resolution.Unsettled());
+        notes.AddRange(resolution.ProtectedAlbums());
         total.Stop();
         return new WorkflowOutcome(new StepPlan(changes, notes) { OwnedTags = _owned.Count > 0 ? resolution.Tags : null }, facts.Count, resolution.Fired, compile.Elapsed, engine.Elapsed, total.Elapsed, Environment.CpuUsage.TotalTime - cpu)
         {
@@ -267,9 +269,11 @@ public sealed class WorkflowPlanner
     }
 
     /// <summary>The fired rules' actions, resolved per asset over the passes (<see cref="Plan"/>).</summary>
-    private sealed class Resolution(WorkflowPlanner planner, int capacity)
+    private sealed class Resolution(WorkflowPlanner planner, int capacity, Func<string, bool>? protectedAlbum)
     {
         private readonly List<int> _order = [];
+        private readonly Dictionary<string, HashSet<Guid>> _refused = new(StringComparer.Ordinal);
+        private readonly Dictionary<string, SortedSet<string>> _refusedRules = new(StringComparer.Ordinal);
         private List<(Asset, IReadOnlyList<CompiledPattern>)>? _timedOut;
         private List<Evaluation>? _unsettled;
 
@@ -344,6 +348,13 @@ public sealed class WorkflowPlanner
                     {
                         if (!In(fact.Albums, name) && (albums is null || !In(albums, name)))
                         {
+                            if (protectedAlbum is not null && protectedAlbum(name))
+                            {
+                                (_refused.TryGetValue(name, out var ids) ? ids : _refused[name] = []).Add(id);
+                                (_refusedRules.TryGetValue(name, out var rules) ? rules : _refusedRules[name] = new(StringComparer.Ordinal)).Add(planner._reasons[index].Text);
+                                continue;
+                            }
+
                             evaluation ??= new Evaluation(fact);
                             evaluation.Albums.Add((name, index));
                             evaluation.Changers.Add(index);
@@ -432,6 +443,19 @@ public sealed class WorkflowPlanner
                     PlanNoteKind.WorkflowUnsettled,
                     first.Id,
                     $"workflows: rule(s) {group.Key} still change {group.Count()} asset(s) after {MaxPasses} passes (e.g. {first.OriginalFileName}): their actions keep switching each other's conditions (favorite, archived or an album), so each run changes those assets again");
+            }
+        }
+
+        /// <summary>One note per album <c>filters.filter_out</c> protects that rules wanted to add assets to.</summary>
+        public IEnumerable<PlanNote> ProtectedAlbums()
+        {
+            foreach (var (name, ids) in _refused.OrderBy(r => r.Key, StringComparer.Ordinal))
+            {
+                yield return new PlanNote(
+                    PlanNoteKind.AmbiguousAlbum,
+                    ids.First(),
+                    $"workflows: album '{name}' matches filters.filter_out; {ids.Count} asset(s) not added ({string.Join(", ", _refusedRules[name])})",
+                    name);
             }
         }
 

@@ -132,11 +132,73 @@ public sealed class WorkflowRunTests() : FeatureRunTestBase(Rules, SecondPlanIsE
             .And.Contain($"+ autotag_workflow/in_meme_album | {Link(shot)} | Screenshot_1.png | workflows: rule 'memes tag'")
             .And.Contain($"+ autotag_workflow/in_meme_album | {Link(meme)} | scr_0001.png | workflows: rule 'memes tag'")
             .And.Contain("create album Memes and screenshots | rule 'screenshots album' | 2 asset(s)");
+        runs.Plan.Should().Contain("# Workflow rules (assets each acted on): 'memes out of the timeline' 1, 'unclassified inbox' 2, 'bring back archived' 1, 'screenshots album' 2, 'memes tag' 2\n");
         runs.SecondPlan.Should().StartWith(NothingPlanned).And.Contain("0 favourite change(s), 0 archive change(s)");
         HasTag(back, "autotag_workflow/inbox").Should().BeTrue();
         HasTag(meme, "autotag_workflow/inbox").Should().BeFalse();
         Server.State.Assets.Single(a => a.Id == meme).Visibility.Should().Be("archive");
         Server.State.Assets.Single(a => a.Id == back).Visibility.Should().Be("timeline");
+    }
+
+    [Fact]
+    public async Task A_rule_that_never_acts_shows_in_the_per_rule_counts_and_a_condition_tag_no_tag_is_named_like_is_warned_about()
+    {
+        // V12: a typo in a condition used to be silent.
+        var fan = Asset("hu_tao.png");
+        Tag("fanart", fan);
+        Asset("IMG_1.jpg");
+
+        var runs = await RunThriceAsync(Config("""
+            workflows:
+              rules:
+                - name: fan art
+                  when: {tags: [fanart]}
+                  then: {add_tags: [autotag_workflow/fan]}
+                - name: typo tag
+                  when: {any: [{tags: [fanrat]}, {tags: [Pics/Fanart]}]}
+                  then: {add_tags: [autotag_workflow/typo]}
+            """));
+
+        runs.Plan.Should().Contain("# Workflow rules (assets each acted on): 'fan art' 1, 'typo tag' 0\n");
+        runs.Statistics.Should().Contain("workflow_rule_activations:\n  \"fan art\": 1\n  \"typo tag\": 0\n");
+        runs.Plan.Should().Contain("note WARNING_UNKNOWN_RULE_TAG |  | workflows.rules[1] ('typo tag') when tags: no tag named 'fanrat' exists on the server")
+            .And.Contain("workflows.rules[1] ('typo tag') when tags: no tag with the path 'Pics/Fanart' exists on the server")
+            .And.NotContain("no tag named 'fanart'");
+        runs.First.Err.Should().Contain("workflows.rules[1] ('typo tag') when tags: no tag named 'fanrat' exists on the server")
+            .And.Contain("workflows: 1 rule(s) acted on no asset of the 2 tested: 'typo tag'");
+    }
+
+    [Fact]
+    public async Task An_album_filter_out_protects_receives_no_asset_from_the_workflows_or_the_tag_to_album_sync()
+    {
+        // W5: "albums it matches never receive assets" held for conversions only.
+        var shot = Asset("Screenshot_1.png");
+        var tagged = Asset("IMG_1.jpg");
+        Tag("album/Screenshots", tagged);
+        var kept = Asset("IMG_2.jpg");
+        var album = Server.State.AddAlbum(User, "Screenshots", [kept]);
+
+        var runs = await RunThriceAsync(Config("""
+            filters:
+              filter_out:
+                - album_name_patterns: ['^Screenshots']
+            tag_album_sync:
+              enabled: true
+              direction: tag_to_album
+              tag_prefix: 'album/'
+            workflows:
+              rules:
+                - name: screenshots album
+                  when: {file_name_patterns: ['^screenshot']}
+                  then: {add_to_albums: [Screenshots]}
+            """));
+
+        runs.Plan.Should().NotContain("album+ Screenshots")
+            .And.Contain("workflows: album 'Screenshots' matches filters.filter_out; 1 asset(s) not added (rule 'screenshots album')")
+            .And.Contain("tag 'album/Screenshots': album 'Screenshots' matches filters.filter_out; its 1 asset(s) are not added");
+        Server.State.AlbumAssetIds(album.Id).Should().BeEquivalentTo([kept]);
+        Server.State.Albums.Should().ContainSingle(a => a.Name == "Screenshots");
+        shot.Should().NotBe(tagged);
     }
 
     [Fact]

@@ -214,6 +214,27 @@ public sealed class WorkflowConfigTests
     }
 
     [Fact]
+    public void A_workflow_album_filter_out_protects_is_warned_about_at_its_entry()
+    {
+        var result = Load(Minimal + """
+
+            filters:
+              filter_out:
+                - album_name_patterns: ['^Screenshots']
+            workflows:
+              rules:
+                - name: screenshots album
+                  when: {file_name_patterns: ['^screenshot']}
+                  then: {add_to_albums: [Memes, Screenshots]}
+            """);
+
+        result.Errors.Should().BeEmpty();
+        var warning = result.Warnings.Should().ContainSingle(w => w.Message.Contains("filters.filter_out", StringComparison.Ordinal)).Subject;
+        warning.Message.Should().StartWith("add_to_albums: 'Screenshots' matches the filters.filter_out album pattern '^Screenshots'");
+        (warning.Line, warning.Column).Should().Be((13, 37));
+    }
+
+    [Fact]
     public void What_cannot_converge_in_one_run_is_refused_or_warned_about_at_its_position()
     {
         var yaml = Minimal + """
