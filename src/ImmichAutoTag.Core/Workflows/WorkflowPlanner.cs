@@ -199,7 +199,7 @@ public sealed class WorkflowPlanner
         var inserted = compiled.Fire(facts, ct);
         engine.Stop();
 
-        var resolution = new Resolution(this, facts.Count, protectedAlbum);
+        var resolution = new Resolution(this, facts.Count, protectedAlbum, Joins(snapshot, planned));
         var next = new List<WorkflowFact>();
         foreach (var fact in facts)
         {
@@ -269,7 +269,8 @@ public sealed class WorkflowPlanner
     }
 
     /// <summary>The fired rules' actions, resolved per asset over the passes (<see cref="Plan"/>).</summary>
-    private sealed class Resolution(WorkflowPlanner planner, int capacity, Func<string, bool>? protectedAlbum)
+    /// <param name="joins">Whether an asset a rule adds to the album of that name joins it in this run (<see cref="Joins"/>).</param>
+    private sealed class Resolution(WorkflowPlanner planner, int capacity, Func<string, bool>? protectedAlbum, Func<string, bool> joins)
     {
         private readonly List<int> _order = [];
         private readonly Dictionary<string, HashSet<Guid>> _refused = new(StringComparer.Ordinal);
@@ -356,6 +357,18 @@ public sealed class WorkflowPlanner
                             }
 
                             evaluation ??= new Evaluation(fact);
+                            if (!joins(name))
+                            {
+                                // The asset does not join this album in this run (several albums of that name, none may be
+                                // created, another step creates it): the wish is kept for its note, the conditions do not see it.
+                                if (!evaluation.Albums.Exists(a => string.Equals(a.Name, name, StringComparison.Ordinal)))
+                                {
+                                    evaluation.Albums.Add((name, index));
+                                }
+
+                                continue;
+                            }
+
                             evaluation.Albums.Add((name, index));
                             evaluation.Changers.Add(index);
                             // Only the name counts for a condition; the album may not exist yet.
@@ -605,6 +618,34 @@ public sealed class WorkflowPlanner
         }
 
         return (null, -1);
+    }
+
+    /// <summary>
+    /// Whether the assets rules add to an album of a given name join it in this run, as <see cref="PlanAlbums"/> decides:
+    /// one album of that name (of the user's, when several share it), or none and the workflows may create it.
+    /// </summary>
+    private Func<string, bool> Joins(LibrarySnapshot snapshot, ChangeList planned)
+    {
+        var byName = snapshot.Albums.ToLookup(a => a.Name, StringComparer.Ordinal);
+        HashSet<string>? createdElsewhere = null;
+        var known = new Dictionary<string, bool>(StringComparer.Ordinal);
+        return name =>
+        {
+            if (!known.TryGetValue(name, out var joins))
+            {
+                var existing = byName[name].ToList();
+                if (existing.Count > 1)
+                {
+                    existing = existing.Where(a => a.OwnerId == snapshot.User.Id).ToList();
+                }
+
+                createdElsewhere ??= planned.Groups.AlbumsToCreate.Select(c => c.AlbumName).ToHashSet(StringComparer.Ordinal);
+                joins = existing.Count == 1 || (!byName[name].Any() && !createdElsewhere.Contains(name) && _config.CreateMissingAlbums);
+                known[name] = joins;
+            }
+
+            return joins;
+        };
     }
 
     private void PlanAlbums(

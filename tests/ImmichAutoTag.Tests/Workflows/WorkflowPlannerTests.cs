@@ -284,6 +284,31 @@ public sealed class WorkflowPlannerTests
     }
 
     [Fact]
+    public void An_album_the_asset_does_not_join_in_this_run_is_not_seen_by_the_other_rules()
+    {
+        var lib = new Library();
+        var shot = lib.Add(NewAsset("screenshot_1.png"));
+        var config = Rules("""
+            workflows:
+              create_missing_albums: false
+              rules:
+                - name: screenshots album
+                  when: {file_name_patterns: ['^screenshot']}
+                  then: {add_to_albums: [Memes and screenshots]}
+                - name: memes tag
+                  when: {album_name_patterns: ['^Memes']}
+                  then: {add_tags: [wf/in_meme_album]}
+            """);
+
+        var outcome = lib.Plan(config);
+
+        lib.Changes(outcome).Should().BeEmpty("the album may not be created, so the asset is in no Memes album on the next run either");
+        outcome.Passes.Should().Be(1);
+        outcome.Plan.Notes.Should().ContainSingle().Which.Message.Should().Contain("create_missing_albums is false; 1 assets not added");
+        shot.Id.Should().NotBeEmpty();
+    }
+
+    [Fact]
     public void Rules_that_keep_switching_each_other_are_reported_after_the_last_pass()
     {
         var lib = new Library();
