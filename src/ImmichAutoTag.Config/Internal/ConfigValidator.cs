@@ -551,17 +551,18 @@ internal sealed partial class ConfigValidator(Diagnostics diag, Func<string, str
                 }
             }
 
-            // An action that makes the rule's own condition false flips every run: the next run finds the condition
-            // false and takes the rule's tags and albums back.
+            // An action that makes the rule's own condition false switches the rule off: the rules are tested again on
+            // the state their actions leave, so its flag change happens but its tags are never kept.
             var when = raw.Map("when");
-            if (then.Bool("archive") is { Value: var archive } archiveVal && when?.Bool("archived") is { Value: var archived } && archived != archive)
+            var tagged = then.Strings("add_tags") is { Count: > 0 };
+            if (tagged && then.Bool("archive") is { Value: var archive } archiveVal && when?.Bool("archived") is { Value: var archived } && archived != archive)
             {
-                diag.Warning(archiveVal.Loc, $"then.archive: {(archive ? "true" : "false")} makes the rule's own `archived: {(archived ? "true" : "false")}` false, so the next run takes its tags back; leave `archived` out of `when` (a favourite, or undo, keeps an asset out)");
+                diag.Warning(archiveVal.Loc, $"then.archive: {(archive ? "true" : "false")} makes the rule's own `archived: {(archived ? "true" : "false")}` false, so the rule no longer holds once it acted and its add_tags are never kept (the archive move is); leave `archived` out of `when` (a favourite, or undo, keeps an asset out)");
             }
 
-            if (then.Bool("favorite") is { Value: var favourite } favouriteVal && when?.Bool("favorite") is { Value: var isFavourite } && isFavourite != favourite)
+            if (tagged && then.Bool("favorite") is { Value: var favourite } favouriteVal && when?.Bool("favorite") is { Value: var isFavourite } && isFavourite != favourite)
             {
-                diag.Warning(favouriteVal.Loc, $"then.favorite: {(favourite ? "true" : "false")} makes the rule's own `favorite: {(isFavourite ? "true" : "false")}` false, so the next run takes its tags back; leave `favorite` out of `when`");
+                diag.Warning(favouriteVal.Loc, $"then.favorite: {(favourite ? "true" : "false")} makes the rule's own `favorite: {(isFavourite ? "true" : "false")}` false, so the rule no longer holds once it acted and its add_tags are never kept (the favourite change is); leave `favorite` out of `when`");
             }
         }
 
@@ -783,6 +784,10 @@ internal sealed partial class ConfigValidator(Diagnostics diag, Func<string, str
                 {
                     diag.Error(tag.Loc, $"add_tags: '{path}' is an output tag of another feature (classification or clip); give the workflow a tag of its own");
                 }
+                else if (OtherFeatureOwns(path) is { } owner)
+                {
+                    diag.Error(tag.Loc, $"add_tags: '{path}' is {owner}: that feature adds and removes it on every run, so the two would fight over it (and its reports would name the wrong reason); give the workflow a tag of its own (e.g. autotag_workflow/{leaf})");
+                }
             }
 
             CheckClipLabels(item.Map("when"));
@@ -791,6 +796,83 @@ internal sealed partial class ConfigValidator(Diagnostics diag, Func<string, str
             CheckEmptyConditions(item.Map("when"));
             CheckAlbums(item.Map("then")?.Strings("add_to_albums") ?? []);
             CheckSyncTags(item.Map("then")?.Strings("add_tags") ?? []);
+            CheckArchivedOutOfScope(item.Map("when"));
+        }
+
+        // With include_archived: false the run never tests an archived asset, so a rule that asks for one never holds.
+        void CheckArchivedOutOfScope(RawBlock? condition)
+        {
+            if (condition is null || config.Classification.IncludeArchived || !config.Workflows.Enabled)
+            {
+                return;
+            }
+
+            if (condition.Bool("archived") is { Value: true } archived)
+            {
+                diag.Warning(archived.Loc, "archived: true never holds: classification.include_archived is false, so the run tests no archived asset (set include_archived: true for rules about archived assets)");
+            }
+
+            foreach (var inner in condition.Maps("all") ?? [])
+            {
+                CheckArchivedOutOfScope(inner);
+            }
+        }
+
+        // CLIP and booru choose their assets before any step plans (they download and look up first), so a selection by
+        // a tag the workflows add sees that tag one run late (V14).
+        foreach (var (section, step, enabled) in new[] { ("clip", "CLIP", config.Clip.Enabled), ("booru", "booru", config.Booru.Enabled) })
+        {
+            if (!enabled || !config.Workflows.Enabled)
+            {
+                continue;
+            }
+
+            foreach (var selection in root.Map(section)?.Map("assets")?.Maps("rules") ?? [])
+            {
+                foreach (var entry in selection.Strings("tag_names") ?? [])
+                {
+                    var text = entry.Value.Trim();
+                    if (WorkflowTagNamed(text) is { } hit)
+                    {
+                        diag.Warning(entry.Loc, $"tag_names: '{text}' names the workflow tag '{hit}': the {step} step chooses its assets before the workflows run, so an asset a workflow tags is {(section == "clip" ? "labelled" : "looked up")} on the next run (and a workflow condition on its result holds one run later still); select by a tag or album you set, or expect two runs to settle");
+                    }
+                }
+            }
+        }
+
+        string? WorkflowTagNamed(string text) => written.FirstOrDefault(path => text.Contains('/', StringComparison.Ordinal)
+            ? string.Equals(path, text.Trim('/'), StringComparison.Ordinal)
+            : string.Equals(path.Split('/')[^1], text, StringComparison.Ordinal));
+
+        // Status tags (duplicates, album dates, the booru review tag, upstream's autotag_output_ family) and the booru
+        // tree are kept true by their own feature; the clip tree and classification's tags are checked above.
+        string? OtherFeatureOwns(string path)
+        {
+            foreach (var (key, status) in Core.Engine.Corrections.StatusTags.Named(config))
+            {
+                if (string.Equals(status.Trim().Trim('/'), path, StringComparison.Ordinal))
+                {
+                    return $"the status tag {key}";
+                }
+            }
+
+            if (config.Booru.ReviewTag is { } review && string.Equals(review.Trim().Trim('/'), path, StringComparison.Ordinal))
+            {
+                return "the status tag booru.review_tag";
+            }
+
+            var booruRoot = config.Booru.TagRoot.Trim().Trim('/');
+            if (booruRoot.Length > 0 && (path == booruRoot || path.StartsWith(booruRoot + "/", StringComparison.Ordinal)))
+            {
+                return $"below booru.tag_root '{booruRoot}', which the booru step owns";
+            }
+
+            if (Core.Engine.Corrections.StatusTags.Of(config)(path) || path.StartsWith(Core.Engine.Corrections.StatusTags.Prefix, StringComparison.Ordinal))
+            {
+                return $"a status tag ('{Core.Engine.Corrections.StatusTags.Prefix}…' names are the tool's status tags, e.g. the duplicate conflict families)";
+            }
+
+            return null;
         }
 
         // A list written empty (or null: its entries commented out) would read as "no condition" and hold for every
@@ -872,6 +954,11 @@ internal sealed partial class ConfigValidator(Diagnostics diag, Func<string, str
                 if (config.Classification.Rules.SelectMany(r => r.AlbumNamePatterns).FirstOrDefault(p => MatchesOrFalse(p, name)) is { } rule)
                 {
                     diag.Warning(album.Loc, $"add_to_albums: '{name}' matches the classification album pattern '{rule.Written}': workflows run after classification, so the assets this rule adds are classified by that album only on the next run, which then changes their output tags (and takes back what rules reading `classification` did); name an album no classification pattern matches, or expect two runs to settle");
+                }
+
+                if (config.Filters.FilterOut.SelectMany(r => r.AlbumNamePatterns).FirstOrDefault(p => MatchesOrFalse(p, name)) is { } protectedBy)
+                {
+                    diag.Warning(album.Loc, $"add_to_albums: '{name}' matches the filters.filter_out album pattern '{protectedBy.Written}': albums filter_out matches never receive assets, so this rule adds nothing to it (each run notes the assets left out)");
                 }
 
                 if (config.TagAlbumSync is { Enabled: true, Direction: not SyncDirection.TagToAlbum } sync && sync.AlbumNamePatterns.FirstOrDefault(p => MatchesOrFalse(p, name)) is { } synced)

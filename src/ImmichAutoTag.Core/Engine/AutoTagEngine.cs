@@ -87,7 +87,11 @@ public sealed class AutoTagEngine(IImmichGateway gateway, TimeProvider time, ILo
         if (!options.DryRun && options.RootTagLinks is { } rootLinks && run.Roots is { Count: > 0 } roots)
         {
             var (added, removed) = RootTagOwnership.Changes(applied.Changes, applied.Verified.StillWrong, roots);
-            await rootLinks.UpdateAsync(run.Scope, added, removed, CancellationToken.None);
+            await rootLinks.UpdateAsync(run.Scope, added, [.. removed, .. run.VanishedLinks], CancellationToken.None);
+        }
+        else if (!options.DryRun && options.RootTagLinks is { } forget && run.VanishedLinks.Count > 0)
+        {
+            await forget.UpdateAsync(run.Scope, [], run.VanishedLinks, CancellationToken.None);
         }
 
         if (!options.DryRun && options.RootTagLinks is { } createdLinks)
@@ -129,6 +133,9 @@ public sealed class AutoTagEngine(IImmichGateway gateway, TimeProvider time, ILo
     {
         /// <summary>The tag roots whose links the tool records (<see cref="RootTagOwnership.Roots(AutoTagConfig, IReadOnlyCollection{string})"/>), retired workflow tags included.</summary>
         public IReadOnlyList<string> Roots { get; init; } = [];
+
+        /// <summary>Recorded links the library no longer has (<see cref="RootTagOwnership.Vanished"/>): forgotten after a real run.</summary>
+        public IReadOnlyList<(Guid AssetId, string TagPath)> VanishedLinks { get; init; } = [];
     }
 
     /// <summary>What the apply and the verification did.</summary>
@@ -166,6 +173,20 @@ public sealed class AutoTagEngine(IImmichGateway gateway, TimeProvider time, ILo
 
         var snapshot = await new LibraryGatherer(gateway, logger)
             .GatherAsync(reads.TagNames, reads.OwnedTagPaths, options.Progress, ct, reads.Owns, user, reads.Exif);
+
+        // A link the tool added that the user took off is forgotten: put back by hand later, it is the user's own.
+        IReadOnlyList<(Guid AssetId, string TagPath)> vanished = [];
+        if (links is { Count: > 0 })
+        {
+            var ownedPaths = reads.OwnedTagPaths.ToHashSet(StringComparer.Ordinal);
+            vanished = RootTagOwnership.Vanished(links, snapshot, p => ownedPaths.Contains(p) || reads.Owns(p));
+            if (vanished.Count > 0)
+            {
+                var kept = new HashSet<(Guid AssetId, string TagPath)>(links);
+                kept.ExceptWith(vanished);
+                links = kept;
+            }
+        }
 
         // One call for every group; membership also comes with the search items, but only this lists groups whole.
         var duplicates = reads.Duplicates ? await ReadDuplicatesAsync(ct) : null;
@@ -210,10 +231,17 @@ public sealed class AutoTagEngine(IImmichGateway gateway, TimeProvider time, ILo
             plan = plan with { Notes = [.. plan.Notes, .. stepNotes] };
         }
 
-        // A rule whose album can never be filled does nothing: say so where the user looks, not only in the reports.
-        foreach (var note in stepNotes.Where(n => n.Kind == PlanNoteKind.AlbumNotFound))
+        // A rule whose album can never be filled does nothing, rules that never settle change assets every run: say so where the user looks, not only in the reports.
+        foreach (var note in stepNotes.Where(n => n.Kind is PlanNoteKind.AlbumNotFound or PlanNoteKind.WorkflowUnsettled))
         {
             logger.LogWarning("{Message}", note.Message);
+        }
+
+        // A rule that acted on no asset is most often a typo in its condition: name it where the user looks.
+        if (facts.Get<Workflows.WorkflowOutcome>() is { Rules.Count: > 0 } workflows
+            && workflows.RuleActivations().Where(r => r.Assets == 0).Select(r => $"'{r.Rule}'").ToList() is { Count: > 0 } idle)
+        {
+            logger.LogInformation("workflows: {Count} rule(s) acted on no asset of the {Tested} tested: {Rules}", idle.Count, workflows.Facts, string.Join(", ", idle));
         }
 
         // What the user took away again is not added again (corrections:), whichever step plans it.
@@ -235,7 +263,7 @@ public sealed class AutoTagEngine(IImmichGateway gateway, TimeProvider time, ILo
             StatusTagGuard.Check(config, plan, snapshot.Tags, links is not null && linkScope == scope ? links : await statusLinks.LoadAsync(scope, ct), id => names.GetValueOrDefault(id));
         }
 
-        return new RunPlan(snapshot, plan, planning, outputs, duplicates, facts, recovered, scope, pendingDates, nonSticking, held, errors, reads, unheld, corrections) { Roots = roots };
+        return new RunPlan(snapshot, plan, planning, outputs, duplicates, facts, recovered, scope, pendingDates, nonSticking, held, errors, reads, unheld, corrections) { Roots = roots, VanishedLinks = linkScope == scope ? vanished : [] };
     }
 
     private void LogPlan(TagPlan plan, bool dryRun)
@@ -398,7 +426,10 @@ public sealed class AutoTagEngine(IImmichGateway gateway, TimeProvider time, ILo
 
         var entries = config.Classification.Rules.Select((r, i) => (Key: $"classification.rules[{i}].tag_names", r.TagNames))
             .Concat(config.Filters.FilterIn.Select((r, i) => (Key: $"filters.filter_in[{i}].tag_names", r.TagNames)))
-            .Concat(config.Filters.FilterOut.Select((r, i) => (Key: $"filters.filter_out[{i}].tag_names", r.TagNames)));
+            .Concat(config.Filters.FilterOut.Select((r, i) => (Key: $"filters.filter_out[{i}].tag_names", r.TagNames)))
+            .Concat(config.Workflows.Enabled
+                ? config.Workflows.Rules.Select((r, i) => (Key: $"workflows.rules[{i}] ('{r.Name}') when tags", (IReadOnlyList<string>)ConditionTags(r.When).ToList()))
+                : []);
         var notes = new List<PlanNote>();
         foreach (var (key, names) in entries)
         {
@@ -417,6 +448,10 @@ public sealed class AutoTagEngine(IImmichGateway gateway, TimeProvider time, ILo
 
         return notes;
     }
+
+    /// <summary>The <c>tags</c> entries of a workflow condition, at any depth (<c>all</c>, <c>any</c>, <c>not</c>).</summary>
+    private static IEnumerable<string> ConditionTags(WorkflowConditionConfig condition) =>
+        condition.Tags.Concat(condition.All.Concat(condition.Any).Concat(condition.Not is { } not ? [not] : []).SelectMany(ConditionTags)).Distinct(StringComparer.Ordinal);
 
     /// <summary>Who carries each output tag after the run: the walk's holders, plus what was added, minus what was removed.</summary>
     /// <summary>The plan's tag additions and removals as changes (no file names: only asset and tag are needed to count).</summary>

@@ -83,6 +83,77 @@ public static class RootTagOwnership
         return [.. paths.Order(StringComparer.Ordinal)];
     }
 
+    /// <summary>
+    /// The recorded links the library no longer has: the asset was read but does not carry the tag (the user took it
+    /// off, or deleted the tag). The tool forgets them, so a link the user puts back by hand later is the user's own
+    /// and never removed by the tool. Only tags whose holders the run read (<paramref name="read"/>) are judged, and
+    /// only assets it read; the created-tag markers (asset id <see cref="Guid.Empty"/>) are never forgotten.
+    /// </summary>
+    /// <param name="links">The recorded links (<see cref="IRootTagLinkStore.LoadAsync"/>).</param>
+    /// <param name="snapshot">The library as read this run.</param>
+    /// <param name="read">Whether the run read every holder of a tag path (the steps' owned tags).</param>
+    public static IReadOnlyList<(Guid AssetId, string TagPath)> Vanished(IReadOnlySet<(Guid AssetId, string TagPath)> links, LibrarySnapshot snapshot, Func<string, bool> read)
+    {
+        ArgumentNullException.ThrowIfNull(links);
+        ArgumentNullException.ThrowIfNull(snapshot);
+        ArgumentNullException.ThrowIfNull(read);
+        if (links.Count == 0)
+        {
+            return [];
+        }
+
+        HashSet<Guid>? assets = null;
+        var judged = new Dictionary<string, bool>(StringComparer.Ordinal);
+        List<(Guid, string)>? vanished = null;
+        foreach (var (asset, path) in links)
+        {
+            if (asset == Guid.Empty)
+            {
+                continue;
+            }
+
+            if (!judged.TryGetValue(path, out var isRead))
+            {
+                isRead = read(path);
+                judged[path] = isRead;
+            }
+
+            if (!isRead || Carries(snapshot.TagsOf(asset), path))
+            {
+                continue;
+            }
+
+            if (assets is null)
+            {
+                assets = new HashSet<Guid>(snapshot.Assets.Count);
+                foreach (var a in snapshot.Assets)
+                {
+                    assets.Add(a.Id);
+                }
+            }
+
+            if (assets.Contains(asset))
+            {
+                (vanished ??= []).Add((asset, path));
+            }
+        }
+
+        return vanished ?? [];
+
+        static bool Carries(IReadOnlyList<Domain.Tag> tags, string path)
+        {
+            for (var i = 0; i < tags.Count; i++)
+            {
+                if (string.Equals(tags[i].Value, path, StringComparison.Ordinal))
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+    }
+
     /// <summary>The root <paramref name="path"/> is or lies below, or null.</summary>
     public static string? RootOf(IReadOnlyList<string> roots, string path)
     {

@@ -100,6 +100,13 @@ internal sealed class TagAlbumSync(AutoTagConfig config, RunOptions options)
 
             foreach (var (name, ids) in carriers)
             {
+                if (IsFilteredAlbum(name))
+                {
+                    // filter_out: "albums it matches never receive assets" (conversions and workflows keep out too).
+                    notes.Add(new PlanNote(PlanNoteKind.AmbiguousAlbum, Guid.Empty, $"tag '{_sync.TagPrefix}{name}': album '{name}' matches filters.filter_out; its {ids.Count} asset(s) are not added", name));
+                    continue;
+                }
+
                 var existing = ownAlbums[name].ToList();
                 if (existing.Count > 1)
                 {
@@ -331,6 +338,25 @@ internal sealed class TagAlbumSync(AutoTagConfig config, RunOptions options)
         catch (RegexMatchTimeoutException)
         {
             return false;
+        }
+    }
+
+    /// <summary>Whether filter_out matches the album's name (a pattern that runs out of time counts as a match: nothing is added).</summary>
+    private bool IsFilteredAlbum(string name)
+    {
+        if (config.Filters.FilterOut.Count == 0)
+        {
+            return false;
+        }
+
+        _filterOut ??= RuleClassifier.Compile(config.Filters.FilterOut);
+        try
+        {
+            return _filterOut.Classify(new AssetFacts(Guid.Empty, [], [name])).Matches.Any(m => m.MatchedAlbumNames.Count > 0);
+        }
+        catch (RegexMatchTimeoutException)
+        {
+            return true;
         }
     }
 

@@ -131,6 +131,9 @@ public enum PlanNoteKind
     /// <summary>A workflow rule adds to an album no album is named like, and workflows.create_missing_albums is false.</summary>
     AlbumNotFound,
 
+    /// <summary>Workflow rules whose actions keep switching each other's conditions on an asset (<see cref="Workflows.WorkflowPlanner.MaxPasses"/>).</summary>
+    WorkflowUnsettled,
+
     /// <summary>tag_album_sync: several albums of the user carry the name a tag maps to; none is used.</summary>
     AmbiguousSyncAlbum,
 

@@ -34,6 +34,20 @@ public sealed class WorkflowFact
 
     public Asset Asset { get; }
 
+    /// <summary>
+    /// The same asset as the run's earlier rule actions leave it: <paramref name="asset"/> with the favourite and
+    /// archive flags they set, <paramref name="albums"/> with the albums they add to. Tags, verdict, duplicate group and
+    /// enrichment results are this fact's.
+    /// </summary>
+    public WorkflowFact Planned(Asset asset, IReadOnlyList<Album> albums) =>
+        new(asset, albums, Tags)
+        {
+            Status = Status,
+            DuplicateCount = DuplicateCount,
+            Clip = Clip,
+            Booru = Booru,
+        };
+
     public IReadOnlyList<Album> Albums { get; }
 
     public IReadOnlyList<Tag> Tags { get; }

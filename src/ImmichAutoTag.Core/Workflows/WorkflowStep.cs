@@ -75,10 +75,11 @@ public sealed class WorkflowStep : IFeatureStep
             facts.Get<ClassificationVerdicts>()?.Statuses ?? Verdicts(facts.Get<AssetPlanning>()),
             facts.Get<ClipLabels>(),
             facts.Get<BooruTags>()?.Results);
-        var outcome = _planner.Plan(context.Snapshot, inputs, context.Planned, CancellationToken.None);
+        var planning = facts.Get<AssetPlanning>();
+        var outcome = _planner.Plan(context.Snapshot, inputs, context.Planned, CancellationToken.None, planning is null ? null : planning.IsFilteredAlbum);
         Outcome = outcome;
         facts.Set(outcome);
-        if (outcome.TimedOut.Count > 0 && facts.Get<AssetPlanning>() is { } planning)
+        if (outcome.TimedOut.Count > 0 && planning is not null)
         {
             // One bad asset never stops the run: each is reported (exit code 8) with the rules it was left out of.
             foreach (var (asset, patterns) in outcome.TimedOut)

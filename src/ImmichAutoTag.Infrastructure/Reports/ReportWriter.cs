@@ -179,6 +179,10 @@ public static class ReportWriter
         {
             var flags = plan.Changes.Groups.FlagUpdates;
             sb.Append(Inv, $"# Workflows: {workflows.Facts} asset(s) tested, {workflows.Fired} rule activation(s), {flags.Count(f => f.Kind == ChangeKind.FavoriteChanged)} favourite change(s), {flags.Count(f => f.Kind == ChangeKind.ArchiveChanged)} archive change(s); rule engine {workflows.Total.TotalMilliseconds:0} ms, {workflows.Cpu.TotalMilliseconds:0} ms CPU (compile {workflows.Compile.TotalMilliseconds:0} ms, NRules insert and fire {workflows.Engine.TotalMilliseconds:0} ms)\n");
+            if (workflows.Rules.Count > 0)
+            {
+                sb.Append(Inv, $"# Workflow rules (assets each acted on): {string.Join(", ", workflows.RuleActivations().Select(r => $"{Field("'" + r.Rule + "'")} {r.Assets}"))}\n");
+            }
         }
         if (result.StaleQueuePauses.Count > 0)
         {
@@ -554,6 +558,16 @@ public static class ReportWriter
         sb.Append(Inv, $"  does_not_stick: {result.DoesNotStick.Count}\n");
         sb.Append(Inv, $"  does_not_stick_assets: {result.DoesNotStick.Select(r => r.AssetId).Distinct().Count()}\n");
         sb.Append(Inv, $"  does_not_stick_not_retried: {result.NotRetried.Count}\n");
+        if (result.Workflows is { Rules.Count: > 0 } workflows)
+        {
+            // Per rule: on how many assets it acted; 0 shows a rule that never holds (a typo in a condition, say).
+            sb.Append("workflow_rule_activations:\n");
+            foreach (var (rule, assets) in workflows.RuleActivations())
+            {
+                sb.Append(Inv, $"  {Quote(rule)}: {assets}\n");
+            }
+        }
+
         sb.Append(Inv, $"excluded_by_filters: {result.ExcludedByFilters}\n");
         if (result.DuplicateGroups is { } groups)
         {
@@ -708,6 +722,7 @@ public static class ReportWriter
         PlanNoteKind.PendingDateWrite => "DATE_WRITE_PENDING",
         PlanNoteKind.UnknownRuleTag => "WARNING_UNKNOWN_RULE_TAG",
         PlanNoteKind.AlbumNotFound => "WARNING_ALBUM_NOT_FOUND",
+        PlanNoteKind.WorkflowUnsettled => "WARNING_WORKFLOW_UNSETTLED",
         _ => "CLASSIFICATION_CONFLICT",
     };
 

@@ -96,6 +96,112 @@ public sealed class WorkflowRunTests() : FeatureRunTestBase(Rules, SecondPlanIsE
     }
 
     [Fact]
+    public async Task Rules_that_read_what_other_rules_archive_or_fill_into_albums_converge_in_one_run()
+    {
+        // V1: the archive rule and the inbox rule disagree unless the inbox rule sees the meme archived; the album
+        // rule's album feeds the last rule's album pattern.
+        var meme = Asset("scr_0001.png");
+        Tag("meme", meme);
+        var back = Server.State.AddAsset(User, "archived_one.jpg", T0, visibility: "archive").Id;
+        var shot = Asset("Screenshot_1.png");
+        var runs = await RunThriceAsync(Config("""
+            workflows:
+              allow_archive: true
+              rules:
+                - name: memes out of the timeline
+                  when: {any: [{tags: [meme]}, {file_name_patterns: ['^scr_']}]}
+                  then: {add_tags: [autotag_workflow/archived_meme], archive: true}
+                - name: unclassified inbox
+                  when: {classification: [unclassified], not: {any: [{tags: [fanart]}, {archived: true}]}}
+                  then: {add_tags: [autotag_workflow/inbox]}
+                - name: bring back archived
+                  when: {archived: true, not: {tags: [meme]}, file_name_patterns: ['^archived_']}
+                  then: {archive: false}
+                - name: screenshots album
+                  when: {file_name_patterns: ['^screenshot', '^scr_']}
+                  then: {add_to_albums: [Memes and screenshots]}
+                - name: memes tag
+                  when: {album_name_patterns: ['^Memes']}
+                  then: {add_tags: [autotag_workflow/in_meme_album]}
+            """, rules: "- tag_names: [classified]"));
+
+        runs.Plan.Should().Contain($"archive | {Link(meme)} | scr_0001.png | workflows: rule 'memes out of the timeline'")
+            .And.NotContain($"+ autotag_workflow/inbox | {Link(meme)}", "the inbox rule sees the meme archived by the other rule")
+            .And.Contain($"unarchive | {Link(back)} | archived_one.jpg | workflows: rule 'bring back archived'")
+            .And.Contain($"+ autotag_workflow/inbox | {Link(back)} | archived_one.jpg | workflows: rule 'unclassified inbox'")
+            .And.Contain($"+ autotag_workflow/in_meme_album | {Link(shot)} | Screenshot_1.png | workflows: rule 'memes tag'")
+            .And.Contain($"+ autotag_workflow/in_meme_album | {Link(meme)} | scr_0001.png | workflows: rule 'memes tag'")
+            .And.Contain("create album Memes and screenshots | rule 'screenshots album' | 2 asset(s)");
+        runs.Plan.Should().Contain("# Workflow rules (assets each acted on): 'memes out of the timeline' 1, 'unclassified inbox' 2, 'bring back archived' 1, 'screenshots album' 2, 'memes tag' 2\n");
+        runs.SecondPlan.Should().StartWith(NothingPlanned).And.Contain("0 favourite change(s), 0 archive change(s)");
+        HasTag(back, "autotag_workflow/inbox").Should().BeTrue();
+        HasTag(meme, "autotag_workflow/inbox").Should().BeFalse();
+        Server.State.Assets.Single(a => a.Id == meme).Visibility.Should().Be("archive");
+        Server.State.Assets.Single(a => a.Id == back).Visibility.Should().Be("timeline");
+    }
+
+    [Fact]
+    public async Task A_rule_that_never_acts_shows_in_the_per_rule_counts_and_a_condition_tag_no_tag_is_named_like_is_warned_about()
+    {
+        // V12: a typo in a condition used to be silent.
+        var fan = Asset("hu_tao.png");
+        Tag("fanart", fan);
+        Asset("IMG_1.jpg");
+
+        var runs = await RunThriceAsync(Config("""
+            workflows:
+              rules:
+                - name: fan art
+                  when: {tags: [fanart]}
+                  then: {add_tags: [autotag_workflow/fan]}
+                - name: typo tag
+                  when: {any: [{tags: [fanrat]}, {tags: [Pics/Fanart]}]}
+                  then: {add_tags: [autotag_workflow/typo]}
+            """));
+
+        runs.Plan.Should().Contain("# Workflow rules (assets each acted on): 'fan art' 1, 'typo tag' 0\n");
+        runs.Statistics.Should().Contain("workflow_rule_activations:\n  \"fan art\": 1\n  \"typo tag\": 0\n");
+        runs.Plan.Should().Contain("note WARNING_UNKNOWN_RULE_TAG |  | workflows.rules[1] ('typo tag') when tags: no tag named 'fanrat' exists on the server")
+            .And.Contain("workflows.rules[1] ('typo tag') when tags: no tag with the path 'Pics/Fanart' exists on the server")
+            .And.NotContain("no tag named 'fanart'");
+        runs.First.Err.Should().Contain("workflows.rules[1] ('typo tag') when tags: no tag named 'fanrat' exists on the server")
+            .And.Contain("workflows: 1 rule(s) acted on no asset of the 2 tested: 'typo tag'");
+    }
+
+    [Fact]
+    public async Task An_album_filter_out_protects_receives_no_asset_from_the_workflows_or_the_tag_to_album_sync()
+    {
+        // W5: "albums it matches never receive assets" held for conversions only.
+        var shot = Asset("Screenshot_1.png");
+        var tagged = Asset("IMG_1.jpg");
+        Tag("album/Screenshots", tagged);
+        var kept = Asset("IMG_2.jpg");
+        var album = Server.State.AddAlbum(User, "Screenshots", [kept]);
+
+        var runs = await RunThriceAsync(Config("""
+            filters:
+              filter_out:
+                - album_name_patterns: ['^Screenshots']
+            tag_album_sync:
+              enabled: true
+              direction: tag_to_album
+              tag_prefix: 'album/'
+            workflows:
+              rules:
+                - name: screenshots album
+                  when: {file_name_patterns: ['^screenshot']}
+                  then: {add_to_albums: [Screenshots]}
+            """));
+
+        runs.Plan.Should().NotContain("album+ Screenshots")
+            .And.Contain("workflows: album 'Screenshots' matches filters.filter_out; 1 asset(s) not added (rule 'screenshots album')")
+            .And.Contain("tag 'album/Screenshots': album 'Screenshots' matches filters.filter_out; its 1 asset(s) are not added");
+        Server.State.AlbumAssetIds(album.Id).Should().BeEquivalentTo([kept]);
+        Server.State.Albums.Should().ContainSingle(a => a.Name == "Screenshots");
+        shot.Should().NotBe(tagged);
+    }
+
+    [Fact]
     public async Task A_key_that_cannot_do_what_the_rules_ask_stops_before_the_first_write_and_the_dry_run_names_the_same_permissions()
     {
         var meme = Asset("meme.jpg");
@@ -213,7 +319,7 @@ public sealed class WorkflowRunTests() : FeatureRunTestBase(Rules, SecondPlanIsE
 
         second.ExitCode.Should().Be(0, second.ToString());
         File.ReadAllText(Path.Combine(Directory.GetDirectories(Path.Combine(cli.Root, "second")).Single(), "plan.txt"))
-            .Should().Contain($"- autotag_workflow/review | {Link(a)} | a.jpg | workflows: no workflow rule adds it any more");
+            .Should().Contain($"- autotag_workflow/review | {Link(a)} | a.jpg | workflows: rule 'unclassified review' no longer holds for this asset");
         HasTag(a, "autotag_workflow/review").Should().BeFalse();
         HasTag(a, "holiday").Should().BeTrue("the workflows never touch a tag they do not add");
         HasTag(a, "meme").Should().BeTrue();
@@ -414,6 +520,42 @@ public sealed class WorkflowRunTests() : FeatureRunTestBase(Rules, SecondPlanIsE
         HasTag(mine, "autotag_workflow/old").Should().BeTrue();
         (await cli.RunAsync("run", "--config", none, "--output", "after")).ExitCode.Should().Be(0);
         PlanOf(cli, "after").Should().StartWith(NothingPlanned);
+    }
+
+    [Fact]
+    public async Task A_workflow_tag_the_user_took_off_and_later_put_back_by_hand_is_the_users_and_stays_when_the_rule_stops_holding()
+    {
+        // V13: the tool added the tag, the user took it off, then put it back by hand: that link is the user's now.
+        var fanart = Asset("hu_tao.png");
+        var other = Asset("rider.jpg");
+        Tag("fanart", fanart, other);
+        using var cli = new ImmichAutoTag.IntegrationTests.Cli.CliHarness().WithStateFolder();
+        string Rule(string tag) => Config($$"""
+            workflows:
+              rules:
+                - name: own
+                  when: {tags: [{{tag}}]}
+                  then: {add_tags: [autotag_workflow/own]}
+            """);
+        var config = cli.WriteConfig(Rule("fanart"));
+
+        (await cli.RunAsync("run", "--config", config, "--output", "first")).ExitCode.Should().Be(0);
+        HasTag(fanart, "autotag_workflow/own").Should().BeTrue();
+        var own = Server.State.FindTag("autotag_workflow/own")!.Id;
+        Server.State.UntagAsset(own, fanart);
+        (await cli.RunAsync("run", "--config", config, "--output", "second")).ExitCode.Should().Be(0);
+        HasTag(fanart, "autotag_workflow/own").Should().BeFalse("the user's removal is a correction the rule does not undo");
+        Server.State.TagAsset(own, fanart);
+        (await cli.RunAsync("run", "--config", config, "--output", "third")).ExitCode.Should().Be(0);
+        PlanOf(cli, "third").Should().StartWith(NothingPlanned);
+
+        // The rule stops holding everywhere: the tool takes off the link it added, not the one the user put back.
+        var dry = await cli.RunAsync("run", "--dry-run", "--config", cli.WriteConfig(Rule("nobody")), "--output", "dry");
+
+        dry.ExitCode.Should().Be(0, dry.ToString());
+        PlanOf(cli, "dry").Should().Contain($"- autotag_workflow/own | {Link(other)} | rider.jpg | workflows:")
+            .And.NotContain($"- autotag_workflow/own | {Link(fanart)}");
+        (dry.Out + dry.Err).Should().Contain("'autotag_workflow/own' holds 1 tag link(s) the tool did not add");
     }
 
     [Fact]

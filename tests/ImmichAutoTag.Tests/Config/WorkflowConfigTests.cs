@@ -105,6 +105,24 @@ public sealed class WorkflowConfigTests
         SingleError(yaml).ToString().Should().Contain(message);
     }
 
+    [Theory]
+    [InlineData("", "autotag_output_booru_review", "is the status tag booru.review_tag")]
+    [InlineData("", "booru/character/mine", "is below booru.tag_root 'booru', which the booru step owns")]
+    [InlineData("booru: {tag_root: imported/booru}\n", "imported/booru/series/x", "is below booru.tag_root 'imported/booru'")]
+    [InlineData("", "autotag_output_duplicate_asset_album_conflict", "is the status tag duplicate_processing.autotag_album_conflict")]
+    [InlineData("duplicate_processing: {autotag_album_conflict: autotag_workflow/dupconf}\n", "autotag_workflow/dupconf", "is the status tag duplicate_processing.autotag_album_conflict")]
+    [InlineData("", "autotag_output_album_date_mismatch", "is the status tag album_date_consistency.autotag_album_date_mismatch")]
+    [InlineData("", "autotag_output_duplicate_asset_classification_conflict_x", "is a status tag")]
+    public void A_workflow_tag_another_feature_keeps_true_is_refused_at_its_position(string sections, string tag, string message)
+    {
+        // V8: the other feature adds and removes its tag on every run; the two would fight over it.
+        var error = SingleError(Minimal + "\n" + sections + "workflows:\n  rules:\n    - name: r\n      when: {tags: [fanart]}\n      then:\n        add_tags: [wf/ok, " + tag + "]\n");
+
+        error.Message.Should().Contain($"add_tags: '{tag}' {message}").And.Contain("give the workflow a tag of its own");
+        error.Line.Should().Be(sections.Length == 0 ? 11 : 12);
+        error.Column.Should().Be(27);
+    }
+
     [Fact]
     public void Actions_that_change_favourites_or_visibility_load_when_allowed()
     {
@@ -118,11 +136,12 @@ public sealed class WorkflowConfigTests
     [Fact]
     public void An_action_that_makes_the_rules_own_condition_false_is_warned_about_at_the_action()
     {
-        // Archiving an asset the rule selected as "not archived" switches the rule off: the next run takes its tag back.
-        var result = Load(Minimal + "\nworkflows:\n  allow_favorite: true\n  allow_archive: true\n  rules:\n    - name: a\n      when: {tags: [meme], archived: false, favorite: false}\n      then: {add_tags: [wf/y], archive: true, favorite: true}\n    - name: b\n      when: {tags: [meme], archived: true}\n      then: {add_tags: [wf/z], archive: true}\n");
+        // Archiving an asset the rule selected as "not archived" switches the rule off: its tag is never kept. Rule c
+        // has no tag to lose: its archive move simply happens, nothing to warn about.
+        var result = Load(Minimal + "\nworkflows:\n  allow_favorite: true\n  allow_archive: true\n  rules:\n    - name: a\n      when: {tags: [meme], archived: false, favorite: false}\n      then: {add_tags: [wf/y], archive: true, favorite: true}\n    - name: b\n      when: {tags: [meme], archived: true}\n      then: {add_tags: [wf/z], archive: true}\n    - name: c\n      when: {tags: [meme], archived: false}\n      then: {archive: true}\n");
 
         result.Errors.Should().BeEmpty();
-        result.Warnings.Where(w => w.Message.Contains("takes its tags back", StringComparison.Ordinal))
+        result.Warnings.Where(w => w.Message.Contains("its add_tags are never kept", StringComparison.Ordinal))
             .Select(w => (w.Line, w.KeyPath.Split('.')[^1])).Should().BeEquivalentTo(new[] { (12, "archive"), (12, "favorite") });
     }
 
@@ -134,6 +153,85 @@ public sealed class WorkflowConfigTests
         var reloaded = Load(dumped).Config!;
         reloaded.Workflows.Rules[0].When.Not!.Any[1].MediaTypes.Should().Equal("video");
         reloaded.Workflows.Rules[0].When.Not!.Any[0].Tags.Should().Equal("x");
+    }
+
+    [Fact]
+    public void A_clip_or_booru_selection_by_a_workflow_tag_is_warned_about_at_its_entry()
+    {
+        // V14: CLIP and booru choose their assets before the workflows plan, so they see a workflow's tag one run late.
+        var result = Load(Minimal + """
+
+            clip:
+              enabled: true
+              model_folder: /cache
+              assets:
+                rules:
+                  - tag_names: [to_label, People/Alice]
+            booru:
+              enabled: true
+              assets:
+                rules:
+                  - tag_names: [autotag_workflow/to_booru]
+            workflows:
+              rules:
+                - name: mark
+                  when: {tags: [fanart]}
+                  then: {add_tags: [autotag_workflow/to_label, autotag_workflow/to_booru]}
+            """);
+
+        result.Errors.Should().BeEmpty();
+        result.Warnings.Where(w => w.Message.Contains("chooses its assets before the workflows run", StringComparison.Ordinal))
+            .Select(w => (w.Line, w.Column, w.Message[..w.Message.IndexOf(':', 12)])).Should().BeEquivalentTo(new[]
+            {
+                (11, 21, "tag_names: 'to_label' names the workflow tag 'autotag_workflow/to_label'"),
+                (16, 21, "tag_names: 'autotag_workflow/to_booru' names the workflow tag 'autotag_workflow/to_booru'"),
+            });
+    }
+
+    [Fact]
+    public void A_condition_on_archived_assets_while_the_run_leaves_them_out_is_warned_about_at_its_position()
+    {
+        var result = Load(Minimal + """
+
+            classification:
+              include_archived: false
+            workflows:
+              allow_archive: true
+              rules:
+                - name: bring back
+                  when: {all: [{archived: true}], file_name_patterns: ['^a']}
+                  then: {archive: false}
+                - name: not archived is fine
+                  when: {archived: false}
+                  then: {add_tags: [wf/x]}
+            """);
+
+        result.Errors.Should().BeEmpty();
+        var warning = result.Warnings.Should().ContainSingle(w => w.Message.Contains("never holds", StringComparison.Ordinal)).Subject;
+        warning.Message.Should().StartWith("archived: true never holds: classification.include_archived is false");
+        warning.Line.Should().Be(12);
+        warning.Column.Should().BeGreaterThan(13, "it points into the all: list");
+    }
+
+    [Fact]
+    public void A_workflow_album_filter_out_protects_is_warned_about_at_its_entry()
+    {
+        var result = Load(Minimal + """
+
+            filters:
+              filter_out:
+                - album_name_patterns: ['^Screenshots']
+            workflows:
+              rules:
+                - name: screenshots album
+                  when: {file_name_patterns: ['^screenshot']}
+                  then: {add_to_albums: [Memes, Screenshots]}
+            """);
+
+        result.Errors.Should().BeEmpty();
+        var warning = result.Warnings.Should().ContainSingle(w => w.Message.Contains("filters.filter_out", StringComparison.Ordinal)).Subject;
+        warning.Message.Should().StartWith("add_to_albums: 'Screenshots' matches the filters.filter_out album pattern '^Screenshots'");
+        (warning.Line, warning.Column).Should().Be((13, 37));
     }
 
     [Fact]

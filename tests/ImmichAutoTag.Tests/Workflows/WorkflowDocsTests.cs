@@ -6,7 +6,8 @@ namespace ImmichAutoTag.Tests.Workflows;
 
 /// <summary>
 /// Every worked example of docs/workflows.md is a config.yaml that loads without an error (and without a warning about
-/// its workflows or booru sections; the examples leave classification rules out), so the page cannot fall behind the loader.
+/// its workflows or booru sections, and with the classification rules a real config needs), so the page cannot fall
+/// behind the loader.
 /// </summary>
 public sealed partial class WorkflowDocsTests
 {
@@ -44,6 +45,7 @@ public sealed partial class WorkflowDocsTests
 
         result.Errors.Should().BeEmpty(example);
         result.Warnings.Should().NotContain(w => w.ToString().Contains("workflows", StringComparison.Ordinal) || w.ToString().Contains("booru", StringComparison.Ordinal), example);
+        result.Config!.Classification.Rules.Should().NotBeEmpty($"{example}: without classification rules every asset would get autotag_output_unknown");
         result.Config!.Workflows.Rules.Should().NotBeEmpty(example);
         result.Config.Workflows.Enabled.Should().BeTrue(example);
     }

@@ -131,7 +131,7 @@ public sealed class WorkflowPlannerTests
         var removal = changes.Should().ContainSingle().Subject.Should().BeOfType<RemoveTag>().Subject;
         removal.AssetId.Should().Be(stale.Id);
         removal.TagId.Should().Be(owned.Id);
-        removal.Reason.Text.Should().Be("no workflow rule adds it any more");
+        removal.Reason.Text.Should().Be("rule 'memes' no longer holds for this asset", "the rule still adds the tag elsewhere");
     }
 
     [Fact]
@@ -222,6 +222,120 @@ public sealed class WorkflowPlannerTests
         set.AssetId.Should().Be(both.Id);
         set.IsFavorite.Should().BeTrue("on equal priority the rule listed first wins");
         set.Reason.Text.Should().Be("rule 'first'");
+    }
+
+    [Fact]
+    public void Rules_see_what_the_other_rules_actions_leave_so_one_plan_is_what_successive_runs_would_converge_to()
+    {
+        // V1: one rule archives memes, another puts unarchived unclassified assets in an inbox, a third brings some
+        // archived assets back, a fourth tags what is in a Memes album, which a fifth fills.
+        var lib = new Library();
+        var meme = lib.Add(NewAsset("scr_0001.png"), ClassificationStatus.Unclassified, tags: [Meme]);
+        var back = lib.Add(NewAsset("archived_one.jpg", visibility: AssetVisibility.Archive), ClassificationStatus.Unclassified);
+        var shot = lib.Add(NewAsset("screenshot_1.png"), ClassificationStatus.Classified);
+        var config = Rules("""
+            workflows:
+              allow_archive: true
+              rules:
+                - name: memes out of the timeline
+                  when: {tags: [meme]}
+                  then: {add_tags: [wf/archived_meme], archive: true}
+                - name: unclassified inbox
+                  when: {classification: [unclassified], not: {any: [{archived: true}]}}
+                  then: {add_tags: [wf/inbox]}
+                - name: bring back archived
+                  when: {archived: true, not: {tags: [meme]}, file_name_patterns: ['^archived_']}
+                  then: {archive: false}
+                - name: screenshots album
+                  when: {file_name_patterns: ['^screenshot', '^scr_']}
+                  then: {add_to_albums: [Memes and screenshots]}
+                - name: memes tag
+                  when: {album_name_patterns: ['^Memes']}
+                  then: {add_tags: [wf/in_meme_album]}
+            """);
+
+        var outcome = lib.Plan(config);
+        var changes = lib.Changes(outcome);
+
+        changes.Should().Contain(new SetArchived(meme.Id, true, new ChangeReason("workflows", "rule 'memes out of the timeline'")));
+        changes.OfType<AddTag>().Where(a => a.AssetId == meme.Id).Select(a => a.TagPath).Should().BeEquivalentTo(["wf/archived_meme", "wf/in_meme_album"], "the inbox rule sees the meme archived by the first rule");
+        changes.Should().Contain(new SetArchived(back.Id, false, new ChangeReason("workflows", "rule 'bring back archived'")));
+        changes.OfType<AddTag>().Where(a => a.AssetId == back.Id).Select(a => a.TagPath).Should().BeEquivalentTo(["wf/inbox"], "brought back to the timeline, it is an unarchived unclassified asset");
+        changes.OfType<AddTag>().Where(a => a.AssetId == shot.Id).Select(a => a.TagPath).Should().BeEquivalentTo(["wf/in_meme_album"], "the album the other rule puts it in counts");
+        changes.OfType<AddTag>().Single(a => a.AssetId == shot.Id).Reason.Text.Should().Be("rule 'memes tag'");
+        changes.OfType<CreateAlbum>().Should().ContainSingle().Which.AssetIds.Should().BeEquivalentTo([meme.Id, shot.Id]);
+        outcome.Passes.Should().Be(2);
+        outcome.Plan.Notes.Should().BeEmpty();
+        outcome.Activations.Should().Equal(1, 1, 1, 2, 2);
+
+        // The library as that plan leaves it: planned again, nothing changes.
+        var after = new Library();
+        var album = new Album(Guid.NewGuid(), "Memes and screenshots", 2, Me.Id, false);
+        after.Albums.Add(album);
+        Tag Own(string path) => new(Guid.NewGuid(), path.Split('/')[^1], path, null);
+        var (archivedMeme, inbox, inMemeAlbum) = (Own("wf/archived_meme"), Own("wf/inbox"), Own("wf/in_meme_album"));
+        after.Tags.AddRange([archivedMeme, inbox, inMemeAlbum]);
+        after.Add(meme with { Visibility = AssetVisibility.Archive, IsArchived = true }, ClassificationStatus.Unclassified, tags: [Meme, archivedMeme, inMemeAlbum], albums: [album]);
+        after.Add(back with { Visibility = AssetVisibility.Timeline, IsArchived = false }, ClassificationStatus.Unclassified, tags: [inbox]);
+        after.Add(shot, ClassificationStatus.Classified, tags: [inMemeAlbum], albums: [album]);
+        var rerun = after.Plan(config);
+        after.Changes(rerun).Should().BeEmpty();
+        rerun.Passes.Should().Be(1);
+    }
+
+    [Fact]
+    public void An_album_the_asset_does_not_join_in_this_run_is_not_seen_by_the_other_rules()
+    {
+        var lib = new Library();
+        var shot = lib.Add(NewAsset("screenshot_1.png"));
+        var config = Rules("""
+            workflows:
+              create_missing_albums: false
+              rules:
+                - name: screenshots album
+                  when: {file_name_patterns: ['^screenshot']}
+                  then: {add_to_albums: [Memes and screenshots]}
+                - name: memes tag
+                  when: {album_name_patterns: ['^Memes']}
+                  then: {add_tags: [wf/in_meme_album]}
+            """);
+
+        var outcome = lib.Plan(config);
+
+        lib.Changes(outcome).Should().BeEmpty("the album may not be created, so the asset is in no Memes album on the next run either");
+        outcome.Passes.Should().Be(1);
+        outcome.Plan.Notes.Should().ContainSingle().Which.Message.Should().Contain("create_missing_albums is false; 1 assets not added");
+        shot.Id.Should().NotBeEmpty();
+    }
+
+    [Fact]
+    public void Rules_that_keep_switching_each_other_are_reported_after_the_last_pass()
+    {
+        var lib = new Library();
+        var asset = lib.Add(NewAsset(), tags: [Meme]);
+        var config = Rules("""
+            workflows:
+              allow_favorite: true
+              allow_archive: true
+              rules:
+                - name: archive the favourites
+                  when: {tags: [meme], favorite: true}
+                  then: {archive: true}
+                - name: favourite the timeline
+                  when: {tags: [meme], archived: false}
+                  then: {favorite: true}
+                - name: unfavourite the archive
+                  when: {tags: [meme], archived: true}
+                  then: {favorite: false, archive: false}
+            """);
+
+        var outcome = lib.Plan(config);
+
+        outcome.Passes.Should().Be(WorkflowPlanner.MaxPasses);
+        var note = outcome.Plan.Notes.Should().ContainSingle().Subject;
+        note.Kind.Should().Be(PlanNoteKind.WorkflowUnsettled);
+        note.AssetId.Should().Be(asset.Id);
+        note.Message.Should().Contain($"after {WorkflowPlanner.MaxPasses} passes").And.Contain("IMG_1.jpg").And.Contain("'");
     }
 
     [Fact]
