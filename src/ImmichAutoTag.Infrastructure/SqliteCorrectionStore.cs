@@ -32,24 +32,37 @@ public sealed class SqliteCorrectionStore(string databasePath) : ICorrectionStor
             return lastAt;
         }
 
+        // Targets (tag paths, album ids) and steps repeat on every asset: one string each is kept, not one per row.
+        var shared = new Dictionary<string, string>(StringComparer.Ordinal);
+        string Shared(string text)
+        {
+            ref var kept = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(shared, text, out var known);
+            if (!known)
+            {
+                kept = text;
+            }
+
+            return kept!; // non-null: set above when new
+        }
+
         foreach (var table in (string[])["tool_additions", "user_corrections"])
         {
             await using var command = connection.CreateCommand();
             command.CommandText = $"""
-                SELECT asset_id, kind, target, CASE WHEN label = target THEN NULL ELSE label END, step, added_at, removed_at
+                SELECT asset_id, kind = '{AlbumKind}', target, CASE WHEN label = target THEN NULL ELSE label END, step, added_at, removed_at
                 FROM {table} WHERE scope = $scope ORDER BY asset_id, kind, target
                 """;
             command.Parameters.AddWithValue("$scope", scope);
             await using var reader = await command.ExecuteReaderAsync(ct).ConfigureAwait(false);
             while (await reader.ReadAsync(ct).ConfigureAwait(false))
             {
-                var target = reader.GetString(2);
+                var target = Shared(reader.GetString(2));
                 var addition = new ToolAddition(
                     Guid.Parse(reader.GetString(0)),
-                    reader.GetString(1) == AlbumKind ? AdditionKind.Album : AdditionKind.Tag,
+                    reader.GetInt64(1) != 0 ? AdditionKind.Album : AdditionKind.Tag,
                     target,
                     reader.IsDBNull(3) ? target : reader.GetString(3),
-                    reader.GetString(4),
+                    Shared(reader.GetString(4)),
                     Instant(reader.GetString(5)));
                 if (reader.IsDBNull(6))
                 {
