@@ -118,10 +118,17 @@ public sealed class CorrectionMemory
         ArgumentNullException.ThrowIfNull(snapshot);
         ArgumentNullException.ThrowIfNull(isRead);
         var memory = new CorrectionMemory(config, state, isStatusTag ?? (_ => false)) { _judgedAt = now };
-        var assets = snapshot.Assets.Select(a => a.Id).ToHashSet();
+        var assets = new HashSet<Guid>(snapshot.Assets.Count);
+        foreach (var asset in snapshot.Assets)
+        {
+            assets.Add(asset.Id);
+        }
+
         var tags = snapshot.Tags.Select(t => t.Value).ToHashSet(StringComparer.Ordinal);
         var albums = snapshot.Albums.Select(a => a.Id.ToString("D")).ToHashSet(StringComparer.Ordinal);
-        foreach (var (key, addition) in memory._additions.ToList())
+
+        // Removing the entry being enumerated leaves a Dictionary's enumerator valid: no copy of every record.
+        foreach (var (key, addition) in memory._additions)
         {
             if (!assets.Contains(addition.AssetId))
             {
