@@ -20,9 +20,19 @@ public sealed class SqliteRootTagLinkStore(string databasePath) : IRootTagLinkSt
         command.Parameters.AddWithValue("$scope", scope);
         await using var reader = await command.ExecuteReaderAsync(ct).ConfigureAwait(false);
         var links = new HashSet<(Guid, string)>();
+
+        // A few tags carry most links (a workflow tag on thousands of assets): one string per tag is kept, not one per row.
+        var paths = new Dictionary<string, string>(StringComparer.Ordinal);
         while (await reader.ReadAsync(ct).ConfigureAwait(false))
         {
-            links.Add((Guid.Parse(reader.GetString(0)), reader.GetString(1)));
+            var path = reader.GetString(1);
+            ref var kept = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(paths, path, out var known);
+            if (!known)
+            {
+                kept = path;
+            }
+
+            links.Add((Guid.Parse(reader.GetString(0)), kept!)); // non-null: set above when new
         }
 
         return links;

@@ -99,6 +99,16 @@ public sealed class WorkflowFact
     /// <summary>Called by a rule's action: the rule at <paramref name="ruleIndex"/> holds for this asset.</summary>
     public void Fire(int ruleIndex) => (_fired ??= []).Add(ruleIndex);
 
+    /// <summary>Called by a rule's action with every fact its condition held for (NRules' <c>Collect</c>): records the rule on each.</summary>
+    public static void FireAll(IEnumerable<WorkflowFact> facts, int ruleIndex)
+    {
+        ArgumentNullException.ThrowIfNull(facts);
+        foreach (var fact in facts)
+        {
+            fact.Fire(ruleIndex);
+        }
+    }
+
     // ---- condition helpers: the compiled rules call these (one static method per kind of condition) ----
 
     /// <summary>Some album name matches one of <paramref name="patterns"/> at its start.</summary>

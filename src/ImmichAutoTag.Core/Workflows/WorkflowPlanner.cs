@@ -20,7 +20,7 @@ public sealed record WorkflowInputs(
 /// <summary>The workflow step's plan and where its time went (the benchmark prints the rule engine's share).</summary>
 /// <param name="Plan">Changes (each with the rule that asked for it), notes, and the workflow tags each asset should carry (<see cref="StepPlan.OwnedTags"/>).</param>
 /// <param name="Facts">Assets the rules were tested on.</param>
-/// <param name="Fired">Rule activations (one per rule and asset it acted on, <see cref="Activations"/>).</param>
+/// <param name="Fired">Rule matches (one per rule and asset whose condition held, over all passes; <see cref="Activations"/> counts per rule).</param>
 /// <param name="Compile">Building and compiling the NRules rule set.</param>
 /// <param name="Engine">Inserting the facts and firing (NRules).</param>
 /// <param name="Total">The whole step, facts and resolution included (wall clock).</param>

@@ -55,7 +55,7 @@ public sealed class WorkflowStep : IFeatureStep
     /// <summary>The final verdicts of the in-scope assets, as the earlier steps (classification, duplicates, folder albums) left them.</summary>
     private static Dictionary<Guid, ClassificationStatus> Verdicts(AssetPlanning? planning)
     {
-        var statuses = new Dictionary<Guid, ClassificationStatus>();
+        var statuses = new Dictionary<Guid, ClassificationStatus>(planning?.Assets.Count ?? 0);
         foreach (var (id, asset) in planning?.Assets ?? [])
         {
             if (asset.InScope && asset.Classification is { } classification)

@@ -453,8 +453,11 @@ public sealed class WorkflowPlannerTests
         var rule = compiled.Definitions.Should().ContainSingle().Subject;
         rule.Name.Should().Be("a");
         rule.Priority.Should().Be(3);
-        rule.LeftHandSide.ChildElements.Should().ContainSingle().Which.Should().BeOfType<NRules.RuleModel.PatternElement>()
-            .Which.Expressions.Should().HaveCount(2, "each key of the condition map is its own alpha condition");
+        var matches = rule.LeftHandSide.ChildElements.Should().ContainSingle().Which.Should().BeOfType<NRules.RuleModel.PatternElement>().Subject;
+        var collect = matches.Source.Should().BeOfType<NRules.RuleModel.AggregateElement>().Subject;
+        collect.Name.Should().Be(NRules.RuleModel.AggregateElement.CollectName, "a rule fires once with every asset it holds for");
+        collect.Source.ValueType.Should().Be<WorkflowFact>();
+        collect.Source.Expressions.Should().HaveCount(2, "each key of the condition map is its own alpha condition");
     }
 
     [Fact]

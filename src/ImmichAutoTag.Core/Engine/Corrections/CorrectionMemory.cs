@@ -118,10 +118,17 @@ public sealed class CorrectionMemory
         ArgumentNullException.ThrowIfNull(snapshot);
         ArgumentNullException.ThrowIfNull(isRead);
         var memory = new CorrectionMemory(config, state, isStatusTag ?? (_ => false)) { _judgedAt = now };
-        var assets = snapshot.Assets.Select(a => a.Id).ToHashSet();
+        var assets = new HashSet<Guid>(snapshot.Assets.Count);
+        foreach (var asset in snapshot.Assets)
+        {
+            assets.Add(asset.Id);
+        }
+
         var tags = snapshot.Tags.Select(t => t.Value).ToHashSet(StringComparer.Ordinal);
         var albums = snapshot.Albums.Select(a => a.Id.ToString("D")).ToHashSet(StringComparer.Ordinal);
-        foreach (var (key, addition) in memory._additions.ToList())
+
+        // Removing the entry being enumerated leaves a Dictionary's enumerator valid: no copy of every record.
+        foreach (var (key, addition) in memory._additions)
         {
             if (!assets.Contains(addition.AssetId))
             {
@@ -169,6 +176,9 @@ public sealed class CorrectionMemory
                 memory._found.Add(correction);
             }
         }
+
+        // Found in the order the store listed the records: reported by asset, kind and target, whatever that order was.
+        memory._found.Sort(static (a, b) => CompareStored(a.Addition, b.Addition));
 
         // A tag or album deleted as a whole resets what was learned about it (README, corrections): the user removed
         // the thing itself, not the tool's suggestion on one asset. An asset that is gone takes its records along.
@@ -363,4 +373,18 @@ public sealed class CorrectionMemory
     }
 
     private static (Guid, AdditionKind, string) Key(ToolAddition a) => (a.AssetId, a.Kind, a.Target);
+
+    /// <summary>The order of the state file's key (asset id and kind as text, then target), ordinal.</summary>
+    private static int CompareStored(ToolAddition a, ToolAddition b)
+    {
+        var byAsset = string.CompareOrdinal(a.AssetId.ToString("D"), b.AssetId.ToString("D"));
+        if (byAsset != 0)
+        {
+            return byAsset;
+        }
+
+        // As text "album" sorts before "tag".
+        var byKind = (a.Kind == AdditionKind.Album ? 0 : 1).CompareTo(b.Kind == AdditionKind.Album ? 0 : 1);
+        return byKind != 0 ? byKind : string.CompareOrdinal(a.Target, b.Target);
+    }
 }

@@ -38,9 +38,20 @@ public sealed class CorrectionRun
         }
 
         var leaves = reads.TagNames;
-        bool IsRead(string path) =>
-            reads.OwnedTagPaths.Contains(path, StringComparer.Ordinal) || reads.Owns(path)
-            || leaves.Contains(path) || leaves.Contains(path[(path.LastIndexOf('/') + 1)..]);
+        var owned = reads.OwnedTagPaths.ToHashSet(StringComparer.Ordinal);
+
+        // Asked once per recorded tag addition (a large library has one per asset and workflow tag), answered once per path.
+        var judged = new Dictionary<string, bool>(StringComparer.Ordinal);
+        bool IsRead(string path)
+        {
+            ref var read = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(judged, path, out var known);
+            if (!known)
+            {
+                read = owned.Contains(path) || reads.Owns(path) || leaves.Contains(path) || leaves.Contains(path[(path.LastIndexOf('/') + 1)..]);
+            }
+
+            return read;
+        }
 
         var memory = CorrectionMemory.Detect(config, await store.LoadAsync(scope, ct), snapshot, IsRead, now, isStatusTag);
         if (memory.Found.Count > 0)
