@@ -51,18 +51,21 @@ public sealed class WorkflowCompiler
     public IReadOnlyList<IRuleDefinition> Definitions { get; }
 
     /// <summary>Builds and compiles the rule set of <paramref name="config"/>.</summary>
+    /// <param name="config">The <c>workflows:</c> section.</param>
+    /// <param name="toolTags">The run's enrichment roots (<see cref="ToolTagRoots.Of"/>): a plain <c>tags:</c> entry does not match a CLIP label or booru tag below them; null for none.</param>
     /// <exception cref="ArgumentException">A condition the config loader should have refused (an unknown media type, rating or status, a bad date).</exception>
-    public static WorkflowCompiler Compile(WorkflowsConfig config)
+    public static WorkflowCompiler Compile(WorkflowsConfig config, ToolTagRoots? toolTags = null)
     {
         ArgumentNullException.ThrowIfNull(config);
+        var roots = toolTags ?? ToolTagRoots.None;
         var definitions = new List<IRuleDefinition>(config.Rules.Count);
         for (var i = 0; i < config.Rules.Count; i++)
         {
-            definitions.Add(Build(config.Rules[i], i));
+            definitions.Add(Build(config.Rules[i], i, roots));
         }
 
         var factory = new RuleCompiler().Compile(definitions);
-        return new WorkflowCompiler(factory, definitions, AnyRuleHolds(config));
+        return new WorkflowCompiler(factory, definitions, AnyRuleHolds(config, roots));
     }
 
     /// <summary>
@@ -97,14 +100,14 @@ public sealed class WorkflowCompiler
     }
 
     /// <summary>Whether some rule's whole condition holds for <paramref name="fact"/> (OR over the rules of the AND of each rule's conditions).</summary>
-    private static Func<WorkflowFact, bool> AnyRuleHolds(WorkflowsConfig config)
+    private static Func<WorkflowFact, bool> AnyRuleHolds(WorkflowsConfig config, ToolTagRoots roots)
     {
         var fact = Expression.Parameter(typeof(WorkflowFact), FactName);
-        var body = Or(config.Rules.Select(r => And(Conditions(r.When, fact))));
+        var body = Or(config.Rules.Select(r => And(Conditions(r.When, fact, roots))));
         return Expression.Lambda<Func<WorkflowFact, bool>>(body, fact).Compile();
     }
 
-    private static IRuleDefinition Build(WorkflowRuleConfig rule, int index)
+    private static IRuleDefinition Build(WorkflowRuleConfig rule, int index, ToolTagRoots roots)
     {
         var builder = new RuleBuilder();
         builder.Name(rule.Name);
@@ -114,7 +117,7 @@ public sealed class WorkflowCompiler
         collect.Collect();
         var pattern = collect.Pattern(typeof(WorkflowFact), FactName);
         var fact = pattern.Declaration.ToParameterExpression();
-        foreach (var condition in Conditions(rule.When, fact))
+        foreach (var condition in Conditions(rule.When, fact, roots))
         {
             pattern.Condition(Expression.Lambda(condition, fact));
         }
@@ -127,7 +130,7 @@ public sealed class WorkflowCompiler
     }
 
     /// <summary>One expression per key written in <paramref name="c"/>; all of them must hold.</summary>
-    private static List<Expression> Conditions(WorkflowConditionConfig c, ParameterExpression f)
+    private static List<Expression> Conditions(WorkflowConditionConfig c, ParameterExpression f, ToolTagRoots roots)
     {
         var list = new List<Expression>();
         var asset = Expression.Property(f, nameof(WorkflowFact.Asset));
@@ -138,7 +141,7 @@ public sealed class WorkflowCompiler
 
         if (c.Tags.Count > 0)
         {
-            list.Add(Call(nameof(WorkflowFact.HasTag), f, Expression.Constant(c.Tags.ToArray())));
+            list.Add(Call(nameof(WorkflowFact.HasTag), f, Expression.Constant(c.Tags.ToArray()), Expression.Constant(roots)));
         }
 
         if (c.MediaTypes.Count > 0)
@@ -222,17 +225,17 @@ public sealed class WorkflowCompiler
 
         if (c.All.Count > 0)
         {
-            list.Add(And(c.All.Select(a => And(Conditions(a, f)))));
+            list.Add(And(c.All.Select(a => And(Conditions(a, f, roots)))));
         }
 
         if (c.Any.Count > 0)
         {
-            list.Add(Or(c.Any.Select(a => And(Conditions(a, f)))));
+            list.Add(Or(c.Any.Select(a => And(Conditions(a, f, roots)))));
         }
 
         if (c.Not is { } not)
         {
-            list.Add(Expression.Not(And(Conditions(not, f))));
+            list.Add(Expression.Not(And(Conditions(not, f, roots))));
         }
 
         return list;

@@ -129,8 +129,12 @@ public sealed class WorkflowFact
         return false;
     }
 
-    /// <summary>The asset carries a tag one of <paramref name="entries"/> names (leaf name, or full path with '/').</summary>
-    public static bool HasTag(WorkflowFact fact, string[] entries)
+    /// <summary>
+    /// The asset carries a tag one of <paramref name="entries"/> names (leaf name, or full path with '/'); a leaf name
+    /// never matches a CLIP label or booru tag below <paramref name="toolTags"/> (a rule reads those through
+    /// <c>clip_label:</c> and <c>booru:</c>, in the same run).
+    /// </summary>
+    public static bool HasTag(WorkflowFact fact, string[] entries, ToolTagRoots toolTags)
     {
         ArgumentNullException.ThrowIfNull(fact);
         ArgumentNullException.ThrowIfNull(entries);
@@ -140,7 +144,7 @@ public sealed class WorkflowFact
             var tag = tags[i];
             foreach (var e in entries)
             {
-                if (RuleClassifier.TagEntryMatches(e, tag))
+                if (RuleClassifier.TagEntryMatches(e, tag, toolTags))
                 {
                     return true;
                 }

@@ -89,14 +89,17 @@ public sealed class WorkflowPlanner
 
     // Compiled on the first plan and kept: a daemon plans with the same rules run after run.
     private WorkflowCompiler? _compiled;
+    private readonly ToolTagRoots? _toolTags;
     private static readonly ChangeReason NoLongerWanted = new(StepName, "no workflow rule adds it any more");
     private readonly Dictionary<string, ChangeReason> _noLongerHolds;
 
     /// <param name="retired">Workflow tags the tool added that no rule adds any more: owned too, wanted on no asset (taken off).</param>
-    public WorkflowPlanner(WorkflowsConfig config, IReadOnlyCollection<string>? retired = null)
+    /// <param name="toolTags">The run's enrichment roots: a plain <c>tags:</c> condition entry does not match a CLIP label or booru tag below them.</param>
+    public WorkflowPlanner(WorkflowsConfig config, IReadOnlyCollection<string>? retired = null, ToolTagRoots? toolTags = null)
     {
         ArgumentNullException.ThrowIfNull(config);
         _config = config;
+        _toolTags = toolTags;
         _owned = OwnedTags(config).Concat(retired ?? []).ToHashSet(StringComparer.Ordinal);
         _reasons = config.Rules.Select(r => new ChangeReason(StepName, $"rule '{r.Name}'")).ToArray();
 
@@ -191,7 +194,7 @@ public sealed class WorkflowPlanner
         }
 
         var compile = Stopwatch.StartNew();
-        var compiled = _compiled ??= WorkflowCompiler.Compile(_config);
+        var compiled = _compiled ??= WorkflowCompiler.Compile(_config, _toolTags);
         compile.Stop();
 
         var facts = Facts(snapshot, inputs);

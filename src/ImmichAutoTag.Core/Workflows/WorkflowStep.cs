@@ -22,13 +22,14 @@ public sealed class WorkflowStep : IFeatureStep
     /// the step reads their holders and takes them off the assets it tests (only the links the tool added: the run's
     /// ownership guard leaves the user's own). With no rule left, the step runs for them alone.
     /// </param>
-    public WorkflowStep(WorkflowsConfig config, IReadOnlyCollection<string>? retired = null)
+    /// <param name="toolTags">The run's enrichment roots (<see cref="ToolTagRoots.Of"/>): a plain <c>tags:</c> condition entry does not match a CLIP label or booru tag below them.</param>
+    public WorkflowStep(WorkflowsConfig config, IReadOnlyCollection<string>? retired = null, ToolTagRoots? toolTags = null)
     {
         ArgumentNullException.ThrowIfNull(config);
         retired ??= [];
         config = WorkflowPatterns.WithTimeout(config);
         _config = config;
-        _planner = new WorkflowPlanner(config, retired);
+        _planner = new WorkflowPlanner(config, retired, toolTags);
         Enabled = config.Enabled && (config.Rules.Count > 0 || retired.Count > 0);
         var owned = WorkflowPlanner.OwnedTags(config).Concat(retired).Distinct(StringComparer.Ordinal).ToList();
         var ownedSet = owned.ToHashSet(StringComparer.Ordinal);

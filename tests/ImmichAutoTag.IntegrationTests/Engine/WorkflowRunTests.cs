@@ -141,6 +141,32 @@ public sealed class WorkflowRunTests() : FeatureRunTestBase(Rules, SecondPlanIsE
     }
 
     [Fact]
+    public async Task A_tags_condition_matches_the_users_tag_by_its_leaf_but_not_a_CLIP_label_with_that_leaf()
+    {
+        // A CLIP label is the model's guess, read by clip_label: in the same run; by its leaf it would fire one run late.
+        var users = Asset("users.jpg");
+        var labelled = Asset("labelled.jpg");
+        Tag("bright", users);
+        Tag("autotag_clip/style/bright", labelled);
+
+        await RunThriceAsync(Config("""
+            workflows:
+              rules:
+                - name: bright ones
+                  when: {tags: [bright]}
+                  then: {add_tags: [autotag_workflow/shiny]}
+                - name: labelled by path
+                  when: {tags: [autotag_clip/style/bright]}
+                  then: {add_tags: [autotag_workflow/labelled]}
+            """));
+
+        HasTag(users, "autotag_workflow/shiny").Should().BeTrue();
+        HasTag(labelled, "autotag_workflow/shiny").Should().BeFalse("a plain entry is the user's tag, not the tool's CLIP label");
+        HasTag(labelled, "autotag_workflow/labelled").Should().BeTrue("a full path is an explicit choice");
+        HasTag(users, "autotag_workflow/labelled").Should().BeFalse();
+    }
+
+    [Fact]
     public async Task A_rule_that_never_acts_shows_in_the_per_rule_counts_and_a_condition_tag_no_tag_is_named_like_is_warned_about()
     {
         // V12: a typo in a condition used to be silent.

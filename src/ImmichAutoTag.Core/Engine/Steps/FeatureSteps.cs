@@ -40,7 +40,7 @@ public static class FeatureSteps
             new TemporaryAlbumsStep(config),
             new AlbumDateCheckStep(config.AlbumDateConsistency),
             // Before sharing: albums the workflows create are shared in the same run.
-            new Workflows.WorkflowStep(config.Workflows, retiredWorkflowTags),
+            new Workflows.WorkflowStep(config.Workflows, retiredWorkflowTags, ToolTagRoots.Of(config)),
             new AlbumSharingStep(config.AlbumPermissions),
             new ClipFeatureStep(config.Clip, config.Filters, previousClipTagRoots, ToolTagRoots.Of(config)),
             new Enrichment.Booru.BooruFeatureStep(config.Booru, config.Filters, ToolTagRoots.Of(config), config.Clip.Enabled),
