@@ -40,10 +40,11 @@ HEALTHCHECK --interval=5m --timeout=30s --start-period=1m \
   CMD ["dotnet", "/app/immich-autotag.dll", "status"]
 ENTRYPOINT ["/usr/bin/tini", "--", "dotnet", "/app/immich-autotag.dll"]
 
-# `immich-autotag daemon`: runs on CRON_SCHEDULE (5-field cron in the container's TZ, UTC unless set). Runs never
-# overlap; `docker stop` (SIGTERM) lets a run finish its current bulk write and write its reports.
+# `immich-autotag daemon`: runs on CRON_SCHEDULE when set (`docker run -e CRON_SCHEDULE=...`), else on the config's
+# `schedule:`, else daily at 02:00 (5-field cron in the container's TZ, UTC unless set). CRON_SCHEDULE is left unset
+# here so the config's `schedule:` can take effect. Runs never overlap; `docker stop` (SIGTERM) lets a run finish its
+# current bulk write and write its reports.
 FROM runtime AS scheduled
-ENV CRON_SCHEDULE="0 2 * * *"
 CMD ["daemon"]
 
 # One run, then the container exits. Last, so a plain `docker build` gives this image.

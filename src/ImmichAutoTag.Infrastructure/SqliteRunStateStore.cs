@@ -14,6 +14,9 @@ public sealed class SqliteRunStateStore(string databasePath) : IRunStateStore
 
     public static SqliteRunStateStore InFolder(string stateFolder) => new(Path.Combine(stateFolder, FileName));
 
+    /// <inheritdoc/>
+    public Task CheckReadableAsync(CancellationToken ct) => StateDatabase.CheckAsync(databasePath, ct);
+
     public async Task<IncrementalState?> LoadAsync(string scope, CancellationToken ct)
     {
         await using var connection = await OpenAsync(ct).ConfigureAwait(false);

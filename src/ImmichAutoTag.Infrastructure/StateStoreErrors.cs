@@ -24,6 +24,19 @@ public sealed class StateStoreErrors(IRunStateStore inner) : IRunStateStore
     }
 
     /// <inheritdoc/>
+    public async Task CheckReadableAsync(CancellationToken ct)
+    {
+        try
+        {
+            await inner.CheckReadableAsync(ct).ConfigureAwait(false);
+        }
+        catch (DbException e)
+        {
+            throw new StateUnavailableException(e.Message, e);
+        }
+    }
+
+    /// <inheritdoc/>
     public async Task SaveAsync(string scope, IncrementalState state, CancellationToken ct)
     {
         try

@@ -64,6 +64,11 @@ internal static class DaemonCommand
                     return (int)code;
                 }
             }
+            else if (config.Schedule is { } ignored && timing.Loop is null && Normalize(ignored) != timing.Description)
+            {
+                // The container images used to set CRON_SCHEDULE always, so an edited `schedule:` never applied, silently.
+                timing = timing with { Note = $"The config's schedule '{Normalize(ignored)}' is not used: {timing.Source} '{timing.Description}' wins (order: --schedule, CRON_SCHEDULE, the config's schedule). Unset {timing.Source} to use the config's." };
+            }
 
             var settings = new DaemonSettings(
                 configPath is null || Path.IsPathRooted(configPath) ? configPath : Path.GetFullPath(Path.Combine(context.WorkingDirectory, configPath)),
@@ -123,12 +128,21 @@ internal static class DaemonCommand
             (text, source, badCode) = (fromConfig ?? CronSchedule.Default, "schedule", RunExitCode.ConfigInvalid);
         }
 
+        var from = source switch
+        {
+            "schedule" => fromConfig is null ? DaemonTiming.FromDefault : DaemonTiming.FromConfig,
+            _ => source,
+        };
+
         if (!CronSchedule.TryParse(text, out var cron, out var error))
         {
             await context.Err.WriteLineAsync($"error: {source}: {error}").ConfigureAwait(false);
             return (null, badCode);
         }
 
-        return (new DaemonTiming(cron, string.Join(' ', text.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries)), null, runOnStart), null);
+        return (new DaemonTiming(cron, Normalize(text), null, runOnStart, from), null);
     }
+
+    /// <summary>A cron text with its fields separated by one space, as status.json and the log show it.</summary>
+    internal static string Normalize(string cron) => string.Join(' ', cron.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries));
 }

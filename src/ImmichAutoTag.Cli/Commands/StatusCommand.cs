@@ -43,9 +43,15 @@ internal static class StatusCommand
                 await context.Out.WriteLineAsync(string.Create(inv, $"daemon: pid {d.Pid}, {d.State}, {d.Schedule}, next run {d.NextRunAt?.ToString("O", inv) ?? "-"}")).ConfigureAwait(false);
             }
 
+            string? dead = null;
             if (status.Current is { } c)
             {
-                await context.Out.WriteLineAsync(string.Create(inv, $"running: {c.RunId} since {c.StartedAt:O}")).ConfigureAwait(false);
+                if (StatusFile.IsAlive(c) is false)
+                {
+                    dead = string.Create(inv, $"run {c.RunId ?? "-"} died: process {c.Pid} is not running (killed or crashed); the next run records it as failed");
+                }
+
+                await context.Out.WriteLineAsync(string.Create(inv, $"running: {c.RunId} since {c.StartedAt:O}{(dead is null ? string.Empty : $" (process {c.Pid} is gone)")}")).ConfigureAwait(false);
             }
 
             foreach (var (label, run) in new[] { ("last run", status.LastRun), ("last success", status.LastSuccess), ("last undo", status.LastUndo) })
@@ -56,8 +62,8 @@ internal static class StatusCommand
                 }
             }
 
-            await WriteHistoryAsync(context, folder).ConfigureAwait(false);
-            var problem = Health(status);
+            var damaged = await WriteHistoryAsync(context, folder).ConfigureAwait(false);
+            var problem = damaged ?? dead ?? Health(status);
             await context.Out.WriteLineAsync(problem is null ? "healthy" : "unhealthy: " + problem).ConfigureAwait(false);
             return (int)(problem is null ? RunExitCode.Success : RunExitCode.Failure);
         });
@@ -99,23 +105,33 @@ internal static class StatusCommand
             : null;
     }
 
-    /// <summary>The trend of the last runs from state.db; a missing or unreadable file only leaves it out.</summary>
-    private static async Task WriteHistoryAsync(CliContext context, string stateFolder)
+    /// <summary>
+    /// The trend of the last runs from state.db; a missing file only leaves it out. Returns the problem when state.db
+    /// is damaged (every run would stop on it), else null.
+    /// </summary>
+    private static async Task<string?> WriteHistoryAsync(CliContext context, string stateFolder)
     {
         var database = Path.Combine(stateFolder, SqliteRunStateStore.FileName);
         if (!File.Exists(database))
         {
-            return;
+            return null;
         }
 
         try
         {
+            await SqliteRunStateStore.InFolder(stateFolder).CheckReadableAsync(CancellationToken.None).ConfigureAwait(false);
             var history = await SqliteRunHistoryStore.InFolder(stateFolder).RecentAsync(HistoryTrend.Runs, server: null, CancellationToken.None).ConfigureAwait(false);
             await context.Out.WriteAsync(HistoryTrend.Render(history)).ConfigureAwait(false);
+        }
+        catch (StateDamagedException e)
+        {
+            return e.Message;
         }
         catch (DbException e)
         {
             await context.Err.WriteLineAsync($"warning: cannot read the run history in {database}: {e.Message}").ConfigureAwait(false);
         }
+
+        return null;
     }
 }

@@ -59,12 +59,18 @@ internal static class DaemonHost
             var next = await DaemonRunner.NextRunAsync(scheduler).ConfigureAwait(false);
             status.Update(s => s with { Daemon = new DaemonStatus(Environment.ProcessId, DateTimeOffset.UtcNow, settings.Timing.Description, "idle", next) });
             logger.LogInformation(
-                "Daemon started (schedule {Timing}{OnStart}); next run {Next:l}; state in {State}, output in {Output}",
+                "Daemon started (schedule {Timing} from {Source:l}{OnStart}); next run {Next:l}; state in {State}, output in {Output}",
                 settings.Timing.Description,
+                settings.Timing.Source,
                 settings.Timing.RunOnStart ? ", and once now" : string.Empty,
                 DaemonRunner.DescribeNext(next, DateTimeOffset.UtcNow),
                 settings.StateFolder,
                 settings.OutputRoot);
+
+            if (settings.Timing.Note is { } note)
+            {
+                logger.LogWarning("{Note}", note);
+            }
 
             try
             {

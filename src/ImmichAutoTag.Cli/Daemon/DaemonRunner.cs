@@ -11,6 +11,7 @@ internal sealed class DaemonRunner(CliContext context, DaemonSettings settings, 
 {
     private int _runs;
     private int _interrupted;
+    private string _schedule = settings.Timing.Description;
 
     public int Runs => Volatile.Read(ref _runs);
 
@@ -61,8 +62,14 @@ internal sealed class DaemonRunner(CliContext context, DaemonSettings settings, 
                 Interlocked.Exchange(ref _interrupted, 1);
             }
 
+            if (config is not null && scheduler is not null && settings.Timing.FollowsConfig)
+            {
+                await FollowScheduleAsync(scheduler, config.Schedule).ConfigureAwait(false);
+            }
+
             var next = scheduler is null ? null : await NextRunAsync(scheduler).ConfigureAwait(false);
-            status.Update(s => s with { Daemon = s.Daemon is null ? null : s.Daemon with { State = "idle", NextRunAt = next } });
+            var schedule = _schedule;
+            status.Update(s => s with { Daemon = s.Daemon is null ? null : s.Daemon with { State = "idle", NextRunAt = next, Schedule = schedule } });
             var outcome = report.Status.Outcome.ToString().ToLowerInvariant();
             if (report.Status.RunId is { } runId)
             {
@@ -85,6 +92,29 @@ internal sealed class DaemonRunner(CliContext context, DaemonSettings settings, 
     /// "at 2026-11-30 02:00:00 +01:00", or "now" when the next firing is not in the future (a run on start, or a
     /// loop's next run, comes due while the line is written); "-" when there is none.
     /// </summary>
+    /// <summary>
+    /// Applies an edited <c>schedule:</c> (read with the config before each run) from the next firing on, when the
+    /// schedule came from the config and not from --schedule or CRON_SCHEDULE. An unusable value keeps the old one
+    /// (the config check refuses it before it gets here).
+    /// </summary>
+    private async Task FollowScheduleAsync(IScheduler scheduler, string? configured)
+    {
+        var wanted = DaemonCommand.Normalize(configured ?? CronSchedule.Default);
+        if (wanted == _schedule || !CronSchedule.TryParse(wanted, out var cron, out _))
+        {
+            return;
+        }
+
+        var trigger = TriggerBuilder.Create()
+            .ForJob(DaemonHost.JobKey)
+            .WithIdentity(DaemonHost.TriggerKey)
+            .WithSchedule(CronScheduleBuilder.Create(cron!).WithMisfireInstruction(CronTriggerMisfireInstruction.DoNothing))
+            .Build();
+        await scheduler.RescheduleJob(DaemonHost.TriggerKey, trigger, CancellationToken.None).ConfigureAwait(false);
+        logger.LogInformation("Schedule changed in the config: now {New} (was {Old})", wanted, _schedule);
+        _schedule = wanted;
+    }
+
     public static string DescribeNext(DateTimeOffset? next, DateTimeOffset now) => next switch
     {
         null => "-",

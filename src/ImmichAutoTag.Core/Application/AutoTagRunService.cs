@@ -102,6 +102,9 @@ public sealed class AutoTagRunService(
                 output.Location);
 
             Prune(output, config.KeepRuns, logger);
+
+            // Before any request: a damaged state.db would otherwise fail the run half-way, after its first reads.
+            await runState.CheckReadableAsync(ct).ConfigureAwait(false);
             var preflight = await ServerPreflight.CheckAsync(gateway, NeededPermissions(config, request.DryRun), ct).ConfigureAwait(false);
             foreach (var warning in preflight.Warnings)
             {
@@ -120,7 +123,7 @@ public sealed class AutoTagRunService(
             var capabilities = Capabilities(preflight, request, logger);
 
             var incremental = await CheckForChangesAsync(config, request, gateway, preflight.User.Id, logger, ct).ConfigureAwait(false);
-            if (incremental is { Verdict.FullPass: false } && await BooruQueuedAsync(config, $"{gateway.ServerUrl} {preflight.User.Id}", ct).ConfigureAwait(false) is { } queued)
+            if (incremental is { Verdict.FullPass: false } && await BooruQueuedAsync(config, StateScope.Of(preflight.User.Id), ct).ConfigureAwait(false) is { } queued)
             {
                 // The library did not change, but the booru queue still holds look-ups a new day's budget can pay for.
                 logger.LogInformation("Full pass: {Count} assets wait in the booru queue", queued);
@@ -389,6 +392,8 @@ public sealed class AutoTagRunService(
         return new RunCapabilities(canReadDuplicates, canAddToAlbums);
     }
 
+    private static readonly Uri UrlLeftOutOfDigest = new("http://immich/");
+
     /// <summary>
     /// Decides whether this run may skip the walk (see <see cref="IncrementalCheck"/>). Dry runs and
     /// full_pass_interval_hours: 0 always walk. A state file that cannot be read only costs a full pass.
@@ -401,7 +406,7 @@ public sealed class AutoTagRunService(
             return null;
         }
 
-        var run = new IncrementalRun(runState, $"{gateway.ServerUrl} {userId}", null!);
+        var run = new IncrementalRun(runState, StateScope.Of(userId), null!);
         IncrementalState? previous = null;
         try
         {
@@ -412,7 +417,9 @@ public sealed class AutoTagRunService(
             logger.LogWarning("Cannot read the run state ({Error}); doing a full pass", e.Message);
         }
 
-        var verdict = await IncrementalCheck.CheckAsync(gateway, previous, redactor.ToRedactedYaml(config), TimeSpan.FromHours(config.FullPassIntervalHours), time, ct).ConfigureAwait(false);
+        // The URL's spelling is not the library: the same server reached through a proxy or by IP is no config change.
+        var digested = config with { Server = config.Server with { Url = UrlLeftOutOfDigest } };
+        var verdict = await IncrementalCheck.CheckAsync(gateway, previous, redactor.ToRedactedYaml(digested), TimeSpan.FromHours(config.FullPassIntervalHours), time, ct).ConfigureAwait(false);
         run = run with { Verdict = verdict };
         if (verdict.FullPass)
         {

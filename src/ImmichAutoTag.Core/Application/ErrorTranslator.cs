@@ -15,6 +15,7 @@ public static class ErrorTranslator
         ImmichPermissionException e => (RunExitCode.PermissionDenied, e.Message),
         UnsupportedServerVersionException e => (RunExitCode.ServerError, e.Message),
         ImmichException e => (RunExitCode.ServerError, e.Message),
+        StateDamagedException e => (RunExitCode.StateDamaged, e.Message),
         ReadOnlyGatewayException e => (RunExitCode.Failure, e.Message),
         Enrichment.Clip.ClipUnavailableException e => (RunExitCode.ConfigInvalid, e.Message),
         Engine.Corrections.StatusTagNotOwnedException e => (RunExitCode.ConfigInvalid, e.Message),

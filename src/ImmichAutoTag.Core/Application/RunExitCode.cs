@@ -39,6 +39,12 @@ public enum RunExitCode
     /// <summary>Another run or daemon holds the state folder's lock; nothing was done.</summary>
     Busy = 9,
 
+    /// <summary>
+    /// The state database (<c>state.db</c>) is damaged or not a state file; the run stopped before sending anything
+    /// (the message says to move the file aside and what is lost with it).
+    /// </summary>
+    StateDamaged = 10,
+
     /// <summary>Interrupted (Ctrl-C / SIGTERM), following the shell convention 128 + SIGINT.</summary>
     Cancelled = 130,
 }

@@ -210,3 +210,46 @@ public interface IRunSession : IDisposable
     /// <summary>The run failed: one readable line (details in the log).</summary>
     Task FailedAsync(string message, Exception exception);
 }
+
+/// <summary>
+/// The state database (<c>state.db</c> in the state folder) is damaged (cut short, overwritten) or not a state file,
+/// so no run can use it: the message names the file, what to do and what is lost.
+/// </summary>
+public sealed class StateDamagedException : Exception
+{
+    /// <summary>Creates the exception for the file at <paramref name="path"/>, with SQLite's own words as <paramref name="detail"/>.</summary>
+    public StateDamagedException(string path, string detail, Exception? innerException = null)
+        : base(
+            $"The state file {path} is damaged or not a state file ({detail}). Move it aside (e.g. rename it to "
+            + $"{System.IO.Path.GetFileName(path)}.damaged) and run again: the next run starts a new one. Lost with it: your correction "
+            + "memory (suggestions you removed may come back once), which tag links and albums the tool added (below its "
+            + "roots they then count as yours), the \"does not stick\" records, the run history and the booru cache and queue.",
+            innerException)
+    {
+        FilePath = path;
+    }
+
+    /// <summary>Creates the exception with a generic message.</summary>
+    public StateDamagedException()
+        : base("The state file is damaged.")
+    {
+        FilePath = string.Empty;
+    }
+
+    /// <summary>Creates the exception with the message a user sees.</summary>
+    public StateDamagedException(string message)
+        : base(message)
+    {
+        FilePath = string.Empty;
+    }
+
+    /// <summary>Creates the exception with the message a user sees.</summary>
+    public StateDamagedException(string message, Exception innerException)
+        : base(message, innerException)
+    {
+        FilePath = string.Empty;
+    }
+
+    /// <summary>The damaged file.</summary>
+    public string FilePath { get; }
+}

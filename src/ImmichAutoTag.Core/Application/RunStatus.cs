@@ -20,6 +20,12 @@ public sealed record RunStatus
 
     public required int Pid { get; init; }
 
+    /// <summary>
+    /// The machine (host name) the run's process ran on, so <c>status</c> checks <see cref="Pid"/> only where it means
+    /// something; null in status files of older versions.
+    /// </summary>
+    public string? Host { get; init; }
+
     /// <summary>Who started the run: "run" (the command), "daemon" or "demo".</summary>
     public required string Trigger { get; init; }
 

@@ -111,7 +111,7 @@ public sealed class UndoService(
             if (!request.DryRun && corrections is not null && request.Config.Corrections.Enabled)
             {
                 // The undo's removals are the tool's own, not the user's corrections: the next run may add them again.
-                await CorrectionRun.ForgetUndoneAsync(corrections, request.Config, $"{gateway.ServerUrl} {result.User.Id}", result.Applied, result.Verified.StillWrong, CancellationToken.None).ConfigureAwait(false);
+                await CorrectionRun.ForgetUndoneAsync(corrections, request.Config, StateScope.Of(result.User.Id), result.Applied, result.Verified.StillWrong, CancellationToken.None).ConfigureAwait(false);
             }
 
             await reports.WriteAsync(output, request, result, logger, CancellationToken.None).ConfigureAwait(false);

@@ -154,7 +154,7 @@ public sealed class AutoTagEngine(IImmichGateway gateway, TimeProvider time, ILo
         // The links the tool added below its roots (read before the walk: workflow tags no rule adds any more are
         // read and taken off like the others); the scope needs the key's user, which the walk would ask for anyway.
         var user = options.RootTagLinks is not null && options.User is null ? await gateway.GetMyUserAsync(ct) : options.User;
-        var linkScope = user is null ? null : $"{gateway.ServerUrl} {user.Id}";
+        var linkScope = user is null ? null : StateScope.Of(user.Id);
         var links = options.RootTagLinks is { } linkStore && linkScope is not null ? await linkStore.LoadAsync(linkScope, ct) : null;
         // Labels the tool added below an earlier clip.tag_root are the CLIP step's to take off (V11).
         var previousClipRoots = await Enrichment.Clip.ClipTagRoots.PreviousAsync(config, options.Clip?.TagRoots, linkScope, links, ct);
@@ -213,7 +213,7 @@ public sealed class AutoTagEngine(IImmichGateway gateway, TimeProvider time, ILo
         options.Progress?.Report(new EngineProgress(EnginePhase.Evaluate, snapshot.Assets.Count, snapshot.Assets.Count));
 
         var plan = planning.Plan with { Notes = [.. planning.Plan.Notes, .. UnknownRuleTags(config, snapshot.Tags)] };
-        var scope = $"{gateway.ServerUrl} {snapshot.User.Id}";
+        var scope = StateScope.Of(snapshot.User.Id);
         var pendingDates = options.PendingDateWrites is { } pendingStore ? await pendingStore.LoadAsync(scope, ct) : [];
         (plan, pendingDates) = PendingDates.Hold(plan, pendingDates, snapshot.Assets, time.GetUtcNow(), options.PendingDateWriteExpiry);
         var nonSticking = options.NonStickingChanges is { } nonStickingStore ? await nonStickingStore.LoadAsync(scope, ct) : [];

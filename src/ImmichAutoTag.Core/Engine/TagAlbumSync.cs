@@ -58,6 +58,10 @@ internal sealed class TagAlbumSync(AutoTagConfig config, RunOptions options)
         return !albumName.Contains('/', StringComparison.Ordinal) || existingTags.ContainsKey(nested) ? nested : _sync.TagPrefix + albumName.Replace('/', SlashInName);
     }
 
+    /// <summary>Whether every '/'-separated level of <paramref name="rest"/> is non-empty and has no space around it.</summary>
+    private static bool UsableLevels(string rest) =>
+        Array.TrueForAll(rest.Split('/'), level => level.Length > 0 && level.Trim().Length == level.Length);
+
     /// <summary>The reason a creation the sync asks for carries in the plan.</summary>
     public const string CreationReason = "tag_album_sync";
 
@@ -179,10 +183,20 @@ internal sealed class TagAlbumSync(AutoTagConfig config, RunOptions options)
             bool Matches(Album a) => a.OwnerId == userId && !TemporaryAlbums.IsTemporary(a.Name) && Array.Exists(patterns, p => IsMatchOrFalse(p, a.Name));
             var existingTags = snapshot.Tags.GroupBy(t => t.Value, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.First(), StringComparer.Ordinal);
             var placeholders = new Dictionary<string, Tag>(StringComparer.Ordinal);
+
+            // An album name that gives no usable tag level (empty, only spaces, spaces around it: Immich trims tag
+            // values and answers with another tag or none) is skipped, named once, so it never fails the asset's other tags.
+            var unusable = new HashSet<Guid>();
+            foreach (var album in snapshot.Albums.Where(Matches).Where(a => !UsableLevels(TagPathOf(a.Name, existingTags)[_sync.TagPrefix.Length..])).OrderBy(a => a.Name, StringComparer.Ordinal))
+            {
+                unusable.Add(album.Id);
+                notes.Add(new PlanNote(PlanNoteKind.UnusableSyncAlbumName, Guid.Empty, $"album '{album.Name}' ({album.Id}): its name gives no valid tag level below '{_sync.TagPrefix}' (empty, or spaces around it); not synced to a tag — rename the album in Immich", album.Name));
+            }
+
             foreach (var id in assets)
             {
                 var albums = AlbumsOf(id);
-                var wanted = albums.Where(Matches).Select(a => TagPathOf(a.Name, existingTags)).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
+                var wanted = albums.Where(a => Matches(a) && !unusable.Contains(a.Id)).Select(a => TagPathOf(a.Name, existingTags)).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
                 var tags = TagsOf(id);
                 foreach (var path in wanted.Where(p => !tags.Exists(t => string.Equals(t.Value, p, StringComparison.Ordinal))))
                 {

@@ -140,6 +140,9 @@ public enum PlanNoteKind
     /// <summary>tag_album_sync: the album a tag maps to does not exist and create_missing_albums is off.</summary>
     MissingSyncAlbum,
 
+    /// <summary>tag_album_sync (album → tag): an album's name gives no valid tag level (empty, blank, padded); not synced.</summary>
+    UnusableSyncAlbumName,
+
     /// <summary>An earlier run's date write to this asset is still waiting for Immich's jobs; not written again.</summary>
     PendingDateWrite,
 }

@@ -14,4 +14,11 @@ public interface IRunStateStore
     Task<IncrementalState?> LoadAsync(string scope, CancellationToken ct);
 
     Task SaveAsync(string scope, IncrementalState state, CancellationToken ct);
+
+    /// <summary>
+    /// Checks that the store can be read at all, before a run sends anything: a damaged state database would
+    /// otherwise fail the run half-way. Stores with nothing to check do nothing.
+    /// </summary>
+    /// <exception cref="Application.StateDamagedException">The state database is damaged or not a state file.</exception>
+    Task CheckReadableAsync(CancellationToken ct) => Task.CompletedTask;
 }

@@ -719,6 +719,7 @@ public static class ReportWriter
         PlanNoteKind.UnmatchedAlbum => "ALBUM_PERMISSION_UNMATCHED",
         PlanNoteKind.AmbiguousSyncAlbum => "WARNING_AMBIGUOUS_SYNC_ALBUM",
         PlanNoteKind.MissingSyncAlbum => "WARNING_SYNC_ALBUM_MISSING",
+        PlanNoteKind.UnusableSyncAlbumName => "WARNING_SYNC_ALBUM_NAME_UNUSABLE",
         PlanNoteKind.PendingDateWrite => "DATE_WRITE_PENDING",
         PlanNoteKind.UnknownRuleTag => "WARNING_UNKNOWN_RULE_TAG",
         PlanNoteKind.AlbumNotFound => "WARNING_ALBUM_NOT_FOUND",

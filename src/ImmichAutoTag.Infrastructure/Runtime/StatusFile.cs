@@ -55,7 +55,58 @@ public sealed class StatusFile(string stateFolder) : IRunStatusSink
         }
     }
 
-    public void RunStarted(RunStatus run) => Update(s => s with { Current = run });
+    /// <summary>
+    /// Records <paramref name="run"/> as in progress. Called under the run lock, so a run still recorded as in progress
+    /// is one whose process died (killed, out of memory, power loss): it is recorded as failed first.
+    /// </summary>
+    public void RunStarted(RunStatus run) => Update(s =>
+    {
+        if (s.Current is { } dead)
+        {
+            var ended = dead with
+            {
+                Outcome = RunOutcome.Failed,
+                Message = $"ended without a result: process {dead.Pid} stopped (killed or crashed) before it finished; found by the next run",
+            };
+            s = s with { LastRun = ended, RecentRuns = [.. s.RecentRuns.Append(ended).TakeLast(RecentRunsKept)] };
+        }
+
+        return s with { Current = run with { Host = run.Host ?? Environment.MachineName } };
+    });
+
+    /// <summary>
+    /// Whether the process of <paramref name="run"/> (in progress per status.json) still runs: null when that cannot be
+    /// told (another host, or a status file without the host), false when no such process exists or the process with
+    /// that id started after the run did (the id was reused).
+    /// </summary>
+    public static bool? IsAlive(RunStatus run)
+    {
+        ArgumentNullException.ThrowIfNull(run);
+        if (run.Host is null || !string.Equals(run.Host, Environment.MachineName, StringComparison.OrdinalIgnoreCase))
+        {
+            return null;
+        }
+
+        try
+        {
+            using var process = System.Diagnostics.Process.GetProcessById(run.Pid);
+            if (process.HasExited)
+            {
+                return false;
+            }
+
+            // A minute's slack: the run's start is taken after the process started, on another clock read.
+            return process.StartTime.ToUniversalTime() <= run.StartedAt.UtcDateTime.AddMinutes(1);
+        }
+        catch (ArgumentException)
+        {
+            return false;
+        }
+        catch (Exception e) when (e is InvalidOperationException or System.ComponentModel.Win32Exception or NotSupportedException)
+        {
+            return null;
+        }
+    }
 
     public void RunFinished(RunStatus run) => Update(s => s with
     {

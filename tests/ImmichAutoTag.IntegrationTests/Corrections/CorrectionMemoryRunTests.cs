@@ -134,7 +134,7 @@ public sealed class CorrectionMemoryRunTests(ITestOutputHelper output) : IAsyncL
         var back = await RunAsync(config);
         back.AppliedChanges.Should().ContainSingle(c => c.AssetId == a && c.TagName == Unknown && c.Kind == ChangeKind.Added);
         using var gateway = ImmichGateway.Create(new ImmichConnectionOptions(_server.BaseUrl, _key));
-        (await new SqliteCorrectionStore(_stateFile).LoadAsync($"{gateway.ServerUrl} {_user}", CancellationToken.None)).Corrections.Should().BeEmpty();
+        (await new SqliteCorrectionStore(_stateFile).LoadAsync(StateScope.Of(_user), CancellationToken.None)).Corrections.Should().BeEmpty();
     }
 
     [Fact]

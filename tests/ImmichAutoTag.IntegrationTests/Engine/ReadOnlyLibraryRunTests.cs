@@ -79,7 +79,7 @@ public sealed class ReadOnlyLibraryRunTests : IAsyncLifetime
     private async Task<IReadOnlyList<NonStickingChange>> RecordsAsync()
     {
         using var gateway = ImmichGateway.Create(new ImmichConnectionOptions(_server.BaseUrl, _key));
-        return await new SqliteNonStickingChangeStore(_stateFile).LoadAsync($"{gateway.ServerUrl} {_user}", CancellationToken.None);
+        return await new SqliteNonStickingChangeStore(_stateFile).LoadAsync(StateScope.Of(_user), CancellationToken.None);
     }
 
     private bool HasUnknown(Guid asset) =>

@@ -229,4 +229,27 @@ public sealed class SharingAndSyncRunTests() : FeatureRunTestBase("- tag_names: 
         Server.State.Albums.Should().ContainSingle(a => a.Name.StartsWith("2019", StringComparison.Ordinal), "tag → album reads the tag back as the same album, not a new one");
         runs.SecondPlan.Should().Contain("0 tag(s) to create, 0 addition(s), 0 removal(s), 0 album addition(s)");
     }
+
+    [Fact]
+    public async Task An_album_whose_name_gives_no_tag_level_is_skipped_with_a_note_and_the_other_albums_still_sync()
+    {
+        var meme = Asset("meme_funny.png");
+        Server.State.AddAlbum(User, "  ", [meme]);
+        Server.State.AddAlbum(User, "2019 Trip", [meme]);
+        Server.State.AddAlbum(User, " padded", [meme]);
+
+        var runs = await RunThriceAsync(Config("""
+            tag_album_sync:
+              enabled: true
+              direction: album_to_tag
+              album_name_patterns: ['.*']
+            """));
+
+        runs.Plan.Should().Contain("WARNING_SYNC_ALBUM_NAME_UNUSABLE").And.Contain("album '  '").And.Contain("album ' padded'")
+            .And.NotContain("create tag album/  ");
+        HasTag(meme, "album/2019 Trip").Should().BeTrue("one unusable album name does not take the asset's other sync tags down");
+        Server.State.FindTag("album/  ").Should().BeNull();
+        Server.State.FindTag("album/ padded").Should().BeNull();
+        runs.SecondPlan.Should().Contain("0 tag(s) to create, 0 addition(s), 0 removal(s)");
+    }
 }

@@ -92,7 +92,7 @@ public sealed class SidecarRouteRunTests : IAsyncLifetime
     private async Task<IReadOnlyList<NonStickingChange>> RecordsAsync()
     {
         using var gateway = ImmichGateway.Create(new ImmichConnectionOptions(_server.BaseUrl, _key));
-        return await new SqliteNonStickingChangeStore(StateFile).LoadAsync($"{gateway.ServerUrl} {_user}", CancellationToken.None);
+        return await new SqliteNonStickingChangeStore(StateFile).LoadAsync(StateScope.Of(_user), CancellationToken.None);
     }
 
     private bool HasUnknown(Guid asset) =>

@@ -108,10 +108,13 @@ public sealed partial class DockerFilesTests
     }
 
     [Fact]
-    public void The_scheduled_image_defaults_to_the_daemons_schedule()
+    public void The_images_leave_the_schedule_variable_unset_so_the_configs_schedule_applies()
     {
-        Env(Image("scheduled")).Should().Contain(DaemonCommand.ScheduleVariable, CronSchedule.Default);
+        // Set in the image, CRON_SCHEDULE would always win over the config's `schedule:` (W10); the daemon's own
+        // default is the same 02:00.
+        Env(Image("scheduled")).Should().NotContainKey(DaemonCommand.ScheduleVariable);
         Env(Image("oneshot")).Should().NotContainKey(DaemonCommand.ScheduleVariable);
+        CronSchedule.Default.Should().Be("0 2 * * *");
     }
 
     [Fact]
@@ -134,7 +137,7 @@ public sealed partial class DockerFilesTests
         ((YamlScalarNode)build["target"]).Value.Should().Be("scheduled");
         var environment = ((YamlMappingNode)service["environment"]).Children.ToDictionary(kv => kv.Key.ToString(), kv => kv.Value.ToString());
         environment["IMMICH_API_KEY"].Should().StartWith("${IMMICH_API_KEY", "the key comes from .env, never from the file");
-        environment.Should().ContainKey(DaemonCommand.ScheduleVariable);
+        environment[DaemonCommand.ScheduleVariable].Should().Be("${CRON_SCHEDULE:-}", "empty unless .env sets it, so the config's schedule can apply");
         foreach (var secret in new[] { "SAUCENAO_API_KEY", "DANBOORU_LOGIN", "DANBOORU_API_KEY" })
         {
             environment[secret].Should().StartWith("${" + secret, "booru keys set in .env reach the container, never written in the file");

@@ -2,6 +2,7 @@ using ImmichAutoTag.Core.Classification;
 using ImmichAutoTag.Core.Configuration;
 using ImmichAutoTag.Core.Engine;
 using ImmichAutoTag.Core.Enrichment.Clip;
+using ImmichAutoTag.Core.Ports;
 
 namespace ImmichAutoTag.Core.Enrichment.Booru;
 
@@ -56,7 +57,7 @@ public sealed class BooruFeatureStep(BooruConfig config, FiltersConfig? filters 
         var services = context.Options.Booru ?? throw new InvalidOperationException("booru.enabled is true but the run was composed without the booru runtime (RunOptions.Booru).");
         var clip = context.Facts.Get<ClipLabels>() is { } labels ? new ClipIllustrationScores(labels) : null;
         var selected = BooruSelection.Select(config, context.Snapshot, context.Options, clip, filters, toolTags);
-        var scope = $"{context.Gateway.ServerUrl} {context.Snapshot.User.Id}";
+        var scope = StateScope.Of(context.Snapshot.User.Id);
         var lookups = !context.Options.DryRun || config.DryRunLookups;
         var tags = await new BooruEnricher(config, services, context.Gateway, context.Time, context.Logger, lookups).RunAsync(selected, scope, ct).ConfigureAwait(false);
         context.Facts.Set(tags);

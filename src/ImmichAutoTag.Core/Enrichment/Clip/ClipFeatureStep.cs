@@ -53,7 +53,7 @@ public sealed class ClipFeatureStep(ClipConfig config, FiltersConfig? filters = 
         if (services.TagRoots is { } roots)
         {
             // Recorded before scoring: a later run with another root knows these labels are the tool's.
-            await roots.RememberTagRootAsync(ClipTagRoots.Scope(context.Gateway.ServerUrl, context.Snapshot.User.Id), config.TagRoot, ct).ConfigureAwait(false);
+            await roots.RememberTagRootAsync(ClipTagRoots.Scope(context.Snapshot.User.Id), config.TagRoot, ct).ConfigureAwait(false);
         }
 
         if (_previousRoots.Count > 0)

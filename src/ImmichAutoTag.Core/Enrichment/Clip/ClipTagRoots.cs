@@ -10,12 +10,8 @@ namespace ImmichAutoTag.Core.Enrichment.Clip;
 /// </summary>
 public static class ClipTagRoots
 {
-    /// <summary>The scope the roots are recorded under: the server and the key's user, as the run's other state.</summary>
-    public static string Scope(Uri serverUrl, Guid userId)
-    {
-        ArgumentNullException.ThrowIfNull(serverUrl);
-        return $"{serverUrl} {userId}";
-    }
+    /// <summary>The scope the roots are recorded under: the key's user, as the run's other state (<see cref="Ports.StateScope.Of"/>).</summary>
+    public static string Scope(Guid userId) => Ports.StateScope.Of(userId);
 
     /// <summary>
     /// The recorded roots other than the current one that still hold links the tool added (<paramref name="links"/>),

@@ -1,0 +1,82 @@
+using ImmichAutoTag.Infrastructure.Runtime;
+using ImmichAutoTag.TestKit;
+
+namespace ImmichAutoTag.IntegrationTests.Cli;
+
+/// <summary>Which schedule the daemon follows, and that it says so (W10).</summary>
+public sealed class DaemonScheduleCliTests : IAsyncLifetime
+{
+    private FakeImmichServer _server = null!;
+    private string _key = null!;
+
+    public async Task InitializeAsync()
+    {
+        _server = await FakeImmichServer.StartAsync();
+        var user = _server.State.AddUser("Alice", "alice@example.com").Id;
+        _key = _server.State.AddApiKey(user, "all");
+        _server.State.AddAsset(user, "loose.jpg", new DateTimeOffset(2019, 7, 11, 12, 0, 0, TimeSpan.Zero));
+    }
+
+    public async Task DisposeAsync() => await _server.DisposeAsync();
+
+    private string Config(string schedule) => $"""
+        server:
+          url: {_server.BaseUrl}
+        classification:
+          rules:
+            - album_name_patterns: ['^\d{"{4}"}']
+        schedule: "{schedule}"
+        """;
+
+    private static async Task WaitForAsync(string state, Func<StatusDocument, bool> done, Task daemon)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(90);
+        while (!(StatusFile.Read(Path.Combine(state, StatusFile.FileName)) is { } s && done(s)) && DateTime.UtcNow < deadline && !daemon.IsCompleted)
+        {
+            await Task.Delay(50);
+        }
+    }
+
+    [Fact]
+    public async Task The_daemon_names_the_schedule_it_follows_and_the_config_schedule_it_ignores()
+    {
+        using var cli = new CliHarness().WithEnv("IMMICH_API_KEY", _key).WithEnv("CRON_SCHEDULE", "0 2 * * *");
+        var state = Path.Combine(cli.Root, "state");
+        using var stop = new CancellationTokenSource();
+        var daemon = cli.RunAsync(stop.Token, "daemon", "-c", cli.WriteConfig(Config("*/30 * * * *")), "--state", state);
+
+        await WaitForAsync(state, s => s.Daemon is { State: "idle" }, daemon);
+        await stop.CancelAsync();
+        var result = await daemon;
+
+        result.ExitCode.Should().Be(0, result.ToString());
+        var log = result.Out + result.Err;
+        log.Should().Contain("Daemon started (schedule 0 2 * * * from CRON_SCHEDULE")
+            .And.Contain("The config's schedule '*/30 * * * *' is not used: CRON_SCHEDULE '0 2 * * *' wins");
+        _server.Requests.WriteCount.Should().Be(0, "no firing came");
+    }
+
+    [Fact]
+    public async Task An_edited_schedule_in_the_config_applies_from_the_next_run_on()
+    {
+        using var cli = new CliHarness().WithEnv("IMMICH_API_KEY", _key);
+        var state = Path.Combine(cli.Root, "state");
+        var config = cli.WriteConfig(Config("*/1 * * * * ?"));
+        using var stop = new CancellationTokenSource();
+        var daemon = cli.RunAsync(stop.Token, "daemon", "-c", config, "--state", state);
+
+        // Every second until the edit: the run after it reads the new schedule and the daemon follows it.
+        await WaitForAsync(state, s => s.RecentRuns.Count >= 1, daemon);
+        cli.WriteConfig(Config("0 30 4 * * ?"));
+        await WaitForAsync(state, s => s.Daemon is { Schedule: "0 30 4 * * ?" }, daemon);
+        var status = StatusFile.Read(Path.Combine(state, StatusFile.FileName))!;
+        await stop.CancelAsync();
+        var result = await daemon;
+
+        result.ExitCode.Should().Be(0, result.ToString());
+        status.Daemon!.Schedule.Should().Be("0 30 4 * * ?", result.ToString());
+        status.Daemon.NextRunAt!.Value.ToLocalTime().TimeOfDay.Should().Be(new TimeSpan(4, 30, 0));
+        (result.Out + result.Err).Should().Contain("Daemon started (schedule */1 * * * * ? from the config's schedule")
+            .And.Contain("Schedule changed in the config: now 0 30 4 * * ? (was */1 * * * * ?)");
+    }
+}
