@@ -708,8 +708,9 @@ internal sealed partial class ConfigValidator(Diagnostics diag, Func<string, str
             diag.Error(prefix.Loc, $"tag_album_sync.tag_prefix '{written}' {prefixWhy}, so the sync's tags would be taken off again on every run; choose a prefix of its own");
         }
 
-        foreach (var (block, key) in new[] { ("classification", "autotag_unknown"), ("classification", "autotag_conflict"), ("duplicate_processing", "autotag_album_conflict"), ("duplicate_processing", "autotag_classification_conflict"), ("duplicate_processing", "autotag_album_detection_conflict"), ("album_date_consistency", "autotag_album_date_mismatch") })
+        foreach (var (qualified, _) in statusTags)
         {
+            var (block, key) = (qualified[..qualified.IndexOf('.', StringComparison.Ordinal)], qualified[(qualified.IndexOf('.', StringComparison.Ordinal) + 1)..]);
             if (root.Map(block)?.String(key) is { Value: { } status } value && Owner(status.Trim().Trim('/')) is { } why)
             {
                 diag.Error(value.Loc, $"{key}: '{status}' {why}, so the status tag would be added and taken off again on every run; a status tag must be a tag of its own (e.g. autotag_output_...)");
