@@ -141,7 +141,7 @@ public sealed class AutoTagRunService(
 
             // A dry run sends no write, so it does not resume queues an interrupted run left paused: it reports them
             // and hands the engine no marker; the next real run resumes them.
-            var marker = markers.For(config.Server.Url);
+            var marker = markers.For(StateScope.Of(preflight.User.Id), config.Server.Url);
             IReadOnlyList<string> stale = request.DryRun ? await StaleQueuePausesAsync(marker, logger, ct).ConfigureAwait(false) : [];
 
             var engine = new AutoTagEngine(gateway, time, loggerFactory.CreateLogger<AutoTagEngine>());
