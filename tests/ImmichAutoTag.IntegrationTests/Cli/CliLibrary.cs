@@ -41,10 +41,10 @@ internal sealed class CliLibrary : IAsyncDisposable
         return new CliLibrary(server, user, key);
     }
 
-    /// <summary>A harness with Alice's key in <c>IMMICH_API_KEY</c> and, when <paramref name="url"/>, the server in <c>IMMICH_URL</c>.</summary>
-    public CliHarness Cli(bool url = true)
+    /// <summary>A harness with Alice's key (or <paramref name="key"/>) in <c>IMMICH_API_KEY</c> and, when <paramref name="url"/>, the server in <c>IMMICH_URL</c>.</summary>
+    public CliHarness Cli(bool url = true, string? key = null)
     {
-        var cli = new CliHarness().WithEnv("IMMICH_API_KEY", Key);
+        var cli = new CliHarness().WithEnv("IMMICH_API_KEY", key ?? Key);
         return url ? cli.WithEnv("IMMICH_URL", Server.BaseUrl.ToString()) : cli;
     }
 

@@ -45,8 +45,28 @@ public sealed class DaemonScheduleCliTests : IAsyncLifetime
         result.ExitCode.Should().Be(0, result.ToString());
         var log = result.Out + result.Err;
         log.Should().Contain("Daemon started (schedule 0 2 * * * from CRON_SCHEDULE")
-            .And.Contain("The config's schedule '*/30 * * * *' is not used: CRON_SCHEDULE '0 2 * * *' wins");
+            .And.Contain("The config's schedule '*/30 * * * *' is not used: CRON_SCHEDULE '0 2 * * *' wins")
+            .And.Contain("Stop requested; no run in progress, stopping", "W6: an idle daemon has no run to wait for")
+            .And.NotContain("waiting for");
         _library.Server.Requests.WriteCount.Should().Be(0, "no firing came");
+    }
+
+    [Fact]
+    public async Task A_run_that_ends_with_a_partial_failure_is_logged_as_status_json_spells_it()
+    {
+        // X6: the daemon logged "partialfailure" while status.json and the history say "partial_failure".
+        _library.Server.Faults.FailWhere("bulkTagAssets", 400, _ => true);
+        using var cli = _library.Cli(url: false);
+        var state = Path.Combine(cli.Root, "state");
+        using var stop = new CancellationTokenSource();
+        var daemon = cli.RunAsync(stop.Token, "daemon", "-c", cli.WriteConfig(Config("*/1 * * * * ?")), "--state", state);
+
+        await WaitForAsync(state, s => s.RecentRuns.Count >= 1, daemon);
+        await stop.CancelAsync();
+        var result = await daemon;
+
+        var log = result.Out + result.Err;
+        log.Should().Contain("ended: partial_failure (exit 8)", result.ToString()).And.NotContain("partialfailure");
     }
 
     [Fact]
