@@ -724,6 +724,7 @@ public static class ReportWriter
         PlanNoteKind.UnknownRuleTag => "WARNING_UNKNOWN_RULE_TAG",
         PlanNoteKind.AlbumNotFound => "WARNING_ALBUM_NOT_FOUND",
         PlanNoteKind.WorkflowUnsettled => "WARNING_WORKFLOW_UNSETTLED",
+        PlanNoteKind.TemporaryAlbumCleanupSkipped => "WARNING_TEMPORARY_ALBUM_CLEANUP_SKIPPED",
         _ => "CLASSIFICATION_CONFLICT",
     };
 
