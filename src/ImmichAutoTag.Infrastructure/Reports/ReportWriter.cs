@@ -286,7 +286,8 @@ public static class ReportWriter
 
         foreach (var update in plan.DateUpdates)
         {
-            sb.Append(Inv, $"date {update.OldDate:O} -> {update.NewValue} | {WebUrl(server, $"photos/{update.AssetId}")} | {names.GetValueOrDefault(update.AssetId)} | from {update.Source}\n");
+            // The value is a wall clock with its zone; the instant beside it shows the change when both clocks read alike.
+            sb.Append(Inv, $"date {update.OldDate:O} -> {update.NewValue} (= {update.NewDate.ToUniversalTime():yyyy-MM-ddTHH:mm:ss}Z) | {WebUrl(server, $"photos/{update.AssetId}")} | {names.GetValueOrDefault(update.AssetId)} | from {update.Source}\n");
         }
 
         var sidecarOf = result.Sidecars.Writes.Where(w => w.SidecarFile is not null).GroupBy(w => w.AssetId).ToDictionary(g => g.Key, g => g.First().SidecarFile!);
