@@ -40,7 +40,7 @@ internal static class Logging
 
         // JSON lines on the console are for log collectors (docker logs, Loki); the run folder's file stays readable text.
         ITextFormatter console = json
-            ? new Serilog.Formatting.Json.JsonFormatter(renderMessage: true, formatProvider: CultureInfo.InvariantCulture)
+            ? new ConsoleJsonFormatter(CultureInfo.InvariantCulture)
             : new MessageTemplateTextFormatter(level <= LogEventLevel.Debug ? Template : ShortTemplate, CultureInfo.InvariantCulture);
         var configuration = new LoggerConfiguration()
             .MinimumLevel.Debug()
@@ -99,6 +99,117 @@ internal sealed class LogLineWriter(Microsoft.Extensions.Logging.ILogger logger)
     }
 
     public override void Write(string? value) => WriteLine(value);
+}
+
+/// <summary>
+/// Plain lines for standard output (a run's closing summary, its notices) as JSON objects in the log's own shape
+/// (Serilog's JsonFormatter: Timestamp, Level, MessageTemplate <c>{Summary}</c>, RenderedMessage, Properties), for
+/// JSON console mode: a log collector reads both streams, so every line of either must be a JSON object.
+/// </summary>
+internal sealed class JsonLineWriter(TextWriter output) : TextWriter
+{
+    private readonly Logger _lines = new LoggerConfiguration()
+        .WriteTo.Sink(new WriterSink(output, new ConsoleJsonFormatter(CultureInfo.InvariantCulture)))
+        .CreateLogger();
+
+    public override System.Text.Encoding Encoding => System.Text.Encoding.UTF8;
+
+    public override void WriteLine(string? value)
+    {
+        if (!string.IsNullOrWhiteSpace(value))
+        {
+            _lines.Information("{Summary:l}", value.Trim());
+        }
+    }
+
+    public override void Write(string? value) => WriteLine(value);
+
+    public override Task WriteLineAsync(string? value)
+    {
+        WriteLine(value);
+        return Task.CompletedTask;
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            _lines.Dispose();
+        }
+
+        base.Dispose(disposing);
+    }
+}
+
+/// <summary>
+/// One JSON object per log event, in Serilog's JsonFormatter shape (Timestamp, Level, MessageTemplate,
+/// RenderedMessage, Exception, Properties), except that RenderedMessage shows text values as they are: Serilog's own
+/// rendering wraps every string property in quotes (<c>Run "20261201_…"</c>), which reads wrongly in a log viewer.
+/// </summary>
+internal sealed class ConsoleJsonFormatter(IFormatProvider formatProvider) : ITextFormatter
+{
+    private readonly Serilog.Formatting.Json.JsonValueFormatter _values = new(typeTagName: "$type");
+
+    public void Format(LogEvent logEvent, TextWriter output)
+    {
+        ArgumentNullException.ThrowIfNull(logEvent);
+        ArgumentNullException.ThrowIfNull(output);
+        output.Write("{\"Timestamp\":\"");
+        output.Write(logEvent.Timestamp.ToString("o", CultureInfo.InvariantCulture));
+        output.Write("\",\"Level\":\"");
+        output.Write(logEvent.Level.ToString());
+        output.Write("\",\"MessageTemplate\":");
+        Serilog.Formatting.Json.JsonValueFormatter.WriteQuotedJsonString(logEvent.MessageTemplate.Text, output);
+        output.Write(",\"RenderedMessage\":");
+        Serilog.Formatting.Json.JsonValueFormatter.WriteQuotedJsonString(Rendered(logEvent), output);
+        if (logEvent.Exception is { } exception)
+        {
+            output.Write(",\"Exception\":");
+            Serilog.Formatting.Json.JsonValueFormatter.WriteQuotedJsonString(exception.ToString(), output);
+        }
+
+        if (logEvent.Properties.Count > 0)
+        {
+            output.Write(",\"Properties\":{");
+            var first = true;
+            foreach (var (name, value) in logEvent.Properties)
+            {
+                if (!first)
+                {
+                    output.Write(',');
+                }
+
+                first = false;
+                Serilog.Formatting.Json.JsonValueFormatter.WriteQuotedJsonString(name, output);
+                output.Write(':');
+                _values.Format(value, output);
+            }
+
+            output.Write('}');
+        }
+
+        output.Write('}');
+        output.WriteLine();
+    }
+
+    /// <summary>The message with text values written as they are (as the <c>:l</c> format would), others as Serilog renders them.</summary>
+    private string Rendered(LogEvent logEvent)
+    {
+        using var text = new StringWriter(formatProvider);
+        foreach (var token in logEvent.MessageTemplate.Tokens)
+        {
+            if (token is Serilog.Parsing.PropertyToken property && logEvent.Properties.TryGetValue(property.PropertyName, out var value) && value is ScalarValue { Value: string plain })
+            {
+                text.Write(plain);
+            }
+            else
+            {
+                token.Render(logEvent.Properties, text, formatProvider);
+            }
+        }
+
+        return text.ToString();
+    }
 }
 
 /// <summary>Console output goes through the CLI context's writer so in-process tests see it like a user would.</summary>

@@ -126,7 +126,7 @@ internal static class StatusCommand
         try
         {
             await SqliteRunStateStore.InFolder(stateFolder).CheckReadableAsync(CancellationToken.None).ConfigureAwait(false);
-            var history = await SqliteRunHistoryStore.InFolder(stateFolder).RecentAsync(HistoryTrend.Runs, server: null, CancellationToken.None).ConfigureAwait(false);
+            var history = await SqliteRunHistoryStore.InFolder(stateFolder).RecentAsync(HistoryTrend.Runs, scope: null, CancellationToken.None).ConfigureAwait(false);
             await context.Out.WriteAsync(HistoryTrend.Render(history)).ConfigureAwait(false);
         }
         catch (StateDamagedException e)

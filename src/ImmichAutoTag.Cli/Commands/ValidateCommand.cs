@@ -41,6 +41,14 @@ internal static class ValidateCommand
                 {
                     await context.Err.WriteLineAsync($"warning: {loaded.SourcePath}: {warning}").ConfigureAwait(false);
                 }
+
+                // The run stops on such a label set (exit 3) before it scores anything: say so here too.
+                if (await UnusablePromptsAsync(loaded.Clip).ConfigureAwait(false) is { } unusable)
+                {
+                    await context.Err.WriteLineAsync($"error: {loaded.SourcePath}: {unusable}").ConfigureAwait(false);
+                    await context.Err.WriteLineAsync($"1 error(s) in {loaded.SourcePath}; nothing was sent to the server.").ConfigureAwait(false);
+                    return (int)RunExitCode.ConfigInvalid;
+                }
             }
 
             if (loaded.Sidecars.Enabled)
@@ -74,6 +82,32 @@ internal static class ValidateCommand
         {
             // A tokenizer the run cannot read is reported when the run loads the text tower.
             return [];
+        }
+    }
+
+    /// <summary>
+    /// Encodes the label set's prompts with the model's text tower, as a run does before it scores anything: the
+    /// message naming every prompt that embeds to a zero vector (the run stops on those with exit 3); null when all
+    /// are usable, or when the text tower cannot be loaded here (the model check above, or the run, reports that).
+    /// </summary>
+    private static async Task<string?> UnusablePromptsAsync(Core.Configuration.ClipConfig clip)
+    {
+        try
+        {
+            var model = Infrastructure.Clip.ClipModelFolder.Locate(clip.ModelFolder, clip.ModelName);
+            using var text = new Infrastructure.Clip.OnnxClipTextEncoder(model, model.ComputeId(), new Infrastructure.Clip.ClipRuntimeOptions(UseCuda: false));
+            var labels = clip.Labels.Select(l => new Core.Enrichment.Clip.ClipLabel(l.Name, l.Prompts)).ToList();
+            await Core.Enrichment.Clip.ClipPromptEmbeddings.EmbedAsync(labels, text, store: null, CancellationToken.None).ConfigureAwait(false);
+            return null;
+        }
+        catch (Core.Enrichment.Clip.ClipLabelSetException e)
+        {
+            return e.Message;
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // A model the runtime cannot load is the run's to report, with its own message; validate checked the files.
+            return null;
         }
     }
 

@@ -78,7 +78,14 @@ internal static class DaemonHost
             }
             catch (OperationCanceledException)
             {
-                logger.LogInformation("Stop requested; waiting for a run in progress to finish its current write");
+                if (runner.Running)
+                {
+                    logger.LogInformation("Stop requested; waiting for the run in progress to finish its current write");
+                }
+                else
+                {
+                    logger.LogInformation("Stop requested; no run in progress, stopping");
+                }
             }
 
             // Quartz waits for the running job (WaitForJobsToComplete), which sees the same stop token.

@@ -10,10 +10,14 @@ namespace ImmichAutoTag.Cli.Daemon;
 internal sealed class DaemonRunner(CliContext context, DaemonSettings settings, AutoTagRunService service, StatusFile status, ILogger logger, CancellationToken stopping)
 {
     private int _runs;
+    private int _active;
     private int _interrupted;
     private string _schedule = settings.Timing.Description;
 
     public int Runs => Volatile.Read(ref _runs);
+
+    /// <summary>Whether a firing is running now (a stop request then waits for its current write).</summary>
+    public bool Running => Volatile.Read(ref _active) > 0;
 
     /// <summary>True when a stop request cut a run short (the daemon then exits 130 instead of 0).</summary>
     public bool InterruptedRun => Volatile.Read(ref _interrupted) != 0;
@@ -27,6 +31,7 @@ internal sealed class DaemonRunner(CliContext context, DaemonSettings settings, 
             return;
         }
 
+        Interlocked.Increment(ref _active);
         try
         {
             // Read per run, so a config edit applies at the next run without restarting the container.
@@ -70,7 +75,8 @@ internal sealed class DaemonRunner(CliContext context, DaemonSettings settings, 
             var next = scheduler is null ? null : await NextRunAsync(scheduler).ConfigureAwait(false);
             var schedule = _schedule;
             status.Update(s => s with { Daemon = s.Daemon is null ? null : s.Daemon with { State = "idle", NextRunAt = next, Schedule = schedule } });
-            var outcome = report.Status.Outcome.ToString().ToLowerInvariant();
+            // The spelling status.json and the history use (partial_failure), not the enum's run-together lower case.
+            var outcome = System.Text.Json.JsonNamingPolicy.SnakeCaseLower.ConvertName(report.Status.Outcome.ToString());
             if (report.Status.RunId is { } runId)
             {
                 logger.LogInformation("Run {RunId} ended: {Outcome:l} (exit {Code}); next run {Next:l}", runId, outcome, (int)report.Code, DescribeNext(next, DateTimeOffset.UtcNow));
@@ -85,6 +91,10 @@ internal sealed class DaemonRunner(CliContext context, DaemonSettings settings, 
         {
             // A failed run must not stop the schedule; the next firing tries again.
             logger.LogError(e, "The scheduled run failed unexpectedly");
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _active);
         }
     }
 

@@ -29,6 +29,9 @@ internal sealed class CliRunSession : IRunSession
     private readonly ProgressReporter _progress;
     private readonly bool _json;
 
+    /// <summary>Standard output: the summary and notices; JSON objects in JSON console mode, like the log.</summary>
+    private readonly TextWriter _out;
+
     public CliRunSession(CliContext context, LogSettings logs, TimeProvider time, IRunOutput output)
     {
         _context = context;
@@ -36,6 +39,7 @@ internal sealed class CliRunSession : IRunSession
         _logger = _loggerFactory.CreateLogger("immich-autotag");
         _json = Logging.IsJson(context, logs);
         _progressLines = new LogLineWriter(_logger);
+        _out = _json ? new JsonLineWriter(context.Out) : context.Out;
         _progress = _json ? new ProgressReporter(_progressLines, interactive: false, time) : new ProgressReporter(context.Err, context.Interactive, time);
     }
 
@@ -45,9 +49,9 @@ internal sealed class CliRunSession : IRunSession
 
     public void ProgressDone() => _progress.Complete();
 
-    public Task NoticeAsync(string line) => _context.Out.WriteLineAsync(line);
+    public Task NoticeAsync(string line) => _out.WriteLineAsync(line);
 
-    public Task SummaryAsync(RunResult result, IRequestMetrics metrics, IRunOutput output) => RunSummary.WriteAsync(_context.Out, output, result, metrics);
+    public Task SummaryAsync(RunResult result, IRequestMetrics metrics, IRunOutput output) => RunSummary.WriteAsync(_out, output, result, metrics);
 
     public async Task CancelledAsync()
     {
@@ -74,6 +78,11 @@ internal sealed class CliRunSession : IRunSession
     public void Dispose()
     {
         _progressLines.Dispose();
+        if (_json)
+        {
+            _out.Dispose();
+        }
+
         _loggerFactory.Dispose();
     }
 }

@@ -141,6 +141,15 @@ internal sealed class ConfigBinder(
         var result = new List<CompiledPattern>();
         foreach (var p in raw)
         {
+            if (p.Value.Length == 0)
+            {
+                // An empty regex matches at the start of every name: almost certainly a slip, not "everything".
+                diag.Error(p.Loc, kind == PatternKind.PathSearch
+                    ? "empty pattern: it matches every name and path; remove the entry, or write '.*' if everything is meant"
+                    : "empty pattern: it matches every album name; remove the entry, or write '.*' if every album is meant");
+                continue;
+            }
+
             // Patterns are Python's dialect, matched on code points: translated, then compiled once, here.
             if (compile(p.Value, CompiledPattern.DefaultMatchTimeout, out var error) is { } compiled)
             {

@@ -831,6 +831,7 @@ internal static class ConfigKeys
                 """,
         },
         B("discover", "Immich re-reads the written assets with its refresh-metadata job, which reads only the sidecar Immich has on record for an asset. When a sidecar the tool created is not read (Immich had none on record), start Immich's sidecar discovery (admin key) and check again; the discovery re-reads every asset of the server that has no sidecar on record, which takes Immich hours on a large library. Off: such assets are reported, with the discovery to run by hand.", true) with { Field = F<SidecarConfig>(c => c.Discover) },
+        B("suggestions", "Also write suggestions (CLIP labels, booru tags, workflow, conversion and sync outputs) into sidecars, not only the status tags (autotag_output_*). Off by default: Immich brings a sidecar's tags back at the re-read that follows a user's removal on a library it cannot write, so such a suggestion could no longer be removed in Immich (only by undo or by editing the .xmp); the tool's entries are taken out of sidecars either way.", false) with { Field = F<SidecarConfig>(c => c.Suggestions) },
         Desc(null, "Tags for the read-only NAS library"),
     ]);
 

@@ -89,7 +89,12 @@ internal sealed partial class ConfigValidator(Diagnostics diag, Func<string, str
         Uri? url = null;
         var ok = true;
 
-        if (s is null && (envUrl is null || envKey is null))
+        if (s is null && root.IsInvalid("server"))
+        {
+            // The wrong type was reported where it is written; "missing" would say it twice.
+            ok = false;
+        }
+        else if (s is null && (envUrl is null || envKey is null))
         {
             Missing(root, "server", envUrl is null
                 ? "missing required key 'server' (needs url, or host and port, plus api_key; or set IMMICH_URL and IMMICH_API_KEY)"
@@ -1224,8 +1229,9 @@ internal sealed partial class ConfigValidator(Diagnostics diag, Func<string, str
 
     private void WarnWithoutRules(RawBlock root, ClassificationConfig classification)
     {
-        if (classification.Rules.Count > 0)
+        if (classification.Rules.Count > 0 || root.IsInvalid("classification") || root.Map("classification") is { } written && written.IsInvalid("rules"))
         {
+            // A classification (or rules) of the wrong type was reported as such already.
             return;
         }
 

@@ -105,7 +105,7 @@ public sealed class AutoTagRunService(
 
             // Before any request: a damaged state.db would otherwise fail the run half-way, after its first reads.
             await runState.CheckReadableAsync(ct).ConfigureAwait(false);
-            var preflight = await ServerPreflight.CheckAsync(gateway, NeededPermissions(config, request.DryRun), ct).ConfigureAwait(false);
+            var preflight = await ServerPreflight.CheckAsync(gateway, NeededPermissions(config, request.DryRun), ct, request.DryRun ? NeededPermissions(config, dryRun: false) : null).ConfigureAwait(false);
             foreach (var warning in preflight.Warnings)
             {
                 logger.LogWarning("{Warning}", warning);
@@ -141,7 +141,7 @@ public sealed class AutoTagRunService(
 
             // A dry run sends no write, so it does not resume queues an interrupted run left paused: it reports them
             // and hands the engine no marker; the next real run resumes them.
-            var marker = markers.For(config.Server.Url);
+            var marker = markers.For(StateScope.Of(preflight.User.Id), config.Server.Url);
             IReadOnlyList<string> stale = request.DryRun ? await StaleQueuePausesAsync(marker, logger, ct).ConfigureAwait(false) : [];
 
             var engine = new AutoTagEngine(gateway, time, loggerFactory.CreateLogger<AutoTagEngine>());
@@ -273,7 +273,7 @@ public sealed class AutoTagRunService(
 
         if (!dryRun)
         {
-            needed = [.. needed, .. WorkflowPermissions(config.Workflows).Where(n => !needed.Any(m => m.Permission == n.Permission))];
+            needed = [.. needed, .. WorkflowPermissions(config.Workflows)];
         }
 
         if (config.Booru.Enabled && config.Booru.Sources.Any(s => s.Source != Enrichment.Booru.BooruSource.DanbooruMd5))
@@ -295,8 +295,16 @@ public sealed class AutoTagRunService(
             needed = [.. needed, new PermissionNeed(ImmichPermissions.JobCreate, "ask Immich to re-read written XMP sidecars (POST /assets/jobs refresh-metadata), as sidecars.enabled asks")];
         }
 
-        return [.. needed, .. ImmichPermissions.ForAlbumFeatures(config, dryRun).Where(n => !needed.Any(m => m.Permission == n.Permission))];
+        return OnePerPermission([.. needed, .. ImmichPermissions.ForAlbumFeatures(config, dryRun).Where(n => !needed.Any(m => m.Permission == n.Permission))]);
     }
+
+    /// <summary>
+    /// One need per permission, in first-seen order, its purposes joined: a permission several features need (e.g.
+    /// <c>asset.update</c> for date repair and workflow favourites) is explained by each of them.
+    /// </summary>
+    private static IReadOnlyList<PermissionNeed> OnePerPermission(IReadOnlyList<PermissionNeed> needs) =>
+        [.. needs.GroupBy(n => n.Permission, StringComparer.Ordinal)
+            .Select(g => g.Count() == 1 ? g.First() : g.First() with { Purpose = string.Join("; and to ", g.Select(n => n.Purpose).Distinct(StringComparer.Ordinal)) })];
 
     /// <summary>
     /// What the workflow actions the config writes need: favourite and archive changes go through PUT /assets

@@ -162,11 +162,15 @@ public interface IRunReportSink
     Task WriteAsync(RunReportInput input, ILogger logger, CancellationToken ct);
 }
 
-/// <summary>Where the queue-pause marker of a server lives.</summary>
+/// <summary>Where the queue-pause marker of a state scope lives.</summary>
 public interface IQueuePauseMarkerFactory
 {
-    /// <summary>The marker for <paramref name="server"/>: one per server, so a run never resumes another server's queues.</summary>
-    IQueuePauseMarker For(Uri server);
+    /// <summary>
+    /// The marker for a state scope (<see cref="Ports.StateScope.Of"/>, the Immich user id, which also tells servers
+    /// apart): the same server under another URL finds it, and a run never resumes another server's queues.
+    /// <paramref name="server"/> is recorded in the marker for people reading it.
+    /// </summary>
+    IQueuePauseMarker For(string scope, Uri server);
 }
 
 /// <summary>The config as YAML with secrets redacted: the run folder's dump, and the incremental check's fingerprint.</summary>

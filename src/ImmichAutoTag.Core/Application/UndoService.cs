@@ -101,7 +101,7 @@ public sealed class UndoService(
                 DryRun = request.DryRun,
                 Progress = session.Progress,
                 User = preflight.User,
-                QueuePauseMarker = request.DryRun ? null : markers.For(request.Config.Server.Url),
+                QueuePauseMarker = request.DryRun ? null : markers.For(StateScope.Of(preflight.User.Id), request.Config.Server.Url),
             };
             var undoLogger = session.LoggerFactory.CreateLogger<RunUndoer>();
             var sidecars = new SidecarRoute(gateway, request.Config.Sidecars.Enabled ? sidecarWriter : null, request.Config.Sidecars, time, undoLogger);

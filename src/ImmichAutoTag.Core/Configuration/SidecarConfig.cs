@@ -22,6 +22,16 @@ public sealed record SidecarConfig
     /// Immich. Off: such assets are reported as not arrived, with the discovery to run by hand.
     /// </summary>
     public bool Discover { get; init; } = true;
+
+    /// <summary>
+    /// Whether suggestions (CLIP labels, booru tags, workflow, conversion and sync outputs: every tag that is not one of
+    /// the tool's status tags, <see cref="Engine.Corrections.StatusTags"/>) are written into sidecars too. Off (the
+    /// default): only status tags are. Why: on a library Immich cannot write, Immich brings a sidecar's tags back at
+    /// the metadata re-read that follows the user's own tag removal, so a suggestion the tool put into a sidecar could
+    /// no longer be removed in Immich, and the removal leaves no trace the tool could learn from. Taking the tool's
+    /// own entries out of a sidecar is always done.
+    /// </summary>
+    public bool Suggestions { get; init; }
 }
 
 /// <summary>One library folder as Immich sees it and as the tool sees it (e.g. <c>/mnt/nas/photos</c> → <c>/nas/photos</c>).</summary>

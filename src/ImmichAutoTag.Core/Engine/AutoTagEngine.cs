@@ -53,7 +53,7 @@ public sealed class AutoTagEngine(IImmichGateway gateway, TimeProvider time, ILo
         // Changes Immich does not keep go through the XMP sidecars of mapped libraries; what arrives is forgotten.
         var sidecars = await NonStickingSidecars.RouteAsync(
             new SidecarRoute(watch, options.SidecarWriter, config.Sidecars, time, logger),
-            new NonStickingSidecars.Input(doesNotStick, run.Snapshot.Assets.ToDictionary(a => a.Id), p => run.Reads.OwnedTagPaths.Contains(p) || run.Reads.Owns(p), run.Unheld, [.. applied.Verified.StillWrong.Where(c => c.Kind is ChangeKind.Added or ChangeKind.Removed)]),
+            new NonStickingSidecars.Input(doesNotStick, run.Snapshot.Assets.ToDictionary(a => a.Id), p => run.Reads.OwnedTagPaths.Contains(p) || run.Reads.Owns(p), run.Unheld, [.. applied.Verified.StillWrong.Where(c => c.Kind is ChangeKind.Added or ChangeKind.Removed)], IsSuggestion(config)),
             options.DryRun,
             skip: applied.Aborted || applied.Cancelled || watch.LostBy is not null,
             session.SettleAsync,
@@ -456,6 +456,13 @@ public sealed class AutoTagEngine(IImmichGateway gateway, TimeProvider time, ILo
 
     /// <summary>Who carries each output tag after the run: the walk's holders, plus what was added, minus what was removed.</summary>
     /// <summary>The plan's tag additions and removals as changes (no file names: only asset and tag are needed to count).</summary>
+    /// <summary>Whether a tag path is a suggestion (anything but one of the config's status tags), for the sidecar route.</summary>
+    private static Func<string, bool> IsSuggestion(AutoTagConfig config)
+    {
+        var status = StatusTags.Of(config);
+        return path => !status(path);
+    }
+
     private static List<AppliedChange> PlannedTagChanges(TagPlan plan, DateTimeOffset at)
     {
         var changes = new List<AppliedChange>(plan.AdditionCount + plan.RemovalCount);

@@ -36,6 +36,13 @@ public sealed record RunHistoryEntry(
     /// <summary>Prefix of the per output tag counts, followed by the tag path.</summary>
     public const string OutputTagPrefix = "output_tag:";
 
+    /// <summary>
+    /// The state scope of the run (<see cref="StateScope.Of"/>, the key's user id); null for runs recorded by older
+    /// versions before the store adopted them. The trend is kept per scope, so the same server reached under another
+    /// URL keeps one history.
+    /// </summary>
+    public string? Scope { get; init; }
+
     public TimeSpan Duration => FinishedAt - StartedAt;
 
     /// <summary>The named count, 0 when the entry does not have it (an older run, a disabled feature).</summary>
@@ -47,6 +54,6 @@ public interface IRunHistoryStore
 {
     Task AppendAsync(RunHistoryEntry entry, CancellationToken ct);
 
-    /// <summary>The last <paramref name="count"/> runs, oldest first; only runs on <paramref name="server"/> when it is given.</summary>
-    Task<IReadOnlyList<RunHistoryEntry>> RecentAsync(int count, Uri? server, CancellationToken ct);
+    /// <summary>The last <paramref name="count"/> runs, oldest first; only runs of <paramref name="scope"/> (<see cref="StateScope.Of"/>) when it is given.</summary>
+    Task<IReadOnlyList<RunHistoryEntry>> RecentAsync(int count, string? scope, CancellationToken ct);
 }

@@ -12,14 +12,23 @@ public sealed record PreflightReport(
     IReadOnlyList<string> Warnings);
 
 /// <summary>The key lacks permissions the run needs; every missing one is listed, not just the first.</summary>
-public sealed class MissingPermissionsException(IReadOnlyList<PermissionNeed> missing)
-    : ImmichException(BuildMessage(missing))
+/// <param name="missing">What this run needs and the key lacks.</param>
+/// <param name="later">
+/// What the key also lacks for the real run when this one is a dry run (which only reads): named in the same message,
+/// so one edit of the key fixes both.
+/// </param>
+public sealed class MissingPermissionsException(IReadOnlyList<PermissionNeed> missing, IReadOnlyList<PermissionNeed>? later = null)
+    : ImmichException(BuildMessage(missing, later ?? []))
 {
     public IReadOnlyList<PermissionNeed> Missing { get; } = missing;
 
-    private static string BuildMessage(IReadOnlyList<PermissionNeed> missing) =>
+    /// <summary>Permissions only the real run needs that the key lacks too (a dry run's check); empty otherwise.</summary>
+    public IReadOnlyList<PermissionNeed> Later { get; } = later ?? [];
+
+    private static string BuildMessage(IReadOnlyList<PermissionNeed> missing, IReadOnlyList<PermissionNeed> later) =>
         "The API key lacks " + (missing.Count == 1 ? "a permission" : $"{missing.Count} permissions") +
         " this tool needs: " + string.Join("; ", missing.Select(m => $"'{m.Permission}' to {m.Purpose}")) +
+        (later.Count == 0 ? string.Empty : ". The real run (without --dry-run) also needs: " + string.Join("; ", later.Select(m => $"'{m.Permission}' to {m.Purpose}"))) +
         ". Edit the key in Immich (Account Settings > API Keys) or create one with these permissions.";
 }
 
@@ -39,10 +48,15 @@ public static class ServerPreflight
     /// needed), then the key's own permissions, so a missing permission is named before any request
     /// that needs it fails half-way through a run.
     /// </summary>
+    /// <param name="realRunNeeds">
+    /// For a dry run: what the real run needs. When the key lacks something this run needs, the error also names
+    /// what it lacks for the real run, so the key is fixed in one round trip.
+    /// </param>
     public static async Task<PreflightReport> CheckAsync(
         IImmichGateway gateway,
         IReadOnlyList<PermissionNeed> needed,
-        CancellationToken ct)
+        CancellationToken ct,
+        IReadOnlyList<PermissionNeed>? realRunNeeds = null)
     {
         ArgumentNullException.ThrowIfNull(gateway);
         ArgumentNullException.ThrowIfNull(needed);
@@ -65,7 +79,10 @@ public static class ServerPreflight
         var missing = ImmichPermissions.Missing(key.Permissions, needed);
         if (missing.Count > 0)
         {
-            throw new MissingPermissionsException(missing);
+            var later = realRunNeeds is null
+                ? []
+                : ImmichPermissions.Missing(key.Permissions, realRunNeeds).Where(l => !missing.Any(m => m.Permission == l.Permission)).ToList();
+            throw new MissingPermissionsException(missing, later);
         }
 
         var user = await gateway.GetMyUserAsync(ct).ConfigureAwait(false);

@@ -23,9 +23,9 @@ public sealed class FileRunLock(RunLocations locations) : IRunLock
     }
 }
 
-/// <summary>The queue-pause markers as files in the state folder, one per server.</summary>
+/// <summary>The queue-pause markers as files in the state folder, one per state scope (Immich user).</summary>
 public sealed class FileQueuePauseMarkers(RunLocations locations, TimeProvider time) : IQueuePauseMarkerFactory
 {
     /// <inheritdoc/>
-    public Core.Ports.IQueuePauseMarker For(Uri server) => new FileQueuePauseMarker(locations.StateFolder, server, time);
+    public Core.Ports.IQueuePauseMarker For(string scope, Uri server) => new FileQueuePauseMarker(locations.StateFolder, scope, server, time);
 }

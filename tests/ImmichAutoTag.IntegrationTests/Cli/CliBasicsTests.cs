@@ -99,6 +99,25 @@ public sealed class CliBasicsTests
     }
 
     [Fact]
+    public async Task Validate_encodes_the_clip_prompts_and_refuses_a_label_set_the_run_would_stop_on()
+    {
+        // W6: validate said "valid" and the run then exited 3 on prompts the text tower embeds to zero.
+        using var cli = new CliHarness();
+        var cache = Path.Combine(cli.Root, "cache");
+        ImmichAutoTag.TestKit.Clip.ClipTestModels.WriteColourModelFolder(cache);
+        string Config(string prompt) => cli.WriteConfig(ValidConfig + $"\nclip:\n  enabled: true\n  model_folder: {cache}\n  labels:\n    - {{name: red, prompts: [r]}}\n    - {{name: photo, prompts: ['{prompt}']}}\n");
+
+        var zero = await cli.RunAsync("validate", "--config", Config("a photo"));
+        var usable = await cli.RunAsync("validate", "--config", Config("g"));
+
+        zero.ExitCode.Should().Be(3, zero.ToString());
+        zero.Err.Should().Contain("label 'photo', prompt 'a photo'").And.Contain("zero").And.Contain("nothing was sent to the server");
+        zero.Out.Should().NotContain("valid");
+        usable.ExitCode.Should().Be(0, usable.ToString());
+        usable.Out.Should().Contain("valid");
+    }
+
+    [Fact]
     public async Task Validate_checks_the_daemons_CRON_SCHEDULE_and_TZ_with_the_config()
     {
         using var cli = new CliHarness();

@@ -129,6 +129,20 @@ public sealed class CliDeployTests : IAsyncLifetime
             doc.RootElement.GetProperty("RenderedMessage").GetString().Should().NotBeNull();
         });
         result.Err.Should().NotContain(_key);
+        lines.Select(line =>
+        {
+            using var doc = JsonDocument.Parse(line);
+            return doc.RootElement.GetProperty("RenderedMessage").GetString();
+        }).Should().Contain(m => m!.StartsWith("Run 20", StringComparison.Ordinal), "X6: text values are shown as they are, not wrapped in quotes (was: Run \"2026…\")");
+
+        // W6: the closing summary on standard output is JSON too (a container's log collector reads both streams).
+        var summary = result.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        summary.Should().NotBeEmpty();
+        summary.Select(line =>
+        {
+            using var doc = JsonDocument.Parse(line);
+            return doc.RootElement.GetProperty("RenderedMessage").GetString();
+        }).Should().Contain(m => m!.StartsWith("Assets seen: ", StringComparison.Ordinal));
     }
 
     [Fact]

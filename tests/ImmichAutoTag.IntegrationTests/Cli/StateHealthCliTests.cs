@@ -9,28 +9,15 @@ namespace ImmichAutoTag.IntegrationTests.Cli;
 /// <summary>A damaged state.db (W4) and a run whose process died (W8) as the CLI reports them.</summary>
 public sealed class StateHealthCliTests : IAsyncLifetime
 {
-    private FakeImmichServer _server = null!;
-    private string _key = null!;
+    private CliLibrary _library = null!;
 
-    public async Task InitializeAsync()
-    {
-        _server = await FakeImmichServer.StartAsync();
-        var user = _server.State.AddUser("Alice", "alice@example.com").Id;
-        _key = _server.State.AddApiKey(user, "all");
-        var inAlbum = _server.State.AddAsset(user, "trip.jpg", new DateTimeOffset(2019, 7, 10, 12, 0, 0, TimeSpan.Zero));
-        _server.State.AddAsset(user, "loose.jpg", new DateTimeOffset(2019, 7, 11, 12, 0, 0, TimeSpan.Zero));
-        _server.State.AddAlbum(user, "2019-07 Trip", [inAlbum.Id]);
-    }
+    public async Task InitializeAsync() => _library = await CliLibrary.StartAsync();
 
-    public async Task DisposeAsync() => await _server.DisposeAsync();
+    public async Task DisposeAsync() => await _library.DisposeAsync();
 
-    private static string Config(CliHarness cli) => cli.WriteConfig("""
-        classification:
-          rules:
-            - album_name_patterns: ['^\d{4}']
-        """);
+    private static string Config(CliHarness cli) => cli.WriteConfig(CliLibrary.DateAlbumRules);
 
-    private CliHarness Cli() => new CliHarness().WithEnv("IMMICH_API_KEY", _key).WithEnv("IMMICH_URL", _server.BaseUrl.ToString());
+    private CliHarness Cli() => _library.Cli();
 
     [Theory]
     [InlineData("cut")]
@@ -57,7 +44,7 @@ public sealed class StateHealthCliTests : IAsyncLifetime
             await File.WriteAllBytesAsync(database, random);
         }
 
-        _server.Requests.Clear();
+        _library.Server.Requests.Clear();
         var run = await cli.RunAsync("run", "-c", config, "--state", state);
         var dry = await cli.RunAsync("run", "--dry-run", "-c", config, "--state", state);
         var status = await cli.RunAsync("status", "--state", state);
@@ -66,7 +53,7 @@ public sealed class StateHealthCliTests : IAsyncLifetime
         run.Err.Should().Contain($"The state file {database} is damaged").And.Contain("Move it aside").And.Contain("correction memory")
             .And.NotContain("Unexpected error");
         dry.ExitCode.Should().Be((int)RunExitCode.StateDamaged, dry.ToString());
-        _server.Requests.WriteCount.Should().Be(0);
+        _library.Server.Requests.WriteCount.Should().Be(0);
         status.ExitCode.Should().Be(1, status.ToString());
         status.Out.Should().Contain($"unhealthy: The state file {database} is damaged");
 

@@ -147,6 +147,29 @@ public sealed class DateRunTests
     }
 
     [Fact]
+    public async Task A_name_in_the_spring_dst_gap_is_written_once_and_the_next_run_plans_nothing()
+    {
+        // W6: 02:30 does not exist in Madrid on 2024-03-31. Read with the offset before the gap (01:30Z) and written;
+        // Immich then shows +02:00 (03:30), and the name read in that offset (00:30Z) was written again.
+        var (server, user, key, clock) = await StartAsync();
+        await using var _ = server;
+        var gap = server.State.AddAsset(user, "IMG_20240331_023000.jpg", new DateTimeOffset(2025, 1, 1, 0, 0, 0, TimeSpan.Zero)).Id;
+        var config = Config(server, key, "Europe/Madrid");
+
+        var first = await RunAsync(server, config, key, clock);
+
+        Written(first, gap).Should().Be("2024-03-31T03:30:00.000+02:00");
+        Asset(server, gap).FileCreatedAt.Should().Be(new DateTimeOffset(2024, 3, 31, 1, 30, 0, TimeSpan.Zero));
+        server.Requests.Clear();
+
+        var second = await RunAsync(server, config, key, clock);
+
+        second.Plan.DateUpdates.Should().BeEmpty("the date written from the name is the name's date");
+        server.Requests.Count("updateAssets").Should().Be(0);
+        Asset(server, gap).FileCreatedAt.Should().Be(new DateTimeOffset(2024, 3, 31, 1, 30, 0, TimeSpan.Zero));
+    }
+
+    [Fact]
     public async Task Date_writes_that_land_later_are_verified_in_the_run_so_the_next_run_plans_nothing()
     {
         // Paused queues hold the date job; after the resume it takes 30 s of the fake's clock to land.

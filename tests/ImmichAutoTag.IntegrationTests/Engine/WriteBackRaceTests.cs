@@ -188,7 +188,7 @@ public sealed class WriteBackRaceTests : IAsyncLifetime
         // What a process killed mid-apply leaves behind: both queues paused and its marker.
         _server.State.SetQueuePaused("sidecar", true);
         _server.State.SetQueuePaused("metadataExtraction", true);
-        var marker = new FileQueuePauseMarker(Path.Combine(cli.Root, "state"), _server.BaseUrl, TimeProvider.System);
+        var marker = new FileQueuePauseMarker(Path.Combine(cli.Root, "state"), StateScope.Of(_user), _server.BaseUrl, TimeProvider.System);
         await marker.WriteAsync(["sidecar", "metadataExtraction"], CancellationToken.None);
 
         var result = await cli.RunAsync("run", "--config", config);
@@ -200,6 +200,33 @@ public sealed class WriteBackRaceTests : IAsyncLifetime
         ops.IndexOf("updateQueue").Should().BeLessThan(ops.IndexOf("searchAssets"));
         Stats(cli).Should().Contain("queues_resumed_from_earlier_run: [\"sidecar\", \"metadataExtraction\"]")
             .And.Contain("queues_paused_by_others: []");
+    }
+
+    /// <summary>
+    /// W9 addendum: the marker follows the state scope (the user id), not the URL. An older version's marker, named
+    /// after another spelling of the same server's URL, is still this state folder's: the queues are resumed.
+    /// </summary>
+    [Fact]
+    public async Task A_marker_an_older_version_left_under_another_url_spelling_is_found_and_the_queues_are_resumed()
+    {
+        var lib = Seed(_server.State, _user, _t0);
+        using var cli = Cli(_server.State.AddApiKey(_user, "all"));
+        var config = cli.WriteConfig(ConfigYaml(_server.BaseUrl, "from-env"));
+        _server.State.SetQueuePaused("sidecar", true);
+        _server.State.SetQueuePaused("metadataExtraction", true);
+        var other = new UriBuilder(_server.BaseUrl) { Host = "localhost" }.Uri;
+        var state = Directory.CreateDirectory(Path.Combine(cli.Root, "state")).FullName;
+        var legacy = Path.Combine(state, FileQueuePauseMarker.LegacyFileName(other));
+        await File.WriteAllTextAsync(legacy, $$"""{"queues":["sidecar","metadataExtraction"],"server":"{{other}}","paused_at":"2026-11-30T21:00:00+00:00","pid":1}""");
+
+        var result = await cli.RunAsync("run", "--config", config);
+
+        result.ExitCode.Should().Be(0, result.ToString());
+        result.Out.Should().NotContain("are paused, and not by a run with this state folder");
+        ShouldLeaveNoQueuePaused(cli);
+        File.Exists(legacy).Should().BeFalse("the old marker is cleared with the queues it named");
+        ShouldBeExactlyAsPlanned(lib);
+        Stats(cli).Should().Contain("queues_resumed_from_earlier_run: [\"sidecar\", \"metadataExtraction\"]");
     }
 
     [Fact]
@@ -233,7 +260,7 @@ public sealed class WriteBackRaceTests : IAsyncLifetime
         var config = cli.WriteConfig(ConfigYaml(_server.BaseUrl, "from-env"));
         _server.State.SetQueuePaused("sidecar", true);
         _server.State.SetQueuePaused("metadataExtraction", true);
-        var marker = new FileQueuePauseMarker(Path.Combine(cli.Root, "state"), _server.BaseUrl, TimeProvider.System);
+        var marker = new FileQueuePauseMarker(Path.Combine(cli.Root, "state"), StateScope.Of(_user), _server.BaseUrl, TimeProvider.System);
         await marker.WriteAsync(["sidecar", "metadataExtraction"], CancellationToken.None);
 
         var dry = await cli.RunAsync("run", "--dry-run", "--config", config);

@@ -70,14 +70,19 @@ public sealed class SidecarRouteRunTests : IAsyncLifetime
         return new Library(nas.Id, uploaded, loose, stale);
     }
 
-    private async Task<RunResult> RunAsync(bool sidecars = true, bool dryRun = false, string mappedPrefix = ImmichRoot, bool discover = true)
+    private const string Suggested = "autotag_workflow/nas";
+
+    private async Task<RunResult> RunAsync(bool sidecars = true, bool dryRun = false, string mappedPrefix = ImmichRoot, bool discover = true, bool suggest = false, bool suggestionsInSidecars = false)
     {
         using var gateway = ImmichGateway.Create(new ImmichConnectionOptions(_server.BaseUrl, _key));
         var config = new AutoTagConfig
         {
             Server = new ServerConfig(_server.BaseUrl, _key),
             Classification = new ClassificationConfig { Rules = [new RuleConfig { AlbumNamePatterns = [PatternCompiler.AlbumName(@"^\d{4}-\d{2}")] }] },
-            Sidecars = new SidecarConfig { Enabled = sidecars, Discover = discover, PathMappings = [new PathMappingConfig { ImmichPath = mappedPrefix, LocalPath = Mount }] },
+            Sidecars = new SidecarConfig { Enabled = sidecars, Discover = discover, Suggestions = suggestionsInSidecars, PathMappings = [new PathMappingConfig { ImmichPath = mappedPrefix, LocalPath = Mount }] },
+            Workflows = suggest
+                ? new WorkflowsConfig { Rules = [new WorkflowRuleConfig { Name = "nas", Then = new WorkflowActionsConfig { AddTags = [Suggested] } }] }
+                : new WorkflowsConfig(),
         };
         var options = new RunOptions
         {
@@ -145,6 +150,53 @@ public sealed class SidecarRouteRunTests : IAsyncLifetime
         _server.Requests.WriteCount.Should().Be(0);
         third.DoesNotStick.Should().BeEmpty();
         third.OutputTagCounts[Unknown].Should().Be(4, "the uploaded asset and the three loose read-only ones");
+    }
+
+    private bool HasTag(Guid asset, string path) =>
+        _server.State.FindTag(path) is { } tag && _server.State.DirectTagIdsOf(asset).Contains(tag.Id);
+
+    /// <summary>
+    /// W13: on a library Immich cannot write, a sidecar's tags come back at the re-read that follows a user's removal,
+    /// so a suggestion in a sidecar could no longer be removed in Immich. By default only status tags go that way.
+    /// </summary>
+    [Fact]
+    public async Task Suggestions_stay_out_of_sidecars_by_default_so_the_user_can_still_remove_them_in_Immich()
+    {
+        var lib = Seed();
+        await RunAsync(suggest: true);
+        _clock.Advance(TimeSpan.FromHours(1));
+        var second = await RunAsync(suggest: true);
+
+        second.Sidecars.Writes.Should().HaveCount(4, "the status tags still go through the sidecars")
+            .And.OnlyContain(w => w.Arrived && !w.Added.Contains(Suggested));
+        lib.Loose.Should().OnlyContain(a => HasUnknown(a));
+        foreach (var id in lib.Loose)
+        {
+            FakeImmichState.ReadSidecarTags(File.ReadAllBytes(_server.State.SidecarOf(id)!)).Should().Equal([Unknown]);
+            HasTag(id, Suggested).Should().BeFalse("the suggestion does not stick and was not forced through the sidecar");
+        }
+
+        second.DoesNotStick.Where(r => r.TagName == Suggested).Should().HaveCount(4, "the kept-out suggestions stay reported as not sticking");
+        second.Sidecars.Unmapped.Where(r => r.TagName == Suggested).Should().HaveCount(4);
+        second.Errors.Should().BeEmpty();
+
+        // The next run neither writes the suggestion into a sidecar nor fails on it.
+        _clock.Advance(TimeSpan.FromHours(1));
+        var third = await RunAsync(suggest: true);
+        third.Sidecars.Writes.Should().BeEmpty();
+        Sidecars().Select(f => FakeImmichState.ReadSidecarTags(File.ReadAllBytes(f))).Should().OnlyContain(t => t != null && !t.Contains(Suggested));
+    }
+
+    [Fact]
+    public async Task With_sidecars_suggestions_on_a_suggestion_goes_through_the_sidecar_too()
+    {
+        var lib = Seed();
+        await RunAsync(suggest: true, suggestionsInSidecars: true);
+        _clock.Advance(TimeSpan.FromHours(1));
+        var second = await RunAsync(suggest: true, suggestionsInSidecars: true);
+
+        second.Sidecars.Writes.Should().HaveCount(4).And.OnlyContain(w => w.Arrived && w.Added.Contains(Suggested));
+        lib.Loose.Append(lib.Stale).Should().OnlyContain(a => HasTag(a, Suggested));
     }
 
     [Fact]

@@ -13,6 +13,31 @@ public sealed class ConfigErrorTests
     }
 
     [Fact]
+    public void A_key_of_the_wrong_type_is_reported_once_not_also_as_missing_or_without_rules()
+    {
+        // W6: `server: http://x` was "missing required key 'server'" AND "wrong type"; a list classification also warned "no rules".
+        var result = Load("""
+            server: http://x
+            classification: []
+            """);
+
+        result.Errors.Select(e => e.Message).Should().HaveCount(2).And.OnlyContain(m => m.Contains("wrong type"), because: string.Join("\n", result.Errors));
+        result.Warnings.Should().NotContain(w => w.Message.Contains("no classification rules"));
+    }
+
+    [Theory]
+    [InlineData("classification:\n  rules:\n    - album_name_patterns: ['', '^\\d{4}']\n", "every album name")]
+    [InlineData("filters:\n  filter_out:\n    - album_name_patterns: ['']\n", "every album name")]
+    [InlineData("workflows:\n  rules:\n    - name: all\n      when: {file_name_patterns: ['']}\n      then: {add_tags: [autotag_workflow/x]}\n", "every name and path")]
+    public void An_empty_pattern_is_an_error_at_its_value(string yaml, string what)
+    {
+        // W6: an empty album pattern matched every album (every album asset became a conflict).
+        var result = Load(Minimal + "\n" + yaml);
+
+        result.Errors.Should().ContainSingle(because: string.Join("\n", result.Errors)).Which.Message.Should().Contain("empty pattern").And.Contain(what);
+    }
+
+    [Fact]
     public void Unknown_key_in_strict_block_is_an_error_with_suggestion()
     {
         var result = Load("""

@@ -351,6 +351,52 @@ public sealed class AutoTagEngineTests
         result.Errors.Should().ContainSingle().Which.Should().BeEquivalentTo(new { Kind = EngineErrorKind.CreateTags, AssetIds = new[] { asset.Id } });
     }
 
+    private const string Good = "autotag_workflow/good";
+    private const string Bad = "autotag_workflow/bad";
+
+    private static AutoTagConfig TwoTagsForEveryAsset() => TestConfig() with
+    {
+        Workflows = new WorkflowsConfig { Rules = [new WorkflowRuleConfig { Name = "two tags", Then = new WorkflowActionsConfig { AddTags = [Good, Bad] } }] },
+    };
+
+    /// <summary>W11 (general form): a tag Immich refuses to create fails only itself, reported once with its assets.</summary>
+    [Fact]
+    public async Task A_tag_Immich_refuses_to_create_fails_alone_and_the_assets_get_their_other_tags()
+    {
+        using var immich = new FakeLibrary();
+        var assets = Enumerable.Range(0, 3).Select(i => immich.AddAsset($"{i}.jpg")).ToList();
+        immich.Server.Faults.FailWhere("upsertTags", 400, body => body!.Contains(Bad, StringComparison.Ordinal));
+
+        var result = await RunAsync(immich, TwoTagsForEveryAsset());
+
+        assets.Should().AllSatisfy(a => immich.TagPathsOf(a).Should().Equal(Unknown, Good));
+        var error = result.Errors.Should().ContainSingle("one bad tag is reported once").Subject;
+        error.Kind.Should().Be(EngineErrorKind.CreateTags);
+        error.TagNames.Should().Equal(Bad);
+        error.AssetIds.Should().BeEquivalentTo(assets.Select(a => a.Id));
+        error.Message.Should().Contain($"tag '{Bad}' could not be created");
+        result.Aborted.Should().BeFalse();
+    }
+
+    [Fact]
+    public async Task A_bulk_tag_call_refused_for_one_tag_adds_the_other_tags_of_the_same_assets()
+    {
+        using var immich = new FakeLibrary();
+        var assets = Enumerable.Range(0, 3).Select(i => immich.AddAsset($"{i}.jpg")).ToList();
+        immich.EnsureTag(Good);
+        immich.EnsureTag(Unknown);
+        var bad = immich.EnsureTag(Bad).Id.ToString();
+        immich.Server.Faults.FailWhere("bulkTagAssets", 400, body => body!.Contains(bad, StringComparison.Ordinal));
+
+        var result = await RunAsync(immich, TwoTagsForEveryAsset());
+
+        assets.Should().AllSatisfy(a => immich.TagPathsOf(a).Should().Equal(Unknown, Good));
+        var error = result.Errors.Should().ContainSingle("one bad tag is reported once").Subject;
+        error.Kind.Should().Be(EngineErrorKind.AddTags);
+        error.TagNames.Should().Equal(Bad);
+        error.AssetIds.Should().BeEquivalentTo(assets.Select(a => a.Id));
+    }
+
     [Fact]
     public async Task An_untag_answer_without_success_is_an_error_not_a_change()
     {

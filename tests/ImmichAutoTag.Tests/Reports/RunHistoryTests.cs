@@ -14,8 +14,11 @@ public sealed class RunHistoryTests : IDisposable
 
     public void Dispose() => _folder.Delete(recursive: true);
 
+    private const string UserA = "0b6c8c56-1d3e-4a8e-9d55-6a1f2f0d0a01";
+    private const string UserB = "0b6c8c56-1d3e-4a8e-9d55-6a1f2f0d0b02";
+
     [Fact]
-    public async Task History_keeps_runs_in_order_per_server_with_their_counts()
+    public async Task History_keeps_runs_in_order_per_state_scope_with_their_counts()
     {
         var store = SqliteRunHistoryStore.InFolder(_folder.FullName);
         for (var i = 0; i < 5; i++)
@@ -24,7 +27,7 @@ public sealed class RunHistoryTests : IDisposable
             await store.AppendAsync(Entry($"b{i}", ServerB, unclassified: i), CancellationToken.None);
         }
 
-        var a = await store.RecentAsync(3, ServerA, CancellationToken.None);
+        var a = await store.RecentAsync(3, UserA, CancellationToken.None);
         a.Select(e => e.RunId).Should().Equal("a2", "a3", "a4");
         a.Select(e => e.Count(RunHistoryEntry.Unclassified)).Should().Equal(80, 70, 60);
         a[^1].DryRun.Should().BeTrue();
@@ -46,8 +49,39 @@ public sealed class RunHistoryTests : IDisposable
         await history.AppendAsync(Entry("r1", ServerA, 5), CancellationToken.None);
 
         (await state.LoadAsync("scope", CancellationToken.None)).Should().NotBeNull();
-        (await history.RecentAsync(10, ServerA, CancellationToken.None)).Should().ContainSingle();
+        (await history.RecentAsync(10, UserA, CancellationToken.None)).Should().ContainSingle();
         Directory.GetFiles(_folder.FullName).Select(Path.GetFileName).Should().Equal(SqliteRunStateStore.FileName);
+    }
+
+    /// <summary>
+    /// Item 4 of the W9 follow-up: the history follows the state scope (user id), not the URL, so the same server under
+    /// another URL spelling keeps one trend; rows an older version wrote (no scope column) are adopted.
+    /// </summary>
+    [Fact]
+    public async Task The_same_user_under_another_url_keeps_one_history_and_an_older_table_is_adopted()
+    {
+        var path = Path.Combine(_folder.FullName, SqliteRunStateStore.FileName);
+        await using (var old = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={path};Pooling=False"))
+        {
+            await old.OpenAsync();
+            await using var create = old.CreateCommand();
+            create.CommandText = """
+                CREATE TABLE run_history (seq INTEGER PRIMARY KEY AUTOINCREMENT, run_id TEXT NOT NULL, server TEXT NOT NULL,
+                  started_at TEXT NOT NULL, finished_at TEXT NOT NULL, dry_run INTEGER NOT NULL, outcome TEXT NOT NULL, counts TEXT NOT NULL);
+                INSERT INTO run_history (run_id, server, started_at, finished_at, dry_run, outcome, counts)
+                VALUES ('r0', 'http://127.0.0.1:2283/', '2026-01-01T02:00:00.0000000+00:00', '2026-01-01T02:00:42.0000000+00:00', 0, 'success', '{"unclassified":7}');
+                """;
+            await create.ExecuteNonQueryAsync();
+        }
+
+        var store = SqliteRunHistoryStore.InFolder(_folder.FullName);
+        await store.AppendAsync(Entry("r1", ServerA, 5) with { Scope = UserA }, CancellationToken.None);
+        await store.AppendAsync(Entry("r2", ServerB, 4) with { Scope = UserA }, CancellationToken.None);
+
+        var mine = await store.RecentAsync(10, UserA, CancellationToken.None);
+        mine.Select(e => e.RunId).Should().Equal("r0", "r1", "r2");
+        mine[0].Count(RunHistoryEntry.Unclassified).Should().Be(7);
+        (await store.RecentAsync(10, UserB, CancellationToken.None)).Should().BeEmpty();
     }
 
     [Fact]
@@ -106,6 +140,9 @@ public sealed class RunHistoryTests : IDisposable
             [RunHistoryEntry.Unclassified] = unclassified,
             [RunHistoryEntry.Conflict] = conflict,
             ["output_tag:autotag_output_unknown"] = unclassified,
-        });
+        })
+        {
+            Scope = server == ServerA ? UserA : UserB,
+        };
     }
 }

@@ -19,8 +19,8 @@ internal sealed class ApplyRun(IReadOnlyDictionary<Guid, Asset> assets, TimeProv
     /// <summary>Asset ids per bulk write request.</summary>
     public int ChunkSize { get; } = chunkSize;
 
-    /// <summary>The output tags could not be created: their additions are reported by that error alone.</summary>
-    public bool CreateFailed { get; set; }
+    /// <summary>Tags that could not be created: their additions are reported by the creation's error alone.</summary>
+    public HashSet<string> Uncreated { get; } = new(StringComparer.Ordinal);
 
     /// <summary>Albums this run created, name → id: sharing planned for a new album knows only its name.</summary>
     public Dictionary<string, Guid> CreatedAlbums { get; } = new(StringComparer.Ordinal);

@@ -16,12 +16,14 @@ public static class NonStickingSidecars
     /// <param name="Owns">Whether the tool owns a tag path.</param>
     /// <param name="Planned">The run's plan before the held changes were taken out (for their reasons).</param>
     /// <param name="StillWrong">The verifier's still-wrong changes (their reasons).</param>
+    /// <param name="Suggestion">Whether a tag path is a suggestion (not a status tag); see <see cref="SidecarRoute.RouteAsync"/>.</param>
     public sealed record Input(
         IReadOnlyList<NonStickingChange> DoesNotStick,
         IReadOnlyDictionary<Guid, Asset> Assets,
         Func<string, bool> Owns,
         TagPlan Planned,
-        IReadOnlyList<AppliedChange> StillWrong);
+        IReadOnlyList<AppliedChange> StillWrong,
+        Func<string, bool>? Suggestion = null);
 
     /// <summary>The route's outcome and the keys of the changes that arrived.</summary>
     public sealed record Result(SidecarOutcome Outcome)
@@ -59,6 +61,6 @@ public static class NonStickingSidecars
             stillWrong.GetValueOrDefault((r.AssetId, r.Kind, r.TagName))
             ?? groups.ReasonOf(new AppliedChange(r.AssetId, r.FileName, r.TagName, r.Kind, r.LastSeen));
 
-        return new Result(await route.RouteAsync(input.DoesNotStick, input.Assets, input.Owns, ReasonOf, dryRun, settle, maxRounds, ct));
+        return new Result(await route.RouteAsync(input.DoesNotStick, input.Assets, input.Owns, ReasonOf, dryRun, settle, maxRounds, ct, input.Suggestion));
     }
 }

@@ -56,6 +56,10 @@ public sealed class SidecarRoute(IImmichGateway gateway, ISidecarWriter? writer,
     /// <param name="reasonOf">The reason of the planned change a record stands for, when the run planned it.</param>
     /// <param name="settle">Waits for Immich's jobs; true when its queues were seen idle.</param>
     /// <param name="maxRounds">How many times the re-read is waited for before a change is reported as not arrived.</param>
+    /// <param name="suggestion">
+    /// Whether a tag path is a suggestion rather than a status tag; null treats every tag as a status tag. Additions of
+    /// suggestions are carried only when <see cref="SidecarConfig.Suggestions"/> is on (removals always are).
+    /// </param>
     public async Task<SidecarOutcome> RouteAsync(
         IReadOnlyList<NonStickingChange> records,
         IReadOnlyDictionary<Guid, Asset> assets,
@@ -64,7 +68,8 @@ public sealed class SidecarRoute(IImmichGateway gateway, ISidecarWriter? writer,
         bool dryRun,
         Func<CancellationToken, Task<bool>> settle,
         int maxRounds,
-        CancellationToken ct)
+        CancellationToken ct,
+        Func<string, bool>? suggestion = null)
     {
         ArgumentNullException.ThrowIfNull(records);
         ArgumentNullException.ThrowIfNull(assets);
@@ -78,15 +83,28 @@ public sealed class SidecarRoute(IImmichGateway gateway, ISidecarWriter? writer,
 
         var unmapped = new List<NonStickingChange>();
         var targets = new List<(Asset Asset, string File, List<NonStickingChange> Records)>();
+        var keptOut = 0;
         foreach (var group in records.Where(r => r.DoesNotStick).GroupBy(r => r.AssetId))
         {
             var file = assets.TryGetValue(group.Key, out var asset) ? _mappings.Map(asset.OriginalPath) : null;
-            var carried = group.Where(r => owns(r.TagName)).ToList();
+            var owned = group.Where(r => owns(r.TagName)).ToList();
+            var carried = owned.Where(r => config.Suggestions || r.Kind != ChangeKind.Added || suggestion?.Invoke(r.TagName) != true).ToList();
+            if (file is not null)
+            {
+                keptOut += owned.Count - carried.Count;
+            }
+
             unmapped.AddRange(file is null ? group : group.Except(carried));
             if (file is not null && carried.Count > 0)
             {
                 targets.Add((asset!, file, carried)); // non-null: file is set only for a known asset
             }
+        }
+
+        if (keptOut > 0)
+        {
+            // A suggestion in a sidecar of a library Immich cannot write comes back after every removal by the user.
+            logger.LogInformation("{Count} suggestion(s) that do not stick were not written to XMP sidecars (sidecars.suggestions is off: in a sidecar the user could no longer remove them in Immich); they stay reported as not sticking", keptOut);
         }
 
         if (targets.Count == 0)

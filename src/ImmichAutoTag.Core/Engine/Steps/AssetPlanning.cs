@@ -311,6 +311,9 @@ internal sealed class PlannedAsset(Asset asset, IReadOnlyList<Album> albums, IRe
     /// <summary>Whether <see cref="Zone"/> is the asset's own offset rather than the configured fallback.</summary>
     public bool OwnZoneKnown { get; } = ownZone is not null;
 
+    /// <summary>The configured zone (<c>extraction_timezone</c>) names are read in when the asset's own offset is unknown.</summary>
+    public TimeZoneInfo FallbackZone { get; } = fallbackZone;
+
     /// <summary>Immich's localDateTime as the wall clock it is.</summary>
     public DateTime LocalWallClock { get; } = DateTime.SpecifyKind(asset.LocalDateTime.DateTime, DateTimeKind.Unspecified);
 

@@ -36,7 +36,7 @@ internal sealed class DateRepairStep(DuplicateProcessingConfig config, bool dupl
             // A name whose wall clock is the asset's own local wall clock confirms the date: wherever the photo was
             // taken, the timeline already shows what the camera showed. Only the zone guess could differ.
             if (FileNameDates.Parse(f.Asset.OriginalFileName, maxYear) is { Precision: DatePrecision.Second, IsUtc: false } ownName
-                && ownName.WallClock == WholeSeconds(f.LocalWallClock))
+                && (ownName.WallClock == WholeSeconds(f.LocalWallClock) || IsGapDateAsWritten(ownName, f)))
             {
                 continue;
             }
@@ -93,6 +93,16 @@ internal sealed class DateRepairStep(DuplicateProcessingConfig config, bool dupl
             }
         }
     }
+
+    /// <summary>
+    /// A name whose wall clock the configured zone skips (spring DST gap) is read with the offset before the gap and
+    /// written so; Immich then shows it in the offset after the gap, a wall clock an hour later than the name's. That
+    /// date is the name's as the tool reads it, not one to read again in the new offset (which would move it an hour).
+    /// </summary>
+    private static bool IsGapDateAsWritten(NameDate name, PlannedAsset asset) =>
+        asset.OwnZoneKnown
+        && asset.FallbackZone.IsInvalidTime(DateTime.SpecifyKind(name.WallClock, DateTimeKind.Unspecified))
+        && FileNameDates.InZone(name.WallClock, asset.FallbackZone).UtcTicks / TimeSpan.TicksPerSecond == asset.Asset.FileCreatedAt.UtcTicks / TimeSpan.TicksPerSecond;
 
     private static DateTime WholeSeconds(DateTime value) => new(value.Ticks - (value.Ticks % TimeSpan.TicksPerSecond), DateTimeKind.Unspecified);
 

@@ -44,13 +44,13 @@ public static class HtmlReportStep
         ArgumentNullException.ThrowIfNull(logger);
         var clock = Stopwatch.StartNew();
         var server = WithoutUserInfo(run.Config.Server.Url);
-        var entry = Entry(run.Folder.RunId, server, run.Result, run.Requests, run.WriteRequests);
+        var entry = Entry(run.Folder.RunId, server, run.Result, run.Requests, run.WriteRequests) with { Scope = StateScope.Of(run.Result.User.Id) };
         IReadOnlyList<RunHistoryEntry> history = [entry];
         var store = SqliteRunHistoryStore.InFolder(run.StateFolder);
         try
         {
             await store.AppendAsync(entry, ct).ConfigureAwait(false);
-            history = await store.RecentAsync(ChartRuns, server, ct).ConfigureAwait(false);
+            history = await store.RecentAsync(ChartRuns, entry.Scope, ct).ConfigureAwait(false);
         }
         catch (DbException e)
         {
