@@ -40,7 +40,7 @@ internal static class Logging
 
         // JSON lines on the console are for log collectors (docker logs, Loki); the run folder's file stays readable text.
         ITextFormatter console = json
-            ? new ConsoleJsonFormatter(CultureInfo.InvariantCulture)
+            ? ConsoleJson.Formatter()
             : new MessageTemplateTextFormatter(level <= LogEventLevel.Debug ? Template : ShortTemplate, CultureInfo.InvariantCulture);
         var configuration = new LoggerConfiguration()
             .MinimumLevel.Debug()
@@ -109,7 +109,7 @@ internal sealed class LogLineWriter(Microsoft.Extensions.Logging.ILogger logger)
 internal sealed class JsonLineWriter(TextWriter output) : TextWriter
 {
     private readonly Logger _lines = new LoggerConfiguration()
-        .WriteTo.Sink(new WriterSink(output, new ConsoleJsonFormatter(CultureInfo.InvariantCulture)))
+        .WriteTo.Sink(new WriterSink(output, ConsoleJson.Formatter()))
         .CreateLogger();
 
     public override System.Text.Encoding Encoding => System.Text.Encoding.UTF8;
@@ -142,74 +142,17 @@ internal sealed class JsonLineWriter(TextWriter output) : TextWriter
 }
 
 /// <summary>
-/// One JSON object per log event, in Serilog's JsonFormatter shape (Timestamp, Level, MessageTemplate,
-/// RenderedMessage, Exception, Properties), except that RenderedMessage shows text values as they are: Serilog's own
-/// rendering wraps every string property in quotes (<c>Run "20261201_…"</c>), which reads wrongly in a log viewer.
+/// One JSON object per log event for the console in JSON mode, in Serilog's JsonFormatter shape (Timestamp, Level,
+/// MessageTemplate, RenderedMessage, Exception, Properties), written by Serilog.Expressions' template: its rendered
+/// message shows text values as they are, where Serilog's own rendering wraps every string property in quotes
+/// (<c>Run "20261201_…"</c>), which reads wrongly in a log viewer.
 /// </summary>
-internal sealed class ConsoleJsonFormatter(IFormatProvider formatProvider) : ITextFormatter
+internal static class ConsoleJson
 {
-    private readonly Serilog.Formatting.Json.JsonValueFormatter _values = new(typeTagName: "$type");
-
-    public void Format(LogEvent logEvent, TextWriter output)
-    {
-        ArgumentNullException.ThrowIfNull(logEvent);
-        ArgumentNullException.ThrowIfNull(output);
-        output.Write("{\"Timestamp\":\"");
-        output.Write(logEvent.Timestamp.ToString("o", CultureInfo.InvariantCulture));
-        output.Write("\",\"Level\":\"");
-        output.Write(logEvent.Level.ToString());
-        output.Write("\",\"MessageTemplate\":");
-        Serilog.Formatting.Json.JsonValueFormatter.WriteQuotedJsonString(logEvent.MessageTemplate.Text, output);
-        output.Write(",\"RenderedMessage\":");
-        Serilog.Formatting.Json.JsonValueFormatter.WriteQuotedJsonString(Rendered(logEvent), output);
-        if (logEvent.Exception is { } exception)
-        {
-            output.Write(",\"Exception\":");
-            Serilog.Formatting.Json.JsonValueFormatter.WriteQuotedJsonString(exception.ToString(), output);
-        }
-
-        if (logEvent.Properties.Count > 0)
-        {
-            output.Write(",\"Properties\":{");
-            var first = true;
-            foreach (var (name, value) in logEvent.Properties)
-            {
-                if (!first)
-                {
-                    output.Write(',');
-                }
-
-                first = false;
-                Serilog.Formatting.Json.JsonValueFormatter.WriteQuotedJsonString(name, output);
-                output.Write(':');
-                _values.Format(value, output);
-            }
-
-            output.Write('}');
-        }
-
-        output.Write('}');
-        output.WriteLine();
-    }
-
-    /// <summary>The message with text values written as they are (as the <c>:l</c> format would), others as Serilog renders them.</summary>
-    private string Rendered(LogEvent logEvent)
-    {
-        using var text = new StringWriter(formatProvider);
-        foreach (var token in logEvent.MessageTemplate.Tokens)
-        {
-            if (token is Serilog.Parsing.PropertyToken property && logEvent.Properties.TryGetValue(property.PropertyName, out var value) && value is ScalarValue { Value: string plain })
-            {
-                text.Write(plain);
-            }
-            else
-            {
-                token.Render(logEvent.Properties, text, formatProvider);
-            }
-        }
-
-        return text.ToString();
-    }
+    /// <summary>A new formatter (one per sink: templates are cheap and keep no state worth sharing).</summary>
+    public static ITextFormatter Formatter() => new Serilog.Templates.ExpressionTemplate(
+        "{ {Timestamp: @t, Level: @l, MessageTemplate: @mt, RenderedMessage: @m, Exception: @x, Properties: @p} }\n",
+        CultureInfo.InvariantCulture);
 }
 
 /// <summary>Console output goes through the CLI context's writer so in-process tests see it like a user would.</summary>
