@@ -21,60 +21,40 @@ public sealed class SqliteCorrectionStore(string databasePath) : ICorrectionStor
         // One query per table, in the order the rows are stored: `+scope` keeps SQLite from walking the primary key's
         // index and looking each row up in the table from there (for 80,000 rows about seven times the work of
         // reading the table through; the order of the rows does not matter to the memory). A large library has a row
-        // per asset and tag a step added, so each row is read with as few allocations as it takes: a tag's label is
-        // its path (the same string is reused), and an instant equal to the row before's is not parsed again.
-        var (lastText, lastAt) = (string.Empty, default(DateTimeOffset));
-        DateTimeOffset Instant(string text)
-        {
-            if (!string.Equals(text, lastText, StringComparison.Ordinal))
-            {
-                (lastText, lastAt) = (text, StateDatabase.Parse(text));
-            }
-
-            return lastAt;
-        }
-
-        // Targets (tag paths, album ids) and steps repeat on every asset: one string each is kept, not one per row.
-        var shared = new Dictionary<string, string>(StringComparer.Ordinal);
-        string Shared(string text)
-        {
-            ref var kept = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(shared, text, out var known);
-            if (!known)
-            {
-                kept = text;
-            }
-
-            return kept!; // non-null: set above when new
-        }
-
+        // per asset and tag a step added, so a row is read from SQLite's own bytes (StateRows): targets (tag paths,
+        // album ids), labels and steps repeat on every asset and are kept as one string each, and an instant equal to
+        // the row before's is not parsed again.
+        var text = new StateRows.SharedText();
+        var instants = new StateRows.Instants();
         foreach (var table in (string[])["tool_additions", "user_corrections"])
         {
-            await using var command = connection.CreateCommand();
-            command.CommandText = $"""
+            ct.ThrowIfCancellationRequested();
+            StateRows.Read(
+                connection,
+                $"""
                 SELECT asset_id, kind = '{AlbumKind}', target, CASE WHEN label = target THEN NULL ELSE label END, step, added_at, removed_at
                 FROM {table} WHERE +scope = $scope
-                """;
-            command.Parameters.AddWithValue("$scope", scope);
-            await using var reader = await command.ExecuteReaderAsync(ct).ConfigureAwait(false);
-            while (await reader.ReadAsync(ct).ConfigureAwait(false))
-            {
-                var target = Shared(reader.GetString(2));
-                var addition = new ToolAddition(
-                    Guid.Parse(reader.GetString(0)),
-                    reader.GetInt64(1) != 0 ? AdditionKind.Album : AdditionKind.Tag,
-                    target,
-                    reader.IsDBNull(3) ? target : reader.GetString(3),
-                    Shared(reader.GetString(4)),
-                    Instant(reader.GetString(5)));
-                if (reader.IsDBNull(6))
+                """,
+                scope,
+                row =>
                 {
-                    additions.Add(addition);
-                }
-                else
-                {
-                    corrections.Add(new UserCorrection(addition, StateDatabase.Parse(reader.GetString(6))));
-                }
-            }
+                    var target = text.Get(row.Utf8(2));
+                    var addition = new ToolAddition(
+                        row.Guid(0),
+                        row.Int64(1) != 0 ? AdditionKind.Album : AdditionKind.Tag,
+                        target,
+                        row.IsNull(3) ? target : text.Get(row.Utf8(3)),
+                        text.Get(row.Utf8(4)),
+                        instants.Get(row.Utf8(5)));
+                    if (row.IsNull(6))
+                    {
+                        additions.Add(addition);
+                    }
+                    else
+                    {
+                        corrections.Add(new UserCorrection(addition, StateDatabase.Parse(System.Text.Encoding.UTF8.GetString(row.Utf8(6)))));
+                    }
+                });
         }
 
         return new CorrectionState(additions, corrections);

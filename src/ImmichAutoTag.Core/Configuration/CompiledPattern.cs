@@ -45,6 +45,10 @@ public sealed class CompiledPattern : IEquatable<CompiledPattern>
     /// <exception cref="RegexMatchTimeoutException">A backtracking pattern ran out of its <see cref="System.Text.RegularExpressions.Regex.MatchTimeout"/>.</exception>
     public bool IsMatch(string input) => Regex.IsMatch(input);
 
+    /// <summary>Whether <paramref name="input"/> (the whole span is the input) matches; no string is made of it.</summary>
+    /// <exception cref="RegexMatchTimeoutException">A backtracking pattern ran out of its <see cref="System.Text.RegularExpressions.Regex.MatchTimeout"/>.</exception>
+    public bool IsMatch(ReadOnlySpan<char> input) => Regex.IsMatch(input);
+
     /// <inheritdoc/>
     public bool Equals(CompiledPattern? other) =>
         other is not null

@@ -130,12 +130,9 @@ public sealed class LibraryGatherer(IImmichGateway gateway, ILogger logger)
         for (var i = 0; i < albums.Count; i++)
         {
             var album = albums[i];
-            foreach (var id in await SearchIdsAsync(new AssetQuery { AlbumIds = [album.Id] }, ct))
+            foreach (var id in await SearchIdsAsync(new AssetQuery { AlbumIds = [album.Id] }, known, ct))
             {
-                if (known.Contains(id))
-                {
-                    Add(byAsset, id, album);
-                }
+                Add(byAsset, id, album);
             }
 
             progress?.Report(new EngineProgress(EnginePhase.Albums, i + 1, albums.Count));
@@ -165,16 +162,7 @@ public sealed class LibraryGatherer(IImmichGateway gateway, ILogger logger)
         {
             if (!searches.TryGetValue(tagId, out var ids))
             {
-                var found = await SearchIdsAsync(new AssetQuery { TagIds = [tagId] }, ct);
-                ids = new HashSet<Guid>(found.Count);
-                foreach (var id in found)
-                {
-                    if (known.Contains(id))
-                    {
-                        ids.Add(id);
-                    }
-                }
-
+                ids = await SearchIdsAsync(new AssetQuery { TagIds = [tagId] }, known, ct);
                 searches[tagId] = ids;
             }
 
@@ -241,25 +229,29 @@ public sealed class LibraryGatherer(IImmichGateway gateway, ILogger logger)
         }
     }
 
-    private async Task<List<Guid>> SearchIdsAsync(AssetQuery query, CancellationToken ct)
+    /// <summary>
+    /// The ids a membership search returns that the walk read (<paramref name="known"/>), each once (offset paging may
+    /// hand out the same asset twice while the library changes), in the order the search returned them.
+    /// </summary>
+    private async Task<HashSet<Guid>> SearchIdsAsync(AssetQuery query, HashSet<Guid> known, CancellationToken ct)
     {
-        // A set: offset paging may hand out the same asset twice while the library changes.
-        var seen = new HashSet<Guid>();
-        var ids = new List<Guid>();
+        // One set, filled as the pages come: a tag a workflow adds to thousands of assets is read on every run, and a
+        // list, a set to drop repeats and a set of the known ids cost three copies (and their growth) per search.
+        HashSet<Guid>? ids = null;
         // Membership needs ids only: the walk has read the assets themselves (docs/performance.md).
         await foreach (var page in gateway.SearchAssetIdsAsync(query with { PageSize = 1000 }, ct))
         {
-            seen.EnsureCapacity(seen.Count + page.Count);
+            ids ??= new HashSet<Guid>(page.Count);
             foreach (var id in page)
             {
-                if (seen.Add(id))
+                if (known.Contains(id))
                 {
                     ids.Add(id);
                 }
             }
         }
 
-        return ids;
+        return ids ?? [];
     }
 
     private static void Add<T>(Dictionary<Guid, List<T>> map, Guid key, T value)

@@ -278,11 +278,25 @@ internal sealed class RunPlanner(
         }
 
         List<string>? changed = null;
-        foreach (var tag in wanted)
+        if (wanted is IReadOnlyList<string> list)
         {
-            if (owned.Owns(tag) && !Carries(actual, tag))
+            // Indexed: this runs for every asset a step judged, and a foreach over the interface allocates an enumerator.
+            for (var i = 0; i < list.Count; i++)
             {
-                (changed ??= []).Add(tag);
+                if (owned.Owns(list[i]) && !Carries(actual, list[i]))
+                {
+                    (changed ??= []).Add(list[i]);
+                }
+            }
+        }
+        else
+        {
+            foreach (var tag in wanted)
+            {
+                if (owned.Owns(tag) && !Carries(actual, tag))
+                {
+                    (changed ??= []).Add(tag);
+                }
             }
         }
 

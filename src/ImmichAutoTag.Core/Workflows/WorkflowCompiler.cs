@@ -47,6 +47,9 @@ public sealed class WorkflowCompiler
         _anyRuleHolds = anyRuleHolds;
     }
 
+    /// <summary>How many distinct costly condition tests (patterns, tag look-ups) a fact remembers the result of (<see cref="WorkflowFact.Remember"/>).</summary>
+    internal int RememberedTests { get; private init; }
+
     /// <summary>The NRules rule definitions, in <c>workflows.rules</c> order.</summary>
     public IReadOnlyList<IRuleDefinition> Definitions { get; }
 
@@ -54,18 +57,22 @@ public sealed class WorkflowCompiler
     /// <param name="config">The <c>workflows:</c> section.</param>
     /// <param name="toolTags">The run's enrichment roots (<see cref="ToolTagRoots.Of"/>): a plain <c>tags:</c> entry does not match a CLIP label or booru tag below them; null for none.</param>
     /// <exception cref="ArgumentException">A condition the config loader should have refused (an unknown media type, rating or status, a bad date).</exception>
-    public static WorkflowCompiler Compile(WorkflowsConfig config, ToolTagRoots? toolTags = null)
+    public static WorkflowCompiler Compile(WorkflowsConfig config, ToolTagRoots? toolTags = null) => Compile(config, toolTags, remember: true);
+
+    /// <param name="remember">False: every condition test is made each time it is asked (tests compare the outcome with the remembered one).</param>
+    internal static WorkflowCompiler Compile(WorkflowsConfig config, ToolTagRoots? toolTags, bool remember)
     {
         ArgumentNullException.ThrowIfNull(config);
         var roots = toolTags ?? ToolTagRoots.None;
+        var slots = new Slots(remember ? Slots.Capacity : 0);
         var definitions = new List<IRuleDefinition>(config.Rules.Count);
         for (var i = 0; i < config.Rules.Count; i++)
         {
-            definitions.Add(Build(config.Rules[i], i, roots));
+            definitions.Add(Build(config.Rules[i], i, roots, slots));
         }
 
         var factory = new RuleCompiler().Compile(definitions);
-        return new WorkflowCompiler(factory, definitions, AnyRuleHolds(config, roots));
+        return new WorkflowCompiler(factory, definitions, AnyRuleHolds(config, roots, slots)) { RememberedTests = slots.Count };
     }
 
     /// <summary>
@@ -100,14 +107,14 @@ public sealed class WorkflowCompiler
     }
 
     /// <summary>Whether some rule's whole condition holds for <paramref name="fact"/> (OR over the rules of the AND of each rule's conditions).</summary>
-    private static Func<WorkflowFact, bool> AnyRuleHolds(WorkflowsConfig config, ToolTagRoots roots)
+    private static Func<WorkflowFact, bool> AnyRuleHolds(WorkflowsConfig config, ToolTagRoots roots, Slots slots)
     {
         var fact = Expression.Parameter(typeof(WorkflowFact), FactName);
-        var body = Or(config.Rules.Select(r => And(Conditions(r.When, fact, roots))));
+        var body = Or(config.Rules.Select(r => And(Conditions(r.When, fact, roots, slots))));
         return Expression.Lambda<Func<WorkflowFact, bool>>(body, fact).Compile();
     }
 
-    private static IRuleDefinition Build(WorkflowRuleConfig rule, int index, ToolTagRoots roots)
+    private static IRuleDefinition Build(WorkflowRuleConfig rule, int index, ToolTagRoots roots, Slots slots)
     {
         var builder = new RuleBuilder();
         builder.Name(rule.Name);
@@ -117,7 +124,7 @@ public sealed class WorkflowCompiler
         collect.Collect();
         var pattern = collect.Pattern(typeof(WorkflowFact), FactName);
         var fact = pattern.Declaration.ToParameterExpression();
-        foreach (var condition in Conditions(rule.When, fact, roots))
+        foreach (var condition in Conditions(rule.When, fact, roots, slots))
         {
             pattern.Condition(Expression.Lambda(condition, fact));
         }
@@ -130,18 +137,18 @@ public sealed class WorkflowCompiler
     }
 
     /// <summary>One expression per key written in <paramref name="c"/>; all of them must hold.</summary>
-    private static List<Expression> Conditions(WorkflowConditionConfig c, ParameterExpression f, ToolTagRoots roots)
+    private static List<Expression> Conditions(WorkflowConditionConfig c, ParameterExpression f, ToolTagRoots roots, Slots slots)
     {
         var list = new List<Expression>();
         var asset = Expression.Property(f, nameof(WorkflowFact.Asset));
         if (c.AlbumNamePatterns.Count > 0)
         {
-            list.Add(Call(nameof(WorkflowFact.InAlbum), f, Expression.Constant(c.AlbumNamePatterns.ToArray())));
+            list.Add(slots.Remembered(Call(nameof(WorkflowFact.InAlbum), f, Expression.Constant(c.AlbumNamePatterns.ToArray())), f, nameof(WorkflowFact.InAlbum), Patterns(c.AlbumNamePatterns)));
         }
 
         if (c.Tags.Count > 0)
         {
-            list.Add(Call(nameof(WorkflowFact.HasTag), f, Expression.Constant(c.Tags.ToArray()), Expression.Constant(roots)));
+            list.Add(slots.Remembered(Call(nameof(WorkflowFact.HasTag), f, Expression.Constant(c.Tags.ToArray()), Expression.Constant(roots)), f, nameof(WorkflowFact.HasTag), c.Tags));
         }
 
         if (c.MediaTypes.Count > 0)
@@ -163,22 +170,22 @@ public sealed class WorkflowCompiler
 
         if (c.FileNamePatterns.Count > 0)
         {
-            list.Add(Call(nameof(WorkflowFact.FileNameMatches), f, Expression.Constant(c.FileNamePatterns.ToArray())));
+            list.Add(slots.Remembered(Call(nameof(WorkflowFact.FileNameMatches), f, Expression.Constant(c.FileNamePatterns.ToArray())), f, nameof(WorkflowFact.FileNameMatches), Patterns(c.FileNamePatterns)));
         }
 
         if (c.FolderPatterns.Count > 0)
         {
-            list.Add(Call(nameof(WorkflowFact.FolderMatches), f, Expression.Constant(c.FolderPatterns.ToArray())));
+            list.Add(slots.Remembered(Call(nameof(WorkflowFact.FolderMatches), f, Expression.Constant(c.FolderPatterns.ToArray())), f, nameof(WorkflowFact.FolderMatches), Patterns(c.FolderPatterns)));
         }
 
         if (c.CameraMakePatterns.Count > 0)
         {
-            list.Add(Call(nameof(WorkflowFact.CameraMakeMatches), f, Expression.Constant(c.CameraMakePatterns.ToArray())));
+            list.Add(slots.Remembered(Call(nameof(WorkflowFact.CameraMakeMatches), f, Expression.Constant(c.CameraMakePatterns.ToArray())), f, nameof(WorkflowFact.CameraMakeMatches), Patterns(c.CameraMakePatterns)));
         }
 
         if (c.CameraModelPatterns.Count > 0)
         {
-            list.Add(Call(nameof(WorkflowFact.CameraModelMatches), f, Expression.Constant(c.CameraModelPatterns.ToArray())));
+            list.Add(slots.Remembered(Call(nameof(WorkflowFact.CameraModelMatches), f, Expression.Constant(c.CameraModelPatterns.ToArray())), f, nameof(WorkflowFact.CameraModelMatches), Patterns(c.CameraModelPatterns)));
         }
 
         if (c.Favorite is { } favorite)
@@ -225,17 +232,17 @@ public sealed class WorkflowCompiler
 
         if (c.All.Count > 0)
         {
-            list.Add(And(c.All.Select(a => And(Conditions(a, f, roots)))));
+            list.Add(And(c.All.Select(a => And(Conditions(a, f, roots, slots)))));
         }
 
         if (c.Any.Count > 0)
         {
-            list.Add(Or(c.Any.Select(a => And(Conditions(a, f, roots)))));
+            list.Add(Or(c.Any.Select(a => And(Conditions(a, f, roots, slots)))));
         }
 
         if (c.Not is { } not)
         {
-            list.Add(Expression.Not(And(Conditions(not, f, roots))));
+            list.Add(Expression.Not(And(Conditions(not, f, roots, slots))));
         }
 
         return list;
@@ -262,6 +269,53 @@ public sealed class WorkflowCompiler
         if (b.MinSimilarity is not null || b.MaxSimilarity is not null)
         {
             yield return Call(nameof(WorkflowFact.BooruSimilarity), f, Expression.Constant((double)(b.MinSimilarity ?? 0)), Expression.Constant((double)(b.MaxSimilarity ?? 100)));
+        }
+    }
+
+    /// <summary>What an equal pattern test is known by: each pattern's .NET source and options (its time-out is the section's).</summary>
+    private static IEnumerable<string> Patterns(IReadOnlyList<CompiledPattern> patterns) =>
+        patterns.Select(p => $"{(int)p.Regex.Options}:{p.Regex}");
+
+    /// <summary>
+    /// Numbers the costly condition tests (pattern matches, tag look-ups) by what they test, so equal tests in the
+    /// pre-check and in any rule share one number and the fact remembers the result (<see cref="WorkflowFact.Remember"/>):
+    /// each is made once per fact. A fact remembers 64 tests; further ones are made each time they are asked.
+    /// </summary>
+    private sealed class Slots(int capacity)
+    {
+        /// <summary>As many tests as a fact has bits to remember them in.</summary>
+        public const int Capacity = 64;
+
+        private static readonly MethodInfo IsKnownMethod = typeof(WorkflowFact).GetMethod(nameof(WorkflowFact.IsKnown))!; // non-null: public methods of ours
+        private static readonly MethodInfo KnownMethod = typeof(WorkflowFact).GetMethod(nameof(WorkflowFact.Known))!;
+        private static readonly MethodInfo RememberMethod = typeof(WorkflowFact).GetMethod(nameof(WorkflowFact.Remember))!;
+
+        private readonly Dictionary<string, int> _numbers = new(StringComparer.Ordinal);
+
+        public int Count => _numbers.Count;
+
+        /// <summary><paramref name="test"/> answered from the fact's memory when made before, else made and remembered.</summary>
+        /// <param name="kind">The helper's name.</param>
+        /// <param name="arguments">What the test is given, as text (two tests with the same kind and arguments give the same answer).</param>
+        public Expression Remembered(Expression test, ParameterExpression fact, string kind, IEnumerable<string> arguments)
+        {
+            var key = string.Join('\u0001', arguments.Prepend(kind));
+            if (!_numbers.TryGetValue(key, out var slot))
+            {
+                if (_numbers.Count == capacity)
+                {
+                    return test;
+                }
+
+                slot = _numbers.Count;
+                _numbers[key] = slot;
+            }
+
+            var number = Expression.Constant(slot);
+            return Expression.Condition(
+                Expression.Call(IsKnownMethod, fact, number),
+                Expression.Call(KnownMethod, fact, number),
+                Expression.Call(RememberMethod, fact, number, test));
         }
     }
 

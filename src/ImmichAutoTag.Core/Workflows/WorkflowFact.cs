@@ -16,7 +16,13 @@ public sealed class WorkflowFact
 {
     private List<int>? _fired;
     private string? _folder;
+    private int _folderLength = -1;
     private List<CompiledPattern>? _timedOut;
+
+    // Results of the costly condition tests (patterns, tag look-ups) already made on this fact, a bit per slot
+    // (WorkflowCompiler numbers them): the pre-check and each NRules rule using an equal test ask the same question.
+    private ulong _known;
+    private ulong _held;
 
     /// <param name="asset">The asset as the search returned it.</param>
     /// <param name="albums">Its albums (the tool's temporary albums included).</param>
@@ -52,19 +58,24 @@ public sealed class WorkflowFact
 
     public IReadOnlyList<Tag> Tags { get; }
 
-    /// <summary>The folder part of <c>originalPath</c> (up to the last '/' or '\\'), cut once per fact: several rules may test it.</summary>
-    public string Folder
+    /// <summary>The folder part of <c>originalPath</c> (up to the last '/' or '\\').</summary>
+    public string Folder => _folder ??= FolderSpan.ToString();
+
+    /// <summary>
+    /// <see cref="Folder"/> as a part of <c>originalPath</c>, found once per fact: the patterns match it in place, so a
+    /// large library makes no folder string per asset.
+    /// </summary>
+    private ReadOnlySpan<char> FolderSpan
     {
         get
         {
-            if (_folder is null)
+            var path = Asset.OriginalPath;
+            if (_folderLength < 0)
             {
-                var path = Asset.OriginalPath;
-                var cut = Math.Max(path.LastIndexOf('/'), path.LastIndexOf('\\'));
-                _folder = cut < 0 ? string.Empty : path[..cut];
+                _folderLength = Math.Max(0, Math.Max(path.LastIndexOf('/'), path.LastIndexOf('\\')));
             }
 
-            return _folder;
+            return path.AsSpan(0, _folderLength);
         }
     }
 
@@ -110,6 +121,30 @@ public sealed class WorkflowFact
     }
 
     // ---- condition helpers: the compiled rules call these (one static method per kind of condition) ----
+
+    /// <summary>Whether the condition test numbered <paramref name="slot"/> (0–63) was already made on this fact.</summary>
+    public static bool IsKnown(WorkflowFact fact, int slot)
+    {
+        ArgumentNullException.ThrowIfNull(fact);
+        return (fact._known & (1UL << slot)) != 0;
+    }
+
+    /// <summary>The remembered result of the condition test numbered <paramref name="slot"/> (<see cref="IsKnown"/> must be true).</summary>
+    public static bool Known(WorkflowFact fact, int slot)
+    {
+        ArgumentNullException.ThrowIfNull(fact);
+        return (fact._held & (1UL << slot)) != 0;
+    }
+
+    /// <summary>Remembers <paramref name="result"/> as the result of the condition test numbered <paramref name="slot"/> and returns it.</summary>
+    public static bool Remember(WorkflowFact fact, int slot, bool result)
+    {
+        ArgumentNullException.ThrowIfNull(fact);
+        var bit = 1UL << slot;
+        fact._known |= bit;
+        fact._held = result ? fact._held | bit : fact._held & ~bit;
+        return result;
+    }
 
     /// <summary>Some album name matches one of <paramref name="patterns"/> at its start.</summary>
     public static bool InAlbum(WorkflowFact fact, CompiledPattern[] patterns)
@@ -167,7 +202,7 @@ public sealed class WorkflowFact
     {
         ArgumentNullException.ThrowIfNull(fact);
         ArgumentNullException.ThrowIfNull(patterns);
-        return AnyMatch(fact, patterns, fact.Folder);
+        return AnyMatch(fact, patterns, fact.FolderSpan);
     }
 
     /// <summary>Whether one of <paramref name="patterns"/> matches <paramref name="text"/>; a loop, not a lambda: the rules call it for every asset.</summary>
@@ -176,7 +211,7 @@ public sealed class WorkflowFact
     /// on the fact (<see cref="TimedOut"/>); it is not tried again on this fact (the pre-check and NRules test the
     /// same conditions).
     /// </remarks>
-    private static bool AnyMatch(WorkflowFact fact, CompiledPattern[] patterns, string text)
+    private static bool AnyMatch(WorkflowFact fact, CompiledPattern[] patterns, ReadOnlySpan<char> text)
     {
         foreach (var p in patterns)
         {

@@ -52,4 +52,55 @@ public sealed class SqliteCorrectionStoreTests : IDisposable
         emptied.Additions.Should().BeEmpty();
         emptied.Corrections.Should().BeEmpty();
     }
+
+    [Fact]
+    public async Task Rows_are_read_whatever_the_text_form_of_the_asset_id_and_repeated_texts_are_one_string_each()
+    {
+        var store = new SqliteCorrectionStore(_file);
+        Guid a = Guid.NewGuid(), b = Guid.NewGuid(), c = Guid.NewGuid();
+        var albumId = Guid.NewGuid().ToString("D");
+        var longPath = "wf/" + new string('é', 300); // longer than the reader's stack buffer, and not ASCII
+        var saved = new CorrectionState(
+            [Tag(a, "wf/x"), Tag(b, "wf/x", "clip", 5), Tag(c, longPath), new ToolAddition(a, AdditionKind.Album, albumId, "Trip ✈", "folder_albums", At)],
+            [new UserCorrection(Tag(c, "wf/x"), At.AddDays(1))]);
+        await store.SaveAsync("alice", saved, CancellationToken.None);
+
+        // Asset ids written by hand in other forms a GUID parser reads (upper case, braces) still load.
+        Guid upper = Guid.NewGuid(), braces = Guid.NewGuid();
+        await using (var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={_file};Pooling=False"))
+        {
+            await connection.OpenAsync();
+            await using var insert = connection.CreateCommand();
+            insert.CommandText = $"""
+                INSERT INTO tool_additions VALUES ('alice', '{upper.ToString("D").ToUpperInvariant()}', 'tag', 'wf/x', 'wf/x', 'workflows', '{At.UtcDateTime:O}', NULL);
+                INSERT INTO tool_additions VALUES ('alice', '{braces:B}', 'tag', 'wf/y', 'wf/y', 'workflows', '{At.AddHours(1).UtcDateTime:O}', NULL);
+                """;
+            await insert.ExecuteNonQueryAsync();
+        }
+
+        var loaded = await store.LoadAsync("alice", CancellationToken.None);
+        loaded.Additions.Should().BeEquivalentTo([.. saved.Additions, Tag(upper, "wf/x"), Tag(braces, "wf/y", minutes: 60)]);
+        loaded.Corrections.Should().BeEquivalentTo(saved.Corrections);
+        var x = loaded.Additions.Where(r => r.Target == "wf/x").Concat(loaded.Corrections.Select(r => r.Addition).Where(r => r.Target == "wf/x")).ToList();
+        x.Should().HaveCount(4);
+        x.Should().OnlyContain(r => ReferenceEquals(r.Target, x[0].Target) && ReferenceEquals(r.Label, x[0].Target));
+        loaded.Additions.Select(r => r.Step).Where(s => s == "workflows").Distinct().Should().ContainSingle();
+        loaded.Additions.Where(r => r.Step == "workflows").Should().OnlyContain(r => ReferenceEquals(r.Step, loaded.Additions.First(f => f.Step == "workflows").Step));
+    }
+
+    [Fact]
+    public async Task Root_tag_links_load_as_saved_per_scope_with_one_string_per_tag()
+    {
+        var store = new SqliteRootTagLinkStore(_file);
+        Guid a = Guid.NewGuid(), b = Guid.NewGuid();
+        await store.UpdateAsync("alice", [(a, "wf/x"), (b, "wf/x"), (a, "autotag_clip/style/meme"), (Guid.Empty, "autotag_output_unknown")], [], CancellationToken.None);
+        await store.UpdateAsync("bob", [(a, "wf/bob")], [], CancellationToken.None);
+        await store.UpdateAsync("alice", [], [(a, "autotag_clip/style/meme")], CancellationToken.None);
+
+        var loaded = await new SqliteRootTagLinkStore(_file).LoadAsync("alice", CancellationToken.None);
+        loaded.Should().BeEquivalentTo([(a, "wf/x"), (b, "wf/x"), (Guid.Empty, "autotag_output_unknown")]);
+        var paths = loaded.Where(l => l.TagPath == "wf/x").Select(l => l.TagPath).ToList();
+        ReferenceEquals(paths[0], paths[1]).Should().BeTrue();
+        (await store.LoadAsync("carol", CancellationToken.None)).Should().BeEmpty();
+    }
 }

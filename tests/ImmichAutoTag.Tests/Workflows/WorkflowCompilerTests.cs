@@ -80,14 +80,18 @@ public sealed class WorkflowCompilerTests
             var filtered = specs.Select(s => s.Build()).ToList();
             var everything = filtered.Select(f => new WorkflowFact(f.Asset, f.Albums, f.Tags) { Status = f.Status, DuplicateCount = f.DuplicateCount }).ToList();
 
+            var plain = filtered.Select(f => new WorkflowFact(f.Asset, f.Albums, f.Tags) { Status = f.Status, DuplicateCount = f.DuplicateCount }).ToList();
+
             var inserted = compiled.Fire(filtered, preFilter: true, CancellationToken.None);
             compiled.Fire(everything, preFilter: false, CancellationToken.None).Should().Be(specs.Length);
+            WorkflowCompiler.Compile(Rules(kinds), null, remember: false).Fire(plain, preFilter: false, CancellationToken.None);
 
             inserted.Should().Be(everything.Count(f => f.Fired.Count > 0), "only facts some rule holds for go into the session");
             for (var i = 0; i < specs.Length; i++)
             {
                 filtered[i].Fired.Order().Should().Equal(everything[i].Fired.Order(), "asset {0}: {1}", i, specs[i]);
                 filtered[i].Fired.Should().OnlyHaveUniqueItems("a rule fires once per asset");
+                plain[i].Fired.Order().Should().Equal(everything[i].Fired.Order(), "asset {0}: remembered tests give what tests made each time give", i);
             }
         });
     }
@@ -106,5 +110,40 @@ public sealed class WorkflowCompilerTests
         image.Fired.Order().Should().Equal(0, 2);
         video.Fired.Should().Equal(1);
         plain.Fired.Should().BeEmpty();
+    }
+
+    [Fact]
+    public void Equal_condition_tests_are_made_once_per_fact_and_their_result_remembered()
+    {
+        // Rules 0 and 1 test the same file pattern (rule 1 with a media type too); rule 2 tests another pattern, rule 3 a tag.
+        var yaml = """
+            server: {url: 'http://x', api_key: k}
+            workflows:
+              rules:
+                - {name: a, when: {file_name_patterns: ['^IMG_1']}, then: {add_tags: [wf/a]}}
+                - {name: b, when: {file_name_patterns: ['^IMG_1'], media_types: [video]}, then: {add_tags: [wf/b]}}
+                - {name: c, when: {file_name_patterns: ['^DSC']}, then: {add_tags: [wf/c]}}
+                - {name: d, when: {any: [{tags: [meme]}, {file_name_patterns: ['^DSC']}]}, then: {add_tags: [wf/d]}}
+            """;
+        var result = ConfigLoader.LoadYaml(yaml, "config.yaml", _ => null);
+        result.Errors.Should().BeEmpty();
+        var compiled = WorkflowCompiler.Compile(result.Config!.Workflows);
+        compiled.RememberedTests.Should().Be(3, "'^IMG_1' is one test for rules a and b, '^DSC' one for rules c and d, plus the tag look-up");
+
+        // A fact answers an asked test from its memory: told that '^IMG_1' (the first test numbered) holds, a scan
+        // fires rule a without the pattern being matched again.
+        var scan = new FactSpec(4, 2, 0, AssetType.Image, Favorite: false, Archived: false, InAlbum: false, Meme: false, Holiday: false, ClassificationStatus.Classified, 0).Build();
+        WorkflowFact.IsKnown(scan, 0).Should().BeFalse();
+        WorkflowFact.Remember(scan, 0, true).Should().BeTrue();
+        var dsc = new FactSpec(2, 2, 0, AssetType.Image, Favorite: false, Archived: false, InAlbum: false, Meme: false, Holiday: false, ClassificationStatus.Classified, 0).Build();
+
+        compiled.Fire([scan, dsc], CancellationToken.None).Should().Be(2);
+
+        scan.Fired.Should().Equal(0);
+        dsc.Fired.Order().Should().Equal(2, 3);
+        for (var slot = 0; slot < 3; slot++)
+        {
+            WorkflowFact.IsKnown(dsc, slot).Should().BeTrue("the pre-check and the rules asked each test of the DSC file");
+        }
     }
 }
