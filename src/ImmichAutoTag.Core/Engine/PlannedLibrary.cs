@@ -43,7 +43,8 @@ internal sealed record PlannedLibrary(
         List<Album> AlbumsOf(Guid id) => albumsByAsset.TryGetValue(id, out var l) ? l : albumsByAsset[id] = [.. read.AlbumsOf(id)];
         Guid? AlbumId(Guid id, string name) => albums.ContainsKey(id) ? id : createdByName.TryGetValue(name, out var c) ? c : null;
 
-        foreach (var change in changes)
+        // Albums first, as the apply creates them: a change that names a new album may come before its creation.
+        foreach (var change in changes.OfKind<CreateAlbum>().Concat(changes.Where(c => c is not CreateAlbum)))
         {
             switch (change)
             {
@@ -205,7 +206,8 @@ internal sealed record PlannedLibrary(
             }
         }
 
-        foreach (var change in earlier.Concat(later))
+        static IEnumerable<PlannedChange> CreationsFirst(ChangeList list) => list.OfKind<CreateAlbum>().Concat(list.Where(c => c is not CreateAlbum));
+        foreach (var change in CreationsFirst(earlier).Concat(CreationsFirst(later)))
         {
             switch (change)
             {
@@ -265,9 +267,10 @@ internal sealed record PlannedLibrary(
                     dates[d.AssetId] = d;
                     break;
                 case ShareAlbum s:
-                    var albumKey = CreatedName(s.AlbumId, s.AlbumName) is { } createdAlbum ? "new:" + createdAlbum : s.AlbumId.ToString();
-                    var shareKey = (albumKey, s.UserId);
-                    var normalized = CreatedName(s.AlbumId, s.AlbumName) is not null ? s with { AlbumId = Guid.Empty } : s;
+                    // Guid.Empty: an album this run creates, named (AlbumSharing).
+                    var isNew = s.AlbumId == Guid.Empty || planned.CreatedAlbums.ContainsKey(s.AlbumId);
+                    var shareKey = (isNew ? "new:" + s.AlbumName : s.AlbumId.ToString(), s.UserId);
+                    var normalized = isNew ? s with { AlbumId = Guid.Empty } : s;
                     if (sharing.TryGetValue(shareKey, out var firstShare))
                     {
                         normalized = normalized with { OldRole = firstShare.OldRole };
