@@ -54,11 +54,12 @@ internal static class StatusCommand
                 await context.Out.WriteLineAsync(string.Create(inv, $"running: {c.RunId} since {c.StartedAt:O}{(dead is null ? string.Empty : $" (process {c.Pid} is gone)")}")).ConfigureAwait(false);
             }
 
-            foreach (var (label, run) in new[] { ("last run", status.LastRun), ("last success", status.LastSuccess), ("last undo", status.LastUndo) })
+            foreach (var (label, run) in new[] { ("last run", status.LastRun), ("last success", status.LastSuccess), ("last dry run", status.LastDryRun), ("last undo", status.LastUndo) })
             {
                 if (run is not null)
                 {
-                    await context.Out.WriteLineAsync(string.Create(inv, $"{label}: {run.RunId ?? "-"} {run.Outcome.ToString().ToLowerInvariant()} (exit {run.ExitCode}), {run.StartedAt:O} to {run.FinishedAt:O}{(run.Message is null ? string.Empty : ": " + run.Message)}")).ConfigureAwait(false);
+                    var dry = run.DryRun && label != "last dry run" ? " (dry run)" : string.Empty;
+                    await context.Out.WriteLineAsync(string.Create(inv, $"{label}: {run.RunId ?? "-"}{dry} {run.Outcome.ToString().ToLowerInvariant()} (exit {run.ExitCode}), {run.StartedAt:O} to {run.FinishedAt:O}{(run.Message is null ? string.Empty : ": " + run.Message)}")).ConfigureAwait(false);
                 }
             }
 
@@ -76,30 +77,35 @@ internal static class StatusCommand
     /// <summary>
     /// Why the state is unhealthy; null when healthy. Unhealthy: the last run failed; the last
     /// <see cref="PartialFailuresInARow"/> runs all ended with a partial failure; or no run finished yet and no daemon
-    /// is waiting for its first one.
+    /// is waiting for its first one. Real runs are judged; dry runs only while no real run has finished (a daemon or
+    /// a container that only dry-runs), since a dry run writes nothing and cannot show whether writes succeed.
     /// </summary>
     internal static string? Health(StatusDocument status)
     {
-        if (status.LastRun is null)
+        // Undos are no scheduled runs: health judges the runs only.
+        var realRuns = status.RecentRuns.Where(r => r.Trigger != "undo" && !r.DryRun).ToList();
+        var judgeDryRuns = status.LastRun is null or { DryRun: true } && realRuns.Count == 0;
+        var last = judgeDryRuns ? status.LastDryRun ?? status.LastRun : status.LastRun is { DryRun: false } real ? real : realRuns[^1];
+        if (last is null)
         {
             return status.Current is not null || status.Daemon is { State: not "stopped" }
                 ? null
                 : "no run has finished with this state folder yet";
         }
 
-        if (status.LastRun.Outcome == RunOutcome.Failed)
+        var which = judgeDryRuns ? "dry run" : "run";
+        if (last.Outcome == RunOutcome.Failed)
         {
-            return "the last run failed";
+            return $"the last {which} failed";
         }
 
         // A refused service key does not heal with the next run: report it until a run ends without it.
-        if (status.LastRun.NeedsAttention is { } attention)
+        if (last.NeedsAttention is { } attention)
         {
             return attention;
         }
 
-        // Undos are no scheduled runs: health judges the runs only.
-        var runs = status.RecentRuns.Where(r => r.Trigger != "undo").TakeLast(PartialFailuresInARow).ToList();
+        var runs = status.RecentRuns.Where(r => r.Trigger != "undo" && r.DryRun == judgeDryRuns).TakeLast(PartialFailuresInARow).ToList();
         return runs.Count == PartialFailuresInARow && runs.TrueForAll(r => r.Outcome == RunOutcome.PartialFailure)
             ? string.Create(CultureInfo.InvariantCulture, $"the last {PartialFailuresInARow} runs ended with a partial failure (exit 8): see their {RunFiles.ModificationReport}")
             : null;

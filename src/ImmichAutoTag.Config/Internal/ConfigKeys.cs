@@ -950,7 +950,7 @@ internal static class ConfigKeys
         M("album_detection_from_folders", AlbumDetectionFromFolders, AlbumDetectionFromFolders.Help) with { Field = F<AutoTagConfig>(c => c.AlbumDetectionFromFolders) },
         M("performance", Performance, Performance.Help) with { Field = F<AutoTagConfig>(c => c.Performance) },
         M("album_permissions", AlbumPermissions, AlbumPermissions.Help) with { Field = F<AutoTagConfig>(c => c.AlbumPermissions) },
-        B("create_album_from_date_if_missing", "Put unclassified assets into per-day YYYY-MM-DD-autotag-temp-unclassified albums (the asset's local day). Classified assets are taken out of them and emptied ones are deleted; these are the only albums the tool ever takes assets out of or deletes.", false) with
+        B("create_album_from_date_if_missing", "Put unclassified assets into per-day YYYY-MM-DD-autotag-temp-unclassified albums (the asset's local day). Classified assets are taken out of them and emptied ones are deleted; these are the only albums the tool ever takes assets out of or deletes. With it off nothing new is created, but temporary albums left from earlier runs are still cleaned up; a key without albumAsset.delete and album.delete skips that with a warning.", false) with
         {
             Field = F<AutoTagConfig>(c => c.CreateAlbumFromDateIfMissing),
         },

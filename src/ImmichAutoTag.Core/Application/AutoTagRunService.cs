@@ -154,6 +154,7 @@ public sealed class AutoTagRunService(
                 IncludeHidden = config.Classification.IncludeHidden,
                 DuplicateDetection = capabilities.Duplicates,
                 AlbumPropagation = capabilities.AddToAlbums,
+                TemporaryAlbumCleanup = capabilities.TemporaryAlbumCleanup,
                 QueuePauseMarker = request.DryRun ? null : marker,
                 PendingDateWrites = pendingDateWrites,
                 NonStickingChanges = nonStickingChanges,
@@ -353,7 +354,7 @@ public sealed class AutoTagRunService(
         return stale;
     }
 
-    private sealed record RunCapabilities(bool Duplicates, bool AddToAlbums);
+    private sealed record RunCapabilities(bool Duplicates, bool AddToAlbums, bool TemporaryAlbumCleanup);
 
     /// <summary>
     /// Duplicates, album propagation and paused queues are extras: without the permission the run still keeps
@@ -389,7 +390,9 @@ public sealed class AutoTagRunService(
                 string.Join(", ", recommended.Select(p => p.Permission)));
         }
 
-        return new RunCapabilities(canReadDuplicates, canAddToAlbums);
+        // Not asked for in the preflight when creation is off (most keys never meet a temporary album); the step reports a skip.
+        var canCleanUpTemporaryAlbums = Has(ImmichPermissions.AlbumAssetDelete) && Has(ImmichPermissions.AlbumDelete);
+        return new RunCapabilities(canReadDuplicates, canAddToAlbums, canCleanUpTemporaryAlbums);
     }
 
     private static readonly Uri UrlLeftOutOfDigest = new("http://immich/");

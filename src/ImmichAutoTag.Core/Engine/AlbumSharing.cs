@@ -9,6 +9,9 @@ namespace ImmichAutoTag.Core.Engine;
 /// users are added, roles fixed, other users removed) and albums no rule matches are never touched.
 /// Albums the same run creates are planned too, so a new album is shared by the run that makes it: such a change
 /// carries the album's name and <see cref="Guid.Empty"/> as its id, which the applier resolves from the creation.
+/// A group member whose e-mail no Immich user has (a typo, a renamed or deleted account) makes the group's true
+/// membership unknown: albums that group shares then gain and re-role users but lose none, so one typo cannot
+/// unshare everybody.
 /// </summary>
 internal static class AlbumSharing
 {
@@ -70,13 +73,18 @@ internal static class AlbumSharing
             var role = RoleOf(rules[^1].Access);
             var ruleNames = string.Join(", ", rules.Select(r => r.Name));
             var desired = new Dictionary<Guid, UserInfo>();
+            var membershipKnown = true;
             foreach (var email in rules.SelectMany(r => r.Groups).SelectMany(g => groups.GetValueOrDefault(g) ?? []))
             {
                 if (!byEmail.TryGetValue(email.Trim(), out var user))
                 {
+                    membershipKnown = false;
                     if (unknownReported.Add(email.Trim()))
                     {
-                        notes.Add(new PlanNote(PlanNoteKind.UnknownShareUser, Guid.Empty, $"album_permissions names '{email}', which is no Immich user; it is left out"));
+                        notes.Add(new PlanNote(
+                            PlanNoteKind.UnknownShareUser,
+                            Guid.Empty,
+                            $"album_permissions names '{email.Trim()}', which is no Immich user: it is left out, and the albums its group shares lose no user until it is fixed"));
                     }
 
                     continue;
@@ -99,6 +107,11 @@ internal static class AlbumSharing
                 {
                     changes.Add(new AlbumShareChange(album.Id, album.Name, user.Id, user.Email, ShareAction.ChangeRole, member.Role, role, ruleNames));
                 }
+            }
+
+            if (!membershipKnown)
+            {
+                continue;
             }
 
             foreach (var member in album.Members.Where(m => !desired.ContainsKey(m.UserId)).OrderBy(m => m.Email, StringComparer.OrdinalIgnoreCase))

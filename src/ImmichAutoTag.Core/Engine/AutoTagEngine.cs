@@ -241,8 +241,9 @@ public sealed class AutoTagEngine(IImmichGateway gateway, TimeProvider time, ILo
             plan = plan with { Notes = [.. plan.Notes, .. stepNotes] };
         }
 
-        // A rule whose album can never be filled does nothing, rules that never settle change assets every run: say so where the user looks, not only in the reports.
-        foreach (var note in stepNotes.Where(n => n.Kind is PlanNoteKind.AlbumNotFound or PlanNoteKind.WorkflowUnsettled))
+        // A rule whose album can never be filled does nothing, rules that never settle change assets every run, a mistyped
+        // sharing e-mail holds back removals: say so where the user looks, not only in the reports.
+        foreach (var note in stepNotes.Where(n => n.Kind is PlanNoteKind.AlbumNotFound or PlanNoteKind.WorkflowUnsettled or PlanNoteKind.UnknownShareUser or PlanNoteKind.TemporaryAlbumCleanupSkipped))
         {
             logger.LogWarning("{Message}", note.Message);
         }

@@ -27,6 +27,13 @@ public sealed record RunOptions
     public bool AlbumPropagation { get; init; } = true;
 
     /// <summary>
+    /// Whether the key may take assets out of albums and delete albums (<c>albumAsset.delete</c>, <c>album.delete</c>).
+    /// With <c>create_album_from_date_if_missing</c> on the preflight requires both; with it off, temporary albums
+    /// left from earlier runs are still cleaned up when the key allows it, and skipped with a warning when not.
+    /// </summary>
+    public bool TemporaryAlbumCleanup { get; init; } = true;
+
+    /// <summary>
     /// Where the run notes that it paused Immich's queues, so the next run can resume them if this process
     /// dies first. Null keeps the note in memory only.
     /// </summary>

@@ -137,6 +137,9 @@ public enum PlanNoteKind
     /// <summary>Workflow rules whose actions keep switching each other's conditions on an asset (<see cref="Workflows.WorkflowPlanner.MaxPasses"/>).</summary>
     WorkflowUnsettled,
 
+    /// <summary>Temporary albums exist, creation is off and the key may not take assets out of albums or delete them.</summary>
+    TemporaryAlbumCleanupSkipped,
+
     /// <summary>tag_album_sync: several albums of the user carry the name a tag maps to; none is used.</summary>
     AmbiguousSyncAlbum,
 

@@ -43,15 +43,16 @@ public sealed record BooruClientOptions
     /// </summary>
     public Uri ProjectUrl { get; init; } = new("https://github.com/immich-autotag/ImmichAutoTag");
 
-    /// <summary>The User-Agent every booru request carries (see <see cref="ProjectUrl"/>); the login is a public name, not a secret.</summary>
-    public string UserAgent
+    /// <summary>
+    /// The User-Agent of <paramref name="service"/>'s requests (see <see cref="ProjectUrl"/>). Only Danbooru's carries
+    /// the Danbooru login (<c>; by &lt;login&gt;</c>), as Danbooru asks API clients to name their user; SauceNAO, IQDB
+    /// and ASCII2D receive the user's thumbnails and have no use for that name. The login is a public name, not a secret.
+    /// </summary>
+    public string UserAgentFor(BooruService service)
     {
-        get
-        {
-            var version = typeof(BooruClientOptions).Assembly.GetName().Version ?? new Version(0, 0, 0);
-            var by = string.IsNullOrWhiteSpace(Danbooru.Login) ? "" : "; by " + Danbooru.Login;
-            return string.Create(CultureInfo.InvariantCulture, $"ImmichAutoTag/{version.ToString(3)} (+{ProjectUrl.AbsoluteUri}{by})");
-        }
+        var version = typeof(BooruClientOptions).Assembly.GetName().Version ?? new Version(0, 0, 0);
+        var by = service != BooruService.Danbooru || string.IsNullOrWhiteSpace(Danbooru.Login) ? "" : "; by " + Danbooru.Login;
+        return string.Create(CultureInfo.InvariantCulture, $"ImmichAutoTag/{version.ToString(3)} (+{ProjectUrl.AbsoluteUri}{by})");
     }
 
     /// <summary>
@@ -88,7 +89,7 @@ public sealed record BooruClientOptions
 
     private bool PrintMembers(System.Text.StringBuilder builder)
     {
-        builder.Append(CultureInfo.InvariantCulture, $"Danbooru = {Danbooru}, SauceNao = {SauceNao}, Iqdb = {Iqdb}, Ascii2d = {Ascii2d}, UserAgent = {UserAgent}");
+        builder.Append(CultureInfo.InvariantCulture, $"Danbooru = {Danbooru}, SauceNao = {SauceNao}, Iqdb = {Iqdb}, Ascii2d = {Ascii2d}, UserAgent = {UserAgentFor(BooruService.Danbooru)}");
         return true;
     }
 }

@@ -47,7 +47,7 @@ public static class BooruServiceCollectionExtensions
     {
         var builder = services.AddHttpClient(BooruHttp.ClientName(service), client =>
         {
-            client.DefaultRequestHeaders.UserAgent.ParseAdd(options.UserAgent);
+            client.DefaultRequestHeaders.UserAgent.ParseAdd(options.UserAgentFor(service));
 
             // The resilience pipeline's per-attempt time-out governs; the client's own would cut retries short.
             client.Timeout = Timeout.InfiniteTimeSpan;

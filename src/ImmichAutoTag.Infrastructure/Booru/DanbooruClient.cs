@@ -101,7 +101,7 @@ public sealed class DanbooruClient : IDanbooruClient, IDisposable
             if (BooruHttp.IsHtml(response, body))
             {
                 // Cloudflare's "Just a moment…" challenge (or any HTML) where JSON was asked for: the client is blocked.
-                throw Fail(BooruFailure.Blocked, $"Danbooru answered GET {shown} with an HTML page ({BooruHttp.Status(response)}), not JSON: blocked by Cloudflare? Check the User-Agent ({_options.UserAgent}).");
+                throw Fail(BooruFailure.Blocked, $"Danbooru answered GET {shown} with an HTML page ({BooruHttp.Status(response)}), not JSON: blocked by Cloudflare? Check the User-Agent ({_options.UserAgentFor(BooruService.Danbooru)}).");
             }
 
             if (!response.IsSuccessStatusCode)

@@ -286,7 +286,8 @@ public static class ReportWriter
 
         foreach (var update in plan.DateUpdates)
         {
-            sb.Append(Inv, $"date {update.OldDate:O} -> {update.NewValue} | {WebUrl(server, $"photos/{update.AssetId}")} | {names.GetValueOrDefault(update.AssetId)} | from {update.Source}\n");
+            // The value is a wall clock with its zone; the instant beside it shows the change when both clocks read alike.
+            sb.Append(Inv, $"date {update.OldDate:O} -> {update.NewValue} (= {update.NewDate.ToUniversalTime():yyyy-MM-ddTHH:mm:ss}Z) | {WebUrl(server, $"photos/{update.AssetId}")} | {names.GetValueOrDefault(update.AssetId)} | from {update.Source}\n");
         }
 
         var sidecarOf = result.Sidecars.Writes.Where(w => w.SidecarFile is not null).GroupBy(w => w.AssetId).ToDictionary(g => g.Key, g => g.First().SidecarFile!);
@@ -725,6 +726,7 @@ public static class ReportWriter
         PlanNoteKind.UnknownRuleAlbum => "WARNING_UNKNOWN_RULE_ALBUM",
         PlanNoteKind.AlbumNotFound => "WARNING_ALBUM_NOT_FOUND",
         PlanNoteKind.WorkflowUnsettled => "WARNING_WORKFLOW_UNSETTLED",
+        PlanNoteKind.TemporaryAlbumCleanupSkipped => "WARNING_TEMPORARY_ALBUM_CLEANUP_SKIPPED",
         _ => "CLASSIFICATION_CONFLICT",
     };
 

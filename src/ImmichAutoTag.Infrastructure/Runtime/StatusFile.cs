@@ -68,7 +68,9 @@ public sealed class StatusFile(string stateFolder) : IRunStatusSink
                 Outcome = RunOutcome.Failed,
                 Message = $"ended without a result: process {dead.Pid} stopped (killed or crashed) before it finished; found by the next run",
             };
-            s = s with { LastRun = ended, RecentRuns = [.. s.RecentRuns.Append(ended).TakeLast(RecentRunsKept)] };
+            s = ended.DryRun
+                ? s with { LastDryRun = ended, RecentRuns = [.. s.RecentRuns.Append(ended).TakeLast(RecentRunsKept)] }
+                : s with { LastRun = ended, RecentRuns = [.. s.RecentRuns.Append(ended).TakeLast(RecentRunsKept)] };
         }
 
         return s with { Current = run with { Host = run.Host ?? Environment.MachineName } };
@@ -108,13 +110,24 @@ public sealed class StatusFile(string stateFolder) : IRunStatusSink
         }
     }
 
-    public void RunFinished(RunStatus run) => Update(s => s with
-    {
-        Current = null,
-        LastRun = run,
-        LastSuccess = run.Outcome == RunOutcome.Success ? run : s.LastSuccess,
-        RecentRuns = [.. s.RecentRuns.Append(run).TakeLast(RecentRunsKept)],
-    });
+    /// <summary>
+    /// Records <paramref name="run"/> as ended. A dry run goes to <see cref="StatusDocument.LastDryRun"/> and the recent
+    /// runs only: it writes nothing, so it says nothing about whether the real runs' writes succeed.
+    /// </summary>
+    public void RunFinished(RunStatus run) => Update(s => run.DryRun
+        ? s with
+        {
+            Current = null,
+            LastDryRun = run,
+            RecentRuns = [.. s.RecentRuns.Append(run).TakeLast(RecentRunsKept)],
+        }
+        : s with
+        {
+            Current = null,
+            LastRun = run,
+            LastSuccess = run.Outcome == RunOutcome.Success ? run : s.LastSuccess,
+            RecentRuns = [.. s.RecentRuns.Append(run).TakeLast(RecentRunsKept)],
+        });
 
     public void UndoFinished(RunStatus undo) => Update(s => s with
     {
@@ -132,9 +145,14 @@ public sealed record StatusDocument
     /// <summary>The run in progress, if any.</summary>
     public RunStatus? Current { get; init; }
 
+    /// <summary>The last real run (status files of older versions may hold a dry run here).</summary>
     public RunStatus? LastRun { get; init; }
 
+    /// <summary>The last real run that succeeded.</summary>
     public RunStatus? LastSuccess { get; init; }
+
+    /// <summary>The last dry run (kept apart from <see cref="LastRun"/>: health judges real runs when there are any).</summary>
+    public RunStatus? LastDryRun { get; init; }
 
     /// <summary>The last <c>undo</c> (kept apart from <see cref="LastRun"/>: health judges runs, not undos).</summary>
     public RunStatus? LastUndo { get; init; }

@@ -262,4 +262,39 @@ public sealed class CliDeployTests : IAsyncLifetime
         file.RunFinished(Run(RunOutcome.Success));
         (await cli.RunAsync("status", "--state", state)).ExitCode.Should().Be(0);
     }
+
+    [Fact]
+    public async Task Status_judges_real_runs_a_dry_run_neither_heals_nor_breaks_them_and_is_shown_as_one()
+    {
+        using var cli = new CliHarness();
+        var state = Directory.CreateDirectory(Path.Combine(cli.Root, "state")).FullName;
+        var file = new StatusFile(state);
+        RunStatus Run(RunOutcome outcome, bool dryRun) => new()
+        {
+            RunId = dryRun ? "dry" : "real", Pid = 1, Trigger = "run", StartedAt = DateTimeOffset.UtcNow, FinishedAt = DateTimeOffset.UtcNow,
+            Outcome = outcome, ExitCode = outcome switch { RunOutcome.Success => 0, RunOutcome.PartialFailure => 8, _ => 3 }, DryRun = dryRun,
+        };
+
+        // A container that only dry-runs is judged by its dry runs.
+        file.RunFinished(Run(RunOutcome.Success, dryRun: true));
+        var onlyDry = await cli.RunAsync("status", "--state", state);
+        onlyDry.ExitCode.Should().Be(0, onlyDry.ToString());
+        onlyDry.Out.Should().Contain("last dry run: dry success (exit 0)").And.NotContain("last run:");
+
+        for (var i = 0; i < 3; i++)
+        {
+            file.RunFinished(Run(RunOutcome.PartialFailure, dryRun: false));
+        }
+
+        file.RunFinished(Run(RunOutcome.Success, dryRun: true));
+        var healedByDryRun = await cli.RunAsync("status", "--state", state);
+        healedByDryRun.ExitCode.Should().Be(1, "a dry run writes nothing, so it cannot show the failing writes were fixed: " + healedByDryRun);
+        healedByDryRun.Out.Should().Contain("unhealthy: the last 3 runs ended with a partial failure").And.Contain("last run: real ").And.Contain("(exit 8)");
+
+        file.RunFinished(Run(RunOutcome.Success, dryRun: false));
+        file.RunFinished(Run(RunOutcome.Failed, dryRun: true));
+        var brokenByDryRun = await cli.RunAsync("status", "--state", state);
+        brokenByDryRun.ExitCode.Should().Be(0, "a failed dry run (e.g. a config being edited) says nothing about the real runs: " + brokenByDryRun);
+        brokenByDryRun.Out.Should().Contain("last dry run: dry failed (exit 3)").And.Contain("last success: real success (exit 0)");
+    }
 }

@@ -222,6 +222,31 @@ public sealed class AlbumFeatureRunTests() : FeatureRunTestBase(Rules, SecondPla
     }
 
     [Fact]
+    public async Task With_temporary_albums_off_a_key_that_may_not_remove_album_assets_skips_the_clean_up_with_one_warning()
+    {
+        // The permissions README asks for with create_album_from_date_if_missing off: no albumAsset.delete, no album.delete.
+        Key = Server.State.AddApiKey(User, "user.read", "asset.read", "album.read", "tag.read", "tag.create", "tag.asset",
+            "duplicate.read", "albumAsset.create", "album.create", "asset.update");
+        var unclassified = Asset("u.jpg");
+        var classified = Asset("c.jpg");
+        Tag("meme", classified);
+        var temp = Server.State.AddAlbum(User, "2019-07-04-autotag-temp-unclassified", [unclassified, classified]);
+        var alone = Asset("alone.jpg");
+        Tag("meme", alone);
+        var emptied = Server.State.AddAlbum(User, "2019-07-05-autotag-temp-unclassified", [alone]);
+
+        var runs = await RunThriceAsync(Config());
+
+        runs.First.ExitCode.Should().Be(0, runs.First.ToString());
+        (runs.First.Out + runs.First.Err).Should().Contain("lacks 'albumAsset.delete' or 'album.delete'").And.Contain("1 asset(s) would leave them, 1 emptied album(s)");
+        runs.Report.Should().Contain("kind=WARNING_TEMPORARY_ALBUM_CLEANUP_SKIPPED");
+        runs.Plan.Should().NotContain("album- ").And.NotContain("delete album");
+        Server.State.AlbumAssetIds(temp.Id).Should().BeEquivalentTo([unclassified, classified]);
+        Server.State.AlbumAssetIds(emptied.Id).Should().BeEquivalentTo([alone]);
+        Server.Requests.All.Should().NotContain(r => r.OperationId == "removeAssetFromAlbum" || r.OperationId == "deleteAlbum");
+    }
+
+    [Fact]
     public async Task A_key_that_cannot_manage_albums_fails_preflight_when_temporary_albums_are_on_but_may_dry_run()
     {
         Asset("u.jpg");

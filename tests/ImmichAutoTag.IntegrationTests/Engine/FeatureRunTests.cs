@@ -285,7 +285,7 @@ public sealed class FeatureRunTests() : FeatureRunTestBase(Rules, SecondPlanIsEm
         Server.State.Assets.Single(a => a.Id == fine).FileCreatedAt.Should().Be(new DateTimeOffset(2019, 8, 1, 10, 0, 0, TimeSpan.Zero));
 
         runs.FirstRunCalls("updateAssets").Should().Be(2, "copy and whatsapp share one new date, pixel has its own");
-        runs.Plan.Should().Contain("-> 2019-07-04T15:30:12.000+02:00").And.Contain("WARNING_AMBIGUOUS_ASSET_DATE");
+        runs.Plan.Should().Contain("-> 2019-07-04T15:30:12.000+02:00 (= 2019-07-04T13:30:12Z)").And.Contain("WARNING_AMBIGUOUS_ASSET_DATE");
         var dates = runs.Changes.Where(c => c.GetProperty("kind").GetString() == "UPDATE_ASSET_DATE").ToList();
         dates.Should().HaveCount(3);
         dates.Should().Contain(c => c.GetProperty("asset_id").GetGuid() == copy

@@ -54,6 +54,7 @@ public sealed record BooruFakeReply(int Status, string ContentType, ReadOnlyMemo
 /// </summary>
 public abstract class BooruFakeServer : IAsyncDisposable
 {
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, byte> _userAgents = new(StringComparer.Ordinal);
     private WebApplication? _app;
 
     /// <summary>Creates the fake with its in-process base URL (a reserved <c>.test</c> name no socket can reach).</summary>
@@ -67,6 +68,9 @@ public abstract class BooruFakeServer : IAsyncDisposable
 
     /// <summary>Every request the fake answered or dropped (the body field holds a summary, e.g. the upload's MD5).</summary>
     public RequestLog Requests { get; } = new();
+
+    /// <summary>The distinct User-Agent headers the fake received (what each service learns about the caller).</summary>
+    public IReadOnlyCollection<string> UserAgents => [.. _userAgents.Keys];
 
     /// <summary>Faults to inject, by operation id (see each fake's operation ids).</summary>
     public FaultInjector Faults { get; } = new();
@@ -113,6 +117,7 @@ public abstract class BooruFakeServer : IAsyncDisposable
     internal async Task<BooruFakeReply?> ServeAsync(BooruFakeRequest request, CancellationToken ct)
     {
         var operationId = OperationOf(request) ?? "unknown";
+        _userAgents.TryAdd(request.Header("User-Agent") ?? "", 0);
         var summary = Summary(request);
         var fullPath = request.Path + request.QueryString;
         var fault = Faults.Take(operationId, request.Method, request.Path, summary);

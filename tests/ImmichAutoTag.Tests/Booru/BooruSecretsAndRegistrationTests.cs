@@ -50,6 +50,9 @@ public sealed class BooruSecretsAndRegistrationTests
         await Collect(host.Iqdb.SearchAsync(picture.Upload, "t.webp", CancellationToken.None));
 
         messages.Should().HaveCount(5, "the 400 and 403 of Danbooru, SauceNAO's -3, 400 and 429 fail");
+        host.Fakes.Danbooru.UserAgents.Should().ContainSingle().Which.Should().EndWith("; by autotag_tester)", "Danbooru asks API clients to name their user");
+        host.Fakes.SauceNao.UserAgents.Concat(host.Fakes.Iqdb.UserAgents).Should().NotBeEmpty()
+            .And.OnlyContain(a => a.StartsWith("ImmichAutoTag/", StringComparison.Ordinal) && !a.Contains("autotag_tester", StringComparison.Ordinal), "the services that receive thumbnails do not learn the Danbooru login");
         messages.Should().Contain(m => m.Contains("***", StringComparison.Ordinal), "the echoed keys were scrubbed");
         host.Logs.Lines.Should().Contain(l => l.Contains("Retrying", StringComparison.Ordinal), "retries are logged");
         host.Logs.Lines.Should().Contain(l => l.Contains("Sending HTTP request", StringComparison.Ordinal), "the factory's own request logging is on");
@@ -75,7 +78,12 @@ public sealed class BooruSecretsAndRegistrationTests
         options.SauceNao.ApiKey.Should().Be("sauce-secret-1");
         options.Danbooru.Login.Should().Be("someone");
         options.Danbooru.ApiKey.Should().Be("danbooru-secret-2");
-        options.UserAgent.Should().EndWith("; by someone)");
+        options.UserAgentFor(BooruService.Danbooru).Should().EndWith("; by someone)");
+        foreach (var other in new[] { BooruService.SauceNao, BooruService.Iqdb, BooruService.Ascii2d })
+        {
+            options.UserAgentFor(other).Should().NotContain("someone", "only Danbooru asks for the login; the others receive thumbnails");
+        }
+
         var printed = options.ToString();
         printed.Should().Contain("someone").And.NotContain("sauce-secret-1").And.NotContain("danbooru-secret-2");
         options.SauceNao.ToString().Should().NotContain("sauce-secret-1");

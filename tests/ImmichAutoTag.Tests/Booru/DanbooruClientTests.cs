@@ -47,7 +47,7 @@ public sealed class DanbooruClientTests
         host.Fakes.Danbooru.Blocked.Should().Be(0);
         host.Fakes.Danbooru.CredentialsInUrl.Should().Be(0);
         var options = host.Services.GetRequiredService<BooruClientOptions>();
-        options.UserAgent.Should().MatchRegex(@"^ImmichAutoTag/\d+\.\d+\.\d+ \(\+https://\S+; by autotag_tester\)$");
+        options.UserAgentFor(BooruService.Danbooru).Should().MatchRegex(@"^ImmichAutoTag/\d+\.\d+\.\d+ \(\+https://\S+; by autotag_tester\)$");
         host.Fakes.Danbooru.Requests.All.Should().OnlyContain(r => !r.Path.Contains(BooruFakes.DanbooruApiKey, StringComparison.Ordinal));
     }
 

@@ -38,7 +38,7 @@ public static class FeatureSteps
             dates,
             duplicates,
             new FolderAlbumsStep(config.AlbumDetectionFromFolders),
-            new TemporaryAlbumsStep(config),
+            new TemporaryAlbumsStep(config, options.TemporaryAlbumCleanup),
             new AlbumDateCheckStep(config.AlbumDateConsistency),
             // Before sharing: albums the workflows create are shared in the same run.
             new Workflows.WorkflowStep(config.Workflows, retiredWorkflowTags, ToolTagRoots.Of(config)),
