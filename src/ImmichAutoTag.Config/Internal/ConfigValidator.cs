@@ -44,7 +44,6 @@ internal sealed partial class ConfigValidator(Diagnostics diag, Func<string, str
         };
         WarnWithoutRules(root, config.Classification);
         CheckWorkflowsAgainstOtherSections(root, config);
-        WarnAboutConversionAlbumsTheSyncReads(root, config);
         CheckOutputTags(root, config);
         CheckWritesBelowEnrichmentRoots(root, config);
         CheckBooruAgainstClip(root, config);
@@ -740,29 +739,6 @@ internal sealed partial class ConfigValidator(Diagnostics diag, Func<string, str
     [System.Text.RegularExpressions.GeneratedRegex(@"^\d{4}-\d{2}-\d{2}-autotag-temp-unclassified$", System.Text.RegularExpressions.RegexOptions.CultureInvariant)]
     private static partial System.Text.RegularExpressions.Regex TemporaryAlbumName();
 
-    /// <summary>
-    /// An album a conversion creates that tag ↔ album sync (album → tag) would tag: the sync plans before the
-    /// conversions, so it tags the album's assets only on the next run.
-    /// </summary>
-    private void WarnAboutConversionAlbumsTheSyncReads(RawBlock root, AutoTagConfig config)
-    {
-        if (!config.Conversions.Enabled || config.TagAlbumSync is not { Enabled: true, Direction: not SyncDirection.TagToAlbum } sync || root.Map("conversions")?.Maps("conversions") is not { } items)
-        {
-            return;
-        }
-
-        foreach (var item in items)
-        {
-            foreach (var album in item.Map("destination")?.Strings("album_names") ?? [])
-            {
-                if (sync.AlbumNamePatterns.FirstOrDefault(p => MatchesOrFalse(p, album.Value)) is { } synced)
-                {
-                    diag.Warning(album.Loc, $"album '{album.Value}' matches tag_album_sync.album_name_patterns '{synced.Written}': the sync plans before the conversions, so it gives the album's new assets the tag '{sync.TagPrefix}{album.Value}' only on the next run");
-                }
-            }
-        }
-    }
-
     /// <summary>Workflow tags must not be another section's input or output: the run would never converge, or would take a user's tag away.</summary>
     private void CheckWorkflowsAgainstOtherSections(RawBlock root, AutoTagConfig config)
     {
@@ -801,7 +777,6 @@ internal sealed partial class ConfigValidator(Diagnostics diag, Func<string, str
             CheckDisabledFeatures(item.Map("when"));
             CheckEmptyConditions(item.Map("when"));
             CheckAlbums(item.Map("then")?.Strings("add_to_albums") ?? []);
-            CheckSyncTags(item.Map("then")?.Strings("add_tags") ?? []);
             CheckArchivedOutOfScope(item.Map("when"));
         }
 
@@ -957,37 +932,9 @@ internal sealed partial class ConfigValidator(Diagnostics diag, Func<string, str
                     continue;
                 }
 
-                if (config.Classification.Rules.SelectMany(r => r.AlbumNamePatterns).FirstOrDefault(p => MatchesOrFalse(p, name)) is { } rule)
-                {
-                    diag.Warning(album.Loc, $"add_to_albums: '{name}' matches the classification album pattern '{rule.Written}': workflows run after classification, so the assets this rule adds are classified by that album only on the next run, which then changes their output tags (and takes back what rules reading `classification` did); name an album no classification pattern matches, or expect two runs to settle");
-                }
-
                 if (config.Filters.FilterOut.SelectMany(r => r.AlbumNamePatterns).FirstOrDefault(p => MatchesOrFalse(p, name)) is { } protectedBy)
                 {
                     diag.Warning(album.Loc, $"add_to_albums: '{name}' matches the filters.filter_out album pattern '{protectedBy.Written}': albums filter_out matches never receive assets, so this rule adds nothing to it (each run notes the assets left out)");
-                }
-
-                if (config.TagAlbumSync is { Enabled: true, Direction: not SyncDirection.TagToAlbum } sync && sync.AlbumNamePatterns.FirstOrDefault(p => MatchesOrFalse(p, name)) is { } synced)
-                {
-                    diag.Warning(album.Loc, $"add_to_albums: '{name}' matches tag_album_sync.album_name_patterns '{synced.Written}': the sync plans before the workflows, so it gives these assets the tag '{sync.TagPrefix}{name}' only on the next run");
-                }
-            }
-        }
-
-        // Workflow tags below the sync's prefix become albums only on the next run (the sync plans first).
-        void CheckSyncTags(IReadOnlyList<Val<string>> tags)
-        {
-            if (!config.Workflows.Enabled || config.TagAlbumSync is not { Enabled: true, Direction: not SyncDirection.AlbumToTag } sync)
-            {
-                return;
-            }
-
-            foreach (var tag in tags)
-            {
-                var path = tag.Value.Trim().Trim('/');
-                if (path.Length > sync.TagPrefix.Length && path.StartsWith(sync.TagPrefix, StringComparison.Ordinal))
-                {
-                    diag.Warning(tag.Loc, $"add_tags: '{path}' lies below tag_album_sync.tag_prefix '{sync.TagPrefix}': the sync plans before the workflows, so the album '{path[sync.TagPrefix.Length..]}' gets these assets only on the next run; give the workflow a tag outside the prefix and an add_to_albums of its own");
                 }
             }
         }

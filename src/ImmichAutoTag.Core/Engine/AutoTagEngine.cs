@@ -166,8 +166,18 @@ public sealed class AutoTagEngine(IImmichGateway gateway, TimeProvider time, ILo
             retired = [.. retired.Where(p => !others.Owns(p) && !others.OwnedTagPaths.Contains(p, StringComparer.Ordinal))];
         }
 
+        // Status tags the tool created that the config no longer names (renamed, null, feature off) are taken off (W3).
+        IReadOnlyList<string> retiredStatus = links is null ? [] : RetiredStatusTagsStep.Retired(config, links);
+        if (retiredStatus.Count > 0)
+        {
+            // The per-group conflict family stays the duplicates step's; a path another step owns is that step's.
+            var family = config.DuplicateProcessing.AutotagClassificationConflictPrefix is { Length: > 0 } prefix ? prefix : null;
+            var others = FeatureSteps.Reads(FeatureSteps.For(config, options, classifier, retired, previousClipRoots).Steps);
+            retiredStatus = [.. retiredStatus.Where(p => (family is null || !p.StartsWith(family, StringComparison.Ordinal)) && !others.Owns(p) && !others.OwnedTagPaths.Contains(p, StringComparer.Ordinal))];
+        }
+
         // Every feature step says what it needs read; the gatherer reads the union in one walk.
-        var (steps, outputs) = FeatureSteps.For(config, options, classifier, retired, previousClipRoots);
+        var (steps, outputs) = FeatureSteps.For(config, options, classifier, retired, previousClipRoots, retiredStatus);
         var reads = FeatureSteps.Reads(steps);
         var recovered = await guard.RecoverAsync(ct);
 
@@ -212,7 +222,7 @@ public sealed class AutoTagEngine(IImmichGateway gateway, TimeProvider time, ILo
 
         options.Progress?.Report(new EngineProgress(EnginePhase.Evaluate, snapshot.Assets.Count, snapshot.Assets.Count));
 
-        var plan = planning.Plan with { Notes = [.. planning.Plan.Notes, .. UnknownRuleTags(config, snapshot.Tags)] };
+        var plan = planning.Plan with { Notes = [.. planning.Plan.Notes, .. UnknownRuleTags(config, snapshot.Tags), .. UnmatchedWorkflowAlbumPatterns(config, snapshot.Albums, planning.Plan.AlbumsToCreate)] };
         var scope = StateScope.Of(snapshot.User.Id);
         var pendingDates = options.PendingDateWrites is { } pendingStore ? await pendingStore.LoadAsync(scope, ct) : [];
         (plan, pendingDates) = PendingDates.Hold(plan, pendingDates, snapshot.Assets, time.GetUtcNow(), options.PendingDateWriteExpiry);
@@ -245,6 +255,12 @@ public sealed class AutoTagEngine(IImmichGateway gateway, TimeProvider time, ILo
             logger.LogInformation("workflows: {Count} rule(s) acted on no asset of the {Tested} tested: {Rules}", idle.Count, workflows.Facts, string.Join(", ", idle));
         }
 
+        foreach (var path in retiredStatus)
+        {
+            var holders = plan.Changes.OfKind<RemoveTag>().Count(r => string.Equals(r.TagPath, path, StringComparison.Ordinal));
+            logger.LogWarning("Status tag '{Tag}' was created by this tool but the config no longer names it (renamed, set to null or its feature switched off): taken off {Count} asset(s); assets out of this run's scope keep it", path, holders);
+        }
+
         // What the user took away again is not added again (corrections:), whichever step plans it.
         var corrections = await CorrectionRun.StartAsync(options.Corrections, config.Corrections, scope, snapshot, reads, time.GetUtcNow(), logger, StatusTags.Of(config), ct);
         plan = corrections.Filter(plan, facts.Get<ClipLabels>(), config.Clip, logger);
@@ -264,7 +280,10 @@ public sealed class AutoTagEngine(IImmichGateway gateway, TimeProvider time, ILo
             StatusTagGuard.Check(config, plan, snapshot.Tags, links is not null && linkScope == scope ? links : await statusLinks.LoadAsync(scope, ct), id => names.GetValueOrDefault(id));
         }
 
-        return new RunPlan(snapshot, plan, planning, outputs, duplicates, facts, recovered, scope, pendingDates, nonSticking, held, errors, reads, unheld, corrections) { Roots = roots, VanishedLinks = linkScope == scope ? vanished : [] };
+        // A retired status tag no asset of the library carries any more needs no read on later runs: its marker goes.
+        var carried = retiredStatus.Count == 0 ? [] : snapshot.TagsByAsset.Values.SelectMany(t => t).Select(t => t.Value).Where(retiredStatus.Contains).ToHashSet(StringComparer.Ordinal);
+        var settledMarkers = retiredStatus.Where(p => !carried.Contains(p)).Select(p => (StatusTagGuard.CreatedMarker, p)).ToList();
+        return new RunPlan(snapshot, plan, planning, outputs, duplicates, facts, recovered, scope, pendingDates, nonSticking, held, errors, reads, unheld, corrections) { Roots = roots, VanishedLinks = linkScope == scope ? [.. vanished, .. settledMarkers] : [] };
     }
 
     private void LogPlan(TagPlan plan, bool dryRun)
@@ -449,6 +468,55 @@ public sealed class AutoTagEngine(IImmichGateway gateway, TimeProvider time, ILo
 
         return notes;
     }
+
+    /// <summary>
+    /// Workflow condition <c>album_name_patterns</c> that match no album on the server nor one this run creates: a typo
+    /// (<c>^Randon</c>) that otherwise never holds, silently. Said like an unknown rule tag.
+    /// </summary>
+    private List<PlanNote> UnmatchedWorkflowAlbumPatterns(AutoTagConfig config, IReadOnlyList<Album> albums, IReadOnlyList<AlbumCreation> created)
+    {
+        var notes = new List<PlanNote>();
+        if (!config.Workflows.Enabled)
+        {
+            return notes;
+        }
+
+        var names = albums.Select(a => a.Name).Concat(created.Select(c => c.AlbumName)).Distinct(StringComparer.Ordinal).ToList();
+        for (var i = 0; i < config.Workflows.Rules.Count; i++)
+        {
+            var rule = config.Workflows.Rules[i];
+            foreach (var pattern in ConditionAlbumPatterns(rule.When).Distinct())
+            {
+                if (names.Exists(n => MatchesOrTimesOut(pattern, n)))
+                {
+                    continue;
+                }
+
+                var message = $"workflows.rules[{i}] ('{rule.Name}') when album_name_patterns: '{pattern.Written}' matches no album on the server (nor one this run creates); the condition never holds";
+                logger.LogWarning("{Message}", message);
+                notes.Add(new PlanNote(PlanNoteKind.UnknownRuleAlbum, Guid.Empty, message));
+            }
+        }
+
+        return notes;
+
+        // A pattern that runs out of time is reported where it is evaluated; here it counts as matching.
+        static bool MatchesOrTimesOut(CompiledPattern pattern, string name)
+        {
+            try
+            {
+                return pattern.IsMatch(name);
+            }
+            catch (System.Text.RegularExpressions.RegexMatchTimeoutException)
+            {
+                return true;
+            }
+        }
+    }
+
+    /// <summary>The <c>album_name_patterns</c> of a workflow condition, at any depth (<c>all</c>, <c>any</c>, <c>not</c>).</summary>
+    private static IEnumerable<CompiledPattern> ConditionAlbumPatterns(WorkflowConditionConfig condition) =>
+        condition.AlbumNamePatterns.Concat(condition.All.Concat(condition.Any).Concat(condition.Not is { } not ? [not] : []).SelectMany(ConditionAlbumPatterns));
 
     /// <summary>The <c>tags</c> entries of a workflow condition, at any depth (<c>all</c>, <c>any</c>, <c>not</c>).</summary>
     private static IEnumerable<string> ConditionTags(WorkflowConditionConfig condition) =>

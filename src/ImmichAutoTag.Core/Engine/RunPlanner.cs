@@ -26,6 +26,9 @@ internal sealed record PlanningResult(
 
     /// <summary>Each enabled step's plan, in registration order (their notes join the run's after the held changes are taken out).</summary>
     public IReadOnlyList<StepPlan> StepPlans { get; init; } = [];
+
+    /// <summary>How many planning passes the run took to settle (1: the plan changes nothing a step reads, as on a rerun; see <see cref="RunPlanner.Plan"/>).</summary>
+    public int Passes { get; init; } = 1;
 }
 
 /// <summary>
@@ -44,9 +47,105 @@ internal sealed class RunPlanner(
     DateTimeOffset now,
     Action<EngineError> reportError)
 {
+    /// <summary>
+    /// At most this many planning passes per run: the first on the library as read, each further one on the library as
+    /// the plan so far leaves it (<see cref="Plan"/>).
+    /// </summary>
+    public const int MaxPasses = 4;
+
+    /// <summary>
+    /// Plans the run to its fixed point: pass 1 plans on the library as read; when it changes anything, the steps plan
+    /// again on the library as that plan leaves it (<see cref="PlannedLibrary"/>), so a step that plans before another
+    /// (classification before the workflows, tag ↔ album sync before conversions and workflows) sees the other's
+    /// changes in the same run; what a further pass plans is composed into the plan, until a pass changes nothing
+    /// (at most <see cref="MaxPasses"/>). A rerun of a settled library plans nothing in pass 1 and needs no other.
+    /// </summary>
     /// <param name="steps">The run's steps; the enabled ones plan ahead (<see cref="IFeatureStep.PlanAhead"/>), then plan, in this order.</param>
     /// <param name="context">What every step plans from (the library as read, the users, the run's facts).</param>
     public PlanningResult Plan(
+        IReadOnlyList<DuplicateGroup>? duplicates,
+        IReadOnlyList<IFeatureStep> steps,
+        StepContext context,
+        IProgress<EngineProgress>? progress,
+        CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var first = PlanOnce(duplicates, steps, context, progress, ct);
+        if (!first.Plan.HasChanges)
+        {
+            return first;
+        }
+
+        var read = context.Snapshot;
+        var facts = context.Facts;
+        var firstWorkflows = facts.Get<Workflows.WorkflowOutcome>();
+        var changes = first.Plan.Changes;
+        var last = first;
+        var passes = 1;
+        var notes = new List<PlanNote>(first.Plan.Notes);
+        var stepNotes = first.StepPlans.SelectMany(p => p.Notes).ToList();
+        var copies = first.DuplicateCopies.ToDictionary(kv => kv.Key, kv => kv.Value);
+        var propagated = new HashSet<Guid>(first.PropagatedAssets);
+        while (passes < MaxPasses)
+        {
+            ct.ThrowIfCancellationRequested();
+            var planned = PlannedLibrary.Apply(read, duplicates, changes);
+            var next = PlanOnce(planned.Duplicates, steps, context with { Snapshot = planned.Library }, null, ct);
+            passes++;
+            last = next;
+            notes.AddRange(next.Plan.Notes);
+            stepNotes.AddRange(next.StepPlans.SelectMany(p => p.Notes));
+            foreach (var (id, paths) in next.DuplicateCopies)
+            {
+                copies[id] = copies.TryGetValue(id, out var had) ? [.. had.Union(paths, StringComparer.Ordinal)] : paths;
+            }
+
+            propagated.UnionWith(next.PropagatedAssets);
+            if (!next.Plan.HasChanges)
+            {
+                break;
+            }
+
+            var composed = PlannedLibrary.Compose(read, changes, next.Plan.Changes, planned);
+            var settled = PlannedLibrary.SameChanges(composed, changes);
+            changes = composed;
+            if (settled)
+            {
+                break;
+            }
+        }
+
+        if (firstWorkflows is not null && facts.Get<Workflows.WorkflowOutcome>() is { } lastWorkflows && !ReferenceEquals(firstWorkflows, lastWorkflows))
+        {
+            facts.Set(Workflows.WorkflowOutcome.Across(firstWorkflows, lastWorkflows));
+        }
+
+        // Counts are those of the library as read (a later pass may find an archived asset out of scope); the
+        // evaluations are the last pass's verdicts, with the assets only the first pass judged.
+        var judged = last.Evaluations.Select(e => e.Asset.Id).ToHashSet();
+        var evaluations = last.Evaluations.Concat(first.Evaluations.Where(e => !judged.Contains(e.Asset.Id))).ToList();
+        var noteList = DistinctNotes(notes);
+        var stepNoteList = DistinctNotes(stepNotes);
+        return first with
+        {
+            Plan = last.Plan with { Changes = changes, Notes = noteList },
+            Evaluations = evaluations,
+            DuplicateCopies = copies,
+            PropagatedAssets = propagated,
+            StepPlans = stepNoteList.Count == 0 ? [] : [new StepPlan([], stepNoteList)],
+            Passes = passes,
+        };
+    }
+
+    /// <summary>Notes of several passes, each message once (in the order first given).</summary>
+    private static List<PlanNote> DistinctNotes(List<PlanNote> notes)
+    {
+        var seen = new HashSet<(PlanNoteKind, Guid, string)>();
+        return [.. notes.Where(n => seen.Add((n.Kind, n.AssetId, n.Message)))];
+    }
+
+    /// <summary>One planning pass over <paramref name="context"/>'s library.</summary>
+    private PlanningResult PlanOnce(
         IReadOnlyList<DuplicateGroup>? duplicates,
         IReadOnlyList<IFeatureStep> steps,
         StepContext context,

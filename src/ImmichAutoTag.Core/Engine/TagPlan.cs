@@ -128,6 +128,9 @@ public enum PlanNoteKind
     /// <summary>A rule's tag entry (leaf name, or full path with '/') matches no tag on the server.</summary>
     UnknownRuleTag,
 
+    /// <summary>A workflow condition's album name pattern matches no album on the server nor one the run creates.</summary>
+    UnknownRuleAlbum,
+
     /// <summary>A workflow rule adds to an album no album is named like, and workflows.create_missing_albums is false.</summary>
     AlbumNotFound,
 

@@ -54,6 +54,35 @@ public sealed record WorkflowOutcome(StepPlan Plan, int Facts, int Fired, TimeSp
     /// <summary>Each rule's name with the number of assets it acted on (<see cref="Activations"/>), in file order.</summary>
     public IEnumerable<(string Rule, int Assets)> RuleActivations() =>
         Rules.Select((name, i) => (name, i < Activations.Count ? Activations[i] : 0));
+
+    /// <summary>
+    /// The outcome of a run that planned twice or more (the run plans again on its own plan's result): the assets
+    /// tested as read (<paramref name="first"/>), per rule the larger count of the two (a rule that acted in the first
+    /// plan acted, even where a later plan finds it no longer holds), the rule engine's times added up, the last plan.
+    /// </summary>
+    public static WorkflowOutcome Across(WorkflowOutcome first, WorkflowOutcome last)
+    {
+        ArgumentNullException.ThrowIfNull(first);
+        ArgumentNullException.ThrowIfNull(last);
+        var activations = Enumerable.Range(0, Math.Max(first.Activations.Count, last.Activations.Count))
+            .Select(i => Math.Max(i < first.Activations.Count ? first.Activations[i] : 0, i < last.Activations.Count ? last.Activations[i] : 0))
+            .ToList();
+        var timedOut = first.TimedOut.Concat(last.TimedOut.Where(t => !first.TimedOut.Any(f => f.Asset.Id == t.Asset.Id))).ToList();
+        return last with
+        {
+            Facts = first.Facts,
+            Fired = Math.Max(first.Fired, last.Fired),
+            Compile = first.Compile + last.Compile,
+            Engine = first.Engine + last.Engine,
+            Total = first.Total + last.Total,
+            Cpu = first.Cpu + last.Cpu,
+            Inserted = Math.Max(first.Inserted, last.Inserted),
+            TimedOut = timedOut,
+            Passes = Math.Max(first.Passes, last.Passes),
+            Activations = activations,
+            Rules = first.Rules.Count >= last.Rules.Count ? first.Rules : last.Rules,
+        };
+    }
 }
 
 /// <summary>

@@ -723,6 +723,7 @@ public static class ReportWriter
         PlanNoteKind.UnusableSyncAlbumName => "WARNING_SYNC_ALBUM_NAME_UNUSABLE",
         PlanNoteKind.PendingDateWrite => "DATE_WRITE_PENDING",
         PlanNoteKind.UnknownRuleTag => "WARNING_UNKNOWN_RULE_TAG",
+        PlanNoteKind.UnknownRuleAlbum => "WARNING_UNKNOWN_RULE_ALBUM",
         PlanNoteKind.AlbumNotFound => "WARNING_ALBUM_NOT_FOUND",
         PlanNoteKind.WorkflowUnsettled => "WARNING_WORKFLOW_UNSETTLED",
         PlanNoteKind.TemporaryAlbumCleanupSkipped => "WARNING_TEMPORARY_ALBUM_CLEANUP_SKIPPED",

@@ -16,7 +16,8 @@ public static class FeatureSteps
     /// <param name="classifier">The compiled classification rules (their tag entries are read).</param>
     /// <param name="retiredWorkflowTags">Workflow tags the tool added that no rule adds any more (<see cref="RootTagOwnership.RetiredWorkflowTags"/>): the workflow step takes them off.</param>
     /// <param name="previousClipTagRoots">Earlier <c>clip.tag_root</c> values with labels the tool added (<see cref="ClipTagRoots.PreviousAsync"/>): the CLIP step takes them off.</param>
-    public static (IReadOnlyList<IFeatureStep> Steps, OutputTags Outputs) For(AutoTagConfig config, RunOptions options, RuleClassifier classifier, IReadOnlyCollection<string>? retiredWorkflowTags = null, IReadOnlyList<string>? previousClipTagRoots = null)
+    /// <param name="retiredStatusTags">Status tags the tool created that the config no longer names (<see cref="RetiredStatusTagsStep.Retired"/>): taken off.</param>
+    public static (IReadOnlyList<IFeatureStep> Steps, OutputTags Outputs) For(AutoTagConfig config, RunOptions options, RuleClassifier classifier, IReadOnlyCollection<string>? retiredWorkflowTags = null, IReadOnlyList<string>? previousClipTagRoots = null, IReadOnlyList<string>? retiredStatusTags = null)
     {
         ArgumentNullException.ThrowIfNull(config);
         ArgumentNullException.ThrowIfNull(options);
@@ -44,6 +45,7 @@ public static class FeatureSteps
             new AlbumSharingStep(config.AlbumPermissions),
             new ClipFeatureStep(config.Clip, config.Filters, previousClipTagRoots, ToolTagRoots.Of(config)),
             new Enrichment.Booru.BooruFeatureStep(config.Booru, config.Filters, ToolTagRoots.Of(config), config.Clip.Enabled),
+            new RetiredStatusTagsStep(retiredStatusTags ?? []),
             .. options.AdditionalSteps,
         ];
         return (steps, outputs);
