@@ -93,9 +93,14 @@ internal sealed record PlannedLibrary(
                     break;
                 case DeleteAlbum d when AlbumId(d.AlbumId, d.AlbumName) is { } deleted:
                     albums.Remove(deleted);
-                    foreach (var id in read.Assets.Select(a => a.Id).Where(id => AlbumsOf(id).Exists(a => a.Id == deleted)))
+                    // Only the assets in an album are looked at (copying every asset's list would cost a first run dear).
+                    foreach (var id in read.AlbumsByAsset.Keys.Concat(albumsByAsset.Keys).Distinct().ToList())
                     {
-                        AlbumsOf(id).RemoveAll(a => a.Id == deleted);
+                        var current = albumsByAsset.TryGetValue(id, out var copied) ? copied : read.AlbumsOf(id);
+                        if (current.Any(a => a.Id == deleted))
+                        {
+                            AlbumsOf(id).RemoveAll(a => a.Id == deleted);
+                        }
                     }
 
                     break;
@@ -189,7 +194,14 @@ internal sealed record PlannedLibrary(
         var order = new List<(Slot Kind, object Key)>();
         var tags = new Dictionary<(Guid Asset, string Path), (bool Present, ChangeReason Reason)>();
         var members = new Dictionary<(Guid Asset, Guid Album), (bool Member, string Name, ChangeReason Reason)>();
-        var creations = new Dictionary<string, (List<Guid> Assets, ChangeReason Reason, bool HadAssets)>(StringComparer.Ordinal);
+        // Members kept as a list (their order) and a set (a first run may put most of a library into one new album).
+        var creations = new Dictionary<string, (List<Guid> Assets, HashSet<Guid> Set, ChangeReason Reason, bool HadAssets)>(StringComparer.Ordinal);
+        var tagIds = new Dictionary<string, Guid>(StringComparer.Ordinal);
+        foreach (var t in read.Tags)
+        {
+            tagIds.TryAdd(t.Value, t.Id);
+        }
+
         var deletions = new Dictionary<Guid, DeleteAlbum>();
         var favorites = new Dictionary<Guid, SetFavorite>();
         var archives = new Dictionary<Guid, SetArchived>();
@@ -222,22 +234,33 @@ internal sealed record PlannedLibrary(
                 case CreateAlbum c:
                     if (!creations.TryGetValue(c.AlbumName, out var creation))
                     {
-                        creation = ([], c.Reason, c.AssetIds.Count > 0);
+                        creation = ([], [], c.Reason, c.AssetIds.Count > 0);
                         creations[c.AlbumName] = creation;
                         order.Add((Slot.Creation, c.AlbumName));
                     }
 
-                    creation.Assets.AddRange(c.AssetIds.Where(id => !creation.Assets.Contains(id)));
+                    foreach (var id in c.AssetIds)
+                    {
+                        if (creation.Set.Add(id))
+                        {
+                            creation.Assets.Add(id);
+                        }
+                    }
+
                     break;
                 case AddAlbumMember m when CreatedName(m.AlbumId, m.AlbumName) is { } name && creations.TryGetValue(name, out var into):
-                    if (!into.Assets.Contains(m.AssetId))
+                    if (into.Set.Add(m.AssetId))
                     {
                         into.Assets.Add(m.AssetId);
                     }
 
                     break;
                 case RemoveAlbumMember m when CreatedName(m.AlbumId, m.AlbumName) is { } name && creations.TryGetValue(name, out var from):
-                    from.Assets.Remove(m.AssetId);
+                    if (from.Set.Remove(m.AssetId))
+                    {
+                        from.Assets.Remove(m.AssetId);
+                    }
+
                     break;
                 case AddAlbumMember m:
                     First(Slot.Member, (m.AssetId, m.AlbumId), !members.ContainsKey((m.AssetId, m.AlbumId)));
@@ -297,7 +320,7 @@ internal sealed record PlannedLibrary(
                     var had = read.TagsOf(tagAsset).FirstOrDefault(x => string.Equals(x.Value, path, StringComparison.Ordinal));
                     if (t.Present && had is null)
                     {
-                        result.Add(new AddTag(tagAsset, path, read.Tags.FirstOrDefault(x => string.Equals(x.Value, path, StringComparison.Ordinal))?.Id, t.Reason));
+                        result.Add(new AddTag(tagAsset, path, tagIds.TryGetValue(path, out var tagId) ? tagId : null, t.Reason));
                     }
                     else if (!t.Present && had is not null)
                     {
