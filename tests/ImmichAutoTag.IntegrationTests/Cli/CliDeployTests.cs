@@ -303,7 +303,7 @@ public sealed class CliDeployTests : IAsyncLifetime
         file.RunFinished(Run(RunOutcome.Success, dryRun: true));
         var healedByDryRun = await cli.RunAsync("status", "--state", state);
         healedByDryRun.ExitCode.Should().Be(1, "a dry run writes nothing, so it cannot show the failing writes were fixed: " + healedByDryRun);
-        healedByDryRun.Out.Should().Contain("unhealthy: the last 3 runs ended with a partial failure").And.Contain("last run: real ").And.Contain("(exit 8)");
+        healedByDryRun.Out.Should().Contain("unhealthy: the last 3 runs ended with a partial failure").And.Contain("last run: real partial_failure (exit 8)");
 
         file.RunFinished(Run(RunOutcome.Success, dryRun: false));
         file.RunFinished(Run(RunOutcome.Failed, dryRun: true));
