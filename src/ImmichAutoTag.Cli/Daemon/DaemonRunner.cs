@@ -75,8 +75,7 @@ internal sealed class DaemonRunner(CliContext context, DaemonSettings settings, 
             var next = scheduler is null ? null : await NextRunAsync(scheduler).ConfigureAwait(false);
             var schedule = _schedule;
             status.Update(s => s with { Daemon = s.Daemon is null ? null : s.Daemon with { State = "idle", NextRunAt = next, Schedule = schedule } });
-            // The spelling status.json and the history use (partial_failure), not the enum's run-together lower case.
-            var outcome = System.Text.Json.JsonNamingPolicy.SnakeCaseLower.ConvertName(report.Status.Outcome.ToString());
+            var outcome = StatusFile.OutcomeName(report.Status.Outcome);
             if (report.Status.RunId is { } runId)
             {
                 logger.LogInformation("Run {RunId} ended: {Outcome:l} (exit {Code}); next run {Next:l}", runId, outcome, (int)report.Code, DescribeNext(next, DateTimeOffset.UtcNow));

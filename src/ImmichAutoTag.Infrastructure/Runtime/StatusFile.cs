@@ -27,6 +27,9 @@ public sealed class StatusFile(string stateFolder) : IRunStatusSink
 
     public string Path { get; } = System.IO.Path.Combine(stateFolder, FileName);
 
+    /// <summary>An outcome as status.json and the run history spell it (<c>partial_failure</c>), for console and log lines.</summary>
+    public static string OutcomeName(RunOutcome outcome) => JsonNamingPolicy.SnakeCaseLower.ConvertName(outcome.ToString());
+
     public static StatusDocument? Read(string path)
     {
         try
