@@ -68,6 +68,23 @@ internal static class Logging
         return string.Equals(settings.Format ?? context.Environment(FormatVariable)?.Trim(), "json", StringComparison.OrdinalIgnoreCase);
     }
 
+    /// <summary>
+    /// The context for a command's plain console lines written before (or outside) its logger: in JSON console mode
+    /// its standard error turns each line into a JSON object (<see cref="JsonLineWriter"/>), so that every line a log
+    /// collector reads is one; in text mode it is <paramref name="context"/> itself. Dispose the writer it returns
+    /// (null in text mode).
+    /// </summary>
+    public static (CliContext Context, IDisposable? Writer) PlainLines(CliContext context, LogSettings settings)
+    {
+        if (!IsJson(context, settings))
+        {
+            return (context, null);
+        }
+
+        var writer = new JsonLineWriter(context.Err);
+        return (context with { Err = writer }, writer);
+    }
+
     private static LogEventLevel? ParseLevel(string? text) =>
         text?.Trim().ToUpperInvariant() switch
         {
@@ -114,11 +131,29 @@ internal sealed class JsonLineWriter(TextWriter output) : TextWriter
 
     public override System.Text.Encoding Encoding => System.Text.Encoding.UTF8;
 
+    /// <summary>
+    /// A line that starts "error: " or "warning: " (the text console's spelling) is written at that level with the
+    /// prefix left out, so a collector filtering by Level sees it; every other line is Information.
+    /// </summary>
     public override void WriteLine(string? value)
     {
-        if (!string.IsNullOrWhiteSpace(value))
+        if (string.IsNullOrWhiteSpace(value))
         {
-            _lines.Information("{Summary:l}", value.Trim());
+            return;
+        }
+
+        var line = value.Trim();
+        if (line.StartsWith("error: ", StringComparison.Ordinal))
+        {
+            _lines.Error("{Summary:l}", line["error: ".Length..]);
+        }
+        else if (line.StartsWith("warning: ", StringComparison.Ordinal))
+        {
+            _lines.Warning("{Summary:l}", line["warning: ".Length..]);
+        }
+        else
+        {
+            _lines.Information("{Summary:l}", line);
         }
     }
 

@@ -367,13 +367,25 @@ public sealed partial class ImmichGateway : IImmichConnection
         return ex.StatusCode switch
         {
             401 => new ImmichAuthenticationException(_displayUrl),
-            403 when !html => new ImmichPermissionException(operationId, ImmichOperations.Get(operationId).Permission, message),
+            403 when !html => Forbidden(operationId, message),
             >= 300 and < 400 => new ImmichApiException(operationId, ex.StatusCode, $"a redirect to {Header(ex, "Location") ?? "(no Location)"} instead of an answer from {_displayUrl}. Immich's API never redirects: a reverse proxy sends its login page or another address. Check server.url (the address of Immich itself, without /api) and let the proxy pass API requests that carry an x-api-key"),
             >= 200 and < 300 => new ImmichApiException(operationId, ex.StatusCode, Unreadable(ex, type, html)),
             _ when html => new ImmichApiException(operationId, ex.StatusCode, $"an HTML page{Title(ex.Response)} instead of Immich's JSON error, from {_displayUrl}: a reverse proxy or another web server answered. Check server.url (the address of Immich itself, without /api) and that Immich is running behind the proxy"),
             404 when operationId == "pingServer" => new ImmichApiException(operationId, ex.StatusCode, $"{message}. Is this an Immich server? {_displayUrl} has no GET /api/server/ping, which every Immich answers: check server.url (the address of Immich itself, e.g. http://host:2283, without /api) and its port"),
             _ => new ImmichApiException(operationId, ex.StatusCode, message),
         };
+    }
+
+    /// <summary>
+    /// Tells Immich's two 403s apart: its permission guard says "Missing required permission: …"; its admin guard,
+    /// which runs after it on x-immich-admin-only routes, says only "Forbidden", so a non-admin's key that has the
+    /// permission gets that one.
+    /// </summary>
+    private static ImmichPermissionException Forbidden(string operationId, string message)
+    {
+        var operation = ImmichOperations.Get(operationId);
+        var notAdmin = operation.AdminOnly && !message.Contains("Missing required permission", StringComparison.OrdinalIgnoreCase);
+        return new ImmichPermissionException(operationId, operation.Permission, message, notAdmin);
     }
 
     /// <summary>A success status whose body is not what the operation returns: says what came instead, and from where.</summary>

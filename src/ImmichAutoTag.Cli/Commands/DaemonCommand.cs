@@ -36,13 +36,16 @@ internal static class DaemonCommand
         options.AddTo(command);
         command.SetAction(async (parse, ct) =>
         {
+            // Lines written before the daemon's logger exists: JSON objects in JSON mode, like everything after.
+            var (lines, writer) = Logging.PlainLines(context, options.Logs(parse));
+            using var plainLines = writer;
             if (DaemonEnvironment.TimeZoneProblem(context.Environment) is { } zone)
             {
-                await context.Err.WriteLineAsync($"error: {zone}.").ConfigureAwait(false);
+                await lines.Err.WriteLineAsync($"error: {zone}.").ConfigureAwait(false);
                 return (int)RunExitCode.ConfigInvalid;
             }
 
-            var (timing, code) = await ResolveTimingAsync(context, parse.GetValue(schedule), parse.GetValue(loop), parse.GetValue(runOnStart), null, withConfig: false).ConfigureAwait(false);
+            var (timing, code) = await ResolveTimingAsync(lines, parse.GetValue(schedule), parse.GetValue(loop), parse.GetValue(runOnStart), null, withConfig: false).ConfigureAwait(false);
             if (code is not null)
             {
                 return (int)code;
@@ -50,7 +53,7 @@ internal static class DaemonCommand
 
             // Loaded now to fail fast on a bad config; each run reads it again.
             var configPath = parse.GetValue(options.Config);
-            var config = await ConfigResolution.LoadAsync(configPath, context).ConfigureAwait(false);
+            var config = await ConfigResolution.LoadAsync(configPath, lines).ConfigureAwait(false);
             if (config is null)
             {
                 return (int)RunExitCode.ConfigInvalid;
@@ -58,7 +61,7 @@ internal static class DaemonCommand
 
             if (timing is null)
             {
-                (timing, code) = await ResolveTimingAsync(context, null, null, parse.GetValue(runOnStart), config.Schedule, withConfig: true).ConfigureAwait(false);
+                (timing, code) = await ResolveTimingAsync(lines, null, null, parse.GetValue(runOnStart), config.Schedule, withConfig: true).ConfigureAwait(false);
                 if (code is not null)
                 {
                     return (int)code;

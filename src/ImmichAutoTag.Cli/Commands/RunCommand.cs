@@ -1,6 +1,7 @@
 using System.CommandLine;
 using ImmichAutoTag.Cli.Runtime;
 using ImmichAutoTag.Core.Application;
+using ImmichAutoTag.Core.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace ImmichAutoTag.Cli.Commands;
@@ -14,7 +15,14 @@ internal static class RunCommand
         options.AddTo(command);
         command.SetAction(async (parse, ct) =>
         {
-            var loaded = await ConfigResolution.LoadAsync(parse.GetValue(options.Config), context).ConfigureAwait(false);
+            var logs = options.Logs(parse);
+            AutoTagConfig? loaded;
+            var (lines, writer) = Logging.PlainLines(context, logs);
+            using (writer)
+            {
+                loaded = await ConfigResolution.LoadAsync(parse.GetValue(options.Config), lines).ConfigureAwait(false);
+            }
+
             if (loaded is null)
             {
                 return (int)RunExitCode.ConfigInvalid;
@@ -23,7 +31,7 @@ internal static class RunCommand
             var dryRun = parse.GetValue(options.DryRun);
             await using var services = Composition.Build(
                 context,
-                options.Logs(parse),
+                logs,
                 Locations.OutputRoot(parse.GetValue(options.Output), context),
                 Locations.StateFolder(parse.GetValue(options.State), context),
                 dryRun);

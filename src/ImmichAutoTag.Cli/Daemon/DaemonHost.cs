@@ -27,19 +27,21 @@ internal static class DaemonHost
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(settings);
         ProcessLock? daemonLock;
+        var (lines, writer) = Logging.PlainLines(context, settings.Logs);
+        using var plainLines = writer;
         try
         {
             daemonLock = ProcessLock.TryAcquire(settings.StateFolder, ProcessLock.DaemonLockFile);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            await context.Err.WriteLineAsync($"error: cannot use the state folder {settings.StateFolder}: {e.Message} (choose another with --state or {Locations.StateVariable})").ConfigureAwait(false);
+            await lines.Err.WriteLineAsync($"error: cannot use the state folder {settings.StateFolder}: {e.Message} (choose another with --state or {Locations.StateVariable})").ConfigureAwait(false);
             return (int)RunExitCode.Failure;
         }
 
         if (daemonLock is null)
         {
-            await context.Err.WriteLineAsync(
+            await lines.Err.WriteLineAsync(
                 $"error: an immich-autotag daemon is already running for the state folder {settings.StateFolder} " +
                 $"(it holds {Path.Combine(settings.StateFolder, ProcessLock.DaemonLockFile)}). Stop it first, or give this one its own --state.").ConfigureAwait(false);
             return (int)RunExitCode.Busy;

@@ -10,7 +10,14 @@ namespace ImmichAutoTag.Cli.Output;
 /// <summary>What a run shows on the console: Serilog logging (text or JSON lines), the progress bar and the closing summary.</summary>
 internal sealed class CliRunPresenter(CliContext context, LogSettings logs, TimeProvider time) : IRunPresenter
 {
-    public Task RefusedAsync(string message) => context.Err.WriteLineAsync("error: " + message);
+    public async Task RefusedAsync(string message)
+    {
+        var (lines, writer) = Logging.PlainLines(context, logs);
+        using (writer)
+        {
+            await lines.Err.WriteLineAsync("error: " + message).ConfigureAwait(false);
+        }
+    }
 
     public IRunSession Open(IRunOutput output)
     {

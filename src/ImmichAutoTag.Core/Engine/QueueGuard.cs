@@ -67,7 +67,7 @@ public sealed class QueueGuard(IImmichGateway gateway, IQueuePauseMarker marker,
         catch (ImmichException ex) when (ex is ImmichPermissionException or ImmichApiException)
         {
             logger.LogDebug(ex, "Cannot read the Immich queues");
-            return new PauseAttempt(null, CanRead: false, ex.Message);
+            return new PauseAttempt(null, CanRead: false, ex.Message) { NotAdmin = ex is ImmichPermissionException { NotAdmin: true } };
         }
 
         var running = QueueNames.WriteBack
@@ -118,7 +118,7 @@ public sealed class QueueGuard(IImmichGateway gateway, IQueuePauseMarker marker,
                 await marker.ClearAsync(CancellationToken.None);
             }
 
-            return new PauseAttempt(null, CanRead: true, ex.Message);
+            return new PauseAttempt(null, CanRead: true, ex.Message) { NotAdmin = ex is ImmichPermissionException { NotAdmin: true } };
         }
         catch
         {
@@ -215,4 +215,10 @@ public sealed record PauseAttempt(IReadOnlyList<string>? Paused, bool CanRead, s
 {
     /// <summary>Write-back queues that were already paused when the run came to write (not by this state folder's runs).</summary>
     public IReadOnlyList<string> PausedByOthers { get; init; } = [];
+
+    /// <summary>
+    /// The queues were refused by Immich's admin-only check (the key's user is not an admin), not for a missing
+    /// permission: granting the key permissions would not help.
+    /// </summary>
+    public bool NotAdmin { get; init; }
 }

@@ -95,12 +95,23 @@ public sealed class WriteSession(IImmichGateway gateway, QueueGuard guard, TimeP
             }
 
             _canPause = false;
-            FallbackReason = _canRead
+            FallbackReason = attempt.NotAdmin
+                ? "the API key's user is not an Immich admin, and Immich serves its queues to admin users only (getQueues answered 403 Forbidden)"
+                : _canRead
                 ? $"the API key cannot pause Immich's queues (queue.update): {attempt.Reason}"
                 : $"the API key cannot read Immich's queues (queue.read): {attempt.Reason}";
-            logger.LogWarning(
-                "Writing tags in waves of one change per asset, because {Reason}. Grant queue.read and queue.update to the key for a faster, safer run",
-                FallbackReason);
+            if (attempt.NotAdmin)
+            {
+                logger.LogWarning(
+                    "Writing tags in waves of one change per asset, because {Reason}. A key of an admin user with queue.read and queue.update makes the run faster and safer",
+                    FallbackReason);
+            }
+            else
+            {
+                logger.LogWarning(
+                    "Writing tags in waves of one change per asset, because {Reason}. Grant queue.read and queue.update to the key for a faster, safer run",
+                    FallbackReason);
+            }
         }
 
         Mode = _canRead ? WriteMode.WavesUntilIdle : WriteMode.WavesObserved;

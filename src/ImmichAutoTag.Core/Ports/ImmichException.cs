@@ -32,15 +32,24 @@ public sealed class ImmichAuthenticationException(Uri url)
     public Uri Url { get; } = url;
 }
 
-/// <summary>403: the key lacks the permission an operation needs.</summary>
-public sealed class ImmichPermissionException(string operation, string? permission, string serverMessage)
-    : ImmichException(permission is null
+/// <summary>
+/// 403: the key lacks the permission an operation needs, or (<see cref="NotAdmin"/>) the operation is one Immich serves
+/// to admin users only (x-immich-admin-only) and the key's user is not an admin. Immich words the first
+/// "Missing required permission: &lt;permission&gt;" and the second plain "Forbidden", whatever the key's permissions.
+/// </summary>
+public sealed class ImmichPermissionException(string operation, string? permission, string serverMessage, bool notAdmin = false)
+    : ImmichException(notAdmin
+        ? $"Immich refused {operation} (403): Immich serves it to admin users only, and the API key belongs to a user who is not an admin (granting the key more permissions does not help). {serverMessage}"
+        : permission is null
         ? $"Immich refused {operation} (403): {serverMessage}"
         : $"Immich refused {operation} (403): the API key lacks the permission '{permission}'. {serverMessage}")
 {
     public string Operation { get; } = operation;
 
     public string? Permission { get; } = permission;
+
+    /// <summary>The refusal is Immich's admin-only check, not a missing permission of the key.</summary>
+    public bool NotAdmin { get; } = notAdmin;
 }
 
 /// <summary>Any other non-success answer.</summary>

@@ -1,7 +1,11 @@
 namespace ImmichAutoTag.Immich.Http;
 
 /// <summary>One operation of openapi/immich-autotag.openapi.json, as the HTTP handlers need to know it.</summary>
-internal sealed record ImmichOperation(string OperationId, HttpMethod Method, string PathTemplate, string? Permission, bool Idempotent)
+/// <param name="AdminOnly">
+/// x-immich-admin-only: Immich serves it to admin users only and answers 403 "Forbidden" (not "Missing required
+/// permission") to any other user's key, whatever permissions the key has.
+/// </param>
+internal sealed record ImmichOperation(string OperationId, HttpMethod Method, string PathTemplate, string? Permission, bool Idempotent, bool AdminOnly = false)
 {
     /// <summary>Searches are POSTs that change nothing; every other non-GET changes server state.</summary>
     public bool IsWrite => Method != HttpMethod.Get && !PathTemplate.StartsWith("/search/", StringComparison.Ordinal);
@@ -45,16 +49,16 @@ internal static class ImmichOperations
         new("getAssetDuplicates", HttpMethod.Get, "/duplicates", "duplicate.read", true),
         new("viewAsset", HttpMethod.Get, "/assets/{id}/thumbnail", "asset.view", true),
         new("downloadAsset", HttpMethod.Get, "/assets/{id}/original", "asset.download", true),
-        new("getQueues", HttpMethod.Get, "/queues", "queue.read", true),
+        new("getQueues", HttpMethod.Get, "/queues", "queue.read", true, AdminOnly: true),
 
         // Setting isPaused to a fixed value is idempotent, so a retry is safe.
-        new("updateQueue", HttpMethod.Put, "/queues/{name}", "queue.update", true),
+        new("updateQueue", HttpMethod.Put, "/queues/{name}", "queue.update", true, AdminOnly: true),
 
         // A second refresh after a lost answer only re-reads the same files again.
         new("runAssetJobs", HttpMethod.Post, "/assets/jobs", "job.create", true),
 
         // Starting a queue twice is refused while it runs ("Job is already running"): no blind retry.
-        new("runQueueCommandLegacy", HttpMethod.Put, "/jobs/{name}", "job.create", false),
+        new("runQueueCommandLegacy", HttpMethod.Put, "/jobs/{name}", "job.create", false, AdminOnly: true),
     ];
 
     public static ImmichOperation Get(string operationId) =>

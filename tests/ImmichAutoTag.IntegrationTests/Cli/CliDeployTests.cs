@@ -146,6 +146,46 @@ public sealed class CliDeployTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Json_log_format_writes_refusals_and_config_errors_as_json_objects_at_error_level()
+    {
+        using var cli = new CliHarness().WithEnv("IMMICH_API_KEY", _key);
+        var config = cli.WriteConfig(Config());
+        var state = Path.Combine(cli.Root, "state");
+
+        CliResult refused, daemonRefused;
+        using (ProcessLock.TryAcquire(state, ProcessLock.RunLockFile).Should().NotBeNull().And.Subject as ProcessLock)
+        {
+            refused = await cli.RunAsync("run", "-c", config, "--state", state, "--log-format", "json");
+        }
+
+        using (ProcessLock.TryAcquire(state, ProcessLock.DaemonLockFile).Should().NotBeNull().And.Subject as ProcessLock)
+        {
+            daemonRefused = await cli.RunAsync("daemon", "-c", config, "--state", state, "--loop", "60", "--log-format", "json");
+        }
+
+        var broken = await cli.RunAsync("run", "-c", cli.WriteConfig("server:\n  url: [\n"), "--log-format", "json");
+        var badSchedule = await cli.RunAsync("daemon", "-c", config, "--schedule", "every night", "--log-format", "json");
+
+        refused.ExitCode.Should().Be((int)RunExitCode.Busy, refused.ToString());
+        daemonRefused.ExitCode.Should().Be((int)RunExitCode.Busy, daemonRefused.ToString());
+        broken.ExitCode.Should().Be((int)RunExitCode.ConfigInvalid, broken.ToString());
+        badSchedule.ExitCode.Should().Be(2, badSchedule.ToString());
+        ErrorMessages(refused).Should().Contain(m => m.StartsWith("another immich-autotag run is in progress", StringComparison.Ordinal));
+        ErrorMessages(daemonRefused).Should().Contain(m => m.StartsWith("an immich-autotag daemon is already running", StringComparison.Ordinal));
+        ErrorMessages(broken).Should().NotBeEmpty();
+        ErrorMessages(badSchedule).Should().Contain(m => m.Contains("invalid schedule", StringComparison.Ordinal));
+        _server.Requests.Total.Should().Be(0);
+
+        // Every line of standard error parses as one JSON object (Y2: a plain "error: …" line broke log collectors).
+        static List<string> ErrorMessages(CliResult result) =>
+            [.. result.Err.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(line =>
+            {
+                using var doc = JsonDocument.Parse(line);
+                return (Level: doc.RootElement.GetProperty("Level").GetString(), Message: doc.RootElement.GetProperty("RenderedMessage").GetString()!);
+            }).Where(e => e.Level == "Error").Select(e => e.Message)];
+    }
+
+    [Fact]
     public async Task Log_level_flag_quiets_the_console()
     {
         using var cli = new CliHarness().WithEnv("IMMICH_API_KEY", _key);

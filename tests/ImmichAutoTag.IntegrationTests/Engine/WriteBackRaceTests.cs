@@ -159,6 +159,25 @@ public sealed class WriteBackRaceTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_non_admin_key_with_the_queue_permissions_is_told_the_queues_are_admin_only_not_to_grant_what_it_has()
+    {
+        var bob = _server.State.AddUser("Bob", "bob@example.com", isAdmin: false).Id;
+        var lib = Seed(_server.State, bob, _t0);
+        using var cli = Cli(_server.State.AddApiKey(bob, [.. RunPermissions, "queue.read", "queue.update"]));
+        var config = cli.WriteConfig(ConfigYaml(_server.BaseUrl, "from-env"));
+
+        var first = await cli.RunAsync("run", "--config", config);
+
+        first.ExitCode.Should().Be(0, first.ToString());
+        ShouldBeExactlyAsPlanned(lib);
+        _server.Requests.Count("updateQueue").Should().Be(0, "the queues could not even be read");
+        first.Out.Should().Contain("because the API key's user is not an Immich admin, and Immich serves its queues to admin users only");
+        (first.Out + first.Err).Should().NotContain("lacks the permission 'queue.read'").And.NotContain("Grant queue.read");
+        first.Err.Should().Contain("A key of an admin user with queue.read and queue.update");
+        Stats(cli).Should().Contain("  mode: waves_observed");
+    }
+
+    [Fact]
     public async Task Without_any_queue_permission_waves_watch_the_touched_assets_and_converge()
     {
         var lib = Seed(_server.State, _user, _t0);

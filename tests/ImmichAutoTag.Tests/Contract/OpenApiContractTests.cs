@@ -19,10 +19,10 @@ public sealed class OpenApiContractTests
     public void Our_openapi_file_declares_the_operations_the_gateway_calls()
     {
         var declared = Operations(SpecFiles.LoadOurs())
-            .Select(o => $"{o.Method} {o.Path} {o.OperationId} {o.Permission ?? "-"}")
+            .Select(o => $"{o.Method} {o.Path} {o.OperationId} {o.Permission ?? "-"}{(o.AdminOnly ? " admin" : string.Empty)}")
             .Order(StringComparer.Ordinal);
         var table = ImmichOperations.All
-            .Select(o => $"{o.Method.Method} {o.PathTemplate} {o.OperationId} {o.Permission ?? "-"}")
+            .Select(o => $"{o.Method.Method} {o.PathTemplate} {o.OperationId} {o.Permission ?? "-"}{(o.AdminOnly ? " admin" : string.Empty)}")
             .Order(StringComparer.Ordinal);
 
         declared.Should().Equal(table);
@@ -237,13 +237,13 @@ public sealed class OpenApiContractTests
 
     private static JsonObject Schema(JsonObject doc, string name) => doc["components"]!["schemas"]![name]!.AsObject();
 
-    private static IEnumerable<(string Method, string Path, string OperationId, string? Permission)> Operations(JsonObject doc)
+    private static IEnumerable<(string Method, string Path, string OperationId, string? Permission, bool AdminOnly)> Operations(JsonObject doc)
     {
         foreach (var (path, item) in doc["paths"]!.AsObject())
         {
             foreach (var (method, op) in item!.AsObject())
             {
-                yield return (method.ToUpperInvariant(), path, op!["operationId"]!.GetValue<string>(), op["x-immich-permission"]?.GetValue<string>());
+                yield return (method.ToUpperInvariant(), path, op!["operationId"]!.GetValue<string>(), op["x-immich-permission"]?.GetValue<string>(), op["x-immich-admin-only"]?.GetValue<bool>() == true);
             }
         }
     }
