@@ -66,6 +66,19 @@ public static class ConfigLocator
             return new ConfigLocation(path, [path]);
         }
 
+        // `config init FOLDER` writes FOLDER/config.yaml, so a folder named here means the same file.
+        if (Directory.Exists(path))
+        {
+            foreach (var name in new[] { "config.yaml", "config.yml" })
+            {
+                var inside = System.IO.Path.Combine(path, name);
+                if (File.Exists(inside))
+                {
+                    return new ConfigLocation(inside, [inside]);
+                }
+            }
+        }
+
         // Docker images and docs say config.yaml; a file saved as config.yml (or the reverse) is the usual slip.
         var extension = System.IO.Path.GetExtension(path);
         var other = extension.ToLowerInvariant() switch

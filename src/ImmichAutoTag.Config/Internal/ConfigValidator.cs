@@ -229,9 +229,15 @@ internal sealed partial class ConfigValidator(Diagnostics diag, Func<string, str
             {
                 ids.Add(id);
             }
+            else if (link.Loc.Path.StartsWith("filters.", StringComparison.Ordinal))
+            {
+                // A filter decides which assets a run touches at all: a typo there is refused, not guessed at.
+                diag.Error(link.Loc, $"asset link '{link.Value}' is neither a UUID nor an Immich photo URL (…/photos/<uuid>)");
+            }
             else
             {
-                diag.Error(link.Loc, $"asset link '{link.Value}' is neither a UUID nor an Immich photo URL (…/photos/<uuid>)");
+                // Upstream ignores such an entry silently; its config must keep working here, so it is said, not refused.
+                diag.Warning(link.Loc, $"asset link '{link.Value}' is neither a UUID nor an Immich photo URL (…/photos/<uuid>): ignored, as the upstream tool does (an album share link names no asset)");
             }
         }
 

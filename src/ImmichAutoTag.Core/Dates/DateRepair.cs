@@ -100,6 +100,35 @@ public static class DateRepair
             string.Create(CultureInfo.InvariantCulture, $"{oldest.Source} date {Format(oldest.Instant, oldest.Zone)} is {delta.TotalHours:0.#} h older than {current.UtcDateTime:yyyy-MM-dd'T'HH:mm:ss'Z'} (local day {currentDay:yyyy-MM-dd}) but on another day"));
     }
 
+    /// <summary>
+    /// Days a lost or reset clock reports: the Unix epoch (a file time of 0, what Immich shows for an asset without a
+    /// date), the Mac (1904) and FAT/DOS (1980) epochs, the GPS epoch (1980-01-06) and 2000-01-01, where many cameras
+    /// restart after a battery change.
+    /// </summary>
+    private static readonly DateOnly[] ResetDays =
+    [
+        new(1904, 1, 1), new(1970, 1, 1), new(1980, 1, 1), new(1980, 1, 6), new(2000, 1, 1),
+    ];
+
+    /// <summary>
+    /// Whether <paramref name="instant"/> is the midnight starting one of the reset days (<see cref="ResetDays"/>), in
+    /// UTC or in <paramref name="zone"/>, or lies before 1900: a value a clock that lost its time gives, not a capture
+    /// date. A duplicate with such a date would otherwise win "oldest date wins" against every real copy.
+    /// </summary>
+    public static bool IsLostClock(DateTimeOffset instant, TimeZoneInfo zone)
+    {
+        ArgumentNullException.ThrowIfNull(zone);
+        if (instant.UtcDateTime.Year < 1900)
+        {
+            return true;
+        }
+
+        return IsResetMidnight(instant.UtcDateTime) || IsResetMidnight(TimeZoneInfo.ConvertTime(instant, zone).DateTime);
+
+        static bool IsResetMidnight(DateTime wallClock) =>
+            wallClock.TimeOfDay == TimeSpan.Zero && Array.IndexOf(ResetDays, DateOnly.FromDateTime(wallClock)) >= 0;
+    }
+
     /// <summary>The dateTimeOriginal value to send: the wall clock in <paramref name="zone"/> with its offset.</summary>
     public static string Format(DateTimeOffset instant, TimeZoneInfo zone)
     {

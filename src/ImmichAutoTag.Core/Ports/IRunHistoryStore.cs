@@ -6,7 +6,7 @@ namespace ImmichAutoTag.Core.Ports;
 /// <param name="StartedAt">When the run started.</param>
 /// <param name="FinishedAt">When its reports were written.</param>
 /// <param name="DryRun">True when nothing was sent: the counts are the ones the plan would leave.</param>
-/// <param name="Outcome">success, partial_failure or cancelled.</param>
+/// <param name="Outcome">success, partial_failure, failed (the server stopped the run: unreachable, key revoked) or cancelled.</param>
 /// <param name="Counts">
 /// Named counts: <c>assets_seen</c>, <c>evaluated</c>, <c>unclassified</c>, <c>conflict</c>, <c>changes</c>,
 /// <c>errors</c>, <c>requests</c>, <c>write_requests</c>, and <c>output_tag:&lt;tag path&gt;</c> per output tag.

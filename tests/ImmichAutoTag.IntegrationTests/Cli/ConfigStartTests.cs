@@ -91,6 +91,24 @@ public sealed class ConfigStartTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_folder_given_to_config_init_and_then_to_config_is_the_same_config_yaml()
+    {
+        // Y10: `config init FOLDER` writes FOLDER/config.yaml, and `--config FOLDER` then told the user to write it again.
+        using var cli = new CliHarness().WithEnv("IMMICH_URL", _server.BaseUrl.ToString()).WithEnv("IMMICH_API_KEY", _key);
+        var folder = Path.Combine(cli.Home, "configs");
+        Directory.CreateDirectory(folder);
+
+        var init = await cli.RunAsync("config", "init", folder);
+        var validate = await cli.RunAsync("validate", "--config", folder);
+
+        init.ExitCode.Should().Be(0, init.ToString());
+        File.Exists(Path.Combine(folder, "config.yaml")).Should().BeTrue();
+        validate.ExitCode.Should().Be(0, validate.ToString());
+        validate.Err.Should().NotContain("is a folder, not a config file");
+        (validate.Out + validate.Err).Should().Contain(Path.Combine(folder, "config.yaml"));
+    }
+
+    [Fact]
     public async Task Validate_warns_when_a_sidecar_mapping_points_at_a_folder_that_is_not_there()
     {
         using var cli = new CliHarness();

@@ -91,6 +91,34 @@ public sealed class UndoCliTests() : FeatureRunTestBase("- album_name_patterns: 
             .ToList();
 
     [Fact]
+    public async Task Undo_of_a_date_repair_gives_the_photo_its_own_offset_and_wall_clock_back()
+    {
+        // Y11: the old date was recorded in UTC, so the undo moved a 08:00 (+02:00) photo to 06:00 (+00:00).
+        var shot = Asset("IMG_20190704_153012.jpg", new DateTimeOffset(2021, 1, 1, 8, 0, 0, TimeSpan.FromHours(2)));
+        Server.State.AddAlbum(User, "2019-07-04 Trip", [shot]);
+        using var cli = new CliHarness().WithStateFolder();
+        var config = cli.WriteConfig(Config("""
+            duplicate_processing:
+              date_correction:
+                enabled: true
+                extraction_timezone: UTC
+            """));
+
+        var run = await cli.RunAsync("run", "--config", config, "--output", "run");
+        run.ExitCode.Should().Be(0, run.ToString());
+        Server.State.Assets.Single(a => a.Id == shot).FileCreatedAt.Should().Be(new DateTimeOffset(2019, 7, 4, 15, 30, 12, TimeSpan.FromHours(2)));
+        Changes(cli, "run").Single(c => c.GetProperty("kind").GetString() == "UPDATE_ASSET_DATE")
+            .GetProperty("old_value").GetString().Should().StartWith("2021-01-01T08:00:00").And.EndWith("+02:00");
+
+        var undo = await cli.RunAsync("undo", OnlyRunId(cli, "run"), "--yes", "--config", config, "--output", "run");
+
+        undo.ExitCode.Should().Be(0, undo.ToString());
+        var asset = Server.State.Assets.Single(a => a.Id == shot);
+        asset.FileCreatedAt.Should().Be(new DateTimeOffset(2021, 1, 1, 6, 0, 0, TimeSpan.Zero));
+        asset.LocalDateTime.Should().Be(new DateTime(2021, 1, 1, 8, 0, 0, DateTimeKind.Unspecified), "the wall clock the photo had, in its own offset");
+    }
+
+    [Fact]
     public async Task Undo_restores_the_library_and_undoing_the_undo_restores_the_run()
     {
         var yaml = Seed();

@@ -1,3 +1,4 @@
+using System.Globalization;
 using ImmichAutoTag.IntegrationTests.Cli;
 using ImmichAutoTag.TestKit;
 
@@ -292,6 +293,35 @@ public sealed class FeatureRunTests() : FeatureRunTestBase(Rules, SecondPlanIsEm
             && c.GetProperty("new_value").GetString() == "2019-07-04T15:30:12.000+02:00"
             && c.GetProperty("old_value").GetString()!.StartsWith("2021-01-01T08:00:00", StringComparison.Ordinal));
         runs.File("modification_report.txt").Should().Contain("kind=UPDATE_ASSET_DATE").And.Contain("kind=WARNING_AMBIGUOUS_ASSET_DATE");
+    }
+
+    [Theory]
+    [InlineData("1970-01-01T00:00:00+00:00")]
+    [InlineData("1969-12-31T23:00:00+00:00")]
+    [InlineData("2000-01-01T00:00:00+00:00")]
+    [InlineData("1899-06-01T10:00:00+00:00")]
+    public async Task A_duplicate_whose_clock_was_lost_does_not_move_its_copies_to_that_date(string lost)
+    {
+        // Y8: the duplicate of a good photo dated at the Unix epoch (file time 0) was the oldest date, so it won.
+        var good = new DateTimeOffset(2019, 8, 15, 12, 30, 0, TimeSpan.Zero);
+        var camera = Asset("DSC_5000.JPG", good);
+        var reset = Asset("DSC_0001.JPG", DateTimeOffset.Parse(lost, CultureInfo.InvariantCulture));
+        Server.State.AddDuplicateGroup([camera, reset]);
+        var older = Asset("DSC_0002.JPG", new DateTimeOffset(2018, 3, 1, 9, 15, 0, TimeSpan.Zero));
+        var newer = Asset("DSC_0003.JPG", good);
+        Server.State.AddDuplicateGroup([older, newer]);
+
+        var runs = await RunThriceAsync(Config("""
+            duplicate_processing:
+              date_correction:
+                enabled: true
+                extraction_timezone: Europe/Berlin
+            """));
+
+        Server.State.Assets.Single(a => a.Id == camera).FileCreatedAt.Should().Be(good, "the lost clock's date is no evidence");
+        Server.State.Assets.Single(a => a.Id == newer).FileCreatedAt.Should().Be(new DateTimeOffset(2018, 3, 1, 9, 15, 0, TimeSpan.Zero), "a real older duplicate date still wins");
+        runs.Changes.Where(c => c.GetProperty("kind").GetString() == "UPDATE_ASSET_DATE")
+            .Should().ContainSingle().Which.GetProperty("asset_id").GetGuid().Should().Be(newer);
     }
 
     [Fact]

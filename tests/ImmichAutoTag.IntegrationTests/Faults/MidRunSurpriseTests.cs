@@ -38,6 +38,8 @@ public sealed class MidRunSurpriseTests
         stopped.ExitCode.Should().Be((int)RunExitCode.AuthenticationFailed, stopped.ToString());
         stopped.Err.Should().Contain("rejected the API key").And.Contain("The run stopped");
         FaultMatrixTests.LastRunExitCode(cli).Should().Be(5);
+        var history = await ImmichAutoTag.Infrastructure.SqliteRunHistoryStore.InFolder(Path.Combine(cli.Root, "state")).RecentAsync(1, scope: null, CancellationToken.None);
+        history.Should().ContainSingle().Which.Outcome.Should().Be("failed", "Y7: the history row says what status.json says, not partial_failure");
         var rejected = library.Server.Requests.All.Where(r => r.StatusCode == 401).ToList();
         rejected.Where(r => r.IsWrite && r.OperationId != "updateQueue").Should().ContainSingle("no write is started after the first one the server rejected");
         AppliedAlbumsExist(cli, "stopped", library).Should().BeGreaterThan(0, "the report lists the albums created before the key was revoked");

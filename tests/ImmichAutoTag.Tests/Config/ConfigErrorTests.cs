@@ -344,6 +344,24 @@ public sealed class ConfigErrorTests
     }
 
     [Fact]
+    public void Bad_asset_link_in_a_classification_rule_is_a_warning_and_ignored_as_upstream_does()
+    {
+        var result = Load(Minimal + """
+
+            classification:
+              rules:
+                - album_name_patterns: ['^\d{4}']
+                - asset_links: ['https://photos.example.net/share/abcdef', '3fa85f64-5717-4562-b3fc-2c963f66afa6']
+            """);
+
+        result.IsValid.Should().BeTrue(string.Join("; ", result.Errors));
+        var warning = result.Warnings.Should().ContainSingle(w => w.Message.Contains("asset link 'https://photos.example.net/share/abcdef'", StringComparison.Ordinal)).Subject;
+        warning.Message.Should().Contain("ignored");
+        ShouldBeAt(warning, 9, 21, "classification.rules[1].asset_links[0]", "neither a UUID nor an Immich photo URL");
+        result.Config!.Classification.Rules.SelectMany(r => r.AssetIds).Should().Equal(Guid.Parse("3fa85f64-5717-4562-b3fc-2c963f66afa6"));
+    }
+
+    [Fact]
     public void Rule_with_all_lists_empty_is_an_error_at_the_rule()
     {
         var d = SingleError(Minimal + """

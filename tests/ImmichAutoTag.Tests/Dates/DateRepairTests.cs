@@ -54,4 +54,20 @@ public sealed class DateRepairTests
 
         DateRepair.Format(new DateTimeOffset(2019, 7, 4, 13, 30, 12, TimeSpan.Zero), madrid).Should().Be("2019-07-04T15:30:12.000+02:00");
     }
+
+    [Theory]
+    [InlineData("1970-01-01T00:00:00+00:00", "UTC", true)]
+    [InlineData("1969-12-31T23:00:00+00:00", "Europe/Berlin", true)]
+    [InlineData("1980-01-01T00:00:00+00:00", "UTC", true)]
+    [InlineData("2000-01-01T00:00:00+01:00", "Europe/Berlin", true)]
+    [InlineData("1850-05-05T12:00:00+00:00", "UTC", true)]
+    [InlineData("2000-01-01T00:00:30+00:00", "UTC", false)]
+    [InlineData("1970-01-01T09:00:00+00:00", "UTC", false)]
+    [InlineData("1970-01-02T00:00:00+00:00", "UTC", false)]
+    [InlineData("2019-08-15T00:00:00+00:00", "UTC", false)]
+    public void A_lost_clock_is_a_reset_day_s_midnight_in_utc_or_the_zone_or_a_date_before_1900(string instant, string zone, bool lost)
+    {
+        DateRepair.IsLostClock(DateTimeOffset.Parse(instant, System.Globalization.CultureInfo.InvariantCulture), TimeZoneInfo.FindSystemTimeZoneById(zone))
+            .Should().Be(lost);
+    }
 }

@@ -52,7 +52,9 @@ internal sealed class DateRepairStep(DuplicateProcessingConfig config, bool dupl
                     AddNameCandidate(candidates, folder, own ? DateSourceKind.Path : DateSourceKind.DuplicateName, maxYear, m.Zone, now);
                 }
 
-                if (!own)
+                // A duplicate whose clock was lost (1970-01-01 and the like) would win "oldest date wins" against every
+                // real copy; its date is no evidence. Names and folders keep their own credibility window.
+                if (!own && !DateRepair.IsLostClock(m.Asset.FileCreatedAt, m.Zone))
                 {
                     candidates.Add(new DateCandidate(m.Asset.FileCreatedAt, DatePrecision.Second, DateSourceKind.DuplicateDate, m.Asset.OriginalFileName) { Zone = m.Zone });
                 }
@@ -74,7 +76,7 @@ internal sealed class DateRepairStep(DuplicateProcessingConfig config, bool dupl
                 if (f.InScope)
                 {
                     var source = $"{c.Source}: {c.Origin}";
-                    updates.Add(new SetDate(f.Asset.Id, f.Asset.FileCreatedAt, c.Instant, DateRepair.Format(c.Instant, writeZone), source, new ChangeReason("date_repair", "date from " + source)));
+                    updates.Add(new SetDate(f.Asset.Id, InOwnOffset(f), c.Instant, DateRepair.Format(c.Instant, writeZone), source, new ChangeReason("date_repair", "date from " + source)));
                 }
             }
         }
@@ -103,6 +105,17 @@ internal sealed class DateRepairStep(DuplicateProcessingConfig config, bool dupl
         asset.OwnZoneKnown
         && asset.FallbackZone.IsInvalidTime(DateTime.SpecifyKind(name.WallClock, DateTimeKind.Unspecified))
         && FileNameDates.InZone(name.WallClock, asset.FallbackZone).UtcTicks / TimeSpan.TicksPerSecond == asset.Asset.FileCreatedAt.UtcTicks / TimeSpan.TicksPerSecond;
+
+    /// <summary>
+    /// The asset's current date in the offset Immich shows it in (localDateTime − fileCreatedAt): the recorded old
+    /// value, which undo writes back, must give the photo its own wall clock again, not the UTC one.
+    /// </summary>
+    private static DateTimeOffset InOwnOffset(PlannedAsset asset)
+    {
+        var offset = asset.LocalWallClock - asset.Asset.FileCreatedAt.UtcDateTime;
+        var whole = offset.Ticks % TimeSpan.TicksPerMinute == 0 && offset.Duration() <= TimeSpan.FromHours(14);
+        return whole ? asset.Asset.FileCreatedAt.ToOffset(offset) : asset.Asset.FileCreatedAt;
+    }
 
     private static DateTime WholeSeconds(DateTime value) => new(value.Ticks - (value.Ticks % TimeSpan.TicksPerSecond), DateTimeKind.Unspecified);
 

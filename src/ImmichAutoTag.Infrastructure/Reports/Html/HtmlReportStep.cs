@@ -124,7 +124,9 @@ public static class HtmlReportStep
             counts[RunHistoryEntry.OutputTagPrefix + tag] = count;
         }
 
-        var outcome = result.Cancelled ? "cancelled" : result.Errors.Count > 0 || result.StillWrongUnexplained.Count > 0 ? "partial_failure" : "success";
+        // A run the server stopped (unreachable, key revoked) exits with its own code and is "failed" in status.json;
+        // the history row says the same.
+        var outcome = result.ServerLost is not null ? "failed" : result.Cancelled ? "cancelled" : result.Errors.Count > 0 || result.StillWrongUnexplained.Count > 0 ? "partial_failure" : "success";
         return new RunHistoryEntry(runId, server, result.StartedAt, result.FinishedAt, result.DryRun, outcome, counts);
     }
 
