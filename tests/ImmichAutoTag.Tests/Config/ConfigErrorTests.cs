@@ -524,6 +524,9 @@ public sealed class ConfigErrorTests
                 - album_name_patterns: ['(?P<y>\d+']
                 - asset_links: ['xyz']
             album_date_consistency: {threshold_days: -1}
+            filters:
+              filter_in:
+                - asset_links: ['xyz']
             """);
 
         result.Config.Should().BeNull();
@@ -533,8 +536,9 @@ public sealed class ConfigErrorTests
             (5, "skip.skip_n"),
             (5, "skip.max_itmes"),
             (8, "classification.rules[0].album_name_patterns[0]"),
-            (9, "classification.rules[1].asset_links[0]"),
-            (10, "album_date_consistency.threshold_days"));
+            (10, "album_date_consistency.threshold_days"),
+            (13, "filters.filter_in[0].asset_links[0]"));
+        result.Warnings.Should().Contain(w => w.Line == 9 && w.KeyPath == "classification.rules[1].asset_links[0]", "a rule's unreadable link is ignored with a warning, as upstream ignores it");
         result.Errors[3].Message.Should().Contain("did you mean 'max_items'");
     }
 }
