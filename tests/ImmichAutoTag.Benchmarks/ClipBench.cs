@@ -21,7 +21,7 @@ namespace ImmichAutoTag.Benchmarks;
 internal static class ClipBench
 {
     public const string Usage =
-        "usage: dotnet run -c Release --project tests/ImmichAutoTag.Benchmarks -- --clip [--json FILE] [--images N] [--model-dir DIR] [--batches 1,8,32] [--threads 1,2] [--stored N] [--stored-only] [--keep] [--ort KEY=VALUE]... [--ort-level basic|extended|all] [--ort-dump FILE] [--vips-concurrency N] [--prepare-workers N] [--precision fp32|int8] [--warm-up N] [--rounds N]\n" +
+        "usage: dotnet run -c Release --project tests/ImmichAutoTag.Benchmarks -- --clip [--json FILE] [--images N] [--model-dir DIR] [--batches 1,8,32] [--threads 1,2] [--stored N] [--stored-only] [--keep] [--ort KEY=VALUE]... [--ort-level basic|extended|all] [--ort-dump FILE] [--vips-concurrency N] [--prepare-workers N] [--precision fp32|int8] [--warm-up N] [--rounds N] [--jit-log]\n" +
         "       dotnet run -c Release --project tests/ImmichAutoTag.Benchmarks -- --clip --write-model DIR   (writes the demo's small colour CLIP model in Immich's layout: DIR/clip/" + ClipDemoModel.Name + ")";
 
     /// <summary>The child process that re-scores stored embeddings (its peak working set is the figure).</summary>
@@ -38,6 +38,7 @@ internal static class ClipBench
         int? prepareWorkers = null;
         var warmUp = 256;
         var roundCount = 3;
+        JitListener? jitLog = null;
         var ortEntries = new List<(string Key, string Value)>();
         GraphOptimizationLevel? ortLevel = null;
         string? ortDump = null;
@@ -84,6 +85,9 @@ internal static class ClipBench
                     break;
                 case "--rounds" when i + 1 < args.Count && int.TryParse(args[i + 1], NumberStyles.None, CultureInfo.InvariantCulture, out roundCount) && roundCount >= 1:
                     i++;
+                    break;
+                case "--jit-log":
+                    jitLog ??= new JitListener();
                     break;
                 case "--ort-dump" when i + 1 < args.Count:
                     ortDump = args[++i];
@@ -317,10 +321,11 @@ internal static class ClipBench
                         encoder.Run(input, images, batch);
                         var modelSeconds = Stopwatch.GetElapsedTime(modelStarted).TotalSeconds;
                         var modelCpuMs = (ProcessCpu() - modelCpu).TotalMilliseconds / images;
-                        var modelByThread = ThreadCpu.Diff(modelThreads, ThreadCpu.Snapshot(), Label);
+                        var modelByThread = ThreadCpu.WithEnded(ThreadCpu.Diff(modelThreads, ThreadCpu.Snapshot(), Label), modelCpuMs * images);
                         Settle();
                         var clipAssets = AddAssets(fake, user, $"e2e-{threads}-{round}", images, thumbnails);
                         firstAssets ??= clipAssets;
+                        jitLog?.Start();
                         var run = await EndToEndAsync(pipeline, clipAssets, gateway, batch, threads, images / modelSeconds, Label, ct) with
                         {
                             Round = round,
@@ -333,6 +338,10 @@ internal static class ClipBench
                         await output.WriteLineAsync(string.Create(inv,
                             $"end to end, threads {threads}, batch {batch}, round {round}: {run.ImagesPerSecond:F2} images/s = {run.RatioToModelOnly:P0} of the model alone just before ({run.ModelOnlyImagesPerSecond:F2}); CPU ms/image {run.CpuMsPerImage:F0} (model alone {run.ModelOnlyCpuMsPerImage:F0}); per image: download {run.DownloadMsPerImage:F1} ms (summed over parallel downloads), decode + preprocess {run.PrepareMsPerImage:F1} ms (summed over {prepareWorkers ?? threads} workers; {run.PreparePhaseMsPerImage:F1} ms wall between model calls), inference {run.InferenceMsPerImage:F0} ms, store + score {run.StoreMsPerImage:F1} ms; model waited {run.WaitingMs:F0} ms in all for thumbnails; JIT {run.JitMs:F0} ms for {run.JitMethods} methods, GC pauses {run.GcPauseMs:F0} ms, {run.AllocatedKbPerImage:F0} KB allocated per image; thumbnails {run.ThumbnailBytesPerImage / 1024.0:F1} KB"));
                         await output.WriteLineAsync($"  CPU ms/image by thread (count): model alone: {ThreadCpu.Format(run.ModelOnlyThreadCpu, images)}; end to end: {ThreadCpu.Format(run.ThreadCpu, images)}");
+                        if (jitLog?.Stop() is { Count: > 0 } compiled)
+                        {
+                            await output.WriteLineAsync($"  methods compiled during the pass, by namespace: {string.Join(", ", compiled.Take(12).Select(c => $"{c.Namespace} {c.Methods}"))}");
+                        }
                     }
 
                     // The pipeline without the model (the model call replaced by constant embeddings): what downloads
@@ -408,6 +417,7 @@ internal static class ClipBench
         }
         finally
         {
+            jitLog?.Dispose();
             if (keep)
             {
                 await output.WriteLineAsync($"Model kept in {root}");
@@ -470,7 +480,7 @@ internal static class ClipBench
             },
             ct);
         var cpuMs = (ProcessCpu() - cpu).TotalMilliseconds;
-        var byThread = ThreadCpu.Diff(threadCpu, ThreadCpu.Snapshot(), label);
+        var byThread = ThreadCpu.WithEnded(ThreadCpu.Diff(threadCpu, ThreadCpu.Snapshot(), label), cpuMs);
         var jitMs = (System.Runtime.JitInfo.GetCompilationTime() - jit).TotalMilliseconds;
         var jitCount = System.Runtime.JitInfo.GetCompiledMethodCount() - jitMethods;
         var gcPauseMs = (GC.GetTotalPauseDuration() - gcPause).TotalMilliseconds;

@@ -75,6 +75,18 @@ internal static class ThreadCpu
         return [.. groups.Select(g => new ThreadGroupCpu(g.Key, Math.Round(g.Value.Ms, 1), g.Value.Threads)).OrderByDescending(g => g.CpuMs)];
     }
 
+    /// <summary>
+    /// Adds a group "ended threads" for the process CPU time (<paramref name="processCpuMs"/>, all threads, the ended
+    /// ones included) that no thread alive at the end accounts for: libvips' pool, for one, lets idle workers end
+    /// and starts new ones, so a worker that ran during the pass may be gone when it ends.
+    /// </summary>
+    public static IReadOnlyList<ThreadGroupCpu> WithEnded(IReadOnlyList<ThreadGroupCpu> groups, double processCpuMs)
+    {
+        // Process CPU comes in clock ticks (10 ms), schedstat in nanoseconds: below a few ticks the gap is rounding.
+        var ended = processCpuMs - groups.Sum(g => g.CpuMs);
+        return ended < 30 ? groups : [.. groups.Append(new ThreadGroupCpu("ended threads", Math.Round(ended, 1), 0)).OrderByDescending(g => g.CpuMs)];
+    }
+
     /// <summary>One line: "name 123 ms (2)" per group.</summary>
     public static string Format(IReadOnlyList<ThreadGroupCpu> groups, int images) =>
         string.Join(", ", groups.Where(g => g.CpuMs >= 0.05 * images).Select(g => string.Create(CultureInfo.InvariantCulture, $"{g.Name} {g.CpuMs / images:F1} ({g.Threads})")));
