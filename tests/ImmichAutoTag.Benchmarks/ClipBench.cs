@@ -21,7 +21,7 @@ namespace ImmichAutoTag.Benchmarks;
 internal static class ClipBench
 {
     public const string Usage =
-        "usage: dotnet run -c Release --project tests/ImmichAutoTag.Benchmarks -- --clip [--json FILE] [--images N] [--model-dir DIR] [--batches 1,8,32] [--threads 1,2] [--stored N] [--stored-only] [--keep] [--ort KEY=VALUE]... [--ort-level basic|extended|all] [--ort-dump FILE] [--vips-concurrency N] [--prepare-workers N] [--precision fp32|int8] [--warm-up N]\n" +
+        "usage: dotnet run -c Release --project tests/ImmichAutoTag.Benchmarks -- --clip [--json FILE] [--images N] [--model-dir DIR] [--batches 1,8,32] [--threads 1,2] [--stored N] [--stored-only] [--keep] [--ort KEY=VALUE]... [--ort-level basic|extended|all] [--ort-dump FILE] [--vips-concurrency N] [--prepare-workers N] [--precision fp32|int8] [--warm-up N] [--rounds N] [--jit-log]\n" +
         "       dotnet run -c Release --project tests/ImmichAutoTag.Benchmarks -- --clip --write-model DIR   (writes the demo's small colour CLIP model in Immich's layout: DIR/clip/" + ClipDemoModel.Name + ")";
 
     /// <summary>The child process that re-scores stored embeddings (its peak working set is the figure).</summary>
@@ -36,7 +36,9 @@ internal static class ClipBench
         var storedOnly = false;
         var int8 = false;
         int? prepareWorkers = null;
-        var warmUp = 128;
+        var warmUp = 256;
+        var roundCount = 3;
+        JitListener? jitLog = null;
         var ortEntries = new List<(string Key, string Value)>();
         GraphOptimizationLevel? ortLevel = null;
         string? ortDump = null;
@@ -80,6 +82,12 @@ internal static class ClipBench
                     break;
                 case "--warm-up" when i + 1 < args.Count && int.TryParse(args[i + 1], NumberStyles.None, CultureInfo.InvariantCulture, out warmUp):
                     i++;
+                    break;
+                case "--rounds" when i + 1 < args.Count && int.TryParse(args[i + 1], NumberStyles.None, CultureInfo.InvariantCulture, out roundCount) && roundCount >= 1:
+                    i++;
+                    break;
+                case "--jit-log":
+                    jitLog ??= new JitListener();
                     break;
                 case "--ort-dump" when i + 1 < args.Count:
                     ortDump = args[++i];
@@ -250,6 +258,8 @@ internal static class ClipBench
             // the two compares like with like on a shared machine). Then the same assets again: all stored, nothing encoded.
             var endToEnd = new List<EndToEndResult>();
             var warmUps = new List<EndToEndResult>();
+            var noModels = new List<EndToEndResult>();
+            var pooledRuns = new List<PooledEndToEnd>();
             EndToEndResult? secondRun = null;
             await using (var fake = await FakeImmichServer.StartAsync(ct: ct))
             {
@@ -260,22 +270,14 @@ internal static class ClipBench
                 foreach (var threads in threadCounts)
                 {
                     var batch = configs.Where(c => c.Threads == threads).MaxBy(c => c.ImagesPerSecond)!.Batch; // non-null: every batch ran
-                    // The fake serves the same textured WebP thumbnails the stage figures decode (its own one-colour
-                    // gradients compress to a few hundred bytes and decode faster than any photo's thumbnail).
-                    var assets = Enumerable.Range(0, images).Select(i => fake.State.AddAsset(user, $"e2e-{threads}-{i}.jpg", DateTimeOffset.UnixEpoch)).ToList();
-                    var warmAssets = Enumerable.Range(0, warmUp).Select(i => fake.State.AddAsset(user, $"warm-up-{threads}-{i}.jpg", DateTimeOffset.UnixEpoch)).ToList();
-                    for (var i = 0; i < assets.Count; i++)
-                    {
-                        assets[i].ThumbnailBytes = thumbnails[i].ToArray();
-                    }
-
-                    for (var i = 0; i < warmAssets.Count; i++)
-                    {
-                        warmAssets[i].ThumbnailBytes = thumbnails[i % images].ToArray();
-                    }
-
-                    var clipAssets = assets.Select(a => new ClipAsset(a.Id, a.Checksum)).ToList();
+                    var threadsBefore = ThreadCpu.Ids();
                     using var encoder = new OnnxClipImageEncoder(model, id, new ClipRuntimeOptions(BatchSize: batch, Threads: threads, UseCuda: false) { Tune = tune });
+
+                    // Threads the session started are ONNX Runtime's intra-op pool (the calling thread is its other
+                    // worker); named so in the per-thread CPU figures.
+                    var ortThreads = ThreadCpu.Ids();
+                    ortThreads.ExceptWith(threadsBefore);
+                    string? Label(int tid) => ortThreads.Contains(tid) ? "onnxruntime pool" : tid == Environment.ProcessId ? "main" : null;
                     var store = new SqliteClipEmbeddingStore(Path.Combine(root, $"e2e-{threads}.db"));
                     var pipeline = new ClipLabelPipeline(encoder, store, classifier, new ClipPipelineOptions(BatchSize: batch, PrepareWorkers: prepareWorkers ?? threads));
 
@@ -283,35 +285,79 @@ internal static class ClipBench
                     // run over a library reaches after its first batches, as the model-only figure is taken after a
                     // warm-up call. A cold pass pays one-off costs here: JIT compilation of the HTTP client, the
                     // in-process fake's web server (no part of the product), SQLite and the pipeline, and the first
-                    // connections; its figures are reported as they are (warm_up). 128 images by default: after 32 the
-                    // timed pass still compiled about 1,600 methods (promotions to optimised code), after 128 under 50
-                    // (each pass reports its JIT time and count, so the steady state can be checked).
-                    EndToEndResult? warmRun = null;
-                    if (warmAssets.Count > 0)
+                    // connections; its figures are reported as they are (warm_up). 256 images by default: after 32 the
+                    // timed pass still compiled about 1,600 methods (promotions to optimised code); after 128 (16
+                    // batches of 8) the first two rounds still compiled 100-200, code run once per batch reaching the
+                    // runtime's 30 calls for optimised code there, with the JIT's background thread taking 1-13 CPU
+                    // ms per image. Each pass reports its JIT time and count, so the steady state can be checked.
+                    if (warmUp > 0)
                     {
-                        warmRun = await EndToEndAsync(pipeline, [.. warmAssets.Select(a => new ClipAsset(a.Id, a.Checksum))], gateway, batch, threads, configs.First(c => c.Threads == threads && c.Batch == batch).ImagesPerSecond, ct);
+                        var warmAssets = AddAssets(fake, user, $"warm-up-{threads}", warmUp, thumbnails);
+                        var warmRun = await EndToEndAsync(pipeline, warmAssets, gateway, batch, threads, configs.First(c => c.Threads == threads && c.Batch == batch).ImagesPerSecond, Label, ct);
                         warmUps.Add(warmRun);
                         await output.WriteLineAsync(string.Create(inv,
-                            $"warm-up, threads {threads}, batch {batch}: {warmRun.Images} other assets end to end (not timed as the result): {warmRun.ImagesPerSecond:F2} images/s, CPU ms/image {warmRun.CpuMsPerImage:F0}, JIT {warmRun.JitMs:F0} ms for {warmRun.JitMethods} methods, GC pauses {warmRun.GcPauseMs:F0} ms"));
+                            $"warm-up, threads {threads}, batch {batch}: {warmRun.Images} other assets end to end (not timed as the result): {warmRun.ImagesPerSecond:F2} images/s, CPU ms/image {warmRun.CpuMsPerImage:F0}, JIT {warmRun.JitMs:F0} ms for {warmRun.JitMethods} methods, GC pauses {warmRun.GcPauseMs:F0} ms; CPU ms/image by thread (count): {ThreadCpu.Format(warmRun.ThreadCpu, warmRun.Images)}"));
                     }
 
-                    var warm = new float[encoder.TensorLength * images];
-                    encoder.Run(warm, batch, batch); // warm-up, as for model-only
+                    // The model alone and the whole pipeline in turns, `rounds` times (new assets each round), so that
+                    // both see the same machine: on a shared (or turbo-clocked) machine the model alone varies by a
+                    // quarter within one run, and one pass of each decided the ratio before. The model-only passes
+                    // take the same thumbnails, preprocessed, as input.
+                    var input = new float[encoder.TensorLength * images];
+                    for (var i = 0; i < images; i++)
+                    {
+                        encoder.Preprocess(thumbnails[i].Span, input.AsSpan(i * encoder.TensorLength, encoder.TensorLength));
+                    }
+
+                    encoder.Run(input, batch, batch); // warm-up, as for model-only
+                    List<ClipAsset>? firstAssets = null;
+                    var rounds = new List<EndToEndResult>();
+                    for (var round = 1; round <= roundCount; round++)
+                    {
+                        Settle();
+                        var modelThreads = ThreadCpu.Snapshot();
+                        var modelCpu = ProcessCpu();
+                        var modelStarted = Stopwatch.GetTimestamp();
+                        encoder.Run(input, images, batch);
+                        var modelSeconds = Stopwatch.GetElapsedTime(modelStarted).TotalSeconds;
+                        var modelCpuMs = (ProcessCpu() - modelCpu).TotalMilliseconds / images;
+                        var modelByThread = ThreadCpu.WithEnded(ThreadCpu.Diff(modelThreads, ThreadCpu.Snapshot(), Label), modelCpuMs * images);
+                        Settle();
+                        var clipAssets = AddAssets(fake, user, $"e2e-{threads}-{round}", images, thumbnails);
+                        firstAssets ??= clipAssets;
+                        jitLog?.Start();
+                        var run = await EndToEndAsync(pipeline, clipAssets, gateway, batch, threads, images / modelSeconds, Label, ct) with
+                        {
+                            Round = round,
+                            ModelOnlyCpuMsPerImage = Math.Round(modelCpuMs, 1),
+                            ModelOnlyThreadCpu = modelByThread,
+                            ModelOnlySeconds = modelSeconds,
+                        };
+                        rounds.Add(run);
+                        endToEnd.Add(run);
+                        await output.WriteLineAsync(string.Create(inv,
+                            $"end to end, threads {threads}, batch {batch}, round {round}: {run.ImagesPerSecond:F2} images/s = {run.RatioToModelOnly:P0} of the model alone just before ({run.ModelOnlyImagesPerSecond:F2}); CPU ms/image {run.CpuMsPerImage:F0} (model alone {run.ModelOnlyCpuMsPerImage:F0}); per image: download {run.DownloadMsPerImage:F1} ms (summed over parallel downloads), decode + preprocess {run.PrepareMsPerImage:F1} ms (summed over {prepareWorkers ?? threads} workers; {run.PreparePhaseMsPerImage:F1} ms wall between model calls), inference {run.InferenceMsPerImage:F0} ms, store + score {run.StoreMsPerImage:F1} ms; model waited {run.WaitingMs:F0} ms in all for thumbnails; JIT {run.JitMs:F0} ms for {run.JitMethods} methods, GC pauses {run.GcPauseMs:F0} ms, {run.AllocatedKbPerImage:F0} KB allocated per image; thumbnails {run.ThumbnailBytesPerImage / 1024.0:F1} KB"));
+                        await output.WriteLineAsync($"  CPU ms/image by thread (count): model alone: {ThreadCpu.Format(run.ModelOnlyThreadCpu, images)}; end to end: {ThreadCpu.Format(run.ThreadCpu, images)}");
+                        if (jitLog?.Stop() is { Count: > 0 } compiled)
+                        {
+                            await output.WriteLineAsync($"  methods compiled during the pass, by namespace: {string.Join(", ", compiled.Take(12).Select(c => $"{c.Namespace} {c.Methods}"))}");
+                        }
+                    }
+
+                    // The pipeline without the model (the model call replaced by constant embeddings): what downloads
+                    // (the in-process fake included), decoding, preprocessing, storing and scoring cost on their own,
+                    // so that end to end − model alone − this is what running them together adds.
                     Settle();
-                    var modelCpu = ProcessCpu();
-                    var modelStarted = Stopwatch.GetTimestamp();
-                    encoder.Run(warm, images, batch);
-                    var modelOnly = images / Stopwatch.GetElapsedTime(modelStarted).TotalSeconds;
-                    var modelCpuMs = (ProcessCpu() - modelCpu).TotalMilliseconds / images;
-                    warm = null;
-                    Settle();
-                    var run = await EndToEndAsync(pipeline, clipAssets, gateway, batch, threads, modelOnly, ct) with { ModelOnlyCpuMsPerImage = Math.Round(modelCpuMs, 1) };
-                    endToEnd.Add(run);
+                    var noModelPipeline = new ClipLabelPipeline(new WithoutModel(encoder), new SqliteClipEmbeddingStore(Path.Combine(root, $"no-model-{threads}.db")), classifier, new ClipPipelineOptions(BatchSize: batch, PrepareWorkers: prepareWorkers ?? threads));
+                    var noModel = await EndToEndAsync(noModelPipeline, AddAssets(fake, user, $"no-model-{threads}", images, thumbnails), gateway, batch, threads, modelOnly: 0, Label, ct);
+                    noModels.Add(noModel);
+                    var pooled = Pooled(rounds);
+                    pooledRuns.Add(pooled);
                     await output.WriteLineAsync(string.Create(inv,
-                        $"end to end, threads {threads}, batch {batch}: {run.ImagesPerSecond:F2} images/s = {run.RatioToModelOnly:P0} of the model alone just before ({run.ModelOnlyImagesPerSecond:F2}); CPU ms/image {run.CpuMsPerImage:F0} (model alone {run.ModelOnlyCpuMsPerImage:F0}); per image: download {run.DownloadMsPerImage:F1} ms (summed over parallel downloads), decode + preprocess {run.PrepareMsPerImage:F1} ms (summed over {prepareWorkers ?? threads} workers; {run.PreparePhaseMsPerImage:F1} ms wall between model calls), inference {run.InferenceMsPerImage:F0} ms, store + score {run.StoreMsPerImage:F1} ms; model waited {run.WaitingMs:F0} ms in all for thumbnails; JIT {run.JitMs:F0} ms for {run.JitMethods} methods, GC pauses {run.GcPauseMs:F0} ms, {run.AllocatedKbPerImage:F0} KB allocated per image; thumbnails {run.ThumbnailBytesPerImage / 1024.0:F1} KB"));
+                        $"threads {threads}, batch {batch}, {rounds.Count} rounds: end to end {pooled.ImagesPerSecond:F2} images/s, model alone {pooled.ModelOnlyImagesPerSecond:F2} (all rounds' images over all rounds' time): {pooled.Ratio:P0}; per round {string.Join(", ", rounds.Select(r => r.RatioToModelOnly.ToString("P0", inv)))}; CPU ms/image end to end {pooled.CpuMsPerImage:F0}, model alone {pooled.ModelOnlyCpuMsPerImage:F0}, the pipeline without the model {noModel.CpuMsPerImage:F1} ({ThreadCpu.Format(noModel.ThreadCpu, images)}): running them together adds {pooled.CpuMsPerImage - pooled.ModelOnlyCpuMsPerImage - noModel.CpuMsPerImage:F1}"));
                     if (threads == threadCounts.Max())
                     {
-                        secondRun = await EndToEndAsync(pipeline, clipAssets, gateway, batch, threads, modelOnly, ct);
+                        secondRun = await EndToEndAsync(pipeline, firstAssets!, gateway, batch, threads, 1, Label, ct); // non-null: at least one round
                         await output.WriteLineAsync(string.Create(inv, $"second run: {secondRun.Encoded} encoded, {secondRun.Reused} reused, {secondRun.TotalMs:F0} ms"));
                     }
                 }
@@ -342,9 +388,13 @@ internal static class ClipBench
                 Environment.ProcessorCount,
                 string.Join(".", global::NetVips.NetVips.Version(0), global::NetVips.NetVips.Version(1), global::NetVips.NetVips.Version(2)))
             {
-                EndToEndImagesPerS = endToEnd.Max(e => e.ImagesPerSecond),
-                EndToEndToModelOnly = Math.Round(endToEnd.Max(e => e.ImagesPerSecond) / best.ImagesPerSecond, 3),
-                EndToEndToModelOnlySameConfig = endToEnd.MaxBy(e => e.ImagesPerSecond)!.RatioToModelOnly,
+                EndToEndImagesPerS = pooledRuns.Max(e => e.ImagesPerSecond),
+                EndToEndToModelOnly = Math.Round(pooledRuns.Max(e => e.ImagesPerSecond) / best.ImagesPerSecond, 3),
+                EndToEndToModelOnlySameConfig = pooledRuns.MaxBy(e => e.ImagesPerSecond)!.Ratio,
+                EndToEndFirstRoundToModelOnly = endToEnd.Where(e => e.Round == 1).MaxBy(e => e.ImagesPerSecond)!.RatioToModelOnly,
+                EndToEndPooled = pooledRuns,
+                WithoutModel = noModels,
+                Rounds = roundCount,
                 EndToEnd = endToEnd,
                 WarmUp = warmUps,
                 WarmUpImages = warmUp,
@@ -367,6 +417,7 @@ internal static class ClipBench
         }
         finally
         {
+            jitLog?.Dispose();
             if (keep)
             {
                 await output.WriteLineAsync($"Model kept in {root}");
@@ -410,8 +461,9 @@ internal static class ClipBench
         return values.Count > 0 ? [.. values.Distinct()] : null;
     }
 
-    private static async Task<EndToEndResult> EndToEndAsync(ClipLabelPipeline pipeline, List<ClipAsset> assets, ImmichGateway gateway, int batch, int threads, double modelOnly, CancellationToken ct)
+    private static async Task<EndToEndResult> EndToEndAsync(ClipLabelPipeline pipeline, List<ClipAsset> assets, ImmichGateway gateway, int batch, int threads, double modelOnly, Func<int, string?> label, CancellationToken ct)
     {
+        var threadCpu = ThreadCpu.Snapshot();
         var jit = System.Runtime.JitInfo.GetCompilationTime();
         var jitMethods = System.Runtime.JitInfo.GetCompiledMethodCount();
         var gcPause = GC.GetTotalPauseDuration();
@@ -428,6 +480,7 @@ internal static class ClipBench
             },
             ct);
         var cpuMs = (ProcessCpu() - cpu).TotalMilliseconds;
+        var byThread = ThreadCpu.WithEnded(ThreadCpu.Diff(threadCpu, ThreadCpu.Snapshot(), label), cpuMs);
         var jitMs = (System.Runtime.JitInfo.GetCompilationTime() - jit).TotalMilliseconds;
         var jitCount = System.Runtime.JitInfo.GetCompiledMethodCount() - jitMethods;
         var gcPauseMs = (GC.GetTotalPauseDuration() - gcPause).TotalMilliseconds;
@@ -447,7 +500,7 @@ internal static class ClipBench
             n,
             Math.Round(perSecond, 2),
             Math.Round(modelOnly, 2),
-            Math.Round(perSecond / modelOnly, 3),
+            modelOnly > 0 ? Math.Round(perSecond / modelOnly, 3) : 0,
             result.Encoded,
             result.Reused,
             Math.Round(t.Download.TotalMilliseconds / n, 1),
@@ -465,7 +518,70 @@ internal static class ClipBench
             GcPauseMs = Math.Round(gcPauseMs, 0),
             AllocatedKbPerImage = Math.Round(allocatedBytes / 1024.0 / n, 0),
             ThumbnailBytesPerImage = encoded == 0 ? 0 : thumbnailBytes / encoded,
+            ThreadCpu = byThread,
         };
+    }
+
+    /// <summary>
+    /// <paramref name="count"/> new assets on the fake whose thumbnails are the benchmark's textured WebP pictures (the
+    /// fake's own one-colour gradients compress to a few hundred bytes and decode faster than any photo's thumbnail).
+    /// </summary>
+    private static List<ClipAsset> AddAssets(FakeImmichServer fake, Guid user, string prefix, int count, ReadOnlyMemory<byte>[] thumbnails)
+    {
+        var result = new List<ClipAsset>(count);
+        for (var i = 0; i < count; i++)
+        {
+            var asset = fake.State.AddAsset(user, $"{prefix}-{i}.jpg", DateTimeOffset.UnixEpoch);
+            asset.ThumbnailBytes = thumbnails[i % thumbnails.Length].ToArray();
+            result.Add(new ClipAsset(asset.Id, asset.Checksum));
+        }
+
+        return result;
+    }
+
+    /// <summary>The rounds of one configuration as one measurement: all their images over all their time.</summary>
+    private static PooledEndToEnd Pooled(List<EndToEndResult> rounds)
+    {
+        var images = rounds.Sum(r => r.Images);
+        var seconds = rounds.Sum(r => r.TotalMs) / 1000;
+        var modelSeconds = rounds.Sum(r => r.ModelOnlySeconds);
+        var ratios = rounds.Select(r => r.RatioToModelOnly).Order().ToList();
+        return new PooledEndToEnd(
+            rounds[0].Batch,
+            rounds[0].Threads,
+            rounds.Count,
+            Math.Round(images / seconds, 2),
+            Math.Round(images / modelSeconds, 2),
+            Math.Round(modelSeconds / seconds, 3),
+            ratios[0],
+            ratios[^1],
+            Math.Round(rounds.Sum(r => r.CpuMsPerImage * r.Images) / images, 1),
+            Math.Round(rounds.Sum(r => r.ModelOnlyCpuMsPerImage * r.Images) / images, 1));
+    }
+
+    /// <summary>
+    /// The encoder with its model call replaced by constant unit embeddings: decoding and preprocessing as the real
+    /// one does, no inference (the benchmark's "pipeline without the model").
+    /// </summary>
+    private sealed class WithoutModel(OnnxClipImageEncoder inner) : IClipImagePreparer
+    {
+        public ClipModelId Model { get; } = new("bench@no-model");
+
+        public int Dimension => inner.Dimension;
+
+        public int PreparedLength => inner.PreparedLength;
+
+        public string? Prepare(ReadOnlyMemory<byte> image, Span<float> destination) => inner.Prepare(image, destination);
+
+        public Task<IReadOnlyList<float[]>> EncodePreparedAsync(ReadOnlyMemory<float> prepared, int count, CancellationToken ct)
+        {
+            var one = new float[Dimension];
+            one[0] = 1;
+            return Task.FromResult<IReadOnlyList<float[]>>([.. Enumerable.Range(0, count).Select(_ => one)]);
+        }
+
+        public Task<IReadOnlyList<ClipImageEncoding>> EncodeImagesAsync(IReadOnlyList<ReadOnlyMemory<byte>> images, CancellationToken ct) =>
+            throw new InvalidOperationException("the pipeline prepares images itself");
     }
 
     /// <summary>
@@ -701,7 +817,7 @@ internal static class ClipBench
         text.AppendLine(string.Create(inv,
             $"Best model-only: {r.ModelOnlyImagesPerS:F2} images/s (batch {r.BestBatch}, {r.BestThreads} threads). Stages ({r.Stages.Threads} threads): decode + preprocess {r.Stages.PreprocessMsPerImage:F1} ms/image (one thread), inference {r.Stages.InferenceMsPerImage:F0} ms/image; decode + preprocess + inference from in-memory thumbnails, sequential: {r.Stages.InMemoryPipelineImagesPerS:F2} images/s."));
         text.AppendLine(string.Create(inv,
-            $"CPU ms per image: decode + preprocess {r.Stages.PreprocessCpuMsPerImage:F1}, model {r.Stages.InferenceCpuMsPerImage:F0}; end to end {string.Join(", ", r.EndToEnd.Select(e => $"{e.CpuMsPerImage:F0} at {e.Threads} thread(s) (model alone just before {e.ModelOnlyCpuMsPerImage:F0})"))}. End to end / model only: {r.EndToEndToModelOnly:P0} (best of each), {r.EndToEndToModelOnlySameConfig:P0} (same configuration, measured just before)."));
+            $"CPU ms per image: decode + preprocess {r.Stages.PreprocessCpuMsPerImage:F1}, model {r.Stages.InferenceCpuMsPerImage:F0}; end to end {string.Join(", ", r.EndToEndPooled.Select(e => $"{e.CpuMsPerImage:F0} at {e.Threads} thread(s) (model alone in the same rounds {e.ModelOnlyCpuMsPerImage:F0})"))}. End to end / model only: {r.EndToEndToModelOnly:P0} (best of each), {r.EndToEndToModelOnlySameConfig:P0} (same configuration, {r.Rounds} rounds in turns; rounds {string.Join(" ", r.EndToEndPooled.Select(e => $"{e.MinRoundRatio:P0}-{e.MaxRoundRatio:P0}"))}), {r.EndToEndFirstRoundToModelOnly:P0} (first round alone)."));
         if (r.Int8Agreement is { } agreement)
         {
             text.AppendLine(string.Create(inv,
@@ -762,7 +878,22 @@ internal sealed record ClipReport(
     /// <summary>The best end-to-end run divided by the model alone at its batch and threads, measured just before it.</summary>
     public double EndToEndToModelOnlySameConfig { get; init; }
 
-    /// <summary>End-to-end runs, one per thread count at its best batch.</summary>
+    /// <summary>
+    /// The first round's end-to-end / model-only ratio at the best configuration: one pass of each, as the benchmark
+    /// measured before it took several rounds in turns.
+    /// </summary>
+    public double EndToEndFirstRoundToModelOnly { get; init; }
+
+    /// <summary>Model-only and end-to-end passes taken in turns at each configuration (<c>--rounds N</c>, default 3).</summary>
+    public int Rounds { get; init; }
+
+    /// <summary>Per thread count: all rounds of the model alone and end to end, each as one measurement.</summary>
+    public IReadOnlyList<PooledEndToEnd> EndToEndPooled { get; init; } = [];
+
+    /// <summary>Per thread count: the pipeline with the model call replaced by constant embeddings (downloads, the fake, decoding, storing, scoring).</summary>
+    public IReadOnlyList<EndToEndResult> WithoutModel { get; init; } = [];
+
+    /// <summary>End-to-end runs, one per round per thread count at its best batch.</summary>
     public IReadOnlyList<EndToEndResult> EndToEnd { get; init; } = [];
 
     /// <summary>The untimed warm-up pass before each end-to-end run, over other assets (its cold figures: JIT, first connections).</summary>
@@ -838,7 +969,29 @@ internal sealed record EndToEndResult(
 
     /// <summary>Mean size of a downloaded thumbnail, bytes.</summary>
     public long ThumbnailBytesPerImage { get; init; }
+
+    /// <summary>CPU ms per thread group during the pass (Linux thread names; ONNX Runtime's pool and the main thread labelled).</summary>
+    public IReadOnlyList<ThreadGroupCpu> ThreadCpu { get; init; } = [];
+
+    /// <summary>The round (1..<c>--rounds</c>) this pass belongs to; 0 for warm-up, second and model-less passes.</summary>
+    public int Round { get; init; }
+
+    /// <summary>Wall seconds of the model-only pass just before (same images, batch and threads).</summary>
+    public double ModelOnlySeconds { get; init; }
+
+    /// <summary>The same for the model alone just before.</summary>
+    public IReadOnlyList<ThreadGroupCpu> ModelOnlyThreadCpu { get; init; } = [];
 }
+
+/// <summary>All rounds of one configuration: model alone and end to end taken in turns, each summed over the rounds.</summary>
+/// <param name="ImagesPerSecond">End to end: all rounds' images over all rounds' wall time.</param>
+/// <param name="ModelOnlyImagesPerSecond">The model alone: the same over its passes.</param>
+/// <param name="Ratio"><paramref name="ImagesPerSecond"/> / <paramref name="ModelOnlyImagesPerSecond"/>.</param>
+/// <param name="MinRoundRatio">The lowest ratio of one round (its end-to-end pass over the model-only pass just before).</param>
+/// <param name="MaxRoundRatio">The highest.</param>
+/// <param name="CpuMsPerImage">Process CPU ms per image end to end, over all rounds.</param>
+/// <param name="ModelOnlyCpuMsPerImage">The same for the model alone.</param>
+internal sealed record PooledEndToEnd(int Batch, int Threads, int Rounds, double ImagesPerSecond, double ModelOnlyImagesPerSecond, double Ratio, double MinRoundRatio, double MaxRoundRatio, double CpuMsPerImage, double ModelOnlyCpuMsPerImage);
 
 /// <param name="FileMb">state.db size with the embeddings.</param>
 /// <param name="PeakWorkingSetMb">Peak working set of the re-score-only process (runtime, SQLite, asset list, scores).</param>
