@@ -15,7 +15,7 @@ namespace ImmichAutoTag.Core.Workflows;
 /// Turns <c>workflows.rules</c> into an NRules rule set with the rule model builders: one rule per workflow rule, one
 /// pattern over <see cref="WorkflowFact"/> with one alpha condition per key of the top-level <c>when</c> map (NRules
 /// shares equal conditions between rules), collected (NRules' <c>Collect</c> aggregate) into the facts the rule holds
-/// for, and an action that records the rule on each of them. The session factory is compiled once per run;
+/// for, and an action that records the rule on each of them. The session factory is compiled once and kept (<c>Shared</c>);
 /// <see cref="Fire"/> inserts the run's facts and fires.
 /// <para>
 /// Collecting makes a rule one activation per run instead of one per asset it holds for: NRules' per-activation
