@@ -185,12 +185,13 @@ public sealed partial class ImmichGateway
     /// each item and <c>assets.nextPage</c>. An unreadable envelope throws <see cref="Dto.ImmichClientException"/> with
     /// <paramref name="status"/> and the body, as the generated client does for any body it cannot read.
     /// </summary>
-    private static (ReadOnlyMemory<byte> Document, List<Range> Items, string? NextPage) ReadEnvelopeOrThrow(ReadOnlyMemory<byte> json, int status)
+    /// <param name="ids">Not null: the items' ids go there (<see cref="ReadItemId"/>) and no item range is returned.</param>
+    private static (ReadOnlyMemory<byte> Document, List<Range> Items, string? NextPage) ReadEnvelopeOrThrow(ReadOnlyMemory<byte> json, int status, List<Guid>? ids = null)
     {
         var document = json.Span.StartsWith(Utf8ByteOrderMark) ? json[Utf8ByteOrderMark.Length..] : json;
         try
         {
-            var (items, nextPage) = ReadEnvelope(document.Span);
+            var (items, nextPage) = ReadEnvelope(document.Span, ids);
             return (document, items, nextPage);
         }
         catch (Exception ex) when (ex is JsonException or KeyNotFoundException or InvalidOperationException)
@@ -205,30 +206,23 @@ public sealed partial class ImmichGateway
     /// </summary>
     internal static (List<Guid> Ids, string? NextPage) ReadSearchIdPage(ReadOnlyMemory<byte> json, int status)
     {
-        var (document, items, nextPage) = ReadEnvelopeOrThrow(json, status);
-
-        var ids = new List<Guid>(items.Count);
-        foreach (var range in items)
-        {
-            if (ReadItemId(document.Span[range]) is { } id)
-            {
-                ids.Add(id);
-            }
-        }
-
+        // Each item's id is taken while the envelope is walked: a membership page is read once, not once for the
+        // envelope and again per item (a workflow tag on most of a large library is read that way on every run).
+        var ids = new List<Guid>();
+        var (_, _, nextPage) = ReadEnvelopeOrThrow(json, status, ids);
         return (ids, nextPage);
     }
 
     /// <summary>
-    /// The item's top-level <c>id</c> as the thorough reader takes it for an unreadable item (the last one where
-    /// the name repeats, any form <see cref="Guid.TryParse(string?, out Guid)"/> accepts); null if there is none.
-    /// The envelope reader has already checked the item is well-formed JSON.
+    /// The top-level <c>id</c> of the item the reader stands on, as the thorough reader takes it for an unreadable
+    /// item (the last one where the name repeats, any form <see cref="Guid.TryParse(string?, out Guid)"/> accepts);
+    /// null if there is none. Reads the whole item: the reader is left on its last token.
     /// </summary>
-    private static Guid? ReadItemId(ReadOnlySpan<byte> item)
+    private static Guid? ReadItemId(ref Utf8JsonReader reader)
     {
-        var reader = new Utf8JsonReader(item);
-        if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+        if (reader.TokenType != JsonTokenType.StartObject)
         {
+            reader.Skip();
             return null;
         }
 
@@ -237,14 +231,14 @@ public sealed partial class ImmichGateway
         {
             var isId = reader.ValueTextEquals("id"u8);
             reader.Read();
-            if (!isId)
+            if (!isId || reader.TokenType != JsonTokenType.String)
             {
+                id = isId ? null : id;
                 reader.Skip();
                 continue;
             }
 
-            id = reader.TokenType != JsonTokenType.String ? null
-                : reader.TryGetGuid(out var guid) ? guid
+            id = reader.TryGetGuid(out var guid) ? guid
                 : Guid.TryParse(reader.GetString(), out var parsed) ? parsed
                 : null;
         }
@@ -259,7 +253,8 @@ public sealed partial class ImmichGateway
     /// document is well-formed JSON, and returns where each item lies. Where a name repeats, the last one counts,
     /// as with <see cref="JsonElement.GetProperty(string)"/>.
     /// </summary>
-    private static (List<Range> Items, string? NextPage) ReadEnvelope(ReadOnlySpan<byte> json)
+    /// <param name="ids">Not null: each item's id is read in the same pass and added there, instead of the item's range.</param>
+    private static (List<Range> Items, string? NextPage) ReadEnvelope(ReadOnlySpan<byte> json, List<Guid>? ids)
     {
         var reader = new Utf8JsonReader(json);
         if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
@@ -290,12 +285,14 @@ public sealed partial class ImmichGateway
             }
 
             (sawAssets, items, nextPage, problem) = (true, null, null, null);
+            ids?.Clear();
             while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
             {
                 if (reader.ValueTextEquals("items"u8))
                 {
                     reader.Read();
                     items = [];
+                    ids?.Clear();
                     if (reader.TokenType != JsonTokenType.StartArray)
                     {
                         reader.Skip();
@@ -305,6 +302,16 @@ public sealed partial class ImmichGateway
 
                     while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
                     {
+                        if (ids is not null)
+                        {
+                            if (ReadItemId(ref reader) is { } id)
+                            {
+                                ids.Add(id);
+                            }
+
+                            continue;
+                        }
+
                         var start = (int)reader.TokenStartIndex;
                         reader.Skip();
                         items.Add(start..(int)reader.BytesConsumed);

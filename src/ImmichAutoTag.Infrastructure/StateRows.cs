@@ -109,8 +109,10 @@ internal static class StateRows
     }
 
     /// <summary>
-    /// Instants stored as text (<see cref="StateDatabase.Format"/>): a run stamps all its rows with one instant, so the
-    /// text is parsed again only when it differs from the row before's.
+    /// Instants stored as text (<see cref="StateDatabase.Format"/>): the text is parsed again only when it differs from
+    /// the row before's, and the round-trip form that format writes is read straight from its UTF-8 bytes. The stores
+    /// stamp a row with the instant its change was applied, so a large first run leaves one instant per row (80,000
+    /// for 20 workflow tags on 100,000 assets), too many to send each through the culture-aware parser.
     /// </summary>
     internal sealed class Instants
     {
@@ -125,7 +127,7 @@ internal static class StateRows
                 return _value;
             }
 
-            _value = StateDatabase.Parse(Encoding.UTF8.GetString(utf8));
+            _value = Parse(utf8);
             if (_last.Length < utf8.Length)
             {
                 _last = new byte[utf8.Length];
@@ -135,5 +137,19 @@ internal static class StateRows
             _length = utf8.Length;
             return _value;
         }
+
+        /// <summary>
+        /// An instant in the form <see cref="StateDatabase.Format"/> writes (<c>2026-12-01T02:59:31.4579065+00:00</c>,
+        /// an explicit offset) read by <see cref="Utf8Parser"/>; any other text goes through <see cref="StateDatabase.Parse"/>.
+        /// </summary>
+        /// <exception cref="FormatException">The text is no instant.</exception>
+        internal static DateTimeOffset Parse(ReadOnlySpan<byte> utf8) =>
+            utf8.Length == RoundTripLength && utf8[RoundTripLength - 6] is (byte)'+' or (byte)'-'
+                && Utf8Parser.TryParse(utf8, out DateTimeOffset value, out var used, 'O') && used == utf8.Length
+                ? value
+                : StateDatabase.Parse(Encoding.UTF8.GetString(utf8));
+
+        /// <summary>Length of <c>yyyy-MM-ddTHH:mm:ss.fffffff+hh:mm</c>, the round-trip form with an offset.</summary>
+        private const int RoundTripLength = 33;
     }
 }

@@ -97,6 +97,9 @@ internal static class BenchRunner
         sampler?.Start();
         var allocated = GC.GetTotalAllocatedBytes(precise: true);
         var gen2 = GC.CollectionCount(2);
+        var jit = System.Runtime.JitInfo.GetCompilationTime();
+        var jitMethods = System.Runtime.JitInfo.GetCompiledMethodCount();
+        var gcPause = GC.GetTotalPauseDuration();
 
         using var stdout = new StringWriter(CultureInfo.InvariantCulture);
         using var stderr = new StringWriter(CultureInfo.InvariantCulture);
@@ -115,6 +118,9 @@ internal static class BenchRunner
         var fakeCpuUsed = fake.CpuTime - fakeCpu;
         var allocatedUsed = GC.GetTotalAllocatedBytes(precise: true) - allocated;
         var gen2Used = GC.CollectionCount(2) - gen2;
+        var jitUsed = System.Runtime.JitInfo.GetCompilationTime() - jit;
+        var jitMethodsUsed = System.Runtime.JitInfo.GetCompiledMethodCount() - jitMethods;
+        var gcPauseUsed = GC.GetTotalPauseDuration() - gcPause;
         var topTypes = sampler?.Stop(options.AllocationTypes);
 
         if ((options.WorkflowRules > 0 || options.WorkflowCamera) && RuleEngineMilliseconds(Path.Combine(root, "logs")) is { } engineMs)
@@ -162,9 +168,14 @@ internal static class BenchRunner
             changed,
             scenario.DryRun ? 0 : changes,
             load,
-            stats.ByOperation);
+            stats.ByOperation)
+        {
+            JitSeconds = Math.Round(jitUsed.TotalSeconds, 3),
+            JitMethods = jitMethodsUsed,
+            GcPauseSeconds = Math.Round(gcPauseUsed.TotalSeconds, 3),
+        };
         await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
-            $"{result.Scenario}: {result.Requests} requests (floor {result.RequestFloor}), {result.WriteRequests} writes, {result.WallSeconds:F2} s"));
+            $"{result.Scenario}: {result.Requests} requests (floor {result.RequestFloor}), {result.WriteRequests} writes, {result.WallSeconds:F2} s, {result.CpuSeconds:F2} s CPU (JIT {result.JitSeconds:F2} s over {result.JitMethods} methods, GC pauses {result.GcPauseSeconds:F2} s)"));
         if (topTypes is not null)
         {
             await output.WriteLineAsync("  sampled allocations by type (MB):");
@@ -340,7 +351,22 @@ internal sealed record ScenarioResult(
     int AssetsChangedBefore,
     int Changes,
     double? LoadAverage,
-    IReadOnlyDictionary<string, int> RequestsByOperation);
+    IReadOnlyDictionary<string, int> RequestsByOperation)
+{
+    /// <summary>
+    /// Time the JIT spent compiling during the run (<c>JitInfo.GetCompilationTime</c>, every thread, tier-up
+    /// recompilations and dynamic methods included): what a warm process still compiles when a scenario runs code the
+    /// earlier scenarios did not (or not often enough for the optimizing tier). Elapsed time, not CPU: on a busy machine
+    /// it counts the turns other processes had while the JIT ran; <see cref="JitMethods"/> is exact.
+    /// </summary>
+    public double JitSeconds { get; init; }
+
+    /// <summary>Methods the JIT compiled during the run (<c>JitInfo.GetCompiledMethodCount</c>, recompilations included).</summary>
+    public long JitMethods { get; init; }
+
+    /// <summary>Time the run's threads were paused for garbage collections (<c>GC.GetTotalPauseDuration</c>), in seconds; elapsed time, inflated on a busy machine like <see cref="JitSeconds"/>.</summary>
+    public double GcPauseSeconds { get; init; }
+}
 
 internal static class JsonReport
 {

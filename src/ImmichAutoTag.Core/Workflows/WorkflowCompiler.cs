@@ -15,7 +15,7 @@ namespace ImmichAutoTag.Core.Workflows;
 /// Turns <c>workflows.rules</c> into an NRules rule set with the rule model builders: one rule per workflow rule, one
 /// pattern over <see cref="WorkflowFact"/> with one alpha condition per key of the top-level <c>when</c> map (NRules
 /// shares equal conditions between rules), collected (NRules' <c>Collect</c> aggregate) into the facts the rule holds
-/// for, and an action that records the rule on each of them. The session factory is compiled once per run;
+/// for, and an action that records the rule on each of them. The session factory is compiled once and kept (<c>Shared</c>);
 /// <see cref="Fire"/> inserts the run's facts and fires.
 /// <para>
 /// Collecting makes a rule one activation per run instead of one per asset it holds for: NRules' per-activation
@@ -73,6 +73,98 @@ public sealed class WorkflowCompiler
 
         var factory = new RuleCompiler().Compile(definitions);
         return new WorkflowCompiler(factory, definitions, AnyRuleHolds(config, roots, slots)) { RememberedTests = slots.Count };
+    }
+
+    private static readonly Lock SharedLock = new();
+    private static (string Key, WorkflowCompiler Compiled)? _shared;
+
+    /// <summary>
+    /// The rule set of <paramref name="config"/> as <see cref="Compile(WorkflowsConfig, ToolTagRoots?)"/> builds it, kept
+    /// for the process: a daemon plans with the same rules run after run, and building the rule set, compiling its
+    /// expressions and the JIT compiling those would otherwise be paid on every run. The last rule set is kept under a key written from every value of the section (<see cref="KeyOf"/>):
+    /// any change to the rules, however small, compiles anew. A session factory serves concurrent sessions, and a
+    /// compiled rule set keeps no state between <see cref="Fire(IReadOnlyCollection{WorkflowFact}, CancellationToken)"/> calls.
+    /// </summary>
+    /// <exception cref="ArgumentException">As <see cref="Compile(WorkflowsConfig, ToolTagRoots?)"/>.</exception>
+    public static WorkflowCompiler Shared(WorkflowsConfig config, ToolTagRoots? toolTags = null)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        var key = KeyOf(config, toolTags ?? ToolTagRoots.None);
+        lock (SharedLock)
+        {
+            if (_shared is { } kept && string.Equals(kept.Key, key, StringComparison.Ordinal))
+            {
+                return kept.Compiled;
+            }
+        }
+
+        var compiled = Compile(config, toolTags);
+        lock (SharedLock)
+        {
+            _shared = (key, compiled);
+        }
+
+        return compiled;
+    }
+
+    /// <summary>
+    /// Every value of <paramref name="config"/> (each public property of its records, at any depth, in name order;
+    /// a pattern by its text, .NET source, options and time-out) and the tool's tag roots, as one text: equal texts
+    /// compile to the same rule set. Read by reflection, so a condition key added later is part of it unasked.
+    /// </summary>
+    internal static string KeyOf(WorkflowsConfig config, ToolTagRoots roots)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        ArgumentNullException.ThrowIfNull(roots);
+        var text = new System.Text.StringBuilder();
+        Append(text, roots.Roots);
+        Append(text, config);
+        return text.ToString();
+
+        static void Append(System.Text.StringBuilder text, object? value)
+        {
+            switch (value)
+            {
+                case null:
+                    text.Append('~');
+                    break;
+                case string s:
+                    // Length first: no text can be read as two others.
+                    text.Append(CultureInfo.InvariantCulture, $"\"{s.Length}:").Append(s);
+                    break;
+                case CompiledPattern p:
+                    text.Append('/');
+                    Append(text, p.Written);
+                    Append(text, p.Source);
+                    Append(text, p.Regex.ToString());
+                    text.Append(CultureInfo.InvariantCulture, $"{(int)p.Regex.Options},{p.Regex.MatchTimeout.Ticks}");
+                    break;
+                case bool or int or long or double or decimal or Enum or DateOnly or DateTimeOffset or TimeSpan:
+                    text.Append(CultureInfo.InvariantCulture, $"{value}");
+                    break;
+                case System.Collections.IEnumerable items:
+                    text.Append('[');
+                    foreach (var item in items)
+                    {
+                        Append(text, item);
+                        text.Append(',');
+                    }
+
+                    text.Append(']');
+                    break;
+                default:
+                    text.Append('{').Append(value.GetType().FullName).Append(':');
+                    foreach (var property in value.GetType().GetProperties(BindingFlags.Public | BindingFlags.Instance).Where(p => p.GetIndexParameters().Length == 0).OrderBy(p => p.Name, StringComparer.Ordinal))
+                    {
+                        text.Append(property.Name).Append('=');
+                        Append(text, property.GetValue(value));
+                        text.Append(';');
+                    }
+
+                    text.Append('}');
+                    break;
+            }
+        }
     }
 
     /// <summary>

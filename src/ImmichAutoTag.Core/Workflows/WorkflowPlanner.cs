@@ -116,7 +116,7 @@ public sealed class WorkflowPlanner
     private readonly ChangeReason[] _reasons;
     private readonly Comparison<int> _byPriority;
 
-    // Compiled on the first plan and kept: a daemon plans with the same rules run after run.
+    // Compiled on the first plan and kept (and kept for the process: WorkflowCompiler.Shared); a daemon plans with the same rules run after run.
     private WorkflowCompiler? _compiled;
     private readonly ToolTagRoots? _toolTags;
     private static readonly ChangeReason NoLongerWanted = new(StepName, "no workflow rule adds it any more");
@@ -223,7 +223,7 @@ public sealed class WorkflowPlanner
         }
 
         var compile = Stopwatch.StartNew();
-        var compiled = _compiled ??= WorkflowCompiler.Compile(_config, _toolTags);
+        var compiled = _compiled ??= WorkflowCompiler.Shared(_config, _toolTags);
         compile.Stop();
 
         var facts = Facts(snapshot, inputs);

@@ -97,6 +97,41 @@ public sealed class WorkflowCompilerTests
     }
 
     [Fact]
+    public void The_rule_set_kept_for_the_process_is_keyed_by_every_value_of_the_section()
+    {
+        // Loaded twice, as a daemon reads its config before each run: the same key, so the kept rule set is used.
+        var key = WorkflowCompiler.KeyOf(Rules([0, 3, 7]), ToolTagRoots.None);
+        WorkflowCompiler.KeyOf(Rules([0, 3, 7]), ToolTagRoots.None).Should().Be(key);
+
+        // Any change compiles anew: another condition, another order, a pattern's time-out, an action, the tool's tag roots.
+        var config = Rules([0, 3, 7]);
+        var full = ConfigLoader.LoadYaml("server: {url: 'http://x', api_key: k}\n", "config.yaml", _ => null).Config!;
+        var slower = config with { MatchTimeoutMs = config.MatchTimeoutMs + 1, Rules = [.. config.Rules.Select(r => r with { When = r.When with { FileNamePatterns = [.. r.When.FileNamePatterns.Select(p => new CompiledPattern(p.Written, p.Source, new System.Text.RegularExpressions.Regex(p.Regex.ToString(), p.Regex.Options & ~System.Text.RegularExpressions.RegexOptions.NonBacktracking, TimeSpan.FromSeconds(5))))] } })] };
+        string[] others =
+        [
+            WorkflowCompiler.KeyOf(Rules([0, 3, 8]), ToolTagRoots.None),
+            WorkflowCompiler.KeyOf(Rules([3, 0, 7]), ToolTagRoots.None),
+            WorkflowCompiler.KeyOf(slower, ToolTagRoots.None),
+            WorkflowCompiler.KeyOf(config with { Rules = [config.Rules[0] with { Then = config.Rules[0].Then with { AddTags = ["wf/other"] } }, .. config.Rules.Skip(1)] }, ToolTagRoots.None),
+            WorkflowCompiler.KeyOf(config, ToolTagRoots.Of(full with { Clip = full.Clip with { Enabled = true, TagRoot = "styles" } })),
+        ];
+        others.Should().NotContain(key).And.OnlyHaveUniqueItems();
+    }
+
+    [Fact]
+    public void The_kept_rule_set_fires_the_rules_of_the_config_it_is_asked_for()
+    {
+        var image = new FactSpec(0, 0, 0, AssetType.Image, Favorite: false, Archived: false, InAlbum: false, Meme: false, Holiday: false, ClassificationStatus.Classified, 0).Build(); // IMG_1234
+        var video = new FactSpec(3, 0, 0, AssetType.Video, Favorite: false, Archived: false, InAlbum: false, Meme: false, Holiday: false, ClassificationStatus.Classified, 0).Build(); // clip5.mp4
+
+        WorkflowCompiler.Shared(Rules([0])).Fire([image, video], CancellationToken.None);
+        WorkflowCompiler.Shared(Rules([3])).Fire([image, video], CancellationToken.None);
+
+        image.Fired.Should().Equal(0);
+        video.Fired.Should().Equal(0);
+    }
+
+    [Fact]
     public void Each_rule_records_itself_on_exactly_the_assets_it_holds_for()
     {
         var config = Rules([0, 3, 7]);
