@@ -1,0 +1,120 @@
+using ImmichAutoTag.IntegrationTests.Cli;
+
+namespace ImmichAutoTag.IntegrationTests.Engine;
+
+/// <summary>
+/// A workflow's favourite flag and archive move through the whole CLI against the fake: a flag the tool set and the
+/// user put back by hand is a learnt correction (not set again, reported like a removed tag), a flag the tool never set
+/// is not, and an undo's flags are the tool's own reverts (the next run may set them again).
+/// </summary>
+public sealed class WorkflowFlagCorrectionTests() : FeatureRunTestBase(Rules, checkSecondPlan: null)
+{
+    private const string Rules = """
+        - tag_names: [meme]
+        - album_name_patterns: ['^\d{4}']
+        """;
+
+    private const string Workflows = """
+        workflows:
+          allow_favorite: true
+          allow_archive: true
+          rules:
+            - name: memes out of the timeline
+              when: {tags: [meme]}
+              then: {add_tags: [autotag_workflow/archived_meme], archive: true}
+            - name: unclassified favourites
+              when: {classification: [unclassified]}
+              then: {favorite: true}
+        """;
+
+    private const string NothingPlanned = "# Plan: 0 tag(s) to create, 0 addition(s), 0 removal(s), 0 album addition(s), 0 date repair(s)";
+
+    private static string Dir(CliHarness cli, string output) => Directory.GetDirectories(Path.Combine(cli.Root, output)).Single();
+
+    private static string FileOf(CliHarness cli, string output, string name) => File.ReadAllText(Path.Combine(Dir(cli, output), name));
+
+    private bool IsFavorite(Guid asset) => Server.State.Assets.Single(a => a.Id == asset).IsFavorite;
+
+    private string Visibility(Guid asset) => Server.State.Assets.Single(a => a.Id == asset).Visibility;
+
+    [Fact]
+    public async Task A_flag_the_user_put_back_is_not_set_again_a_flag_the_tool_never_set_is_and_a_dry_run_sends_nothing()
+    {
+        var meme = Asset("meme.jpg");
+        Tag("meme", meme);
+        var bare = Asset("IMG_1.jpg");
+        var preset = Asset("IMG_2.jpg");
+        Server.State.SetFavorite(preset, true); // the user's own favourite: the rule finds nothing to do on it
+        using var cli = new CliHarness().WithStateFolder();
+        var config = cli.WriteConfig(Config(Workflows));
+
+        var first = await cli.RunAsync("run", "--config", config, "--output", "first");
+        first.ExitCode.Should().Be(0, first.ToString());
+        Visibility(meme).Should().Be("archive");
+        IsFavorite(bare).Should().BeTrue();
+        FileOf(cli, "first", "plan.txt").Should().NotContain($"favorite+ | {Link(preset)}");
+
+        // The user undoes both of the tool's flags by hand, and takes back the favourite the tool never set.
+        Server.State.SetVisibility(meme, "timeline");
+        Server.State.SetFavorite(bare, false);
+        Server.State.SetFavorite(preset, false);
+        var fresh = Asset("IMG_3.jpg");
+
+        Server.Requests.Clear();
+        var dry = await cli.RunAsync("run", "--dry-run", "--config", config, "--output", "dry");
+        dry.ExitCode.Should().Be(0, dry.ToString());
+        Server.Requests.WriteCount.Should().Be(0, "a dry run sends no write");
+        var dryPlan = FileOf(cli, "dry", "plan.txt");
+        dryPlan.Should().NotContain($"archive | {Link(meme)}").And.NotContain($"favorite+ | {Link(bare)}");
+
+        var second = await cli.RunAsync("run", "--config", config, "--output", "second");
+
+        second.ExitCode.Should().Be(0, second.ToString());
+        Visibility(meme).Should().Be("timeline", "the user brought the meme back; the rule still holds, but the tool learnt the correction");
+        IsFavorite(bare).Should().BeFalse("the user took the tool's favourite back");
+        IsFavorite(preset).Should().BeTrue("the tool never set this flag, so the user's change is no correction of the tool's");
+        IsFavorite(fresh).Should().BeTrue("corrections are per asset: a new asset gets the rule's flag");
+        HasTag(meme, "autotag_workflow/archived_meme").Should().BeTrue("the tag the user left alone stays");
+        var plan = FileOf(cli, "second", "plan.txt");
+        plan.Should().NotContain($"archive | {Link(meme)}").And.NotContain($"favorite+ | {Link(bare)}")
+            .And.Contain($"favorite+ | {Link(preset)} | IMG_2.jpg | workflows: rule 'unclassified favourites'")
+            .And.Contain($"favorite+ | {Link(fresh)} | IMG_3.jpg | workflows: rule 'unclassified favourites'");
+        second.Out.Should().Contain("Your corrections: 2 tag(s), album membership(s), favourite flag(s) or archive move(s) the tool had made and you undid since the last run; 2 planned change(s) left out");
+        var links = FileOf(cli, "second", "immich_autotag_links.md");
+        links.Should().Contain("| workflows | archived | 0 | 1 | 0 % |").And.Contain("| workflows | favourite set | ");
+        FileOf(cli, "second", "run_statistics.yaml").Should().Contain("  found_this_run: 2\n").And.Contain("  additions_left_out: 2\n");
+
+        Server.Requests.Clear();
+        var third = await cli.RunAsync("run", "--config", config, "--output", "third");
+        third.ExitCode.Should().Be(0, third.ToString());
+        FileOf(cli, "third", "plan.txt").Should().StartWith(NothingPlanned).And.Contain("0 favourite change(s), 0 archive change(s)");
+        Server.Requests.WriteCount.Should().Be(0, "the second run after the correction plans nothing");
+        Visibility(meme).Should().Be("timeline");
+    }
+
+    [Fact]
+    public async Task An_undo_of_the_tools_flags_is_no_correction_and_the_next_run_sets_them_again()
+    {
+        var meme = Asset("meme.jpg");
+        Tag("meme", meme);
+        var bare = Asset("IMG_1.jpg");
+        using var cli = new CliHarness().WithStateFolder();
+        var config = cli.WriteConfig(Config(Workflows));
+
+        (await cli.RunAsync("run", "--config", config, "--output", "first")).ExitCode.Should().Be(0);
+        var runId = Path.GetFileName(Dir(cli, "first"));
+        var undo = await cli.RunAsync("undo", runId, "--yes", "--config", config, "--output", "first");
+        undo.ExitCode.Should().Be(0, undo.ToString());
+        Visibility(meme).Should().Be("timeline");
+        IsFavorite(bare).Should().BeFalse();
+
+        var next = await cli.RunAsync("run", "--config", config, "--output", "next");
+
+        next.ExitCode.Should().Be(0, next.ToString());
+        next.Out.Should().NotContain("Your corrections", "the undo's reverts were the tool's own, as for tags");
+        FileOf(cli, "next", "plan.txt").Should().Contain($"archive | {Link(meme)} | meme.jpg | workflows: rule 'memes out of the timeline'")
+            .And.Contain($"favorite+ | {Link(bare)} | IMG_1.jpg | workflows: rule 'unclassified favourites'");
+        Visibility(meme).Should().Be("archive");
+        IsFavorite(bare).Should().BeTrue();
+    }
+}
