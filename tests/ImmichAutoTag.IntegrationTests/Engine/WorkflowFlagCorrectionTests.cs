@@ -117,4 +117,20 @@ public sealed class WorkflowFlagCorrectionTests() : FeatureRunTestBase(Rules, ch
         Visibility(meme).Should().Be("archive");
         IsFavorite(bare).Should().BeTrue();
     }
+
+    [Fact]
+    public async Task A_failed_favourite_change_is_warned_about_in_the_plans_words_not_the_error_kinds_name()
+    {
+        var bare = Asset("IMG_1.jpg");
+        using var cli = new CliHarness().WithStateFolder();
+        var config = cli.WriteConfig(Config(Workflows));
+        Server.Faults.Fail("updateAssets", 400, times: null);
+
+        var run = await cli.RunAsync("run", "--config", config, "--output", "run");
+
+        run.ExitCode.Should().Be(8, run.ToString());
+        IsFavorite(bare).Should().BeFalse();
+        (run.Out + run.Err).Should().Contain("favourite or archive changes: ").And.Contain("(1 assets)")
+            .And.NotContain("UpdateAssets", "the warning speaks the plan's words, not the error kind's name");
+    }
 }
