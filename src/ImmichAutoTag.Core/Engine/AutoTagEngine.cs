@@ -109,6 +109,13 @@ public sealed class AutoTagEngine(IImmichGateway gateway, TimeProvider time, ILo
             }
         }
 
+        // A flag the run set whose rule's tag Immich reverted stands without its reason: say so.
+        if (Workflows.WorkflowFlagTags.WithoutTag(applied.Changes, applied.Verified.StillWrong) is { Count: > 0 } alone)
+        {
+            logger.LogWarning("{Count} workflow favourite or archive change(s) made without their tag (e.g. {Example})", alone.Count, alone[0].Message);
+            run = run with { Plan = run.Plan with { Notes = [.. run.Plan.Notes, .. alone] } };
+        }
+
         var learned = await run.Corrections.FinishAsync(
             applied.Changes,
             applied.Verified.StillWrong,
@@ -237,6 +244,14 @@ public sealed class AutoTagEngine(IImmichGateway gateway, TimeProvider time, ILo
         var nonSticking = options.NonStickingChanges is { } nonStickingStore ? await nonStickingStore.LoadAsync(scope, ct) : [];
         var unheld = plan;
         (plan, var held) = NonStickingChanges.Hold(plan, nonSticking, snapshot.Assets, options.RetryNonStickingChanges, time.GetUtcNow(), options.NonStickingRetryAfter);
+        // A workflow's flag goes with its rule's tag: where the tag never sticks, the flag is held back too.
+        (plan, var heldFlags) = Workflows.WorkflowFlagTags.Hold(plan, unheld, held);
+        if (heldFlags.Count > 0)
+        {
+            plan = plan with { Notes = [.. plan.Notes, .. heldFlags] };
+            logger.LogWarning("{Count} workflow favourite or archive change(s) held back: the rule's tag does not stick on those assets (e.g. {Example}); see the plan's WARNING_WORKFLOW_FLAG_WITHOUT_TAG notes", heldFlags.Count, heldFlags[0].Message);
+        }
+
         if (held.Count > 0)
         {
             logger.LogWarning("{Count} tag changes do not stick in Immich (reverted in every round of earlier runs, e.g. a read-only external library); not retried until a full pass or the file changes", held.Count);

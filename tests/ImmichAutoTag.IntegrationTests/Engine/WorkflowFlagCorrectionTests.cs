@@ -133,4 +133,68 @@ public sealed class WorkflowFlagCorrectionTests() : FeatureRunTestBase(Rules, ch
         (run.Out + run.Err).Should().Contain("favourite or archive changes: ").And.Contain("(1 assets)")
             .And.NotContain("UpdateAssets", "the warning speaks the plan's words, not the error kind's name");
     }
+
+    [Fact]
+    public async Task On_an_asset_whose_rule_tag_never_sticks_the_rules_flag_is_held_back_with_the_tag_and_the_plan_says_so()
+    {
+        // X3: a read-only external library reverts every tag change; two runs record the rule's tag as not sticking.
+        var nas = Server.State.AddExternalLibrary(User, "NAS", "/mnt/nas", readOnly: true);
+        var stuck = Server.State.AddLibraryAsset(nas.Id, "nas_meme.jpg", T0).Id;
+        var uploaded = Asset("meme.jpg");
+        Tag("meme", stuck, uploaded); // the setup's tags are the file's: they stay
+        using var cli = new CliHarness().WithStateFolder();
+        const string Rule = """
+              rules:
+                - name: memes
+                  when: {tags: [meme]}
+                  then: {add_tags: [autotag_workflow/funny]FLAG}
+            """;
+        var tagOnly = cli.WriteConfig(Config("workflows:\n" + Rule.Replace("FLAG", string.Empty, StringComparison.Ordinal)));
+        (await cli.RunAsync("run", "--config", tagOnly, "--output", "first")).ExitCode.Should().Be(8, "the first run cannot tell a read-only library from a failure");
+        (await cli.RunAsync("run", "--config", tagOnly, "--output", "second")).ExitCode.Should().Be(0);
+        HasTag(stuck, "autotag_workflow/funny").Should().BeFalse();
+
+        // The rule now also marks memes as favourites.
+        var withFlag = cli.WriteConfig(Config("workflows:\n  allow_favorite: true\n" + Rule.Replace("FLAG", ", favorite: true", StringComparison.Ordinal)));
+        Server.Requests.Clear();
+        var dry = await cli.RunAsync("run", "--dry-run", "--config", withFlag, "--output", "dry");
+
+        dry.ExitCode.Should().Be(0, dry.ToString());
+        Server.Requests.WriteCount.Should().Be(0);
+        var plan = FileOf(cli, "dry", "plan.txt");
+        plan.Should().Contain($"favorite+ | {Link(uploaded)} | meme.jpg | workflows: rule 'memes'")
+            .And.NotContain($"favorite+ | {Link(stuck)}")
+            .And.Contain($"note WARNING_WORKFLOW_FLAG_WITHOUT_TAG | {Link(stuck)} | nas_meme.jpg | workflows: rule 'memes' would mark it as a favourite, but its tag 'autotag_workflow/funny' does not stick on this asset");
+        (dry.Out + dry.Err).Should().Contain("1 workflow favourite or archive change(s) held back");
+
+        var run = await cli.RunAsync("run", "--config", withFlag, "--output", "run");
+        run.ExitCode.Should().Be(0, run.ToString());
+        IsFavorite(uploaded).Should().BeTrue();
+        IsFavorite(stuck).Should().BeFalse("the flag waits for its tag");
+        FileOf(cli, "run", "modification_report.txt").Should().Contain("kind=WARNING_WORKFLOW_FLAG_WITHOUT_TAG").And.Contain($"asset_link={Link(stuck)}");
+
+        Server.Requests.Clear();
+        (await cli.RunAsync("run", "--config", withFlag, "--output", "again")).ExitCode.Should().Be(0);
+        Server.Requests.WriteCount.Should().Be(0, "nothing left to do: the tag is not retried, the flag is held with it");
+    }
+
+    [Fact]
+    public async Task A_flag_applied_while_its_rule_tag_is_reverted_is_reported_as_made_without_its_tag()
+    {
+        var nas = Server.State.AddExternalLibrary(User, "NAS", "/mnt/nas", readOnly: true);
+        var stuck = Server.State.AddLibraryAsset(nas.Id, "nas_meme.jpg", T0).Id;
+        Tag("meme", stuck);
+        using var cli = new CliHarness().WithStateFolder();
+        var config = cli.WriteConfig(Config(Workflows));
+
+        var first = await cli.RunAsync("run", "--config", config, "--output", "first");
+
+        first.ExitCode.Should().Be(8, first.ToString());
+        Visibility(stuck).Should().Be("archive", "the first run cannot know the tag will not stick");
+        HasTag(stuck, "autotag_workflow/archived_meme").Should().BeFalse();
+        (first.Out + first.Err).Should().Contain("1 workflow favourite or archive change(s) made without their tag");
+        FileOf(cli, "first", "modification_report.txt").Should().Contain("kind=WARNING_WORKFLOW_FLAG_WITHOUT_TAG")
+            .And.Contain($"asset_link={Link(stuck)}")
+            .And.Contain("archived without its tag 'autotag_workflow/archived_meme'");
+    }
 }
