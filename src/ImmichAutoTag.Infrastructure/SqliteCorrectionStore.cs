@@ -5,8 +5,9 @@ namespace ImmichAutoTag.Infrastructure;
 
 /// <summary>
 /// <see cref="ICorrectionStore"/> in the state folder's SQLite file (the one <see cref="SqliteRunStateStore"/> uses):
-/// table <c>tool_additions</c> (what the tool added and Immich kept) and <c>user_corrections</c> (what the user
-/// removed again, with when a run found it gone). The run lock keeps writers apart.
+/// table <c>tool_additions</c> (what the tool added or set and Immich kept) and <c>user_corrections</c> (what the user
+/// removed or put back again, with when a run found it gone). Column <c>kind</c> is <c>tag</c>, <c>album</c>,
+/// <c>favorite</c> or <c>archive</c> (<see cref="AdditionKind"/>). The run lock keeps writers apart.
 /// </summary>
 public sealed class SqliteCorrectionStore(string databasePath) : ICorrectionStore
 {
@@ -32,7 +33,7 @@ public sealed class SqliteCorrectionStore(string databasePath) : ICorrectionStor
             StateRows.Read(
                 connection,
                 $"""
-                SELECT asset_id, kind = '{AlbumKind}', target, CASE WHEN label = target THEN NULL ELSE label END, step, added_at, removed_at
+                SELECT asset_id, CASE kind WHEN '{AlbumKind}' THEN 1 WHEN '{FavoriteKind}' THEN 2 WHEN '{ArchiveKind}' THEN 3 ELSE 0 END, target, CASE WHEN label = target THEN NULL ELSE label END, step, added_at, removed_at
                 FROM {table} WHERE +scope = $scope
                 """,
                 scope,
@@ -41,7 +42,7 @@ public sealed class SqliteCorrectionStore(string databasePath) : ICorrectionStor
                     var target = text.Get(row.Utf8(2));
                     var addition = new ToolAddition(
                         row.Guid(0),
-                        row.Int64(1) != 0 ? AdditionKind.Album : AdditionKind.Tag,
+                        row.Int64(1) switch { 1 => AdditionKind.Album, 2 => AdditionKind.Favorite, 3 => AdditionKind.Archive, _ => AdditionKind.Tag },
                         target,
                         row.IsNull(3) ? target : text.Get(row.Utf8(3)),
                         text.Get(row.Utf8(4)),
@@ -140,7 +141,7 @@ public sealed class SqliteCorrectionStore(string databasePath) : ICorrectionStor
     /// <summary>A row as the file stores it (text columns), so a stored row and a state row compare equal when the file would not change.</summary>
     private static StoredRow Row(ToolAddition a, DateTimeOffset? removedAt) => new(
         a.AssetId.ToString("D"),
-        a.Kind == AdditionKind.Album ? AlbumKind : TagKind,
+        a.Kind switch { AdditionKind.Album => AlbumKind, AdditionKind.Favorite => FavoriteKind, AdditionKind.Archive => ArchiveKind, _ => TagKind },
         a.Target,
         a.Label,
         a.Step,
@@ -158,6 +159,8 @@ public sealed class SqliteCorrectionStore(string databasePath) : ICorrectionStor
 
     private const string TagKind = "tag";
     private const string AlbumKind = "album";
+    private const string FavoriteKind = "favorite";
+    private const string ArchiveKind = "archive";
 
     private const string Schema = """
         CREATE TABLE IF NOT EXISTS tool_additions (

@@ -326,6 +326,18 @@ public sealed partial class FakeImmichState
         }
     }
 
+    /// <summary>The user archives an asset or brings it back to the timeline (as the web app does; <c>archive</c>, <c>timeline</c>...).</summary>
+    public void SetVisibility(Guid assetId, string visibility)
+    {
+        lock (_gate)
+        {
+            var asset = RequireAsset(assetId);
+            asset.Visibility = visibility;
+            asset.UpdatedAt = Now;
+            Version++;
+        }
+    }
+
     /// <summary>The camera that took the asset, as metadata extraction stores it (exifInfo.make and exifInfo.model; null: no such EXIF field).</summary>
     public void SetCamera(Guid assetId, string? make, string? model)
     {

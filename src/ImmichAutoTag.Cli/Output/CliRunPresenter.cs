@@ -225,7 +225,7 @@ internal static class RunSummary
 
         if (result.Corrections.NewCorrections.Count > 0 || result.Corrections.Skipped.Count > 0)
         {
-            await output.WriteLineAsync(string.Create(inv, $"Your corrections: {result.Corrections.NewCorrections.Count} removal(s) of what the tool added found since the last run; {result.Corrections.Skipped.Count} planned addition(s) left out (acceptance figures in {folder.PathOf(RunFiles.Links)}).")).ConfigureAwait(false);
+            await output.WriteLineAsync(string.Create(inv, $"Your corrections: {result.Corrections.NewCorrections.Count} tag(s), album membership(s), favourite flag(s) or archive move(s) the tool had made and you undid since the last run; {result.Corrections.Skipped.Count} planned change(s) left out (acceptance figures in {folder.PathOf(RunFiles.Links)}).")).ConfigureAwait(false);
         }
 
         // The run's own requests, as run_statistics.yaml and status.json count them; report.html's thumbnails on top.

@@ -179,7 +179,7 @@ public sealed class AutoTagRunService(
             await session.SummaryAsync(result, gateway, output).ConfigureAwait(false);
             foreach (var error in result.Errors)
             {
-                logger.LogWarning("{Kind}: {Message} ({Assets} assets)", error.Kind, error.Message, error.AssetIds.Count);
+                logger.LogWarning("{What}: {Message} ({Assets} assets)", error.Kind.Describe(), error.Message, error.AssetIds.Count);
             }
 
             var counters = Counters(result, gateway);

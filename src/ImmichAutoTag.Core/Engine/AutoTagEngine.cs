@@ -102,6 +102,18 @@ public sealed class AutoTagEngine(IImmichGateway gateway, TimeProvider time, ILo
             {
                 await createdLinks.UpdateAsync(run.Scope, created, [], CancellationToken.None);
             }
+
+            if (run.SettledMarkers.Count > 0)
+            {
+                await createdLinks.UpdateAsync(run.Scope, run.SettledMarkers, [], CancellationToken.None);
+            }
+        }
+
+        // A flag the run set whose rule's tag Immich reverted stands without its reason: say so.
+        if (Workflows.WorkflowFlagTags.WithoutTag(applied.Changes, applied.Verified.StillWrong) is { Count: > 0 } alone)
+        {
+            logger.LogWarning("{Count} workflow favourite or archive change(s) made without their tag (e.g. {Example})", alone.Count, alone[0].Message);
+            run = run with { Plan = run.Plan with { Notes = [.. run.Plan.Notes, .. alone] } };
         }
 
         var learned = await run.Corrections.FinishAsync(
@@ -136,6 +148,9 @@ public sealed class AutoTagEngine(IImmichGateway gateway, TimeProvider time, ILo
 
         /// <summary>Recorded links the library no longer has (<see cref="RootTagOwnership.Vanished"/>): forgotten after a real run.</summary>
         public IReadOnlyList<(Guid AssetId, string TagPath)> VanishedLinks { get; init; } = [];
+
+        /// <summary>Retired status tags no asset carries any more: their created-marker goes, a retired-marker (<see cref="StatusTagGuard.RetiredMarker"/>) comes.</summary>
+        public IReadOnlyList<(Guid AssetId, string TagPath)> SettledMarkers { get; init; } = [];
     }
 
     /// <summary>What the apply and the verification did.</summary>
@@ -229,6 +244,14 @@ public sealed class AutoTagEngine(IImmichGateway gateway, TimeProvider time, ILo
         var nonSticking = options.NonStickingChanges is { } nonStickingStore ? await nonStickingStore.LoadAsync(scope, ct) : [];
         var unheld = plan;
         (plan, var held) = NonStickingChanges.Hold(plan, nonSticking, snapshot.Assets, options.RetryNonStickingChanges, time.GetUtcNow(), options.NonStickingRetryAfter);
+        // A workflow's flag goes with its rule's tag: where the tag never sticks, the flag is held back too.
+        (plan, var heldFlags) = Workflows.WorkflowFlagTags.Hold(plan, unheld, held);
+        if (heldFlags.Count > 0)
+        {
+            plan = plan with { Notes = [.. plan.Notes, .. heldFlags] };
+            logger.LogWarning("{Count} workflow favourite or archive change(s) held back: the rule's tag does not stick on those assets (e.g. {Example}); see the plan's WARNING_WORKFLOW_FLAG_WITHOUT_TAG notes", heldFlags.Count, heldFlags[0].Message);
+        }
+
         if (held.Count > 0)
         {
             logger.LogWarning("{Count} tag changes do not stick in Immich (reverted in every round of earlier runs, e.g. a read-only external library); not retried until a full pass or the file changes", held.Count);
@@ -261,6 +284,15 @@ public sealed class AutoTagEngine(IImmichGateway gateway, TimeProvider time, ILo
             logger.LogWarning("Status tag '{Tag}' was created by this tool but the config no longer names it (renamed, set to null or its feature switched off): taken off {Count} asset(s); assets out of this run's scope keep it", path, holders);
         }
 
+        // Status-like tags the tool did not create are left alone: say so once, with what to do about them.
+        if (links is not null && linkScope == scope
+            && RetiredStatusTagsStep.Unmarked(config, links, snapshot.Tags, p => reads.Owns(p) || reads.OwnedTagPaths.Contains(p, StringComparer.Ordinal)) is { Count: > 0 } unmarked)
+        {
+            var message = RetiredStatusTagsStep.UnmarkedMessage(unmarked);
+            logger.LogWarning("{Message}", message);
+            plan = plan with { Notes = [.. plan.Notes, new PlanNote(PlanNoteKind.UnmarkedStatusTags, Guid.Empty, message)] };
+        }
+
         // What the user took away again is not added again (corrections:), whichever step plans it.
         var corrections = await CorrectionRun.StartAsync(options.Corrections, config.Corrections, scope, snapshot, reads, time.GetUtcNow(), logger, StatusTags.Of(config), ct);
         plan = corrections.Filter(plan, facts.Get<ClipLabels>(), config.Clip, logger);
@@ -283,7 +315,12 @@ public sealed class AutoTagEngine(IImmichGateway gateway, TimeProvider time, ILo
         // A retired status tag no asset of the library carries any more needs no read on later runs: its marker goes.
         var carried = retiredStatus.Count == 0 ? [] : snapshot.TagsByAsset.Values.SelectMany(t => t).Select(t => t.Value).Where(retiredStatus.Contains).ToHashSet(StringComparer.Ordinal);
         var settledMarkers = retiredStatus.Where(p => !carried.Contains(p)).Select(p => (StatusTagGuard.CreatedMarker, p)).ToList();
-        return new RunPlan(snapshot, plan, planning, outputs, duplicates, facts, recovered, scope, pendingDates, nonSticking, held, errors, reads, unheld, corrections) { Roots = roots, VanishedLinks = linkScope == scope ? [.. vanished, .. settledMarkers] : [] };
+        return new RunPlan(snapshot, plan, planning, outputs, duplicates, facts, recovered, scope, pendingDates, nonSticking, held, errors, reads, unheld, corrections)
+        {
+            Roots = roots,
+            VanishedLinks = linkScope == scope ? [.. vanished, .. settledMarkers] : [],
+            SettledMarkers = linkScope == scope ? [.. settledMarkers.Select(m => (StatusTagGuard.RetiredMarker, m.Item2))] : [],
+        };
     }
 
     private void LogPlan(TagPlan plan, bool dryRun)

@@ -84,6 +84,33 @@ public enum EngineErrorKind
     ServiceKeyRefused,
 }
 
+/// <summary>The words the console and reports use for an <see cref="EngineErrorKind"/>.</summary>
+public static class EngineErrorKinds
+{
+    /// <summary>
+    /// What failed, in the plan's words (<c>tag additions</c>, <c>favourite or archive changes</c>...), for a warning
+    /// line such as "tag additions: adding tag 'x' failed: … (3 assets)"; never the enum's own name.
+    /// </summary>
+    public static string Describe(this EngineErrorKind kind) => kind switch
+    {
+        EngineErrorKind.CreateTags => "tag creation",
+        EngineErrorKind.AddTags => "tag additions",
+        EngineErrorKind.RemoveTags => "tag removals",
+        EngineErrorKind.Classify => "classification",
+        EngineErrorKind.UpdateDates => "date repairs",
+        EngineErrorKind.AddToAlbums => "album additions",
+        EngineErrorKind.CreateAlbums => "album creation",
+        EngineErrorKind.RemoveFromAlbums => "album removals",
+        EngineErrorKind.DeleteAlbums => "temporary album deletion",
+        EngineErrorKind.ShareAlbums => "sharing changes",
+        EngineErrorKind.UpdateAssets => "favourite or archive changes",
+        EngineErrorKind.ReadAsset => "reading an asset",
+        EngineErrorKind.WriteSidecars => "XMP sidecar writes",
+        EngineErrorKind.ServiceKeyRefused => "an outside service's key",
+        _ => kind.ToString(),
+    };
+}
+
 /// <summary>A failed step; <see cref="AssetIds"/> are the assets it left unchanged.</summary>
 public sealed record EngineError(EngineErrorKind Kind, string Message, IReadOnlyList<Guid> AssetIds, IReadOnlyList<string> TagNames, DateTimeOffset At);
 

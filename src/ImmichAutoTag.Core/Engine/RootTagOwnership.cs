@@ -74,7 +74,7 @@ public static class RootTagOwnership
         {
             // Most links share a few paths: each path is judged once. A link without an asset is no workflow's: it
             // marks a tag the tool created for another feature (a status tag).
-            if (asset != Guid.Empty && seen.Add(path) && !current.Contains(path) && RootOf(stepRoots, path) is null)
+            if (!Corrections.StatusTagGuard.IsMarker(asset) && seen.Add(path) && !current.Contains(path) && RootOf(stepRoots, path) is null)
             {
                 paths.Add(path);
             }
@@ -87,7 +87,7 @@ public static class RootTagOwnership
     /// The recorded links the library no longer has: the asset was read but does not carry the tag (the user took it
     /// off, or deleted the tag). The tool forgets them, so a link the user puts back by hand later is the user's own
     /// and never removed by the tool. Only tags whose holders the run read (<paramref name="read"/>) are judged, and
-    /// only assets it read; the created-tag markers (asset id <see cref="Guid.Empty"/>) are never forgotten.
+    /// only assets it read; the status-tag markers (<see cref="Corrections.StatusTagGuard.IsMarker"/>) are never forgotten.
     /// </summary>
     /// <param name="links">The recorded links (<see cref="IRootTagLinkStore.LoadAsync"/>).</param>
     /// <param name="snapshot">The library as read this run.</param>
@@ -107,7 +107,7 @@ public static class RootTagOwnership
         List<(Guid, string)>? vanished = null;
         foreach (var (asset, path) in links)
         {
-            if (asset == Guid.Empty)
+            if (Corrections.StatusTagGuard.IsMarker(asset))
             {
                 continue;
             }

@@ -151,6 +151,12 @@ public enum PlanNoteKind
 
     /// <summary>An earlier run's date write to this asset is still waiting for Immich's jobs; not written again.</summary>
     PendingDateWrite,
+
+    /// <summary>Tags named like status tags that the tool did not create and the config does not name: left alone (<see cref="RetiredStatusTagsStep.Unmarked"/>).</summary>
+    UnmarkedStatusTags,
+
+    /// <summary>A workflow's favourite or archive action left out (or made alone) because the rule's tag does not stick on the asset.</summary>
+    WorkflowFlagWithoutTag,
 }
 
 public sealed record PlanNote(PlanNoteKind Kind, Guid AssetId, string Message, string? AlbumName = null);

@@ -39,7 +39,7 @@ internal static class LearningReports
         }
 
         sb.Append("## Acceptance of the tool's additions\n\n");
-        sb.Append("What the tool added and you kept (still there at a later run), versus what you removed again (never added to that asset again); this run's own additions count from the next run on. Per feature step, then per label.\n\n");
+        sb.Append("What the tool added (or set: a workflow's favourite flag or archive move) and you kept (still there at a later run), versus what you removed or put back again (never made on that asset again); this run's own changes count from the next run on. Per feature step, then per label.\n\n");
         sb.Append("| step | label | kept | removed | acceptance |\n| --- | --- | ---: | ---: | ---: |\n");
         foreach (var f in figures)
         {
@@ -50,7 +50,7 @@ internal static class LearningReports
         sb.Append('\n');
         if (result.Corrections.NewCorrections.Count > 0)
         {
-            sb.Append(Inv, $"Removed since the last run: {result.Corrections.NewCorrections.Count}.");
+            sb.Append(Inv, $"Removed (or put back) since the last run: {result.Corrections.NewCorrections.Count}.");
         }
 
         if (result.Corrections.Skipped.Count > 0)

@@ -722,6 +722,8 @@ public static class ReportWriter
         PlanNoteKind.MissingSyncAlbum => "WARNING_SYNC_ALBUM_MISSING",
         PlanNoteKind.UnusableSyncAlbumName => "WARNING_SYNC_ALBUM_NAME_UNUSABLE",
         PlanNoteKind.PendingDateWrite => "DATE_WRITE_PENDING",
+        PlanNoteKind.UnmarkedStatusTags => "WARNING_STATUS_TAGS_LEFT_ALONE",
+        PlanNoteKind.WorkflowFlagWithoutTag => "WARNING_WORKFLOW_FLAG_WITHOUT_TAG",
         PlanNoteKind.UnknownRuleTag => "WARNING_UNKNOWN_RULE_TAG",
         PlanNoteKind.UnknownRuleAlbum => "WARNING_UNKNOWN_RULE_ALBUM",
         PlanNoteKind.AlbumNotFound => "WARNING_ALBUM_NOT_FOUND",

@@ -54,6 +54,23 @@ public sealed class SqliteCorrectionStoreTests : IDisposable
     }
 
     [Fact]
+    public async Task Favourite_and_archive_records_come_back_as_the_flags_they_are_beside_a_tag_of_the_same_text()
+    {
+        var store = new SqliteCorrectionStore(_file);
+        var a = Guid.NewGuid();
+        var favourite = new ToolAddition(a, AdditionKind.Favorite, "true", "favourite set", "workflows", At);
+        var archive = new ToolAddition(a, AdditionKind.Archive, "archive", "archived", "workflows", At);
+        var sameText = Tag(a, "archive");
+        var state = new CorrectionState([favourite, sameText], [new UserCorrection(archive, At.AddDays(1))]);
+
+        await store.SaveAsync("scope", state, CancellationToken.None);
+        var loaded = await new SqliteCorrectionStore(_file).LoadAsync("scope", CancellationToken.None);
+
+        loaded.Additions.Should().BeEquivalentTo(state.Additions);
+        loaded.Corrections.Should().BeEquivalentTo(state.Corrections);
+    }
+
+    [Fact]
     public async Task Rows_are_read_whatever_the_text_form_of_the_asset_id_and_repeated_texts_are_one_string_each()
     {
         var store = new SqliteCorrectionStore(_file);

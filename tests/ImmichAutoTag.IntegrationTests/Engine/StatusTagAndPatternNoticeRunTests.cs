@@ -45,9 +45,12 @@ public sealed class StatusTagAndPatternNoticeRunTests() : FeatureRunTestBase("- 
         var mine = Asset("IMG_3.jpg");
         Tag("todo_mine", mine);
         var off = cli.WriteConfig(Config().Replace("classification:\n", "classification:\n  autotag_unknown: null\n", StringComparison.Ordinal));
-        (await cli.RunAsync("run", "--config", off, "--output", "off")).ExitCode.Should().Be(0);
+        var offRun = await cli.RunAsync("run", "--config", off, "--output", "off");
+        offRun.ExitCode.Should().Be(0);
         HasTag(first, "autotag_output_todo").Should().BeFalse();
         HasTag(mine, "todo_mine").Should().BeTrue();
+        Server.State.FindTag(Unknown).Should().NotBeNull("the retired tag is still on the server, held by no asset");
+        (offRun.Out + offRun.Err).Should().NotContain("named like status tags", "the tool created both tags itself: neither is a stranger to warn about");
         (await cli.RunAsync("run", "--config", off, "--output", "off2")).ExitCode.Should().Be(0);
         PlanOf(cli, "off2").Should().StartWith(NothingPlanned);
     }
@@ -64,6 +67,37 @@ public sealed class StatusTagAndPatternNoticeRunTests() : FeatureRunTestBase("- 
         (await cli.RunAsync("run", "--config", off, "--output", "off")).ExitCode.Should().Be(0);
         HasTag(first, Unknown).Should().BeTrue("the tool did not create that tag");
         PlanOf(cli, "off").Should().NotContain($"- {Unknown}");
+    }
+
+    [Fact]
+    public async Task Status_like_tags_the_tool_did_not_create_and_the_config_does_not_name_are_warned_about_once_with_what_to_do()
+    {
+        // W3: tags the Python predecessor left ('autotag_output_unknown' while the config names another, an old name
+        // no config key gives any more); the user's other tags and the named, tool-created one are no strangers.
+        var first = Asset("IMG_1.jpg");
+        Tag(Unknown, first);
+        Tag("autotag_output_duplicate_asset_with_different_classification_old", first);
+        Tag("People/Alice", first);
+        using var cli = new CliHarness().WithStateFolder();
+        var todo = cli.WriteConfig(Config().Replace("classification:\n", "classification:\n  autotag_unknown: autotag_output_todo\n", StringComparison.Ordinal));
+
+        var dry = await cli.RunAsync("run", "--dry-run", "--config", todo, "--output", "dry");
+        dry.ExitCode.Should().Be(0, dry.ToString());
+        var run = await cli.RunAsync("run", "--config", todo, "--output", "run");
+
+        run.ExitCode.Should().Be(0, run.ToString());
+        foreach (var console in new[] { dry.Out + dry.Err, run.Out + run.Err })
+        {
+            var expected = $"2 tag(s) named like status tags were not created by this tool and the config does not name them, so the tool leaves them alone on every asset: 'autotag_output_duplicate_asset_with_different_classification_old', '{Unknown}'.";
+            console.Should().Contain(expected).And.Contain("delete the tag in Immich (Tags page)").And.Contain("name it in the config");
+            console.Split(expected).Length.Should().Be(2, "one warning for all of them");
+            console.Should().NotContain("'autotag_output_todo'").And.NotContain("'People/Alice'");
+        }
+
+        HasTag(first, Unknown).Should().BeTrue("warned about, still left alone");
+        var dir = Directory.GetDirectories(Path.Combine(cli.Root, "run")).Single();
+        File.ReadAllText(Path.Combine(dir, "modification_report.txt")).Should().Contain("kind=WARNING_STATUS_TAGS_LEFT_ALONE").And.Contain($"'{Unknown}'");
+        PlanOf(cli, "run").Should().Contain("note WARNING_STATUS_TAGS_LEFT_ALONE");
     }
 
     [Fact]

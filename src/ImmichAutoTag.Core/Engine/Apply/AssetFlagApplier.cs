@@ -41,7 +41,7 @@ internal sealed class AssetFlagApplier(IImmichGateway gateway, ILogger logger) :
                 catch (ImmichException ex)
                 {
                     run.Fail(EngineErrorKind.UpdateAssets, ex.Message, ids, []);
-                    logger.LogError(ex, "Updating {Kind} on {Count} assets failed", group.Key.Kind, ids.Count);
+                    logger.LogError(ex, "{What} on {Count} assets failed", favorite ? (group.Key.Value ? "Setting the favourite flag" : "Clearing the favourite flag") : group.Key.Value ? "Archiving" : "Bringing back to the timeline", ids.Count);
                 }
             }
         }

@@ -32,8 +32,10 @@ public sealed record CorrectionOutcome(
 
 /// <summary>
 /// Learning from the user's corrections. Every suggestion (a tag that is not a status tag, see <see cref="StatusTags"/>,
-/// unless <see cref="CorrectionsConfig.IncludeStatusTags"/>) and album membership a run added and Immich kept is remembered with
-/// the step that planned it. A later run that finds one gone — the tag and the album still exist, the asset is still
+/// unless <see cref="CorrectionsConfig.IncludeStatusTags"/>), album membership, favourite flag and archive move a run
+/// made and Immich kept is remembered with the step that planned it. A flag the user puts back by hand (unfavourites
+/// an asset the tool marked as favourite, brings an asset the tool archived back to the timeline) is a correction like
+/// a removed tag: the tool remembers which flags it set, so it tells that apart from a flag it never touched. A later run that finds one gone — the tag and the album still exist, the asset is still
 /// there, and the tool did not take it away itself (its own removals, e.g. an output tag that became false, drop the
 /// record when they are applied) — records it as the user's correction, and from then on every step's plan to add
 /// it to that asset again is left out. A whole tag or album deleted is a reset, not a correction: its records are
@@ -126,6 +128,7 @@ public sealed class CorrectionMemory
 
         var tags = snapshot.Tags.Select(t => t.Value).ToHashSet(StringComparer.Ordinal);
         var albums = snapshot.Albums.Select(a => a.Id.ToString("D")).ToHashSet(StringComparer.Ordinal);
+        Dictionary<Guid, Asset>? byId = null;
 
         // Removing the entry being enumerated leaves a Dictionary's enumerator valid: no copy of every record.
         foreach (var (key, addition) in memory._additions)
@@ -154,6 +157,12 @@ public sealed class CorrectionMemory
                 }
 
                 gone = !Carries(snapshot.TagsOf(addition.AssetId), addition.Target);
+            }
+            else if (addition.Kind is AdditionKind.Favorite or AdditionKind.Archive)
+            {
+                // Looked up only when the memory holds a flag: most libraries have none, and the set above answers the rest.
+                byId ??= snapshot.Assets.ToDictionary(a => a.Id);
+                gone = !HasFlag(byId[addition.AssetId], addition);
             }
             else
             {
@@ -185,7 +194,12 @@ public sealed class CorrectionMemory
         foreach (var (key, correction) in memory._corrections.ToList())
         {
             var addition = correction.Addition;
-            var targetExists = addition.Kind == AdditionKind.Tag ? tags.Contains(addition.Target) : albums.Contains(addition.Target);
+            var targetExists = addition.Kind switch
+            {
+                AdditionKind.Tag => tags.Contains(addition.Target),
+                AdditionKind.Album => albums.Contains(addition.Target),
+                _ => true, // a flag belongs to the asset itself
+            };
             if (!targetExists || !assets.Contains(addition.AssetId))
             {
                 memory._corrections.Remove(key);
@@ -210,6 +224,37 @@ public sealed class CorrectionMemory
         return false;
     }
 
+    /// <summary>Whether <paramref name="asset"/> still has the flag value <paramref name="addition"/> recorded.</summary>
+    private static bool HasFlag(Asset asset, ToolAddition addition)
+    {
+        if (addition.Kind == AdditionKind.Favorite)
+        {
+            return asset.IsFavorite == (addition.Target == FlagTrue);
+        }
+
+        var archived = asset.IsArchived || asset.Visibility == AssetVisibility.Archive;
+        return archived == (addition.Target == ArchiveTarget);
+    }
+
+    /// <summary>A favourite record's target: the value set (<see cref="ChangeKind.FavoriteChanged"/>'s NewValue).</summary>
+    private const string FlagTrue = "true";
+
+    /// <summary>An archive record's target when the tool archived the asset (<see cref="ChangeKind.ArchiveChanged"/>'s NewValue); else <c>timeline</c>.</summary>
+    private const string ArchiveTarget = "archive";
+
+    /// <summary>The record key of a planned flag change.</summary>
+    internal static (Guid, AdditionKind, string) FlagKey(PlannedChange change) => change switch
+    {
+        SetFavorite f => (f.AssetId, AdditionKind.Favorite, f.IsFavorite ? FlagTrue : "false"),
+        SetArchived a => (a.AssetId, AdditionKind.Archive, a.Archived ? ArchiveTarget : "timeline"),
+        _ => throw new ArgumentException("not a flag change", nameof(change)),
+    };
+
+    /// <summary>What reports show for a flag record.</summary>
+    private static string FlagLabel(AdditionKind kind, string target) => kind == AdditionKind.Favorite
+        ? target == FlagTrue ? "favourite set" : "favourite cleared"
+        : target == ArchiveTarget ? "archived" : "back to the timeline";
+
     /// <summary>Removals by the user this run found.</summary>
     public IReadOnlyList<UserCorrection> Found => _found;
 
@@ -229,6 +274,7 @@ public sealed class CorrectionMemory
             {
                 AddTag a => _corrections.ContainsKey((a.AssetId, AdditionKind.Tag, a.TagPath)) || BelowRaised(a, clip, raised),
                 AddAlbumMember m => _corrections.ContainsKey((m.AssetId, AdditionKind.Album, m.AlbumId.ToString("D"))),
+                SetFavorite or SetArchived => _corrections.ContainsKey(FlagKey(c)),
                 _ => false,
             };
             if (drop)
@@ -269,6 +315,12 @@ public sealed class CorrectionMemory
                 case ChangeKind.RemovedFromAlbum when change.AlbumId is { } album:
                     _changed |= _additions.Remove((change.AssetId, AdditionKind.Album, album.ToString("D")));
                     break;
+                case ChangeKind.FavoriteChanged or ChangeKind.ArchiveChanged when change.NewValue is { } value:
+                    // One value per asset and flag: the record of the other value (an earlier run's) is replaced.
+                    var kind = change.Kind == ChangeKind.FavoriteChanged ? AdditionKind.Favorite : AdditionKind.Archive;
+                    ForgetFlag(change.AssetId, kind);
+                    Remember(new ToolAddition(change.AssetId, kind, value, FlagLabel(kind, value), step, change.At));
+                    break;
                 case ChangeKind.AlbumDeleted when change.AlbumId is { } album:
                     foreach (var key in _additions.Keys.Where(k => k.Item2 == AdditionKind.Album && k.Item3 == album.ToString("D")).ToList())
                     {
@@ -286,6 +338,31 @@ public sealed class CorrectionMemory
             _additions[Key(addition)] = addition;
             _changed = true;
         }
+    }
+
+    /// <summary>
+    /// Forgets the flags an undo put back: the undo, not the user, reverted what the tool had set, so the next run finds
+    /// no correction (and may set the flag again).
+    /// </summary>
+    /// <param name="undone">The undo's applied changes; only favourite and archive changes are read.</param>
+    public void ForgetFlags(IEnumerable<AppliedChange> undone)
+    {
+        ArgumentNullException.ThrowIfNull(undone);
+        foreach (var change in undone)
+        {
+            if (change.Kind is ChangeKind.FavoriteChanged or ChangeKind.ArchiveChanged)
+            {
+                ForgetFlag(change.AssetId, change.Kind == ChangeKind.FavoriteChanged ? AdditionKind.Favorite : AdditionKind.Archive);
+            }
+        }
+    }
+
+    /// <summary>Drops the record of either value of one asset's flag.</summary>
+    private void ForgetFlag(Guid assetId, AdditionKind kind)
+    {
+        var (on, off) = kind == AdditionKind.Favorite ? (FlagTrue, "false") : (ArchiveTarget, "timeline");
+        _changed |= _additions.Remove((assetId, kind, on));
+        _changed |= _additions.Remove((assetId, kind, off));
     }
 
     /// <summary>
@@ -374,6 +451,14 @@ public sealed class CorrectionMemory
 
     private static (Guid, AdditionKind, string) Key(ToolAddition a) => (a.AssetId, a.Kind, a.Target);
 
+    private static int KindOrder(AdditionKind kind) => kind switch
+    {
+        AdditionKind.Album => 0,
+        AdditionKind.Archive => 1,
+        AdditionKind.Favorite => 2,
+        _ => 3,
+    };
+
     /// <summary>The order of the state file's key (asset id and kind as text, then target), ordinal.</summary>
     private static int CompareStored(ToolAddition a, ToolAddition b)
     {
@@ -383,8 +468,8 @@ public sealed class CorrectionMemory
             return byAsset;
         }
 
-        // As text "album" sorts before "tag".
-        var byKind = (a.Kind == AdditionKind.Album ? 0 : 1).CompareTo(b.Kind == AdditionKind.Album ? 0 : 1);
+        // As text: "album" < "archive" < "favorite" < "tag".
+        var byKind = KindOrder(a.Kind).CompareTo(KindOrder(b.Kind));
         return byKind != 0 ? byKind : string.CompareOrdinal(a.Target, b.Target);
     }
 }

@@ -56,7 +56,7 @@ public sealed class CorrectionRun
         var memory = CorrectionMemory.Detect(config, await store.LoadAsync(scope, ct), snapshot, IsRead, now, isStatusTag);
         if (memory.Found.Count > 0)
         {
-            logger.LogInformation("{Count} tags or album memberships the tool had added were removed since; they are not added to those assets again", memory.Found.Count);
+            logger.LogInformation("{Count} tags, album memberships, favourite flags or archive moves the tool had made were undone by hand since; they are not made on those assets again", memory.Found.Count);
         }
 
         return new CorrectionRun(store, scope, memory);
@@ -81,8 +81,8 @@ public sealed class CorrectionRun
     }
 
     /// <summary>
-    /// After an undo: the additions it took away were removed by the tool, not by the user, so they are forgotten
-    /// (not recorded as corrections by the next run, which may plan them again). Additions the undo put back are not
+    /// After an undo: the additions it took away and the flags it put back were reverted by the tool, not by the user,
+    /// so they are forgotten (not recorded as corrections by the next run, which may plan them again). Additions the undo put back are not
     /// remembered as the tool's: the undo restores what the user had.
     /// </summary>
     /// <param name="applied">The undo's changes the server accepted.</param>
@@ -94,6 +94,8 @@ public sealed class CorrectionRun
         ArgumentNullException.ThrowIfNull(applied);
         var memory = CorrectionMemory.Load(config.Corrections, await store.LoadAsync(scope, ct), StatusTags.Of(config));
         memory.Record([.. applied.Where(c => c.Kind is ChangeKind.Removed or ChangeKind.RemovedFromAlbum)], stillWrong);
+        var notKept = stillWrong.Select(c => (c.AssetId, c.Kind)).ToHashSet();
+        memory.ForgetFlags(applied.Where(c => !notKept.Contains((c.AssetId, c.Kind))));
         await store.SaveAsync(scope, memory.State, ct);
     }
 

@@ -20,6 +20,16 @@ public static class StatusTagGuard
     public static readonly Guid CreatedMarker = Guid.Empty;
 
     /// <summary>
+    /// The marker asset id of a "the tool created this tag, retired it and took it off every asset" record: the tag
+    /// needs no reading any more, yet it is still known as the tool's, so it is not reported as a status-like tag the
+    /// tool did not create (<see cref="RetiredStatusTagsStep.Unmarked"/>).
+    /// </summary>
+    public static readonly Guid RetiredMarker = new("00000000-0000-0000-0000-000000000001");
+
+    /// <summary>Whether a <c>root_tag_links</c> asset id is one of the markers, not an asset.</summary>
+    public static bool IsMarker(Guid assetId) => assetId == CreatedMarker || assetId == RetiredMarker;
+
+    /// <summary>
     /// The named status tags the check applies to: those whose leaf does not start with <c>autotag_</c>. Empty for an
     /// upstream config, so a run need not load the created-tag markers for it.
     /// </summary>

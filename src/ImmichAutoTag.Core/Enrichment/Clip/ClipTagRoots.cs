@@ -46,7 +46,7 @@ public static class ClipTagRoots
         var holding = new HashSet<string>(StringComparer.Ordinal);
         foreach (var (asset, path) in links)
         {
-            if (asset != Guid.Empty && RootTagOwnership.RootOf(previous, path) is { } root && path.Length > root.Length)
+            if (!Engine.Corrections.StatusTagGuard.IsMarker(asset) && RootTagOwnership.RootOf(previous, path) is { } root && path.Length > root.Length)
             {
                 holding.Add(root);
             }
