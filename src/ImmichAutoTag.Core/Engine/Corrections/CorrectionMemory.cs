@@ -288,6 +288,9 @@ public sealed class CorrectionMemory
         }
     }
 
+    /// <summary>Whether the user removed the tag <paramref name="tagPath"/> the tool had added to <paramref name="assetId"/> (a correction on record).</summary>
+    public bool IsCorrected(Guid assetId, string tagPath) => _corrections.ContainsKey((assetId, AdditionKind.Tag, tagPath));
+
     /// <summary>
     /// Whether <see cref="State"/> differs from the state the memory was loaded from: an addition or correction found,
     /// forgotten, recorded or dropped (a status tag's record without opt-in). False for a run that changed nothing
