@@ -121,7 +121,7 @@ public static class SidecarCleanup
         }).ToList();
 
         logger.LogWarning(
-            "{Count} entries the tool wrote into the XMP sidecars of {Assets} assets are no longer wanted ({Reasons}): {Verb} them out, so Immich's re-reads stop bringing their tags back",
+            "{Count} entries the tool wrote into the XMP sidecars of {Assets} assets are no longer wanted ({Reasons:l}): {Verb:l} them out, so Immich's re-reads stop bringing their tags back",
             unwanted.Count,
             unwanted.Select(u => u.Entry.AssetId).Distinct().Count(),
             string.Join("; ", unwanted.GroupBy(u => u.Why).Select(g => $"{g.Key}: {g.Count()}")),
