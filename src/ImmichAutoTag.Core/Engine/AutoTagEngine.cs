@@ -64,7 +64,12 @@ public sealed class AutoTagEngine(IImmichGateway gateway, TimeProvider time, ILo
 
         // The tool's own sidecar entries it no longer wants come out again, also once sidecars: is switched off.
         var cleanup = await CleanUpSidecarsAsync(config, options, run, sidecars.Outcome, watch, session, skip: applied.Aborted || applied.Cancelled || watch.LostBy is not null, ct);
-        recorded = [.. recorded, .. cleanup.DoesNotStick.Where(r => !recorded.Any(k => k.AssetId == r.AssetId && k.Kind == r.Kind && k.TagName == r.TagName))];
+        if (cleanup.DoesNotStick.Count > 0)
+        {
+            var known = recorded.Select(r => (r.AssetId, r.Kind, r.TagName)).ToHashSet();
+            recorded = [.. recorded, .. cleanup.DoesNotStick.Where(r => !known.Contains((r.AssetId, r.Kind, r.TagName)))];
+        }
+
         var sidecarOutcome = new SidecarOutcome(
             [.. sidecars.Outcome.Writes, .. cleanup.Outcome.Writes],
             sidecars.Outcome.Arrived,
@@ -136,7 +141,8 @@ public sealed class AutoTagEngine(IImmichGateway gateway, TimeProvider time, ILo
 
         var before = await store.LoadAsync(run.Scope, ct);
         var entries = SidecarCleanup.Track(before, routed.Writes, time.GetUtcNow());
-        var result = skip
+        // No entries (the usual case): no asset index is built for nothing.
+        var result = skip || entries.Count == 0
             ? SidecarCleanup.Result.Nothing(entries)
             : await SidecarCleanup.RunAsync(
                 new SidecarRoute(watch, options.SidecarWriter, config.Sidecars with { Enabled = true }, time, logger),
@@ -148,7 +154,8 @@ public sealed class AutoTagEngine(IImmichGateway gateway, TimeProvider time, ILo
                 time,
                 logger,
                 ct);
-        if (!options.DryRun && !result.Entries.SequenceEqual(before))
+        // Compared as sets: the store's order (by id text) is not Guid order, and a rerun that changed nothing writes nothing.
+        if (!options.DryRun && (result.Entries.Count != before.Count || !result.Entries.ToHashSet().SetEquals(before)))
         {
             await store.SaveAsync(run.Scope, result.Entries, CancellationToken.None);
         }
