@@ -37,6 +37,7 @@ public static class InfrastructureServiceCollectionExtensions
         services.AddSingleton<IPendingDateWriteStore>(SqlitePendingDateWriteStore.InFolder(locations.StateFolder));
         services.AddSingleton<INonStickingChangeStore>(SqliteNonStickingChangeStore.InFolder(locations.StateFolder));
         services.AddSingleton<IRootTagLinkStore>(SqliteRootTagLinkStore.InFolder(locations.StateFolder));
+        services.AddSingleton<ISidecarEntryStore>(SqliteSidecarEntryStore.InFolder(locations.StateFolder));
 
         services.AddSingleton<ICorrectionStore>(SqliteCorrectionStore.InFolder(locations.StateFolder));
 

@@ -72,7 +72,11 @@ internal sealed class DaemonRunner(CliContext context, DaemonSettings settings, 
                 await FollowScheduleAsync(scheduler, config.Schedule).ConfigureAwait(false);
             }
 
-            var next = scheduler is null ? null : await NextRunAsync(scheduler).ConfigureAwait(false);
+            // A loop's trigger measures its pause from the job's completion, which Quartz records only after this
+            // method returns: until then its next fire time is the one just used, so the loop's is computed here.
+            var next = scheduler is null ? null
+                : settings.Timing.Loop is { } pause ? DateTimeOffset.UtcNow + pause
+                : await NextRunAsync(scheduler).ConfigureAwait(false);
             var schedule = _schedule;
             status.Update(s => s with { Daemon = s.Daemon is null ? null : s.Daemon with { State = "idle", NextRunAt = next, Schedule = schedule } });
             var outcome = StatusFile.OutcomeName(report.Status.Outcome);
@@ -98,10 +102,6 @@ internal sealed class DaemonRunner(CliContext context, DaemonSettings settings, 
     }
 
     /// <summary>
-    /// "at 2026-11-30 02:00:00 +01:00", or "now" when the next firing is not in the future (a run on start, or a
-    /// loop's next run, comes due while the line is written); "-" when there is none.
-    /// </summary>
-    /// <summary>
     /// Applies an edited <c>schedule:</c> (read with the config before each run) from the next firing on, when the
     /// schedule came from the config and not from --schedule or CRON_SCHEDULE. An unusable value keeps the old one
     /// (the config check refuses it before it gets here).
@@ -124,6 +124,10 @@ internal sealed class DaemonRunner(CliContext context, DaemonSettings settings, 
         _schedule = wanted;
     }
 
+    /// <summary>
+    /// "at 2026-11-30 02:00:00 +01:00", or "now" when the next firing is not in the future (a run on start comes due
+    /// while the line is written); "-" when there is none.
+    /// </summary>
     public static string DescribeNext(DateTimeOffset? next, DateTimeOffset now) => next switch
     {
         null => "-",

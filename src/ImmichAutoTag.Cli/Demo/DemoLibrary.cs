@@ -64,7 +64,7 @@ internal static class DemoLibrary
     public static Seeded Create(int seed = 7)
     {
         var random = new Random(seed);
-        var library = new SampleImmich(ServerUrl, new UserInfo(Guid.NewGuid(), "Demo User", ApiKeyOwnerEmail));
+        var library = new SampleImmich(ServerUrl, "Demo User", ApiKeyOwnerEmail, seed);
         var start = new DateTimeOffset(2024, 1, 6, 10, 0, 0, TimeSpan.Zero);
         var events = new[]
         {

@@ -26,13 +26,22 @@ internal sealed class SampleImmich : IImmichConnection
     private readonly TimeProvider _time;
     private long _writes;
 
+    private readonly Random _ids;
+
     /// <param name="serverUrl">The address reports link to; nothing listens there.</param>
-    /// <param name="owner">The user the demo's API key belongs to.</param>
-    public SampleImmich(Uri serverUrl, UserInfo owner, TimeProvider? time = null)
+    /// <param name="ownerName">The name of the user the demo's API key belongs to.</param>
+    /// <param name="ownerEmail">That user's email.</param>
+    /// <param name="idSeed">
+    /// Seeds every id the library hands out (users, assets, albums, tags): the same seeding gives the same ids, so the
+    /// thumbnails, whose colours are drawn from the asset id, and the CLIP labels read from them are the same in every
+    /// demo run.
+    /// </param>
+    public SampleImmich(Uri serverUrl, string ownerName, string ownerEmail, int idSeed, TimeProvider? time = null)
     {
+        _ids = new Random(idSeed);
         ServerUrl = serverUrl;
-        Owner = owner;
-        _users.Add(owner);
+        Owner = new UserInfo(NewId(), ownerName, ownerEmail);
+        _users.Add(Owner);
         _time = time ?? TimeProvider.System;
     }
 
@@ -85,7 +94,7 @@ internal sealed class SampleImmich : IImmichConnection
     /// <summary>Adds a user who may own assets (a partner) or be shared an album.</summary>
     public UserInfo AddUser(string name, string email)
     {
-        var user = new UserInfo(Guid.NewGuid(), name, email);
+        var user = new UserInfo(NewId(), name, email);
         lock (_gate)
         {
             _users.Add(user);
@@ -97,7 +106,7 @@ internal sealed class SampleImmich : IImmichConnection
     /// <summary>Adds an image taken at <paramref name="takenAt"/>, owned by <paramref name="owner"/> (default: the key's user).</summary>
     public Asset AddAsset(string fileName, DateTimeOffset takenAt, UserInfo? owner = null)
     {
-        var id = Guid.NewGuid();
+        var id = NewId();
 
         // Immich's checksum is the base64 SHA-1 of the original file; the demo has no file, and its picture is a
         // function of the id, so a digest of the id of the same length stands in (CLIP's stored embeddings use it).
@@ -119,7 +128,7 @@ internal sealed class SampleImmich : IImmichConnection
     {
         lock (_gate)
         {
-            var album = new SampleAlbum(Guid.NewGuid(), name, Owner.Id, [.. assetIds]);
+            var album = new SampleAlbum(NewId(), name, Owner.Id, [.. assetIds]);
             _albums.Add(album);
             return album.Snapshot();
         }
@@ -227,7 +236,7 @@ internal sealed class SampleImmich : IImmichConnection
 
     public Task<Album> CreateAlbumAsync(string name, IReadOnlyList<Guid> assetIds, CancellationToken ct) => Write(() =>
     {
-        var album = new SampleAlbum(Guid.NewGuid(), name, Owner.Id, [.. assetIds]);
+        var album = new SampleAlbum(NewId(), name, Owner.Id, [.. assetIds]);
         _albums.Add(album);
         return album.Snapshot();
     }, "createAlbum");
@@ -334,6 +343,24 @@ internal sealed class SampleImmich : IImmichConnection
         return current is not null;
     }
 
+    /// <summary>
+    /// The next id of the seeded sequence, shaped as a random (version 4) UUID as Immich's are. Locked on its own: ids
+    /// are handed out inside and outside <see cref="_gate"/>; the order of the calls decides the ids, and the demo
+    /// seeds and runs in one order.
+    /// </summary>
+    private Guid NewId()
+    {
+        Span<byte> bytes = stackalloc byte[16];
+        lock (_ids)
+        {
+            _ids.NextBytes(bytes);
+        }
+
+        bytes[7] = (byte)((bytes[7] & 0x0F) | 0x40);
+        bytes[8] = (byte)((bytes[8] & 0x3F) | 0x80);
+        return new Guid(bytes);
+    }
+
     private Tag Upsert(string path)
     {
         Tag? tag = null;
@@ -345,7 +372,7 @@ internal sealed class SampleImmich : IImmichConnection
             tag = _tags.Find(t => t.Value == value);
             if (tag is null)
             {
-                tag = new Tag(Guid.NewGuid(), segments[depth - 1], value, parentId);
+                tag = new Tag(NewId(), segments[depth - 1], value, parentId);
                 _tags.Add(tag);
             }
         }

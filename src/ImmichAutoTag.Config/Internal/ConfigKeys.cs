@@ -820,7 +820,7 @@ internal static class ConfigKeys
     public static readonly BlockSpec Sidecars = new("sidecars", true,
         "XMP sidecars for external libraries Immich cannot write (mounted read-only there): a tag change recorded as 'does not stick' is written by the tool into the asset's sidecar (<file>.xmp, or an existing <name>.xmp) as digiKam:TagsList, lr:HierarchicalSubject and dc:subject, and Immich re-reads just those assets (refresh-metadata; a library scan would not: it re-reads only originals that changed). Originals are never touched; only the tool's own tags are added or removed.",
     [
-        B("enabled", "Route changes that do not stick to the sidecars of mapped libraries. Off: they are only reported.", false) with { Field = F<SidecarConfig>(c => c.Enabled) },
+        B("enabled", "Route changes that do not stick to the sidecars of mapped libraries. Off: they are only reported, and the next run takes the tool's own entries out of the sidecars again (through the path_mappings still configured; keep them until a run has done so), so Immich's re-reads stop bringing those tags back. A dry run lists those sidecars and writes nothing.", false) with { Field = F<SidecarConfig>(c => c.Enabled) },
         ML("path_mappings", PathMapping, "Immich path prefix -> the tool's mount of the same folder; the longest matching prefix wins. Assets outside every mapping stay reported as before.") with
         {
             Field = F<SidecarConfig>(c => c.PathMappings),
@@ -831,7 +831,7 @@ internal static class ConfigKeys
                 """,
         },
         B("discover", "Immich re-reads the written assets with its refresh-metadata job, which reads only the sidecar Immich has on record for an asset. When a sidecar the tool created is not read (Immich had none on record), start Immich's sidecar discovery (admin key) and check again; the discovery re-reads every asset of the server that has no sidecar on record, which takes Immich hours on a large library. Off: such assets are reported, with the discovery to run by hand.", true) with { Field = F<SidecarConfig>(c => c.Discover) },
-        B("suggestions", "Also write suggestions (CLIP labels, booru tags, workflow, conversion and sync outputs) into sidecars, not only the status tags (autotag_output_*). Off by default: Immich brings a sidecar's tags back at the re-read that follows a user's removal on a library it cannot write, so such a suggestion could no longer be removed in Immich (only by undo or by editing the .xmp); the tool's entries are taken out of sidecars either way.", false) with { Field = F<SidecarConfig>(c => c.Suggestions) },
+        B("suggestions", "Also write suggestions (CLIP labels, booru tags, workflow, conversion and sync outputs) into sidecars, not only the status tags (autotag_output_*). Off by default: Immich brings a sidecar's tags back at the re-read that follows a user's removal on a library it cannot write, so such a suggestion could no longer be removed in Immich (only by undo or by editing the .xmp). Switched off, the next run takes the suggestions the tool wrote into sidecars out again; the tool's entries are taken out of sidecars either way once it no longer wants them (also a suggestion you removed).", false) with { Field = F<SidecarConfig>(c => c.Suggestions) },
         Desc(null, "Tags for the read-only NAS library"),
     ]);
 

@@ -40,7 +40,8 @@ public sealed class AutoTagRunService(
     ISidecarWriter? sidecarWriter = null,
     ICorrectionStore? corrections = null,
     Enrichment.Booru.BooruServices? booru = null,
-    IRootTagLinkStore? rootTagLinks = null)
+    IRootTagLinkStore? rootTagLinks = null,
+    ISidecarEntryStore? sidecarEntries = null)
 {
     /// <summary>Runs once. Never throws for a run that failed: the report says how it ended.</summary>
     public async Task<RunReport> ExecuteAsync(RunRequest request, CancellationToken ct)
@@ -163,7 +164,9 @@ public sealed class AutoTagRunService(
                 NonStickingRetryAfter = config.FullPassIntervalHours > 0 ? TimeSpan.FromHours(config.FullPassIntervalHours) : new RunOptions().NonStickingRetryAfter,
                 SettleDelay = request.SettleDelay ?? new RunOptions().SettleDelay,
                 Clip = config.Clip.Enabled ? clip : null,
-                SidecarWriter = config.Sidecars.Enabled ? sidecarWriter : null,
+                // With sidecars off, the writer still takes the tool's own entries out through the mappings left.
+                SidecarWriter = config.Sidecars.PathMappings.Count > 0 ? sidecarWriter : null,
+                SidecarEntries = sidecarEntries,
                 Corrections = corrections,
                 Booru = config.Booru.Enabled ? booru : null,
             };

@@ -51,7 +51,8 @@ public sealed class UndoService(
     TimeProvider time,
     ICorrectionStore? corrections = null,
     IRunStatusSink? status = null,
-    ISidecarWriter? sidecarWriter = null)
+    ISidecarWriter? sidecarWriter = null,
+    ISidecarEntryStore? sidecarEntries = null)
 {
     /// <summary>Undoes once; never throws for an undo that failed: the exit code says how it ended.</summary>
     public async Task<RunExitCode> ExecuteAsync(UndoRequest request, CancellationToken ct)
@@ -112,6 +113,14 @@ public sealed class UndoService(
             {
                 // The undo's removals are the tool's own, not the user's corrections: the next run may add them again.
                 await CorrectionRun.ForgetUndoneAsync(corrections, request.Config, StateScope.Of(result.User.Id), result.Applied, result.Verified.StillWrong, CancellationToken.None).ConfigureAwait(false);
+            }
+
+            if (!request.DryRun && sidecarEntries is not null && result.Sidecars.Writes.Any(w => w.Written))
+            {
+                // What the undo put into or took out of sidecars is the tool's, as a run's writes are.
+                var scope = StateScope.Of(result.User.Id);
+                var entries = await sidecarEntries.LoadAsync(scope, CancellationToken.None).ConfigureAwait(false);
+                await sidecarEntries.SaveAsync(scope, SidecarCleanup.Track(entries, result.Sidecars.Writes, time.GetUtcNow()), CancellationToken.None).ConfigureAwait(false);
             }
 
             await reports.WriteAsync(output, request, result, logger, CancellationToken.None).ConfigureAwait(false);
@@ -206,12 +215,12 @@ public sealed class UndoService(
 
         foreach (var revert in undo.Reverts)
         {
-            logger.LogDebug("{Verb}: {Action}", request.DryRun ? "Would revert" : "Revert", revert.Action);
+            logger.LogDebug("{Verb}: {Action}", request.DryRun ? "Would revert" : "Revert", ReportText.Sentence(revert.Action));
         }
 
         foreach (var revert in undo.Reverts.Take(ConsoleLines))
         {
-            await session.NoticeAsync((request.DryRun ? "would revert: " : "revert: ") + revert.Action).ConfigureAwait(false);
+            await session.NoticeAsync((request.DryRun ? "would revert: " : "revert: ") + ReportText.Sentence(revert.Action)).ConfigureAwait(false);
         }
 
         if (undo.Reverts.Count > ConsoleLines)
@@ -221,7 +230,7 @@ public sealed class UndoService(
 
         foreach (var skip in undo.Skipped.Take(ConsoleLines))
         {
-            await session.NoticeAsync($"left alone: {Describe(skip.Change)}: {skip.Reason}").ConfigureAwait(false);
+            await session.NoticeAsync(ReportText.Sentence($"left alone: {Describe(skip.Change)}: {skip.Reason}")).ConfigureAwait(false);
         }
 
         if (undo.Skipped.Count > ConsoleLines)
@@ -240,7 +249,7 @@ public sealed class UndoService(
             await session.NoticeAsync(string.Create(inv, $"XMP sidecars: {writes.Count(w => w.Written)} of {writes.Count} asset(s) written, {writes.Count(w => w.Arrived)} show the reverted tags after Immich re-read them (Immich did not keep the change through its API: it went through the XMP sidecar)")).ConfigureAwait(false);
             foreach (var failed in writes.Where(w => !w.Arrived))
             {
-                await session.NoticeAsync($"not reverted through the sidecar: {ReportText.Field(failed.FileName)}: {failed.Error}").ConfigureAwait(false);
+                await session.NoticeAsync(ReportText.Sentence($"not reverted through the sidecar: {failed.FileName}: {failed.Error}")).ConfigureAwait(false);
             }
         }
 
@@ -293,6 +302,6 @@ public sealed class UndoService(
         _ => kind.ToString(),
     };
 
-    /// <summary>One recorded change in a few words, for the "left alone" lines (names escaped, see <see cref="UndoPlanner.Describe"/>).</summary>
+    /// <summary>One recorded change in a few words, names as they are (see <see cref="UndoPlanner.Describe"/> for how each output escapes them).</summary>
     public static string Describe(AppliedChange change) => UndoPlanner.Describe(change);
 }

@@ -61,12 +61,27 @@ public sealed class AutoTagEngine(IImmichGateway gateway, TimeProvider time, ILo
             ct);
         (recorded, doesNotStick, var held) = sidecars.Forget(recorded, doesNotStick, run.Held);
         run = run with { Held = held };
+
+        // The tool's own sidecar entries it no longer wants come out again, also once sidecars: is switched off.
+        var cleanup = await CleanUpSidecarsAsync(config, options, run, sidecars.Outcome, watch, session, skip: applied.Aborted || applied.Cancelled || watch.LostBy is not null, ct);
+        if (cleanup.DoesNotStick.Count > 0)
+        {
+            var known = recorded.Select(r => (r.AssetId, r.Kind, r.TagName)).ToHashSet();
+            recorded = [.. recorded, .. cleanup.DoesNotStick.Where(r => !known.Contains((r.AssetId, r.Kind, r.TagName)))];
+        }
+
+        var sidecarOutcome = new SidecarOutcome(
+            [.. sidecars.Outcome.Writes, .. cleanup.Outcome.Writes],
+            sidecars.Outcome.Arrived,
+            [.. sidecars.Outcome.Applied, .. cleanup.Outcome.Applied],
+            sidecars.Outcome.Unmapped,
+            [.. sidecars.Outcome.Errors, .. cleanup.Outcome.Errors]);
         applied = applied with
         {
-            Changes = [.. applied.Changes, .. sidecars.Outcome.Applied],
+            Changes = [.. applied.Changes, .. sidecarOutcome.Applied],
             Verified = applied.Verified with { StillWrong = sidecars.Forget(applied.Verified.StillWrong) },
         };
-        run.Errors.AddRange(sidecars.Outcome.Errors);
+        run.Errors.AddRange(sidecarOutcome.Errors);
         if (!options.DryRun && options.NonStickingChanges is { } records)
         {
             await records.SaveAsync(run.Scope, recorded, CancellationToken.None);
@@ -122,7 +137,42 @@ public sealed class AutoTagEngine(IImmichGateway gateway, TimeProvider time, ILo
             options.DryRun,
             verified: applied.Changes.Count > 0 && !applied.Aborted && !applied.Cancelled && watch.LostBy is null,
             CancellationToken.None);
-        return Result(config, options, run, applied, doesNotStick, session, watch, startedAt) with { Sidecars = sidecars.Outcome, Corrections = learned };
+        return Result(config, options, run, applied, doesNotStick, session, watch, startedAt) with { Sidecars = sidecarOutcome, Corrections = learned };
+    }
+
+    /// <summary>
+    /// Records this run's sidecar writes and takes out the entries the tool no longer wants (<see cref="SidecarCleanup"/>);
+    /// nothing without an entry store. A dry run lists what it would take out and saves nothing.
+    /// </summary>
+    private async Task<SidecarCleanup.Result> CleanUpSidecarsAsync(AutoTagConfig config, RunOptions options, RunPlan run, SidecarOutcome routed, ServerLossWatch watch, WriteSession session, bool skip, CancellationToken ct)
+    {
+        if (options.SidecarEntries is not { } store)
+        {
+            return SidecarCleanup.Result.Nothing([]);
+        }
+
+        var before = await store.LoadAsync(run.Scope, ct);
+        var entries = SidecarCleanup.Track(before, routed.Writes, time.GetUtcNow());
+        // No entries (the usual case): no asset index is built for nothing.
+        var result = skip || entries.Count == 0
+            ? SidecarCleanup.Result.Nothing(entries)
+            : await SidecarCleanup.RunAsync(
+                new SidecarRoute(watch, options.SidecarWriter, config.Sidecars with { Enabled = true }, time, logger),
+                config.Sidecars,
+                new SidecarCleanup.Input(entries, run.Snapshot.Assets.ToDictionary(a => a.Id), p => run.Reads.OwnedTagPaths.Contains(p) || run.Reads.Owns(p), IsSuggestion(config), run.Corrections.IsCorrected),
+                options.DryRun,
+                session.SettleAsync,
+                options.MaxReapplyRounds,
+                time,
+                logger,
+                ct);
+        // Compared as sets: the store's order (by id text) is not Guid order, and a rerun that changed nothing writes nothing.
+        if (!options.DryRun && (result.Entries.Count != before.Count || !result.Entries.ToHashSet().SetEquals(before)))
+        {
+            await store.SaveAsync(run.Scope, result.Entries, CancellationToken.None);
+        }
+
+        return result;
     }
 
     /// <summary>What a run planned, with what it read and held back to plan it.</summary>

@@ -37,6 +37,30 @@ public static class ReportText
         return sb.ToString();
     }
 
+    /// <summary>
+    /// <paramref name="text"/> for a console line: control characters as in <see cref="Field"/> (a line break in a name
+    /// must not split the line), everything else, <c>|</c> and backslashes included, as it is: a console sentence has no
+    /// fields to keep apart. Null gives "".
+    /// </summary>
+    public static string Sentence(string? text)
+    {
+        if (string.IsNullOrEmpty(text) || !text.Any(char.IsControl))
+        {
+            return text ?? string.Empty;
+        }
+
+        var sb = new StringBuilder(text.Length + 8);
+        foreach (var ch in text)
+        {
+            if (!AppendControl(sb, ch))
+            {
+                sb.Append(ch);
+            }
+        }
+
+        return sb.ToString();
+    }
+
     /// <summary>Appends a control character as Python's <c>repr</c> writes it; false (nothing appended) for any other character.</summary>
     public static bool AppendControl(StringBuilder sb, char ch)
     {

@@ -90,8 +90,18 @@ public sealed record RunOptions
     /// <summary>The CLIP model files and embedding store; needed only when <c>clip.enabled</c> is true.</summary>
     public Enrichment.Clip.ClipServices? Clip { get; init; }
 
-    /// <summary>Writes XMP sidecars for changes that do not stick (<c>sidecars:</c>); null: they stay reported only.</summary>
+    /// <summary>
+    /// Writes XMP sidecars for changes that do not stick (<c>sidecars:</c>), and takes the tool's entries out of them
+    /// again once unwanted (also with <c>sidecars.enabled: false</c>, through the mappings still configured); null:
+    /// nothing is written, changes that do not stick stay reported only.
+    /// </summary>
     public ISidecarWriter? SidecarWriter { get; init; }
+
+    /// <summary>
+    /// Where the tag entries the tool wrote into XMP sidecars are kept, so a later run can take out those it no longer
+    /// wants (<see cref="Sidecars.SidecarCleanup"/>). Null: nothing is recorded and nothing is taken out.
+    /// </summary>
+    public ISidecarEntryStore? SidecarEntries { get; init; }
 
     /// <summary>Where the tool's additions and the user's removals of them are kept (<c>corrections:</c>); null: no learning.</summary>
     public ICorrectionStore? Corrections { get; init; }

@@ -43,12 +43,12 @@ public sealed class UndoReportSink : IUndoReportSink
         sb.Append(inv, $"# {request.Changes.Count} recorded change(s): {result.Undo.Reverts.Count} to revert, {result.Undo.Skipped.Count} left alone (moved on since)\n");
         foreach (var revert in result.Undo.Reverts)
         {
-            sb.Append(inv, $"revert | {UndoService.Describe(revert.Change)} | {revert.Action}\n");
+            sb.Append(inv, $"revert | {ReportText.Field(UndoService.Describe(revert.Change))} | {ReportText.Field(revert.Action)}\n");
         }
 
         foreach (var skip in result.Undo.Skipped)
         {
-            sb.Append(inv, $"left alone | {UndoService.Describe(skip.Change)} | {skip.Reason}\n");
+            sb.Append(inv, $"left alone | {ReportText.Field(UndoService.Describe(skip.Change))} | {ReportText.Field(skip.Reason)}\n");
         }
 
         foreach (var error in result.Errors)
@@ -62,7 +62,7 @@ public sealed class UndoReportSink : IUndoReportSink
             sb.Append(inv, $"# {UndoService.Interrupted(request, result)}\n");
             foreach (var revert in result.NotDone())
             {
-                sb.Append(inv, $"not done | {UndoService.Describe(revert.Change)} | {revert.Action}\n");
+                sb.Append(inv, $"not done | {ReportText.Field(UndoService.Describe(revert.Change))} | {ReportText.Field(revert.Action)}\n");
             }
         }
 

@@ -260,6 +260,9 @@ public sealed class CliDeployTests : IAsyncLifetime
         status.RecentRuns.Skip(1).Should().AllSatisfy(r => r.Counters?.WriteRequests.Should().Be(0));
         status.Daemon!.State.Should().Be("stopped");
         _server.Requests.WriteCount.Should().Be(6, "the first run creates the tag, tags both assets and pauses then resumes two Immich queues; the loop's later runs write nothing");
+        var log = result.Out + result.Err;
+        log.Should().Contain("ended: success (exit 0); next run at ", "a loop's next run comes one pause after the run ended: " + log);
+        log.Should().NotMatchRegex(@"ended: [^\n]*next run now", "the loop's next run is a pause away, not due when the run ends (only the start's first run is due now)");
     }
 
     [Fact]

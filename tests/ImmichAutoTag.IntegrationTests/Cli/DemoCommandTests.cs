@@ -63,6 +63,33 @@ public sealed class DemoCommandTests
     }
 
     [Fact]
+    public async Task Two_demo_runs_with_a_clip_model_plan_the_same_changes_for_the_same_asset_ids()
+    {
+        using var cli = new CliHarness();
+        var models = Path.Combine(cli.Root, "models");
+        ClipDemoModel.Write(models);
+
+        var first = await cli.RunAsync("demo", "--dry-run", "--clip-model-folder", models, "--output", "one");
+        var second = await cli.RunAsync("demo", "--dry-run", "--clip-model-folder", models, "--output", "two");
+
+        first.ExitCode.Should().Be(0, first.ToString());
+        second.ExitCode.Should().Be(0, second.ToString());
+        var one = await PlanAsync("one");
+        var two = await PlanAsync("two");
+        one.Should().Contain(l => l.StartsWith("# CLIP ", StringComparison.Ordinal), "the label counts are in the plan's CLIP line")
+            .And.Contain(l => Regex.IsMatch(l, "/photos/[0-9a-f-]{36}"), "the planned changes link the assets by id");
+        two.Should().Equal(one, "the sample library's ids, and so its thumbnails and CLIP labels, are seeded");
+
+        async Task<List<string>> PlanAsync(string output)
+        {
+            var folder = Directory.GetDirectories(Path.Combine(cli.Root, output)).Single();
+            var lines = await File.ReadAllLinesAsync(Path.Combine(folder, "plan.txt"));
+            // The header names the run (its folder, start time); every change line and the CLIP line must be equal.
+            return [.. lines.Where(l => !l.StartsWith('#') || l.StartsWith("# CLIP ", StringComparison.Ordinal))];
+        }
+    }
+
+    [Fact]
     public async Task Demo_refuses_undo_with_dry_run()
     {
         using var cli = new CliHarness();

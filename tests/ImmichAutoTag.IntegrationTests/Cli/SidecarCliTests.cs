@@ -77,6 +77,39 @@ public sealed class SidecarCliTests(ITestOutputHelper output) : IAsyncLifetime
         _server.State.DirectTagIdsOf(photo.Id).Should().NotContain(_server.State.FindTag(Unknown)!.Id);
     }
 
+    [Fact]
+    public async Task Switching_sidecars_off_a_dry_run_lists_the_tools_entries_and_the_run_takes_them_out()
+    {
+        using var cli = new CliHarness().WithEnv("IMMICH_API_KEY", _key).WithEnv("IMMICH_AUTOTAG_STATE", null).WithEnv("XDG_STATE_HOME", null).WithStateFolder();
+        var (config, photo, file) = ReadOnlyLibrary(cli);
+        (await cli.RunAsync("run", "-c", config)).ExitCode.Should().Be(8);
+        (await cli.RunAsync("run", "-c", config)).ExitCode.Should().Be(0);
+        var sidecar = file + ".xmp";
+        FakeImmichState.ReadSidecarTags(File.ReadAllBytes(sidecar)).Should().Equal([Unknown]);
+        File.WriteAllText(config, File.ReadAllText(config).Replace("enabled: true", "enabled: false", StringComparison.Ordinal));
+        var written = File.ReadAllBytes(sidecar);
+        var writes = _server.Requests.WriteCount;
+
+        var dry = await cli.RunAsync("run", "-c", config, "--dry-run");
+        output.WriteLine("$ immich-autotag run --dry-run   # sidecars: enabled: false\n" + dry.Out);
+        dry.ExitCode.Should().Be(0, dry.ToString());
+        dry.Out.Should().Contain($"would write {sidecar}: -{Unknown}");
+        File.ReadAllBytes(sidecar).Should().Equal(written, "a dry run writes no file");
+        _server.Requests.WriteCount.Should().Be(writes, "a dry run sends no write");
+
+        var off = await cli.RunAsync("run", "-c", config);
+        output.WriteLine("$ immich-autotag run   # sidecars: enabled: false\n" + off.Out);
+        off.ExitCode.Should().Be(0, off.ToString());
+        (off.Out + off.Err).Should().Contain("no longer wanted (sidecars is off: 1)");
+        FakeImmichState.ReadSidecarTags(File.ReadAllBytes(sidecar)).Should().BeEmpty("the tool's entry is out of the sidecar");
+        _server.State.DirectTagIdsOf(photo.Id).Should().NotContain(_server.State.FindTag(Unknown)!.Id, "Immich re-read the sidecar");
+
+        var next = await cli.RunAsync("run", "-c", config);
+        next.ExitCode.Should().Be(0, next.ToString());
+        next.Out.Should().Contain("Changes: 0 tag link(s) added, 0 removed").And.NotContain("XMP sidecars:");
+        FakeImmichState.ReadSidecarTags(File.ReadAllBytes(sidecar)).Should().BeEmpty();
+    }
+
     /// <summary>One asset of a read-only external library the tool mounts under the harness root, and a config that routes it through sidecars.</summary>
     private (string Config, FakeAsset Photo, string File) ReadOnlyLibrary(CliHarness cli)
     {

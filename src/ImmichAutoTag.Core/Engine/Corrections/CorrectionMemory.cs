@@ -340,6 +340,9 @@ public sealed class CorrectionMemory
         }
     }
 
+    /// <summary>Whether the user removed the tag <paramref name="tagPath"/> the tool had added to <paramref name="assetId"/> (a correction on record).</summary>
+    public bool IsCorrected(Guid assetId, string tagPath) => _corrections.ContainsKey((assetId, AdditionKind.Tag, tagPath));
+
     /// <summary>
     /// Forgets the flags an undo put back: the undo, not the user, reverted what the tool had set, so the next run finds
     /// no correction (and may set the flag again).

@@ -99,6 +99,9 @@ public sealed class CorrectionRun
         await store.SaveAsync(scope, memory.State, ct);
     }
 
+    /// <summary>Whether the user's removal of <paramref name="tagPath"/> from <paramref name="assetId"/> is on record; false when corrections are off.</summary>
+    public bool IsCorrected(Guid assetId, string tagPath) => _memory?.IsCorrected(assetId, tagPath) == true;
+
     /// <summary>Takes in the run's verified changes and saves; a dry run saves nothing.</summary>
     /// <param name="verified">Whether verification ran (an apply cut short is not recorded: what Immich kept is unknown).</param>
     public async Task<CorrectionOutcome> FinishAsync(IReadOnlyList<AppliedChange> applied, IReadOnlyList<AppliedChange> stillWrong, bool dryRun, bool verified, CancellationToken ct)

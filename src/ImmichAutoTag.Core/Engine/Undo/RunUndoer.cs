@@ -92,7 +92,7 @@ public sealed class RunUndoer(IImmichGateway gateway, TimeProvider time, ILogger
         foreach (var skip in undo.Skipped)
         {
             // The console gets the first few as notices (UndoService); the log gets every one at debug level, as the reverts.
-            logger.LogDebug("Left alone: {Change}: {Reason}", UndoPlanner.Describe(skip.Change), skip.Reason);
+            logger.LogDebug("Left alone: {Change}: {Reason}", ReportText.Sentence(UndoPlanner.Describe(skip.Change)), ReportText.Sentence(skip.Reason));
         }
 
         if (options.DryRun || !undo.Plan.HasChanges)

@@ -487,7 +487,11 @@ public static class UndoPlanner
     private static IReadOnlySet<Guid> Members(UndoState state, Guid albumId) =>
         state.AlbumMembers.TryGetValue(albumId, out var members) ? members : new HashSet<Guid>();
 
-    /// <summary>One recorded change in a few words, for the "left alone" lines and logs; names are escaped as one field.</summary>
+    /// <summary>
+    /// One recorded change in a few words, for the "left alone" lines and logs. Names are as Immich has them: plan.txt
+    /// escapes the whole text as one field (<see cref="ReportText.Field"/>), the console its control characters only
+    /// (<see cref="ReportText.Sentence"/>); the words around the names hold no <c>|</c>, backslash or control character.
+    /// </summary>
     public static string Describe(AppliedChange change)
     {
         ArgumentNullException.ThrowIfNull(change);
@@ -509,11 +513,14 @@ public static class UndoPlanner
         };
     }
 
-    /// <summary>The asset as the plan's lines name it: its file name, escaped as one field (<see cref="ReportText.Field"/>), or its id.</summary>
-    private static string Name(AppliedChange c) => c.FileName.Length > 0 ? ReportText.Field(c.FileName) : c.AssetId.ToString();
+    /// <summary>The asset as the plan's lines name it: its file name, or its id.</summary>
+    private static string Name(AppliedChange c) => c.FileName.Length > 0 ? c.FileName : c.AssetId.ToString();
 
-    /// <summary>A tag, album or user name inside a plan line; Immich allows '|' and line breaks in them.</summary>
-    private static string Esc(string? name) => ReportText.Field(name);
+    /// <summary>
+    /// A tag, album or user name inside an action or reason text, as it is: Immich allows '|' and line breaks in them,
+    /// which the writers escape (plan.txt as a field, the console its control characters; see <see cref="Describe"/>).
+    /// </summary>
+    private static string Esc(string? name) => name ?? string.Empty;
 
     /// <summary>The user a sharing record concerns; null for other kinds (a tag change's value is e.g. the sidecar it went through).</summary>
     private static string? Email(AppliedChange c) =>
