@@ -7,7 +7,8 @@ namespace ImmichAutoTag.Core.Engine;
 /// is created once and every step sees the others' albums (a name planned for creation resolves to it).
 /// </summary>
 /// <remarks>Emits <see cref="AddAlbumMember"/> and <see cref="CreateAlbum"/> changes, each with the asking step's reason.</remarks>
-internal sealed class AlbumChanges(IReadOnlyList<Album> albums, Guid userId)
+/// <param name="refused">Whether an addition to an existing album is one the user took away before; null: none is.</param>
+internal sealed class AlbumChanges(IReadOnlyList<Album> albums, Guid userId, Func<PlannedChange, bool>? refused = null)
 {
     private readonly ILookup<string, Album> _byName = albums.ToLookup(a => a.Name, StringComparer.Ordinal);
     private readonly Dictionary<string, (Album Pending, List<Guid> Assets, ChangeReason Reason)> _creations = new(StringComparer.Ordinal);
@@ -15,7 +16,8 @@ internal sealed class AlbumChanges(IReadOnlyList<Album> albums, Guid userId)
 
     /// <summary>
     /// The album an asset should join by name: the one existing album of that name, else the one the key's
-    /// user owns among several, else a new one. Null (with a reason) when several fit.
+    /// user owns among several, else a new one. Null (with a reason) when several fit; null without a reason when the
+    /// user took the asset out of that album after the tool had added it (a correction: it stays out).
     /// </summary>
     public Album? Join(Guid assetId, string name, ChangeReason reason, out string? problem)
     {
@@ -39,6 +41,11 @@ internal sealed class AlbumChanges(IReadOnlyList<Album> albums, Guid userId)
 
         if (existing.Count == 1)
         {
+            if (refused is not null && refused(new AddAlbumMember(assetId, existing[0].Id, existing[0].Name, reason)))
+            {
+                return null;
+            }
+
             AddTo(existing[0], assetId, reason);
             return existing[0];
         }

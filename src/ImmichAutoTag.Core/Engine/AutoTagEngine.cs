@@ -279,16 +279,20 @@ public sealed class AutoTagEngine(IImmichGateway gateway, TimeProvider time, ILo
         var errors = snapshot.Unreadable
             .Select(u => new EngineError(EngineErrorKind.ReadAsset, $"asset {u.Id?.ToString() ?? "(no readable id)"} ({u.FileName ?? "no readable file name"}) skipped: {u.Reason}", u.Id is { } id ? [id] : [], [], startedAt))
             .ToList();
+
+        // What the user took away again is not added again (corrections:), whichever step plans it; the steps judge
+        // the assets without it, so their classification and status tags hold as the plan leaves them.
+        var scope = StateScope.Of(snapshot.User.Id);
+        var corrections = await CorrectionRun.StartAsync(options.Corrections, config.Corrections, scope, snapshot, reads, time.GetUtcNow(), logger, StatusTags.Of(config), ct);
         var planning = new RunPlanner(config, classifier, outputs, options, time.GetUtcNow(), e =>
         {
             errors.Add(e);
             logger.LogWarning("Skipping asset {AssetId}: {Message}", e.AssetIds.Count > 0 ? e.AssetIds[0] : Guid.Empty, e.Message);
-        }).Plan(duplicates, steps, new StepContext(snapshot, ChangeList.Empty, users) { Facts = facts }, options.Progress, ct);
+        }) { Corrections = corrections }.Plan(duplicates, steps, new StepContext(snapshot, ChangeList.Empty, users) { Facts = facts }, options.Progress, ct);
 
         options.Progress?.Report(new EngineProgress(EnginePhase.Evaluate, snapshot.Assets.Count, snapshot.Assets.Count));
 
         var plan = planning.Plan with { Notes = [.. planning.Plan.Notes, .. UnknownRuleTags(config, snapshot.Tags), .. UnmatchedWorkflowAlbumPatterns(config, snapshot.Albums, planning.Plan.AlbumsToCreate)] };
-        var scope = StateScope.Of(snapshot.User.Id);
         var pendingDates = options.PendingDateWrites is { } pendingStore ? await pendingStore.LoadAsync(scope, ct) : [];
         (plan, pendingDates) = PendingDates.Hold(plan, pendingDates, snapshot.Assets, time.GetUtcNow(), options.PendingDateWriteExpiry);
         var nonSticking = options.NonStickingChanges is { } nonStickingStore ? await nonStickingStore.LoadAsync(scope, ct) : [];
@@ -343,8 +347,7 @@ public sealed class AutoTagEngine(IImmichGateway gateway, TimeProvider time, ILo
             plan = plan with { Notes = [.. plan.Notes, new PlanNote(PlanNoteKind.UnmarkedStatusTags, Guid.Empty, message)] };
         }
 
-        // What the user took away again is not added again (corrections:), whichever step plans it.
-        var corrections = await CorrectionRun.StartAsync(options.Corrections, config.Corrections, scope, snapshot, reads, time.GetUtcNow(), logger, StatusTags.Of(config), ct);
+        // The planner left out what the user corrected; this also raises accepted-too-rarely CLIP labels (opt-in).
         plan = corrections.Filter(plan, facts.Get<ClipLabels>(), config.Clip, logger);
 
         // Below a tag root only the links the tool added are its own to remove; the user's are left alone.

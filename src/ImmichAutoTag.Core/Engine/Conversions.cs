@@ -24,6 +24,7 @@ internal sealed class Conversions
     private readonly Func<string, bool> _isFilteredAlbum;
     private readonly Action<PlanNoteKind, Guid, string, string?> _note;
     private readonly ToolTagRoots _toolTags;
+    private readonly Func<PlannedChange, bool> _refused;
 
     public Conversions(
         ConversionsConfig config,
@@ -31,9 +32,11 @@ internal sealed class Conversions
         AlbumChanges albums,
         Func<string, bool> isFilteredAlbum,
         Action<PlanNoteKind, Guid, string, string?> note,
-        ToolTagRoots? toolTags = null)
+        ToolTagRoots? toolTags = null,
+        Func<PlannedChange, bool>? refused = null)
     {
         _toolTags = toolTags ?? ToolTagRoots.None;
+        _refused = refused ?? (_ => false);
         _conversions = config.Enabled
             ? config.Conversions.Select(c => (c, RuleClassifier.Compile([c.Source], _toolTags))).ToList()
             : [];
@@ -71,6 +74,7 @@ internal sealed class Conversions
                 continue;
             }
 
+            var resolved = true;
             foreach (var path in config.DestinationTagNames)
             {
                 if (tags.Exists(t => string.Equals(t.Value, path, StringComparison.Ordinal)))
@@ -78,11 +82,19 @@ internal sealed class Conversions
                     continue;
                 }
 
-                tags.Add(_tagsByPath.TryGetValue(path, out var known) ? known : new Tag(Guid.Empty, Leaf(path), path, null));
+                var known = _tagsByPath.GetValueOrDefault(path);
+                if (_refused(new AddTag(assetId, path, known?.Id, TagReason)))
+                {
+                    // The user took this tag off the asset after the conversion had added it: it stays off, and a
+                    // move keeps the source tag (nothing replaces it).
+                    resolved = false;
+                    continue;
+                }
+
+                tags.Add(known ?? new Tag(Guid.Empty, Leaf(path), path, null));
                 copies.Add(path);
             }
 
-            var resolved = true;
             foreach (var name in config.DestinationAlbumNames)
             {
                 if (albums.Exists(a => string.Equals(a.Name, name, StringComparison.Ordinal)))
@@ -103,7 +115,12 @@ internal sealed class Conversions
                 }
                 else
                 {
-                    _note(PlanNoteKind.AmbiguousAlbum, assetId, $"conversion: {problem}", name);
+                    // No problem: the user took the asset out of that album after the conversion had added it.
+                    if (problem is not null)
+                    {
+                        _note(PlanNoteKind.AmbiguousAlbum, assetId, $"conversion: {problem}", name);
+                    }
+
                     resolved = false;
                 }
             }

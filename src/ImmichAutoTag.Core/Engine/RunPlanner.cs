@@ -54,6 +54,13 @@ internal sealed class RunPlanner(
     public const int MaxPasses = 4;
 
     /// <summary>
+    /// The run's correction memory (null: none). Its refusals are asked by the steps while they plan, and each pass's
+    /// plan is filtered by it before the next pass plans on the library as that plan leaves it: an addition the user
+    /// took away again never counts towards an asset's classification or status tags.
+    /// </summary>
+    public Corrections.CorrectionRun? Corrections { get; init; }
+
+    /// <summary>
     /// Plans the run to its fixed point: pass 1 plans on the library as read; when it changes anything, the steps plan
     /// again on the library as that plan leaves it (<see cref="PlannedLibrary"/>), so a step that plans before another
     /// (classification before the workflows, tag ↔ album sync before conversions and workflows) sees the other's
@@ -164,7 +171,7 @@ internal sealed class RunPlanner(
             }
         }
 
-        var state = new AssetPlanning(config, classifier, outputs, options, now, reportError, snapshot, duplicates, progress, ct);
+        var state = new AssetPlanning(config, classifier, outputs, options, now, reportError, snapshot, duplicates, progress, ct, Corrections is { } corrections ? corrections.Refuses : null);
         context.Facts.Set(state);
 
         var changes = new List<PlannedChange>();
@@ -198,6 +205,10 @@ internal sealed class RunPlanner(
         {
             Notes = state.Notes,
         });
+
+        // What a step planned without asking (a workflow's album or tag, the sync's) goes before a later pass sees it;
+        // a pass that planned only such additions changes nothing, so a rerun still takes one pass.
+        result = Corrections?.LeaveOut(result, config.Clip) ?? result;
         return new PlanningResult(result, evaluations, state.Assets.Count, state.Partner, state.ExcludedByVisibility, state.ExcludedByFilters, state.Groups.Count)
         {
             DuplicateCopies = state.DuplicateCopies,

@@ -22,6 +22,37 @@ public sealed class UndoPlannerTests
         new(asset.Id, "a.jpg", string.Empty, ChangeKind.DateUpdated, RunTime) { OldValue = Old.ToString("O"), NewValue = "2020-06-17T21:15:00.000+00:00" };
 
     [Fact]
+    public void Additions_to_an_album_the_run_created_and_the_user_deleted_are_each_left_alone_with_the_reason()
+    {
+        var asset = At(Written);
+        var album = Guid.NewGuid();
+        AppliedChange Record(ChangeKind kind, Guid assetId) => new(assetId, assetId == Guid.Empty ? string.Empty : "a.jpg", string.Empty, kind, RunTime) { AlbumId = album, AlbumName = "Booru review" };
+
+        var undo = UndoPlanner.Plan([Record(ChangeKind.AlbumCreated, Guid.Empty), Record(ChangeKind.AddedToAlbum, asset.Id)], State(asset), "undo of run r");
+
+        undo.Reverts.Should().BeEmpty();
+        undo.Skipped.Should().HaveCount(2, "every recorded change is reverted or left alone");
+        undo.Skipped.Select(s => s.Change.Kind).Should().BeEquivalentTo([ChangeKind.AlbumCreated, ChangeKind.AddedToAlbum]);
+        undo.Skipped.Single(s => s.Change.Kind == ChangeKind.AddedToAlbum).Reason.Should().Be("album 'Booru review' the run created no longer exists");
+    }
+
+    [Fact]
+    public void Removals_from_an_album_the_run_deleted_that_is_not_created_again_are_each_left_alone()
+    {
+        var asset = At(Written);
+        var deleted = Guid.NewGuid();
+        var again = new Album(Guid.NewGuid(), "2020-06-25-autotag-temp-unclassified", 0, Owner, false);
+        AppliedChange Record(ChangeKind kind, Guid assetId) => new(assetId, assetId == Guid.Empty ? string.Empty : "a.jpg", string.Empty, kind, RunTime) { AlbumId = deleted, AlbumName = again.Name };
+
+        var undo = UndoPlanner.Plan([Record(ChangeKind.RemovedFromAlbum, asset.Id), Record(ChangeKind.AlbumDeleted, Guid.Empty)], State(asset, [again]), "undo of run r");
+
+        undo.Reverts.Should().BeEmpty();
+        undo.Skipped.Should().HaveCount(2, "every recorded change is reverted or left alone");
+        undo.Skipped.Single(s => s.Change.Kind == ChangeKind.AlbumDeleted).Reason.Should().Contain("exists again");
+        undo.Skipped.Single(s => s.Change.Kind == ChangeKind.RemovedFromAlbum).Reason.Should().Be($"album '{again.Name}' the run deleted is not created again");
+    }
+
+    [Fact]
     public void A_date_the_run_wrote_is_set_back_to_the_old_one()
     {
         var asset = At(Written);

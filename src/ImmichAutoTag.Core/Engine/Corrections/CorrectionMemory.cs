@@ -259,6 +259,17 @@ public sealed class CorrectionMemory
     public IReadOnlyList<UserCorrection> Found => _found;
 
     /// <summary>
+    /// Whether <paramref name="change"/> is a tag or album addition the user took away before (a correction on
+    /// record): what a planning step asks before it judges an asset as if the addition were made.
+    /// </summary>
+    public bool Refuses(PlannedChange change) => change switch
+    {
+        AddTag a => _corrections.ContainsKey((a.AssetId, AdditionKind.Tag, a.TagPath)),
+        AddAlbumMember m => _corrections.ContainsKey((m.AssetId, AdditionKind.Album, m.AlbumId.ToString("D"))),
+        _ => false,
+    };
+
+    /// <summary>
     /// The plan without the additions the user corrected before, and (opt-in) without CLIP label additions whose
     /// probability is under their raised threshold. Album creations keep their members: a new album has no history.
     /// </summary>

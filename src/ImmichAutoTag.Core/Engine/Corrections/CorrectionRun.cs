@@ -14,7 +14,8 @@ public sealed class CorrectionRun
     private readonly ICorrectionStore? _store;
     private readonly string _scope;
     private readonly CorrectionMemory? _memory;
-    private IReadOnlyList<PlannedChange> _skipped = [];
+    private readonly List<PlannedChange> _skipped = [];
+    private readonly HashSet<object> _skippedKeys = [];
     private IReadOnlyDictionary<string, int> _raised = new Dictionary<string, int>();
 
     private CorrectionRun(ICorrectionStore? store, string scope, CorrectionMemory? memory)
@@ -71,13 +72,72 @@ public sealed class CorrectionRun
             return plan;
         }
 
-        (plan, _skipped, _raised) = _memory.Filter(plan, clip, clipConfig);
+        (plan, var skipped, _raised) = _memory.Filter(plan, clip, clipConfig);
+        foreach (var change in skipped)
+        {
+            LeftOut(change);
+        }
+
         if (_skipped.Count > 0)
         {
             logger.LogInformation("{Count} planned additions left out: the user had removed them before (or their CLIP label is accepted too rarely)", _skipped.Count);
         }
 
         return plan;
+    }
+
+    /// <summary>
+    /// Whether a planning step must not plan <paramref name="change"/> (<see cref="CorrectionMemory.Refuses"/>): the
+    /// step then judges the asset without it (its classification and status tags), and it counts as left out.
+    /// Always false when the memory is inactive.
+    /// </summary>
+    public bool Refuses(PlannedChange change)
+    {
+        ArgumentNullException.ThrowIfNull(change);
+        if (_memory is null || !_memory.Refuses(change))
+        {
+            return false;
+        }
+
+        LeftOut(change);
+        return true;
+    }
+
+    /// <summary>
+    /// One planning pass's plan without what the user corrected, before the next pass plans on the library as that
+    /// plan leaves it (no CLIP threshold raising: that is <see cref="Filter"/>'s, on the finished plan). What it takes
+    /// out counts as left out.
+    /// </summary>
+    public TagPlan LeaveOut(TagPlan plan, ClipConfig clipConfig)
+    {
+        ArgumentNullException.ThrowIfNull(plan);
+        if (_memory is null)
+        {
+            return plan;
+        }
+
+        var (kept, skipped, _) = _memory.Filter(plan, null, clipConfig);
+        foreach (var change in skipped)
+        {
+            LeftOut(change);
+        }
+
+        return kept;
+    }
+
+    /// <summary>Counts a change as left out once, however many planning passes or steps refused it.</summary>
+    private void LeftOut(PlannedChange change)
+    {
+        object key = change switch
+        {
+            AddTag a => (a.AssetId, AdditionKind.Tag, a.TagPath),
+            AddAlbumMember m => (m.AssetId, AdditionKind.Album, m.AlbumId.ToString("D")),
+            _ => change,
+        };
+        if (_skippedKeys.Add(key))
+        {
+            _skipped.Add(change);
+        }
     }
 
     /// <summary>

@@ -29,6 +29,7 @@ internal sealed class AssetPlanning
     private readonly List<string> _ruleAlbumNames = [];
 
     /// <summary>Builds the per-asset state of every own asset of <paramref name="snapshot"/>: visibility, motion parts, scope before filters.</summary>
+    /// <param name="refused">Whether an addition is one the user took away before (<see cref="Refused"/>); null: none is.</param>
     public AssetPlanning(
         AutoTagConfig config,
         RuleClassifier classifier,
@@ -39,9 +40,11 @@ internal sealed class AssetPlanning
         LibrarySnapshot snapshot,
         IReadOnlyList<DuplicateGroup>? duplicates,
         IProgress<EngineProgress>? progress,
-        CancellationToken ct)
+        CancellationToken ct,
+        Func<PlannedChange, bool>? refused = null)
     {
         Config = config;
+        Refused = refused ?? (_ => false);
         Classifier = classifier;
         Outputs = outputs;
         _options = options;
@@ -54,7 +57,7 @@ internal sealed class AssetPlanning
         ToolTags = ToolTagRoots.Of(config);
         FilterIn = config.Filters.FilterIn.Count > 0 ? RuleClassifier.Compile(config.Filters.FilterIn, ToolTags) : null;
         FilterOut = config.Filters.FilterOut.Count > 0 ? RuleClassifier.Compile(config.Filters.FilterOut, ToolTags) : null;
-        Albums = new AlbumChanges(snapshot.Albums, snapshot.User.Id);
+        Albums = new AlbumChanges(snapshot.Albums, snapshot.User.Id, refused);
 
         // Presized: a run has one entry per asset, and growing to 100k entries costs twice the final table.
         Assets = new Dictionary<Guid, PlannedAsset>(snapshot.Assets.Count);
@@ -102,6 +105,12 @@ internal sealed class AssetPlanning
     public RuleClassifier Classifier { get; }
 
     public OutputTags Outputs { get; }
+
+    /// <summary>
+    /// Whether a tag or album addition is one the user took away before (the correction memory): a step asks before
+    /// it adds the tag or album to an asset's planned state, and leaves the asset as it is when refused.
+    /// </summary>
+    public Func<PlannedChange, bool> Refused { get; }
 
     public DateTimeOffset Now { get; }
 

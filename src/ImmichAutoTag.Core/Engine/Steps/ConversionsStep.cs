@@ -23,7 +23,7 @@ internal sealed class ConversionsStep(ConversionsConfig config) : IFeatureStep
     public StepPlan Plan(StepContext context)
     {
         var state = AssetPlanning.Of(context);
-        var conversions = new Conversions(config, state.Snapshot.Tags, state.Albums, state.IsFilteredAlbum, state.Note, state.ToolTags);
+        var conversions = new Conversions(config, state.Snapshot.Tags, state.Albums, state.IsFilteredAlbum, state.Note, state.ToolTags, state.Refused);
         if (!conversions.Any)
         {
             return StepPlan.None;

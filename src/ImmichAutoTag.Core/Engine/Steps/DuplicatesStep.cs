@@ -118,7 +118,8 @@ internal sealed class DuplicatesStep(AutoTagConfig config, RunOptions options) :
                 return;
             }
 
-            foreach (var m in members.Where(m => m.InScope && Key(m).Length == 0))
+            // A member the user took the copied tag off again stays without it (a correction).
+            foreach (var m in members.Where(m => m.InScope && Key(m).Length == 0 && !state.Refused(new AddTag(m.Asset.Id, tag.Value, tag.Id, CopiedFromDuplicateReason))))
             {
                 m.EditableTags.Add(tag);
                 (state.Copies.TryGetValue(m.Asset.Id, out var list) ? list : state.Copies[m.Asset.Id] = []).Add(tag.Value);
@@ -159,6 +160,12 @@ internal sealed class DuplicatesStep(AutoTagConfig config, RunOptions options) :
             }
 
             var album = candidates[0];
+            if (state.Refused(new AddAlbumMember(m.Asset.Id, album.Id, album.Name, PropagationReason)))
+            {
+                // The user took it out of that album after the tool had put it in: it stays out, and unclassified.
+                continue;
+            }
+
             m.EditableAlbums.Add(album);
             m.Classification = state.Classify(m);
             state.Albums.AddTo(album, m.Asset.Id, PropagationReason);

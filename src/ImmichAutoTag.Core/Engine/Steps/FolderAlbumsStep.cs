@@ -57,7 +57,7 @@ internal sealed class FolderAlbumsStep(AlbumDetectionFromFoldersConfig config) :
                 f.EditableAlbums.Add(album);
                 f.Classification = state.Classify(f);
             }
-            else
+            else if (problem is not null)
             {
                 state.Note(PlanNoteKind.AmbiguousAlbum, f.Asset.Id, $"folder detection: {problem}", name);
             }

@@ -281,11 +281,8 @@ public static class UndoPlanner
 
             if (!albums.ContainsKey(album))
             {
-                if (!created.Contains(album))
-                {
-                    skipped.Add(new UndoSkip(c, $"album '{Esc(c.AlbumName)}' no longer exists"));
-                }
-
+                // Every recorded change is accounted for: an album the run created and the user deleted since too.
+                skipped.Add(new UndoSkip(c, created.Contains(album) ? $"album '{Esc(c.AlbumName)}' the run created no longer exists" : $"album '{Esc(c.AlbumName)}' no longer exists"));
                 return;
             }
 
@@ -314,6 +311,11 @@ public static class UndoPlanner
                     {
                         skipped.Add(new UndoSkip(c, "the asset no longer exists (deleted, trashed, or not the key owner's)"));
                     }
+                }
+                else
+                {
+                    // Left alone with the album's deletion (see its line): every recorded change is accounted for.
+                    skipped.Add(new UndoSkip(c, $"album '{Esc(c.AlbumName)}' the run deleted is not created again"));
                 }
 
                 return;
