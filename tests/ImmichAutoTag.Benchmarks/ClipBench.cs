@@ -21,7 +21,7 @@ namespace ImmichAutoTag.Benchmarks;
 internal static class ClipBench
 {
     public const string Usage =
-        "usage: dotnet run -c Release --project tests/ImmichAutoTag.Benchmarks -- --clip [--json FILE] [--images N] [--model-dir DIR] [--batches 1,8,32] [--threads 1,2] [--stored N] [--stored-only] [--keep] [--ort KEY=VALUE]... [--ort-level basic|extended|all] [--ort-dump FILE] [--vips-concurrency N] [--prepare-workers N] [--precision fp32|int8] [--warm-up N] [--rounds N] [--jit-log]\n" +
+        "usage: dotnet run -c Release --project tests/ImmichAutoTag.Benchmarks -- --clip [--json FILE] [--images N] [--model-dir DIR] [--batches 1,8,32] [--threads 1,2] [--stored N] [--stored-only] [--keep] [--ort KEY=VALUE]... [--ort-level basic|extended|all] [--ort-dump FILE] [--vips-concurrency N] [--prepare-workers N] [--precision fp32|int8] [--layout side-by-side|within-batch] [--warm-up N] [--rounds N] [--jit-log] [--ort-profile PREFIX]\n" +
         "       dotnet run -c Release --project tests/ImmichAutoTag.Benchmarks -- --clip --write-model DIR   (writes the demo's small colour CLIP model in Immich's layout: DIR/clip/" + ClipDemoModel.Name + ")";
 
     /// <summary>The child process that re-scores stored embeddings (its peak working set is the figure).</summary>
@@ -42,6 +42,8 @@ internal static class ClipBench
         var ortEntries = new List<(string Key, string Value)>();
         GraphOptimizationLevel? ortLevel = null;
         string? ortDump = null;
+        string? ortProfile = null;
+        var sideBySide = true;
         int[] batches = [1, 8, 32];
         int[] threadCounts = [1, 2];
         for (var i = 0; i < args.Count; i++)
@@ -91,6 +93,12 @@ internal static class ClipBench
                     break;
                 case "--ort-dump" when i + 1 < args.Count:
                     ortDump = args[++i];
+                    break;
+                case "--ort-profile" when i + 1 < args.Count:
+                    ortProfile = args[++i];
+                    break;
+                case "--layout" when i + 1 < args.Count && args[i + 1] is "side-by-side" or "within-batch":
+                    sideBySide = args[++i] == "side-by-side";
                     break;
                 case "--stored-only":
                     storedOnly = true;
@@ -163,7 +171,7 @@ internal static class ClipBench
                 await output.WriteLineAsync(string.Create(inv, $"int8 copy made in {quantizeSeconds:F1} s: {new FileInfo(copy).Length / 1e6:F0} MB"));
             }
 
-            Action<SessionOptions>? tune = ortEntries.Count == 0 && ortLevel is null && ortDump is null ? null : session =>
+            Action<SessionOptions>? tune = ortEntries.Count == 0 && ortLevel is null && ortDump is null && ortProfile is null ? null : session =>
             {
                 foreach (var (key, value) in ortEntries)
                 {
@@ -178,6 +186,13 @@ internal static class ClipBench
                 if (ortDump is not null)
                 {
                     session.OptimizedModelFilePath = ortDump;
+                }
+
+                if (ortProfile is not null)
+                {
+                    // The prefix first: enabling profiling reads it.
+                    session.ProfileOutputPathPrefix = ortProfile;
+                    session.EnableProfiling = true;
                 }
             };
             if (tune is not null)
@@ -198,7 +213,7 @@ internal static class ClipBench
             foreach (var threads in threadCounts)
             {
                 var loadStarted = Stopwatch.GetTimestamp();
-                using var encoder = new OnnxClipImageEncoder(model, id, new ClipRuntimeOptions(BatchSize: batches.Max(), Threads: threads, UseCuda: false) { Tune = tune });
+                using var encoder = new OnnxClipImageEncoder(model, id, new ClipRuntimeOptions(BatchSize: batches.Max(), Threads: threads, UseCuda: false) { Tune = tune, SideBySide = sideBySide });
                 var loadSeconds = Stopwatch.GetElapsedTime(loadStarted).TotalSeconds;
                 await output.WriteLineAsync(string.Create(inv, $"threads {threads}: session loaded in {loadSeconds:F1} s"));
 
@@ -271,7 +286,7 @@ internal static class ClipBench
                 {
                     var batch = configs.Where(c => c.Threads == threads).MaxBy(c => c.ImagesPerSecond)!.Batch; // non-null: every batch ran
                     var threadsBefore = ThreadCpu.Ids();
-                    using var encoder = new OnnxClipImageEncoder(model, id, new ClipRuntimeOptions(BatchSize: batch, Threads: threads, UseCuda: false) { Tune = tune });
+                    using var encoder = new OnnxClipImageEncoder(model, id, new ClipRuntimeOptions(BatchSize: batch, Threads: threads, UseCuda: false) { Tune = tune, SideBySide = sideBySide });
 
                     // Threads the session started are ONNX Runtime's intra-op pool (the calling thread is its other
                     // worker); named so in the per-thread CPU figures.
@@ -279,7 +294,7 @@ internal static class ClipBench
                     ortThreads.ExceptWith(threadsBefore);
                     string? Label(int tid) => ortThreads.Contains(tid) ? "onnxruntime pool" : tid == Environment.ProcessId ? "main" : null;
                     var store = new SqliteClipEmbeddingStore(Path.Combine(root, $"e2e-{threads}.db"));
-                    var pipeline = new ClipLabelPipeline(encoder, store, classifier, new ClipPipelineOptions(BatchSize: batch, PrepareWorkers: prepareWorkers ?? threads));
+                    var pipeline = new ClipLabelPipeline(encoder, store, classifier, PipelineOptions(batch, threads, sideBySide, prepareWorkers));
 
                     // Warm-up: the whole path once over other assets, so the timed pass measures the steady state a
                     // run over a library reaches after its first batches, as the model-only figure is taken after a
@@ -336,7 +351,7 @@ internal static class ClipBench
                         rounds.Add(run);
                         endToEnd.Add(run);
                         await output.WriteLineAsync(string.Create(inv,
-                            $"end to end, threads {threads}, batch {batch}, round {round}: {run.ImagesPerSecond:F2} images/s = {run.RatioToModelOnly:P0} of the model alone just before ({run.ModelOnlyImagesPerSecond:F2}); CPU ms/image {run.CpuMsPerImage:F0} (model alone {run.ModelOnlyCpuMsPerImage:F0}); per image: download {run.DownloadMsPerImage:F1} ms (summed over parallel downloads), decode + preprocess {run.PrepareMsPerImage:F1} ms (summed over {prepareWorkers ?? threads} workers; {run.PreparePhaseMsPerImage:F1} ms wall between model calls), inference {run.InferenceMsPerImage:F0} ms, store + score {run.StoreMsPerImage:F1} ms; model waited {run.WaitingMs:F0} ms in all for thumbnails; JIT {run.JitMs:F0} ms for {run.JitMethods} methods, GC pauses {run.GcPauseMs:F0} ms, {run.AllocatedKbPerImage:F0} KB allocated per image; thumbnails {run.ThumbnailBytesPerImage / 1024.0:F1} KB"));
+                            $"end to end, threads {threads}, batch {batch}, round {round}: {run.ImagesPerSecond:F2} images/s = {run.RatioToModelOnly:P0} of the model alone just before ({run.ModelOnlyImagesPerSecond:F2}); CPU ms/image {run.CpuMsPerImage:F0} (model alone {run.ModelOnlyCpuMsPerImage:F0}); per image: download {run.DownloadMsPerImage:F1} ms (summed over parallel downloads), decode + preprocess {run.PrepareMsPerImage:F1} ms (summed over workers; {run.PreparePhaseMsPerImage:F1} ms wall between model calls, summed over lanes), inference {run.InferenceMsPerImage:F0} ms, store + score {run.StoreMsPerImage:F1} ms; model waited {run.WaitingMs:F0} ms in all for thumbnails; JIT {run.JitMs:F0} ms for {run.JitMethods} methods, GC pauses {run.GcPauseMs:F0} ms, {run.AllocatedKbPerImage:F0} KB allocated per image; thumbnails {run.ThumbnailBytesPerImage / 1024.0:F1} KB"));
                         await output.WriteLineAsync($"  CPU ms/image by thread (count): model alone: {ThreadCpu.Format(run.ModelOnlyThreadCpu, images)}; end to end: {ThreadCpu.Format(run.ThreadCpu, images)}");
                         if (jitLog?.Stop() is { Count: > 0 } compiled)
                         {
@@ -348,7 +363,7 @@ internal static class ClipBench
                     // (the in-process fake included), decoding, preprocessing, storing and scoring cost on their own,
                     // so that end to end − model alone − this is what running them together adds.
                     Settle();
-                    var noModelPipeline = new ClipLabelPipeline(new WithoutModel(encoder), new SqliteClipEmbeddingStore(Path.Combine(root, $"no-model-{threads}.db")), classifier, new ClipPipelineOptions(BatchSize: batch, PrepareWorkers: prepareWorkers ?? threads));
+                    var noModelPipeline = new ClipLabelPipeline(new WithoutModel(encoder), new SqliteClipEmbeddingStore(Path.Combine(root, $"no-model-{threads}.db")), classifier, PipelineOptions(batch, threads, sideBySide, prepareWorkers));
                     var noModel = await EndToEndAsync(noModelPipeline, AddAssets(fake, user, $"no-model-{threads}", images, thumbnails), gateway, batch, threads, modelOnly: 0, Label, ct);
                     noModels.Add(noModel);
                     var pooled = Pooled(rounds);
@@ -402,6 +417,7 @@ internal static class ClipBench
                 SecondRunMs = Math.Round(secondRun.TotalMs, 0),
                 StoredEmbeddings100k = stored,
                 Precision = int8 ? "int8" : "fp32",
+                Layout = sideBySide ? "side-by-side" : "within-batch",
                 QuantizeSeconds = quantizeSeconds,
                 Int8Agreement = agreement,
             };
@@ -443,6 +459,11 @@ internal static class ClipBench
 
         return 0;
     }
+
+    /// <summary>The pipeline as a run sets it up for <paramref name="threads"/> (<c>clip.threads</c>) in the chosen layout.</summary>
+    private static ClipPipelineOptions PipelineOptions(int batch, int threads, bool sideBySide, int? prepareWorkers) => sideBySide
+        ? new ClipPipelineOptions(BatchSize: batch, PrepareWorkers: prepareWorkers ?? 1, Lanes: threads)
+        : new ClipPipelineOptions(BatchSize: batch, PrepareWorkers: prepareWorkers ?? threads);
 
     private static int[]? ParseList(string text, int max)
     {
@@ -825,7 +846,7 @@ internal static class ClipBench
         }
 
         text.Append(string.Create(inv,
-            $"Peak working set {r.PeakWorkingSetMb:F0} MB. Load average (1 min) at start: {r.LoadAverage?.ToString("F1", inv) ?? "n/a"} on {r.Cores} cores (a busy machine slows every figure). libvips {r.Libvips}."));
+            $"Threads as {r.Layout}. Peak working set {r.PeakWorkingSetMb:F0} MB. Load average (1 min) at start: {r.LoadAverage?.ToString("F1", inv) ?? "n/a"} on {r.Cores} cores (a busy machine slows every figure). libvips {r.Libvips}."));
         return text.ToString();
     }
 }
@@ -913,6 +934,12 @@ internal sealed record ClipReport(
 
     /// <summary><c>fp32</c> (the model file as it is) or <c>int8</c> (the copy <c>clip.precision: int8</c> makes).</summary>
     public string Precision { get; init; } = "fp32";
+
+    /// <summary>
+    /// How the threads of a configuration were spent: <c>side-by-side</c> (that many batches at once, one thread each,
+    /// as a run does) or <c>within-batch</c> (one batch at a time on that many intra-op threads).
+    /// </summary>
+    public string Layout { get; init; } = "side-by-side";
 
     /// <summary>Seconds to make the int8 copy (null for fp32).</summary>
     public double? QuantizeSeconds { get; init; }

@@ -109,6 +109,37 @@ public sealed class OnnxClipModelTests : IClassFixture<OnnxClipModelTests.Cache>
     }
 
     [Fact]
+    public async Task Batches_side_by_side_on_one_thread_each_give_the_embeddings_of_one_batch_at_a_time_on_two_threads()
+    {
+        var folder = Path.Combine(cache.Root, "clip", "ViT-tiny-lanes");
+        ClipTestModels.WriteRandomVit(Path.Combine(folder, "visual", "model.onnx"), ClipVitSpec.Tiny);
+        ClipTestModels.WriteConfigs(folder, ClipVitSpec.Tiny.EmbedDim, 224, tokenizerJson: null);
+        var model = ClipModelFolder.Locate(cache.Root, "ViT-tiny-lanes");
+        using var sideBySide = new OnnxClipImageEncoder(model, new ClipRuntimeOptions(2, 2, false));
+        using var withinBatch = new OnnxClipImageEncoder(model, new ClipRuntimeOptions(2, 2, false) { SideBySide = false });
+        var images = Enumerable.Range(0, 7).Select(i => Webp(ClipImagePreprocessorTests.Pattern(230 + (10 * i), 250), 230 + (10 * i), 250)).ToArray();
+        var one = sideBySide.TensorLength;
+        var tensor = new float[images.Length * one];
+        for (var i = 0; i < images.Length; i++)
+        {
+            sideBySide.Preprocess(images[i].Span, tensor.AsSpan(i * one, one));
+        }
+
+        // Four calls of at most two images, two at a time on one session, against the same calls one after another.
+        var lanes = sideBySide.Run(tensor, images.Length, 2);
+        var sequential = withinBatch.Run(tensor, images.Length, 2);
+        var overlapping = await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => sideBySide.EncodeImagesAsync(images, CancellationToken.None)));
+
+        sideBySide.Lanes.Should().Be(2);
+        withinBatch.Lanes.Should().Be(1);
+        lanes.Should().Equal(sequential, (x, y) => Math.Abs(x - y) < 1e-5);
+        foreach (var result in overlapping)
+        {
+            result.Select(r => r.Embedding!).SelectMany(e => e).Should().Equal(lanes, (x, y) => Math.Abs(x - y) < 1e-5, "overlapping calls on one session do not disturb each other");
+        }
+    }
+
+    [Fact]
     public void A_model_whose_input_is_not_clips_is_refused_naming_the_file()
     {
         var folder = Path.Combine(cache.Root, "clip", "Wrong__size");
@@ -154,7 +185,7 @@ public sealed class OnnxClipModelTests : IClassFixture<OnnxClipModelTests.Cache>
 
         provider.Should().Be("CPUExecutionProvider");
         log.Lines.Should().Contain(l => l.StartsWith("Information: CLIP: CUDA execution provider not available (ONNX Runtime offers CPUExecutionProvider", StringComparison.Ordinal));
-        log.Lines.Should().Contain($"Information: CLIP: loaded {path} on CPUExecutionProvider with 1 threads");
+        log.Lines.Should().Contain($"Information: CLIP: loaded {path} on CPUExecutionProvider with 1 thread(s) per call");
     }
 
     [Fact]
@@ -173,7 +204,7 @@ public sealed class OnnxClipModelTests : IClassFixture<OnnxClipModelTests.Cache>
 
         provider.Should().Be("CPUExecutionProvider");
         log.Lines.Should().Contain(l => l.StartsWith("Warning: CLIP: CUDA execution provider listed but not usable (", StringComparison.Ordinal) && l.EndsWith("); running on CPUExecutionProvider", StringComparison.Ordinal));
-        log.Lines.Should().Contain($"Information: CLIP: loaded {path} on CPUExecutionProvider with 1 threads");
+        log.Lines.Should().Contain($"Information: CLIP: loaded {path} on CPUExecutionProvider with 1 thread(s) per call");
         session.Run(new Microsoft.ML.OnnxRuntime.RunOptions(), ["image"], [Microsoft.ML.OnnxRuntime.OrtValue.CreateTensorValueFromMemory(new float[3 * 224 * 224], [1, 3, 224, 224])], ["embedding"]).Should().HaveCount(1, "the session works on CPU");
     }
 
@@ -184,7 +215,7 @@ public sealed class OnnxClipModelTests : IClassFixture<OnnxClipModelTests.Cache>
         using var encoder = new OnnxClipImageEncoder(ClipModelFolder.Locate(cache.Root, "Tiny__dynamic"), new ClipRuntimeOptions(1, 1, UseCuda: true), log);
         var cuda = Microsoft.ML.OnnxRuntime.OrtEnv.Instance().GetAvailableProviders().Contains("CUDAExecutionProvider");
 
-        log.Lines.Should().Contain(l => l.Contains($" on {encoder.Provider} with 1 threads", StringComparison.Ordinal));
+        log.Lines.Should().Contain(l => l.Contains($" on {encoder.Provider} with 1 thread(s) per call", StringComparison.Ordinal));
         if (!cuda)
         {
             encoder.Provider.Should().Be("CPUExecutionProvider");

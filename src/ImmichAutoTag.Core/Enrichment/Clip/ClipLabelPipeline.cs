@@ -7,10 +7,15 @@ namespace ImmichAutoTag.Core.Enrichment.Clip;
 /// <param name="BatchSize">Images per encoder call.</param>
 /// <param name="Downloads">Thumbnails downloaded at once (network waits; they run beside the model).</param>
 /// <param name="PrepareWorkers">
-/// Thumbnails decoded and preprocessed at once, between two model calls (with an <see cref="IClipImagePreparer"/>);
-/// the model's thread count (<c>clip.threads</c>) uses the cores the model itself uses.
+/// Thumbnails of one batch decoded and preprocessed at once, right before its model call (with an
+/// <see cref="IClipImagePreparer"/>).
 /// </param>
-public sealed record ClipPipelineOptions(int BatchSize = 8, int Downloads = 4, int PrepareWorkers = 2);
+/// <param name="Lanes">
+/// Batches encoded side by side, each by its own lane that decodes its batch and then runs the model on it. The
+/// encoder must allow that many overlapping calls; the ONNX encoder runs each call on one thread, so <c>clip.threads</c>
+/// lanes keep that many cores busy (docs/clip.md, "Batches side by side").
+/// </param>
+public sealed record ClipPipelineOptions(int BatchSize = 8, int Downloads = 4, int PrepareWorkers = 2, int Lanes = 1);
 
 /// <summary>What one pass of the pipeline did.</summary>
 /// <param name="Scores">Asset id → its zero-shot result; assets in <paramref name="Failures"/> are missing.</param>
@@ -28,8 +33,8 @@ public sealed record ClipPipelineResult(
 /// <summary>Wall time per stage of one pass.</summary>
 /// <param name="Lookup">Reading stored embeddings and scoring them.</param>
 /// <param name="Download">Sum over thumbnails of the time each download took (downloads overlap, so this can exceed the wall time).</param>
-/// <param name="Encode">Encoder calls (inference and decoding + preprocessing), and waiting for the previous batch's store.</param>
-/// <param name="WaitingForThumbnails">Time the encoder stage waited for the next thumbnail.</param>
+/// <param name="Encode">Encoder calls (inference and decoding + preprocessing), and waiting for the previous batch's store; summed over lanes.</param>
+/// <param name="WaitingForThumbnails">Time the encoder stage waited for the next thumbnail, summed over lanes.</param>
 /// <param name="Total">The whole pass.</param>
 public sealed record ClipPipelineTimes(TimeSpan Lookup, TimeSpan Download, TimeSpan Encode, TimeSpan WaitingForThumbnails, TimeSpan Total)
 {
@@ -40,21 +45,22 @@ public sealed record ClipPipelineTimes(TimeSpan Lookup, TimeSpan Download, TimeS
     /// </summary>
     public TimeSpan Prepare { get; init; }
 
-    /// <summary>Wall time between model calls spent preparing their batches (part of <see cref="Encode"/>).</summary>
+    /// <summary>Wall time between model calls spent preparing their batches (part of <see cref="Encode"/>; summed over lanes).</summary>
     public TimeSpan PreparePhase { get; init; }
 
-    /// <summary>Time inside encoder calls (the model, plus decoding and preprocessing for an encoder that does not prepare apart).</summary>
+    /// <summary>Time inside encoder calls (the model, plus decoding and preprocessing for an encoder that does not prepare apart); summed over lanes, so with several lanes it can exceed the wall time.</summary>
     public TimeSpan Inference { get; init; }
 }
 
 /// <summary>
 /// Scores assets with CLIP, encoding each image once ever: stored embeddings (by checksum and model id) are streamed
 /// from the store and scored row by row; the others are downloaded while the model runs — a bounded channel between a few
-/// concurrent thumbnail downloads and the encoder, so at most about three batches of thumbnails are held — then
-/// decoded, encoded, scored and stored batch by batch. With an <see cref="IClipImagePreparer"/> a batch is decoded
-/// and preprocessed by <see cref="ClipPipelineOptions.PrepareWorkers"/> workers right before its model call, not
-/// beside the previous one: on a machine whose cores the model already uses, decoding beside it slowed each call by
-/// more than the decode took (see docs/clip.md). Embeddings are not kept after scoring, so memory grows only with the
+/// concurrent thumbnail downloads and the encoder, so at most about three batches of thumbnails per lane are held —
+/// then decoded, encoded, scored and stored batch by batch, <see cref="ClipPipelineOptions.Lanes"/> batches side by
+/// side. With an <see cref="IClipImagePreparer"/> a lane decodes and preprocesses its batch
+/// (<see cref="ClipPipelineOptions.PrepareWorkers"/> thumbnails at once) right before its model call, not beside it:
+/// on a machine whose cores the model already uses, decoding beside a call that spreads over every core slowed the call
+/// by more than the decode took (see docs/clip.md). Embeddings are not kept after scoring, so memory grows only with the
 /// per-asset scores (a few label probabilities each), not with the embeddings, at 100k assets too.
 /// </summary>
 public sealed class ClipLabelPipeline(IClipImageEncoder encoder, IClipEmbeddingStore store, ZeroShotClassifier classifier, ClipPipelineOptions options)
@@ -73,6 +79,7 @@ public sealed class ClipLabelPipeline(IClipImageEncoder encoder, IClipEmbeddingS
         ArgumentOutOfRangeException.ThrowIfLessThan(options.BatchSize, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(options.Downloads, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(options.PrepareWorkers, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.Lanes, 1);
         var started = Stopwatch.GetTimestamp();
 
         // Assets with the same file (same checksum) share one embedding.
@@ -171,16 +178,17 @@ public sealed class ClipLabelPipeline(IClipImageEncoder encoder, IClipEmbeddingS
         Action<string, float[]> score,
         CancellationToken ct)
     {
-        // Bounded: downloads wait while two batches of thumbnail bytes are waiting for the model, so at most about
-        // 3 × batch + downloads thumbnails (tens of KB each) are held at once, plus one batch of model input.
+        // Bounded: downloads wait while two batches per lane of thumbnail bytes are waiting for the model, so at most
+        // about 3 × batch × lanes + downloads thumbnails (tens of KB each) are held at once, plus one batch of model
+        // input per lane.
         var preparer = encoder as IClipImagePreparer;
-        var channel = Channel.CreateBounded<Item>(new BoundedChannelOptions(2 * options.BatchSize)
+        var channel = Channel.CreateBounded<Item>(new BoundedChannelOptions(2 * options.BatchSize * options.Lanes)
         {
-            SingleReader = true,
+            SingleReader = options.Lanes == 1,
             FullMode = BoundedChannelFullMode.Wait,
         });
         var failureLock = new object();
-        long downloadTicks = 0, prepareTicks = 0, preparePhaseTicks = 0;
+        long downloadTicks = 0;
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
 
         // Downloading is waiting on the network, not CPU work: it runs beside the model. Decoding is not (see below).
@@ -218,8 +226,64 @@ public sealed class ClipLabelPipeline(IClipImageEncoder encoder, IClipEmbeddingS
             },
             CancellationToken.None);
 
+        // Each lane fills its own batch from the channel, decodes it, runs the model on it and hands it to the store,
+        // side by side with the other lanes: with one ONNX Runtime thread per call, lanes keep every core busy
+        // without the threads of one call waiting for each other at every layer (docs/clip.md, "Batches side by side").
+        var lanes = options.Lanes;
+        using var storeGate = new SemaphoreSlim(1, 1);
+        var totals = new LaneTotals();
+        var running = new Task[lanes];
+        for (var lane = 0; lane < lanes; lane++)
+        {
+            running[lane] = Task.Run(() => LaneAsync(channel.Reader, preparer, failures, failureLock, Fail, score, storeGate, totals, stop), CancellationToken.None);
+        }
+
+        try
+        {
+            await Task.WhenAll(running).ConfigureAwait(false);
+        }
+        finally
+        {
+            await stop.CancelAsync().ConfigureAwait(false);
+            await producer.ConfigureAwait(false);
+        }
+
+        return new EncodeTimes(
+            totals.Encoded,
+            Stopwatch.GetElapsedTime(0, downloadTicks),
+            Stopwatch.GetElapsedTime(0, totals.EncodeTicks),
+            Stopwatch.GetElapsedTime(0, totals.WaitTicks),
+            Stopwatch.GetElapsedTime(0, totals.PrepareTicks),
+            Stopwatch.GetElapsedTime(0, totals.InferenceTicks),
+            Stopwatch.GetElapsedTime(0, totals.PreparePhaseTicks));
+
+        void Fail(ClipAsset asset, string reason)
+        {
+            lock (failureLock)
+            {
+                failures[asset.AssetId] = reason;
+            }
+        }
+    }
+
+    /// <summary>
+    /// One lane: takes up to <see cref="ClipPipelineOptions.BatchSize"/> thumbnails from <paramref name="reader"/>,
+    /// decodes them (with a preparer), runs the model, and stores and scores the batch while it takes the next one;
+    /// until the channel is finished. Its figures are added to <paramref name="totals"/> when it ends.
+    /// </summary>
+    private async Task LaneAsync(
+        ChannelReader<Item> reader,
+        IClipImagePreparer? preparer,
+        Dictionary<Guid, string> failures,
+        object failureLock,
+        Action<ClipAsset, string> fail,
+        Action<string, float[]> score,
+        SemaphoreSlim storeGate,
+        LaneTotals totals,
+        CancellationTokenSource stop)
+    {
         var encoded = 0;
-        long encodeTicks = 0, waitTicks = 0, inferenceTicks = 0;
+        long encodeTicks = 0, waitTicks = 0, inferenceTicks = 0, prepareTicks = 0, preparePhaseTicks = 0;
         var batch = new List<Item>(options.BatchSize);
         Task<int>? pendingStore = null;
         var input = preparer is null ? null : new float[options.BatchSize * preparer.PreparedLength];
@@ -228,7 +292,7 @@ public sealed class ClipLabelPipeline(IClipImageEncoder encoder, IClipEmbeddingS
             while (true)
             {
                 var waitStarted = Stopwatch.GetTimestamp();
-                var more = await FillAsync(channel.Reader, batch, options.BatchSize, stop.Token).ConfigureAwait(false);
+                var more = await FillAsync(reader, batch, options.BatchSize, stop.Token).ConfigureAwait(false);
                 waitTicks += Stopwatch.GetTimestamp() - waitStarted;
                 if (batch.Count > 0)
                 {
@@ -242,7 +306,8 @@ public sealed class ClipLabelPipeline(IClipImageEncoder encoder, IClipEmbeddingS
                     else
                     {
                         var phaseStarted = Stopwatch.GetTimestamp();
-                        var ready = Prepare(preparer, batch, input!, ref prepareTicks, Fail, stop.Token);
+                        var (ready, ticks) = Prepare(preparer, batch, input!, fail, stop.Token);
+                        prepareTicks += ticks;
                         preparePhaseTicks += Stopwatch.GetTimestamp() - phaseStarted;
                         (fresh, inference) = ready.Count == 0
                             ? ([], 0)
@@ -251,14 +316,15 @@ public sealed class ClipLabelPipeline(IClipImageEncoder encoder, IClipEmbeddingS
 
                     inferenceTicks += inference;
 
-                    // Storing and scoring a batch (mostly waiting for SQLite's commit) runs while the model works on
-                    // the next one (one store at a time, in batch order); only its wait, if any, is on the model's path.
+                    // Storing and scoring a batch (mostly waiting for SQLite's commit) runs while this lane's model
+                    // works on its next batch; one store at a time over all lanes, and at most one pending per lane,
+                    // so only its wait, if any, is on the model's path.
                     if (pendingStore is not null)
                     {
                         encoded += await pendingStore.ConfigureAwait(false);
                     }
 
-                    pendingStore = Task.Run(() => StoreAndScoreAsync(fresh, score, stop.Token), CancellationToken.None);
+                    pendingStore = Task.Run(() => StoreAndScoreAsync(fresh, score, storeGate, stop.Token), CancellationToken.None);
                     encodeTicks += Stopwatch.GetTimestamp() - encodeStarted;
                     batch.Clear();
                 }
@@ -279,34 +345,19 @@ public sealed class ClipLabelPipeline(IClipImageEncoder encoder, IClipEmbeddingS
         }
         catch
         {
+            // One lane's failure ends the others and the downloads.
             await stop.CancelAsync().ConfigureAwait(false);
             throw;
         }
         finally
         {
-            await producer.ConfigureAwait(false);
             if (pendingStore is not null)
             {
                 // Cancelled or failed: let the last store finish (or fail) before the caller sees the outcome.
                 await pendingStore.ContinueWith(t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default).ConfigureAwait(false);
             }
-        }
 
-        return new EncodeTimes(
-            encoded,
-            Stopwatch.GetElapsedTime(0, downloadTicks),
-            Stopwatch.GetElapsedTime(0, encodeTicks),
-            Stopwatch.GetElapsedTime(0, waitTicks),
-            Stopwatch.GetElapsedTime(0, prepareTicks),
-            Stopwatch.GetElapsedTime(0, inferenceTicks),
-            Stopwatch.GetElapsedTime(0, preparePhaseTicks));
-
-        void Fail(ClipAsset asset, string reason)
-        {
-            lock (failureLock)
-            {
-                failures[asset.AssetId] = reason;
-            }
+            totals.Add(encoded, encodeTicks, waitTicks, inferenceTicks, prepareTicks, preparePhaseTicks);
         }
     }
 
@@ -316,7 +367,7 @@ public sealed class ClipLabelPipeline(IClipImageEncoder encoder, IClipEmbeddingS
     /// them: the model keeps every core busy with threads that wait for each other at each layer, so one decoding
     /// beside it slows a whole call by more than the decode costs. Returns the prepared items, in input order.
     /// </summary>
-    private List<Item> Prepare(IClipImagePreparer preparer, List<Item> batch, float[] input, ref long prepareTicks, Action<ClipAsset, string> fail, CancellationToken ct)
+    private (List<Item> Ready, long Ticks) Prepare(IClipImagePreparer preparer, List<Item> batch, float[] input, Action<ClipAsset, string> fail, CancellationToken ct)
     {
         var length = preparer.PreparedLength;
         var errors = new string?[batch.Count];
@@ -331,7 +382,6 @@ public sealed class ClipLabelPipeline(IClipImageEncoder encoder, IClipEmbeddingS
                 errors[i] = preparer.Prepare(batch[i].Bytes, input.AsSpan(i * length, length));
                 Interlocked.Add(ref ticks, Stopwatch.GetTimestamp() - started);
             });
-        prepareTicks += ticks;
         var ready = new List<Item>(batch.Count);
         for (var i = 0; i < batch.Count; i++)
         {
@@ -350,7 +400,7 @@ public sealed class ClipLabelPipeline(IClipImageEncoder encoder, IClipEmbeddingS
             ready.Add(batch[i]);
         }
 
-        return ready;
+        return (ready, ticks);
     }
 
     /// <summary>Fills <paramref name="batch"/> up to <paramref name="size"/>; false once the channel is finished.</summary>
@@ -419,12 +469,21 @@ public sealed class ClipLabelPipeline(IClipImageEncoder encoder, IClipEmbeddingS
         return (fresh, inference);
     }
 
-    private async Task<int> StoreAndScoreAsync(Dictionary<string, float[]> fresh, Action<string, float[]> score, CancellationToken ct)
+    private async Task<int> StoreAndScoreAsync(Dictionary<string, float[]> fresh, Action<string, float[]> score, SemaphoreSlim storeGate, CancellationToken ct)
     {
-        await store.StoreAsync(encoder.Model, fresh, ct).ConfigureAwait(false);
-        foreach (var (checksum, embedding) in fresh)
+        // One batch at a time: the store is one SQLite connection, and scoring writes the pass's result maps.
+        await storeGate.WaitAsync(ct).ConfigureAwait(false);
+        try
         {
-            score(checksum, embedding);
+            await store.StoreAsync(encoder.Model, fresh, ct).ConfigureAwait(false);
+            foreach (var (checksum, embedding) in fresh)
+            {
+                score(checksum, embedding);
+            }
+        }
+        finally
+        {
+            storeGate.Release();
         }
 
         return fresh.Count;
@@ -432,6 +491,37 @@ public sealed class ClipLabelPipeline(IClipImageEncoder encoder, IClipEmbeddingS
 
     /// <summary>A downloaded thumbnail.</summary>
     private readonly record struct Item(ClipAsset Asset, byte[] Bytes);
+
+    /// <summary>The lanes' figures, added as each lane ends.</summary>
+    private sealed class LaneTotals
+    {
+        private readonly Lock gate = new();
+
+        public int Encoded { get; private set; }
+
+        public long EncodeTicks { get; private set; }
+
+        public long WaitTicks { get; private set; }
+
+        public long InferenceTicks { get; private set; }
+
+        public long PrepareTicks { get; private set; }
+
+        public long PreparePhaseTicks { get; private set; }
+
+        public void Add(int encoded, long encode, long wait, long inference, long prepare, long preparePhase)
+        {
+            lock (gate)
+            {
+                Encoded += encoded;
+                EncodeTicks += encode;
+                WaitTicks += wait;
+                InferenceTicks += inference;
+                PrepareTicks += prepare;
+                PreparePhaseTicks += preparePhase;
+            }
+        }
+    }
 
     private readonly record struct EncodeTimes(int Encoded, TimeSpan Download, TimeSpan Encode, TimeSpan Waiting, TimeSpan Prepare, TimeSpan Inference, TimeSpan PreparePhase);
 }

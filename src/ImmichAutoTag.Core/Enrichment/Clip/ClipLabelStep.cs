@@ -67,7 +67,7 @@ public sealed class ClipLabelStep(ClipConfig config, ClipServices services, IImm
             throw new ClipLabelSetException($"clip.labels: {e.Message.Replace(" (Parameter 'labels')", string.Empty, StringComparison.Ordinal).Replace(" (Parameter 'promptEmbeddings')", string.Empty, StringComparison.Ordinal)}", e);
         }
 
-        var pipeline = new ClipLabelPipeline(model.Images, services.Store, classifier, new ClipPipelineOptions(config.BatchSize, PrepareWorkers: config.Threads));
+        var pipeline = new ClipLabelPipeline(model.Images, services.Store, classifier, new ClipPipelineOptions(config.BatchSize, PrepareWorkers: 1, Lanes: config.Threads));
         var result = await pipeline.RunAsync(selected, (id, token) => gateway.GetThumbnailAsync(id, "thumbnail", token), ct).ConfigureAwait(false);
         var outcome = new ClipLabels(model.Model, config.TagRoot, classifier.Labels, selected.Select(a => a.AssetId).ToList(), result);
         if (logger.IsEnabled(LogLevel.Information))

@@ -26,7 +26,8 @@ public sealed record ClipImageEncoding(float[]? Embedding, string? Error)
 
 /// <summary>
 /// CLIP's image tower: encoded image bytes (Immich's thumbnail, JPEG or WebP) in, one embedding per image out.
-/// Decoding and the model's preprocessing (resize, centre crop, normalisation) happen behind this port.
+/// Decoding and the model's preprocessing (resize, centre crop, normalisation) happen behind this port. Calls may
+/// overlap: <see cref="ClipLabelPipeline"/> runs <see cref="ClipPipelineOptions.Lanes"/> batches side by side.
 /// </summary>
 public interface IClipImageEncoder
 {
