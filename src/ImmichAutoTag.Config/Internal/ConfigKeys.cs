@@ -494,7 +494,7 @@ internal static class ConfigKeys
         {
             Minimum = 1, Maximum = 256, Field = F<ClipConfig>(c => c.BatchSize),
         },
-        I("threads", "Threads ONNX Runtime uses within one model call.", 2) with
+        I("threads", "Cores the image tower uses: that many batches are encoded side by side, each on one ONNX Runtime thread (the text tower uses this many threads within one call).", 2) with
         {
             Minimum = 1, Maximum = 64, Field = F<ClipConfig>(c => c.Threads),
         },
