@@ -73,7 +73,7 @@ public sealed class ClipLabelStep(ClipConfig config, ClipServices services, IImm
         if (logger.IsEnabled(LogLevel.Information))
         {
             logger.LogInformation(
-                "CLIP {Model}: {Selected} assets selected, {Encoded} encoded, {Reused} stored embeddings reused, {Failed} not scored; labels: {Counts} ({Seconds:0.0} s: download {Download:0.0} s, decode + preprocess {Prepare:0.0} s beside the model, model {Inference:0.0} s, waiting for thumbnails {Waiting:0.0} s)",
+                "CLIP {Model}: {Selected} assets selected, {Encoded} encoded, {Reused} stored embeddings reused, {Failed} not scored; labels: {Counts} ({Seconds:0.0} s; download {Download:0.0} s summed over downloads; summed over {Lanes} lane(s): decode + preprocess {Prepare:0.0} s, model {Inference:0.0} s, waiting for thumbnails {Waiting:0.0} s)",
                 model.Model,
                 selected.Count,
                 result.Encoded,
@@ -82,6 +82,7 @@ public sealed class ClipLabelStep(ClipConfig config, ClipServices services, IImm
                 string.Join(", ", outcome.Counts().Select(c => $"{c.Label} {c.Assets}")),
                 result.Times.Total.TotalSeconds,
                 result.Times.Download.TotalSeconds,
+                config.Threads,
                 result.Times.Prepare.TotalSeconds,
                 result.Times.Inference.TotalSeconds,
                 result.Times.WaitingForThumbnails.TotalSeconds);
