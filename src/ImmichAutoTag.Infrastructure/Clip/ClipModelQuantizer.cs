@@ -10,6 +10,10 @@ namespace ImmichAutoTag.Infrastructure.Clip;
 /// <c>quantize_dynamic</c> uses for transformers: every <c>MatMul</c> whose second input is a constant float matrix,
 /// and every <c>Gemm</c> (alpha 1, no transposed A) with a constant weight and a constant 1-D bias or none, becomes one
 /// <c>com.microsoft.DynamicQuantizeMatMul</c> with int8 weights and one scale per output column (symmetric, zero point 0).
+/// A bias <c>Add</c> that follows such a <c>MatMul</c> (the product and a constant 1-D float tensor of one value per
+/// output column, in either order, the product read by nothing else) becomes the operator's own <c>bias</c> input, so
+/// ONNX Runtime adds it while it scales the int32 results instead of in a second pass over the output: the shape of a
+/// <c>torch.nn.Linear</c> on a 3-D input in a <c>torch.onnx</c> export (<c>MatMul</c>, then <c>Add(bias, product)</c>).
 /// Activations are quantised to uint8 by ONNX Runtime at run time, per call. Everything else (patch convolution,
 /// LayerNorm, Softmax, attention's activation × activation products) stays float. The ONNX file is read and written
 /// with OnnxSharp's generated ONNX protobuf classes.
@@ -24,7 +28,7 @@ public static class ClipModelQuantizer
     /// Version of the quantisation scheme; part of the cached copy's file name and of the model id, so a change in the
     /// scheme never reuses an older copy or mixes its embeddings with the new ones.
     /// </summary>
-    public const int Version = 1;
+    public const int Version = 2;
 
     /// <summary>Largest absolute int8 weight (7-bit range, see remarks).</summary>
     internal const int WeightRange = 63;
@@ -76,7 +80,11 @@ public static class ClipModelQuantizer
     }
 
     /// <summary>Quantises <paramref name="model"/> in place (see the type's summary).</summary>
-    internal static ClipQuantizeResult Quantize(ModelProto model, string source, int weightRange = WeightRange)
+    /// <param name="model">The model, changed in place.</param>
+    /// <param name="source">Its path, for error messages.</param>
+    /// <param name="weightRange">Largest absolute int8 weight.</param>
+    /// <param name="foldBiases">Whether bias <c>Add</c>s become the products' <c>bias</c> input (off only to compare).</param>
+    internal static ClipQuantizeResult Quantize(ModelProto model, string source, int weightRange = WeightRange, bool foldBiases = true)
     {
         var graph = model.Graph ?? throw new ClipModelException($"{source}: the model has no graph.");
         var initializers = new Dictionary<string, TensorProto>(StringComparer.Ordinal);
@@ -87,6 +95,7 @@ public static class ClipModelQuantizer
 
         var quantised = new Dictionary<string, (string Weight, string Scale, string Zero, int Columns)>(StringComparer.Ordinal);
         var added = new List<TensorProto>();
+        var products = new List<(NodeProto Node, int Columns)>();
         long weights = 0;
         var nodes = 0;
         for (var i = 0; i < graph.Node.Count; i++)
@@ -128,6 +137,7 @@ public static class ClipModelQuantizer
 
             replacement.Output.Add(node.Output[0]);
             graph.Node[i] = replacement;
+            products.Add((replacement, q.Columns));
             nodes++;
         }
 
@@ -135,6 +145,8 @@ public static class ClipModelQuantizer
         {
             throw new ClipModelException($"{source}: no MatMul or Gemm with a constant float weight matrix found; nothing to quantise to int8.");
         }
+
+        var folded = foldBiases ? FoldBiases(graph, products, initializers) : 0;
 
         // Float weights now read by no node (and no graph output) are dropped; shared ones stay.
         var used = new HashSet<string>(graph.Node.SelectMany(AllInputs), StringComparer.Ordinal);
@@ -160,9 +172,79 @@ public static class ClipModelQuantizer
         model.MetadataProps.Add(new StringStringEntryProto
         {
             Key = "immich_autotag_quantization",
-            Value = string.Create(CultureInfo.InvariantCulture, $"int8 dynamic, per-column symmetric weights in -{weightRange}..{weightRange}, scheme {Version}"),
+            Value = string.Create(CultureInfo.InvariantCulture, $"int8 dynamic, per-column symmetric weights in -{weightRange}..{weightRange}, {folded} bias adds folded, scheme {Version}"),
         });
-        return new ClipQuantizeResult(nodes, quantised.Count, weights);
+        return new ClipQuantizeResult(nodes, quantised.Count, weights, folded);
+    }
+
+    /// <summary>
+    /// Moves each bias <c>Add</c> that only follows one of <paramref name="products"/> into the product's optional
+    /// <c>bias</c> input (ONNX Runtime's contrib schema: 1-D, one value per column of B) and removes the <c>Add</c>.
+    /// The product then writes the <c>Add</c>'s output; it stays where it was in the node list, before every reader.
+    /// </summary>
+    /// <returns>The number of <c>Add</c> nodes removed.</returns>
+    private static int FoldBiases(GraphProto graph, List<(NodeProto Node, int Columns)> products, Dictionary<string, TensorProto> initializers)
+    {
+        // Readers of each value: node inputs (subgraphs included, they may read outer values) and graph outputs.
+        var readers = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var name in graph.Node.SelectMany(AllInputs).Concat(graph.Output.Select(o => o.Name)))
+        {
+            readers[name] = readers.GetValueOrDefault(name) + 1;
+        }
+
+        var addOf = new Dictionary<string, NodeProto>(StringComparer.Ordinal);
+        foreach (var node in graph.Node)
+        {
+            if (node is { OpType: "Add", Domain: "" or "ai.onnx", Input.Count: 2, Output.Count: 1 } && node.Input[0] != node.Input[1])
+            {
+                addOf.TryAdd(node.Input[0], node);
+                addOf.TryAdd(node.Input[1], node);
+            }
+        }
+
+        var removed = new HashSet<NodeProto>(ReferenceEqualityComparer.Instance);
+        foreach (var (product, columns) in products)
+        {
+            var output = product.Output[0];
+            if (product.Input.Count != 4 || readers.GetValueOrDefault(output) != 1 || !addOf.TryGetValue(output, out var add) || removed.Contains(add))
+            {
+                continue;
+            }
+
+            var bias = add.Input[0] == output ? add.Input[1] : add.Input[0];
+            if (!initializers.TryGetValue(bias, out var tensor) || tensor.DataType != FloatType || tensor.Dims.Count != 1 || tensor.Dims[0] != columns
+                || graph.Input.Any(i => i.Name == bias))
+            {
+                // A graph input of the same name could replace the initializer at run time with any shape.
+                continue;
+            }
+
+            product.Input.Add(bias);
+            product.Output[0] = add.Output[0];
+            removed.Add(add);
+            RemoveValueInfo(graph, output);
+        }
+
+        for (var i = graph.Node.Count - 1; i >= 0; i--)
+        {
+            if (removed.Contains(graph.Node[i]))
+            {
+                graph.Node.RemoveAt(i);
+            }
+        }
+
+        return removed.Count;
+    }
+
+    private static void RemoveValueInfo(GraphProto graph, string name)
+    {
+        for (var i = graph.ValueInfo.Count - 1; i >= 0; i--)
+        {
+            if (graph.ValueInfo[i].Name == name)
+            {
+                graph.ValueInfo.RemoveAt(i);
+            }
+        }
     }
 
     private static bool TryMatch(NodeProto node, Dictionary<string, TensorProto> initializers, out string weight, out bool transpose, out string? bias)
@@ -316,4 +398,5 @@ public static class ClipModelQuantizer
 /// <param name="Nodes">MatMul/Gemm nodes replaced by <c>DynamicQuantizeMatMul</c>.</param>
 /// <param name="Matrices">Distinct weight matrices quantised.</param>
 /// <param name="Weights">Weights now stored as int8.</param>
-public sealed record ClipQuantizeResult(int Nodes, int Matrices, long Weights);
+/// <param name="FoldedBiases">Bias <c>Add</c> nodes folded into the int8 products' <c>bias</c> input.</param>
+public sealed record ClipQuantizeResult(int Nodes, int Matrices, long Weights, int FoldedBiases);
