@@ -36,11 +36,15 @@ public sealed class ClipModelQuantizerTests : IDisposable
         // Every product of a layer is followed by its bias; the final projection has none.
         result.FoldedBiases.Should().Be(ClipVitSpec.Tiny.Layers * 4);
         var graph = ReadGraph(copy);
-        graph.Node.Count(n => n.OpType == "DynamicQuantizeMatMul" && n.Domain == "com.microsoft").Should().Be(result.Nodes);
+        graph.Node.Count(n => n.OpType == "DynamicQuantizeMatMul" && n.Domain == "com.microsoft" && n.Input[0].EndsWith("_patches_rows", StringComparison.Ordinal) == false).Should().Be(result.Nodes);
         graph.Node.Count(n => n.OpType == "DynamicQuantizeMatMul" && n.Input.Count == 5).Should().Be(result.FoldedBiases);
+        // The patch embedding became one more int8 product over the unfolded patches.
+        result.PatchConvolutions.Should().Be(1);
+        graph.Node.Should().NotContain(n => n.OpType == "Conv");
+        graph.Node.Count(n => n.OpType == "DynamicQuantizeMatMul").Should().Be(result.Nodes + 1);
         graph.Node.Where(n => n.OpType == "MatMul").Should().OnlyContain(n => !graph.Initializer.Any(i => i.Name == n.Input[1]));
         graph.Initializer.Where(i => i.DataType == 3).Sum(i => i.Dims.Aggregate(1L, (a, b) => a * b)).Should().BeGreaterThanOrEqualTo(result.Weights);
-        // The tiny model's patch convolution and position embedding (float) outweigh its matrices; still smaller.
+        // The tiny model's position embedding (float) outweighs its matrices; still smaller.
         new FileInfo(copy).Length.Should().BeLessThan(new FileInfo(model.VisualModel).Length);
 
         var images = Enumerable.Range(0, 6).Select(Thumbnail).ToArray();
@@ -73,7 +77,7 @@ public sealed class ClipModelQuantizerTests : IDisposable
             .Save(source);
         var copy = Path.Combine(root, "gemm-int8.onnx");
 
-        ClipModelQuantizer.Quantize(source, copy).Should().Be(new ClipQuantizeResult(1, 1, 20, 0));
+        ClipModelQuantizer.Quantize(source, copy).Should().Be(new ClipQuantizeResult(1, 1, 20, 0, 0));
 
         var graph = ReadGraph(copy);
         graph.Node.Should().ContainSingle().Which.OpType.Should().Be("DynamicQuantizeMatMul");
@@ -162,7 +166,7 @@ public sealed class ClipModelQuantizerTests : IDisposable
         var plain = Quantize(source, Path.Combine(root, "adds-plain.onnx"), foldBiases: false);
         var folded = Quantize(source, Path.Combine(root, "adds-folded.onnx"), foldBiases: true);
 
-        folded.Result.Should().Be(new ClipQuantizeResult(4, 4, 80, 1));
+        folded.Result.Should().Be(new ClipQuantizeResult(4, 4, 80, 1, 0));
         folded.Graph.Node.Where(n => n.OpType == "Add").Select(n => n.Output[0]).Should().Equal("y2", "y3", "y4");
         var first = folded.Graph.Node.Single(n => n.OpType == "DynamicQuantizeMatMul" && n.Input[0] == "x" && n.Input[1] == "w1_int8");
         first.Input.Should().Equal("x", "w1_int8", "w1_int8_scale", "w1_int8_zero_point", "b1");
@@ -177,6 +181,48 @@ public sealed class ClipModelQuantizerTests : IDisposable
         {
             actual[i].Should().Equal(expected[i], (p, q) => Math.Abs(p - q) < 1e-5, outputs[i]);
         }
+    }
+
+    [Fact]
+    public void A_patch_convolution_becomes_an_int8_product_over_the_unfolded_patches_and_a_padded_one_stays()
+    {
+        var random = new Random(9);
+        float[] Values(int n) => Enumerable.Range(0, n).Select(_ => (float)((random.NextDouble() * 2) - 1)).ToArray();
+        var source = Path.Combine(root, "conv.onnx");
+        new OnnxModelWriter()
+            .Input("image", OnnxModelWriter.Float, "batch", 3, 8, 12)
+            .FloatInitializer("pw", [5, 3, 4, 4], Values(5 * 3 * 4 * 4))
+            .FloatInitializer("pb", [5], Values(5))
+            .FloatInitializer("qw", [5, 3, 3, 3], Values(5 * 3 * 3 * 3))
+            .FloatInitializer("m", [3, 2], Values(6))
+            // A patch embedding: kernel = stride = 4, no padding, bias; output [N, 5, 2, 3].
+            .Node("Conv", ["image", "pw", "pb"], ["patches"], OnnxModelWriter.Attr.Ints("kernel_shape", 4, 4), OnnxModelWriter.Attr.Ints("strides", 4, 4))
+            // Not one: padded, stride 1.
+            .Node("Conv", ["image", "qw"], ["features"], OnnxModelWriter.Attr.Ints("kernel_shape", 3, 3), OnnxModelWriter.Attr.Ints("pads", 1, 1, 1, 1))
+            .Node("MatMul", ["patches", "m"], ["y"])
+            .Output("patches", OnnxModelWriter.Float, "batch", 5, 2, 3)
+            .Output("features", OnnxModelWriter.Float, "batch", 5, 8, 12)
+            .Output("y", OnnxModelWriter.Float, "batch", 5, 2, 2)
+            .Save(source);
+        var copy = Path.Combine(root, "conv-int8.onnx");
+
+        ClipModelQuantizer.Quantize(source, copy).Should().Be(new ClipQuantizeResult(1, 1, 6 + (5 * 48), 0, 1));
+
+        var graph = ReadGraph(copy);
+        graph.Node.Where(n => n.OpType == "Conv").Select(n => n.Output[0]).Should().Equal("features");
+        var product = graph.Node.Single(n => n.OpType == "DynamicQuantizeMatMul" && n.Input[1] == "pw_patches_int8");
+        product.Input.Should().HaveCount(5).And.EndWith("pb");
+        graph.Initializer.Select(i => i.Name).Should().NotContain("pw").And.Contain("qw");
+
+        var image = Values(2 * 3 * 8 * 12);
+        string[] outputs = ["patches", "features", "y"];
+        var expected = RunAll(source, image, outputs, [2, 3, 8, 12], "image");
+        var actual = RunAll(copy, image, outputs, [2, 3, 8, 12], "image");
+        // The patches as the float convolution has them (same layout), within int8 rounding of sums of 48 products.
+        actual[0].Should().Equal(expected[0], (p, q) => Math.Abs(p - q) < 0.12);
+        actual[1].Should().Equal(expected[1], "the padded convolution is left as it was");
+        actual[0].Should().NotEqual(expected[0], "the patch product really runs int8");
+        actual[2].Should().Equal(expected[2], (p, q) => Math.Abs(p - q) < 0.12, "what reads the convolution's output reads the same layout");
     }
 
     [Fact]
@@ -277,11 +323,11 @@ public sealed class ClipModelQuantizerTests : IDisposable
         return outputs[0].GetTensorDataAsSpan<float>().ToArray();
     }
 
-    private static float[][] RunAll(string path, float[] x, string[] names)
+    private static float[][] RunAll(string path, float[] x, string[] names, long[]? shape = null, string input = "x")
     {
         using var session = new InferenceSession(path);
-        using var input = OrtValue.CreateTensorValueFromMemory(x, [2, 4]);
-        using var outputs = session.Run(new RunOptions(), ["x"], [input], names);
+        using var value = OrtValue.CreateTensorValueFromMemory(x, shape ?? [2, 4]);
+        using var outputs = session.Run(new RunOptions(), [input], [value], names);
         return outputs.Select(o => o.GetTensorDataAsSpan<float>().ToArray()).ToArray();
     }
 
