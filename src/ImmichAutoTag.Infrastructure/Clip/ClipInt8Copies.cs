@@ -60,8 +60,8 @@ public sealed class ClipInt8Copies(string folder)
             }
 
             logger.LogInformation(
-                "CLIP: int8 copy of {Model} quantised in {Seconds:0.0} s: {Nodes} matrix products, {Weights} weights as int8, {Megabytes:0} MB at {Path}",
-                source, Stopwatch.GetElapsedTime(started).TotalSeconds, result.Nodes, result.Weights, new FileInfo(path).Length / 1e6, path);
+                "CLIP: int8 copy of {Model} quantised in {Seconds:0.0} s: {Nodes} matrix products ({Biases} with their bias folded in), {Convolutions} patch convolutions, {Weights} weights as int8, {Megabytes:0} MB at {Path}",
+                source, Stopwatch.GetElapsedTime(started).TotalSeconds, result.Nodes, result.FoldedBiases, result.PatchConvolutions, result.Weights, new FileInfo(path).Length / 1e6, path);
             DeleteOthers(model.Name, path, logger);
             return path;
         }

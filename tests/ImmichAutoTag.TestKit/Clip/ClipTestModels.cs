@@ -112,9 +112,15 @@ public static class ClipTestModels
     /// Writes a Vision Transformer image tower with CLIP's architecture (patch convolution, class token, positional
     /// embedding, pre-LayerNorm, <see cref="ClipVitSpec.Layers"/> blocks of multi-head self-attention and a QuickGELU
     /// MLP of width 4×, post-LayerNorm on the class token, projection to D, L2 normalisation) and random weights drawn
-    /// from a fixed seed. ViT-B/32 makes a 350 MB file.
+    /// from a fixed seed. ViT-B/32 makes a 350 MB file. Each linear layer is a <c>MatMul</c> followed by
+    /// <c>Add(bias, product)</c>, the order <c>torch.onnx</c> writes for <c>nn.Linear</c> on a 3-D input.
     /// </summary>
-    public static void WriteRandomVit(string path, ClipVitSpec spec, int seed = 1)
+    /// <param name="path">Where the model is written.</param>
+    /// <param name="spec">Its shape.</param>
+    /// <param name="seed">Seed of the random weights.</param>
+    /// <param name="biasStd">Standard deviation of the random linear-layer biases; 0 (the default) makes them zero
+    /// and leaves the weights drawn for a seed unchanged.</param>
+    public static void WriteRandomVit(string path, ClipVitSpec spec, int seed = 1, float biasStd = 0)
     {
         ArgumentNullException.ThrowIfNull(spec);
         var random = new Xorshift((uint)seed);
@@ -135,6 +141,18 @@ public static class ClipTestModels
         void Weights(string name, params long[] dims) => m.FloatInitializer(name, dims, s => random.Fill(s, 0.02f));
         void Ones(string name, long n) => m.FloatInitializer(name, [n], s => s.Fill(1f));
         void Zeros(string name, long n) => m.FloatInitializer(name, [n], s => s.Clear());
+        void Bias(string name, long n)
+        {
+            if (biasStd > 0)
+            {
+                m.FloatInitializer(name, [n], s => random.Fill(s, biasStd));
+            }
+            else
+            {
+                Zeros(name, n);
+            }
+        }
+
         void LayerNorm(string input, string output, string prefix) =>
             m.Node("LayerNormalization", [input, prefix + "_g", prefix + "_b"], [output], Attr.Int("axis", -1), Attr.Single("epsilon", 1e-5f));
 
@@ -160,18 +178,18 @@ public static class ClipTestModels
             Ones(p + "_ln1_g", w);
             Zeros(p + "_ln1_b", w);
             Weights(p + "_qkv_w", w, 3 * w);
-            Zeros(p + "_qkv_b", 3 * w);
+            Bias(p + "_qkv_b", 3 * w);
             Weights(p + "_out_w", w, w);
-            Zeros(p + "_out_b", w);
+            Bias(p + "_out_b", w);
             Ones(p + "_ln2_g", w);
             Zeros(p + "_ln2_b", w);
             Weights(p + "_fc_w", w, 4 * w);
-            Zeros(p + "_fc_b", 4 * w);
+            Bias(p + "_fc_b", 4 * w);
             Weights(p + "_proj_w", 4 * w, w);
-            Zeros(p + "_proj_b", w);
+            Bias(p + "_proj_b", w);
             LayerNorm(x, p + "_h", p + "_ln1");
             m.Node("MatMul", [p + "_h", p + "_qkv_w"], [p + "_qkv0"])
-                .Node("Add", [p + "_qkv0", p + "_qkv_b"], [p + "_qkv"])
+                .Node("Add", [p + "_qkv_b", p + "_qkv0"], [p + "_qkv"])
                 .Node("Reshape", [p + "_qkv", "shape_heads"], [p + "_qkv5"])
                 .Node("Transpose", [p + "_qkv5"], [p + "_qkvt"], Attr.Ints("perm", 2, 0, 3, 1, 4))
                 .Node("Gather", [p + "_qkvt", "i0"], [p + "_q"], Attr.Int("axis", 0))
@@ -185,16 +203,16 @@ public static class ClipTestModels
                 .Node("Transpose", [p + "_o4"], [p + "_o4t"], Attr.Ints("perm", 0, 2, 1, 3))
                 .Node("Reshape", [p + "_o4t", "shape_merge"], [p + "_o3"])
                 .Node("MatMul", [p + "_o3", p + "_out_w"], [p + "_o0"])
-                .Node("Add", [p + "_o0", p + "_out_b"], [p + "_o"])
+                .Node("Add", [p + "_out_b", p + "_o0"], [p + "_o"])
                 .Node("Add", [x, p + "_o"], [p + "_x1"]);
             LayerNorm(p + "_x1", p + "_h2", p + "_ln2");
             m.Node("MatMul", [p + "_h2", p + "_fc_w"], [p + "_f0"])
-                .Node("Add", [p + "_f0", p + "_fc_b"], [p + "_f"])
+                .Node("Add", [p + "_fc_b", p + "_f0"], [p + "_f"])
                 .Node("Mul", [p + "_f", "gelu_k"], [p + "_fk"])
                 .Node("Sigmoid", [p + "_fk"], [p + "_fs"])
                 .Node("Mul", [p + "_f", p + "_fs"], [p + "_g"])
                 .Node("MatMul", [p + "_g", p + "_proj_w"], [p + "_m0"])
-                .Node("Add", [p + "_m0", p + "_proj_b"], [p + "_m"])
+                .Node("Add", [p + "_proj_b", p + "_m0"], [p + "_m"])
                 .Node("Add", [p + "_x1", p + "_m"], [p + "_x2"]);
             x = p + "_x2";
         }

@@ -1,3 +1,4 @@
+using Google.Protobuf;
 using ImmichAutoTag.Core.Enrichment.Clip;
 using ImmichAutoTag.Infrastructure.Clip;
 using ImmichAutoTag.TestKit.Clip;
@@ -32,11 +33,18 @@ public sealed class ClipModelQuantizerTests : IDisposable
         // Per layer: QKV, attention output, two MLP matrices; plus the final projection. Attention's own products
         // (activation × activation) have no constant weight and stay float.
         result.Nodes.Should().Be((ClipVitSpec.Tiny.Layers * 4) + 1);
+        // Every product of a layer is followed by its bias; the final projection has none.
+        result.FoldedBiases.Should().Be(ClipVitSpec.Tiny.Layers * 4);
         var graph = ReadGraph(copy);
-        graph.Node.Count(n => n.OpType == "DynamicQuantizeMatMul" && n.Domain == "com.microsoft").Should().Be(result.Nodes);
+        graph.Node.Count(n => n.OpType == "DynamicQuantizeMatMul" && n.Domain == "com.microsoft" && n.Input[0].EndsWith("_patches_rows", StringComparison.Ordinal) == false).Should().Be(result.Nodes);
+        graph.Node.Count(n => n.OpType == "DynamicQuantizeMatMul" && n.Input.Count == 5).Should().Be(result.FoldedBiases);
+        // The patch embedding became one more int8 product over the unfolded patches.
+        result.PatchConvolutions.Should().Be(1);
+        graph.Node.Should().NotContain(n => n.OpType == "Conv");
+        graph.Node.Count(n => n.OpType == "DynamicQuantizeMatMul").Should().Be(result.Nodes + 1);
         graph.Node.Where(n => n.OpType == "MatMul").Should().OnlyContain(n => !graph.Initializer.Any(i => i.Name == n.Input[1]));
         graph.Initializer.Where(i => i.DataType == 3).Sum(i => i.Dims.Aggregate(1L, (a, b) => a * b)).Should().BeGreaterThanOrEqualTo(result.Weights);
-        // The tiny model's patch convolution and position embedding (float) outweigh its matrices; still smaller.
+        // The tiny model's position embedding (float) outweighs its matrices; still smaller.
         new FileInfo(copy).Length.Should().BeLessThan(new FileInfo(model.VisualModel).Length);
 
         var images = Enumerable.Range(0, 6).Select(Thumbnail).ToArray();
@@ -69,7 +77,7 @@ public sealed class ClipModelQuantizerTests : IDisposable
             .Save(source);
         var copy = Path.Combine(root, "gemm-int8.onnx");
 
-        ClipModelQuantizer.Quantize(source, copy).Should().Be(new ClipQuantizeResult(1, 1, 20));
+        ClipModelQuantizer.Quantize(source, copy).Should().Be(new ClipQuantizeResult(1, 1, 20, 0, 0));
 
         var graph = ReadGraph(copy);
         graph.Node.Should().ContainSingle().Which.OpType.Should().Be("DynamicQuantizeMatMul");
@@ -89,6 +97,132 @@ public sealed class ClipModelQuantizerTests : IDisposable
         // Weights carry 7 bits and activations 8 per call: a few hundredths on values of about ±3.
         actual.Should().Equal(expected, (p, q) => Math.Abs(p - q) < 0.06);
         actual.Should().Equal(Run(source, x), (p, q) => Math.Abs(p - q) < 0.06);
+    }
+
+    [Fact]
+    public void Folding_the_bias_adds_into_the_int8_products_removes_them_and_leaves_the_embeddings_as_they_were()
+    {
+        var source = Path.Combine(root, "vit-bias.onnx");
+        ClipTestModels.WriteRandomVit(source, ClipVitSpec.Tiny, seed: 5, biasStd: 0.5f);
+        var plain = Quantize(source, Path.Combine(root, "vit-bias-plain.onnx"), foldBiases: false);
+        var folded = Quantize(source, Path.Combine(root, "vit-bias-folded.onnx"), foldBiases: true);
+
+        plain.Result.FoldedBiases.Should().Be(0);
+        folded.Result.Should().Be(plain.Result with { FoldedBiases = ClipVitSpec.Tiny.Layers * 4 });
+        var plainAdds = plain.Graph.Node.Count(n => n.OpType == "Add");
+        var foldedAdds = folded.Graph.Node.Where(n => n.OpType == "Add").ToList();
+        foldedAdds.Should().HaveCount(plainAdds - (ClipVitSpec.Tiny.Layers * 4));
+        // Left: the position embedding and the two residual sums of each layer, none reading a bias.
+        foldedAdds.Should().HaveCount(1 + (ClipVitSpec.Tiny.Layers * 2));
+        foldedAdds.SelectMany(n => n.Input).Should().NotContain(i => i.EndsWith("_b", StringComparison.Ordinal));
+        folded.Graph.Node.Where(n => n.OpType == "DynamicQuantizeMatMul" && n.Input.Count == 5).Select(n => n.Input[4])
+            .Should().BeEquivalentTo(Enumerable.Range(0, ClipVitSpec.Tiny.Layers).SelectMany(l => new[] { "qkv", "out", "fc", "proj" }.Select(b => $"l{l}_{b}_b")));
+
+        var random = new Random(11);
+        var image = Enumerable.Range(0, 2 * 3 * 224 * 224).Select(_ => (float)((random.NextDouble() * 4) - 2)).ToArray();
+        var withAdds = RunImage(plain.Path, image);
+        var withBias = RunImage(folded.Path, image);
+        // The same int8 weights and the same per-call activation quantisation: only float summation order may differ.
+        withBias.Should().Equal(withAdds, (p, q) => Math.Abs(p - q) < 1e-4);
+        RunImage(source, image).Should().NotEqual(withBias, "the copies really run int8 (its rounding shows)");
+    }
+
+    [Fact]
+    public void Only_a_bias_add_that_alone_reads_the_product_and_holds_one_value_per_column_is_folded()
+    {
+        var random = new Random(7);
+        float[] Values(int n) => Enumerable.Range(0, n).Select(_ => (float)((random.NextDouble() * 2) - 1)).ToArray();
+        var source = Path.Combine(root, "adds.onnx");
+        new OnnxModelWriter()
+            .Input("x", OnnxModelWriter.Float, 2, 4)
+            .FloatInitializer("w1", [4, 5], Values(20))
+            .FloatInitializer("w2", [4, 5], Values(20))
+            .FloatInitializer("w3", [4, 5], Values(20))
+            .FloatInitializer("w4", [4, 5], Values(20))
+            .FloatInitializer("b1", [5], Values(5))
+            .FloatInitializer("b2", [5], Values(5))
+            .FloatInitializer("b3", [1, 5], Values(5))
+            .FloatInitializer("b4", [5], Values(5))
+            // Folded: the bias first, as torch.onnx writes nn.Linear.
+            .Node("MatMul", ["x", "w1"], ["p1"])
+            .Node("Add", ["b1", "p1"], ["y1"])
+            // Not folded: the product is also an output of its own.
+            .Node("MatMul", ["x", "w2"], ["p2"])
+            .Node("Add", ["p2", "b2"], ["y2"])
+            // Not folded: a 2-D bias is not the operator's 1-D bias input.
+            .Node("MatMul", ["x", "w3"], ["p3"])
+            .Node("Add", ["p3", "b3"], ["y3"])
+            // Not folded: the product is read by a second node.
+            .Node("MatMul", ["x", "w4"], ["p4"])
+            .Node("Add", ["p4", "b4"], ["y4"])
+            .Node("Relu", ["p4"], ["r4"])
+            .Output("y1", OnnxModelWriter.Float, 2, 5)
+            .Output("p2", OnnxModelWriter.Float, 2, 5)
+            .Output("y2", OnnxModelWriter.Float, 2, 5)
+            .Output("y3", OnnxModelWriter.Float, 2, 5)
+            .Output("y4", OnnxModelWriter.Float, 2, 5)
+            .Output("r4", OnnxModelWriter.Float, 2, 5)
+            .Save(source);
+        var plain = Quantize(source, Path.Combine(root, "adds-plain.onnx"), foldBiases: false);
+        var folded = Quantize(source, Path.Combine(root, "adds-folded.onnx"), foldBiases: true);
+
+        folded.Result.Should().Be(new ClipQuantizeResult(4, 4, 80, 1, 0));
+        folded.Graph.Node.Where(n => n.OpType == "Add").Select(n => n.Output[0]).Should().Equal("y2", "y3", "y4");
+        var first = folded.Graph.Node.Single(n => n.OpType == "DynamicQuantizeMatMul" && n.Input[0] == "x" && n.Input[1] == "w1_int8");
+        first.Input.Should().Equal("x", "w1_int8", "w1_int8_scale", "w1_int8_zero_point", "b1");
+        first.Output.Should().Equal("y1");
+        folded.Graph.Node.Where(n => n.OpType == "DynamicQuantizeMatMul" && n != first).Should().OnlyContain(n => n.Input.Count == 4);
+
+        var x = new float[] { 0.5f, -1f, 2f, 0.25f, -0.75f, 1.5f, 0f, -2f };
+        string[] outputs = ["y1", "p2", "y2", "y3", "y4", "r4"];
+        var expected = RunAll(plain.Path, x, outputs);
+        var actual = RunAll(folded.Path, x, outputs);
+        for (var i = 0; i < outputs.Length; i++)
+        {
+            actual[i].Should().Equal(expected[i], (p, q) => Math.Abs(p - q) < 1e-5, outputs[i]);
+        }
+    }
+
+    [Fact]
+    public void A_patch_convolution_becomes_an_int8_product_over_the_unfolded_patches_and_a_padded_one_stays()
+    {
+        var random = new Random(9);
+        float[] Values(int n) => Enumerable.Range(0, n).Select(_ => (float)((random.NextDouble() * 2) - 1)).ToArray();
+        var source = Path.Combine(root, "conv.onnx");
+        new OnnxModelWriter()
+            .Input("image", OnnxModelWriter.Float, "batch", 3, 8, 12)
+            .FloatInitializer("pw", [5, 3, 4, 4], Values(5 * 3 * 4 * 4))
+            .FloatInitializer("pb", [5], Values(5))
+            .FloatInitializer("qw", [5, 3, 3, 3], Values(5 * 3 * 3 * 3))
+            .FloatInitializer("m", [3, 2], Values(6))
+            // A patch embedding: kernel = stride = 4, no padding, bias; output [N, 5, 2, 3].
+            .Node("Conv", ["image", "pw", "pb"], ["patches"], OnnxModelWriter.Attr.Ints("kernel_shape", 4, 4), OnnxModelWriter.Attr.Ints("strides", 4, 4))
+            // Not one: padded, stride 1.
+            .Node("Conv", ["image", "qw"], ["features"], OnnxModelWriter.Attr.Ints("kernel_shape", 3, 3), OnnxModelWriter.Attr.Ints("pads", 1, 1, 1, 1))
+            .Node("MatMul", ["patches", "m"], ["y"])
+            .Output("patches", OnnxModelWriter.Float, "batch", 5, 2, 3)
+            .Output("features", OnnxModelWriter.Float, "batch", 5, 8, 12)
+            .Output("y", OnnxModelWriter.Float, "batch", 5, 2, 2)
+            .Save(source);
+        var copy = Path.Combine(root, "conv-int8.onnx");
+
+        ClipModelQuantizer.Quantize(source, copy).Should().Be(new ClipQuantizeResult(1, 1, 6 + (5 * 48), 0, 1));
+
+        var graph = ReadGraph(copy);
+        graph.Node.Where(n => n.OpType == "Conv").Select(n => n.Output[0]).Should().Equal("features");
+        var product = graph.Node.Single(n => n.OpType == "DynamicQuantizeMatMul" && n.Input[1] == "pw_patches_int8");
+        product.Input.Should().HaveCount(5).And.EndWith("pb");
+        graph.Initializer.Select(i => i.Name).Should().NotContain("pw").And.Contain("qw");
+
+        var image = Values(2 * 3 * 8 * 12);
+        string[] outputs = ["patches", "features", "y"];
+        var expected = RunAll(source, image, outputs, [2, 3, 8, 12], "image");
+        var actual = RunAll(copy, image, outputs, [2, 3, 8, 12], "image");
+        // The patches as the float convolution has them (same layout), within int8 rounding of sums of 48 products.
+        actual[0].Should().Equal(expected[0], (p, q) => Math.Abs(p - q) < 0.12);
+        actual[1].Should().Equal(expected[1], "the padded convolution is left as it was");
+        actual[0].Should().NotEqual(expected[0], "the patch product really runs int8");
+        actual[2].Should().Equal(expected[2], (p, q) => Math.Abs(p - q) < 0.12, "what reads the convolution's output reads the same layout");
     }
 
     [Fact]
@@ -162,6 +296,39 @@ public sealed class ClipModelQuantizerTests : IDisposable
     {
         using var stream = File.OpenRead(path);
         return ModelProto.Parser.ParseFrom(stream).Graph;
+    }
+
+    private static (string Path, ClipQuantizeResult Result, GraphProto Graph) Quantize(string source, string destination, bool foldBiases)
+    {
+        ModelProto model;
+        using (var stream = File.OpenRead(source))
+        {
+            model = ModelProto.Parser.ParseFrom(stream);
+        }
+
+        var result = ClipModelQuantizer.Quantize(model, source, foldBiases: foldBiases);
+        using (var output = File.Create(destination))
+        {
+            model.WriteTo(output);
+        }
+
+        return (destination, result, model.Graph);
+    }
+
+    private static float[] RunImage(string path, float[] image)
+    {
+        using var session = new InferenceSession(path);
+        using var input = OrtValue.CreateTensorValueFromMemory(image, [image.Length / (3 * 224 * 224), 3, 224, 224]);
+        using var outputs = session.Run(new RunOptions(), ["image"], [input], ["embedding"]);
+        return outputs[0].GetTensorDataAsSpan<float>().ToArray();
+    }
+
+    private static float[][] RunAll(string path, float[] x, string[] names, long[]? shape = null, string input = "x")
+    {
+        using var session = new InferenceSession(path);
+        using var value = OrtValue.CreateTensorValueFromMemory(x, shape ?? [2, 4]);
+        using var outputs = session.Run(new RunOptions(), [input], [value], names);
+        return outputs.Select(o => o.GetTensorDataAsSpan<float>().ToArray()).ToArray();
     }
 
     private static float[] Run(string path, float[] x)
