@@ -68,10 +68,22 @@ public sealed class ClipImagePreprocessor(ClipPreprocessConfig config)
             ulong length;
             try
             {
-                using var decoded = Image.NewFromBuffer(encoded, access: Enums.Access.Sequential, failOn: Enums.FailOn.Error);
-                using var rgb = ToRgb8(decoded);
-                using var sized = Resize(rgb);
-                pixels = sized.WriteToMemory(out length);
+                // Random access: libvips decodes the thumbnail into memory once and the resize reads it from there.
+                // Sequential access would put a line cache (with its locks) between the decoder and the resize,
+                // which costs more than it saves on an image of a few hundred pixels a side (about 1.5 CPU ms per
+                // thumbnail with the benchmark's thumbnails). Steps that would not change the pixels are skipped,
+                // so the usual thumbnail (3-band 8-bit sRGB) goes straight from the decoder to the resize.
+                using var decoded = Image.NewFromBuffer(encoded, access: Enums.Access.Random, failOn: Enums.FailOn.Error);
+                var rgb = ToRgb8(decoded);
+                try
+                {
+                    using var sized = Resize(rgb);
+                    pixels = sized.WriteToMemory(out length);
+                }
+                finally
+                {
+                    DisposeIfNew(rgb, decoded);
+                }
             }
             catch (VipsException e)
             {
@@ -123,8 +135,14 @@ public sealed class ClipImagePreprocessor(ClipPreprocessConfig config)
         }
     }
 
+    // Returns the image itself when it already is 3-band 8-bit sRGB (Immich's thumbnails are), otherwise a new image.
     private static Image ToRgb8(Image image)
     {
+        if ((image.Interpretation is Enums.Interpretation.Srgb or Enums.Interpretation.Rgb) && image.Bands == 3 && image.Format == Enums.BandFormat.Uchar)
+        {
+            return image;
+        }
+
         var srgb = image.Interpretation is Enums.Interpretation.Srgb or Enums.Interpretation.Rgb
             ? image.Copy()
             : image.Colourspace(Enums.Interpretation.Srgb);
@@ -199,6 +217,14 @@ public sealed class ClipImagePreprocessor(ClipPreprocessConfig config)
         return horizontal
             ? image.Affine([scale, 0, 0, 1], interpolate: interpolate, oarea: [0, 0, target, image.Height], odx: -0.5, idx: 0.5, extend: Enums.Extend.Copy)
             : image.Affine([1, 0, 0, scale], interpolate: interpolate, oarea: [0, 0, image.Width, target], ody: -0.5, idy: 0.5, extend: Enums.Extend.Copy);
+    }
+
+    private static void DisposeIfNew(Image image, Image source)
+    {
+        if (!ReferenceEquals(image, source))
+        {
+            image.Dispose();
+        }
     }
 
     private static string FirstLine(string message) =>
