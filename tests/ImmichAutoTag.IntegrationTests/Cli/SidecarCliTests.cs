@@ -127,6 +127,39 @@ public sealed class SidecarCliTests(ITestOutputHelper output) : IAsyncLifetime
         FakeImmichState.ReadSidecarTags(File.ReadAllBytes(sidecar)).Should().BeEmpty();
     }
 
+    [Fact]
+    public async Task With_sidecars_switched_off_a_key_without_job_create_is_refused_before_any_change_while_entries_wait_in_sidecars()
+    {
+        using var cli = new CliHarness().WithEnv("IMMICH_API_KEY", _key).WithEnv("IMMICH_AUTOTAG_STATE", null).WithEnv("XDG_STATE_HOME", null).WithStateFolder();
+        var (config, _, file) = ReadOnlyLibrary(cli);
+        (await cli.RunAsync("run", "-c", config)).ExitCode.Should().Be(8);
+        (await cli.RunAsync("run", "-c", config)).ExitCode.Should().Be(0);
+        var sidecar = file + ".xmp";
+        var written = File.ReadAllBytes(sidecar);
+        File.WriteAllText(config, File.ReadAllText(config).Replace("enabled: true", "enabled: false", StringComparison.Ordinal));
+        var withoutJobs = _server.State.AddApiKey(_user, [.. _server.ServedOperations.Select(o => o.Permission).OfType<string>().Distinct(StringComparer.Ordinal).Where(p => p != "job.create")]);
+        cli.WithEnv("IMMICH_API_KEY", withoutJobs);
+        var writes = _server.Requests.WriteCount;
+
+        var dry = await cli.RunAsync("run", "-c", config, "--dry-run");
+        var refused = await cli.RunAsync("run", "-c", config);
+        output.WriteLine("$ immich-autotag run   # sidecars: enabled: false, a key without job.create\n" + refused);
+
+        dry.ExitCode.Should().Be(0, dry.ToString());
+        (dry.Out + dry.Err).Should().Contain("the real run needs more").And.Contain("'job.create' to ask Immich to re-read the XMP sidecars the tool takes its entries out of");
+        refused.ExitCode.Should().Be((int)ImmichAutoTag.Core.Application.RunExitCode.PermissionDenied, refused.ToString());
+        (refused.Out + refused.Err).Should().Contain("'job.create'").And.Contain("sidecars.enabled is false");
+        _server.Requests.WriteCount.Should().Be(writes, "refused before any change");
+        File.ReadAllBytes(sidecar).Should().Equal(written, "the sidecar is left as it was");
+
+        // A key without job.create is fine once no entry of the tool waits in a sidecar (nothing to clean up).
+        cli.WithEnv("IMMICH_API_KEY", _key);
+        (await cli.RunAsync("run", "-c", config)).ExitCode.Should().Be(0);
+        cli.WithEnv("IMMICH_API_KEY", withoutJobs);
+        var later = await cli.RunAsync("run", "-c", config);
+        later.ExitCode.Should().Be(0, later.ToString());
+    }
+
     /// <summary>One asset of a read-only external library the tool mounts under the harness root, and a config that routes it through sidecars.</summary>
     private (string Config, FakeAsset Photo, string File) ReadOnlyLibrary(CliHarness cli)
     {
