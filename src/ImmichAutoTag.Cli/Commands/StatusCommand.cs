@@ -63,7 +63,7 @@ internal static class StatusCommand
                 }
             }
 
-            var damaged = await WriteHistoryAsync(context, folder).ConfigureAwait(false);
+            var damaged = await WriteHistoryAsync(context, folder, [.. status.RecentRuns.Where(r => r.EndedWithoutResult == true)]).ConfigureAwait(false);
             var problem = damaged ?? dead ?? Health(status);
             await context.Out.WriteLineAsync(problem is null ? "healthy" : "unhealthy: " + problem).ConfigureAwait(false);
             return (int)(problem is null ? RunExitCode.Success : RunExitCode.Failure);
@@ -113,13 +113,19 @@ internal static class StatusCommand
 
     /// <summary>
     /// The trend of the last runs from state.db; a missing file only leaves it out. Returns the problem when state.db
-    /// is damaged (every run would stop on it), else null.
+    /// is damaged (every run would stop on it), else null. <paramref name="died"/> (runs whose process died, which left
+    /// no row in state.db) are shown among them as failed.
     /// </summary>
-    private static async Task<string?> WriteHistoryAsync(CliContext context, string stateFolder)
+    private static async Task<string?> WriteHistoryAsync(CliContext context, string stateFolder, IReadOnlyList<RunStatus> died)
     {
         var database = Path.Combine(stateFolder, SqliteRunStateStore.FileName);
         if (!File.Exists(database))
         {
+            if (died.Count > 0)
+            {
+                await context.Out.WriteAsync(HistoryTrend.Render([], died)).ConfigureAwait(false);
+            }
+
             return null;
         }
 
@@ -127,7 +133,7 @@ internal static class StatusCommand
         {
             await SqliteRunStateStore.InFolder(stateFolder).CheckReadableAsync(CancellationToken.None).ConfigureAwait(false);
             var history = await SqliteRunHistoryStore.InFolder(stateFolder).RecentAsync(HistoryTrend.Runs, scope: null, CancellationToken.None).ConfigureAwait(false);
-            await context.Out.WriteAsync(HistoryTrend.Render(history)).ConfigureAwait(false);
+            await context.Out.WriteAsync(HistoryTrend.Render(history, died)).ConfigureAwait(false);
         }
         catch (StateDamagedException e)
         {

@@ -629,7 +629,7 @@ internal static class ConfigKeys
             Field = F<WorkflowActionsConfig>(a => a.AddToAlbums), DumpOmitsEmpty = true,
         },
         NB("favorite", "Mark as favourite (true) or not (false); needs workflows.allow_favorite.") with { Field = F<WorkflowActionsConfig>(a => a.Favorite) },
-        NB("archive", "Archive (true) or bring back to the timeline (false); needs workflows.allow_archive. Hidden and locked assets are never moved.") with
+        NB("archive", "Archive (true) or bring back to the timeline (false); needs workflows.allow_archive. Hidden and locked assets are never moved, so a rule with archive does not hold for them (none of its actions apply).") with
         {
             Field = F<WorkflowActionsConfig>(a => a.Archive),
         },

@@ -113,7 +113,15 @@ public sealed class AutoTagRunService(
             }
 
             logger.LogInformation("Connected to Immich {Version} at {Url:l} as {User}", preflight.Version, gateway.ServerUrl, preflight.User.Email);
-            if (request.DryRun && ImmichPermissions.Missing(preflight.ApiKey.Permissions, NeededPermissions(config, dryRun: false)) is { Count: > 0 } realRunLacks)
+
+            // Known only once the user's recorded sidecar entries are read; still before any change.
+            var cleanupNeeds = await SidecarCleanupNeedsAsync(config, preflight.User.Id, ct).ConfigureAwait(false);
+            if (!request.DryRun && ImmichPermissions.Missing(preflight.ApiKey.Permissions, cleanupNeeds) is { Count: > 0 } cleanupLacks)
+            {
+                throw new MissingPermissionsException(cleanupLacks, []);
+            }
+
+            if (request.DryRun && ImmichPermissions.Missing(preflight.ApiKey.Permissions, [.. NeededPermissions(config, dryRun: false), .. cleanupNeeds]) is { Count: > 0 } realRunLacks)
             {
                 // A dry run is how a new setup is checked: name now what the real run would stop on (exit 6).
                 logger.LogWarning(
@@ -263,6 +271,23 @@ public sealed class AutoTagRunService(
     }
 
     /// <summary>The permissions the run needs; a dry run writes nothing, so it works with a read-only key too.</summary>
+    /// <summary>
+    /// What the sidecar clean-up needs beyond <see cref="NeededPermissions"/>: with <c>sidecars.enabled</c> false it
+    /// still takes the tool's recorded entries out of the sidecars the path mappings reach, and asks Immich to re-read
+    /// those assets (<c>refresh-metadata</c>, <c>job.create</c>). Empty when it has nothing to take out (no mapping, no
+    /// recorded entry) or when <c>sidecars.enabled</c> asks for that permission already.
+    /// </summary>
+    private async Task<IReadOnlyList<PermissionNeed>> SidecarCleanupNeedsAsync(AutoTagConfig config, Guid userId, CancellationToken ct)
+    {
+        if (config.Sidecars.Enabled || config.Sidecars.PathMappings.Count == 0 || sidecarEntries is null
+            || (await sidecarEntries.LoadAsync(StateScope.Of(userId), ct).ConfigureAwait(false)).Count == 0)
+        {
+            return [];
+        }
+
+        return [new PermissionNeed(ImmichPermissions.JobCreate, "ask Immich to re-read the XMP sidecars the tool takes its entries out of now that sidecars.enabled is false (POST /assets/jobs refresh-metadata); or undo the runs that wrote them with sidecars on")];
+    }
+
     private static IReadOnlyList<PermissionNeed> NeededPermissions(AutoTagConfig config, bool dryRun)
     {
         var needed = dryRun

@@ -50,6 +50,13 @@ public sealed record RunStatus
     public string? NeedsAttention { get; init; }
 
     public RunCounters? Counters { get; init; }
+
+    /// <summary>
+    /// True for a run whose process died before it finished (killed, crashed), recorded as failed by the next run: it
+    /// left no figures and no row in state.db's run history, so <c>status</c> adds it to its history table from here.
+    /// Null for every other run (and in status files of older versions).
+    /// </summary>
+    public bool? EndedWithoutResult { get; init; }
 }
 
 /// <summary>A run's main figures for status.json; <paramref name="Requests"/> and <paramref name="WriteRequests"/> count HTTP requests sent to Immich.</summary>

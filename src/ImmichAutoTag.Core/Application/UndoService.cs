@@ -247,6 +247,11 @@ public sealed class UndoService(
         {
             var writes = result.Sidecars.Writes;
             await session.NoticeAsync(string.Create(inv, $"XMP sidecars: {writes.Count(w => w.Written)} of {writes.Count} asset(s) written, {writes.Count(w => w.Arrived)} show the reverted tags after Immich re-read them (Immich did not keep the change through its API: it went through the XMP sidecar)")).ConfigureAwait(false);
+            if (writes.Count(w => w.Deleted) is var deleted and > 0)
+            {
+                await session.NoticeAsync(string.Create(inv, $"XMP sidecars: {deleted} sidecar(s) the undone run had created deleted (they held nothing else any more), so Immich reads those originals alone again")).ConfigureAwait(false);
+            }
+
             foreach (var failed in writes.Where(w => !w.Arrived))
             {
                 await session.NoticeAsync(ReportText.Sentence($"not reverted through the sidecar: {failed.FileName}: {failed.Error}")).ConfigureAwait(false);

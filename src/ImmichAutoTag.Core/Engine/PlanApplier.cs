@@ -56,6 +56,14 @@ public sealed record AppliedChange(Guid AssetId, string FileName, string TagName
 
     /// <summary>Why the run made it: the reason of the planned change it carries out; null when none is known.</summary>
     public ChangeReason? Reason { get; init; }
+
+    /// <summary>
+    /// For a tag change that went through an XMP sidecar (<see cref="NewValue"/> is the sidecar) which this write
+    /// created: the tags the new sidecar was given besides the run's own (the asset's tags Immich showed then, the
+    /// original's). An undo that leaves the sidecar with only these deletes it. Null when the sidecar existed before,
+    /// or for any other change.
+    /// </summary>
+    public IReadOnlyList<string>? SidecarSeed { get; init; }
 }
 
 public enum EngineErrorKind

@@ -11,7 +11,21 @@ namespace ImmichAutoTag.Core.Ports;
 /// Every tag Immich shows on the asset now (full paths, from <c>GET /assets/{id}</c>): a tag property the sidecar does
 /// not have yet starts with these, since Immich reads a sidecar's tag property instead of the file's own tags.
 /// </param>
-public sealed record SidecarEdit(Guid AssetId, string OriginalFile, IReadOnlyList<string> Add, IReadOnlyList<string> Remove, IReadOnlyList<string> Seed);
+public sealed record SidecarEdit(Guid AssetId, string OriginalFile, IReadOnlyList<string> Add, IReadOnlyList<string> Remove, IReadOnlyList<string> Seed)
+{
+    /// <summary>
+    /// Set by an undo when the undone run created the sidecar: the file is deleted instead of written when, after the
+    /// edit, it holds nothing but what the tool put there when creating it besides the run's own entries (its
+    /// <see cref="SidecarCreation.Seed"/>, the original's tags then) and no other property. Immich then reads the
+    /// original alone again, as before the run. Null: the sidecar is only ever edited.
+    /// </summary>
+    public SidecarCreation? Created { get; init; }
+}
+
+/// <summary>A sidecar a run created (it did not exist before that run's write).</summary>
+/// <param name="Sidecar">The sidecar file as the tool saw it then (through <c>sidecars.path_mappings</c>).</param>
+/// <param name="Seed">The tags the new sidecar was given besides the run's own: the tags Immich showed on the asset then (full paths).</param>
+public sealed record SidecarCreation(string Sidecar, IReadOnlyList<string> Seed);
 
 /// <summary>What a sidecar write did.</summary>
 /// <param name="SidecarFile">The sidecar written or found up to date; null when the write failed before one was chosen.</param>
@@ -24,6 +38,12 @@ public sealed record SidecarWriteResult(string? SidecarFile, bool Changed, strin
     /// check, or its own write-back to that path, records one), so <c>refresh-metadata</c> may not read it.
     /// </summary>
     public bool Created { get; init; }
+
+    /// <summary>
+    /// Whether the write deleted the sidecar instead (an undo's edit left a sidecar the undone run created with nothing
+    /// but its seed: see <see cref="SidecarEdit.Created"/>). <see cref="Changed"/> is true then.
+    /// </summary>
+    public bool Deleted { get; init; }
 }
 
 /// <summary>

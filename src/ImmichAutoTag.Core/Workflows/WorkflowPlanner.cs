@@ -89,7 +89,9 @@ public sealed record WorkflowOutcome(StepPlan Plan, int Facts, int Fired, TimeSp
 /// Plans the workflow rules' actions. The rules are compiled into NRules (<see cref="WorkflowCompiler"/>) and fired
 /// over one fact per asset the run may change; what the fired rules ask for is then resolved per asset:
 /// <list type="number">
-/// <item>Fired rules are ordered by <c>priority</c> (highest first), then by their place in <c>workflows.rules</c>.</item>
+/// <item>Fired rules are ordered by <c>priority</c> (highest first), then by their place in <c>workflows.rules</c>.
+/// A rule with an <c>archive</c> action does not count for a hidden or locked asset (its visibility is not the
+/// timeline/archive choice, so the rule cannot do what it says there): none of its actions apply to it.</item>
 /// <item>Tags: the first rule in that order that adds or removes a tag decides it. Tags the workflows add are the
 /// tool's own (<see cref="StepPlan.OwnedTags"/>): an asset that carries one no fired rule adds any more loses it, so a
 /// changed rule converges.</item>
@@ -346,6 +348,13 @@ public sealed class WorkflowPlanner
             var order = _order;
             order.Clear();
             order.AddRange(fact.Fired);
+            if (fact.Asset.Visibility is AssetVisibility.Hidden or AssetVisibility.Locked)
+            {
+                // A rule that archives cannot move a hidden or locked asset, so it does not hold there at all: its tags
+                // would otherwise say the asset was archived (or brought back) when it never was.
+                order.RemoveAll(index => config.Rules[index].Then.Archive is not null);
+            }
+
             if (order.Count > 1)
             {
                 order.Sort(planner._byPriority);

@@ -167,6 +167,7 @@ public static class ChangeLog
             OldValue = line.OldValue,
             NewValue = line.NewValue,
             UserId = line.UserId,
+            SidecarSeed = line.SidecarCreatedWith,
         };
     }
 }

@@ -487,6 +487,7 @@ public static class ReportWriter
                     UserId = c.UserId,
                     Step = c.Reason?.Step,
                     Reason = c.Reason?.Text,
+                    SidecarCreatedWith = c.SidecarSeed,
                 },
                 ChangeLineContext.Readable.ChangeLine));
             sb.Append('\n');
@@ -776,6 +777,10 @@ internal sealed record ChangeLine(
     /// <summary>Why that step asked for it, in words (the status, the rule, the album, the date's source).</summary>
     [System.Text.Json.Serialization.JsonPropertyName("reason")]
     public string? Reason { get; init; }
+
+    /// <summary>A change through an XMP sidecar this write created: the tags the new sidecar was given besides the run's (absent otherwise).</summary>
+    [System.Text.Json.Serialization.JsonPropertyName("sidecar_created_with")]
+    public IReadOnlyList<string>? SidecarCreatedWith { get; init; }
 }
 
 [System.Text.Json.Serialization.JsonSourceGenerationOptions(DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]

@@ -69,6 +69,7 @@ public sealed class StatusFile(string stateFolder) : IRunStatusSink
             var ended = dead with
             {
                 Outcome = RunOutcome.Failed,
+                EndedWithoutResult = true,
                 Message = $"ended without a result: process {dead.Pid} stopped (killed or crashed) before it finished; found by the next run",
             };
             s = ended.DryRun

@@ -66,6 +66,14 @@ public sealed class XmpSidecarWriter : ISidecarWriter
                 return new SidecarWriteResult(sidecar, false, null);
             }
 
+            if (existed && edit.Created is { } created && IsSameFile(created.Sidecar, sidecar) && before.Count == 0 && document.HoldsOnly(created.Seed))
+            {
+                // The undone run created this sidecar and nothing else was put into it since: without it, Immich reads
+                // the original alone again, as before that run (the tags left equal the original's then).
+                File.Delete(sidecar);
+                return new SidecarWriteResult(sidecar, true, null) { Deleted = true };
+            }
+
             var bytes = document.Serialize();
             var after = XmpTagDocument.Parse(bytes).OtherProperties();
             if (!before.SequenceEqual(after, StringComparer.Ordinal))
@@ -85,6 +93,8 @@ public sealed class XmpSidecarWriter : ISidecarWriter
             return new SidecarWriteResult(sidecar, false, $"{sidecar}: cannot be written ({e.Message}); the tool needs write access to the library folder");
         }
     }
+
+    private static bool IsSameFile(string a, string b) => string.Equals(Path.GetFullPath(a), Path.GetFullPath(b), StringComparison.Ordinal);
 
     private static async Task WriteAtomicallyAsync(string path, byte[] bytes, CancellationToken ct)
     {

@@ -134,6 +134,22 @@ public sealed class XmpTagDocument
     }
 
     /// <summary>
+    /// Whether the three tag properties hold nothing but what a new sidecar seeded with <paramref name="seed"/> (full
+    /// paths) was given by <see cref="Apply"/>: each property is absent, or holds exactly the seed's entries in its own
+    /// form (paths, <c>|</c>-separated paths, leaves). Other properties are not looked at (see <see cref="OtherProperties"/>).
+    /// </summary>
+    public bool HoldsOnly(IReadOnlyList<string> seed)
+    {
+        ArgumentNullException.ThrowIfNull(seed);
+        static bool Same(IReadOnlyList<string>? items, IEnumerable<string> expected) =>
+            items is null || items.ToHashSet(StringComparer.Ordinal).SetEquals(expected);
+
+        return Same(DigiKamTags, seed)
+            && Same(LightroomTags, seed.Select(ToHierarchical))
+            && Same(Subjects, seed.Select(Leaf));
+    }
+
+    /// <summary>
     /// The packet as bytes (UTF-8), with an <c>xpacket</c> wrapper when the parsed one had one, and a UTF-8 byte order
     /// mark only when the parsed file began with one: a rewritten sidecar keeps its file's choice, a new one has none
     /// (the packet's own <c>begin="\uFEFF"</c> attribute carries the encoding; a BOM before it is unusual for <c>.xmp</c>).

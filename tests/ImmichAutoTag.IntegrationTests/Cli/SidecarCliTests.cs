@@ -29,17 +29,27 @@ public sealed class SidecarCliTests(ITestOutputHelper output) : IAsyncLifetime
     private static string Read(CliHarness cli, string file) =>
         File.ReadAllText(Path.Combine(Directory.GetDirectories(Path.Combine(cli.Root, "logs")).Order(StringComparer.Ordinal).Last(), file));
 
-    [Fact]
-    public async Task An_undo_takes_the_tools_entries_out_of_the_sidecar_it_wrote_and_keeps_the_users()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task An_undo_deletes_the_sidecar_the_run_created_once_it_holds_nothing_else(bool fileHasTags)
     {
         using var cli = new CliHarness().WithEnv("IMMICH_API_KEY", _key).WithEnv("IMMICH_AUTOTAG_STATE", null).WithEnv("XDG_STATE_HOME", null).WithStateFolder();
         var (config, photo, file) = ReadOnlyLibrary(cli);
+        var bob = _server.State.UpsertTag("People/Bob");
+        if (fileHasTags)
+        {
+            // The original carries a keyword of its own: the new sidecar copies it, lest it hide it.
+            _server.State.ReplaceFile(photo.Id, bob.Id);
+        }
+
         (await cli.RunAsync("run", "-c", config)).ExitCode.Should().Be(8);
         var second = await cli.RunAsync("run", "-c", config);
         second.ExitCode.Should().Be(0, second.ToString());
         var sidecar = file + ".xmp";
-        FakeImmichState.ReadSidecarTags(File.ReadAllBytes(sidecar)).Should().Equal([Unknown]);
+        FakeImmichState.ReadSidecarTags(File.ReadAllBytes(sidecar)).Should().Equal(fileHasTags ? ["People/Bob", Unknown] : [Unknown]);
         var runId = Path.GetFileName(Directory.GetDirectories(Path.Combine(cli.Root, "logs")).Order(StringComparer.Ordinal).Last());
+        Read(cli, RunFolder.ChangesFile).Should().Contain("\"sidecar_created_with\":" + (fileHasTags ? "[\"People/Bob\"]" : "[]"));
 
         var preview = await cli.RunAsync("undo", runId, "-c", config);
         output.WriteLine("$ immich-autotag undo RUN\n" + preview.Out);
@@ -49,9 +59,16 @@ public sealed class SidecarCliTests(ITestOutputHelper output) : IAsyncLifetime
         var undo = await cli.RunAsync("undo", runId, "-c", config, "--yes");
         output.WriteLine("$ immich-autotag undo RUN --yes\n" + undo.Out);
         undo.ExitCode.Should().Be(0, undo.ToString());
-        _server.State.DirectTagIdsOf(photo.Id).Should().NotContain(_server.State.FindTag(Unknown)!.Id, "the undo reached Immich through the sidecar");
-        FakeImmichState.ReadSidecarTags(File.ReadAllBytes(sidecar)).Should().BeEmpty("the tool's own entry is gone from the sidecar it wrote");
-        undo.Out.Should().Contain("through the XMP sidecar");
+        _server.State.DirectTagIdsOf(photo.Id).Should().NotContain(_server.State.FindTag(Unknown)!.Id, "the undo reached Immich");
+        File.Exists(sidecar).Should().BeFalse("the run created the sidecar and it held nothing else: an emptied one would hide the original's keywords");
+        _server.State.DirectTagIdsOf(photo.Id).Should().BeEquivalentTo(fileHasTags ? [bob.Id] : Array.Empty<Guid>(), "Immich reads the original alone again");
+        undo.Out.Should().Contain("through the XMP sidecar").And.Contain("1 sidecar(s) the undone run had created deleted");
+
+        // Converged: the next run of a config without sidecars plans nothing for the undone sidecar (no entry is left recorded).
+        File.WriteAllText(config, File.ReadAllText(config).Replace("enabled: true", "enabled: false", StringComparison.Ordinal));
+        var dry = await cli.RunAsync("run", "-c", config, "--dry-run");
+        dry.ExitCode.Should().Be(0, dry.ToString());
+        dry.Out.Should().NotContain("would write");
     }
 
     [Fact]
@@ -108,6 +125,39 @@ public sealed class SidecarCliTests(ITestOutputHelper output) : IAsyncLifetime
         next.ExitCode.Should().Be(0, next.ToString());
         next.Out.Should().Contain("Changes: 0 tag link(s) added, 0 removed").And.NotContain("XMP sidecars:");
         FakeImmichState.ReadSidecarTags(File.ReadAllBytes(sidecar)).Should().BeEmpty();
+    }
+
+    [Fact]
+    public async Task With_sidecars_switched_off_a_key_without_job_create_is_refused_before_any_change_while_entries_wait_in_sidecars()
+    {
+        using var cli = new CliHarness().WithEnv("IMMICH_API_KEY", _key).WithEnv("IMMICH_AUTOTAG_STATE", null).WithEnv("XDG_STATE_HOME", null).WithStateFolder();
+        var (config, _, file) = ReadOnlyLibrary(cli);
+        (await cli.RunAsync("run", "-c", config)).ExitCode.Should().Be(8);
+        (await cli.RunAsync("run", "-c", config)).ExitCode.Should().Be(0);
+        var sidecar = file + ".xmp";
+        var written = File.ReadAllBytes(sidecar);
+        File.WriteAllText(config, File.ReadAllText(config).Replace("enabled: true", "enabled: false", StringComparison.Ordinal));
+        var withoutJobs = _server.State.AddApiKey(_user, [.. _server.ServedOperations.Select(o => o.Permission).OfType<string>().Distinct(StringComparer.Ordinal).Where(p => p != "job.create")]);
+        cli.WithEnv("IMMICH_API_KEY", withoutJobs);
+        var writes = _server.Requests.WriteCount;
+
+        var dry = await cli.RunAsync("run", "-c", config, "--dry-run");
+        var refused = await cli.RunAsync("run", "-c", config);
+        output.WriteLine("$ immich-autotag run   # sidecars: enabled: false, a key without job.create\n" + refused);
+
+        dry.ExitCode.Should().Be(0, dry.ToString());
+        (dry.Out + dry.Err).Should().Contain("the real run needs more").And.Contain("'job.create' to ask Immich to re-read the XMP sidecars the tool takes its entries out of");
+        refused.ExitCode.Should().Be((int)ImmichAutoTag.Core.Application.RunExitCode.PermissionDenied, refused.ToString());
+        (refused.Out + refused.Err).Should().Contain("'job.create'").And.Contain("sidecars.enabled is false");
+        _server.Requests.WriteCount.Should().Be(writes, "refused before any change");
+        File.ReadAllBytes(sidecar).Should().Equal(written, "the sidecar is left as it was");
+
+        // A key without job.create is fine once no entry of the tool waits in a sidecar (nothing to clean up).
+        cli.WithEnv("IMMICH_API_KEY", _key);
+        (await cli.RunAsync("run", "-c", config)).ExitCode.Should().Be(0);
+        cli.WithEnv("IMMICH_API_KEY", withoutJobs);
+        var later = await cli.RunAsync("run", "-c", config);
+        later.ExitCode.Should().Be(0, later.ToString());
     }
 
     /// <summary>One asset of a read-only external library the tool mounts under the harness root, and a config that routes it through sidecars.</summary>

@@ -86,7 +86,13 @@ public sealed class StateHealthCliTests : IAsyncLifetime
         recorded.RecentRuns[0].Outcome.Should().Be(RunOutcome.Failed);
         recorded.RecentRuns[0].Message.Should().StartWith("ended without a result");
         recorded.RecentRuns[1].Outcome.Should().Be(RunOutcome.Success);
-        (await cli.RunAsync("status", "--state", state)).ExitCode.Should().Be(0, "the run after it succeeded");
+        var after = await cli.RunAsync("status", "--state", state);
+        after.ExitCode.Should().Be(0, "the run after it succeeded");
+        var rows = after.Out.Split('\n').SkipWhile(l => !l.StartsWith("history (", StringComparison.Ordinal)).ToList();
+        rows.Should().NotBeEmpty(after.Out);
+        rows[0].Should().StartWith("history (last 2 run(s)", "the dead run has no row in state.db, but the history shows it");
+        rows[2].Should().StartWith($"  20261130_214054_PID{deadPid}").And.EndWith($"failed (ended without a result: process {deadPid} killed or crashed)");
+        rows[3].Should().EndWith("success");
     }
 
     [Fact]

@@ -472,6 +472,27 @@ public sealed class WorkflowRunTests() : FeatureRunTestBase(Rules, SecondPlanIsE
             @"\d+ ms", "N ms");
 
     [Fact]
+    public async Task The_memes_example_of_the_docs_page_tags_only_the_memes_it_archives_not_hidden_ones()
+    {
+        var meme = Asset("meme.jpg");
+        Tag("meme", meme);
+        var hidden = Server.State.AddAsset(User, "hidden.jpg", T0, visibility: "hidden").Id;
+        Tag("meme", hidden);
+        var (yaml, _) = DocsExample("Memes out of the timeline");
+        var workflows = yaml[yaml.IndexOf("workflows:", StringComparison.Ordinal)..];
+
+        var runs = await RunThriceAsync(Config(workflows));
+
+        runs.Plan.Should().Contain($"archive | {Link(meme)} | meme.jpg | workflows: rule 'memes out of the timeline'");
+        runs.Plan.Should().Contain($"+ autotag_workflow/archived_meme | {Link(meme)} | meme.jpg | workflows: rule 'memes out of the timeline'");
+        runs.Plan.Should().NotContain($"| {Link(hidden)} | hidden.jpg | workflows", "the rule cannot archive a hidden asset, so its tag would record an archive that never happens");
+        HasTag(meme, "autotag_workflow/archived_meme").Should().BeTrue();
+        HasTag(hidden, "autotag_workflow/archived_meme").Should().BeFalse();
+        Server.State.Assets.Single(a => a.Id == hidden).Visibility.Should().Be("hidden");
+        Server.State.Assets.Single(a => a.Id == meme).Visibility.Should().Be("archive");
+    }
+
+    [Fact]
     public async Task The_screenshots_example_of_the_docs_page_plans_what_the_page_shows_and_converges()
     {
         var at = new DateTimeOffset(2024, 5, 1, 10, 15, 0, TimeSpan.Zero);

@@ -95,6 +95,25 @@ public sealed class RunHistoryTests : IDisposable
         HistoryTrend.Render([]).Should().Be("history: no run recorded yet\n");
     }
 
+    [Fact]
+    public void A_run_that_died_is_a_failed_row_by_its_start_without_figures_and_the_changes_skip_it()
+    {
+        var r1 = Entry("r1", ServerA, 120);
+        var r3 = Entry("r3", ServerA, 95);
+        var died = new ImmichAutoTag.Core.Application.RunStatus
+        {
+            RunId = "r2", Pid = 4242, Trigger = "run", StartedAt = r1.StartedAt.AddDays(1), Outcome = ImmichAutoTag.Core.Application.RunOutcome.Failed, EndedWithoutResult = true,
+        };
+
+        var lines = HistoryTrend.Render([r1, r3], [died]).Split('\n');
+
+        lines[0].Should().StartWith("history (last 3 run(s)");
+        lines[2].Should().StartWith("  r1 ");
+        lines[3].Should().StartWith("  r2 ").And.EndWith("  failed (ended without a result: process 4242 killed or crashed)").And.NotContainAny("120", "95");
+        lines[4].Should().StartWith("  r3 ").And.Contain(" 95 (-25)", "the change is taken from the last run with figures");
+        lines[5].Should().Be("trend over 2 runs: unclassified down, 120 -> 95, conflict unchanged, 0 -> 0");
+    }
+
     [Theory]
     [InlineData(new byte[] { 0xFF, 0xD8, 0xFF, 0xE0, 1 }, "data:image/jpeg;base64,")]
     [InlineData(new byte[] { (byte)'R', (byte)'I', (byte)'F', (byte)'F', 4, 0, 0, 0, (byte)'W', (byte)'E', (byte)'B', (byte)'P', 0 }, "data:image/webp;base64,")]

@@ -228,6 +228,37 @@ public sealed class XmpSidecarWriterTests : IDisposable
     }
 
     [Fact]
+    public async Task An_undo_deletes_a_sidecar_its_run_created_once_only_the_seed_is_left_and_only_edits_one_that_holds_more()
+    {
+        var writer = new XmpSidecarWriter();
+        var original = Original("created");
+        var created = await writer.WriteAsync(Edit(original, ["autotag_output_unknown"], [], ["People/Bob"]), CancellationToken.None);
+        created.Created.Should().BeTrue();
+        var creation = new SidecarCreation(created.SidecarFile!, ["People/Bob"]);
+
+        var undo = await writer.WriteAsync(Edit(original, [], ["autotag_output_unknown"], []) with { Created = creation }, CancellationToken.None);
+
+        undo.Error.Should().BeNull();
+        undo.Deleted.Should().BeTrue("the sidecar held nothing but the original's tags the tool copied into it");
+        File.Exists(original + ".xmp").Should().BeFalse();
+        File.Exists(original).Should().BeTrue("the original is never touched");
+
+        // The same undo on a sidecar the user added a keyword to since: only the tool's entry goes.
+        var kept = Original("kept");
+        var again = await writer.WriteAsync(Edit(kept, ["autotag_output_unknown"], [], []), CancellationToken.None);
+        await writer.WriteAsync(Edit(kept, ["Holiday"], [], []), CancellationToken.None);
+        var edited = await writer.WriteAsync(Edit(kept, [], ["autotag_output_unknown"], []) with { Created = new SidecarCreation(again.SidecarFile!, []) }, CancellationToken.None);
+        edited.Deleted.Should().BeFalse();
+        FakeImmichState.ReadSidecarTags(File.ReadAllBytes(kept + ".xmp")).Should().Equal(["Holiday"]);
+
+        // A sidecar with other properties (a rating another program put in) is only edited, even with no tag left.
+        var rated = Original("rated");
+        await File.WriteAllTextAsync(rated + ".xmp", DigiKam);
+        await writer.WriteAsync(Edit(rated, [], ["People/Alice", "Places/Beach"], []) with { Created = new SidecarCreation(rated + ".xmp", []) }, CancellationToken.None);
+        File.Exists(rated + ".xmp").Should().BeTrue("xmp:Rating and acdsee:categories are not the tool's");
+    }
+
+    [Fact]
     public async Task An_existing_name_xmp_is_used_and_an_edit_that_changes_nothing_writes_nothing()
     {
         var original = Original("IMG_1");

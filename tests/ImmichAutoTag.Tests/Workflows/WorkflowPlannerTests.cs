@@ -351,6 +351,36 @@ public sealed class WorkflowPlannerTests
     }
 
     [Fact]
+    public void A_rule_that_archives_does_not_hold_for_hidden_or_locked_assets_so_they_get_none_of_its_tags()
+    {
+        var lib = new Library();
+        var archivedBefore = new Tag(Guid.NewGuid(), "archived_meme", "autotag_workflow/archived_meme", null);
+        lib.Tags.Add(archivedBefore);
+        var timeline = lib.Add(NewAsset(), tags: [Meme]);
+        var hidden = lib.Add(NewAsset(file: "hidden.jpg", visibility: AssetVisibility.Hidden), tags: [Meme]);
+        var locked = lib.Add(NewAsset(file: "locked.jpg", visibility: AssetVisibility.Locked), tags: [Meme, archivedBefore]);
+        var config = Rules("""
+            workflows:
+              allow_archive: true
+              rules:
+                - name: memes out of the timeline
+                  when: {tags: [meme]}
+                  then: {add_tags: [autotag_workflow/archived_meme], archive: true}
+                - name: memes
+                  when: {tags: [meme]}
+                  then: {add_tags: [autotag_workflow/funny]}
+            """);
+
+        var changes = lib.Changes(lib.Plan(config));
+
+        var rule = new ChangeReason("workflows", "rule 'memes out of the timeline'");
+        changes.Should().Contain(new SetArchived(timeline.Id, true, rule));
+        changes.OfType<AddTag>().Where(c => c.TagPath == "autotag_workflow/archived_meme").Select(c => c.AssetId).Should().Equal([timeline.Id], "the tag says the rule archived the asset, which it cannot do for hidden or locked ones");
+        changes.OfType<RemoveTag>().Should().ContainSingle(c => c.AssetId == locked.Id && c.TagPath == "autotag_workflow/archived_meme", "a workflow tag no rule gives the asset any more comes off");
+        changes.OfType<AddTag>().Where(c => c.TagPath == "autotag_workflow/funny").Select(c => c.AssetId).Should().BeEquivalentTo([timeline.Id, hidden.Id, locked.Id], "a rule without archive still holds for them");
+    }
+
+    [Fact]
     public void Classification_status_and_duplicate_group_facts_are_conditions()
     {
         var lib = new Library();

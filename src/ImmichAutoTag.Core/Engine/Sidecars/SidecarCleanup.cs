@@ -80,6 +80,15 @@ public static class SidecarCleanup
                 byKey.Remove((write.AssetId, tag));
             }
 
+            if (write.Deleted)
+            {
+                // A deleted sidecar holds no entry any more.
+                foreach (var key in byKey.Where(kv => kv.Key.AssetId == write.AssetId && string.Equals(kv.Value.Sidecar, write.SidecarFile, StringComparison.Ordinal)).Select(kv => kv.Key).ToList())
+                {
+                    byKey.Remove(key);
+                }
+            }
+
             foreach (var tag in write.Added)
             {
                 byKey[(write.AssetId, tag)] = new SidecarEntry(write.AssetId, tag, write.SidecarFile!, write.FileName, now); // non-null: filtered above

@@ -17,6 +17,9 @@ public sealed record SidecarWrite(Guid AssetId, string FileName, string? Sidecar
 {
     /// <summary>Whether the sidecar now says what the edit asked (written, or already so); false in a dry run and on a write error.</summary>
     public bool Written { get; init; }
+
+    /// <summary>Whether the sidecar was deleted instead of written: an undo left a sidecar the undone run created with nothing of its own (see <see cref="SidecarEdit.Created"/>).</summary>
+    public bool Deleted { get; init; }
 }
 
 /// <summary>What the sidecar route did in a run.</summary>
@@ -60,6 +63,10 @@ public sealed class SidecarRoute(IImmichGateway gateway, ISidecarWriter? writer,
     /// Whether a tag path is a suggestion rather than a status tag; null treats every tag as a status tag. Additions of
     /// suggestions are carried only when <see cref="SidecarConfig.Suggestions"/> is on (removals always are).
     /// </param>
+    /// <param name="createdBy">
+    /// For an undo: the sidecar the undone run created for an asset, if it did; such a sidecar is deleted when the undo
+    /// leaves nothing in it but what the tool gave it when creating it (<see cref="SidecarEdit.Created"/>). Null for a run.
+    /// </param>
     public async Task<SidecarOutcome> RouteAsync(
         IReadOnlyList<NonStickingChange> records,
         IReadOnlyDictionary<Guid, Asset> assets,
@@ -69,7 +76,8 @@ public sealed class SidecarRoute(IImmichGateway gateway, ISidecarWriter? writer,
         Func<CancellationToken, Task<bool>> settle,
         int maxRounds,
         CancellationToken ct,
-        Func<string, bool>? suggestion = null)
+        Func<string, bool>? suggestion = null,
+        Func<Guid, SidecarCreation?>? createdBy = null)
     {
         ArgumentNullException.ThrowIfNull(records);
         ArgumentNullException.ThrowIfNull(assets);
@@ -120,23 +128,29 @@ public sealed class SidecarRoute(IImmichGateway gateway, ISidecarWriter? writer,
 
         var errors = new List<EngineError>();
         var written = new List<(Asset Asset, string Sidecar, List<NonStickingChange> Records)>();
-        var created = new HashSet<Guid>();
+        var created = new Dictionary<Guid, IReadOnlyList<string>>();
+        var deleted = new HashSet<Guid>();
         var writes = new List<SidecarWrite>();
         foreach (var (asset, file, carried) in targets)
         {
             ct.ThrowIfCancellationRequested();
             SidecarWriteResult result;
+            IReadOnlyList<string> seed = [];
             try
             {
                 // The tags Immich shows now are what the file holds: a new sidecar property must keep them.
                 var current = await gateway.GetAssetAsync(asset.Id, ct);
+                seed = [.. current.Tags.Select(t => t.Value)];
                 result = await writer!.WriteAsync( // non-null: Active checked it
                     new SidecarEdit(
                         asset.Id,
                         file,
                         [.. carried.Where(r => r.Kind == ChangeKind.Added).Select(r => r.TagName)],
                         [.. carried.Where(r => r.Kind == ChangeKind.Removed).Select(r => r.TagName)],
-                        [.. current.Tags.Select(t => t.Value)]),
+                        seed)
+                    {
+                        Created = createdBy?.Invoke(asset.Id),
+                    },
                     ct);
             }
             catch (ImmichException e) when (e is not (ImmichUnreachableException or ImmichAuthenticationException))
@@ -155,7 +169,14 @@ public sealed class SidecarRoute(IImmichGateway gateway, ISidecarWriter? writer,
             written.Add((asset, result.SidecarFile!, carried)); // non-null: no error means a sidecar was chosen
             if (result.Created)
             {
-                created.Add(asset.Id);
+                // The original's tags then: Immich may still show an API change of this run it has not reverted yet.
+                var added = carried.Where(r => r.Kind == ChangeKind.Added).Select(r => r.TagName).ToHashSet(StringComparer.Ordinal);
+                created[asset.Id] = [.. seed.Where(t => !added.Contains(t)).Concat(carried.Where(r => r.Kind == ChangeKind.Removed).Select(r => r.TagName)).Distinct(StringComparer.Ordinal)];
+            }
+
+            if (result.Deleted)
+            {
+                deleted.Add(asset.Id);
             }
         }
 
@@ -174,7 +195,7 @@ public sealed class SidecarRoute(IImmichGateway gateway, ISidecarWriter? writer,
         }
 
         var arrived = await VerifyAsync(written, settle, maxRounds, ct);
-        var unknown = written.Where(w => !arrived.Contains(w.Asset.Id) && created.Contains(w.Asset.Id)).ToList();
+        var unknown = written.Where(w => !arrived.Contains(w.Asset.Id) && created.ContainsKey(w.Asset.Id)).ToList();
         if (unknown.Count > 0)
         {
             var (found, discoveryError) = await DiscoverAsync(unknown, settle, maxRounds, ct);
@@ -189,24 +210,26 @@ public sealed class SidecarRoute(IImmichGateway gateway, ISidecarWriter? writer,
         foreach (var (asset, sidecar, carried) in written)
         {
             var ok = arrived.Contains(asset.Id);
-            var why = !created.Contains(asset.Id)
+            var why = !created.ContainsKey(asset.Id)
                 ? "Immich did not show the sidecar's tags after re-reading it"
                 : config.Discover
                     ? "Immich did not show the new sidecar's tags, not even after its sidecar discovery"
                     : "Immich has no record of the new sidecar (sidecars.discover is off): run Administration → Jobs → Sidecar metadata → Discover, then the tool again";
-            writes.Add(Write(asset, sidecar, carried, ok, ok ? null : why) with { Written = true });
+            writes.Add(Write(asset, sidecar, carried, ok, ok ? null : why) with { Written = true, Deleted = deleted.Contains(asset.Id) });
             if (!ok)
             {
                 continue;
             }
 
             arrivedRecords.AddRange(carried);
+            var how = deleted.Contains(asset.Id) ? "through the XMP sidecar, deleted: the undone run had created it" : "through the XMP sidecar";
             applied.AddRange(carried.Select(r => new AppliedChange(r.AssetId, asset.OriginalFileName, r.TagName, r.Kind, time.GetUtcNow())
             {
                 NewValue = sidecar,
                 Reason = reasonOf(r) is { } reason
-                    ? reason with { Text = $"{reason.Text} (through the XMP sidecar)" }
-                    : new ChangeReason(StepName, "does not stick in Immich; written to the XMP sidecar"),
+                    ? reason with { Text = $"{reason.Text} ({how})" }
+                    : new ChangeReason(StepName, deleted.Contains(asset.Id) ? "does not stick in Immich; the XMP sidecar the undone run had created was deleted" : "does not stick in Immich; written to the XMP sidecar"),
+                SidecarSeed = created.GetValueOrDefault(asset.Id),
             }));
         }
 

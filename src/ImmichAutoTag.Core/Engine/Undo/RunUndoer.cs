@@ -67,7 +67,8 @@ public sealed record UndoResult(
 /// plan. Reads: the owner's assets (one search walk), tags, albums, one search per recorded tag and album.
 /// An inverse tag change Immich does not keep (an asset of a read-only external library whose sidecar holds the run's
 /// tag) goes through the asset's XMP sidecar as a run's does (<paramref name="sidecars"/>): only the tags the run
-/// changed are taken out of (or put back into) the sidecar, every other entry stays.
+/// changed are taken out of (or put back into) the sidecar, every other entry stays; a sidecar the undone run created
+/// that is left with nothing but what the tool seeded it with (the original's tags then) is deleted instead.
 /// </summary>
 public sealed class RunUndoer(IImmichGateway gateway, TimeProvider time, ILogger logger, SidecarRoute? sidecars = null)
 {
@@ -149,6 +150,12 @@ public sealed class RunUndoer(IImmichGateway gateway, TimeProvider time, ILogger
             .ToList();
         var runTags = recorded.Where(c => c.Kind is ChangeKind.Added or ChangeKind.Removed).Select(c => c.TagName).ToHashSet(StringComparer.Ordinal);
         var reasons = stillWrong.ToDictionary(c => (c.AssetId, c.Kind, c.TagName), c => c.Reason);
+
+        // The sidecars the undone run created: one the undo leaves with only what the tool seeded it with is deleted.
+        var created = recorded
+            .Where(c => c.SidecarSeed is not null && c.NewValue is not null)
+            .GroupBy(c => c.AssetId)
+            .ToDictionary(g => g.Key, g => new SidecarCreation(g.First().NewValue!, g.First().SidecarSeed!)); // non-null: filtered above
         logger.LogInformation("{Count} reverted tag change(s) did not stick in Immich: writing them to the assets' XMP sidecars", records.Count);
         return await route.RouteAsync(
             records,
@@ -158,7 +165,8 @@ public sealed class RunUndoer(IImmichGateway gateway, TimeProvider time, ILogger
             options.DryRun,
             session.SettleAsync,
             options.MaxReapplyRounds,
-            ct);
+            ct,
+            createdBy: created.GetValueOrDefault);
     }
 
     private async Task<UndoState> ReadStateAsync(IReadOnlyList<AppliedChange> changes, UserInfo? known, CancellationToken ct)
