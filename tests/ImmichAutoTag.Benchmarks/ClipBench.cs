@@ -168,7 +168,7 @@ internal static class ClipBench
                 quantizeSeconds = Math.Round(Stopwatch.GetElapsedTime(started).TotalSeconds, 1);
                 model = model with { VisualModel = copy };
                 id = ClipInt8Copies.IdOf(id);
-                await output.WriteLineAsync(string.Create(inv, $"int8 copy made in {quantizeSeconds:F1} s: {new FileInfo(copy).Length / 1e6:F0} MB"));
+                await output.WriteLineAsync(string.Create(inv, $"int8 copy made in {quantizeSeconds:F1} s: {new FileInfo(copy).Length / 1e6:F0} MB; it runs one image per model call, as a run does (the batch is the pipeline's unit of decoding and storing)"));
             }
 
             Action<SessionOptions>? tune = ortEntries.Count == 0 && ortLevel is null && ortDump is null && ortProfile is null ? null : session =>
@@ -213,7 +213,7 @@ internal static class ClipBench
             foreach (var threads in threadCounts)
             {
                 var loadStarted = Stopwatch.GetTimestamp();
-                using var encoder = new OnnxClipImageEncoder(model, id, new ClipRuntimeOptions(BatchSize: batches.Max(), Threads: threads, UseCuda: false) { Tune = tune, SideBySide = sideBySide });
+                using var encoder = new OnnxClipImageEncoder(model, id, new ClipRuntimeOptions(BatchSize: batches.Max(), Threads: threads, UseCuda: false) { Tune = tune, SideBySide = sideBySide, OneImagePerCall = int8 });
                 var loadSeconds = Stopwatch.GetElapsedTime(loadStarted).TotalSeconds;
                 await output.WriteLineAsync(string.Create(inv, $"threads {threads}: session loaded in {loadSeconds:F1} s"));
 
@@ -286,7 +286,7 @@ internal static class ClipBench
                 {
                     var batch = configs.Where(c => c.Threads == threads).MaxBy(c => c.ImagesPerSecond)!.Batch; // non-null: every batch ran
                     var threadsBefore = ThreadCpu.Ids();
-                    using var encoder = new OnnxClipImageEncoder(model, id, new ClipRuntimeOptions(BatchSize: batch, Threads: threads, UseCuda: false) { Tune = tune, SideBySide = sideBySide });
+                    using var encoder = new OnnxClipImageEncoder(model, id, new ClipRuntimeOptions(BatchSize: batch, Threads: threads, UseCuda: false) { Tune = tune, SideBySide = sideBySide, OneImagePerCall = int8 });
 
                     // Threads the session started are ONNX Runtime's intra-op pool (the calling thread is its other
                     // worker); named so in the per-thread CPU figures.

@@ -59,7 +59,7 @@ internal static class StatusCommand
                 if (run is not null)
                 {
                     var dry = run.DryRun && label != "last dry run" ? " (dry run)" : string.Empty;
-                    await context.Out.WriteLineAsync(string.Create(inv, $"{label}: {run.RunId ?? "-"}{dry} {StatusFile.OutcomeName(run.Outcome)} (exit {run.ExitCode}), {run.StartedAt:O} to {run.FinishedAt:O}{(run.Message is null ? string.Empty : ": " + run.Message)}")).ConfigureAwait(false);
+                    await context.Out.WriteLineAsync(string.Create(inv, $"{label}: {run.RunId ?? "-"}{dry} {StatusFile.OutcomeName(run.Outcome)} (exit {run.ExitCode?.ToString(inv) ?? "-"}), {run.StartedAt:O} to {run.FinishedAt?.ToString("O", inv) ?? "-"}{(run.Message is null ? string.Empty : ": " + run.Message)}")).ConfigureAwait(false);
                 }
             }
 

@@ -490,7 +490,7 @@ internal static class ConfigKeys
             Minimum = 0, Maximum = 100, Field = F<ClipConfig>(c => c.MinMarginPercent),
         },
         M("assets", ClipAssets, ClipAssets.Help) with { Inline = true },
-        I("batch_size", "Images per model call (a model exported with a fixed batch of 1 runs one at a time).", 8) with
+        I("batch_size", "Images per model call, and the unit of decoding and storing (a model exported with a fixed batch of 1, and precision int8, run one image per call).", 8) with
         {
             Minimum = 1, Maximum = 256, Field = F<ClipConfig>(c => c.BatchSize),
         },

@@ -43,6 +43,16 @@ public sealed record ClipRuntimeOptions(int BatchSize = 8, int Threads = 2, bool
     /// </summary>
     public bool SideBySide { get; init; } = true;
 
+    /// <summary>
+    /// Whether the image tower gets one image per call whatever <see cref="BatchSize"/> says (the batch stays the
+    /// pipeline's unit of decoding and storing). Set for <c>clip.precision: int8</c>: the int8 copy quantises each
+    /// call's activations with one scale for the whole call (<c>DynamicQuantizeMatMul</c>), so in a call of several
+    /// images an image's embedding would depend on which images share it — on download timing. One image per call
+    /// gives each image the same embedding every time; with calls side by side it cost no throughput in the
+    /// benchmark (batch 1: 114 CPU ms per image, batch 8: 118).
+    /// </summary>
+    public bool OneImagePerCall { get; init; }
+
     /// <summary>Batches of images the image tower runs at once: <see cref="Threads"/> side by side, else 1.</summary>
     public int Lanes => SideBySide ? Threads : 1;
 
@@ -74,6 +84,7 @@ public sealed class OnnxClipImageEncoder : IClipImagePreparer, IDisposable
     private readonly string outputName;
     private readonly int batch;
     private readonly bool fixedBatch;
+    private readonly bool perImage;
     private readonly Lock timesLock = new();
     private long images, failed, preprocessTicks, inferenceTicks;
 
@@ -110,7 +121,8 @@ public sealed class OnnxClipImageEncoder : IClipImagePreparer, IDisposable
             inputName = name;
             (outputName, Dimension) = OnnxSessions.EmbeddingOutput(session, model.VisualModel);
             fixedBatch = dims[0] > 0;
-            batch = fixedBatch ? dims[0] : options.BatchSize;
+            batch = fixedBatch ? dims[0] : options.OneImagePerCall ? 1 : options.BatchSize;
+            perImage = options.OneImagePerCall;
             InputSize = config.Size;
         }
         catch
@@ -172,7 +184,7 @@ public sealed class OnnxClipImageEncoder : IClipImagePreparer, IDisposable
         ArgumentNullException.ThrowIfNull(tensor);
         var result = new float[count * Dimension];
         var one = preprocessor.TensorLength;
-        var step = fixedBatch ? batch : Math.Max(1, batchSize ?? batch);
+        var step = fixedBatch || perImage ? batch : Math.Max(1, batchSize ?? batch);
         var calls = (count + step - 1) / step;
 
         // As the pipeline runs them: up to Lanes calls at once, each taking the next batch.
@@ -233,7 +245,7 @@ public sealed class OnnxClipImageEncoder : IClipImagePreparer, IDisposable
                     var started = Stopwatch.GetTimestamp();
 
                     // The model reads the caller's buffer in place (no copy): ONNX Runtime wraps managed memory.
-                    RunBatch(MemoryMarshal.AsMemory(prepared.Slice(start * one, n * one)), n, output.AsSpan(0, n * Dimension));
+                    RunBatch(MemoryMarshal.AsMemory(prepared.Slice(start * one, n * one)), n, output.AsSpan(0, n * Dimension), ct);
                     for (var i = 0; i < n; i++)
                     {
                         results[start + i] = output.AsSpan(i * Dimension, Dimension).ToArray();
@@ -286,7 +298,7 @@ public sealed class OnnxClipImageEncoder : IClipImagePreparer, IDisposable
             if (slots.Count > 0)
             {
                 var output = new float[slots.Count * Dimension];
-                RunBatch(tensor.AsMemory(0, slots.Count * one), slots.Count, output);
+                RunBatch(tensor.AsMemory(0, slots.Count * one), slots.Count, output, ct);
                 for (var i = 0; i < slots.Count; i++)
                 {
                     results[slots[i]] = ClipImageEncoding.Of(output.AsSpan(i * Dimension, Dimension).ToArray());
@@ -299,13 +311,24 @@ public sealed class OnnxClipImageEncoder : IClipImagePreparer, IDisposable
         return [.. results];
     }
 
-    private void RunBatch(Memory<float> input, int count, Span<float> destination)
+    private void RunBatch(Memory<float> input, int count, Span<float> destination, CancellationToken ct = default)
     {
         long[] shape = [count, 3, InputSize, InputSize];
         using var value = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, input, shape);
         using var run = new RunOptions();
-        using var outputs = session.Run(run, [inputName], [value], [outputName]);
-        OnnxSessions.CopyNormalised(outputs[0], count, Dimension, destination);
+
+        // A stop (Ctrl-C, the container's SIGTERM) ends a call in progress instead of waiting for it: one call of a
+        // large batch on one thread takes many seconds. Disposed before the run options it sets.
+        using var stop = ct.Register(() => run.Terminate = true);
+        try
+        {
+            using var outputs = session.Run(run, [inputName], [value], [outputName]);
+            OnnxSessions.CopyNormalised(outputs[0], count, Dimension, destination);
+        }
+        catch (OnnxRuntimeException) when (ct.IsCancellationRequested)
+        {
+            throw new OperationCanceledException("CLIP: the model call was stopped.", ct);
+        }
     }
 
     private void AddTimes(long ok, long bad, long preprocess, long inference)

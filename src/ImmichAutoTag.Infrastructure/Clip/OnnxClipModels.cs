@@ -25,7 +25,7 @@ public sealed class OnnxClipModels(string? int8Folder = null) : IClipModels
         {
             var model = ClipModelFolder.Locate(folder, config.ModelName);
             var source = model.ComputeId();
-            var options = new ClipRuntimeOptions(config.BatchSize, config.Threads);
+            var options = new ClipRuntimeOptions(config.BatchSize, config.Threads) { OneImagePerCall = config.Precision == ClipPrecision.Int8 };
             if (!File.Exists(model.TextualModel))
             {
                 throw new ClipModelException($"{model.TextualModel}: file not found.");

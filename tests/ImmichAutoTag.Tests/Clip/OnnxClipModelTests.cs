@@ -140,6 +140,34 @@ public sealed class OnnxClipModelTests : IClassFixture<OnnxClipModelTests.Cache>
     }
 
     [Fact]
+    public async Task An_int8_copy_run_one_image_per_call_gives_an_image_the_same_embedding_whatever_shares_its_batch()
+    {
+        var source = Path.Combine(cache.Root, "vit-tiny-float.onnx");
+        ClipTestModels.WriteRandomVit(source, ClipVitSpec.Tiny);
+        var folder = Path.Combine(cache.Root, "clip", "ViT-tiny-int8");
+        ClipModelQuantizer.Quantize(source, Path.Combine(folder, "visual", "model.onnx"));
+        ClipTestModels.WriteConfigs(folder, ClipVitSpec.Tiny.EmbedDim, 224, tokenizerJson: null);
+        var model = ClipModelFolder.Locate(cache.Root, "ViT-tiny-int8");
+        using var perImage = new OnnxClipImageEncoder(model, new ClipRuntimeOptions(3, 2, false) { OneImagePerCall = true });
+        using var batched = new OnnxClipImageEncoder(model, new ClipRuntimeOptions(3, 2, false));
+
+        // A dark image and a high-contrast one beside the image of interest: their activations span other ranges, so
+        // one quantisation scale for the whole call differs from the image's own.
+        var dark = Webp(new byte[250 * 250 * 3], 250, 250);
+        var bright = Webp([.. ClipImagePreprocessorTests.Pattern(250, 250).Select(v => v > 127 ? (byte)255 : (byte)0)], 250, 250);
+        var image = Webp(ClipImagePreprocessorTests.Pattern(300, 250), 300, 250);
+
+        var alone = await perImage.EncodeImagesAsync([image], CancellationToken.None);
+        var amongOthers = await perImage.EncodeImagesAsync([dark, image, bright], CancellationToken.None);
+        var batchedAlone = await batched.EncodeImagesAsync([image], CancellationToken.None);
+        var batchedAmongOthers = await batched.EncodeImagesAsync([dark, image, bright], CancellationToken.None);
+
+        amongOthers[1].Embedding.Should().Equal(alone[0].Embedding!, "one image per call: nothing else is quantised with it");
+        batchedAmongOthers[1].Embedding.Should().NotEqual(batchedAlone[0].Embedding!, "in a call of three, the three share one activation scale");
+        batchedAlone[0].Embedding.Should().Equal(alone[0].Embedding!);
+    }
+
+    [Fact]
     public void A_model_whose_input_is_not_clips_is_refused_naming_the_file()
     {
         var folder = Path.Combine(cache.Root, "clip", "Wrong__size");
