@@ -1,4 +1,5 @@
 using ImmichAutoTag.Core.Enrichment.Clip;
+using static ImmichAutoTag.Tests.Clip.ClipLabelPipelineTests;
 
 namespace ImmichAutoTag.Tests.Clip;
 
@@ -13,14 +14,6 @@ public sealed class ClipLabelPipelineLaneTests
 
     /// <summary>Guards against a hang turning into a stuck CI job; not a performance limit.</summary>
     private static readonly TimeSpan HangGuard = TimeSpan.FromMinutes(2);
-
-    private static ZeroShotClassifier Classifier(params string[] labels) =>
-        new(
-            labels.Select(l => new ClipLabel(l, [l])).ToList(),
-            labels.Select((_, i) => (IReadOnlyList<float[]>)[Axis(i, labels.Length)]).ToList(),
-            new ZeroShotDecisionRule(0.5, 0.1));
-
-    private static float[] Axis(int i, int d) => Enumerable.Range(0, d).Select(j => j == i ? 1f : 0f).ToArray();
 
     [Theory]
     [InlineData(2)]
@@ -79,14 +72,6 @@ public sealed class ClipLabelPipelineLaneTests
 
         (await act.Should().ThrowAsync<InvalidOperationException>()).WithMessage("model call 3 failed");
         fetched.Should().BeLessThan(400, "downloads stop with the failed pass");
-    }
-
-    private static void InterlockedMax(ref int target, int value)
-    {
-        int current;
-        while (value > (current = Volatile.Read(ref target)) && Interlocked.CompareExchange(ref target, value, current) != current)
-        {
-        }
     }
 
     /// <summary>

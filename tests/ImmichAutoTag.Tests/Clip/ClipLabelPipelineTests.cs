@@ -10,13 +10,15 @@ public sealed class ClipLabelPipelineTests
 {
     private static readonly ClipModelId Model = new("test@0");
 
-    private static ZeroShotClassifier Classifier(params string[] labels) =>
+    /// <summary>A classifier whose label i has the unit vector along axis i as its one prompt embedding.</summary>
+    internal static ZeroShotClassifier Classifier(params string[] labels) =>
         new(
             labels.Select(l => new ClipLabel(l, [l])).ToList(),
             labels.Select((_, i) => (IReadOnlyList<float[]>)[Axis(i, labels.Length)]).ToList(),
             new ZeroShotDecisionRule(0.5, 0.1));
 
-    private static float[] Axis(int i, int d) => Enumerable.Range(0, d).Select(j => j == i ? 1f : 0f).ToArray();
+    /// <summary>The unit vector along axis <paramref name="i"/> of <paramref name="d"/> dimensions.</summary>
+    internal static float[] Axis(int i, int d) => Enumerable.Range(0, d).Select(j => j == i ? 1f : 0f).ToArray();
 
     [Fact]
     public async Task Stored_embeddings_are_reused_and_a_second_pass_encodes_nothing()
@@ -124,7 +126,8 @@ public sealed class ClipLabelPipelineTests
         result.Times.Prepare.Should().BeGreaterThan(TimeSpan.Zero);
     }
 
-    private static void InterlockedMax(ref int target, int value)
+    /// <summary>Raises <paramref name="target"/> to <paramref name="value"/> if that is larger, atomically.</summary>
+    internal static void InterlockedMax(ref int target, int value)
     {
         int current;
         while (value > (current = Volatile.Read(ref target)) && Interlocked.CompareExchange(ref target, value, current) != current)
