@@ -9,10 +9,20 @@ namespace ImmichAutoTag.Infrastructure.Clip;
 /// <see cref="ClipPreprocessConfig.Size"/> (the longer side becomes ⌊long/short·size⌋), crop the centre square at
 /// ⌊(side − size)/2⌋, scale to 0..1 and normalise each channel with the config's mean and std. No EXIF rotation:
 /// Immich's thumbnails are already upright. Uses libvips (NetVips), the library Immich's server makes the
-/// thumbnails with. Thread-safe.
+/// thumbnails with; WebP bytes are decoded by libwebp through SkiaSharp (<see cref="SkiaWebPDecoder"/>: libvips' WebP
+/// loader costs several times the decode on a thumbnail) and resized by libvips like any other image. Thread-safe.
 /// </summary>
 public sealed class ClipImagePreprocessor(ClipPreprocessConfig config)
 {
+    private readonly ClipWebPDecoder decoder = ClipWebPDecoder.Skia;
+
+    /// <summary>Creates a preprocessor whose WebP images go through <paramref name="webPDecoder"/> (tests compare the two).</summary>
+    internal ClipImagePreprocessor(ClipPreprocessConfig config, ClipWebPDecoder webPDecoder)
+        : this(config)
+    {
+        decoder = webPDecoder;
+    }
+
     // libvips runs each image's pipeline on one thread (process-wide; libvips' own VIPS_CONCURRENCY variable still
     // wins): thumbnails are small, the CLIP pipeline decodes several at once between model calls, and libvips' worker
     // threads would only add threads to cores the model uses. The process uses libvips for nothing else.
@@ -73,16 +83,33 @@ public sealed class ClipImagePreprocessor(ClipPreprocessConfig config)
                 // which costs more than it saves on an image of a few hundred pixels a side (about 1.5 CPU ms per
                 // thumbnail with the benchmark's thumbnails). Steps that would not change the pixels are skipped,
                 // so the usual thumbnail (3-band 8-bit sRGB) goes straight from the decoder to the resize.
-                using var decoded = Image.NewFromBuffer(encoded, access: Enums.Access.Random, failOn: Enums.FailOn.Error);
-                var rgb = ToRgb8(decoded);
+                var webp = decoder == ClipWebPDecoder.Skia && SkiaWebPDecoder.IsWebP(encoded) && SkiaWebPDecoder.Available
+                    ? SkiaWebPDecoder.TryDecode(encoded)
+                    : null;
                 try
                 {
-                    using var sized = Resize(rgb);
-                    pixels = sized.WriteToMemory(out length);
+                    using var decoded = webp is null
+                        ? Image.NewFromBuffer(encoded, access: Enums.Access.Random, failOn: Enums.FailOn.Error)
+                        : WrapRgb(webp);
+                    var rgb = ToRgb8(decoded);
+                    try
+                    {
+                        using var sized = Resize(rgb);
+                        pixels = sized.WriteToMemory(out length);
+                    }
+                    finally
+                    {
+                        DisposeIfNew(rgb, decoded);
+                    }
                 }
                 finally
                 {
-                    DisposeIfNew(rgb, decoded);
+                    // libvips read the decoded pixels in WriteToMemory above; with its operation cache off no image
+                    // refers to them after the images are disposed.
+                    if (webp is not null)
+                    {
+                        System.Runtime.InteropServices.Marshal.FreeHGlobal(webp.Pointer);
+                    }
                 }
             }
             catch (VipsException e)
@@ -133,6 +160,14 @@ public sealed class ClipImagePreprocessor(ClipPreprocessConfig config)
             destination[plane + p] = (pixels[(3 * p) + 1] * scale[1]) - offset[1];
             destination[(2 * plane) + p] = (pixels[(3 * p) + 2] * scale[2]) - offset[2];
         }
+    }
+
+    // The RGBA pixels SkiaSharp decoded, as a 3-band sRGB libvips image over the same memory (alpha dropped, as the
+    // libvips path and PIL's convert("RGB") drop it).
+    private static Image WrapRgb(SkiaWebPDecoder.DecodedPixels webp)
+    {
+        using var rgba = Image.NewFromMemory(webp.Pointer, webp.Length, webp.Width, webp.Height, 4, Enums.BandFormat.Uchar);
+        return rgba.ExtractBand(0, n: 3);
     }
 
     // Returns the image itself when it already is 3-band 8-bit sRGB (Immich's thumbnails are), otherwise a new image.
@@ -250,4 +285,14 @@ public sealed class ClipImageException : Exception
     public ClipImageException()
     {
     }
+}
+
+/// <summary>Which library turns WebP bytes into pixels.</summary>
+internal enum ClipWebPDecoder
+{
+    /// <summary>libwebp through SkiaSharp (<see cref="SkiaWebPDecoder"/>), libvips when SkiaSharp cannot load or decode.</summary>
+    Skia,
+
+    /// <summary>libvips' own WebP loader.</summary>
+    Libvips,
 }

@@ -100,6 +100,68 @@ public sealed class ClipImagePreprocessorTests
         act.Should().Throw<ClipImageException>().WithMessage("cannot decode image*");
     }
 
+    [Theory]
+    [InlineData(250, 333, 80)] // Immich's thumbnail: 250 px on the short side, quality 80
+    [InlineData(333, 250, 50)]
+    [InlineData(160, 120, 95)] // enlarged
+    public void Lossy_webp_gives_the_same_tensor_through_SkiaSharp_as_through_libvips(int width, int height, int quality)
+    {
+        // Both paths run libwebp on the same bytes; only the way to memory differs, so the tensors must agree exactly.
+        SkiaWebPDecoder.Available.Should().BeTrue("SkiaSharp's native library ships for this platform");
+        var webp = Encode(Pattern(width, height), width, height, img => img.WebpsaveBuffer(q: quality));
+        var viaSkia = new float[3 * 224 * 224];
+        var viaLibvips = new float[3 * 224 * 224];
+
+        new ClipImagePreprocessor(OpenAi, ClipWebPDecoder.Skia).Preprocess(webp, viaSkia);
+        new ClipImagePreprocessor(OpenAi, ClipWebPDecoder.Libvips).Preprocess(webp, viaLibvips);
+
+        var pixels = SkiaWebPDecoder.TryDecode(webp);
+        pixels.Should().NotBeNull("SkiaSharp decodes the whole image, so the first tensor came through it");
+        System.Runtime.InteropServices.Marshal.FreeHGlobal(pixels!.Pointer);
+        viaSkia.Should().Equal(viaLibvips);
+        viaSkia.Distinct().Count().Should().BeGreaterThan(300, "the picture is not blank (at most 3 × 256 values exist)");
+    }
+
+    [Fact]
+    public void A_transparent_webp_drops_its_alpha_through_SkiaSharp_as_through_libvips()
+    {
+        var rgb = Pattern(120, 90);
+        var rgba = new byte[120 * 90 * 4];
+        for (var p = 0; p < 120 * 90; p++)
+        {
+            rgb.AsSpan(p * 3, 3).CopyTo(rgba.AsSpan(p * 4, 3));
+            rgba[(p * 4) + 3] = (byte)(p % 256); // alpha varies; the colour values must come through unchanged
+        }
+
+        using var image = Image.NewFromMemory(rgba, 120, 90, 4, Enums.BandFormat.Uchar);
+        var webp = image.Copy(interpretation: Enums.Interpretation.Srgb).WebpsaveBuffer(lossless: true, exact: true);
+        var viaSkia = new float[3 * 224 * 224];
+        var viaLibvips = new float[3 * 224 * 224];
+        var opaque = new float[3 * 224 * 224];
+
+        new ClipImagePreprocessor(OpenAi, ClipWebPDecoder.Skia).Preprocess(webp, viaSkia);
+        new ClipImagePreprocessor(OpenAi, ClipWebPDecoder.Libvips).Preprocess(webp, viaLibvips);
+        new ClipImagePreprocessor(OpenAi).Preprocess(Encode(rgb, 120, 90, img => img.WebpsaveBuffer(lossless: true)), opaque);
+
+        viaSkia.Should().Equal(viaLibvips);
+        viaSkia.Should().Equal(opaque, "alpha is dropped without blending, as PIL's convert(\"RGB\") does");
+    }
+
+    [Theory]
+    [InlineData(30)] // the headers only
+    [InlineData(2)] // half the file
+    public void A_truncated_webp_fails_with_a_clear_error(int keep)
+    {
+        var webp = Encode(Pattern(250, 333), 250, 333, img => img.WebpsaveBuffer(q: 80));
+        var damaged = keep == 2 ? webp[..(webp.Length / 2)] : webp[..keep];
+
+        SkiaWebPDecoder.IsWebP(damaged).Should().BeTrue("the container header is intact");
+        SkiaWebPDecoder.TryDecode(damaged).Should().BeNull("an incomplete image is no decode");
+        var act = () => new ClipImagePreprocessor(OpenAi).Preprocess(damaged, new float[3 * 224 * 224]);
+
+        act.Should().Throw<ClipImageException>().WithMessage("cannot decode image*");
+    }
+
     /// <summary>Smooth gradients, a sine and a sharp-edged rectangle (which pins the crop offset), RGB interleaved.</summary>
     internal static byte[] Pattern(int width, int height)
     {
