@@ -81,7 +81,7 @@ internal static class SkiaWebPDecoder
         {
             return !string.IsNullOrEmpty(SkiaSharpVersion.Native.ToString());
         }
-        catch (Exception e) when (e is DllNotFoundException or TypeInitializationException or EntryPointNotFoundException or BadImageFormatException)
+        catch (Exception e) when (e is DllNotFoundException or TypeInitializationException or EntryPointNotFoundException or BadImageFormatException or InvalidOperationException)
         {
             return false;
         }

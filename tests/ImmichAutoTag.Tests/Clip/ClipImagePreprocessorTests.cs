@@ -147,6 +147,28 @@ public sealed class ClipImagePreprocessorTests
         viaSkia.Should().Equal(opaque, "alpha is dropped without blending, as PIL's convert(\"RGB\") does");
     }
 
+    [Fact]
+    public void An_animated_webp_gives_its_first_frame_through_SkiaSharp_as_through_libvips()
+    {
+        // Two frames of 120 × 90 stacked: libvips writes them as an animated WebP when the image has a page height.
+        var first = Pattern(120, 90);
+        var second = first.Select(b => (byte)(255 - b)).ToArray();
+        using var stacked = Image.NewFromMemory([.. first, .. second], 120, 180, 3, Enums.BandFormat.Uchar);
+        using var srgb = stacked.Copy(interpretation: Enums.Interpretation.Srgb);
+        using var animation = srgb.Mutate(m => m.Set(GValue.GIntType, "page-height", 90));
+        var webp = animation.WebpsaveBuffer(lossless: true);
+        var viaSkia = new float[3 * 224 * 224];
+        var viaLibvips = new float[3 * 224 * 224];
+        var firstFrame = new float[3 * 224 * 224];
+
+        new ClipImagePreprocessor(OpenAi, ClipWebPDecoder.Skia).Preprocess(webp, viaSkia);
+        new ClipImagePreprocessor(OpenAi, ClipWebPDecoder.Libvips).Preprocess(webp, viaLibvips);
+        new ClipImagePreprocessor(OpenAi).Preprocess(Encode(first, 120, 90, img => img.WebpsaveBuffer(lossless: true)), firstFrame);
+
+        viaSkia.Should().Equal(viaLibvips);
+        viaSkia.Should().Equal(firstFrame);
+    }
+
     [Theory]
     [InlineData(30)] // the headers only
     [InlineData(2)] // half the file
