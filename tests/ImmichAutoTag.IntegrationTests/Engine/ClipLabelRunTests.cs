@@ -83,8 +83,12 @@ public sealed class ClipLabelRunTests : IAsyncLifetime
         second.ExitCode.Should().Be(0, second.ToString());
         _server.Requests.WriteCount.Should().Be(0, "a second run plans nothing");
         _server.Requests.Count(ViewAsset).Should().Be(0, "a second run encodes nothing");
-        (await LogAsync(cli, "second")).Should().Contain("label prompts: 0 encoded, 3 stored embedding(s) reused")
+        var secondLog = await LogAsync(cli, "second");
+        secondLog.Should().Contain("label prompts: 0 encoded, 3 stored embedding(s) reused")
             .And.NotContain("CLIP: loaded", "neither tower is loaded when every prompt and image embedding is stored");
+        secondLog.Should().MatchRegex(@"4 assets selected, 0 encoded, 4 stored embeddings reused, 0 not scored; labels: [^\n]*\(\d+\.\d s\)")
+            .And.NotContain("lane(s)", "with nothing encoded there are no download, decode or model times to break down");
+        (await LogAsync(cli, "first")).Should().Contain("4 assets selected, 0 encoded");
         var secondPlan = await PlanAsync(cli, "second");
         secondPlan.Should().Contain("0 encoded, 4 stored embedding(s) reused");
         secondPlan.Should().NotContain($"+ {Root}").And.NotContain($"- {Root}");

@@ -70,7 +70,19 @@ public sealed class ClipLabelStep(ClipConfig config, ClipServices services, IImm
         var pipeline = new ClipLabelPipeline(model.Images, services.Store, classifier, new ClipPipelineOptions(config.BatchSize, PrepareWorkers: 1, Lanes: config.Threads));
         var result = await pipeline.RunAsync(selected, (id, token) => gateway.GetThumbnailAsync(id, "thumbnail", token), ct).ConfigureAwait(false);
         var outcome = new ClipLabels(model.Model, config.TagRoot, classifier.Labels, selected.Select(a => a.AssetId).ToList(), result);
-        if (logger.IsEnabled(LogLevel.Information))
+        if (logger.IsEnabled(LogLevel.Information) && result.Encoded == 0)
+        {
+            // Nothing went through the model: no download, decode or model times to break down.
+            logger.LogInformation(
+                "CLIP {Model}: {Selected} assets selected, 0 encoded, {Reused} stored embeddings reused, {Failed} not scored; labels: {Counts} ({Seconds:0.0} s)",
+                model.Model,
+                selected.Count,
+                result.Reused,
+                result.Failures.Count,
+                string.Join(", ", outcome.Counts().Select(c => $"{c.Label} {c.Assets}")),
+                result.Times.Total.TotalSeconds);
+        }
+        else if (logger.IsEnabled(LogLevel.Information))
         {
             logger.LogInformation(
                 "CLIP {Model}: {Selected} assets selected, {Encoded} encoded, {Reused} stored embeddings reused, {Failed} not scored; labels: {Counts} ({Seconds:0.0} s; download {Download:0.0} s summed over downloads; summed over {Lanes} lane(s): decode + preprocess {Prepare:0.0} s, model {Inference:0.0} s, waiting for thumbnails {Waiting:0.0} s)",
