@@ -1,20 +1,19 @@
-using System.Buffers.Binary;
-using System.IO.Compression;
-using System.IO.Hashing;
+using NetVips;
 
 namespace ImmichAutoTag.Cli.Demo;
 
 /// <summary>
-/// Thumbnails for the demo's sample library: a small landscape PNG per asset (sky, sun, hills), its colours drawn
-/// from the asset id, so report.html shows pictures without any image file on disk.
+/// Thumbnails for the demo's sample library: a small landscape per asset (sky, sun, hills), its colours drawn from the
+/// asset id, so report.html shows pictures without any image file on disk. Lossless WebP, the format Immich serves its
+/// thumbnails in, so the demo's CLIP labels go through the same decoder as a real server's thumbnails.
 /// </summary>
 internal static class DemoThumbnails
 {
     public const int Width = 96;
     public const int Height = 72;
 
-    /// <summary>A valid 96 × 72 RGB PNG, the same for the same id.</summary>
-    public static byte[] Png(Guid assetId)
+    /// <summary>A 96 × 72 RGB lossless WebP, the same bytes for the same id.</summary>
+    public static byte[] WebP(Guid assetId)
     {
         var seed = assetId.ToByteArray();
         var sky = Hsv(seed[0] / 255.0 * 360, 0.45, 0.95);
@@ -24,11 +23,10 @@ internal static class DemoThumbnails
         var sunY = 12 + (seed[4] % 16);
         var phase = seed[5] / 255.0 * Math.PI * 2;
 
-        var raw = new byte[Height * ((Width * 3) + 1)];
+        var raw = new byte[Height * Width * 3];
         var i = 0;
         for (var y = 0; y < Height; y++)
         {
-            raw[i++] = 0; // filter: none
             for (var x = 0; x < Width; x++)
             {
                 var horizon = 44 + (8 * Math.Sin((x / 14.0) + phase));
@@ -41,40 +39,8 @@ internal static class DemoThumbnails
             }
         }
 
-        using var png = new MemoryStream();
-        png.Write([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]);
-        var header = new byte[13];
-        BinaryPrimitives.WriteInt32BigEndian(header, Width);
-        BinaryPrimitives.WriteInt32BigEndian(header.AsSpan(4), Height);
-        header[8] = 8; // bits per channel
-        header[9] = 2; // truecolour RGB
-        Chunk(png, "IHDR"u8, header);
-        using (var compressed = new MemoryStream())
-        {
-            using (var zlib = new ZLibStream(compressed, CompressionLevel.SmallestSize, leaveOpen: true))
-            {
-                zlib.Write(raw);
-            }
-
-            Chunk(png, "IDAT"u8, compressed.ToArray());
-        }
-
-        Chunk(png, "IEND"u8, []);
-        return png.ToArray();
-    }
-
-    private static void Chunk(Stream png, ReadOnlySpan<byte> type, ReadOnlySpan<byte> data)
-    {
-        Span<byte> number = stackalloc byte[4];
-        BinaryPrimitives.WriteInt32BigEndian(number, data.Length);
-        png.Write(number);
-        var crc = new Crc32();
-        crc.Append(type);
-        crc.Append(data);
-        png.Write(type);
-        png.Write(data);
-        BinaryPrimitives.WriteUInt32BigEndian(number, crc.GetCurrentHashAsUInt32());
-        png.Write(number);
+        using var image = Image.NewFromMemory(raw, Width, Height, 3, Enums.BandFormat.Uchar);
+        return image.WebpsaveBuffer(lossless: true, keep: Enums.ForeignKeep.None);
     }
 
     private static (byte R, byte G, byte B) Shade((byte R, byte G, byte B) c, double f)

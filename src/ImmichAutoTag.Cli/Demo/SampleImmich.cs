@@ -311,13 +311,13 @@ internal sealed class SampleImmich : IImmichConnection
     }, "updateQueue");
 
     public Task<byte[]> GetThumbnailAsync(Guid assetId, string size, CancellationToken ct) =>
-        Read(() => DemoThumbnails.Png(assetId), "viewAsset");
+        Read(() => DemoThumbnails.WebP(assetId), "viewAsset");
 
-    /// <summary>The demo's originals are its thumbnails' PNG bytes.</summary>
+    /// <summary>The demo's originals are its thumbnails' WebP bytes.</summary>
     public async Task<TResult> ReadOriginalAsync<TResult>(Guid assetId, Func<Stream, CancellationToken, Task<TResult>> read, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(read);
-        var bytes = await Read(() => DemoThumbnails.Png(assetId), "downloadAsset").ConfigureAwait(false);
+        var bytes = await Read(() => DemoThumbnails.WebP(assetId), "downloadAsset").ConfigureAwait(false);
         using var stream = new MemoryStream(bytes, writable: false);
         return await read(stream, ct).ConfigureAwait(false);
     }

@@ -1,4 +1,3 @@
-using System.Buffers.Binary;
 using ImmichAutoTag.Cli.Demo;
 using ImmichAutoTag.Core.Ports;
 using ImmichAutoTag.Infrastructure;
@@ -133,15 +132,19 @@ public sealed class RunHistoryTests : IDisposable
     }
 
     [Fact]
-    public void Demo_thumbnails_are_pngs_of_the_stated_size_different_per_asset()
+    public void Demo_thumbnails_are_webps_of_the_stated_size_different_per_asset()
     {
-        var a = DemoThumbnails.Png(Guid.NewGuid());
-        var b = DemoThumbnails.Png(Guid.NewGuid());
+        var id = Guid.NewGuid();
+        var a = DemoThumbnails.WebP(id);
+        var b = DemoThumbnails.WebP(Guid.NewGuid());
 
-        Thumbnails.DataUri(a).Should().StartWith("data:image/png;base64,");
-        BinaryPrimitives.ReadInt32BigEndian(a.AsSpan(16)).Should().Be(DemoThumbnails.Width);
-        BinaryPrimitives.ReadInt32BigEndian(a.AsSpan(20)).Should().Be(DemoThumbnails.Height);
+        Thumbnails.DataUri(a).Should().StartWith("data:image/webp;base64,");
+        using var decoded = NetVips.Image.NewFromBuffer(a);
+        decoded.Width.Should().Be(DemoThumbnails.Width);
+        decoded.Height.Should().Be(DemoThumbnails.Height);
+        decoded.Bands.Should().Be(3);
         a.Should().NotEqual(b);
+        DemoThumbnails.WebP(id).Should().Equal(a, "the same asset has the same thumbnail in every run");
     }
 
     [Fact]
