@@ -403,6 +403,9 @@ internal static class ClipBench
                 Environment.ProcessorCount,
                 string.Join(".", global::NetVips.NetVips.Version(0), global::NetVips.NetVips.Version(1), global::NetVips.NetVips.Version(2)))
             {
+                WebpDecoder = SkiaWebPDecoder.Available
+                    ? $"SkiaSharp {System.Reflection.CustomAttributeExtensions.GetCustomAttribute<System.Reflection.AssemblyInformationalVersionAttribute>(typeof(SkiaSharp.SKCodec).Assembly)?.InformationalVersion.Split('+')[0]} (libwebp)"
+                    : "libvips",
                 EndToEndImagesPerS = pooledRuns.Max(e => e.ImagesPerSecond),
                 EndToEndToModelOnly = Math.Round(pooledRuns.Max(e => e.ImagesPerSecond) / best.ImagesPerSecond, 3),
                 EndToEndToModelOnlySameConfig = pooledRuns.MaxBy(e => e.ImagesPerSecond)!.Ratio,
@@ -846,7 +849,7 @@ internal static class ClipBench
         }
 
         text.Append(string.Create(inv,
-            $"Threads as {r.Layout}. Peak working set {r.PeakWorkingSetMb:F0} MB. Load average (1 min) at start: {r.LoadAverage?.ToString("F1", inv) ?? "n/a"} on {r.Cores} cores (a busy machine slows every figure). libvips {r.Libvips}."));
+            $"Threads as {r.Layout}. Peak working set {r.PeakWorkingSetMb:F0} MB. Load average (1 min) at start: {r.LoadAverage?.ToString("F1", inv) ?? "n/a"} on {r.Cores} cores (a busy machine slows every figure). libvips {r.Libvips}; WebP decoded by {r.WebpDecoder}."));
         return text.ToString();
     }
 }
@@ -890,6 +893,9 @@ internal sealed record ClipReport(
     int Cores,
     string Libvips)
 {
+    /// <summary>What decodes the WebP thumbnails: SkiaSharp's libwebp with its native version, or libvips where SkiaSharp does not load.</summary>
+    public string WebpDecoder { get; init; } = "";
+
     /// <summary>Best end-to-end images/s (thumbnails from the fake over HTTP + decode + preprocess + inference + store).</summary>
     public double EndToEndImagesPerS { get; init; }
 
