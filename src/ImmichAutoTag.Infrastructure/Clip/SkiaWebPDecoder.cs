@@ -22,7 +22,7 @@ internal static class SkiaWebPDecoder
 
     /// <summary>
     /// Whether SkiaSharp's native library loads on this platform. False where it does not (the tool package carries it
-    /// for the common desktop and server platforms only); WebP then goes through libvips' loader as any other format.
+    /// for linux-x64 and linux-arm64 only); WebP then goes through libvips' loader as any other format.
     /// </summary>
     public static bool Available => Loaded.Value;
 
