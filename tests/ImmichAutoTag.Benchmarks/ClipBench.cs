@@ -403,9 +403,7 @@ internal static class ClipBench
                 Environment.ProcessorCount,
                 string.Join(".", global::NetVips.NetVips.Version(0), global::NetVips.NetVips.Version(1), global::NetVips.NetVips.Version(2)))
             {
-                WebpDecoder = SkiaWebPDecoder.Available
-                    ? $"SkiaSharp {System.Reflection.CustomAttributeExtensions.GetCustomAttribute<System.Reflection.AssemblyInformationalVersionAttribute>(typeof(SkiaSharp.SKCodec).Assembly)?.InformationalVersion.Split('+')[0]} (libwebp)"
-                    : "libvips",
+                WebpDecoder = SkiaWebPDecoder.Decoder,
                 EndToEndImagesPerS = pooledRuns.Max(e => e.ImagesPerSecond),
                 EndToEndToModelOnly = Math.Round(pooledRuns.Max(e => e.ImagesPerSecond) / best.ImagesPerSecond, 3),
                 EndToEndToModelOnlySameConfig = pooledRuns.MaxBy(e => e.ImagesPerSecond)!.Ratio,

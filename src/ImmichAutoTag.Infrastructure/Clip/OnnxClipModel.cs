@@ -105,6 +105,7 @@ public sealed class OnnxClipImageEncoder : IClipImagePreparer, IDisposable
         var config = model.ReadPreprocessConfig();
         preprocessor = new ClipImagePreprocessor(config);
         session = OnnxSessions.Open(model.VisualModel, options, logger ?? NullLogger.Instance, out var provider, intraOpThreads: options.ImageIntraOpThreads);
+        (logger ?? NullLogger.Instance).LogInformation("CLIP: WebP thumbnails decoded by {Decoder}", SkiaWebPDecoder.Decoder);
         Lanes = options.Lanes;
         Provider = provider;
         try

@@ -18,13 +18,21 @@ internal static class SkiaWebPDecoder
 
     private static ReadOnlySpan<byte> WebP => "WEBP"u8;
 
-    private static readonly Lazy<bool> Loaded = new(CanLoad);
+    private static readonly Lazy<string?> LoadFailure = new(CanLoad);
 
     /// <summary>
     /// Whether SkiaSharp's native library loads on this platform. False where it does not (the tool package carries it
     /// for linux-x64 and linux-arm64 only); WebP then goes through libvips' loader as any other format.
     /// </summary>
-    public static bool Available => Loaded.Value;
+    public static bool Available => LoadFailure.Value is null;
+
+    /// <summary>
+    /// What decodes WebP in this process, for logs and the benchmark: "SkiaSharp 3.119.4 (libwebp)", or "libvips
+    /// (SkiaSharp's native library did not load: DllNotFoundException)" where it does not load.
+    /// </summary>
+    public static string Decoder => Available
+        ? $"SkiaSharp {System.Reflection.CustomAttributeExtensions.GetCustomAttribute<System.Reflection.AssemblyInformationalVersionAttribute>(typeof(SKCodec).Assembly)?.InformationalVersion.Split('+')[0]} (libwebp)"
+        : $"libvips (SkiaSharp's native library did not load: {LoadFailure.Value})";
 
     /// <summary>Whether <paramref name="encoded"/> starts with the RIFF/WEBP container header.</summary>
     public static bool IsWebP(ReadOnlySpan<byte> encoded) =>
@@ -75,15 +83,16 @@ internal static class SkiaWebPDecoder
         return new DecodedPixels(pixels, (ulong)info.BytesSize, width, height);
     }
 
-    private static bool CanLoad()
+    // Null when the native library loads, else the name of the exception that says why not.
+    private static string? CanLoad()
     {
         try
         {
-            return !string.IsNullOrEmpty(SkiaSharpVersion.Native.ToString());
+            return SkiaSharpVersion.Native.Major > 0 ? null : "no native version";
         }
         catch (Exception e) when (e is DllNotFoundException or TypeInitializationException or EntryPointNotFoundException or BadImageFormatException or InvalidOperationException)
         {
-            return false;
+            return e.GetType().Name;
         }
     }
 

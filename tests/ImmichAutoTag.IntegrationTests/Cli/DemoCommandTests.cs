@@ -48,7 +48,8 @@ public sealed class DemoCommandTests
         result.ExitCode.Should().Be(0, result.ToString());
         result.Out.Should().Contain("(0 writes)");
         var runFolder = Directory.GetDirectories(Path.Combine(cli.Root, "out")).Single();
-        (await File.ReadAllTextAsync(Path.Combine(runFolder, "immich_autotag_full_output.log"))).Should().Contain("CLIP: loaded").And.Contain("on CPUExecutionProvider");
+        (await File.ReadAllTextAsync(Path.Combine(runFolder, "immich_autotag_full_output.log"))).Should().Contain("CLIP: loaded").And.Contain("on CPUExecutionProvider")
+            .And.MatchRegex(@"CLIP: WebP thumbnails decoded by SkiaSharp \d+\.\d+\.\d+ \(libwebp\)", "SkiaSharp's library ships for this platform");
         var plan = await File.ReadAllTextAsync(Path.Combine(runFolder, "plan.txt"));
         var header = Regex.Match(plan, @"# CLIP colour-demo@[0-9a-f]{16}: (\d+) asset\(s\) selected, \1 encoded, 0 stored embedding\(s\) reused, 0 not scored; labels: red (\d+), green (\d+), blue (\d+)");
         header.Success.Should().BeTrue(plan);
