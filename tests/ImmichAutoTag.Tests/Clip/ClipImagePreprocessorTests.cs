@@ -162,6 +162,43 @@ public sealed class ClipImagePreprocessorTests
         act.Should().Throw<ClipImageException>().WithMessage("cannot decode image*");
     }
 
+    [Fact]
+    public void A_webp_canvas_wider_than_webp_allows_fails_through_SkiaSharp_as_through_libvips()
+    {
+        // An animated WebP whose canvas (VP8X: 24-bit sizes) is 16384 × 1, one past the format's 16383 px limit, with a
+        // single 1 × 1 frame. libvips refuses it ("bad image dimensions"); the same bytes must not become a tensor through
+        // the other decoder. (At 23170 × 23170 the same 94-byte file makes SkiaSharp allocate and fill 2.1 GB.)
+        var webp = AnimatedCanvas(16384, 1);
+
+        var viaLibvips = () => new ClipImagePreprocessor(OpenAi, ClipWebPDecoder.Libvips).Preprocess(webp, new float[3 * 224 * 224]);
+        var viaSkia = () => new ClipImagePreprocessor(OpenAi, ClipWebPDecoder.Skia).Preprocess(webp, new float[3 * 224 * 224]);
+
+        viaLibvips.Should().Throw<ClipImageException>().WithMessage("cannot decode image*");
+        viaSkia.Should().Throw<ClipImageException>().WithMessage("cannot decode image*");
+    }
+
+    /// <summary>An animated WebP with a <paramref name="width"/> × <paramref name="height"/> canvas and one 1 × 1 lossless frame at 0, 0.</summary>
+    private static byte[] AnimatedCanvas(int width, int height)
+    {
+        using var pixel = Image.NewFromMemory(new byte[] { 200, 100, 50 }, 1, 1, 3, Enums.BandFormat.Uchar);
+        var still = pixel.WebpsaveBuffer(lossless: true, keep: Enums.ForeignKeep.None);
+        var vp8l = still[12..]; // the VP8L chunk after "RIFF" size "WEBP" (a simple-format lossless file holds nothing else)
+        System.Text.Encoding.ASCII.GetString(vp8l, 0, 4).Should().Be("VP8L");
+
+        static byte[] U24(int v) => [(byte)v, (byte)(v >> 8), (byte)(v >> 16)];
+        static byte[] Chunk(string tag, byte[] data) =>
+            [.. System.Text.Encoding.ASCII.GetBytes(tag), .. BitConverter.GetBytes(data.Length), .. data, .. (data.Length % 2 == 1 ? new byte[] { 0 } : [])];
+
+        byte[] body =
+        [
+            .. "WEBP"u8.ToArray(),
+            .. Chunk("VP8X", [0x02, 0, 0, 0, .. U24(width - 1), .. U24(height - 1)]),
+            .. Chunk("ANIM", [0, 0, 0, 0, 0, 0]),
+            .. Chunk("ANMF", [.. U24(0), .. U24(0), .. U24(0), .. U24(0), .. U24(100), 0, .. vp8l]),
+        ];
+        return [.. "RIFF"u8.ToArray(), .. BitConverter.GetBytes(body.Length), .. body];
+    }
+
     /// <summary>The tensors of <paramref name="webp"/> through SkiaSharp and through libvips' own WebP loader.</summary>
     private static (float[] ViaSkia, float[] ViaLibvips) BothDecoders(byte[] webp)
     {
