@@ -114,7 +114,7 @@ public sealed class ClipImagePreprocessor(ClipPreprocessConfig config)
             }
             catch (VipsException e)
             {
-                throw new ClipImageException($"cannot decode image: {FirstLine(e.Message)}", e);
+                throw new ClipImageException($"cannot decode image: {OneLine(e.Message)}", e);
             }
 
             var size = config.Size;
@@ -262,8 +262,10 @@ public sealed class ClipImagePreprocessor(ClipPreprocessConfig config)
         }
     }
 
-    private static string FirstLine(string message) =>
-        message.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).FirstOrDefault() ?? message;
+    // libvips' message starts with the operation that failed ("unable to call VipsForeignLoadWebpBuffer") and names the
+    // fault on the lines after it ("webp: unable to parse image", "bad image dimensions"): all of them, on one line.
+    private static string OneLine(string message) =>
+        string.Join("; ", message.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Distinct(StringComparer.Ordinal)) is { Length: > 0 } joined ? joined : message;
 }
 
 /// <summary>An image could not be decoded or preprocessed; only that image is affected.</summary>

@@ -18,6 +18,9 @@ internal static class SkiaWebPDecoder
 
     private static ReadOnlySpan<byte> WebP => "WEBP"u8;
 
+    // The WebP format's largest width or height (14-bit sizes in VP8L, 16383 in libwebp's own checks).
+    private const int MaxSide = 16383;
+
     private static readonly Lazy<string?> LoadFailure = new(CanLoad);
 
     /// <summary>
@@ -45,7 +48,8 @@ internal static class SkiaWebPDecoder
     /// <returns>
     /// The pixels (width × height × 4 bytes, rows packed) in memory from <see cref="Marshal.AllocHGlobal(nint)"/> that the
     /// caller frees with <see cref="Marshal.FreeHGlobal"/>; or null when SkiaSharp cannot decode the bytes completely
-    /// (not WebP, truncated, damaged): the caller then lets libvips try, whose error message names the fault.
+    /// (not WebP, truncated, damaged, or wider or taller than WebP's 16383 px): the caller then lets libvips try, whose
+    /// error then reaches the user.
     /// </returns>
     public static DecodedPixels? TryDecode(byte[] encoded)
     {
@@ -56,9 +60,11 @@ internal static class SkiaWebPDecoder
             return null;
         }
 
+        // WebP allows 16383 px a side, and libvips' loader refuses more; SkiaSharp would decode a hand-made animated
+        // WebP with a larger canvas (a 94-byte file can ask for gigabytes), so such a file gets libvips' error too.
         var width = codec.Info.Width;
         var height = codec.Info.Height;
-        if (width <= 0 || height <= 0)
+        if (width <= 0 || height <= 0 || width > MaxSide || height > MaxSide)
         {
             return null;
         }

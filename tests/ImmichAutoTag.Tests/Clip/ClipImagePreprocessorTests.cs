@@ -174,7 +174,8 @@ public sealed class ClipImagePreprocessorTests
         var viaSkia = () => new ClipImagePreprocessor(OpenAi, ClipWebPDecoder.Skia).Preprocess(webp, new float[3 * 224 * 224]);
 
         viaLibvips.Should().Throw<ClipImageException>().WithMessage("cannot decode image*");
-        viaSkia.Should().Throw<ClipImageException>().WithMessage("cannot decode image*");
+        viaSkia.Should().Throw<ClipImageException>().WithMessage("cannot decode image*")
+            .Which.Message.Should().Contain("; ", "libvips' reason follows the operation that failed: {0}", viaSkia.Should().Throw<ClipImageException>().Which.Message);
     }
 
     /// <summary>An animated WebP with a <paramref name="width"/> × <paramref name="height"/> canvas and one 1 × 1 lossless frame at 0, 0.</summary>
